@@ -1,4 +1,66 @@
+/**
+ * The `liaison` command line: dispatch, help, and uniform errors (`error CODE: message` on
+ * stderr, exit 1; exit 2 for usage errors).
+ *
+ * @module
+ */
+import { errorCode, NodeError } from '../errors.ts'
+import { ProtocolError } from '../../protocol/errors.ts'
+import { initCommand, idCommand, envelopeCommand } from './identity-commands.ts'
+import { startCommand, upCommand } from './node-commands.ts'
+import { peersCommand } from './peer-commands.ts'
+import { sendCommand, inboxCommand, outboxCommand, messageCommand } from './message-commands.ts'
+
+type Command = (argv: string[]) => Promise<number>
+
+const COMMANDS: Record<string, { run: Command, help: string }> = {
+  init: { run: initCommand, help: 'init --name NAME [--listen MULTIADDR…]      create identity, config and store' },
+  id: { run: idCommand, help: 'id [--json]                                  print peer ID and public key (SPKI PEM)' },
+  start: { run: startCommand, help: 'start [--log-level L] [--pretty]             run the node in the foreground' },
+  up: { run: upCommand, help: 'up [--name NAME]                             init on first use, then start (npm start)' },
+  peers: { run: peersCommand, help: 'peers add|list|remove                        manage the trust list' },
+  send: { run: sendCommand, help: 'send --to ID[,ID…] --tlp T --topic T --legal-basis L [--kind K] [--expires 30d] [--handling C…] [--in-reply-to ID] [--body FILE|-] [--wait]' },
+  inbox: { run: inboxCommand, help: 'inbox [--since TIME] [--from ID] [--json]    list received messages' },
+  outbox: { run: outboxCommand, help: 'outbox [--json]                              delivery state per recipient' },
+  message: { run: messageCommand, help: 'message show ID|DIGEST [--envelope]          one message (envelope byte for byte)' },
+  envelope: { run: envelopeCommand, help: 'envelope sign --type message|receipt [--in FILE] | verify --public-key PEM [--in FILE]' }
+}
+
+export function usage (): string {
+  return [
+    'liaison — a sovereign node for signed, policy-checked intelligence exchange',
+    '',
+    'Usage: liaison <command> [options]   (every command takes --data-dir DIR; default $LIAISON_DATA_DIR or ./data)',
+    '',
+    ...Object.values(COMMANDS).map(c => '  ' + c.help),
+    ''
+  ].join('\n')
+}
+
 export async function main (argv: string[]): Promise<number> {
-  console.log('liaison', argv)
-  return 0
+  const [name, ...rest] = argv
+  if (name == null || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage())
+    return 0
+  }
+  const command = COMMANDS[name]
+  if (command == null) {
+    process.stderr.write(`error BAD_ARGUMENT: unknown command ${name}\n\n${usage()}`)
+    return 2
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`liaison ${command.help}\n`)
+    return 0
+  }
+  try {
+    return await command.run(rest)
+  } catch (err) {
+    const code = errorCode(err)
+    if (err instanceof NodeError || err instanceof ProtocolError) {
+      process.stderr.write(`error ${code}: ${err.message}\n`)
+      return code === 'BAD_ARGUMENT' ? 2 : 1
+    }
+    process.stderr.write(`error INTERNAL: ${(err as Error).stack ?? String(err)}\n`)
+    return 1
+  }
 }

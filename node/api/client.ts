@@ -1,0 +1,81 @@
+/**
+ * The CLI's way to a running node: the LiaisonService interface over the local API.
+ *
+ * @module
+ */
+import { NodeError, type ErrorCode } from '../errors.ts'
+import type { Health, LiaisonService, MessageView, SendInput, SendResult } from '../service.ts'
+import type { DeliveryRecord, MessageMeta, PeerRecord } from '../store/records.ts'
+import type { InboxQuery } from '../store/store.ts'
+import type { PeerInput } from '../trust-list.ts'
+
+export class ApiClient implements LiaisonService {
+  private readonly base: string
+  private readonly token: string
+
+  constructor (base: string, token: string) {
+    this.base = base
+    this.token = token
+  }
+
+  async call<T> (method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(this.base + path, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {})
+    })
+    const value = await res.json() as { error?: { code: ErrorCode, message: string, details?: unknown } }
+    if (!res.ok) {
+      const e = value.error
+      throw new NodeError(e?.code ?? 'INTERNAL', e?.message ?? `HTTP ${res.status}`, { details: e?.details })
+    }
+    return value as T
+  }
+
+  async send (input: SendInput, opts: { wait?: boolean, timeoutMs?: number } = {}): Promise<SendResult> {
+    const q = new URLSearchParams()
+    if (opts.wait === true) q.set('wait', 'true')
+    if (opts.timeoutMs != null) q.set('timeoutMs', String(opts.timeoutMs))
+    return await this.call('POST', `/v1/messages${q.size > 0 ? '?' + q.toString() : ''}`, input)
+  }
+
+  async inbox (query: InboxQuery = {}): Promise<MessageMeta[]> {
+    return await this.call('GET', '/v1/inbox' + qs(query))
+  }
+
+  async sent (query: InboxQuery = {}): Promise<MessageMeta[]> {
+    return await this.call('GET', '/v1/sent' + qs(query))
+  }
+
+  async outbox (): Promise<DeliveryRecord[]> {
+    return await this.call('GET', '/v1/outbox')
+  }
+
+  async message (ref: string, opts: { envelope?: boolean } = {}): Promise<MessageView> {
+    return await this.call('GET', `/v1/messages/${encodeURIComponent(ref)}${opts.envelope === true ? '?envelope=true' : ''}`)
+  }
+
+  async peers (): Promise<PeerRecord[]> {
+    return await this.call('GET', '/v1/peers')
+  }
+
+  async addPeer (input: PeerInput): Promise<PeerRecord> {
+    return await this.call('POST', '/v1/peers', input)
+  }
+
+  async removePeer (peerId: string): Promise<void> {
+    await this.call('DELETE', `/v1/peers/${encodeURIComponent(peerId)}`)
+  }
+
+  async health (): Promise<Health> {
+    return await this.call('GET', '/health')
+  }
+}
+
+function qs (query: InboxQuery): string {
+  const q = new URLSearchParams()
+  if (query.since != null) q.set('since', new Date(query.since).toISOString())
+  if (query.from != null) q.set('from', query.from)
+  if (query.limit != null) q.set('limit', String(query.limit))
+  return q.size > 0 ? '?' + q.toString() : ''
+}

@@ -1,0 +1,65 @@
+/**
+ * How a CLI command reaches a node: through the local API when the node runs (node.json names
+ * its API and the process is alive), otherwise directly on the store.
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import { pino, type Logger } from 'pino'
+import { dataDirPaths, loadIdentity, readApiToken, isInitialised } from '../data-dir.ts'
+import { loadConfig } from '../config.ts'
+import { NodeError } from '../errors.ts'
+import { Store } from '../store/store.ts'
+import { TrustList } from '../trust-list.ts'
+import { LocalService, type LiaisonService } from '../service.ts'
+import { ApiClient } from '../api/client.ts'
+import type { RuntimeInfo } from '../liaison-node.ts'
+
+export interface ServiceHandle {
+  service: LiaisonService
+  running: boolean
+  close: () => Promise<void>
+}
+
+export async function readRuntime (dir: string): Promise<RuntimeInfo | undefined> {
+  try {
+    const info = JSON.parse(await readFile(dataDirPaths(dir).runtime, 'utf8')) as RuntimeInfo
+    process.kill(info.pid, 0)
+    return info
+  } catch {
+    return undefined
+  }
+}
+
+export async function openService (dir: string): Promise<ServiceHandle> {
+  if (!await isInitialised(dir)) throw new NodeError('NOT_INITIALISED', `${dir} holds no identity; run: liaison init --data-dir ${dir} --name NAME`)
+  const runtime = await readRuntime(dir)
+  if (runtime != null) {
+    const client = new ApiClient(runtime.apiUrl, await readApiToken(dir))
+    try {
+      await client.health()
+      return { service: client, running: true, close: async () => {} }
+    } catch (err) {
+      if (err instanceof NodeError && err.code === 'UNAUTHORIZED') throw err
+      // A stale node.json: fall through to the store.
+    }
+  }
+  const paths = dataDirPaths(dir)
+  const config = await loadConfig(paths.config)
+  const { signer } = await loadIdentity(dir)
+  const store = await Store.open(paths.store)
+  const trust = await TrustList.load(store)
+  return {
+    service: new LocalService({ store, trust, signer, name: config.name }),
+    running: false,
+    close: async () => { await store.close() }
+  }
+}
+
+/** Logger for `start`: JSON lines, or pretty output on a terminal (or with --pretty). */
+export function createLogger (level: string, pretty: boolean): Logger {
+  if (pretty) {
+    return pino({ level, transport: { target: 'pino-pretty', options: { destination: 1, translateTime: 'SYS:standard', ignore: 'pid,hostname' } } })
+  }
+  return pino({ level })
+}

@@ -1,0 +1,96 @@
+/**
+ * `liaison init`, `liaison id`, `liaison envelope sign|verify`.
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { initDataDir, loadIdentity } from '../data-dir.ts'
+import { publicKeyToSpkiPem, publicKeyFromSpkiPem, verifyKeyFromPublicKey } from '../../protocol/keys.ts'
+import { decodeEnvelope, encodeEnvelope, signEnvelope, verifyEnvelope, envelopeDigest } from '../../protocol/envelope.ts'
+import { parseMessage, validateMessage, encodeMessage } from '../../protocol/message.ts'
+import { parseReceipt } from '../../protocol/receipt.ts'
+import { parseStrictJson, utf8Decode } from '../../protocol/json.ts'
+import { ProtocolError } from '../../protocol/errors.ts'
+import { PAYLOAD_TYPES } from '../../protocol/types.ts'
+import { DEFAULT_LISTEN } from '../defaults.ts'
+import { NodeError } from '../errors.ts'
+import { parse, str, list, print, readInput } from './args.ts'
+
+export async function initCommand (argv: string[]): Promise<number> {
+  const p = parse(argv, { name: { type: 'string' }, listen: { type: 'string', multiple: true } })
+  const name = str(p, 'name') ?? process.env.LIAISON_NAME ?? hostname()
+  const listen = list(p, 'listen')
+  const { peerId, paths } = await initDataDir(p.dataDir, { name, listen: listen.length > 0 ? listen : DEFAULT_LISTEN })
+  if (p.values.json === true) print({ peerId, dataDir: paths.root })
+  else process.stdout.write(`${peerId}\n`)
+  process.stderr.write(`initialised ${paths.root} for "${name}" (identity ${paths.identity}, config ${paths.config})\n`)
+  return 0
+}
+
+export async function idCommand (argv: string[]): Promise<number> {
+  const p = parse(argv, {})
+  const { signer } = await loadIdentity(p.dataDir)
+  const publicKeyPem = publicKeyToSpkiPem(signer.publicKey)
+  if (p.values.json === true) print({ peerId: signer.peerId, publicKeyPem })
+  else process.stdout.write(`${signer.peerId}\n${publicKeyPem}`)
+  return 0
+}
+
+export async function envelopeCommand (argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv
+  if (sub === 'sign') return await envelopeSign(rest)
+  if (sub === 'verify') return await envelopeVerify(rest)
+  throw new NodeError('BAD_ARGUMENT', 'usage: liaison envelope sign|verify …')
+}
+
+const TYPES: Record<string, string> = { message: PAYLOAD_TYPES.message, receipt: PAYLOAD_TYPES.receipt }
+
+async function envelopeSign (argv: string[]): Promise<number> {
+  const p = parse(argv, { type: { type: 'string' }, in: { type: 'string' } })
+  const type = str(p, 'type', true) as string
+  const payloadType = TYPES[type]
+  if (payloadType == null) throw new NodeError('BAD_ARGUMENT', `--type must be message or receipt, not ${type}`)
+  const { signer } = await loadIdentity(p.dataDir)
+  const input = await readInput(str(p, 'in'))
+  let payload: Uint8Array
+  if (type === 'message') {
+    // Validate, then sign the exact canonical bytes.
+    payload = encodeMessage(validateMessage(parseStrictJson(utf8Decode(input))))
+  } else {
+    parseReceipt(input)
+    payload = input
+  }
+  process.stdout.write(Buffer.from(encodeEnvelope(signEnvelope(payloadType, payload, signer))).toString('utf8') + '\n')
+  return 0
+}
+
+async function envelopeVerify (argv: string[]): Promise<number> {
+  const p = parse(argv, { 'public-key': { type: 'string' }, in: { type: 'string' } })
+  const pem = await readFile(str(p, 'public-key', true) as string, 'utf8')
+  const key = verifyKeyFromPublicKey(publicKeyFromSpkiPem(pem))
+  const input = await readInput(str(p, 'in'))
+  try {
+    const env = decodeEnvelope(new Uint8Array(input.buffer, input.byteOffset, trimEnd(input)))
+    if (!verifyEnvelope(env, key)) throw new ProtocolError('BAD_SIGNATURE', 'no signature verifies under the given key')
+    if (env.payloadType === PAYLOAD_TYPES.message) parseMessage(env.payload)
+    else if (env.payloadType === PAYLOAD_TYPES.receipt) parseReceipt(env.payload)
+    else throw new ProtocolError('BAD_PAYLOAD_TYPE', `unknown payload type ${env.payloadType}`)
+    process.stdout.write(`${envelopeDigest(env)}\n`)
+    return 0
+  } catch (err) {
+    if (err instanceof ProtocolError) {
+      process.stdout.write(`${err.code}\n`)
+      process.stderr.write(`invalid: ${err.message}\n`)
+      return 1
+    }
+    throw err
+  }
+}
+
+/** Length without trailing ASCII whitespace (a file usually ends with a newline). */
+function trimEnd (bytes: Uint8Array): number {
+  let n = bytes.length
+  while (n > 0 && (bytes[n - 1] === 0x0a || bytes[n - 1] === 0x0d || bytes[n - 1] === 0x20 || bytes[n - 1] === 0x09)) n--
+  return n
+}

@@ -1,0 +1,119 @@
+/**
+ * The data directory: what lives where, creating it (`liaison init`), and loading the
+ * identity. Layout:
+ *
+ *   DIR/               mode 0700
+ *   DIR/identity.key   PKCS#8 PEM Ed25519 private key, mode 0600 — the signing key AND the libp2p key
+ *   DIR/config.json    node configuration (node/config.ts)
+ *   DIR/api-token      bearer token of the local API, mode 0600
+ *   DIR/store/         LevelDB: messages, receipts, outbox, trust list, audit log
+ *   DIR/node.json      runtime file written by a running node (addresses, API URL, pid)
+ *
+ * @module
+ */
+import { randomBytes, createPrivateKey } from 'node:crypto'
+import { mkdir, open, readFile, stat, writeFile, chmod } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { generateSigner, signerFromPkcs8Pem } from '../protocol/keys.ts'
+import type { Signer } from '../protocol/types.ts'
+import { DEFAULT_DATA_DIR, DEFAULT_LISTEN } from './defaults.ts'
+import { NodeError } from './errors.ts'
+import { validateConfig } from './config.ts'
+
+export interface DataDirPaths {
+  root: string
+  identity: string
+  config: string
+  token: string
+  store: string
+  runtime: string
+}
+
+/** --data-dir, else LIAISON_DATA_DIR, else ./data. */
+export function resolveDataDir (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(flag ?? (env.LIAISON_DATA_DIR != null && env.LIAISON_DATA_DIR !== '' ? env.LIAISON_DATA_DIR : DEFAULT_DATA_DIR))
+}
+
+export function dataDirPaths (dir: string): DataDirPaths {
+  const root = resolve(dir)
+  return {
+    root,
+    identity: join(root, 'identity.key'),
+    config: join(root, 'config.json'),
+    token: join(root, 'api-token'),
+    store: join(root, 'store'),
+    runtime: join(root, 'node.json')
+  }
+}
+
+export interface InitOptions {
+  name: string
+  listen?: string[]
+}
+
+/**
+ * Create identity, config and API token. Refuses to touch an existing identity. The store is
+ * created by its first open.
+ */
+export async function initDataDir (dir: string, opts: InitOptions): Promise<{ peerId: string, paths: DataDirPaths }> {
+  const paths = dataDirPaths(dir)
+  const config = validateConfig({ name: opts.name, listen: opts.listen ?? DEFAULT_LISTEN }, 'init options')
+  await mkdir(paths.root, { recursive: true, mode: 0o700 })
+  await chmod(paths.root, 0o700)
+  const { signer, privateKeyPem } = generateSigner()
+  // 'wx' fails if the file exists: an identity is never overwritten.
+  let handle
+  try {
+    handle = await open(paths.identity, 'wx', 0o600)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new NodeError('ALREADY_INITIALISED', `${paths.identity} already exists; refusing to overwrite an identity`)
+    }
+    throw err
+  }
+  try {
+    await handle.writeFile(privateKeyPem)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await writeFile(paths.config, JSON.stringify({ name: config.name, listen: config.listen }, null, 2) + '\n', { mode: 0o644 })
+  await writeFile(paths.token, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 })
+  return { peerId: signer.peerId, paths }
+}
+
+export async function isInitialised (dir: string): Promise<boolean> {
+  try {
+    await stat(dataDirPaths(dir).identity)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export interface Identity {
+  signer: Signer
+  /** The 32-byte Ed25519 seed, for building the libp2p private key. Never logged. */
+  seed: Uint8Array
+}
+
+export async function loadIdentity (dir: string): Promise<Identity> {
+  const paths = dataDirPaths(dir)
+  let pem: string
+  try {
+    pem = await readFile(paths.identity, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new NodeError('NOT_INITIALISED', `${paths.root} holds no identity; run: liaison init --data-dir ${paths.root} --name NAME`)
+    }
+    throw err
+  }
+  const signer = signerFromPkcs8Pem(pem)
+  const jwk = createPrivateKey(pem).export({ format: 'jwk' })
+  if (jwk.d == null) throw new NodeError('NOT_INITIALISED', `${paths.identity} is not an Ed25519 private key`)
+  return { signer, seed: new Uint8Array(Buffer.from(jwk.d, 'base64url')) }
+}
+
+export async function readApiToken (dir: string): Promise<string> {
+  return (await readFile(dataDirPaths(dir).token, 'utf8')).trim()
+}

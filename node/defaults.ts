@@ -1,0 +1,51 @@
+/**
+ * Every default of the running node, named and documented in one place. The CLI, the config
+ * schema and the docs read them from here; nothing else redefines them.
+ *
+ * @module
+ */
+
+/** Where a node keeps its data when neither --data-dir nor LIAISON_DATA_DIR is given. */
+export const DEFAULT_DATA_DIR = './data'
+
+/** Listen address of a new node: loopback, an ephemeral port chosen by the OS. */
+export const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
+
+/** The local API binds here unless the config says otherwise (port 0 = ephemeral). */
+export const DEFAULT_API_HOST = '127.0.0.1'
+export const DEFAULT_API_PORT = 0
+
+/** Accepted difference between a message's `created` and this node's clock. */
+export const DEFAULT_CLOCK_SKEW_MS = 5 * 60 * 1000
+
+/** Lifetime of a message sent without --expires. */
+export const DEFAULT_MESSAGE_TTL_MS = 30 * 24 * 60 * 60 * 1000
+
+/** Frames one delivery lane keeps in flight before it waits for receipts. */
+export const DEFAULT_DELIVERY_WINDOW = 256
+
+/** Retry backoff for an unreachable peer: first delay, growth factor, cap (full jitter). */
+export const DEFAULT_RETRY_BASE_MS = 250
+export const DEFAULT_RETRY_FACTOR = 2
+export const DEFAULT_RETRY_CAP_MS = 30_000
+
+/** How long a delivery lane waits for a receipt before it gives the stream up and retries. */
+export const DEFAULT_RECEIPT_TIMEOUT_MS = 30_000
+
+/** Most records one fsync'd group commit carries. */
+export const DEFAULT_MAX_BATCH = 1024
+
+/** Inbound streams per connection on the exchange protocol. */
+export const DEFAULT_MAX_INBOUND_STREAMS = 8
+
+/** A stream that sends nothing for this long is closed (slow peers). */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 60_000
+
+/** A frame whose bytes have not all arrived after this long resets the stream (slow loris). */
+export const DEFAULT_FRAME_TIMEOUT_MS = 10_000
+
+/** Graceful shutdown: how long in-flight work may take before the node exits anyway. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000
+
+/** Log level unless --log-level or LIAISON_LOG_LEVEL says otherwise. */
+export const DEFAULT_LOG_LEVEL = 'info'

@@ -1,0 +1,43 @@
+/**
+ * Errors of the running node, the CLI and the local API. Each has a stable `code`; the API
+ * answers `{ "error": { "code", "message" } }` with the same codes the CLI prints. Protocol
+ * reason codes (protocol/errors.ts) pass through unchanged.
+ *
+ * @module
+ */
+import { ProtocolError, REASON_CODES } from '../protocol/errors.ts'
+
+export const NODE_ERROR_CODES = {
+  BAD_ARGUMENT: 'A command-line argument or API request field is missing or invalid.',
+  CONFIG_INVALID: 'The configuration file does not match its schema.',
+  NOT_INITIALISED: 'The data directory holds no identity; run `liaison init` first.',
+  ALREADY_INITIALISED: 'The data directory already holds an identity; it is never overwritten.',
+  DATA_DIR_IN_USE: 'Another process (a running node) holds the data directory.',
+  NODE_NOT_RUNNING: 'The command needs a running node.',
+  NOT_FOUND: 'No such message, peer or record.',
+  PEER_EXISTS: 'The peer is already on the trust list.',
+  UNAUTHORIZED: 'The local API token is missing or wrong.',
+  RECIPIENT_REFUSED: 'Policy refused the message for one or more recipients.',
+  TIMEOUT: 'The operation did not complete in time.'
+} as const
+
+export type NodeErrorCode = keyof typeof NODE_ERROR_CODES
+export type ErrorCode = NodeErrorCode | keyof typeof REASON_CODES
+
+export class NodeError extends Error {
+  readonly code: ErrorCode
+  readonly details?: unknown
+
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown, details?: unknown }) {
+    super(message, options)
+    this.name = 'NodeError'
+    this.code = code
+    this.details = options?.details
+  }
+}
+
+/** The stable code of any error, INTERNAL for unexpected ones. */
+export function errorCode (err: unknown): ErrorCode {
+  if (err instanceof NodeError || err instanceof ProtocolError) return err.code
+  return 'INTERNAL'
+}

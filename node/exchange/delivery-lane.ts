@@ -1,0 +1,247 @@
+/**
+ * One delivery lane per peer: keeps a stream open while there is work, pipelines up to
+ * `window` frames, matches the in-order receipts to what it sent, verifies each receipt with
+ * the peer's key and records it durably. While the peer is unreachable it retries with capped
+ * exponential backoff and jitter; messages that expire meanwhile end as `expired`.
+ *
+ * @module
+ */
+import type { Stream } from '@libp2p/interface'
+import type { Logger } from 'pino'
+import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
+import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
+import type { Store } from '../store/store.ts'
+import type { DeliveryRecord } from '../store/records.ts'
+import type { TrustList } from '../trust-list.ts'
+import { openReceipt } from './receipts.ts'
+import { backoffDelay, sleep } from './backoff.ts'
+import { Signal } from './signal.ts'
+
+/** Rejections that say "not now" rather than "never": the message stays queued. */
+export const TRANSIENT_REASONS: ReadonlySet<string> = new Set<ReasonCode>(['STORAGE_FULL', 'UNAVAILABLE', 'INTERNAL'])
+
+export interface LaneComponents {
+  store: Store
+  trust: TrustList
+  logger: Logger
+  dial: (peerId: string, addresses: string[], signal: AbortSignal) => Promise<Stream>
+  envelopeOf: (digest: string) => Promise<Uint8Array | undefined>
+  onDelivery: (record: DeliveryRecord) => void
+  now?: () => number
+}
+
+export interface LaneInit {
+  peerId: string
+  window: number
+  retryBaseMs: number
+  retryCapMs: number
+  receiptTimeoutMs: number
+  idleCloseMs?: number
+}
+
+interface InFlight {
+  record: DeliveryRecord
+  sentAt: number
+}
+
+export class DeliveryLane {
+  private readonly c: LaneComponents
+  private readonly init: LaneInit
+  private readonly work = new Signal()
+  private readonly controller = new AbortController()
+  private readonly now: () => number
+  private loop: Promise<void> | undefined
+  private sessionWake: Signal | undefined
+
+  constructor (components: LaneComponents, init: LaneInit) {
+    this.c = components
+    this.init = init
+    this.now = components.now ?? Date.now
+  }
+
+  get peerId (): string {
+    return this.init.peerId
+  }
+
+  start (): void {
+    this.loop ??= this.run()
+  }
+
+  /** New work or a trust change: look again now. */
+  wake (): void {
+    this.work.notify()
+    this.sessionWake?.notify()
+  }
+
+  async stop (): Promise<void> {
+    this.controller.abort()
+    this.wake()
+    await this.loop
+  }
+
+  private get stopped (): boolean {
+    return this.controller.signal.aborted
+  }
+
+  private async run (): Promise<void> {
+    const { store, trust, logger } = this.c
+    const peer = this.init.peerId
+    let failures = 0
+    while (!this.stopped) {
+      try {
+        await this.expireDue()
+        const head = await store.pendingFor(peer, 1)
+        const record = trust.get(peer)
+        if (head.length === 0 || record == null || record.status !== 'active' || record.addresses.length === 0) {
+          await this.work.wait(60_000)
+          continue
+        }
+        const stream = await this.c.dial(peer, record.addresses, this.controller.signal)
+        const delivered = await this.session(stream)
+        if (delivered > 0) failures = 0
+        if (this.sessionFailed === undefined) continue
+        throw this.sessionFailed
+      } catch (err) {
+        if (this.stopped) break
+        failures++
+        const delay = backoffDelay(failures - 1, { baseMs: this.init.retryBaseMs, capMs: this.init.retryCapMs })
+        logger.debug({ peer, err, delay, failures }, 'delivery attempt failed; retrying')
+        await sleep(delay, this.controller.signal)
+      }
+    }
+  }
+
+  private sessionFailed: unknown
+
+  /**
+   * Send pending messages on one stream until the queue is empty and the stream has been
+   * idle for a while. Returns how many receipts were recorded.
+   */
+  private async session (stream: Stream): Promise<number> {
+    const peer = this.init.peerId
+    const inflight: InFlight[] = []
+    const wake = new Signal()
+    this.sessionWake = wake
+    this.sessionFailed = undefined
+    const writes: Array<Promise<void>> = []
+    let lastSeq = 0
+    let receipts = 0
+    let readerError: unknown
+    let readerDone = false
+
+    const reader = (async () => {
+      const decoder = new FrameDecoder()
+      try {
+        for await (const chunk of stream) {
+          for (const frame of decoder.push(chunk)) {
+            const head = inflight.shift()
+            if (head == null) throw new ProtocolError('BAD_FRAME', 'receipt without a message in flight')
+            const write = this.record(head.record, frame)
+            write.catch((err: unknown) => { readerError ??= err; wake.notify() })
+            writes.push(write)
+            receipts++
+            wake.notify()
+          }
+        }
+      } catch (err) {
+        readerError = err
+      } finally {
+        readerDone = true
+        wake.notify()
+      }
+    })()
+
+    let idleSince = this.now()
+    const idleCloseMs = this.init.idleCloseMs ?? 10_000
+    try {
+      while (!this.stopped && !readerDone && readerError == null) {
+        if (inflight.length > 0 && this.now() - inflight[0].sentAt > this.init.receiptTimeoutMs) {
+          throw new ProtocolError('UNAVAILABLE', `no receipt from ${peer} within ${this.init.receiptTimeoutMs} ms`)
+        }
+        const room = this.init.window - inflight.length
+        const peerRecord = this.c.trust.get(peer)
+        if (peerRecord?.status !== 'active') break
+        const batch = room > 0 ? await this.nextBatch(room, lastSeq) : []
+        for (const record of batch) {
+          lastSeq = record.seq
+          const envelope = await this.c.envelopeOf(record.digest)
+          if (envelope == null) continue
+          inflight.push({ record, sentAt: this.now() })
+          if (!stream.send(encodeFrame(envelope))) await stream.onDrain({ signal: this.controller.signal })
+        }
+        if (batch.length > 0) { idleSince = this.now(); continue }
+        if (inflight.length === 0 && this.now() - idleSince > idleCloseMs) break
+        // Woken by new work, a receipt, or the end of the stream.
+        await wake.wait(inflight.length > 0 ? this.init.receiptTimeoutMs : idleCloseMs)
+      }
+    } catch (err) {
+      this.sessionFailed = err
+    }
+    this.sessionWake = undefined
+    if (readerError != null && this.sessionFailed == null) this.sessionFailed = readerError
+    if (readerDone && inflight.length > 0 && this.sessionFailed == null) this.sessionFailed = new ProtocolError('UNAVAILABLE', `stream to ${peer} ended with ${inflight.length} messages unanswered`)
+    if (this.sessionFailed != null || this.stopped) stream.abort(new Error('delivery session ended'))
+    else await stream.close().catch(() => { stream.abort(new Error('close failed')) })
+    await reader
+    const results = await Promise.allSettled(writes)
+    const failedWrite = results.find(r => r.status === 'rejected')
+    if (failedWrite != null && this.sessionFailed == null) this.sessionFailed = (failedWrite as PromiseRejectedResult).reason
+    return receipts
+  }
+
+  private async nextBatch (room: number, afterSeq: number): Promise<DeliveryRecord[]> {
+    const { store } = this.c
+    const peer = this.init.peerId
+    const entries = await store.pendingFor(peer, room, afterSeq)
+    if (entries.length === 0) return []
+    const records = await store.dlv.getMany(entries.map(e => e.digest + '!' + peer))
+    const out: DeliveryRecord[] = []
+    const now = this.now()
+    for (const record of records) {
+      if (record == null || record.status !== 'pending') continue
+      if (Date.parse(record.expires) <= now) {
+        await this.finish(record, 'expired')
+        continue
+      }
+      out.push(record)
+    }
+    return out
+  }
+
+  /** Verify a receipt and record the outcome durably. */
+  private async record (record: DeliveryRecord, frame: Uint8Array): Promise<void> {
+    const key = this.c.trust.key(this.init.peerId)
+    if (key == null) throw new ProtocolError('UNKNOWN_SIGNER', `no key for ${this.init.peerId}`)
+    const receipt = openReceipt(frame, key, record.digest)
+    if (receipt.status === 'rejected' && TRANSIENT_REASONS.has(receipt.reason ?? '')) {
+      throw new ProtocolError('UNAVAILABLE', `${this.init.peerId} cannot take ${record.digest} now: ${receipt.reason}`)
+    }
+    await this.finish(record, receipt.status === 'accepted' ? 'delivered' : 'rejected', receipt.reason, frame.slice())
+  }
+
+  private async finish (record: DeliveryRecord, status: DeliveryRecord['status'], reason?: string, receipt?: Uint8Array): Promise<void> {
+    const { store } = this.c
+    const next: DeliveryRecord = { ...record, status, updatedAt: this.now(), attempts: record.attempts + 1 }
+    if (reason != null) next.reason = reason
+    const ops = store.deliveryOps(next, record)
+    if (receipt != null) ops.push(store.receiptOp(record.digest, this.init.peerId, receipt))
+    await store.commit(ops)
+    this.c.onDelivery(next)
+  }
+
+  /** Mark every pending message to this peer whose expiry has passed as `expired`. */
+  private async expireDue (): Promise<void> {
+    const { store } = this.c
+    const now = this.now()
+    let after = 0
+    while (true) {
+      const entries = await store.pendingFor(this.init.peerId, 256, after)
+      if (entries.length === 0) return
+      const records = await store.dlv.getMany(entries.map(e => e.digest + '!' + this.init.peerId))
+      for (const r of records) {
+        if (r != null && r.status === 'pending' && Date.parse(r.expires) <= now) await this.finish(r, 'expired')
+      }
+      after = entries[entries.length - 1].seq
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Putting a signed message into the durable outbox: the message, its envelope and one pending
+ * delivery per recipient in one fsync'd batch. Used by the running node and, when the node is
+ * stopped, directly by the CLI (the node delivers it when it next starts).
+ *
+ * @module
+ */
+import type { Store } from '../store/store.ts'
+import type { DeliveryRecord, MessageMeta } from '../store/records.ts'
+import type { BatchOp } from '../store/group-commit.ts'
+
+export async function enqueueOutbound (store: Store, meta: MessageMeta, envelope: Uint8Array, recipients: string[], now: number): Promise<DeliveryRecord[]> {
+  const ops: BatchOp[] = store.messageOps(meta, envelope)
+  const records: DeliveryRecord[] = recipients.map(recipient => ({
+    digest: meta.digest,
+    messageId: meta.id,
+    recipient,
+    status: 'pending',
+    seq: store.nextSeq(),
+    attempts: 0,
+    queuedAt: now,
+    updatedAt: now,
+    expires: meta.expires
+  }))
+  for (const r of records) ops.push(...store.deliveryOps(r))
+  ops.push(store.seqOp())
+  await store.commit(ops)
+  return records
+}

@@ -1,0 +1,93 @@
+/**
+ * The outbox: durable queue of outbound messages and the delivery lanes that drain it, one
+ * per recipient. Emits `delivery` whenever a delivery reaches a final state.
+ *
+ * @module
+ */
+import { EventEmitter } from 'node:events'
+import type { Stream } from '@libp2p/interface'
+import type { Logger } from 'pino'
+import type { Store } from '../store/store.ts'
+import type { DeliveryRecord, MessageMeta } from '../store/records.ts'
+import type { TrustList } from '../trust-list.ts'
+import { DeliveryLane, type LaneInit } from './delivery-lane.ts'
+import { enqueueOutbound } from './enqueue.ts'
+
+export interface OutboxComponents {
+  store: Store
+  trust: TrustList
+  logger: Logger
+  dial: (peerId: string, addresses: string[], signal: AbortSignal) => Promise<Stream>
+  now?: () => number
+}
+
+export type OutboxInit = Omit<LaneInit, 'peerId'>
+
+export interface OutboxEvents {
+  delivery: [record: DeliveryRecord]
+}
+
+export class Outbox extends EventEmitter<OutboxEvents> {
+  private readonly c: OutboxComponents
+  private readonly init: OutboxInit
+  private readonly lanes = new Map<string, DeliveryLane>()
+  /** Envelopes queued by this process, so lanes need not read them back from disk. */
+  private readonly cache = new Map<string, { bytes: Uint8Array, refs: number }>()
+  private running = false
+
+  constructor (components: OutboxComponents, init: OutboxInit) {
+    super()
+    this.c = components
+    this.init = init
+    this.setMaxListeners(0)
+    components.trust.on('change', (peerId) => { this.lanes.get(peerId)?.wake() })
+  }
+
+  async start (): Promise<void> {
+    this.running = true
+    for (const peerId of await this.c.store.recipientsWithPending()) this.lane(peerId)
+  }
+
+  async stop (): Promise<void> {
+    this.running = false
+    await Promise.all([...this.lanes.values()].map(async lane => { await lane.stop() }))
+    this.lanes.clear()
+  }
+
+  /** Durably queue a signed message for its recipients and wake their lanes. */
+  async enqueue (meta: MessageMeta, envelope: Uint8Array, recipients: string[]): Promise<DeliveryRecord[]> {
+    const records = await enqueueOutbound(this.c.store, meta, envelope, recipients, (this.c.now ?? Date.now)())
+    this.cache.set(meta.digest, { bytes: envelope, refs: recipients.length })
+    for (const r of recipients) this.lane(r).wake()
+    return records
+  }
+
+  private lane (peerId: string): DeliveryLane {
+    let lane = this.lanes.get(peerId)
+    if (lane == null) {
+      lane = new DeliveryLane({
+        store: this.c.store,
+        trust: this.c.trust,
+        logger: this.c.logger.child({ peer: peerId }),
+        dial: this.c.dial,
+        now: this.c.now,
+        envelopeOf: async (digest) => this.cache.get(digest)?.bytes ?? await this.c.store.getEnvelope(digest),
+        onDelivery: (record) => { this.delivered(record) }
+      }, { ...this.init, peerId })
+      this.lanes.set(peerId, lane)
+      if (this.running) lane.start()
+    }
+    return lane
+  }
+
+  private delivered (record: DeliveryRecord): void {
+    const entry = this.cache.get(record.digest)
+    if (entry != null && --entry.refs <= 0) this.cache.delete(record.digest)
+    this.emit('delivery', record)
+  }
+
+  /** Messages still pending, per recipient. */
+  async depth (): Promise<Map<string, number>> {
+    return await this.c.store.countPending()
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Signing and checking receipts — the receiver's signed answer to every message it could parse.
+ *
+ * @module
+ */
+import { encodeEnvelope, decodeEnvelope, signEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
+import { encodeReceipt, parseReceipt } from '../../protocol/receipt.ts'
+import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
+import { PAYLOAD_TYPES, type ReceiptV1, type Signer, type VerifyKey } from '../../protocol/types.ts'
+
+export interface ReceiptInput {
+  digest: string
+  messageId: string | null
+  status: 'accepted' | 'rejected'
+  reason?: ReasonCode
+}
+
+/** Sign a receipt; returns the envelope's JSON bytes, ready for the wire and the store. */
+export function signReceipt (signer: Signer, input: ReceiptInput, now: Date): Uint8Array {
+  const receipt: ReceiptV1 = {
+    v: 1,
+    for: input.digest,
+    messageId: input.messageId,
+    by: signer.peerId,
+    at: now.toISOString(),
+    status: input.status
+  }
+  if (input.status === 'rejected') receipt.reason = input.reason ?? 'INTERNAL'
+  return encodeEnvelope(signEnvelope(PAYLOAD_TYPES.receipt, encodeReceipt(receipt), signer))
+}
+
+/**
+ * Check a receipt envelope from `key`'s owner for the message `digest`. Throws ProtocolError
+ * when the receipt is not a valid, matching receipt by that peer.
+ */
+export function openReceipt (bytes: Uint8Array, key: VerifyKey, digest: string): ReceiptV1 {
+  const env = decodeEnvelope(bytes)
+  if (env.payloadType !== PAYLOAD_TYPES.receipt) throw new ProtocolError('BAD_PAYLOAD_TYPE', `expected a receipt, got ${env.payloadType}`)
+  if (!verifyEnvelope(env, key)) throw new ProtocolError('BAD_SIGNATURE', `receipt is not signed by ${key.peerId}`)
+  const receipt = parseReceipt(env.payload)
+  if (receipt.by !== key.peerId) throw new ProtocolError('SIGNER_MISMATCH', `receipt names ${receipt.by}, signed by ${key.peerId}`)
+  if (receipt.for !== digest) throw new ProtocolError('SCHEMA_INVALID', `receipt is for ${receipt.for}, expected ${digest}`)
+  return receipt
+}

@@ -1,0 +1,81 @@
+/**
+ * Serving one inbound `/liaison/exchange/1.0.0` stream: read length-prefixed frames, hand each
+ * to the receiver as it arrives (so verification and group commit overlap), and write the
+ * receipts back in frame order, honouring backpressure. An unparseable or oversize frame, or a
+ * frame that does not complete in time, resets the stream.
+ *
+ * @module
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import type { Logger } from 'pino'
+import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
+import { ProtocolError } from '../../protocol/errors.ts'
+import type { Receiver, ReceiveOutcome } from './receiver.ts'
+
+export interface ServeInit {
+  frameTimeoutMs: number
+  /** Frames being processed at once on one stream before reading pauses. */
+  maxPending?: number
+}
+
+export async function serveExchangeStream (stream: Stream, connection: Connection, receiver: Receiver, logger: Logger, init: ServeInit): Promise<void> {
+  const remote = connection.remotePeer.toString()
+  const decoder = new FrameDecoder()
+  const maxPending = init.maxPending ?? 1024
+  let pending = 0
+  let chain: Promise<void> = Promise.resolve()
+  let failed = false
+  let frameTimer: NodeJS.Timeout | undefined
+
+  const reset = (reason: string): void => {
+    if (failed) return
+    failed = true
+    logger.warn({ peer: remote, reason }, 'exchange stream reset')
+    stream.abort(new ProtocolError(reason === 'TOO_LARGE' ? 'TOO_LARGE' : 'BAD_FRAME', `stream reset: ${reason}`))
+  }
+  const armFrameTimer = (): void => {
+    clearTimeout(frameTimer)
+    frameTimer = decoder.buffered > 0 ? setTimeout(() => { reset('FRAME_TIMEOUT') }, init.frameTimeoutMs) : undefined
+  }
+
+  const answer = async (outcome: Promise<ReceiveOutcome>): Promise<void> => {
+    const result = await outcome
+    pending--
+    if (failed) return
+    if (result.kind === 'reset') { reset(result.reason); return }
+    if (!stream.send(encodeFrame(result.receipt))) await stream.onDrain()
+  }
+
+  try {
+    for await (const chunk of stream) {
+      let frames: Uint8Array[]
+      try {
+        frames = decoder.push(chunk)
+      } catch (err) {
+        reset(err instanceof ProtocolError ? err.code : 'BAD_FRAME')
+        break
+      }
+      armFrameTimer()
+      for (const frame of frames) {
+        pending++
+        const outcome = receiver.receive(frame, remote)
+        chain = chain.then(async () => { await answer(outcome) })
+      }
+      if (failed) break
+      // Backpressure towards a sender that does not wait for receipts.
+      if (pending >= maxPending) await chain
+    }
+    await chain
+    clearTimeout(frameTimer)
+    if (!failed) {
+      if (decoder.buffered > 0) { reset('BAD_FRAME'); return }
+      await stream.close()
+    }
+  } catch (err) {
+    clearTimeout(frameTimer)
+    if (!failed) {
+      logger.debug({ err, peer: remote }, 'exchange stream ended with an error')
+      stream.abort(err as Error)
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Group commit: concurrent writers hand in their operations; one fsync'd LevelDB batch carries
+ * everything that arrived while the previous batch was being written. A caller's promise
+ * resolves only once its operations are durable, and rejects (with nothing of it written) if
+ * the batch fails — LevelDB batches are atomic.
+ *
+ * @module
+ */
+import type { AbstractBatchOperation } from 'abstract-level'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type BatchOp = AbstractBatchOperation<any, any, any>
+
+/** What group commit needs of the database: atomic batches, optionally fsync'd (classic-level). */
+export interface BatchTarget {
+  batch (ops: BatchOp[], options: { sync: boolean }): Promise<void>
+}
+
+interface Pending {
+  ops: BatchOp[]
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
+export interface GroupCommitInit {
+  /** Soft cap on operations per batch (a single writer's ops are never split). */
+  maxOps: number
+  /** fsync each batch (default true). */
+  sync?: boolean
+}
+
+export class GroupCommit {
+  private readonly db: BatchTarget
+  private readonly maxOps: number
+  private readonly sync: boolean
+  private queue: Pending[] = []
+  private writing = false
+  private idle: Promise<void> = Promise.resolve()
+  private markIdle: () => void = () => {}
+  /** Batches written so far and operations they carried (for metrics and benchmarks). */
+  batches = 0
+  operations = 0
+
+  constructor (db: BatchTarget, init: GroupCommitInit) {
+    this.db = db
+    this.maxOps = init.maxOps
+    this.sync = init.sync ?? true
+  }
+
+  write (ops: BatchOp[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ops, resolve, reject })
+      if (!this.writing) {
+        this.writing = true
+        this.idle = new Promise(resolve => { this.markIdle = resolve })
+        // Let writers of the same tick join the first batch.
+        setImmediate(() => { void this.drain() })
+      }
+    })
+  }
+
+  /** Resolves when every write handed in so far has settled. */
+  async flushed (): Promise<void> {
+    await this.idle
+  }
+
+  private async drain (): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch: Pending[] = []
+      let count = 0
+      while (this.queue.length > 0 && (batch.length === 0 || count + this.queue[0].ops.length <= this.maxOps)) {
+        const next = this.queue.shift() as Pending
+        batch.push(next)
+        count += next.ops.length
+      }
+      const ops = batch.length === 1 ? batch[0].ops : batch.flatMap(p => p.ops)
+      try {
+        await this.db.batch(ops, { sync: this.sync })
+        this.batches++
+        this.operations += ops.length
+        for (const p of batch) p.resolve()
+      } catch (err) {
+        for (const p of batch) p.reject(err)
+      }
+    }
+    this.writing = false
+    this.markIdle()
+  }
+}

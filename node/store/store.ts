@@ -1,0 +1,249 @@
+/**
+ * The node's durable store over LevelDB (`level`). One database, one sublevel per kind of
+ * record; every change that belongs together goes through one atomic, fsync'd batch
+ * (group-committed, see group-commit.ts).
+ *
+ *   msg   digest → MessageMeta (json)          env   digest → envelope bytes as signed/received
+ *   mid   from!id → digest                     inbox storedAt!digest → ''   sent storedAt!digest → ''
+ *   rcpt  digest!by → receipt envelope bytes   dlv   digest!recipient → DeliveryRecord (json)
+ *   q     recipient!seq → digest (pending deliveries, in order)
+ *   peer  peerId → PeerRecord (json)           meta  key → json
+ *
+ * @module
+ */
+import { Level } from 'level'
+import type { AbstractSublevel } from 'abstract-level'
+import { NodeError } from '../errors.ts'
+import { GroupCommit, type BatchOp, type BatchTarget } from './group-commit.ts'
+import type { DeliveryRecord, DeliveryStatus, MessageMeta, PeerRecord } from './records.ts'
+
+type Root = Level<string, unknown>
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Sub<V> = AbstractSublevel<Root, any, string, V>
+
+const SEP = '!'
+/** Zero-padded decimal so that lexicographic order is numeric order. */
+export const pad = (n: number): string => n.toString().padStart(16, '0')
+
+export interface StoreInit {
+  maxBatch?: number
+}
+
+export interface InboxQuery {
+  since?: number
+  from?: string
+  limit?: number
+}
+
+export class Store {
+  readonly db: Root
+  readonly msg: Sub<MessageMeta>
+  readonly env: Sub<Uint8Array>
+  readonly mid: Sub<string>
+  readonly inbox: Sub<string>
+  readonly sent: Sub<string>
+  readonly rcpt: Sub<Uint8Array>
+  readonly dlv: Sub<DeliveryRecord>
+  readonly q: Sub<string>
+  readonly peer: Sub<PeerRecord>
+  readonly meta: Sub<unknown>
+  readonly commits: GroupCommit
+  private seq = 0
+  private closed = false
+
+  private constructor (db: Root, init: StoreInit) {
+    this.db = db
+    const json = { valueEncoding: 'json' }
+    const bytes = { valueEncoding: 'view' }
+    const utf8 = { valueEncoding: 'utf8' }
+    this.msg = db.sublevel<string, MessageMeta>('msg', json)
+    this.env = db.sublevel<string, Uint8Array>('env', bytes)
+    this.mid = db.sublevel<string, string>('mid', utf8)
+    this.inbox = db.sublevel<string, string>('inbox', utf8)
+    this.sent = db.sublevel<string, string>('sent', utf8)
+    this.rcpt = db.sublevel<string, Uint8Array>('rcpt', bytes)
+    this.dlv = db.sublevel<string, DeliveryRecord>('dlv', json)
+    this.q = db.sublevel<string, string>('q', utf8)
+    this.peer = db.sublevel<string, PeerRecord>('peer', json)
+    this.meta = db.sublevel<string, unknown>('meta', json)
+    this.commits = new GroupCommit(db as unknown as BatchTarget, { maxOps: init.maxBatch ?? 4096 })
+  }
+
+  /** Open (creating if needed). A store held by another process fails with DATA_DIR_IN_USE. */
+  static async open (location: string, init: StoreInit = {}): Promise<Store> {
+    const db = new Level<string, unknown>(location, { valueEncoding: 'json' })
+    try {
+      await db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause
+      if (cause?.code === 'LEVEL_LOCKED') {
+        throw new NodeError('DATA_DIR_IN_USE', `the store at ${location} is in use by another process (is a node running on this data directory?)`, { cause: err })
+      }
+      throw err
+    }
+    const store = new Store(db, init)
+    store.seq = ((await store.meta.get('seq')) as number | undefined) ?? 0
+    return store
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.commits.flushed()
+    await this.db.close()
+  }
+
+  /** Atomically and durably apply operations (group-committed with concurrent callers). */
+  commit (ops: BatchOp[]): Promise<void> {
+    return this.commits.write(ops)
+  }
+
+  nextSeq (): number {
+    return ++this.seq
+  }
+
+  seqOp (): BatchOp {
+    return { type: 'put', sublevel: this.meta, key: 'seq', value: this.seq }
+  }
+
+  // ---- messages -------------------------------------------------------------------------
+
+  async getMeta (digest: string): Promise<MessageMeta | undefined> {
+    return await this.msg.get(digest)
+  }
+
+  async getEnvelope (digest: string): Promise<Uint8Array | undefined> {
+    return await this.env.get(digest)
+  }
+
+  async digestOf (from: string, id: string): Promise<string | undefined> {
+    return await this.mid.get(from + SEP + id)
+  }
+
+  /** Operations that store a message (either direction) and its indexes. */
+  messageOps (meta: MessageMeta, envelope: Uint8Array): BatchOp[] {
+    return [
+      { type: 'put', sublevel: this.msg, key: meta.digest, value: meta },
+      { type: 'put', sublevel: this.env, key: meta.digest, value: envelope },
+      { type: 'put', sublevel: this.mid, key: meta.from + SEP + meta.id, value: meta.digest },
+      { type: 'put', sublevel: meta.direction === 'in' ? this.inbox : this.sent, key: pad(meta.storedAt) + SEP + meta.digest, value: '' }
+    ]
+  }
+
+  receiptOp (digest: string, by: string, receipt: Uint8Array): BatchOp {
+    return { type: 'put', sublevel: this.rcpt, key: digest + SEP + by, value: receipt }
+  }
+
+  async getReceipt (digest: string, by: string): Promise<Uint8Array | undefined> {
+    return await this.rcpt.get(digest + SEP + by)
+  }
+
+  async receiptsFor (digest: string): Promise<Array<{ by: string, envelope: Uint8Array }>> {
+    const out: Array<{ by: string, envelope: Uint8Array }> = []
+    for await (const [key, value] of this.rcpt.iterator({ gt: digest + SEP, lt: digest + SEP + '\xff' })) {
+      out.push({ by: key.slice(digest.length + 1), envelope: value })
+    }
+    return out
+  }
+
+  /** Resolve a message id (UUIDv7) or digest to its digest. */
+  async resolveRef (ref: string): Promise<string | undefined> {
+    if (/^[0-9a-f]{64}$/.test(ref)) return (await this.msg.get(ref)) != null ? ref : undefined
+    for await (const [key, value] of this.mid.iterator()) {
+      if (key.endsWith(SEP + ref)) return value
+    }
+    return undefined
+  }
+
+  async listMessages (direction: 'in' | 'out', query: InboxQuery = {}): Promise<MessageMeta[]> {
+    const index = direction === 'in' ? this.inbox : this.sent
+    const out: MessageMeta[] = []
+    const limit = query.limit ?? Infinity
+    const range = query.since != null ? { gte: pad(query.since) } : {}
+    for await (const key of index.keys(range)) {
+      const meta = await this.msg.get(key.slice(17))
+      if (meta == null) continue
+      if (query.from != null && meta.from !== query.from) continue
+      out.push(meta)
+      if (out.length >= limit) break
+    }
+    return out
+  }
+
+  // ---- outbox ---------------------------------------------------------------------------
+
+  deliveryOps (record: DeliveryRecord, previous?: DeliveryRecord): BatchOp[] {
+    const ops: BatchOp[] = [{ type: 'put', sublevel: this.dlv, key: record.digest + SEP + record.recipient, value: record }]
+    const queued = record.status === 'pending'
+    const wasQueued = previous?.status === 'pending'
+    if (queued && !wasQueued) ops.push({ type: 'put', sublevel: this.q, key: record.recipient + SEP + pad(record.seq), value: record.digest })
+    if (!queued && wasQueued) ops.push({ type: 'del', sublevel: this.q, key: record.recipient + SEP + pad(record.seq) })
+    return ops
+  }
+
+  async getDelivery (digest: string, recipient: string): Promise<DeliveryRecord | undefined> {
+    return await this.dlv.get(digest + SEP + recipient)
+  }
+
+  /** Pending deliveries to one recipient, in queue order, after `afterSeq`. */
+  async pendingFor (recipient: string, limit: number, afterSeq = 0): Promise<Array<{ seq: number, digest: string }>> {
+    const out: Array<{ seq: number, digest: string }> = []
+    const prefix = recipient + SEP
+    for await (const [key, digest] of this.q.iterator({ gt: prefix + pad(afterSeq), lt: prefix + '\xff', limit })) {
+      out.push({ seq: Number(key.slice(prefix.length)), digest })
+    }
+    return out
+  }
+
+  /** Recipients that have anything pending. */
+  async recipientsWithPending (): Promise<Set<string>> {
+    const out = new Set<string>()
+    let cursor: string | undefined
+    while (true) {
+      const it = this.q.keys(cursor == null ? { limit: 1 } : { gt: cursor + SEP + '\xff', limit: 1 })
+      const first = await it.next()
+      await it.close()
+      if (first == null) return out
+      const recipient = first.slice(0, first.indexOf(SEP))
+      out.add(recipient)
+      cursor = recipient
+    }
+  }
+
+  async listDeliveries (status?: DeliveryStatus): Promise<DeliveryRecord[]> {
+    const out: DeliveryRecord[] = []
+    for await (const value of this.dlv.values()) {
+      if (status == null || value.status === status) out.push(value)
+    }
+    return out
+  }
+
+  async countPending (): Promise<Map<string, number>> {
+    const counts = new Map<string, number>()
+    for await (const key of this.q.keys()) {
+      const r = key.slice(0, key.indexOf(SEP))
+      counts.set(r, (counts.get(r) ?? 0) + 1)
+    }
+    return counts
+  }
+
+  // ---- trust list -----------------------------------------------------------------------
+
+  async listPeers (): Promise<PeerRecord[]> {
+    const out: PeerRecord[] = []
+    for await (const value of this.peer.values()) out.push(value)
+    return out
+  }
+
+  async getPeer (peerId: string): Promise<PeerRecord | undefined> {
+    return await this.peer.get(peerId)
+  }
+
+  peerOp (record: PeerRecord): BatchOp {
+    return { type: 'put', sublevel: this.peer, key: record.peerId, value: record }
+  }
+
+  peerDelOp (peerId: string): BatchOp {
+    return { type: 'del', sublevel: this.peer, key: peerId }
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * libp2p for a Liaison node: TCP, Noise, Yamux, and a connection gater that closes the node
+ * to everyone not active on the trust list — checked right after the Noise handshake has
+ * authenticated the remote key, inbound and outbound, and before any dial.
+ *
+ * @module
+ */
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { ConnectionGater, PeerId } from '@libp2p/interface'
+import type { Logger } from 'pino'
+import type { TrustList } from './trust-list.ts'
+
+export interface TransportInit {
+  seed: Uint8Array
+  listen: string[]
+  maxConnections?: number
+}
+
+export interface TransportComponents {
+  trust: TrustList
+  logger: Logger
+}
+
+/** The gater: every decision reads the in-memory trust list, no I/O. */
+export function trustGater (trust: TrustList, logger: Logger): ConnectionGater {
+  const deny = (direction: string) => (peerId: PeerId): boolean => {
+    const id = peerId.toString()
+    if (trust.isActive(id)) return false
+    logger.warn({ peer: id, direction }, 'connection refused: peer is not active on the trust list')
+    return true
+  }
+  return {
+    denyDialPeer: deny('dial'),
+    denyInboundEncryptedConnection: deny('inbound'),
+    denyOutboundEncryptedConnection: deny('outbound')
+  }
+}
+
+export async function createTransport (components: TransportComponents, init: TransportInit): Promise<Libp2p> {
+  const privateKey = await generateKeyPairFromSeed('Ed25519', init.seed)
+  const node = await createLibp2p({
+    privateKey,
+    addresses: { listen: init.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: trustGater(components.trust, components.logger),
+    connectionManager: {
+      maxConnections: init.maxConnections ?? 300
+    }
+  })
+  // A peer that loses trust is disconnected at once.
+  components.trust.on('change', (peerId, record) => {
+    if (record == null || record.status !== 'active') {
+      node.hangUp(peerIdFromString(peerId)).catch((err: unknown) => {
+        components.logger.warn({ err, peer: peerId }, 'hang-up failed')
+      })
+    }
+  })
+  return node
+}
+
+/** Dial targets for a trusted peer: its addresses, each with /p2p/<peerId>. */
+export function dialTargets (peerId: string, addresses: string[]): Multiaddr[] {
+  return addresses.map(a => {
+    const ma = multiaddr(a)
+    return ma.getComponents().some(c => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${peerId}`)
+  })
+}
