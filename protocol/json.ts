@@ -294,9 +294,7 @@ function formatPath (): string {
   let out = '$'
   for (const part of path) {
     if (part === null) break
-    if (typeof part === 'number') out += `[${part}]`
-    else if (/^[A-Za-z_$][\w$]*$/.test(part)) out += `.${part}`
-    else out += `[${JSON.stringify(part)}]`
+    out += pathPart(part)
   }
   return out
 }
@@ -319,51 +317,68 @@ export function utf8Decode (bytes: Uint8Array): string {
 /**
  * Deterministic compact JSON for our own payloads: no whitespace, object keys in the order
  * `Object.keys` yields them (insertion order, except that integer-like keys such as "0" come
- * first in ascending order — a JavaScript rule JSON.stringify shares). Only JSON data is
- * accepted: plain objects, arrays, strings (well-formed UTF-16), finite numbers (integers within
- * ±MAX_SAFE_INTEGER), booleans and null; anything else (undefined, functions, bigint, Dates,
- * typed arrays, sparse arrays, cycles) is a caller bug and throws TypeError, so whatever this
- * emits `parseStrictJson` accepts and reads back equal.
+ * first in ascending order — a JavaScript rule JSON.stringify shares). Only JSON data within
+ * `maxDepth` (default MAX_JSON_DEPTH) is accepted — see `jsonDataProblem`; anything else is a
+ * caller bug and throws TypeError. So whatever this emits, `parseStrictJson` accepts and reads
+ * back equal.
  */
-export function canonicalJson (value: unknown): string {
-  checkJsonData(value, '$', [])
+export function canonicalJson (value: unknown, opts?: { maxDepth?: number }): string {
+  const problem = jsonDataProblem(value, opts)
+  if (problem !== undefined) throw new TypeError(problem)
   return JSON.stringify(value)
 }
 
-function checkJsonData (value: unknown, at: string, stack: object[]): void {
+/**
+ * Describes, naming its path, the first reason `value` is not JSON data that `parseStrictJson`
+ * would read back equal — or returns undefined if it is. JSON data is: plain objects (prototype
+ * Object.prototype or null), dense arrays, well-formed strings, finite numbers (integers within
+ * ±MAX_SAFE_INTEGER), booleans and null, nested at most `maxDepth` deep (default
+ * MAX_JSON_DEPTH; a cycle therefore fails as too deep).
+ */
+export function jsonDataProblem (value: unknown, opts?: { maxDepth?: number }): string | undefined {
+  const problem = dataProblem(value, opts?.maxDepth ?? MAX_JSON_DEPTH)
+  return problem === undefined ? undefined : '$' + problem
+}
+
+/** Returns the problem as "<path below value> <reason>" so paths are only built on failure. */
+function dataProblem (value: unknown, depthLeft: number): string | undefined {
   switch (typeof value) {
     case 'string':
-      if (!value.isWellFormed()) throw new TypeError(`${at} contains a lone surrogate`)
-      return
+      return value.isWellFormed() ? undefined : ' contains a lone surrogate'
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`${at} is not a finite number`)
+      if (!Number.isFinite(value)) return ' is not a finite number'
       if (Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
-        throw new TypeError(`${at} is an integer outside the safe range`)
+        return ' is an integer outside the safe range'
       }
-      return
+      return undefined
     case 'boolean':
-      return
+      return undefined
     case 'object': {
-      if (value === null) return
-      if (stack.includes(value)) throw new TypeError(`${at} is a cycle`)
-      stack.push(value)
+      if (value === null) return undefined
+      if (depthLeft <= 0) return ' is nested too deeply'
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
-          if (!(i in value)) throw new TypeError(`${at}[${i}] is a hole`)
-          checkJsonData(value[i], `${at}[${i}]`, stack)
+          if (!(i in value)) return `[${i}] is a hole`
+          const problem = dataProblem(value[i], depthLeft - 1)
+          if (problem !== undefined) return `[${i}]${problem}`
         }
-      } else {
-        const proto = Object.getPrototypeOf(value)
-        if (proto !== Object.prototype && proto !== null) throw new TypeError(`${at} is not a plain object`)
-        for (const key of Object.keys(value)) {
-          if (!key.isWellFormed()) throw new TypeError(`${at} has a key with a lone surrogate`)
-          checkJsonData((value as Record<string, unknown>)[key], `${at}.${key}`, stack)
-        }
+        return undefined
       }
-      stack.pop()
-      return
+      const proto = Object.getPrototypeOf(value)
+      if (proto !== Object.prototype && proto !== null) return ' is not a plain object'
+      for (const key of Object.keys(value)) {
+        if (!key.isWellFormed()) return ' has a key with a lone surrogate'
+        const problem = dataProblem((value as Record<string, unknown>)[key], depthLeft - 1)
+        if (problem !== undefined) return pathPart(key) + problem
+      }
+      return undefined
     }
     default:
-      throw new TypeError(`${at} is not JSON data (${typeof value})`)
+      return ` is not JSON data (${typeof value})`
   }
+}
+
+function pathPart (key: string | number): string {
+  if (typeof key === 'number') return `[${key}]`
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`
 }
