@@ -16,8 +16,21 @@ export interface BatchTarget {
   batch (ops: BatchOp[], options: { sync: boolean }): Promise<void>
 }
 
+/**
+ * Adds operations to a batch at the moment it is formed, in commit order — the audit log uses
+ * it to append one Merkle leaf per event in the same atomic write as the event itself, and to
+ * roll its in-memory tree back if that write fails.
+ */
+export interface CommitSequencer {
+  /** Extra operations for the events of the batch being formed (called in batch order). */
+  seal (events: unknown[]): BatchOp[]
+  /** The batch sealed last is durable (`ok`) or failed and must be forgotten. */
+  settle (ok: boolean): void
+}
+
 interface Pending {
   ops: BatchOp[]
+  events: unknown[] | undefined
   resolve: () => void
   reject: (err: unknown) => void
 }
@@ -37,6 +50,7 @@ export class GroupCommit {
   private writing = false
   private idle: Promise<void> = Promise.resolve()
   private markIdle: () => void = () => {}
+  sequencer: CommitSequencer | undefined
   /** Batches written so far and operations they carried (for metrics and benchmarks). */
   batches = 0
   operations = 0
@@ -47,9 +61,9 @@ export class GroupCommit {
     this.sync = init.sync ?? true
   }
 
-  write (ops: BatchOp[]): Promise<void> {
+  write (ops: BatchOp[], events?: unknown[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ ops, resolve, reject })
+      this.queue.push({ ops, events, resolve, reject })
       if (!this.writing) {
         this.writing = true
         this.idle = new Promise(resolve => { this.markIdle = resolve })
@@ -73,13 +87,24 @@ export class GroupCommit {
         batch.push(next)
         count += next.ops.length
       }
-      const ops = batch.length === 1 ? batch[0].ops : batch.flatMap(p => p.ops)
+      let ops = batch.length === 1 ? batch[0].ops : batch.flatMap(p => p.ops)
+      const sequencer = this.sequencer
+      let sealed = false
       try {
+        if (sequencer != null) {
+          const events = batch.flatMap(p => p.events ?? [])
+          if (events.length > 0) {
+            ops = ops.concat(sequencer.seal(events))
+            sealed = true
+          }
+        }
         await this.db.batch(ops, { sync: this.sync })
+        if (sealed) sequencer?.settle(true)
         this.batches++
         this.operations += ops.length
         for (const p of batch) p.resolve()
       } catch (err) {
+        if (sealed) sequencer?.settle(false)
         for (const p of batch) p.reject(err)
       }
     }

@@ -16,6 +16,7 @@ import type { AbstractSublevel } from 'abstract-level'
 import { NodeError } from '../errors.ts'
 import { GroupCommit, type BatchOp, type BatchTarget } from './group-commit.ts'
 import type { DeliveryRecord, DeliveryStatus, MessageMeta, PeerRecord } from './records.ts'
+import { SeenFilter } from './seen-filter.ts'
 
 type Root = Level<string, unknown>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -48,6 +49,8 @@ export class Store {
   readonly peer: Sub<PeerRecord>
   readonly meta: Sub<unknown>
   readonly commits: GroupCommit
+  /** Which from!id pairs may be stored (see seen-filter.ts). */
+  private readonly seen = new SeenFilter()
   private seq = 0
   private closed = false
 
@@ -83,6 +86,7 @@ export class Store {
     }
     const store = new Store(db, init)
     store.seq = ((await store.meta.get('seq')) as number | undefined) ?? 0
+    for await (const key of store.mid.keys()) store.seen.add(key)
     return store
   }
 
@@ -93,9 +97,12 @@ export class Store {
     await this.db.close()
   }
 
-  /** Atomically and durably apply operations (group-committed with concurrent callers). */
-  commit (ops: BatchOp[]): Promise<void> {
-    return this.commits.write(ops)
+  /**
+   * Atomically and durably apply operations (group-committed with concurrent callers). Audit
+   * events given here are appended to the audit log in the same write (see CommitSequencer).
+   */
+  commit (ops: BatchOp[], events?: unknown[]): Promise<void> {
+    return this.commits.write(ops, events)
   }
 
   nextSeq (): number {
@@ -117,11 +124,15 @@ export class Store {
   }
 
   async digestOf (from: string, id: string): Promise<string | undefined> {
-    return await this.mid.get(from + SEP + id)
+    const key = from + SEP + id
+    if (!this.seen.mayHave(key)) return undefined
+    return await this.mid.get(key)
   }
 
   /** Operations that store a message (either direction) and its indexes. */
   messageOps (meta: MessageMeta, envelope: Uint8Array): BatchOp[] {
+    // Marking before the write lands is safe: a false positive only costs a read.
+    this.seen.add(meta.from + SEP + meta.id)
     return [
       { type: 'put', sublevel: this.msg, key: meta.digest, value: meta },
       { type: 'put', sublevel: this.env, key: meta.digest, value: envelope },
