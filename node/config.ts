@@ -13,6 +13,8 @@ const multiaddr = z.string().regex(/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d{1
 
 export const configSchema = z.strictObject({
   name: z.string().min(1).max(128),
+  /** ISO 3166-1 alpha-2 code of the agency's jurisdiction, shown on its trust card. */
+  jurisdiction: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as NL').optional(),
   listen: z.array(multiaddr).min(1).default(D.DEFAULT_LISTEN),
   api: z.strictObject({
     host: z.string().min(1).default(D.DEFAULT_API_HOST),
@@ -21,7 +23,6 @@ export const configSchema = z.strictObject({
     allowNonLoopback: z.boolean().default(false)
   }).prefault({}),
   exchange: z.strictObject({
-    clockSkewMs: z.number().int().min(0).max(24 * 3600_000).default(D.DEFAULT_CLOCK_SKEW_MS),
     deliveryWindow: z.number().int().min(1).max(4096).default(D.DEFAULT_DELIVERY_WINDOW),
     retryBaseMs: z.number().int().min(1).default(D.DEFAULT_RETRY_BASE_MS),
     retryCapMs: z.number().int().min(1).max(30_000).default(D.DEFAULT_RETRY_CAP_MS),

@@ -5,6 +5,7 @@
  *   DIR/               mode 0700
  *   DIR/identity.key   PKCS#8 PEM Ed25519 private key, mode 0600 — the signing key AND the libp2p key
  *   DIR/config.json    node configuration (node/config.ts)
+ *   DIR/policy.json    node policy (node/policy/node-policy.ts); absent = defaults
  *   DIR/api-token      bearer token of the local API, mode 0600
  *   DIR/store/         LevelDB: messages, receipts, outbox, trust list, audit log
  *   DIR/node.json      runtime file written by a running node (addresses, API URL, pid)
@@ -24,6 +25,7 @@ export interface DataDirPaths {
   root: string
   identity: string
   config: string
+  policy: string
   token: string
   store: string
   runtime: string
@@ -40,6 +42,7 @@ export function dataDirPaths (dir: string): DataDirPaths {
     root,
     identity: join(root, 'identity.key'),
     config: join(root, 'config.json'),
+    policy: join(root, 'policy.json'),
     token: join(root, 'api-token'),
     store: join(root, 'store'),
     runtime: join(root, 'node.json')

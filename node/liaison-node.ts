@@ -19,6 +19,7 @@ import { Outbox } from './exchange/outbox.ts'
 import { ApiServer } from './api/server.ts'
 import { LocalService } from './service.ts'
 import type { Signer } from '../protocol/types.ts'
+import { PolicyHolder } from './policy/policy-holder.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -87,7 +88,8 @@ export class LiaisonNode {
     try {
       const trust = await TrustList.load(store)
       const libp2p = await createTransport({ trust, logger: logger.child({ component: 'transport' }) }, { seed, listen: [...config.listen] })
-      const receiver = new Receiver({ store, trust, signer, logger: logger.child({ component: 'exchange' }) }, { clockSkewMs: config.exchange.clockSkewMs })
+      const policy = await PolicyHolder.load(paths.policy)
+      const receiver = new Receiver({ store, trust, signer, policy, logger: logger.child({ component: 'exchange' }) })
       const exchangeLog = logger.child({ component: 'exchange' })
       await libp2p.handle(EXCHANGE_PROTOCOL, async (stream, connection) => {
         await serveExchangeStream(stream, connection, receiver, exchangeLog, { frameTimeoutMs: config.exchange.frameTimeoutMs })
@@ -103,7 +105,17 @@ export class LiaisonNode {
         retryCapMs: config.exchange.retryCapMs,
         receiptTimeoutMs: config.exchange.receiptTimeoutMs
       })
-      const service = new LocalService({ store, trust, signer, name: config.name, outbox, connectedPeers: () => libp2p.getPeers().length })
+      const service = new LocalService({
+        store,
+        trust,
+        signer,
+        policy,
+        name: config.name,
+        ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}),
+        addresses: () => libp2p.getMultiaddrs().map(String),
+        outbox,
+        connectedPeers: () => libp2p.getPeers().length
+      })
       const api = new ApiServer({ service, logger: logger.child({ component: 'api' }) }, {
         host: config.api.host,
         port: config.api.port,

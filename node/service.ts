@@ -10,7 +10,7 @@ import { signEnvelope, encodeEnvelope } from '../protocol/envelope.ts'
 import { envelopeDigest } from '../protocol/digest.ts'
 import { encodeMessage, validateMessage } from '../protocol/message.ts'
 import { uuidV7 } from '../protocol/uuid.ts'
-import { ProtocolError, type ReasonCode } from '../protocol/errors.ts'
+import { ProtocolError } from '../protocol/errors.ts'
 import { PAYLOAD_TYPES, type MessageKind, type MessageV1, type Signer, type Tlp } from '../protocol/types.ts'
 import { DEFAULT_MESSAGE_TTL_MS } from './defaults.ts'
 import { NodeError } from './errors.ts'
@@ -19,6 +19,11 @@ import type { DeliveryRecord, MessageMeta, PeerRecord } from './store/records.ts
 import type { TrustList, PeerInput } from './trust-list.ts'
 import type { Outbox } from './exchange/outbox.ts'
 import { enqueueOutbound } from './exchange/enqueue.ts'
+import { decide, type Decision, type PolicySubject } from './policy/decide.ts'
+import type { PolicyHolder } from './policy/policy-holder.ts'
+import type { NodePolicy } from './policy/node-policy.ts'
+import type { PeerFields } from './policy/peer-fields.ts'
+import { exportCard, openCard, setPeerStatus, type CardExport } from './peer-admin.ts'
 
 export interface SendInput {
   to: string[]
@@ -62,6 +67,21 @@ export interface Health {
   connectedPeers?: number
 }
 
+export interface PolicyCheckInput extends PolicySubject {
+  to: string
+}
+
+export interface PeerStatusChange {
+  record: PeerRecord
+  cancelled: DeliveryRecord[]
+}
+
+export interface AddPeerResult {
+  record: PeerRecord
+  /** Present when the peer was added from a trust card: compare it out of band. */
+  fingerprint?: string
+}
+
 export interface LiaisonService {
   send (input: SendInput, opts?: { wait?: boolean, timeoutMs?: number }): Promise<SendResult>
   inbox (query?: InboxQuery): Promise<MessageMeta[]>
@@ -69,8 +89,17 @@ export interface LiaisonService {
   outbox (): Promise<DeliveryRecord[]>
   message (ref: string, opts?: { envelope?: boolean }): Promise<MessageView>
   peers (): Promise<PeerRecord[]>
+  peer (peerId: string): Promise<PeerRecord>
   addPeer (input: PeerInput): Promise<PeerRecord>
+  /** Add from a self-signed trust card (envelope JSON text), with permission fields. */
+  addPeerFromCard (card: string, fields: PeerFields, expectFingerprint?: string): Promise<AddPeerResult>
+  updatePeer (peerId: string, fields: PeerFields): Promise<PeerRecord>
+  setPeerStatus (peerId: string, status: 'active' | 'suspended' | 'revoked'): Promise<PeerStatusChange>
   removePeer (peerId: string): Promise<void>
+  policy (): Promise<NodePolicy>
+  reloadPolicy (): Promise<NodePolicy>
+  checkPolicy (input: PolicyCheckInput): Promise<Decision>
+  card (): Promise<CardExport>
   health (): Promise<Health>
 }
 
@@ -79,6 +108,10 @@ export interface LocalServiceComponents {
   trust: TrustList
   signer: Signer
   name: string
+  jurisdiction?: string
+  policy: PolicyHolder
+  /** The node's listen addresses (for its trust card). */
+  addresses: () => string[]
   /** Present when the node runs; absent when the CLI works on a stopped node's store. */
   outbox?: Outbox
   connectedPeers?: () => number
@@ -102,10 +135,11 @@ export class LocalService implements LiaisonService {
     const now = this.now()
     const outcomes: RecipientOutcome[] = []
     const allowed: string[] = []
+    const subject: PolicySubject = { tlp: input.tlp, topic: input.topic, kind: input.kind, legalBasis: input.legalBasis, handling: input.handling ?? [] }
     for (const peerId of [...new Set(input.to)]) {
-      const reason = this.outboundRefusal(peerId)
-      if (reason == null) allowed.push(peerId)
-      else outcomes.push({ peerId, status: 'refused', reason })
+      const verdict = decide(this.c.policy.current, this.c.trust.get(peerId), subject, 'out', now.getTime())
+      if (verdict.decision === 'accept') allowed.push(peerId)
+      else outcomes.push({ peerId, status: 'refused', reason: verdict.reason })
     }
     if (allowed.length === 0) {
       throw new NodeError('RECIPIENT_REFUSED', `every recipient was refused: ${outcomes.map(o => `${o.peerId} (${o.reason})`).join(', ')}`, { details: outcomes })
@@ -133,7 +167,11 @@ export class LocalService implements LiaisonService {
       if (err instanceof ProtocolError) throw new NodeError(err.code, err.message, { cause: err })
       throw err
     }
-    const envelope = signEnvelope(PAYLOAD_TYPES.message, encodeMessage(msg), this.c.signer)
+    const payload = encodeMessage(msg)
+    if (payload.length > this.c.policy.current.maxMessageBytes) {
+      throw new NodeError('TOO_LARGE', `the message is ${payload.length} bytes; policy allows ${this.c.policy.current.maxMessageBytes}`)
+    }
+    const envelope = signEnvelope(PAYLOAD_TYPES.message, payload, this.c.signer)
     const bytes = encodeEnvelope(envelope)
     const digest = envelopeDigest(envelope)
     const meta = metaOf(msg, digest, 'out', now.getTime())
@@ -147,15 +185,6 @@ export class LocalService implements LiaisonService {
       for (const peerId of allowed) outcomes.push({ peerId, status: 'queued' })
     }
     return { id: msg.id, digest, recipients: outcomes }
-  }
-
-  /** Why a recipient is refused before anything is signed (undefined: allowed). */
-  outboundRefusal (peerId: string): ReasonCode | undefined {
-    const peer = this.c.trust.get(peerId)
-    if (peer == null) return 'UNKNOWN_PEER'
-    if (peer.status === 'suspended') return 'PEER_SUSPENDED'
-    if (peer.status === 'revoked') return 'PEER_REVOKED'
-    return undefined
   }
 
   private waitFor (digest: string, recipients: string[], timeoutMs = 60_000): Promise<DeliveryRecord[]> {
@@ -215,8 +244,55 @@ export class LocalService implements LiaisonService {
     return this.c.trust.list()
   }
 
+  async peer (peerId: string): Promise<PeerRecord> {
+    const record = this.c.trust.get(peerId)
+    if (record == null) throw new NodeError('NOT_FOUND', `peer ${peerId} is not on the trust list`)
+    return record
+  }
+
   async addPeer (input: PeerInput): Promise<PeerRecord> {
     return await this.c.trust.add(input, this.now())
+  }
+
+  async addPeerFromCard (text: string, fields: PeerFields, expectFingerprint?: string): Promise<AddPeerResult> {
+    const { card, fingerprint } = openCard(text)
+    if (expectFingerprint != null && expectFingerprint.toUpperCase() !== fingerprint) {
+      throw new NodeError('BAD_KEY', `fingerprint mismatch: the card's key has ${fingerprint}, expected ${expectFingerprint}`)
+    }
+    const record = await this.c.trust.add({
+      name: card.name,
+      addresses: card.addresses,
+      ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}),
+      ...fields,
+      peerId: card.peerId
+    }, this.now())
+    return { record, fingerprint }
+  }
+
+  async updatePeer (peerId: string, fields: PeerFields): Promise<PeerRecord> {
+    return await this.c.trust.update(peerId, fields, this.now())
+  }
+
+  async setPeerStatus (peerId: string, status: 'active' | 'suspended' | 'revoked'): Promise<PeerStatusChange> {
+    const change = await setPeerStatus(this.c.store, this.c.trust, peerId, status, this.now())
+    for (const r of change.cancelled) this.c.outbox?.emit('delivery', r)
+    return change
+  }
+
+  async policy (): Promise<NodePolicy> {
+    return this.c.policy.current
+  }
+
+  async reloadPolicy (): Promise<NodePolicy> {
+    return (await this.c.policy.reload()).after
+  }
+
+  async checkPolicy (input: PolicyCheckInput): Promise<Decision> {
+    return decide(this.c.policy.current, this.c.trust.get(input.to), input, 'out', this.now().getTime())
+  }
+
+  async card (): Promise<CardExport> {
+    return exportCard(this.c.signer, { name: this.c.name, addresses: this.c.addresses(), ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}) }, this.now())
   }
 
   async removePeer (peerId: string): Promise<void> {

@@ -1,7 +1,8 @@
 /**
- * The trust list: which agencies are peers. Kept in the store, mirrored in memory so the
- * connection gater and the receive pipeline decide without I/O. Changes apply at once and
- * emit `change` so the transport can drop connections of peers that lost trust.
+ * The trust list: which agencies are peers and what may flow to and from each. Kept in the
+ * store, mirrored in memory so the connection gater and the receive pipeline decide without
+ * I/O. Changes apply at once and emit `change`, so the transport drops connections of peers
+ * that lost trust and delivery lanes pause or resume.
  *
  * @module
  */
@@ -9,35 +10,46 @@ import { EventEmitter } from 'node:events'
 import { assertAdmissiblePublicKey } from '../protocol/ed25519.ts'
 import { publicKeyFromPeerId } from '../protocol/peer-id.ts'
 import { verifyKeyFromPublicKey } from '../protocol/keys.ts'
+import { ProtocolError } from '../protocol/errors.ts'
 import type { VerifyKey } from '../protocol/types.ts'
 import { NodeError } from './errors.ts'
 import type { Store } from './store/store.ts'
-import type { PeerRecord } from './store/records.ts'
-import { ProtocolError } from '../protocol/errors.ts'
+import type { BatchOp } from './store/group-commit.ts'
+import type { PeerRecord, PeerStatus } from './store/records.ts'
+import { defaultPeerPermissions, validatePeerFields, type PeerFields } from './policy/peer-fields.ts'
 
 export interface TrustListEvents {
-  change: [peerId: string, record: PeerRecord | undefined]
+  change: [peerId: string, record: PeerRecord | undefined, before: PeerRecord | undefined]
 }
 
-export interface PeerInput {
+export interface PeerInput extends PeerFields {
   peerId: string
   name: string
-  addresses?: string[]
+}
+
+/**
+ * Extra operations to commit with a trust change, and audit events describing it. The node
+ * installs one (the audit log); without it changes are stored alone.
+ */
+export interface TrustChangeHook {
+  (change: { peerId: string, before: PeerRecord | undefined, after: PeerRecord | undefined, action: string }): Promise<{ ops: BatchOp[], events: unknown[] }>
 }
 
 export class TrustList extends EventEmitter<TrustListEvents> {
   private readonly store: Store
   private readonly peers = new Map<string, PeerRecord>()
   private readonly keys = new Map<string, VerifyKey>()
+  hook: TrustChangeHook | undefined
 
   private constructor (store: Store) {
     super()
     this.store = store
+    this.setMaxListeners(0)
   }
 
   static async load (store: Store): Promise<TrustList> {
     const list = new TrustList(store)
-    for (const record of await store.listPeers()) list.remember(record)
+    for (const record of await store.listPeers()) list.remember(upgrade(record))
     return list
   }
 
@@ -62,43 +74,86 @@ export class TrustList extends EventEmitter<TrustListEvents> {
   async add (input: PeerInput, now: Date = new Date()): Promise<PeerRecord> {
     const key = admit(input.peerId)
     if (this.peers.has(input.peerId)) throw new NodeError('PEER_EXISTS', `peer ${input.peerId} is already on the trust list`)
+    const { peerId, ...rest } = input
+    const fields = validatePeerFields(rest)
     const record: PeerRecord = {
-      peerId: input.peerId,
+      peerId,
       name: input.name,
-      addresses: input.addresses ?? [],
+      addresses: [],
       status: 'active',
+      ...defaultPeerPermissions(),
+      ...fields,
+      keyHistory: [{ peerId, validFrom: now.toISOString() }],
       addedAt: now.toISOString(),
       updatedAt: now.toISOString()
     }
-    await this.store.commit([this.store.peerOp(record)])
-    this.keys.set(record.peerId, key)
-    this.remember(record)
-    this.emit('change', record.peerId, record)
+    this.keys.set(peerId, key)
+    await this.save(undefined, record, 'peer.added')
     return record
   }
 
-  async update (peerId: string, patch: Partial<Omit<PeerRecord, 'peerId' | 'addedAt'>>, now: Date = new Date()): Promise<PeerRecord> {
-    const current = this.peers.get(peerId)
-    if (current == null) throw new NodeError('NOT_FOUND', `peer ${peerId} is not on the trust list`)
-    const record: PeerRecord = { ...current, ...patch, peerId, addedAt: current.addedAt, updatedAt: now.toISOString() }
-    await this.store.commit([this.store.peerOp(record)])
-    this.remember(record)
-    this.emit('change', peerId, record)
+  /** Change editable fields (permissions, addresses, name, note…). */
+  async update (peerId: string, patch: PeerFields, now: Date = new Date()): Promise<PeerRecord> {
+    const current = this.require(peerId)
+    const fields = validatePeerFields(patch)
+    const record: PeerRecord = { ...current, ...fields, updatedAt: now.toISOString() }
+    await this.save(current, record, 'peer.updated')
+    return record
+  }
+
+  async setStatus (peerId: string, status: PeerStatus, now: Date = new Date(), extraOps: BatchOp[] = []): Promise<PeerRecord> {
+    const current = this.require(peerId)
+    if (current.status === 'revoked' && status !== 'revoked') {
+      throw new NodeError('PEER_REVOKED', `${current.name} is revoked; revocation is permanent (add the agency again under a new key if trust is re-established)`)
+    }
+    const record: PeerRecord = { ...current, status, updatedAt: now.toISOString() }
+    await this.save(current, record, status === 'active' ? 'peer.resumed' : status === 'suspended' ? 'peer.suspended' : 'peer.revoked', extraOps)
     return record
   }
 
   async remove (peerId: string): Promise<void> {
-    if (!this.peers.has(peerId)) throw new NodeError('NOT_FOUND', `peer ${peerId} is not on the trust list`)
-    await this.store.commit([this.store.peerDelOp(peerId)])
-    this.peers.delete(peerId)
+    const current = this.require(peerId)
+    await this.save(current, undefined, 'peer.removed')
     this.keys.delete(peerId)
-    this.emit('change', peerId, undefined)
+  }
+
+  /** Replace a record wholesale (key rotation re-keys a peer). */
+  async replace (before: PeerRecord, after: PeerRecord, action: string, remove?: string): Promise<void> {
+    const ops: BatchOp[] = remove != null ? [this.store.peerDelOp(remove)] : []
+    this.keys.set(after.peerId, admit(after.peerId))
+    await this.save(before, after, action, ops)
+    if (remove != null && remove !== after.peerId) this.peers.delete(remove)
+  }
+
+  private require (peerId: string): PeerRecord {
+    const current = this.peers.get(peerId)
+    if (current == null) throw new NodeError('NOT_FOUND', `peer ${peerId} is not on the trust list`)
+    return current
+  }
+
+  private async save (before: PeerRecord | undefined, after: PeerRecord | undefined, action: string, extraOps: BatchOp[] = []): Promise<void> {
+    const peerId = (after ?? before as PeerRecord).peerId
+    const ops: BatchOp[] = [after != null ? this.store.peerOp(after) : this.store.peerDelOp(peerId), ...extraOps]
+    const extra = await this.hook?.({ peerId, before, after, action })
+    await this.store.commit([...ops, ...(extra?.ops ?? [])], extra?.events)
+    if (after != null) this.remember(after)
+    else this.peers.delete(peerId)
+    this.emit('change', peerId, after, before)
   }
 
   private remember (record: PeerRecord): void {
     this.peers.set(record.peerId, record)
     if (!this.keys.has(record.peerId)) this.keys.set(record.peerId, verifyKeyFromPublicKey(publicKeyFromPeerId(record.peerId)))
+    for (const old of record.keyHistory) {
+      if (!this.keys.has(old.peerId)) this.keys.set(old.peerId, verifyKeyFromPublicKey(publicKeyFromPeerId(old.peerId)))
+    }
   }
+}
+
+/** Records stored before permissions existed get the defaults. */
+function upgrade (record: PeerRecord): PeerRecord {
+  const history = record.keyHistory ?? [{ peerId: record.peerId, validFrom: record.addedAt }]
+  return { ...defaultPeerPermissions(), ...record, keyHistory: history }
 }
 
 /** Admission: a well-formed Ed25519 peer ID whose key is neither small-order nor non-canonical. */

@@ -4,7 +4,11 @@
  * @module
  */
 import { NodeError, type ErrorCode } from '../errors.ts'
-import type { Health, LiaisonService, MessageView, SendInput, SendResult } from '../service.ts'
+import type { AddPeerResult, Health, LiaisonService, MessageView, PeerStatusChange, PolicyCheckInput, SendInput, SendResult } from '../service.ts'
+import type { PeerFields } from '../policy/peer-fields.ts'
+import type { NodePolicy } from '../policy/node-policy.ts'
+import type { Decision } from '../policy/decide.ts'
+import type { CardExport } from '../peer-admin.ts'
 import type { DeliveryRecord, MessageMeta, PeerRecord } from '../store/records.ts'
 import type { InboxQuery } from '../store/store.ts'
 import type { PeerInput } from '../trust-list.ts'
@@ -61,6 +65,38 @@ export class ApiClient implements LiaisonService {
 
   async addPeer (input: PeerInput): Promise<PeerRecord> {
     return await this.call('POST', '/v1/peers', input)
+  }
+
+  async peer (peerId: string): Promise<PeerRecord> {
+    return await this.call('GET', `/v1/peers/${encodeURIComponent(peerId)}`)
+  }
+
+  async addPeerFromCard (card: string, fields: PeerFields, fingerprint?: string): Promise<AddPeerResult> {
+    return await this.call('POST', '/v1/peers/from-card', { card, fields, ...(fingerprint != null ? { fingerprint } : {}) })
+  }
+
+  async updatePeer (peerId: string, fields: PeerFields): Promise<PeerRecord> {
+    return await this.call('PATCH', `/v1/peers/${encodeURIComponent(peerId)}`, fields)
+  }
+
+  async setPeerStatus (peerId: string, status: 'active' | 'suspended' | 'revoked'): Promise<PeerStatusChange> {
+    return await this.call('POST', `/v1/peers/${encodeURIComponent(peerId)}/status`, { status })
+  }
+
+  async policy (): Promise<NodePolicy> {
+    return await this.call('GET', '/v1/policy')
+  }
+
+  async reloadPolicy (): Promise<NodePolicy> {
+    return await this.call('POST', '/v1/policy/reload', {})
+  }
+
+  async checkPolicy (input: PolicyCheckInput): Promise<Decision> {
+    return await this.call('POST', '/v1/policy/check', input)
+  }
+
+  async card (): Promise<CardExport> {
+    return await this.call('GET', '/v1/card')
   }
 
   async removePeer (peerId: string): Promise<void> {

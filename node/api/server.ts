@@ -75,7 +75,18 @@ export class ApiServer {
     this.route('GET', /^\/v1\/messages\/([^/]+)$/, async ({ url, params }) => await s.message(params[0], { envelope: url.searchParams.get('envelope') === 'true' }))
     this.route('GET', /^\/v1\/peers$/, async () => await s.peers())
     this.route('POST', /^\/v1\/peers$/, async ({ body }) => await s.addPeer(await body() as never))
+    this.route('POST', /^\/v1\/peers\/from-card$/, async ({ body }) => {
+      const b = await body() as { card: string, fields?: never, fingerprint?: string }
+      return await s.addPeerFromCard(b.card, b.fields ?? {}, b.fingerprint)
+    })
+    this.route('GET', /^\/v1\/peers\/([^/]+)$/, async ({ params }) => await s.peer(params[0]))
+    this.route('PATCH', /^\/v1\/peers\/([^/]+)$/, async ({ params, body }) => await s.updatePeer(params[0], await body() as never))
+    this.route('POST', /^\/v1\/peers\/([^/]+)\/status$/, async ({ params, body }) => await s.setPeerStatus(params[0], (await body() as { status: never }).status))
     this.route('DELETE', /^\/v1\/peers\/([^/]+)$/, async ({ params }) => { await s.removePeer(params[0]); return { removed: params[0] } })
+    this.route('GET', /^\/v1\/policy$/, async () => await s.policy())
+    this.route('POST', /^\/v1\/policy\/reload$/, async () => await s.reloadPolicy())
+    this.route('POST', /^\/v1\/policy\/check$/, async ({ body }) => await s.checkPolicy(await body() as never))
+    this.route('GET', /^\/v1\/card$/, async () => await s.card())
   }
 
   route (method: string, pattern: RegExp, handler: Handler): void {

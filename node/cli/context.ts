@@ -13,6 +13,7 @@ import { Store } from '../store/store.ts'
 import { TrustList } from '../trust-list.ts'
 import { LocalService, type LiaisonService } from '../service.ts'
 import { ApiClient } from '../api/client.ts'
+import { PolicyHolder } from '../policy/policy-holder.ts'
 import type { RuntimeInfo } from '../liaison-node.ts'
 
 export interface ServiceHandle {
@@ -47,10 +48,19 @@ export async function openService (dir: string): Promise<ServiceHandle> {
   const paths = dataDirPaths(dir)
   const config = await loadConfig(paths.config)
   const { signer } = await loadIdentity(dir)
+  const policy = await PolicyHolder.load(paths.policy)
   const store = await Store.open(paths.store)
   const trust = await TrustList.load(store)
   return {
-    service: new LocalService({ store, trust, signer, name: config.name }),
+    service: new LocalService({
+      store,
+      trust,
+      signer,
+      policy,
+      name: config.name,
+      ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}),
+      addresses: () => [...config.listen].filter(a => !/\/tcp\/0$/.test(a)).map(a => `${a}/p2p/${signer.peerId}`)
+    }),
     running: false,
     close: async () => { await store.close() }
   }

@@ -8,7 +8,8 @@ import { errorCode, NodeError } from '../errors.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { initCommand, idCommand, envelopeCommand } from './identity-commands.ts'
 import { startCommand, upCommand } from './node-commands.ts'
-import { peersCommand } from './peer-commands.ts'
+import { peersCommand, cardCommand } from './peer-commands.ts'
+import { policyCommand } from './policy-commands.ts'
 import { sendCommand, inboxCommand, outboxCommand, messageCommand } from './message-commands.ts'
 
 type Command = (argv: string[]) => Promise<number>
@@ -18,7 +19,9 @@ const COMMANDS: Record<string, { run: Command, help: string }> = {
   id: { run: idCommand, help: 'id [--json]                                  print peer ID and public key (SPKI PEM)' },
   start: { run: startCommand, help: 'start [--log-level L] [--pretty]             run the node in the foreground' },
   up: { run: upCommand, help: 'up [--name NAME]                             init on first use, then start (npm start)' },
-  peers: { run: peersCommand, help: 'peers add|list|remove                        manage the trust list' },
+  peers: { run: peersCommand, help: 'peers add|update|show|list|suspend|resume|revoke|remove   manage the trust list (--card FILE, --agreement ID:FROM:UNTIL, --max-tlp-out T, --topics-in a,b, …)' },
+  card: { run: cardCommand, help: 'card export [--out FILE]                     this node\'s self-signed trust card and fingerprint' },
+  policy: { run: policyCommand, help: 'policy show|reload|check --to ID --tlp T --topic T --legal-basis L   explain a decision without sending' },
   send: { run: sendCommand, help: 'send --to ID[,ID…] --tlp T --topic T --legal-basis L [--kind K] [--expires 30d] [--handling C…] [--in-reply-to ID] [--body FILE|-] [--wait]' },
   inbox: { run: inboxCommand, help: 'inbox [--since TIME] [--from ID] [--json]    list received messages' },
   outbox: { run: outboxCommand, help: 'outbox [--json]                              delivery state per recipient' },

@@ -49,6 +49,12 @@ async function runNode (dir: string, logLevel: string | undefined, pretty: boole
     }
     process.once('SIGINT', shutdown)
     process.once('SIGTERM', shutdown)
+    process.on('SIGHUP', () => {
+      node.service.reloadPolicy().then(
+        (policy) => { logger.info({ policy }, 'policy reloaded') },
+        (err: unknown) => { logger.error({ err }, 'policy reload failed; the previous policy stays in force') }
+      )
+    })
   })
 }
 

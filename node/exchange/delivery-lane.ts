@@ -161,7 +161,9 @@ export class DeliveryLane {
         const room = this.init.window - inflight.length
         const peerRecord = this.c.trust.get(peer)
         if (peerRecord?.status !== 'active') break
-        const batch = room > 0 ? await this.nextBatch(room, lastSeq) : []
+        // Refill in chunks (a quarter window at least) rather than one frame per receipt.
+        const refill = inflight.length === 0 || room >= Math.max(1, this.init.window >> 2)
+        const batch = refill ? await this.nextBatch(room, lastSeq) : []
         for (const record of batch) {
           lastSeq = record.seq
           const envelope = await this.c.envelopeOf(record.digest)

@@ -21,6 +21,8 @@ import type { MessageMeta } from '../store/records.ts'
 import { metaOf } from '../service.ts'
 import type { TrustList } from '../trust-list.ts'
 import { signReceipt } from './receipts.ts'
+import { decide } from '../policy/decide.ts'
+import type { PolicyHolder } from '../policy/policy-holder.ts'
 
 export type ReceiveOutcome =
   | { kind: 'receipt', receipt: Uint8Array, status: 'accepted' | 'rejected', reason?: ReasonCode, digest: string, duplicate?: boolean }
@@ -31,11 +33,8 @@ export interface ReceiverComponents {
   trust: TrustList
   signer: Signer
   logger: Logger
+  policy: PolicyHolder
   now?: () => Date
-}
-
-export interface ReceiverInit {
-  clockSkewMs: number
 }
 
 export interface ReceiverEvents {
@@ -45,15 +44,13 @@ export interface ReceiverEvents {
 
 export class Receiver extends EventEmitter<ReceiverEvents> {
   private readonly c: ReceiverComponents
-  private readonly clockSkewMs: number
   private readonly now: () => Date
   /** from!id → digest of messages between replay check and durable write. */
   private readonly inflight = new Map<string, { digest: string, done: Promise<ReceiveOutcome> }>()
 
-  constructor (components: ReceiverComponents, init: ReceiverInit) {
+  constructor (components: ReceiverComponents) {
     super()
     this.c = components
-    this.clockSkewMs = init.clockSkewMs
     this.now = components.now ?? (() => new Date())
   }
 
@@ -79,9 +76,10 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     if (key == null) return reject('UNKNOWN_SIGNER')
     if (!env.signatures.some(s => opensslVerify(key, paeBytes, s.sig))) return reject(this.signedByAnotherPeer(env, remote) ? 'SIGNER_MISMATCH' : 'BAD_SIGNATURE')
 
+    const policy = this.c.policy.current
     let msg: MessageV1
     try {
-      msg = parseMessage(env.payload)
+      msg = parseMessage(env.payload, { maxBytes: policy.maxMessageBytes })
     } catch (err) {
       return reject(err instanceof ProtocolError ? err.code : 'SCHEMA_INVALID')
     }
@@ -89,7 +87,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
 
     const now = this.now()
     const nowMs = now.getTime()
-    if (Date.parse(msg.created) > nowMs + this.clockSkewMs) return reject('CLOCK_SKEW', msg.id)
+    if (Date.parse(msg.created) > nowMs + policy.clockSkewMs) return reject('CLOCK_SKEW', msg.id)
     if (Date.parse(msg.expires) <= nowMs) return reject('EXPIRED', msg.id)
     if (!msg.to.includes(this.c.signer.peerId)) return reject('NOT_ADDRESSED', msg.id)
 
@@ -108,9 +106,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       if (original != null) return { kind: 'receipt', status: 'accepted', digest, receipt: original, duplicate: true }
     }
 
-    const peer = this.c.trust.get(remote)
-    if (peer?.status === 'suspended') return reject('PEER_SUSPENDED', msg.id)
-    if (peer?.status === 'revoked') return reject('PEER_REVOKED', msg.id)
+    const verdict = decide(policy, this.c.trust.get(remote), msg, 'in', nowMs)
+    if (verdict.decision === 'reject') return reject(verdict.reason, msg.id)
 
     const done = this.store(msg, env, frame, digest, now, reject)
     this.inflight.set(idKey, { digest, done })

@@ -50,12 +50,45 @@ export interface DeliveryRecord {
 
 export type PeerStatus = 'active' | 'suspended' | 'revoked'
 
-/** One entry of the trust list. The policy issue extends it with permissions. */
+/** A legal agreement with a peer: messages must name it as `legalBasis` while it is valid. */
+export interface Agreement {
+  id: string
+  /** RFC 3339 UTC, inclusive. */
+  validFrom: string
+  /** RFC 3339 UTC, inclusive. */
+  validUntil: string
+}
+
+/** One key a peer has used, with the interval in which this node accepted it. */
+export interface KeyHistoryEntry {
+  peerId: string
+  validFrom: string
+  /** Set when a rotation retired the key: messages signed later are not accepted as new traffic. */
+  validUntil?: string
+}
+
+/** Wildcard for topic lists: every topic. */
+export const ANY_TOPIC = '*'
+
+/** One entry of the trust list: who the peer is and what may flow to and from it. */
 export interface PeerRecord {
   peerId: string
   name: string
   addresses: string[]
   status: PeerStatus
+  /** ISO 3166-1 alpha-2 country code. */
+  jurisdiction?: string
+  agreements: Agreement[]
+  maxTlpOut: Tlp
+  maxTlpIn: Tlp
+  topicsOut: string[]
+  topicsIn: string[]
+  kinds: MessageKind[]
+  note?: string
+  /** Earlier keys of this peer (key rotation), oldest first. */
+  keyHistory: KeyHistoryEntry[]
+  /** Apply this peer's key rotations without asking the operator. */
+  autoApproveRotation: boolean
   addedAt: string
   updatedAt: string
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { rm } from 'node:fs/promises'
-import { TestNode, tempDir, until } from '../helpers/node-process.ts'
+import { TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 
 const ROUNDS = Number(process.env.LIAISON_CRASH_ROUNDS ?? 4)
@@ -15,7 +15,7 @@ async function enqueue (client: ApiClient, to: string, count: number): Promise<s
   await Promise.all(Array.from({ length: 16 }, async () => {
     while (next < count) {
       next++
-      const res = await client.send({ to: [to], kind: 'report', tlp: 'GREEN', topic: 'crash-test', legalBasis: 'TEST-1', body: { n: next } })
+      const res = await client.send({ to: [to], kind: 'report', tlp: 'GREEN', topic: 'crash-test', legalBasis: TEST_AGREEMENT, body: { n: next } })
       ids.push(res.id)
     }
   }))

@@ -12,6 +12,9 @@ import { ApiClient } from '../../node/api/client.ts'
 import type { RuntimeInfo } from '../../node/liaison-node.ts'
 
 const run = promisify(execFile)
+
+/** The agreement `TestNode.trust` records with every peer; test messages name it as legalBasis. */
+export const TEST_AGREEMENT = 'EU-2024-17'
 export const CLI = new URL('../../node/cli/liaison.ts', import.meta.url).pathname
 
 /** Run the CLI to completion. */
@@ -124,9 +127,12 @@ export class TestNode {
     return new ApiClient(this.runtime.apiUrl, token)
   }
 
-  /** Put `other` on this node's trust list (through the CLI, running or not). */
-  async trust (other: TestNode): Promise<void> {
-    const res = await cli(['peers', 'add', '--data-dir', this.dir, '--peer-id', other.peerId, '--name', other.name, '--address', other.address])
+  /**
+   * Put `other` on this node's trust list (through the CLI, running or not), with the test
+   * agreement TEST_AGREEMENT valid, and any extra flags (`--max-tlp-in RED`, …).
+   */
+  async trust (other: TestNode, extra: string[] = []): Promise<void> {
+    const res = await cli(['peers', 'add', '--data-dir', this.dir, '--peer-id', other.peerId, '--name', other.name, '--address', other.address, '--agreement', `${TEST_AGREEMENT}:2020-01-01:2099-12-31`, ...extra])
     if (res.code !== 0) throw new Error(`peers add failed: ${res.stderr}`)
   }
 }

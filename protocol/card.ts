@@ -1,0 +1,52 @@
+/**
+ * Trust card v1: how two agencies introduce themselves out of band. The payload of
+ * `application/vnd.liaison.card.v1+json`, self-signed: the envelope must verify under the key
+ * of `peerId` itself. The card proves possession of the key, not identity — that is what the
+ * fingerprint, compared over a separate channel (phone, in person), is for.
+ *
+ * | field        | rule |
+ * |--------------|------|
+ * | v            | 1 |
+ * | peerId       | the agency node's peer ID (its Ed25519 key) |
+ * | name         | 1..128 characters |
+ * | jurisdiction | optional ISO 3166-1 alpha-2 (`NL`) |
+ * | addresses    | 0..16 multiaddrs (strings ≤ 256) |
+ * | created      | RFC 3339 UTC with milliseconds |
+ *
+ * @module
+ */
+import { canonicalJson } from './json.ts'
+import { bad, parsePayload, peerIdField, stringField, timeField, versionedObject } from './schema-kit.ts'
+
+export interface CardV1 {
+  v: 1
+  peerId: string
+  name: string
+  jurisdiction?: string
+  addresses: string[]
+  created: string
+}
+
+const KEYS: ReadonlySet<string> = new Set(['v', 'peerId', 'name', 'jurisdiction', 'addresses', 'created'])
+
+export function validateCard (value: unknown): CardV1 {
+  const o = versionedObject(value, KEYS, 'card')
+  const peerId = peerIdField(o, 'peerId')
+  const name = stringField(o, 'name', 128)
+  const addresses = o.addresses
+  if (!Array.isArray(addresses) || addresses.length > 16 || !addresses.every(a => typeof a === 'string' && a.length > 0 && a.length <= 256 && a.startsWith('/'))) {
+    bad('addresses', addresses, 'must be an array of at most 16 multiaddr strings')
+  }
+  const created = timeField(o, 'created')
+  const card: CardV1 = { v: 1, peerId, name, addresses: [...addresses as string[]], created }
+  if (o.jurisdiction !== undefined) card.jurisdiction = stringField(o, 'jurisdiction', 2, /^[A-Z]{2}$/)
+  return { v: 1, peerId, name, ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}), addresses: card.addresses, created }
+}
+
+export function parseCard (payload: Uint8Array): CardV1 {
+  return validateCard(parsePayload(payload, 'card'))
+}
+
+export function encodeCard (card: CardV1): Uint8Array {
+  return new TextEncoder().encode(canonicalJson(validateCard(card)))
+}
