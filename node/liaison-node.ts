@@ -114,7 +114,7 @@ export class LiaisonNode {
         ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}),
         addresses: () => libp2p.getMultiaddrs().map(String),
         outbox,
-        connectedPeers: () => libp2p.getPeers().length
+        connectedPeers: () => libp2p.getPeers().map(String)
       })
       const api = new ApiServer({ service, logger: logger.child({ component: 'api' }) }, {
         host: config.api.host,

@@ -64,7 +64,8 @@ export interface Health {
   peerId: string
   name: string
   running: boolean
-  connectedPeers?: number
+  /** Peers with an open connection right now (running node only). */
+  connected?: string[]
 }
 
 export interface PolicyCheckInput extends PolicySubject {
@@ -114,7 +115,7 @@ export interface LocalServiceComponents {
   addresses: () => string[]
   /** Present when the node runs; absent when the CLI works on a stopped node's store. */
   outbox?: Outbox
-  connectedPeers?: () => number
+  connectedPeers?: () => string[]
   now?: () => Date
 }
 
@@ -306,7 +307,7 @@ export class LocalService implements LiaisonService {
       peerId: this.c.signer.peerId,
       name: this.c.name,
       running,
-      ...(this.c.connectedPeers != null ? { connectedPeers: this.c.connectedPeers() } : {})
+      ...(this.c.connectedPeers != null ? { connected: this.c.connectedPeers() } : {})
     }
   }
 }

@@ -33,9 +33,21 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
     logger.warn({ peer: remote, reason }, 'exchange stream reset')
     stream.abort(new ProtocolError(reason === 'TOO_LARGE' ? 'TOO_LARGE' : 'BAD_FRAME', `stream reset: ${reason}`))
   }
-  const armFrameTimer = (): void => {
+  // The frame deadline runs from a frame's first byte to its last. It is armed when a frame
+  // begins and NOT pushed back by further bytes of the same frame: re-arming on every chunk
+  // (as this once did) let a peer trickling one byte per second hold a stream and its buffer
+  // open indefinitely. It is keyed on `decoder.inFrame`, not `buffered > 0`, so a frame whose
+  // length prefix has arrived but none of its body is timed too.
+  const armFrameTimer = (completedFrames: number): void => {
+    if (!decoder.inFrame) {
+      clearTimeout(frameTimer)
+      frameTimer = undefined
+      return
+    }
+    // Still inside the frame the running timer was armed for: leave its deadline alone.
+    if (frameTimer !== undefined && completedFrames === 0) return
     clearTimeout(frameTimer)
-    frameTimer = decoder.buffered > 0 ? setTimeout(() => { reset('FRAME_TIMEOUT') }, init.frameTimeoutMs) : undefined
+    frameTimer = setTimeout(() => { reset('FRAME_TIMEOUT') }, init.frameTimeoutMs)
   }
 
   const answer = async (outcome: Promise<ReceiveOutcome>): Promise<void> => {
@@ -55,7 +67,7 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
         reset(err instanceof ProtocolError ? err.code : 'BAD_FRAME')
         break
       }
-      armFrameTimer()
+      armFrameTimer(frames.length)
       for (const frame of frames) {
         pending++
         const outcome = receiver.receive(frame, remote)
@@ -68,7 +80,9 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
     await chain
     clearTimeout(frameTimer)
     if (!failed) {
-      if (decoder.buffered > 0) { reset('BAD_FRAME'); return }
+      // A frame left open at the end of input (even one with only its prefix read) is
+      // truncated: reset, as for any unparseable input, rather than close cleanly.
+      if (decoder.inFrame) { reset('BAD_FRAME'); return }
       await stream.close()
     }
   } catch (err) {
