@@ -72,6 +72,16 @@ export class FrameDecoder {
     return this.pending.byteLength
   }
 
+  /**
+   * True while a frame has begun but not completed: part of a length prefix, or a whole prefix
+   * and part (possibly none) of the body. `buffered > 0` is not the same test: right after a
+   * prefix is read and before any body byte arrives, nothing is buffered yet a frame is open —
+   * a reader timing frames or checking for truncation at the end of a stream needs this.
+   */
+  get inFrame (): boolean {
+    return this.bodyLength >= 0 || this.pending.byteLength > 0
+  }
+
   /** Adds received bytes; returns the frames they complete, in order. Throws ProtocolError. */
   push (chunk: Uint8Array | Uint8ArrayList): Uint8Array[] {
     if (this.failure !== undefined) throw this.failure
