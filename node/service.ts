@@ -15,10 +15,12 @@ import { PAYLOAD_TYPES, type MessageKind, type MessageV1, type Signer, type Tlp 
 import { DEFAULT_MESSAGE_TTL_MS } from './defaults.ts'
 import { NodeError } from './errors.ts'
 import type { Store, InboxQuery } from './store/store.ts'
-import type { DeliveryRecord, MessageMeta, PeerRecord } from './store/records.ts'
+import type { DeliveryRecord, MessageMeta, PeerRecord, ReleaseRecord } from './store/records.ts'
+import { Forwarding } from './forwarding.ts'
 import type { TrustList, PeerInput } from './trust-list.ts'
 import type { Outbox } from './exchange/outbox.ts'
 import { enqueueOutbound } from './exchange/enqueue.ts'
+import { metaOf } from './store/message-meta.ts'
 import { decide, type Decision, type PolicySubject } from './policy/decide.ts'
 import type { PolicyHolder } from './policy/policy-holder.ts'
 import type { NodePolicy } from './policy/node-policy.ts'
@@ -101,6 +103,10 @@ export interface LiaisonService {
   reloadPolicy (): Promise<NodePolicy>
   checkPolicy (input: PolicyCheckInput): Promise<Decision>
   card (): Promise<CardExport>
+  forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult>
+  requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord>
+  answerRelease (requestId: string, decision: 'granted' | 'denied', opts?: { validMs?: number, reason?: string }): Promise<ReleaseRecord>
+  releases (): Promise<ReleaseRecord[]>
   health (): Promise<Health>
 }
 
@@ -124,10 +130,28 @@ const FINAL = new Set(['delivered', 'rejected', 'expired', 'cancelled'])
 export class LocalService implements LiaisonService {
   private readonly c: LocalServiceComponents
   private readonly now: () => Date
+  private readonly forwarding: Forwarding
 
   constructor (components: LocalServiceComponents) {
     this.c = components
     this.now = components.now ?? (() => new Date())
+    this.forwarding = new Forwarding({ ...components, now: this.now })
+  }
+
+  async forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult> {
+    return await this.forwarding.forward(ref, to, legalBasis)
+  }
+
+  async requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord> {
+    return await this.forwarding.requestRelease(ref, recipient, reason)
+  }
+
+  async answerRelease (requestId: string, decision: 'granted' | 'denied', opts: { validMs?: number, reason?: string } = {}): Promise<ReleaseRecord> {
+    return await this.forwarding.answerRelease(requestId, decision, opts)
+  }
+
+  async releases (): Promise<ReleaseRecord[]> {
+    return await this.forwarding.releases()
   }
 
   async send (input: SendInput, opts: { wait?: boolean, timeoutMs?: number } = {}): Promise<SendResult> {
@@ -311,23 +335,4 @@ export class LocalService implements LiaisonService {
     }
   }
 }
-
-export function metaOf (msg: MessageV1, digest: string, direction: 'in' | 'out', storedAt: number): MessageMeta {
-  const meta: MessageMeta = {
-    digest,
-    id: msg.id,
-    direction,
-    from: msg.from,
-    to: msg.to,
-    kind: msg.kind,
-    tlp: msg.tlp,
-    topic: msg.topic,
-    legalBasis: msg.legalBasis,
-    handling: msg.handling,
-    created: msg.created,
-    expires: msg.expires,
-    storedAt
-  }
-  if (msg.inReplyTo != null) meta.inReplyTo = msg.inReplyTo
-  return meta
-}
+export { metaOf } from './store/message-meta.ts'

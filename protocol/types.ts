@@ -10,7 +10,9 @@ export const PAYLOAD_TYPES = {
   receipt: 'application/vnd.liaison.receipt.v1+json',
   card: 'application/vnd.liaison.card.v1+json',
   forward: 'application/vnd.liaison.forward.v1+json',
+  releaseRequest: 'application/vnd.liaison.release-request.v1+json',
   releaseGrant: 'application/vnd.liaison.release-grant.v1+json',
+  keyRotation: 'application/vnd.liaison.key-rotation.v1+json',
   checkpoint: 'application/vnd.liaison.checkpoint.v1+json'
 } as const
 

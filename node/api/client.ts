@@ -9,7 +9,7 @@ import type { PeerFields } from '../policy/peer-fields.ts'
 import type { NodePolicy } from '../policy/node-policy.ts'
 import type { Decision } from '../policy/decide.ts'
 import type { CardExport } from '../peer-admin.ts'
-import type { DeliveryRecord, MessageMeta, PeerRecord } from '../store/records.ts'
+import type { DeliveryRecord, MessageMeta, PeerRecord, ReleaseRecord } from '../store/records.ts'
 import type { InboxQuery } from '../store/store.ts'
 import type { PeerInput } from '../trust-list.ts'
 
@@ -97,6 +97,22 @@ export class ApiClient implements LiaisonService {
 
   async card (): Promise<CardExport> {
     return await this.call('GET', '/v1/card')
+  }
+
+  async forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult> {
+    return await this.call('POST', `/v1/messages/${encodeURIComponent(ref)}/forward`, { to, ...(legalBasis != null ? { legalBasis } : {}) })
+  }
+
+  async requestRelease (message: string, recipient: string, reason: string): Promise<ReleaseRecord> {
+    return await this.call('POST', '/v1/releases', { message, recipient, reason })
+  }
+
+  async answerRelease (requestId: string, decision: 'granted' | 'denied', opts: { validMs?: number, reason?: string } = {}): Promise<ReleaseRecord> {
+    return await this.call('POST', `/v1/releases/${encodeURIComponent(requestId)}/${decision === 'granted' ? 'grant' : 'deny'}`, opts)
+  }
+
+  async releases (): Promise<ReleaseRecord[]> {
+    return await this.call('GET', '/v1/releases')
   }
 
   async removePeer (peerId: string): Promise<void> {

@@ -87,6 +87,19 @@ export class ApiServer {
     this.route('POST', /^\/v1\/policy\/reload$/, async () => await s.reloadPolicy())
     this.route('POST', /^\/v1\/policy\/check$/, async ({ body }) => await s.checkPolicy(await body() as never))
     this.route('GET', /^\/v1\/card$/, async () => await s.card())
+    this.route('POST', /^\/v1\/messages\/([^/]+)\/forward$/, async ({ params, body }) => {
+      const b = await body() as { to: string[], legalBasis?: string }
+      return await s.forward(params[0], b.to, b.legalBasis)
+    })
+    this.route('GET', /^\/v1\/releases$/, async () => await s.releases())
+    this.route('POST', /^\/v1\/releases$/, async ({ body }) => {
+      const b = await body() as { message: string, recipient: string, reason: string }
+      return await s.requestRelease(b.message, b.recipient, b.reason)
+    })
+    this.route('POST', /^\/v1\/releases\/([^/]+)\/(grant|deny)$/, async ({ params, body }) => {
+      const b = await body() as { validMs?: number, reason?: string }
+      return await s.answerRelease(params[0], params[1] === 'grant' ? 'granted' : 'denied', b)
+    })
   }
 
   route (method: string, pattern: RegExp, handler: Handler): void {

@@ -9,8 +9,8 @@ import type { Store } from '../store/store.ts'
 import type { DeliveryRecord, MessageMeta } from '../store/records.ts'
 import type { BatchOp } from '../store/group-commit.ts'
 
-export async function enqueueOutbound (store: Store, meta: MessageMeta, envelope: Uint8Array, recipients: string[], now: number): Promise<DeliveryRecord[]> {
-  const ops: BatchOp[] = store.messageOps(meta, envelope)
+export async function enqueueOutbound (store: Store, meta: MessageMeta, envelope: Uint8Array, recipients: string[], now: number, extraOps: BatchOp[] = [], events: unknown[] = []): Promise<DeliveryRecord[]> {
+  const ops: BatchOp[] = [...store.messageOps(meta, envelope), ...extraOps]
   const records: DeliveryRecord[] = recipients.map(recipient => ({
     digest: meta.digest,
     messageId: meta.id,
@@ -24,6 +24,6 @@ export async function enqueueOutbound (store: Store, meta: MessageMeta, envelope
   }))
   for (const r of records) ops.push(...store.deliveryOps(r))
   ops.push(store.seqOp())
-  await store.commit(ops)
+  await store.commit(ops, events)
   return records
 }

@@ -12,6 +12,7 @@ import type { DeliveryRecord, MessageMeta } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
 import { DeliveryLane, type LaneInit } from './delivery-lane.ts'
 import { enqueueOutbound } from './enqueue.ts'
+import type { BatchOp } from '../store/group-commit.ts'
 
 export interface OutboxComponents {
   store: Store
@@ -55,8 +56,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   }
 
   /** Durably queue a signed message for its recipients and wake their lanes. */
-  async enqueue (meta: MessageMeta, envelope: Uint8Array, recipients: string[]): Promise<DeliveryRecord[]> {
-    const records = await enqueueOutbound(this.c.store, meta, envelope, recipients, (this.c.now ?? Date.now)())
+  async enqueue (meta: MessageMeta, envelope: Uint8Array, recipients: string[], extraOps: BatchOp[] = [], events: unknown[] = []): Promise<DeliveryRecord[]> {
+    const records = await enqueueOutbound(this.c.store, meta, envelope, recipients, (this.c.now ?? Date.now)(), extraOps, events)
     this.cache.set(meta.digest, { bytes: envelope, refs: recipients.length })
     for (const r of recipients) this.lane(r).wake()
     return records

@@ -1,7 +1,8 @@
 /**
  * The receive pipeline, one frame at a time, in the order the spec gives:
- * envelope parse → signature (key of the authenticated remote peer) → schema → `from` →
- * freshness → addressing → replay → policy → durable write (group commit) → signed receipt.
+ * envelope parse → payload type → signature (key of the authenticated remote peer) → the
+ * payload type's handler (schema, `from`, freshness, addressing, policy) → replay →
+ * durable write (group commit) → signed receipt.
  *
  * It never throws for hostile input: every outcome is a receipt to send, or a reset when no
  * envelope could be parsed.
@@ -13,16 +14,17 @@ import type { Logger } from 'pino'
 import { decodeEnvelope, pae, verifyEnvelope } from '../../protocol/envelope.ts'
 import { opensslVerify } from '../../protocol/ed25519.ts'
 import { paeDigest } from '../../protocol/digest.ts'
-import { parseMessage } from '../../protocol/message.ts'
 import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
-import { PAYLOAD_TYPES, type Envelope, type MessageV1, type Signer } from '../../protocol/types.ts'
+import { PAYLOAD_TYPES, type Envelope, type Signer } from '../../protocol/types.ts'
 import type { Store } from '../store/store.ts'
 import type { MessageMeta } from '../store/records.ts'
-import { metaOf } from '../service.ts'
 import type { TrustList } from '../trust-list.ts'
-import { signReceipt } from './receipts.ts'
-import { decide } from '../policy/decide.ts'
 import type { PolicyHolder } from '../policy/policy-holder.ts'
+import { signReceipt } from './receipts.ts'
+import type { Admission, Incoming, PayloadHandler } from './admission.ts'
+import { handleMessage } from './handle-message.ts'
+import { handleForward } from './handle-forward.ts'
+import { handleReleaseGrant, handleReleaseRequest } from './handle-release.ts'
 
 export type ReceiveOutcome =
   | { kind: 'receipt', receipt: Uint8Array, status: 'accepted' | 'rejected', reason?: ReasonCode, digest: string, duplicate?: boolean }
@@ -35,17 +37,36 @@ export interface ReceiverComponents {
   logger: Logger
   policy: PolicyHolder
   now?: () => Date
+  /** Audit events for a refusal (installed by the audit log; none without it). */
+  rejectionEvents?: (info: RejectionInfo) => unknown[]
+  /** Audit events for an accepted envelope. */
+  acceptEvents?: (meta: MessageMeta) => unknown[]
+}
+
+export interface RejectionInfo {
+  from: string
+  reason: ReasonCode
+  digest?: string
+  messageId?: string | null
+  detail?: string
 }
 
 export interface ReceiverEvents {
   accepted: [meta: MessageMeta]
-  rejected: [info: { from: string, reason: ReasonCode, digest?: string, messageId?: string | null }]
+  rejected: [info: RejectionInfo]
+}
+
+const HANDLERS: Readonly<Record<string, PayloadHandler>> = {
+  [PAYLOAD_TYPES.message]: handleMessage,
+  [PAYLOAD_TYPES.forward]: handleForward,
+  [PAYLOAD_TYPES.releaseRequest]: handleReleaseRequest,
+  [PAYLOAD_TYPES.releaseGrant]: handleReleaseGrant
 }
 
 export class Receiver extends EventEmitter<ReceiverEvents> {
   private readonly c: ReceiverComponents
   private readonly now: () => Date
-  /** from!id → digest of messages between replay check and durable write. */
+  /** from!id → digest of envelopes between replay check and durable write. */
   private readonly inflight = new Map<string, { digest: string, done: Promise<ReceiveOutcome> }>()
 
   constructor (components: ReceiverComponents) {
@@ -60,56 +81,46 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       env = decodeEnvelope(frame)
     } catch (err) {
       const reason = err instanceof ProtocolError ? err.code : 'BAD_ENVELOPE'
-      this.emit('rejected', { from: remote, reason })
+      await this.recordRejection({ from: remote, reason })
       return { kind: 'reset', reason }
     }
     const paeBytes = pae(env.payloadType, env.payload)
     const digest = paeDigest(paeBytes)
-    const reject = (reason: ReasonCode, messageId: string | null = null): ReceiveOutcome => {
-      this.emit('rejected', { from: remote, reason, digest, messageId })
-      this.c.logger.info({ peer: remote, digest, reason }, 'message rejected')
+    const reject = async (reason: ReasonCode, messageId: string | null = null, detail?: string): Promise<ReceiveOutcome> => {
+      await this.recordRejection({ from: remote, reason, digest, messageId, ...(detail != null ? { detail } : {}) })
       return { kind: 'receipt', status: 'rejected', reason, digest, receipt: signReceipt(this.c.signer, { digest, messageId, status: 'rejected', reason }, this.now()) }
     }
 
-    if (env.payloadType !== PAYLOAD_TYPES.message) return reject('BAD_PAYLOAD_TYPE')
+    const handler = HANDLERS[env.payloadType]
+    if (handler == null) return await reject('BAD_PAYLOAD_TYPE', null, env.payloadType)
     const key = this.c.trust.key(remote)
-    if (key == null) return reject('UNKNOWN_SIGNER')
-    if (!env.signatures.some(s => opensslVerify(key, paeBytes, s.sig))) return reject(this.signedByAnotherPeer(env, remote) ? 'SIGNER_MISMATCH' : 'BAD_SIGNATURE')
-
-    const policy = this.c.policy.current
-    let msg: MessageV1
-    try {
-      msg = parseMessage(env.payload, { maxBytes: policy.maxMessageBytes })
-    } catch (err) {
-      return reject(err instanceof ProtocolError ? err.code : 'SCHEMA_INVALID')
+    if (key == null) return await reject('UNKNOWN_SIGNER')
+    if (!env.signatures.some(s => opensslVerify(key, paeBytes, s.sig))) {
+      return await reject(this.signedByAnotherPeer(env, remote) ? 'SIGNER_MISMATCH' : 'BAD_SIGNATURE')
     }
-    if (msg.from !== remote) return reject('SIGNER_MISMATCH', msg.id)
 
     const now = this.now()
-    const nowMs = now.getTime()
-    if (Date.parse(msg.created) > nowMs + policy.clockSkewMs) return reject('CLOCK_SKEW', msg.id)
-    if (Date.parse(msg.expires) <= nowMs) return reject('EXPIRED', msg.id)
-    if (!msg.to.includes(this.c.signer.peerId)) return reject('NOT_ADDRESSED', msg.id)
+    const incoming: Incoming = { env, digest, remote, nowMs: now.getTime(), policy: this.c.policy.current, self: this.c.signer, trust: this.c.trust, store: this.c.store }
+    const admission = await handler(incoming)
+    if (!admission.ok) return await reject(admission.reason, admission.messageId, admission.detail)
+    const { meta } = admission
 
-    // Replay / idempotence: the same digest gets the original receipt again.
-    const idKey = msg.from + '!' + msg.id
+    // Replay and idempotence: the same digest gets the original receipt again.
+    const idKey = meta.from + '!' + meta.id
     const racing = this.inflight.get(idKey)
     if (racing != null) {
-      if (racing.digest !== digest) return reject('REPLAY', msg.id)
+      if (racing.digest !== digest) return await reject('REPLAY', meta.id)
       const outcome = await racing.done
       return outcome.kind === 'receipt' && outcome.status === 'accepted' ? { ...outcome, duplicate: true } : outcome
     }
-    const known = await this.c.store.digestOf(msg.from, msg.id)
+    const known = await this.c.store.digestOf(meta.from, meta.id)
     if (known != null) {
-      if (known !== digest) return reject('REPLAY', msg.id)
+      if (known !== digest) return await reject('REPLAY', meta.id)
       const original = await this.c.store.getReceipt(digest, this.c.signer.peerId)
       if (original != null) return { kind: 'receipt', status: 'accepted', digest, receipt: original, duplicate: true }
     }
 
-    const verdict = decide(policy, this.c.trust.get(remote), msg, 'in', nowMs)
-    if (verdict.decision === 'reject') return reject(verdict.reason, msg.id)
-
-    const done = this.store(msg, env, frame, digest, now, reject)
+    const done = this.store(admission, frame, now, reject)
     this.inflight.set(idKey, { digest, done })
     try {
       return await done
@@ -118,19 +129,34 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     }
   }
 
-  private async store (msg: MessageV1, _env: Envelope, frame: Uint8Array, digest: string, now: Date, reject: (r: ReasonCode, id: string | null) => ReceiveOutcome): Promise<ReceiveOutcome> {
-    const meta = metaOf(msg, digest, 'in', now.getTime())
-    const receipt = signReceipt(this.c.signer, { digest, messageId: msg.id, status: 'accepted' }, now)
+  private async store (admission: Extract<Admission, { ok: true }>, frame: Uint8Array, now: Date, reject: (r: ReasonCode, id: string | null) => Promise<ReceiveOutcome>): Promise<ReceiveOutcome> {
+    const { meta } = admission
+    const receipt = signReceipt(this.c.signer, { digest: meta.digest, messageId: meta.id, status: 'accepted' }, now)
     const { store } = this.c
     try {
       // The frame is kept byte for byte: it is the envelope as received.
-      await store.commit([...store.messageOps(meta, frame.slice()), store.receiptOp(digest, this.c.signer.peerId, receipt)])
+      await store.commit(
+        [...store.messageOps(meta, frame.slice()), ...admission.ops, store.receiptOp(meta.digest, this.c.signer.peerId, receipt)],
+        [...admission.events, ...(this.c.acceptEvents?.(meta) ?? [])]
+      )
     } catch (err) {
-      this.c.logger.error({ err, digest }, 'durable write failed; message refused')
-      return reject('STORAGE_FULL', msg.id)
+      this.c.logger.error({ err, digest: meta.digest }, 'durable write failed; envelope refused')
+      return await reject('STORAGE_FULL', meta.id)
     }
     this.emit('accepted', meta)
-    return { kind: 'receipt', status: 'accepted', digest, receipt }
+    return { kind: 'receipt', status: 'accepted', digest: meta.digest, receipt }
+  }
+
+  private async recordRejection (info: RejectionInfo): Promise<void> {
+    this.emit('rejected', info)
+    this.c.logger.info({ peer: info.from, digest: info.digest, reason: info.reason, detail: info.detail }, 'envelope rejected')
+    const events = this.c.rejectionEvents?.(info)
+    if (events == null || events.length === 0) return
+    try {
+      await this.c.store.commit([], events)
+    } catch (err) {
+      this.c.logger.error({ err, reason: info.reason }, 'could not audit a rejection')
+    }
   }
 
   /** Whether a signature verifies under the key of some other trusted peer (hinted by keyid). */

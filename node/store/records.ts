@@ -12,6 +12,8 @@ export type Direction = 'in' | 'out'
 export interface MessageMeta {
   digest: string
   id: string
+  /** Absent for plain messages; set for forwards and release requests/grants. */
+  payloadType?: string
   direction: Direction
   from: string
   to: string[]
@@ -25,6 +27,8 @@ export interface MessageMeta {
   inReplyTo?: string
   /** When this node stored it (ms since epoch). */
   storedAt: number
+  /** For a forward: the original message inside it (from = originator, this meta's from = forwarder). */
+  original?: { digest: string, id: string, from: string }
   /** Set once a purge removed the envelope after expiry. */
   purgedAt?: number
 }
@@ -91,4 +95,24 @@ export interface PeerRecord {
   autoApproveRotation: boolean
   addedAt: string
   updatedAt: string
+}
+
+export type ReleaseStatus = 'pending' | 'granted' | 'denied'
+
+/** A release request, on the originator's side (incoming) or the forwarder's (outgoing). */
+export interface ReleaseRecord {
+  requestId: string
+  direction: Direction
+  status: ReleaseStatus
+  messageDigest: string
+  messageId: string
+  forwarder: string
+  originator: string
+  recipient: string
+  reason: string
+  requestDigest: string
+  grantDigest?: string
+  /** Until when a grant may be used. */
+  grantExpires?: string
+  updatedAt: number
 }

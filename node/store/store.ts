@@ -15,7 +15,7 @@ import { Level } from 'level'
 import type { AbstractSublevel } from 'abstract-level'
 import { NodeError } from '../errors.ts'
 import { GroupCommit, type BatchOp, type BatchTarget } from './group-commit.ts'
-import type { DeliveryRecord, DeliveryStatus, MessageMeta, PeerRecord } from './records.ts'
+import type { DeliveryRecord, DeliveryStatus, MessageMeta, PeerRecord, ReleaseRecord } from './records.ts'
 import { SeenFilter } from './seen-filter.ts'
 
 type Root = Level<string, unknown>
@@ -23,6 +23,10 @@ type Root = Level<string, unknown>
 type Sub<V> = AbstractSublevel<Root, any, string, V>
 
 const SEP = '!'
+
+/** Release requests and grants are stored like messages (for replay and audit) but are not inbox items. */
+const CONTROL_TYPES: ReadonlySet<string> = new Set(['application/vnd.liaison.release-request.v1+json', 'application/vnd.liaison.release-grant.v1+json'])
+const isControl = (meta: MessageMeta): boolean => meta.payloadType != null && CONTROL_TYPES.has(meta.payloadType)
 /** Zero-padded decimal so that lexicographic order is numeric order. */
 export const pad = (n: number): string => n.toString().padStart(16, '0')
 
@@ -48,6 +52,10 @@ export class Store {
   readonly q: Sub<string>
   readonly peer: Sub<PeerRecord>
   readonly meta: Sub<unknown>
+  /** Release requests by request id. */
+  readonly rel: Sub<ReleaseRecord>
+  /** Usable release grants: messageDigest!recipient → grant envelope digest. */
+  readonly grant: Sub<string>
   readonly commits: GroupCommit
   /** Which from!id pairs may be stored (see seen-filter.ts). */
   private readonly seen = new SeenFilter()
@@ -69,6 +77,8 @@ export class Store {
     this.q = db.sublevel<string, string>('q', utf8)
     this.peer = db.sublevel<string, PeerRecord>('peer', json)
     this.meta = db.sublevel<string, unknown>('meta', json)
+    this.rel = db.sublevel<string, ReleaseRecord>('rel', json)
+    this.grant = db.sublevel<string, string>('grant', utf8)
     this.commits = new GroupCommit(db as unknown as BatchTarget, { maxOps: init.maxBatch ?? 4096 })
   }
 
@@ -137,7 +147,7 @@ export class Store {
       { type: 'put', sublevel: this.msg, key: meta.digest, value: meta },
       { type: 'put', sublevel: this.env, key: meta.digest, value: envelope },
       { type: 'put', sublevel: this.mid, key: meta.from + SEP + meta.id, value: meta.digest },
-      { type: 'put', sublevel: meta.direction === 'in' ? this.inbox : this.sent, key: pad(meta.storedAt) + SEP + meta.digest, value: '' }
+      ...(isControl(meta) ? [] : [{ type: 'put', sublevel: meta.direction === 'in' ? this.inbox : this.sent, key: pad(meta.storedAt) + SEP + meta.digest, value: '' } satisfies BatchOp])
     ]
   }
 
@@ -179,6 +189,30 @@ export class Store {
       if (out.length >= limit) break
     }
     return out
+  }
+
+  // ---- release workflow ----------------------------------------------------------------
+
+  releaseOp (record: ReleaseRecord): BatchOp {
+    return { type: 'put', sublevel: this.rel, key: record.requestId, value: record }
+  }
+
+  async getRelease (requestId: string): Promise<ReleaseRecord | undefined> {
+    return await this.rel.get(requestId)
+  }
+
+  async listReleases (): Promise<ReleaseRecord[]> {
+    const out: ReleaseRecord[] = []
+    for await (const value of this.rel.values()) out.push(value)
+    return out
+  }
+
+  grantOp (messageDigest: string, recipient: string, grantDigest: string): BatchOp {
+    return { type: 'put', sublevel: this.grant, key: messageDigest + SEP + recipient, value: grantDigest }
+  }
+
+  async grantFor (messageDigest: string, recipient: string): Promise<string | undefined> {
+    return await this.grant.get(messageDigest + SEP + recipient)
   }
 
   // ---- outbox ---------------------------------------------------------------------------

@@ -1,0 +1,318 @@
+/**
+ * The audit event catalogue: every security-relevant thing the node does, as data. An event is
+ * what a caller hands to `store.commit(ops, [event])`; the audit log stamps it with the time it
+ * was sealed and appends it as one leaf (entry.ts gives the byte encoding).
+ *
+ * Build events with the `auditEvents` factories: they validate every field (a bad field throws
+ * TypeError naming it, before anything is written) and compute what must be computed from bytes
+ * (the SHA-256 of an envelope exactly as stored), so the log can later be checked against the
+ * store byte for byte.
+ *
+ * | type               | fields (in entry order)                                                        |
+ * |--------------------|--------------------------------------------------------------------------------|
+ * | message.sent       | digest, id, kind, from, to, tlp, topic, legalBasis, created, expires, envelopeSha256 |
+ * | message.received   | same as message.sent                                                           |
+ * | message.rejected   | from, reason, digest (or null), messageId (or null)                            |
+ * | receipt.stored     | for, by, status, reason (or null), envelopeSha256                              |
+ * | peer.added         | peerId, action, after                                                          |
+ * | peer.updated       | peerId, action, before, after                                                  |
+ * | peer.removed       | peerId, action, before                                                         |
+ * | policy.changed     | before, after                                                                  |
+ * | key.rotated        | subject (self or peer), oldPeerId, newPeerId, statement (digest or null)       |
+ * | purge              | digests                                                                        |
+ * | release.requested  | digest, requester, originator, request (digest or null)                        |
+ * | release.granted    | digest, requester, originator, grant (digest or null)                          |
+ * | release.denied     | digest, requester, originator, reason                                          |
+ * | message.forwarded  | digest, to, forward (digest or null), grant (digest or null)                   |
+ * | witness.alert      | witness, origin, reason, detail                                                |
+ *
+ * Checkpoints are not leaves: a checkpoint commits to the log, it is not an event in it (they are
+ * kept beside it, see audit-store.ts).
+ *
+ * @example
+ * ```ts
+ * await store.commit([...store.messageOps(meta, frame), store.receiptOp(digest, me, receipt)], [
+ *   auditEvents.messageReceived(meta, frame),
+ *   auditEvents.receiptStored({ for: digest, by: me, receipt })
+ * ])
+ * ```
+ *
+ * @module
+ */
+import { hash } from 'node:crypto'
+import { decodeEnvelope } from '../../protocol/envelope.ts'
+import { isReasonCode } from '../../protocol/errors.ts'
+import { jsonDataProblem } from '../../protocol/json.ts'
+import { isPeerId } from '../../protocol/peer-id.ts'
+import { parseReceipt } from '../../protocol/receipt.ts'
+import { isRfc3339Millis } from '../../protocol/time.ts'
+import { MESSAGE_KINDS, PAYLOAD_TYPES, TLP_LEVELS } from '../../protocol/types.ts'
+import type { MessageKind, Tlp } from '../../protocol/types.ts'
+import type { MessageMeta, PeerRecord } from '../store/records.ts'
+
+export const AUDIT_EVENT_TYPES = [
+  'message.sent', 'message.received', 'message.rejected', 'receipt.stored',
+  'peer.added', 'peer.updated', 'peer.removed', 'policy.changed', 'key.rotated', 'purge',
+  'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert'
+] as const
+
+export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
+
+/** A JSON value as entries carry it (objects are written with sorted keys). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
+
+/** What message.sent and message.received record: the index data and the stored bytes' hash. */
+export interface MessageFields {
+  /** The message identity: lowercase hex SHA-256 of the envelope's PAE bytes. */
+  digest: string
+  id: string
+  kind: MessageKind
+  from: string
+  to: string[]
+  tlp: Tlp
+  topic: string
+  legalBasis: string
+  created: string
+  expires: string
+  /** Lowercase hex SHA-256 of the envelope bytes exactly as stored (as signed or received). */
+  envelopeSha256: string
+}
+
+export type AuditEvent =
+  | ({ type: 'message.sent' } & MessageFields)
+  | ({ type: 'message.received' } & MessageFields)
+  | { type: 'message.rejected', from: string, reason: string, digest: string | null, messageId: string | null }
+  | { type: 'receipt.stored', for: string, by: string, status: 'accepted' | 'rejected', reason: string | null, envelopeSha256: string }
+  | { type: 'peer.added', peerId: string, action: string, after: JsonValue }
+  | { type: 'peer.updated', peerId: string, action: string, before: JsonValue, after: JsonValue }
+  | { type: 'peer.removed', peerId: string, action: string, before: JsonValue }
+  | { type: 'policy.changed', before: JsonValue, after: JsonValue }
+  | { type: 'key.rotated', subject: 'self' | 'peer', oldPeerId: string, newPeerId: string, statement: string | null }
+  | { type: 'purge', digests: string[] }
+  | { type: 'release.requested', digest: string, requester: string, originator: string, request: string | null }
+  | { type: 'release.granted', digest: string, requester: string, originator: string, grant: string | null }
+  | { type: 'release.denied', digest: string, requester: string, originator: string, reason: string }
+  | { type: 'message.forwarded', digest: string, to: string[], forward: string | null, grant: string | null }
+  | { type: 'witness.alert', witness: string, origin: string, reason: string, detail: JsonValue }
+
+/** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
+export type FieldKind =
+  | 'digest' | 'digest?' | 'digests' | 'peer' | 'peers' | 'text' | 'text?' | 'time' | 'reason' | 'reason?'
+  | 'kind' | 'tlp' | 'status' | 'subject' | 'action' | 'json'
+
+/** Each event type's fields, in the order the entry encoding writes them, with their kind. */
+export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<readonly [string, FieldKind]> } = {
+  'message.sent': messageSchema(),
+  'message.received': messageSchema(),
+  'message.rejected': [['from', 'peer'], ['reason', 'reason'], ['digest', 'digest?'], ['messageId', 'text?']],
+  'receipt.stored': [['for', 'digest'], ['by', 'peer'], ['status', 'status'], ['reason', 'reason?'], ['envelopeSha256', 'digest']],
+  'peer.added': [['peerId', 'peer'], ['action', 'action'], ['after', 'json']],
+  'peer.updated': [['peerId', 'peer'], ['action', 'action'], ['before', 'json'], ['after', 'json']],
+  'peer.removed': [['peerId', 'peer'], ['action', 'action'], ['before', 'json']],
+  'policy.changed': [['before', 'json'], ['after', 'json']],
+  'key.rotated': [['subject', 'subject'], ['oldPeerId', 'peer'], ['newPeerId', 'peer'], ['statement', 'digest?']],
+  purge: [['digests', 'digests']],
+  'release.requested': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['request', 'digest?']],
+  'release.granted': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['grant', 'digest?']],
+  'release.denied': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['reason', 'text']],
+  'message.forwarded': [['digest', 'digest'], ['to', 'peers'], ['forward', 'digest?'], ['grant', 'digest?']],
+  'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']]
+}
+
+function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
+  return [['digest', 'digest'], ['id', 'text'], ['kind', 'kind'], ['from', 'peer'], ['to', 'peers'], ['tlp', 'tlp'],
+    ['topic', 'text'], ['legalBasis', 'text'], ['created', 'time'], ['expires', 'time'], ['envelopeSha256', 'digest']]
+}
+
+const DIGEST = /^[0-9a-f]{64}$/
+const ACTION = /^[a-z][a-z0-9.-]{0,63}$/
+const TEXT_MAX = 1024
+
+/** Field checks shared by the factories (caller bugs: TypeError naming the field). */
+export const check = {
+  digest (value: unknown, field: string): string {
+    if (typeof value !== 'string' || !DIGEST.test(value)) throw new TypeError(`${field} must be 64 lowercase hex digits`)
+    return value
+  },
+  digestOrNull (value: unknown, field: string): string | null {
+    return value == null ? null : check.digest(value, field)
+  },
+  peer (value: unknown, field: string): string {
+    if (!isPeerId(value)) throw new TypeError(`${field} must be a peer ID`)
+    return value
+  },
+  peers (value: unknown, field: string): string[] {
+    if (!Array.isArray(value)) throw new TypeError(`${field} must be an array of peer IDs`)
+    return value.map((p, i) => check.peer(p, `${field}[${i}]`))
+  },
+  text (value: unknown, field: string): string {
+    if (typeof value !== 'string' || value === '' || value.length > TEXT_MAX || !value.isWellFormed()) {
+      throw new TypeError(`${field} must be a non-empty string of at most ${TEXT_MAX} characters`)
+    }
+    return value
+  },
+  time (value: unknown, field: string): string {
+    if (!isRfc3339Millis(value)) throw new TypeError(`${field} must be an RFC 3339 UTC timestamp with milliseconds`)
+    return value
+  },
+  json (value: unknown, field: string): JsonValue {
+    const v = value === undefined ? null : value
+    const problem = jsonDataProblem(v)
+    if (problem !== undefined) throw new TypeError(`${field}${problem.slice(1)}`)
+    return v as JsonValue
+  },
+  action (value: unknown, field: string): string {
+    if (typeof value !== 'string' || !ACTION.test(value)) throw new TypeError(`${field} must be a short lowercase action name such as peer.suspended`)
+    return value
+  }
+}
+
+/** Lowercase hex SHA-256 of bytes (the `envelopeSha256` of an entry). */
+export function sha256Hex (bytes: Uint8Array): string {
+  return hash('sha256', bytes, 'hex')
+}
+
+function messageFields (meta: Pick<MessageMeta, 'digest' | 'id' | 'kind' | 'from' | 'to' | 'tlp' | 'topic' | 'legalBasis' | 'created' | 'expires'>, envelope: Uint8Array): MessageFields {
+  if (!(envelope instanceof Uint8Array)) throw new TypeError('envelope must be the stored envelope bytes')
+  if (!(MESSAGE_KINDS as readonly string[]).includes(meta.kind)) throw new TypeError('meta.kind is not a message kind')
+  if (!(TLP_LEVELS as readonly string[]).includes(meta.tlp)) throw new TypeError('meta.tlp is not a TLP label')
+  return {
+    digest: check.digest(meta.digest, 'meta.digest'),
+    id: check.text(meta.id, 'meta.id'),
+    kind: meta.kind,
+    from: check.peer(meta.from, 'meta.from'),
+    to: check.peers(meta.to, 'meta.to'),
+    tlp: meta.tlp,
+    topic: check.text(meta.topic, 'meta.topic'),
+    legalBasis: check.text(meta.legalBasis, 'meta.legalBasis'),
+    created: check.time(meta.created, 'meta.created'),
+    expires: check.time(meta.expires, 'meta.expires'),
+    envelopeSha256: sha256Hex(envelope)
+  }
+}
+
+/** A trust-list change as the lead's TrustList hook reports it. */
+export interface TrustChange {
+  peerId: string
+  before: PeerRecord | undefined
+  after: PeerRecord | undefined
+  /** e.g. peer.added, peer.updated, peer.suspended, peer.resumed, peer.revoked, peer.rotated, peer.removed */
+  action: string
+}
+
+/** Factories: the only way the node should make audit events. */
+export const auditEvents = {
+  /** This node stored an outbound message (`envelope`: the bytes exactly as stored). */
+  messageSent (meta: MessageMeta, envelope: Uint8Array): AuditEvent {
+    return { type: 'message.sent', ...messageFields(meta, envelope) }
+  },
+
+  /** This node accepted and stored an inbound message (`envelope`: the frame as received). */
+  messageReceived (meta: MessageMeta, envelope: Uint8Array): AuditEvent {
+    return { type: 'message.received', ...messageFields(meta, envelope) }
+  },
+
+  /** An inbound frame was refused; `digest`/`messageId` when it was parsed far enough to know them. */
+  messageRejected (input: { from: string, reason: string, digest?: string | null, messageId?: string | null }): AuditEvent {
+    if (!isReasonCode(input.reason)) throw new TypeError('reason must be a reason code')
+    return {
+      type: 'message.rejected',
+      from: check.peer(input.from, 'from'),
+      reason: input.reason,
+      digest: check.digestOrNull(input.digest, 'digest'),
+      messageId: input.messageId == null ? null : check.text(input.messageId, 'messageId')
+    }
+  },
+
+  /**
+   * A receipt envelope was stored: ours for a message we accepted, or a recipient's for one we
+   * sent. Status and reason are read from the receipt itself, so the entry says what it says.
+   */
+  receiptStored (input: { for: string, by: string, receipt: Uint8Array }): AuditEvent {
+    const digest = check.digest(input.for, 'for')
+    const by = check.peer(input.by, 'by')
+    if (!(input.receipt instanceof Uint8Array)) throw new TypeError('receipt must be the receipt envelope bytes')
+    const env = decodeEnvelope(input.receipt)
+    if (env.payloadType !== PAYLOAD_TYPES.receipt) throw new TypeError('receipt is not a receipt envelope')
+    const receipt = parseReceipt(env.payload)
+    if (receipt.for !== digest || receipt.by !== by) throw new TypeError('receipt does not match for/by')
+    return { type: 'receipt.stored', for: digest, by, status: receipt.status, reason: receipt.reason ?? null, envelopeSha256: sha256Hex(input.receipt) }
+  },
+
+  /** A trust-list change (the TrustList hook's argument): peer.added / peer.updated / peer.removed. */
+  trustChanged (change: TrustChange): AuditEvent {
+    const peerId = check.peer(change.peerId, 'peerId')
+    const action = check.action(change.action, 'action')
+    if (change.before == null && change.after != null) return { type: 'peer.added', peerId, action, after: check.json(change.after, 'after') }
+    if (change.before != null && change.after == null) return { type: 'peer.removed', peerId, action, before: check.json(change.before, 'before') }
+    if (change.before != null && change.after != null) {
+      return { type: 'peer.updated', peerId, action, before: check.json(change.before, 'before'), after: check.json(change.after, 'after') }
+    }
+    throw new TypeError('a trust change needs before or after')
+  },
+
+  policyChanged (before: unknown, after: unknown): AuditEvent {
+    return { type: 'policy.changed', before: check.json(before, 'before'), after: check.json(after, 'after') }
+  },
+
+  keyRotated (input: { subject: 'self' | 'peer', oldPeerId: string, newPeerId: string, statement?: string | null }): AuditEvent {
+    if (input.subject !== 'self' && input.subject !== 'peer') throw new TypeError('subject must be self or peer')
+    return {
+      type: 'key.rotated',
+      subject: input.subject,
+      oldPeerId: check.peer(input.oldPeerId, 'oldPeerId'),
+      newPeerId: check.peer(input.newPeerId, 'newPeerId'),
+      statement: check.digestOrNull(input.statement, 'statement')
+    }
+  },
+
+  purge (digests: string[]): AuditEvent {
+    if (!Array.isArray(digests) || digests.length === 0) throw new TypeError('digests must be a non-empty array')
+    return { type: 'purge', digests: digests.map((d, i) => check.digest(d, `digests[${i}]`)) }
+  },
+
+  releaseRequested (input: { digest: string, requester: string, originator: string, request?: string | null }): AuditEvent {
+    return { type: 'release.requested', ...release(input), request: check.digestOrNull(input.request, 'request') }
+  },
+
+  releaseGranted (input: { digest: string, requester: string, originator: string, grant?: string | null }): AuditEvent {
+    return { type: 'release.granted', ...release(input), grant: check.digestOrNull(input.grant, 'grant') }
+  },
+
+  releaseDenied (input: { digest: string, requester: string, originator: string, reason: string }): AuditEvent {
+    return { type: 'release.denied', ...release(input), reason: check.text(input.reason, 'reason') }
+  },
+
+  messageForwarded (input: { digest: string, to: string[], forward?: string | null, grant?: string | null }): AuditEvent {
+    return {
+      type: 'message.forwarded',
+      digest: check.digest(input.digest, 'digest'),
+      to: check.peers(input.to, 'to'),
+      forward: check.digestOrNull(input.forward, 'forward'),
+      grant: check.digestOrNull(input.grant, 'grant')
+    }
+  },
+
+  witnessAlert (input: { witness: string, origin: string, reason: string, detail?: unknown }): AuditEvent {
+    return {
+      type: 'witness.alert',
+      witness: check.text(input.witness, 'witness'),
+      origin: check.text(input.origin, 'origin'),
+      reason: check.text(input.reason, 'reason'),
+      detail: check.json(input.detail ?? null, 'detail')
+    }
+  }
+}
+
+function release (input: { digest: string, requester: string, originator: string }): { digest: string, requester: string, originator: string } {
+  return {
+    digest: check.digest(input.digest, 'digest'),
+    requester: check.peer(input.requester, 'requester'),
+    originator: check.peer(input.originator, 'originator')
+  }
+}
+
+/** Whether a value looks like an AuditEvent (a known `type`); the encoder checks the fields. */
+export function isAuditEvent (value: unknown): value is AuditEvent {
+  return typeof value === 'object' && value !== null && Object.hasOwn(EVENT_SCHEMA, (value as { type?: unknown }).type as string)
+}

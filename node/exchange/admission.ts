@@ -1,0 +1,43 @@
+/**
+ * What a payload handler decides about one verified envelope: refuse it with a reason code, or
+ * admit it with the records to store alongside the envelope.
+ *
+ * @module
+ */
+import type { ReasonCode } from '../../protocol/errors.ts'
+import type { Envelope, Signer } from '../../protocol/types.ts'
+import type { BatchOp } from '../store/group-commit.ts'
+import type { MessageMeta } from '../store/records.ts'
+import type { Store } from '../store/store.ts'
+import type { TrustList } from '../trust-list.ts'
+import type { NodePolicy } from '../policy/node-policy.ts'
+
+export interface Incoming {
+  env: Envelope
+  digest: string
+  /** The peer authenticated by Noise; the envelope verified under its key. */
+  remote: string
+  nowMs: number
+  policy: NodePolicy
+  self: Signer
+  trust: TrustList
+  store: Store
+}
+
+export type Admission =
+  | { ok: false, reason: ReasonCode, messageId: string | null, detail?: string }
+  | { ok: true, meta: MessageMeta, ops: BatchOp[], events: unknown[] }
+
+export type PayloadHandler = (incoming: Incoming) => Promise<Admission> | Admission
+
+export const refuse = (reason: ReasonCode, messageId: string | null = null, detail?: string): Admission =>
+  ({ ok: false, reason, messageId, ...(detail != null ? { detail } : {}) })
+
+/** Freshness and addressing, shared by every payload type that has them. */
+export function checkEnvelopeHeader (h: { id: string, from: string, to: readonly string[], created: string, expires: string }, incoming: Incoming): Admission | undefined {
+  if (h.from !== incoming.remote) return refuse('SIGNER_MISMATCH', h.id, `from ${h.from} is not the authenticated peer ${incoming.remote}`)
+  if (Date.parse(h.created) > incoming.nowMs + incoming.policy.clockSkewMs) return refuse('CLOCK_SKEW', h.id)
+  if (Date.parse(h.expires) <= incoming.nowMs) return refuse('EXPIRED', h.id)
+  if (!h.to.includes(incoming.self.peerId)) return refuse('NOT_ADDRESSED', h.id)
+  return undefined
+}

@@ -1,0 +1,182 @@
+/**
+ * The forwarder's and the originator's side of the third-party rule: forwarding a received
+ * message (wrapping the original envelope byte for byte), asking the originator for release,
+ * and answering such requests. The recipient's side is node/exchange/handle-forward.ts.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { signEnvelope, encodeEnvelope } from '../protocol/envelope.ts'
+import { envelopeDigest } from '../protocol/digest.ts'
+import { encodeForward, type ForwardV1 } from '../protocol/forward.ts'
+import { encodeReleaseGrant, encodeReleaseRequest, type ReleaseGrantV1, type ReleaseRequestV1 } from '../protocol/release.ts'
+import { uuidV7 } from '../protocol/uuid.ts'
+import { PAYLOAD_TYPES, type Signer } from '../protocol/types.ts'
+import { NodeError } from './errors.ts'
+import { decide } from './policy/decide.ts'
+import type { PolicyHolder } from './policy/policy-holder.ts'
+import { forwardRule } from './policy/forwarding-rules.ts'
+import type { Store } from './store/store.ts'
+import type { MessageMeta, ReleaseRecord } from './store/records.ts'
+import type { TrustList } from './trust-list.ts'
+import type { Outbox } from './exchange/outbox.ts'
+import { enqueueOutbound } from './exchange/enqueue.ts'
+import type { RecipientOutcome, SendResult } from './service.ts'
+
+export interface ForwardingComponents {
+  store: Store
+  trust: TrustList
+  signer: Signer
+  policy: PolicyHolder
+  outbox?: Outbox
+  now: () => Date
+}
+
+const DAY = 24 * 3600_000
+
+export class Forwarding {
+  private readonly c: ForwardingComponents
+
+  constructor (components: ForwardingComponents) {
+    this.c = components
+  }
+
+  /** B forwards a message it received from A to `to` (C…). */
+  async forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult> {
+    const { meta, bytes } = await this.received(ref)
+    const now = this.c.now()
+    const rule = forwardRule(meta)
+    if (rule === 'never') throw new NodeError('FORWARD_NOT_PERMITTED', `TLP:RED is never forwardable (message ${meta.id})`)
+    const outcomes: RecipientOutcome[] = []
+    const allowed: Array<{ peerId: string, grant?: Uint8Array }> = []
+    const basis = legalBasis ?? meta.legalBasis
+    for (const peerId of [...new Set(to)]) {
+      let grant: Uint8Array | undefined
+      if (rule === 'grant-required') {
+        grant = await this.usableGrant(meta.digest, peerId, now.getTime())
+        if (grant == null) { outcomes.push({ peerId, status: 'refused', reason: 'FORWARD_NOT_PERMITTED' }); continue }
+      }
+      const verdict = decide(this.c.policy.current, this.c.trust.get(peerId), { ...meta, legalBasis: basis }, 'out', now.getTime())
+      if (verdict.decision === 'reject') { outcomes.push({ peerId, status: 'refused', reason: verdict.reason }); continue }
+      allowed.push({ peerId, ...(grant != null ? { grant } : {}) })
+    }
+    if (allowed.length === 0) {
+      throw new NodeError(outcomes.every(o => o.reason === 'FORWARD_NOT_PERMITTED') ? 'FORWARD_NOT_PERMITTED' : 'RECIPIENT_REFUSED',
+        `forward refused for every recipient: ${outcomes.map(o => `${o.peerId} (${o.reason})`).join(', ')}${rule === 'grant-required' ? ` — TLP:${meta.tlp}${meta.handling.length > 0 ? ' ' + meta.handling.join(',') : ''} needs the originator's release grant (liaison release request)` : ''}`,
+        { details: outcomes })
+    }
+    // One forward per recipient: each carries the grant that names that recipient.
+    let first: SendResult | undefined
+    for (const { peerId, grant } of allowed) {
+      const fwd: ForwardV1 = {
+        v: 1,
+        id: uuidV7(now.getTime(), randomBytes(10)),
+        from: this.c.signer.peerId,
+        to: [peerId],
+        created: now.toISOString(),
+        expires: meta.expires,
+        legalBasis: basis,
+        original: bytes,
+        ...(grant != null ? { grant } : {})
+      }
+      const env = signEnvelope(PAYLOAD_TYPES.forward, encodeForward(fwd), this.c.signer)
+      const digest = envelopeDigest(env)
+      const out: MessageMeta = {
+        ...meta, digest, id: fwd.id, payloadType: PAYLOAD_TYPES.forward, direction: 'out', from: fwd.from, to: fwd.to,
+        created: fwd.created, legalBasis: basis, storedAt: now.getTime(), original: { digest: meta.digest, id: meta.id, from: meta.from }
+      }
+      await this.enqueue(out, encodeEnvelope(env), [peerId])
+      outcomes.push({ peerId, status: 'queued' })
+      first ??= { id: fwd.id, digest, recipients: outcomes }
+    }
+    return first as SendResult
+  }
+
+  /** B asks the originator A to release a message to `recipient`. */
+  async requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord> {
+    const { meta } = await this.received(ref)
+    if (forwardRule(meta) === 'never') throw new NodeError('FORWARD_NOT_PERMITTED', 'TLP:RED is never forwardable; no release can be requested')
+    if (this.c.trust.get(recipient) == null) throw new NodeError('UNKNOWN_PEER', `${recipient} is not on the trust list`)
+    const now = this.c.now()
+    const req: ReleaseRequestV1 = {
+      v: 1,
+      id: uuidV7(now.getTime(), randomBytes(10)),
+      from: this.c.signer.peerId,
+      to: meta.from,
+      created: now.toISOString(),
+      expires: new Date(now.getTime() + 30 * DAY).toISOString(),
+      messageDigest: meta.digest,
+      messageId: meta.id,
+      recipient,
+      reason
+    }
+    const env = signEnvelope(PAYLOAD_TYPES.releaseRequest, encodeReleaseRequest(req), this.c.signer)
+    const digest = envelopeDigest(env)
+    const record: ReleaseRecord = {
+      requestId: req.id, direction: 'out', status: 'pending', messageDigest: meta.digest, messageId: meta.id,
+      forwarder: this.c.signer.peerId, originator: meta.from, recipient, reason, requestDigest: digest, updatedAt: now.getTime()
+    }
+    const control: MessageMeta = { ...meta, digest, id: req.id, payloadType: PAYLOAD_TYPES.releaseRequest, direction: 'out', from: req.from, to: [req.to], created: req.created, expires: req.expires, storedAt: now.getTime() }
+    await this.enqueue(control, encodeEnvelope(env), [meta.from], [this.c.store.releaseOp(record)])
+    return record
+  }
+
+  /** A answers a pending request: grant (valid for `validMs`) or deny. */
+  async answerRelease (requestId: string, decision: 'granted' | 'denied', opts: { validMs?: number, reason?: string } = {}): Promise<ReleaseRecord> {
+    const record = await this.c.store.getRelease(requestId)
+    if (record == null || record.direction !== 'in') throw new NodeError('NOT_FOUND', `no release request ${requestId} addressed to this node`)
+    if (record.status !== 'pending') throw new NodeError('BAD_ARGUMENT', `request ${requestId} was already ${record.status}`)
+    const sent = await this.c.store.getMeta(record.messageDigest)
+    if (sent == null) throw new NodeError('NOT_FOUND', `message ${record.messageId} is no longer stored`)
+    if (decision === 'granted' && forwardRule(sent) === 'never') throw new NodeError('FORWARD_NOT_PERMITTED', 'TLP:RED is never forwardable; the request can only be denied')
+    const now = this.c.now()
+    const grant: ReleaseGrantV1 = {
+      v: 1,
+      id: uuidV7(now.getTime(), randomBytes(10)),
+      requestId,
+      from: this.c.signer.peerId,
+      to: record.forwarder,
+      created: now.toISOString(),
+      expires: new Date(now.getTime() + (opts.validMs ?? 7 * DAY)).toISOString(),
+      messageDigest: record.messageDigest,
+      messageId: record.messageId,
+      forwarder: record.forwarder,
+      recipient: record.recipient,
+      decision,
+      ...(opts.reason != null ? { reason: opts.reason } : {})
+    }
+    const env = signEnvelope(PAYLOAD_TYPES.releaseGrant, encodeReleaseGrant(grant), this.c.signer)
+    const digest = envelopeDigest(env)
+    const next: ReleaseRecord = { ...record, status: decision, grantDigest: digest, grantExpires: grant.expires, updatedAt: now.getTime() }
+    const control: MessageMeta = { ...sent, digest, id: grant.id, payloadType: PAYLOAD_TYPES.releaseGrant, direction: 'out', from: grant.from, to: [grant.to], created: grant.created, expires: grant.expires, storedAt: now.getTime() }
+    await this.enqueue(control, encodeEnvelope(env), [record.forwarder], [this.c.store.releaseOp(next)])
+    return next
+  }
+
+  async releases (): Promise<ReleaseRecord[]> {
+    return await this.c.store.listReleases()
+  }
+
+  private async received (ref: string): Promise<{ meta: MessageMeta, bytes: Uint8Array }> {
+    const digest = await this.c.store.resolveRef(ref)
+    const meta = digest == null ? undefined : await this.c.store.getMeta(digest)
+    if (digest == null || meta == null) throw new NodeError('NOT_FOUND', `no message ${ref}`)
+    if (meta.direction !== 'in' || meta.payloadType != null) throw new NodeError('BAD_ARGUMENT', `${ref} is not a message this node received from its originator`)
+    const bytes = await this.c.store.getEnvelope(digest)
+    if (bytes == null) throw new NodeError('NOT_FOUND', `the envelope of ${ref} is no longer stored (purged)`)
+    return { meta, bytes }
+  }
+
+  private async usableGrant (messageDigest: string, recipient: string, nowMs: number): Promise<Uint8Array | undefined> {
+    const grantDigest = await this.c.store.grantFor(messageDigest, recipient)
+    if (grantDigest == null) return undefined
+    const meta = await this.c.store.getMeta(grantDigest)
+    if (meta == null || Date.parse(meta.expires) <= nowMs) return undefined
+    return await this.c.store.getEnvelope(grantDigest)
+  }
+
+  private async enqueue (meta: MessageMeta, bytes: Uint8Array, recipients: string[], extraOps: Parameters<Store['commit']>[0] = []): Promise<void> {
+    if (this.c.outbox != null) await this.c.outbox.enqueue(meta, bytes, recipients, extraOps)
+    else await enqueueOutbound(this.c.store, meta, bytes, recipients, this.c.now().getTime(), extraOps)
+  }
+}
