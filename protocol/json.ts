@@ -331,9 +331,10 @@ export function canonicalJson (value: unknown, opts?: { maxDepth?: number }): st
 /**
  * Describes, naming its path, the first reason `value` is not JSON data that `parseStrictJson`
  * would read back equal — or returns undefined if it is. JSON data is: plain objects (prototype
- * Object.prototype or null), dense arrays, well-formed strings, finite numbers (integers within
- * ±MAX_SAFE_INTEGER), booleans and null, nested at most `maxDepth` deep (default
- * MAX_JSON_DEPTH; a cycle therefore fails as too deep).
+ * Object.prototype or null), dense arrays, well-formed strings, finite numbers (except integral
+ * values beyond ±MAX_SAFE_INTEGER and below 1e21 in magnitude, which JSON.stringify writes as
+ * integer literals the parser refuses), booleans and null, nested at most `maxDepth` deep
+ * (default MAX_JSON_DEPTH; a cycle therefore fails as too deep).
  */
 export function jsonDataProblem (value: unknown, opts?: { maxDepth?: number }): string | undefined {
   const problem = dataProblem(value, opts?.maxDepth ?? MAX_JSON_DEPTH)
@@ -347,7 +348,11 @@ function dataProblem (value: unknown, depthLeft: number): string | undefined {
       return value.isWellFormed() ? undefined : ' contains a lone surrogate'
     case 'number':
       if (!Number.isFinite(value)) return ' is not a finite number'
-      if (Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+      // Only magnitudes that JSON.stringify writes as a plain integer literal are unsafe: from
+      // 1e21 up it writes an exponent ("1e+21"), which parseStrictJson reads back exactly as a
+      // (non-integer-literal) double. Rejecting those too made the object path refuse values
+      // the wire accepts, so encodeMessage(parseMessage(bytes)) threw for a body like {"x":1e21}.
+      if (Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER && Math.abs(value) < 1e21) {
         return ' is an integer outside the safe range'
       }
       return undefined
