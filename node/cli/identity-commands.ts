@@ -1,6 +1,11 @@
 /**
  * `liaison init`, `liaison id`, `liaison envelope sign|verify`.
  *
+ * `envelope sign` reads strict JSON, validates it, refuses a payload that names another signer
+ * (`from` / `by`) and signs the compact encoding. `envelope verify` prints the digest, or the
+ * reason code (exit 1): BAD_ENVELOPE, BAD_SIGNATURE, BAD_PAYLOAD_TYPE, SCHEMA_INVALID or
+ * SIGNER_MISMATCH. Neither looks at a clock, a trust list or policy (PROTOCOL.md §17.5).
+ *
  * @module
  */
 import { readFile } from 'node:fs/promises'
@@ -9,7 +14,7 @@ import { initDataDir, loadIdentity } from '../data-dir.ts'
 import { publicKeyToSpkiPem, publicKeyFromSpkiPem, verifyKeyFromPublicKey } from '../../protocol/keys.ts'
 import { decodeEnvelope, encodeEnvelope, signEnvelope, verifyEnvelope, envelopeDigest } from '../../protocol/envelope.ts'
 import { parseMessage, validateMessage, encodeMessage } from '../../protocol/message.ts'
-import { parseReceipt } from '../../protocol/receipt.ts'
+import { encodeReceipt, parseReceipt, validateReceipt } from '../../protocol/receipt.ts'
 import { parseStrictJson, utf8Decode } from '../../protocol/json.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
@@ -53,16 +58,26 @@ async function envelopeSign (argv: string[]): Promise<number> {
   if (payloadType == null) throw new NodeError('BAD_ARGUMENT', `--type must be message or receipt, not ${type}`)
   const { signer } = await loadIdentity(p.dataDir)
   const input = await readInput(str(p, 'in'))
+  // The same strict JSON rules as on the wire (`v` must be an integer literal); then validate
+  // and sign the compact encoding in the fixed key order, whatever the input's layout.
+  const value = parseStrictJson(utf8Decode(input), { integerKeys: ['v'] })
   let payload: Uint8Array
   if (type === 'message') {
-    // Validate, then sign the exact canonical bytes.
-    payload = encodeMessage(validateMessage(parseStrictJson(utf8Decode(input))))
+    const message = validateMessage(value)
+    if (message.from !== signer.peerId) throw mismatch('from', message.from, signer.peerId)
+    payload = encodeMessage(message)
   } else {
-    parseReceipt(input)
-    payload = input
+    const receipt = validateReceipt(value)
+    if (receipt.by !== signer.peerId) throw mismatch('by', receipt.by, signer.peerId)
+    payload = encodeReceipt(receipt)
   }
   process.stdout.write(Buffer.from(encodeEnvelope(signEnvelope(payloadType, payload, signer))).toString('utf8') + '\n')
   return 0
+}
+
+/** A signed statement must name its signer: a receiver would refuse it with SIGNER_MISMATCH. */
+function mismatch (field: string, named: string, signer: string): ProtocolError {
+  return new ProtocolError('SIGNER_MISMATCH', `${field} is ${named}, but the signer is ${signer}`)
 }
 
 async function envelopeVerify (argv: string[]): Promise<number> {
@@ -73,9 +88,15 @@ async function envelopeVerify (argv: string[]): Promise<number> {
   try {
     const env = decodeEnvelope(new Uint8Array(input.buffer, input.byteOffset, trimEnd(input)))
     if (!verifyEnvelope(env, key)) throw new ProtocolError('BAD_SIGNATURE', 'no signature verifies under the given key')
-    if (env.payloadType === PAYLOAD_TYPES.message) parseMessage(env.payload)
-    else if (env.payloadType === PAYLOAD_TYPES.receipt) parseReceipt(env.payload)
-    else throw new ProtocolError('BAD_PAYLOAD_TYPE', `unknown payload type ${env.payloadType}`)
+    if (env.payloadType === PAYLOAD_TYPES.message) {
+      const { from } = parseMessage(env.payload)
+      if (from !== key.peerId) throw mismatch('from', from, key.peerId)
+    } else if (env.payloadType === PAYLOAD_TYPES.receipt) {
+      const { by } = parseReceipt(env.payload)
+      if (by !== key.peerId) throw mismatch('by', by, key.peerId)
+    } else {
+      throw new ProtocolError('BAD_PAYLOAD_TYPE', `unknown payload type ${env.payloadType}`)
+    }
     process.stdout.write(`${envelopeDigest(env)}\n`)
     return 0
   } catch (err) {
