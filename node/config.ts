@@ -1,11 +1,24 @@
 /**
  * The node's configuration file (`DIR/config.json`, JSON): validated once against a strict
- * schema (unknown keys rejected), defaults applied from node/defaults.ts, then frozen.
+ * schema (unknown keys rejected), defaults applied from node/defaults.ts, environment
+ * overrides (`LIAISON_*`) applied on top, then frozen. docs/configuration.md documents every
+ * key and variable (a test keeps it complete).
+ *
+ * An invalid file fails with CONFIG_INVALID and one line per problem, naming the path, the
+ * value found and what was expected — and the environment variable when the value came from
+ * one:
+ *
+ * ```
+ * /srv/liaison/config.json is invalid:
+ *   api.port: got "80a" (from LIAISON_API_PORT); expected a number
+ *   exchange.retrycap: unknown key; expected one of deliveryWindow, retryBaseMs, …
+ * ```
  *
  * @module
  */
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
+import { parseStrictJson } from '../protocol/json.ts'
 import * as D from './defaults.ts'
 import { NodeError } from './errors.ts'
 
@@ -36,17 +49,77 @@ export const configSchema = z.strictObject({
 
 export type Config = Readonly<z.infer<typeof configSchema>>
 
-/** Validate a parsed config object; errors name the path, the value and what was expected. */
-export function validateConfig (value: unknown, source = 'config'): Config {
-  const result = configSchema.safeParse(value)
+/**
+ * Environment variables the node reads. Those with a `path` override that config key; the
+ * others choose the data directory or the name of a new node.
+ */
+export const ENV_VARIABLES: Readonly<Record<string, { path?: readonly string[], doc: string }>> = {
+  LIAISON_DATA_DIR: { doc: 'data directory when --data-dir is not given (default ./data)' },
+  LIAISON_NAME: { doc: 'agency name of a node initialised by `init` or `up` without --name (default: the host name)' },
+  LIAISON_LISTEN: { path: ['listen'], doc: 'listen multiaddrs, comma-separated' },
+  LIAISON_API_PORT: { path: ['api', 'port'], doc: 'port of the local API' },
+  LIAISON_LOG_LEVEL: { path: ['logLevel'], doc: 'log level (--log-level wins over it)' }
+}
+
+/** One config value taken from the environment. */
+export interface EnvOverride {
+  variable: string
+  path: readonly string[]
+  value: unknown
+}
+
+/** The overrides the environment asks for (empty variables are ignored). */
+export function envOverrides (env: NodeJS.ProcessEnv): EnvOverride[] {
+  const out: EnvOverride[] = []
+  for (const [variable, { path }] of Object.entries(ENV_VARIABLES)) {
+    const raw = env[variable]
+    if (path == null || raw == null || raw.trim() === '') continue
+    let value: unknown = raw.trim()
+    if (variable === 'LIAISON_LISTEN') value = raw.split(',').map(s => s.trim()).filter(s => s !== '')
+    // A number only when it is one; otherwise the string, so the error shows what was given.
+    if (variable === 'LIAISON_API_PORT' && /^\d+$/.test(raw.trim())) value = Number(raw.trim())
+    out.push({ variable, path, value })
+  }
+  return out
+}
+
+/** The parsed config file with the environment's overrides applied (not yet validated). */
+export function applyEnv (value: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
+  const out: Record<string, unknown> = structuredClone(value as Record<string, unknown>)
+  for (const o of envOverrides(env)) {
+    let target = out
+    for (const key of o.path.slice(0, -1)) {
+      const next = target[key]
+      target = target[key] = next !== null && typeof next === 'object' && !Array.isArray(next) ? next as Record<string, unknown> : {}
+    }
+    target[o.path[o.path.length - 1]] = o.value
+  }
+  return out
+}
+
+/**
+ * Validate a parsed config object and freeze the result. Errors name the path, the value and
+ * what was expected (and the environment variable a value came from, when given).
+ */
+export function validateConfig (value: unknown, source = 'config', overrides: readonly EnvOverride[] = []): Config {
+  const result = configSchema.safeParse(value, { reportInput: true })
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const path = issue.path.length > 0 ? issue.path.join('.') : '(root)'
-      return `${path}: ${issue.message}`
-    })
+    const problems = describeProblems(configSchema, result.error.issues, value, overrides)
     throw new NodeError('CONFIG_INVALID', `${source} is invalid:\n  ${problems.join('\n  ')}`, { details: problems })
   }
   return deepFreeze(result.data)
+}
+
+/** Parse config text (strict JSON: duplicate keys are an error) and validate it with `env` applied. */
+export function parseConfig (text: string, source: string, env: NodeJS.ProcessEnv = {}): Config {
+  let value: unknown
+  try {
+    value = parseStrictJson(text)
+  } catch (err) {
+    throw new NodeError('CONFIG_INVALID', `${source} is not valid JSON: ${(err as Error).message}`, { cause: err })
+  }
+  return validateConfig(applyEnv(value, env), source, envOverrides(env))
 }
 
 /** Read, parse and validate a config file, then apply LIAISON_* environment overrides. */
@@ -57,25 +130,109 @@ export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process
   } catch (err) {
     throw new NodeError('CONFIG_INVALID', `cannot read ${file}: ${(err as Error).message}`, { cause: err })
   }
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (err) {
-    throw new NodeError('CONFIG_INVALID', `${file} is not valid JSON: ${(err as Error).message}`, { cause: err })
-  }
-  return validateConfig(applyEnv(value, env), file)
+  return parseConfig(text, file, env)
 }
 
-/** Environment overrides: LIAISON_LISTEN (comma-separated), LIAISON_API_PORT, LIAISON_LOG_LEVEL. */
-export function applyEnv (value: unknown, env: NodeJS.ProcessEnv): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
-  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) }
-  if (env.LIAISON_LISTEN != null && env.LIAISON_LISTEN !== '') out.listen = env.LIAISON_LISTEN.split(',').map(s => s.trim())
-  if (env.LIAISON_API_PORT != null && env.LIAISON_API_PORT !== '') {
-    out.api = { ...(out.api as object ?? {}), port: Number(env.LIAISON_API_PORT) }
+// ---- error reporting ---------------------------------------------------------------------
+
+interface Issue {
+  code: string
+  path: PropertyKey[]
+  message: string
+  input?: unknown
+  expected?: string
+  keys?: string[]
+  values?: unknown[]
+  origin?: string
+  minimum?: number | bigint
+  maximum?: number | bigint
+  inclusive?: boolean
+  format?: string
+}
+
+/**
+ * One line per zod issue: `path: got VALUE; expected WHAT`. Reusable for any strict schema
+ * (the node policy, peer fields).
+ */
+export function describeProblems (schema: z.ZodType, issues: readonly z.core.$ZodIssue[], input: unknown, overrides: readonly EnvOverride[] = []): string[] {
+  const lines: string[] = []
+  for (const raw of issues) {
+    const issue = raw as unknown as Issue
+    const path = issue.path.map(String)
+    if (issue.code === 'unrecognized_keys') {
+      const known = Object.keys(shapeAt(schema, path) ?? {})
+      for (const key of issue.keys ?? []) {
+        lines.push(`${[...path, key].join('.')}: unknown key${known.length > 0 ? `; expected one of ${known.join(', ')}` : ''}`)
+      }
+      continue
+    }
+    const value = 'input' in issue ? issue.input : valueAt(input, path)
+    const from = overrides.find(o => o.path.join('.') === path.join('.'))
+    lines.push(`${path.length > 0 ? path.join('.') : '(root)'}: got ${show(value)}${from != null ? ` (from ${from.variable})` : ''}; expected ${expectation(issue)}`)
   }
-  if (env.LIAISON_LOG_LEVEL != null && env.LIAISON_LOG_LEVEL !== '') out.logLevel = env.LIAISON_LOG_LEVEL
-  return out
+  return lines
+}
+
+function expectation (issue: Issue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'int' ? 'an integer' : article(issue.expected ?? 'value')
+    case 'too_small':
+    case 'too_big': {
+      const small = issue.code === 'too_small'
+      const bound = Number(small ? issue.minimum : issue.maximum)
+      const op = small ? (issue.inclusive === false ? 'more than' : 'at least') : (issue.inclusive === false ? 'less than' : 'at most')
+      if (issue.origin === 'array') return `${op} ${bound} item${bound === 1 ? '' : 's'}`
+      if (issue.origin === 'string') return `${op} ${bound} character${bound === 1 ? '' : 's'}`
+      return `a number ${op} ${bound}`
+    }
+    case 'invalid_value':
+      return `one of ${(issue.values ?? []).map(v => JSON.stringify(v)).join(', ')}`
+    case 'invalid_format':
+      // Our schemas give each format a human description; zod's default names the pattern.
+      return issue.message.startsWith('Invalid') ? `a string in ${issue.format ?? 'the documented'} format` : issue.message
+    default:
+      return issue.message
+  }
+}
+
+function article (noun: string): string {
+  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`
+}
+
+/** A short, single-line rendering of a (possibly hostile or huge) value. */
+function show (value: unknown): string {
+  if (value === undefined) return 'nothing (the key is missing)'
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  if (value !== null && typeof value === 'object') return 'an object'
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value)
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text
+}
+
+function valueAt (input: unknown, path: readonly string[]): unknown {
+  let v = input
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = (v as Record<string, unknown>)[key]
+  }
+  return v
+}
+
+interface SchemaDef { type: string, shape?: Record<string, z.ZodType>, innerType?: z.ZodType, element?: z.ZodType }
+
+/** The object shape a strict schema expects at `path` (through defaults, optionals, arrays). */
+function shapeAt (schema: z.ZodType, path: readonly string[]): Record<string, z.ZodType> | undefined {
+  let s: z.ZodType | undefined = schema
+  let i = 0
+  while (s != null) {
+    const def = (s as unknown as { _zod: { def: SchemaDef } })._zod.def
+    if (def.innerType != null) { s = def.innerType; continue }
+    if (i === path.length) return def.type === 'object' ? def.shape : undefined
+    if (def.type === 'object') s = def.shape?.[path[i++]]
+    else if (def.type === 'array') { s = def.element; i++ } else return undefined
+  }
+  return undefined
 }
 
 function deepFreeze<T> (value: T): T {

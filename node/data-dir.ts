@@ -6,6 +6,8 @@
  *   DIR/identity.key   PKCS#8 PEM Ed25519 private key, mode 0600 — the signing key AND the libp2p key
  *   DIR/config.json    node configuration (node/config.ts)
  *   DIR/policy.json    node policy (node/policy/node-policy.ts); absent = defaults
+ *   DIR/identity-next.key  during a key rotation: the new key, until the switch (mode 0600)
+ *   DIR/keys/          retired identity keys (<peerId>.key, 0600) and history.json
  *   DIR/api-token      bearer token of the local API, mode 0600
  *   DIR/store/         LevelDB: messages, receipts, outbox, trust list, audit log
  *   DIR/node.json      runtime file written by a running node (addresses, API URL, pid)
@@ -13,7 +15,7 @@
  * @module
  */
 import { randomBytes, createPrivateKey } from 'node:crypto'
-import { mkdir, open, readFile, stat, writeFile, chmod } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, stat, writeFile, chmod } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { generateSigner, signerFromPkcs8Pem } from '../protocol/keys.ts'
 import type { Signer } from '../protocol/types.ts'
@@ -29,6 +31,9 @@ export interface DataDirPaths {
   token: string
   store: string
   runtime: string
+  nextIdentity: string
+  keysDir: string
+  keyHistory: string
 }
 
 /** --data-dir, else LIAISON_DATA_DIR, else ./data. */
@@ -45,7 +50,10 @@ export function dataDirPaths (dir: string): DataDirPaths {
     policy: join(root, 'policy.json'),
     token: join(root, 'api-token'),
     store: join(root, 'store'),
-    runtime: join(root, 'node.json')
+    runtime: join(root, 'node.json'),
+    nextIdentity: join(root, 'identity-next.key'),
+    keysDir: join(root, 'keys'),
+    keyHistory: join(root, 'keys', 'history.json')
   }
 }
 
@@ -119,4 +127,71 @@ export async function loadIdentity (dir: string): Promise<Identity> {
 
 export async function readApiToken (dir: string): Promise<string> {
   return (await readFile(dataDirPaths(dir).token, 'utf8')).trim()
+}
+
+/** One identity this node has had; the current one has no `validUntil`. */
+export interface OwnKey {
+  peerId: string
+  validFrom: string
+  validUntil?: string
+}
+
+export async function loadKeyHistory (dir: string): Promise<OwnKey[]> {
+  try {
+    return JSON.parse(await readFile(dataDirPaths(dir).keyHistory, 'utf8')) as OwnKey[]
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
+}
+
+/** Create the next identity key for a rotation; refuses if one is already pending. */
+export async function createNextIdentity (dir: string): Promise<Signer> {
+  const paths = dataDirPaths(dir)
+  const { signer, privateKeyPem } = generateSigner()
+  let handle
+  try {
+    handle = await open(paths.nextIdentity, 'wx', 0o600)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new NodeError('BAD_ARGUMENT', `a key rotation is already pending (${paths.nextIdentity})`)
+    throw err
+  }
+  try {
+    await handle.writeFile(privateKeyPem)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  return signer
+}
+
+export async function loadNextIdentity (dir: string): Promise<Signer | undefined> {
+  try {
+    return signerFromPkcs8Pem(await readFile(dataDirPaths(dir).nextIdentity, 'utf8'))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
+/**
+ * Switch to the pending next identity: retire identity.key to keys/<peerId>.key, make the next
+ * key current, and record both in keys/history.json. Only ever called on a stopped node.
+ */
+export async function switchIdentity (dir: string, now: Date): Promise<{ oldPeerId: string, newPeerId: string }> {
+  const paths = dataDirPaths(dir)
+  const old = await loadIdentity(dir)
+  const next = await loadNextIdentity(dir)
+  if (next == null) throw new NodeError('NOT_FOUND', 'no key rotation is pending')
+  await mkdir(paths.keysDir, { recursive: true, mode: 0o700 })
+  const history = await loadKeyHistory(dir)
+  const at = now.toISOString()
+  const known = history.find(k => k.peerId === old.signer.peerId)
+  if (known != null) known.validUntil = at
+  else history.push({ peerId: old.signer.peerId, validFrom: '1970-01-01T00:00:00.000Z', validUntil: at })
+  history.push({ peerId: next.peerId, validFrom: at })
+  await rename(paths.identity, join(paths.keysDir, `${old.signer.peerId}.key`))
+  await rename(paths.nextIdentity, paths.identity)
+  await writeFile(paths.keyHistory, JSON.stringify(history, null, 2) + '\n', { mode: 0o600 })
+  return { oldPeerId: old.signer.peerId, newPeerId: next.peerId }
 }

@@ -18,7 +18,8 @@ export const NODE_ERROR_CODES = {
   PEER_EXISTS: 'The peer is already on the trust list.',
   UNAUTHORIZED: 'The local API token is missing or wrong.',
   RECIPIENT_REFUSED: 'Policy refused the message for one or more recipients.',
-  TIMEOUT: 'The operation did not complete in time.'
+  TIMEOUT: 'The operation did not complete in time.',
+  KEY_ROTATED: 'A delivery to a peer\'s old identity was moved to its new identity after a key rotation.'
 } as const
 
 export type NodeErrorCode = keyof typeof NODE_ERROR_CODES

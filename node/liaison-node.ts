@@ -9,7 +9,7 @@ import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
 import { EXCHANGE_PROTOCOL } from '../protocol/frame.ts'
 import { loadConfig, type Config } from './config.ts'
-import { dataDirPaths, loadIdentity, readApiToken, type DataDirPaths } from './data-dir.ts'
+import { dataDirPaths, loadIdentity, loadKeyHistory, readApiToken, switchIdentity, type DataDirPaths } from './data-dir.ts'
 import { Store } from './store/store.ts'
 import { TrustList } from './trust-list.ts'
 import { createTransport, dialTargets } from './transport.ts'
@@ -20,6 +20,8 @@ import { ApiServer } from './api/server.ts'
 import { LocalService } from './service.ts'
 import type { Signer } from '../protocol/types.ts'
 import { PolicyHolder } from './policy/policy-holder.ts'
+import { PAYLOAD_TYPES } from '../protocol/types.ts'
+import { applyPeerRotation, rotationAnswered } from './key-rotation.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -83,13 +85,23 @@ export class LiaisonNode {
     const fileConfig = await loadConfig(paths.config)
     const config = { ...fileConfig, ...opts.config, exchange: { ...fileConfig.exchange, ...opts.config?.exchange } } as Config
     const logger = opts.logger
-    const { signer, seed } = await loadIdentity(dir)
     const store = await Store.open(paths.store, { maxBatch: config.exchange.maxBatch })
     try {
+      await switchIdentityIfAnswered(dir, store, logger)
+      const { signer, seed } = await loadIdentity(dir)
+      const formerIds = (await loadKeyHistory(dir)).map(k => k.peerId).filter(id => id !== signer.peerId)
       const trust = await TrustList.load(store)
       const libp2p = await createTransport({ trust, logger: logger.child({ component: 'transport' }) }, { seed, listen: [...config.listen] })
       const policy = await PolicyHolder.load(paths.policy)
-      const receiver = new Receiver({ store, trust, signer, policy, logger: logger.child({ component: 'exchange' }) })
+      const receiver = new Receiver({ store, trust, signer, policy, formerIds, logger: logger.child({ component: 'exchange' }) })
+      // Peers whose record says so get their announced key rotations applied at once.
+      receiver.on('accepted', (meta) => {
+        if (meta.payloadType !== PAYLOAD_TYPES.keyRotation || trust.get(meta.from)?.autoApproveRotation !== true) return
+        applyPeerRotation(store, trust, meta.from, new Date()).then(
+          (record) => { logger.info({ peer: meta.from, newPeerId: record.peerId }, 'peer key rotation applied automatically') },
+          (err: unknown) => { logger.error({ err, peer: meta.from }, 'automatic key rotation failed') }
+        )
+      })
       const exchangeLog = logger.child({ component: 'exchange' })
       await libp2p.handle(EXCHANGE_PROTOCOL, async (stream, connection) => {
         await serveExchangeStream(stream, connection, receiver, exchangeLog, { frameTimeoutMs: config.exchange.frameTimeoutMs })
@@ -106,6 +118,7 @@ export class LiaisonNode {
         receiptTimeoutMs: config.exchange.receiptTimeoutMs
       })
       const service = new LocalService({
+        dir,
         store,
         trust,
         signer,
@@ -158,4 +171,22 @@ export class LiaisonNode {
     })()
     await this.stopping
   }
+}
+
+/**
+ * Finish this node's own key rotation at start-up once every peer has answered the
+ * announcement (the new identity is then known to them); until then keep the old key.
+ */
+export async function switchIdentityIfAnswered (dir: string, store: Store, logger: Logger, force = false): Promise<boolean> {
+  const own = await store.ownRotation()
+  if (own == null) return false
+  const { done, waiting } = await rotationAnswered(store, own)
+  if (!done && !force) {
+    logger.warn({ waiting }, 'key rotation pending: still waiting for peers to answer the announcement; keeping the current key')
+    return false
+  }
+  const { oldPeerId, newPeerId } = await switchIdentity(dir, new Date())
+  await store.commit([store.ownRotationOp(undefined)])
+  logger.info({ oldPeerId, newPeerId }, 'switched to the new identity key')
+  return true
 }

@@ -15,7 +15,8 @@ import { PAYLOAD_TYPES, type MessageKind, type MessageV1, type Signer, type Tlp 
 import { DEFAULT_MESSAGE_TTL_MS } from './defaults.ts'
 import { NodeError } from './errors.ts'
 import type { Store, InboxQuery } from './store/store.ts'
-import type { DeliveryRecord, MessageMeta, PeerRecord, ReleaseRecord } from './store/records.ts'
+import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './store/records.ts'
+import { announceRotation, applyPeerRotation, rotationAnswered } from './key-rotation.ts'
 import { Forwarding } from './forwarding.ts'
 import type { TrustList, PeerInput } from './trust-list.ts'
 import type { Outbox } from './exchange/outbox.ts'
@@ -103,6 +104,9 @@ export interface LiaisonService {
   reloadPolicy (): Promise<NodePolicy>
   checkPolicy (input: PolicyCheckInput): Promise<Decision>
   card (): Promise<CardExport>
+  rotateKey (): Promise<OwnRotation>
+  keyStatus (): Promise<{ rotation?: OwnRotation, waiting: string[], peerRotations: PeerRotation[] }>
+  approveRotation (oldPeerId: string): Promise<PeerRecord>
   forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult>
   requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord>
   answerRelease (requestId: string, decision: 'granted' | 'denied', opts?: { validMs?: number, reason?: string }): Promise<ReleaseRecord>
@@ -111,6 +115,8 @@ export interface LiaisonService {
 }
 
 export interface LocalServiceComponents {
+  /** The data directory (key rotation writes the next key there). */
+  dir: string
   store: Store
   trust: TrustList
   signer: Signer
@@ -136,6 +142,20 @@ export class LocalService implements LiaisonService {
     this.c = components
     this.now = components.now ?? (() => new Date())
     this.forwarding = new Forwarding({ ...components, now: this.now })
+  }
+
+  async rotateKey (): Promise<OwnRotation> {
+    return await announceRotation({ ...this.c, now: this.now })
+  }
+
+  async keyStatus (): Promise<{ rotation?: OwnRotation, waiting: string[], peerRotations: PeerRotation[] }> {
+    const rotation = await this.c.store.ownRotation()
+    const waiting = rotation != null ? (await rotationAnswered(this.c.store, rotation)).waiting : []
+    return { ...(rotation != null ? { rotation } : {}), waiting, peerRotations: await this.c.store.listRotations() }
+  }
+
+  async approveRotation (oldPeerId: string): Promise<PeerRecord> {
+    return await applyPeerRotation(this.c.store, this.c.trust, oldPeerId, this.now())
   }
 
   async forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult> {

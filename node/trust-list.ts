@@ -118,11 +118,14 @@ export class TrustList extends EventEmitter<TrustListEvents> {
   }
 
   /** Replace a record wholesale (key rotation re-keys a peer). */
-  async replace (before: PeerRecord, after: PeerRecord, action: string, remove?: string): Promise<void> {
-    const ops: BatchOp[] = remove != null ? [this.store.peerDelOp(remove)] : []
+  async replace (before: PeerRecord, after: PeerRecord, action: string, remove?: string, extraOps: BatchOp[] = []): Promise<void> {
+    const ops: BatchOp[] = [...(remove != null ? [this.store.peerDelOp(remove)] : []), ...extraOps]
     this.keys.set(after.peerId, admit(after.peerId))
     await this.save(before, after, action, ops)
-    if (remove != null && remove !== after.peerId) this.peers.delete(remove)
+    if (remove != null && remove !== after.peerId) {
+      this.peers.delete(remove)
+      this.emit('change', remove, undefined, before)
+    }
   }
 
   private require (peerId: string): PeerRecord {

@@ -9,7 +9,7 @@ import type { PeerFields } from '../policy/peer-fields.ts'
 import type { NodePolicy } from '../policy/node-policy.ts'
 import type { Decision } from '../policy/decide.ts'
 import type { CardExport } from '../peer-admin.ts'
-import type { DeliveryRecord, MessageMeta, PeerRecord, ReleaseRecord } from '../store/records.ts'
+import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from '../store/records.ts'
 import type { InboxQuery } from '../store/store.ts'
 import type { PeerInput } from '../trust-list.ts'
 
@@ -97,6 +97,18 @@ export class ApiClient implements LiaisonService {
 
   async card (): Promise<CardExport> {
     return await this.call('GET', '/v1/card')
+  }
+
+  async rotateKey (): Promise<OwnRotation> {
+    return await this.call('POST', '/v1/keys/rotate', {})
+  }
+
+  async keyStatus (): Promise<{ rotation?: OwnRotation, waiting: string[], peerRotations: PeerRotation[] }> {
+    return await this.call('GET', '/v1/keys')
+  }
+
+  async approveRotation (oldPeerId: string): Promise<PeerRecord> {
+    return await this.call('POST', `/v1/peers/${encodeURIComponent(oldPeerId)}/approve-rotation`, {})
   }
 
   async forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult> {

@@ -91,6 +91,9 @@ export class ApiServer {
       const b = await body() as { to: string[], legalBasis?: string }
       return await s.forward(params[0], b.to, b.legalBasis)
     })
+    this.route('POST', /^\/v1\/keys\/rotate$/, async () => await s.rotateKey())
+    this.route('GET', /^\/v1\/keys$/, async () => await s.keyStatus())
+    this.route('POST', /^\/v1\/peers\/([^/]+)\/approve-rotation$/, async ({ params }) => await s.approveRotation(params[0]))
     this.route('GET', /^\/v1\/releases$/, async () => await s.releases())
     this.route('POST', /^\/v1\/releases$/, async ({ body }) => {
       const b = await body() as { message: string, recipient: string, reason: string }

@@ -53,6 +53,7 @@ export async function openService (dir: string): Promise<ServiceHandle> {
   const trust = await TrustList.load(store)
   return {
     service: new LocalService({
+      dir,
       store,
       trust,
       signer,

@@ -11,6 +11,7 @@ import { startCommand, upCommand } from './node-commands.ts'
 import { peersCommand, cardCommand } from './peer-commands.ts'
 import { policyCommand } from './policy-commands.ts'
 import { forwardCommand, releaseCommand } from './forward-commands.ts'
+import { keysCommand } from './key-commands.ts'
 import { sendCommand, inboxCommand, outboxCommand, messageCommand } from './message-commands.ts'
 
 type Command = (argv: string[]) => Promise<number>
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: Command, help: string }> = {
   send: { run: sendCommand, help: 'send --to ID[,ID…] --tlp T --topic T --legal-basis L [--kind K] [--expires 30d] [--handling C…] [--in-reply-to ID] [--body FILE|-] [--wait]' },
   forward: { run: forwardCommand, help: 'forward MESSAGE_ID --to C [--legal-basis L]   pass a received message on, under the originator\'s control' },
   release: { run: releaseCommand, help: 'release request MESSAGE_ID --to C --reason T | grant ID [--valid 7d] | deny ID | list' },
+  keys: { run: keysCommand, help: 'keys rotate | status | finish [--force] | approve OLD_PEER_ID   identity key rotation' },
   inbox: { run: inboxCommand, help: 'inbox [--since TIME] [--from ID] [--json]    list received messages' },
   outbox: { run: outboxCommand, help: 'outbox [--json]                              delivery state per recipient' },
   message: { run: messageCommand, help: 'message show ID|DIGEST [--envelope]          one message (envelope byte for byte)' },

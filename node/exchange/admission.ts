@@ -20,6 +20,8 @@ export interface Incoming {
   nowMs: number
   policy: NodePolicy
   self: Signer
+  /** Every identity this node has had: messages queued before a key rotation still reach it. */
+  selfIds: ReadonlySet<string>
   trust: TrustList
   store: Store
 }
@@ -38,6 +40,6 @@ export function checkEnvelopeHeader (h: { id: string, from: string, to: readonly
   if (h.from !== incoming.remote) return refuse('SIGNER_MISMATCH', h.id, `from ${h.from} is not the authenticated peer ${incoming.remote}`)
   if (Date.parse(h.created) > incoming.nowMs + incoming.policy.clockSkewMs) return refuse('CLOCK_SKEW', h.id)
   if (Date.parse(h.expires) <= incoming.nowMs) return refuse('EXPIRED', h.id)
-  if (!h.to.includes(incoming.self.peerId)) return refuse('NOT_ADDRESSED', h.id)
+  if (!h.to.some(id => incoming.selfIds.has(id))) return refuse('NOT_ADDRESSED', h.id)
   return undefined
 }

@@ -41,7 +41,10 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     this.c = components
     this.init = init
     this.setMaxListeners(0)
-    components.trust.on('change', (peerId) => { this.lanes.get(peerId)?.wake() })
+    components.trust.on('change', (peerId, record) => {
+      if (record?.status === 'active' && this.running) this.lane(peerId).wake()
+      else this.lanes.get(peerId)?.wake()
+    })
   }
 
   async start (): Promise<void> {

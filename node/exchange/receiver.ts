@@ -25,6 +25,7 @@ import type { Admission, Incoming, PayloadHandler } from './admission.ts'
 import { handleMessage } from './handle-message.ts'
 import { handleForward } from './handle-forward.ts'
 import { handleReleaseGrant, handleReleaseRequest } from './handle-release.ts'
+import { handleKeyRotation } from './handle-key-rotation.ts'
 
 export type ReceiveOutcome =
   | { kind: 'receipt', receipt: Uint8Array, status: 'accepted' | 'rejected', reason?: ReasonCode, digest: string, duplicate?: boolean }
@@ -36,6 +37,8 @@ export interface ReceiverComponents {
   signer: Signer
   logger: Logger
   policy: PolicyHolder
+  /** Former identities of this node (key rotation); the current one is always included. */
+  formerIds?: readonly string[]
   now?: () => Date
   /** Audit events for a refusal (installed by the audit log; none without it). */
   rejectionEvents?: (info: RejectionInfo) => unknown[]
@@ -60,12 +63,14 @@ const HANDLERS: Readonly<Record<string, PayloadHandler>> = {
   [PAYLOAD_TYPES.message]: handleMessage,
   [PAYLOAD_TYPES.forward]: handleForward,
   [PAYLOAD_TYPES.releaseRequest]: handleReleaseRequest,
-  [PAYLOAD_TYPES.releaseGrant]: handleReleaseGrant
+  [PAYLOAD_TYPES.releaseGrant]: handleReleaseGrant,
+  [PAYLOAD_TYPES.keyRotation]: handleKeyRotation
 }
 
 export class Receiver extends EventEmitter<ReceiverEvents> {
   private readonly c: ReceiverComponents
   private readonly now: () => Date
+  private readonly selfIds: ReadonlySet<string>
   /** from!id → digest of envelopes between replay check and durable write. */
   private readonly inflight = new Map<string, { digest: string, done: Promise<ReceiveOutcome> }>()
 
@@ -73,6 +78,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     super()
     this.c = components
     this.now = components.now ?? (() => new Date())
+    this.selfIds = new Set([components.signer.peerId, ...(components.formerIds ?? [])])
   }
 
   async receive (frame: Uint8Array, remote: string): Promise<ReceiveOutcome> {
@@ -100,7 +106,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     }
 
     const now = this.now()
-    const incoming: Incoming = { env, digest, remote, nowMs: now.getTime(), policy: this.c.policy.current, self: this.c.signer, trust: this.c.trust, store: this.c.store }
+    const incoming: Incoming = { env, digest, remote, nowMs: now.getTime(), policy: this.c.policy.current, self: this.c.signer, selfIds: this.selfIds, trust: this.c.trust, store: this.c.store }
     const admission = await handler(incoming)
     if (!admission.ok) return await reject(admission.reason, admission.messageId, admission.detail)
     const { meta } = admission

@@ -116,3 +116,24 @@ export interface ReleaseRecord {
   grantExpires?: string
   updatedAt: number
 }
+
+/** A peer's announced key rotation, as this node saw it. */
+export interface PeerRotation {
+  oldPeerId: string
+  newPeerId: string
+  id: string
+  created: string
+  statementDigest: string
+  status: 'pending' | 'applied'
+  updatedAt: number
+}
+
+/** This node's own rotation in progress: announced, not yet switched. */
+export interface OwnRotation {
+  id: string
+  oldPeerId: string
+  newPeerId: string
+  created: string
+  statementDigest: string
+  announcedTo: string[]
+}

@@ -15,7 +15,7 @@ import { Level } from 'level'
 import type { AbstractSublevel } from 'abstract-level'
 import { NodeError } from '../errors.ts'
 import { GroupCommit, type BatchOp, type BatchTarget } from './group-commit.ts'
-import type { DeliveryRecord, DeliveryStatus, MessageMeta, PeerRecord, ReleaseRecord } from './records.ts'
+import type { DeliveryRecord, DeliveryStatus, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './records.ts'
 import { SeenFilter } from './seen-filter.ts'
 
 type Root = Level<string, unknown>
@@ -25,7 +25,11 @@ type Sub<V> = AbstractSublevel<Root, any, string, V>
 const SEP = '!'
 
 /** Release requests and grants are stored like messages (for replay and audit) but are not inbox items. */
-const CONTROL_TYPES: ReadonlySet<string> = new Set(['application/vnd.liaison.release-request.v1+json', 'application/vnd.liaison.release-grant.v1+json'])
+const CONTROL_TYPES: ReadonlySet<string> = new Set([
+  'application/vnd.liaison.release-request.v1+json',
+  'application/vnd.liaison.release-grant.v1+json',
+  'application/vnd.liaison.key-rotation.v1+json'
+])
 const isControl = (meta: MessageMeta): boolean => meta.payloadType != null && CONTROL_TYPES.has(meta.payloadType)
 /** Zero-padded decimal so that lexicographic order is numeric order. */
 export const pad = (n: number): string => n.toString().padStart(16, '0')
@@ -56,6 +60,8 @@ export class Store {
   readonly rel: Sub<ReleaseRecord>
   /** Usable release grants: messageDigest!recipient → grant envelope digest. */
   readonly grant: Sub<string>
+  /** Peers' announced key rotations by old peer ID. */
+  readonly rot: Sub<PeerRotation>
   readonly commits: GroupCommit
   /** Which from!id pairs may be stored (see seen-filter.ts). */
   private readonly seen = new SeenFilter()
@@ -79,6 +85,7 @@ export class Store {
     this.meta = db.sublevel<string, unknown>('meta', json)
     this.rel = db.sublevel<string, ReleaseRecord>('rel', json)
     this.grant = db.sublevel<string, string>('grant', utf8)
+    this.rot = db.sublevel<string, PeerRotation>('rot', json)
     this.commits = new GroupCommit(db as unknown as BatchTarget, { maxOps: init.maxBatch ?? 4096 })
   }
 
@@ -213,6 +220,26 @@ export class Store {
 
   async grantFor (messageDigest: string, recipient: string): Promise<string | undefined> {
     return await this.grant.get(messageDigest + SEP + recipient)
+  }
+
+  // ---- key rotation ----------------------------------------------------------------------
+
+  rotationOp (record: PeerRotation): BatchOp {
+    return { type: 'put', sublevel: this.rot, key: record.oldPeerId, value: record }
+  }
+
+  async listRotations (): Promise<PeerRotation[]> {
+    const out: PeerRotation[] = []
+    for await (const value of this.rot.values()) out.push(value)
+    return out
+  }
+
+  async ownRotation (): Promise<OwnRotation | undefined> {
+    return await this.meta.get('own-rotation') as OwnRotation | undefined
+  }
+
+  ownRotationOp (record: OwnRotation | undefined): BatchOp {
+    return record == null ? { type: 'del', sublevel: this.meta, key: 'own-rotation' } : { type: 'put', sublevel: this.meta, key: 'own-rotation', value: record }
   }
 
   // ---- outbox ---------------------------------------------------------------------------

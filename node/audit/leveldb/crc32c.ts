@@ -1,0 +1,56 @@
+/**
+ * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum LevelDB puts on every log
+ * record and table block, and LevelDB's "masked" form of it. Slicing-by-8; about 0.9 GB/s.
+ *
+ * @example
+ * ```ts
+ * crc32c(utf8('123456789')) // 0xe3069283
+ * ```
+ *
+ * @module
+ */
+
+const TABLE = new Int32Array(256 * 8)
+for (let i = 0; i < 256; i++) {
+  let c = i
+  for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1
+  TABLE[i] = c
+}
+for (let i = 0; i < 256; i++) {
+  for (let s = 1; s < 8; s++) {
+    const prev = TABLE[(s - 1) * 256 + i]
+    TABLE[s * 256 + i] = (prev >>> 8) ^ TABLE[prev & 0xff]
+  }
+}
+
+/** Continue a CRC-32C over `bytes[start, end)` from `crc` (0 to start). */
+export function crc32cUpdate (crc: number, bytes: Uint8Array, start = 0, end = bytes.length): number {
+  const t = TABLE
+  let c = ~crc
+  let i = start
+  const fast = end - ((end - start) & 7)
+  for (; i < fast; i += 8) {
+    const a = c ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24))
+    c = t[1792 + (a & 0xff)] ^ t[1536 + ((a >>> 8) & 0xff)] ^ t[1280 + ((a >>> 16) & 0xff)] ^ t[1024 + (a >>> 24)] ^
+      t[768 + bytes[i + 4]] ^ t[512 + bytes[i + 5]] ^ t[256 + bytes[i + 6]] ^ t[bytes[i + 7]]
+  }
+  for (; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8)
+  return ~c >>> 0
+}
+
+/** CRC-32C of `bytes[start, end)`. */
+export function crc32c (bytes: Uint8Array, start = 0, end = bytes.length): number {
+  return crc32cUpdate(0, bytes, start, end)
+}
+
+const MASK_DELTA = 0xa282ead8
+
+/** LevelDB's masked CRC (util/crc32c.h `Mask`): stored CRCs are masked so CRCs of CRCs differ. */
+export function maskCrc (crc: number): number {
+  return ((((crc >>> 15) | (crc << 17)) >>> 0) + MASK_DELTA) >>> 0
+}
+
+export function unmaskCrc (masked: number): number {
+  const rot = (masked - MASK_DELTA) >>> 0
+  return ((rot >>> 17) | (rot << 15)) >>> 0
+}

@@ -1,0 +1,96 @@
+/**
+ * The structured result of `audit verify` (data directory or bundle) and the failure list it
+ * accumulates. Every failure names the check, where (a file, an entry index, a digest…) and what
+ * is wrong; the list keeps the first MAX_LISTED, the count is exact.
+ *
+ * @module
+ */
+
+/** Which check failed. */
+export type FailureCheck = 'storage' | 'entry' | 'tree' | 'checkpoint' | 'message' | 'receipt' | 'index' | 'bundle'
+
+export interface VerifyFailure {
+  check: FailureCheck
+  where: string
+  detail: string
+}
+
+export interface VerifyProgress {
+  phase: 'files' | 'entries' | 'envelopes' | 'tree'
+  done: number
+  /** Best current estimate; may grow while the phase runs. */
+  total: number
+}
+
+export interface VerifyReport {
+  ok: boolean
+  /** The data directory or bundle verified. */
+  source: string
+  /** The node's current key (peer ID) and every key that signed its checkpoints. */
+  node: string | null
+  nodeKeys: string[]
+  tree: { size: number, root: string | null }
+  checkpoints: { count: number, latest: { size: number, time: number } | null, uncheckpointed: number }
+  entries: number
+  messages: { stored: number, verified: number, purged: number }
+  receipts: { stored: number, verified: number }
+  /** Envelopes whose signatures were checked (messages + receipts). */
+  envelopes: number
+  files: { checked: number, bytes: number }
+  failures: VerifyFailure[]
+  failureCount: number
+  notes: string[]
+  timing: { ms: number, envelopesPerSecond: number, workers: number }
+}
+
+export const MAX_LISTED = 1000
+
+export class Failures {
+  readonly list: VerifyFailure[] = []
+  count = 0
+
+  add (check: FailureCheck, where: string, detail: string): void {
+    this.count++
+    if (this.list.length < MAX_LISTED) this.list.push({ check, where, detail })
+  }
+}
+
+export function emptyReport (source: string): VerifyReport {
+  return {
+    ok: false,
+    source,
+    node: null,
+    nodeKeys: [],
+    tree: { size: 0, root: null },
+    checkpoints: { count: 0, latest: null, uncheckpointed: 0 },
+    entries: 0,
+    messages: { stored: 0, verified: 0, purged: 0 },
+    receipts: { stored: 0, verified: 0 },
+    envelopes: 0,
+    files: { checked: 0, bytes: 0 },
+    failures: [],
+    failureCount: 0,
+    notes: [],
+    timing: { ms: 0, envelopesPerSecond: 0, workers: 0 }
+  }
+}
+
+/** A human-readable report (what the CLI prints without --json). */
+export function formatReport (report: VerifyReport): string {
+  const lines = [
+    `${report.ok ? 'OK' : 'FAILED'}: ${report.source}`,
+    `  node        ${report.node ?? '(unknown)'}${report.nodeKeys.length > 1 ? ` (earlier keys: ${report.nodeKeys.slice(0, -1).join(', ')})` : ''}`,
+    `  log         ${report.tree.size} entries, root ${report.tree.root ?? '-'}`,
+    `  checkpoints ${report.checkpoints.count}${report.checkpoints.latest != null ? `, latest size ${report.checkpoints.latest.size} at ${new Date(report.checkpoints.latest.time * 1000).toISOString()}` : ''}${report.checkpoints.uncheckpointed > 0 ? `, ${report.checkpoints.uncheckpointed} newer entries not yet checkpointed` : ''}`,
+    `  messages    ${report.messages.stored} stored, ${report.messages.verified} verified, ${report.messages.purged} purged`,
+    `  receipts    ${report.receipts.stored} stored, ${report.receipts.verified} verified`,
+    `  files       ${report.files.checked} checked (${report.files.bytes} bytes)`,
+    `  time        ${(report.timing.ms / 1000).toFixed(2)} s, ${Math.round(report.timing.envelopesPerSecond)} envelopes/s on ${report.timing.workers} workers`
+  ]
+  for (const note of report.notes) lines.push(`  note: ${note}`)
+  if (report.failureCount > 0) {
+    lines.push(`  ${report.failureCount} failure${report.failureCount === 1 ? '' : 's'}${report.failureCount > report.failures.length ? ` (first ${report.failures.length} listed)` : ''}:`)
+    for (const f of report.failures) lines.push(`    [${f.check}] ${f.where}: ${f.detail}`)
+  }
+  return lines.join('\n') + '\n'
+}

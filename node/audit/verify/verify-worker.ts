@@ -1,0 +1,115 @@
+/**
+ * Verification worker (worker_threads): checks chunks of stored envelopes (chunk.ts) and raw
+ * LevelDB files (leveldb/file-check.ts) off the main thread. Stateless apart from the peer table
+ * and the verify keys built from it, which the pool extends with each chunk.
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import { parentPort } from 'node:worker_threads'
+import { verifyKeyFromPeerId } from '../../../protocol/keys.ts'
+import type { VerifyKey } from '../../../protocol/types.ts'
+import { checkLevelDbFile } from '../leveldb/file-check.ts'
+import type { LevelDbFileKind } from '../leveldb/file-check.ts'
+import { KIND_RECEIPT, readChunk } from './chunk.ts'
+import { checkStoredEnvelope } from './envelope-check.ts'
+
+export interface EnvelopeJob {
+  type: 'envelopes'
+  id: number
+  buffer: ArrayBuffer
+  count: number
+  /** Peer IDs the worker has not been sent yet, starting at table index `peerBase`. */
+  peers: string[]
+  peerBase: number
+}
+
+export interface FileJob {
+  type: 'file'
+  id: number
+  path: string
+  kind: LevelDbFileKind
+  names: string[]
+}
+
+export interface EnvelopeResult {
+  type: 'envelopes'
+  id: number
+  /** One byte per item: 0 ok, 1 failed. */
+  status: ArrayBuffer
+  /** 32 bytes per item: SHA-256 of the stored bytes. */
+  shas: ArrayBuffer
+  problems: Array<[number, string]>
+}
+
+export interface FileResult {
+  type: 'file'
+  id: number
+  problems: string[]
+  bytes: number
+}
+
+const peers: string[] = []
+const keys: Array<VerifyKey | null | undefined> = []
+
+function keyOf (index: number): VerifyKey | null {
+  let key = keys[index]
+  if (key === undefined) {
+    try {
+      key = verifyKeyFromPeerId(peers[index])
+    } catch {
+      key = null
+    }
+    keys[index] = key
+  }
+  return key
+}
+
+function checkEnvelopes (job: EnvelopeJob): EnvelopeResult {
+  for (let i = 0; i < job.peers.length; i++) peers[job.peerBase + i] = job.peers[i]
+  const status = new Uint8Array(job.count)
+  const shas = new Uint8Array(32 * job.count)
+  const problems: Array<[number, string]> = []
+  let i = 0
+  for (const item of readChunk(job.buffer, job.count)) {
+    const key = keyOf(item.signer)
+    if (key === null) {
+      status[i] = 1
+      problems.push([i, `signer ${String(peers[item.signer])} is not an Ed25519 peer ID`])
+    } else {
+      const kind = item.kind === KIND_RECEIPT ? 'receipt' : 'message'
+      const check = checkStoredEnvelope(item.bytes, key, { kind, digest: item.digest, ...(item.id !== '' ? { id: item.id } : {}) })
+      shas.set(check.sha256, 32 * i)
+      if (!check.ok) {
+        status[i] = 1
+        problems.push([i, check.problem])
+      }
+    }
+    i++
+  }
+  return { type: 'envelopes', id: job.id, status: status.buffer, shas: shas.buffer, problems }
+}
+
+async function checkFile (job: FileJob): Promise<FileResult> {
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(job.path)
+  } catch (err) {
+    return { type: 'file', id: job.id, problems: [`cannot be read: ${(err as Error).message}`], bytes: 0 }
+  }
+  return { type: 'file', id: job.id, problems: checkLevelDbFile(job.kind, bytes, new Set(job.names)), bytes: bytes.length }
+}
+
+const port = parentPort
+if (port != null) {
+  port.on('message', (job: EnvelopeJob | FileJob) => {
+    if (job.type === 'envelopes') {
+      const result = checkEnvelopes(job)
+      port.postMessage(result, [result.status, result.shas])
+    } else {
+      checkFile(job).then(result => { port.postMessage(result) }, (err: unknown) => {
+        port.postMessage({ type: 'file', id: job.id, problems: [`check failed: ${(err as Error).message}`], bytes: 0 })
+      })
+    }
+  })
+}

@@ -1,0 +1,100 @@
+/**
+ * A fixed pool of verification workers. Jobs go to the worker with the fewest in flight; the
+ * peer table (index → peer ID) is sent to each worker incrementally, with the first chunk that
+ * needs the new entries.
+ *
+ * @module
+ */
+import { Worker } from 'node:worker_threads'
+import type { LevelDbFileKind } from '../leveldb/file-check.ts'
+import type { EnvelopeResult, FileResult } from './verify-worker.ts'
+
+interface Slot {
+  worker: Worker
+  inflight: number
+  knownPeers: number
+  waiting: Map<number, { resolve: (r: EnvelopeResult | FileResult) => void, reject: (err: unknown) => void }>
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[]
+  private nextId = 0
+  private failed: Error | undefined
+  /** The peer table shared with the workers. */
+  readonly peers: string[] = []
+  private readonly peerIndex = new Map<string, number>()
+
+  constructor (size: number) {
+    this.slots = Array.from({ length: Math.max(1, size) }, () => {
+      const worker = new Worker(new URL('./verify-worker.ts', import.meta.url))
+      const slot: Slot = { worker, inflight: 0, knownPeers: 0, waiting: new Map() }
+      worker.on('message', (result: EnvelopeResult | FileResult) => {
+        const waiter = slot.waiting.get(result.id)
+        slot.waiting.delete(result.id)
+        slot.inflight--
+        waiter?.resolve(result)
+      })
+      worker.on('error', (err) => { this.fail(slot, err) })
+      worker.on('exit', (code) => { if (slot.waiting.size > 0) this.fail(slot, new Error(`verification worker exited with code ${code}`)) })
+      return slot
+    })
+  }
+
+  get size (): number {
+    return this.slots.length
+  }
+
+  /** Jobs in flight over all workers. */
+  get inflight (): number {
+    return this.slots.reduce((n, s) => n + s.inflight, 0)
+  }
+
+  /** The table index of a peer ID, adding it if new. */
+  peer (peerId: string): number {
+    let index = this.peerIndex.get(peerId)
+    if (index === undefined) {
+      index = this.peers.length
+      this.peers.push(peerId)
+      this.peerIndex.set(peerId, index)
+    }
+    return index
+  }
+
+  private fail (slot: Slot, err: Error): void {
+    this.failed ??= err
+    for (const waiter of slot.waiting.values()) waiter.reject(err)
+    slot.waiting.clear()
+  }
+
+  private pick (): Slot {
+    if (this.failed !== undefined) throw this.failed
+    let best = this.slots[0]
+    for (const s of this.slots) if (s.inflight < best.inflight) best = s
+    return best
+  }
+
+  private send<R extends EnvelopeResult | FileResult> (slot: Slot, message: object, transfer: ArrayBuffer[]): Promise<R> {
+    const id = this.nextId++
+    slot.inflight++
+    return new Promise<R>((resolve, reject) => {
+      slot.waiting.set(id, { resolve: resolve as (r: EnvelopeResult | FileResult) => void, reject })
+      slot.worker.postMessage({ ...message, id }, transfer)
+    })
+  }
+
+  checkEnvelopes (buffer: ArrayBuffer, count: number): Promise<EnvelopeResult> {
+    const slot = this.pick()
+    const peers = this.peers.slice(slot.knownPeers)
+    const peerBase = slot.knownPeers
+    slot.knownPeers = this.peers.length
+    return this.send<EnvelopeResult>(slot, { type: 'envelopes', buffer, count, peers, peerBase }, [buffer])
+  }
+
+  checkFile (path: string, kind: LevelDbFileKind, names: string[]): Promise<FileResult> {
+    return this.send<FileResult>(this.pick(), { type: 'file', path, kind, names }, [])
+  }
+
+  async close (): Promise<void> {
+    await Promise.all(this.slots.map(async s => { await s.worker.terminate() }))
+  }
+}

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-process.ts'
+import type { ApiClient } from '../../node/api/client.ts'
+import type { SendInput } from '../../node/service.ts'
+import { decodeEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
+import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
+import { Store } from '../../node/store/store.ts'
+import { enqueueOutbound } from '../../node/exchange/enqueue.ts'
+
+const msg = (to: string): SendInput => ({ to: [to], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { n: 1 } })
+
+describe('key rotation', () => {
+  let root: string
+  let a: TestNode, b: TestNode, c: TestNode
+  let cb: ApiClient, cc: ApiClient
+  let oldA: string
+
+  beforeAll(async () => {
+    root = await tempDir()
+    ;[a, b, c] = await Promise.all(['a', 'b', 'c'].map(async name => await TestNode.create({ name, root })))
+    await a.trust(b); await a.trust(c)
+    await b.trust(a)
+    await c.trust(a, ['--auto-approve-rotation', 'true'])
+    await Promise.all([a.start(), b.start(), c.start()])
+    ;[cb, cc] = await Promise.all([b.client(), c.client()])
+    oldA = a.peerId
+  })
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop(), c?.stop()])
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('rotates: announced with both signatures, approved by the operator (B) or automatically (C), switched at restart', async () => {
+    const ca = await a.client()
+    const m1 = await ca.send(msg(b.peerId), { wait: true })
+    expect(m1.recipients[0].status).toBe('delivered')
+
+    const rotate = await cli(['keys', 'rotate', '--data-dir', a.dir, '--json'])
+    expect(rotate.code).toBe(0)
+    const own = JSON.parse(rotate.stdout)
+    expect(own.oldPeerId).toBe(oldA)
+
+    // C applies it by itself; B waits for its operator.
+    await until(async () => (await cc.peers()).some(p => p.peerId === own.newPeerId), 20_000, 'auto-approval at C')
+    await until(async () => (await cb.keyStatus()).peerRotations.some(r => r.oldPeerId === oldA && r.status === 'pending'), 20_000, 'pending at B')
+    expect((await cb.peers()).some(p => p.peerId === own.newPeerId)).toBe(false)
+    const approve = await cli(['keys', 'approve', oldA, '--data-dir', b.dir])
+    expect(approve.code).toBe(0)
+    const record = await cb.peer(own.newPeerId)
+    expect(record.keyHistory.map(k => k.peerId)).toEqual([oldA, own.newPeerId])
+    expect(record.keyHistory[0].validUntil).toBeDefined()
+    await expect(cb.peer(oldA)).rejects.toMatchObject({ code: 'NOT_FOUND' })
+
+    // Every peer answered: the next start switches to the new key.
+    await until(async () => (await (await a.client()).keyStatus()).waiting.length === 0, 20_000, 'announcement answered')
+    await a.stop()
+    await a.start()
+    const id = await cli(['id', '--data-dir', a.dir])
+    expect(id.stdout.split('\n')[0]).toBe(own.newPeerId)
+    a.peerId = own.newPeerId
+
+    const m2 = await (await a.client()).send(msg(b.peerId), { wait: true })
+    expect(m2.recipients[0].status).toBe('delivered')
+    expect((await cb.message(m2.id)).meta.from).toBe(own.newPeerId)
+
+    // The old message still verifies under the old key, which B keeps.
+    const old = await cb.message(m1.id, { envelope: true })
+    expect(verifyEnvelope(decodeEnvelope(Buffer.from(old.envelope!, 'base64')), verifyKeyFromPeerId(oldA))).toBe(true)
+  })
+
+  it('no longer accepts traffic signed by the old key after the switch', async () => {
+    // Replay the old envelope as if it were new, from the new identity's connection.
+    const old = (await cb.inbox()).find(m => m.from === oldA)!
+    const view = await cb.message(old.id, { envelope: true })
+    const bytes = new Uint8Array(Buffer.from(view.envelope!, 'base64'))
+    await a.stop()
+    const store = await Store.open(join(a.dir, 'store'))
+    await enqueueOutbound(store, { ...view.meta, direction: 'out', storedAt: Date.now() }, bytes, [b.peerId], Date.now())
+    await store.close()
+    await a.start()
+    const ca = await a.client()
+    await until(async () => (await ca.outbox()).some(r => r.digest === view.meta.digest && r.recipient === b.peerId && r.status !== 'pending'), 20_000, 'answer')
+    const d = (await ca.outbox()).find(r => r.digest === view.meta.digest && r.recipient === b.peerId)!
+    expect(d).toMatchObject({ status: 'rejected', reason: 'SIGNER_MISMATCH' })
+  })
+})
