@@ -52,7 +52,7 @@ export class ApiServer {
   private readonly c: ApiComponents
   private readonly init: ApiInit
   private server: Server | undefined
-  private readonly routes: Array<{ method: string, pattern: RegExp, handler: Handler }> = []
+  private readonly table: Array<{ method: string, pattern: RegExp, handler: Handler }> = []
 
   constructor (components: ApiComponents, init: ApiInit) {
     if (!isLoopback(init.host) && init.allowNonLoopback !== true) {
@@ -106,7 +106,12 @@ export class ApiServer {
   }
 
   route (method: string, pattern: RegExp, handler: Handler): void {
-    this.routes.push({ method, pattern, handler })
+    this.table.push({ method, pattern, handler })
+  }
+
+  /** Method and path pattern of every route, in match order (the OpenAPI test reads them). */
+  get routes (): ReadonlyArray<{ method: string, pattern: RegExp }> {
+    return this.table.map(({ method, pattern }) => ({ method, pattern }))
   }
 
   get url (): string {
@@ -152,7 +157,7 @@ export class ApiServer {
         res.end(extra.body)
         return
       }
-      for (const r of this.routes) {
+      for (const r of this.table) {
         const m = r.pattern.exec(url.pathname)
         if (m == null || r.method !== req.method) continue
         const result = await r.handler({ req, url, params: m.slice(1).map(decodeURIComponent), body: async () => await readJson(req) })
