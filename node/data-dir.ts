@@ -69,6 +69,7 @@ export interface InitOptions {
 export async function initDataDir (dir: string, opts: InitOptions): Promise<{ peerId: string, paths: DataDirPaths }> {
   const paths = dataDirPaths(dir)
   const config = validateConfig({ name: opts.name, listen: opts.listen ?? DEFAULT_LISTEN }, 'init options')
+  if (await isInitialised(dir)) throw new NodeError('ALREADY_INITIALISED', `${paths.identity} already exists; refusing to overwrite an identity`)
   await mkdir(paths.root, { recursive: true, mode: 0o700 })
   await chmod(paths.root, 0o700)
   const { signer, privateKeyPem } = generateSigner()

@@ -38,8 +38,8 @@ export const DEFAULT_MAX_BATCH = 1024
 /** Inbound streams per connection on the exchange protocol. */
 export const DEFAULT_MAX_INBOUND_STREAMS = 8
 
-/** A stream that sends nothing for this long is closed (slow peers). */
-export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 60_000
+/** A delivery lane closes its stream after this long with nothing to send or await. */
+export const DEFAULT_LANE_IDLE_CLOSE_MS = 10_000
 
 /** A frame whose bytes have not all arrived after this long resets the stream (slow loris). */
 export const DEFAULT_FRAME_TIMEOUT_MS = 10_000

@@ -37,7 +37,7 @@ export const REASON_CODES = {
   FORWARD_NOT_PERMITTED: 'Forwarding is not allowed without a valid release grant (or at all for RED).',
   // node conditions
   STORAGE_FULL: 'The node cannot store the message (disk full or storage error); nothing was acknowledged.',
-  UNAVAILABLE: 'The node is shutting down or not ready.',
+  UNAVAILABLE: 'The peer is shutting down, not ready, or did not answer in time; the sender retries.',
   INTERNAL: 'An unexpected internal error; the message was not stored.'
 } as const satisfies Record<string, string>
 

@@ -17,7 +17,10 @@
  *
  * @module
  */
-import { isReasonCode, ProtocolError } from './errors.ts'
+import { ProtocolError } from './errors.ts'
+
+/** The shape of a reason code; the catalogue in errors.ts lists the ones this version emits. */
+export const REASON_CODE_SHAPE = /^[A-Z][A-Z0-9_]{0,63}$/
 import { canonicalJson, parseStrictJson, utf8Decode } from './json.ts'
 import { MAX_SMALL_PAYLOAD_BYTES } from './limits.ts'
 import { isRfc3339Millis } from './time.ts'
@@ -98,6 +101,8 @@ function checkReceipt (value: unknown, fromObject: boolean): ReceiptV1 {
   }
   if (status !== 'rejected') bad('status', status, 'must be accepted or rejected')
   if (!hasReason) invalid('reason is required when status is rejected')
-  if (!isReasonCode(reason)) invalid('reason is not a known reason code')
+  // Any well-formed code is accepted, so that adding a code to the catalogue never breaks an
+  // older sender; a code it does not know is simply a final rejection to it.
+  if (typeof reason !== 'string' || !REASON_CODE_SHAPE.test(reason)) invalid('reason is not a reason code (^[A-Z][A-Z0-9_]{0,63}$)')
   return { v: 1, for: digest, messageId, by, at, status, reason }
 }

@@ -16,6 +16,7 @@ import type { TrustList } from '../trust-list.ts'
 import { openReceipt } from './receipts.ts'
 import { backoffDelay, sleep } from './backoff.ts'
 import { Signal } from './signal.ts'
+import { DEFAULT_LANE_IDLE_CLOSE_MS } from '../defaults.ts'
 
 /** Rejections that say "not now" rather than "never": the message stays queued. */
 export const TRANSIENT_REASONS: ReadonlySet<string> = new Set<ReasonCode>(['STORAGE_FULL', 'UNAVAILABLE', 'INTERNAL'])
@@ -152,7 +153,7 @@ export class DeliveryLane {
     })()
 
     let idleSince = this.now()
-    const idleCloseMs = this.init.idleCloseMs ?? 10_000
+    const idleCloseMs = this.init.idleCloseMs ?? DEFAULT_LANE_IDLE_CLOSE_MS
     try {
       while (!this.stopped && !readerDone && readerError == null) {
         if (inflight.length > 0 && this.now() - inflight[0].sentAt > this.init.receiptTimeoutMs) {

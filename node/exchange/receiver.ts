@@ -105,6 +105,11 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       return await reject(this.signedByAnotherPeer(env, remote) ? 'SIGNER_MISMATCH' : 'BAD_SIGNATURE')
     }
 
+    // An envelope we already stored gets our original receipt again, whatever changed since
+    // (expiry, policy): the sender may be retrying after a crash.
+    const stored = await this.c.store.ownReceipt(digest, this.c.signer.peerId)
+    if (stored != null) return { kind: 'receipt', status: 'accepted', digest, receipt: stored, duplicate: true }
+
     const now = this.now()
     const incoming: Incoming = { env, digest, remote, nowMs: now.getTime(), policy: this.c.policy.current, self: this.c.signer, selfIds: this.selfIds, trust: this.c.trust, store: this.c.store }
     const admission = await handler(incoming)
@@ -120,11 +125,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       return outcome.kind === 'receipt' && outcome.status === 'accepted' ? { ...outcome, duplicate: true } : outcome
     }
     const known = await this.c.store.digestOf(meta.from, meta.id)
-    if (known != null) {
-      if (known !== digest) return await reject('REPLAY', meta.id)
-      const original = await this.c.store.getReceipt(digest, this.c.signer.peerId)
-      if (original != null) return { kind: 'receipt', status: 'accepted', digest, receipt: original, duplicate: true }
-    }
+    if (known != null && known !== digest) return await reject('REPLAY', meta.id)
 
     const done = this.store(admission, frame, now, reject)
     this.inflight.set(idKey, { digest, done })

@@ -9,7 +9,7 @@
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
-import { ProtocolError } from '../../protocol/errors.ts'
+import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
 import type { Receiver, ReceiveOutcome } from './receiver.ts'
 
 export interface ServeInit {
@@ -27,11 +27,11 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
   let failed = false
   let frameTimer: NodeJS.Timeout | undefined
 
-  const reset = (reason: string): void => {
+  const reset = (reason: ReasonCode, detail?: string): void => {
     if (failed) return
     failed = true
-    logger.warn({ peer: remote, reason }, 'exchange stream reset')
-    stream.abort(new ProtocolError(reason === 'TOO_LARGE' ? 'TOO_LARGE' : 'BAD_FRAME', `stream reset: ${reason}`))
+    logger.warn({ peer: remote, reason, detail }, 'exchange stream reset')
+    stream.abort(new ProtocolError(reason, `stream reset: ${reason}${detail != null ? ` (${detail})` : ''}`))
   }
   // The frame deadline runs from a frame's first byte to its last. It is armed when a frame
   // begins and NOT pushed back by further bytes of the same frame: re-arming on every chunk
@@ -47,7 +47,7 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
     // Still inside the frame the running timer was armed for: leave its deadline alone.
     if (frameTimer !== undefined && completedFrames === 0) return
     clearTimeout(frameTimer)
-    frameTimer = setTimeout(() => { reset('FRAME_TIMEOUT') }, init.frameTimeoutMs)
+    frameTimer = setTimeout(() => { reset('BAD_FRAME', `frame incomplete after ${init.frameTimeoutMs} ms`) }, init.frameTimeoutMs)
   }
 
   const answer = async (outcome: Promise<ReceiveOutcome>): Promise<void> => {

@@ -103,7 +103,10 @@ export class Store {
     }
     const store = new Store(db, init)
     store.seq = ((await store.meta.get('seq')) as number | undefined) ?? 0
-    for await (const key of store.mid.keys()) store.seen.add(key)
+    for await (const [key, digest] of store.mid.iterator()) {
+      store.seen.add(key)
+      store.seen.add(digest)
+    }
     return store
   }
 
@@ -150,6 +153,7 @@ export class Store {
   messageOps (meta: MessageMeta, envelope: Uint8Array): BatchOp[] {
     // Marking before the write lands is safe: a false positive only costs a read.
     this.seen.add(meta.from + SEP + meta.id)
+    this.seen.add(meta.digest)
     return [
       { type: 'put', sublevel: this.msg, key: meta.digest, value: meta },
       { type: 'put', sublevel: this.env, key: meta.digest, value: envelope },
@@ -160,6 +164,12 @@ export class Store {
 
   receiptOp (digest: string, by: string, receipt: Uint8Array): BatchOp {
     return { type: 'put', sublevel: this.rcpt, key: digest + SEP + by, value: receipt }
+  }
+
+  /** Our own receipt for an envelope we stored, if we did (filtered: no read for new digests). */
+  async ownReceipt (digest: string, self: string): Promise<Uint8Array | undefined> {
+    if (!this.seen.mayHave(digest)) return undefined
+    return await this.rcpt.get(digest + SEP + self)
   }
 
   async getReceipt (digest: string, by: string): Promise<Uint8Array | undefined> {

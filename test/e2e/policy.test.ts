@@ -60,6 +60,33 @@ describe('policy through real nodes', () => {
     expect(view.meta.to).toEqual([b.peerId])
   })
 
+  it('refuses outbound for each per-peer and node-policy reason', async () => {
+    await ca.updatePeer(c.peerId, { topicsOut: ['cyber'], kinds: ['report'] })
+    await writeFile(join(a.dir, 'policy.json'), JSON.stringify({ requiredHandling: { cyber: ['no-judicial-use-without-consent'] } }))
+    await ca.reloadPolicy()
+    const refused = async (over: Partial<SendInput>): Promise<string | undefined> => {
+      try {
+        await ca.send(msg(c.peerId, over))
+        return undefined
+      } catch (err) {
+        return ((err as { details?: Array<{ reason: string }> }).details ?? [])[0]?.reason
+      }
+    }
+    expect(await refused({ topic: 'fraud' })).toBe('TOPIC_NOT_PERMITTED')
+    expect(await refused({ topic: 'cyber', kind: 'alert' })).toBe('KIND_NOT_PERMITTED')
+    expect(await refused({ topic: 'cyber' })).toBe('HANDLING_REQUIRED')
+    expect(await refused({ to: [b.peerId + 'x'] })).toBeDefined()
+    const unknown = (await import('../../protocol/keys.ts')).generateSigner().signer.peerId
+    expect(await refused({ to: [unknown] })).toBe('UNKNOWN_PEER')
+    await ca.setPeerStatus(c.peerId, 'suspended')
+    expect(await refused({ topic: 'cyber', handling: ['no-judicial-use-without-consent'] })).toBe('PEER_SUSPENDED')
+    await ca.setPeerStatus(c.peerId, 'active')
+    expect(await refused({ topic: 'cyber', handling: ['no-judicial-use-without-consent'] })).toBeUndefined()
+    await ca.updatePeer(c.peerId, { topicsOut: ['*'], kinds: ['report', 'alert', 'rfi', 'response'] })
+    await writeFile(join(a.dir, 'policy.json'), '{}')
+    await ca.reloadPolicy()
+  })
+
   it('rejects inbound with a signed receipt naming each policy reason', async () => {
     await sendExpect(b.peerId, { tlp: 'RED' }, 'TLP_NOT_PERMITTED')
     await sendExpect(b.peerId, { topic: 'terrorism' }, 'TOPIC_NOT_PERMITTED')

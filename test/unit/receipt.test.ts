@@ -67,7 +67,9 @@ describe('parseReceipt', () => {
     rejectsPatch(rejected(), { reason: undefined }, 'reason is required when status is rejected')
     rejectsPatch(accepted(), { reason: 'REPLAY' }, 'reason must be absent when status is accepted')
     rejectsPatch(accepted(), { reason: null }, 'reason must be absent when status is accepted')
-    for (const reason of ['replay', 'NOPE', '', null, 1]) rejectsPatch(rejected(), { reason }, 'reason is not a known reason code')
+    for (const reason of ['replay', 'NOPE!', '', null, 1, 'A'.repeat(65)]) rejectsPatch(rejected(), { reason }, 'reason is not a reason code')
+    // A well-formed code this version does not know is accepted (a final rejection to the sender).
+    expect(parseReceipt(encodeReceipt({ ...rejected(), reason: 'SOME_FUTURE_CODE' } as never)).reason).toBe('SOME_FUTURE_CODE')
     rejects(() => parseReceipt(json({ ...rejected(), reason: 'toString' })), 'SCHEMA_INVALID')
   })
 
