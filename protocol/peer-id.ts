@@ -112,13 +112,24 @@ export function publicKeyFromPeerId (peerId: string): Uint8Array {
   return bytes.subarray(PREFIX.length)
 }
 
+/**
+ * Peer IDs recently found valid. Every message names a handful of peer IDs and they repeat
+ * endlessly (the same agencies), so the base58 decode is worth remembering; bounded, and it
+ * only ever holds strings that passed the full check.
+ */
+const VALID = new Set<string>()
+const VALID_MAX = 4096
+
 /** True if `value` is an Ed25519 identity peer ID string. */
 export function isPeerId (value: unknown): value is string {
   if (typeof value !== 'string') return false
+  if (VALID.has(value)) return true
   try {
     publicKeyFromPeerId(value)
-    return true
   } catch {
     return false
   }
+  if (VALID.size >= VALID_MAX) VALID.clear()
+  VALID.add(value)
+  return true
 }
