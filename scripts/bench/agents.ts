@@ -1,5 +1,7 @@
 /**
  * Spawning and driving benchmark agents (scripts/bench/agent.ts) as separate processes.
+ *
+ * @module
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
@@ -9,7 +11,7 @@ import { createServer } from 'node:net'
 import { initDataDir } from '../../node/data-dir.ts'
 import { Store } from '../../node/store/store.ts'
 import { TrustList } from '../../node/trust-list.ts'
-import type { AgentRequest } from './agent.ts'
+import { BENCH_LEGAL_BASIS, type AgentRequest } from './agent-api.ts'
 import type { RuntimeInfo } from '../../node/liaison-node.ts'
 
 const AGENT = new URL('./agent.ts', import.meta.url).pathname
@@ -23,6 +25,13 @@ export async function freePort (): Promise<number> {
     })
     server.on('error', reject)
   })
+}
+
+export interface StartOptions {
+  /** Extra node flags, e.g. `--cpu-prof`. */
+  execArgv?: string[]
+  /** pino level inside the agent (default warn). */
+  logLevel?: string
 }
 
 export class Agent {
@@ -53,16 +62,27 @@ export class Agent {
     return new Agent(name, dir, peerId, `/ip4/127.0.0.1/tcp/${port}/p2p/${peerId}`)
   }
 
-  /** Add peers to this agent's trust list (before it starts). */
+  /**
+   * Add peers to this agent's trust list (before it starts), with an agreement that covers the
+   * legal basis benchmark messages name, so the full policy check runs and passes.
+   */
   async trust (peers: Agent[]): Promise<void> {
     const store = await Store.open(join(this.dir, 'store'))
-    const list = await TrustList.load(store)
-    for (const p of peers) await list.add({ peerId: p.peerId, name: p.name, addresses: [p.address] })
-    await store.close()
+    try {
+      const list = await TrustList.load(store)
+      const agreements = [{ id: BENCH_LEGAL_BASIS, validFrom: '2000-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }]
+      for (const p of peers) await list.add({ peerId: p.peerId, name: p.name, addresses: [p.address], agreements })
+    } finally {
+      await store.close()
+    }
   }
 
-  async start (execArgv: string[] = []): Promise<RuntimeInfo> {
-    const child = fork(AGENT, [this.dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv })
+  get pid (): number | undefined {
+    return this.child?.pid
+  }
+
+  async start (opts: StartOptions = {}): Promise<RuntimeInfo> {
+    const child = fork(AGENT, [this.dir, opts.logLevel ?? 'warn'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: opts.execArgv ?? [] })
     this.child = child
     return await new Promise((resolve, reject) => {
       child.on('message', (msg: { ready?: RuntimeInfo, seq?: number, value?: unknown, error?: string }) => {
@@ -73,25 +93,80 @@ export class Agent {
         if (msg.error != null) w.reject(new Error(`${this.name}: ${msg.error}`))
         else w.resolve(msg.value)
       })
-      child.once('exit', (code) => {
-        reject(new Error(`${this.name} exited with ${code}`))
-        for (const w of this.waiting.values()) w.reject(new Error(`${this.name} exited with ${code}`))
+      child.once('exit', (code, signal) => {
+        const err = new Error(`agent ${this.name} exited with ${code ?? signal}`)
+        reject(err)
+        for (const w of this.waiting.values()) w.reject(err)
+        this.waiting.clear()
       })
     })
   }
 
   async request<T> (req: AgentRequest): Promise<T> {
     const seq = ++this.seq
+    const child = this.child
+    if (child == null || child.exitCode != null || child.signalCode != null) throw new Error(`agent ${this.name} is not running`)
     return await new Promise<T>((resolve, reject) => {
       this.waiting.set(seq, { resolve: resolve as (v: unknown) => void, reject })
-      this.child?.send({ ...req, seq })
+      child.send({ ...req, seq })
     })
   }
 
+  /** Graceful stop (the node closes its store; a --cpu-prof profile is written). */
   async stop (): Promise<void> {
-    if (this.child == null || this.child.exitCode != null) return
-    const exited = new Promise(resolve => this.child?.once('exit', resolve))
+    const child = this.child
+    if (child == null || child.exitCode != null || child.signalCode != null) return
+    const exited = new Promise(resolve => child.once('exit', resolve))
     await this.request({ op: 'stop' }).catch(() => {})
     await exited
   }
+
+  /** Last resort on the way out after a failure. */
+  kill (): void {
+    const child = this.child
+    if (child != null && child.exitCode == null && child.signalCode == null) child.kill('SIGKILL')
+  }
+}
+
+/** A set of agents that are stopped together, and killed if stopping fails. */
+export class Fleet {
+  readonly agents: Agent[] = []
+
+  add (agent: Agent): Agent {
+    this.agents.push(agent)
+    return agent
+  }
+
+  async stop (): Promise<void> {
+    const results = await Promise.allSettled(this.agents.map(async a => { await a.stop() }))
+    for (const a of this.agents) a.kill()
+    const failed = results.find(r => r.status === 'rejected')
+    if (failed != null) throw (failed as PromiseRejectedResult).reason
+  }
+
+  kill (): void {
+    for (const a of this.agents) a.kill()
+  }
+}
+
+export interface Pair {
+  sender: Agent
+  receiver: Agent
+  fleet: Fleet
+}
+
+/** A sender and a receiver in separate processes, trusting each other, started. */
+export async function startPair (root: string, opts: { sender?: StartOptions, receiver?: StartOptions } = {}): Promise<Pair> {
+  const fleet = new Fleet()
+  const sender = fleet.add(await Agent.create('sender', root))
+  const receiver = fleet.add(await Agent.create('receiver', root))
+  await sender.trust([receiver])
+  await receiver.trust([sender])
+  try {
+    await Promise.all([sender.start(opts.sender), receiver.start(opts.receiver)])
+  } catch (err) {
+    fleet.kill()
+    throw err
+  }
+  return { sender, receiver, fleet }
 }

@@ -1,0 +1,93 @@
+/**
+ * Item 1 — ingest: messages per second from one sender process to one receiver process, each
+ * message signed, sent, verified, policy-checked, fsync'd by the receiver, answered with a
+ * signed receipt that the sender verifies and records (fsync'd) — first send to last recorded
+ * receipt. Ceiling, measured in the same run between the same two processes: raw libp2p
+ * length-prefixed request/ack with frames as long as the real envelopes and acks as long as
+ * the real receipts, the same window of frames in flight.
+ *
+ * @module
+ */
+import type { Pair } from './agents.ts'
+import type { InboxResult, InfoResult, IngestResult, ProbeResult, RawResult } from './agent-api.ts'
+import { assertInboxGrowth, checkLastRun, type BenchContext, type ItemResult } from './context.ts'
+import { makeFigure, type Figure } from './figures.ts'
+import { groupedBars } from './charts.ts'
+
+/** Concurrent `send` callers in the sender (the API's clients). */
+export const INGEST_CONCURRENCY = 64
+
+export interface IngestRun { raw: RawResult, ingest: IngestResult }
+
+export interface IngestSize {
+  label: string
+  bodyBytes: number
+  count: number
+}
+
+export function ingestSizes (quick: boolean): IngestSize[] {
+  return [
+    { label: '1 KiB', bodyBytes: 1024, count: quick ? 2000 : 20_000 },
+    { label: '64 KiB', bodyBytes: 64 * 1024, count: quick ? 200 : 2000 }
+  ]
+}
+
+/**
+ * One ingest run, then its checks: every message delivered with a verified receipt, and the
+ * receiver's inbox grew by exactly `count`. `between` runs after the clock stopped and before
+ * the checks (the profiler stops there).
+ */
+export async function measureIngest (pair: Pair, what: string, bodyBytes: number, count: number, between?: () => Promise<void>): Promise<IngestResult> {
+  const { sender, receiver } = pair
+  const before = await receiver.request<InboxResult>({ op: 'inbox' })
+  const ingest = await sender.request<IngestResult>({ op: 'ingest', to: [receiver.peerId], count, bodyBytes, concurrency: INGEST_CONCURRENCY })
+  await between?.()
+  await checkLastRun(sender, what, count)
+  assertInboxGrowth(what, before, await receiver.request<InboxResult>({ op: 'inbox' }), count)
+  return ingest
+}
+
+export async function runIngest (ctx: BenchContext, pair: Pair): Promise<ItemResult> {
+  const runs = ctx.quick ? 1 : 3
+  const { sender, receiver } = pair
+  const info = await receiver.request<InfoResult>({ op: 'info' })
+  const figures: Figure[] = []
+  const details: Record<string, unknown> = { concurrency: INGEST_CONCURRENCY, window: info.deliveryWindow, ackBytes: info.ackBytes }
+  const rows: Array<{ group: string, series: string, value: number }> = []
+  for (const size of ingestSizes(ctx.quick)) {
+    const probe = await sender.request<ProbeResult>({ op: 'probe', to: receiver.peerId, bodyBytes: size.bodyBytes })
+    const raw = { op: 'raw', peerId: receiver.peerId, address: receiver.address, frameBytes: probe.envelopeBytes, window: info.deliveryWindow } as const
+    // Warm-up (JIT, connection, LevelDB): not reported.
+    await sender.request<RawResult>({ ...raw, count: Math.min(1000, size.count) })
+    await measureIngest(pair, `ingest ${size.label} warm-up`, size.bodyBytes, Math.min(500, size.count))
+    const results: IngestRun[] = []
+    for (let r = 0; r < runs; r++) {
+      const rawResult = await sender.request<RawResult>({ ...raw, count: size.count })
+      const ingest = await measureIngest(pair, `ingest ${size.label} run ${r + 1}`, size.bodyBytes, size.count)
+      results.push({ raw: rawResult, ingest })
+      ctx.log(`  ingest ${size.label} run ${r + 1}/${runs}: ${Math.round(ingest.rate)} msg/s (raw ceiling ${Math.round(rawResult.rate)} frames/s)`)
+    }
+    const id = size.bodyBytes === 1024 ? 'ingest.1k' : 'ingest.64k'
+    const figure = makeFigure({
+      id,
+      name: `Ingest, ${size.label} bodies`,
+      measured: `${size.count} messages per run (${probe.envelopeBytes}-byte envelopes), ${INGEST_CONCURRENCY} concurrent senders, window ${info.deliveryWindow}: first send to last verified, recorded receipt; sender and receiver in separate processes`,
+      unit: 'msg/s',
+      samples: results.map(x => x.ingest.rate),
+      ceilingSamples: results.map(x => x.raw.rate),
+      ceilingName: `raw libp2p request/ack, ${probe.envelopeBytes}-byte frames, ${info.ackBytes}-byte acks, window ${info.deliveryWindow}, same processes`,
+      goal: size.bodyBytes === 1024 ? { op: '>=', ratio: 0.6, value: 5000 } : { op: '>=', ratio: 0.6 }
+    })
+    figures.push(figure)
+    ctx.figures.set(id, figure)
+    details[id] = { envelopeBytes: probe.envelopeBytes, receiptBytes: probe.receiptBytes, count: size.count, runs: results }
+    rows.push({ group: size.label, series: 'Liaison ingest (msg/s)', value: figure.value as number })
+    rows.push({ group: size.label, series: 'raw libp2p ceiling (frames/s)', value: figure.ceiling as number })
+  }
+  return {
+    figures,
+    details,
+    charts: [{ file: 'ingest.svg', title: 'Ingest rate vs raw libp2p ceiling', spec: groupedBars({ title: 'Ingest vs raw libp2p ceiling (median of runs)', rows, yTitle: 'per second' }) }],
+    notes: [`Message bodies are random base64 text (incompressible), so LevelDB's compression does not flatter the write path.`]
+  }
+}
