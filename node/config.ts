@@ -21,6 +21,7 @@ import { z } from 'zod'
 import { parseStrictJson } from '../protocol/json.ts'
 import * as D from './defaults.ts'
 import { NodeError } from './errors.ts'
+import { isLoopback } from './api/server.ts'
 
 const multiaddr = z.string().regex(/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d{1,5}(\/p2p\/[1-9A-HJ-NP-Za-km-z]+)?$/, 'a TCP multiaddr such as /ip4/127.0.0.1/tcp/4001')
 
@@ -45,6 +46,10 @@ export const configSchema = z.strictObject({
     frameTimeoutMs: z.number().int().min(100).default(D.DEFAULT_FRAME_TIMEOUT_MS)
   }).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(D.DEFAULT_LOG_LEVEL)
+}).superRefine((config, ctx) => {
+  if (!isLoopback(config.api.host) && !config.api.allowNonLoopback) {
+    ctx.addIssue({ code: 'custom', path: ['api', 'host'], input: config.api.host, message: 'a loopback address (127.0.0.1, ::1, localhost), or set api.allowNonLoopback to true to bind another one (the token is still required)' })
+  }
 })
 
 export type Config = Readonly<z.infer<typeof configSchema>>
@@ -226,7 +231,7 @@ function shapeAt (schema: z.ZodType, path: readonly string[]): Record<string, z.
   let s: z.ZodType | undefined = schema
   let i = 0
   while (s != null) {
-    const def = (s as unknown as { _zod: { def: SchemaDef } })._zod.def
+    const def: SchemaDef = (s as unknown as { _zod: { def: SchemaDef } })._zod.def
     if (def.innerType != null) { s = def.innerType; continue }
     if (i === path.length) return def.type === 'object' ? def.shape : undefined
     if (def.type === 'object') s = def.shape?.[path[i++]]

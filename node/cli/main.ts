@@ -8,6 +8,7 @@ import { errorCode, NodeError } from '../errors.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { initCommand, idCommand, envelopeCommand } from './identity-commands.ts'
 import { startCommand, upCommand } from './node-commands.ts'
+import { configCommand } from './config-commands.ts'
 import { peersCommand, cardCommand } from './peer-commands.ts'
 import { policyCommand } from './policy-commands.ts'
 import { forwardCommand, releaseCommand } from './forward-commands.ts'
@@ -19,8 +20,9 @@ type Command = (argv: string[]) => Promise<number>
 const COMMANDS: Record<string, { run: Command, help: string }> = {
   init: { run: initCommand, help: 'init --name NAME [--listen MULTIADDR…]      create identity, config and store' },
   id: { run: idCommand, help: 'id [--json]                                  print peer ID and public key (SPKI PEM)' },
-  start: { run: startCommand, help: 'start [--log-level L] [--pretty]             run the node in the foreground' },
-  up: { run: upCommand, help: 'up [--name NAME]                             init on first use, then start (npm start)' },
+  start: { run: startCommand, help: 'start [--log-level L] [--log-format json|pretty]   run the node in the foreground' },
+  up: { run: upCommand, help: 'up [--name NAME] [--log-level L] [--log-format F]   init on first use, then start (npm start)' },
+  config: { run: configCommand, help: 'config show [--json] | check [FILE] [--policy FILE]   effective config (secrets never shown); validate without starting' },
   peers: { run: peersCommand, help: 'peers add|update|show|list|suspend|resume|revoke|remove   manage the trust list (--card FILE, --agreement ID:FROM:UNTIL, --max-tlp-out T, --topics-in a,b, …)' },
   card: { run: cardCommand, help: 'card export [--out FILE]                     this node\'s self-signed trust card and fingerprint' },
   policy: { run: policyCommand, help: 'policy show|reload|check --to ID --tlp T --topic T --legal-basis L   explain a decision without sending' },

@@ -1,80 +1,165 @@
 /**
- * `liaison start` (foreground node) and `liaison up` (what `npm start` runs: initialise the
- * data directory on first use, then start and say what to do next).
+ * `liaison start` (the node in the foreground, as systemd runs it) and `liaison up` (what
+ * `npm start` runs: initialise the data directory on first use, start, and tell the operator
+ * who this node is and what to do next).
+ *
+ * Logs are pino JSON lines on stdout, or human-readable (pino-pretty) on a terminal or with
+ * `--log-format pretty`. SIGINT/SIGTERM stop the node gracefully (exit 0); a second signal
+ * exits at once; SIGHUP reloads DIR/policy.json.
  *
  * @module
  */
 import { hostname } from 'node:os'
+import { resolve } from 'node:path'
+import { pino, type Logger } from 'pino'
+import pretty from 'pino-pretty'
+import { keyFingerprint } from '../../protocol/fingerprint.ts'
 import { LiaisonNode } from '../liaison-node.ts'
 import { initDataDir, isInitialised, dataDirPaths } from '../data-dir.ts'
-import { loadConfig } from '../config.ts'
-import { DEFAULT_SHUTDOWN_GRACE_MS } from '../defaults.ts'
-import { parse, str } from './args.ts'
-import { createLogger, readRuntime } from './context.ts'
+import { configSchema, loadConfig } from '../config.ts'
+import { DEFAULT_DATA_DIR, DEFAULT_SHUTDOWN_GRACE_MS } from '../defaults.ts'
+import { parse, str, type Parsed } from './args.ts'
+import { readRuntime } from './context.ts'
 import { NodeError } from '../errors.ts'
 
 const START_OPTIONS = {
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   pretty: { type: 'boolean' }
 } as const
 
+/**
+ * Never in a log line, whatever a component passes: secrets and message content. Components
+ * log digests, peer IDs and reason codes instead; this is the safety net.
+ */
+export const REDACTED_LOG_PATHS = [
+  'token', 'apiToken', 'authorization', 'headers.authorization', 'req.headers.authorization',
+  'seed', 'privateKey', 'privateKeyPem', 'key.d',
+  'body', '*.body', 'payload', '*.payload', 'envelope', '*.envelope'
+]
+
+export type LogFormat = 'json' | 'pretty'
+
+/** The node's root logger; components get `logger.child({ component })`. */
+export function createNodeLogger (level: string, format: LogFormat, destination: NodeJS.WritableStream = process.stdout): Logger {
+  const options = { level, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } }
+  if (format === 'pretty') {
+    return pino(options, pretty({ destination: destination as never, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', messageKey: 'msg' }))
+  }
+  return pino(options, destination as never)
+}
+
 export async function startCommand (argv: string[]): Promise<number> {
   const p = parse(argv, START_OPTIONS)
-  return await runNode(p.dataDir, str(p, 'log-level'), p.values.pretty as boolean | undefined, false)
+  return await runNode(p, false)
 }
 
 export async function upCommand (argv: string[]): Promise<number> {
   const p = parse(argv, { ...START_OPTIONS, name: { type: 'string' } })
   if (!await isInitialised(p.dataDir)) {
-    const name = str(p, 'name') ?? process.env.LIAISON_NAME ?? hostname()
+    const name = str(p, 'name') ?? nonEmpty(process.env.LIAISON_NAME) ?? hostname()
     const { peerId } = await initDataDir(p.dataDir, { name })
     process.stdout.write(`Initialised a new node "${name}" in ${p.dataDir} (peer ID ${peerId}).\n`)
   }
-  return await runNode(p.dataDir, str(p, 'log-level'), p.values.pretty as boolean | undefined, true)
+  return await runNode(p, true)
 }
 
-async function runNode (dir: string, logLevel: string | undefined, pretty: boolean | undefined, banner: boolean): Promise<number> {
+function nonEmpty (v: string | undefined): string | undefined {
+  return v == null || v.trim() === '' ? undefined : v
+}
+
+function logOptions (p: Parsed, configLevel: string): { level: string, format: LogFormat } {
+  const level = str(p, 'log-level') ?? configLevel
+  if (!configSchema.shape.logLevel.unwrap().options.includes(level as never)) {
+    throw new NodeError('BAD_ARGUMENT', `--log-level ${level}: expected one of ${configSchema.shape.logLevel.unwrap().options.join(', ')}`)
+  }
+  const format = str(p, 'log-format') ?? (p.values.pretty === true ? 'pretty' : process.stdout.isTTY ? 'pretty' : 'json')
+  if (format !== 'json' && format !== 'pretty') throw new NodeError('BAD_ARGUMENT', `--log-format ${format}: expected json or pretty`)
+  return { level, format }
+}
+
+async function runNode (p: Parsed, banner: boolean): Promise<number> {
+  const dir = p.dataDir
   if (await readRuntime(dir) != null) {
     throw new NodeError('DATA_DIR_IN_USE', `a node is already running on ${dir} (see ${dataDirPaths(dir).runtime})`)
   }
   const config = await loadConfig(dataDirPaths(dir).config)
-  const logger = createLogger(logLevel ?? config.logLevel, pretty ?? process.stdout.isTTY)
-  const node = await LiaisonNode.start(dir, { logger })
-  if (banner) printBanner(node)
-  return await new Promise<number>(resolve => {
-    const shutdown = (signal: string): void => {
+  const { level, format } = logOptions(p, config.logLevel)
+  const logger = createNodeLogger(level, format)
+  let node: LiaisonNode
+  try {
+    node = await LiaisonNode.start(dir, { logger })
+  } catch (err) {
+    // Whatever a failed start left open (a listening socket) must not keep the process alive.
+    setTimeout(() => { process.exit(1) }, 2000).unref()
+    throw err
+  }
+  if (banner) process.stdout.write(bannerText(node))
+  return await new Promise<number>(resolveExit => {
+    let stopping = false
+    const shutdown = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting without waiting for the graceful stop')
+        process.exit(signal === 'SIGINT' ? 130 : 143)
+      }
+      stopping = true
       logger.info({ signal }, 'shutdown requested')
-      const timer = setTimeout(() => { logger.error('graceful shutdown timed out'); resolve(1) }, DEFAULT_SHUTDOWN_GRACE_MS)
-      node.stop().then(() => { clearTimeout(timer); resolve(0) }, (err: unknown) => { logger.error({ err }, 'shutdown failed'); resolve(1) })
-    }
-    process.once('SIGINT', shutdown)
-    process.once('SIGTERM', shutdown)
-    process.on('SIGHUP', () => {
-      node.service.reloadPolicy().then(
-        (policy) => { logger.info({ policy }, 'policy reloaded') },
-        (err: unknown) => { logger.error({ err }, 'policy reload failed; the previous policy stays in force') }
+      const timer = setTimeout(() => {
+        logger.error({ graceMs: DEFAULT_SHUTDOWN_GRACE_MS }, 'graceful shutdown timed out; exiting')
+        process.exit(1)
+      }, DEFAULT_SHUTDOWN_GRACE_MS)
+      timer.unref()
+      node.stop().then(
+        () => { clearTimeout(timer); detach(); resolveExit(0) },
+        (err: unknown) => { clearTimeout(timer); logger.error({ err }, 'shutdown failed'); detach(); resolveExit(1) }
       )
-    })
+    }
+    const reload = (): void => {
+      node.service.reloadPolicy().then(
+        (policy) => { logger.child({ component: 'policy' }).info({ policy }, 'policy reloaded') },
+        (err: unknown) => { logger.child({ component: 'policy' }).error({ err }, 'policy reload failed; the previous policy stays in force') }
+      )
+    }
+    const detach = (): void => {
+      process.off('SIGINT', shutdown)
+      process.off('SIGTERM', shutdown)
+      process.off('SIGHUP', reload)
+    }
+    process.on('SIGINT', shutdown)
+    process.on('SIGTERM', shutdown)
+    process.on('SIGHUP', reload)
   })
 }
 
-function printBanner (node: LiaisonNode): void {
+/** What `npm start` prints once the node runs: who it is, where things are, what next. */
+export function bannerText (node: LiaisonNode): string {
   const info = node.runtime()
   const paths = node.paths
-  process.stdout.write([
+  const jurisdiction = node.config.jurisdiction != null ? ` (${node.config.jurisdiction})` : ''
+  // Commands run from the same directory find ./data by themselves.
+  const dd = paths.root === resolve(DEFAULT_DATA_DIR) ? '' : ` --data-dir ${paths.root}`
+  const addresses = info.addresses.length > 0 ? info.addresses : ['(none)']
+  return [
     '',
-    `Liaison node "${info.name}" is running.`,
+    `Liaison node "${info.name}"${jurisdiction} is running.`,
+    '',
     `  peer ID      ${info.peerId}`,
-    ...info.addresses.map((a, i) => `  ${i === 0 ? 'listening   ' : '            '} ${a}`),
-    `  local API    ${info.apiUrl}  (token in ${paths.token})`,
-    `  config       ${paths.config}`,
+    `  fingerprint  ${keyFingerprint(node.signer.publicKey)}   (partners confirm this over a separate channel)`,
+    ...addresses.map((a, i) => `  ${i === 0 ? 'listening' : '         '}    ${a}`),
+    `  local API    ${info.apiUrl}   (loopback only; bearer token required)`,
     `  data         ${paths.root}`,
+    `  config       ${paths.config}   (see the effective config: npx liaison config show${dd})`,
+    `  policy       ${paths.policy}`,
+    `  API token    ${paths.token}   (mode 0600; never printed)`,
     '',
     'Next, in another terminal:',
-    `  npx liaison id --data-dir ${paths.root}`,
-    `  npx liaison peers add --data-dir ${paths.root} --peer-id <ID> --name <NAME> --address <MULTIADDR>`,
-    `  npx liaison send --data-dir ${paths.root} --to <ID> --kind report --tlp AMBER --topic <slug> --legal-basis <agreement> --body msg.json`,
+    `  npx liaison card export${dd} --out my-card.json     # give this card to a partner agency`,
+    `  npx liaison peers add${dd} --card their-card.json --fingerprint XXXX-XXXX-XXXX-XXXX-XXXX-XXXX \\`,
+    '      --agreement AGREEMENT-ID:2025-01-01:2026-12-31   # after confirming their fingerprint',
+    `  npx liaison send${dd} --to PEER_ID --tlp AMBER --topic fraud --legal-basis AGREEMENT-ID --body report.json --wait`,
+    `  npx liaison inbox${dd}`,
+    '',
     'Stop with Ctrl-C.',
     ''
-  ].join('\n') + '\n')
+  ].join('\n') + '\n'
 }

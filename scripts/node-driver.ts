@@ -1,0 +1,136 @@
+/**
+ * Driving real `liaison` processes the way an operator does: run CLI commands to completion,
+ * start nodes in the background with their logs in a file, wait for them to be up, stop them
+ * with a signal. Used by `npm run demo` (scripts/demo.ts) and usable by the end-to-end tests.
+ *
+ * @example
+ * ```ts
+ * const res = await cli(['init', '--data-dir', dir, '--name', 'Rotterdam'])
+ * const node = new NodeProcess('a', dir, `${dir}.log`)
+ * const info = await node.start()          // waits for DIR/node.json naming the child's pid
+ * await node.stop('SIGTERM')               // resolves with the exit code
+ * ```
+ *
+ * @module
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { RuntimeInfo } from '../node/liaison-node.ts'
+
+/** The CLI entry point (node/cli/liaison.ts), run with this process's Node. */
+export const CLI = new URL('../node/cli/liaison.ts', import.meta.url).pathname
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Run `liaison ARGS` to completion. */
+export async function cli (args: string[], opts: { input?: string, env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return await new Promise((resolve) => {
+    const child = execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err == null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1
+      resolve({ code, stdout, stderr })
+    })
+    if (opts.input != null) child.stdin?.end(opts.input)
+    else child.stdin?.end()
+  })
+}
+
+/** A TCP port free on loopback right now (for fixed listen addresses that survive restarts). */
+export async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port
+      server.close(() => { resolve(port) })
+    })
+    server.on('error', reject)
+  })
+}
+
+export async function tempDir (prefix = 'liaison-'): Promise<string> {
+  return await mkdtemp(join(tmpdir(), prefix))
+}
+
+/** Poll until `check` returns true (or throw after `timeoutMs`). */
+export async function until (check: () => Promise<boolean> | boolean, timeoutMs = 30_000, what = 'condition', intervalMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await new Promise(resolve => setTimeout(resolve, intervalMs))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
+
+/** A node running as `liaison start` in the background. */
+export class NodeProcess {
+  readonly name: string
+  readonly dir: string
+  /** Where stdout and stderr (the JSON log lines) go; also kept in `output`. */
+  readonly logFile: string | undefined
+  child: ChildProcess | undefined
+  runtime: RuntimeInfo | undefined
+  output = ''
+  private exited: Promise<number | null> | undefined
+  private log: WriteStream | undefined
+
+  constructor (name: string, dir: string, logFile?: string) {
+    this.name = name
+    this.dir = dir
+    this.logFile = logFile
+  }
+
+  /** Start and wait until DIR/node.json names this child (the API is then listening). */
+  async start (args: string[] = [], timeoutMs = 30_000): Promise<RuntimeInfo> {
+    await rm(join(this.dir, 'node.json'), { force: true })
+    const child = spawn(process.execPath, [CLI, 'start', '--data-dir', this.dir, '--log-format', 'json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.child = child
+    this.log = this.logFile != null ? createWriteStream(this.logFile, { flags: 'a' }) : undefined
+    const take = (d: Buffer): void => { this.output += d.toString(); this.log?.write(d) }
+    child.stdout?.on('data', take)
+    child.stderr?.on('data', take)
+    this.exited = new Promise(resolve => { child.once('exit', (code, signal) => { resolve(code ?? (signal != null ? 128 : null)) }) })
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      try {
+        const info = JSON.parse(await readFile(join(this.dir, 'node.json'), 'utf8')) as RuntimeInfo
+        if (info.pid === child.pid) {
+          this.runtime = info
+          return info
+        }
+      } catch {}
+      if (child.exitCode != null) throw new Error(`${this.name} exited with ${child.exitCode}:\n${this.output}`)
+      await new Promise(resolve => setTimeout(resolve, 25))
+    }
+    throw new Error(`${this.name} did not start within ${timeoutMs} ms:\n${this.output}`)
+  }
+
+  get running (): boolean {
+    return this.child != null && this.child.exitCode == null
+  }
+
+  /** Send `signal` and resolve with the exit code once the process is gone. */
+  async stop (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child == null) return null
+    if (this.child.exitCode == null) this.child.kill(signal)
+    const code = await this.exited
+    this.child = undefined
+    await new Promise<void>(resolve => { if (this.log != null) this.log.end(resolve); else resolve() })
+    this.log = undefined
+    return code ?? null
+  }
+
+  /** kill -9: no cleanup at all. */
+  async crash (): Promise<void> {
+    if (this.child == null) return
+    this.child.kill('SIGKILL')
+    await this.exited
+    this.child = undefined
+  }
+}
