@@ -8,7 +8,7 @@ import { rm, writeFile } from 'node:fs/promises'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
 import { EXCHANGE_PROTOCOL } from '../protocol/frame.ts'
-import { loadConfig, type Config } from './config.ts'
+import { loadConfig, validateConfig, type Config } from './config.ts'
 import { dataDirPaths, loadIdentity, loadKeyHistory, readApiToken, switchIdentity, type DataDirPaths } from './data-dir.ts'
 import { Store } from './store/store.ts'
 import { TrustList } from './trust-list.ts'
@@ -20,6 +20,8 @@ import { ApiServer } from './api/server.ts'
 import { LocalService } from './service.ts'
 import type { Signer } from '../protocol/types.ts'
 import { PolicyHolder } from './policy/policy-holder.ts'
+import { createMetrics, metricsRoute, type NodeMetrics } from './metrics.ts'
+import { openApiRoute } from './api/openapi.ts'
 import { PAYLOAD_TYPES } from '../protocol/types.ts'
 import { applyPeerRotation, rotationAnswered } from './key-rotation.ts'
 
@@ -49,6 +51,7 @@ interface NodeParts {
   outbox: Outbox
   service: LocalService
   api: ApiServer
+  metrics: NodeMetrics
   logger: Logger
 }
 
@@ -63,6 +66,7 @@ export class LiaisonNode {
   readonly outbox: Outbox
   readonly service: LocalService
   readonly api: ApiServer
+  readonly metrics: NodeMetrics
   private readonly logger: Logger
   private stopping: Promise<void> | undefined
 
@@ -77,21 +81,25 @@ export class LiaisonNode {
     this.outbox = parts.outbox
     this.service = parts.service
     this.api = parts.api
+    this.metrics = parts.metrics
     this.logger = parts.logger
   }
 
   static async start (dir: string, opts: NodeOptions): Promise<LiaisonNode> {
     const paths = dataDirPaths(dir)
     const fileConfig = await loadConfig(paths.config)
-    const config = { ...fileConfig, ...opts.config, exchange: { ...fileConfig.exchange, ...opts.config?.exchange } } as Config
+    const config = opts.config == null ? fileConfig : validateConfig({ ...fileConfig, ...opts.config, exchange: { ...fileConfig.exchange, ...opts.config.exchange } }, 'config with overrides')
     const logger = opts.logger
     const store = await Store.open(paths.store, { maxBatch: config.exchange.maxBatch })
+    // What has been started so far, stopped again if a later step fails.
+    const started: Array<() => Promise<void>> = []
     try {
       await switchIdentityIfAnswered(dir, store, logger)
       const { signer, seed } = await loadIdentity(dir)
       const formerIds = (await loadKeyHistory(dir)).map(k => k.peerId).filter(id => id !== signer.peerId)
       const trust = await TrustList.load(store)
       const libp2p = await createTransport({ trust, logger: logger.child({ component: 'transport' }) }, { seed, listen: [...config.listen] })
+      started.push(async () => { await libp2p.stop() })
       const policy = await PolicyHolder.load(paths.policy)
       const receiver = new Receiver({ store, trust, signer, policy, formerIds, logger: logger.child({ component: 'exchange' }) })
       // Peers whose record says so get their announced key rotations applied at once.
@@ -129,19 +137,25 @@ export class LiaisonNode {
         outbox,
         connectedPeers: () => libp2p.getPeers().map(String)
       })
-      const api = new ApiServer({ service, logger: logger.child({ component: 'api' }) }, {
+      const metrics = createMetrics({ receiver, outbox, trust, libp2p, store }, { peerId: signer.peerId })
+      const serveMetrics = metricsRoute(metrics)
+      const serveOpenApi = openApiRoute()
+      const api = new ApiServer({ service, logger: logger.child({ component: 'api' }), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) }, {
         host: config.api.host,
         port: config.api.port,
         token: await readApiToken(dir),
         allowNonLoopback: config.api.allowNonLoopback
       })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, logger })
+      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, logger })
       await outbox.start()
+      started.push(async () => { await outbox.stop() })
       await api.start()
+      started.push(async () => { await api.stop() })
       await writeFile(paths.runtime, JSON.stringify(node.runtime(), null, 2) + '\n', { mode: 0o600 })
       logger.info({ peerId: signer.peerId, addresses: node.runtime().addresses, api: api.url }, 'node started')
       return node
     } catch (err) {
+      for (const stop of started.reverse()) await stop().catch(() => {})
       await store.close()
       throw err
     }
@@ -162,8 +176,10 @@ export class LiaisonNode {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       this.logger.info('node stopping')
+      this.service.stopping = true
       await rm(this.paths.runtime, { force: true })
       await this.api.stop()
+      this.metrics.stop()
       await this.outbox.stop()
       await this.libp2p.stop()
       await this.store.close()

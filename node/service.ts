@@ -137,6 +137,8 @@ export class LocalService implements LiaisonService {
   private readonly c: LocalServiceComponents
   private readonly now: () => Date
   private readonly forwarding: Forwarding
+  /** Set while the node shuts down: health says not-ready. */
+  stopping = false
 
   constructor (components: LocalServiceComponents) {
     this.c = components
@@ -347,7 +349,7 @@ export class LocalService implements LiaisonService {
   async health (): Promise<Health> {
     const running = this.c.outbox != null
     return {
-      status: 'ready',
+      status: this.stopping ? 'not-ready' : 'ready',
       peerId: this.c.signer.peerId,
       name: this.c.name,
       running,

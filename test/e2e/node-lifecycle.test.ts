@@ -71,7 +71,7 @@ describe('node lifecycle and the CLI with and without a running node', () => {
     await a.start()
     const res = await fetch(`${a.runtime!.apiUrl}/v1/peers`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{}' })
     expect(res.status).toBe(401)
-    expect((await res.json()).error.code).toBe('UNAUTHORIZED')
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED')
     const none = await fetch(`${a.runtime!.apiUrl}/health`)
     expect(none.status).toBe(401)
   })
