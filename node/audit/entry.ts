@@ -71,6 +71,7 @@ function fieldProblem (kind: FieldKind, value: unknown): string | undefined {
     case 'peers': return Array.isArray(value) && value.every(isPeer) ? undefined : 'must be an array of peer IDs'
     case 'text': return isText(value) ? undefined : 'must be a non-empty string of at most 1024 characters'
     case 'text?': return value === null || isText(value) ? undefined : 'must be a short string or null'
+    case 'codes': return Array.isArray(value) && value.every(isText) ? undefined : 'must be an array of short strings'
     case 'time': return isRfc3339Millis(value) ? undefined : 'must be an RFC 3339 UTC timestamp with milliseconds'
     case 'reason': return isReasonCode(value) ? undefined : 'must be a reason code'
     case 'reason?': return value === null || isReasonCode(value) ? undefined : 'must be a reason code or null'
@@ -166,8 +167,28 @@ export function decodeEntry (bytes: Uint8Array): AuditEntry {
   const problem = eventProblem(o, ['v', 'type', 'at'])
   if (problem !== undefined) invalid(problem)
   // One value, one encoding: duplicate keys, other key orders, `1.0`, spaces… all differ here.
-  if (entryText(o.type as AuditEventType, o.at as string, o) !== text) invalid('not in canonical form')
+  if (!isCanonical(o, text)) invalid('not in canonical form')
   return o as unknown as AuditEntry
+}
+
+/**
+ * Whether `text` is the canonical encoding of `o` (parsed from it). Fast path: JSON.stringify
+ * gives `text` back, the members are in schema order and free-form values are already in JCS
+ * order; otherwise (e.g. integer-like keys, which JavaScript enumerates first) re-encode.
+ */
+function isCanonical (o: Record<string, unknown>, text: string): boolean {
+  const type = o.type as AuditEventType
+  if (JSON.stringify(o) === text) {
+    const keys = Object.keys(o)
+    const schema = EVENT_SCHEMA[type]
+    let inOrder = keys[0] === 'v' && keys[1] === 'type' && keys[2] === 'at'
+    for (let i = 0; inOrder && i < schema.length; i++) {
+      const [name, kind] = schema[i]
+      inOrder = keys[i + 3] === name && (kind !== 'json' || jcs(o[name]) === JSON.stringify(o[name]))
+    }
+    if (inOrder) return true
+  }
+  return entryText(type, o.at as string, o) === text
 }
 
 /** Every message digest an entry refers to (for the digest → leaf index used by `prove`). */

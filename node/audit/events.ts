@@ -10,7 +10,7 @@
  *
  * | type               | fields (in entry order)                                                        |
  * |--------------------|--------------------------------------------------------------------------------|
- * | message.sent       | digest, id, kind, from, to, tlp, topic, legalBasis, created, expires, envelopeSha256 |
+ * | message.sent       | digest, payloadType, id, kind, from, to, tlp, topic, legalBasis, handling, created, expires, envelopeSha256 |
  * | message.received   | same as message.sent                                                           |
  * | message.rejected   | from, reason, digest (or null), messageId (or null)                            |
  * | receipt.stored     | for, by, status, reason (or null), envelopeSha256                              |
@@ -65,6 +65,8 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 export interface MessageFields {
   /** The message identity: lowercase hex SHA-256 of the envelope's PAE bytes. */
   digest: string
+  /** The envelope's payload type: a message, or a forward, release request/grant, key rotation. */
+  payloadType: string
   id: string
   kind: MessageKind
   from: string
@@ -72,6 +74,7 @@ export interface MessageFields {
   tlp: Tlp
   topic: string
   legalBasis: string
+  handling: string[]
   created: string
   expires: string
   /** Lowercase hex SHA-256 of the envelope bytes exactly as stored (as signed or received). */
@@ -97,7 +100,7 @@ export type AuditEvent =
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
-  | 'digest' | 'digest?' | 'digests' | 'peer' | 'peers' | 'text' | 'text?' | 'time' | 'reason' | 'reason?'
+  | 'digest' | 'digest?' | 'digests' | 'peer' | 'peers' | 'text' | 'text?' | 'codes' | 'time' | 'reason' | 'reason?'
   | 'kind' | 'tlp' | 'status' | 'subject' | 'action' | 'json'
 
 /** Each event type's fields, in the order the entry encoding writes them, with their kind. */
@@ -120,8 +123,8 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
-  return [['digest', 'digest'], ['id', 'text'], ['kind', 'kind'], ['from', 'peer'], ['to', 'peers'], ['tlp', 'tlp'],
-    ['topic', 'text'], ['legalBasis', 'text'], ['created', 'time'], ['expires', 'time'], ['envelopeSha256', 'digest']]
+  return [['digest', 'digest'], ['payloadType', 'text'], ['id', 'text'], ['kind', 'kind'], ['from', 'peer'], ['to', 'peers'], ['tlp', 'tlp'],
+    ['topic', 'text'], ['legalBasis', 'text'], ['handling', 'codes'], ['created', 'time'], ['expires', 'time'], ['envelopeSha256', 'digest']]
 }
 
 const DIGEST = /^[0-9a-f]{64}$/
@@ -151,6 +154,10 @@ export const check = {
     }
     return value
   },
+  codes (value: unknown, field: string): string[] {
+    if (!Array.isArray(value)) throw new TypeError(`${field} must be an array of codes`)
+    return value.map((c, i) => check.text(c, `${field}[${i}]`))
+  },
   time (value: unknown, field: string): string {
     if (!isRfc3339Millis(value)) throw new TypeError(`${field} must be an RFC 3339 UTC timestamp with milliseconds`)
     return value
@@ -172,12 +179,13 @@ export function sha256Hex (bytes: Uint8Array): string {
   return hash('sha256', bytes, 'hex')
 }
 
-function messageFields (meta: Pick<MessageMeta, 'digest' | 'id' | 'kind' | 'from' | 'to' | 'tlp' | 'topic' | 'legalBasis' | 'created' | 'expires'>, envelope: Uint8Array): MessageFields {
+function messageFields (meta: Pick<MessageMeta, 'digest' | 'payloadType' | 'id' | 'kind' | 'from' | 'to' | 'tlp' | 'topic' | 'legalBasis' | 'handling' | 'created' | 'expires'>, envelope: Uint8Array): MessageFields {
   if (!(envelope instanceof Uint8Array)) throw new TypeError('envelope must be the stored envelope bytes')
   if (!(MESSAGE_KINDS as readonly string[]).includes(meta.kind)) throw new TypeError('meta.kind is not a message kind')
   if (!(TLP_LEVELS as readonly string[]).includes(meta.tlp)) throw new TypeError('meta.tlp is not a TLP label')
   return {
     digest: check.digest(meta.digest, 'meta.digest'),
+    payloadType: check.text(meta.payloadType ?? PAYLOAD_TYPES.message, 'meta.payloadType'),
     id: check.text(meta.id, 'meta.id'),
     kind: meta.kind,
     from: check.peer(meta.from, 'meta.from'),
@@ -185,6 +193,7 @@ function messageFields (meta: Pick<MessageMeta, 'digest' | 'id' | 'kind' | 'from
     tlp: meta.tlp,
     topic: check.text(meta.topic, 'meta.topic'),
     legalBasis: check.text(meta.legalBasis, 'meta.legalBasis'),
+    handling: check.codes(meta.handling, 'meta.handling'),
     created: check.time(meta.created, 'meta.created'),
     expires: check.time(meta.expires, 'meta.expires'),
     envelopeSha256: sha256Hex(envelope)

@@ -15,6 +15,7 @@ import { constants } from 'node:fs'
 import { copyFile, link, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Level } from 'level'
 import { dataDirPaths } from '../data-dir.ts'
 import { NodeError } from '../errors.ts'
 import { levelDbFileKind } from './leveldb/file-check.ts'
@@ -71,4 +72,30 @@ export async function snapshotStore (storeDir: string): Promise<StoreSnapshot> {
     throw err
   }
   return { dir, dispose: async () => { await rm(dir, { recursive: true, force: true }) } }
+}
+
+/** A snapshot opened with LevelDB (read it, then `close()`: closes and deletes the snapshot). */
+export interface OpenedSnapshot {
+  db: Level<string, unknown>
+  close: () => Promise<void>
+}
+
+/**
+ * Snapshot a stopped node's store and open it. LevelDB refusing the snapshot (corruption it
+ * detects on open) is a NodeError INTERNAL carrying LevelDB's message.
+ */
+export async function openStoreSnapshot (dataDir: string): Promise<OpenedSnapshot> {
+  const paths = dataDirPaths(dataDir)
+  await assertNodeStopped(paths.root)
+  await assertStoreExists(paths.store)
+  const snapshot = await snapshotStore(paths.store)
+  const db = new Level<string, unknown>(snapshot.dir, { valueEncoding: 'json', createIfMissing: false })
+  try {
+    await db.open()
+  } catch (err) {
+    await snapshot.dispose()
+    const cause = (err as { cause?: { message?: string } }).cause?.message
+    throw new NodeError('INTERNAL', `LevelDB refused to open the store at ${paths.store}: ${(err as Error).message}${cause != null ? `: ${cause}` : ''}`, { cause: err })
+  }
+  return { db, close: async () => { await db.close(); await snapshot.dispose() } }
 }

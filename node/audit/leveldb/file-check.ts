@@ -26,6 +26,7 @@ import { snappyDecompress } from './snappy.ts'
 
 export type LevelDbFileKind = 'log' | 'table' | 'manifest' | 'current' | 'ignored' | 'unknown'
 
+/** What a file in a LevelDB directory is, by its name. */
 export function levelDbFileKind (name: string): LevelDbFileKind {
   if (/^\d+\.log$/.test(name)) return 'log'
   if (/^\d+\.(ldb|sst)$/.test(name)) return 'table'
@@ -51,9 +52,11 @@ function allZero (b: Uint8Array, start: number, end: number): boolean {
   return true
 }
 
-/** Problems with a log-format file (a .log or a MANIFEST); empty if it is intact. */
-export function checkLogFile (bytes: Uint8Array): string[] {
+/** The records of a log-format file (reassembled from fragments when `collect`), and its problems. */
+export function readLogFile (bytes: Uint8Array, collect = false): { records: Uint8Array[], problems: string[] } {
   const problems: string[] = []
+  const records: Uint8Array[] = []
+  let fragments: Uint8Array[] = []
   let pos = 0
   let inFragmented = false
   while (pos < bytes.length) {
@@ -85,19 +88,28 @@ export function checkLogFile (bytes: Uint8Array): string[] {
     }
     const crc = crc32cUpdate(crc32c(bytes, pos + 6, pos + 7), bytes, pos + HEADER_SIZE, dataEnd)
     if (crc !== unmaskCrc(stored)) problems.push(`record at byte ${pos} fails its checksum`)
+    const data = bytes.subarray(pos + HEADER_SIZE, dataEnd)
     if (type === FULL || type === FIRST) {
       if (inFragmented) problems.push(`record at byte ${pos} starts before the previous record ended`)
       inFragmented = type === FIRST
+      fragments = [data]
     } else if (type === MIDDLE || type === LAST) {
       if (!inFragmented) problems.push(`record fragment at byte ${pos} has no beginning`)
       inFragmented = type === MIDDLE
+      fragments.push(data)
     } else {
       problems.push(`record at byte ${pos} has unknown type ${type}`)
     }
+    if (collect && (type === FULL || type === LAST)) records.push(fragments.length === 1 ? fragments[0] : Buffer.concat(fragments))
     pos = dataEnd
   }
   if (inFragmented && problems.length === 0) problems.push('file ends inside a fragmented record')
-  return problems
+  return { records, problems }
+}
+
+/** Problems with a log-format file (a .log or a MANIFEST); empty if it is intact. */
+export function checkLogFile (bytes: Uint8Array): string[] {
+  return readLogFile(bytes).problems
 }
 
 const FOOTER_SIZE = 48
@@ -107,7 +119,7 @@ const MAGIC_HI = 0xdb477524
 
 interface Handle { offset: number, size: number }
 
-function varint (b: Uint8Array, pos: number, end: number): [number, number] {
+export function varint (b: Uint8Array, pos: number, end: number): [number, number] {
   let result = 0
   for (let shift = 0; shift < 64; shift += 7) {
     if (pos >= end) throw new RangeError('truncated varint')
@@ -124,23 +136,21 @@ function handleAt (b: Uint8Array, pos: number, end: number): [Handle, number] {
   return [{ offset, size }, p2]
 }
 
-/** The checked contents of a block, or a problem. */
-function readBlock (bytes: Uint8Array, h: Handle, what: string): Uint8Array | string {
+/** The checked contents of a block (decompressed when asked), or a problem. */
+function readBlock (bytes: Uint8Array, h: Handle, what: string, contents = true): Uint8Array | string {
   const end = h.offset + h.size
   if (!Number.isSafeInteger(end) || end + TRAILER_SIZE > bytes.length - FOOTER_SIZE) return `${what} block handle (${h.offset}+${h.size}) lies outside the file`
   const type = bytes[end]
   const crc = crc32cUpdate(crc32c(bytes, h.offset, end), bytes, end, end + 1)
   if (crc !== unmaskCrc(u32(bytes, end + 1))) return `${what} block at byte ${h.offset} fails its checksum`
   const raw = bytes.subarray(h.offset, end)
-  if (type === 0) return raw
-  if (type === 1) {
-    try {
-      return snappyDecompress(raw)
-    } catch (err) {
-      return `${what} block at byte ${h.offset} does not decompress: ${(err as Error).message}`
-    }
+  if (type !== 0 && type !== 1) return `${what} block at byte ${h.offset} has unknown compression type ${type}`
+  if (type === 0 || !contents) return raw
+  try {
+    return snappyDecompress(raw)
+  } catch (err) {
+    return `${what} block at byte ${h.offset} does not decompress: ${(err as Error).message}`
   }
-  return `${what} block at byte ${h.offset} has unknown compression type ${type}`
 }
 
 /** The values (block handles) of a block's entries. */
@@ -196,7 +206,7 @@ export function checkTableFile (bytes: Uint8Array): string[] {
       continue
     }
     for (const h of handles) {
-      const checked = readBlock(bytes, h, what === 'index' ? 'data' : 'meta')
+      const checked = readBlock(bytes, h, what === 'index' ? 'data' : 'meta', false)
       if (typeof checked === 'string') problems.push(checked)
       blocks.push(h)
     }
@@ -222,8 +232,12 @@ export function checkCurrentFile (bytes: Uint8Array, names: ReadonlySet<string>)
   return []
 }
 
-/** Problems with one file by kind (the worker entry point for file jobs). */
-export function checkLevelDbFile (kind: LevelDbFileKind, bytes: Uint8Array, names: ReadonlySet<string>): string[] {
+/**
+ * Problems with one file by kind (the worker entry point for file jobs). `expectedSize`: the
+ * size the manifest records for a table.
+ */
+export function checkLevelDbFile (kind: LevelDbFileKind, bytes: Uint8Array, names: ReadonlySet<string>, expectedSize?: number): string[] {
+  if (expectedSize !== undefined && bytes.length !== expectedSize) return [`is ${bytes.length} bytes; the manifest says ${expectedSize}`]
   switch (kind) {
     case 'log':
     case 'manifest':

@@ -1,3 +1,5 @@
+import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
+
 /**
  * The batch format that carries stored envelopes to verification workers: one ArrayBuffer per
  * chunk (transferred, not copied), many items each, so the cost of a message between threads is
@@ -6,11 +8,13 @@
  * Item layout (little-endian):
  *
  *   0   u8   kind: 1 inbound message, 2 outbound message, 3 receipt
+ *   1   u8   payload type of a message (index into PAYLOAD_CODES; 255 = one the node does not store)
  *   4   u32  signer: index into the peer table shared with the worker
- *   8   u32  length of the envelope bytes
+ *   8   u32  length E of the envelope bytes
  *   12  32   message digest (raw bytes)
- *   44  36   message id, ASCII, zero-padded (messages only)
- *   80  …    the envelope bytes exactly as stored
+ *   44  u32  length P of the expectation text (0 for receipts)
+ *   48  P    UTF-8: a message's payload prefix (index-tuple.ts), or the id of another payload type
+ *   48+P E   the envelope bytes exactly as stored
  *
  * Results come back as one status byte (0 = ok) and one SHA-256 of the stored bytes per item,
  * plus a problem text for each item that failed.
@@ -22,14 +26,21 @@ export const KIND_IN = 1
 export const KIND_OUT = 2
 export const KIND_RECEIPT = 3
 
-const HEADER = 80
-const ID_BYTES = 36
+const HEADER = 48
+
+/** Payload types that are stored as messages, by code. */
+export const PAYLOAD_CODES: readonly string[] = [
+  PAYLOAD_TYPES.message, PAYLOAD_TYPES.forward, PAYLOAD_TYPES.releaseRequest, PAYLOAD_TYPES.releaseGrant, PAYLOAD_TYPES.keyRotation
+]
+export const UNKNOWN_PAYLOAD = 255
 
 export interface ChunkItem {
   kind: number
+  payloadCode: number
   signer: number
-  digest: string
-  id: string
+  digest: Uint8Array
+  /** Empty for receipts. */
+  prefix: Uint8Array
   bytes: Uint8Array
 }
 
@@ -46,22 +57,20 @@ export class ChunkWriter {
     this.bytes = new Uint8Array(this.buffer)
   }
 
-  get used (): number {
-    return this.offset
-  }
-
-  /** Append an item; false if it does not fit (an empty chunk always takes one, growing). */
-  add (kind: number, signer: number, digest: string, id: string, envelope: Uint8Array): boolean {
-    const need = HEADER + envelope.length
+  /** Append an item; false if it does not fit. */
+  add (kind: number, payloadCode: number, signer: number, digest: Uint8Array, prefix: Uint8Array | undefined, envelope: Uint8Array): boolean {
+    const p = prefix?.length ?? 0
+    const need = HEADER + p + envelope.length
     if (this.offset + need > this.buffer.byteLength) return false
     const at = this.offset
     this.view.setUint8(at, kind)
+    this.view.setUint8(at + 1, payloadCode)
     this.view.setUint32(at + 4, signer, true)
     this.view.setUint32(at + 8, envelope.length, true)
-    this.bytes.set(Buffer.from(digest, 'hex'), at + 12)
-    this.bytes.fill(0, at + 44, at + HEADER)
-    if (id !== '') this.bytes.set(Buffer.from(id.slice(0, ID_BYTES), 'latin1'), at + 44)
-    this.bytes.set(envelope, at + HEADER)
+    this.bytes.set(digest, at + 12)
+    this.view.setUint32(at + 44, p, true)
+    if (prefix !== undefined) this.bytes.set(prefix, at + HEADER)
+    this.bytes.set(envelope, at + HEADER + p)
     this.offset += need
     this.count++
     return true
@@ -73,9 +82,9 @@ export class ChunkWriter {
   }
 }
 
-/** Bytes a chunk needs to hold one envelope of `length` bytes. */
-export function itemSize (length: number): number {
-  return HEADER + length
+/** Bytes a chunk needs to hold one item. */
+export function itemSize (prefixLength: number, envelopeLength: number): number {
+  return HEADER + prefixLength + envelopeLength
 }
 
 /** Read the items of a chunk (views into `buffer`, no copies). */
@@ -85,13 +94,18 @@ export function * readChunk (buffer: ArrayBuffer, count: number): Generator<Chun
   let at = 0
   for (let i = 0; i < count; i++) {
     const kind = view.getUint8(at)
+    const payloadCode = view.getUint8(at + 1)
     const signer = view.getUint32(at + 4, true)
     const length = view.getUint32(at + 8, true)
-    const digest = Buffer.from(buffer, at + 12, 32).toString('hex')
-    let idEnd = at + 44
-    while (idEnd < at + HEADER && bytes[idEnd] !== 0) idEnd++
-    const id = Buffer.from(buffer, at + 44, idEnd - at - 44).toString('latin1')
-    yield { kind, signer, digest, id, bytes: bytes.subarray(at + HEADER, at + HEADER + length) }
-    at += HEADER + length
+    const p = view.getUint32(at + 44, true)
+    yield {
+      kind,
+      payloadCode,
+      signer,
+      digest: bytes.subarray(at + 12, at + 44),
+      prefix: bytes.subarray(at + HEADER, at + HEADER + p),
+      bytes: bytes.subarray(at + HEADER + p, at + HEADER + p + length)
+    }
+    at += HEADER + p + length
   }
 }

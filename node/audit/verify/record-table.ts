@@ -2,7 +2,7 @@
  * The join between the audit log and the store, built by `verify` from both sides in whatever
  * order they are read: one record per stored thing — a message (digest, slot 0) or a receipt
  * (digest, slot 1 + index of the peer that signed it) — with what the leaves say about it and
- * what the store holds. Open addressing over typed arrays: about 110 bytes per record, no
+ * what the store holds. Open addressing over typed arrays: about 140 bytes per record, no
  * per-record JavaScript objects, so millions of messages fit.
  *
  * @module
@@ -22,6 +22,19 @@ export const HAS_ENVELOPE = 8
 export const ENVELOPE_CHECKED = 16
 export const HAS_RECEIPT = 32
 
+const HEX = new Int8Array(128).fill(-1)
+for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i
+
+/**
+ * Decode 64 lowercase hex digits into `out` (32 bytes) and return it; Buffer.from(hex) allocates
+ * a Buffer per call, which dominates when it runs for every entry. Non-hex input yields bytes
+ * that match nothing (callers validate digests first).
+ */
+export function hexInto (hex: string, out: Uint8Array, at = 0): Uint8Array {
+  for (let i = 0; i < 32; i++) out[at + i] = (HEX[hex.charCodeAt(2 * i) & 0x7f] << 4) | HEX[hex.charCodeAt(2 * i + 1) & 0x7f]
+  return out
+}
+
 export class RecordTable {
   private slots: Int32Array
   private mask: number
@@ -39,6 +52,11 @@ export class RecordTable {
   metaPeer: Int32Array
   leafSha: Uint8Array
   storedSha: Uint8Array
+  /** First 16 bytes of the index tuple (index-tuple.ts) per the leaf and per the index record. */
+  leafTuple: Uint8Array
+  metaTuple: Uint8Array
+
+  private readonly scratch = new Uint8Array(32)
 
   constructor (initial = 1 << 16) {
     this.capacity = initial
@@ -54,6 +72,8 @@ export class RecordTable {
     this.metaPeer = new Int32Array(initial).fill(-1)
     this.leafSha = new Uint8Array(32 * initial)
     this.storedSha = new Uint8Array(32 * initial)
+    this.leafTuple = new Uint8Array(16 * initial)
+    this.metaTuple = new Uint8Array(16 * initial)
   }
 
   private hashOf (digest: Uint8Array, slot: number): number {
@@ -87,9 +107,9 @@ export class RecordTable {
     return r
   }
 
-  /** Same, from a hex digest. */
+  /** Same, from a lowercase hex digest. */
   recordHex (digest: string, slot: number): number {
-    return this.record(Buffer.from(digest, 'hex'), slot)
+    return this.record(hexInto(digest, this.scratch), slot)
   }
 
   digestHex (record: number): string {
@@ -103,6 +123,12 @@ export class RecordTable {
   shaEqual (record: number): boolean {
     const base = record * 32
     for (let i = 0; i < 32; i++) if (this.leafSha[base + i] !== this.storedSha[base + i]) return false
+    return true
+  }
+
+  tupleEqual (record: number): boolean {
+    const base = record * 16
+    for (let i = 0; i < 16; i++) if (this.leafTuple[base + i] !== this.metaTuple[base + i]) return false
     return true
   }
 
@@ -124,6 +150,8 @@ export class RecordTable {
     this.metaPeer = copy(this.metaPeer, cap, -1)
     this.leafSha = copy(this.leafSha, 32 * cap)
     this.storedSha = copy(this.storedSha, 32 * cap)
+    this.leafTuple = copy(this.leafTuple, 16 * cap)
+    this.metaTuple = copy(this.metaTuple, 16 * cap)
     this.capacity = cap
     this.slots = new Int32Array(cap * 2).fill(-1)
     this.mask = cap * 2 - 1

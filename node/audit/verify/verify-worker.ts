@@ -11,8 +11,10 @@ import { verifyKeyFromPeerId } from '../../../protocol/keys.ts'
 import type { VerifyKey } from '../../../protocol/types.ts'
 import { checkLevelDbFile } from '../leveldb/file-check.ts'
 import type { LevelDbFileKind } from '../leveldb/file-check.ts'
-import { KIND_RECEIPT, readChunk } from './chunk.ts'
-import { checkStoredEnvelope } from './envelope-check.ts'
+import { KIND_RECEIPT, PAYLOAD_CODES, readChunk } from './chunk.ts'
+import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
+import { checkStoredEnvelopes } from './envelope-check.ts'
+import type { EnvelopeToCheck } from './envelope-check.ts'
 
 export interface EnvelopeJob {
   type: 'envelopes'
@@ -30,6 +32,8 @@ export interface FileJob {
   path: string
   kind: LevelDbFileKind
   names: string[]
+  /** Size the manifest records (tables). */
+  size?: number
 }
 
 export interface EnvelopeResult {
@@ -40,6 +44,8 @@ export interface EnvelopeResult {
   /** 32 bytes per item: SHA-256 of the stored bytes. */
   shas: ArrayBuffer
   problems: Array<[number, string]>
+  /** This worker's CPU time so far (µs). */
+  cpu: number
 }
 
 export interface FileResult {
@@ -47,6 +53,12 @@ export interface FileResult {
   id: number
   problems: string[]
   bytes: number
+  cpu: number
+}
+
+function cpuMicros (): number {
+  const { user, system } = process.threadCpuUsage()
+  return user + system
 }
 
 const peers: string[] = []
@@ -70,24 +82,41 @@ function checkEnvelopes (job: EnvelopeJob): EnvelopeResult {
   const status = new Uint8Array(job.count)
   const shas = new Uint8Array(32 * job.count)
   const problems: Array<[number, string]> = []
+  const batch: EnvelopeToCheck[] = []
+  const positions: number[] = []
   let i = 0
   for (const item of readChunk(job.buffer, job.count)) {
     const key = keyOf(item.signer)
+    const payloadType = PAYLOAD_CODES[item.payloadCode]
     if (key === null) {
       status[i] = 1
       problems.push([i, `signer ${String(peers[item.signer])} is not an Ed25519 peer ID`])
+    } else if (item.kind === KIND_RECEIPT) {
+      batch.push({ bytes: item.bytes, signer: key, expect: { kind: 'receipt', digest: item.digest } })
+      positions.push(i)
+    } else if (payloadType === undefined) {
+      status[i] = 1
+      problems.push([i, 'its index record names a payload type this node does not store'])
     } else {
-      const kind = item.kind === KIND_RECEIPT ? 'receipt' : 'message'
-      const check = checkStoredEnvelope(item.bytes, key, { kind, digest: item.digest, ...(item.id !== '' ? { id: item.id } : {}) })
-      shas.set(check.sha256, 32 * i)
-      if (!check.ok) {
-        status[i] = 1
-        problems.push([i, check.problem])
-      }
+      const expect = payloadType === PAYLOAD_TYPES.message
+        ? { kind: 'message' as const, digest: item.digest, prefix: item.prefix }
+        : { kind: 'message' as const, digest: item.digest, payloadType, id: Buffer.from(item.prefix).toString('utf8') }
+      batch.push({ bytes: item.bytes, signer: key, expect })
+      positions.push(i)
     }
     i++
   }
-  return { type: 'envelopes', id: job.id, status: status.buffer, shas: shas.buffer, problems }
+  const results = checkStoredEnvelopes(batch)
+  for (let j = 0; j < results.length; j++) {
+    const at = positions[j]
+    const check = results[j]
+    shas.set(check.sha256, 32 * at)
+    if (!check.ok) {
+      status[at] = 1
+      problems.push([at, check.problem])
+    }
+  }
+  return { type: 'envelopes', id: job.id, status: status.buffer, shas: shas.buffer, problems, cpu: cpuMicros() }
 }
 
 async function checkFile (job: FileJob): Promise<FileResult> {
@@ -95,9 +124,9 @@ async function checkFile (job: FileJob): Promise<FileResult> {
   try {
     bytes = await readFile(job.path)
   } catch (err) {
-    return { type: 'file', id: job.id, problems: [`cannot be read: ${(err as Error).message}`], bytes: 0 }
+    return { type: 'file', id: job.id, problems: [`cannot be read: ${(err as Error).message}`], bytes: 0, cpu: cpuMicros() }
   }
-  return { type: 'file', id: job.id, problems: checkLevelDbFile(job.kind, bytes, new Set(job.names)), bytes: bytes.length }
+  return { type: 'file', id: job.id, problems: checkLevelDbFile(job.kind, bytes, new Set(job.names), job.size), bytes: bytes.length, cpu: cpuMicros() }
 }
 
 const port = parentPort
@@ -108,7 +137,7 @@ if (port != null) {
       port.postMessage(result, [result.status, result.shas])
     } else {
       checkFile(job).then(result => { port.postMessage(result) }, (err: unknown) => {
-        port.postMessage({ type: 'file', id: job.id, problems: [`check failed: ${(err as Error).message}`], bytes: 0 })
+        port.postMessage({ type: 'file', id: job.id, problems: [`check failed: ${(err as Error).message}`], bytes: 0, cpu: cpuMicros() })
       })
     }
   })

@@ -11,6 +11,8 @@ import type { EnvelopeResult, FileResult } from './verify-worker.ts'
 
 interface Slot {
   worker: Worker
+  /** The worker's CPU time as last reported (µs). */
+  cpu: number
   inflight: number
   knownPeers: number
   waiting: Map<number, { resolve: (r: EnvelopeResult | FileResult) => void, reject: (err: unknown) => void }>
@@ -27,11 +29,12 @@ export class WorkerPool {
   constructor (size: number) {
     this.slots = Array.from({ length: Math.max(1, size) }, () => {
       const worker = new Worker(new URL('./verify-worker.ts', import.meta.url))
-      const slot: Slot = { worker, inflight: 0, knownPeers: 0, waiting: new Map() }
+      const slot: Slot = { worker, cpu: 0, inflight: 0, knownPeers: 0, waiting: new Map() }
       worker.on('message', (result: EnvelopeResult | FileResult) => {
         const waiter = slot.waiting.get(result.id)
         slot.waiting.delete(result.id)
         slot.inflight--
+        slot.cpu = Math.max(slot.cpu, result.cpu)
         waiter?.resolve(result)
       })
       worker.on('error', (err) => { this.fail(slot, err) })
@@ -42,6 +45,11 @@ export class WorkerPool {
 
   get size (): number {
     return this.slots.length
+  }
+
+  /** CPU time the workers reported (ms). */
+  get cpuMs (): number {
+    return this.slots.reduce((n, s) => n + s.cpu, 0) / 1000
   }
 
   /** Jobs in flight over all workers. */
@@ -90,8 +98,8 @@ export class WorkerPool {
     return this.send<EnvelopeResult>(slot, { type: 'envelopes', buffer, count, peers, peerBase }, [buffer])
   }
 
-  checkFile (path: string, kind: LevelDbFileKind, names: string[]): Promise<FileResult> {
-    return this.send<FileResult>(this.pick(), { type: 'file', path, kind, names }, [])
+  checkFile (path: string, kind: LevelDbFileKind, names: string[], size?: number): Promise<FileResult> {
+    return this.send<FileResult>(this.pick(), { type: 'file', path, kind, names, size }, [])
   }
 
   async close (): Promise<void> {

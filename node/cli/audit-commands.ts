@@ -1,0 +1,140 @@
+/**
+ * `liaison audit …`: the offline auditor's toolkit. All of it works on a stopped node's data
+ * directory or a copy of it, and `verify` needs no private key:
+ *
+ *   audit verify [--data-dir DIR | --bundle DIR] [--workers N] [--expect-node ID] [--json]
+ *   audit export --out DIR [--since TIME|DURATION] [--peer ID] [--data-dir DIR]
+ *   audit prove DIGEST [--data-dir DIR]
+ *   audit checkpoint [--data-dir DIR]          sign a checkpoint now (uses the node key)
+ *
+ * `verify` prints progress on stderr and exits 0 only if every check passed.
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os'
+import { parseDuration, parseRfc3339Millis } from '../../protocol/time.ts'
+import { isPeerId } from '../../protocol/peer-id.ts'
+import { dataDirPaths, loadIdentity } from '../data-dir.ts'
+import { NodeError } from '../errors.ts'
+import { Store } from '../store/store.ts'
+import { AuditLog } from '../audit/audit-log.ts'
+import { AuditStore } from '../audit/audit-store.ts'
+import { exportBundle } from '../audit/bundle/export-bundle.ts'
+import { verifyBundle } from '../audit/bundle/verify-bundle.ts'
+import { proveDigest } from '../audit/proof.ts'
+import { openStoreSnapshot } from '../audit/snapshot.ts'
+import { verifyDataDir } from '../audit/verify/verify-data-dir.ts'
+import { formatReport } from '../audit/verify/report.ts'
+import type { VerifyProgress, VerifyReport } from '../audit/verify/report.ts'
+import { parse, print, str } from './args.ts'
+
+const USAGE = 'usage: liaison audit verify|export|prove|checkpoint …  (liaison audit --help)'
+
+export async function auditCommand (argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv
+  switch (sub) {
+    case 'verify': return await verifyCommand(rest)
+    case 'export': return await exportCommand(rest)
+    case 'prove': return await proveCommand(rest)
+    case 'checkpoint': return await checkpointCommand(rest)
+    default: throw new NodeError('BAD_ARGUMENT', USAGE)
+  }
+}
+
+/** Progress lines on stderr, at most one a second (rewritten in place on a terminal). */
+function progressPrinter (): { update: (p: VerifyProgress) => void, done: () => void } {
+  const phases = new Map<string, VerifyProgress>()
+  const tty = process.stderr.isTTY
+  let last = 0
+  const line = (): string => 'verify: ' + [...phases.values()].map(p => `${p.phase} ${p.done}/${p.total}`).join(' · ')
+  return {
+    update (p) {
+      phases.set(p.phase, p)
+      const now = Date.now()
+      if (now - last < 1000) return
+      last = now
+      process.stderr.write(tty ? `\r${line()}\u001b[K` : `${line()}\n`)
+    },
+    done () {
+      if (tty && last > 0) process.stderr.write('\n')
+    }
+  }
+}
+
+async function verifyCommand (argv: string[]): Promise<number> {
+  const p = parse(argv, { bundle: { type: 'string' }, workers: { type: 'string' }, 'expect-node': { type: 'string' } })
+  const bundle = str(p, 'bundle')
+  let report: VerifyReport
+  if (bundle != null) {
+    report = await verifyBundle(bundle)
+  } else {
+    const workers = str(p, 'workers')
+    const count = workers != null ? Number(workers) : availableParallelism()
+    if (!Number.isInteger(count) || count < 1) throw new NodeError('BAD_ARGUMENT', '--workers must be a positive integer')
+    const progress = progressPrinter()
+    const expectNode = str(p, 'expect-node')
+    report = await verifyDataDir(p.dataDir, { workers: count, onProgress: progress.update, ...(expectNode != null ? { expectNode } : {}) })
+    progress.done()
+  }
+  if (p.values.json === true) print(report)
+  else process.stdout.write(formatReport(report))
+  return report.ok ? 0 : 1
+}
+
+/** An RFC 3339 time (`2026-03-01T00:00:00.000Z`, or any ISO 8601 date Date.parse reads) or a duration back from now (`30d`). */
+function parseSince (text: string): number {
+  if (/^\d+(ms|s|m|h|d)$/.test(text)) return Date.now() - parseDuration(text)
+  try {
+    return parseRfc3339Millis(text)
+  } catch {}
+  const ms = Date.parse(text)
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)) throw new NodeError('BAD_ARGUMENT', `--since ${text} is neither an ISO 8601 time nor a duration like 30d`)
+  return ms
+}
+
+async function exportCommand (argv: string[]): Promise<number> {
+  const p = parse(argv, { out: { type: 'string' }, since: { type: 'string' }, peer: { type: 'string' } })
+  const out = str(p, 'out', true) as string
+  const since = str(p, 'since')
+  const peer = str(p, 'peer')
+  if (peer != null && !isPeerId(peer)) throw new NodeError('BAD_ARGUMENT', `--peer ${peer} is not a peer ID`)
+  const { manifest } = await exportBundle(p.dataDir, { out, ...(since != null ? { since: parseSince(since) } : {}), ...(peer != null ? { peer } : {}) })
+  if (p.values.json === true) {
+    print({ out, ...manifest, files: Object.keys(manifest.files).length })
+  } else {
+    const c = manifest.counts
+    process.stdout.write(`Exported to ${out}: ${c.messages} messages (${c.purged} purged), ${c.receipts} receipts, ${c.entries} audit entries, ${c.checkpoints} checkpoints, ${c.keys} keys.\n` +
+      `Check it with: liaison audit verify --bundle ${out}   (or by hand: ${out}/VERIFY.md)\n`)
+  }
+  return 0
+}
+
+async function proveCommand (argv: string[]): Promise<number> {
+  const p = parse(argv, {})
+  const digest = p.positionals[0]
+  if (digest == null || !/^[0-9a-f]{64}$/.test(digest)) throw new NodeError('BAD_ARGUMENT', 'usage: liaison audit prove DIGEST (64 lowercase hex digits) [--data-dir DIR]')
+  const snap = await openStoreSnapshot(p.dataDir)
+  try {
+    const proof = await proveDigest(new AuditStore(snap.db), digest)
+    if (proof.leaves.length === 0) throw new NodeError('NOT_FOUND', `no audit entry names ${digest}`)
+    print(proof)
+    return proof.leaves.every(l => l.proof !== null) ? 0 : 1
+  } finally {
+    await snap.close()
+  }
+}
+
+async function checkpointCommand (argv: string[]): Promise<number> {
+  const p = parse(argv, {})
+  const { signer } = await loadIdentity(p.dataDir)
+  const store = await Store.open(dataDirPaths(p.dataDir).store)
+  try {
+    const audit = await AuditLog.open(store, { signer })
+    const cp = await audit.checkpoint()
+    if (cp === undefined) throw new NodeError('NOT_FOUND', 'the audit log is empty; there is nothing to checkpoint')
+    print({ origin: cp.checkpoint.origin, size: cp.checkpoint.size, root: Buffer.from(cp.checkpoint.root).toString('base64'), time: cp.time, note: cp.note })
+    return 0
+  } finally {
+    await store.close()
+  }
+}
