@@ -117,8 +117,8 @@ export class AuditBench {
     await mkdir(dir, { recursive: true })
     const verifier = this.verifier as { path: string }
     const { stdout } = await promisify(execFile)(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, VERIFY_CHILD, verifier.path, d.dir, String(ctx.cores)], { maxBuffer: 1 << 20 })
-    const result = JSON.parse(stdout) as { ok: boolean, envelopes: number, ms: number }
-    if (!result.ok) throw new IntegrityError(`audit verify fails on the pre-filled store of ${fmt(d.messages)} messages (profiled run)`)
+    const result = JSON.parse(stdout) as { ok: boolean, envelopes: number, ms: number, failures: unknown[] }
+    if (!result.ok) throw new IntegrityError(`audit verify fails on the pre-filled store of ${fmt(d.messages)} messages (profiled run): ${JSON.stringify(result.failures).slice(0, 800)}`)
     // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread.
     const files = (await readdir(dir)).filter(f => f.endsWith('.cpuprofile'))
     const thread = (f: string): number => Number(f.split('.')[4])

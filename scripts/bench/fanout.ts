@@ -7,6 +7,10 @@
  *
  * @module
  */
+import { execFile } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { Agent, Fleet } from './agents.ts'
 import type { FanoutResult, InboxResult, RssResult } from './agent-api.ts'
 import { checkLastRun, IntegrityError, type BenchContext, type ItemResult } from './context.ts'
@@ -19,6 +23,17 @@ const MB = 1024 * 1024
 
 async function inBatches<T> (items: readonly T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn))
+}
+
+/**
+ * RSS of an empty Node process, and of one that ran a one-line TypeScript file (the type
+ * stripper loaded), to say how much of a node's memory is the runtime itself.
+ */
+export async function baselineRss (scratch: string): Promise<{ plainMB: number, typescriptMB: number }> {
+  const run = async (args: string[]): Promise<number> => Number((await promisify(execFile)(process.execPath, args)).stdout.trim()) / MB
+  const file = join(scratch, 'rss-probe.ts')
+  await writeFile(file, 'const rss: number = process.memoryUsage().rss\nconsole.log(rss)\n')
+  return { plainMB: await run(['-e', 'console.log(process.memoryUsage().rss)']), typescriptMB: await run([file]) }
 }
 
 export async function runFanout (ctx: BenchContext, root: string): Promise<ItemResult> {
@@ -106,6 +121,7 @@ export async function runFanout (ctx: BenchContext, root: string): Promise<ItemR
       })
     ]
     for (const f of figures) ctx.figures.set(f.id, f)
+    const baseline = await baselineRss(ctx.scratch)
     const breakdown = (key: keyof RssResult): number => median(idle.map(m => m[key] / MB))
     const memory = { rss: breakdown('rss'), heapTotal: breakdown('heapTotal'), heapUsed: breakdown('heapUsed'), external: breakdown('external'), arrayBuffers: breakdown('arrayBuffers') }
     return {
@@ -117,6 +133,7 @@ export async function runFanout (ctx: BenchContext, root: string): Promise<ItemR
         to10: to10.map(r => ({ ms: r.ms, firstReceiptMs: spreadOf(r.perRecipientMs).min })),
         to29: to29.map(r => ({ ms: r.ms, firstReceiptMs: spreadOf(r.perRecipientMs).min })),
         idleMemoryMedianMB: memory,
+        baselineRssMB: baseline,
         hubRssMB: hubRss.rss / MB
       },
       charts: [{
@@ -133,7 +150,7 @@ export async function runFanout (ctx: BenchContext, root: string): Promise<ItemR
         })
       }],
       notes: [
-        `Idle peer memory (median over the 29, MB): RSS ${memory.rss.toFixed(1)}, V8 heap ${memory.heapUsed.toFixed(1)} used of ${memory.heapTotal.toFixed(1)}, external ${memory.external.toFixed(1)} (array buffers ${memory.arrayBuffers.toFixed(1)}). The rest of RSS is code, the runtime (including Node's TypeScript type stripper) and LevelDB's native caches.`
+        `Idle peer memory (median over the 29, MB): RSS ${memory.rss.toFixed(1)}, V8 heap ${memory.heapUsed.toFixed(1)} used of ${memory.heapTotal.toFixed(1)}, external ${memory.external.toFixed(1)} (array buffers ${memory.arrayBuffers.toFixed(1)}). For comparison, an empty Node process has an RSS of ${baseline.plainMB.toFixed(1)} MB and one that has run a one-line TypeScript file ${baseline.typescriptMB.toFixed(1)} MB (the type stripper loaded); the rest is the node's code, libp2p, LevelDB's native caches and allocator slack.`
       ]
     }
   } finally {

@@ -1,7 +1,7 @@
 /**
  * Summaries of V8 CPU profiles (`node --cpu-prof`): self time per function and per category
- * (our protocol code, our node code, LevelDB, libp2p, Noise encryption, native crypto, GC,
- * idle, …), so the report can say where the time of a run went.
+ * (Ed25519, other node:crypto work, our protocol code, our node code, LevelDB, libp2p, Noise
+ * encryption, GC, idle, …), so the report can say where the time of a run went.
  *
  * @module
  */
@@ -85,7 +85,8 @@ export function categoryOf (frame: Pick<CallFrame, 'functionName' | 'url'>, root
     if (rel.startsWith('scripts/')) return 'bench harness'
     return 'project (other)'
   }
-  if (url.startsWith('node:internal/crypto')) return 'crypto (node)'
+  if (url.startsWith('node:internal/crypto/sig')) return 'Ed25519 sign/verify'
+  if (url.startsWith('node:internal/crypto')) return 'crypto (hash, cipher, random)'
   if (/^node:(internal\/)?(stream|net|streams|socket|tcp|dgram|buffer)/.test(url)) return 'node streams / net'
   if (url.startsWith('node:')) return 'node internals'
   return 'other'
@@ -131,7 +132,6 @@ export function summariseProfile (profile: CpuProfile, root: string, limit = 15)
     if (caller != null) {
       const c = caller.callFrame
       category = categoryOf(c, root)
-      if (category === 'crypto (node)') category = 'crypto (native)'
       name = `${name} (native) ← ${c.functionName === '' ? '(anonymous)' : c.functionName}`
       location = locationOf(c.url, c.lineNumber, root)
     }

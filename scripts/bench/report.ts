@@ -62,6 +62,8 @@ function profileTable (who: string, s: ProfileSummary): string {
   return out.join('\n')
 }
 
+const ED25519 = 'Ed25519 sign/verify'
+
 function share (s: ProfileSummary, category: string): number {
   return s.categories.find(c => c.category === category)?.pct ?? 0
 }
@@ -77,13 +79,13 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
   if (f.id.startsWith('ingest') || f.id === 'growth.ingest') {
     if (p != null) {
       const idle = [100 - p.sender.busyPct, 100 - p.receiver.busyPct]
-      out.push(`In the profiled 1 KiB run the sender was busy ${p.sender.busyPct.toFixed(0)} % and the receiver ${p.receiver.busyPct.toFixed(0)} % of one core each; Ed25519 (native sign/verify jobs) took ${share(p.sender, 'crypto (native)').toFixed(0)} % of the sender's and ${share(p.receiver, 'crypto (native)').toFixed(0)} % of the receiver's samples.`)
+      out.push(`In the profiled 1 KiB run the sender was busy ${p.sender.busyPct.toFixed(0)} % and the receiver ${p.receiver.busyPct.toFixed(0)} % of one core each; Ed25519 signing and verification took ${share(p.sender, ED25519).toFixed(0)} % of the sender's and ${share(p.receiver, ED25519).toFixed(0)} % of the receiver's samples.`)
       if (Math.min(...idle) > 20) {
         out.push(`Neither process is CPU-bound (${idle[0].toFixed(0)} % / ${idle[1].toFixed(0)} % idle): the pipeline waits — on fsync (each group commit costs ${input.fsync.p50.toFixed(2)} ms p50 on this disk), on receipts coming back within the delivery window, and on hand-offs between the stages. What moves it: more work per fsync (larger group commits on both sides, the sender's enqueue and receipt writes merged), and keeping the window full while a batch is being made durable.`)
       }
     }
     if (p != null) {
-      const next = (x: ProfileSummary): string => x.top.filter(t => t.category !== 'crypto (native)' && t.category !== 'GC').slice(0, 4).map(t => `\`${t.name}\` ${t.pct.toFixed(1)} %`).join(', ')
+      const next = (x: ProfileSummary): string => x.top.filter(t => t.category !== ED25519 && t.category !== 'GC').slice(0, 4).map(t => `\`${t.name}\` ${t.pct.toFixed(1)} %`).join(', ')
       out.push(`Beyond Ed25519, the largest self-time items — sender: ${next(p.sender)}; receiver: ${next(p.receiver)}; garbage collection ${share(p.sender, 'GC').toFixed(1)} % / ${share(p.receiver, 'GC').toFixed(1)} %.`)
     }
     if (cryptoBound != null) {
@@ -92,12 +94,12 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
     if (f.id === 'ingest.64k') out.push('For 64 KiB bodies the per-byte work dominates: base64 and JSON of the envelope, SHA-256/SHA-512 over the PAE, the copy into LevelDB and its write-ahead log — the raw ceiling moves the same bytes with none of that.')
   } else if (f.id.startsWith('latency')) {
     out.push(`At light load one message costs three durable writes in series — the sender's enqueue, the receiver's store, the sender's receipt record — and this disk's fsync alone takes ${input.fsync.p50.toFixed(2)} ms p50 / ${input.fsync.p99.toFixed(2)} ms p99, so the tail follows the disk's tail. What moves it: fewer fsyncs on the path (record the receipt without waiting for the enqueue's fsync to finish; one write per side), and a disk with a shorter fsync tail.`)
-  } else if (f.id.startsWith('fanout')) {
-    out.push('Thirty node processes share two cores: one message to 29 peers is 29 verifies, 29 fsyncs and 29 signed receipts spread over those processes, plus 29 receipt verifications and durable records in the sender. What moves it: the sender recording many receipts in one group commit, and fewer processes per core (a real federation has one node per machine).')
   } else if (f.id === 'fanout.rss') {
     const note = input.sections.flatMap(s => s.result.notes).find(n => n.startsWith('Idle peer memory'))
     if (note != null) out.push(note)
     out.push('What moves it: fewer modules loaded at start-up (the runtime type stripper, pino-pretty, unused libp2p services), a smaller LevelDB block cache and write buffer for idle nodes, and starting the V8 heap smaller (`--max-semi-space-size`).')
+  } else if (f.id.startsWith('fanout')) {
+    out.push('Thirty node processes share two cores: one message to 29 peers is 29 verifies, 29 fsyncs and 29 signed receipts spread over those processes, plus 29 receipt verifications and durable records in the sender. What moves it: the sender recording many receipts in one group commit, and fewer processes per core (a real federation has one node per machine).')
   } else if (f.id === 'audit.verify' && f.value == null) {
     out.push('The audit verifier (node/audit `verifyDataDir`) did not exist when this run started; the benchmark measures it as soon as it does.')
   } else if (f.id === 'audit.verify') {
@@ -105,7 +107,7 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
     if (audit != null) {
       const workers = audit.threads.filter(t => t.who.startsWith('Worker'))
       const busy = workers.map(t => t.summary.busyPct.toFixed(0) + ' %').join(', ')
-      const crypto = workers.map(t => share(t.summary, 'crypto (native)').toFixed(0) + ' %').join(', ')
+      const crypto = workers.map(t => share(t.summary, ED25519).toFixed(0) + ' %').join(', ')
       const main = audit.threads.find(t => t.who === 'Main thread')?.summary
       out.push(`In the profiled verification the workers were busy ${busy} of the time, with Ed25519 verification taking ${crypto} of their samples${main != null ? `; the main thread was busy ${main.busyPct.toFixed(0)} % (reading LevelDB, rebuilding the tree, judging)` : ''}. The ceiling assumes every core does nothing but Ed25519 verification; what moves the figure is keeping the workers fed (bigger batches per message to a worker, reading the store ahead of them) and taking the per-envelope JSON and base64 work off the critical path.`)
     }

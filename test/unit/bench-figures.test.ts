@@ -3,6 +3,7 @@ import { describeGoal, makeFigure, recheck, unavailableFigure, verdict } from '.
 import { median, percentile, spreadOf } from '../../scripts/bench/stats.ts'
 import { attainment } from '../../scripts/bench/report.ts'
 import { categoryOf, packageOf, summariseProfile, type CpuProfile } from '../../scripts/bench/profile-summary.ts'
+import { assertDelivered, assertInboxGrowth, IntegrityError } from '../../scripts/bench/context.ts'
 
 describe('bench stats', () => {
   it('takes the median of odd and even counts', () => {
@@ -113,7 +114,8 @@ describe('bench profile summary', () => {
     expect(categoryOf({ functionName: 'x', url: 'file:///p/node_modules/@chainsafe/libp2p-yamux/dist/a.js' }, root)).toBe('yamux')
     expect(categoryOf({ functionName: 'x', url: `${root}protocol/json.ts` }, root)).toBe('protocol/ (ours)')
     expect(categoryOf({ functionName: '(idle)', url: '' }, root)).toBe('idle')
-    expect(categoryOf({ functionName: 'x', url: 'node:internal/crypto/sig' }, root)).toBe('crypto (node)')
+    expect(categoryOf({ functionName: 'x', url: 'node:internal/crypto/sig' }, root)).toBe('Ed25519 sign/verify')
+    expect(categoryOf({ functionName: 'x', url: 'node:internal/crypto/hash' }, root)).toBe('crypto (hash, cipher, random)')
   })
 
   it('counts self time and files native frames under their JavaScript caller', () => {
@@ -132,9 +134,31 @@ describe('bench profile summary', () => {
     const s = summariseProfile(profile, root)
     expect(s.samples).toBe(10)
     expect(s.busyPct).toBe(80)
-    expect(s.top[0]).toMatchObject({ name: 'run (native) ← verifyOneShot', category: 'crypto (native)', pct: 60, location: 'node:internal/crypto/sig:11' })
+    expect(s.top[0]).toMatchObject({ name: 'run (native) ← verifyOneShot', category: 'Ed25519 sign/verify', pct: 60, location: 'node:internal/crypto/sig:11' })
     expect(s.top[1]).toMatchObject({ name: 'parse', category: 'protocol/ (ours)', pct: 20, location: 'protocol/json.ts:93' })
-    expect(s.categories.map(c => c.category)).toEqual(['crypto (native)', 'idle', 'protocol/ (ours)'])
+    expect(s.categories.map(c => c.category)).toEqual(['Ed25519 sign/verify', 'idle', 'protocol/ (ours)'])
     expect(s.top[0].ms).toBeCloseTo(6)
+  })
+})
+
+describe('bench integrity checks', () => {
+  const clean = { expected: 100, notDelivered: 0, receiptsChecked: 100, problems: [] }
+
+  it('passes a run where every delivery has a verified receipt', () => {
+    expect(() => { assertDelivered('run', clean, 100) }).not.toThrow()
+  })
+
+  it('fails a run that lost a message, skipped a receipt or stored one that does not verify', () => {
+    expect(() => { assertDelivered('run', { ...clean, notDelivered: 1 }, 100) }).toThrow(IntegrityError)
+    expect(() => { assertDelivered('run', { ...clean, receiptsChecked: 99 }, 100) }).toThrow(IntegrityError)
+    expect(() => { assertDelivered('run', { ...clean, problems: ['receipt for x does not verify'] }, 100) }).toThrow(/does not verify/)
+    expect(() => { assertDelivered('run', { ...clean, expected: 99, receiptsChecked: 99 }, 100) }).toThrow(IntegrityError)
+  })
+
+  it('fails a run unless the inbox grew by exactly the number sent, each accepted once', () => {
+    expect(() => { assertInboxGrowth('run', { count: 10, accepted: 0 }, { count: 110, accepted: 100 }, 100) }).not.toThrow()
+    expect(() => { assertInboxGrowth('run', { count: 10, accepted: 0 }, { count: 109, accepted: 100 }, 100) }).toThrow(IntegrityError)
+    expect(() => { assertInboxGrowth('run', { count: 10, accepted: 0 }, { count: 111, accepted: 101 }, 100) }).toThrow(IntegrityError)
+    expect(() => { assertInboxGrowth('run', { count: 10, accepted: 0 }, { count: 110, accepted: 99 }, 100) }).toThrow(IntegrityError)
   })
 })
