@@ -1,0 +1,203 @@
+/**
+ * Flooding a real node with invalid input from one trusted peer: 10,000 envelopes that parse
+ * but fail (each must earn a signed rejection), then thousands of garbage frames that reset
+ * their streams, reconnecting now and then. The node's resident memory must stay bounded and a
+ * concurrent well-behaved peer must get every message delivered.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
+import {
+  HostileClient, MESSAGE_TYPE, RECEIPT_TYPE, concat, digestOf, envelopeBytes, frame, jsonBytes, messageFields,
+  openReceipt, rssOf, trustPeer
+} from '../helpers/hostile-client.ts'
+import type { ApiClient } from '../../node/api/client.ts'
+import { MAX_FRAME_BYTES } from '../../protocol/limits.ts'
+import { DEFAULT_MAX_INBOUND_STREAMS } from '../../node/defaults.ts'
+
+const INVALID_FRAMES = 10_000
+const GARBAGE_STREAMS = 3_000
+const MB = 1024 * 1024
+/** A generous bound: the node holds nothing per rejected frame or reset stream. */
+const MAX_RSS_GROWTH = 100 * MB
+
+describe('a flood of invalid frames from one trusted peer', () => {
+  let root: string
+  let target: TestNode
+  let good: TestNode
+  let hostile: HostileClient
+  let api: ApiClient
+  let goodApi: ApiClient
+  /** Memory figures in bytes, reported at the end: RSS from /proc, heap from the node's /metrics. */
+  const rss: Record<string, number> = {}
+  const heap: Record<string, number> = {}
+
+  /** The node's V8 heap in use, from its Prometheus metrics (process metrics are on by default). */
+  async function heapUsed (): Promise<number> {
+    const token = (await readFile(join(target.dir, 'api-token'), 'utf8')).trim()
+    const text = await (await fetch(`${target.runtime?.apiUrl ?? ''}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text()
+    const m = /^liaison_nodejs_heap_size_used_bytes ([0-9.e+]+)$/m.exec(text)
+    return m === null ? Number.NaN : Number(m[1])
+  }
+
+  beforeAll(async () => {
+    root = await tempDir()
+    ;[target, good] = await Promise.all([TestNode.create({ name: 'target', root }), TestNode.create({ name: 'good', root })])
+    await target.trust(good)
+    await good.trust(target)
+    hostile = await HostileClient.create()
+    await trustPeer(target.dir, hostile.peerId, 'hostile')
+    await Promise.all([target.start(), good.start()])
+    api = await target.client()
+    goodApi = await good.client()
+  })
+
+  afterAll(async () => {
+    await hostile?.stop()
+    await Promise.all([target?.stop(), good?.stop()])
+    await rm(root, { recursive: true, force: true })
+    const mb = (o: Record<string, number>): string => Object.entries(o).map(([k, v]) => `${k} ${(v / MB).toFixed(1)}`).join(', ')
+    console.log(`abuse-flood RSS (MB): ${mb(rss)}\nabuse-flood V8 heap used (MB): ${mb(heap)}`)
+  })
+
+  /** `n` envelopes that parse but fail, cycling through the reasons, with the expected code. */
+  function invalidEnvelopes (n: number): Array<{ bytes: Uint8Array, reason: string, digest: string }> {
+    const out: Array<{ bytes: Uint8Array, reason: string, digest: string }> = []
+    const past = { created: new Date(Date.now() - 7_200_000).toISOString(), expires: new Date(Date.now() - 3_600_000).toISOString() }
+    for (let i = 0; i < n; i++) {
+      const kind = i % 5
+      const fields = messageFields(hostile.peerId, [target.peerId], kind === 2 ? past : kind === 3 ? { to: [good.peerId] } : kind === 4 ? { kind: 'gossip' } : {})
+      const payload = jsonBytes(fields)
+      const type = kind === 1 ? RECEIPT_TYPE : MESSAGE_TYPE
+      const sigs = kind === 0 ? [] : [hostile.identity.signature(type, payload)]
+      const reason = ['BAD_SIGNATURE', 'BAD_PAYLOAD_TYPE', 'EXPIRED', 'NOT_ADDRESSED', 'SCHEMA_INVALID'][kind]
+      out.push({ bytes: frame(envelopeBytes(type, payload, sigs)), reason, digest: digestOf(type, payload) })
+    }
+    return out
+  }
+
+  /** Sends `cases` pipelined on one stream and checks every receipt, in order. */
+  async function sendAndCheck (cases: Array<{ bytes: Uint8Array, reason: string, digest: string }>): Promise<void> {
+    const s = await hostile.openStream(target.address)
+    const writing = (async () => {
+      for (let i = 0; i < cases.length; i += 100) await s.write(concat(cases.slice(i, i + 100).map(c => c.bytes)))
+    })()
+    for (const c of cases) {
+      const receipt = openReceipt(await s.readFrame(30_000), target.peerId)
+      if (receipt.status !== 'rejected' || receipt.reason !== c.reason || receipt.for !== c.digest) {
+        expect(receipt).toMatchObject({ status: 'rejected', reason: c.reason, for: c.digest })
+      }
+    }
+    await writing
+    await s.closeWrite()
+    expect((await s.end())?.how).toBe('closed')
+  }
+
+  /** `count` streams that each carry one garbage frame and must be reset; reconnects every 250. */
+  async function garbageStreams (count: number, concurrency = 6): Promise<number> {
+    let resets = 0
+    for (let batch = 0; batch < count; batch += 250) {
+      let next = batch
+      const end = Math.min(count, batch + 250)
+      await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (next < end) {
+          next++
+          const s = await hostile.openStream(target.address)
+          await s.write(frame(`garbage ${next} ${'x'.repeat(next % 200)}`)).catch(() => {})
+          if ((await s.end(10_000))?.how === 'reset') resets++
+        }
+      }))
+      await hostile.hangUp(target.address)
+    }
+    return resets
+  }
+
+  it(`answers ${INVALID_FRAMES.toLocaleString('en')} invalid envelopes with signed rejections and resets ${GARBAGE_STREAMS.toLocaleString('en')} garbage streams, memory bounded, good peer unaffected`, async () => {
+    const pid = target.child?.pid as number
+    // Warm up (JIT, heap growth, buffers, LevelDB caches) before the baseline is taken: the
+    // question is whether memory keeps growing with the flood, not how big a warm heap is.
+    await Promise.all([0, 1, 2, 3].map(async () => { await sendAndCheck(invalidEnvelopes(1000)) }))
+    await garbageStreams(500)
+    rss.before = await rssOf(pid)
+    heap.before = await heapUsed()
+
+    // The good peer sends throughout.
+    const goodIds: string[] = []
+    let flooding = true
+    const goodTraffic = (async () => {
+      let n = 0
+      while (flooding) {
+        const res = await goodApi.send({ to: [target.peerId], kind: 'report', tlp: 'GREEN', topic: 'good-traffic', legalBasis: TEST_AGREEMENT, body: { n: n++ } })
+        goodIds.push(res.id)
+        await new Promise(resolve => setTimeout(resolve, 20))
+      }
+    })()
+
+    const started = Date.now()
+    const cases = invalidEnvelopes(INVALID_FRAMES)
+    // Four streams at once, 2,500 pipelined frames each.
+    await Promise.all([0, 1, 2, 3].map(async i => { await sendAndCheck(cases.slice(i * 2500, (i + 1) * 2500)) }))
+    const invalidMs = Date.now() - started
+    rss.afterInvalid = await rssOf(pid)
+
+    const garbageStarted = Date.now()
+    const resets = await garbageStreams(GARBAGE_STREAMS)
+    const garbageMs = Date.now() - garbageStarted
+    rss.afterGarbage = await rssOf(pid)
+    heap.afterGarbage = await heapUsed()
+    console.log(`flood: ${INVALID_FRAMES} rejected receipts in ${invalidMs} ms; ${resets}/${GARBAGE_STREAMS} garbage streams reset in ${garbageMs} ms`)
+    expect(resets).toBe(GARBAGE_STREAMS)
+
+    flooding = false
+    await goodTraffic
+    expect(goodIds.length).toBeGreaterThan(50)
+    await until(async () => (await goodApi.outbox()).filter(r => goodIds.includes(r.messageId) && r.status === 'delivered').length === goodIds.length, 30_000, 'good traffic delivered')
+    const inbox = await api.inbox({ from: good.peerId })
+    expect(inbox.map(m => m.id).sort()).toEqual([...goodIds].sort())
+    // Nothing from the hostile peer was stored.
+    expect(await api.inbox({ from: hostile.peerId })).toEqual([])
+    expect((await api.health()).status).toBe('ready')
+
+    rss.after = await rssOf(pid)
+    heap.after = await heapUsed()
+    expect(rss.afterGarbage - rss.before).toBeLessThan(MAX_RSS_GROWTH)
+    expect(rss.after - rss.before).toBeLessThan(MAX_RSS_GROWTH)
+    // The JS heap, sampled at an arbitrary GC moment, is noisier than RSS but must not trend up.
+    expect(heap.after - heap.before).toBeLessThan(MAX_RSS_GROWTH)
+  })
+
+  it(`max-size invalid frames on all ${DEFAULT_MAX_INBOUND_STREAMS} streams at once: each rejected, memory bounded by streams × frame size`, async () => {
+    const pid = target.child?.pid as number
+    // The largest payload whose envelope still fits one frame, under a payload type the
+    // node refuses only after parsing and digesting it all.
+    const payload = new Uint8Array(Math.floor((MAX_FRAME_BYTES - 400) / 4) * 3).fill(0x41)
+    const envelope = envelopeBytes(RECEIPT_TYPE, payload, [hostile.identity.signature(RECEIPT_TYPE, payload)])
+    expect(envelope.length).toBeLessThanOrEqual(MAX_FRAME_BYTES)
+    const bytes = frame(envelope)
+    const digest = digestOf(RECEIPT_TYPE, payload)
+    rss.beforeBig = await rssOf(pid)
+    let peak = 0
+    const sampler = setInterval(() => { rssOf(pid).then(v => { peak = Math.max(peak, v) }, () => {}) }, 50)
+    const started = Date.now()
+    try {
+      const streams = await Promise.all(Array.from({ length: DEFAULT_MAX_INBOUND_STREAMS }, async () => await hostile.openStream(target.address)))
+      await Promise.all(streams.map(async (s) => {
+        for (let i = 0; i < 3; i++) await s.write(bytes)
+        for (let i = 0; i < 3; i++) expect(openReceipt(await s.readFrame(60_000), target.peerId)).toMatchObject({ status: 'rejected', reason: 'BAD_PAYLOAD_TYPE', for: digest })
+        await s.closeWrite()
+      }))
+    } finally {
+      clearInterval(sampler)
+    }
+    rss.peakBig = peak
+    rss.afterBig = await rssOf(pid)
+    console.log(`max-size frames: ${DEFAULT_MAX_INBOUND_STREAMS * 3} × ${(bytes.length / MB).toFixed(2)} MB in ${Date.now() - started} ms`)
+    // Bounded by what may be in flight: one frame per stream, in a handful of copies each
+    // (muxer buffer, frame decoder, UTF-8 text, base64 text, decoded payload, PAE bytes…).
+    const bound = DEFAULT_MAX_INBOUND_STREAMS * MAX_FRAME_BYTES * 8
+    expect(rss.peakBig - rss.beforeBig).toBeLessThan(bound)
+    expect(rss.afterBig - rss.beforeBig).toBeLessThan(bound)
+    expect((await api.health()).status).toBe('ready')
+  })
+})
