@@ -52,7 +52,7 @@ for (const decoder of decoders) {
   failures += failed
   const ms = performance.now() - t0
   rows.push({ decoder, properties: properties.length, cases, ms, failed })
-  console.log(`${failed === 0 ? 'ok  ' : 'FAIL'} ${decoder.padEnd(12)} ${cases.toLocaleString('en').padStart(10)} cases  ${properties.length} propert${properties.length === 1 ? 'y' : 'ies'}  ${(ms / 1000).toFixed(1).padStart(6)} s`)
+  console.log(`${failed === 0 ? 'ok  ' : 'FAIL'} ${decoder.padEnd(12)} ${cases.toLocaleString('en').padStart(10)} cases  ${`${properties.length} propert${properties.length === 1 ? 'y' : 'ies'}`.padEnd(12)}  ${(ms / 1000).toFixed(1).padStart(6)} s`)
 }
 
 const total = rows.reduce((sum, r) => sum + r.cases, 0)
