@@ -72,23 +72,7 @@ export async function initDataDir (dir: string, opts: InitOptions): Promise<{ pe
   if (await isInitialised(dir)) throw new NodeError('ALREADY_INITIALISED', `${paths.identity} already exists; refusing to overwrite an identity`)
   await mkdir(paths.root, { recursive: true, mode: 0o700 })
   await chmod(paths.root, 0o700)
-  const { signer, privateKeyPem } = generateSigner()
-  // 'wx' fails if the file exists: an identity is never overwritten.
-  let handle
-  try {
-    handle = await open(paths.identity, 'wx', 0o600)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new NodeError('ALREADY_INITIALISED', `${paths.identity} already exists; refusing to overwrite an identity`)
-    }
-    throw err
-  }
-  try {
-    await handle.writeFile(privateKeyPem)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
+  const signer = await writeNewKey(paths.identity, () => new NodeError('ALREADY_INITIALISED', `${paths.identity} already exists; refusing to overwrite an identity`))
   await writeFile(paths.config, JSON.stringify({ name: config.name, listen: config.listen }, null, 2) + '\n', { mode: 0o644 })
   await writeFile(paths.token, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 })
   return { peerId: signer.peerId, paths }
@@ -149,12 +133,20 @@ export async function loadKeyHistory (dir: string): Promise<OwnKey[]> {
 /** Create the next identity key for a rotation; refuses if one is already pending. */
 export async function createNextIdentity (dir: string): Promise<Signer> {
   const paths = dataDirPaths(dir)
+  return await writeNewKey(paths.nextIdentity, () => new NodeError('BAD_ARGUMENT', `a key rotation is already pending (${paths.nextIdentity})`))
+}
+
+/**
+ * Generate a key and write it to `file` (PKCS#8 PEM, mode 0600, synced). The file must not
+ * exist ('wx'): a key is never overwritten.
+ */
+async function writeNewKey (file: string, exists: () => Error): Promise<Signer> {
   const { signer, privateKeyPem } = generateSigner()
   let handle
   try {
-    handle = await open(paths.nextIdentity, 'wx', 0o600)
+    handle = await open(file, 'wx', 0o600)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new NodeError('BAD_ARGUMENT', `a key rotation is already pending (${paths.nextIdentity})`)
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw exists()
     throw err
   }
   try {

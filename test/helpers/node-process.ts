@@ -3,47 +3,24 @@
  * Each node gets a fixed free port so that its address survives restarts (crash tests).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { ApiClient } from '../../node/api/client.ts'
+import { CLI, cli, freePort, tempDir as driverTempDir, until as driverUntil } from '../../scripts/node-driver.ts'
+
+export { CLI, cli, freePort }
+
 import type { RuntimeInfo } from '../../node/liaison-node.ts'
+
+export async function tempDir (prefix = 'liaison-test-'): Promise<string> {
+  return await driverTempDir(prefix)
+}
 
 const run = promisify(execFile)
 
 /** The agreement `TestNode.trust` records with every peer; test messages name it as legalBasis. */
 export const TEST_AGREEMENT = 'EU-2024-17'
-export const CLI = new URL('../../node/cli/liaison.ts', import.meta.url).pathname
-
-/** Run the CLI to completion. */
-export async function cli (args: string[], opts: { input?: string, env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number, stdout: string, stderr: string }> {
-  return await new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err == null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1
-      resolve({ code, stdout, stderr })
-    })
-    if (opts.input != null) child.stdin?.end(opts.input)
-    else child.stdin?.end()
-  })
-}
-
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => { resolve(port) })
-    })
-    server.on('error', reject)
-  })
-}
-
-export async function tempDir (prefix = 'liaison-test-'): Promise<string> {
-  return await mkdtemp(join(tmpdir(), prefix))
-}
-
 export interface TestNodeInit {
   name: string
   root: string
@@ -137,14 +114,9 @@ export class TestNode {
   }
 }
 
-/** Poll until `check` returns true (or throw after `timeoutMs`). */
+/** Poll until `check` returns true (or throw after `timeoutMs`, default one minute in tests). */
 export async function until (check: () => Promise<boolean> | boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-  throw new Error(`timed out waiting for ${what}`)
+  await driverUntil(check, timeoutMs, what)
 }
 
 export { run }
