@@ -6,7 +6,9 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { signEnvelope, encodeEnvelope } from '../protocol/envelope.ts'
+import { signEnvelope, encodeEnvelope, decodeEnvelope } from '../protocol/envelope.ts'
+import { auditEvents } from './audit/events.ts'
+import type { BatchOp } from './store/group-commit.ts'
 import { envelopeDigest } from '../protocol/digest.ts'
 import { encodeForward, type ForwardV1 } from '../protocol/forward.ts'
 import { encodeReleaseGrant, encodeReleaseRequest, type ReleaseGrantV1, type ReleaseRequestV1 } from '../protocol/release.ts'
@@ -85,7 +87,7 @@ export class Forwarding {
         ...meta, digest, id: fwd.id, payloadType: PAYLOAD_TYPES.forward, direction: 'out', from: fwd.from, to: fwd.to,
         created: fwd.created, legalBasis: basis, storedAt: now.getTime(), original: { digest: meta.digest, id: meta.id, from: meta.from }
       }
-      await this.enqueue(out, encodeEnvelope(env), [peerId])
+      await this.enqueue(out, encodeEnvelope(env), [peerId], [], [auditEvents.messageForwarded({ digest: meta.digest, to: [peerId], forward: digest, grant: grant != null ? envelopeDigest(decodeEnvelope(grant)) : null })])
       outcomes.push({ peerId, status: 'queued' })
       first ??= { id: fwd.id, digest, recipients: outcomes }
     }
@@ -117,7 +119,8 @@ export class Forwarding {
       forwarder: this.c.signer.peerId, originator: meta.from, recipient, reason, requestDigest: digest, updatedAt: now.getTime()
     }
     const control: MessageMeta = { ...meta, digest, id: req.id, payloadType: PAYLOAD_TYPES.releaseRequest, direction: 'out', from: req.from, to: [req.to], created: req.created, expires: req.expires, storedAt: now.getTime() }
-    await this.enqueue(control, encodeEnvelope(env), [meta.from], [this.c.store.releaseOp(record)])
+    await this.enqueue(control, encodeEnvelope(env), [meta.from], [this.c.store.releaseOp(record)],
+      [auditEvents.releaseRequested({ digest: meta.digest, requester: this.c.signer.peerId, originator: meta.from, request: digest })])
     return record
   }
 
@@ -149,7 +152,9 @@ export class Forwarding {
     const digest = envelopeDigest(env)
     const next: ReleaseRecord = { ...record, status: decision, grantDigest: digest, grantExpires: grant.expires, updatedAt: now.getTime() }
     const control: MessageMeta = { ...sent, digest, id: grant.id, payloadType: PAYLOAD_TYPES.releaseGrant, direction: 'out', from: grant.from, to: [grant.to], created: grant.created, expires: grant.expires, storedAt: now.getTime() }
-    await this.enqueue(control, encodeEnvelope(env), [record.forwarder], [this.c.store.releaseOp(next)])
+    const who = { digest: record.messageDigest, requester: record.forwarder, originator: this.c.signer.peerId }
+    await this.enqueue(control, encodeEnvelope(env), [record.forwarder], [this.c.store.releaseOp(next)],
+      [decision === 'granted' ? auditEvents.releaseGranted({ ...who, grant: digest }) : auditEvents.releaseDenied({ ...who, reason: opts.reason ?? 'denied' })])
     return next
   }
 
@@ -175,8 +180,8 @@ export class Forwarding {
     return await this.c.store.getEnvelope(grantDigest)
   }
 
-  private async enqueue (meta: MessageMeta, bytes: Uint8Array, recipients: string[], extraOps: Parameters<Store['commit']>[0] = []): Promise<void> {
-    if (this.c.outbox != null) await this.c.outbox.enqueue(meta, bytes, recipients, extraOps)
-    else await enqueueOutbound(this.c.store, meta, bytes, recipients, this.c.now().getTime(), extraOps)
+  private async enqueue (meta: MessageMeta, bytes: Uint8Array, recipients: string[], extraOps: BatchOp[] = [], events: unknown[] = []): Promise<void> {
+    if (this.c.outbox != null) await this.c.outbox.enqueue(meta, bytes, recipients, extraOps, events)
+    else await enqueueOutbound(this.c.store, meta, bytes, recipients, this.c.now().getTime(), extraOps, events)
   }
 }

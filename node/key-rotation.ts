@@ -22,6 +22,7 @@ import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation
 import type { TrustList } from './trust-list.ts'
 import type { Outbox } from './exchange/outbox.ts'
 import { enqueueOutbound } from './exchange/enqueue.ts'
+import { auditEvents } from './audit/events.ts'
 
 export interface RotationComponents {
   dir: string
@@ -91,6 +92,6 @@ export async function applyPeerRotation (store: Store, trust: TrustList, oldPeer
   }
   ops.push(store.seqOp())
   ops.push(store.rotationOp({ ...rotation, status: 'applied', updatedAt: now.getTime() } satisfies PeerRotation))
-  await trust.replace(before, after, 'peer.key-rotated', oldPeerId, ops)
+  await trust.replace(before, after, 'peer.key-rotated', oldPeerId, ops, [auditEvents.keyRotated({ subject: 'peer', oldPeerId, newPeerId: rotation.newPeerId, statement: rotation.statementDigest })])
   return after
 }

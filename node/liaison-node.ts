@@ -19,11 +19,14 @@ import { Outbox } from './exchange/outbox.ts'
 import { ApiServer } from './api/server.ts'
 import { LocalService } from './service.ts'
 import type { Signer } from '../protocol/types.ts'
+import type { OwnRotation } from './store/records.ts'
 import { PolicyHolder } from './policy/policy-holder.ts'
 import { createMetrics, metricsRoute, type NodeMetrics } from './metrics.ts'
 import { openApiRoute } from './api/openapi.ts'
 import { PAYLOAD_TYPES } from '../protocol/types.ts'
 import { applyPeerRotation, rotationAnswered } from './key-rotation.ts'
+import { auditEvents } from './audit/events.ts'
+import { AuditLog, Purger } from './audit/index.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -52,6 +55,8 @@ interface NodeParts {
   service: LocalService
   api: ApiServer
   metrics: NodeMetrics
+  audit: AuditLog
+  purger: Purger
   logger: Logger
 }
 
@@ -67,6 +72,8 @@ export class LiaisonNode {
   readonly service: LocalService
   readonly api: ApiServer
   readonly metrics: NodeMetrics
+  readonly audit: AuditLog
+  readonly purger: Purger
   private readonly logger: Logger
   private stopping: Promise<void> | undefined
 
@@ -82,6 +89,8 @@ export class LiaisonNode {
     this.service = parts.service
     this.api = parts.api
     this.metrics = parts.metrics
+    this.audit = parts.audit
+    this.purger = parts.purger
     this.logger = parts.logger
   }
 
@@ -94,8 +103,13 @@ export class LiaisonNode {
     // What has been started so far, stopped again if a later step fails.
     const started: Array<() => Promise<void>> = []
     try {
-      await switchIdentityIfAnswered(dir, store, logger)
+      const switched = await switchIdentityIfAnswered(dir, store, logger)
       const { signer, seed } = await loadIdentity(dir)
+      // The audit log seals a leaf into every write from here on (it is the store's sequencer).
+      const audit = await AuditLog.open(store, { signer, logger: logger.child({ component: 'audit' }) })
+      started.push(async () => { await audit.stop() })
+      if (switched != null) await recordIdentitySwitch(store, switched)
+      const purger = new Purger({ store, audit, logger: logger.child({ component: 'audit' }) })
       const formerIds = (await loadKeyHistory(dir)).map(k => k.peerId).filter(id => id !== signer.peerId)
       const trust = await TrustList.load(store)
       const libp2p = await createTransport({ trust, logger: logger.child({ component: 'transport' }) }, { seed, listen: [...config.listen] })
@@ -146,9 +160,16 @@ export class LiaisonNode {
         token: await readApiToken(dir),
         allowNonLoopback: config.api.allowNonLoopback
       })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, logger })
+      metrics.setAuditSource(() => {
+        const latest = audit.latestCheckpoint()
+        return { treeSize: audit.size, ...(latest != null ? { lastCheckpointAt: latest.time * 1000 } : {}) }
+      })
+      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, logger })
       await outbox.start()
       started.push(async () => { await outbox.stop() })
+      audit.start()
+      purger.start()
+      started.push(async () => { await purger.stop() })
       await api.start()
       started.push(async () => { await api.stop() })
       await writeFile(paths.runtime, JSON.stringify(node.runtime(), null, 2) + '\n', { mode: 0o600 })
@@ -181,7 +202,10 @@ export class LiaisonNode {
       await this.api.stop()
       this.metrics.stop()
       await this.outbox.stop()
+      await this.purger.stop()
       await this.libp2p.stop()
+      // A final checkpoint over everything this run logged, then the store.
+      await this.audit.stop()
       await this.store.close()
       this.logger.info('node stopped')
     })()
@@ -191,18 +215,25 @@ export class LiaisonNode {
 
 /**
  * Finish this node's own key rotation at start-up once every peer has answered the
- * announcement (the new identity is then known to them); until then keep the old key.
+ * announcement (the new identity is then known to them); until then keep the old key. Only
+ * the key files change here; `recordIdentitySwitch` logs it once the audit log is open. A
+ * crash between the two is repaired at the next start (the switch is recognised as done).
  */
-export async function switchIdentityIfAnswered (dir: string, store: Store, logger: Logger, force = false): Promise<boolean> {
+export async function switchIdentityIfAnswered (dir: string, store: Store, logger: Logger, force = false): Promise<OwnRotation | undefined> {
   const own = await store.ownRotation()
-  if (own == null) return false
+  if (own == null) return undefined
+  if ((await loadIdentity(dir)).signer.peerId === own.newPeerId) return own
   const { done, waiting } = await rotationAnswered(store, own)
   if (!done && !force) {
     logger.warn({ waiting }, 'key rotation pending: still waiting for peers to answer the announcement; keeping the current key')
-    return false
+    return undefined
   }
   const { oldPeerId, newPeerId } = await switchIdentity(dir, new Date())
-  await store.commit([store.ownRotationOp(undefined)])
   logger.info({ oldPeerId, newPeerId }, 'switched to the new identity key')
-  return true
+  return own
+}
+
+/** Close this node's rotation in the store and the audit log (after the key files switched). */
+export async function recordIdentitySwitch (store: Store, own: OwnRotation): Promise<void> {
+  await store.commit([store.ownRotationOp(undefined)], [auditEvents.keyRotated({ subject: 'self', oldPeerId: own.oldPeerId, newPeerId: own.newPeerId, statement: own.statementDigest })])
 }

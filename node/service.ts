@@ -18,6 +18,7 @@ import type { Store, InboxQuery } from './store/store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './store/records.ts'
 import { announceRotation, applyPeerRotation, rotationAnswered } from './key-rotation.ts'
 import { Forwarding } from './forwarding.ts'
+import { auditEvents } from './audit/events.ts'
 import type { TrustList, PeerInput } from './trust-list.ts'
 import type { Outbox } from './exchange/outbox.ts'
 import { enqueueOutbound } from './exchange/enqueue.ts'
@@ -331,7 +332,9 @@ export class LocalService implements LiaisonService {
   }
 
   async reloadPolicy (): Promise<NodePolicy> {
-    return (await this.c.policy.reload()).after
+    const { before, after } = await this.c.policy.reload()
+    if (JSON.stringify(before) !== JSON.stringify(after)) await this.c.store.commit([], [auditEvents.policyChanged(before, after)])
+    return after
   }
 
   async checkPolicy (input: PolicyCheckInput): Promise<Decision> {

@@ -13,6 +13,7 @@ import { verifyKeyFromPublicKey } from '../protocol/keys.ts'
 import { ProtocolError } from '../protocol/errors.ts'
 import type { VerifyKey } from '../protocol/types.ts'
 import { NodeError } from './errors.ts'
+import { auditEvents } from './audit/events.ts'
 import type { Store } from './store/store.ts'
 import type { BatchOp } from './store/group-commit.ts'
 import type { PeerRecord, PeerStatus } from './store/records.ts'
@@ -27,19 +28,10 @@ export interface PeerInput extends PeerFields {
   name: string
 }
 
-/**
- * Extra operations to commit with a trust change, and audit events describing it. The node
- * installs one (the audit log); without it changes are stored alone.
- */
-export interface TrustChangeHook {
-  (change: { peerId: string, before: PeerRecord | undefined, after: PeerRecord | undefined, action: string }): Promise<{ ops: BatchOp[], events: unknown[] }>
-}
-
 export class TrustList extends EventEmitter<TrustListEvents> {
   private readonly store: Store
   private readonly peers = new Map<string, PeerRecord>()
   private readonly keys = new Map<string, VerifyKey>()
-  hook: TrustChangeHook | undefined
 
   private constructor (store: Store) {
     super()
@@ -118,10 +110,10 @@ export class TrustList extends EventEmitter<TrustListEvents> {
   }
 
   /** Replace a record wholesale (key rotation re-keys a peer). */
-  async replace (before: PeerRecord, after: PeerRecord, action: string, remove?: string, extraOps: BatchOp[] = []): Promise<void> {
+  async replace (before: PeerRecord, after: PeerRecord, action: string, remove?: string, extraOps: BatchOp[] = [], events: unknown[] = []): Promise<void> {
     const ops: BatchOp[] = [...(remove != null ? [this.store.peerDelOp(remove)] : []), ...extraOps]
     this.keys.set(after.peerId, admit(after.peerId))
-    await this.save(before, after, action, ops)
+    await this.save(before, after, action, ops, events)
     if (remove != null && remove !== after.peerId) {
       this.peers.delete(remove)
       this.emit('change', remove, undefined, before)
@@ -134,11 +126,10 @@ export class TrustList extends EventEmitter<TrustListEvents> {
     return current
   }
 
-  private async save (before: PeerRecord | undefined, after: PeerRecord | undefined, action: string, extraOps: BatchOp[] = []): Promise<void> {
+  private async save (before: PeerRecord | undefined, after: PeerRecord | undefined, action: string, extraOps: BatchOp[] = [], events: unknown[] = []): Promise<void> {
     const peerId = (after ?? before as PeerRecord).peerId
     const ops: BatchOp[] = [after != null ? this.store.peerOp(after) : this.store.peerDelOp(peerId), ...extraOps]
-    const extra = await this.hook?.({ peerId, before, after, action })
-    await this.store.commit([...ops, ...(extra?.ops ?? [])], extra?.events)
+    await this.store.commit(ops, [auditEvents.trustChanged({ peerId, before, after, action }), ...events])
     if (after != null) this.remember(after)
     else this.peers.delete(peerId)
     this.emit('change', peerId, after, before)

@@ -14,6 +14,7 @@ import { TrustList } from '../trust-list.ts'
 import { LocalService, type LiaisonService } from '../service.ts'
 import { ApiClient } from '../api/client.ts'
 import { PolicyHolder } from '../policy/policy-holder.ts'
+import { AuditLog } from '../audit/index.ts'
 import type { RuntimeInfo } from '../liaison-node.ts'
 
 export interface ServiceHandle {
@@ -50,6 +51,8 @@ export async function openService (dir: string): Promise<ServiceHandle> {
   const { signer } = await loadIdentity(dir)
   const policy = await PolicyHolder.load(paths.policy)
   const store = await Store.open(paths.store)
+  // Writes on a stopped node are audited like any other: the log seals their leaves.
+  const audit = await AuditLog.open(store, { signer, checkpointIntervalMs: 0 })
   const trust = await TrustList.load(store)
   return {
     service: new LocalService({
@@ -63,7 +66,10 @@ export async function openService (dir: string): Promise<ServiceHandle> {
       addresses: () => [...config.listen].filter(a => !/\/tcp\/0$/.test(a)).map(a => `${a}/p2p/${signer.peerId}`)
     }),
     running: false,
-    close: async () => { await store.close() }
+    close: async () => {
+      await audit.stop()
+      await store.close()
+    }
   }
 }
 

@@ -6,9 +6,10 @@
  */
 import { pino } from 'pino'
 import { NodeError } from '../errors.ts'
-import { dataDirPaths } from '../data-dir.ts'
+import { dataDirPaths, loadIdentity } from '../data-dir.ts'
 import { Store } from '../store/store.ts'
-import { switchIdentityIfAnswered } from '../liaison-node.ts'
+import { recordIdentitySwitch, switchIdentityIfAnswered } from '../liaison-node.ts'
+import { AuditLog } from '../audit/index.ts'
 import { parse, print } from './args.ts'
 import { openService, readRuntime } from './context.ts'
 
@@ -20,7 +21,11 @@ export async function keysCommand (argv: string[]): Promise<number> {
     const store = await Store.open(dataDirPaths(p.dataDir).store)
     try {
       const switched = await switchIdentityIfAnswered(p.dataDir, store, pino({ level: 'silent' }), p.values.force === true)
-      if (!switched) {
+      if (switched != null) {
+        const audit = await AuditLog.open(store, { signer: (await loadIdentity(p.dataDir)).signer })
+        await recordIdentitySwitch(store, switched)
+        await audit.stop()
+      } else {
         const own = await store.ownRotation()
         throw new NodeError('BAD_ARGUMENT', own == null ? 'no key rotation is in progress' : 'some peers have not answered the rotation yet; wait, or use --force (they will refuse the new identity until they approve it)')
       }

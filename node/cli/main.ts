@@ -6,34 +6,40 @@
  */
 import { errorCode, NodeError } from '../errors.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
-import { initCommand, idCommand, envelopeCommand } from './identity-commands.ts'
-import { startCommand, upCommand } from './node-commands.ts'
-import { configCommand } from './config-commands.ts'
-import { peersCommand, cardCommand } from './peer-commands.ts'
-import { policyCommand } from './policy-commands.ts'
-import { forwardCommand, releaseCommand } from './forward-commands.ts'
-import { keysCommand } from './key-commands.ts'
-import { sendCommand, inboxCommand, outboxCommand, messageCommand } from './message-commands.ts'
-
 type Command = (argv: string[]) => Promise<number>
 
+/**
+ * Each command's module is loaded only when that command runs: most commands never touch
+ * libp2p, and loading it for every CLI call doubled the start-up time.
+ */
+const lazy = <K extends string>(load: () => Promise<Record<K, Command>>, name: K): Command =>
+  async (argv) => await (await load())[name](argv)
+
+const identity = async (): Promise<typeof import('./identity-commands.ts')> => await import('./identity-commands.ts')
+const nodeCmds = async (): Promise<typeof import('./node-commands.ts')> => await import('./node-commands.ts')
+const peerCmds = async (): Promise<typeof import('./peer-commands.ts')> => await import('./peer-commands.ts')
+const forwardCmds = async (): Promise<typeof import('./forward-commands.ts')> => await import('./forward-commands.ts')
+const messageCmds = async (): Promise<typeof import('./message-commands.ts')> => await import('./message-commands.ts')
+
 const COMMANDS: Record<string, { run: Command, help: string }> = {
-  init: { run: initCommand, help: 'init --name NAME [--listen MULTIADDR…]      create identity, config and store' },
-  id: { run: idCommand, help: 'id [--json]                                  print peer ID and public key (SPKI PEM)' },
-  start: { run: startCommand, help: 'start [--log-level L] [--log-format json|pretty]   run the node in the foreground' },
-  up: { run: upCommand, help: 'up [--name NAME] [--log-level L] [--log-format F]   init on first use, then start (npm start)' },
-  config: { run: configCommand, help: 'config show [--json] | check [FILE] [--policy FILE]   effective config (secrets never shown); validate without starting' },
-  peers: { run: peersCommand, help: 'peers add|update|show|list|suspend|resume|revoke|remove   manage the trust list (--card FILE, --agreement ID:FROM:UNTIL, --max-tlp-out T, --topics-in a,b, …)' },
-  card: { run: cardCommand, help: 'card export [--out FILE]                     this node\'s self-signed trust card and fingerprint' },
-  policy: { run: policyCommand, help: 'policy show|reload|check --to ID --tlp T --topic T --legal-basis L   explain a decision without sending' },
-  send: { run: sendCommand, help: 'send --to ID[,ID…] --tlp T --topic T --legal-basis L [--kind K] [--expires 30d] [--handling C…] [--in-reply-to ID] [--body FILE|-] [--wait]' },
-  forward: { run: forwardCommand, help: 'forward MESSAGE_ID --to C [--legal-basis L]   pass a received message on, under the originator\'s control' },
-  release: { run: releaseCommand, help: 'release request MESSAGE_ID --to C --reason T | grant ID [--valid 7d] | deny ID | list' },
-  keys: { run: keysCommand, help: 'keys rotate | status | finish [--force] | approve OLD_PEER_ID   identity key rotation' },
-  inbox: { run: inboxCommand, help: 'inbox [--since TIME] [--from ID] [--json]    list received messages' },
-  outbox: { run: outboxCommand, help: 'outbox [--json]                              delivery state per recipient' },
-  message: { run: messageCommand, help: 'message show ID|DIGEST [--envelope]          one message (envelope byte for byte)' },
-  envelope: { run: envelopeCommand, help: 'envelope sign --type message|receipt [--in FILE] | verify --public-key PEM [--in FILE]' }
+  init: { run: lazy(identity, 'initCommand'), help: 'init --name NAME [--listen MULTIADDR…]      create identity, config and store' },
+  id: { run: lazy(identity, 'idCommand'), help: 'id [--json]                                  print peer ID and public key (SPKI PEM)' },
+  start: { run: lazy(nodeCmds, 'startCommand'), help: 'start [--log-level L] [--log-format json|pretty]   run the node in the foreground' },
+  up: { run: lazy(nodeCmds, 'upCommand'), help: 'up [--name NAME] [--log-level L] [--log-format F]   init on first use, then start (npm start)' },
+  config: { run: lazy(async () => await import('./config-commands.ts'), 'configCommand'), help: 'config show [--json] | check [FILE] [--policy FILE]   effective config (secrets never shown); validate without starting' },
+  peers: { run: lazy(peerCmds, 'peersCommand'), help: 'peers add|update|show|list|suspend|resume|revoke|remove   manage the trust list (--card FILE, --agreement ID:FROM:UNTIL, --max-tlp-out T, --topics-in a,b, …)' },
+  card: { run: lazy(peerCmds, 'cardCommand'), help: 'card export [--out FILE]                     this node\'s self-signed trust card and fingerprint' },
+  policy: { run: lazy(async () => await import('./policy-commands.ts'), 'policyCommand'), help: 'policy show|reload|check --to ID --tlp T --topic T --legal-basis L   explain a decision without sending' },
+  send: { run: lazy(messageCmds, 'sendCommand'), help: 'send --to ID[,ID…] --tlp T --topic T --legal-basis L [--kind K] [--expires 30d] [--handling C…] [--in-reply-to ID] [--body FILE|-] [--wait]' },
+  forward: { run: lazy(forwardCmds, 'forwardCommand'), help: 'forward MESSAGE_ID --to C [--legal-basis L]   pass a received message on, under the originator\'s control' },
+  release: { run: lazy(forwardCmds, 'releaseCommand'), help: 'release request MESSAGE_ID --to C --reason T | grant ID [--valid 7d] | deny ID | list' },
+  keys: { run: lazy(async () => await import('./key-commands.ts'), 'keysCommand'), help: 'keys rotate | status | finish [--force] | approve OLD_PEER_ID   identity key rotation' },
+  inbox: { run: lazy(messageCmds, 'inboxCommand'), help: 'inbox [--since TIME] [--from ID] [--json]    list received messages' },
+  outbox: { run: lazy(messageCmds, 'outboxCommand'), help: 'outbox [--json]                              delivery state per recipient' },
+  message: { run: lazy(messageCmds, 'messageCommand'), help: 'message show ID|DIGEST [--envelope]          one message (envelope byte for byte)' },
+  envelope: { run: lazy(identity, 'envelopeCommand'), help: 'envelope sign --type message|receipt [--in FILE] | verify --public-key PEM [--in FILE]' },
+  audit: { run: lazy(async () => await import('./audit-commands.ts'), 'auditCommand'), help: 'audit verify [--bundle DIR] [--workers N] | export --out DIR [--since T] [--peer ID] | prove DIGEST | checkpoint   offline audit (stopped node or a copy)' },
+  purge: { run: lazy(async () => await import('./purge-command.ts'), 'purgeCommand'), help: 'purge                                        delete expired message envelopes now (stopped node; a running node purges on its own)' }
 }
 
 export function usage (): string {

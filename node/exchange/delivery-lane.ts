@@ -14,6 +14,7 @@ import type { Store } from '../store/store.ts'
 import type { DeliveryRecord } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
 import { openReceipt } from './receipts.ts'
+import { auditEvents } from '../audit/events.ts'
 import { backoffDelay, sleep } from './backoff.ts'
 import { Signal } from './signal.ts'
 import { DEFAULT_LANE_IDLE_CLOSE_MS } from '../defaults.ts'
@@ -228,7 +229,7 @@ export class DeliveryLane {
     if (reason != null) next.reason = reason
     const ops = store.deliveryOps(next, record)
     if (receipt != null) ops.push(store.receiptOp(record.digest, this.init.peerId, receipt))
-    await store.commit(ops)
+    await store.commit(ops, receipt != null ? [auditEvents.receiptStored({ for: record.digest, by: this.init.peerId, receipt })] : [])
     this.c.onDelivery(next)
   }
 

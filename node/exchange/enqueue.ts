@@ -8,6 +8,7 @@
 import type { Store } from '../store/store.ts'
 import type { DeliveryRecord, MessageMeta } from '../store/records.ts'
 import type { BatchOp } from '../store/group-commit.ts'
+import { auditEvents } from '../audit/events.ts'
 
 export async function enqueueOutbound (store: Store, meta: MessageMeta, envelope: Uint8Array, recipients: string[], now: number, extraOps: BatchOp[] = [], events: unknown[] = []): Promise<DeliveryRecord[]> {
   const ops: BatchOp[] = [...store.messageOps(meta, envelope), ...extraOps]
@@ -24,6 +25,6 @@ export async function enqueueOutbound (store: Store, meta: MessageMeta, envelope
   }))
   for (const r of records) ops.push(...store.deliveryOps(r))
   ops.push(store.seqOp())
-  await store.commit(ops, events)
+  await store.commit(ops, [auditEvents.messageSent(meta, envelope), ...events])
   return records
 }

@@ -10,6 +10,7 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
 import type { MessageMeta, ReleaseRecord } from '../store/records.ts'
 import { checkEnvelopeHeader, refuse, type Admission, type Incoming } from './admission.ts'
+import { auditEvents } from '../audit/events.ts'
 
 function controlMeta (of: MessageMeta, incoming: Incoming, h: { id: string, from: string, to: string, created: string, expires: string }, payloadType: string): MessageMeta {
   return { ...of, digest: incoming.digest, id: h.id, payloadType, direction: 'in', from: h.from, to: [h.to], created: h.created, expires: h.expires, storedAt: incoming.nowMs }
@@ -41,7 +42,12 @@ export async function handleReleaseRequest (incoming: Incoming): Promise<Admissi
     requestDigest: incoming.digest,
     updatedAt: incoming.nowMs
   }
-  return { ok: true, meta: controlMeta(sent, incoming, req, PAYLOAD_TYPES.releaseRequest), ops: [incoming.store.releaseOp(record)], events: [] }
+  return {
+    ok: true,
+    meta: controlMeta(sent, incoming, req, PAYLOAD_TYPES.releaseRequest),
+    ops: [incoming.store.releaseOp(record)],
+    events: [auditEvents.releaseRequested({ digest: req.messageDigest, requester: req.from, originator: incoming.self.peerId, request: incoming.digest })]
+  }
 }
 
 export async function handleReleaseGrant (incoming: Incoming): Promise<Admission> {
@@ -63,5 +69,7 @@ export async function handleReleaseGrant (incoming: Incoming): Promise<Admission
   if (grant.reason != null) record.reason = grant.reason
   const ops = [incoming.store.releaseOp(record)]
   if (grant.decision === 'granted') ops.push(incoming.store.grantOp(grant.messageDigest, grant.recipient, incoming.digest))
-  return { ok: true, meta: controlMeta(received, incoming, grant, PAYLOAD_TYPES.releaseGrant), ops, events: [] }
+  const who = { digest: grant.messageDigest, requester: incoming.self.peerId, originator: grant.from }
+  const event = grant.decision === 'granted' ? auditEvents.releaseGranted({ ...who, grant: incoming.digest }) : auditEvents.releaseDenied({ ...who, reason: grant.reason ?? 'denied' })
+  return { ok: true, meta: controlMeta(received, incoming, grant, PAYLOAD_TYPES.releaseGrant), ops, events: [event] }
 }

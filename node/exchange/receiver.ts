@@ -21,6 +21,7 @@ import type { MessageMeta } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
 import type { PolicyHolder } from '../policy/policy-holder.ts'
 import { signReceipt } from './receipts.ts'
+import { auditEvents } from '../audit/events.ts'
 import type { Admission, Incoming, PayloadHandler } from './admission.ts'
 import { handleMessage } from './handle-message.ts'
 import { handleForward } from './handle-forward.ts'
@@ -40,10 +41,6 @@ export interface ReceiverComponents {
   /** Former identities of this node (key rotation); the current one is always included. */
   formerIds?: readonly string[]
   now?: () => Date
-  /** Audit events for a refusal (installed by the audit log; none without it). */
-  rejectionEvents?: (info: RejectionInfo) => unknown[]
-  /** Audit events for an accepted envelope. */
-  acceptEvents?: (meta: MessageMeta) => unknown[]
 }
 
 export interface RejectionInfo {
@@ -140,11 +137,16 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     const { meta } = admission
     const receipt = signReceipt(this.c.signer, { digest: meta.digest, messageId: meta.id, status: 'accepted' }, now)
     const { store } = this.c
+    // The frame is kept byte for byte: it is the envelope as received.
+    const envelope = frame.slice()
     try {
-      // The frame is kept byte for byte: it is the envelope as received.
       await store.commit(
-        [...store.messageOps(meta, frame.slice()), ...admission.ops, store.receiptOp(meta.digest, this.c.signer.peerId, receipt)],
-        [...admission.events, ...(this.c.acceptEvents?.(meta) ?? [])]
+        [...store.messageOps(meta, envelope), ...admission.ops, store.receiptOp(meta.digest, this.c.signer.peerId, receipt)],
+        [
+          auditEvents.messageReceived(meta, envelope),
+          auditEvents.receiptStored({ for: meta.digest, by: this.c.signer.peerId, receipt }),
+          ...admission.events
+        ]
       )
     } catch (err) {
       this.c.logger.error({ err, digest: meta.digest }, 'durable write failed; envelope refused')
@@ -157,10 +159,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   private async recordRejection (info: RejectionInfo): Promise<void> {
     this.emit('rejected', info)
     this.c.logger.info({ peer: info.from, digest: info.digest, reason: info.reason, detail: info.detail }, 'envelope rejected')
-    const events = this.c.rejectionEvents?.(info)
-    if (events == null || events.length === 0) return
     try {
-      await this.c.store.commit([], events)
+      await this.c.store.commit([], [auditEvents.messageRejected(info)])
     } catch (err) {
       this.c.logger.error({ err, reason: info.reason }, 'could not audit a rejection')
     }
