@@ -45,6 +45,10 @@ export const configSchema = z.strictObject({
     maxInboundStreams: z.number().int().min(1).max(1024).default(D.DEFAULT_MAX_INBOUND_STREAMS),
     frameTimeoutMs: z.number().int().min(100).default(D.DEFAULT_FRAME_TIMEOUT_MS)
   }).prefault({}),
+  audit: z.strictObject({
+    /** Peers are asked to cosign our latest checkpoint this often (0: only on demand). */
+    witnessIntervalMs: z.number().int().min(0).default(D.DEFAULT_WITNESS_INTERVAL_MS)
+  }).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(D.DEFAULT_LOG_LEVEL)
 }).superRefine((config, ctx) => {
   if (!isLoopback(config.api.host) && !config.api.allowNonLoopback) {

@@ -49,3 +49,6 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000
 
 /** Log level unless --log-level or LIAISON_LOG_LEVEL says otherwise. */
 export const DEFAULT_LOG_LEVEL = 'info'
+
+/** How often a node presents its latest checkpoint to its peers for cosigning. */
+export const DEFAULT_WITNESS_INTERVAL_MS = 5 * 60 * 1000

@@ -27,6 +27,7 @@ import { PAYLOAD_TYPES } from '../protocol/types.ts'
 import { applyPeerRotation, rotationAnswered } from './key-rotation.ts'
 import { auditEvents } from './audit/events.ts'
 import { AuditLog, Purger } from './audit/index.ts'
+import { Witness } from './witness/witness.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -57,6 +58,7 @@ interface NodeParts {
   metrics: NodeMetrics
   audit: AuditLog
   purger: Purger
+  witness: Witness
   logger: Logger
 }
 
@@ -74,6 +76,7 @@ export class LiaisonNode {
   readonly metrics: NodeMetrics
   readonly audit: AuditLog
   readonly purger: Purger
+  readonly witness: Witness
   private readonly logger: Logger
   private stopping: Promise<void> | undefined
 
@@ -91,6 +94,7 @@ export class LiaisonNode {
     this.metrics = parts.metrics
     this.audit = parts.audit
     this.purger = parts.purger
+    this.witness = parts.witness
     this.logger = parts.logger
   }
 
@@ -139,6 +143,9 @@ export class LiaisonNode {
         retryCapMs: config.exchange.retryCapMs,
         receiptTimeoutMs: config.exchange.receiptTimeoutMs
       })
+      const witness = new Witness({ libp2p, store, audit, trust, signer, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.witnessIntervalMs })
+      await witness.start()
+      started.push(async () => { await witness.stop() })
       const service = new LocalService({
         dir,
         store,
@@ -149,9 +156,10 @@ export class LiaisonNode {
         ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}),
         addresses: () => libp2p.getMultiaddrs().map(String),
         outbox,
-        connectedPeers: () => libp2p.getPeers().map(String)
+        connectedPeers: () => libp2p.getPeers().map(String),
+        witness
       })
-      const metrics = createMetrics({ receiver, outbox, trust, libp2p, store }, { peerId: signer.peerId })
+      const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness }, { peerId: signer.peerId })
       const serveMetrics = metricsRoute(metrics)
       const serveOpenApi = openApiRoute()
       const api = new ApiServer({ service, logger: logger.child({ component: 'api' }), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) }, {
@@ -164,7 +172,7 @@ export class LiaisonNode {
         const latest = audit.latestCheckpoint()
         return { treeSize: audit.size, ...(latest != null ? { lastCheckpointAt: latest.time * 1000 } : {}) }
       })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, logger })
+      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, logger })
       await outbox.start()
       started.push(async () => { await outbox.stop() })
       audit.start()
@@ -203,6 +211,7 @@ export class LiaisonNode {
       this.metrics.stop()
       await this.outbox.stop()
       await this.purger.stop()
+      await this.witness.stop()
       await this.libp2p.stop()
       // A final checkpoint over everything this run logged, then the store.
       await this.audit.stop()

@@ -59,6 +59,12 @@ export interface MetricsComponents {
     getPeers (): unknown[]
   }
   store?: { commits: { batches: number, operations: number } }
+  witness?: {
+    on (event: 'alert', fn: Listener<[{ peerId: string, reason: string }]>): unknown
+    on (event: 'cosigned', fn: Listener<[{ witness: string, size: number }]>): unknown
+    off (event: 'alert', fn: Listener<[{ peerId: string, reason: string }]>): unknown
+    off (event: 'cosigned', fn: Listener<[{ witness: string, size: number }]>): unknown
+  }
 }
 
 export interface MetricsInit {
@@ -88,7 +94,7 @@ export class NodeMetrics {
     this.now = init.now ?? Date.now
     this.startedAt = this.now()
     const registers = [this.registry]
-    const { receiver, outbox, trust, libp2p, store } = components
+    const { receiver, outbox, trust, libp2p, store, witness } = components
 
     const info = new Gauge({ name: 'liaison_node_info', help: 'Always 1; labels name this node and its software version.', labelNames: ['peer_id', 'version'], registers })
     info.set({ peer_id: init.peerId ?? '', version: init.version ?? '' }, 1)
@@ -101,6 +107,15 @@ export class NodeMetrics {
     const opened = new Counter({ name: 'liaison_connections_opened_total', help: 'libp2p connections opened (after the trust gate), by direction.', labelNames: ['direction'], registers })
     const closed = new Counter({ name: 'liaison_connections_closed_total', help: 'libp2p connections closed, by direction.', labelNames: ['direction'], registers })
 
+    if (witness != null) {
+      const alerts = new Counter({ name: 'liaison_witness_alerts_total', help: 'Peers caught presenting a checkpoint inconsistent with one they showed before (FORK or ROLLBACK), by peer.', labelNames: ['peer', 'reason'], registers })
+      const cosigned = new Counter({ name: 'liaison_witness_cosignatures_total', help: 'Cosignatures of our checkpoints received from witnessing peers, by witness.', labelNames: ['witness'], registers })
+      const onAlert = (a: { peerId: string, reason: string }): void => { alerts.inc({ peer: a.peerId, reason: a.reason }) }
+      const onCosigned = (c: { witness: string }): void => { cosigned.inc({ witness: c.witness }) }
+      witness.on('alert', onAlert)
+      witness.on('cosigned', onCosigned)
+      this.detach.push(() => { witness.off('alert', onAlert); witness.off('cosigned', onCosigned) })
+    }
     if (receiver != null) {
       const onAccepted = (meta: MessageMeta): void => { received.inc({ peer: meta.from, type: TYPE_NAMES.get(meta.payloadType ?? PAYLOAD_TYPES.message) ?? 'other' }) }
       const onRejected = (r: RejectionInfo): void => { rejected.inc({ peer: r.from, reason: r.reason }) }

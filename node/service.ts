@@ -19,6 +19,8 @@ import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation
 import { announceRotation, applyPeerRotation, rotationAnswered } from './key-rotation.ts'
 import { Forwarding } from './forwarding.ts'
 import { auditEvents } from './audit/events.ts'
+import type { Witness, WitnessOutcome } from './witness/witness.ts'
+import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from './witness/witness-store.ts'
 import type { TrustList, PeerInput } from './trust-list.ts'
 import type { Outbox } from './exchange/outbox.ts'
 import { enqueueOutbound } from './exchange/enqueue.ts'
@@ -112,6 +114,10 @@ export interface LiaisonService {
   requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord>
   answerRelease (requestId: string, decision: 'granted' | 'denied', opts?: { validMs?: number, reason?: string }): Promise<ReleaseRecord>
   releases (): Promise<ReleaseRecord[]>
+  /** Ask every active peer to cosign our latest checkpoint now (running node). */
+  witness (): Promise<WitnessOutcome[]>
+  /** What this node witnessed: peers' latest checkpoints, and any inconsistency alerts. */
+  witnesses (): Promise<{ seen: WitnessedCheckpoint[], alerts: WitnessAlert[] }>
   health (): Promise<Health>
 }
 
@@ -129,6 +135,8 @@ export interface LocalServiceComponents {
   /** Present when the node runs; absent when the CLI works on a stopped node's store. */
   outbox?: Outbox
   connectedPeers?: () => string[]
+  /** Witnessing (running node only). */
+  witness?: Witness
   now?: () => Date
 }
 
@@ -347,6 +355,16 @@ export class LocalService implements LiaisonService {
 
   async removePeer (peerId: string): Promise<void> {
     await this.c.trust.remove(peerId)
+  }
+
+  async witness (): Promise<WitnessOutcome[]> {
+    if (this.c.witness == null) throw new NodeError('NODE_NOT_RUNNING', 'witnessing needs a running node')
+    return await this.c.witness.presentToAll()
+  }
+
+  async witnesses (): Promise<{ seen: WitnessedCheckpoint[], alerts: WitnessAlert[] }> {
+    const records = new WitnessStore(this.c.store.db)
+    return { seen: await records.listSeen(), alerts: await records.listAlerts() }
   }
 
   async health (): Promise<Health> {

@@ -9,6 +9,8 @@ import type { PeerFields } from '../policy/peer-fields.ts'
 import type { NodePolicy } from '../policy/node-policy.ts'
 import type { Decision } from '../policy/decide.ts'
 import type { CardExport } from '../peer-admin.ts'
+import type { WitnessOutcome } from '../witness/witness.ts'
+import type { WitnessAlert, WitnessedCheckpoint } from '../witness/witness-store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from '../store/records.ts'
 import type { InboxQuery } from '../store/store.ts'
 import type { PeerInput } from '../trust-list.ts'
@@ -125,6 +127,14 @@ export class ApiClient implements LiaisonService {
 
   async releases (): Promise<ReleaseRecord[]> {
     return await this.call('GET', '/v1/releases')
+  }
+
+  async witness (): Promise<WitnessOutcome[]> {
+    return await this.call('POST', '/v1/witness', {})
+  }
+
+  async witnesses (): Promise<{ seen: WitnessedCheckpoint[], alerts: WitnessAlert[] }> {
+    return await this.call('GET', '/v1/witnesses')
   }
 
   async removePeer (peerId: string): Promise<void> {

@@ -163,6 +163,15 @@ const schemas: Record<string, Schema> = {
     status: { type: 'string', enum: ['pending', 'applied'] },
     updatedAt: epochMs
   }, ['oldPeerId', 'newPeerId', 'id', 'created', 'statementDigest', 'status', 'updatedAt']),
+  WitnessOutcome: obj({
+    peerId,
+    status: { type: 'string', enum: ['cosigned', 'alert', 'failed'] },
+    detail: str()
+  }, ['peerId', 'status']),
+  Witnesses: obj({
+    seen: arr(obj({ peerId, size: { type: 'integer' }, root: str(), note: str(), time: { type: 'integer' }, cosignedAt: { type: 'integer' } }), 'the latest checkpoint of each peer, as cosigned'),
+    alerts: arr(obj({ seq: { type: 'integer' }, peerId, at: { type: 'integer' }, reason: { type: 'string', enum: ['FORK', 'ROLLBACK'] }, detail: str(), previous: str(), presented: str() }), 'inconsistencies caught, with both checkpoints as evidence')
+  }, ['seen', 'alerts']),
   KeyStatus: obj({
     rotation: ref('OwnRotation'),
     waiting: arr(peerId, 'peers that have not answered this node\'s rotation yet'),
@@ -314,6 +323,10 @@ const PATHS: Record<string, { params?: Array<typeof P[keyof typeof P]>, ops: Par
     params: [P.peerId],
     ops: { post: { summary: 'Apply the key rotation a peer announced (peerId: its old ID)', operationId: 'approveRotation', tags: ['keys'], ok: json(ref('PeerRecord'), 'the re-keyed record'), errors: [400, 404, 422] } }
   },
+  '/v1/witness': {
+    ops: { post: { summary: 'Ask every active peer to cosign this node\'s latest checkpoint now', operationId: 'witness', tags: ['audit'], ok: json(arr(ref('WitnessOutcome')), 'one outcome per peer'), errors: [409] } }
+  },
+  '/v1/witnesses': { ops: { get: { summary: 'Peers\' checkpoints this node witnessed, and inconsistency alerts', operationId: 'witnesses', tags: ['audit'], ok: json(ref('Witnesses'), 'witnessed checkpoints and alerts') } } },
   '/metrics': {
     ops: {
       get: {
@@ -363,7 +376,8 @@ export function openApiDocument (version = '0.1.0'): Record<string, unknown> {
       { name: 'trust', description: 'the trust list and trust cards' },
       { name: 'policy', description: 'the node policy and decisions' },
       { name: 'forwarding', description: 'forwarding and release requests' },
-      { name: 'keys', description: 'identity key rotation' }
+      { name: 'keys', description: 'identity key rotation' },
+      { name: 'audit', description: 'witnessing of audit-log checkpoints by peers' }
     ],
     paths,
     components: {

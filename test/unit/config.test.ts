@@ -48,6 +48,7 @@ describe('config validation', () => {
         maxInboundStreams: D.DEFAULT_MAX_INBOUND_STREAMS,
         frameTimeoutMs: D.DEFAULT_FRAME_TIMEOUT_MS
       },
+      audit: { witnessIntervalMs: D.DEFAULT_WITNESS_INTERVAL_MS },
       logLevel: D.DEFAULT_LOG_LEVEL
     })
   })
@@ -62,7 +63,7 @@ describe('config validation', () => {
   })
 
   it('rejects unknown keys, at the top and nested, naming the path and the keys it expected', () => {
-    expect(problems({ name: 'A', colour: 'blue' })).toEqual(['colour: unknown key; expected one of name, jurisdiction, listen, api, exchange, logLevel'])
+    expect(problems({ name: 'A', colour: 'blue' })).toEqual(['colour: unknown key; expected one of name, jurisdiction, listen, api, exchange, audit, logLevel'])
     expect(problems({ name: 'A', api: { prot: 1 } })).toEqual(['api.prot: unknown key; expected one of host, port, allowNonLoopback'])
     expect(problems({ name: 'A', exchange: { retrycap: 1 } })[0]).toMatch(/^exchange\.retrycap: unknown key; expected one of deliveryWindow, retryBaseMs, retryCapMs, /)
   })
@@ -89,7 +90,7 @@ describe('config validation', () => {
         '/etc/liaison/config.json is invalid:',
         '  name: got nothing (the key is missing); expected a string',
         '  api.port: got -1; expected a number at least 0',
-        '  x: unknown key; expected one of name, jurisdiction, listen, api, exchange, logLevel'
+        '  x: unknown key; expected one of name, jurisdiction, listen, api, exchange, audit, logLevel'
       ].join('\n'))
     }
   })

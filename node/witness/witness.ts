@@ -1,0 +1,221 @@
+/**
+ * Witnessing by peers: no central timestamp authority, no single point of trust. Each node
+ * presents its latest signed checkpoint to the peers it trusts; a peer (the witness) checks the
+ * node's signature, then a consistency proof from the last checkpoint of that node it saw, and
+ * only then co-signs (C2SP tlog-cosignature/v1 with its own key, name `liaison.local/<its peer
+ * ID>`). The node appends the cosignatures to its stored checkpoint, so an auditor sees which
+ * agencies vouched for which tree head. A peer that ever presents two checkpoints that are not
+ * consistent (a rewritten or forked log, or a shrunk one) raises an alert at the witness: error
+ * log, `alert` event (metrics), an audit entry, and the evidence kept for `liaison audit
+ * witnesses`.
+ *
+ * Wire: protocol `/liaison/witness/1.0.0`, varint-length-prefixed UTF-8 JSON frames:
+ *   node → witness  {"type":"checkpoint","note":"<signed note>"}
+ *   witness → node  {"type":"prove","from":<size>}        (when it holds an older checkpoint)
+ *   node → witness  {"type":"proof","proof":["<base64>",…]}
+ *   witness → node  {"type":"cosignature","line":"— liaison.local/<witness> …"} | {"type":"alert","reason":…}
+ *
+ * @module
+ */
+import { EventEmitter } from 'node:events'
+import type { Libp2p } from 'libp2p'
+import type { Connection, Stream } from '@libp2p/interface'
+import type { Logger } from 'pino'
+import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
+import { parseStrictJson, utf8Decode } from '../../protocol/json.ts'
+import { checkpointOrigin } from '../../protocol/checkpoint.ts'
+import { cosign, verifyCosignature } from '../../protocol/cosignature.ts'
+import { verifyConsistency } from '../../protocol/merkle.ts'
+import { encodeBase64, tryDecodeBase64 } from '../../protocol/base64.ts'
+import { publicKeyFromPeerId } from '../../protocol/peer-id.ts'
+import type { Signer } from '../../protocol/types.ts'
+import { openNodeCheckpoint, type NodeCheckpoint } from '../audit/checkpoints.ts'
+import type { AuditLog } from '../audit/audit-log.ts'
+import { auditEvents } from '../audit/events.ts'
+import type { Store } from '../store/store.ts'
+import type { TrustList } from '../trust-list.ts'
+import { dialTargets } from '../transport.ts'
+import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from './witness-store.ts'
+
+export const WITNESS_PROTOCOL = '/liaison/witness/1.0.0'
+const MAX_WITNESS_FRAME = 64 * 1024
+const WITNESS_TIMEOUT_MS = 10_000
+
+export interface WitnessComponents {
+  libp2p: Libp2p
+  store: Store
+  audit: AuditLog
+  trust: TrustList
+  signer: Signer
+  logger: Logger
+  now?: () => number
+}
+
+export interface WitnessInit {
+  /** How often the node presents its latest checkpoint to its peers (0: only on demand). */
+  intervalMs: number
+}
+
+export interface WitnessEvents {
+  alert: [alert: WitnessAlert]
+  cosigned: [info: { witness: string, size: number }]
+}
+
+export type WitnessOutcome = { peerId: string, status: 'cosigned' | 'alert' | 'failed', detail?: string }
+
+export class Witness extends EventEmitter<WitnessEvents> {
+  private readonly c: WitnessComponents
+  private readonly init: WitnessInit
+  readonly records: WitnessStore
+  private readonly now: () => number
+  private timer: NodeJS.Timeout | undefined
+  private alertSeq = Date.now()
+
+  constructor (components: WitnessComponents, init: WitnessInit) {
+    super()
+    this.c = components
+    this.init = init
+    this.records = new WitnessStore(components.store.db)
+    this.now = components.now ?? Date.now
+  }
+
+  async start (): Promise<void> {
+    await this.c.libp2p.handle(WITNESS_PROTOCOL, async (stream, connection) => {
+      await this.serve(stream, connection).catch((err: unknown) => {
+        this.c.logger.debug({ err, peer: connection.remotePeer.toString() }, 'witness exchange failed')
+        stream.abort(err as Error)
+      })
+    }, { maxInboundStreams: 2 })
+    if (this.init.intervalMs > 0) {
+      this.timer = setInterval(() => { void this.presentToAll() }, this.init.intervalMs)
+      this.timer.unref()
+    }
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.timer)
+    await this.c.libp2p.unhandle(WITNESS_PROTOCOL).catch(() => {})
+  }
+
+  /** Present our latest checkpoint to every active peer (issuing one first if the log grew). */
+  async presentToAll (): Promise<WitnessOutcome[]> {
+    const checkpoint = await this.c.audit.checkpoint() ?? this.c.audit.latestCheckpoint()
+    if (checkpoint == null) return []
+    const peers = this.c.trust.list().filter(p => p.status === 'active' && p.addresses.length > 0)
+    return await Promise.all(peers.map(async p => await this.presentTo(p.peerId, p.addresses, checkpoint)))
+  }
+
+  // ---- our side: asking a witness ---------------------------------------------------------
+
+  private async presentTo (peerId: string, addresses: string[], cp: NodeCheckpoint): Promise<WitnessOutcome> {
+    const signal = AbortSignal.timeout(WITNESS_TIMEOUT_MS)
+    try {
+      const stream = await this.c.libp2p.dialProtocol(dialTargets(peerId, addresses), WITNESS_PROTOCOL, { signal })
+      const io = frames(stream)
+      await send(stream, { type: 'checkpoint', note: cp.note })
+      while (true) {
+        const msg = await io.next() as Record<string, unknown> | undefined
+        if (msg == null) return { peerId, status: 'failed', detail: 'witness closed the stream' }
+        if (msg.type === 'prove' && typeof msg.from === 'number') {
+          const proof = await this.c.audit.consistencyProof(msg.from, cp.checkpoint.size)
+          await send(stream, { type: 'proof', proof: proof.map(encodeBase64) })
+          continue
+        }
+        await stream.close().catch(() => {})
+        if (msg.type === 'cosignature' && typeof msg.line === 'string') {
+          const check = verifyCosignature(msg.line, bodyOf(cp.note), checkpointOrigin(peerId), publicKeyFromPeerId(peerId))
+          if (!check.ok) return { peerId, status: 'failed', detail: 'cosignature does not verify' }
+          await this.c.audit.addCosignatures(cp.checkpoint.size, [msg.line])
+          this.emit('cosigned', { witness: peerId, size: cp.checkpoint.size })
+          return { peerId, status: 'cosigned' }
+        }
+        if (msg.type === 'alert') {
+          this.c.logger.error({ witness: peerId, reason: msg.reason }, 'a witness reports our log as inconsistent with what it saw before')
+          return { peerId, status: 'alert', detail: String(msg.reason) }
+        }
+        return { peerId, status: 'failed', detail: 'unexpected answer' }
+      }
+    } catch (err) {
+      return { peerId, status: 'failed', detail: (err as Error).message }
+    }
+  }
+
+  // ---- their side: we are the witness -----------------------------------------------------
+
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    const remote = connection.remotePeer.toString()
+    const record = this.c.trust.get(remote)
+    if (record == null || record.status !== 'active') { stream.abort(new Error('not an active peer')); return }
+    const io = frames(stream)
+    const first = await io.next() as Record<string, unknown> | undefined
+    if (first?.type !== 'checkpoint' || typeof first.note !== 'string') { stream.abort(new Error('expected a checkpoint')); return }
+    const presented = openNodeCheckpoint(first.note, record.keyHistory.map(k => k.peerId))
+    if (presented.signer !== remote) { stream.abort(new Error('checkpoint of another log')); return }
+    const { size, root } = presented.checkpoint
+    const previous = await this.records.latest(remote)
+    let inconsistency: { reason: 'FORK' | 'ROLLBACK', detail: string } | undefined
+    if (previous != null) {
+      const prevRoot = tryDecodeBase64(previous.root) as Uint8Array
+      if (size < previous.size) inconsistency = { reason: 'ROLLBACK', detail: `size ${size} after ${previous.size}` }
+      else if (size === previous.size) {
+        if (!equal(root, prevRoot)) inconsistency = { reason: 'FORK', detail: `two roots for size ${size}` }
+      } else {
+        await send(stream, { type: 'prove', from: previous.size })
+        const answer = await io.next() as Record<string, unknown> | undefined
+        const proof = Array.isArray(answer?.proof) ? answer.proof.map(p => typeof p === 'string' ? tryDecodeBase64(p) : undefined) : undefined
+        const ok = proof != null && proof.every(p => p != null) && verifyConsistency(previous.size, size, proof as Uint8Array[], prevRoot, root)
+        if (!ok) inconsistency = { reason: 'FORK', detail: `no valid consistency proof from ${previous.size} to ${size}` }
+      }
+    }
+    if (inconsistency != null) {
+      await this.raise(remote, inconsistency, previous as WitnessedCheckpoint, first.note)
+      await send(stream, { type: 'alert', reason: inconsistency.reason })
+      await stream.close().catch(() => {})
+      return
+    }
+    const seen: WitnessedCheckpoint = { peerId: remote, size, root: encodeBase64(root), note: first.note, time: presented.time, cosignedAt: this.now() }
+    await this.c.store.commit([this.records.seenOp(seen)])
+    const line = cosign(bodyOf(first.note), checkpointOrigin(this.c.signer.peerId), this.c.signer, Math.floor(this.now() / 1000))
+    await send(stream, { type: 'cosignature', line })
+    await stream.close().catch(() => {})
+  }
+
+  private async raise (peerId: string, what: { reason: 'FORK' | 'ROLLBACK', detail: string }, previous: WitnessedCheckpoint, presented: string): Promise<void> {
+    const alert: WitnessAlert = { seq: ++this.alertSeq, peerId, at: this.now(), reason: what.reason, detail: what.detail, previous: previous.note, presented }
+    this.c.logger.error({ peer: peerId, reason: what.reason, detail: what.detail }, 'WITNESS ALERT: a peer presented a checkpoint inconsistent with one it showed before')
+    await this.c.store.commit([this.records.alertOp(alert)], [auditEvents.witnessAlert({
+      witness: this.c.signer.peerId, origin: checkpointOrigin(peerId), reason: what.reason, detail: { detail: what.detail, previous: previous.note, presented }
+    })])
+    this.emit('alert', alert)
+  }
+}
+
+/** The signed text of a note (everything before the blank line, with its final newline). */
+function bodyOf (note: string): string {
+  return note.slice(0, note.indexOf('\n\n') + 1)
+}
+
+function equal (a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+async function send (stream: Stream, value: unknown): Promise<void> {
+  if (!stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify(value)), MAX_WITNESS_FRAME))) await stream.onDrain()
+}
+
+/** The stream's frames as parsed JSON values, one `next()` at a time. */
+function frames (stream: Stream): { next: () => Promise<unknown> } {
+  const decoder = new FrameDecoder(MAX_WITNESS_FRAME)
+  const iterator = stream[Symbol.asyncIterator]()
+  const ready: Uint8Array[] = []
+  return {
+    async next () {
+      while (ready.length === 0) {
+        const chunk = await iterator.next()
+        if (chunk.done === true) return undefined
+        ready.push(...decoder.push(chunk.value))
+      }
+      return parseStrictJson(utf8Decode(ready.shift() as Uint8Array))
+    }
+  }
+}

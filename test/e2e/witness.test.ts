@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createPrivateKey } from 'node:crypto'
+import { TEST_AGREEMENT, TestNode, tempDir } from '../helpers/node-process.ts'
+import type { ApiClient } from '../../node/api/client.ts'
+import { signerFromPkcs8Pem } from '../../protocol/keys.ts'
+import { issueCheckpoint } from '../../node/audit/checkpoints.ts'
+import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
+import { checkpointOrigin } from '../../protocol/checkpoint.ts'
+import { verifyCosignature } from '../../protocol/cosignature.ts'
+import { publicKeyFromPeerId } from '../../protocol/peer-id.ts'
+import { WITNESS_PROTOCOL } from '../../node/witness/witness.ts'
+import { Store } from '../../node/store/store.ts'
+import { AuditLog } from '../../node/audit/index.ts'
+
+describe('witnessing: peers cosign checkpoints after checking consistency, and catch a forked log', () => {
+  let root: string
+  let a: TestNode, b: TestNode
+  let ca: ApiClient, cb: ApiClient
+
+  beforeAll(async () => {
+    root = await tempDir()
+    ;[a, b] = await Promise.all(['a', 'b'].map(async name => await TestNode.create({ name, root })))
+    await a.trust(b)
+    await b.trust(a)
+    await Promise.all([a.start(), b.start()])
+    ;[ca, cb] = await Promise.all([a.client(), b.client()])
+  })
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()])
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('B cosigns A\'s checkpoints, checking a consistency proof from the one it saw before', async () => {
+    await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { n: 1 } }, { wait: true })
+    expect(await ca.witness()).toEqual([{ peerId: b.peerId, status: 'cosigned' }])
+    const first = (await cb.witnesses()).seen.find(s => s.peerId === a.peerId)!
+    expect(first.size).toBeGreaterThan(0)
+    // The log grows; the next checkpoint is cosigned only after a consistency proof.
+    await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { n: 2 } }, { wait: true })
+    expect(await ca.witness()).toEqual([{ peerId: b.peerId, status: 'cosigned' }])
+    const second = (await cb.witnesses()).seen.find(s => s.peerId === a.peerId)!
+    expect(second.size).toBeGreaterThan(first.size)
+    expect((await cb.witnesses()).alerts).toEqual([])
+  })
+
+  it('raises an alert when A presents a checkpoint of the same size with another root (a rewritten log)', async () => {
+    const seen = (await cb.witnesses()).seen.find(s => s.peerId === a.peerId)!
+    // Forge with A's own key what a rewritten log's checkpoint would look like.
+    await a.stop()
+    const pem = await readFile(join(a.dir, 'identity.key'), 'utf8')
+    const signer = signerFromPkcs8Pem(pem)
+    const forged = issueCheckpoint(signer, seen.size, new Uint8Array(32).fill(7), Math.floor(Date.now() / 1000))
+    const seed = new Uint8Array(Buffer.from(createPrivateKey(pem).export({ format: 'jwk' }).d!, 'base64url'))
+    const host = await createLibp2p({ privateKey: await generateKeyPairFromSeed('Ed25519', seed), transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    try {
+      const stream = await host.dialProtocol(multiaddr(b.address), WITNESS_PROTOCOL)
+      stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify({ type: 'checkpoint', note: forged }))))
+      const decoder = new FrameDecoder()
+      let answer: { type: string, reason?: string } | undefined
+      for await (const chunk of stream) {
+        const frames = decoder.push(chunk)
+        if (frames.length > 0) { answer = JSON.parse(new TextDecoder().decode(frames[0])); break }
+      }
+      expect(answer).toEqual({ type: 'alert', reason: 'FORK' })
+    } finally {
+      await host.stop()
+    }
+    const { alerts } = await cb.witnesses()
+    expect(alerts).toHaveLength(1)
+    expect(alerts[0]).toMatchObject({ peerId: a.peerId, reason: 'FORK', previous: seen.note, presented: forged })
+    expect(b.output).toMatch(/WITNESS ALERT/)
+    const metrics = await fetch(`${b.runtime!.apiUrl}/metrics`, { headers: { authorization: `Bearer ${(await readFile(join(b.dir, 'api-token'), 'utf8')).trim()}` } })
+    expect(await metrics.text()).toMatch(/liaison_witness_alerts_total\{peer="[^"]+",reason="FORK"\} 1/)
+    await a.start()
+  })
+
+  it('stores witness cosignatures on A\'s checkpoint, verifiable with B\'s public key', async () => {
+    const ca2 = await a.client()
+    await ca2.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { n: 3 } }, { wait: true })
+    // B holds a FORK alert for A, but judges each new checkpoint against the last one it cosigned.
+    expect(await ca2.witness()).toEqual([{ peerId: b.peerId, status: 'cosigned' }])
+    await a.stop()
+    const store = await Store.open(join(a.dir, 'store'))
+    try {
+      const log = await AuditLog.open(store, { install: false })
+      const note = log.latestCheckpoint()!.note
+      const body = note.slice(0, note.indexOf('\n\n') + 1)
+      const line = note.split('\n').find(l => l.startsWith(`\u2014 ${checkpointOrigin(b.peerId)} `))!
+      expect(line).toBeDefined()
+      expect(verifyCosignature(line, body, checkpointOrigin(b.peerId), publicKeyFromPeerId(b.peerId)).ok).toBe(true)
+    } finally {
+      await store.close()
+    }
+    await a.start()
+  })
+})
