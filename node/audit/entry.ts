@@ -25,7 +25,8 @@ import { ProtocolError, isReasonCode } from '../../protocol/errors.ts'
 import { jsonDataProblem, utf8Decode } from '../../protocol/json.ts'
 import { MAX_MESSAGE_PAYLOAD_BYTES } from '../../protocol/limits.ts'
 import { isPeerId } from '../../protocol/peer-id.ts'
-import { formatRfc3339Millis, isRfc3339Millis } from '../../protocol/time.ts'
+import { formatRfc3339Millis } from '../../protocol/time.ts'
+import { timestampMs } from './timestamp.ts'
 import { MESSAGE_KINDS, TLP_LEVELS } from '../../protocol/types.ts'
 import { EVENT_SCHEMA, isAuditEvent } from './events.ts'
 import type { AuditEvent, AuditEventType, FieldKind } from './events.ts'
@@ -36,7 +37,6 @@ export const MAX_ENTRY_BYTES = MAX_MESSAGE_PAYLOAD_BYTES
 /** A decoded entry: the event plus its version and seal time. */
 export type AuditEntry = AuditEvent & { v: 1, at: string }
 
-const DIGEST = /^[0-9a-f]{64}$/
 const ACTION = /^[a-z][a-z0-9.-]{0,63}$/
 const KINDS: ReadonlySet<string> = new Set(MESSAGE_KINDS)
 const TLPS: ReadonlySet<string> = new Set(TLP_LEVELS)
@@ -54,6 +54,16 @@ function isPeer (value: unknown): boolean {
   return true
 }
 
+/** 64 lowercase hex digits (a character loop: cheaper than the regular expression here). */
+function isDigest (value: unknown): boolean {
+  if (typeof value !== 'string' || value.length !== 64) return false
+  for (let i = 0; i < 64; i++) {
+    const c = value.charCodeAt(i)
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false
+  }
+  return true
+}
+
 function isText (value: unknown): boolean {
   return typeof value === 'string' && value !== '' && value.length <= 1024 && value.isWellFormed()
 }
@@ -61,10 +71,10 @@ function isText (value: unknown): boolean {
 /** Why `value` is not a valid `kind` field, or undefined. */
 function fieldProblem (kind: FieldKind, value: unknown): string | undefined {
   switch (kind) {
-    case 'digest': return typeof value === 'string' && DIGEST.test(value) ? undefined : 'must be 64 lowercase hex digits'
-    case 'digest?': return value === null || (typeof value === 'string' && DIGEST.test(value)) ? undefined : 'must be 64 lowercase hex digits or null'
+    case 'digest': return isDigest(value) ? undefined : 'must be 64 lowercase hex digits'
+    case 'digest?': return value === null || isDigest(value) ? undefined : 'must be 64 lowercase hex digits or null'
     case 'digests':
-      return Array.isArray(value) && value.length > 0 && value.every(d => typeof d === 'string' && DIGEST.test(d))
+      return Array.isArray(value) && value.length > 0 && value.every(isDigest)
         ? undefined
         : 'must be a non-empty array of 64-hex-digit digests'
     case 'peer': return isPeer(value) ? undefined : 'must be a peer ID'
@@ -72,7 +82,7 @@ function fieldProblem (kind: FieldKind, value: unknown): string | undefined {
     case 'text': return isText(value) ? undefined : 'must be a non-empty string of at most 1024 characters'
     case 'text?': return value === null || isText(value) ? undefined : 'must be a short string or null'
     case 'codes': return Array.isArray(value) && value.every(isText) ? undefined : 'must be an array of short strings'
-    case 'time': return isRfc3339Millis(value) ? undefined : 'must be an RFC 3339 UTC timestamp with milliseconds'
+    case 'time': return Number.isNaN(timestampMs(value)) ? 'must be an RFC 3339 UTC timestamp with milliseconds' : undefined
     case 'reason': return isReasonCode(value) ? undefined : 'must be a reason code'
     case 'reason?': return value === null || isReasonCode(value) ? undefined : 'must be a reason code or null'
     case 'kind': return typeof value === 'string' && KINDS.has(value) ? undefined : 'must be a message kind'
@@ -152,7 +162,13 @@ function invalid (message: string): never {
 export function decodeEntry (bytes: Uint8Array): AuditEntry {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
   if (bytes.length > MAX_ENTRY_BYTES) throw new ProtocolError('TOO_LARGE', `audit entry is ${bytes.length} bytes; the limit is ${MAX_ENTRY_BYTES}`)
-  const text = utf8Decode(bytes)
+  return decodeEntryText(utf8Decode(bytes))
+}
+
+/** `decodeEntry` for an entry already decoded from UTF-8. */
+export function decodeEntryText (text: string): AuditEntry {
+  if (typeof text !== 'string') throw new TypeError('text must be a string')
+  if (text.length > MAX_ENTRY_BYTES) throw new ProtocolError('TOO_LARGE', `audit entry is over ${MAX_ENTRY_BYTES} bytes`)
   let obj: unknown
   try {
     obj = JSON.parse(text)
@@ -163,32 +179,30 @@ export function decodeEntry (bytes: Uint8Array): AuditEntry {
   const o = obj as Record<string, unknown>
   if (o.v !== 1) invalid('v must be the integer 1')
   if (!isAuditEvent(obj)) invalid(`type ${JSON.stringify(o.type)} is not an audit event type`)
-  if (!isRfc3339Millis(o.at)) invalid('at must be an RFC 3339 UTC timestamp with milliseconds')
+  if (Number.isNaN(timestampMs(o.at))) invalid('at must be an RFC 3339 UTC timestamp with milliseconds')
+  const type = o.type as AuditEventType
+  const schema = EVENT_SCHEMA[type]
+  const keys = Object.keys(o)
+  // The common case in one pass: exactly the members, in canonical order, each valid, and
+  // JSON.stringify giving the text back (which rules out duplicates, spaces, `1.0`…).
+  let inOrder = keys.length === schema.length + 3 && keys[0] === 'v' && keys[1] === 'type' && keys[2] === 'at'
+  let jcsFields = true
+  for (let i = 0; inOrder && i < schema.length; i++) {
+    const [name, kind] = schema[i]
+    if (keys[i + 3] !== name) {
+      inOrder = false
+      break
+    }
+    const problem = fieldProblem(kind, o[name])
+    if (problem !== undefined) invalid(`${name} ${problem}`)
+    if (kind === 'json' && jcs(o[name]) !== JSON.stringify(o[name])) jcsFields = false
+  }
+  if (inOrder && jcsFields && JSON.stringify(o) === text) return o as unknown as AuditEntry
   const problem = eventProblem(o, ['v', 'type', 'at'])
   if (problem !== undefined) invalid(problem)
   // One value, one encoding: duplicate keys, other key orders, `1.0`, spaces… all differ here.
-  if (!isCanonical(o, text)) invalid('not in canonical form')
+  if (entryText(type, o.at as string, o) !== text) invalid('not in canonical form')
   return o as unknown as AuditEntry
-}
-
-/**
- * Whether `text` is the canonical encoding of `o` (parsed from it). Fast path: JSON.stringify
- * gives `text` back, the members are in schema order and free-form values are already in JCS
- * order; otherwise (e.g. integer-like keys, which JavaScript enumerates first) re-encode.
- */
-function isCanonical (o: Record<string, unknown>, text: string): boolean {
-  const type = o.type as AuditEventType
-  if (JSON.stringify(o) === text) {
-    const keys = Object.keys(o)
-    const schema = EVENT_SCHEMA[type]
-    let inOrder = keys[0] === 'v' && keys[1] === 'type' && keys[2] === 'at'
-    for (let i = 0; inOrder && i < schema.length; i++) {
-      const [name, kind] = schema[i]
-      inOrder = keys[i + 3] === name && (kind !== 'json' || jcs(o[name]) === JSON.stringify(o[name]))
-    }
-    if (inOrder) return true
-  }
-  return entryText(type, o.at as string, o) === text
 }
 
 /** Every message digest an entry refers to (for the digest → leaf index used by `prove`). */

@@ -10,7 +10,7 @@
  *
  * | type               | fields (in entry order)                                                        |
  * |--------------------|--------------------------------------------------------------------------------|
- * | message.sent       | digest, payloadType, id, kind, from, to, tlp, topic, legalBasis, handling, created, expires, envelopeSha256 |
+ * | message.sent       | digest, payloadType, id, kind, from, to, created, expires, tlp, handling, topic, legalBasis, envelopeSha256 |
  * | message.received   | same as message.sent                                                           |
  * | message.rejected   | from, reason, digest (or null), messageId (or null)                            |
  * | receipt.stored     | for, by, status, reason (or null), envelopeSha256                              |
@@ -71,12 +71,12 @@ export interface MessageFields {
   kind: MessageKind
   from: string
   to: string[]
-  tlp: Tlp
-  topic: string
-  legalBasis: string
-  handling: string[]
   created: string
   expires: string
+  tlp: Tlp
+  handling: string[]
+  topic: string
+  legalBasis: string
   /** Lowercase hex SHA-256 of the envelope bytes exactly as stored (as signed or received). */
   envelopeSha256: string
 }
@@ -123,8 +123,10 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
-  return [['digest', 'digest'], ['payloadType', 'text'], ['id', 'text'], ['kind', 'kind'], ['from', 'peer'], ['to', 'peers'], ['tlp', 'tlp'],
-    ['topic', 'text'], ['legalBasis', 'text'], ['handling', 'codes'], ['created', 'time'], ['expires', 'time'], ['envelopeSha256', 'digest']]
+  // id … legalBasis in the order a message payload starts with them (protocol/message.ts), so an
+  // entry holds the index fields exactly as the signed payload writes them (verify/index-tuple.ts).
+  return [['digest', 'digest'], ['payloadType', 'text'], ['id', 'text'], ['kind', 'kind'], ['from', 'peer'], ['to', 'peers'],
+    ['created', 'time'], ['expires', 'time'], ['tlp', 'tlp'], ['handling', 'codes'], ['topic', 'text'], ['legalBasis', 'text'], ['envelopeSha256', 'digest']]
 }
 
 const DIGEST = /^[0-9a-f]{64}$/
@@ -190,12 +192,12 @@ function messageFields (meta: Pick<MessageMeta, 'digest' | 'payloadType' | 'id' 
     kind: meta.kind,
     from: check.peer(meta.from, 'meta.from'),
     to: check.peers(meta.to, 'meta.to'),
-    tlp: meta.tlp,
-    topic: check.text(meta.topic, 'meta.topic'),
-    legalBasis: check.text(meta.legalBasis, 'meta.legalBasis'),
-    handling: check.codes(meta.handling, 'meta.handling'),
     created: check.time(meta.created, 'meta.created'),
     expires: check.time(meta.expires, 'meta.expires'),
+    tlp: meta.tlp,
+    handling: check.codes(meta.handling, 'meta.handling'),
+    topic: check.text(meta.topic, 'meta.topic'),
+    legalBasis: check.text(meta.legalBasis, 'meta.legalBasis'),
     envelopeSha256: sha256Hex(envelope)
   }
 }

@@ -9,6 +9,9 @@ import { AUDIT_EVENT_TYPES, EVENT_SCHEMA, auditEvents, sha256Hex } from '../../n
 import type { AuditEvent } from '../../node/audit/events.ts'
 import { decodeEntry, encodeEntry, entryDigests, jcs } from '../../node/audit/entry.ts'
 import type { MessageMeta } from '../../node/store/records.ts'
+import { indexFieldsOfEntry, indexFieldsText, messagePrefix } from '../../node/audit/verify/index-tuple.ts'
+import { encodeMessage } from '../../protocol/message.ts'
+import type { MessageV1 } from '../../protocol/types.ts'
 
 const alice = signerFromSeed(new Uint8Array(32).fill(1))
 const bob = signerFromSeed(new Uint8Array(32).fill(2))
@@ -53,12 +56,17 @@ describe('audit entry encoding', () => {
     expect(text(bytes)).toBe(
       '{"v":1,"type":"message.received","at":"2026-03-01T12:00:00.123Z",' +
       `"digest":"${D1}","payloadType":"application/vnd.liaison.message.v1+json","id":"01a221a0-f770-7abc-9c9b-5cb5337b45bf","kind":"report","from":"${alice.peerId}",` +
-      `"to":["${bob.peerId}"],"tlp":"AMBER","topic":"drug-trafficking","legalBasis":"EU-2024-17","handling":["originator-only"],` +
-      '"created":"2026-03-01T11:00:00.000Z","expires":"2026-04-01T11:00:00.000Z",' +
+      `"to":["${bob.peerId}"],"created":"2026-03-01T11:00:00.000Z","expires":"2026-04-01T11:00:00.000Z","tlp":"AMBER","handling":["originator-only"],` +
+      '"topic":"drug-trafficking","legalBasis":"EU-2024-17",' +
       `"envelopeSha256":"${sha256Hex(envelope)}"}`
     )
     const entry = decodeEntry(bytes)
     expect(entry).toMatchObject({ v: 1, type: 'message.received', at: '2026-03-01T12:00:00.123Z', digest: D1, from: alice.peerId })
+    // The index fields appear exactly as the signed payload opens with them.
+    expect(indexFieldsOfEntry(text(bytes), entry.type, (entry as { payloadType: string }).payloadType)).toBe(indexFieldsText(meta))
+    const { id, kind, from, to, created, expires, tlp, handling, topic, legalBasis } = meta
+    const payload: MessageV1 = { v: 1, id, kind, from, to, created, expires, tlp, handling, topic, legalBasis, body: { x: 1 } }
+    expect(text(encodeMessage(payload)).startsWith(messagePrefix(meta))).toBe(true)
   })
 
   it('records the SHA-256 of the envelope bytes exactly as stored', () => {

@@ -38,7 +38,7 @@ function failuresOf (report: VerifyReport): string {
 }
 
 async function expectFailure (dir: string, pattern: RegExp): Promise<VerifyReport> {
-  const report = await verifyDataDir(dir, { workers: 2 })
+  const report = await verifyDataDir(dir, { workers: 2, thorough: true })
   expect(report.ok).toBe(false)
   expect(failuresOf(report)).toMatch(pattern)
   return report
@@ -56,7 +56,7 @@ afterAll(async () => {
 describe('verifyDataDir', () => {
   it('passes on an untouched data directory and counts what it checked', async () => {
     const progress = new Set<string>()
-    const report = await verifyDataDir(base.dir, { workers: 2, onProgress: p => progress.add(p.phase) })
+    const report = await verifyDataDir(base.dir, { workers: 2, thorough: true, onProgress: p => progress.add(p.phase) })
     expect(failuresOf(report)).toBe('')
     expect(report.ok).toBe(true)
     expect(report.node).toBe(base.node.peerId)
@@ -67,6 +67,14 @@ describe('verifyDataDir', () => {
     expect(report.envelopes).toBe(160)
     expect(report.files.checked).toBeGreaterThan(2)
     expect([...progress].sort()).toEqual(['entries', 'envelopes', 'files', 'tree'])
+  })
+
+  it('skips only the derived data (tree nodes, indexes) without --thorough, and says so', async () => {
+    const dir = await tampered(async (_store, audit) => { await audit.node.put(nodeKey(3, 2), new Uint8Array(32)) })
+    const quick = await verifyDataDir(dir, { workers: 2 })
+    expect(quick.ok).toBe(true)
+    expect(quick.notes.join()).toMatch(/--thorough/)
+    expect((await verifyDataDir(dir, { workers: 2, thorough: true })).ok).toBe(false)
   })
 
   it('never writes to the data directory it verifies', async () => {

@@ -51,27 +51,31 @@ export class ChunkWriter {
   private offset = 0
   count = 0
 
-  constructor (capacity: number) {
-    this.buffer = new ArrayBuffer(capacity)
+  /** A writer over `buffer` if given (a chunk handed back by a worker), else a new one. */
+  constructor (capacity: number, buffer?: ArrayBuffer) {
+    this.buffer = buffer !== undefined && buffer.byteLength >= capacity ? buffer : new ArrayBuffer(capacity)
     this.view = new DataView(this.buffer)
     this.bytes = new Uint8Array(this.buffer)
   }
 
-  /** Append an item; false if it does not fit. */
-  add (kind: number, payloadCode: number, signer: number, digest: Uint8Array, prefix: Uint8Array | undefined, envelope: Uint8Array): boolean {
-    const p = prefix?.length ?? 0
-    const need = HEADER + p + envelope.length
-    if (this.offset + need > this.buffer.byteLength) return false
+  /**
+   * Append an item, the prefix and envelope given as strings and written as UTF-8 straight into
+   * the chunk; false if it does not fit.
+   */
+  add (kind: number, payloadCode: number, signer: number, digest: Uint8Array, prefix: string, envelope: string): boolean {
     const at = this.offset
+    if (at + HEADER > this.buffer.byteLength) return false
+    const p = utf8.encodeInto(prefix, this.bytes.subarray(at + HEADER))
+    if (p.read < prefix.length) return false
+    const e = utf8.encodeInto(envelope, this.bytes.subarray(at + HEADER + p.written))
+    if (e.read < envelope.length) return false
     this.view.setUint8(at, kind)
     this.view.setUint8(at + 1, payloadCode)
     this.view.setUint32(at + 4, signer, true)
-    this.view.setUint32(at + 8, envelope.length, true)
+    this.view.setUint32(at + 8, e.written, true)
     this.bytes.set(digest, at + 12)
-    this.view.setUint32(at + 44, p, true)
-    if (prefix !== undefined) this.bytes.set(prefix, at + HEADER)
-    this.bytes.set(envelope, at + HEADER + p)
-    this.offset += need
+    this.view.setUint32(at + 44, p.written, true)
+    this.offset += HEADER + p.written + e.written
     this.count++
     return true
   }
@@ -82,10 +86,12 @@ export class ChunkWriter {
   }
 }
 
-/** Bytes a chunk needs to hold one item. */
-export function itemSize (prefixLength: number, envelopeLength: number): number {
-  return HEADER + prefixLength + envelopeLength
+/** Bytes a chunk may need to hold one item (UTF-8 takes at most 3 bytes per UTF-16 unit). */
+export function itemSize (prefix: string, envelope: string): number {
+  return HEADER + 3 * (prefix.length + envelope.length)
 }
+
+const utf8 = new TextEncoder()
 
 /** Read the items of a chunk (views into `buffer`, no copies). */
 export function * readChunk (buffer: ArrayBuffer, count: number): Generator<ChunkItem> {

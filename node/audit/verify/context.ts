@@ -27,8 +27,14 @@ export interface CheckedCheckpoint {
 export interface VerifyContext {
   audit: AuditStore
   msg: ReadableSub<MessageMeta>
-  env: ReadableSub<Uint8Array>
-  rcpt: ReadableSub<Uint8Array>
+  /**
+   * Envelopes, receipts and entries are read as strings: LevelDB hands those over far cheaper
+   * than byte views, and valid UTF-8 (which every envelope and entry must be) round-trips
+   * exactly; anything else no longer matches its hash and fails.
+   */
+  env: ReadableSub<string>
+  rcpt: ReadableSub<string>
+  entries: ReadableSub<string>
   pool: WorkerPool
   table: RecordTable
   failures: Failures
@@ -46,7 +52,9 @@ export interface VerifyContext {
     envelopesVerified: number
     receiptsVerified: number
   }
-  /** Fingerprint of the digest → leaf index keys the log implies (audit-ref). */
+  /** Also check derived data: stored tree nodes, the digest and expiry indexes. */
+  thorough: boolean
+  /** Fingerprint of the digest → leaf index keys the log implies (audit-ref; thorough only). */
   refs: SetFingerprint
   /** Set when the entries are not contiguous from 0: the tree cannot be rebuilt. */
   treeBroken: boolean
@@ -54,9 +62,12 @@ export interface VerifyContext {
   tree: { size: number, root: Uint8Array | null }
 }
 
-/** Iterate a LevelDB range in batches (one native call per `size` entries). */
+/**
+ * Iterate a LevelDB range in batches (one native call per `size` entries), bypassing LevelDB's
+ * block cache: every block is read once, and filling the cache only costs time.
+ */
 export async function * batches<V> (sub: ReadableSub<V>, options: Record<string, unknown> = {}, size = 512): AsyncGenerator<Array<[string, V]>> {
-  const it = sub.iterator(options)
+  const it = sub.iterator({ fillCache: false, ...options })
   try {
     while (true) {
       const batch = await it.nextv(size)

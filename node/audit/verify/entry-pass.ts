@@ -6,35 +6,42 @@
  *
  * @module
  */
-import { emptyRoot, leafHash, nodeHash } from '../../../protocol/merkle.ts'
+import { emptyRoot } from '../../../protocol/merkle.ts'
+import { leafHashInto, nodeHashInto, sha256Into } from './fast-hash.ts'
 import { pad } from '../audit-store.ts'
-import { decodeEntry, entryDigests } from '../entry.ts'
+import { timestampMs } from '../timestamp.ts'
+import { decodeEntryText, entryDigests } from '../entry.ts'
 import type { AuditEntry } from '../entry.ts'
 import { batches } from './context.ts'
 import type { VerifyContext } from './context.ts'
-import { messagePrefix, prefixDigest } from './index-tuple.ts'
+import { indexFieldsOfEntry } from './index-tuple.ts'
 import { hexInto, LEAF_MESSAGE, LEAF_OUT, LEAF_PURGE, LEAF_RECEIPT, LEAF_REPEATED } from './record-table.ts'
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0
 }
 
-/** The RFC 9162 frontier, kept lean (no copies): one hash per set bit of the size. */
+/** The RFC 9162 frontier in one buffer (one 32-byte slot per set bit of the size), no copies. */
 class Frontier {
   size = 0
-  private readonly hashes: Uint8Array[] = []
+  private count = 0
+  private readonly slots = Buffer.alloc(64 * 32)
 
-  append (leaf: Uint8Array): void {
-    let hash = leaf
-    for (let index = this.size; index % 2 === 1; index = (index - 1) / 2) hash = nodeHash(this.hashes.pop() as Uint8Array, hash)
-    this.hashes.push(hash)
+  append (leaves: Buffer, at: number): void {
+    leaves.copy(this.slots, 32 * this.count, at, at + 32)
+    this.count++
+    for (let index = this.size; index % 2 === 1; index = (index - 1) / 2) {
+      const left = 32 * (this.count - 2)
+      nodeHashInto(this.slots.subarray(left, left + 32), this.slots.subarray(left + 32, left + 64), this.slots, left)
+      this.count--
+    }
     this.size++
   }
 
   root (): Uint8Array {
     if (this.size === 0) return emptyRoot()
-    let root = this.hashes[this.hashes.length - 1]
-    for (let i = this.hashes.length - 2; i >= 0; i--) root = nodeHash(this.hashes[i], root)
+    const root = Buffer.from(this.slots.subarray(32 * (this.count - 1), 32 * this.count))
+    for (let i = this.count - 2; i >= 0; i--) nodeHashInto(this.slots.subarray(32 * i, 32 * i + 32), root, root, 0)
     return root
   }
 }
@@ -43,29 +50,28 @@ class Frontier {
  * Returns the leaf hashes it computed (32 bytes each, in index order), for the tree pass to
  * compare with the stored level-0 nodes.
  */
-export async function entryPass (ctx: VerifyContext, expectedSize: number): Promise<Uint8Array> {
+export async function entryPass (ctx: VerifyContext, expectedSize: number): Promise<Buffer> {
   const { failures } = ctx
   const tree = new Frontier()
-  let leaves = new Uint8Array(32 * Math.max(expectedSize, 1024))
+  let leaves = Buffer.alloc(32 * Math.max(expectedSize, 1024))
   let cp = 0
   let lastAt = -Infinity
   let index = 0
 
-  for await (const batch of batches<Uint8Array>(ctx.audit.entry, {}, 1024)) {
-    for (const [key, bytes] of batch) {
-      if (key !== pad(index) && !ctx.treeBroken) {
+  for await (const batch of batches<string>(ctx.entries, {}, 1024)) {
+    for (const [key, text] of batch) {
+      if (!ctx.treeBroken && Number(key) !== index) {
         failures.add('entry', `entry ${key}`, `entries are not contiguous: expected index ${index} (entries were deleted or inserted)`)
         ctx.treeBroken = true
       }
-      const leaf = leafHash(bytes)
       if (32 * (index + 1) > leaves.length) {
-        const grown = new Uint8Array(leaves.length * 2)
-        grown.set(leaves)
+        const grown = Buffer.alloc(leaves.length * 2)
+        leaves.copy(grown)
         leaves = grown
       }
-      leaves.set(leaf, 32 * index)
+      leafHashInto(text, leaves, 32 * index)
       if (!ctx.treeBroken) {
-        tree.append(leaf)
+        tree.append(leaves, 32 * index)
         while (cp < ctx.checkpoints.length && ctx.checkpoints[cp].size === tree.size) {
           if (!equalBytes(ctx.checkpoints[cp].root, tree.root())) {
             failures.add('checkpoint', `checkpoint ${tree.size}`, 'its signed root differs from the root of the first entries of the log (the log was changed after it was signed)')
@@ -75,16 +81,16 @@ export async function entryPass (ctx: VerifyContext, expectedSize: number): Prom
       }
       let entry: AuditEntry | undefined
       try {
-        entry = decodeEntry(bytes)
+        entry = decodeEntryText(text)
       } catch (err) {
         failures.add('entry', `entry ${index}`, (err as Error).message)
       }
       if (entry !== undefined) {
-        const at = Date.parse(entry.at)
+        const at = timestampMs(entry.at)
         if (at < lastAt) failures.add('entry', `entry ${index}`, `sealed at ${entry.at}, before the entry preceding it`)
         lastAt = Math.max(lastAt, at)
-        record(ctx, entry, index)
-        for (const digest of entryDigests(entry)) ctx.refs.add(digest + '!' + pad(index))
+        record(ctx, entry, text, index)
+        if (ctx.thorough) for (const digest of entryDigests(entry)) ctx.refs.add(digest + '!' + pad(index))
       }
       index++
     }
@@ -99,7 +105,7 @@ export async function entryPass (ctx: VerifyContext, expectedSize: number): Prom
 }
 
 /** Note what one entry says about messages and receipts. */
-function record (ctx: VerifyContext, entry: AuditEntry, index: number): void {
+function record (ctx: VerifyContext, entry: AuditEntry, text: string, index: number): void {
   const { table, pool } = ctx
   switch (entry.type) {
     case 'message.sent':
@@ -108,10 +114,10 @@ function record (ctx: VerifyContext, entry: AuditEntry, index: number): void {
       const flags = table.leafFlags[r]
       table.leafFlags[r] = (flags & ~LEAF_OUT) | LEAF_MESSAGE | (entry.type === 'message.sent' ? LEAF_OUT : 0) | ((flags & LEAF_MESSAGE) !== 0 ? LEAF_REPEATED : 0)
       table.leafIndex[r] = index
-      table.expires[r] = Date.parse(entry.expires)
+      table.expires[r] = timestampMs(entry.expires)
       table.leafPeer[r] = pool.peer(entry.from)
       hexInto(entry.envelopeSha256, table.leafSha, r * 32)
-      table.leafTuple.set(prefixDigest(entry.payloadType + '\n' + messagePrefix(entry)), r * 16)
+      sha256Into(entry.payloadType + '\n' + indexFieldsOfEntry(text, entry.type, entry.payloadType), table.leafTuple, r * 16, 16)
       ctx.counts.messageLeaves++
       break
     }

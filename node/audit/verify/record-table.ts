@@ -40,7 +40,7 @@ export class RecordTable {
   private mask: number
   count = 0
   private capacity: number
-  digests: Uint8Array
+  digests: Buffer
   slotOf: Uint32Array
   leafFlags: Uint8Array
   storeFlags: Uint8Array
@@ -50,11 +50,11 @@ export class RecordTable {
   /** Peer table index of the message's `from` per the leaf (messages) and per the index record. */
   leafPeer: Int32Array
   metaPeer: Int32Array
-  leafSha: Uint8Array
-  storedSha: Uint8Array
+  leafSha: Buffer
+  storedSha: Buffer
   /** First 16 bytes of the index tuple (index-tuple.ts) per the leaf and per the index record. */
-  leafTuple: Uint8Array
-  metaTuple: Uint8Array
+  leafTuple: Buffer
+  metaTuple: Buffer
 
   private readonly scratch = new Uint8Array(32)
 
@@ -62,7 +62,7 @@ export class RecordTable {
     this.capacity = initial
     this.slots = new Int32Array(initial * 2).fill(-1)
     this.mask = initial * 2 - 1
-    this.digests = new Uint8Array(32 * initial)
+    this.digests = Buffer.alloc(32 * initial)
     this.slotOf = new Uint32Array(initial)
     this.leafFlags = new Uint8Array(initial)
     this.storeFlags = new Uint8Array(initial)
@@ -70,10 +70,10 @@ export class RecordTable {
     this.expires = new Float64Array(initial)
     this.leafPeer = new Int32Array(initial).fill(-1)
     this.metaPeer = new Int32Array(initial).fill(-1)
-    this.leafSha = new Uint8Array(32 * initial)
-    this.storedSha = new Uint8Array(32 * initial)
-    this.leafTuple = new Uint8Array(16 * initial)
-    this.metaTuple = new Uint8Array(16 * initial)
+    this.leafSha = Buffer.alloc(32 * initial)
+    this.storedSha = Buffer.alloc(32 * initial)
+    this.leafTuple = Buffer.alloc(16 * initial)
+    this.metaTuple = Buffer.alloc(16 * initial)
   }
 
   private hashOf (digest: Uint8Array, slot: number): number {
@@ -113,7 +113,7 @@ export class RecordTable {
   }
 
   digestHex (record: number): string {
-    return Buffer.from(this.digests.subarray(record * 32, record * 32 + 32)).toString('hex')
+    return this.digests.toString('hex', record * 32, record * 32 + 32)
   }
 
   digestBytes (record: number): Uint8Array {
@@ -140,7 +140,12 @@ export class RecordTable {
       next.set(a)
       return next
     }
-    this.digests = copy(this.digests, 32 * cap)
+    const grown = (b: Buffer, size: number): Buffer => {
+      const next = Buffer.alloc(size)
+      b.copy(next)
+      return next
+    }
+    this.digests = grown(this.digests, 32 * cap)
     this.slotOf = copy(this.slotOf, cap)
     this.leafFlags = copy(this.leafFlags, cap)
     this.storeFlags = copy(this.storeFlags, cap)
@@ -148,10 +153,10 @@ export class RecordTable {
     this.expires = copy(this.expires, cap)
     this.leafPeer = copy(this.leafPeer, cap, -1)
     this.metaPeer = copy(this.metaPeer, cap, -1)
-    this.leafSha = copy(this.leafSha, 32 * cap)
-    this.storedSha = copy(this.storedSha, 32 * cap)
-    this.leafTuple = copy(this.leafTuple, 16 * cap)
-    this.metaTuple = copy(this.metaTuple, 16 * cap)
+    this.leafSha = grown(this.leafSha, 32 * cap)
+    this.storedSha = grown(this.storedSha, 32 * cap)
+    this.leafTuple = grown(this.leafTuple, 16 * cap)
+    this.metaTuple = grown(this.metaTuple, 16 * cap)
     this.capacity = cap
     this.slots = new Int32Array(cap * 2).fill(-1)
     this.mask = cap * 2 - 1

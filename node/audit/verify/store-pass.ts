@@ -13,14 +13,14 @@ import { ChunkWriter, KIND_IN, KIND_OUT, KIND_RECEIPT, PAYLOAD_CODES, UNKNOWN_PA
 import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
 import { batches } from './context.ts'
 import type { VerifyContext } from './context.ts'
-import { messagePrefix, prefixDigest } from './index-tuple.ts'
+import { PAYLOAD_OPENING, indexFieldsText } from './index-tuple.ts'
+import { sha256Into } from './fast-hash.ts'
 import { ENVELOPE_CHECKED, HAS_ENVELOPE, HAS_META, HAS_RECEIPT, META_OUT, META_PURGED } from './record-table.ts'
 import type { EnvelopeResult } from './verify-worker.ts'
 
 /** Bytes per chunk: a few hundred typical envelopes (~1.5 KB each). */
 const CHUNK_BYTES = 512 * 1024
 const DIGEST = /^[0-9a-f]{64}$/
-const utf8 = new TextEncoder()
 
 interface Pending {
   done: Promise<void>
@@ -32,20 +32,27 @@ class Dispatcher {
   private writer: ChunkWriter
   private records: number[] = []
   private readonly inflight: Pending[] = []
+  /** Chunk buffers the workers handed back. */
+  private readonly spare: ArrayBuffer[] = []
 
   constructor (ctx: VerifyContext) {
     this.ctx = ctx
     this.writer = new ChunkWriter(CHUNK_BYTES)
   }
 
-  async add (record: number, kind: number, payloadCode: number, signer: number, prefix: Uint8Array | undefined, bytes: Uint8Array): Promise<void> {
+  /** Add an envelope; returns a promise only when the caller must wait (a chunk went out). */
+  add (record: number, kind: number, payloadCode: number, signer: number, prefix: string, envelope: string): Promise<void> | undefined {
     const digest = this.ctx.table.digestBytes(record)
-    if (!this.writer.add(kind, payloadCode, signer, digest, prefix, bytes)) {
-      await this.flush()
-      this.writer = new ChunkWriter(Math.max(CHUNK_BYTES, itemSize(prefix?.length ?? 0, bytes.length)))
-      this.writer.add(kind, payloadCode, signer, digest, prefix, bytes)
+    if (this.writer.add(kind, payloadCode, signer, digest, prefix, envelope)) {
+      this.records.push(record)
+      return undefined
     }
-    this.records.push(record)
+    return (async () => {
+      await this.flush()
+      this.writer = new ChunkWriter(Math.max(CHUNK_BYTES, itemSize(prefix, envelope)))
+      this.writer.add(kind, payloadCode, signer, digest, prefix, envelope)
+      this.records.push(record)
+    })()
   }
 
   async flush (): Promise<void> {
@@ -53,9 +60,9 @@ class Dispatcher {
     const records = this.records
     const kinds = this.writer.count
     const promise = this.ctx.pool.checkEnvelopes(this.writer.finish(), kinds)
-    this.writer = new ChunkWriter(CHUNK_BYTES)
+    this.writer = new ChunkWriter(CHUNK_BYTES, this.spare.pop())
     this.records = []
-    this.inflight.push({ done: promise.then(result => { this.apply(records, result) }) })
+    this.inflight.push({ done: promise.then(result => { this.apply(records, result); this.spare.push(result.buffer) }) })
     while (this.inflight.length >= 2 * this.ctx.pool.size) await (this.inflight.shift() as Pending).done
   }
 
@@ -105,9 +112,9 @@ export function where (ctx: VerifyContext, record: number): string {
 async function messagePass (ctx: VerifyContext, out: Dispatcher): Promise<void> {
   const { table, failures, pool } = ctx
   const metas = batches<MessageMeta>(ctx.msg)
-  const envs = batches<Uint8Array>(ctx.env)
+  const envs = batches<string>(ctx.env)
   let mb: Array<[string, MessageMeta]> = []
-  let eb: Array<[string, Uint8Array]> = []
+  let eb: Array<[string, string]> = []
   let mi = 0
   let ei = 0
   let metasDone = false
@@ -142,9 +149,9 @@ async function messagePass (ctx: VerifyContext, out: Dispatcher): Promise<void> 
       ctx.counts.metas++
       table.storeFlags[r] |= HAS_META | (meta.direction === 'out' ? META_OUT : 0) | (meta.purgedAt != null ? META_PURGED : 0)
       table.metaPeer[r] = typeof meta.from === 'string' ? pool.peer(meta.from) : -1
-      const prefix = messagePrefix(meta)
+      const fields = indexFieldsText(meta)
       const payloadType = meta.payloadType ?? PAYLOAD_TYPES.message
-      table.metaTuple.set(prefixDigest(payloadType + '\n' + prefix), r * 16)
+      sha256Into(payloadType + '\n' + fields, table.metaTuple, r * 16, 16)
       if (meta.digest !== digest) failures.add('message', `message ${digest}`, `its index record names digest ${String(meta.digest)}`)
       if (meta.direction !== 'in' && meta.direction !== 'out') failures.add('message', `message ${digest}`, `its index record has direction ${String(meta.direction)}`)
       if (meta.direction === 'out' && !own.has(meta.from)) failures.add('message', `message ${digest}`, `stored as sent by this node, but from ${String(meta.from)}`)
@@ -157,8 +164,9 @@ async function messagePass (ctx: VerifyContext, out: Dispatcher): Promise<void> 
           continue
         }
         const code = PAYLOAD_CODES.indexOf(payloadType)
-        await out.add(r, meta.direction === 'out' ? KIND_OUT : KIND_IN, code < 0 ? UNKNOWN_PAYLOAD : code, table.metaPeer[r],
-          utf8.encode(code === 0 ? prefix : String(meta.id)), e[1])
+        const wait = out.add(r, meta.direction === 'out' ? KIND_OUT : KIND_IN, code < 0 ? UNKNOWN_PAYLOAD : code, table.metaPeer[r],
+          code === 0 ? PAYLOAD_OPENING + fields : String(meta.id), e[1])
+        if (wait !== undefined) await wait
       }
     } else if (e !== undefined) {
       ei++
@@ -171,7 +179,7 @@ async function messagePass (ctx: VerifyContext, out: Dispatcher): Promise<void> 
 async function receiptPass (ctx: VerifyContext, out: Dispatcher): Promise<void> {
   const { table, failures, pool } = ctx
   const valid: Array<boolean | undefined> = []
-  for await (const batch of batches<Uint8Array>(ctx.rcpt)) {
+  for await (const batch of batches<string>(ctx.rcpt)) {
     for (const [key, bytes] of batch) {
       const sep = key.indexOf('!')
       const digest = key.slice(0, sep)
@@ -183,7 +191,8 @@ async function receiptPass (ctx: VerifyContext, out: Dispatcher): Promise<void> 
       const r = table.recordHex(digest, 1 + pool.peer(by))
       table.storeFlags[r] |= HAS_RECEIPT
       ctx.counts.receipts++
-      await out.add(r, KIND_RECEIPT, 0, pool.peer(by), undefined, bytes)
+      const wait = out.add(r, KIND_RECEIPT, 0, pool.peer(by), '', bytes)
+      if (wait !== undefined) await wait
     }
   }
 }

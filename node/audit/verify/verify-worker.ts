@@ -43,6 +43,8 @@ export interface EnvelopeResult {
   status: ArrayBuffer
   /** 32 bytes per item: SHA-256 of the stored bytes. */
   shas: ArrayBuffer
+  /** The chunk, handed back for reuse. */
+  buffer: ArrayBuffer
   problems: Array<[number, string]>
   /** This worker's CPU time so far (µs). */
   cpu: number
@@ -80,7 +82,7 @@ function keyOf (index: number): VerifyKey | null {
 function checkEnvelopes (job: EnvelopeJob): EnvelopeResult {
   for (let i = 0; i < job.peers.length; i++) peers[job.peerBase + i] = job.peers[i]
   const status = new Uint8Array(job.count)
-  const shas = new Uint8Array(32 * job.count)
+  const shas = Buffer.alloc(32 * job.count)
   const problems: Array<[number, string]> = []
   const batch: EnvelopeToCheck[] = []
   const positions: number[] = []
@@ -110,13 +112,14 @@ function checkEnvelopes (job: EnvelopeJob): EnvelopeResult {
   for (let j = 0; j < results.length; j++) {
     const at = positions[j]
     const check = results[j]
-    shas.set(check.sha256, 32 * at)
+    shas.write(check.sha256, 32 * at, 32, 'latin1')
     if (!check.ok) {
       status[at] = 1
       problems.push([at, check.problem])
     }
   }
-  return { type: 'envelopes', id: job.id, status: status.buffer, shas: shas.buffer, problems, cpu: cpuMicros() }
+  const shasBuffer = shas.buffer.byteLength === shas.length ? shas.buffer : shas.buffer.slice(shas.byteOffset, shas.byteOffset + shas.length)
+  return { type: 'envelopes', id: job.id, status: status.buffer, shas: shasBuffer as ArrayBuffer, buffer: job.buffer, problems, cpu: cpuMicros() }
 }
 
 async function checkFile (job: FileJob): Promise<FileResult> {
@@ -134,7 +137,7 @@ if (port != null) {
   port.on('message', (job: EnvelopeJob | FileJob) => {
     if (job.type === 'envelopes') {
       const result = checkEnvelopes(job)
-      port.postMessage(result, [result.status, result.shas])
+      port.postMessage(result, [result.status, result.shas, result.buffer])
     } else {
       checkFile(job).then(result => { port.postMessage(result) }, (err: unknown) => {
         port.postMessage({ type: 'file', id: job.id, problems: [`check failed: ${(err as Error).message}`], bytes: 0, cpu: cpuMicros() })
