@@ -156,6 +156,11 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     return { kind: 'receipt', status: 'accepted', digest: meta.digest, receipt }
   }
 
+  /** A stream reset for a reason found below the envelope (framing, timeouts): audit it too. */
+  async refuseFrame (remote: string, reason: ReasonCode, detail?: string): Promise<void> {
+    await this.recordRejection({ from: remote, reason, ...(detail != null ? { detail } : {}) })
+  }
+
   private async recordRejection (info: RejectionInfo): Promise<void> {
     this.emit('rejected', info)
     this.c.logger.info({ peer: info.from, digest: info.digest, reason: info.reason, detail: info.detail }, 'envelope rejected')

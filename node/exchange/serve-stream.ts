@@ -27,10 +27,12 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
   let failed = false
   let frameTimer: NodeJS.Timeout | undefined
 
-  const reset = (reason: ReasonCode, detail?: string): void => {
+  /** Reset the stream; `audit` for failures below the envelope (the receiver audits its own). */
+  const reset = (reason: ReasonCode, detail?: string, audit = true): void => {
     if (failed) return
     failed = true
     logger.warn({ peer: remote, reason, detail }, 'exchange stream reset')
+    if (audit) void receiver.refuseFrame(remote, reason, detail)
     stream.abort(new ProtocolError(reason, `stream reset: ${reason}${detail != null ? ` (${detail})` : ''}`))
   }
   // The frame deadline runs from a frame's first byte to its last. It is armed when a frame
@@ -54,7 +56,7 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
     const result = await outcome
     pending--
     if (failed) return
-    if (result.kind === 'reset') { reset(result.reason); return }
+    if (result.kind === 'reset') { reset(result.reason, undefined, false); return }
     if (!stream.send(encodeFrame(result.receipt))) await stream.onDrain()
   }
 

@@ -13,7 +13,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rm } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
-import { TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
+import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-process.ts'
+import { join } from 'node:path'
+import { Store } from '../../node/store/store.ts'
+import { AuditLog, decodeEntry } from '../../node/audit/index.ts'
 import {
   HostileClient, Identity, MESSAGE_TYPE, RECEIPT_TYPE, EXCHANGE, digestOf, edgeCaseSignatures, envelopeBytes, frame,
   jsonBytes, malleate, messageFields, openReceipt, pae, trustPeer, varint, concat, type RawSignature, type ReceiptJson
@@ -415,9 +418,29 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
     expect(inbox.map(m => m.id).sort()).toEqual([...sent].sort())
     // …and it was flowing while the hostile cases ran, not only afterwards.
     expect(inbox.filter(m => m.storedAt < stoppedAt).length).toBeGreaterThan(10)
-    // TODO(audit): once the audit log exists, assert that every case above is audited as a
-    // rejection with its reason code (and the resets as BAD_FRAME / BAD_ENVELOPE / TOO_LARGE).
     console.log('hostile-input observed outcomes:\n' + Object.entries(observed).map(([k, v]) => `  ${k}: ${v}`).join('\n'))
+  })
+
+  it('audits every refusal as a rejection leaf with its reason code, and the log verifies', async () => {
+    await target.stop()
+    const store = await Store.open(join(target.dir, 'store'))
+    const reasons = new Set<string>()
+    try {
+      const log = await AuditLog.open(store, { install: false })
+      for (let i = 0; i < log.size; i++) {
+        const entry = decodeEntry((await log.entry(i))!) as unknown as { type: string, from?: string, reason?: string }
+        if (entry.type === 'message.rejected' && entry.from === hostile.peerId) reasons.add(entry.reason!)
+      }
+    } finally {
+      await store.close()
+    }
+    const expected = new Set(Object.values(observed).filter(v => v.startsWith('rejected ')).map(v => v.slice('rejected '.length)))
+    expect(expected.size).toBeGreaterThan(5)
+    expect([...expected].filter(r => !reasons.has(r))).toEqual([])
+    // Stream resets are audited too, with the code that caused them.
+    for (const code of ['BAD_ENVELOPE', 'BAD_FRAME', 'TOO_LARGE']) expect(reasons).toContain(code)
+    const verify = await cli(['audit', 'verify', '--data-dir', target.dir])
+    expect(verify.code).toBe(0)
   })
 })
 
