@@ -47,7 +47,7 @@ import { isPeerId } from '../../protocol/peer-id.ts'
 import { parseReceipt } from '../../protocol/receipt.ts'
 import { isRfc3339Millis } from '../../protocol/time.ts'
 import { MESSAGE_KINDS, PAYLOAD_TYPES, TLP_LEVELS } from '../../protocol/types.ts'
-import type { MessageKind, Tlp } from '../../protocol/types.ts'
+import type { MessageKind, ReceiptV1, Tlp } from '../../protocol/types.ts'
 import type { MessageMeta, PeerRecord } from '../store/records.ts'
 
 export const AUDIT_EVENT_TYPES = [
@@ -239,10 +239,16 @@ export const auditEvents = {
    * A receipt envelope was stored: ours for a message we accepted, or a recipient's for one we
    * sent. Status and reason are read from the receipt itself, so the entry says what it says.
    */
-  receiptStored (input: { for: string, by: string, receipt: Uint8Array }): AuditEvent {
+  receiptStored (input: { for: string, by: string, receipt: Uint8Array, parsed?: ReceiptV1 }): AuditEvent {
     const digest = check.digest(input.for, 'for')
     const by = check.peer(input.by, 'by')
     if (!(input.receipt instanceof Uint8Array)) throw new TypeError('receipt must be the receipt envelope bytes')
+    // The hot paths have just built or verified this receipt: they pass it parsed.
+    if (input.parsed != null) {
+      const r = input.parsed
+      if (r.for !== digest || r.by !== by) throw new TypeError('receipt does not match for/by')
+      return { type: 'receipt.stored', for: digest, by, status: r.status, reason: r.reason ?? null, envelopeSha256: sha256Hex(input.receipt) }
+    }
     const env = decodeEnvelope(input.receipt)
     if (env.payloadType !== PAYLOAD_TYPES.receipt) throw new TypeError('receipt is not a receipt envelope')
     const receipt = parseReceipt(env.payload)

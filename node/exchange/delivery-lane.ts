@@ -14,6 +14,7 @@ import type { Store } from '../store/store.ts'
 import type { DeliveryRecord } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
 import { openReceipt } from './receipts.ts'
+import type { ReceiptV1 } from '../../protocol/types.ts'
 import { auditEvents } from '../audit/events.ts'
 import { backoffDelay, sleep } from './backoff.ts'
 import { Signal } from './signal.ts'
@@ -220,16 +221,16 @@ export class DeliveryLane {
     if (receipt.status === 'rejected' && TRANSIENT_REASONS.has(receipt.reason ?? '')) {
       throw new ProtocolError('UNAVAILABLE', `${this.init.peerId} cannot take ${record.digest} now: ${receipt.reason}`)
     }
-    await this.finish(record, receipt.status === 'accepted' ? 'delivered' : 'rejected', receipt.reason, frame.slice())
+    await this.finish(record, receipt.status === 'accepted' ? 'delivered' : 'rejected', receipt.reason, frame.slice(), receipt)
   }
 
-  private async finish (record: DeliveryRecord, status: DeliveryRecord['status'], reason?: string, receipt?: Uint8Array): Promise<void> {
+  private async finish (record: DeliveryRecord, status: DeliveryRecord['status'], reason?: string, receipt?: Uint8Array, parsed?: ReceiptV1): Promise<void> {
     const { store } = this.c
     const next: DeliveryRecord = { ...record, status, updatedAt: this.now(), attempts: record.attempts + 1 }
     if (reason != null) next.reason = reason
     const ops = store.deliveryOps(next, record)
     if (receipt != null) ops.push(store.receiptOp(record.digest, this.init.peerId, receipt))
-    await store.commit(ops, receipt != null ? [auditEvents.receiptStored({ for: record.digest, by: this.init.peerId, receipt })] : [])
+    await store.commit(ops, receipt != null ? [auditEvents.receiptStored({ for: record.digest, by: this.init.peerId, receipt, ...(parsed != null ? { parsed } : {}) })] : [])
     this.c.onDelivery(next)
   }
 

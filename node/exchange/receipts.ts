@@ -17,6 +17,11 @@ export interface ReceiptInput {
 
 /** Sign a receipt; returns the envelope's JSON bytes, ready for the wire and the store. */
 export function signReceipt (signer: Signer, input: ReceiptInput, now: Date): Uint8Array {
+  return signReceiptParsed(signer, input, now).bytes
+}
+
+/** `signReceipt`, also returning the receipt itself (for the audit entry). */
+export function signReceiptParsed (signer: Signer, input: ReceiptInput, now: Date): { bytes: Uint8Array, receipt: ReceiptV1 } {
   const receipt: ReceiptV1 = {
     v: 1,
     for: input.digest,
@@ -26,7 +31,7 @@ export function signReceipt (signer: Signer, input: ReceiptInput, now: Date): Ui
     status: input.status
   }
   if (input.status === 'rejected') receipt.reason = input.reason ?? 'INTERNAL'
-  return encodeEnvelope(signEnvelope(PAYLOAD_TYPES.receipt, encodeReceipt(receipt), signer))
+  return { bytes: encodeEnvelope(signEnvelope(PAYLOAD_TYPES.receipt, encodeReceipt(receipt), signer)), receipt }
 }
 
 /**

@@ -20,7 +20,7 @@ import type { Store } from '../store/store.ts'
 import type { MessageMeta } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
 import type { PolicyHolder } from '../policy/policy-holder.ts'
-import { signReceipt } from './receipts.ts'
+import { signReceipt, signReceiptParsed } from './receipts.ts'
 import { auditEvents } from '../audit/events.ts'
 import type { Admission, Incoming, PayloadHandler } from './admission.ts'
 import { handleMessage } from './handle-message.ts'
@@ -135,7 +135,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
 
   private async store (admission: Extract<Admission, { ok: true }>, frame: Uint8Array, now: Date, reject: (r: ReasonCode, id: string | null) => Promise<ReceiveOutcome>): Promise<ReceiveOutcome> {
     const { meta } = admission
-    const receipt = signReceipt(this.c.signer, { digest: meta.digest, messageId: meta.id, status: 'accepted' }, now)
+    const { bytes: receipt, receipt: parsed } = signReceiptParsed(this.c.signer, { digest: meta.digest, messageId: meta.id, status: 'accepted' }, now)
     const { store } = this.c
     // The frame is kept byte for byte: it is the envelope as received.
     const envelope = frame.slice()
@@ -144,7 +144,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
         [...store.messageOps(meta, envelope), ...admission.ops, store.receiptOp(meta.digest, this.c.signer.peerId, receipt)],
         [
           auditEvents.messageReceived(meta, envelope),
-          auditEvents.receiptStored({ for: meta.digest, by: this.c.signer.peerId, receipt }),
+          auditEvents.receiptStored({ for: meta.digest, by: this.c.signer.peerId, receipt, parsed }),
           ...admission.events
         ]
       )
