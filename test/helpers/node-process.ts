@@ -59,9 +59,13 @@ export class TestNode {
     return node
   }
 
-  async start (): Promise<RuntimeInfo> {
+  /**
+   * Start `liaison start` and wait until it is up. `execArgv` goes to Node before the CLI
+   * (fault tests preload scripts/soak/clock-shift.ts with it); `env` is merged into ours.
+   */
+  async start (opts: { execArgv?: string[], env?: NodeJS.ProcessEnv } = {}): Promise<RuntimeInfo> {
     await rm(join(this.dir, 'node.json'), { force: true })
-    const child = spawn(process.execPath, [CLI, 'start', '--data-dir', this.dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...(opts.execArgv ?? []), CLI, 'start', '--data-dir', this.dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } })
     this.child = child
     child.stdout?.on('data', (d: Buffer) => { this.output += d.toString() })
     child.stderr?.on('data', (d: Buffer) => { this.output += d.toString() })
