@@ -91,7 +91,8 @@ export function formatReport (report: VerifyReport): string {
     `  messages    ${report.messages.stored} stored, ${report.messages.verified} verified, ${report.messages.purged} purged`,
     `  receipts    ${report.receipts.stored} stored, ${report.receipts.verified} verified`,
     `  files       ${report.files.checked} checked (${report.files.bytes} bytes)`,
-    `  time        ${(report.timing.ms / 1000).toFixed(2)} s, ${Math.round(report.timing.envelopesPerSecond)} envelopes/s on ${report.timing.workers} workers (CPU ${(report.timing.cpuMs.total / 1000).toFixed(2)} s)`
+    `  time        ${(report.timing.ms / 1000).toFixed(2)} s, ${Math.round(report.timing.envelopesPerSecond)} envelopes/s` +
+      (report.timing.workers > 0 ? ` on ${report.timing.workers} workers (CPU ${(report.timing.cpuMs.total / 1000).toFixed(2)} s)` : '')
   ]
   for (const note of report.notes) lines.push(`  note: ${note}`)
   if (report.failureCount > 0) {

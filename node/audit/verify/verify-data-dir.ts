@@ -156,7 +156,8 @@ async function verifyStore (
     rcpt: db.sublevel<string, string>('rcpt', { valueEncoding: 'utf8' }),
     entries: db.sublevel<string, string>('audit-entry', { valueEncoding: 'utf8' }),
     pool,
-    table: new RecordTable(),
+    // About one record per message and per receipt: at most one per entry.
+    table: new RecordTable(2 ** Math.ceil(Math.log2(Math.max(size, 1 << 16)))),
     failures,
     nodeKeys,
     checkpoints,
