@@ -52,12 +52,25 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
     frameTimer = setTimeout(() => { reset('BAD_FRAME', `frame incomplete after ${init.frameTimeoutMs} ms`) }, init.frameTimeoutMs)
   }
 
+  /**
+   * Write one answer. Never rejects: the stream may have been closed or reset under us (the
+   * peer went away, the node is stopping), and a receipt that cannot be written is simply
+   * not delivered — the sender retries and gets the stored original.
+   */
   const answer = async (outcome: Promise<ReceiveOutcome>): Promise<void> => {
-    const result = await outcome
-    pending--
-    if (failed) return
-    if (result.kind === 'reset') { reset(result.reason, undefined, false); return }
-    if (!stream.send(encodeFrame(result.receipt))) await stream.onDrain()
+    try {
+      const result = await outcome
+      pending--
+      if (failed) return
+      if (result.kind === 'reset') { reset(result.reason, undefined, false); return }
+      if (!stream.send(encodeFrame(result.receipt))) await stream.onDrain()
+    } catch (err) {
+      if (!failed) {
+        failed = true
+        logger.debug({ err, peer: remote }, 'could not write a receipt; the stream is gone')
+        stream.abort(err as Error)
+      }
+    }
   }
 
   try {
