@@ -37,8 +37,10 @@ interface VerifyReportView {
 
 type VerifyDataDir = (dir: string, opts: { workers?: number }) => Promise<VerifyReportView>
 
-/** The audit verifier if some node/audit module exports it, with that module's path. */
-export async function loadAuditVerifier (): Promise<{ verify: VerifyDataDir, file: string, path: string } | undefined> {
+/** The audit verifier if some node/audit module exports it, with that module's path (or why it does not load). */
+export type LoadedVerifier = { verify: VerifyDataDir, file: string, path: string } | { error: string }
+
+export async function loadAuditVerifier (): Promise<LoadedVerifier | undefined> {
   const dir = new URL('../../node/audit/', import.meta.url)
   let files: string[]
   try {
@@ -49,7 +51,13 @@ export async function loadAuditVerifier (): Promise<{ verify: VerifyDataDir, fil
   for (const file of files.sort()) {
     const url = new URL(file, dir)
     if (!/export\s+(async\s+)?function\s+verifyDataDir\b|export\s+const\s+verifyDataDir\b/.test(await readFile(url, 'utf8'))) continue
-    const mod = await import(url.href) as { verifyDataDir?: VerifyDataDir }
+    let mod: { verifyDataDir?: VerifyDataDir }
+    try {
+      mod = await import(url.href) as { verifyDataDir?: VerifyDataDir }
+    } catch (err) {
+      // Work in progress elsewhere in the tree: report the figure as unavailable, say why.
+      return { error: `node/audit/${file} does not load: ${(err as Error).message.split('\n')[0]}` }
+    }
     if (typeof mod.verifyDataDir === 'function') return { verify: mod.verifyDataDir, file: `node/audit/${file}`, path: fileURLToPath(url) }
   }
   return undefined
@@ -93,9 +101,14 @@ export class AuditBench {
     this.ctx = ctx
   }
 
+  /** Why the verifier is not available, when it is not. */
+  private unavailable = 'audit verify not available'
+
   async init (): Promise<void> {
-    this.verifier = await loadAuditVerifier()
-    this.ctx.log(this.verifier == null ? '  audit verify not available (no verifyDataDir in node/audit)' : `  audit verifier: ${this.verifier.file}`)
+    const loaded = await loadAuditVerifier()
+    if (loaded != null && 'error' in loaded) this.unavailable = `audit verify not available: ${loaded.error}`
+    else this.verifier = loaded
+    this.ctx.log(this.verifier == null ? `  ${this.unavailable}` : `  audit verifier: ${this.verifier.file}`)
   }
 
   /** Run the verifier once; a report saying the (valid, pre-filled) store fails stops the run. */
@@ -176,7 +189,7 @@ export class AuditBench {
       goal: { op: '>=', ratio: AUDIT_GOAL_RATIO }
     }
     const item: Figure = this.rateRuns.length === 0
-      ? unavailableFigure({ ...base, note: 'audit verify not available' })
+      ? unavailableFigure({ ...base, note: this.unavailable })
       : makeFigure({ ...base, samples: this.rateRuns.map(x => x.rate), ceilingSamples: this.ceilings })
     const figures: Figure[] = []
     const charts: ChartSpec[] = []
@@ -198,7 +211,7 @@ export class AuditBench {
         spec: lines({ title: 'Audit verify time vs messages stored', xTitle: 'messages (log scale)', yTitle: 'seconds (log scale)', logX: true, logY: true, rows: this.series.map(s => ({ x: s.messages, series: 'verifyDataDir', y: s.seconds })) })
       })
     } else if (this.verifier == null) {
-      figures.push(unavailableFigure({ id: 'growth.audit', name: 'Audit verify time per envelope vs log size', measured: 'verifyDataDir wall time / envelopes checked', unit: 'µs/envelope', note: 'audit verify not available' }))
+      figures.push(unavailableFigure({ id: 'growth.audit', name: 'Audit verify time per envelope vs log size', measured: 'verifyDataDir wall time / envelopes checked', unit: 'µs/envelope', note: this.unavailable }))
     }
     if (this.proofs.length > 0) {
       const smallest = this.proofs[0].leveldb
@@ -259,7 +272,7 @@ export class AuditBench {
           lastReport: this.lastReport ?? null
         },
         charts: [],
-        notes: this.verifier == null ? ['node/audit exported no verifyDataDir when this run started: the figure is reported as not available.'] : []
+        notes: this.verifier == null ? [`${this.unavailable} when this run started: the figure is reported as not available.`] : []
       },
       growth: { figures, details: { auditSeries: this.series, proofs: this.proofs }, charts, notes: [] }
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { describeGoal, makeFigure, recheck, unavailableFigure, verdict } from '../../scripts/bench/figures.ts'
 import { median, percentile, spreadOf } from '../../scripts/bench/stats.ts'
-import { attainment } from '../../scripts/bench/report.ts'
+import { attainment, trendOf } from '../../scripts/bench/report.ts'
 import { categoryOf, packageOf, summariseProfile, type CpuProfile } from '../../scripts/bench/profile-summary.ts'
 import { assertDelivered, assertInboxGrowth, IntegrityError } from '../../scripts/bench/context.ts'
 
@@ -102,6 +102,16 @@ describe('bench figures', () => {
     const lower = makeFigure({ id: 'b', name: 'b', measured: 'm', unit: 'ms', samples: [5], goal: { op: '<=', value: 10 } })
     expect(attainment(lower)).toBe(2)
     expect(attainment(makeFigure({ id: 'c', name: 'c', measured: 'm', unit: 'ms', samples: [5] }))).toBeUndefined()
+  })
+})
+
+describe('bench run-to-run trend', () => {
+  it('flags runs that fall or rise steadily by more than 30 %, and nothing else', () => {
+    expect(trendOf([1342, 703, 604])).toBe('fall steadily')
+    expect(trendOf([100, 120, 140])).toBe('rise steadily')
+    expect(trendOf([100, 90, 95])).toBeUndefined()
+    expect(trendOf([100, 95, 90])).toBeUndefined()
+    expect(trendOf([100, 50])).toBeUndefined()
   })
 })
 
