@@ -56,8 +56,10 @@ export class SoakNode {
   async start (): Promise<void> {
     // The node's own output is kept in the log file; do not hold it in memory too.
     await this.process.start([], 60_000)
-    this.process.output = ''
-    this.process.child?.stdout?.on('data', () => { this.process.output = '' })
+    const forget = (): void => { this.process.output = '' }
+    forget()
+    this.process.child?.stdout?.on('data', forget)
+    this.process.child?.stderr?.on('data', forget)
   }
 
   async stop (): Promise<void> {
