@@ -61,6 +61,13 @@ export class AuditStore {
     this.ref = db.sublevel<string, string>('audit-ref', utf8)
     this.exp = db.sublevel<string, string>('audit-exp', utf8)
     this.meta = db.sublevel<string, unknown>('audit-meta', { valueEncoding: 'json' })
+    // A sublevel stays closed when its database is closed and opened again (the store reopens
+    // LevelDB after a failed write): reopen ours with it. Batches through the database need no
+    // open sublevel, reads do.
+    const subs = [this.entry, this.node, this.cp, this.ref, this.exp, this.meta]
+    db.on('open', () => {
+      for (const sub of subs) if (sub.status === 'closed') sub.open().catch(() => {})
+    })
   }
 
   /** Number of entries: one past the last index (entries are contiguous from 0). */
