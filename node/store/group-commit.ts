@@ -40,12 +40,24 @@ export interface GroupCommitInit {
   maxOps: number
   /** fsync each batch (default true). */
   sync?: boolean
+  /**
+   * Called before the next batch after a batch failed (e.g. ENOSPC). LevelDB must not append
+   * to a log that holds a torn record — its recovery would drop every later record in that
+   * log block — so the store reopens the database, which starts a new log. Until it succeeds,
+   * batches fail with its error and nothing is acknowledged.
+   */
+  recover?: () => Promise<void>
+  /** Called before every batch; throwing refuses the batch untouched (e.g. disk nearly full). */
+  precheck?: () => Promise<void>
 }
 
 export class GroupCommit {
   private readonly db: BatchTarget
   private readonly maxOps: number
   private readonly sync: boolean
+  private readonly recover: (() => Promise<void>) | undefined
+  private readonly precheck: (() => Promise<void>) | undefined
+  private broken = false
   private queue: Pending[] = []
   private writing = false
   private idle: Promise<void> = Promise.resolve()
@@ -59,6 +71,8 @@ export class GroupCommit {
     this.db = db
     this.maxOps = init.maxOps
     this.sync = init.sync ?? true
+    this.recover = init.recover
+    this.precheck = init.precheck
   }
 
   write (ops: BatchOp[], events?: unknown[]): Promise<void> {
@@ -91,6 +105,18 @@ export class GroupCommit {
       const sequencer = this.sequencer
       let sealed = false
       try {
+        if (this.precheck != null) {
+          try {
+            await this.precheck()
+          } catch (err) {
+            for (const p of batch) p.reject(err)
+            continue
+          }
+        }
+        if (this.broken && this.recover != null) {
+          await this.recover()
+          this.broken = false
+        }
         if (sequencer != null) {
           const events = batch.flatMap(p => p.events ?? [])
           if (events.length > 0) {
@@ -104,6 +130,7 @@ export class GroupCommit {
         this.operations += ops.length
         for (const p of batch) p.resolve()
       } catch (err) {
+        this.broken = true
         if (sealed) sequencer?.settle(false)
         for (const p of batch) p.reject(err)
       }

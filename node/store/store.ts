@@ -12,17 +12,45 @@
  * @module
  */
 import { Level } from 'level'
+import { readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { AbstractSublevel } from 'abstract-level'
 import { NodeError } from '../errors.ts'
 import { GroupCommit, type BatchOp, type BatchTarget } from './group-commit.ts'
 import type { DeliveryRecord, DeliveryStatus, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './records.ts'
 import { SeenFilter } from './seen-filter.ts'
+import { SpaceGuard } from './space-guard.ts'
 
 type Root = Level<string, unknown>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Sub<V> = AbstractSublevel<Root, any, string, V>
 
 const SEP = '!'
+
+/**
+ * Free space a reopen needs beyond the log's own size (a new log file and manifest), checked
+ * by writing it.
+ */
+const REOPEN_SPACE_BYTES = 2 * 1024 * 1024
+
+/** Size of LevelDB's write-ahead logs: on reopen their contents are written out as a table. */
+async function logBytes (dir: string): Promise<number> {
+  let total = 0
+  for (const name of await readdir(dir)) {
+    if (name.endsWith('.log')) total += (await stat(join(dir, name))).size
+  }
+  return total
+}
+
+/** Write and delete `bytes` in `dir`: throws (ENOSPC…) when there is not that much room. */
+async function probeSpace (dir: string, bytes: number): Promise<void> {
+  const file = join(dir, '.space-probe')
+  try {
+    await writeFile(file, Buffer.alloc(bytes), { flush: true })
+  } finally {
+    await rm(file, { force: true })
+  }
+}
 
 /** Release requests and grants are stored like messages (for replay and audit) but are not inbox items. */
 const CONTROL_TYPES: ReadonlySet<string> = new Set([
@@ -46,6 +74,7 @@ export interface InboxQuery {
 
 export class Store {
   readonly db: Root
+  readonly location: string
   readonly msg: Sub<MessageMeta>
   readonly env: Sub<Uint8Array>
   readonly mid: Sub<string>
@@ -68,8 +97,18 @@ export class Store {
   private seq = 0
   private closed = false
 
-  private constructor (db: Root, init: StoreInit) {
+  private constructor (db: Root, location: string, init: StoreInit) {
     this.db = db
+    this.location = location
+    this.space = new SpaceGuard(location)
+    // Every sublevel of this database, whoever creates it (the audit log and the witness keep
+    // their own): reopening the root does not reopen its sublevels, `reopen()` must.
+    const sublevel = db.sublevel.bind(db)
+    db.sublevel = ((name: string, options: unknown) => {
+      const sub = sublevel(name, options as never)
+      this.sublevels.push(sub as unknown as { open: () => Promise<void> })
+      return sub
+    }) as typeof db.sublevel
     const json = { valueEncoding: 'json' }
     const bytes = { valueEncoding: 'view' }
     const utf8 = { valueEncoding: 'utf8' }
@@ -86,7 +125,11 @@ export class Store {
     this.rel = db.sublevel<string, ReleaseRecord>('rel', json)
     this.grant = db.sublevel<string, string>('grant', utf8)
     this.rot = db.sublevel<string, PeerRotation>('rot', json)
-    this.commits = new GroupCommit(db as unknown as BatchTarget, { maxOps: init.maxBatch ?? 4096 })
+    this.commits = new GroupCommit(db as unknown as BatchTarget, {
+      maxOps: init.maxBatch ?? 4096,
+      recover: async () => { await this.reopen() },
+      precheck: async () => { await this.space.check() }
+    })
   }
 
   /** Open (creating if needed). A store held by another process fails with DATA_DIR_IN_USE. */
@@ -101,7 +144,7 @@ export class Store {
       }
       throw err
     }
-    const store = new Store(db, init)
+    const store = new Store(db, location, init)
     store.seq = ((await store.meta.get('seq')) as number | undefined) ?? 0
     for await (const [key, digest] of store.mid.iterator()) {
       store.seen.add(key)
@@ -109,6 +152,39 @@ export class Store {
     }
     return store
   }
+
+  /**
+   * After a failed write: close and open the database again, so that LevelDB recovers its log
+   * (up to the torn record of the failed write) and continues in a fresh log file.
+   */
+  private async reopen (): Promise<void> {
+    if (this.closed) throw new Error('store is closed')
+    // Only once there is room again: a reopen on a full disk would fail half-way and leave
+    // the store closed to readers too. Until then the database stays open for reading and
+    // every write is refused.
+    if (this.db.status === 'open') await probeSpace(this.location, REOPEN_SPACE_BYTES + await logBytes(this.location))
+    if (this.db.status === 'open') await this.db.close()
+    // Once closed, keep trying to open: readers are refused until it is open again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.db.open()
+        await Promise.all(this.sublevels.map(async s => { await s.open() }))
+        return
+      } catch (err) {
+        this.reopenError = err
+        if (this.closed || attempt >= 600) throw err
+        await new Promise(resolve => setTimeout(resolve, 100))
+      }
+    }
+  }
+
+  private readonly sublevels: Array<{ open: () => Promise<void> }> = []
+
+  /** Refuses writes while the disk is nearly full, before LevelDB ever meets ENOSPC. */
+  readonly space: SpaceGuard
+
+  /** The last error from reopening after a failed write (for diagnostics). */
+  reopenError: unknown
 
   async close (): Promise<void> {
     if (this.closed) return
