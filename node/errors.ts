@@ -40,5 +40,7 @@ export class NodeError extends Error {
 /** The stable code of any error, INTERNAL for unexpected ones. */
 export function errorCode (err: unknown): ErrorCode {
   if (err instanceof NodeError || err instanceof ProtocolError) return err.code
+  // The store is being reopened after a storage fault: a moment, not a bug.
+  if ((err as { code?: unknown } | null)?.code === 'LEVEL_DATABASE_NOT_OPEN') return 'UNAVAILABLE'
   return 'INTERNAL'
 }

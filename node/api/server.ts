@@ -41,6 +41,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_PEER_ID: 400,
   BAD_KEY: 400,
   NODE_NOT_RUNNING: 409,
+  UNAVAILABLE: 503,
+  STORAGE_FULL: 507,
   TIMEOUT: 504
 }
 
