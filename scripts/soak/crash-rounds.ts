@@ -55,7 +55,7 @@ export interface CrashFigures {
 const pause = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 const between = (lo: number, hi: number): number => lo + Math.floor(Math.random() * (hi - lo))
 
-/** Send `count` messages with 16 concurrent API calls; ids of those acknowledged. A send that fails (sender killed) is not acknowledged. */
+/** Send until `count` messages are acknowledged, 16 API calls at a time; a send that fails (sender killed) is not acknowledged and is made again as a new message. */
 async function stream (client: () => Promise<ApiClient>, to: string, count: number, legalBasis: string, acknowledged: string[]): Promise<void> {
   let next = 0
   let api = await client()
@@ -66,7 +66,10 @@ async function stream (client: () => Promise<ApiClient>, to: string, count: numb
         const res = await api.send({ to: [to], kind: 'report', tlp: 'GREEN', topic: 'crash-rounds', legalBasis, body: { n } })
         acknowledged.push(res.id)
       } catch {
-        // The sender is down: wait for it, then go on with the next message.
+        // The sender is down: give the slot back (the stream is `count` acknowledged sends),
+        // wait for it, then go on. The failed send may still have been stored: that is the
+        // `unknown` check's business (in the inbox is fine only if the sender lists it as sent).
+        next--
         await pause(100)
         try { api = await client() } catch {}
       }

@@ -3,10 +3,12 @@ import { rm } from 'node:fs/promises'
 import { TEST_AGREEMENT, TestNode, tempDir } from '../helpers/node-process.ts'
 import { runCrashRounds } from '../../scripts/soak/crash-rounds.ts'
 
-// `npm run soak` runs 20 rounds of each; the default suite runs a few.
+// `npm run soak` runs 20 rounds of each on a 2,000-message stream; the default suite runs a
+// few on a shorter one, to stay well under a minute.
 const ROUNDS = Number(process.env.LIAISON_FAULT_CRASH_ROUNDS ?? 3)
+const TOTAL = Number(process.env.LIAISON_FAULT_CRASH_TOTAL ?? 600)
 
-describe('fault: kill -9 during a 2,000-message stream, audit log verified after every kill', () => {
+describe(`fault: kill -9 during a ${TOTAL}-message stream, audit log verified after every kill`, () => {
   let root: string
   let nodes: TestNode[] = []
 
@@ -32,7 +34,7 @@ describe('fault: kill -9 during a 2,000-message stream, audit log verified after
       const [sender, receiver] = await pair()
       const failures: string[] = []
       const figures = await runCrashRounds({
-        sender, receiver, victim, rounds: ROUNDS, legalBasis: TEST_AGREEMENT,
+        sender, receiver, victim, rounds: ROUNDS, total: TOTAL, legalBasis: TEST_AGREEMENT,
         onAuditFailure: (round, output) => { failures.push(`round ${round}: ${output}`) }
       })
       expect(failures).toEqual([])
