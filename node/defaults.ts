@@ -52,3 +52,12 @@ export const DEFAULT_LOG_LEVEL = 'info'
 
 /** How often a node presents its latest checkpoint to its peers for cosigning. */
 export const DEFAULT_WITNESS_INTERVAL_MS = 5 * 60 * 1000
+
+/** A running node signs a checkpoint this often, when its audit log has grown. */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000
+
+/** A running node deletes expired envelopes this often… */
+export const DEFAULT_PURGE_INTERVAL_MS = 60 * 60 * 1000
+
+/** …at most this many messages per purge leaf. */
+export const DEFAULT_PURGE_CHUNK = 500

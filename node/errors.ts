@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ProtocolError, REASON_CODES } from '../protocol/errors.ts'
+import { ProtocolError, type REASON_CODES } from '../protocol/errors.ts'
 
 export const NODE_ERROR_CODES = {
   BAD_ARGUMENT: 'A command-line argument or API request field is missing or invalid.',

@@ -38,11 +38,11 @@ import { decodeEntry, encodeEntry, entryDigests } from './entry.ts'
 import type { AuditEntry } from './entry.ts'
 import { auditEvents, isAuditEvent } from './events.ts'
 import type { AuditEvent } from './events.ts'
+import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '../defaults.ts'
 import { proveDigest } from './proof.ts'
 import type { DigestProof } from './proof.ts'
 
-/** How often a running node signs a checkpoint when the log has grown (move to node/defaults.ts). */
-export const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000
+export { DEFAULT_CHECKPOINT_INTERVAL_MS } from '../defaults.ts'
 
 /** Events per commit when adopting messages stored before the log existed. */
 const BACKFILL_CHUNK = 1000

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { DEFAULT_PURGE_CHUNK, DEFAULT_PURGE_INTERVAL_MS } from '../defaults.ts'
 import type { Logger } from 'pino'
 import { formatRfc3339Millis } from '../../protocol/time.ts'
 import type { BatchOp } from '../store/group-commit.ts'
@@ -27,11 +28,8 @@ import type { AuditLog } from './audit-log.ts'
 import { SEP } from './audit-store.ts'
 import { auditEvents } from './events.ts'
 
-/** How often a running node purges (move to node/defaults.ts). */
-export const DEFAULT_PURGE_INTERVAL_MS = 60 * 60 * 1000
-
-/** Messages per purge batch (and per `purge` leaf). */
-export const DEFAULT_PURGE_CHUNK = 500
+/** Defaults live in node/defaults.ts; re-exported for this module's callers. */
+export { DEFAULT_PURGE_INTERVAL_MS, DEFAULT_PURGE_CHUNK } from '../defaults.ts'
 
 /** Expiry-index keys read per scan. */
 const SCAN = 5000

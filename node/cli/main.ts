@@ -6,6 +6,11 @@
  */
 import { errorCode, NodeError } from '../errors.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
+import type * as IdentityCommands from './identity-commands.ts'
+import type * as NodeCommands from './node-commands.ts'
+import type * as PeerCommands from './peer-commands.ts'
+import type * as ForwardCommands from './forward-commands.ts'
+import type * as MessageCommands from './message-commands.ts'
 type Command = (argv: string[]) => Promise<number>
 
 /**
@@ -15,11 +20,11 @@ type Command = (argv: string[]) => Promise<number>
 const lazy = <K extends string>(load: () => Promise<Record<K, Command>>, name: K): Command =>
   async (argv) => await (await load())[name](argv)
 
-const identity = async (): Promise<typeof import('./identity-commands.ts')> => await import('./identity-commands.ts')
-const nodeCmds = async (): Promise<typeof import('./node-commands.ts')> => await import('./node-commands.ts')
-const peerCmds = async (): Promise<typeof import('./peer-commands.ts')> => await import('./peer-commands.ts')
-const forwardCmds = async (): Promise<typeof import('./forward-commands.ts')> => await import('./forward-commands.ts')
-const messageCmds = async (): Promise<typeof import('./message-commands.ts')> => await import('./message-commands.ts')
+const identity = async (): Promise<typeof IdentityCommands> => await import('./identity-commands.ts')
+const nodeCmds = async (): Promise<typeof NodeCommands> => await import('./node-commands.ts')
+const peerCmds = async (): Promise<typeof PeerCommands> => await import('./peer-commands.ts')
+const forwardCmds = async (): Promise<typeof ForwardCommands> => await import('./forward-commands.ts')
+const messageCmds = async (): Promise<typeof MessageCommands> => await import('./message-commands.ts')
 
 const COMMANDS: Record<string, { run: Command, help: string }> = {
   init: { run: lazy(identity, 'initCommand'), help: 'init --name NAME [--listen MULTIADDR…]      create identity, config and store' },
