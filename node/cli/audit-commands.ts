@@ -6,6 +6,7 @@
  *   audit export --out DIR [--since TIME|DURATION] [--peer ID] [--data-dir DIR]
  *   audit prove DIGEST [--data-dir DIR]
  *   audit checkpoint [--data-dir DIR]          sign a checkpoint now (uses the node key)
+ *   audit witnesses [--data-dir DIR] [--json]  peers' checkpoints this node cosigned, and alerts
  *
  * `verify` prints progress on stderr and exits 0 only if every check passed.
  *
@@ -27,8 +28,9 @@ import { verifyDataDir } from '../audit/verify/verify-data-dir.ts'
 import { formatReport } from '../audit/verify/report.ts'
 import type { VerifyProgress, VerifyReport } from '../audit/verify/report.ts'
 import { parse, print, str } from './args.ts'
+import { openService } from './context.ts'
 
-const USAGE = 'usage: liaison audit verify|export|prove|checkpoint …  (liaison audit --help)'
+const USAGE = 'usage: liaison audit verify|export|prove|checkpoint|witnesses …  (liaison audit --help)'
 
 export async function auditCommand (argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
@@ -37,6 +39,7 @@ export async function auditCommand (argv: string[]): Promise<number> {
     case 'export': return await exportCommand(rest)
     case 'prove': return await proveCommand(rest)
     case 'checkpoint': return await checkpointCommand(rest)
+    case 'witnesses': return await witnessesCommand(rest)
     default: throw new NodeError('BAD_ARGUMENT', USAGE)
   }
 }
@@ -136,5 +139,27 @@ async function checkpointCommand (argv: string[]): Promise<number> {
     return 0
   } finally {
     await store.close()
+  }
+}
+
+/**
+ * What this node witnessed: the latest checkpoint of each peer it cosigned (after a
+ * consistency proof), and every inconsistency alert with both checkpoints as evidence.
+ * Exit 1 when there is any alert, so monitoring can run it.
+ */
+async function witnessesCommand (argv: string[]): Promise<number> {
+  const p = parse(argv, {})
+  const handle = await openService(p.dataDir)
+  try {
+    const { seen, alerts } = await handle.service.witnesses()
+    if (p.values.json === true) print({ seen, alerts })
+    else {
+      for (const s of seen) process.stdout.write(`${s.peerId}  size ${s.size}  cosigned ${new Date(s.cosignedAt).toISOString()}\n`)
+      if (seen.length === 0) process.stdout.write('no peer checkpoints witnessed yet\n')
+      for (const a of alerts) process.stdout.write(`ALERT ${a.reason}  ${a.peerId}  ${new Date(a.at).toISOString()}  ${a.detail}\n`)
+    }
+    return alerts.length > 0 ? 1 : 0
+  } finally {
+    await handle.close()
   }
 }

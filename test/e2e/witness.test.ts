@@ -8,7 +8,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createPrivateKey } from 'node:crypto'
-import { TEST_AGREEMENT, TestNode, tempDir } from '../helpers/node-process.ts'
+import { TEST_AGREEMENT, TestNode, cli, tempDir } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 import { signerFromPkcs8Pem } from '../../protocol/keys.ts'
 import { issueCheckpoint } from '../../node/audit/checkpoints.ts'
@@ -78,6 +78,9 @@ describe('witnessing: peers cosign checkpoints after checking consistency, and c
     expect(alerts).toHaveLength(1)
     expect(alerts[0]).toMatchObject({ peerId: a.peerId, reason: 'FORK', previous: seen.note, presented: forged })
     expect(b.output).toMatch(/WITNESS ALERT/)
+    const shown = await cli(['audit', 'witnesses', '--data-dir', b.dir])
+    expect(shown.code).toBe(1)
+    expect(shown.stdout).toMatch(new RegExp(`ALERT FORK  ${a.peerId}`))
     const metrics = await fetch(`${b.runtime!.apiUrl}/metrics`, { headers: { authorization: `Bearer ${(await readFile(join(b.dir, 'api-token'), 'utf8')).trim()}` } })
     expect(await metrics.text()).toMatch(/liaison_witness_alerts_total\{peer="[^"]+",reason="FORK"\} 1/)
     await a.start()
