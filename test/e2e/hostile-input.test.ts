@@ -408,6 +408,58 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
     await expectNothingStored()
   })
 
+  describe('policy, as the target\'s operator set it for this peer', () => {
+    /** Narrow the hostile peer's record for one case, then put it back. */
+    async function withRecord (patch: Parameters<typeof api.updatePeer>[1], body: () => Promise<void>): Promise<void> {
+      const before = await api.peer(hostile.peerId)
+      await api.updatePeer(hostile.peerId, patch)
+      try {
+        await body()
+      } finally {
+        await api.updatePeer(hostile.peerId, { maxTlpIn: before.maxTlpIn, topicsIn: before.topicsIn, agreements: before.agreements, kinds: before.kinds })
+      }
+    }
+
+    it('TLP above the peer\'s inbound ceiling: TLP_NOT_PERMITTED', async () => {
+      await withRecord({ maxTlpIn: 'GREEN' }, async () => {
+        const p = payloadOf({ tlp: 'AMBER' })
+        await expectRejected('TLP above the ceiling', signed(p), 'TLP_NOT_PERMITTED', MESSAGE_TYPE, p)
+      })
+    })
+
+    it('a topic the peer may not send: TOPIC_NOT_PERMITTED', async () => {
+      await withRecord({ topicsIn: ['cyber'] }, async () => {
+        const p = payloadOf({ topic: 'hostile-test' })
+        await expectRejected('topic not allowed', signed(p), 'TOPIC_NOT_PERMITTED', MESSAGE_TYPE, p)
+      })
+    })
+
+    it('an agreement that has expired: AGREEMENT_INVALID', async () => {
+      const expired = { id: 'OLD-MLA-2019', validFrom: '2019-01-01T00:00:00.000Z', validUntil: '2020-12-31T23:59:59.999Z' }
+      const current = (await api.peer(hostile.peerId)).agreements
+      await withRecord({ agreements: [...current, expired] }, async () => {
+        const p = payloadOf({ legalBasis: expired.id })
+        await expectRejected('agreement expired', signed(p), 'AGREEMENT_INVALID', MESSAGE_TYPE, p)
+      })
+    })
+
+    it('a suspended peer is refused at the connection: no stream, nothing read, nothing stored', async () => {
+      await api.setPeerStatus(hostile.peerId, 'suspended')
+      try {
+        await expect(hostile.openStream(target.address)).rejects.toThrow()
+        observed['suspended peer'] = 'connection refused'
+        await expectNothingStored()
+      } finally {
+        await api.setPeerStatus(hostile.peerId, 'active')
+      }
+      // Resumed: it is heard again.
+      const p = payloadOf()
+      const receipt = await receiptFor(frame(signed(p)))
+      expect(receipt.status).toBe('accepted')
+      accepted.add(digestOf(MESSAGE_TYPE, p))
+    })
+  })
+
   it('the well-behaved peer delivered everything it sent during the hostile session', async () => {
     const stoppedAt = Date.now()
     const sent = await goodTraffic.stop()
@@ -419,6 +471,14 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
     // …and it was flowing while the hostile cases ran, not only afterwards.
     expect(inbox.filter(m => m.storedAt < stoppedAt).length).toBeGreaterThan(10)
     console.log('hostile-input observed outcomes:\n' + Object.entries(observed).map(([k, v]) => `  ${k}: ${v}`).join('\n'))
+  })
+
+  it('a revoked peer is refused at the connection for good', async () => {
+    await api.setPeerStatus(hostile.peerId, 'revoked')
+    await expect(hostile.openStream(target.address)).rejects.toThrow()
+    observed['revoked peer'] = 'connection refused'
+    await expect(api.setPeerStatus(hostile.peerId, 'active')).rejects.toMatchObject({ code: 'PEER_REVOKED' })
+    await expectNothingStored()
   })
 
   it('audits every refusal as a rejection leaf with its reason code, and the log verifies', async () => {
