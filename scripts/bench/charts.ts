@@ -119,7 +119,7 @@ export function goalAttainment (rows: Array<{ figure: string, attainment: number
       {
         mark: { type: 'bar', tooltip: true },
         encoding: {
-          y: { field: 'figure', type: 'nominal', title: null, sort: null, axis: { labelLimit: 360 } },
+          y: { field: 'figure', type: 'nominal', title: null, sort: null, axis: { labelLimit: 520 } },
           x: { field: 'attainment', type: 'quantitative', title: 'attainment (log scale)', scale: { type: 'log' } },
           color: { field: 'verdict', type: 'nominal', title: 'goal', scale: { domain: ['met', 'missed'], range: ['#4c9a2a', '#c0392b'] }, legend: { orient: 'bottom' } }
         }

@@ -81,7 +81,7 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
   const out: string[] = []
   if (f.runs > 1) {
     const k = runsMeeting(f)
-    if (k > 0) out.push(`${k} of ${f.runs} runs met the goal on their own: the median misses it, but by less than this machine's run-to-run noise.`)
+    if (k > 0) out.push(`${k} of ${f.runs} runs met the goal on their own (runs: ${f.samples.map(x => formatValue(x, '')).join(', ')} ${f.unit}): on this machine the verdict is not stable from run to run.`)
   }
   const ingest = input.profiles.find(x => x.id === 'ingest')
   const p = ingest == null ? undefined : { sender: ingest.threads[0].summary, receiver: ingest.threads[1].summary }
@@ -153,6 +153,10 @@ export function renderReport (input: ReportInput): string {
   out.push(`| Load average | ${m.loadAverage.join(' / ')} at start, ${input.loadAverageEnd.join(' / ')} at end (1/5/15 min) |`)
   out.push(`| fsync (1 KiB write + fdatasync) | ${input.fsync.p50.toFixed(2)} ms p50, ${input.fsync.p99.toFixed(2)} ms p99 |`)
   out.push(`| Commit | ${m.git.commit ?? 'unknown'}${m.git.dirty === true ? ' (with uncommitted changes)' : ''} |`, '')
+  // The load at the end includes the benchmark's own processes; the load at the start does not.
+  if (m.loadAverage[0] >= m.cores / 2) {
+    out.push(`> ⚠️ **The machine was shared**: the 1-minute load average was ${m.loadAverage[0].toFixed(1)} on ${m.cores} cores before the benchmark started anything, so other processes were using the CPU. Absolute rates are depressed and noisy; ratios to ceilings measured in the same run, and the spreads, say more than the absolute numbers.`, '')
+  }
 
   out.push('## How to read this', '')
   out.push('- Every figure is the **median** of its runs; **spread** is min–max over the runs. Where a figure has a **ceiling** (the same work without Liaison, measured in the same run, between the same processes), **ratio = value / ceiling** exactly, so machine noise hits both sides.')
