@@ -4,9 +4,9 @@ import { TEST_AGREEMENT, TestNode, tempDir } from '../helpers/node-process.ts'
 import { runCrashRounds } from '../../scripts/soak/crash-rounds.ts'
 
 // `npm run soak` runs 20 rounds of each on a 2,000-message stream; the default suite runs a
-// few on a shorter one, to stay well under a minute.
+// few rounds on the same 2,000-message stream.
 const ROUNDS = Number(process.env.LIAISON_FAULT_CRASH_ROUNDS ?? 3)
-const TOTAL = Number(process.env.LIAISON_FAULT_CRASH_TOTAL ?? 600)
+const TOTAL = Number(process.env.LIAISON_FAULT_CRASH_TOTAL ?? 2000)
 
 describe(`fault: kill -9 during a ${TOTAL}-message stream, audit log verified after every kill`, () => {
   let root: string
