@@ -47,7 +47,7 @@ import { isPeerId } from '../../protocol/peer-id.ts'
 import { parseReceipt } from '../../protocol/receipt.ts'
 import { isRfc3339Millis } from '../../protocol/time.ts'
 import { MESSAGE_KINDS, PAYLOAD_TYPES, TLP_LEVELS } from '../../protocol/types.ts'
-import type { MessageKind, ReceiptV1, Tlp } from '../../protocol/types.ts'
+import type { MessageV1, ReceiptV1 } from '../../protocol/types.ts'
 import type { MessageMeta, PeerRecord } from '../store/records.ts'
 
 export const AUDIT_EVENT_TYPES = [
@@ -62,21 +62,11 @@ export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
 
 /** What message.sent and message.received record: the index data and the stored bytes' hash. */
-export interface MessageFields {
+export interface MessageFields extends Pick<MessageV1, 'id' | 'kind' | 'from' | 'to' | 'created' | 'expires' | 'tlp' | 'handling' | 'topic' | 'legalBasis'> {
   /** The message identity: lowercase hex SHA-256 of the envelope's PAE bytes. */
   digest: string
   /** The envelope's payload type: a message, or a forward, release request/grant, key rotation. */
   payloadType: string
-  id: string
-  kind: MessageKind
-  from: string
-  to: string[]
-  created: string
-  expires: string
-  tlp: Tlp
-  handling: string[]
-  topic: string
-  legalBasis: string
   /** Lowercase hex SHA-256 of the envelope bytes exactly as stored (as signed or received). */
   envelopeSha256: string
 }
