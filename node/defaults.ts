@@ -21,8 +21,23 @@ export const DEFAULT_CLOCK_SKEW_MS = 5 * 60 * 1000
 /** Lifetime of a message sent without --expires. */
 export const DEFAULT_MESSAGE_TTL_MS = 30 * 24 * 60 * 60 * 1000
 
-/** Frames one delivery lane keeps in flight before it waits for receipts. */
-export const DEFAULT_DELIVERY_WINDOW = 256
+/**
+ * Frames one delivery lane keeps in flight before it waits for receipts. Measured on a 2-core
+ * machine (1 KiB bodies): 256 → 1,510 msg/s, 1024 → 1,730 msg/s, 2048 → 1,840 msg/s; larger
+ * windows mostly add queueing, so 1024 it is, with the byte cap below for large messages.
+ */
+export const DEFAULT_DELIVERY_WINDOW = 1024
+
+/** Envelope bytes one delivery lane keeps in flight, whatever the window says. */
+export const DEFAULT_DELIVERY_WINDOW_BYTES = 8 * 1024 * 1024
+
+/**
+ * Frames (and their bytes) one inbound exchange stream may have in processing before the node
+ * stops reading from it: the backpressure a sender that ignores receipts runs into, and the
+ * bound on what one stream can make the node hold in memory.
+ */
+export const DEFAULT_STREAM_PENDING_FRAMES = 1024
+export const DEFAULT_STREAM_PENDING_BYTES = 16 * 1024 * 1024
 
 /** Retry backoff for an unreachable peer: first delay, growth factor, cap (full jitter). */
 export const DEFAULT_RETRY_BASE_MS = 250

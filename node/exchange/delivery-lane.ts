@@ -18,7 +18,8 @@ import type { ReceiptV1 } from '../../protocol/types.ts'
 import { auditEvents } from '../audit/events.ts'
 import { backoffDelay, sleep } from './backoff.ts'
 import { Signal } from './signal.ts'
-import { DEFAULT_LANE_IDLE_CLOSE_MS } from '../defaults.ts'
+import { DEFAULT_DELIVERY_WINDOW_BYTES, DEFAULT_LANE_IDLE_CLOSE_MS } from '../defaults.ts'
+import { COALESCE_BYTES, FrameBatch } from './frame-batch.ts'
 
 /** Rejections that say "not now" rather than "never": the message stays queued. */
 export const TRANSIENT_REASONS: ReadonlySet<string> = new Set<ReasonCode>(['STORAGE_FULL', 'UNAVAILABLE', 'INTERNAL'])
@@ -36,6 +37,8 @@ export interface LaneComponents {
 export interface LaneInit {
   peerId: string
   window: number
+  /** Envelope bytes in flight before the lane waits for receipts (default DEFAULT_DELIVERY_WINDOW_BYTES). */
+  windowBytes?: number
   retryBaseMs: number
   retryCapMs: number
   receiptTimeoutMs: number
@@ -45,6 +48,7 @@ export interface LaneInit {
 interface InFlight {
   record: DeliveryRecord
   sentAt: number
+  bytes: number
 }
 
 export class DeliveryLane {
@@ -128,6 +132,8 @@ export class DeliveryLane {
     this.sessionFailed = undefined
     const writes: Array<Promise<void>> = []
     let lastSeq = 0
+    let inflightBytes = 0
+    const windowBytes = this.init.windowBytes ?? DEFAULT_DELIVERY_WINDOW_BYTES
     let receipts = 0
     let readerError: unknown
     let readerDone = false
@@ -139,6 +145,7 @@ export class DeliveryLane {
           for (const frame of decoder.push(chunk)) {
             const head = inflight.shift()
             if (head == null) throw new ProtocolError('BAD_FRAME', 'receipt without a message in flight')
+            inflightBytes -= head.bytes
             const write = this.record(head.record, frame)
             write.catch((err: unknown) => { readerError ??= err; wake.notify() })
             writes.push(write)
@@ -165,15 +172,23 @@ export class DeliveryLane {
         const peerRecord = this.c.trust.get(peer)
         if (peerRecord?.status !== 'active') break
         // Refill in chunks (a quarter window at least) rather than one frame per receipt.
-        const refill = inflight.length === 0 || room >= Math.max(1, this.init.window >> 2)
+        const refill = inflight.length === 0 || (room >= Math.max(1, this.init.window >> 2) && inflightBytes < windowBytes)
         const batch = refill ? await this.nextBatch(room, lastSeq) : []
+        // Frames of a batch go out in writes of up to COALESCE_BYTES: one yamux frame, one
+        // Noise message and one socket write for many envelopes instead of one each.
+        const out = new FrameBatch()
         for (const record of batch) {
           lastSeq = record.seq
           const envelope = await this.c.envelopeOf(record.digest)
           if (envelope == null) continue
-          inflight.push({ record, sentAt: this.now() })
-          if (!stream.send(encodeFrame(envelope))) await stream.onDrain({ signal: this.controller.signal })
+          inflight.push({ record, sentAt: this.now(), bytes: envelope.length })
+          inflightBytes += envelope.length
+          out.push(encodeFrame(envelope))
+          if (out.bytes >= COALESCE_BYTES && !stream.send(out.take())) await stream.onDrain({ signal: this.controller.signal })
+          // The rest of the batch is read again once receipts have made room.
+          if (inflightBytes >= windowBytes) break
         }
+        if (out.bytes > 0 && !stream.send(out.take())) await stream.onDrain({ signal: this.controller.signal })
         if (batch.length > 0) { idleSince = this.now(); continue }
         if (inflight.length === 0 && this.now() - idleSince > idleCloseMs) break
         // Woken by new work, a receipt, or the end of the stream.

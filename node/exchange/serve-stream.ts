@@ -11,18 +11,24 @@ import type { Logger } from 'pino'
 import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
 import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
 import type { Receiver, ReceiveOutcome } from './receiver.ts'
+import { COALESCE_BYTES, FrameBatch } from './frame-batch.ts'
+import { DEFAULT_STREAM_PENDING_BYTES, DEFAULT_STREAM_PENDING_FRAMES } from '../defaults.ts'
 
 export interface ServeInit {
   frameTimeoutMs: number
   /** Frames being processed at once on one stream before reading pauses. */
   maxPending?: number
+  /** Bytes of those frames before reading pauses. */
+  maxPendingBytes?: number
 }
 
 export async function serveExchangeStream (stream: Stream, connection: Connection, receiver: Receiver, logger: Logger, init: ServeInit): Promise<void> {
   const remote = connection.remotePeer.toString()
   const decoder = new FrameDecoder()
-  const maxPending = init.maxPending ?? 1024
+  const maxPending = init.maxPending ?? DEFAULT_STREAM_PENDING_FRAMES
+  const maxPendingBytes = init.maxPendingBytes ?? DEFAULT_STREAM_PENDING_BYTES
   let pending = 0
+  let pendingBytes = 0
   let chain: Promise<void> = Promise.resolve()
   let failed = false
   let frameTimer: NodeJS.Timeout | undefined
@@ -52,24 +58,50 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
     frameTimer = setTimeout(() => { reset('BAD_FRAME', `frame incomplete after ${init.frameTimeoutMs} ms`) }, init.frameTimeoutMs)
   }
 
+  // Receipts that are ready together leave in one write (see FrameBatch), flushed once the
+  // current burst of answers has been handled, or as soon as the batch is large.
+  const out = new FrameBatch()
+  let flushScheduled = false
+  let drained: Promise<void> | undefined
+  const abortWrites = (err: unknown): void => {
+    if (failed) return
+    failed = true
+    logger.debug({ err, peer: remote }, 'could not write a receipt; the stream is gone')
+    stream.abort(err as Error)
+  }
+  const flush = (): void => {
+    if (failed || out.bytes === 0) return
+    try {
+      if (!stream.send(out.take())) {
+        drained = stream.onDrain().finally(() => { drained = undefined })
+        drained.catch(abortWrites)
+      }
+    } catch (err) {
+      abortWrites(err)
+    }
+  }
+
   /**
    * Write one answer. Never rejects: the stream may have been closed or reset under us (the
    * peer went away, the node is stopping), and a receipt that cannot be written is simply
    * not delivered — the sender retries and gets the stored original.
    */
-  const answer = async (outcome: Promise<ReceiveOutcome>): Promise<void> => {
+  const answer = async (outcome: Promise<ReceiveOutcome>, frameBytes: number): Promise<void> => {
     try {
       const result = await outcome
       pending--
+      pendingBytes -= frameBytes
       if (failed) return
-      if (result.kind === 'reset') { reset(result.reason, undefined, false); return }
-      if (!stream.send(encodeFrame(result.receipt))) await stream.onDrain()
-    } catch (err) {
-      if (!failed) {
-        failed = true
-        logger.debug({ err, peer: remote }, 'could not write a receipt; the stream is gone')
-        stream.abort(err as Error)
+      if (result.kind === 'reset') { flush(); reset(result.reason, undefined, false); return }
+      if (drained != null) await drained
+      out.push(encodeFrame(result.receipt))
+      if (out.bytes >= COALESCE_BYTES) flush()
+      else if (!flushScheduled) {
+        flushScheduled = true
+        setImmediate(() => { flushScheduled = false; flush() })
       }
+    } catch (err) {
+      abortWrites(err)
     }
   }
 
@@ -85,14 +117,17 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
       armFrameTimer(frames.length)
       for (const frame of frames) {
         pending++
+        pendingBytes += frame.length
         const outcome = receiver.receive(frame, remote)
-        chain = chain.then(async () => { await answer(outcome) })
+        chain = chain.then(async () => { await answer(outcome, frame.length) })
       }
       if (failed) break
       // Backpressure towards a sender that does not wait for receipts.
-      if (pending >= maxPending) await chain
+      if (pending >= maxPending || pendingBytes >= maxPendingBytes) await chain
     }
     await chain
+    flush()
+    if (drained != null) await drained.catch(() => {})
     clearTimeout(frameTimer)
     if (!failed) {
       // A frame left open at the end of input (even one with only its prefix read) is
