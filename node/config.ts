@@ -43,7 +43,9 @@ export const configSchema = z.strictObject({
     receiptTimeoutMs: z.number().int().min(100).default(D.DEFAULT_RECEIPT_TIMEOUT_MS),
     maxBatch: z.number().int().min(1).max(65536).default(D.DEFAULT_MAX_BATCH),
     maxInboundStreams: z.number().int().min(1).max(1024).default(D.DEFAULT_MAX_INBOUND_STREAMS),
-    frameTimeoutMs: z.number().int().min(100).default(D.DEFAULT_FRAME_TIMEOUT_MS)
+    frameTimeoutMs: z.number().int().min(100).default(D.DEFAULT_FRAME_TIMEOUT_MS),
+    /** Signature-verification worker threads; 0 verifies on the event loop (default: cores − 1, 1–8). */
+    verifyWorkers: z.number().int().min(0).max(64).optional()
   }).prefault({}),
   audit: z.strictObject({
     /** Peers are asked to cosign our latest checkpoint this often (0: only on demand). */

@@ -28,6 +28,17 @@ export const DEFAULT_MESSAGE_TTL_MS = 30 * 24 * 60 * 60 * 1000
  */
 export const DEFAULT_DELIVERY_WINDOW = 1024
 
+/**
+ * Worker threads that verify Ed25519 signatures of inbound envelopes and receipts: one core is
+ * left to the event loop (libp2p, LevelDB, the API), the others verify; at least one.
+ */
+export function defaultVerifyWorkers (cores: number): number {
+  return Math.max(1, Math.min(8, cores - 1))
+}
+
+/** Verification workers stop after this long without work (an idle node runs none). */
+export const DEFAULT_VERIFY_WORKER_IDLE_MS = 30_000
+
 /** Envelope bytes one delivery lane keeps in flight, whatever the window says. */
 export const DEFAULT_DELIVERY_WINDOW_BYTES = 8 * 1024 * 1024
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { rm, writeFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
 import { EXCHANGE_PROTOCOL } from '../protocol/frame.ts'
@@ -14,6 +15,8 @@ import { Store } from './store/store.ts'
 import { TrustList } from './trust-list.ts'
 import { createTransport, dialTargets } from './transport.ts'
 import { Receiver } from './exchange/receiver.ts'
+import { VerifyPool } from './exchange/verify-pool.ts'
+import { defaultVerifyWorkers } from './defaults.ts'
 import { serveExchangeStream } from './exchange/serve-stream.ts'
 import { Outbox } from './exchange/outbox.ts'
 import { ApiServer } from './api/server.ts'
@@ -52,6 +55,7 @@ interface NodeParts {
   trust: TrustList
   libp2p: Libp2p
   receiver: Receiver
+  verifyPool: VerifyPool
   outbox: Outbox
   service: LocalService
   api: ApiServer
@@ -70,6 +74,7 @@ export class LiaisonNode {
   readonly trust: TrustList
   readonly libp2p: Libp2p
   readonly receiver: Receiver
+  private readonly verifyPool: VerifyPool
   readonly outbox: Outbox
   readonly service: LocalService
   readonly api: ApiServer
@@ -88,6 +93,7 @@ export class LiaisonNode {
     this.trust = parts.trust
     this.libp2p = parts.libp2p
     this.receiver = parts.receiver
+    this.verifyPool = parts.verifyPool
     this.outbox = parts.outbox
     this.service = parts.service
     this.api = parts.api
@@ -119,7 +125,9 @@ export class LiaisonNode {
       const libp2p = await createTransport({ trust, logger: logger.child({ component: 'transport' }) }, { seed, listen: [...config.listen] })
       started.push(async () => { await libp2p.stop() })
       const policy = await PolicyHolder.load(paths.policy)
-      const receiver = new Receiver({ store, trust, signer, policy, formerIds, logger: logger.child({ component: 'exchange' }) })
+      const verifyPool = new VerifyPool({ workers: config.exchange.verifyWorkers ?? defaultVerifyWorkers(availableParallelism()) })
+      started.push(async () => { await verifyPool.close() })
+      const receiver = new Receiver({ store, trust, signer, policy, formerIds, verify: verifyPool.verify, logger: logger.child({ component: 'exchange' }) })
       // Peers whose record says so get their announced key rotations applied at once.
       receiver.on('accepted', (meta) => {
         if (meta.payloadType !== PAYLOAD_TYPES.keyRotation || trust.get(meta.from)?.autoApproveRotation !== true) return
@@ -136,6 +144,7 @@ export class LiaisonNode {
         store,
         trust,
         logger: logger.child({ component: 'outbox' }),
+        verify: verifyPool.verify,
         dial: async (peerId, addresses, signal) => await libp2p.dialProtocol(dialTargets(peerId, addresses), EXCHANGE_PROTOCOL, { signal })
       }, {
         window: config.exchange.deliveryWindow,
@@ -172,7 +181,7 @@ export class LiaisonNode {
         const latest = audit.latestCheckpoint()
         return { treeSize: audit.size, ...(latest != null ? { lastCheckpointAt: latest.time * 1000 } : {}) }
       })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, logger })
+      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, logger, verifyPool })
       await outbox.start()
       started.push(async () => { await outbox.stop() })
       audit.start()
@@ -213,6 +222,7 @@ export class LiaisonNode {
       await this.purger.stop()
       await this.witness.stop()
       await this.libp2p.stop()
+      await this.verifyPool.close()
       // A final checkpoint over everything this run logged, then the store.
       await this.audit.stop()
       await this.store.close()

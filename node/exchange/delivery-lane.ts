@@ -13,7 +13,8 @@ import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
 import type { Store } from '../store/store.ts'
 import type { DeliveryRecord } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
-import { openReceipt } from './receipts.ts'
+import { openReceipt, openReceiptWith } from './receipts.ts'
+import type { AsyncVerifier } from './verify-pool.ts'
 import type { ReceiptV1 } from '../../protocol/types.ts'
 import { auditEvents } from '../audit/events.ts'
 import { backoffDelay, sleep } from './backoff.ts'
@@ -31,6 +32,8 @@ export interface LaneComponents {
   dial: (peerId: string, addresses: string[], signal: AbortSignal) => Promise<Stream>
   envelopeOf: (digest: string) => Promise<Uint8Array | undefined>
   onDelivery: (record: DeliveryRecord) => void
+  /** Receipt signature verification (default: opensslVerify on this thread). */
+  verify?: AsyncVerifier
   now?: () => number
 }
 
@@ -232,7 +235,7 @@ export class DeliveryLane {
   private async record (record: DeliveryRecord, frame: Uint8Array): Promise<void> {
     const key = this.c.trust.key(this.init.peerId)
     if (key == null) throw new ProtocolError('UNKNOWN_SIGNER', `no key for ${this.init.peerId}`)
-    const receipt = openReceipt(frame, key, record.digest)
+    const receipt = this.c.verify != null ? await openReceiptWith(frame, key, record.digest, this.c.verify) : openReceipt(frame, key, record.digest)
     if (receipt.status === 'rejected' && TRANSIENT_REASONS.has(receipt.reason ?? '')) {
       throw new ProtocolError('UNAVAILABLE', `${this.init.peerId} cannot take ${record.digest} now: ${receipt.reason}`)
     }

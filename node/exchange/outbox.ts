@@ -13,6 +13,7 @@ import type { TrustList } from '../trust-list.ts'
 import { DeliveryLane, type LaneInit } from './delivery-lane.ts'
 import { enqueueOutbound } from './enqueue.ts'
 import type { BatchOp } from '../store/group-commit.ts'
+import type { AsyncVerifier } from './verify-pool.ts'
 
 export interface OutboxComponents {
   store: Store
@@ -20,6 +21,8 @@ export interface OutboxComponents {
   logger: Logger
   dial: (peerId: string, addresses: string[], signal: AbortSignal) => Promise<Stream>
   now?: () => number
+  /** Receipt signature verification, e.g. a VerifyPool's. */
+  verify?: AsyncVerifier
 }
 
 export type OutboxInit = Omit<LaneInit, 'peerId'>
@@ -76,7 +79,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         dial: this.c.dial,
         now: this.c.now,
         envelopeOf: async (digest) => this.cache.get(digest)?.bytes ?? await this.c.store.getEnvelope(digest),
-        onDelivery: (record) => { this.delivered(record) }
+        onDelivery: (record) => { this.delivered(record) },
+        ...(this.c.verify != null ? { verify: this.c.verify } : {})
       }, { ...this.init, peerId })
       this.lanes.set(peerId, lane)
       if (this.running) lane.start()

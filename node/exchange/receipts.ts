@@ -3,10 +3,11 @@
  *
  * @module
  */
-import { encodeEnvelope, decodeEnvelope, signEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
+import { encodeEnvelope, decodeEnvelope, pae, signEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
 import { encodeReceipt, parseReceipt } from '../../protocol/receipt.ts'
 import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
-import { PAYLOAD_TYPES, type ReceiptV1, type Signer, type VerifyKey } from '../../protocol/types.ts'
+import { PAYLOAD_TYPES, type Envelope, type ReceiptV1, type Signer, type VerifyKey } from '../../protocol/types.ts'
+import type { AsyncVerifier } from './verify-pool.ts'
 
 export interface ReceiptInput {
   digest: string
@@ -39,9 +40,32 @@ export function signReceiptParsed (signer: Signer, input: ReceiptInput, now: Dat
  * when the receipt is not a valid, matching receipt by that peer.
  */
 export function openReceipt (bytes: Uint8Array, key: VerifyKey, digest: string): ReceiptV1 {
+  const env = receiptEnvelope(bytes)
+  if (!verifyEnvelope(env, key)) throw notSignedBy(key)
+  return matchingReceipt(env, key, digest)
+}
+
+/** `openReceipt` with the signature checked by `verify` (e.g. a VerifyPool, off this thread). */
+export async function openReceiptWith (bytes: Uint8Array, key: VerifyKey, digest: string, verify: AsyncVerifier): Promise<ReceiptV1> {
+  const env = receiptEnvelope(bytes)
+  const paeBytes = pae(env.payloadType, env.payload)
+  let signed = false
+  for (const { sig } of env.signatures) if ((signed = await verify(key, paeBytes, sig))) break
+  if (!signed) throw notSignedBy(key)
+  return matchingReceipt(env, key, digest)
+}
+
+function receiptEnvelope (bytes: Uint8Array): Envelope {
   const env = decodeEnvelope(bytes)
   if (env.payloadType !== PAYLOAD_TYPES.receipt) throw new ProtocolError('BAD_PAYLOAD_TYPE', `expected a receipt, got ${env.payloadType}`)
-  if (!verifyEnvelope(env, key)) throw new ProtocolError('BAD_SIGNATURE', `receipt is not signed by ${key.peerId}`)
+  return env
+}
+
+function notSignedBy (key: VerifyKey): ProtocolError {
+  return new ProtocolError('BAD_SIGNATURE', `receipt is not signed by ${key.peerId}`)
+}
+
+function matchingReceipt (env: Envelope, key: VerifyKey, digest: string): ReceiptV1 {
   const receipt = parseReceipt(env.payload)
   if (receipt.by !== key.peerId) throw new ProtocolError('SIGNER_MISMATCH', `receipt names ${receipt.by}, signed by ${key.peerId}`)
   if (receipt.for !== digest) throw new ProtocolError('SCHEMA_INVALID', `receipt is for ${receipt.for}, expected ${digest}`)

@@ -15,7 +15,8 @@ import { decodeEnvelope, pae, verifyEnvelope } from '../../protocol/envelope.ts'
 import { opensslVerify } from '../../protocol/ed25519.ts'
 import { paeDigest } from '../../protocol/digest.ts'
 import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
-import { PAYLOAD_TYPES, type Envelope, type Signer } from '../../protocol/types.ts'
+import { PAYLOAD_TYPES, type Envelope, type Signer, type VerifyKey } from '../../protocol/types.ts'
+import type { AsyncVerifier } from './verify-pool.ts'
 import type { Store } from '../store/store.ts'
 import type { MessageMeta } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
@@ -40,6 +41,8 @@ export interface ReceiverComponents {
   policy: PolicyHolder
   /** Former identities of this node (key rotation); the current one is always included. */
   formerIds?: readonly string[]
+  /** Signature verification, e.g. a VerifyPool's (default: opensslVerify on this thread). */
+  verify?: AsyncVerifier
   now?: () => Date
 }
 
@@ -98,7 +101,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     if (handler == null) return await reject('BAD_PAYLOAD_TYPE', null, env.payloadType)
     const key = this.c.trust.key(remote)
     if (key == null) return await reject('UNKNOWN_SIGNER')
-    if (!env.signatures.some(s => opensslVerify(key, paeBytes, s.sig))) {
+    if (!(await this.signedBy(key, paeBytes, env))) {
       return await reject(this.signedByAnotherPeer(env, remote) ? 'SIGNER_MISMATCH' : 'BAD_SIGNATURE')
     }
 
@@ -169,6 +172,14 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     } catch (err) {
       this.c.logger.error({ err, reason: info.reason }, 'could not audit a rejection')
     }
+  }
+
+  private async signedBy (key: VerifyKey, paeBytes: Uint8Array, env: Envelope): Promise<boolean> {
+    const verify = this.c.verify
+    for (const { sig } of env.signatures) {
+      if (verify != null ? await verify(key, paeBytes, sig) : opensslVerify(key, paeBytes, sig)) return true
+    }
+    return false
   }
 
   /** Whether a signature verifies under the key of some other trusted peer (hinted by keyid). */
