@@ -6,8 +6,8 @@
  *
  * Calls made in the same turn of the event loop (the frames of one network chunk) are batched:
  * they queue, and one microtask later the queue goes to the least loaded worker as one
- * message. A lone call while every worker is idle is verified inline instead — handing one
- * signature to a thread costs more latency than it saves.
+ * message. A lone call over a small message while every worker is idle is verified inline
+ * instead — handing one such signature to a thread costs more latency than it saves.
  *
  * Workers exist only under load: they are started by the first batch (which, like every batch
  * until a worker has loaded, is verified inline) and stopped after `idleMs` without work, so an
@@ -22,6 +22,12 @@ import { opensslVerify } from '../../protocol/ed25519.ts'
 import type { VerifyKey } from '../../protocol/types.ts'
 import { DEFAULT_VERIFY_WORKER_IDLE_MS } from '../defaults.ts'
 import type { VerifyBatch, VerifyVerdicts, WorkerMessage } from './verify-worker.ts'
+
+/**
+ * A lone signature over at most this many bytes is verified inline while the workers are idle;
+ * over a larger message the hashing (SHA-512 of the whole message) outweighs the hand-off.
+ */
+const INLINE_MAX_BYTES = 16 * 1024
 
 export type AsyncVerifier = (key: VerifyKey, message: Uint8Array, signature: Uint8Array) => Promise<boolean>
 
@@ -117,7 +123,7 @@ export class VerifyPool {
     const ready = this.usable ? this.slots.filter(s => s.ready) : []
     const idle = ready.every(s => s.load === 0)
     if (this.usable && this.slots.length === 0 && jobs.length > 1) this.start()
-    if (ready.length === 0 || (jobs.length === 1 && idle)) {
+    if (ready.length === 0 || (jobs.length === 1 && idle && jobs[0].message.length <= INLINE_MAX_BYTES)) {
       for (const job of jobs) job.resolve(this.inline(job.key, job.message, job.signature))
       return
     }
