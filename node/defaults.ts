@@ -58,6 +58,15 @@ export const DEFAULT_RETRY_CAP_MS = 30_000
 /** How long a delivery lane waits for a receipt before it gives the stream up and retries. */
 export const DEFAULT_RECEIPT_TIMEOUT_MS = 30_000
 
+/**
+ * LevelDB's write buffer (memtable) size. LevelDB's own default, 4 MiB, fills every few hundred
+ * messages under ingest (every ~45 at 64 KiB), and each fill is an L0 table that compaction must
+ * rewrite; with 16 MiB, measured in-process on the 2-core machine, storing a message took ~30 %
+ * less CPU (2 KiB envelopes: 131-161 → 86-109 µs; 88 KB: 875-1200 → 680-860 µs) and writes
+ * stalled less. The cost is up to 2 × this much memory while a node is busy.
+ */
+export const DEFAULT_STORE_WRITE_BUFFER_BYTES = 16 * 1024 * 1024
+
 /** Most records one fsync'd group commit carries. */
 export const DEFAULT_MAX_BATCH = 1024
 

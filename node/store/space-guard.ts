@@ -2,14 +2,16 @@
  * Free-space guard: writes are refused (STORAGE_FULL) while the file system holding the store
  * has less than a reserve left, so LevelDB never meets ENOSPC in the middle of a log record —
  * a torn record would make its recovery drop later writes — and compactions keep room to run.
- * The check is one statfs, cached briefly; the reserve is max(8 MiB, 2 % of the file system).
+ * The check is one statfs, cached briefly; the reserve is max(two LevelDB write buffers — room
+ * to flush a full memtable and compact it —, 2 % of the file system).
  *
  * @module
  */
 import { statfs } from 'node:fs/promises'
 import { NodeError } from '../errors.ts'
+import { DEFAULT_STORE_WRITE_BUFFER_BYTES } from '../defaults.ts'
 
-export const MIN_RESERVE_BYTES = 8 * 1024 * 1024
+export const MIN_RESERVE_BYTES = 2 * DEFAULT_STORE_WRITE_BUFFER_BYTES
 export const RESERVE_FRACTION = 0.02
 const CACHE_MS = 200
 

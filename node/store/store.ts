@@ -20,6 +20,7 @@ import { GroupCommit, type BatchOp, type BatchTarget } from './group-commit.ts'
 import type { DeliveryRecord, DeliveryStatus, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './records.ts'
 import { SeenFilter } from './seen-filter.ts'
 import { SpaceGuard } from './space-guard.ts'
+import { DEFAULT_STORE_WRITE_BUFFER_BYTES } from '../defaults.ts'
 
 type Root = Level<string, unknown>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -134,7 +135,7 @@ export class Store {
 
   /** Open (creating if needed). A store held by another process fails with DATA_DIR_IN_USE. */
   static async open (location: string, init: StoreInit = {}): Promise<Store> {
-    const db = new Level<string, unknown>(location, { valueEncoding: 'json' })
+    const db = new Level<string, unknown>(location, { valueEncoding: 'json', writeBufferSize: DEFAULT_STORE_WRITE_BUFFER_BYTES })
     try {
       await db.open()
     } catch (err) {
