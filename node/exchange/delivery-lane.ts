@@ -25,6 +25,9 @@ import { COALESCE_BYTES, FrameBatch } from './frame-batch.ts'
 /** Rejections that say "not now" rather than "never": the message stays queued. */
 export const TRANSIENT_REASONS: ReadonlySet<string> = new Set<ReasonCode>(['STORAGE_FULL', 'UNAVAILABLE', 'INTERNAL'])
 
+/** Offered deliveries a lane keeps in memory; beyond this it reads the store again. */
+const MAX_OFFERED = 65_536
+
 export interface LaneComponents {
   store: Store
   trust: TrustList
@@ -83,6 +86,23 @@ export class DeliveryLane {
     this.sessionWake?.notify()
   }
 
+  /**
+   * A delivery to this peer was durably queued by this process: the lane may take it from
+   * memory instead of reading the queue back from the store (see `nextBatch`).
+   */
+  offer (record: DeliveryRecord): void {
+    if (this.offered.length < MAX_OFFERED) this.offered.push(record)
+    else this.resync()
+    this.wake()
+  }
+
+  /** Forget what was offered; the next batch is read from the store (trust changes, overflow). */
+  resync (): void {
+    this.synced = false
+    this.offered = []
+    this.generation++
+  }
+
   async stop (): Promise<void> {
     this.controller.abort()
     this.wake()
@@ -122,6 +142,16 @@ export class DeliveryLane {
   }
 
   private sessionFailed: unknown
+  /**
+   * True while every pending delivery to this peer with a seq above `syncedAt` is either in
+   * `offered` or not yet committed (and will be offered): set when a store scan reaches the end
+   * of the queue, cleared at every new session and by `resync`.
+   */
+  private synced = false
+  private syncedAt = 0
+  private offered: DeliveryRecord[] = []
+  /** Bumped by `resync`: a store scan that started before it cannot make the lane synced. */
+  private generation = 0
 
   /**
    * Send pending messages on one stream until the queue is empty and the stream has been
@@ -135,6 +165,7 @@ export class DeliveryLane {
     this.sessionFailed = undefined
     const writes: Array<Promise<void>> = []
     let lastSeq = 0
+    this.resync()
     let inflightBytes = 0
     const windowBytes = this.init.windowBytes ?? DEFAULT_DELIVERY_WINDOW_BYTES
     let receipts = 0
@@ -212,10 +243,24 @@ export class DeliveryLane {
     return receipts
   }
 
+  /**
+   * The next deliveries to send, in queue order. Read from the store's queue index until a read
+   * reaches its end; from then on taken from what this process offered since (no store reads on
+   * the hot path). Group commit writes batches in seq order, so once a scan has seen seq n, every
+   * pending delivery below n was in it; an offered record at or below the scan's end was in it
+   * too, and is skipped.
+   */
   private async nextBatch (room: number, afterSeq: number): Promise<DeliveryRecord[]> {
+    if (this.synced) return await this.takeOffered(room)
     const { store } = this.c
     const peer = this.init.peerId
+    const generation = this.generation
     const entries = await store.pendingFor(peer, room, afterSeq)
+    if (entries.length < room && generation === this.generation) {
+      this.synced = true
+      this.syncedAt = Math.max(afterSeq, entries.at(-1)?.seq ?? 0)
+      this.offered = this.offered.filter(r => r.seq > this.syncedAt)
+    }
     if (entries.length === 0) return []
     const records = await store.dlv.getMany(entries.map(e => e.digest + '!' + peer))
     const out: DeliveryRecord[] = []
@@ -227,6 +272,18 @@ export class DeliveryLane {
         continue
       }
       out.push(record)
+    }
+    return out
+  }
+
+  private async takeOffered (room: number): Promise<DeliveryRecord[]> {
+    const now = this.now()
+    const out: DeliveryRecord[] = []
+    while (out.length < room && this.offered.length > 0) {
+      const record = this.offered.shift() as DeliveryRecord
+      if (record.seq <= this.syncedAt) continue
+      if (Date.parse(record.expires) <= now) await this.finish(record, 'expired')
+      else out.push(record)
     }
     return out
   }

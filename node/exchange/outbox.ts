@@ -45,6 +45,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     this.init = init
     this.setMaxListeners(0)
     components.trust.on('change', (peerId, record) => {
+      // Deliveries may have been cancelled or moved (revocation, key rotation): read the queue again.
+      this.lanes.get(peerId)?.resync()
       if (record?.status === 'active' && this.running) this.lane(peerId).wake()
       else this.lanes.get(peerId)?.wake()
     })
@@ -65,7 +67,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   async enqueue (meta: MessageMeta, envelope: Uint8Array, recipients: string[], extraOps: BatchOp[] = [], events: unknown[] = []): Promise<DeliveryRecord[]> {
     const records = await enqueueOutbound(this.c.store, meta, envelope, recipients, (this.c.now ?? Date.now)(), extraOps, events)
     this.cache.set(meta.digest, { bytes: envelope, refs: recipients.length })
-    for (const r of recipients) this.lane(r).wake()
+    for (const r of records) this.lane(r.recipient).offer(r)
     return records
   }
 
