@@ -158,7 +158,8 @@ export class VerifyPool {
   }
 
   private spawn (): Slot {
-    const worker = new Worker(new URL('./verify-worker.ts', import.meta.url))
+    // Next to this module: verify-worker.ts in the sources, verify-worker.js in a compiled build.
+    const worker = new Worker(new URL(import.meta.url.endsWith('.js') ? './verify-worker.js' : './verify-worker.ts', import.meta.url))
     worker.unref()
     let loaded!: () => void
     const slot: Slot = { worker, ready: false, loaded: new Promise(resolve => { loaded = resolve }), retiring: false, load: 0, waiting: new Map() }
