@@ -17,11 +17,14 @@ function varint32 (src: Uint8Array, pos: number): [number, number] {
   throw new RangeError('snappy: length varint too long')
 }
 
-/** Decompress one snappy block; `maxLength` guards against absurd declared sizes. */
-export function snappyDecompress (src: Uint8Array, maxLength = 64 * 1024 * 1024): Uint8Array {
+/**
+ * Decompress one snappy block; `maxLength` guards against absurd declared sizes. `alloc` gives
+ * the output buffer (default: a new one).
+ */
+export function snappyDecompress (src: Uint8Array, maxLength = 64 * 1024 * 1024, alloc = (n: number): Uint8Array => new Uint8Array(n)): Uint8Array {
   const [length, start] = varint32(src, 0)
   if (length > maxLength) throw new RangeError(`snappy: declared length ${length} is over ${maxLength}`)
-  const out = new Uint8Array(length)
+  const out = alloc(length)
   let ip = start
   let op = 0
   while (ip < src.length) {
@@ -63,7 +66,12 @@ export function snappyDecompress (src: Uint8Array, maxLength = 64 * 1024 * 1024)
         ip += 4
     }
     if (offset === 0 || offset > op || op + len > length) throw new RangeError('snappy: bad copy')
-    for (let i = 0; i < len; i++, op++) out[op] = out[op - offset]
+    if (offset >= len && len > 16) {
+      out.copyWithin(op, op - offset, op - offset + len)
+      op += len
+    } else {
+      for (let i = 0; i < len; i++, op++) out[op] = out[op - offset]
+    }
   }
   if (op !== length) throw new RangeError(`snappy: decompressed ${op} bytes, declared ${length}`)
   return out

@@ -15,6 +15,7 @@ import type { WorkerPool } from './worker-pool.ts'
 export interface ReadableSub<V> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   iterator: (options?: Record<string, unknown>) => AbstractIterator<any, string, V>
+  getMany: (keys: string[]) => Promise<Array<V | undefined>>
 }
 
 export interface CheckedCheckpoint {
@@ -28,12 +29,12 @@ export interface VerifyContext {
   audit: AuditStore
   msg: ReadableSub<MessageMeta>
   /**
-   * Envelopes, receipts and entries are read as strings: LevelDB hands those over far cheaper
-   * than byte views, and valid UTF-8 (which every envelope and entry must be) round-trips
-   * exactly; anything else no longer matches its hash and fails.
+   * Envelopes and entries are read as strings: LevelDB hands those over far cheaper than byte
+   * views, and valid UTF-8 (which every envelope and entry must be) round-trips exactly;
+   * anything else no longer matches its hash and fails. (Most envelopes never pass through
+   * LevelDB: the workers read them from the store's files, stored-scan.ts.)
    */
   env: ReadableSub<string>
-  rcpt: ReadableSub<string>
   entries: ReadableSub<string>
   pool: WorkerPool
   table: RecordTable

@@ -2,7 +2,7 @@
  * The join between the audit log and the store, built by `verify` from both sides in whatever
  * order they are read: one record per stored thing — a message (digest, slot 0) or a receipt
  * (digest, slot 1 + index of the peer that signed it) — with what the leaves say about it and
- * what the store holds. Open addressing over typed arrays: about 140 bytes per record, no
+ * what the store holds. Open addressing over typed arrays: about 170 bytes per record, no
  * per-record JavaScript objects, so millions of messages fit.
  *
  * @module
@@ -55,6 +55,15 @@ export class RecordTable {
   /** First 16 bytes of the index tuple (index-tuple.ts) per the leaf and per the index record. */
   leafTuple: Buffer
   metaTuple: Buffer
+  /**
+   * The newest version of the record's envelope or receipt found in the store's files
+   * (store-results.ts): its LevelDB sequence number (−1: none found), its FOUND_* status, the
+   * signer and index tuple a message claims.
+   */
+  storeSeq: Float64Array
+  foundStatus: Uint8Array
+  claimedPeer: Int32Array
+  claimedTuple: Buffer
 
   private readonly scratch = new Uint8Array(32)
 
@@ -74,6 +83,10 @@ export class RecordTable {
     this.storedSha = Buffer.alloc(32 * initial)
     this.leafTuple = Buffer.alloc(16 * initial)
     this.metaTuple = Buffer.alloc(16 * initial)
+    this.storeSeq = new Float64Array(initial).fill(-1)
+    this.foundStatus = new Uint8Array(initial)
+    this.claimedPeer = new Int32Array(initial).fill(-1)
+    this.claimedTuple = Buffer.alloc(16 * initial)
   }
 
   private hashOf (digest: Uint8Array, slot: number): number {
@@ -132,6 +145,13 @@ export class RecordTable {
     return true
   }
 
+  /** Whether the tuple a stored message claims is its index record's. */
+  claimEqual (record: number): boolean {
+    const base = record * 16
+    for (let i = 0; i < 16; i++) if (this.claimedTuple[base + i] !== this.metaTuple[base + i]) return false
+    return true
+  }
+
   private grow (): void {
     const cap = this.capacity * 2
     const copy = <T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(a: T, size: number, fill?: number): T => {
@@ -157,6 +177,10 @@ export class RecordTable {
     this.storedSha = grown(this.storedSha, 32 * cap)
     this.leafTuple = grown(this.leafTuple, 16 * cap)
     this.metaTuple = grown(this.metaTuple, 16 * cap)
+    this.storeSeq = copy(this.storeSeq, cap, -1)
+    this.foundStatus = copy(this.foundStatus, cap)
+    this.claimedPeer = copy(this.claimedPeer, cap, -1)
+    this.claimedTuple = grown(this.claimedTuple, 16 * cap)
     this.capacity = cap
     this.slots = new Int32Array(cap * 2).fill(-1)
     this.mask = cap * 2 - 1

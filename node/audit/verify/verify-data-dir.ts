@@ -8,12 +8,14 @@
  * 3. entries — decoded, re-hashed, the tree rebuilt, roots compared with the checkpoints
  *    (entry-pass.ts); with `thorough`, every stored tree node too (tree-pass.ts);
  * 4. store — every message envelope and receipt: signature under its signer's key, digest,
- *    payload against the index (store-pass.ts, in the workers);
+ *    payload against the index. The workers read envelopes and receipts from the files they
+ *    check in step 1 and check them there (stored-scan.ts); the main thread reads the index
+ *    records and settles the join (store-pass.ts, store-results.ts);
  * 5. the join — each stored thing has its leaf and each leaf its thing, same bytes, purges
  *    consistent (judge.ts); consecutive checkpoints consistent; with `thorough`, the derived
  *    indexes exact.
  *
- * Passes 3 and 4 run concurrently so that the workers are busy from the start. LevelDB is
+ * Steps 1 and 4 (workers) and 3 and 4 (main thread) run concurrently. LevelDB is
  * opened on a private snapshot (snapshot.ts), never on the directory itself. If LevelDB refuses
  * to open the store or fails while reading, that is reported as a storage failure.
  *
@@ -41,7 +43,8 @@ import { expiryIndexPass, judgeRecords, refIndexPass } from './judge.ts'
 import { RecordTable, SetFingerprint } from './record-table.ts'
 import { emptyReport, Failures } from './report.ts'
 import type { VerifyProgress, VerifyReport } from './report.ts'
-import { storePass } from './store-pass.ts'
+import { metaPass, recheckPass } from './store-pass.ts'
+import { StoreResults } from './store-results.ts'
 import { consistencyPass, treePass } from './tree-pass.ts'
 import { WorkerPool } from './worker-pool.ts'
 
@@ -74,7 +77,8 @@ export async function verifyDataDir (dataDir: string, options: VerifyOptions = {
   report.timing.workers = pool.size
   const progress = (phase: VerifyProgress['phase'], done: number, total: number): void => { options.onProgress?.({ phase, done, total }) }
   try {
-    const files = checkFiles(paths.store, pool, report, failures, progress)
+    const found = new StoreResults()
+    const files = checkFiles(paths.store, pool, report, failures, progress, found)
     const snapshot = await snapshotStore(paths.store)
     try {
       const db = new Level<string, unknown>(snapshot.dir, { valueEncoding: 'json', createIfMissing: false })
@@ -85,7 +89,7 @@ export async function verifyDataDir (dataDir: string, options: VerifyOptions = {
       }
       if (db.status === 'open') {
         try {
-          await verifyStore(db, pool, failures, report, progress, options)
+          await verifyStore(db, pool, failures, report, progress, options, files, found)
         } catch (err) {
           failures.add('storage', paths.store, `LevelDB failed while reading the store: ${describe(err)}`)
         } finally {
@@ -115,9 +119,14 @@ function describe (err: unknown): string {
   return [e.message, e.cause?.message].filter(m => m != null && m !== '').join(': ')
 }
 
+/**
+ * Check every live file in the workers, which also read and check the envelopes and receipts
+ * in tables and logs (into `found`). Largest files first and a few jobs per worker at a time,
+ * so the workers finish together.
+ */
 async function checkFiles (
   storeDir: string, pool: WorkerPool, report: VerifyReport, failures: Failures,
-  progress: (phase: VerifyProgress['phase'], done: number, total: number) => void
+  progress: (phase: VerifyProgress['phase'], done: number, total: number) => void, found: StoreResults
 ): Promise<void> {
   const names = await readdir(storeDir)
   const plan = await planFileChecks(storeDir, names)
@@ -125,19 +134,27 @@ async function checkFiles (
   report.notes.push(...plan.notes)
   report.files.checked += plan.checked
   report.files.bytes += plan.bytes
+  const jobs = [...plan.jobs].sort((a, b) => (b.size ?? 0) - (a.size ?? 0))
+  let next = 0
   let done = 0
-  await Promise.all(plan.jobs.map(async job => {
-    const result = await pool.checkFile(join(storeDir, job.name), job.kind, names, job.size)
-    for (const problem of result.problems) failures.add('storage', `store/${job.name}`, problem)
-    report.files.checked++
-    report.files.bytes += result.bytes
-    progress('files', ++done, plan.jobs.length)
-  }))
+  const run = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const job = jobs[next++]
+      const result = await pool.checkFile(join(storeDir, job.name), job.kind, names, job.size, job.kind === 'table' || job.kind === 'log')
+      for (const problem of result.problems) failures.add('storage', `store/${job.name}`, problem)
+      if (result.found !== undefined) found.add(result.found)
+      report.files.checked++
+      report.files.bytes += result.bytes
+      progress('files', ++done, jobs.length)
+    }
+  }
+  await Promise.all(Array.from({ length: 2 * pool.size }, run))
 }
 
 async function verifyStore (
   db: Level<string, unknown>, pool: WorkerPool, failures: Failures, report: VerifyReport,
-  progress: (phase: VerifyProgress['phase'], done: number, total: number) => void, options: VerifyOptions
+  progress: (phase: VerifyProgress['phase'], done: number, total: number) => void, options: VerifyOptions,
+  files: Promise<void>, found: StoreResults
 ): Promise<void> {
   const audit = new AuditStore(db)
   const nodeKeys = (await audit.nodeKeys()).map(k => k.peerId)
@@ -153,7 +170,6 @@ async function verifyStore (
     audit,
     msg: db.sublevel<string, MessageMeta>('msg', { valueEncoding: 'json' }),
     env: db.sublevel<string, string>('env', { valueEncoding: 'utf8' }),
-    rcpt: db.sublevel<string, string>('rcpt', { valueEncoding: 'utf8' }),
     entries: db.sublevel<string, string>('audit-entry', { valueEncoding: 'utf8' }),
     pool,
     // About one record per message and per receipt: at most one per entry.
@@ -169,11 +185,15 @@ async function verifyStore (
     tree: { size: 0, root: null }
   }
   const thorough = ctx.thorough
+  found.attach(ctx)
   await Promise.all([
     entryPass(ctx, size).then(async leaves => { if (thorough) await treePass(ctx, leaves) }),
-    storePass(ctx)
+    metaPass(ctx, found.senderText)
   ])
-  await Promise.all(thorough ? [refIndexPass(ctx), expiryIndexPass(ctx), consistencyPass(ctx)] : [consistencyPass(ctx)])
+  // Every file read (a failed file job is reported by the caller, which awaits it too).
+  await files.catch(() => {})
+  const recheck = found.settle(ctx)
+  await Promise.all([recheckPass(ctx, recheck), consistencyPass(ctx), ...(thorough ? [refIndexPass(ctx), expiryIndexPass(ctx)] : [])])
   if (!thorough) report.notes.push('stored tree nodes and derived indexes were not checked (run with --thorough to check them too)')
   const judged = judgeRecords(ctx)
   const latest = checkpoints.at(-1)

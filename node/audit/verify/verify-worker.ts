@@ -5,16 +5,18 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { parentPort } from 'node:worker_threads'
 import { verifyKeyFromPeerId } from '../../../protocol/keys.ts'
 import type { VerifyKey } from '../../../protocol/types.ts'
-import { checkLevelDbFile } from '../leveldb/file-check.ts'
+import { checkLevelDbFile, readLogFile } from '../leveldb/file-check.ts'
 import type { LevelDbFileKind } from '../leveldb/file-check.ts'
 import { KIND_RECEIPT, PAYLOAD_CODES, readChunk } from './chunk.ts'
 import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
 import { checkStoredEnvelopes } from './envelope-check.ts'
 import type { EnvelopeToCheck } from './envelope-check.ts'
+import type { Found } from './found.ts'
+import { scanStoreFile } from './stored-scan.ts'
 
 export interface EnvelopeJob {
   type: 'envelopes'
@@ -34,6 +36,8 @@ export interface FileJob {
   names: string[]
   /** Size the manifest records (tables). */
   size?: number
+  /** Also read and check the envelopes and receipts a table or log holds (stored-scan.ts). */
+  collect?: boolean
 }
 
 export interface EnvelopeResult {
@@ -56,6 +60,8 @@ export interface FileResult {
   problems: string[]
   bytes: number
   cpu: number
+  /** With `collect`: the envelopes and receipts found in the file. */
+  found?: Found
 }
 
 function cpuMicros (): number {
@@ -65,6 +71,22 @@ function cpuMicros (): number {
 
 const peers: string[] = []
 const keys: Array<VerifyKey | null | undefined> = []
+
+const keysByPeer = new Map<string, VerifyKey | null>()
+
+/** The verify key of a peer ID, or null if it is not an Ed25519 one. */
+function keyOfPeer (peerId: string): VerifyKey | null {
+  let key = keysByPeer.get(peerId)
+  if (key === undefined) {
+    try {
+      key = verifyKeyFromPeerId(peerId)
+    } catch {
+      key = null
+    }
+    keysByPeer.set(peerId, key)
+  }
+  return key
+}
 
 function keyOf (index: number): VerifyKey | null {
   let key = keys[index]
@@ -122,14 +144,62 @@ function checkEnvelopes (job: EnvelopeJob): EnvelopeResult {
   return { type: 'envelopes', id: job.id, status: status.buffer, shas: shasBuffer as ArrayBuffer, buffer: job.buffer, problems, cpu: cpuMicros() }
 }
 
+/**
+ * One buffer for every file this worker reads (files are checked one at a time): a fresh 2 MB
+ * buffer per table would be external memory the garbage collector keeps accounting for.
+ */
+let fileBuffer = Buffer.allocUnsafeSlow(4 << 20)
+
+async function readWhole (path: string): Promise<Uint8Array> {
+  const handle = await open(path, 'r')
+  try {
+    const { size } = await handle.stat()
+    if (size > fileBuffer.length) fileBuffer = Buffer.allocUnsafeSlow(Math.max(size, 2 * fileBuffer.length))
+    let read = 0
+    while (read < size) {
+      const { bytesRead } = await handle.read(fileBuffer, read, size - read, read)
+      if (bytesRead === 0) break
+      read += bytesRead
+    }
+    return fileBuffer.subarray(0, read)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** File jobs run one after another (they share `fileBuffer`). */
+let fileQueue: Promise<unknown> = Promise.resolve()
+
 async function checkFile (job: FileJob): Promise<FileResult> {
+  const result = fileQueue.then(async () => await checkFileNow(job))
+  fileQueue = result.catch(() => {})
+  return await result
+}
+
+async function checkFileNow (job: FileJob): Promise<FileResult> {
   let bytes: Uint8Array
   try {
-    bytes = await readFile(job.path)
+    bytes = await readWhole(job.path)
   } catch (err) {
     return { type: 'file', id: job.id, problems: [`cannot be read: ${(err as Error).message}`], bytes: 0, cpu: cpuMicros() }
   }
-  return { type: 'file', id: job.id, problems: checkLevelDbFile(job.kind, bytes, new Set(job.names), job.size), bytes: bytes.length, cpu: cpuMicros() }
+  const result: FileResult = { type: 'file', id: job.id, problems: [], bytes: bytes.length, cpu: 0 }
+  if (job.collect === true && job.kind === 'log') {
+    const log = readLogFile(bytes, true)
+    result.problems = log.problems
+    const scan = scanStoreFile({ kind: 'log', records: log.records }, log.problems.length === 0, keyOfPeer)
+    result.problems.push(...scan.problems)
+    result.found = scan.found
+  } else {
+    result.problems = checkLevelDbFile(job.kind, bytes, new Set(job.names), job.size)
+    if (job.collect === true && job.kind === 'table' && (job.size === undefined || bytes.length === job.size)) {
+      const scan = scanStoreFile({ kind: 'table', bytes }, result.problems.length === 0, keyOfPeer)
+      result.problems.push(...scan.problems)
+      result.found = scan.found
+    }
+  }
+  result.cpu = cpuMicros()
+  return result
 }
 
 const port = parentPort
@@ -139,7 +209,7 @@ if (port != null) {
       const result = checkEnvelopes(job)
       port.postMessage(result, [result.status, result.shas, result.buffer])
     } else {
-      checkFile(job).then(result => { port.postMessage(result) }, (err: unknown) => {
+      checkFile(job).then(result => { port.postMessage(result, result.found === undefined ? [] : [result.found.buffer]) }, (err: unknown) => {
         port.postMessage({ type: 'file', id: job.id, problems: [`check failed: ${(err as Error).message}`], bytes: 0, cpu: cpuMicros() })
       })
     }

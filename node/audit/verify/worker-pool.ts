@@ -98,8 +98,9 @@ export class WorkerPool {
     return this.send<EnvelopeResult>(slot, { type: 'envelopes', buffer, count, peers, peerBase }, [buffer])
   }
 
-  checkFile (path: string, kind: LevelDbFileKind, names: string[], size?: number): Promise<FileResult> {
-    return this.send<FileResult>(this.pick(), { type: 'file', path, kind, names, size }, [])
+  /** Check a file; with `collect`, also read and check the envelopes it holds (stored-scan.ts). */
+  checkFile (path: string, kind: LevelDbFileKind, names: string[], size?: number, collect = false): Promise<FileResult> {
+    return this.send<FileResult>(this.pick(), { type: 'file', path, kind, names, size, collect }, [])
   }
 
   async close (): Promise<void> {
