@@ -3,21 +3,9 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import * as varint from 'uint8-varint'
 import { describe, expect, it } from 'vitest'
 import { ProtocolError } from '../../protocol/errors.ts'
-import type { ReasonCode } from '../../protocol/errors.ts'
 import { EXCHANGE_PROTOCOL, FrameDecoder, encodeFrame } from '../../protocol/frame.ts'
 import { MAX_FRAME_BYTES } from '../../protocol/limits.ts'
-
-function rejects (fn: () => unknown, code: ReasonCode, message?: RegExp | string): ProtocolError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtocolError)
-    expect((err as ProtocolError).code).toBe(code)
-    if (message !== undefined) expect((err as Error).message).toMatch(message)
-    return err as ProtocolError
-  }
-  throw new Error('expected a ProtocolError')
-}
+import { rejects } from '../helpers/expect-code.ts'
 
 const body = (n: number, fill = 0x61): Uint8Array => new Uint8Array(n).fill(fill)
 

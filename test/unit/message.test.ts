@@ -4,13 +4,13 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { jsonDataProblem } from '../../protocol/json.ts'
-import type { ReasonCode } from '../../protocol/errors.ts'
 import { MAX_JSON_DEPTH, MAX_MESSAGE_PAYLOAD_BYTES, MAX_RECIPIENTS } from '../../protocol/limits.ts'
 import { encodeMessage, parseMessage, validateMessage } from '../../protocol/message.ts'
 import { formatRfc3339Millis } from '../../protocol/time.ts'
 import { HANDLING_CODES, MESSAGE_KINDS, TLP_LEVELS } from '../../protocol/types.ts'
 import type { MessageV1 } from '../../protocol/types.ts'
 import { uuidV7 } from '../../protocol/uuid.ts'
+import { rejects } from '../helpers/expect-code.ts'
 
 /** Peer IDs made by js-libp2p itself, an oracle independent of protocol/peer-id.ts. */
 const peer = (seed: number | Uint8Array): string =>
@@ -41,18 +41,6 @@ function sample (): MessageV1 {
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
 const json = (value: unknown): Uint8Array => bytes(JSON.stringify(value))
-
-function rejects (fn: () => unknown, code: ReasonCode, message?: RegExp | string): void {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtocolError)
-    expect((err as ProtocolError).code).toBe(code)
-    if (message !== undefined) expect((err as Error).message).toMatch(message)
-    return
-  }
-  throw new Error('expected a ProtocolError')
-}
 
 /** Asserts that the sample with `patch` applied is rejected by parseMessage and validateMessage. */
 function rejectsPatch (patch: Record<string, unknown>, message?: RegExp | string): void {

@@ -2,13 +2,14 @@ import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ProtocolError, REASON_CODES } from '../../protocol/errors.ts'
+import { REASON_CODES } from '../../protocol/errors.ts'
 import type { ReasonCode } from '../../protocol/errors.ts'
 import { MAX_SMALL_PAYLOAD_BYTES } from '../../protocol/limits.ts'
 import { encodeReceipt, parseReceipt, validateReceipt } from '../../protocol/receipt.ts'
 import { formatRfc3339Millis } from '../../protocol/time.ts'
 import type { ReceiptV1 } from '../../protocol/types.ts'
 import { uuidV7 } from '../../protocol/uuid.ts'
+import { rejects } from '../helpers/expect-code.ts'
 
 const peer = (key: Uint8Array): string => peerIdFromPublicKey(publicKeyFromRaw(key)).toString()
 const BOB = peer(new Uint8Array(32).fill(2))
@@ -19,18 +20,6 @@ const AT = '2026-01-02T03:04:05.678Z'
 const accepted = (): ReceiptV1 => ({ v: 1, for: DIGEST, messageId: MSG_ID, by: BOB, at: AT, status: 'accepted' })
 const rejected = (): ReceiptV1 => ({ v: 1, for: DIGEST, messageId: null, by: BOB, at: AT, status: 'rejected', reason: 'BAD_SIGNATURE' })
 const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
-
-function rejects (fn: () => unknown, code: ReasonCode, message?: RegExp | string): void {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtocolError)
-    expect((err as ProtocolError).code).toBe(code)
-    if (message !== undefined) expect((err as Error).message).toMatch(message)
-    return
-  }
-  throw new Error('expected a ProtocolError')
-}
 
 function rejectsPatch (base: ReceiptV1, patch: Record<string, unknown>, message: RegExp | string): void {
   const value: Record<string, unknown> = { ...base, ...patch }
