@@ -1,7 +1,8 @@
 /**
  * Driving real `liaison` processes the way an operator does: run CLI commands to completion,
  * start nodes in the background with their logs in a file, wait for them to be up, stop them
- * with a signal. Used by `npm run demo` (scripts/demo.ts) and usable by the end-to-end tests.
+ * with a signal. Used by `npm run demo` (scripts/demo.ts), the soak scripts and the end-to-end
+ * tests (their TestNode in test/helpers/node-process.ts is a NodeProcess).
  *
  * @example
  * ```ts
@@ -68,6 +69,14 @@ export async function until (check: () => Promise<boolean> | boolean, timeoutMs 
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
 }
 
+/** How a node's process is run, beyond its `liaison start` arguments. */
+export interface NodeSpawnOptions {
+  /** Options for Node itself, before the CLI (e.g. `--import` of a preload script). */
+  execArgv?: string[]
+  /** Merged into this process's environment. */
+  env?: NodeJS.ProcessEnv
+}
+
 /** A node running as `liaison start` in the background. */
 export class NodeProcess {
   readonly name: string
@@ -87,9 +96,10 @@ export class NodeProcess {
   }
 
   /** Start and wait until DIR/node.json names this child (the API is then listening). */
-  async start (args: string[] = [], timeoutMs = 30_000): Promise<RuntimeInfo> {
+  async start (args: string[] = [], timeoutMs = 30_000, spawnOpts: NodeSpawnOptions = {}): Promise<RuntimeInfo> {
     await rm(join(this.dir, 'node.json'), { force: true })
-    const child = spawn(process.execPath, [CLI, 'start', '--data-dir', this.dir, '--log-format', 'json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const argv = [...(spawnOpts.execArgv ?? []), CLI, 'start', '--data-dir', this.dir, '--log-format', 'json', ...args]
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...spawnOpts.env } })
     this.child = child
     this.log = this.logFile != null ? createWriteStream(this.logFile, { flags: 'a' }) : undefined
     const take = (d: Buffer): void => { this.output += d.toString(); this.log?.write(d) }

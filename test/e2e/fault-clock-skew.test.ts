@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rm } from 'node:fs/promises'
 import { TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
 import { CLOCK_SHIFT_MODULE } from '../../scripts/soak/clock-shift.ts'
+import type { NodeSpawnOptions } from '../../scripts/node-driver.ts'
 import { DEFAULT_CLOCK_SKEW_MS } from '../../node/defaults.ts'
 import type { SendInput } from '../../node/service.ts'
 
 const message = (to: string, n: number): SendInput => ({
   to: [to], kind: 'report', tlp: 'GREEN', topic: 'skew', legalBasis: TEST_AGREEMENT, body: { n }
 })
-const shifted = (ms: number): { execArgv: string[], env: NodeJS.ProcessEnv } =>
+const shifted = (ms: number): NodeSpawnOptions =>
   ({ execArgv: ['--import', CLOCK_SHIFT_MODULE], env: { LIAISON_CLOCK_SHIFT_MS: String(ms) } })
 
 // Real processes, one of them on a wall clock shifted by a preload (scripts/soak/clock-shift.ts).
@@ -21,8 +22,8 @@ describe('fault: clock skew between nodes', () => {
     ;[fast, slow, honest] = await Promise.all(['fast', 'slow', 'honest'].map(async name => await TestNode.create({ name, root })))
     for (const [x, y] of [[fast, honest], [honest, fast], [slow, honest], [honest, slow]]) await x.trust(y)
     await Promise.all([
-      fast.start(shifted(DEFAULT_CLOCK_SKEW_MS + 5 * 60_000)),
-      slow.start(shifted(-(DEFAULT_CLOCK_SKEW_MS + 5 * 60_000))),
+      fast.start([], undefined, shifted(DEFAULT_CLOCK_SKEW_MS + 5 * 60_000)),
+      slow.start([], undefined, shifted(-(DEFAULT_CLOCK_SKEW_MS + 5 * 60_000))),
       honest.start()
     ])
   })

@@ -2,16 +2,14 @@
  * Test harness: real `liaison` node processes on loopback with their own data directories.
  * Each node gets a fixed free port so that its address survives restarts (crash tests).
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { ApiClient } from '../../node/api/client.ts'
-import { CLI, cli, freePort, tempDir as driverTempDir, until as driverUntil } from '../../scripts/node-driver.ts'
+import { CLI, NodeProcess, cli, freePort, tempDir as driverTempDir, until as driverUntil } from '../../scripts/node-driver.ts'
 
 export { CLI, cli, freePort }
-
-import type { RuntimeInfo } from '../../node/liaison-node.ts'
 
 export async function tempDir (prefix = 'liaison-test-'): Promise<string> {
   return await driverTempDir(prefix)
@@ -28,20 +26,19 @@ export interface TestNodeInit {
   exchange?: Record<string, unknown>
 }
 
-export class TestNode {
-  readonly name: string
-  readonly dir: string
+/**
+ * A node process of the tests: NodeProcess from scripts/node-driver.ts (start, stop, crash,
+ * output) made by `create` with a fixed port, short retry caps and debug logs, plus the test
+ * conveniences below. `start([], undefined, { execArgv, env })` runs Node with extra options
+ * (fault tests preload scripts/soak/clock-shift.ts with it).
+ */
+export class TestNode extends NodeProcess {
   peerId = ''
   port = 0
   address = ''
-  child: ChildProcess | undefined
-  runtime: RuntimeInfo | undefined
-  output = ''
-  private exited: Promise<number | null> | undefined
 
   private constructor (name: string, dir: string) {
-    this.name = name
-    this.dir = dir
+    super(name, dir)
   }
 
   static async create (init: TestNodeInit): Promise<TestNode> {
@@ -57,49 +54,6 @@ export class TestNode {
     config.logLevel = 'debug'
     await writeFile(configFile, JSON.stringify(config, null, 2))
     return node
-  }
-
-  /**
-   * Start `liaison start` and wait until it is up. `execArgv` goes to Node before the CLI
-   * (fault tests preload scripts/soak/clock-shift.ts with it); `env` is merged into ours.
-   */
-  async start (opts: { execArgv?: string[], env?: NodeJS.ProcessEnv } = {}): Promise<RuntimeInfo> {
-    await rm(join(this.dir, 'node.json'), { force: true })
-    const child = spawn(process.execPath, [...(opts.execArgv ?? []), CLI, 'start', '--data-dir', this.dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } })
-    this.child = child
-    child.stdout?.on('data', (d: Buffer) => { this.output += d.toString() })
-    child.stderr?.on('data', (d: Buffer) => { this.output += d.toString() })
-    this.exited = new Promise(resolve => { child.once('exit', (code) => { resolve(code) }) })
-    const deadline = Date.now() + 30_000
-    while (Date.now() < deadline) {
-      try {
-        const info = JSON.parse(await readFile(join(this.dir, 'node.json'), 'utf8')) as RuntimeInfo
-        if (info.pid === child.pid) {
-          this.runtime = info
-          return info
-        }
-      } catch {}
-      if (child.exitCode != null) throw new Error(`${this.name} exited with ${child.exitCode}:\n${this.output}`)
-      await new Promise(resolve => setTimeout(resolve, 25))
-    }
-    throw new Error(`${this.name} did not start:\n${this.output}`)
-  }
-
-  /** Graceful stop; resolves with the exit code. */
-  async stop (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child == null || this.child.exitCode != null) return this.child?.exitCode ?? null
-    this.child.kill(signal)
-    const code = await this.exited
-    this.child = undefined
-    return code ?? null
-  }
-
-  /** kill -9: no cleanup at all. */
-  async crash (): Promise<void> {
-    if (this.child == null) return
-    this.child.kill('SIGKILL')
-    await this.exited
-    this.child = undefined
   }
 
   async client (): Promise<ApiClient> {
