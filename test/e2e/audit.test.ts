@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { verifyInclusion } from '../../protocol/merkle.ts'
-import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-process.ts'
+import { TEST_AGREEMENT, cli, tempDir, until, startTrustedPair, type TestNode } from '../helpers/node-process.ts'
 import type { LiaisonService, SendInput } from '../../node/service.ts'
 import type { VerifyReport } from '../../node/audit/verify/report.ts'
 import type { DigestProof } from '../../node/audit/proof.ts'
@@ -36,10 +36,7 @@ describe('audit log of two real nodes', () => {
 
   beforeAll(async () => {
     root = await tempDir()
-    ;[a, b] = await Promise.all(['a', 'b'].map(async name => await TestNode.create({ name, root })))
-    await a.trust(b)
-    await b.trust(a)
-    await Promise.all([a.start(), b.start()])
+    ;[a, b] = await startTrustedPair(root)
     const ca = await a.client()
     const cb = await b.client()
     ;[fromA] = await Promise.all([sendAll(ca, b.peerId, COUNT), sendAll(cb, a.peerId, COUNT)])

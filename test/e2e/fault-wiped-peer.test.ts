@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPrivateKey } from 'node:crypto'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
+import { TEST_AGREEMENT, tempDir, until, startTrustedPair, type TestNode } from '../helpers/node-process.ts'
 import { HostileClient, Identity, MESSAGE_TYPE, envelopeBytes, frame, jsonBytes, messageFields, openReceipt } from '../helpers/hostile-client.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 
@@ -35,10 +35,7 @@ describe('fault: a peer restarts with a wiped data directory and the same key', 
 
   beforeAll(async () => {
     root = await tempDir()
-    ;[a, b] = await Promise.all(['a', 'b'].map(async name => await TestNode.create({ name, root })))
-    await a.trust(b)
-    await b.trust(a)
-    await Promise.all([a.start(), b.start()])
+    ;[a, b] = await startTrustedPair(root)
     const ca = await a.client()
     cb = await b.client()
     const sent = await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'wipe', legalBasis: TEST_AGREEMENT, body: { n: 1 } }, { wait: true, timeoutMs: 20_000 })

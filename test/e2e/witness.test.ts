@@ -8,7 +8,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createPrivateKey } from 'node:crypto'
-import { TEST_AGREEMENT, TestNode, cli, tempDir } from '../helpers/node-process.ts'
+import { TEST_AGREEMENT, cli, tempDir, startTrustedPair, type TestNode } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 import { signerFromPkcs8Pem } from '../../protocol/keys.ts'
 import { issueCheckpoint } from '../../node/audit/checkpoints.ts'
@@ -27,10 +27,7 @@ describe('witnessing: peers cosign checkpoints after checking consistency, and c
 
   beforeAll(async () => {
     root = await tempDir()
-    ;[a, b] = await Promise.all(['a', 'b'].map(async name => await TestNode.create({ name, root })))
-    await a.trust(b)
-    await b.trust(a)
-    await Promise.all([a.start(), b.start()])
+    ;[a, b] = await startTrustedPair(root)
     ;[ca, cb] = await Promise.all([a.client(), b.client()])
   })
 

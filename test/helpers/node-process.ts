@@ -72,6 +72,29 @@ export class TestNode extends NodeProcess {
   }
 }
 
+/** Nodes made in `root` from `inits` (concurrently), each then trusting every other one in turn; none started. */
+export async function createTrusting (root: string, inits: Array<Omit<TestNodeInit, 'root'>>): Promise<TestNode[]> {
+  const nodes = await Promise.all(inits.map(async init => await TestNode.create({ ...init, root })))
+  for (const x of nodes) for (const y of nodes) if (x !== y) await x.trust(y)
+  return nodes
+}
+
+/** Starts `nodes` together; if any fails to start, stops those that did and throws its error. */
+export async function startAll (nodes: TestNode[]): Promise<void> {
+  const started = await Promise.allSettled(nodes.map(async n => await n.start()))
+  const failed = started.find(r => r.status === 'rejected')
+  if (failed === undefined) return
+  await Promise.all(nodes.map(async n => await n.stop()))
+  throw failed.reason
+}
+
+/** Nodes `a` and `b` in `root` that trust each other, both started. */
+export async function startTrustedPair (root: string): Promise<[TestNode, TestNode]> {
+  const [a, b] = await createTrusting(root, [{ name: 'a' }, { name: 'b' }])
+  await startAll([a, b])
+  return [a, b]
+}
+
 /** Poll until `check` returns true (or throw after `timeoutMs`, default one minute in tests). */
 export async function until (check: () => Promise<boolean> | boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {
   await driverUntil(check, timeoutMs, what)
