@@ -219,8 +219,11 @@ export class DeliveryLane {
           inflightBytes += envelope.length
           out.push(encodeFrame(envelope))
           if (out.bytes >= COALESCE_BYTES && !stream.send(out.take())) await stream.onDrain({ signal: this.controller.signal })
-          // The rest of the batch is read again once receipts have made room.
-          if (inflightBytes >= windowBytes) break
+          // The rest of the batch is read again (from the store: resync) once receipts have made room.
+          if (inflightBytes >= windowBytes) {
+            if (record !== batch[batch.length - 1]) this.resync()
+            break
+          }
         }
         if (out.bytes > 0 && !stream.send(out.take())) await stream.onDrain({ signal: this.controller.signal })
         if (batch.length > 0) { idleSince = this.now(); continue }

@@ -1,0 +1,129 @@
+/**
+ * DeliveryLane against a scripted peer (a fake stream that answers every frame with a receipt
+ * signed by a real key) over a real LevelDB store: deliveries queued while the lane runs are all
+ * delivered in one session, also when the byte window cuts batches short — a lane that lost
+ * track of queued deliveries would leave them until a later session.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import pino from 'pino'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Stream } from '@libp2p/interface'
+import { Store } from '../../node/store/store.ts'
+import { TrustList } from '../../node/trust-list.ts'
+import { DeliveryLane } from '../../node/exchange/delivery-lane.ts'
+import { enqueueOutbound } from '../../node/exchange/enqueue.ts'
+import { signReceipt } from '../../node/exchange/receipts.ts'
+import { metaOf } from '../../node/store/message-meta.ts'
+import type { DeliveryRecord } from '../../node/store/records.ts'
+import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../protocol/envelope.ts'
+import { envelopeDigest } from '../../protocol/digest.ts'
+import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
+import { generateSigner } from '../../protocol/keys.ts'
+import { encodeMessage } from '../../protocol/message.ts'
+import { uuidV7 } from '../../protocol/uuid.ts'
+import { PAYLOAD_TYPES, type MessageV1, type Signer } from '../../protocol/types.ts'
+
+const dirs: string[] = []
+afterEach(async () => { await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) })) })
+
+/** The peer: answers each message frame with an accepted receipt, in order. */
+class PeerStream {
+  readonly frames: number[] = []
+  private readonly decoder = new FrameDecoder()
+  private readonly out: Uint8Array[] = []
+  private wake: (() => void) | undefined
+  private ended = false
+  private readonly peer: Signer
+  constructor (peer: Signer) { this.peer = peer }
+
+  send (data: Uint8Array): boolean {
+    for (const frame of this.decoder.push(data.slice())) {
+      const env = decodeEnvelope(frame)
+      const msg = JSON.parse(new TextDecoder().decode(env.payload)) as MessageV1
+      this.frames.push(frame.length)
+      this.out.push(encodeFrame(signReceipt(this.peer, { digest: envelopeDigest(env), messageId: msg.id, status: 'accepted' }, new Date())))
+    }
+    this.wake?.()
+    return true
+  }
+
+  async * [Symbol.asyncIterator] (): AsyncGenerator<Uint8Array> {
+    while (true) {
+      const next = this.out.shift()
+      if (next != null) { yield next; continue }
+      if (this.ended) return
+      await new Promise<void>(resolve => { this.wake = resolve })
+    }
+  }
+
+  async onDrain (): Promise<void> {}
+  async close (): Promise<void> { this.ended = true; this.wake?.() }
+  abort (): void { this.ended = true; this.wake?.() }
+}
+
+async function setUp (windowBytes: number): Promise<{ store: Store, lane: DeliveryLane, dials: PeerStream[], delivered: DeliveryRecord[], queue: (n: number, bodyBytes: number) => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'liaison-lane-'))
+  dirs.push(dir)
+  const store = await Store.open(join(dir, 'store'))
+  const trust = await TrustList.load(store)
+  const self = generateSigner().signer
+  const peer = generateSigner().signer
+  await trust.add({ peerId: peer.peerId, name: 'peer', addresses: [`/ip4/127.0.0.1/tcp/9/p2p/${peer.peerId}`] })
+  const envelopes = new Map<string, Uint8Array>()
+  const dials: PeerStream[] = []
+  const delivered: DeliveryRecord[] = []
+  const lane = new DeliveryLane({
+    store,
+    trust,
+    logger: pino({ level: 'silent' }),
+    dial: async () => { const s = new PeerStream(peer); dials.push(s); return s as unknown as Stream },
+    envelopeOf: async (digest) => envelopes.get(digest),
+    onDelivery: (record) => { delivered.push(record) }
+  }, { peerId: peer.peerId, window: 64, windowBytes, retryBaseMs: 10, retryCapMs: 50, receiptTimeoutMs: 5_000, idleCloseMs: 60_000 })
+  const queue = async (n: number, bodyBytes: number): Promise<void> => {
+    for (let i = 0; i < n; i++) {
+      const now = Date.now()
+      const msg: MessageV1 = {
+        v: 1, id: uuidV7(now, randomBytes(10)), kind: 'report', from: self.peerId, to: [peer.peerId],
+        created: new Date(now).toISOString(), expires: new Date(now + 86_400_000).toISOString(),
+        tlp: 'AMBER', handling: [], topic: 'fraud', legalBasis: 'EU-2024-17', body: { text: randomBytes(bodyBytes).toString('base64') }
+      }
+      const env = signEnvelope(PAYLOAD_TYPES.message, encodeMessage(msg), self)
+      const digest = envelopeDigest(env)
+      const bytes = encodeEnvelope(env)
+      envelopes.set(digest, bytes)
+      const [record] = await enqueueOutbound(store, metaOf(msg, digest, 'out', now), bytes, [peer.peerId], now)
+      lane.offer(record)
+    }
+  }
+  return { store, lane, dials, delivered, queue }
+}
+
+async function until (check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise(resolve => setTimeout(resolve, 10))
+  expect(check()).toBe(true)
+}
+
+describe('DeliveryLane', () => {
+  for (const [what, windowBytes, bodyBytes] of [['within the frame window', 1 << 30, 100], ['with batches cut short by the byte window', 3_000, 1_000]] as const) {
+    it(`delivers everything queued while it runs, each once, in one session (${what})`, async () => {
+      const { store, lane, dials, delivered, queue } = await setUp(windowBytes)
+      lane.start()
+      await queue(5, bodyBytes)
+      await until(() => delivered.length === 5)
+      // More work while the session is up, in bursts, as the API would queue it.
+      await Promise.all([queue(40, bodyBytes), queue(40, bodyBytes)])
+      await until(() => delivered.length === 85)
+      expect(dials).toHaveLength(1)
+      expect(dials[0].frames).toHaveLength(85)
+      expect(new Set(delivered.map(d => d.digest)).size).toBe(85)
+      expect(delivered.every(d => d.status === 'delivered')).toBe(true)
+      expect(await store.pendingFor(lane.peerId, 1000)).toEqual([])
+      await lane.stop()
+      await store.close()
+    })
+  }
+})
