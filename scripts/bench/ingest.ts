@@ -13,11 +13,19 @@ import type { InboxResult, InfoResult, IngestResult, ProbeResult, RawResult } fr
 import { assertInboxGrowth, checkLastRun, type BenchContext, type ItemResult } from './context.ts'
 import { makeFigure, type Figure } from './figures.ts'
 import { groupedBars } from './charts.ts'
+import { cpuSeconds, withCpu } from './cpu.ts'
+import { median } from './stats.ts'
 
 /** Concurrent `send` callers in the sender (the API's clients). */
 export const INGEST_CONCURRENCY = 64
 
-export interface IngestRun { raw: RawResult, ingest: IngestResult }
+export interface IngestRun {
+  raw: RawResult
+  ingest: IngestResult
+  /** CPU µs per message, sender and receiver processes (all threads), for each. */
+  rawCpuUs: [number, number]
+  ingestCpuUs: [number, number]
+}
 
 export interface IngestSize {
   label: string
@@ -61,11 +69,17 @@ export async function runIngest (ctx: BenchContext, pair: Pair): Promise<ItemRes
     await sender.request<RawResult>({ ...raw, count: Math.min(1000, size.count) })
     await measureIngest(pair, `ingest ${size.label} warm-up`, size.bodyBytes, Math.min(500, size.count))
     const results: IngestRun[] = []
+    const pids = [sender.pid, receiver.pid]
+    const perMessage = (cpu: number[]): [number, number] => [cpu[0] / size.count * 1e6, cpu[1] / size.count * 1e6]
     for (let r = 0; r < runs; r++) {
-      const rawResult = await sender.request<RawResult>({ ...raw, count: size.count })
-      const ingest = await measureIngest(pair, `ingest ${size.label} run ${r + 1}`, size.bodyBytes, size.count)
-      results.push({ raw: rawResult, ingest })
-      ctx.log(`  ingest ${size.label} run ${r + 1}/${runs}: ${Math.round(ingest.rate)} msg/s (raw ceiling ${Math.round(rawResult.rate)} frames/s)`)
+      const rawRun = await withCpu(pids, async () => await sender.request<RawResult>({ ...raw, count: size.count }))
+      // The CPU window closes when the clock stops, before the integrity checks run.
+      const cpuBefore = pids.map(cpuSeconds)
+      let cpuUsed: number[] = []
+      const ingest = await measureIngest(pair, `ingest ${size.label} run ${r + 1}`, size.bodyBytes, size.count, async () => { cpuUsed = pids.map((pid, i) => cpuSeconds(pid) - cpuBefore[i]) })
+      const run: IngestRun = { raw: rawRun.result, ingest, rawCpuUs: perMessage(rawRun.cpu), ingestCpuUs: perMessage(cpuUsed) }
+      results.push(run)
+      ctx.log(`  ingest ${size.label} run ${r + 1}/${runs}: ${Math.round(run.ingest.rate)} msg/s (raw ceiling ${Math.round(run.raw.rate)} frames/s); CPU per message ${run.ingestCpuUs.map(Math.round).join(' + ')} µs (raw ${run.rawCpuUs.map(Math.round).join(' + ')} µs)`)
     }
     const id = size.bodyBytes === 1024 ? 'ingest.1k' : 'ingest.64k'
     const figure = makeFigure({
@@ -80,6 +94,22 @@ export async function runIngest (ctx: BenchContext, pair: Pair): Promise<ItemRes
     })
     figures.push(figure)
     ctx.figures.set(id, figure)
+    const cpuTotal = (x: [number, number]): number => x[0] + x[1]
+    if (results.every(x => Number.isFinite(cpuTotal(x.ingestCpuUs)))) {
+      const sizeLabel = size.label
+      const cpuFigure = makeFigure({
+        id: `${id}.cpu`,
+        name: `Ingest CPU per message, ${sizeLabel} bodies`,
+        measured: `CPU time (user + system, all threads) of the sender and receiver processes during the ingest runs above, per message; median per-side split ${median(results.map(x => x.ingestCpuUs[0])).toFixed(0)} µs sender + ${median(results.map(x => x.ingestCpuUs[1])).toFixed(0)} µs receiver (raw: ${median(results.map(x => x.rawCpuUs[0])).toFixed(0)} + ${median(results.map(x => x.rawCpuUs[1])).toFixed(0)} µs)`,
+        unit: 'µs',
+        samples: results.map(x => cpuTotal(x.ingestCpuUs)),
+        ceilingSamples: results.map(x => cpuTotal(x.rawCpuUs)),
+        ceilingName: 'CPU per frame of the raw libp2p request/ack runs above (sender + receiver)',
+        note: 'informational: the ratio says how many times the CPU of moving the bytes a message costs; the ingest rate on this machine is bounded by (number of cores) / (this value)'
+      })
+      figures.push(cpuFigure)
+      ctx.figures.set(cpuFigure.id, cpuFigure)
+    }
     details[id] = { envelopeBytes: probe.envelopeBytes, receiptBytes: probe.receiptBytes, count: size.count, runs: results }
     rows.push({ group: size.label, series: 'Liaison ingest (msg/s)', value: figure.value as number })
     rows.push({ group: size.label, series: 'raw libp2p ceiling (frames/s)', value: figure.ceiling as number })
