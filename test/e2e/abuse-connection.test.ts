@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from 'node:net'
-import { rm } from 'node:fs/promises'
-import { TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
+import { TEST_AGREEMENT, until, type TestNode } from '../helpers/node-process.ts'
+import { openHostileArena, type HostileArena } from '../helpers/hostile-arena.ts'
 import {
-  HostileClient, MESSAGE_TYPE, envelopeBytes, frame, jsonBytes, messageFields, openReceipt, trustPeer, varint,
+  HostileClient, MESSAGE_TYPE, envelopeBytes, frame, jsonBytes, messageFields, openReceipt, varint,
   type HostileStream
 } from '../helpers/hostile-client.ts'
 import { DEFAULT_MAX_INBOUND_STREAMS } from '../../node/defaults.ts'
@@ -17,7 +17,7 @@ import type { ApiClient } from '../../node/api/client.ts'
 const FRAME_TIMEOUT_MS = 1500
 
 describe('connection-level abuse', () => {
-  let root: string
+  let arena: HostileArena
   let target: TestNode
   let good: TestNode
   let hostile: HostileClient
@@ -26,26 +26,16 @@ describe('connection-level abuse', () => {
   let goodApi: ApiClient
 
   beforeAll(async () => {
-    root = await tempDir()
-    ;[target, good] = await Promise.all([
-      TestNode.create({ name: 'target', root, exchange: { frameTimeoutMs: FRAME_TIMEOUT_MS } }),
-      TestNode.create({ name: 'good', root })
-    ])
-    await target.trust(good)
-    await good.trust(target)
-    hostile = await HostileClient.create()
+    arena = await openHostileArena({ targetExchange: { frameTimeoutMs: FRAME_TIMEOUT_MS } })
+    ;({ target, good, hostile } = arena)
     stranger = await HostileClient.create()
-    await trustPeer(target.dir, hostile.peerId, 'hostile')
-    await Promise.all([target.start(), good.start()])
     api = await target.client()
     goodApi = await good.client()
   })
 
   afterAll(async () => {
     await stranger?.stop()
-    await hostile?.stop()
-    await Promise.all([target?.stop(), good?.stop()])
-    await rm(root, { recursive: true, force: true })
+    await arena?.close()
   })
 
   /** A frame the node can parse but rejects (no signature): it always earns a receipt. */

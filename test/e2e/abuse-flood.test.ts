@@ -5,12 +5,13 @@
  * concurrent well-behaved peer must get every message delivered.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
+import { TEST_AGREEMENT, until, type TestNode } from '../helpers/node-process.ts'
+import { openHostileArena, type HostileArena } from '../helpers/hostile-arena.ts'
 import {
-  HostileClient, MESSAGE_TYPE, RECEIPT_TYPE, concat, digestOf, envelopeBytes, frame, jsonBytes, messageFields,
-  openReceipt, rssOf, trustPeer
+  MESSAGE_TYPE, RECEIPT_TYPE, concat, digestOf, envelopeBytes, frame, jsonBytes, messageFields, openReceipt, rssOf,
+  type HostileClient
 } from '../helpers/hostile-client.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 import { MAX_FRAME_BYTES } from '../../protocol/limits.ts'
@@ -28,7 +29,7 @@ const MB = 1024 * 1024
 const MAX_RSS_GROWTH = 180 * MB
 
 describe('a flood of invalid frames from one trusted peer', () => {
-  let root: string
+  let arena: HostileArena
   let target: TestNode
   let good: TestNode
   let hostile: HostileClient
@@ -47,21 +48,14 @@ describe('a flood of invalid frames from one trusted peer', () => {
   }
 
   beforeAll(async () => {
-    root = await tempDir()
-    ;[target, good] = await Promise.all([TestNode.create({ name: 'target', root }), TestNode.create({ name: 'good', root })])
-    await target.trust(good)
-    await good.trust(target)
-    hostile = await HostileClient.create()
-    await trustPeer(target.dir, hostile.peerId, 'hostile')
-    await Promise.all([target.start(), good.start()])
+    arena = await openHostileArena()
+    ;({ target, good, hostile } = arena)
     api = await target.client()
     goodApi = await good.client()
   })
 
   afterAll(async () => {
-    await hostile?.stop()
-    await Promise.all([target?.stop(), good?.stop()])
-    await rm(root, { recursive: true, force: true })
+    await arena?.close()
     const mb = (o: Record<string, number>): string => Object.entries(o).map(([k, v]) => `${k} ${(v / MB).toFixed(1)}`).join(', ')
     console.log(`abuse-flood RSS (MB): ${mb(rss)}\nabuse-flood V8 heap used (MB): ${mb(heap)}`)
   })

@@ -11,15 +11,15 @@
  * Policy cases (TLP ceiling, topic, agreement, suspended, revoked) come with the policy work.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rm } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
-import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-process.ts'
+import { TEST_AGREEMENT, cli, until, type TestNode } from '../helpers/node-process.ts'
+import { openHostileArena, type HostileArena } from '../helpers/hostile-arena.ts'
 import { join } from 'node:path'
 import { Store } from '../../node/store/store.ts'
 import { AuditLog, decodeEntry } from '../../node/audit/index.ts'
 import {
-  HostileClient, Identity, MESSAGE_TYPE, RECEIPT_TYPE, EXCHANGE, digestOf, edgeCaseSignatures, envelopeBytes, frame,
-  jsonBytes, malleate, messageFields, openReceipt, pae, trustPeer, varint, concat, type RawSignature, type ReceiptJson
+  Identity, MESSAGE_TYPE, RECEIPT_TYPE, EXCHANGE, digestOf, edgeCaseSignatures, envelopeBytes, frame, jsonBytes,
+  malleate, messageFields, openReceipt, pae, varint, concat, type HostileClient, type RawSignature, type ReceiptJson
 } from '../helpers/hostile-client.ts'
 import { EXCHANGE_PROTOCOL } from '../../protocol/frame.ts'
 import { MAX_FRAME_BYTES, MAX_MESSAGE_PAYLOAD_BYTES } from '../../protocol/limits.ts'
@@ -35,7 +35,7 @@ interface SpeccheckCase { message: string, pub_key: string, signature: string }
 const speccheck = JSON.parse(readFileSync(new URL('../../../shared/vectors/speccheck/cases.json', import.meta.url), 'utf8')) as SpeccheckCase[]
 
 describe('a trusted peer sending hostile input is refused, case by case', () => {
-  let root: string
+  let arena: HostileArena
   let target: TestNode
   let good: TestNode
   let hostile: HostileClient
@@ -48,23 +48,15 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
   const observed: Record<string, string> = {}
 
   beforeAll(async () => {
-    root = await tempDir()
-    ;[target, good] = await Promise.all([TestNode.create({ name: 'target', root }), TestNode.create({ name: 'good', root })])
-    await target.trust(good)
-    await good.trust(target)
-    hostile = await HostileClient.create()
     accomplice = await Identity.create()
-    await trustPeer(target.dir, hostile.peerId, 'hostile')
-    await trustPeer(target.dir, accomplice.peerId, 'accomplice')
-    await Promise.all([target.start(), good.start()])
+    arena = await openHostileArena({ alsoTrusted: { accomplice } })
+    ;({ target, good, hostile } = arena)
     api = await target.client()
     goodTraffic = startGoodTraffic(await good.client(), target.peerId)
   })
 
   afterAll(async () => {
-    await hostile?.stop()
-    await Promise.all([target?.stop(), good?.stop()])
-    await rm(root, { recursive: true, force: true })
+    await arena?.close()
   })
 
   /** A message payload from the hostile peer to the target, with overrides. */
