@@ -37,7 +37,7 @@ function message (n: number): { meta: ReturnType<typeof metaOf>, envelope: Uint8
     handling: [],
     topic: 'fraud',
     legalBasis: 'EU-2024-17',
-    body: `message ${n}`
+    body: { text: `message ${n}` }
   }
   return { meta: metaOf(msg, randomBytes(32).toString('hex'), 'in', now), envelope: new Uint8Array(randomBytes(300)) }
 }
