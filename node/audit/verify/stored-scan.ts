@@ -24,6 +24,11 @@ const ENV = prefixRange('!env!')
 const RCPT = prefixRange('!rcpt!')
 const RANGES = [ENV, RCPT]
 const HEX = /^[0-9a-f]{64}$/
+/**
+ * Envelopes checked per batch: enough for the signature loop to run undisturbed, few enough that
+ * a batch's objects die young (a file's worth alive at once makes every scavenge copy them).
+ */
+const BATCH = 256
 const utf8 = new TextDecoder()
 
 function startsWith (key: Uint8Array, prefix: Uint8Array): boolean {
@@ -78,6 +83,7 @@ export function scanStoreFile (source: StoreFile, checked: boolean, keyOf: (peer
       if (!deleted) {
         messages.push({ bytes: value, digest: digest.slice() })
         messageRecords.push(record)
+        if (messages.length === BATCH) checkMessages()
       }
       return
     }
@@ -99,26 +105,37 @@ export function scanStoreFile (source: StoreFile, checked: boolean, keyOf: (peer
     }
     receipts.push({ bytes: value, signer, expect: { kind: 'receipt', digest: digest.slice() } })
     receiptRecords.push(record)
+    if (receipts.length === BATCH) checkReceipts()
+  }
+  const checkMessages = (): void => {
+    const claimed = checkClaimedMessages(messages, keyOf)
+    for (let i = 0; i < claimed.length; i++) {
+      const r = messageRecords[i]
+      const check = claimed[i]
+      out.setHash(r, 48, check.sha256, 32)
+      if (check.ok) {
+        out.setStatus(r, FOUND_OK)
+        out.setPeer(r, check.signer)
+        out.setHash(r, 80, check.tuple, 16)
+      }
+    }
+    messages.length = 0
+    messageRecords.length = 0
+  }
+  const checkReceipts = (): void => {
+    const checkedReceipts = checkStoredEnvelopes(receipts)
+    for (let i = 0; i < checkedReceipts.length; i++) {
+      const r = receiptRecords[i]
+      const check = checkedReceipts[i]
+      out.setHash(r, 48, check.sha256, 32)
+      if (check.ok) out.setStatus(r, FOUND_OK)
+      else out.problems.push([r, check.problem])
+    }
+    receipts.length = 0
+    receiptRecords.length = 0
   }
   const problems = source.kind === 'table' ? tableEntries(source.bytes, RANGES, !checked, visit) : logEntries(source.records, RANGES, visit)
-  const claimed = checkClaimedMessages(messages, keyOf)
-  for (let i = 0; i < claimed.length; i++) {
-    const r = messageRecords[i]
-    const check = claimed[i]
-    out.setHash(r, 48, check.sha256, 32)
-    if (check.ok) {
-      out.setStatus(r, FOUND_OK)
-      out.setPeer(r, check.signer)
-      out.setHash(r, 80, check.tuple, 16)
-    }
-  }
-  const checkedReceipts = checkStoredEnvelopes(receipts)
-  for (let i = 0; i < checkedReceipts.length; i++) {
-    const r = receiptRecords[i]
-    const check = checkedReceipts[i]
-    out.setHash(r, 48, check.sha256, 32)
-    if (check.ok) out.setStatus(r, FOUND_OK)
-    else out.problems.push([r, check.problem])
-  }
+  checkMessages()
+  checkReceipts()
   return { found: out.finish(), problems: checked ? problems : [] }
 }
