@@ -19,11 +19,23 @@
  *
  * @module
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { createRequire } from 'node:module'
+import type * as PromClient from 'prom-client'
 import type { IncomingMessage } from 'node:http'
 import { PAYLOAD_TYPES } from '../protocol/types.ts'
 import type { DeliveryRecord, MessageMeta, PeerRecord } from './store/records.ts'
 import type { RejectionInfo } from './exchange/receiver.ts'
+
+// prom-client's own modules rather than its index: the index also loads the Pushgateway
+// (http, https, zlib, tls) and the cluster aggregator, about 3 MB of resident memory per node
+// for code a node never runs. (The lock file pins prom-client; the metrics tests would catch a
+// layout change in an upgrade.)
+const requirePromClient = createRequire(import.meta.url)
+const Counter = requirePromClient('prom-client/lib/counter') as typeof PromClient.Counter
+const Gauge = requirePromClient('prom-client/lib/gauge') as typeof PromClient.Gauge
+const Histogram = requirePromClient('prom-client/lib/histogram') as typeof PromClient.Histogram
+const Registry = requirePromClient('prom-client/lib/registry') as typeof PromClient.Registry
+const collectDefaultMetrics = requirePromClient('prom-client/lib/defaultMetrics') as typeof PromClient.collectDefaultMetrics
 
 /** What the audit log reports for metrics (its helper provides the numbers). */
 export interface AuditStats {

@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
-import { Session } from 'node:inspector/promises'
+import type { Session } from 'node:inspector/promises'
 import { pino } from 'pino'
 import type { Stream } from '@libp2p/interface'
 import { LiaisonNode } from '../../node/liaison-node.ts'
@@ -303,6 +303,8 @@ async function inbox (): Promise<InboxResult> {
 /** CPU profiling of exactly the window between two requests (same format as --cpu-prof). */
 let profiler: Session | undefined
 async function profileStart (intervalUs: number): Promise<unknown> {
+  // Loaded here: an agent that is not profiled should carry what an operator's node carries.
+  const { Session } = await import('node:inspector/promises')
   profiler = new Session()
   profiler.connect()
   await profiler.post('Profiler.enable')

@@ -1,20 +1,51 @@
 /**
  * Spawning and driving benchmark agents (scripts/bench/agent.ts) as separate processes.
  *
+ * Agents run what operators run: the compiled build (dist/scripts/bench/agent.js, built from
+ * the current sources first if it is missing or stale) with the Node flags of `npm start`.
+ *
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { buildProblem, DIST_DIR } from '../build-stamp.ts'
 import { initDataDir } from '../../node/data-dir.ts'
 import { Store } from '../../node/store/store.ts'
 import { TrustList } from '../../node/trust-list.ts'
 import { BENCH_LEGAL_BASIS, type AgentRequest } from './agent-api.ts'
 import type { RuntimeInfo } from '../../node/liaison-node.ts'
 
-const AGENT = new URL('./agent.ts', import.meta.url).pathname
+const PROJECT = fileURLToPath(new URL('../../', import.meta.url))
+const AGENT = join(PROJECT, DIST_DIR, 'scripts/bench/agent.js')
+
+/** The Node flags `npm start` runs the node with (package.json), e.g. `--max-semi-space-size=1`. */
+export function startFlags (root = PROJECT): string[] {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start
+  const words = start.split(/\s+/)
+  if (words[0] !== 'node') throw new Error(`package.json start script does not run node: ${start}`)
+  const flags: string[] = []
+  for (const word of words.slice(1)) {
+    if (!word.startsWith('--')) break
+    flags.push(word)
+  }
+  return flags
+}
+
+let built: Promise<void> | undefined
+/** Build dist/ from the current sources unless it is current (once per process). */
+async function ensureBuilt (): Promise<void> {
+  built ??= (async () => {
+    if (buildProblem(PROJECT) == null) return
+    const { build } = await import('../build.ts')
+    build(PROJECT)
+  })()
+  await built
+}
 
 export async function freePort (): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -28,7 +59,7 @@ export async function freePort (): Promise<number> {
 }
 
 export interface StartOptions {
-  /** Extra node flags, e.g. `--cpu-prof`. */
+  /** Node flags besides those of `npm start`, e.g. `--cpu-prof`. */
   execArgv?: string[]
   /** pino level inside the agent (default warn). */
   logLevel?: string
@@ -82,7 +113,8 @@ export class Agent {
   }
 
   async start (opts: StartOptions = {}): Promise<RuntimeInfo> {
-    const child = fork(AGENT, [this.dir, opts.logLevel ?? 'warn'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: opts.execArgv ?? [] })
+    await ensureBuilt()
+    const child = fork(AGENT, [this.dir, opts.logLevel ?? 'warn'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...startFlags(), ...(opts.execArgv ?? [])] })
     this.child = child
     return await new Promise((resolve, reject) => {
       child.on('message', (msg: { ready?: RuntimeInfo, seq?: number, value?: unknown, error?: string }) => {
