@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CLI, cli, tempDir, until } from '../../scripts/node-driver.ts'
+import { DEFAULT_DELIVERY_WINDOW } from '../../node/defaults.ts'
 
 const FINGERPRINT = /[A-Z2-7]{4}(-[A-Z2-7]{4}){5}/
 
@@ -128,7 +129,7 @@ describe('liaison config show | check', () => {
     expect(res.stdout).toContain('api.port ← LIAISON_API_PORT')
     expect(res.stdout).toContain('"port": 4711')
     expect(res.stdout).toContain('"logLevel": "debug"')
-    expect(res.stdout).toContain('"deliveryWindow": 256') // defaults applied
+    expect(res.stdout).toContain(`"deliveryWindow": ${DEFAULT_DELIVERY_WINDOW}`) // defaults applied
     expect(res.stdout).toMatch(/API token +.*api-token +\(mode 600; contents never shown\)/)
     const token = (await readFile(join(dir, 'api-token'), 'utf8')).trim()
     const key = await readFile(join(dir, 'identity.key'), 'utf8')
