@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { Agent, Fleet } from './agents.ts'
+import { Agent, Fleet, startFlags } from './agents.ts'
 import type { FanoutResult, InboxResult, RssResult } from './agent-api.ts'
 import { checkLastRun, IntegrityError, type BenchContext, type ItemResult } from './context.ts'
 import { makeFigure, type Figure } from './figures.ts'
@@ -150,7 +150,7 @@ export async function runFanout (ctx: BenchContext, root: string): Promise<ItemR
         })
       }],
       notes: [
-        `Idle peer memory (median over the 29, MB): RSS ${memory.rss.toFixed(1)}, V8 heap ${memory.heapUsed.toFixed(1)} used of ${memory.heapTotal.toFixed(1)}, external ${memory.external.toFixed(1)} (array buffers ${memory.arrayBuffers.toFixed(1)}). For comparison, an empty Node process has an RSS of ${baseline.plainMB.toFixed(1)} MB and one that has run a one-line TypeScript file ${baseline.typescriptMB.toFixed(1)} MB (the type stripper loaded); the rest is the node's code, libp2p, LevelDB's native caches and allocator slack.`
+        `Idle peer memory (median over the 29, MB): RSS ${memory.rss.toFixed(1)}, V8 heap ${memory.heapUsed.toFixed(1)} used of ${memory.heapTotal.toFixed(1)}, external ${memory.external.toFixed(1)} (array buffers ${memory.arrayBuffers.toFixed(1)}). The nodes run what \`npm start\` runs: the compiled build (dist/), with its Node flags (${startFlags().join(' ') || 'none'}). For comparison, an empty Node process has an RSS of ${baseline.plainMB.toFixed(1)} MB and one that has run a one-line TypeScript file ${baseline.typescriptMB.toFixed(1)} MB (the type stripper loaded, as in a node run from its .ts sources); the rest is the node's code, libp2p, LevelDB's native caches and allocator slack.`
       ]
     }
   } finally {
