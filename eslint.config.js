@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'tmp/**', 'bench/**', 'data/**'] },
+  { ignores: ['node_modules/**', 'tmp/**', 'bench/**', 'data/**', 'dist/**', 'dist.building-*/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -14,7 +14,7 @@ import { TrustList } from '../trust-list.ts'
 import { LocalService, type LiaisonService } from '../service.ts'
 import { ApiClient } from '../api/client.ts'
 import { PolicyHolder } from '../policy/policy-holder.ts'
-import { AuditLog } from '../audit/index.ts'
+import { AuditLog } from '../audit/audit-log.ts'
 import type { RuntimeInfo } from '../liaison-node.ts'
 
 export interface ServiceHandle {

@@ -11,8 +11,7 @@
  */
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
-import { pino, type Logger } from 'pino'
-import pretty from 'pino-pretty'
+import { createNodeLogger, type LogFormat } from '../logger.ts'
 import { keyFingerprint } from '../../protocol/fingerprint.ts'
 import { LiaisonNode } from '../liaison-node.ts'
 import { initDataDir, isInitialised, dataDirPaths } from '../data-dir.ts'
@@ -28,26 +27,6 @@ const START_OPTIONS = {
   pretty: { type: 'boolean' }
 } as const
 
-/**
- * Never in a log line, whatever a component passes: secrets and message content. Components
- * log digests, peer IDs and reason codes instead; this is the safety net.
- */
-export const REDACTED_LOG_PATHS = [
-  'token', 'apiToken', 'authorization', 'headers.authorization', 'req.headers.authorization',
-  'seed', 'privateKey', 'privateKeyPem', 'key.d',
-  'body', '*.body', 'payload', '*.payload', 'envelope', '*.envelope'
-]
-
-export type LogFormat = 'json' | 'pretty'
-
-/** The node's root logger; components get `logger.child({ component })`. */
-export function createNodeLogger (level: string, format: LogFormat, destination: NodeJS.WritableStream = process.stdout): Logger {
-  const options = { level, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } }
-  if (format === 'pretty') {
-    return pino(options, pretty({ destination: destination as never, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', messageKey: 'msg' }))
-  }
-  return pino(options, destination as never)
-}
 
 export async function startCommand (argv: string[]): Promise<number> {
   const p = parse(argv, START_OPTIONS)

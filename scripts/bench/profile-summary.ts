@@ -79,7 +79,7 @@ export function categoryOf (frame: Pick<CallFrame, 'functionName' | 'url'>, root
     return pkg
   }
   if (url.startsWith(root)) {
-    const rel = url.slice(root.length).replace(/^\/+/, '')
+    const rel = url.slice(root.length).replace(/^\/+/, '').replace(/^dist\//, '')
     if (rel.startsWith('protocol/')) return 'protocol/ (ours)'
     if (rel.startsWith('node/')) return 'node/ (ours)'
     if (rel.startsWith('scripts/')) return 'bench harness'

@@ -163,7 +163,7 @@ describe('shipped examples and documentation', () => {
 
   it('the systemd unit runs the node in the foreground on a fixed data directory', () => {
     const unit = read('config/liaison.service')
-    expect(unit).toMatch(/^ExecStart=.*node\/cli\/liaison\.ts start --data-dir \S+/m)
+    expect(unit).toMatch(/^ExecStart=.*dist\/node\/cli\/liaison\.js start --data-dir \S+/m)
     expect(unit).toMatch(/^KillSignal=SIGTERM$/m)
     expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m)
   })
