@@ -7,7 +7,7 @@ import { DEFAULT_DELIVERY_WINDOW } from '../../node/defaults.ts'
 
 const FINGERPRINT = /[A-Z2-7]{4}(-[A-Z2-7]{4}){5}/
 
-/** `npm start` is `node node/cli/liaison.ts up`: run it until the banner, then Ctrl-C. */
+/** `npm start` is `liaison up` (from dist/, see npm-start-build.test.ts); the same command from the sources: run it until the banner, then Ctrl-C. */
 async function npmStart (env: NodeJS.ProcessEnv, signal: NodeJS.Signals = 'SIGINT'): Promise<{ code: number | null, output: string }> {
   const child = spawn(process.execPath, [CLI, 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
