@@ -113,46 +113,17 @@ function base64Extent (bytes: Uint8Array, at: number): [number, number] | undefi
   return [end, (chars / 4) * 3 - pad]
 }
 
-/** Standard base64 alphabet: value of each character code, −1 for anything else (`=` included). */
-const B64 = new Int8Array(256).fill(-1)
-for (let i = 0; i < 64; i++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i
-
 /**
  * Decode canonical standard padded base64 bytes[at, end) into out[o, o + length) — the extent
- * came from `base64Extent` — and check it is canonical: every character from the alphabet, `=`
- * only as the padding the length implies, and the unused bits of the last character zero — so
- * exactly the text that encoding the decoded bytes gives back. A table loop over the bytes in
- * place: no string per envelope (two of them, each the size of the payload, cost more in garbage
- * collection than the decoding itself).
+ * came from `base64Extent` — and check it is canonical: Node's decoder is lenient (it skips
+ * foreign characters, takes URL-safe ones, ignores trailing bits), so the decoded bytes must
+ * encode back to exactly the same text. Native decode and encode run several times faster than
+ * a JavaScript loop that checks each character (a table loop over the bytes in place, without the
+ * two strings, still takes 1.9 µs for a 1.4 KB payload against 1.1 µs).
  */
 export function decodeBase64Into (bytes: Uint8Array, at: number, end: number, out: Buffer, o: number, length: number): boolean {
-  const chars = end - at
-  const pad = chars === 0 ? 0 : (bytes[end - 1] === 0x3d ? 1 : 0) + (bytes[end - 2] === 0x3d ? 1 : 0)
-  if ((chars / 4) * 3 - pad !== length) return false
-  const full = pad === 0 ? end : end - 4
-  let i = at
-  let w = o
-  for (; i < full; i += 4) {
-    const a = B64[bytes[i]]
-    const b = B64[bytes[i + 1]]
-    const c = B64[bytes[i + 2]]
-    const d = B64[bytes[i + 3]]
-    if ((a | b | c | d) < 0) return false
-    out[w] = (a << 2) | (b >> 4)
-    out[w + 1] = ((b & 15) << 4) | (c >> 2)
-    out[w + 2] = ((c & 3) << 6) | d
-    w += 3
-  }
-  if (pad === 0) return true
-  const a = B64[bytes[i]]
-  const b = B64[bytes[i + 1]]
-  if ((a | b) < 0) return false
-  out[w] = (a << 2) | (b >> 4)
-  if (pad === 2) return (b & 15) === 0
-  const c = B64[bytes[i + 2]]
-  if (c < 0 || (c & 3) !== 0) return false
-  out[w + 1] = ((b & 15) << 4) | (c >> 2)
-  return true
+  const text = latin1(bytes, at, end)
+  return out.write(text, o, length, 'base64') === length && out.toString('base64', o, o + length) === text
 }
 
 function latin1 (bytes: Uint8Array, s: number, e: number): string {
