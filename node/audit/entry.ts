@@ -15,8 +15,9 @@
  *   strings as ECMAScript JSON.stringify writes them;
  * - an entry is at most MAX_ENTRY_BYTES.
  *
- * One value has exactly one encoding, and `decodeEntry` accepts only that encoding (it re-encodes
- * what it read and compares), so a leaf hash identifies an entry's meaning, not just its bytes.
+ * One value has exactly one encoding, and `decodeEntry` accepts only that encoding (it reads the
+ * text exactly as the encoder writes it, or else re-encodes what it parsed and compares), so a
+ * leaf hash identifies an entry's meaning, not just its bytes.
  * Leaf hash = SHA-256(0x00 ‖ entry bytes) (RFC 9162, protocol/merkle.ts).
  *
  * @module
@@ -121,6 +122,149 @@ function entryText (type: AuditEventType, at: string, fields: Record<string, unk
   return out + '}'
 }
 
+/** No escape (backslash) nor control character (never raw in JSON text) in text[from, to). */
+function isPlainAt (text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || c === 92) return false
+  }
+  return true
+}
+
+/** `"` then 64 lowercase hex digits then `"` at text[at…] (checked on the text: cheaper than on a slice of it). */
+function isDigestAt (text: string, at: number): boolean {
+  if (text.charCodeAt(at) !== 34 || text.charCodeAt(at + 65) !== 34) return false
+  for (let i = at + 1; i < at + 65; i++) {
+    const c = text.charCodeAt(i)
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false
+  }
+  return true
+}
+
+/**
+ * Per kind, whether a value read by `readCanonical` is valid and written as JSON.stringify would
+ * write it. The strings of every kind but text are valid only in characters JSON needs no escape
+ * for; text is checked for escapes and control characters by `readCanonical` (and for lone
+ * surrogates by isText).
+ */
+const READ_OK: { readonly [K in Exclude<FieldKind, 'json'>]: (value: unknown) => boolean } = {
+  digest: isDigest,
+  'digest?': value => value === null || isDigest(value),
+  digests: value => Array.isArray(value) && value.length > 0 && value.every(isDigest),
+  peer: isPeer,
+  peers: value => Array.isArray(value) && value.every(isPeer),
+  text: isText,
+  'text?': value => value === null || isText(value),
+  codes: value => Array.isArray(value) && value.every(isText),
+  time: value => !Number.isNaN(timestampMs(value)),
+  reason: isReasonCode,
+  'reason?': value => value === null || isReasonCode(value),
+  kind: value => typeof value === 'string' && KINDS.has(value),
+  tlp: value => typeof value === 'string' && TLPS.has(value),
+  status: value => value === 'accepted' || value === 'rejected',
+  subject: value => value === 'self' || value === 'peer',
+  action: value => typeof value === 'string' && ACTION.test(value)
+}
+
+interface ReadField {
+  name: string
+  /** `,"name":` */
+  prefix: string
+  ok: (value: unknown) => boolean
+  /** A digest (checked on the text) */
+  digest: boolean
+  /** Free text (checked for escapes and control characters) */
+  text: boolean
+}
+
+/** Per type without free-form JSON fields, its fields in schema order. */
+const READ_FIELDS = new Map<string, ReadField[]>(
+  Object.entries(EVENT_SCHEMA).filter(([, schema]) => schema.every(([, kind]) => kind !== 'json')).map(([type, schema]) => [
+    type, schema.map(([name, kind]) => ({
+      name,
+      prefix: `,${JSON.stringify(name)}:`,
+      ok: READ_OK[kind as Exclude<FieldKind, 'json'>],
+      digest: kind === 'digest',
+      text: kind === 'text' || kind === 'text?' || kind === 'codes'
+    }))
+  ])
+)
+
+/** Where the last value `stringAt` or `valueAt` read ends. */
+let after = 0
+
+/**
+ * The JSON string at text[at…], read up to the next `"` without unescaping: a backslash stays in
+ * the value, which every field check but text's refuses by its character set (text: isPlainAt).
+ */
+function stringAt (text: string, at: number): string | undefined {
+  if (text.charCodeAt(at) !== 34) return undefined
+  const end = text.indexOf('"', at + 1)
+  if (end < 0) return undefined
+  after = end + 1
+  return text.slice(at + 1, end)
+}
+
+/** A field value at text[at…] as the canonical encoding writes one (a string, null or an array of strings). */
+function valueAt (text: string, at: number): unknown {
+  const c = text.charCodeAt(at)
+  if (c === 34) return stringAt(text, at)
+  if (c === 110) {
+    after = at + 4
+    return text.startsWith('null', at) ? null : undefined
+  }
+  if (c !== 91) return undefined
+  const list: string[] = []
+  if (text.charCodeAt(at + 1) === 93) {
+    after = at + 2
+    return list
+  }
+  for (let pos = at + 1; ;) {
+    const s = stringAt(text, pos)
+    if (s === undefined) return undefined
+    list.push(s)
+    const sep = text.charCodeAt(after)
+    if (sep === 93) {
+      after++
+      return list
+    }
+    if (sep !== 44) return undefined
+    pos = after + 1
+  }
+}
+
+/**
+ * The common case of `decodeEntryText`, read straight off the text as the canonical encoding
+ * writes it: `{"v":1,"type":…,"at":…`, then every field of the type in order, each valid, and
+ * nothing else — no escapes, no free-form JSON fields. What it returns is what JSON.parse
+ * returns for that text (same members, order and values); for anything else it returns
+ * undefined and the caller takes the full path, which finds what is wrong and words it.
+ */
+function readCanonical (text: string): AuditEntry | undefined {
+  if (!text.startsWith('{"v":1,"type":"', 0)) return undefined
+  const type = stringAt(text, 14)
+  const fields = type === undefined ? undefined : READ_FIELDS.get(type)
+  if (fields === undefined || !text.startsWith(',"at":', after)) return undefined
+  const sealed = stringAt(text, after + 6)
+  if (sealed === undefined || Number.isNaN(timestampMs(sealed))) return undefined
+  const entry: Record<string, unknown> = { v: 1, type, at: sealed }
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]
+    if (!text.startsWith(field.prefix, after)) return undefined
+    const at = after + field.prefix.length
+    if (field.digest) {
+      if (!isDigestAt(text, at)) return undefined
+      entry[field.name] = text.slice(at + 1, at + 65)
+      after = at + 66
+      continue
+    }
+    const value = valueAt(text, at)
+    if (value === undefined || !field.ok(value) || (field.text && !isPlainAt(text, at, after))) return undefined
+    entry[field.name] = value
+  }
+  return after === text.length - 1 && text.charCodeAt(after) === 125 ? entry as AuditEntry : undefined
+}
+
 /** Why `obj` is not a valid event of its type (fields only), or undefined. */
 function eventProblem (obj: Record<string, unknown>, extraKeys: readonly string[]): string | undefined {
   const type = obj.type as AuditEventType
@@ -169,6 +313,8 @@ export function decodeEntry (bytes: Uint8Array): AuditEntry {
 export function decodeEntryText (text: string): AuditEntry {
   if (typeof text !== 'string') throw new TypeError('text must be a string')
   if (text.length > MAX_ENTRY_BYTES) throw new ProtocolError('TOO_LARGE', `audit entry is over ${MAX_ENTRY_BYTES} bytes`)
+  const canonical = readCanonical(text)
+  if (canonical !== undefined) return canonical
   let obj: unknown
   try {
     obj = JSON.parse(text)
@@ -181,23 +327,6 @@ export function decodeEntryText (text: string): AuditEntry {
   if (!isAuditEvent(obj)) invalid(`type ${JSON.stringify(o.type)} is not an audit event type`)
   if (Number.isNaN(timestampMs(o.at))) invalid('at must be an RFC 3339 UTC timestamp with milliseconds')
   const type = o.type as AuditEventType
-  const schema = EVENT_SCHEMA[type]
-  const keys = Object.keys(o)
-  // The common case in one pass: exactly the members, in canonical order, each valid, and
-  // JSON.stringify giving the text back (which rules out duplicates, spaces, `1.0`…).
-  let inOrder = keys.length === schema.length + 3 && keys[0] === 'v' && keys[1] === 'type' && keys[2] === 'at'
-  let jcsFields = true
-  for (let i = 0; inOrder && i < schema.length; i++) {
-    const [name, kind] = schema[i]
-    if (keys[i + 3] !== name) {
-      inOrder = false
-      break
-    }
-    const problem = fieldProblem(kind, o[name])
-    if (problem !== undefined) invalid(`${name} ${problem}`)
-    if (kind === 'json' && jcs(o[name]) !== JSON.stringify(o[name])) jcsFields = false
-  }
-  if (inOrder && jcsFields && JSON.stringify(o) === text) return o as unknown as AuditEntry
   const problem = eventProblem(o, ['v', 'type', 'at'])
   if (problem !== undefined) invalid(problem)
   // One value, one encoding: duplicate keys, other key orders, `1.0`, spaces… all differ here.

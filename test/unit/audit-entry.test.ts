@@ -7,7 +7,8 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import { jsonDataProblem } from '../../protocol/json.ts'
 import { AUDIT_EVENT_TYPES, EVENT_SCHEMA, auditEvents, sha256Hex } from '../../node/audit/events.ts'
 import type { AuditEvent } from '../../node/audit/events.ts'
-import { decodeEntry, encodeEntry, entryDigests, jcs } from '../../node/audit/entry.ts'
+import { decodeEntry, decodeEntryText, encodeEntry, entryDigests, jcs } from '../../node/audit/entry.ts'
+import { timestampMs } from '../../node/audit/timestamp.ts'
 import type { MessageMeta } from '../../node/store/records.ts'
 import { indexFieldsOfEntry, indexFieldsText, messagePrefix } from '../../node/audit/verify/index-tuple.ts'
 import { encodeMessage } from '../../protocol/message.ts'
@@ -120,6 +121,71 @@ describe('audit entry encoding', () => {
     rejectsWith(utf8.encode(canonical.replace('.123Z', 'Z')), /at must be/)
     rejectsWith(utf8.encode(canonical.slice(0, -1) + ',"x":1}'), /unknown field "x"/)
     rejectsWith(utf8.encode('[1]'), /not a JSON object/)
+  })
+
+  it('accepts exactly the texts that re-encode to themselves, for every one-character edit of every event type', () => {
+    // The reference: parse, then the encoder's own checks and canonical text (what decoding must
+    // hold entries to, however it is done quickly).
+    const reference = (t: string): unknown => {
+      let o: unknown
+      try {
+        o = JSON.parse(t)
+      } catch {
+        return undefined
+      }
+      if (typeof o !== 'object' || o === null || Array.isArray(o) || (o as { v?: unknown }).v !== 1) return undefined
+      const event: Record<string, unknown> = { ...o }
+      const ms = timestampMs(event.at)
+      delete event.v
+      delete event.at
+      if (Number.isNaN(ms)) return undefined
+      try {
+        return text(encodeEntry(event as unknown as AuditEvent, ms)) === t ? o : undefined
+      } catch {
+        return undefined
+      }
+    }
+    const receipt = signReceipt(bob, { digest: D1, messageId: null, status: 'rejected', reason: 'REPLAY' }, new Date(AT))
+    const events: AuditEvent[] = [
+      auditEvents.messageReceived({ ...meta, topic: 'a "quoted"\\ topic\n, é 😀', handling: ['x', 'y'] }, utf8.encode('x')),
+      auditEvents.messageSent({ ...meta, direction: 'out', to: [alice.peerId, bob.peerId], handling: [] }, utf8.encode('x')),
+      auditEvents.messageRejected({ from: alice.peerId, reason: 'REPLAY', digest: null, messageId: null }),
+      auditEvents.receiptStored({ for: D1, by: bob.peerId, receipt }),
+      auditEvents.trustChanged({ peerId: bob.peerId, before: { a: [1, 'x'] } as never, after: { a: 2 } as never, action: 'peer.updated' }),
+      auditEvents.purge([D1, D2]),
+      auditEvents.releaseDenied({ digest: D1, requester: bob.peerId, originator: alice.peerId, reason: 'not now' }),
+      auditEvents.messageForwarded({ digest: D1, to: [bob.peerId], forward: null })
+    ]
+    const edits = ['', ' ', 'a', 'A', '0', '9', '"', '\\', '\n', '\t', ',', ':', '}', ']', 'é', '\ud800', 'null']
+    let accepted = 0
+    let rejected = 0
+    for (const event of events) {
+      const canonical = text(encodeEntry(event, AT))
+      for (let i = 0; i <= canonical.length; i++) {
+        const c = canonical.charCodeAt(i)
+        const variants = edits.map(e => canonical.slice(0, i) + e + canonical.slice(i + 1))
+        variants.push(canonical.slice(0, i) + ' ' + canonical.slice(i))
+        if (i < canonical.length) variants.push(canonical.slice(0, i) + `\\u${c.toString(16).padStart(4, '0')}` + canonical.slice(i + 1))
+        for (const t of variants) {
+          const want = reference(t)
+          let got: unknown
+          try {
+            got = decodeEntryText(t)
+          } catch (err) {
+            expect(err, t).toBeInstanceOf(ProtocolError)
+          }
+          expect(got === undefined, t).toBe(want === undefined)
+          if (got === undefined) {
+            rejected++
+          } else {
+            expect(Object.entries(got as object), t).toEqual(Object.entries(want as object))
+            accepted++
+          }
+        }
+      }
+    }
+    expect(accepted).toBeGreaterThan(events.length)
+    expect(rejected).toBeGreaterThan(1000)
   })
 
   it('round-trips every event type and names the digests each refers to', () => {
