@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer } from 'node:net'
+import { freePort } from '../node-driver.ts'
 import { fileURLToPath } from 'node:url'
 import { buildProblem, DIST_DIR } from '../build-stamp.ts'
 import { initDataDir } from '../../node/data-dir.ts'
@@ -45,17 +45,6 @@ async function ensureBuilt (): Promise<void> {
     build(PROJECT)
   })()
   await built
-}
-
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => { resolve(port) })
-    })
-    server.on('error', reject)
-  })
 }
 
 export interface StartOptions {
