@@ -29,13 +29,12 @@ export interface VerifyContext {
   audit: AuditStore
   msg: ReadableSub<MessageMeta>
   /**
-   * Envelopes and entries are read as strings: LevelDB hands those over far cheaper than byte
-   * views, and valid UTF-8 (which every envelope and entry must be) round-trips exactly;
+   * Envelopes are read as strings: LevelDB hands those over far cheaper than byte
+   * views, and valid UTF-8 (which every envelope must be) round-trips exactly;
    * anything else no longer matches its hash and fails. (Most envelopes never pass through
    * LevelDB: the workers read them from the store's files, stored-scan.ts.)
    */
   env: ReadableSub<string>
-  entries: ReadableSub<string>
   pool: WorkerPool
   table: RecordTable
   failures: Failures

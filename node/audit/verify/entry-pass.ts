@@ -4,18 +4,19 @@
  * them with the stored level-0 nodes), the tree is rebuilt and its root compared with every
  * checkpoint at that size. What each entry says about messages and receipts goes into the record table.
  *
+ * The workers read, hash and decode the entries from the store's files (entry-scan.ts); this
+ * pass keeps the newest version of each key over all files — what LevelDB serves, none if that
+ * is a deletion — and takes them in key order.
+ *
  * @module
  */
 import { emptyRoot } from '../../../protocol/merkle.ts'
-import { leafHashInto, nodeHashInto, sha256Into } from './fast-hash.ts'
+import { nodeHashInto } from './fast-hash.ts'
 import { pad } from '../audit-store.ts'
-import { timestampMs } from '../timestamp.ts'
-import { decodeEntryText, entryDigests } from '../entry.ts'
-import type { AuditEntry } from '../entry.ts'
-import { batches } from './context.ts'
 import type { VerifyContext } from './context.ts'
-import { indexFieldsOfEntry } from './index-tuple.ts'
-import { hexInto, LEAF_MESSAGE, LEAF_OUT, LEAF_PURGE, LEAF_RECEIPT, LEAF_REPEATED } from './record-table.ts'
+import { ENTRY_INVALID, ENTRY_PURGE, ENTRY_RECEIPT, ENTRY_RECEIVED, ENTRY_RECORD, ENTRY_SENT } from './entry-scan.ts'
+import type { EntryVersions, FoundEntryFile } from './entry-versions.ts'
+import { LEAF_MESSAGE, LEAF_OUT, LEAF_PURGE, LEAF_RECEIPT, LEAF_REPEATED } from './record-table.ts'
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0
@@ -50,7 +51,7 @@ class Frontier {
  * Returns the leaf hashes it computed (32 bytes each, in index order), for the tree pass to
  * compare with the stored level-0 nodes.
  */
-export async function entryPass (ctx: VerifyContext, expectedSize: number): Promise<Buffer> {
+export async function entryPass (ctx: VerifyContext, expectedSize: number, versions: EntryVersions, files: Promise<void>): Promise<Buffer> {
   const { failures } = ctx
   const tree = new Frontier()
   let leaves = Buffer.alloc(32 * Math.max(expectedSize, 1024))
@@ -58,45 +59,43 @@ export async function entryPass (ctx: VerifyContext, expectedSize: number): Prom
   let lastAt = -Infinity
   let index = 0
 
-  for await (const batch of batches<string>(ctx.entries, {}, 1024)) {
-    for (const [key, text] of batch) {
-      if (!ctx.treeBroken && Number(key) !== index) {
-        failures.add('entry', `entry ${key}`, `entries are not contiguous: expected index ${index} (entries were deleted or inserted)`)
-        ctx.treeBroken = true
-      }
-      if (32 * (index + 1) > leaves.length) {
-        const grown = Buffer.alloc(leaves.length * 2)
-        leaves.copy(grown)
-        leaves = grown
-      }
-      leafHashInto(text, leaves, 32 * index)
-      if (!ctx.treeBroken) {
-        tree.append(leaves, 32 * index)
-        while (cp < ctx.checkpoints.length && ctx.checkpoints[cp].size === tree.size) {
-          if (!equalBytes(ctx.checkpoints[cp].root, tree.root())) {
-            failures.add('checkpoint', `checkpoint ${tree.size}`, 'its signed root differs from the root of the first entries of the log (the log was changed after it was signed)')
-          }
-          cp++
-        }
-      }
-      let entry: AuditEntry | undefined
-      try {
-        entry = decodeEntryText(text)
-      } catch (err) {
-        failures.add('entry', `entry ${index}`, (err as Error).message)
-      }
-      if (entry !== undefined) {
-        const at = timestampMs(entry.at)
-        if (at < lastAt) failures.add('entry', `entry ${index}`, `sealed at ${entry.at}, before the entry preceding it`)
-        lastAt = Math.max(lastAt, at)
-        record(ctx, entry, text, index)
-        if (ctx.thorough) for (const digest of entryDigests(entry)) ctx.refs.add(digest + '!' + pad(index))
-      }
-      index++
+  // Every file read (a failed file job is reported by the caller, which awaits it too).
+  await files.catch(() => {})
+  const ordered = versions.ordered()
+  for (const [key, { from, record: r }] of ordered) {
+    if (!ctx.treeBroken && Number(key) !== index) {
+      failures.add('entry', `entry ${key}`, `entries are not contiguous: expected index ${index} (entries were deleted or inserted)`)
+      ctx.treeBroken = true
     }
-    ctx.counts.entries = index
-    ctx.progress('entries', index, Math.max(index, expectedSize))
+    if (32 * (index + 1) > leaves.length) {
+      const grown = Buffer.alloc(leaves.length * 2)
+      leaves.copy(grown)
+      leaves = grown
+    }
+    const at = r * ENTRY_RECORD
+    from.bytes.copy(leaves, 32 * index, at + 32, at + 64)
+    if (!ctx.treeBroken) {
+      tree.append(leaves, 32 * index)
+      while (cp < ctx.checkpoints.length && ctx.checkpoints[cp].size === tree.size) {
+        if (!equalBytes(ctx.checkpoints[cp].root, tree.root())) {
+          failures.add('checkpoint', `checkpoint ${tree.size}`, 'its signed root differs from the root of the first entries of the log (the log was changed after it was signed)')
+        }
+        cp++
+      }
+    }
+    if (from.bytes[at] === ENTRY_INVALID) {
+      failures.add('entry', `entry ${index}`, from.problems.get(r) ?? 'does not decode')
+    } else {
+      const sealed = from.view.getFloat64(at + 16, true)
+      if (sealed < lastAt) failures.add('entry', `entry ${index}`, `sealed at ${new Date(sealed).toISOString()}, before the entry preceding it`)
+      lastAt = Math.max(lastAt, sealed)
+      record(ctx, from, r, index)
+    }
+    index++
+    if (index % 4096 === 0) ctx.progress('entries', index, Math.max(index, expectedSize))
   }
+  ctx.counts.entries = index
+  ctx.progress('entries', index, Math.max(index, expectedSize))
   for (; cp < ctx.checkpoints.length; cp++) {
     if (!ctx.treeBroken) failures.add('checkpoint', `checkpoint ${ctx.checkpoints[cp].size}`, `signs a tree larger than the log (${index} entries): entries were removed`)
   }
@@ -105,33 +104,40 @@ export async function entryPass (ctx: VerifyContext, expectedSize: number): Prom
 }
 
 /** Note what one entry says about messages and receipts. */
-function record (ctx: VerifyContext, entry: AuditEntry, text: string, index: number): void {
-  const { table, pool } = ctx
-  switch (entry.type) {
-    case 'message.sent':
-    case 'message.received': {
-      const r = table.recordHex(entry.digest, 0)
-      const flags = table.leafFlags[r]
-      table.leafFlags[r] = (flags & ~LEAF_OUT) | LEAF_MESSAGE | (entry.type === 'message.sent' ? LEAF_OUT : 0) | ((flags & LEAF_MESSAGE) !== 0 ? LEAF_REPEATED : 0)
-      table.leafIndex[r] = index
-      table.expires[r] = timestampMs(entry.expires)
-      table.leafPeer[r] = pool.peer(entry.from)
-      hexInto(entry.envelopeSha256, table.leafSha, r * 32)
-      sha256Into(entry.payloadType + '\n' + indexFieldsOfEntry(text, entry.type, entry.payloadType), table.leafTuple, r * 16, 16)
+function record (ctx: VerifyContext, from: FoundEntryFile, r: number, index: number): void {
+  const { table } = ctx
+  const at = r * ENTRY_RECORD
+  const type = from.bytes[at]
+  const digest = from.bytes.subarray(at + 64, at + 96)
+  switch (type) {
+    case ENTRY_SENT:
+    case ENTRY_RECEIVED: {
+      const t = table.record(digest, 0)
+      const flags = table.leafFlags[t]
+      table.leafFlags[t] = (flags & ~LEAF_OUT) | LEAF_MESSAGE | (type === ENTRY_SENT ? LEAF_OUT : 0) | ((flags & LEAF_MESSAGE) !== 0 ? LEAF_REPEATED : 0)
+      table.leafIndex[t] = index
+      table.expires[t] = from.view.getFloat64(at + 24, true)
+      table.leafPeer[t] = from.peers[from.view.getUint32(at + 4, true)]
+      from.bytes.copy(table.leafSha, t * 32, at + 96, at + 128)
+      from.bytes.copy(table.leafTuple, t * 16, at + 128, at + 144)
       ctx.counts.messageLeaves++
+      if (ctx.thorough) ctx.refs.add(digest.toString('hex') + '!' + pad(index))
       break
     }
-    case 'receipt.stored': {
-      const r = table.recordHex(entry.for, 1 + pool.peer(entry.by))
-      table.leafFlags[r] |= LEAF_RECEIPT | ((table.leafFlags[r] & LEAF_RECEIPT) !== 0 ? LEAF_REPEATED : 0)
-      table.leafIndex[r] = index
-      hexInto(entry.envelopeSha256, table.leafSha, r * 32)
+    case ENTRY_RECEIPT: {
+      const t = table.record(digest, 1 + from.peers[from.view.getUint32(at + 4, true)])
+      table.leafFlags[t] |= LEAF_RECEIPT | ((table.leafFlags[t] & LEAF_RECEIPT) !== 0 ? LEAF_REPEATED : 0)
+      table.leafIndex[t] = index
+      from.bytes.copy(table.leafSha, t * 32, at + 96, at + 128)
       ctx.counts.receiptLeaves++
+      if (ctx.thorough) ctx.refs.add(digest.toString('hex') + '!' + pad(index))
       break
     }
-    case 'purge':
-      for (const digest of entry.digests) table.leafFlags[table.recordHex(digest, 0)] |= LEAF_PURGE
-      break
-    default:
+    default: {
+      const digests = from.digests.get(r)
+      if (digests === undefined) break
+      if (type === ENTRY_PURGE) for (const d of digests) table.leafFlags[table.recordHex(d, 0)] |= LEAF_PURGE
+      if (ctx.thorough) for (const d of new Set(digests)) ctx.refs.add(d + '!' + pad(index))
+    }
   }
 }

@@ -5,7 +5,8 @@
  * and signer), messages under their claimed signer (claimed-check.ts) — so envelopes never pass
  * through LevelDB, the main thread or a message between threads. Every version in the file is
  * reported with its sequence number; the main thread keeps the newest of each key, which is
- * what LevelDB serves (store-results.ts).
+ * what LevelDB serves (store-results.ts). The audit entries the file holds are read in the same
+ * pass and handed to entry-scan.ts.
  *
  * @module
  */
@@ -16,13 +17,16 @@ import { checkClaimedMessages } from './claimed-check.ts'
 import type { ClaimedItem } from './claimed-check.ts'
 import { checkStoredEnvelopes } from './envelope-check.ts'
 import type { EnvelopeToCheck } from './envelope-check.ts'
+import { EntryWriter } from './entry-scan.ts'
+import type { FoundEntries } from './entry-scan.ts'
 import { FOUND_BAD_KEY, FOUND_BAD_KEY_DELETED, FOUND_DELETED, FOUND_FAILED, FOUND_OK, FOUND_RECHECK, FoundWriter, SUB_ENV, SUB_RCPT } from './found.ts'
 import type { Found } from './found.ts'
 import { hexInto } from './record-table.ts'
 
 const ENV = prefixRange('!env!')
 const RCPT = prefixRange('!rcpt!')
-const RANGES = [ENV, RCPT]
+const ENTRY = prefixRange('!audit-entry!')
+const RANGES = [ENV, RCPT, ENTRY]
 const HEX = /^[0-9a-f]{64}$/
 /**
  * Envelopes checked per batch: enough for the signature loop to run undisturbed, few enough that
@@ -65,14 +69,19 @@ export type StoreFile = { kind: 'table', bytes: Uint8Array } | { kind: 'log', re
  * passed its checksum checks (else each table block read is checked, and problems reading the
  * entries are left to those checks to report). Returns what it found and the problems.
  */
-export function scanStoreFile (source: StoreFile, checked: boolean, keyOf: (peerId: string) => VerifyKey | null): { found: Found, problems: string[] } {
+export function scanStoreFile (source: StoreFile, checked: boolean, keyOf: (peerId: string) => VerifyKey | null): { found: Found, entries: FoundEntries, problems: string[] } {
   const out = new FoundWriter()
+  const entries = new EntryWriter()
   const messages: ClaimedItem[] = []
   const messageRecords: number[] = []
   const receipts: EnvelopeToCheck[] = []
   const receiptRecords: number[] = []
   const digest = new Uint8Array(32)
   const visit = (key: Uint8Array, seq: number, deleted: boolean, value: Uint8Array): void => {
+    if (startsWith(key, ENTRY.lo)) {
+      entries.add(key.subarray(ENTRY.lo.length), seq, deleted, value)
+      return
+    }
     if (startsWith(key, ENV.lo)) {
       if (key.length !== ENV.lo.length + 64 || !hexAt(key, ENV.lo.length)) {
         out.problems.push([out.add(SUB_ENV, deleted ? FOUND_BAD_KEY_DELETED : FOUND_BAD_KEY, seq, undefined), utf8.decode(key.subarray(ENV.lo.length))])
@@ -137,5 +146,5 @@ export function scanStoreFile (source: StoreFile, checked: boolean, keyOf: (peer
   const problems = source.kind === 'table' ? tableEntries(source.bytes, RANGES, !checked, visit) : logEntries(source.records, RANGES, visit)
   checkMessages()
   checkReceipts()
-  return { found: out.finish(), problems: checked ? problems : [] }
+  return { found: out.finish(), entries: entries.finish(), problems: checked ? problems : [] }
 }

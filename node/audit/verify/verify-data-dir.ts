@@ -5,8 +5,10 @@
  * 1. raw files — every LevelDB file checked against its on-disk format and checksums
  *    (leveldb/file-check.ts), in the workers;
  * 2. checkpoints — each signed note verifies under a node key, with its time cosignature;
- * 3. entries — decoded, re-hashed, the tree rebuilt, roots compared with the checkpoints
- *    (entry-pass.ts); with `thorough`, every stored tree node too (tree-pass.ts);
+ * 3. entries — re-hashed and decoded by the workers from the files they check in step 1
+ *    (entry-scan.ts), the newest version of each kept (entry-versions.ts), the tree rebuilt,
+ *    roots compared with the checkpoints (entry-pass.ts); with `thorough`, every stored tree
+ *    node too (tree-pass.ts);
  * 4. store — every message envelope and receipt: signature under its signer's key, digest,
  *    payload against the index. The workers read envelopes and receipts from the files they
  *    check in step 1 and check them there (stored-scan.ts); the main thread reads the index
@@ -39,6 +41,7 @@ import { planFileChecks } from './file-plan.ts'
 import { assertNodeStopped, assertStoreExists, snapshotStore } from '../snapshot.ts'
 import type { CheckedCheckpoint, VerifyContext } from './context.ts'
 import { entryPass } from './entry-pass.ts'
+import { EntryVersions } from './entry-versions.ts'
 import { expiryIndexPass, judgeRecords, refIndexPass } from './judge.ts'
 import { RecordTable, SetFingerprint } from './record-table.ts'
 import { emptyReport, Failures } from './report.ts'
@@ -78,7 +81,8 @@ export async function verifyDataDir (dataDir: string, options: VerifyOptions = {
   const progress = (phase: VerifyProgress['phase'], done: number, total: number): void => { options.onProgress?.({ phase, done, total }) }
   try {
     const found = new StoreResults()
-    const files = checkFiles(paths.store, pool, report, failures, progress, found)
+    const entries = new EntryVersions()
+    const files = checkFiles(paths.store, pool, report, failures, progress, found, entries)
     const snapshot = await snapshotStore(paths.store)
     try {
       const db = new Level<string, unknown>(snapshot.dir, { valueEncoding: 'json', createIfMissing: false })
@@ -89,7 +93,7 @@ export async function verifyDataDir (dataDir: string, options: VerifyOptions = {
       }
       if (db.status === 'open') {
         try {
-          await verifyStore(db, pool, failures, report, progress, options, files, found)
+          await verifyStore(db, pool, failures, report, progress, options, files, found, entries)
         } catch (err) {
           failures.add('storage', paths.store, `LevelDB failed while reading the store: ${describe(err)}`)
         } finally {
@@ -126,7 +130,7 @@ function describe (err: unknown): string {
  */
 async function checkFiles (
   storeDir: string, pool: WorkerPool, report: VerifyReport, failures: Failures,
-  progress: (phase: VerifyProgress['phase'], done: number, total: number) => void, found: StoreResults
+  progress: (phase: VerifyProgress['phase'], done: number, total: number) => void, found: StoreResults, entries: EntryVersions
 ): Promise<void> {
   const names = await readdir(storeDir)
   const plan = await planFileChecks(storeDir, names)
@@ -143,6 +147,7 @@ async function checkFiles (
       const result = await pool.checkFile(join(storeDir, job.name), job.kind, names, job.size, job.kind === 'table' || job.kind === 'log')
       for (const problem of result.problems) failures.add('storage', `store/${job.name}`, problem)
       if (result.found !== undefined) found.add(result.found)
+      if (result.entries !== undefined) entries.add(result.entries)
       report.files.checked++
       report.files.bytes += result.bytes
       progress('files', ++done, jobs.length)
@@ -154,7 +159,7 @@ async function checkFiles (
 async function verifyStore (
   db: Level<string, unknown>, pool: WorkerPool, failures: Failures, report: VerifyReport,
   progress: (phase: VerifyProgress['phase'], done: number, total: number) => void, options: VerifyOptions,
-  files: Promise<void>, found: StoreResults
+  files: Promise<void>, found: StoreResults, entries: EntryVersions
 ): Promise<void> {
   const audit = new AuditStore(db)
   const nodeKeys = (await audit.nodeKeys()).map(k => k.peerId)
@@ -170,7 +175,6 @@ async function verifyStore (
     audit,
     msg: db.sublevel<string, MessageMeta>('msg', { valueEncoding: 'json' }),
     env: db.sublevel<string, string>('env', { valueEncoding: 'utf8' }),
-    entries: db.sublevel<string, string>('audit-entry', { valueEncoding: 'utf8' }),
     pool,
     // About one record per message and per receipt: at most one per entry.
     table: new RecordTable(2 ** Math.ceil(Math.log2(Math.max(size, 1 << 16)))),
@@ -186,8 +190,9 @@ async function verifyStore (
   }
   const thorough = ctx.thorough
   found.attach(ctx)
+  entries.attach(ctx)
   await Promise.all([
-    entryPass(ctx, size).then(async leaves => { if (thorough) await treePass(ctx, leaves) }),
+    entryPass(ctx, size, entries, files).then(async leaves => { if (thorough) await treePass(ctx, leaves) }),
     metaPass(ctx, found.senderText)
   ])
   // Every file read (a failed file job is reported by the caller, which awaits it too).

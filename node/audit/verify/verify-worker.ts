@@ -16,6 +16,7 @@ import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
 import { checkStoredEnvelopes } from './envelope-check.ts'
 import type { EnvelopeToCheck } from './envelope-check.ts'
 import type { Found } from './found.ts'
+import type { FoundEntries } from './entry-scan.ts'
 import { scanStoreFile } from './stored-scan.ts'
 
 export interface EnvelopeJob {
@@ -62,6 +63,8 @@ export interface FileResult {
   cpu: number
   /** With `collect`: the envelopes and receipts found in the file. */
   found?: Found
+  /** With `collect`: the audit entries found in the file (entry-scan.ts). */
+  entries?: FoundEntries
 }
 
 function cpuMicros (): number {
@@ -190,12 +193,14 @@ async function checkFileNow (job: FileJob): Promise<FileResult> {
     const scan = scanStoreFile({ kind: 'log', records: log.records }, log.problems.length === 0, keyOfPeer)
     result.problems.push(...scan.problems)
     result.found = scan.found
+    result.entries = scan.entries
   } else {
     result.problems = checkLevelDbFile(job.kind, bytes, new Set(job.names), job.size)
     if (job.collect === true && job.kind === 'table' && (job.size === undefined || bytes.length === job.size)) {
       const scan = scanStoreFile({ kind: 'table', bytes }, result.problems.length === 0, keyOfPeer)
       result.problems.push(...scan.problems)
       result.found = scan.found
+      result.entries = scan.entries
     }
   }
   result.cpu = cpuMicros()
@@ -209,7 +214,7 @@ if (port != null) {
       const result = checkEnvelopes(job)
       port.postMessage(result, [result.status, result.shas, result.buffer])
     } else {
-      checkFile(job).then(result => { port.postMessage(result, result.found === undefined ? [] : [result.found.buffer]) }, (err: unknown) => {
+      checkFile(job).then(result => { port.postMessage(result, [...(result.found === undefined ? [] : [result.found.buffer]), ...(result.entries === undefined ? [] : [result.entries.buffer])]) }, (err: unknown) => {
         port.postMessage({ type: 'file', id: job.id, problems: [`check failed: ${(err as Error).message}`], bytes: 0, cpu: cpuMicros() })
       })
     }
