@@ -98,7 +98,7 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
   } else if (f.id.startsWith('ingest')) {
     if (p != null) {
       const idle = [100 - p.sender.busyPct, 100 - p.receiver.busyPct]
-      out.push(`In the profiled 1 KiB run the sender was busy ${p.sender.busyPct.toFixed(0)} % and the receiver ${p.receiver.busyPct.toFixed(0)} % of one core each; Ed25519 signing and verification took ${share(p.sender, ED25519).toFixed(0)} % of the sender's and ${share(p.receiver, ED25519).toFixed(0)} % of the receiver's samples.`)
+      out.push(`In the profiled 1 KiB run the sender was busy ${p.sender.busyPct.toFixed(0)} % and the receiver ${p.receiver.busyPct.toFixed(0)} % of one core each; Ed25519 signing and verification took ${share(p.sender, ED25519).toFixed(0)} % of the sender's and ${share(p.receiver, ED25519).toFixed(0)} % of the receiver's samples (event loops only: signatures of inbound envelopes and receipts are verified in worker threads, which this profile does not sample).`)
       if (Math.min(...idle) > 20 && f.id === 'ingest.1k' && (byId.get('ingest.1k.cpu')?.value ?? 0) === 0) {
         out.push(`Neither process is CPU-bound (${idle[0].toFixed(0)} % / ${idle[1].toFixed(0)} % idle): the pipeline waits — on fsync (each group commit costs ${input.fsync.p50.toFixed(2)} ms p50 on this disk), on receipts coming back within the delivery window, and on hand-offs between the stages. What moves it: more work per fsync (larger group commits on both sides, the sender's enqueue and receipt writes merged), and keeping the window full while a batch is being made durable.`)
       }
@@ -142,7 +142,7 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
       out.push(`In the profiled verification the workers were busy ${busy} of the time, Ed25519 verification taking ${crypto} of their samples${main != null ? `; the main thread (reading LevelDB, rebuilding the tree, joining records and leaves) was busy ${main.busyPct.toFixed(0)} %` : ''}.`)
       const saturated = workers.length > 0 && workers.every(t => t.summary.busyPct > 85)
       if (saturated && main != null) {
-        out.push(`The workers are saturated, mostly with Ed25519 itself, so the gap to the ceiling is not idle workers: with ${workers.length} workers on ${input.machine.cores} cores, the main thread's ${main.busyPct.toFixed(0)} % of a core and the workers' non-Ed25519 work share the cores the ceiling gives entirely to verification (and on a shared machine, other processes take their part of them too). What moves it: less main-thread work per envelope (the LevelDB iteration dominates it), and fewer bytes hashed and decoded per envelope in the workers.`)
+        out.push(`The workers are saturated, mostly with Ed25519 itself, so the gap to the ceiling is not idle workers: with ${workers.length} workers on ${input.machine.cores} cores, the main thread's ${main.busyPct.toFixed(0)} % of a core and the workers' non-Ed25519 work share the cores the ceiling gives entirely to verification (and on a shared machine, other processes take their part of them too). What moves it: ${main.busyPct > 20 ? 'less main-thread work per envelope, and ' : ''}fewer bytes checksummed, hashed and decoded per envelope in the workers, and overlapping the main thread's entry pass with the workers' reading.`)
       } else {
         out.push('The workers are not saturated: what moves the figure is feeding them faster (reading the store ahead of them, bigger batches per message to a worker).')
       }
