@@ -26,6 +26,7 @@ import { decodeEntryText, entryDigests } from '../entry.ts'
 import { timestampMs } from '../timestamp.ts'
 import { indexFieldsOfEntry } from './index-tuple.ts'
 import { hexInto } from './record-table.ts'
+import { PeerTable } from './peer-table.ts'
 
 export const ENTRY_OTHER = 0
 export const ENTRY_SENT = 1
@@ -59,8 +60,7 @@ export class EntryWriter {
   private scratch = Buffer.allocUnsafeSlow(64 * 1024)
   count = 0
   private readonly keys: string[] = []
-  private readonly peers: string[] = []
-  private readonly peerIndex = new Map<string, number>()
+  private readonly peerTable = new PeerTable()
   private readonly problems: Array<[number, string]> = []
   private readonly digests: Array<[number, string[]]> = []
 
@@ -124,16 +124,10 @@ export class EntryWriter {
   }
 
   private peer (peerId: string): number {
-    let index = this.peerIndex.get(peerId)
-    if (index === undefined) {
-      index = this.peers.length
-      this.peers.push(peerId)
-      this.peerIndex.set(peerId, index)
-    }
-    return index
+    return this.peerTable.indexOf(peerId)
   }
 
   finish (): FoundEntries {
-    return { buffer: this.buffer, count: this.count, keys: this.keys, peers: this.peers, problems: this.problems, digests: this.digests }
+    return { buffer: this.buffer, count: this.count, keys: this.keys, peers: this.peerTable.ids, problems: this.problems, digests: this.digests }
   }
 }

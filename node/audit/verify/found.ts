@@ -18,6 +18,8 @@
  * @module
  */
 
+import { PeerTable } from './peer-table.ts'
+
 export const SUB_ENV = 1
 export const SUB_RCPT = 2
 
@@ -48,8 +50,7 @@ export class FoundWriter {
   private view = new DataView(this.buffer)
   private bytes = new Uint8Array(this.buffer)
   count = 0
-  readonly peers: string[] = []
-  private readonly peerIndex = new Map<string, number>()
+  private readonly peerTable = new PeerTable()
   readonly problems: Array<[number, string]> = []
 
   /** Append a record; returns its number. */
@@ -86,16 +87,10 @@ export class FoundWriter {
   }
 
   private peer (peerId: string): number {
-    let index = this.peerIndex.get(peerId)
-    if (index === undefined) {
-      index = this.peers.length
-      this.peers.push(peerId)
-      this.peerIndex.set(peerId, index)
-    }
-    return index
+    return this.peerTable.indexOf(peerId)
   }
 
   finish (): Found {
-    return { buffer: this.buffer, count: this.count, peers: this.peers, problems: this.problems }
+    return { buffer: this.buffer, count: this.count, peers: this.peerTable.ids, problems: this.problems }
   }
 }

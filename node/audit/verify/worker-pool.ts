@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads'
 import type { LevelDbFileKind } from '../leveldb/file-check.ts'
 import type { EnvelopeResult, FileResult } from './verify-worker.ts'
+import { PeerTable } from './peer-table.ts'
 
 interface Slot {
   worker: Worker
@@ -22,9 +23,9 @@ export class WorkerPool {
   private readonly slots: Slot[]
   private nextId = 0
   private failed: Error | undefined
-  /** The peer table shared with the workers. */
-  readonly peers: string[] = []
-  private readonly peerIndex = new Map<string, number>()
+  private readonly peerTable = new PeerTable()
+  /** The peer table shared with the workers (index → peer ID). */
+  readonly peers: string[] = this.peerTable.ids
 
   constructor (size: number) {
     this.slots = Array.from({ length: Math.max(1, size) }, () => {
@@ -59,13 +60,7 @@ export class WorkerPool {
 
   /** The table index of a peer ID, adding it if new. */
   peer (peerId: string): number {
-    let index = this.peerIndex.get(peerId)
-    if (index === undefined) {
-      index = this.peers.length
-      this.peers.push(peerId)
-      this.peerIndex.set(peerId, index)
-    }
-    return index
+    return this.peerTable.indexOf(peerId)
   }
 
   private fail (slot: Slot, err: Error): void {
