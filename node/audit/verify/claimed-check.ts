@@ -82,9 +82,7 @@ function claimOf (payload: Buffer): Claim | undefined {
 export function checkClaimedMessages (items: readonly ClaimedItem[], keyOf: (peerId: string) => VerifyKey | null): ClaimedCheck[] {
   const results: ClaimedCheck[] = new Array(items.length)
   const prepared: Array<{ fast: Prepared, key: VerifyKey, claim: Claim } | undefined> = new Array(items.length)
-  let arenaSize = 0
-  for (const item of items) arenaSize += item.bytes.length + 64
-  const arena = new Arena(arenaSize)
+  const arena = Arena.for(items)
   for (let i = 0; i < items.length; i++) {
     const { bytes, digest } = items[i]
     const stored = sha256(bytes)

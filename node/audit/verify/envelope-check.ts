@@ -156,6 +156,13 @@ export class Arena {
     this.buffer = arenaBuffer
   }
 
+  /** An arena with room for every envelope of a batch (its bytes, plus room for the PAE header). */
+  static for (items: ReadonlyArray<{ bytes: Uint8Array }>): Arena {
+    let size = 0
+    for (const item of items) size += item.bytes.length + 64
+    return new Arena(size)
+  }
+
   take (size: number): Buffer {
     if (this.used + size > this.buffer.length) {
       this.buffer = Buffer.allocUnsafeSlow(Math.max(size, this.buffer.length))
@@ -247,9 +254,7 @@ export interface EnvelopeToCheck {
 export function checkStoredEnvelopes (items: readonly EnvelopeToCheck[]): EnvelopeCheck[] {
   const results: EnvelopeCheck[] = new Array(items.length)
   const prepared: Array<Prepared | undefined> = new Array(items.length)
-  let arenaSize = 0
-  for (const item of items) arenaSize += item.bytes.length + 64
-  const arena = new Arena(arenaSize)
+  const arena = Arena.for(items)
   for (let i = 0; i < items.length; i++) {
     const { bytes, expect } = items[i]
     const digest = sha256(bytes)
