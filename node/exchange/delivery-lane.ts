@@ -13,8 +13,8 @@ import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
 import type { Store } from '../store/store.ts'
 import type { DeliveryRecord } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
-import { openReceipt, openReceiptWith } from './receipts.ts'
-import type { AsyncVerifier } from './verify-pool.ts'
+import { openReceiptWith } from './receipts.ts'
+import { inlineVerify, type AsyncVerifier } from './verify-pool.ts'
 import type { ReceiptV1 } from '../../protocol/types.ts'
 import { auditEvents } from '../audit/events.ts'
 import { backoffDelay, sleep } from './backoff.ts'
@@ -295,7 +295,7 @@ export class DeliveryLane {
   private async record (record: DeliveryRecord, frame: Uint8Array): Promise<void> {
     const key = this.c.trust.key(this.init.peerId)
     if (key == null) throw new ProtocolError('UNKNOWN_SIGNER', `no key for ${this.init.peerId}`)
-    const receipt = this.c.verify != null ? await openReceiptWith(frame, key, record.digest, this.c.verify) : openReceipt(frame, key, record.digest)
+    const receipt = await openReceiptWith(frame, key, record.digest, this.c.verify ?? inlineVerify)
     if (receipt.status === 'rejected' && TRANSIENT_REASONS.has(receipt.reason ?? '')) {
       throw new ProtocolError('UNAVAILABLE', `${this.init.peerId} cannot take ${record.digest} now: ${receipt.reason}`)
     }

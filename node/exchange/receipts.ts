@@ -7,7 +7,7 @@ import { encodeEnvelope, decodeEnvelope, pae, signEnvelope, verifyEnvelope } fro
 import { encodeReceipt, parseReceipt } from '../../protocol/receipt.ts'
 import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
 import { PAYLOAD_TYPES, type Envelope, type ReceiptV1, type Signer, type VerifyKey } from '../../protocol/types.ts'
-import type { AsyncVerifier } from './verify-pool.ts'
+import { signedBy, type AsyncVerifier } from './verify-pool.ts'
 
 export interface ReceiptInput {
   digest: string
@@ -48,10 +48,7 @@ export function openReceipt (bytes: Uint8Array, key: VerifyKey, digest: string):
 /** `openReceipt` with the signature checked by `verify` (e.g. a VerifyPool, off this thread). */
 export async function openReceiptWith (bytes: Uint8Array, key: VerifyKey, digest: string, verify: AsyncVerifier): Promise<ReceiptV1> {
   const env = receiptEnvelope(bytes)
-  const paeBytes = pae(env.payloadType, env.payload)
-  let signed = false
-  for (const { sig } of env.signatures) if ((signed = await verify(key, paeBytes, sig))) break
-  if (!signed) throw notSignedBy(key)
+  if (!(await signedBy(verify, key, pae(env.payloadType, env.payload), env.signatures))) throw notSignedBy(key)
   return matchingReceipt(env, key, digest)
 }
 

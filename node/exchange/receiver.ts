@@ -12,11 +12,10 @@
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import { decodeEnvelope, pae, verifyEnvelope } from '../../protocol/envelope.ts'
-import { opensslVerify } from '../../protocol/ed25519.ts'
 import { paeDigest } from '../../protocol/digest.ts'
 import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
-import { PAYLOAD_TYPES, type Envelope, type Signer, type VerifyKey } from '../../protocol/types.ts'
-import type { AsyncVerifier } from './verify-pool.ts'
+import { PAYLOAD_TYPES, type Envelope, type Signer } from '../../protocol/types.ts'
+import { inlineVerify, signedBy, type AsyncVerifier } from './verify-pool.ts'
 import type { Store } from '../store/store.ts'
 import type { MessageMeta } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
@@ -70,6 +69,7 @@ const HANDLERS: Readonly<Record<string, PayloadHandler>> = {
 export class Receiver extends EventEmitter<ReceiverEvents> {
   private readonly c: ReceiverComponents
   private readonly now: () => Date
+  private readonly verify: AsyncVerifier
   private readonly selfIds: ReadonlySet<string>
   /** from!id → digest of envelopes between replay check and durable write. */
   private readonly inflight = new Map<string, { digest: string, done: Promise<ReceiveOutcome> }>()
@@ -78,6 +78,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     super()
     this.c = components
     this.now = components.now ?? (() => new Date())
+    this.verify = components.verify ?? inlineVerify
     this.selfIds = new Set([components.signer.peerId, ...(components.formerIds ?? [])])
   }
 
@@ -101,7 +102,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     if (handler == null) return await reject('BAD_PAYLOAD_TYPE', null, env.payloadType)
     const key = this.c.trust.key(remote)
     if (key == null) return await reject('UNKNOWN_SIGNER')
-    if (!(await this.signedBy(key, paeBytes, env))) {
+    if (!(await signedBy(this.verify, key, paeBytes, env.signatures))) {
       return await reject(this.signedByAnotherPeer(env, remote) ? 'SIGNER_MISMATCH' : 'BAD_SIGNATURE')
     }
 
@@ -172,14 +173,6 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     } catch (err) {
       this.c.logger.error({ err, reason: info.reason }, 'could not audit a rejection')
     }
-  }
-
-  private async signedBy (key: VerifyKey, paeBytes: Uint8Array, env: Envelope): Promise<boolean> {
-    const verify = this.c.verify
-    for (const { sig } of env.signatures) {
-      if (verify != null ? await verify(key, paeBytes, sig) : opensslVerify(key, paeBytes, sig)) return true
-    }
-    return false
   }
 
   /** Whether a signature verifies under the key of some other trusted peer (hinted by keyid). */

@@ -31,6 +31,15 @@ const INLINE_MAX_BYTES = 16 * 1024
 
 export type AsyncVerifier = (key: VerifyKey, message: Uint8Array, signature: Uint8Array) => Promise<boolean>
 
+/** `opensslVerify` on this thread, as an AsyncVerifier (where no pool is given). */
+export const inlineVerify: AsyncVerifier = async (key, message, signature) => opensslVerify(key, message, signature)
+
+/** True iff one of the envelope's signatures verifies under `key` over `paeBytes` (keyids are hints only). */
+export async function signedBy (verify: AsyncVerifier, key: VerifyKey, paeBytes: Uint8Array, signatures: ReadonlyArray<{ sig: Uint8Array }>): Promise<boolean> {
+  for (const { sig } of signatures) if (await verify(key, paeBytes, sig)) return true
+  return false
+}
+
 interface Job {
   key: VerifyKey
   message: Uint8Array
