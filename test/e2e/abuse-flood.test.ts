@@ -97,7 +97,7 @@ describe('a flood of invalid frames from one trusted peer', () => {
     expect((await s.end())?.how).toBe('closed')
   }
 
-  /** `count` streams that each carry one garbage frame and must be reset; reconnects every 250. */
+  /** `count` streams that each carry one garbage frame and must be reset; reconnects after every 250. */
   async function garbageStreams (count: number, concurrency = 6): Promise<number> {
     let resets = 0
     for (let batch = 0; batch < count; batch += 250) {
@@ -111,7 +111,7 @@ describe('a flood of invalid frames from one trusted peer', () => {
           if ((await s.end(10_000))?.how === 'reset') resets++
         }
       }))
-      await hostile.hangUp(target.address)
+      await hostile.redial(target.address)
     }
     return resets
   }

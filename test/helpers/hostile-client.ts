@@ -429,6 +429,24 @@ export class HostileClient {
     await this.libp2p.hangUp(multiaddr(address))
   }
 
+  /**
+   * Drops the connection to the node and dials it again. libp2p refuses more than
+   * `inboundConnectionThreshold` (5) new inbound connections per second from one host, and in
+   * tests every process is 127.0.0.1, so a refused dial (reset during the Noise handshake) is
+   * retried after the limiter's window instead of failing the test.
+   */
+  async redial (address: string, attempts = 5): Promise<Connection> {
+    await this.hangUp(address)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.connect(address)
+      } catch (err) {
+        if (attempt >= attempts) throw err
+        await new Promise(resolve => setTimeout(resolve, 1_100))
+      }
+    }
+  }
+
   async stop (): Promise<void> {
     await this.libp2p.stop()
   }
