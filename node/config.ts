@@ -44,6 +44,8 @@ export const configSchema = z.strictObject({
     maxBatch: z.number().int().min(1).max(65536).default(D.DEFAULT_MAX_BATCH),
     maxInboundStreams: z.number().int().min(1).max(1024).default(D.DEFAULT_MAX_INBOUND_STREAMS),
     frameTimeoutMs: z.number().int().min(100).default(D.DEFAULT_FRAME_TIMEOUT_MS),
+    /** New inbound connections per second from one IP address; more are closed before the handshake. */
+    inboundConnectionsPerHost: z.number().int().min(1).max(10_000).default(D.DEFAULT_INBOUND_CONNECTIONS_PER_HOST),
     /** Signature-verification worker threads; 0 verifies on the event loop (default: cores − 1, 1–8). */
     verifyWorkers: z.number().int().min(0).max(64).optional()
   }).prefault({}),

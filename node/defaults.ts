@@ -79,6 +79,13 @@ export const DEFAULT_LANE_IDLE_CLOSE_MS = 10_000
 /** A frame whose bytes have not all arrived after this long resets the stream (slow loris). */
 export const DEFAULT_FRAME_TIMEOUT_MS = 10_000
 
+/**
+ * New inbound connections accepted per second from one IP address, counted before the Noise
+ * handshake (a handshake costs the node an X25519 and an Ed25519 operation, so a flood of them
+ * is refused by address first). libp2p's own default.
+ */
+export const DEFAULT_INBOUND_CONNECTIONS_PER_HOST = 5
+
 /** Graceful shutdown: how long in-flight work may take before the node exits anyway. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000
 

@@ -127,7 +127,7 @@ export class LiaisonNode {
       const purger = new Purger({ store, audit, logger: logger.child({ component: 'audit' }) })
       const formerIds = (await loadKeyHistory(dir)).map(k => k.peerId).filter(id => id !== signer.peerId)
       const trust = await TrustList.load(store)
-      const libp2p = await createTransport({ trust, logger: logger.child({ component: 'transport' }) }, { seed, listen: [...config.listen] })
+      const libp2p = await createTransport({ trust, logger: logger.child({ component: 'transport' }) }, { seed, listen: [...config.listen], inboundConnectionsPerHost: config.exchange.inboundConnectionsPerHost })
       started.push(async () => { await libp2p.stop() })
       const policy = await PolicyHolder.load(paths.policy)
       const verifyPool = new VerifyPool({ workers: config.exchange.verifyWorkers ?? defaultVerifyWorkers(availableParallelism()) })

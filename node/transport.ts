@@ -15,11 +15,14 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { TrustList } from './trust-list.ts'
+import { DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from './defaults.ts'
 
 export interface TransportInit {
   seed: Uint8Array
   listen: string[]
   maxConnections?: number
+  /** New inbound connections per second from one IP address (default: DEFAULT_INBOUND_CONNECTIONS_PER_HOST). */
+  inboundConnectionsPerHost?: number
 }
 
 export interface TransportComponents {
@@ -52,7 +55,8 @@ export async function createTransport (components: TransportComponents, init: Tr
     streamMuxers: [yamux()],
     connectionGater: trustGater(components.trust, components.logger),
     connectionManager: {
-      maxConnections: init.maxConnections ?? 300
+      maxConnections: init.maxConnections ?? 300,
+      inboundConnectionThreshold: init.inboundConnectionsPerHost ?? DEFAULT_INBOUND_CONNECTIONS_PER_HOST
     }
   })
   // A peer that loses trust is disconnected at once.

@@ -46,7 +46,8 @@ describe('config validation', () => {
         receiptTimeoutMs: D.DEFAULT_RECEIPT_TIMEOUT_MS,
         maxBatch: D.DEFAULT_MAX_BATCH,
         maxInboundStreams: D.DEFAULT_MAX_INBOUND_STREAMS,
-        frameTimeoutMs: D.DEFAULT_FRAME_TIMEOUT_MS
+        frameTimeoutMs: D.DEFAULT_FRAME_TIMEOUT_MS,
+        inboundConnectionsPerHost: D.DEFAULT_INBOUND_CONNECTIONS_PER_HOST
       },
       audit: { witnessIntervalMs: D.DEFAULT_WITNESS_INTERVAL_MS },
       logLevel: D.DEFAULT_LOG_LEVEL
