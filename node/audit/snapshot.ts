@@ -9,9 +9,15 @@
  * A running node's files change under a reader, so a data directory whose node is alive
  * (node.json names a live process) is refused: stop the node, or verify a copy.
  *
+ * Snapshots live in the temp directory as `liaison-audit-snapshot-<pid>-XXXXXX` and never
+ * outlive their tool: they are removed when done, on exit, and on SIGINT/SIGTERM/SIGHUP (the
+ * signal then takes its default course unless someone else listens for it). What a `kill -9`
+ * leaves behind is removed by the next snapshot, once its process is gone.
+ *
  * @module
  */
 import { constants } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { copyFile, link, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -51,8 +57,70 @@ export async function assertStoreExists (storeDir: string): Promise<void> {
   }
 }
 
+const PREFIX = 'liaison-audit-snapshot-'
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+/** Snapshots this process has open, removed synchronously if it is stopped by a signal or exits. */
+const live = new Set<string>()
+
+function removeLive (): void {
+  for (const dir of live) rmSync(dir, { recursive: true, force: true })
+  live.clear()
+}
+
+function onSignal (signal: NodeJS.Signals): void {
+  removeLive()
+  unwatch()
+  // Nobody else handles it: let the signal do what it would have done without us.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+}
+
+function watch (dir: string): void {
+  if (live.size === 0) {
+    for (const signal of SIGNALS) process.on(signal, onSignal)
+    process.on('exit', removeLive)
+  }
+  live.add(dir)
+}
+
+function unwatch (dir?: string): void {
+  if (dir !== undefined) live.delete(dir)
+  if (live.size > 0) return
+  for (const signal of SIGNALS) process.off(signal, onSignal)
+  process.off('exit', removeLive)
+}
+
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Remove the snapshots of processes that are gone (killed before they could clean up). */
+export async function removeStaleSnapshots (root = tmpdir()): Promise<string[]> {
+  const removed: string[] = []
+  let names: string[]
+  try {
+    names = await readdir(root)
+  } catch {
+    return removed
+  }
+  for (const name of names) {
+    const pid = /^liaison-audit-snapshot-([0-9]+)-/.exec(name)?.[1]
+    if (pid === undefined || Number(pid) === process.pid || alive(Number(pid))) continue
+    await rm(join(root, name), { recursive: true, force: true })
+    removed.push(name)
+  }
+  return removed
+}
+
 export async function snapshotStore (storeDir: string): Promise<StoreSnapshot> {
-  const dir = await mkdtemp(join(tmpdir(), 'liaison-audit-snapshot-'))
+  await removeStaleSnapshots()
+  const dir = await mkdtemp(join(tmpdir(), `${PREFIX}${process.pid}-`))
+  watch(dir)
   try {
     for (const name of await readdir(storeDir)) {
       const kind = levelDbFileKind(name)
@@ -69,9 +137,10 @@ export async function snapshotStore (storeDir: string): Promise<StoreSnapshot> {
     }
   } catch (err) {
     await rm(dir, { recursive: true, force: true })
+    unwatch(dir)
     throw err
   }
-  return { dir, dispose: async () => { await rm(dir, { recursive: true, force: true }) } }
+  return { dir, dispose: async () => { await rm(dir, { recursive: true, force: true }); unwatch(dir) } }
 }
 
 /** A snapshot opened with LevelDB (read it, then `close()`: closes and deletes the snapshot). */
