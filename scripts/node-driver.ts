@@ -15,7 +15,7 @@
  * @module
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { createWriteStream, type WriteStream } from 'node:fs'
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -24,6 +24,25 @@ import type { RuntimeInfo } from '../node/liaison-node.ts'
 
 /** The CLI entry point (node/cli/liaison.ts), run with this process's Node. */
 export const CLI = new URL('../node/cli/liaison.ts', import.meta.url).pathname
+
+const PROJECT = new URL('../', import.meta.url).pathname
+
+/**
+ * The Node flags `npm start` runs the node with (package.json), e.g. `--max-semi-space-size=4`.
+ * NodeProcess and the benchmark agents start nodes with them too: tests run what operators run.
+ */
+export function startFlags (root = PROJECT): string[] {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start
+  const words = start.split(/\s+/)
+  if (words[0] !== 'node') throw new Error(`package.json start script does not run node: ${start}`)
+  const flags: string[] = []
+  for (const word of words.slice(1)) {
+    if (!word.startsWith('--')) break
+    flags.push(word)
+  }
+  return flags
+}
+
 
 export interface CliResult {
   code: number
@@ -98,7 +117,7 @@ export class NodeProcess {
   /** Start and wait until DIR/node.json names this child (the API is then listening). */
   async start (args: string[] = [], timeoutMs = 30_000, spawnOpts: NodeSpawnOptions = {}): Promise<RuntimeInfo> {
     await rm(join(this.dir, 'node.json'), { force: true })
-    const argv = [...(spawnOpts.execArgv ?? []), CLI, 'start', '--data-dir', this.dir, '--log-format', 'json', ...args]
+    const argv = [...startFlags(), ...(spawnOpts.execArgv ?? []), CLI, 'start', '--data-dir', this.dir, '--log-format', 'json', ...args]
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...spawnOpts.env } })
     this.child = child
     this.log = this.logFile != null ? createWriteStream(this.logFile, { flags: 'a' }) : undefined

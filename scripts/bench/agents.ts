@@ -7,11 +7,10 @@
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '../node-driver.ts'
+import { freePort, startFlags } from '../node-driver.ts'
 import { fileURLToPath } from 'node:url'
 import { buildProblem, DIST_DIR } from '../build-stamp.ts'
 import { initDataDir } from '../../node/data-dir.ts'
@@ -22,19 +21,6 @@ import type { RuntimeInfo } from '../../node/liaison-node.ts'
 
 const PROJECT = fileURLToPath(new URL('../../', import.meta.url))
 const AGENT = join(PROJECT, DIST_DIR, 'scripts/bench/agent.js')
-
-/** The Node flags `npm start` runs the node with (package.json), e.g. `--max-semi-space-size=1`. */
-export function startFlags (root = PROJECT): string[] {
-  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start
-  const words = start.split(/\s+/)
-  if (words[0] !== 'node') throw new Error(`package.json start script does not run node: ${start}`)
-  const flags: string[] = []
-  for (const word of words.slice(1)) {
-    if (!word.startsWith('--')) break
-    flags.push(word)
-  }
-  return flags
-}
 
 let built: Promise<void> | undefined
 /** Build dist/ from the current sources unless it is current (once per process). */

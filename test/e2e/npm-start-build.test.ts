@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { tempDir, until } from '../../scripts/node-driver.ts'
 import { build } from '../../scripts/build.ts'
 import { readStamp } from '../../scripts/build-stamp.ts'
-import { startFlags } from '../../scripts/bench/agents.ts'
+import { startFlags } from '../../scripts/node-driver.ts'
 
 const PROJECT = fileURLToPath(new URL('../../', import.meta.url))
 const run = promisify(execFile)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { readFile } from 'node:fs/promises'
-import { startFlags } from '../../scripts/bench/agents.ts'
+import { startFlags } from '../../scripts/node-driver.ts'
 
 const root = new URL('../../', import.meta.url)
 
