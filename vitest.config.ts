@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // One fixed fast-check seed (FUZZ_SEED overrides): the same cases every run.
+          setupFiles: ['test/helpers/fast-check-seed.ts'],
           pool: 'threads',
           testTimeout: 30_000
         }
