@@ -147,9 +147,21 @@ export class Store {
     }
     const store = new Store(db, location, init)
     store.seq = ((await store.meta.get('seq')) as number | undefined) ?? 0
-    for await (const [key, digest] of store.mid.iterator()) {
-      store.seen.add(key)
-      store.seen.add(digest)
+    // Batches of entries per native call, around the block cache (each block is read once);
+    // LevelDB reads the next batch while this one is hashed.
+    // fillCache is classic-level's option (the sublevel passes it on), unknown to the abstract types.
+    const ids = store.mid.iterator({ keys: true, values: true, fillCache: false } as { keys: true, values: true })
+    try {
+      let next = ids.nextv(1024)
+      for (let batch = await next; batch.length > 0; batch = await next) {
+        next = ids.nextv(1024)
+        for (const [key, digest] of batch) {
+          store.seen.add(key)
+          store.seen.add(digest)
+        }
+      }
+    } finally {
+      await ids.close()
     }
     return store
   }
