@@ -63,15 +63,43 @@ export async function cli (args: string[], opts: { input?: string, env?: NodeJS.
 }
 
 /** A TCP port free on loopback right now (for fixed listen addresses that survive restarts). */
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
+/** Ports handed out by this process, never handed out twice. */
+const handedOut = new Set<number>()
+
+/** The kernel's range for ephemeral ports (Linux), where outgoing connections take theirs. */
+function ephemeralRange (): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
+    if (Number.isInteger(lo) && Number.isInteger(hi) && lo > 1024) return [lo, hi]
+  } catch {}
+  return [32768, 60999]
+}
+
+async function canListen (port: number): Promise<boolean> {
+  return await new Promise(resolve => {
     const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => { resolve(port) })
-    })
-    server.on('error', reject)
+    server.once('error', () => { resolve(false) })
+    server.listen(port, '127.0.0.1', () => { server.close(() => { resolve(true) }) })
   })
+}
+
+/**
+ * A TCP port on 127.0.0.1 that is free now, for a node to listen on once it starts. Chosen below
+ * the ephemeral range: a port the kernel picked (`listen(0)`) can be taken, before the node
+ * binds it, as the source port of any outgoing connection — with thirty nodes dialling each
+ * other that happened (EADDRINUSE). Below the range only another listener can take it.
+ */
+export async function freePort (): Promise<number> {
+  const [ephemeralLow] = ephemeralRange()
+  const low = 10_000
+  const high = ephemeralLow - 1
+  for (let attempt = 0; attempt < 200 && high > low; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1))
+    if (handedOut.has(port) || !await canListen(port)) continue
+    handedOut.add(port)
+    return port
+  }
+  throw new Error(`no free port found between ${low} and ${high}`)
 }
 
 export async function tempDir (prefix = 'liaison-'): Promise<string> {
