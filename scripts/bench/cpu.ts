@@ -29,3 +29,22 @@ export async function withCpu<T> (pids: Array<number | undefined>, fn: () => Pro
   const result = await fn()
   return { result, cpu: pids.map((pid, i) => cpuSeconds(pid) - before[i]) }
 }
+
+/**
+ * Waits until the processes together have used less than `share` of one core over a whole
+ * `windowMs` (background work such as LevelDB compactions of earlier writes has finished), or
+ * until `timeoutMs`. Returns how long it waited; where /proc is not available, returns at once.
+ */
+export async function untilIdle (pids: Array<number | undefined>, share = 0.05, windowMs = 1000, timeoutMs = 30_000): Promise<number> {
+  const started = performance.now()
+  const total = (): number => pids.reduce<number>((n, pid) => n + cpuSeconds(pid), 0)
+  let before = total()
+  if (Number.isNaN(before)) return 0
+  while (performance.now() - started < timeoutMs) {
+    await new Promise(resolve => setTimeout(resolve, windowMs))
+    const now = total()
+    if ((now - before) / (windowMs / 1000) < share) break
+    before = now
+  }
+  return performance.now() - started
+}

@@ -2,7 +2,7 @@
  * Item 2 — latency: send → verified, recorded receipt, 1 KiB bodies.
  *
  * Light load: one message in flight (the next send starts when the previous receipt is
- * recorded). Half load: open loop — sends issued on a fixed schedule at half the ingest rate
+ * recorded), on nodes that have gone idle after the heavy run before (cpu.ts `untilIdle`). Half load: open loop — sends issued on a fixed schedule at half the ingest rate
  * measured earlier in this run, each latency taken from the send's scheduled time to its
  * `delivery` event, so a node that falls behind cannot hide it by slowing the schedule.
  *
@@ -13,6 +13,7 @@ import type { InboxResult, LatencyResult, OpenLoopResult } from './agent-api.ts'
 import { assertInboxGrowth, checkLastRun, IntegrityError, type BenchContext, type ItemResult } from './context.ts'
 import { makeFigure, type Figure, type Goal } from './figures.ts'
 import { percentile } from './stats.ts'
+import { untilIdle } from './cpu.ts'
 import { cdf } from './charts.ts'
 
 const PERCENTILES = [50, 90, 99] as const
@@ -30,7 +31,11 @@ export async function runLatency (ctx: BenchContext, pair: Pair): Promise<ItemRe
 
   const light: LatencyResult[] = []
   const half: OpenLoopResult[] = []
+  const idleWaitsMs: number[] = []
   for (let r = 0; r < runs; r++) {
+    // Light load means otherwise idle nodes: let the background work of the previous heavy run
+    // (LevelDB flushing and compacting tens of MB) finish first.
+    idleWaitsMs.push(Math.round(await untilIdle([sender.pid, receiver.pid])))
     let before = await receiver.request<InboxResult>({ op: 'inbox' })
     const l = await sender.request<LatencyResult>({ op: 'latency', to: receiver.peerId, count: lightCount, bodyBytes })
     await checkLastRun(sender, `latency light run ${r + 1}`, lightCount)
@@ -44,7 +49,7 @@ export async function runLatency (ctx: BenchContext, pair: Pair): Promise<ItemRe
     assertInboxGrowth(`latency open-loop run ${r + 1}`, before, after, openCount)
     if (o.samples.length !== openCount) throw new IntegrityError(`open loop: ${o.samples.length} latencies for ${openCount} sends`)
     half.push(o)
-    ctx.log(`  latency run ${r + 1}/${runs}: light p99 ${percentile(l.samples, 99).toFixed(2)} ms; at ${Math.round(o.rate)} msg/s p99 ${percentile(o.samples, 99).toFixed(2)} ms`)
+    ctx.log(`  latency run ${r + 1}/${runs} (after ${(idleWaitsMs[r] / 1000).toFixed(1)} s for the nodes to go idle): light p99 ${percentile(l.samples, 99).toFixed(2)} ms; at ${Math.round(o.rate)} msg/s p99 ${percentile(o.samples, 99).toFixed(2)} ms`)
   }
 
   const figures: Figure[] = []
@@ -53,7 +58,7 @@ export async function runLatency (ctx: BenchContext, pair: Pair): Promise<ItemRe
     figures.push(makeFigure({
       id: `latency.light.p${p}`,
       name: `Latency p${p}, light load`,
-      measured: `${lightCount} sends per run, one in flight, 1 KiB bodies: service.send → receipt verified and recorded by the sender (nearest-rank p${p} of each run)`,
+      measured: `${lightCount} sends per run, one in flight, 1 KiB bodies: service.send → receipt verified and recorded by the sender (nearest-rank p${p} of each run); each run starts once both nodes together have used < 5 % of a core for a whole second, after the heavy run before it`,
       unit: 'ms',
       samples: light.map(l => percentile(l.samples, p)),
       ...(p === 99 ? { goal: lightGoal } : {})
@@ -73,6 +78,7 @@ export async function runLatency (ctx: BenchContext, pair: Pair): Promise<ItemRe
     figures,
     details: {
       lightCount,
+      lightIdleWaitMs: idleWaitsMs,
       openLoop: { targetRate: rate, count: openCount, achievedRates: half.map(o => o.rate), maxIssueLagMs: half.map(o => o.maxIssueLagMs) },
       light: light.map(l => ({ p50: percentile(l.samples, 50), p90: percentile(l.samples, 90), p99: percentile(l.samples, 99), max: percentile(l.samples, 100) })),
       half: half.map(o => ({ p50: percentile(o.samples, 50), p90: percentile(o.samples, 90), p99: percentile(o.samples, 99), max: percentile(o.samples, 100) }))

@@ -87,7 +87,7 @@ try {
     try {
       section('1. Ingest', 'One sender process and one receiver process on loopback, each a full Liaison node. Every message is signed, sent over libp2p (TCP + Noise + yamux), verified, policy-checked and fsync\'d by the receiver, which answers with a signed receipt that the sender verifies and fsyncs. Rate = messages / (first send → last recorded receipt). The ceiling is raw libp2p between the same two processes on the same connection: length-prefixed frames as long as the real envelopes, acks as long as the real receipts, the same window in flight — the cost of moving the bytes, without Liaison.', await runIngest(ctx, pair))
       log('2. latency')
-      section('2. Latency', 'Send → verified, recorded receipt for 1 KiB messages. Light load: one message in flight. 50 % load: an open loop issuing sends on a fixed schedule at half the ingest rate measured above, latency taken from each send\'s scheduled time to its delivery event (no coordinated omission).', await runLatency(ctx, pair))
+      section('2. Latency', 'Send → verified, recorded receipt for 1 KiB messages. Light load: one message in flight, each run started once both nodes have gone idle after the heavy run before it (< 5 % of a core for a whole second: LevelDB has flushed and compacted what that run wrote). 50 % load: an open loop issuing sends on a fixed schedule at half the ingest rate measured above, latency taken from each send\'s scheduled time to its delivery event (no coordinated omission).', await runLatency(ctx, pair))
       log('profile: one extra 1 KiB ingest run under the CPU profiler')
       profiles.push(ingestProfileSet(await runProfile(ctx, pair)))
     } finally {
