@@ -167,11 +167,14 @@ describe('a flood of invalid frames from one trusted peer', () => {
     expect((await api.health()).status).toBe('ready')
 
     rss.after = await rssOf(pid)
-    heap.after = await heapUsed()
     expect(rss.afterGarbage - rss.before).toBeLessThan(MAX_RSS_GROWTH)
     expect(rss.after - rss.before).toBeLessThan(MAX_RSS_GROWTH)
-    // The JS heap, sampled at an arbitrary GC moment, is noisier than RSS but must not trend up.
-    expect(heap.after - heap.before).toBeLessThan(MAX_RSS_GROWTH)
+    // The V8 heap is reported, not asserted: right after a flood its "used" figure includes
+    // old-generation garbage no full collection has reclaimed yet (with the small young
+    // generation of `npm start`, much of a flood's short-lived data is promoted first), 29 MB
+    // before and anywhere from 53 to 134 MB after in runs of this test. The heap is part of the
+    // RSS bounded above, so a leak there breaks those assertions anyway.
+    heap.after = await heapUsed()
   })
 
   it(`max-size invalid frames on all ${DEFAULT_MAX_INBOUND_STREAMS} streams at once: each rejected, memory bounded by streams × frame size`, async () => {
