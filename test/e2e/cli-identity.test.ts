@@ -3,7 +3,6 @@
  * `init`, `id`, `envelope sign|verify`, help, and the project's own Node 24.
  */
 import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -15,8 +14,8 @@ import { isPeerId, peerIdFromPublicKey } from '../../protocol/peer-id.ts'
 import { encodeReceipt, parseReceipt } from '../../protocol/receipt.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
 import type { MessageV1, ReceiptV1, Signer } from '../../protocol/types.ts'
-import { uuidV7 } from '../../protocol/uuid.ts'
 import { cli, tempDir } from '../helpers/node-process.ts'
+import { freshMessage } from '../helpers/messages.ts'
 
 const fixture = (name: string): string => new URL(`../fixtures/${name}`, import.meta.url).pathname
 
@@ -107,21 +106,7 @@ describe('liaison envelope sign and verify', () => {
     const [pa, pb] = await Promise.all([cli(['id', '--data-dir', dir, '--json']), cli(['id', '--data-dir', other, '--json'])])
     await writeFile(pemFile, (JSON.parse(pa.stdout) as { publicKeyPem: string }).publicKeyPem)
     await writeFile(otherPemFile, (JSON.parse(pb.stdout) as { publicKeyPem: string }).publicKeyPem)
-    const now = Date.now()
-    message = {
-      v: 1,
-      id: uuidV7(now, randomBytes(10)),
-      kind: 'report',
-      from: signer.peerId,
-      to: [otherPeerId],
-      created: new Date(now).toISOString(),
-      expires: new Date(now + 3600_000).toISOString(),
-      tlp: 'GREEN',
-      handling: [],
-      topic: 'test-topic',
-      legalBasis: 'EU-2024-17',
-      body: { text: 'hello' }
-    }
+    message = freshMessage(signer.peerId, [otherPeerId], { topic: 'test-topic', body: { text: 'hello' } }, 3600_000)
   })
   afterAll(async () => { await rm(root, { recursive: true, force: true }) })
 

@@ -14,8 +14,7 @@ import { AuditLog } from '../../node/audit/index.ts'
 import { auditEvents } from '../../node/audit/events.ts'
 import { metaOf } from '../../node/store/message-meta.ts'
 import { generateSigner } from '../../protocol/keys.ts'
-import { uuidV7 } from '../../protocol/uuid.ts'
-import type { MessageV1 } from '../../protocol/types.ts'
+import { freshMessage } from '../helpers/messages.ts'
 
 const dirs: string[] = []
 afterEach(async () => { await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) })) })
@@ -24,22 +23,8 @@ const sender = generateSigner().signer
 const receiver = generateSigner().signer
 
 function message (n: number): { meta: ReturnType<typeof metaOf>, envelope: Uint8Array } {
-  const now = Date.now()
-  const msg: MessageV1 = {
-    v: 1,
-    id: uuidV7(now, randomBytes(10)),
-    kind: 'report',
-    from: sender.peerId,
-    to: [receiver.peerId],
-    created: new Date(now).toISOString(),
-    expires: new Date(now + 86_400_000).toISOString(),
-    tlp: 'AMBER',
-    handling: [],
-    topic: 'fraud',
-    legalBasis: 'EU-2024-17',
-    body: { text: `message ${n}` }
-  }
-  return { meta: metaOf(msg, randomBytes(32).toString('hex'), 'in', now), envelope: new Uint8Array(randomBytes(300)) }
+  const msg = freshMessage(sender.peerId, [receiver.peerId], { tlp: 'AMBER', body: { text: `message ${n}` } })
+  return { meta: metaOf(msg, randomBytes(32).toString('hex'), 'in', Date.now()), envelope: new Uint8Array(randomBytes(300)) }
 }
 
 async function store (s: Store, n: number): Promise<string> {

@@ -12,7 +12,7 @@ import { Store } from '../../node/store/store.ts'
 import { metaOf } from '../../node/store/message-meta.ts'
 import { generateSigner } from '../../protocol/keys.ts'
 import { uuidV7 } from '../../protocol/uuid.ts'
-import type { MessageV1 } from '../../protocol/types.ts'
+import { freshMessage } from '../helpers/messages.ts'
 
 const COUNT = 2_600 // more than two of the open-time batches (1,024 entries each)
 
@@ -29,22 +29,8 @@ describe('the replay index after a restart', () => {
     for (let n = 0; n < COUNT; n += 100) {
       const ops = []
       for (let i = n; i < Math.min(COUNT, n + 100); i++) {
-        const now = Date.now()
-        const msg: MessageV1 = {
-          v: 1,
-          id: uuidV7(now, randomBytes(10)),
-          kind: 'report',
-          from: senders[i % 2].peerId,
-          to: [receiver.peerId],
-          created: new Date(now).toISOString(),
-          expires: new Date(now + 86_400_000).toISOString(),
-          tlp: 'GREEN',
-          handling: [],
-          topic: 'fraud',
-          legalBasis: 'EU-2024-17',
-          body: { n: i }
-        }
-        const meta = metaOf(msg, randomBytes(32).toString('hex'), 'in', now)
+        const msg = freshMessage(senders[i % 2].peerId, [receiver.peerId], { body: { n: i } })
+        const meta = metaOf(msg, randomBytes(32).toString('hex'), 'in', Date.now())
         ops.push(...first.messageOps(meta, new Uint8Array(64)))
         stored.push({ from: msg.from, id: msg.id, digest: meta.digest })
       }
