@@ -9,7 +9,7 @@ import { sha512 } from '@noble/hashes/sha2.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { assertAdmissiblePublicKey, isAdmissiblePublicKey, nobleVerify, opensslVerify } from '../../protocol/ed25519.ts'
-import type { Ed25519Verifier } from '../../protocol/ed25519.ts'
+import { fastVerifierName, fastVerify, libsodiumInUse, sodiumVerify, useLibsodium } from '../../protocol/ed25519-fast.ts'
 import { signerFromSeed, verifyKeyFromPublicKey } from '../../protocol/keys.ts'
 import type { VerifyKey } from '../../protocol/types.ts'
 
@@ -32,7 +32,10 @@ const verifiers: Record<string, (pub: Uint8Array, msg: Uint8Array, sig: Uint8Arr
   'openssl (raw key)': (pub, msg, sig) => opensslVerify(pub, msg, sig),
   'openssl (VerifyKey, the envelope path)': (pub, msg, sig) => opensslVerify(verifyKeyFromPublicKey(pub), msg, sig),
   'noble (raw key)': (pub, msg, sig) => nobleVerify(pub, msg, sig),
-  'noble (VerifyKey)': (pub, msg, sig) => nobleVerify(verifyKeyFromPublicKey(pub), msg, sig)
+  'noble (VerifyKey)': (pub, msg, sig) => nobleVerify(verifyKeyFromPublicKey(pub), msg, sig),
+  'libsodium (its own verdict)': (pub, msg, sig) => sodiumVerify(pub, msg, sig),
+  'fast (VerifyKey: libsodium, then openssl)': (pub, msg, sig) => fastVerify(verifyKeyFromPublicKey(pub), msg, sig),
+  'fast (raw key)': (pub, msg, sig) => fastVerify(pub, msg, sig)
 }
 
 /**
@@ -178,7 +181,7 @@ describe('small-order points node:crypto and nobleVerify both reject', () => {
   })
 })
 
-describe('openssl and noble agree off the vectors', () => {
+describe('openssl, noble and libsodium agree off the vectors', () => {
   it('on random keys, messages and signatures with random bytes corrupted', () => {
     const signers = Array.from({ length: 4 }, () => signerFromSeed(randomBytes(32)))
     fc.assert(fc.property(
@@ -191,7 +194,10 @@ describe('openssl and noble agree off the vectors', () => {
           if (at < 64) sig[at] = value
           else pub[at - 64] = value
         }
-        expect(nobleVerify(pub, msg, sig)).toBe(opensslVerify(pub, msg, sig))
+        const verdict = opensslVerify(pub, msg, sig)
+        expect(nobleVerify(pub, msg, sig)).toBe(verdict)
+        expect(sodiumVerify(pub, msg, sig)).toBe(verdict)
+        expect(fastVerify(pub, msg, sig)).toBe(verdict)
       }), { numRuns: 300 })
   })
 
@@ -199,6 +205,31 @@ describe('openssl and noble agree off the vectors', () => {
     for (const pub of [hex('02'.padEnd(64, '0')), new Uint8Array(32).fill(0xff)]) {
       expect(opensslVerify(pub, Uint8Array.of(1), new Uint8Array(64))).toBe(false)
       expect(nobleVerify(pub, Uint8Array.of(1), new Uint8Array(64))).toBe(false)
+      expect(sodiumVerify(pub, Uint8Array.of(1), new Uint8Array(64))).toBe(false)
+      expect(fastVerify(pub, Uint8Array.of(1), new Uint8Array(64))).toBe(false)
+    }
+  })
+})
+
+describe('fastVerify', () => {
+  it('runs on libsodium here (the binding loads from its bundled prebuilt binary)', () => {
+    expect(libsodiumInUse()).toBe(true)
+    expect(fastVerifierName()).toMatch(/^libsodium/)
+  })
+
+  it('is opensslVerify alone when libsodium is switched off, with the same verdicts', () => {
+    const signer = signerFromSeed(randomBytes(32))
+    const msg = randomBytes(100)
+    const sig = signer.sign(msg)
+    useLibsodium(false)
+    try {
+      expect(libsodiumInUse()).toBe(false)
+      expect(fastVerifierName()).toBe('node:crypto (OpenSSL)')
+      expect(fastVerify(signer.publicKey, msg, sig)).toBe(true)
+      sig[0] ^= 1
+      expect(fastVerify(signer.publicKey, msg, sig)).toBe(false)
+    } finally {
+      useLibsodium(true)
     }
   })
 })
@@ -207,7 +238,7 @@ describe('verifier hygiene', () => {
   const key = hex(wycheproofCases[0].pk)
   const msg = hex(wycheproofCases[0].msg)
   const sig = hex(wycheproofCases[0].sig)
-  const all: Ed25519Verifier[] = [opensslVerify, nobleVerify]
+  const all: Array<(key: VerifyKey | Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean> = [opensslVerify, nobleVerify, sodiumVerify, fastVerify]
 
   it('returns false, never throws, for wrong signature and key lengths', () => {
     for (const verify of all) {
@@ -217,8 +248,7 @@ describe('verifier hygiene', () => {
       }
     }
     for (const bad of [key.subarray(0, 31), Buffer.concat([key, Buffer.of(0)]), new Uint8Array(0)]) {
-      expect(opensslVerify(bad, msg, sig)).toBe(false)
-      expect(nobleVerify(bad, msg, sig)).toBe(false)
+      for (const verify of all) expect(verify(bad, msg, sig)).toBe(false)
     }
   })
 
