@@ -2,7 +2,7 @@
  * `liaison audit …`: the offline auditor's toolkit. All of it works on a stopped node's data
  * directory or a copy of it, and `verify` needs no private key:
  *
- *   audit verify [--data-dir DIR | --bundle DIR] [--workers N] [--expect-node ID] [--thorough] [--json]
+ *   audit verify [--data-dir DIR | --bundle DIR] [--workers N] [--expect-node ID] [--thorough] [--openssl] [--json]
  *   audit export --out DIR [--since TIME|DURATION] [--peer ID] [--data-dir DIR]
  *   audit prove DIGEST [--data-dir DIR]
  *   audit checkpoint [--data-dir DIR]          sign a checkpoint now (uses the node key)
@@ -65,7 +65,7 @@ function progressPrinter (): { update: (p: VerifyProgress) => void, done: () => 
 }
 
 async function verifyCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, { bundle: { type: 'string' }, workers: { type: 'string' }, 'expect-node': { type: 'string' }, thorough: { type: 'boolean' } })
+  const p = parse(argv, { bundle: { type: 'string' }, workers: { type: 'string' }, 'expect-node': { type: 'string' }, thorough: { type: 'boolean' }, openssl: { type: 'boolean' } })
   const bundle = str(p, 'bundle')
   let report: VerifyReport
   if (bundle != null) {
@@ -76,7 +76,7 @@ async function verifyCommand (argv: string[]): Promise<number> {
     if (!Number.isInteger(count) || count < 1) throw new NodeError('BAD_ARGUMENT', '--workers must be a positive integer')
     const progress = progressPrinter()
     const expectNode = str(p, 'expect-node')
-    report = await verifyDataDir(p.dataDir, { workers: count, onProgress: progress.update, thorough: p.values.thorough === true, ...(expectNode != null ? { expectNode } : {}) })
+    report = await verifyDataDir(p.dataDir, { workers: count, onProgress: progress.update, thorough: p.values.thorough === true, libsodium: p.values.openssl !== true, ...(expectNode != null ? { expectNode } : {}) })
     progress.done()
   }
   if (p.values.json === true) print(report)

@@ -22,8 +22,8 @@ async function sendAll (client: LiaisonService, to: string, count: number, ttlMs
   return digests
 }
 
-async function verify (dir: string): Promise<{ code: number, report: VerifyReport, stderr: string }> {
-  const res = await cli(['audit', 'verify', '--data-dir', dir, '--json'])
+async function verify (dir: string, ...flags: string[]): Promise<{ code: number, report: VerifyReport, stderr: string }> {
+  const res = await cli(['audit', 'verify', '--data-dir', dir, '--json', ...flags])
   return { code: res.code, report: JSON.parse(res.stdout === '' ? '{}' : res.stdout) as VerifyReport, stderr: res.stderr }
 }
 
@@ -68,7 +68,13 @@ describe('audit log of two real nodes', () => {
       expect(report.checkpoints.latest?.size).toBe(report.tree.size)
       // One leaf per message and receipt at least (plus trust changes).
       expect(report.tree.size).toBeGreaterThanOrEqual(2 * (sent + received) + 1)
+      expect(report.verifier).toMatch(/^libsodium/)
     }
+    // An auditor who wants node:crypto alone gets it, with the same result.
+    const { code, report } = await verify(a.dir, '--openssl')
+    expect(code).toBe(0)
+    expect(report.verifier).toBe('node:crypto (OpenSSL)')
+    expect(report.messages.verified).toBe(2 * COUNT + SHORT)
   })
 
   it('proves a message against the latest checkpoint and exports a bundle for one peer that verifies', async () => {

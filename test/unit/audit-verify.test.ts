@@ -147,6 +147,36 @@ describe('verifyDataDir', () => {
     await expectFailure(dir, new RegExp(`message ${digest}: no signature verifies under the key of ${base.node.peerId}`))
   })
 
+  it('checks signatures with libsodium by default and gives the same verdicts with node:crypto alone', async () => {
+    const badSig = (sig: string): string => {
+      const bytes = Buffer.from(sig, 'base64')
+      bytes[33] ^= 0x40
+      return bytes.toString('base64')
+    }
+    const dir = await tampered(async store => {
+      const digest = base.inbound[6]
+      const env = JSON.parse(Buffer.from((await store.getEnvelope(digest))!).toString()) as { signatures: Array<{ sig: string }> }
+      env.signatures[0].sig = badSig(env.signatures[0].sig)
+      await store.env.put(digest, Buffer.from(JSON.stringify(env)))
+      const [[key, value]] = await store.rcpt.iterator({ gt: base.outbound[6] + '!', lt: base.outbound[6] + '!\xff' }).all()
+      const receipt = JSON.parse(Buffer.from(value).toString()) as { signatures: Array<{ sig: string }> }
+      receipt.signatures[0].sig = badSig(receipt.signatures[0].sig)
+      await store.rcpt.put(key, Buffer.from(JSON.stringify(receipt)))
+    })
+    for (const [source, ok] of [[base.dir, true], [dir, false]] as const) {
+      const fast = await verifyDataDir(source, { workers: 2, thorough: true })
+      const openssl = await verifyDataDir(source, { workers: 2, thorough: true, libsodium: false })
+      expect(fast.verifier).toMatch(/^libsodium \(sodium-native\), rejections confirmed by node:crypto/)
+      expect(openssl.verifier).toBe('node:crypto (OpenSSL)')
+      expect([fast.ok, openssl.ok]).toEqual([ok, ok])
+      expect(failuresOf(fast)).toBe(failuresOf(openssl))
+      expect(fast.envelopes).toBe(openssl.envelopes)
+    }
+    const failures = failuresOf(await verifyDataDir(dir, { workers: 2 }))
+    expect(failures).toContain(`message ${base.inbound[6]}: no signature verifies`)
+    expect(failures).toMatch(new RegExp(`receipt for ${base.outbound[6]} by \\S+: no signature verifies`))
+  })
+
   it('finds an index record that disagrees with the signed message (TLP lowered)', async () => {
     const digest = base.inbound[5]
     const dir = await tampered(async store => {

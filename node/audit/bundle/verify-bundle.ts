@@ -29,6 +29,7 @@ import type { MessageMeta } from '../../store/records.ts'
 import { openNodeCheckpoint } from '../checkpoints.ts'
 import type { NodeCheckpoint } from '../checkpoints.ts'
 import { decodeEntry } from '../entry.ts'
+import { fastVerifierName } from '../../../protocol/ed25519-fast.ts'
 import { checkStoredEnvelope } from '../verify/envelope-check.ts'
 import { messagePrefix } from '../verify/index-tuple.ts'
 import { emptyReport, Failures } from '../verify/report.ts'
@@ -66,6 +67,7 @@ interface LeafFacts {
 export async function verifyBundle (dir: string): Promise<VerifyReport> {
   const started = performance.now()
   const report = emptyReport(dir)
+  report.verifier = fastVerifierName()
   const failures = new Failures()
   try {
     await check(dir, report, failures)

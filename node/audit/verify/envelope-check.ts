@@ -20,7 +20,8 @@
  *
  * @module
  */
-import { hash, verify } from 'node:crypto'
+import { hash } from 'node:crypto'
+import { fastVerify } from '../../../protocol/ed25519-fast.ts'
 import { decodeEnvelope, pae } from '../../../protocol/envelope.ts'
 import { MAX_SIGNATURES } from '../../../protocol/limits.ts'
 import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
@@ -281,10 +282,10 @@ export function checkStoredEnvelopes (items: readonly EnvelopeToCheck[]): Envelo
   for (let i = 0; i < items.length; i++) {
     const fast = prepared[i]
     if (fast === undefined) continue
-    const key = items[i].signer.keyObject
+    const key = items[i].signer
     let signed = false
     for (const sig of fast.sigs) {
-      if (sig.length === 64 && verify(null, fast.pae, key, sig)) {
+      if (sig.length === 64 && fastVerify(key, fast.pae, sig)) {
         signed = true
         break
       }
@@ -328,7 +329,7 @@ function strictCheck (bytes: Uint8Array, signer: VerifyKey, expect: EnvelopeExpe
     const paeDigest = hash('sha256', paeBytes, 'buffer')
     if (!equalBytes(paeDigest, expect.digest)) return fail(`its PAE digest is ${paeDigest.toString('hex')}, not the digest it is stored under`)
   }
-  if (!env.signatures.some(s => s.sig.length === 64 && verify(null, paeBytes, signer.keyObject, s.sig))) {
+  if (!env.signatures.some(s => s.sig.length === 64 && fastVerify(signer, paeBytes, s.sig))) {
     return fail(`no signature verifies under the key of ${signer.peerId}`)
   }
   return payloadCheck(env.payload, signer, expect, digest)

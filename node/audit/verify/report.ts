@@ -40,6 +40,8 @@ export interface VerifyReport {
   failures: VerifyFailure[]
   failureCount: number
   notes: string[]
+  /** The Ed25519 verifier that checked the signatures (protocol/ed25519-fast.ts). */
+  verifier: string
   timing: {
     ms: number
     envelopesPerSecond: number
@@ -77,6 +79,7 @@ export function emptyReport (source: string): VerifyReport {
     failures: [],
     failureCount: 0,
     notes: [],
+    verifier: '',
     timing: { ms: 0, envelopesPerSecond: 0, workers: 0, cpuMs: { total: 0, main: 0, workers: 0 } }
   }
 }
@@ -91,6 +94,7 @@ export function formatReport (report: VerifyReport): string {
     `  messages    ${report.messages.stored} stored, ${report.messages.verified} verified, ${report.messages.purged} purged`,
     `  receipts    ${report.receipts.stored} stored, ${report.receipts.verified} verified`,
     `  files       ${report.files.checked} checked (${report.files.bytes} bytes)`,
+    ...(report.verifier === '' ? [] : [`  signatures  ${report.verifier}`]),
     `  time        ${(report.timing.ms / 1000).toFixed(2)} s, ${Math.round(report.timing.envelopesPerSecond)} envelopes/s` +
       (report.timing.workers > 0 ? ` on ${report.timing.workers} workers (CPU ${(report.timing.cpuMs.total / 1000).toFixed(2)} s)` : '')
   ]

@@ -33,6 +33,7 @@ import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { readdir } from 'node:fs/promises'
 import { Level } from 'level'
+import { fastVerifierName, useLibsodium } from '../../../protocol/ed25519-fast.ts'
 import { dataDirPaths } from '../../data-dir.ts'
 import type { MessageMeta } from '../../store/records.ts'
 import { AuditStore } from '../audit-store.ts'
@@ -64,6 +65,11 @@ export interface VerifyOptions {
    * could only make the node serve proofs that fail or skip a purge.
    */
   thorough?: boolean
+  /**
+   * Verify signatures with libsodium where it loads (the default; its verdicts are node:crypto's,
+   * protocol/ed25519-fast.ts), or with node:crypto alone (false).
+   */
+  libsodium?: boolean
 }
 
 /** Verify the store of a data directory; see the module header. Never throws for bad data. */
@@ -76,7 +82,10 @@ export async function verifyDataDir (dataDir: string, options: VerifyOptions = {
   const failures = new Failures()
   await assertNodeStopped(paths.root)
   await assertStoreExists(paths.store)
-  const pool = new WorkerPool(options.workers ?? availableParallelism())
+  const libsodium = options.libsodium ?? true
+  useLibsodium(libsodium)
+  report.verifier = fastVerifierName()
+  const pool = new WorkerPool(options.workers ?? availableParallelism(), { libsodium })
   report.timing.workers = pool.size
   const progress = (phase: VerifyProgress['phase'], done: number, total: number): void => { options.onProgress?.({ phase, done, total }) }
   try {
@@ -104,6 +113,8 @@ export async function verifyDataDir (dataDir: string, options: VerifyOptions = {
       await snapshot.dispose()
     }
     await files
+    // What checked the signatures: the workers' verifier (the main thread's if no file job ran).
+    if (pool.verifiers.size > 0) report.verifier = [...pool.verifiers].join('; ')
     const cpu = process.cpuUsage(cpu0)
     const main = process.threadCpuUsage(main0)
     report.timing.cpuMs = { total: (cpu.user + cpu.system) / 1000, main: (main.user + main.system) / 1000, workers: pool.cpuMs }

@@ -6,7 +6,8 @@
  * @module
  */
 import { open } from 'node:fs/promises'
-import { parentPort } from 'node:worker_threads'
+import { parentPort, workerData } from 'node:worker_threads'
+import { fastVerifierName, useLibsodium } from '../../../protocol/ed25519-fast.ts'
 import { verifyKeyFromPeerId } from '../../../protocol/keys.ts'
 import type { VerifyKey } from '../../../protocol/types.ts'
 import { checkLevelDbFile, readLogFile } from '../leveldb/file-check.ts'
@@ -18,6 +19,12 @@ import type { EnvelopeToCheck } from './envelope-check.ts'
 import type { Found } from './found.ts'
 import type { FoundEntries } from './entry-scan.ts'
 import { scanStoreFile } from './stored-scan.ts'
+
+/** What the pool starts each worker with. */
+export interface VerifyWorkerData {
+  /** Verify signatures with libsodium where it loads (protocol/ed25519-fast.ts), else node:crypto alone. */
+  libsodium: boolean
+}
 
 export interface EnvelopeJob {
   type: 'envelopes'
@@ -61,6 +68,8 @@ export interface FileResult {
   problems: string[]
   bytes: number
   cpu: number
+  /** The Ed25519 verifier this worker uses (protocol/ed25519-fast.ts). */
+  verifier?: string
   /** With `collect`: the envelopes and receipts found in the file. */
   found?: Found
   /** With `collect`: the audit entries found in the file (entry-scan.ts). */
@@ -204,11 +213,13 @@ async function checkFileNow (job: FileJob): Promise<FileResult> {
     }
   }
   result.cpu = cpuMicros()
+  result.verifier = fastVerifierName()
   return result
 }
 
 const port = parentPort
 if (port != null) {
+  useLibsodium((workerData as VerifyWorkerData | undefined)?.libsodium !== false)
   port.on('message', (job: EnvelopeJob | FileJob) => {
     if (job.type === 'envelopes') {
       const result = checkEnvelopes(job)

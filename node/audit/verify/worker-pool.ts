@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads'
 import type { LevelDbFileKind } from '../leveldb/file-check.ts'
-import type { EnvelopeResult, FileResult } from './verify-worker.ts'
+import type { EnvelopeResult, FileResult, VerifyWorkerData } from './verify-worker.ts'
 import { PeerTable } from './peer-table.ts'
 
 interface Slot {
@@ -24,18 +24,23 @@ export class WorkerPool {
   private nextId = 0
   private failed: Error | undefined
   private readonly peerTable = new PeerTable()
+  /** The Ed25519 verifiers the workers said they use (protocol/ed25519-fast.ts). */
+  readonly verifiers = new Set<string>()
   /** The peer table shared with the workers (index → peer ID). */
   readonly peers: string[] = this.peerTable.ids
 
-  constructor (size: number) {
+  /** `libsodium`: whether the workers verify signatures with libsodium (protocol/ed25519-fast.ts). */
+  constructor (size: number, init: { libsodium?: boolean } = {}) {
+    const workerData: VerifyWorkerData = { libsodium: init.libsodium ?? true }
     this.slots = Array.from({ length: Math.max(1, size) }, () => {
-      const worker = new Worker(new URL('./verify-worker.ts', import.meta.url))
+      const worker = new Worker(new URL('./verify-worker.ts', import.meta.url), { workerData })
       const slot: Slot = { worker, cpu: 0, inflight: 0, knownPeers: 0, waiting: new Map() }
       worker.on('message', (result: EnvelopeResult | FileResult) => {
         const waiter = slot.waiting.get(result.id)
         slot.waiting.delete(result.id)
         slot.inflight--
         slot.cpu = Math.max(slot.cpu, result.cpu)
+        if (result.type === 'file' && result.verifier !== undefined) this.verifiers.add(result.verifier)
         waiter?.resolve(result)
       })
       worker.on('error', (err) => { this.fail(slot, err) })
