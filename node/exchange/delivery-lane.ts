@@ -35,7 +35,7 @@ export interface LaneComponents {
   dial: (peerId: string, addresses: string[], signal: AbortSignal) => Promise<Stream>
   envelopeOf: (digest: string) => Promise<Uint8Array | undefined>
   onDelivery: (record: DeliveryRecord) => void
-  /** Receipt signature verification (default: opensslVerify on this thread). */
+  /** Receipt signature verification (default: fastVerify on this thread). */
   verify?: AsyncVerifier
   now?: () => number
 }

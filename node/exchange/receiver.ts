@@ -40,7 +40,7 @@ export interface ReceiverComponents {
   policy: PolicyHolder
   /** Former identities of this node (key rotation); the current one is always included. */
   formerIds?: readonly string[]
-  /** Signature verification, e.g. a VerifyPool's (default: opensslVerify on this thread). */
+  /** Signature verification, e.g. a VerifyPool's (default: fastVerify on this thread). */
   verify?: AsyncVerifier
   now?: () => Date
 }

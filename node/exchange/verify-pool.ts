@@ -1,7 +1,8 @@
 /**
  * Ed25519 verification off the event loop. Ed25519 verify is the largest single cost of
- * receiving a message (the envelope) and of recording a delivery (the receipt): ~100 µs of
- * OpenSSL each, on the thread that also runs libp2p, LevelDB batches and the API. The pool
+ * receiving a message (the envelope) and of recording a delivery (the receipt): ~45 µs of
+ * libsodium each (~95 µs of node:crypto where libsodium does not load), on the thread that also
+ * runs libp2p, LevelDB batches and the API. The pool
  * moves it to worker threads, so a node under load uses more than one core for it.
  *
  * Calls made in the same turn of the event loop (the frames of one network chunk) are batched:
@@ -11,14 +12,15 @@
  *
  * Workers exist only under load: they are started by the first batch (which, like every batch
  * until a worker has loaded, is verified inline) and stopped after `idleMs` without work, so an
- * idle node carries no extra threads. Verdicts are `opensslVerify`'s, computed by the same
+ * idle node carries no extra threads. Verdicts are `fastVerify`'s (protocol/ed25519-fast.ts:
+ * libsodium, with node:crypto's verdicts), computed by the same
  * function in the worker. If a worker fails, its batch and every later one are verified
  * inline: the pool can slow down, never answer wrongly or hang.
  *
  * @module
  */
 import { Worker } from 'node:worker_threads'
-import { opensslVerify } from '../../protocol/ed25519.ts'
+import { fastVerify } from '../../protocol/ed25519-fast.ts'
 import type { VerifyKey } from '../../protocol/types.ts'
 import { DEFAULT_VERIFY_WORKER_IDLE_MS } from '../defaults.ts'
 import type { VerifyBatch, VerifyVerdicts, WorkerMessage } from './verify-worker.ts'
@@ -31,8 +33,8 @@ const INLINE_MAX_BYTES = 16 * 1024
 
 export type AsyncVerifier = (key: VerifyKey, message: Uint8Array, signature: Uint8Array) => Promise<boolean>
 
-/** `opensslVerify` on this thread, as an AsyncVerifier (where no pool is given). */
-export const inlineVerify: AsyncVerifier = async (key, message, signature) => opensslVerify(key, message, signature)
+/** `fastVerify` on this thread, as an AsyncVerifier (where no pool is given). */
+export const inlineVerify: AsyncVerifier = async (key, message, signature) => fastVerify(key, message, signature)
 
 /** True iff one of the envelope's signatures verifies under `key` over `paeBytes` (keyids are hints only). */
 export async function signedBy (verify: AsyncVerifier, key: VerifyKey, paeBytes: Uint8Array, signatures: ReadonlyArray<{ sig: Uint8Array }>): Promise<boolean> {
@@ -93,7 +95,7 @@ export class VerifyPool {
     return this.slots.length
   }
 
-  /** `opensslVerify`, possibly on another thread. Never rejects. */
+  /** `fastVerify`, possibly on another thread. Never rejects. */
   readonly verify: AsyncVerifier = async (key, message, signature) => {
     if (!this.usable) return this.inline(key, message, signature)
     return await new Promise<boolean>(resolve => {
@@ -159,7 +161,7 @@ export class VerifyPool {
 
   private inline (key: VerifyKey, message: Uint8Array, signature: Uint8Array): boolean {
     this.stats.inline++
-    return opensslVerify(key, message, signature)
+    return fastVerify(key, message, signature)
   }
 
   private start (): void {

@@ -1,6 +1,6 @@
 /**
  * Worker thread of the VerifyPool: verifies batches of Ed25519 signatures with
- * `opensslVerify`, the function the main thread would have used, so verdicts are identical.
+ * `fastVerify`, the function the main thread would have used, so verdicts are identical.
  * Public keys arrive raw; their KeyObjects are built once per key and kept (a node has a
  * bounded set of trusted peers; the cache is cleared if it ever grows past a limit).
  *
@@ -8,7 +8,7 @@
  */
 import { parentPort } from 'node:worker_threads'
 import type { KeyObject } from 'node:crypto'
-import { opensslVerify } from '../../protocol/ed25519.ts'
+import { fastVerify } from '../../protocol/ed25519-fast.ts'
 import { publicKeyObject } from '../../protocol/keys.ts'
 
 export interface VerifyBatch {
@@ -48,7 +48,7 @@ parentPort?.on('message', (batch: VerifyBatch) => {
     const raw = batch.keys[i]
     const keyObject = keyObjectOf(raw)
     if (keyObject === undefined) continue
-    ok[i] = opensslVerify({ peerId: '', publicKey: raw, keyObject }, batch.messages[i], batch.signatures[i]) ? 1 : 0
+    ok[i] = fastVerify({ peerId: '', publicKey: raw, keyObject }, batch.messages[i], batch.signatures[i]) ? 1 : 0
   }
   parentPort?.postMessage({ id: batch.id, ok } satisfies VerifyVerdicts, [ok.buffer])
 })
