@@ -1,7 +1,8 @@
 /**
  * Micro-benchmark of the signing layer, 1 KiB payloads: raw node:crypto and raw noble Ed25519
- * sign/verify, and DSSE envelope sign/verify (PAE + signature; verify also with the digest),
- * plus the envelope/raw ratios. The envelope target is ≥ 0.9× raw verify.
+ * sign/verify, raw libsodium verify (what the node and `audit verify` verify with:
+ * protocol/ed25519-fast.ts), and DSSE envelope sign/verify (PAE + signature; verify also with
+ * the digest), plus the envelope/raw ratios. The envelope target is ≥ 0.9× raw verify.
  *
  * Each envelope figure is measured interleaved with its raw counterpart (alternating slices),
  * so a neighbour's load hits both sides of a ratio alike.
@@ -15,6 +16,7 @@ import { pathToFileURL } from 'node:url'
 import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { nobleVerify } from '../protocol/ed25519.ts'
+import { sodiumVerify } from '../protocol/ed25519-fast.ts'
 import { decodeEnvelope, encodeEnvelope, pae, signEnvelope, verifyEnvelope, verifyEnvelopeDigest } from '../protocol/envelope.ts'
 import { createSigner, verifyKeyFromPublicKey } from '../protocol/keys.ts'
 import { PAYLOAD_TYPES } from '../protocol/types.ts'
@@ -94,6 +96,10 @@ export async function runCryptoBench (opts: { seconds: number }): Promise<Crypto
     () => verify(null, paeBytes, key.keyObject, rawSig),
     () => verifyEnvelopeDigest(decodeEnvelope(wire), key),
     seconds)
+  const [rawVerify4, sodiumVerifyRate] = paired(
+    () => verify(null, paeBytes, key.keyObject, rawSig),
+    () => sodiumVerify(key, paeBytes, rawSig),
+    seconds)
   const nobleSignRate = rate(() => ed.sign(paeBytes, nobleSecret), seconds / 2)
   const nobleVerifyRate = rate(() => ed.verify(nobleSig, paeBytes, noblePublic, { zip215: false }), seconds / 2)
   const nobleOursRate = rate(() => nobleVerify(noblePublic, paeBytes, nobleSig), seconds / 2)
@@ -101,6 +107,7 @@ export async function runCryptoBench (opts: { seconds: number }): Promise<Crypto
   return [
     { id: 'raw.sign', name: 'node:crypto Ed25519 sign, 1 KiB', value: rawSign, unit: 'ops/s' },
     { id: 'raw.verify', name: 'node:crypto Ed25519 verify, 1 KiB', value: rawVerify, unit: 'ops/s' },
+    { id: 'libsodium.verify', name: 'libsodium Ed25519 verify, 1 KiB', value: sodiumVerifyRate, unit: 'ops/s' },
     { id: 'noble.sign', name: 'noble Ed25519 sign, 1 KiB', value: nobleSignRate, unit: 'ops/s' },
     { id: 'noble.verify', name: 'noble Ed25519 verify (zip215: false), 1 KiB', value: nobleVerifyRate, unit: 'ops/s' },
     { id: 'noble.ours', name: 'nobleVerify (node:crypto rules on noble), 1 KiB', value: nobleOursRate, unit: 'ops/s' },
@@ -112,6 +119,7 @@ export async function runCryptoBench (opts: { seconds: number }): Promise<Crypto
     { id: 'ratio.verify', name: 'envelope verify / raw verify (target ≥ 0.9)', value: envVerify / rawVerify, unit: 'ratio' },
     { id: 'ratio.verifyDigest', name: 'envelope verify + digest / raw verify', value: envVerifyDigest / rawVerify2, unit: 'ratio' },
     { id: 'ratio.decodeVerifyDigest', name: 'envelope decode + verify + digest / raw verify', value: decodeVerifyDigest / rawVerify3, unit: 'ratio' },
+    { id: 'ratio.libsodiumVerify', name: 'libsodium verify / node:crypto verify', value: sodiumVerifyRate / rawVerify4, unit: 'ratio' },
     { id: 'ratio.nodeVsNoble', name: 'node:crypto verify / noble verify', value: rawVerify / nobleVerifyRate, unit: 'ratio' }
   ]
 }

@@ -1,7 +1,8 @@
 /**
  * Item 6 — crypto: DSSE envelope sign/verify against raw node:crypto (OpenSSL) Ed25519 and raw
- * @noble/ed25519 on the same 1 KiB PAE, from scripts/bench-crypto.ts (each envelope figure is
- * measured interleaved with its raw counterpart, so a neighbour's load hits both sides).
+ * @noble/ed25519 on the same 1 KiB PAE, and raw libsodium verify (what the node and `audit
+ * verify` verify with) against raw node:crypto, from scripts/bench-crypto.ts (each envelope
+ * figure is measured interleaved with its raw counterpart, so a neighbour's load hits both sides).
  *
  * @module
  */
@@ -34,6 +35,7 @@ export async function runCrypto (ctx: BenchContext): Promise<ItemResult> {
     makeFigure({ id: 'crypto.envelope.verify', name: 'Envelope verify (PAE + Ed25519)', measured: per, unit: 'ops/s', samples: get('envelope.verify'), ceilingSamples: pairedRaw('envelope.verify', 'ratio.verify'), ceilingName: 'node:crypto Ed25519 verify of the same PAE bytes (interleaved)', goal: verifyGoal, note: 'goal from scripts/bench-crypto.ts (envelope verify ≥ 0.9 × raw verify)' }),
     makeFigure({ id: 'crypto.envelope.verifyDigest', name: 'Envelope verify + digest', measured: per, unit: 'ops/s', samples: get('envelope.verifyDigest'), ceilingSamples: pairedRaw('envelope.verifyDigest', 'ratio.verifyDigest'), ceilingName: 'node:crypto Ed25519 verify (interleaved)' }),
     makeFigure({ id: 'crypto.envelope.decodeVerifyDigest', name: 'Envelope decode + verify + digest (receive path)', measured: per, unit: 'ops/s', samples: get('envelope.decodeVerifyDigest'), ceilingSamples: pairedRaw('envelope.decodeVerifyDigest', 'ratio.decodeVerifyDigest'), ceilingName: 'node:crypto Ed25519 verify (interleaved)' }),
+    makeFigure({ id: 'crypto.libsodium.verify', name: 'Raw libsodium verify vs raw node:crypto verify', measured: `${per}; libsodium through sodium-native, the fast path of protocol/ed25519-fast.ts`, unit: 'ops/s', samples: get('libsodium.verify'), ceilingSamples: pairedRaw('libsodium.verify', 'ratio.libsodiumVerify'), ceilingName: 'node:crypto Ed25519 verify of the same PAE bytes (interleaved)', note: 'informational: why the node and audit verify check signatures with libsodium first' }),
     makeFigure({ id: 'crypto.noble.sign', name: 'Envelope sign vs raw @noble/ed25519 sign', measured: per, unit: 'ops/s', samples: get('envelope.sign'), ceilingSamples: get('noble.sign'), ceilingName: '@noble/ed25519 sign of the same PAE bytes (not interleaved)' }),
     makeFigure({ id: 'crypto.noble.verify', name: 'Envelope verify vs raw @noble/ed25519 verify', measured: per, unit: 'ops/s', samples: get('envelope.verify'), ceilingSamples: get('noble.verify'), ceilingName: '@noble/ed25519 verify, zip215: false (not interleaved)' })
   ]
@@ -44,6 +46,7 @@ export async function runCrypto (ctx: BenchContext): Promise<ItemResult> {
     { group: 'sign', series: 'raw @noble/ed25519', value: median(get('noble.sign')) },
     { group: 'verify', series: 'envelope (ours)', value: median(get('envelope.verify')) },
     { group: 'verify', series: 'raw node:crypto', value: median(get('raw.verify')) },
+    { group: 'verify', series: 'raw libsodium', value: median(get('libsodium.verify')) },
     { group: 'verify', series: 'raw @noble/ed25519', value: median(get('noble.verify')) }
   ]
   return {

@@ -86,7 +86,8 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
   const ingest = input.profiles.find(x => x.id === 'ingest')
   const p = ingest == null ? undefined : { sender: ingest.threads[0].summary, receiver: ingest.threads[1].summary }
   const sign = byId.get('crypto.envelope.sign')?.ceiling
-  const verify = byId.get('crypto.envelope.verify')?.ceiling
+  // The node verifies with libsodium where it loads (protocol/ed25519-fast.ts).
+  const verify = byId.get('crypto.libsodium.verify')?.value ?? byId.get('crypto.envelope.verify')?.ceiling
   const cryptoBound = sign != null && verify != null ? 1 / (1 / sign + 1 / verify) : undefined
   if (f.id === 'growth.ingest') {
     const lo = Math.min(...f.samples)
