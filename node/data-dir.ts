@@ -17,6 +17,7 @@
 import { randomBytes, createPrivateKey } from 'node:crypto'
 import { mkdir, open, readFile, rename, stat, writeFile, chmod } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { fastSigner } from '../protocol/ed25519-fast.ts'
 import { generateSigner, signerFromPkcs8Pem } from '../protocol/keys.ts'
 import type { Signer } from '../protocol/types.ts'
 import { DEFAULT_DATA_DIR, DEFAULT_LISTEN } from './defaults.ts'
@@ -107,7 +108,9 @@ export async function loadIdentity (dir: string): Promise<Identity> {
   const signer = signerFromPkcs8Pem(pem)
   const jwk = createPrivateKey(pem).export({ format: 'jwk' })
   if (jwk.d == null) throw new NodeError('NOT_INITIALISED', `${paths.identity} is not an Ed25519 private key`)
-  return { signer, seed: new Uint8Array(Buffer.from(jwk.d, 'base64url')) }
+  const seed = new Uint8Array(Buffer.from(jwk.d, 'base64url'))
+  // libsodium signs the same bytes about twice as fast (protocol/ed25519-fast.ts).
+  return { signer: fastSigner(signer, seed), seed }
 }
 
 export async function readApiToken (dir: string): Promise<string> {

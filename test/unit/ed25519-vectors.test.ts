@@ -9,7 +9,7 @@ import { sha512 } from '@noble/hashes/sha2.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { assertAdmissiblePublicKey, isAdmissiblePublicKey, nobleVerify, opensslVerify } from '../../protocol/ed25519.ts'
-import { fastVerifierName, fastVerify, libsodiumInUse, sodiumVerify, useLibsodium } from '../../protocol/ed25519-fast.ts'
+import { fastSigner, fastVerifierName, fastVerify, libsodiumInUse, sodiumVerify, useLibsodium } from '../../protocol/ed25519-fast.ts'
 import { signerFromSeed, verifyKeyFromPublicKey } from '../../protocol/keys.ts'
 import type { VerifyKey } from '../../protocol/types.ts'
 
@@ -228,6 +228,45 @@ describe('fastVerify', () => {
       expect(fastVerify(signer.publicKey, msg, sig)).toBe(true)
       sig[0] ^= 1
       expect(fastVerify(signer.publicKey, msg, sig)).toBe(false)
+    } finally {
+      useLibsodium(true)
+    }
+  })
+})
+
+describe('fastSigner', () => {
+  // RFC 8032 §7.1 TEST 1 (empty message) and TEST 2 (one byte).
+  const rfc = [
+    { seed: '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', msg: '', sig: 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b' },
+    { seed: '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', msg: '72', sig: '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00' }
+  ]
+
+  it('signs the RFC 8032 test vectors byte for byte, with libsodium', () => {
+    for (const t of rfc) {
+      const base = signerFromSeed(hex(t.seed))
+      const fast = fastSigner(base, hex(t.seed))
+      expect(fast).not.toBe(base)
+      expect(fast.peerId).toBe(base.peerId)
+      expect(Buffer.from(fast.sign(hex(t.msg))).toString('hex')).toBe(t.sig)
+    }
+  })
+
+  it('gives node:crypto\'s signature on random keys and messages', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 2000 }), (seed, msg) => {
+      const base = signerFromSeed(seed)
+      expect(Buffer.from(fastSigner(base, seed).sign(msg))).toEqual(Buffer.from(base.sign(msg)))
+    }), { numRuns: 200 })
+  })
+
+  it('keeps the node:crypto signer when the seed is not its key, or libsodium is off', () => {
+    const base = signerFromSeed(randomBytes(32))
+    expect(fastSigner(base, randomBytes(32))).toBe(base)
+    expect(fastSigner(base, randomBytes(31))).toBe(base)
+    const seed = randomBytes(32)
+    const other = signerFromSeed(seed)
+    useLibsodium(false)
+    try {
+      expect(fastSigner(other, seed)).toBe(other)
     } finally {
       useLibsodium(true)
     }
