@@ -1,7 +1,7 @@
 /**
  * Micro-benchmark of the signing layer, 1 KiB payloads: raw node:crypto and raw noble Ed25519
- * sign/verify, raw libsodium verify (what the node and `audit verify` verify with:
- * protocol/ed25519-fast.ts), and DSSE envelope sign/verify (PAE + signature; verify also with
+ * sign/verify, raw libsodium sign and verify (what the node signs with, and the node and
+ * `audit verify` verify with: protocol/ed25519-fast.ts), and DSSE envelope sign/verify (PAE + signature; verify also with
  * the digest), plus the envelope/raw ratios. The envelope target is ≥ 0.9× raw verify.
  *
  * Each envelope figure is measured interleaved with its raw counterpart (alternating slices),
@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url'
 import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { nobleVerify } from '../protocol/ed25519.ts'
-import { sodiumVerify } from '../protocol/ed25519-fast.ts'
+import { fastSigner, sodiumVerify } from '../protocol/ed25519-fast.ts'
 import { decodeEnvelope, encodeEnvelope, pae, signEnvelope, verifyEnvelope, verifyEnvelopeDigest } from '../protocol/envelope.ts'
 import { createSigner, verifyKeyFromPublicKey } from '../protocol/keys.ts'
 import { PAYLOAD_TYPES } from '../protocol/types.ts'
@@ -66,6 +66,9 @@ export async function runCryptoBench (opts: { seconds: number }): Promise<Crypto
   const signer = createSigner(privateKey)
   const key = verifyKeyFromPublicKey(signer.publicKey)
   const rawSig = sign(null, paeBytes, privateKey)
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url')
+  const sodiumSigner = fastSigner(signer, seed)
+  if (sodiumSigner === signer) throw new Error('libsodium signing is not available')
   const env = signEnvelope(type, payload, signer)
   const wire = encodeEnvelope(env)
 
@@ -96,6 +99,10 @@ export async function runCryptoBench (opts: { seconds: number }): Promise<Crypto
     () => verify(null, paeBytes, key.keyObject, rawSig),
     () => verifyEnvelopeDigest(decodeEnvelope(wire), key),
     seconds)
+  const [rawSign2, sodiumSignRate] = paired(
+    () => sign(null, paeBytes, privateKey),
+    () => sodiumSigner.sign(paeBytes),
+    seconds)
   const [rawVerify4, sodiumVerifyRate] = paired(
     () => verify(null, paeBytes, key.keyObject, rawSig),
     () => sodiumVerify(key, paeBytes, rawSig),
@@ -108,6 +115,7 @@ export async function runCryptoBench (opts: { seconds: number }): Promise<Crypto
     { id: 'raw.sign', name: 'node:crypto Ed25519 sign, 1 KiB', value: rawSign, unit: 'ops/s' },
     { id: 'raw.verify', name: 'node:crypto Ed25519 verify, 1 KiB', value: rawVerify, unit: 'ops/s' },
     { id: 'libsodium.verify', name: 'libsodium Ed25519 verify, 1 KiB', value: sodiumVerifyRate, unit: 'ops/s' },
+    { id: 'libsodium.sign', name: 'libsodium Ed25519 sign (fastSigner), 1 KiB', value: sodiumSignRate, unit: 'ops/s' },
     { id: 'noble.sign', name: 'noble Ed25519 sign, 1 KiB', value: nobleSignRate, unit: 'ops/s' },
     { id: 'noble.verify', name: 'noble Ed25519 verify (zip215: false), 1 KiB', value: nobleVerifyRate, unit: 'ops/s' },
     { id: 'noble.ours', name: 'nobleVerify (node:crypto rules on noble), 1 KiB', value: nobleOursRate, unit: 'ops/s' },
@@ -120,6 +128,7 @@ export async function runCryptoBench (opts: { seconds: number }): Promise<Crypto
     { id: 'ratio.verifyDigest', name: 'envelope verify + digest / raw verify', value: envVerifyDigest / rawVerify2, unit: 'ratio' },
     { id: 'ratio.decodeVerifyDigest', name: 'envelope decode + verify + digest / raw verify', value: decodeVerifyDigest / rawVerify3, unit: 'ratio' },
     { id: 'ratio.libsodiumVerify', name: 'libsodium verify / node:crypto verify', value: sodiumVerifyRate / rawVerify4, unit: 'ratio' },
+    { id: 'ratio.libsodiumSign', name: 'libsodium sign / node:crypto sign', value: sodiumSignRate / rawSign2, unit: 'ratio' },
     { id: 'ratio.nodeVsNoble', name: 'node:crypto verify / noble verify', value: rawVerify / nobleVerifyRate, unit: 'ratio' }
   ]
 }

@@ -85,8 +85,8 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
   }
   const ingest = input.profiles.find(x => x.id === 'ingest')
   const p = ingest == null ? undefined : { sender: ingest.threads[0].summary, receiver: ingest.threads[1].summary }
-  const sign = byId.get('crypto.envelope.sign')?.ceiling
-  // The node verifies with libsodium where it loads (protocol/ed25519-fast.ts).
+  const sign = byId.get('crypto.libsodium.sign')?.value ?? byId.get('crypto.envelope.sign')?.ceiling
+  // The node signs and verifies with libsodium where it loads (protocol/ed25519-fast.ts).
   const verify = byId.get('crypto.libsodium.verify')?.value ?? byId.get('crypto.envelope.verify')?.ceiling
   const cryptoBound = sign != null && verify != null ? 1 / (1 / sign + 1 / verify) : undefined
   if (f.id === 'growth.ingest') {
@@ -118,7 +118,7 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
       const budget = (rate: number): number => cores * 1e6 / rate
       const crypto = 2 * 1e6 / cryptoBound
       const goalRate = Math.max(f.goal?.value ?? 0, (f.goal?.ratio ?? 0) * f.ceiling)
-      out.push(`CPU budget: both processes together used ${Math.round(cpu.value)} µs of CPU per message (all threads; raw libp2p ${Math.round(cpu.ceiling)} µs per frame), so ${cores} cores allow at most ${Math.round(budget(1) / cpu.value).toLocaleString('en-US')} msg/s. The goal, ${Math.round(goalRate).toLocaleString('en-US')} msg/s, leaves ${Math.round(budget(goalRate))} µs per message for everything, of which Ed25519 alone (two signatures, two verifications) takes ${Math.round(crypto)} µs and moving the bytes as raw libp2p does ${Math.round(cpu.ceiling)} µs: ${budget(goalRate) > crypto + cpu.ceiling ? `${Math.round(budget(goalRate) - crypto - cpu.ceiling)} µs would remain for parsing, policy, LevelDB with fsync and the audit log` : `more than the budget before a byte is parsed or stored — not reachable with a signed receipt per message and both nodes on one ${cores}-core machine; on separate machines each node has its cores to itself, and the verification workers use every core there is`}.`)
+      out.push(`CPU budget: both processes together used ${Math.round(cpu.value)} µs of CPU per message (all threads; raw libp2p ${Math.round(cpu.ceiling)} µs per frame), so ${cores} cores allow at most ${Math.round(budget(1) / cpu.value).toLocaleString('en-US')} msg/s. The goal, ${Math.round(goalRate).toLocaleString('en-US')} msg/s, leaves ${Math.round(budget(goalRate))} µs per message for everything, of which Ed25519 alone (two signatures, two verifications) takes ${Math.round(crypto)} µs and moving the bytes as raw libp2p does ${Math.round(cpu.ceiling)} µs: ${budget(goalRate) > crypto + cpu.ceiling ? `${Math.round(budget(goalRate) - crypto - cpu.ceiling)} µs would remain for parsing, policy, LevelDB with fsync and the audit log, which take ${Math.round(cpu.value - crypto - cpu.ceiling)} µs in this run` : `more than the budget before a byte is parsed or stored — not reachable with a signed receipt per message and both nodes on one ${cores}-core machine; on separate machines each node has its cores to itself, and the verification workers use every core there is`}.`)
     }
     if (f.id === 'ingest.64k') out.push('For 64 KiB bodies the per-byte work dominates: base64 and JSON of the envelope, SHA-256/SHA-512 over the PAE, the copy into LevelDB and its write-ahead log — the raw ceiling moves the same bytes with none of that.')
   } else if (f.id.startsWith('latency')) {
