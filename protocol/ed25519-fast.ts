@@ -78,9 +78,9 @@ export function libsodiumInUse (): boolean {
   return enabled && libsodium() !== null
 }
 
-/** What `fastVerify` runs on this thread, for reports. */
-export function fastVerifierName (): string {
-  if (!enabled) return 'node:crypto (OpenSSL)'
+/** What `fastVerify` runs on this thread (or would run with libsodium switched `on` or off), for reports. */
+export function fastVerifierName (on = enabled): string {
+  if (!on) return 'node:crypto (OpenSSL)'
   if (libsodium() === null) return `node:crypto (OpenSSL); libsodium did not load: ${unavailable}`
   return 'libsodium (sodium-native), rejections confirmed by node:crypto (OpenSSL)'
 }

@@ -33,7 +33,7 @@ import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { readdir } from 'node:fs/promises'
 import { Level } from 'level'
-import { fastVerifierName, useLibsodium } from '../../../protocol/ed25519-fast.ts'
+import { fastVerifierName } from '../../../protocol/ed25519-fast.ts'
 import { dataDirPaths } from '../../data-dir.ts'
 import type { MessageMeta } from '../../store/records.ts'
 import { AuditStore } from '../audit-store.ts'
@@ -83,8 +83,8 @@ export async function verifyDataDir (dataDir: string, options: VerifyOptions = {
   await assertNodeStopped(paths.root)
   await assertStoreExists(paths.store)
   const libsodium = options.libsodium ?? true
-  useLibsodium(libsodium)
-  report.verifier = fastVerifierName()
+  // The workers verify; this thread's own verifier setting is left as it is.
+  report.verifier = fastVerifierName(libsodium)
   const pool = new WorkerPool(options.workers ?? availableParallelism(), { libsodium })
   report.timing.workers = pool.size
   const progress = (phase: VerifyProgress['phase'], done: number, total: number): void => { options.onProgress?.({ phase, done, total }) }
