@@ -32,7 +32,7 @@ import { sha512 } from '@noble/hashes/sha2.js'
 hashes.sha512 ??= sha512 // noble's own verify needs it wired
 
 interface SpeccheckCase { message: string, pub_key: string, signature: string }
-const speccheck = JSON.parse(readFileSync(new URL('../../../shared/vectors/speccheck/cases.json', import.meta.url), 'utf8')) as SpeccheckCase[]
+const speccheck = JSON.parse(readFileSync(new URL('../vectors/speccheck/cases.json', import.meta.url), 'utf8')) as SpeccheckCase[]
 
 describe('a trusted peer sending hostile input is refused, case by case', () => {
   let arena: HostileArena

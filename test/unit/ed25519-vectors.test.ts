@@ -16,7 +16,7 @@ import type { VerifyKey } from '../../protocol/types.ts'
 hashes.sha512 ??= sha512 // noble's own sign/verify need it wired; protocol/ed25519.ts does not
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
-const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(`../../../shared/vectors/${path}`, import.meta.url), 'utf8'))
+const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(`../vectors/${path}`, import.meta.url), 'utf8'))
 
 interface WycheproofFile {
   testGroups: Array<{ publicKey: { pk: string }, tests: Array<{ tcId: number, msg: string, sig: string, result: string }> }>

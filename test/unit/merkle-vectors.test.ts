@@ -6,7 +6,7 @@ import {
   emptyRoot, leafHash, nodeHash, rootFromInclusionProof, verifyConsistency, verifyInclusion
 } from '../../protocol/merkle.ts'
 
-const VECTORS = fileURLToPath(new URL('../../../shared/vectors/merkle/', import.meta.url))
+const VECTORS = fileURLToPath(new URL('../vectors/merkle/', import.meta.url))
 
 function filesUnder (dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

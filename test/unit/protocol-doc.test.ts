@@ -208,7 +208,7 @@ describe('PROTOCOL.md §4 UUIDv7 regex', () => {
 // ---- §7: the Ed25519 verdict table ----
 
 interface SpeccheckCase { message: string, pub_key: string, signature: string }
-const speccheck = JSON.parse(readFileSync(new URL('../../../shared/vectors/speccheck/cases.json', import.meta.url), 'utf8')) as SpeccheckCase[]
+const speccheck = JSON.parse(readFileSync(new URL('../vectors/speccheck/cases.json', import.meta.url), 'utf8')) as SpeccheckCase[]
 const hexBytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
 
 /** Case number → [plain OpenSSL 3.0 accepts, Liaison accepts], from the §7 table. */

@@ -10,7 +10,7 @@ import type { VerifyKey } from '../../protocol/types.ts'
 import { VerifyPool } from '../../node/exchange/verify-pool.ts'
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
-const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(`../../../shared/vectors/${path}`, import.meta.url), 'utf8'))
+const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(`../vectors/${path}`, import.meta.url), 'utf8'))
 
 interface Case { key: VerifyKey, msg: Uint8Array, sig: Uint8Array, name: string }
 const wycheproof = readJson('wycheproof/ed25519_test.json') as { testGroups: Array<{ publicKey: { pk: string }, tests: Array<{ tcId: number, msg: string, sig: string }> }> }
