@@ -1,0 +1,99 @@
+/**
+ * `--help` text, generated from the command definitions (spec.ts): `liaison --help` lists the
+ * commands by group; `liaison COMMAND --help` lists every flag with its placeholder, default
+ * and help line, the subcommands, and an example. docs/cli.md is the same text as Markdown.
+ *
+ * @module
+ */
+import { COMMON_FLAGS, GROUPS, type CommandSpec, type Flag, type Flags, type Group } from './spec.ts'
+import { EXIT_MEANINGS } from './exit-codes.ts'
+
+const BANNER = 'liaison — a sovereign node for signed, policy-checked intelligence exchange'
+
+function flagLabel (name: string, f: Flag): string {
+  const short = f.short != null ? `-${f.short}, ` : ''
+  const value = f.type === 'string' ? ` ${f.placeholder ?? 'VALUE'}` : ''
+  return `${short}--${name}${value}${f.multiple === true ? '…' : ''}`
+}
+
+function flagNote (f: Flag): string {
+  const notes: string[] = []
+  if (f.required === true) notes.push('required')
+  if (f.choices != null) notes.push(f.choices.join('|'))
+  if (f.default != null && f.default !== false) notes.push(`default ${String(f.default)}`)
+  if (f.multiple === true) notes.push('repeatable, or comma-separated')
+  return notes.length > 0 ? ` (${notes.join('; ')})` : ''
+}
+
+function flagLines (flags: Flags, indent: string): string[] {
+  const entries = Object.entries(flags)
+  const width = Math.min(34, Math.max(0, ...entries.map(([n, f]) => flagLabel(n, f).length)))
+  return entries.map(([n, f]) => `${indent}${flagLabel(n, f).padEnd(width)}  ${f.help}${flagNote(f)}`)
+}
+
+function pad (rows: Array<[string, string]>, indent: string): string[] {
+  const width = Math.max(0, ...rows.map(([a]) => a.length))
+  return rows.map(([a, b]) => `${indent}${a.padEnd(width)}  ${b}`)
+}
+
+/** `liaison --help`. */
+export function renderOverview (specs: CommandSpec[]): string {
+  const out = [BANNER, '', 'Usage: liaison COMMAND [SUBCOMMAND] [flags]', '']
+  for (const group of Object.keys(GROUPS) as Group[]) {
+    const members = specs.filter(s => s.group === group)
+    if (members.length === 0) continue
+    out.push(`${GROUPS[group]}:`)
+    out.push(...pad(members.map(s => [s.name, s.summary]), '  '), '')
+  }
+  out.push('Every command takes --data-dir DIR (default $LIAISON_DATA_DIR, else ./data); commands that print data take --json.')
+  out.push('Run `liaison COMMAND --help` for its flags and an example.', '')
+  return out.join('\n')
+}
+
+/** `liaison COMMAND --help`. */
+export function renderCommand (spec: CommandSpec): string {
+  const out = [`liaison ${spec.name} — ${spec.summary}`, '']
+  const subs = Object.entries(spec.subcommands ?? {})
+  if (subs.length > 0) {
+    out.push('Usage:')
+    out.push(...pad(subs.map(([n, s]) => [`liaison ${spec.name} ${n}${s.args != null ? ' ' + s.args : ''}`, s.summary]), '  '), '')
+    for (const [n, s] of subs) {
+      if (s.flags == null || Object.keys(s.flags).length === 0) continue
+      out.push(`Flags of ${spec.name} ${n}:`, ...flagLines(s.flags, '  '), '')
+    }
+  } else {
+    out.push(`Usage: liaison ${spec.name}${spec.args != null ? ' ' + spec.args : ''} [flags]`, '')
+  }
+  if (spec.flags != null && Object.keys(spec.flags).length > 0) out.push(subs.length > 0 ? `Flags of every ${spec.name} subcommand:` : 'Flags:', ...flagLines(spec.flags, '  '), '')
+  out.push('Common flags:', ...flagLines(COMMON_FLAGS, '  '), '')
+  const examples = [...(spec.examples ?? []), ...subs.flatMap(([, s]) => s.examples ?? [])]
+  if (examples.length > 0) out.push('Examples:', ...examples.map(e => `  ${e}`), '')
+  return out.join('\n')
+}
+
+/** docs/cli.md: the overview, the exit codes and every command's help, as Markdown. */
+export function renderReference (specs: CommandSpec[]): string {
+  const out = [
+    '# CLI reference',
+    '',
+    '<!-- Generated from node/cli/ command definitions by `node scripts/cli-reference.ts`; a test keeps it in step. Do not edit by hand. -->',
+    '',
+    '```text', renderOverview(specs).trimEnd(), '```',
+    '',
+    '## Exit codes',
+    '',
+    'The same for every command.',
+    '',
+    '| code | meaning |',
+    '|---|---|',
+    ...Object.entries(EXIT_MEANINGS).map(([c, m]) => `| ${c} | ${m} |`),
+    ''
+  ]
+  for (const group of Object.keys(GROUPS) as Group[]) {
+    const members = specs.filter(s => s.group === group)
+    if (members.length === 0) continue
+    out.push(`## ${GROUPS[group]}`, '')
+    for (const s of members) out.push(`### liaison ${s.name}`, '', '```text', renderCommand(s).trimEnd(), '```', '')
+  }
+  return out.join('\n')
+}
