@@ -131,7 +131,7 @@ function toIssues (part: ValidationIssue['in'], issue: z.core.$ZodIssue, root: u
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map(key => ({ in: part, path: pointer([...issue.path, key]), problem: 'unknown' as const, message: `${key} is not a known field` }))
   }
-  const missing = issue.code === 'invalid_type' && valueAt(root, issue.path) === undefined
+  const missing = valueAt(root, issue.path) === undefined
   return [{ in: part, path: pointer(issue.path), problem: missing ? 'missing' : 'invalid', message: missing ? 'required' : issue.message }]
 }
 
