@@ -1,7 +1,10 @@
 /**
  * The local API: JSON over HTTP, bound to loopback unless the config explicitly allows
- * otherwise, every request authenticated with the bearer token from DIR/api-token. Errors are
- * `{ "error": { "code", "message" } }` with the same stable codes as the CLI.
+ * otherwise, every request authenticated with the bearer token from DIR/api-token. Routes come
+ * from the one table (routes/index.ts); each request is matched and its path parameters,
+ * query and body validated against the route's schemas (dispatch.ts) before its handler
+ * runs. Errors are `{ "error": { "code", "message", "details"? } }` with the same stable codes
+ * as the CLI; a request that fails validation is 400 BAD_ARGUMENT with the offending fields.
  *
  * @module
  */
@@ -10,7 +13,10 @@ import { timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { NodeError, errorCode, type ErrorCode } from '../errors.ts'
-import type { LiaisonService, SendInput } from '../service.ts'
+import type { LiaisonService } from '../service.ts'
+import { ROUTES } from './routes/index.ts'
+import type { Route, RouteContext } from './route.ts'
+import { RouteMatcher, queryObject, validateInput } from './dispatch.ts'
 
 // Not `import … from 'node:http'`: an ES module import of node:http evaluates every export of
 // it, and its lazy WebSocket/CloseEvent/MessageEvent exports load undici and with it http2 —
@@ -29,11 +35,11 @@ export interface ApiInit {
 export interface ApiComponents {
   service: LiaisonService
   logger: Logger
+  /** Routes instead of the table (tests). */
+  routes?: readonly Route[]
   /** Extra routes (metrics, OpenAPI) added by other components. */
   extra?: (req: IncomingMessage, url: URL) => Promise<{ status: number, type: string, body: string } | undefined>
 }
-
-type Handler = (ctx: { req: IncomingMessage, url: URL, params: string[], body: () => Promise<unknown> }) => Promise<unknown>
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_ARGUMENT: 400,
@@ -59,7 +65,9 @@ export class ApiServer {
   private readonly c: ApiComponents
   private readonly init: ApiInit
   private server: Server | undefined
-  private readonly table: Array<{ method: string, pattern: RegExp, handler: Handler }> = []
+  /** The routes served, from the table (routes/index.ts) unless the components give others. */
+  readonly routes: readonly Route[]
+  private readonly matcher: RouteMatcher
 
   constructor (components: ApiComponents, init: ApiInit) {
     if (!isLoopback(init.host) && init.allowNonLoopback !== true) {
@@ -67,60 +75,8 @@ export class ApiServer {
     }
     this.c = components
     this.init = init
-    const s = components.service
-    this.route('GET', /^\/health$/, async () => await s.health())
-    this.route('GET', /^\/v1\/health$/, async () => await s.health())
-    this.route('POST', /^\/v1\/messages$/, async ({ url, body }) => {
-      const input = await body() as SendInput
-      const wait = url.searchParams.get('wait') === 'true'
-      const timeout = url.searchParams.get('timeoutMs')
-      return await s.send(input, { wait, ...(timeout != null ? { timeoutMs: Number(timeout) } : {}) })
-    })
-    this.route('GET', /^\/v1\/inbox$/, async ({ url }) => await s.inbox(query(url)))
-    this.route('GET', /^\/v1\/sent$/, async ({ url }) => await s.sent(query(url)))
-    this.route('GET', /^\/v1\/outbox$/, async () => await s.outbox())
-    this.route('GET', /^\/v1\/messages\/([^/]+)$/, async ({ url, params }) => await s.message(params[0], { envelope: url.searchParams.get('envelope') === 'true' }))
-    this.route('GET', /^\/v1\/peers$/, async () => await s.peers())
-    this.route('POST', /^\/v1\/peers$/, async ({ body }) => await s.addPeer(await body() as never))
-    this.route('POST', /^\/v1\/peers\/from-card$/, async ({ body }) => {
-      const b = await body() as { card: string, fields?: never, fingerprint?: string }
-      return await s.addPeerFromCard(b.card, b.fields ?? {}, b.fingerprint)
-    })
-    this.route('GET', /^\/v1\/peers\/([^/]+)$/, async ({ params }) => await s.peer(params[0]))
-    this.route('PATCH', /^\/v1\/peers\/([^/]+)$/, async ({ params, body }) => await s.updatePeer(params[0], await body() as never))
-    this.route('POST', /^\/v1\/peers\/([^/]+)\/status$/, async ({ params, body }) => await s.setPeerStatus(params[0], (await body() as { status: never }).status))
-    this.route('DELETE', /^\/v1\/peers\/([^/]+)$/, async ({ params }) => { await s.removePeer(params[0]); return { removed: params[0] } })
-    this.route('GET', /^\/v1\/policy$/, async () => await s.policy())
-    this.route('POST', /^\/v1\/policy\/reload$/, async () => await s.reloadPolicy())
-    this.route('POST', /^\/v1\/policy\/check$/, async ({ body }) => await s.checkPolicy(await body() as never))
-    this.route('GET', /^\/v1\/card$/, async () => await s.card())
-    this.route('POST', /^\/v1\/messages\/([^/]+)\/forward$/, async ({ params, body }) => {
-      const b = await body() as { to: string[], legalBasis?: string }
-      return await s.forward(params[0], b.to, b.legalBasis)
-    })
-    this.route('POST', /^\/v1\/keys\/rotate$/, async () => await s.rotateKey())
-    this.route('GET', /^\/v1\/keys$/, async () => await s.keyStatus())
-    this.route('POST', /^\/v1\/peers\/([^/]+)\/approve-rotation$/, async ({ params }) => await s.approveRotation(params[0]))
-    this.route('POST', /^\/v1\/witness$/, async () => await s.witness())
-    this.route('GET', /^\/v1\/witnesses$/, async () => await s.witnesses())
-    this.route('GET', /^\/v1\/releases$/, async () => await s.releases())
-    this.route('POST', /^\/v1\/releases$/, async ({ body }) => {
-      const b = await body() as { message: string, recipient: string, reason: string }
-      return await s.requestRelease(b.message, b.recipient, b.reason)
-    })
-    this.route('POST', /^\/v1\/releases\/([^/]+)\/(grant|deny)$/, async ({ params, body }) => {
-      const b = await body() as { validMs?: number, reason?: string }
-      return await s.answerRelease(params[0], params[1] === 'grant' ? 'granted' : 'denied', b)
-    })
-  }
-
-  route (method: string, pattern: RegExp, handler: Handler): void {
-    this.table.push({ method, pattern, handler })
-  }
-
-  /** Method and path pattern of every route, in match order (the OpenAPI test reads them). */
-  get routes (): ReadonlyArray<{ method: string, pattern: RegExp }> {
-    return this.table.map(({ method, pattern }) => ({ method, pattern }))
+    this.routes = components.routes ?? ROUTES
+    this.matcher = new RouteMatcher(this.routes)
   }
 
   get url (): string {
@@ -157,7 +113,7 @@ export class ApiServer {
   }
 
   private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    const url = requestUrl(req.url)
     try {
       if (!this.authorised(req)) throw new NodeError('UNAUTHORIZED', 'missing or wrong bearer token (see DIR/api-token)')
       const extra = await this.c.extra?.(req, url)
@@ -166,14 +122,12 @@ export class ApiServer {
         res.end(extra.body)
         return
       }
-      for (const r of this.table) {
-        const m = r.pattern.exec(url.pathname)
-        if (m == null || r.method !== req.method) continue
-        const result = await r.handler({ req, url, params: m.slice(1).map(decodeURIComponent), body: async () => await readJson(req) })
-        send(res, 200, result)
-        return
-      }
-      throw new NodeError('NOT_FOUND', `no route ${req.method ?? ''} ${url.pathname}`)
+      const matched = this.matcher.match(req.method ?? '', url.pathname)
+      if (matched == null) throw new NodeError('NOT_FOUND', `no route ${req.method ?? ''} ${url.pathname}`)
+      const raw = { params: matched.params, query: queryObject(url.searchParams), body: await readJson(req) }
+      const input = validateInput(matched.route, raw)
+      const result = await matched.route.handler({ ...input, service: this.c.service } as RouteContext<unknown, unknown, unknown>)
+      send(res, 200, result)
     } catch (err) {
       const code = errorCode(err)
       const status = STATUS[code] ?? (code === 'INTERNAL' ? 500 : 422)
@@ -184,19 +138,13 @@ export class ApiServer {
   }
 }
 
-function query (url: URL): { since?: number, from?: string, limit?: number } {
-  const q: { since?: number, from?: string, limit?: number } = {}
-  const since = url.searchParams.get('since')
-  if (since != null) {
-    const t = Date.parse(since)
-    if (Number.isNaN(t)) throw new NodeError('BAD_ARGUMENT', `since: ${since} is not a date`)
-    q.since = t
+/** The request's URL; a request target that is no URL path is answered as an unknown route. */
+function requestUrl (target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://localhost')
+  } catch {
+    return new URL('http://localhost/%00')
   }
-  const from = url.searchParams.get('from')
-  if (from != null) q.from = from
-  const limit = url.searchParams.get('limit')
-  if (limit != null) q.limit = Number(limit)
-  return q
 }
 
 function send (res: ServerResponse, status: number, value: unknown): void {
@@ -213,6 +161,7 @@ async function readJson (req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new NodeError('TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`)
     chunks.push(chunk as Buffer)
   }
+  if (size === 0) return undefined
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'))
   } catch (err) {

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { pino } from 'pino'
 import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-process.ts'
-import { EXTRA_PATHS, openApiDocument } from '../../node/api/openapi.ts'
+import { openApiDocument } from '../../node/api/openapi.ts'
 import { initDataDir } from '../../node/data-dir.ts'
 import { LiaisonNode } from '../../node/liaison-node.ts'
 
@@ -155,15 +155,10 @@ describe('a fully wired node serves only documented routes', () => {
       await initDataDir(join(root, 'n'), { name: 'routes' })
       const node = await LiaisonNode.start(join(root, 'n'), { logger: pino({ level: 'silent' }) })
       try {
-        const ops: Array<{ method: string, path: string }> = []
-        for (const [template, item] of Object.entries(doc.paths)) {
-          if (EXTRA_PATHS.includes(template)) continue
-          for (const [method, op] of Object.entries(item)) {
-            ops.push({ method: method.toUpperCase(), path: template.replace(/\{([^}]+)\}/g, (_, n: string) => op.parameters?.find(p => p.name === n)?.schema.enum?.[0] ?? `sample-${n}`) })
-          }
-        }
-        const undocumented = node.api.routes.filter(r => !ops.some(op => op.method === r.method && r.pattern.test(op.path)))
-        expect(undocumented.map(r => `${r.method} ${String(r.pattern)}`)).toEqual([])
+        const documented = Object.entries(doc.paths).flatMap(([template, item]) => Object.keys(item).map(method => `${method.toUpperCase()} ${template}`))
+        const undocumented = node.api.routes.map(r => `${r.method} ${r.path}`).filter(op => !documented.includes(op))
+        expect(undocumented).toEqual([])
+        expect(node.api.routes.length).toBeGreaterThan(25)
       } finally {
         await node.stop()
       }

@@ -1,0 +1,66 @@
+/**
+ * One route of the local API, defined once: method, path template, input schemas (path
+ * parameters, query, body), the response schema, the error statuses it can answer, its
+ * documentation — and the handler, which runs only on input that passed every schema. The
+ * server matches and validates from these definitions; `/openapi.json` is generated from the
+ * same ones (openapi.ts), so the two cannot drift.
+ *
+ * @module
+ */
+import type { z } from 'zod'
+import type { LiaisonService } from '../service.ts'
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+
+/** Error statuses a route may document (every route also documents 200, 401 and 500). */
+export type ErrorStatus = 400 | 404 | 409 | 413 | 422 | 503 | 504 | 507
+
+/** What a handler gets: validated (and transformed) input, and the service it works on. */
+export interface RouteContext<P, Q, B> {
+  params: P
+  query: Q
+  body: B
+  service: LiaisonService
+}
+
+/** A JSON route. `params` must name exactly the `{…}` segments of `path`. */
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  method: Method
+  /** OpenAPI path template: `/v1/peers/{peerId}`; each `{name}` is one whole segment. */
+  path: string
+  operationId: string
+  summary: string
+  description?: string
+  tags: [string, ...string[]]
+  /** A z.strictObject of the path parameters (strings on the wire). */
+  params?: P
+  /** A z.strictObject of the query parameters (strings on the wire; transform to numbers etc.). */
+  query?: Q
+  /** The JSON request body. Absent: the route takes no body. */
+  body?: B
+  /** The 200 response body. */
+  response: z.ZodType
+  errors?: ErrorStatus[]
+  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<unknown>
+}
+
+/** A route as the table holds it (input types erased). */
+export interface Route {
+  method: Method
+  path: string
+  operationId: string
+  summary: string
+  description?: string
+  tags: readonly string[]
+  params?: z.ZodType
+  query?: z.ZodType
+  body?: z.ZodType
+  response: z.ZodType
+  errors?: readonly ErrorStatus[]
+  handler: (ctx: RouteContext<unknown, unknown, unknown>) => Promise<unknown>
+}
+
+/** Define a route; the handler's input is typed from the schemas. */
+export function defineRoute<P extends z.ZodType = z.ZodType<Record<string, never>>, Q extends z.ZodType = z.ZodType<Record<string, never>>, B extends z.ZodType = z.ZodType<undefined>> (spec: RouteSpec<P, Q, B>): Route {
+  return spec as unknown as Route
+}
