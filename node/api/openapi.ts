@@ -75,7 +75,8 @@ const schemas: Record<string, Schema> = {
   RecipientOutcome: obj({
     peerId,
     status: { type: 'string', enum: ['queued', 'refused', 'delivered', 'rejected', 'expired', 'cancelled', 'pending'] },
-    reason: ref('ErrorCode')
+    reason: ref('ErrorCode'),
+    detail: { type: 'string', description: 'with reason PEER_UNREACHABLE: the addresses tried and the error of the last attempt (the message stays queued)' }
   }, ['peerId', 'status']),
   SendResult: obj({ id: uuid, digest, recipients: arr(ref('RecipientOutcome')) }, ['id', 'digest', 'recipients']),
   MessageMeta: obj({
@@ -206,7 +207,7 @@ const ERRORS = {
   413: error('TOO_LARGE: the request body (2 MiB) or the message exceeds its limit.'),
   422: error('A refusal with a stable reason code (RECIPIENT_REFUSED, FORWARD_NOT_PERMITTED, PEER_REVOKED, CONFIG_INVALID…).'),
   500: error('INTERNAL: an unexpected error; logged by the node.'),
-  504: error('TIMEOUT: `wait` ran out before every recipient answered; the message stays queued.')
+  504: error('TIMEOUT or PEER_UNREACHABLE: `wait` ran out before every recipient answered (PEER_UNREACHABLE: a recipient could not be dialled; the message names the addresses tried and `details` lists them); the message stays queued.')
 } as const
 type Status = keyof typeof ERRORS
 
@@ -365,7 +366,7 @@ export function openApiDocument (version = '0.1.0'): Record<string, unknown> {
         'Errors are `{ "error": { "code", "message", "details"? } }`. The code is stable and is the one the CLI prints',
         '(`error CODE: message`). HTTP status by code: 400 BAD_ARGUMENT, SCHEMA_INVALID, BAD_PEER_ID, BAD_KEY;',
         '401 UNAUTHORIZED; 404 NOT_FOUND; 409 PEER_EXISTS, NODE_NOT_RUNNING; 413 TOO_LARGE; 500 INTERNAL;',
-        '504 TIMEOUT; 422 every other code.'
+        '504 TIMEOUT, PEER_UNREACHABLE; 422 every other code.'
       ].join('\n')
     },
     servers: [{ url: 'http://127.0.0.1:{port}', description: 'the node\'s local API (its URL is in DIR/node.json while it runs)', variables: { port: { default: '0' } } }],
