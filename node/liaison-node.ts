@@ -35,6 +35,7 @@ import { auditEvents } from './audit/events.ts'
 import { AuditLog } from './audit/audit-log.ts'
 import { Purger } from './audit/purger.ts'
 import { Witness } from './witness/witness.ts'
+import { Gossip } from './witness/gossip.ts'
 import { announceable, announceAddresses, boundPorts, readListenState, resolveListen, writeListenState, type ListenState } from './addresses/index.ts'
 import type { AnnounceComponents } from './addresses/announce.ts'
 
@@ -69,6 +70,7 @@ interface NodeParts {
   audit: AuditLog
   purger: Purger
   witness: Witness
+  gossip: Gossip
   logger: Logger
 }
 
@@ -88,6 +90,7 @@ export class LiaisonNode {
   readonly audit: AuditLog
   readonly purger: Purger
   readonly witness: Witness
+  readonly gossip: Gossip
   private readonly logger: Logger
   private stopping: Promise<void> | undefined
   private startupGc: NodeJS.Timeout | undefined
@@ -108,6 +111,7 @@ export class LiaisonNode {
     this.audit = parts.audit
     this.purger = parts.purger
     this.witness = parts.witness
+    this.gossip = parts.gossip
     this.logger = parts.logger
   }
 
@@ -183,6 +187,9 @@ export class LiaisonNode {
       const witness = new Witness({ libp2p, store, audit, trust, signer, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.witnessIntervalMs })
       await witness.start()
       started.push(async () => { await witness.stop() })
+      const gossip = new Gossip({ libp2p, store, trust, signer, witness, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.gossipIntervalMs })
+      await gossip.start()
+      started.push(async () => { await gossip.stop() })
       const service = new LocalService({
         dir,
         store,
@@ -209,7 +216,7 @@ export class LiaisonNode {
         const latest = audit.latestCheckpoint()
         return { treeSize: audit.size, ...(latest != null ? { lastCheckpointAt: latest.time * 1000 } : {}) }
       })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, logger, verifyPool })
+      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, gossip, logger, verifyPool })
       await outbox.start()
       started.push(async () => { await outbox.stop() })
       await rememberAddresses(dir, config.listen, listenState, libp2p, { signer, trust, outbox, now: () => new Date() }, logger)
@@ -251,6 +258,7 @@ export class LiaisonNode {
       this.metrics.stop()
       await this.outbox.stop()
       await this.purger.stop()
+      await this.gossip.stop()
       await this.witness.stop()
       await this.libp2p.stop()
       await this.verifyPool.close()
