@@ -169,14 +169,22 @@ export class Gossip {
     const a = mine.checkpoint
     const b = theirs.checkpoint
     if (a.size === b.size) {
-      if (equal(a.root, b.root)) { this.judged.add(key); return }
+      if (equal(a.root, b.root)) {
+        this.judged.add(key)
+        this.c.logger.debug({ peer: origin, witness: gossiper, size: a.size }, 'gossiped checkpoint consistent with ours (same tree head)')
+        return
+      }
       await this.raise(origin, gossiper, held, note, `two roots for size ${a.size}: one cosigned here, one cosigned by ${gossiper}`)
       return
     }
     const [small, large] = a.size < b.size ? [mine, theirs] : [theirs, mine]
     const verdict = await this.askOrigin(origin, record.addresses, small, large)
     if (verdict === 'unreachable') return
-    if (verdict === 'consistent') { this.judged.add(key); return }
+    if (verdict === 'consistent') {
+      this.judged.add(key)
+      this.c.logger.debug({ peer: origin, witness: gossiper, from: small.checkpoint.size, to: large.checkpoint.size }, 'gossiped checkpoint consistent with ours (the origin proved it)')
+      return
+    }
     await this.raise(origin, gossiper, held, note, `no valid consistency proof from size ${small.checkpoint.size} to ${large.checkpoint.size} (the origin ${verdict}): one checkpoint cosigned here, one cosigned by ${gossiper}`)
   }
 

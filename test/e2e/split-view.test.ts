@@ -114,7 +114,7 @@ describe('split views: honest witnesses comparing notes raise nothing', () => {
     await rm(root, { recursive: true, force: true })
   })
 
-  it('checkpoints of one honest log at different sizes are proven consistent by the origin', async () => {
+  it('checkpoints of one honest log compared by two witnesses raise nothing; different sizes are proven consistent by the origin', async () => {
     const [a, b, c] = nodes
     const ca = await a.client()
     const msg = { kind: 'report' as const, tlp: 'GREEN' as const, topic: 'fraud', legalBasis: TEST_AGREEMENT, body: {} }
@@ -125,8 +125,16 @@ describe('split views: honest witnesses comparing notes raise nothing', () => {
     }
     const [cb, cc] = await Promise.all([b.client(), c.client()])
     await until(async () => (await cb.witnesses()).seen.some(s => s.peerId === a.peerId) && (await cc.witnesses()).seen.some(s => s.peerId === a.peerId), 30_000, 'B and C witness A')
-    // Several gossip rounds.
-    await new Promise(resolve => setTimeout(resolve, 4000))
+    // Gossip compares what B and C hold of A (same tree head, or proven consistent by A).
+    await until(() => [b, c].every(n => /gossiped checkpoint consistent with ours/.test(n.output)), 30_000, 'B and C compare notes on A')
+    await new Promise(resolve => setTimeout(resolve, 2000))
+    // A stops presenting to C (suspended) and its log grows: B now holds a larger checkpoint
+    // of A than C does, and comparing them needs A's consistency proof.
+    await ca.setPeerStatus(c.peerId, 'suspended')
+    await ca.send({ ...msg, to: [b.peerId] }, { wait: true })
+    const sizeAt = async (x: ApiClient): Promise<number> => (await x.witnesses()).seen.find(s => s.peerId === a.peerId)?.size ?? 0
+    await until(async () => await sizeAt(cb) > await sizeAt(cc), 30_000, 'B holds a larger checkpoint of A than C')
+    await until(() => /the origin proved it/.test(b.output), 30_000, 'B has A prove consistency')
     for (const x of [cb, cc, ca]) expect((await x.witnesses()).alerts).toEqual([])
     for (const n of nodes) expect(n.output).not.toMatch(/SPLIT VIEW/)
   })
