@@ -149,6 +149,17 @@ describe('reachability: a restart keeps the port, a changed address reaches the 
       const v = await cli(['audit', 'verify', '--data-dir', n.dir])
       expect(v.code, v.stdout + v.stderr).toBe(0)
     }
+    const entries = async (n: NodeProcess): Promise<string> => {
+      const out = join(root, `bundle-${n.name}`)
+      const e = await cli(['audit', 'export', '--data-dir', n.dir, '--out', out])
+      expect(e.code, e.stderr).toBe(0)
+      return await readFile(join(out, 'audit', 'entries.jsonl'), 'utf8')
+    }
+    // A logged the update it sent; B the update it received and the trust change it made.
+    expect(await entries(a)).toContain(ADDRESS_UPDATE)
+    const bLog = await entries(b)
+    expect(bLog).toContain(ADDRESS_UPDATE)
+    expect(bLog).toContain('peer.addresses-updated')
     await Promise.all([a.start(), b.start()])
   })
 })
