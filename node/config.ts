@@ -51,7 +51,9 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   audit: z.strictObject({
     /** Peers are asked to cosign our latest checkpoint this often (0: only on demand). */
-    witnessIntervalMs: z.number().int().min(0).default(D.DEFAULT_WITNESS_INTERVAL_MS)
+    witnessIntervalMs: z.number().int().min(0).default(D.DEFAULT_WITNESS_INTERVAL_MS),
+    /** Witnesses compare the checkpoints they hold this often (0: never). */
+    gossipIntervalMs: z.number().int().min(0).default(D.DEFAULT_WITNESS_GOSSIP_INTERVAL_MS)
   }).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(D.DEFAULT_LOG_LEVEL)
 }).superRefine((config, ctx) => {

@@ -95,6 +95,13 @@ export const DEFAULT_LOG_LEVEL = 'info'
 /** How often a node presents its latest checkpoint to its peers for cosigning. */
 export const DEFAULT_WITNESS_INTERVAL_MS = 5 * 60 * 1000
 
+/**
+ * How often a node compares the checkpoints it witnessed with each peer (split-view gossip).
+ * A split is raised on both witnesses within one interval (plus two 10 s network timeouts) of
+ * both holding their divergent cosigned checkpoints — see docs/operations.md.
+ */
+export const DEFAULT_WITNESS_GOSSIP_INTERVAL_MS = 10 * 60 * 1000
+
 /** A running node signs a checkpoint this often, when its audit log has grown. */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000
 

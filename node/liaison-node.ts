@@ -35,6 +35,9 @@ import { auditEvents } from './audit/events.ts'
 import { AuditLog } from './audit/audit-log.ts'
 import { Purger } from './audit/purger.ts'
 import { Witness } from './witness/witness.ts'
+import { Gossip } from './witness/gossip.ts'
+import { announceable, announceAddresses, boundPorts, readListenState, resolveListen, writeListenState, type ListenState } from './addresses/index.ts'
+import type { AnnounceComponents } from './addresses/announce.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -67,6 +70,7 @@ interface NodeParts {
   audit: AuditLog
   purger: Purger
   witness: Witness
+  gossip: Gossip
   logger: Logger
 }
 
@@ -86,6 +90,7 @@ export class LiaisonNode {
   readonly audit: AuditLog
   readonly purger: Purger
   readonly witness: Witness
+  readonly gossip: Gossip
   private readonly logger: Logger
   private stopping: Promise<void> | undefined
   private startupGc: NodeJS.Timeout | undefined
@@ -106,6 +111,7 @@ export class LiaisonNode {
     this.audit = parts.audit
     this.purger = parts.purger
     this.witness = parts.witness
+    this.gossip = parts.gossip
     this.logger = parts.logger
   }
 
@@ -127,12 +133,33 @@ export class LiaisonNode {
       const purger = new Purger({ store, audit, logger: logger.child({ component: 'audit' }) })
       const formerIds = (await loadKeyHistory(dir)).map(k => k.peerId).filter(id => id !== signer.peerId)
       const trust = await TrustList.load(store)
-      const libp2p = await createTransport({ trust, logger: logger.child({ component: 'transport' }) }, { seed, listen: [...config.listen], inboundConnectionsPerHost: config.exchange.inboundConnectionsPerHost })
+      // Listen where the last run did (the port first given for a port-0 address is kept in
+      // DIR/listen.json); if that port is taken now, take a new one and tell the peers below.
+      const listenState = await readListenState(dir)
+      const wanted = resolveListen(config.listen, listenState)
+      const transportLog = logger.child({ component: 'transport' })
+      const transportInit = { seed, inboundConnectionsPerHost: config.exchange.inboundConnectionsPerHost }
+      let libp2p: Libp2p
+      try {
+        libp2p = await createTransport({ trust, logger: transportLog }, { ...transportInit, listen: wanted })
+      } catch (err) {
+        if (wanted.join() === config.listen.join()) throw err
+        transportLog.warn({ err, wanted }, 'cannot listen on the ports of the last run; taking new ones (peers get a signed address update)')
+        libp2p = await createTransport({ trust, logger: transportLog }, { ...transportInit, listen: [...config.listen] })
+      }
       started.push(async () => { await libp2p.stop() })
       const policy = await PolicyHolder.load(paths.policy)
       const verifyPool = new VerifyPool({ workers: config.exchange.verifyWorkers ?? defaultVerifyWorkers(availableParallelism()) })
       started.push(async () => { await verifyPool.close() })
       const receiver = new Receiver({ store, trust, signer, policy, formerIds, verify: verifyPool.verify, logger: logger.child({ component: 'exchange' }) })
+      // A peer's signed address update was written with its trust record: load it into memory.
+      receiver.on('accepted', (meta) => {
+        if (meta.payloadType !== PAYLOAD_TYPES.addressUpdate) return
+        trust.refresh(meta.from).then(
+          (record) => { logger.info({ peer: meta.from, addresses: record?.addresses }, 'peer addresses updated (signed address update)') },
+          (err: unknown) => { logger.error({ err, peer: meta.from }, 'could not load a peer\'s updated addresses') }
+        )
+      })
       // Peers whose record says so get their announced key rotations applied at once.
       receiver.on('accepted', (meta) => {
         if (meta.payloadType !== PAYLOAD_TYPES.keyRotation || trust.get(meta.from)?.autoApproveRotation !== true) return
@@ -160,6 +187,9 @@ export class LiaisonNode {
       const witness = new Witness({ libp2p, store, audit, trust, signer, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.witnessIntervalMs })
       await witness.start()
       started.push(async () => { await witness.stop() })
+      const gossip = new Gossip({ libp2p, store, trust, signer, witness, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.gossipIntervalMs })
+      await gossip.start()
+      started.push(async () => { await gossip.stop() })
       const service = new LocalService({
         dir,
         store,
@@ -186,9 +216,10 @@ export class LiaisonNode {
         const latest = audit.latestCheckpoint()
         return { treeSize: audit.size, ...(latest != null ? { lastCheckpointAt: latest.time * 1000 } : {}) }
       })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, logger, verifyPool })
+      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, gossip, logger, verifyPool })
       await outbox.start()
       started.push(async () => { await outbox.stop() })
+      await rememberAddresses(dir, config.listen, listenState, libp2p, { signer, trust, outbox, now: () => new Date() }, logger)
       audit.start()
       purger.start()
       started.push(async () => { await purger.stop() })
@@ -227,6 +258,7 @@ export class LiaisonNode {
       this.metrics.stop()
       await this.outbox.stop()
       await this.purger.stop()
+      await this.gossip.stop()
       await this.witness.stop()
       await this.libp2p.stop()
       await this.verifyPool.close()
@@ -262,6 +294,23 @@ export async function switchIdentityIfAnswered (dir: string, store: Store, logge
 /** Close this node's rotation in the store and the audit log (after the key files switched). */
 export async function recordIdentitySwitch (store: Store, own: OwnRotation): Promise<void> {
   await store.commit([store.ownRotationOp(undefined)], [auditEvents.keyRotated({ subject: 'self', oldPeerId: own.oldPeerId, newPeerId: own.newPeerId, statement: own.statementDigest })])
+}
+
+/**
+ * Keep the ports this run got for port-0 addresses, and when the addresses differ from the
+ * ones last told to peers, send every active peer a signed address update. The first start
+ * only records them: peers learn them from the node's trust card.
+ */
+async function rememberAddresses (dir: string, configured: readonly string[], before: ListenState, libp2p: Libp2p, announce: AnnounceComponents, logger: Logger): Promise<void> {
+  const bound = libp2p.getMultiaddrs().map(String)
+  const addresses = announceable(bound)
+  const state: ListenState = { v: 1, ports: { ...before.ports, ...boundPorts(configured, bound) }, addresses }
+  const changed = before.addresses.length > 0 && before.addresses.join() !== addresses.join()
+  if (changed && addresses.length > 0) {
+    const { peers, digest } = await announceAddresses(announce, addresses)
+    logger.warn({ before: before.addresses, addresses, peers, digest }, 'listen addresses changed since the last run: signed address update queued for every active peer')
+  }
+  await writeListenState(dir, state)
 }
 
 /** How long after start-up the start-up garbage is collected (libp2p's own start-up work settles). */

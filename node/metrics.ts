@@ -120,7 +120,7 @@ export class NodeMetrics {
     const closed = new Counter({ name: 'liaison_connections_closed_total', help: 'libp2p connections closed, by direction.', labelNames: ['direction'], registers })
 
     if (witness != null) {
-      const alerts = new Counter({ name: 'liaison_witness_alerts_total', help: 'Peers caught presenting a checkpoint inconsistent with one they showed before (FORK or ROLLBACK), by peer.', labelNames: ['peer', 'reason'], registers })
+      const alerts = new Counter({ name: 'liaison_witness_alerts_total', help: 'Peers caught presenting a checkpoint inconsistent with one they showed before (FORK or ROLLBACK) or with one another witness holds (SPLIT_VIEW), by peer.', labelNames: ['peer', 'reason'], registers })
       const cosigned = new Counter({ name: 'liaison_witness_cosignatures_total', help: 'Cosignatures of our checkpoints received from witnessing peers, by witness.', labelNames: ['witness'], registers })
       const onAlert = (a: { peerId: string, reason: string }): void => { alerts.inc({ peer: a.peerId, reason: a.reason }) }
       const onCosigned = (c: { witness: string }): void => { cosigned.inc({ witness: c.witness }) }

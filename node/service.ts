@@ -23,6 +23,7 @@ import type { Witness, WitnessOutcome } from './witness/witness.ts'
 import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from './witness/witness-store.ts'
 import type { TrustList, PeerInput } from './trust-list.ts'
 import type { Outbox } from './exchange/outbox.ts'
+import type { DialFailure } from './exchange/delivery-lane.ts'
 import { enqueueOutbound } from './exchange/enqueue.ts'
 import { metaOf } from './store/message-meta.ts'
 import { decide, type Decision, type PolicySubject } from './policy/decide.ts'
@@ -49,6 +50,8 @@ export interface RecipientOutcome {
   peerId: string
   status: 'queued' | 'refused' | 'delivered' | 'rejected' | 'expired' | 'cancelled' | 'pending'
   reason?: string
+  /** With reason PEER_UNREACHABLE: the addresses tried and the last error. */
+  detail?: string
 }
 
 export interface SendResult {
@@ -138,6 +141,12 @@ export interface LocalServiceComponents {
   /** Witnessing (running node only). */
   witness?: Witness
   now?: () => Date
+}
+
+/** "cannot be reached at ADDR, ADDR: ERROR (last attempt …)" */
+export function describeDialFailure (f: DialFailure): string {
+  if (f.addresses.length === 0) return `cannot be reached: ${f.error}; add one with \`liaison peers update PEER --address MULTIADDR\``
+  return `cannot be reached at ${f.addresses.join(', ')}: ${f.error} (last attempt ${new Date(f.at).toISOString()})`
 }
 
 const FINAL = new Set(['delivered', 'rejected', 'expired', 'cancelled'])
@@ -238,7 +247,10 @@ export class LocalService implements LiaisonService {
       const finals = await waiting
       for (const r of finals) outcomes.push({ peerId: r.recipient, status: r.status, ...(r.reason != null ? { reason: r.reason } : {}) })
     } else {
-      for (const peerId of allowed) outcomes.push({ peerId, status: 'queued' })
+      for (const peerId of allowed) {
+        const failure = this.c.outbox?.unreachable(peerId)
+        outcomes.push({ peerId, status: 'queued', ...(failure != null ? { reason: 'PEER_UNREACHABLE', detail: describeDialFailure(failure) } : {}) })
+      }
     }
     return { id: msg.id, digest, recipients: outcomes }
   }
@@ -249,7 +261,13 @@ export class LocalService implements LiaisonService {
       const done = new Map<string, DeliveryRecord>()
       const timer = setTimeout(() => {
         outbox.off('delivery', listener)
-        reject(new NodeError('TIMEOUT', `no final receipt from ${recipients.filter(r => !done.has(r)).join(', ')} within ${timeoutMs} ms; the message stays queued`))
+        const open = recipients.filter(r => !done.has(r))
+        const unreachable = open.flatMap(peerId => { const f = outbox.unreachable(peerId); return f != null ? [{ peerId, ...f }] : [] })
+        if (unreachable.length > 0) {
+          reject(new NodeError('PEER_UNREACHABLE', `no final receipt within ${timeoutMs} ms; the message stays queued. ${unreachable.map(u => `${this.c.trust.get(u.peerId)?.name ?? u.peerId} (${u.peerId}): ${describeDialFailure(u)}`).join('. ')}`, { details: unreachable }))
+          return
+        }
+        reject(new NodeError('TIMEOUT', `no final receipt from ${open.join(', ')} within ${timeoutMs} ms; the message stays queued`))
       }, timeoutMs)
       const listener = (record: DeliveryRecord): void => {
         if (record.digest !== digest || !FINAL.has(record.status)) return

@@ -120,6 +120,19 @@ export class TrustList extends EventEmitter<TrustListEvents> {
     }
   }
 
+  /**
+   * Read one record back from the store after a write that bypassed this list (an address
+   * update applied in the receive pipeline's own synced write) and announce the change.
+   */
+  async refresh (peerId: string): Promise<PeerRecord | undefined> {
+    const before = this.peers.get(peerId)
+    const after = await this.store.getPeer(peerId)
+    if (after == null) return undefined
+    this.remember(upgrade(after))
+    this.emit('change', peerId, after, before)
+    return after
+  }
+
   private require (peerId: string): PeerRecord {
     const current = this.peers.get(peerId)
     if (current == null) throw new NodeError('NOT_FOUND', `peer ${peerId} is not on the trust list`)

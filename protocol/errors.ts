@@ -26,6 +26,7 @@ export const REASON_CODES = {
   EXPIRED: 'The message has expired.',
   CLOCK_SKEW: 'The message was created too far in the future (beyond the allowed skew).',
   NOT_ADDRESSED: 'This node is not among the recipients.',
+  STALE_UPDATE: 'An address update no newer than the one already applied for this peer (an old update replayed).',
   // policy
   TLP_NOT_PERMITTED: 'The TLP label exceeds what policy allows for this peer and direction.',
   TOPIC_NOT_PERMITTED: 'The topic is not allowed for this peer and direction.',

@@ -41,7 +41,7 @@ const ERROR_TEXT: Record<ErrorStatus | 401 | 500, string> = {
   422: 'A refusal with a stable reason code (RECIPIENT_REFUSED, FORWARD_NOT_PERMITTED, PEER_REVOKED, CONFIG_INVALID…).',
   500: 'INTERNAL: an unexpected error; logged by the node.',
   503: 'UNAVAILABLE: the node is busy reopening its store; retry.',
-  504: 'TIMEOUT: `wait` ran out before every recipient answered; the message stays queued.',
+  504: 'TIMEOUT or PEER_UNREACHABLE: `wait` ran out before every recipient answered (PEER_UNREACHABLE: a recipient could not be dialled; the message names the addresses tried and `details` lists them); the message stays queued.',
   507: 'STORAGE_FULL: the node cannot store; nothing was done.'
 }
 
@@ -158,7 +158,7 @@ export function openApiDocument (version = '0.1.0', routes: readonly Route[] = R
         'Errors are `{ "error": { "code", "message", "details"? } }`. The code is stable and is the one the CLI prints',
         '(`error CODE: message`). HTTP status by code: 400 BAD_ARGUMENT, SCHEMA_INVALID, BAD_PEER_ID, BAD_KEY;',
         '401 UNAUTHORIZED; 404 NOT_FOUND; 409 PEER_EXISTS, NODE_NOT_RUNNING; 413 TOO_LARGE; 500 INTERNAL;',
-        '503 UNAVAILABLE; 504 TIMEOUT; 507 STORAGE_FULL; 422 every other code.'
+        '503 UNAVAILABLE; 504 TIMEOUT, PEER_UNREACHABLE; 507 STORAGE_FULL; 422 every other code.'
       ].join('\n')
     },
     servers: [{ url: 'http://127.0.0.1:{port}', description: 'the node\'s local API (its URL is in DIR/node.json while it runs)', variables: { port: { default: '0' } } }],

@@ -105,7 +105,8 @@ export const health = named('Health', z.object({
 export const recipientOutcome = named('RecipientOutcome', z.object({
   peerId,
   status: z.enum(['queued', 'refused', 'delivered', 'rejected', 'expired', 'cancelled', 'pending']),
-  reason: errorCode.optional()
+  reason: errorCode.optional(),
+  detail: z.string().describe('with reason PEER_UNREACHABLE: the addresses tried and the error of the last attempt (the message stays queued)').optional()
 }))
 export const sendResult = named('SendResult', z.object({ id: uuid, digest, recipients: z.array(recipientOutcome) }))
 

@@ -54,7 +54,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   NODE_NOT_RUNNING: 409,
   UNAVAILABLE: 503,
   STORAGE_FULL: 507,
-  TIMEOUT: 504
+  TIMEOUT: 504,
+  PEER_UNREACHABLE: 504
 }
 
 export function isLoopback (host: string): boolean {

@@ -7,6 +7,7 @@
  *   audit prove DIGEST [--data-dir DIR]
  *   audit checkpoint [--data-dir DIR]          sign a checkpoint now (uses the node key)
  *   audit witnesses [--data-dir DIR] [--json]  peers' checkpoints this node cosigned, and alerts
+ *   audit split-view --out DIR [--alert SEQ] [--data-dir DIR]  a witness alert's two signed checkpoints, for an auditor
  *
  * `verify` prints progress on stderr and exits 0 only if every check passed.
  *
@@ -29,8 +30,9 @@ import { formatReport } from '../audit/verify/report.ts'
 import type { VerifyProgress, VerifyReport } from '../audit/verify/report.ts'
 import { parse, print, str } from './args.ts'
 import { openService } from './context.ts'
+import { exportAlertEvidence } from '../witness/split-view-export.ts'
 
-const USAGE = 'usage: liaison audit verify|export|prove|checkpoint|witnesses …  (liaison audit --help)'
+const USAGE = 'usage: liaison audit verify|export|prove|checkpoint|witnesses|split-view …  (liaison audit --help)'
 
 export async function auditCommand (argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
@@ -40,6 +42,7 @@ export async function auditCommand (argv: string[]): Promise<number> {
     case 'prove': return await proveCommand(rest)
     case 'checkpoint': return await checkpointCommand(rest)
     case 'witnesses': return await witnessesCommand(rest)
+    case 'split-view': return await splitViewCommand(rest)
     default: throw new NodeError('BAD_ARGUMENT', USAGE)
   }
 }
@@ -156,9 +159,35 @@ async function witnessesCommand (argv: string[]): Promise<number> {
     else {
       for (const s of seen) process.stdout.write(`${s.peerId}  size ${s.size}  cosigned ${new Date(s.cosignedAt).toISOString()}\n`)
       if (seen.length === 0) process.stdout.write('no peer checkpoints witnessed yet\n')
-      for (const a of alerts) process.stdout.write(`ALERT ${a.reason}  ${a.peerId}  ${new Date(a.at).toISOString()}  ${a.detail}\n`)
+      for (const a of alerts) process.stdout.write(`ALERT ${a.reason}  ${a.peerId}  ${new Date(a.at).toISOString()}  ${a.detail}  (alert ${a.seq}${a.reportedBy != null ? `, reported by ${a.reportedBy}` : ''})\n`)
     }
     return alerts.length > 0 ? 1 : 0
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * The evidence of one witness alert (default: the latest SPLIT_VIEW, else the latest alert) as
+ * files an auditor checks with OpenSSL (node/witness/split-view-export.ts).
+ */
+async function splitViewCommand (argv: string[]): Promise<number> {
+  const p = parse(argv, { out: { type: 'string' }, alert: { type: 'string' } })
+  const out = str(p, 'out')
+  if (out == null) throw new NodeError('BAD_ARGUMENT', 'usage: liaison audit split-view --out DIR [--alert SEQ] [--data-dir DIR]')
+  const wanted = str(p, 'alert')
+  const handle = await openService(p.dataDir)
+  try {
+    const { alerts } = await handle.service.witnesses()
+    const self = (await handle.service.health()).peerId
+    const alert = wanted != null
+      ? alerts.find(a => String(a.seq) === wanted)
+      : alerts.filter(a => a.reason === 'SPLIT_VIEW').at(-1) ?? alerts.at(-1)
+    if (alert == null) throw new NodeError('NOT_FOUND', wanted != null ? `no witness alert ${wanted} (see liaison audit witnesses)` : 'this node has raised no witness alert')
+    const files = await exportAlertEvidence(alert, self, out)
+    if (p.values.json === true) print({ alert: alert.seq, reason: alert.reason, dir: out, files })
+    else process.stdout.write(`${alert.reason} evidence for ${alert.peerId} written to ${out}: ${files.join(', ')} (see VERIFY.md)\n`)
+    return 0
   } finally {
     await handle.close()
   }

@@ -10,6 +10,7 @@ import { dataDirPaths, loadIdentity, readApiToken, isInitialised } from '../data
 import { loadConfig } from '../config.ts'
 import { NodeError } from '../errors.ts'
 import { Store } from '../store/store.ts'
+import { readListenState } from '../addresses/index.ts'
 import { TrustList } from '../trust-list.ts'
 import { LocalService, type LiaisonService } from '../service.ts'
 import { ApiClient } from '../api/client.ts'
@@ -54,6 +55,8 @@ export async function openService (dir: string): Promise<ServiceHandle> {
   // Writes on a stopped node are audited like any other: the log seals their leaves.
   const audit = await AuditLog.open(store, { signer, checkpointIntervalMs: 0 })
   const trust = await TrustList.load(store)
+  // A stopped node's card: the addresses its last run announced (ports it keeps), else the fixed ones configured.
+  const remembered = (await readListenState(dir)).addresses
   return {
     service: new LocalService({
       dir,
@@ -63,7 +66,7 @@ export async function openService (dir: string): Promise<ServiceHandle> {
       policy,
       name: config.name,
       ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}),
-      addresses: () => [...config.listen].filter(a => !/\/tcp\/0$/.test(a)).map(a => `${a}/p2p/${signer.peerId}`)
+      addresses: () => (remembered.length > 0 ? remembered : [...config.listen].filter(a => !/\/tcp\/0$/.test(a))).map(a => `${a}/p2p/${signer.peerId}`)
     }),
     running: false,
     close: async () => {

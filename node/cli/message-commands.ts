@@ -58,7 +58,7 @@ export async function sendCommand (argv: string[]): Promise<number> {
     if (p.values.json === true) print(result)
     else {
       process.stdout.write(`id      ${result.id}\ndigest  ${result.digest}\n`)
-      for (const r of result.recipients) process.stdout.write(`  ${r.peerId}  ${r.status}${r.reason != null ? ' ' + r.reason : ''}\n`)
+      for (const r of result.recipients) process.stdout.write(`  ${r.peerId}  ${r.status}${r.reason != null ? ' ' + r.reason : ''}${r.detail != null ? ': ' + r.detail : ''}\n`)
       if (!handle.running) process.stdout.write('(node not running: queued; it is delivered when the node starts)\n')
     }
     const bad = result.recipients.some(r => r.status === 'refused' || r.status === 'rejected' || r.status === 'expired' || r.status === 'cancelled')

@@ -17,7 +17,7 @@ import { openReceiptWith } from './receipts.ts'
 import { inlineVerify, type AsyncVerifier } from './verify-pool.ts'
 import type { ReceiptV1 } from '../../protocol/types.ts'
 import { auditEvents } from '../audit/events.ts'
-import { backoffDelay, sleep } from './backoff.ts'
+import { backoffDelay } from './backoff.ts'
 import { Signal } from './signal.ts'
 import { DEFAULT_DELIVERY_WINDOW_BYTES, DEFAULT_LANE_IDLE_CLOSE_MS } from '../defaults.ts'
 import { COALESCE_BYTES, FrameBatch } from './frame-batch.ts'
@@ -51,6 +51,15 @@ export interface LaneInit {
   idleCloseMs?: number
 }
 
+/** The last time this lane could not even open a connection to its peer. */
+export interface DialFailure {
+  /** When the attempt failed (ms since epoch). */
+  at: number
+  /** The addresses tried, as on the trust list (none: the peer has no address at all). */
+  addresses: string[]
+  error: string
+}
+
 interface InFlight {
   record: DeliveryRecord
   sentAt: number
@@ -65,6 +74,10 @@ export class DeliveryLane {
   private readonly now: () => number
   private loop: Promise<void> | undefined
   private sessionWake: Signal | undefined
+  /** Cuts a retry backoff short (the peer's addresses changed). */
+  private readonly retry = new Signal()
+  /** Set while the peer cannot be dialled; cleared by the next successful dial. */
+  unreachable: DialFailure | undefined
 
   constructor (components: LaneComponents, init: LaneInit) {
     this.c = components
@@ -86,6 +99,12 @@ export class DeliveryLane {
     this.sessionWake?.notify()
   }
 
+  /** The peer's addresses changed: end any backoff and dial the new ones now. */
+  retryNow (): void {
+    this.retry.notify()
+    this.wake()
+  }
+
   /**
    * A delivery to this peer was durably queued by this process: the lane may take it from
    * memory instead of reading the queue back from the store (see `nextBatch`).
@@ -105,6 +124,7 @@ export class DeliveryLane {
 
   async stop (): Promise<void> {
     this.controller.abort()
+    this.retry.notify()
     this.wake()
     await this.loop
   }
@@ -122,11 +142,21 @@ export class DeliveryLane {
         await this.expireDue()
         const head = await store.pendingFor(peer, 1)
         const record = trust.get(peer)
+        if (head.length > 0 && record?.status === 'active' && record.addresses.length === 0) {
+          this.unreachable ??= { at: this.now(), addresses: [], error: 'the peer has no address on the trust list' }
+        }
         if (head.length === 0 || record == null || record.status !== 'active' || record.addresses.length === 0) {
           await this.work.wait(60_000)
           continue
         }
-        const stream = await this.c.dial(peer, record.addresses, this.controller.signal)
+        let stream: Stream
+        try {
+          stream = await this.c.dial(peer, record.addresses, this.controller.signal)
+        } catch (err) {
+          if (!this.stopped) this.unreachable = { at: this.now(), addresses: [...record.addresses], error: dialError(err) }
+          throw err
+        }
+        this.unreachable = undefined
         const delivered = await this.session(stream)
         if (delivered > 0) failures = 0
         if (this.sessionFailed === undefined) continue
@@ -136,7 +166,7 @@ export class DeliveryLane {
         failures++
         const delay = backoffDelay(failures - 1, { baseMs: this.init.retryBaseMs, capMs: this.init.retryCapMs })
         logger.debug({ peer, err, delay, failures }, 'delivery attempt failed; retrying')
-        await sleep(delay, this.controller.signal)
+        await this.retry.wait(delay)
       }
     }
   }
@@ -327,4 +357,12 @@ export class DeliveryLane {
       after = entries[entries.length - 1].seq
     }
   }
+}
+
+/** One line for a failed dial: libp2p wraps one error per address in an AggregateError. */
+function dialError (err: unknown): string {
+  const e = err as { message?: unknown, errors?: unknown[] }
+  const inner = Array.isArray(e.errors) ? e.errors.map(x => String((x as { message?: unknown })?.message ?? x)) : []
+  const text = inner.length > 0 ? [...new Set(inner)].join('; ') : String(e.message ?? err)
+  return text.length > 300 ? text.slice(0, 297) + '…' : text
 }

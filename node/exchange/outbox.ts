@@ -10,7 +10,7 @@ import type { Logger } from 'pino'
 import type { Store } from '../store/store.ts'
 import type { DeliveryRecord, MessageMeta } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
-import { DeliveryLane, type LaneInit } from './delivery-lane.ts'
+import { DeliveryLane, type DialFailure, type LaneInit } from './delivery-lane.ts'
 import { enqueueOutbound } from './enqueue.ts'
 import type { BatchOp } from '../store/group-commit.ts'
 import type { AsyncVerifier } from './verify-pool.ts'
@@ -44,7 +44,9 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     this.c = components
     this.init = init
     this.setMaxListeners(0)
-    components.trust.on('change', (peerId, record) => {
+    components.trust.on('change', (peerId, record, before) => {
+      // New addresses (a signed address update, an operator's edit): dial them now, not after the backoff.
+      if (record != null && before != null && record.addresses.join() !== before.addresses.join()) this.lanes.get(peerId)?.retryNow()
       // Deliveries may have been cancelled or moved (revocation, key rotation): read the queue again.
       this.lanes.get(peerId)?.resync()
       if (record?.status === 'active' && this.running) this.lane(peerId).wake()
@@ -94,6 +96,11 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     const entry = this.cache.get(record.digest)
     if (entry != null && --entry.refs <= 0) this.cache.delete(record.digest)
     this.emit('delivery', record)
+  }
+
+  /** Why the last attempt to reach `peerId` failed, while it cannot be reached (undefined: reachable or not tried). */
+  unreachable (peerId: string): DialFailure | undefined {
+    return this.lanes.get(peerId)?.unreachable
   }
 
   /** Messages still pending, per recipient. */

@@ -93,6 +93,8 @@ export interface PeerRecord {
   keyHistory: KeyHistoryEntry[]
   /** Apply this peer's key rotations without asking the operator. */
   autoApproveRotation: boolean
+  /** The last signed address update applied to `addresses` (the peer's own statement). */
+  addressUpdate?: { id: string, created: string, digest: string }
   addedAt: string
   updatedAt: string
 }

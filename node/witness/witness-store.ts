@@ -27,12 +27,18 @@ export interface WitnessAlert {
   seq: number
   peerId: string
   at: number
-  /** FORK (same size, other root, or a failed consistency proof) or ROLLBACK (smaller tree). */
-  reason: 'FORK' | 'ROLLBACK'
+  /**
+   * FORK (same size, other root, or a failed consistency proof) or ROLLBACK (smaller tree), seen
+   * by this witness alone; SPLIT_VIEW: the peer showed another witness (`reportedBy`) a history
+   * inconsistent with the one it showed us (gossip.ts).
+   */
+  reason: 'FORK' | 'ROLLBACK' | 'SPLIT_VIEW'
   detail: string
   /** The checkpoint we held, and the one presented: the evidence. */
   previous: string
   presented: string
+  /** SPLIT_VIEW only: the witness whose cosigned checkpoint `presented` is. */
+  reportedBy?: string
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

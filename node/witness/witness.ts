@@ -14,6 +14,9 @@
  *   witness → node  {"type":"prove","from":<size>}        (when it holds an older checkpoint)
  *   node → witness  {"type":"proof","proof":["<base64>",…]}
  *   witness → node  {"type":"cosignature","line":"— liaison.local/<witness> …"} | {"type":"alert","reason":…}
+ * and, asked by a witness comparing notes with another (gossip.ts):
+ *   witness → node  {"type":"consistency","from":<size>,"to":<size>}
+ *   node → witness  {"type":"proof","proof":["<base64>",…]} | {"type":"error","reason":…}
  *
  * @module
  */
@@ -148,6 +151,7 @@ export class Witness extends EventEmitter<WitnessEvents> {
     if (record == null || record.status !== 'active') { stream.abort(new Error('not an active peer')); return }
     const io = frames(stream)
     const first = await io.next() as Record<string, unknown> | undefined
+    if (first?.type === 'consistency') { await this.proveBetween(stream, first); return }
     if (first?.type !== 'checkpoint' || typeof first.note !== 'string') { stream.abort(new Error('expected a checkpoint')); return }
     const presented = openNodeCheckpoint(first.note, record.keyHistory.map(k => k.peerId))
     if (presented.signer !== remote) { stream.abort(new Error('checkpoint of another log')); return }
@@ -180,6 +184,23 @@ export class Witness extends EventEmitter<WitnessEvents> {
     await stream.close().catch(() => {})
   }
 
+  /** A consistency proof between two sizes of our own log, for a witness comparing notes. */
+  private async proveBetween (stream: Stream, ask: Record<string, unknown>): Promise<void> {
+    const { from, to } = ask
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || (from as number) < 1 || (from as number) > (to as number) || (to as number) > this.c.audit.size) {
+      await send(stream, { type: 'error', reason: 'no such sizes in this log' })
+    } else {
+      const proof = await this.c.audit.consistencyProof(from as number, to as number)
+      await send(stream, { type: 'proof', proof: proof.map(encodeBase64) })
+    }
+    await stream.close().catch(() => {})
+  }
+
+  /** The sequence number of the next alert (gossip raises them too). */
+  nextAlertSeq (): number {
+    return ++this.alertSeq
+  }
+
   private async raise (peerId: string, what: { reason: 'FORK' | 'ROLLBACK', detail: string }, previous: WitnessedCheckpoint, presented: string): Promise<void> {
     const alert: WitnessAlert = { seq: ++this.alertSeq, peerId, at: this.now(), reason: what.reason, detail: what.detail, previous: previous.note, presented }
     this.c.logger.error({ peer: peerId, reason: what.reason, detail: what.detail }, 'WITNESS ALERT: a peer presented a checkpoint inconsistent with one it showed before')
@@ -191,7 +212,7 @@ export class Witness extends EventEmitter<WitnessEvents> {
 }
 
 /** The signed text of a note (everything before the blank line, with its final newline). */
-function bodyOf (note: string): string {
+export function bodyOf (note: string): string {
   return note.slice(0, note.indexOf('\n\n') + 1)
 }
 
@@ -199,12 +220,12 @@ function equal (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
-async function send (stream: Stream, value: unknown): Promise<void> {
+export async function send (stream: Stream, value: unknown): Promise<void> {
   if (!stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify(value)), MAX_WITNESS_FRAME))) await stream.onDrain()
 }
 
 /** The stream's frames as parsed JSON values, one `next()` at a time. */
-function frames (stream: Stream): { next: () => Promise<unknown> } {
+export function frames (stream: Stream): { next: () => Promise<unknown> } {
   const decoder = new FrameDecoder(MAX_WITNESS_FRAME)
   const iterator = stream[Symbol.asyncIterator]()
   const ready: Uint8Array[] = []

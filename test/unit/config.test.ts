@@ -49,7 +49,7 @@ describe('config validation', () => {
         frameTimeoutMs: D.DEFAULT_FRAME_TIMEOUT_MS,
         inboundConnectionsPerHost: D.DEFAULT_INBOUND_CONNECTIONS_PER_HOST
       },
-      audit: { witnessIntervalMs: D.DEFAULT_WITNESS_INTERVAL_MS },
+      audit: { witnessIntervalMs: D.DEFAULT_WITNESS_INTERVAL_MS, gossipIntervalMs: D.DEFAULT_WITNESS_GOSSIP_INTERVAL_MS },
       logLevel: D.DEFAULT_LOG_LEVEL
     })
   })
