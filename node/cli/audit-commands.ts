@@ -27,8 +27,30 @@ import { openStoreSnapshot } from '../audit/snapshot.ts'
 import { verifyDataDir } from '../audit/verify/verify-data-dir.ts'
 import { formatReport } from '../audit/verify/report.ts'
 import type { VerifyProgress, VerifyReport } from '../audit/verify/report.ts'
-import { parse, print, str } from './args.ts'
+import { COMMON, parse, print, str } from './args.ts'
+import type { Options } from './args.ts'
 import { openService } from './context.ts'
+
+/**
+ * Every flag each `audit` subcommand takes besides the common ones (args.ts COMMON:
+ * `--data-dir`, `--json`, `--help`). The one definition the parser uses, and the list
+ * test/unit/audit-cli-flags.test.ts walks: a flag added here without a test that shows its
+ * effect fails that test.
+ */
+export const AUDIT_OPTIONS = {
+  verify: { bundle: { type: 'string' }, workers: { type: 'string' }, 'expect-node': { type: 'string' }, thorough: { type: 'boolean' }, openssl: { type: 'boolean' } },
+  export: { out: { type: 'string' }, since: { type: 'string' }, peer: { type: 'string' } },
+  prove: {},
+  checkpoint: {},
+  witnesses: {}
+} as const satisfies Record<string, Options>
+
+export type AuditSubcommand = keyof typeof AUDIT_OPTIONS
+
+/** Every flag `audit SUB` accepts, the common ones included (without leading dashes). */
+export function auditFlags (sub: AuditSubcommand): string[] {
+  return Object.keys({ ...COMMON, ...AUDIT_OPTIONS[sub] })
+}
 
 const USAGE = 'usage: liaison audit verify|export|prove|checkpoint|witnesses …  (liaison audit --help)'
 
@@ -65,7 +87,7 @@ function progressPrinter (): { update: (p: VerifyProgress) => void, done: () => 
 }
 
 async function verifyCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, { bundle: { type: 'string' }, workers: { type: 'string' }, 'expect-node': { type: 'string' }, thorough: { type: 'boolean' }, openssl: { type: 'boolean' } })
+  const p = parse(argv, AUDIT_OPTIONS.verify)
   const bundle = str(p, 'bundle')
   let report: VerifyReport
   if (bundle != null) {
@@ -96,7 +118,7 @@ function parseSince (text: string): number {
 }
 
 async function exportCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, { out: { type: 'string' }, since: { type: 'string' }, peer: { type: 'string' } })
+  const p = parse(argv, AUDIT_OPTIONS.export)
   const out = str(p, 'out', true) as string
   const since = str(p, 'since')
   const peer = str(p, 'peer')
@@ -113,7 +135,7 @@ async function exportCommand (argv: string[]): Promise<number> {
 }
 
 async function proveCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, {})
+  const p = parse(argv, AUDIT_OPTIONS.prove)
   const digest = p.positionals[0]
   if (digest == null || !/^[0-9a-f]{64}$/.test(digest)) throw new NodeError('BAD_ARGUMENT', 'usage: liaison audit prove DIGEST (64 lowercase hex digits) [--data-dir DIR]')
   const snap = await openStoreSnapshot(p.dataDir)
@@ -128,7 +150,7 @@ async function proveCommand (argv: string[]): Promise<number> {
 }
 
 async function checkpointCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, {})
+  const p = parse(argv, AUDIT_OPTIONS.checkpoint)
   const { signer } = await loadIdentity(p.dataDir)
   const store = await Store.open(dataDirPaths(p.dataDir).store)
   try {
@@ -148,7 +170,7 @@ async function checkpointCommand (argv: string[]): Promise<number> {
  * Exit 1 when there is any alert, so monitoring can run it.
  */
 async function witnessesCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, {})
+  const p = parse(argv, AUDIT_OPTIONS.witnesses)
   const handle = await openService(p.dataDir)
   try {
     const { seen, alerts } = await handle.service.witnesses()

@@ -13,6 +13,8 @@ export interface VerifyFailure {
   check: FailureCheck
   where: string
   detail: string
+  /** A stable code (node/errors.ts) for failures a script must tell apart: NODE_MISMATCH. */
+  code?: 'NODE_MISMATCH'
 }
 
 export interface VerifyProgress {
