@@ -78,7 +78,7 @@ describe('audit log of two real nodes', () => {
   })
 
   it('proves a message against the latest checkpoint and exports a bundle for one peer that verifies', async () => {
-    const res = await cli(['audit', 'prove', fromA[0], '--data-dir', a.dir])
+    const res = await cli(['audit', 'prove', fromA[0], '--data-dir', a.dir, '--json'])
     expect(res.code).toBe(0)
     const proof = JSON.parse(res.stdout) as DigestProof
     const types = proof.leaves.map(l => (JSON.parse(l.entry) as { type: string }).type).sort()

@@ -265,7 +265,9 @@ const CASES: Record<AuditSubcommand, Record<string, Case>> = {
       expect(missing.stderr).toMatch(/NOT_INITIALISED/)
     },
     json: async () => {
-      const [text, structured] = await Promise.all([cli(['audit', 'witnesses', '--data-dir', base.dir]), cli(['audit', 'witnesses', '--data-dir', base.dir, '--json'])])
+      // One after the other: a stopped node's store admits one process at a time.
+      const text = await cli(['audit', 'witnesses', '--data-dir', base.dir])
+      const structured = await cli(['audit', 'witnesses', '--data-dir', base.dir, '--json'])
       expect(text.stdout).toMatch(/no peer checkpoints witnessed yet/)
       expect(json<{ seen: unknown[], alerts: unknown[] }>(structured)).toEqual({ seen: [], alerts: [] })
     },
