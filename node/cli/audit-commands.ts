@@ -8,7 +8,9 @@
  *   audit checkpoint [--data-dir DIR]          sign a checkpoint now (uses the node key)
  *   audit witnesses [--data-dir DIR] [--json]  peers' checkpoints this node cosigned, and alerts
  *
- * `verify` prints progress on stderr and exits 0 only if every check passed.
+ * `verify` prints progress on stderr and exits 0 only if every check passed; every flag means the
+ * same on a data directory and a bundle (a node other than `--expect-node`: NODE_MISMATCH, exit 1).
+ * `prove` and `checkpoint` print a summary, `--json` the whole record.
  *
  * @module
  */
