@@ -89,6 +89,12 @@ export const DEFAULT_INBOUND_CONNECTIONS_PER_HOST = 5
 /** Graceful shutdown: how long in-flight work may take before the node exits anyway. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000
 
+/**
+ * A repeat of the stop signal within this window is the same request, not a second one: Ctrl-C
+ * under `npm start` reaches the node twice (from the terminal, and forwarded by npm).
+ */
+export const SIGNAL_REPEAT_WINDOW_MS = 1_000
+
 /** Log level unless --log-level or LIAISON_LOG_LEVEL says otherwise. */
 export const DEFAULT_LOG_LEVEL = 'info'
 

@@ -21,6 +21,7 @@ export const NODE_ERROR_CODES = {
   TIMEOUT: 'The operation did not complete in time.',
   KEY_ROTATED: 'A delivery to a peer\'s old identity was moved to its new identity after a key rotation.',
   PEER_UNREACHABLE: 'The peer could not be dialled at any address on the trust list; the message stays queued and is retried. The error names the addresses tried.',
+  NODE_MISMATCH: 'The audit record (data directory or bundle) is not the one of the node the auditor expected (`--expect-node`).',
   BUILD_STALE: 'The compiled build in dist/ was made from other sources than the checkout holds; run `npm run build` (or `npm ci`).'
 } as const
 

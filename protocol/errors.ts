@@ -17,6 +17,7 @@ export const REASON_CODES = {
   // signatures and identity
   BAD_SIGNATURE: 'No signature verifies under the expected public key.',
   UNKNOWN_SIGNER: 'The signer is not on the trust list.',
+  UNKNOWN_ORIGINATOR: 'A forwarded message\'s originator is not on the receiver\'s trust list, so its signature cannot be checked.',
   UNKNOWN_PEER: 'The recipient is not on the trust list.',
   SIGNER_MISMATCH: 'The signer differs from the authenticated peer or the `from` field.',
   BAD_KEY: 'A public key is malformed, small-order or non-canonical.',

@@ -33,7 +33,8 @@ const PROJECT = new URL('../', import.meta.url).pathname
  */
 export function startFlags (root = PROJECT): string[] {
   const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start
-  const words = start.split(/\s+/)
+  // `exec node …`: the shell npm runs the script in becomes the node, so npm's signals reach it.
+  const words = start.split(/\s+/).filter((w, i) => !(i === 0 && w === 'exec'))
   if (words[0] !== 'node') throw new Error(`package.json start script does not run node: ${start}`)
   const flags: string[] = []
   for (const word of words.slice(1)) {

@@ -9,7 +9,9 @@
  *   audit witnesses [--data-dir DIR] [--json]  peers' checkpoints this node cosigned, and alerts
  *   audit split-view --out DIR [--alert SEQ] [--data-dir DIR]  a witness alert's two signed checkpoints, for an auditor
  *
- * `verify` prints progress on stderr and exits 0 only if every check passed.
+ * `verify` prints progress on stderr and exits 0 only if every check passed; every flag means the
+ * same on a data directory and a bundle (a node other than `--expect-node`: NODE_MISMATCH, exit 1).
+ * `prove` and `checkpoint` print a summary, `--json` the whole record.
  *
  * @module
  */
@@ -28,9 +30,32 @@ import { openStoreSnapshot } from '../audit/snapshot.ts'
 import { verifyDataDir } from '../audit/verify/verify-data-dir.ts'
 import { formatReport } from '../audit/verify/report.ts'
 import type { VerifyProgress, VerifyReport } from '../audit/verify/report.ts'
-import { parse, print, str } from './args.ts'
+import { COMMON, parse, print, str } from './args.ts'
+import type { Options, Parsed } from './args.ts'
 import { openService } from './context.ts'
 import { exportAlertEvidence } from '../witness/split-view-export.ts'
+
+/**
+ * Every flag each `audit` subcommand takes besides the common ones (args.ts COMMON:
+ * `--data-dir`, `--json`, `--help`). The one definition the parser uses, and the list
+ * test/unit/audit-cli-flags.test.ts walks: a flag added here without a test that shows its
+ * effect fails that test.
+ */
+export const AUDIT_OPTIONS = {
+  verify: { bundle: { type: 'string' }, workers: { type: 'string' }, 'expect-node': { type: 'string' }, thorough: { type: 'boolean' }, openssl: { type: 'boolean' } },
+  export: { out: { type: 'string' }, since: { type: 'string' }, peer: { type: 'string' } },
+  prove: {},
+  checkpoint: {},
+  witnesses: {},
+  'split-view': { out: { type: 'string' }, alert: { type: 'string' } }
+} as const satisfies Record<string, Options>
+
+export type AuditSubcommand = keyof typeof AUDIT_OPTIONS
+
+/** Every flag `audit SUB` accepts, the common ones included (without leading dashes). */
+export function auditFlags (sub: AuditSubcommand): string[] {
+  return Object.keys({ ...COMMON, ...AUDIT_OPTIONS[sub] })
+}
 
 const USAGE = 'usage: liaison audit verify|export|prove|checkpoint|witnesses|split-view …  (liaison audit --help)'
 
@@ -67,23 +92,33 @@ function progressPrinter (): { update: (p: VerifyProgress) => void, done: () => 
   }
 }
 
+function noPositionals (p: Parsed, usage: string, allowed = 0): void {
+  if (p.positionals.length > allowed) throw new NodeError('BAD_ARGUMENT', `unexpected argument ${p.positionals[allowed]}; ${usage}`)
+}
+
 async function verifyCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, { bundle: { type: 'string' }, workers: { type: 'string' }, 'expect-node': { type: 'string' }, thorough: { type: 'boolean' }, openssl: { type: 'boolean' } })
+  const p = parse(argv, AUDIT_OPTIONS.verify)
+  noPositionals(p, 'usage: liaison audit verify [--data-dir DIR | --bundle DIR] …')
   const bundle = str(p, 'bundle')
+  if (bundle != null && p.values['data-dir'] != null) throw new NodeError('BAD_ARGUMENT', 'give --data-dir or --bundle, not both')
+  const workers = str(p, 'workers')
+  const count = workers != null ? Number(workers) : availableParallelism()
+  if (!Number.isInteger(count) || count < 1) throw new NodeError('BAD_ARGUMENT', '--workers must be a positive integer')
+  const expectNode = str(p, 'expect-node')
+  if (expectNode != null && !isPeerId(expectNode)) throw new NodeError('BAD_ARGUMENT', `--expect-node ${expectNode} is not a peer ID`)
+  const options = { workers: count, thorough: p.values.thorough === true, libsodium: p.values.openssl !== true, ...(expectNode != null ? { expectNode } : {}) }
   let report: VerifyReport
   if (bundle != null) {
-    report = await verifyBundle(bundle)
+    report = await verifyBundle(bundle, options)
   } else {
-    const workers = str(p, 'workers')
-    const count = workers != null ? Number(workers) : availableParallelism()
-    if (!Number.isInteger(count) || count < 1) throw new NodeError('BAD_ARGUMENT', '--workers must be a positive integer')
     const progress = progressPrinter()
-    const expectNode = str(p, 'expect-node')
-    report = await verifyDataDir(p.dataDir, { workers: count, onProgress: progress.update, thorough: p.values.thorough === true, libsodium: p.values.openssl !== true, ...(expectNode != null ? { expectNode } : {}) })
+    report = await verifyDataDir(p.dataDir, { ...options, onProgress: progress.update })
     progress.done()
   }
   if (p.values.json === true) print(report)
   else process.stdout.write(formatReport(report))
+  const mismatch = report.failures.find(f => f.code === 'NODE_MISMATCH')
+  if (mismatch !== undefined) throw new NodeError('NODE_MISMATCH', `${report.source} is not the record of the expected node: ${mismatch.detail}`)
   return report.ok ? 0 : 1
 }
 
@@ -99,7 +134,8 @@ function parseSince (text: string): number {
 }
 
 async function exportCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, { out: { type: 'string' }, since: { type: 'string' }, peer: { type: 'string' } })
+  const p = parse(argv, AUDIT_OPTIONS.export)
+  noPositionals(p, 'usage: liaison audit export --out DIR [--since T] [--peer ID]')
   const out = str(p, 'out', true) as string
   const since = str(p, 'since')
   const peer = str(p, 'peer')
@@ -116,14 +152,24 @@ async function exportCommand (argv: string[]): Promise<number> {
 }
 
 async function proveCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, {})
+  const p = parse(argv, AUDIT_OPTIONS.prove)
+  noPositionals(p, 'usage: liaison audit prove DIGEST', 1)
   const digest = p.positionals[0]
   if (digest == null || !/^[0-9a-f]{64}$/.test(digest)) throw new NodeError('BAD_ARGUMENT', 'usage: liaison audit prove DIGEST (64 lowercase hex digits) [--data-dir DIR]')
   const snap = await openStoreSnapshot(p.dataDir)
   try {
     const proof = await proveDigest(new AuditStore(snap.db), digest)
     if (proof.leaves.length === 0) throw new NodeError('NOT_FOUND', `no audit entry names ${digest}`)
-    print(proof)
+    if (p.values.json === true) print(proof)
+    else {
+      const cp = proof.checkpoint
+      process.stdout.write(`${digest}: ${proof.leaves.length} entries, ` + (cp == null ? 'no checkpoint yet\n' : `included in checkpoint ${cp.size} (root ${cp.root})\n`))
+      for (const l of proof.leaves) {
+        const type = (JSON.parse(l.entry) as { type?: string }).type ?? '?'
+        process.stdout.write(`  leaf ${l.index}  ${type}  ${l.proof === null ? 'not yet covered by a checkpoint' : `inclusion proof of ${l.proof.length} hashes`}\n`)
+      }
+      process.stdout.write('  (--json for the entries and proofs)\n')
+    }
     return proof.leaves.every(l => l.proof !== null) ? 0 : 1
   } finally {
     await snap.close()
@@ -131,14 +177,17 @@ async function proveCommand (argv: string[]): Promise<number> {
 }
 
 async function checkpointCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, {})
+  const p = parse(argv, AUDIT_OPTIONS.checkpoint)
+  noPositionals(p, 'usage: liaison audit checkpoint [--data-dir DIR]')
   const { signer } = await loadIdentity(p.dataDir)
   const store = await Store.open(dataDirPaths(p.dataDir).store)
   try {
     const audit = await AuditLog.open(store, { signer })
     const cp = await audit.checkpoint()
     if (cp === undefined) throw new NodeError('NOT_FOUND', 'the audit log is empty; there is nothing to checkpoint')
-    print({ origin: cp.checkpoint.origin, size: cp.checkpoint.size, root: Buffer.from(cp.checkpoint.root).toString('base64'), time: cp.time, note: cp.note })
+    const out = { origin: cp.checkpoint.origin, size: cp.checkpoint.size, root: Buffer.from(cp.checkpoint.root).toString('base64'), time: cp.time, note: cp.note }
+    if (p.values.json === true) print(out)
+    else process.stdout.write(`Checkpoint ${out.size} signed at ${new Date(out.time * 1000).toISOString()}: ${out.origin}, root ${out.root}\n`)
     return 0
   } finally {
     await store.close()
@@ -151,7 +200,8 @@ async function checkpointCommand (argv: string[]): Promise<number> {
  * Exit 1 when there is any alert, so monitoring can run it.
  */
 async function witnessesCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, {})
+  const p = parse(argv, AUDIT_OPTIONS.witnesses)
+  noPositionals(p, 'usage: liaison audit witnesses [--data-dir DIR] [--json]')
   const handle = await openService(p.dataDir)
   try {
     const { seen, alerts } = await handle.service.witnesses()
@@ -172,7 +222,7 @@ async function witnessesCommand (argv: string[]): Promise<number> {
  * files an auditor checks with OpenSSL (node/witness/split-view-export.ts).
  */
 async function splitViewCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, { out: { type: 'string' }, alert: { type: 'string' } })
+  const p = parse(argv, AUDIT_OPTIONS['split-view'])
   const out = str(p, 'out')
   if (out == null) throw new NodeError('BAD_ARGUMENT', 'usage: liaison audit split-view --out DIR [--alert SEQ] [--data-dir DIR]')
   const wanted = str(p, 'alert')

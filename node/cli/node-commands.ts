@@ -4,7 +4,7 @@
  * who this node is and what to do next).
  *
  * Logs are pino JSON lines on stdout, or human-readable (pino-pretty) on a terminal or with
- * `--log-format pretty`. SIGINT/SIGTERM stop the node gracefully (exit 0); a second signal
+ * `--log-format pretty`. SIGINT/SIGTERM stop the node gracefully (exit 0); a second signal (not the same one repeated within SIGNAL_REPEAT_WINDOW_MS)
  * exits at once; SIGHUP reloads DIR/policy.json.
  *
  * @module
@@ -16,7 +16,7 @@ import { keyFingerprint } from '../../protocol/fingerprint.ts'
 import { LiaisonNode } from '../liaison-node.ts'
 import { initDataDir, isInitialised, dataDirPaths } from '../data-dir.ts'
 import { configSchema, loadConfig } from '../config.ts'
-import { DEFAULT_DATA_DIR, DEFAULT_SHUTDOWN_GRACE_MS } from '../defaults.ts'
+import { DEFAULT_DATA_DIR, DEFAULT_SHUTDOWN_GRACE_MS, SIGNAL_REPEAT_WINDOW_MS } from '../defaults.ts'
 import { parse, str, type Parsed } from './args.ts'
 import { readRuntime } from './context.ts'
 import { NodeError } from '../errors.ts'
@@ -76,12 +76,17 @@ async function runNode (p: Parsed, banner: boolean): Promise<number> {
   if (banner) process.stdout.write(bannerText(node))
   return await new Promise<number>(resolveExit => {
     let stopping = false
+    let first: { signal: NodeJS.Signals, at: number } | undefined
     const shutdown = (signal: NodeJS.Signals): void => {
+      // The same signal again at once is the same request delivered twice (npm forwards what
+      // the terminal already sent to the whole process group), not an impatient operator.
+      if (first !== undefined && first.signal === signal && performance.now() - first.at < SIGNAL_REPEAT_WINDOW_MS) return
       if (stopping) {
         logger.warn({ signal }, 'second signal: exiting without waiting for the graceful stop')
         process.exit(signal === 'SIGINT' ? 130 : 143)
       }
       stopping = true
+      first = { signal, at: performance.now() }
       logger.info({ signal }, 'shutdown requested')
       const timer = setTimeout(() => {
         logger.error({ graceMs: DEFAULT_SHUTDOWN_GRACE_MS }, 'graceful shutdown timed out; exiting')

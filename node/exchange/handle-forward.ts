@@ -38,7 +38,9 @@ export function handleForward (incoming: Incoming): Admission {
     if (env.payloadType !== PAYLOAD_TYPES.message) return refuse('BAD_PAYLOAD_TYPE', fwd.id, 'the forwarded envelope is not a message')
     original = parseMessage(env.payload)
     const originatorKey = incoming.trust.key(original.from)
-    if (originatorKey == null) return refuse('UNKNOWN_SIGNER', fwd.id, `originator ${original.from} is not on the trust list`)
+    // Not UNKNOWN_SIGNER: the forwarder is known; the missing one is the originator, whom the
+    // receiver must add itself (a forwarder cannot vouch for another agency's key).
+    if (originatorKey == null) return refuse('UNKNOWN_ORIGINATOR', fwd.id, `originator ${original.from} is not on the trust list`)
     if (!verifyEnvelope(env, originatorKey)) return refuse('BAD_SIGNATURE', fwd.id, 'the original is not signed by its originator')
     originalDigest = envelopeDigest(env)
   } catch (err) {

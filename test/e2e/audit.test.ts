@@ -78,7 +78,7 @@ describe('audit log of two real nodes', () => {
   })
 
   it('proves a message against the latest checkpoint and exports a bundle for one peer that verifies', async () => {
-    const res = await cli(['audit', 'prove', fromA[0], '--data-dir', a.dir])
+    const res = await cli(['audit', 'prove', fromA[0], '--data-dir', a.dir, '--json'])
     expect(res.code).toBe(0)
     const proof = JSON.parse(res.stdout) as DigestProof
     const types = proof.leaves.map(l => (JSON.parse(l.entry) as { type: string }).type).sort()
@@ -91,9 +91,13 @@ describe('audit log of two real nodes', () => {
     expect((await cli(['audit', 'export', '--data-dir', a.dir, '--out', bundle, '--peer', b.peerId])).code).toBe(0)
     const manifest = JSON.parse(await readFile(join(bundle, 'manifest.json'), 'utf8')) as { counts: { messages: number } }
     expect(manifest.counts.messages).toBe(2 * COUNT + SHORT)
-    const checked = await cli(['audit', 'verify', '--bundle', bundle])
+    const checked = await cli(['audit', 'verify', '--bundle', bundle, '--expect-node', a.peerId])
     expect(checked.stdout).toMatch(/^OK: /)
     expect(checked.code).toBe(0)
+    // "Is this B's record?" — no: A's bundle fails when B is expected (issue 13, item 1).
+    const asB = await cli(['audit', 'verify', '--bundle', bundle, '--expect-node', b.peerId])
+    expect(asB.code).toBe(1)
+    expect(asB.stderr).toMatch(new RegExp(`^error NODE_MISMATCH: .*${a.peerId}.*${b.peerId}`, 'm'))
   })
 
   it('purges expired messages on a stopped node, and verify reports them as purged, not missing', async () => {

@@ -46,7 +46,7 @@ describe('npm start runs the compiled build', () => {
     }
     process.kill(-(child.pid as number), 'SIGINT')
     await exited
-    // npm itself dies of the signal; the node stops gracefully: it removes its runtime file.
+    // The node stops gracefully (it removes its runtime file); npm-start-signals.test.ts checks the exit codes.
     await until(() => !existsSync(`/proc/${pid}`), 30_000, 'the node to exit')
     expect(existsSync(join(dir, 'node.json'))).toBe(false)
     expect(output).not.toMatch(/shutdown failed|timed out/)

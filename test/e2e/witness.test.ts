@@ -100,6 +100,11 @@ describe('witnessing: peers cosign checkpoints after checking consistency, and c
     } finally {
       await store.close()
     }
+    // `audit verify --thorough` checks the witnesses' lines too, and finds B's good.
+    const res = await cli(['audit', 'verify', '--data-dir', a.dir, '--thorough', '--json'])
+    const report = JSON.parse(res.stdout) as { notes: string[], failures: Array<{ detail: string }> }
+    expect(report.failures.filter(f => /witness/.test(f.detail))).toEqual([])
+    expect(report.notes.join('\n')).toMatch(new RegExp(`witness cosignatures? verified .*${b.peerId}`))
     await a.start()
   })
 })

@@ -162,7 +162,7 @@ describe('audit export bundle', () => {
 
 describe('liaison audit CLI', () => {
   it('prove prints inclusion proofs for a message that verify against the latest checkpoint', async () => {
-    const res = await cli(['audit', 'prove', base.outbound[2], '--data-dir', base.dir])
+    const res = await cli(['audit', 'prove', base.outbound[2], '--data-dir', base.dir, '--json'])
     expect(res.code).toBe(0)
     const proof = JSON.parse(res.stdout) as DigestProof
     expect(proof.leaves.map(l => JSON.parse(l.entry).type).sort()).toEqual(['message.sent', 'receipt.stored'])
@@ -194,7 +194,7 @@ describe('liaison audit CLI', () => {
   it('checkpoint signs the log of a stopped node on demand', async () => {
     const dir = join(root, 'cp-node')
     await cp(base.dir, dir, { recursive: true })
-    const res = await cli(['audit', 'checkpoint', '--data-dir', dir])
+    const res = await cli(['audit', 'checkpoint', '--data-dir', dir, '--json'])
     expect(res.code).toBe(0)
     expect(JSON.parse(res.stdout)).toMatchObject({ origin: `liaison.local/${base.node.peerId}`, size: 48 })
   })

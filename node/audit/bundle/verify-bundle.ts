@@ -10,7 +10,13 @@
  * - every entry decodes, hashes to its leaf hash and is in the log: by its inclusion proof, or
  *   (a full export) by rebuilding the whole tree and comparing the root with every checkpoint;
  * - every envelope verifies under its signer's key, its PAE and signature files match it, and an
- *   included leaf records exactly its bytes; purged messages have a purge leaf.
+ *   included leaf records exactly its bytes; purged messages have a purge leaf;
+ * - the node is the one the manifest names: the signer of the latest checkpoint; with
+ *   `expectNode`, the one the auditor expects (else a NODE_MISMATCH failure);
+ * - with `thorough`, every witness cosignature on every checkpoint (witness-check.ts).
+ *
+ * Signatures are checked in `workers` verification threads (verify/worker-pool.ts), with
+ * libsodium or, with `libsodium: false`, node:crypto alone — as on a data directory.
  *
  * @module
  */
@@ -30,10 +36,13 @@ import { openNodeCheckpoint } from '../checkpoints.ts'
 import type { NodeCheckpoint } from '../checkpoints.ts'
 import { decodeEntry } from '../entry.ts'
 import { fastVerifierName } from '../../../protocol/ed25519-fast.ts'
-import { checkStoredEnvelope } from '../verify/envelope-check.ts'
+import { availableParallelism } from 'node:os'
 import { messagePrefix } from '../verify/index-tuple.ts'
 import { emptyReport, Failures } from '../verify/report.ts'
 import type { VerifyReport } from '../verify/report.ts'
+import { ChunkWriter, KIND_IN, KIND_OUT, KIND_RECEIPT, PAYLOAD_CODES, UNKNOWN_PAYLOAD, itemSize } from '../verify/chunk.ts'
+import { WorkerPool } from '../verify/worker-pool.ts'
+import { checkWitnessCosignatures, witnessNote } from '../verify/witness-check.ts'
 import { BUNDLE_FORMAT } from './layout.ts'
 import type { BundleConsistency, BundleLeaf, BundleManifest } from './layout.ts'
 
@@ -64,15 +73,32 @@ interface LeafFacts {
   purged: Set<string>
 }
 
-export async function verifyBundle (dir: string): Promise<VerifyReport> {
+export interface BundleVerifyOptions {
+  /** Verification threads (default: all cores). */
+  workers?: number
+  /** Require this peer ID to be the node's (current) key: the signer of the latest checkpoint. */
+  expectNode?: string
+  /** Also check every witness cosignature on the checkpoints. */
+  thorough?: boolean
+  /** Verify signatures with libsodium where it loads (the default), or node:crypto alone (false). */
+  libsodium?: boolean
+}
+
+export async function verifyBundle (dir: string, options: BundleVerifyOptions = {}): Promise<VerifyReport> {
   const started = performance.now()
   const report = emptyReport(dir)
-  report.verifier = fastVerifierName()
+  const libsodium = options.libsodium ?? true
+  report.verifier = fastVerifierName(libsodium)
   const failures = new Failures()
+  const pool = new WorkerPool(options.workers ?? availableParallelism(), { libsodium })
+  report.timing.workers = pool.size
   try {
-    await check(dir, report, failures)
+    await check(dir, report, failures, pool, options)
   } catch (err) {
     failures.add('bundle', dir, `cannot be read: ${(err as Error).message}`)
+  } finally {
+    report.timing.cpuMs.workers = pool.cpuMs
+    await pool.close()
   }
   report.failures = failures.list
   report.failureCount = failures.count
@@ -82,7 +108,7 @@ export async function verifyBundle (dir: string): Promise<VerifyReport> {
   return report
 }
 
-async function check (dir: string, report: VerifyReport, failures: Failures): Promise<void> {
+async function check (dir: string, report: VerifyReport, failures: Failures, pool: WorkerPool, options: BundleVerifyOptions): Promise<void> {
   const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as BundleManifest
   if (manifest.format !== BUNDLE_FORMAT) {
     failures.add('bundle', 'manifest.json', `format is ${String(manifest.format)}, not ${BUNDLE_FORMAT}`)
@@ -121,13 +147,33 @@ async function check (dir: string, report: VerifyReport, failures: Failures): Pr
 
   const checkpoints = await checkCheckpoints(dir, manifest, failures)
   const latest = checkpoints.at(-1)
+  // Whose record this is: the key that signed the latest checkpoint, not what the manifest says.
+  const node = latest?.signer ?? manifest.node
+  report.node = node
+  if (latest !== undefined && latest.signer !== manifest.node) failures.add('bundle', 'manifest.json', `names node ${String(manifest.node)}, but the latest checkpoint is signed by ${latest.signer}`)
+  if (options.expectNode != null && node !== options.expectNode) {
+    failures.add('node', 'manifest.json', `the node key is ${node}, not the expected ${options.expectNode}`, 'NODE_MISMATCH')
+  }
+  if (options.thorough === true) {
+    const seen = new Set<string>()
+    let cosignatures = 0
+    for (const cp of checkpoints) {
+      const w = checkWitnessCosignatures(cp.note, manifest.nodeKeys)
+      for (const f of w.failed) failures.add('checkpoint', `checkpoints/${cp.checkpoint.size}/note.txt`, `witness ${f.witness}: ${f.problem}`)
+      for (const id of w.verified) seen.add(id)
+      cosignatures += w.verified.length
+    }
+    report.notes.push(witnessNote(cosignatures, seen, checkpoints.length))
+  } else {
+    report.notes.push('witness cosignatures were not checked (run with --thorough to check them too)')
+  }
   report.checkpoints = { count: checkpoints.length, latest: latest == null ? null : { size: latest.checkpoint.size, time: latest.time }, uncheckpointed: 0 }
   if (latest === undefined || latest.checkpoint.size !== manifest.checkpoint.size || Buffer.from(latest.checkpoint.root).toString('base64') !== manifest.checkpoint.root) {
     failures.add('checkpoint', 'manifest.json', 'the checkpoint it names is not the latest verified checkpoint of the bundle')
     return
   }
   const facts = await checkEntries(dir, manifest, checkpoints, report, failures)
-  await checkMessages(dir, keys, facts, report, failures)
+  await checkMessages(dir, keys, facts, report, failures, pool)
 }
 
 async function checkCheckpoints (dir: string, manifest: BundleManifest, failures: Failures): Promise<NodeCheckpoint[]> {
@@ -223,9 +269,68 @@ async function checkEntries (dir: string, manifest: BundleManifest, checkpoints:
   return facts
 }
 
-async function checkMessages (dir: string, keys: Map<string, VerifyKey>, facts: LeafFacts, report: VerifyReport, failures: Failures): Promise<void> {
+/** An envelope of the bundle waiting for its signature check in the workers. */
+interface PendingEnvelope {
+  base: string
+  bytes: Uint8Array
+  where: string
+  kind: 'message' | 'receipt'
+  /** What to compare once it verified: the leaf key and map. */
+  leaf: string | undefined
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const CHUNK_BYTES = 512 * 1024
+
+async function checkMessages (dir: string, keys: Map<string, VerifyKey>, facts: LeafFacts, report: VerifyReport, failures: Failures, pool: WorkerPool): Promise<void> {
   const digests = (await readdir(join(dir, 'messages')).catch(() => [] as string[])).filter(d => DIGEST.test(d))
   const present = new Set(digests)
+  const checks: Array<Promise<void>> = []
+  let writer = new ChunkWriter(CHUNK_BYTES)
+  let batch: PendingEnvelope[] = []
+  const flush = (): void => {
+    if (writer.count === 0) return
+    const items = batch
+    checks.push(pool.checkEnvelopes(writer.finish(), writer.count).then(async result => {
+      const status = new Uint8Array(result.status)
+      const problems = new Map(result.problems)
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]
+        if (status[i] !== 0) failures.add(item.kind, item.where, problems.get(i) ?? 'does not verify')
+        else await settle(item)
+      }
+    }))
+    writer = new ChunkWriter(CHUNK_BYTES)
+    batch = []
+  }
+  const settle = async (item: PendingEnvelope): Promise<void> => {
+    await checkEnvelopeFiles(item.base, item.bytes, item.where, item.kind, failures)
+    if (item.kind === 'message') report.messages.verified++
+    else report.receipts.verified++
+    if (item.leaf === undefined) failures.add(item.kind, item.where, 'no entry in the bundle records it')
+    else if (item.leaf !== sha256Hex(item.bytes)) failures.add(item.kind, item.where, 'envelope.json differs from the bytes its entry records')
+  }
+  const queue = (item: PendingEnvelope, kind: number, payloadCode: number, signer: string, digest: string, prefix: string): void => {
+    report.envelopes++
+    if (!keys.has(signer)) {
+      failures.add(item.kind, item.where, `the bundle holds no key for its signer ${signer}`)
+      return
+    }
+    let text: string
+    try {
+      text = strictUtf8.decode(item.bytes)
+    } catch {
+      failures.add(item.kind, item.where, 'envelope.json is not UTF-8')
+      return
+    }
+    const digestBytes = Buffer.from(digest, 'hex')
+    if (!writer.add(kind, payloadCode, pool.peer(signer), digestBytes, prefix, text)) {
+      flush()
+      writer = new ChunkWriter(Math.max(CHUNK_BYTES, itemSize(prefix, text)))
+      writer.add(kind, payloadCode, pool.peer(signer), digestBytes, prefix, text)
+    }
+    batch.push(item)
+  }
   for (const digest of digests) {
     const base = join(dir, 'messages', digest)
     const where = `message ${digest}`
@@ -236,13 +341,12 @@ async function checkMessages (dir: string, keys: Map<string, VerifyKey>, facts: 
       if (meta.purgedAt == null) failures.add('message', where, 'its envelope is missing and it is not marked purged')
       else if (!facts.purged.has(digest)) failures.add('message', where, 'marked purged, but no purge entry in the bundle names it')
       else report.messages.purged++
-    } else if (await checkEnvelopeFiles(base, bytes, keys.get(meta.from), meta.from, messageExpectation(digest, meta), where, failures)) {
-      report.messages.verified++
-      const leaf = facts.messages.get(digest)
-      if (leaf === undefined) failures.add('message', where, 'no entry in the bundle records it')
-      else if (leaf !== sha256Hex(bytes)) failures.add('message', where, 'envelope.json differs from the bytes its entry records')
+    } else {
+      const payloadType = meta.payloadType ?? PAYLOAD_TYPES.message
+      const code = PAYLOAD_CODES.indexOf(payloadType)
+      const prefix = payloadType === PAYLOAD_TYPES.message ? messagePrefix(meta) : String(meta.id)
+      queue({ base, bytes, where, kind: 'message', leaf: facts.messages.get(digest) }, meta.direction === 'out' ? KIND_OUT : KIND_IN, code < 0 ? UNKNOWN_PAYLOAD : code, String(meta.from), digest, prefix)
     }
-    report.envelopes += bytes === undefined ? 0 : 1
     for (const by of await readdir(join(base, 'receipts')).catch(() => [] as string[])) {
       const rbase = join(base, 'receipts', by)
       const rwhere = `receipt for ${digest} by ${by}`
@@ -252,41 +356,18 @@ async function checkMessages (dir: string, keys: Map<string, VerifyKey>, facts: 
         continue
       }
       report.receipts.stored++
-      report.envelopes++
-      if (await checkEnvelopeFiles(rbase, receipt, keys.get(by), by, { kind: 'receipt', digest: Buffer.from(digest, 'hex') }, rwhere, failures)) {
-        report.receipts.verified++
-        const leaf = facts.receipts.get(`${digest}!${by}`)
-        if (leaf === undefined) failures.add('receipt', rwhere, 'no entry in the bundle records it')
-        else if (leaf !== sha256Hex(receipt)) failures.add('receipt', rwhere, 'envelope.json differs from the bytes its entry records')
-      }
+      queue({ base: rbase, bytes: receipt, where: rwhere, kind: 'receipt', leaf: facts.receipts.get(`${digest}!${by}`) }, KIND_RECEIPT, 0, by, digest, '')
     }
   }
+  flush()
+  await Promise.all(checks)
   for (const digest of facts.messages.keys()) {
     if (!present.has(digest)) failures.add('message', `message ${digest}`, 'an entry records it, but the bundle does not contain it')
   }
 }
 
-function messageExpectation (digest: string, meta: MessageMeta): Parameters<typeof checkStoredEnvelope>[2] {
-  const payloadType = meta.payloadType ?? PAYLOAD_TYPES.message
-  return payloadType === PAYLOAD_TYPES.message
-    ? { kind: 'message', digest: Buffer.from(digest, 'hex'), prefix: utf8.encode(messagePrefix(meta)) }
-    : { kind: 'message', digest: Buffer.from(digest, 'hex'), payloadType, id: meta.id }
-}
-
-async function checkEnvelopeFiles (
-  base: string, bytes: Uint8Array, key: VerifyKey | undefined, signer: string,
-  expect: Parameters<typeof checkStoredEnvelope>[2], where: string, failures: Failures
-): Promise<boolean> {
-  const kind = expect.kind
-  if (key === undefined) {
-    failures.add(kind, where, `the bundle holds no key for its signer ${signer}`)
-    return false
-  }
-  const result = checkStoredEnvelope(bytes, key, expect)
-  if (!result.ok) {
-    failures.add(kind, where, result.problem)
-    return false
-  }
+/** pae.bin and sig-<n>.bin of an envelope that verified: the hand-check files VERIFY.md uses. */
+async function checkEnvelopeFiles (base: string, bytes: Uint8Array, where: string, kind: 'message' | 'receipt', failures: Failures): Promise<void> {
   const env = decodeEnvelope(bytes)
   const paeFile = await readOptional(join(base, 'pae.bin'))
   if (paeFile === undefined || !equalBytes(paeFile, pae(env.payloadType, env.payload))) failures.add(kind, where, 'pae.bin is not the PAE of envelope.json')
@@ -294,5 +375,4 @@ async function checkEnvelopeFiles (
     const sig = await readOptional(join(base, `sig-${n}.bin`))
     if (sig === undefined || !equalBytes(sig, env.signatures[n].sig)) failures.add(kind, where, `sig-${n}.bin is not signature ${n} of envelope.json`)
   }
-  return true
 }

@@ -21,8 +21,10 @@ itself (libp2p identity multihash, base58btc), so the file name and the key must
 
     openssl pkey -pubin -in keys/<peerId>.pem -noout -text   # shows the 32-byte key
 
-The node's own key is \`manifest.json\` → \`node\` (earlier keys in \`nodeKeys\`). Compare it with
-the peer ID the node's operator or its peers know.
+The node's own key is \`manifest.json\` → \`node\` (earlier keys in \`nodeKeys\`). That field is
+only a claim: what makes the bundle this node's record is that its latest checkpoint verifies
+under that key (step 5). Compare it with the peer ID the node's operator or its peers know
+(\`liaison audit verify --bundle DIR --expect-node <peer ID>\` fails with NODE_MISMATCH otherwise).
 
 ## 2. Message and receipt signatures (DSSE v1, Ed25519)
 
@@ -109,7 +111,12 @@ The time is carried by the node's own C2SP tlog-cosignature/v1 line: \`cosigned.
 
     openssl pkeyutl -verify -pubin -inkey keys/<node>.pem -rawin -in cosigned.bin -sigfile cosignature.bin
 
-Further cosignature lines in note.txt, if any, are from witnesses.
+Further cosignature lines in note.txt, if any, are from witnesses: peer agencies that checked
+this tree head was consistent with the last one they saw. A line \`— liaison.local/<witness peer
+ID> <base64>\` is a tlog-cosignature/v1 by that peer (its key is its peer ID; keys/ holds it
+when the witness is also a signer of the bundle): the base64 is a 4-byte key ID, an 8-byte
+big-endian time T and a 64-byte signature over "cosignature/v1\\ntime T\\n" followed by body.txt,
+checked as above. \`liaison audit verify --bundle DIR --thorough\` checks every such line.
 
 ## 6. Consistency between checkpoints (RFC 9162 §2.1.4.2)
 

@@ -7,12 +7,14 @@
  */
 
 /** Which check failed. */
-export type FailureCheck = 'storage' | 'entry' | 'tree' | 'checkpoint' | 'message' | 'receipt' | 'index' | 'bundle'
+export type FailureCheck = 'storage' | 'entry' | 'tree' | 'checkpoint' | 'message' | 'receipt' | 'index' | 'bundle' | 'node'
 
 export interface VerifyFailure {
   check: FailureCheck
   where: string
   detail: string
+  /** A stable code (node/errors.ts) for failures a script must tell apart: NODE_MISMATCH. */
+  code?: 'NODE_MISMATCH'
 }
 
 export interface VerifyProgress {
@@ -57,9 +59,9 @@ export class Failures {
   readonly list: VerifyFailure[] = []
   count = 0
 
-  add (check: FailureCheck, where: string, detail: string): void {
+  add (check: FailureCheck, where: string, detail: string, code?: VerifyFailure['code']): void {
     this.count++
-    if (this.list.length < MAX_LISTED) this.list.push({ check, where, detail })
+    if (this.list.length < MAX_LISTED) this.list.push(code === undefined ? { check, where, detail } : { check, where, detail, code })
   }
 }
 

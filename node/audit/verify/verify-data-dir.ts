@@ -51,6 +51,7 @@ import { metaPass, recheckPass } from './store-pass.ts'
 import { StoreResults } from './store-results.ts'
 import { consistencyPass, treePass } from './tree-pass.ts'
 import { WorkerPool } from './worker-pool.ts'
+import { checkWitnessCosignatures, witnessNote } from './witness-check.ts'
 
 export interface VerifyOptions {
   /** Worker threads (default: all cores). */
@@ -178,9 +179,9 @@ async function verifyStore (
   report.node = nodeKeys.at(-1) ?? null
   if (nodeKeys.length === 0) failures.add('checkpoint', 'audit-meta', 'the log records no node key (was an audit log ever opened on this store?)')
   if (options.expectNode != null && report.node !== options.expectNode) {
-    failures.add('checkpoint', 'audit-meta', `the node key is ${report.node ?? 'unknown'}, not the expected ${options.expectNode}`)
+    failures.add('node', 'audit-meta', `the node key is ${report.node ?? 'unknown'}, not the expected ${options.expectNode}`, 'NODE_MISMATCH')
   }
-  const checkpoints = await readCheckpoints(audit, nodeKeys, failures)
+  const checkpoints = await readCheckpoints(audit, nodeKeys, failures, options.thorough === true ? report : undefined)
   const size = await audit.size()
   const ctx: VerifyContext = {
     audit,
@@ -210,7 +211,7 @@ async function verifyStore (
   await files.catch(() => {})
   const recheck = found.settle(ctx)
   await Promise.all([recheckPass(ctx, recheck), consistencyPass(ctx), ...(thorough ? [refIndexPass(ctx), expiryIndexPass(ctx)] : [])])
-  if (!thorough) report.notes.push('stored tree nodes and derived indexes were not checked (run with --thorough to check them too)')
+  if (!thorough) report.notes.push('stored tree nodes, derived indexes and witness cosignatures were not checked (run with --thorough to check them too)')
   const judged = judgeRecords(ctx)
   const latest = checkpoints.at(-1)
   report.tree = { size: ctx.tree.size, root: ctx.tree.root === null ? null : Buffer.from(ctx.tree.root).toString('base64') }
@@ -227,10 +228,19 @@ async function verifyStore (
   report.envelopes = ctx.counts.envelopes + ctx.counts.receipts
 }
 
-async function readCheckpoints (audit: AuditStore, nodeKeys: string[], failures: Failures): Promise<CheckedCheckpoint[]> {
+/** The signed checkpoints; with `witnesses` (thorough), every witness cosignature on them too, noted in that report. */
+async function readCheckpoints (audit: AuditStore, nodeKeys: string[], failures: Failures, witnesses?: VerifyReport): Promise<CheckedCheckpoint[]> {
   const out: CheckedCheckpoint[] = []
   const keys = nodeNoteKeys(nodeKeys)
+  const seen = new Set<string>()
+  let cosignatures = 0
   for await (const [key, note] of audit.cp.iterator()) {
+    if (witnesses !== undefined) {
+      const check = checkWitnessCosignatures(note, nodeKeys)
+      for (const f of check.failed) failures.add('checkpoint', `checkpoint ${Number(key)}`, `witness ${f.witness}: ${f.problem}`)
+      for (const w of check.verified) seen.add(w)
+      cosignatures += check.verified.length
+    }
     try {
       const opened = openNodeCheckpoint(note, nodeKeys, keys)
       if (opened.checkpoint.size !== Number(key)) {
@@ -242,5 +252,6 @@ async function readCheckpoints (audit: AuditStore, nodeKeys: string[], failures:
       failures.add('checkpoint', `checkpoint ${Number(key)}`, `does not verify: ${(err as Error).message}`)
     }
   }
+  witnesses?.notes.push(witnessNote(cosignatures, seen, out.length))
   return out
 }
