@@ -41,7 +41,8 @@ export interface ApiComponents {
   extra?: (req: IncomingMessage, url: URL) => Promise<{ status: number, type: string, body: string } | undefined>
 }
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
+/** HTTP status of each error code; every other code is 422, INTERNAL 500 (docs/api.md lists them; a test checks it). */
+export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   BAD_ARGUMENT: 400,
   SCHEMA_INVALID: 400,
   TOO_LARGE: 413,
@@ -131,7 +132,7 @@ export class ApiServer {
       send(res, 200, result)
     } catch (err) {
       const code = errorCode(err)
-      const status = STATUS[code] ?? (code === 'INTERNAL' ? 500 : 422)
+      const status = STATUS_BY_CODE[code] ?? (code === 'INTERNAL' ? 500 : 422)
       if (status >= 500) this.c.logger.error({ err, path: url.pathname }, 'API request failed')
       else this.c.logger.info({ code, path: url.pathname, method: req.method }, 'API request refused')
       send(res, status, { error: { code, message: (err as Error).message, ...(err instanceof NodeError && err.details != null ? { details: err.details } : {}) } })

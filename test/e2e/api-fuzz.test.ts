@@ -5,7 +5,8 @@
  * a temp dir, real HTTP): valid samples, samples with a field removed, added, or replaced by
  * random JSON, random bodies and non-JSON text, random query parameters and path segments,
  * the wrong method. Each answer must be below 500 and, when it is an error, have the
- * `{ error: { code, message } }` shape; a 400 from validation must name the fields. Around
+ * `{ error: { code, message } }` shape; a 400 from validation must name the fields; a 200 must
+ * match the route's response schema. Around
  * every request the node's state is read — trust list, outbox, inbox, sent, releases, key
  * status and audit tree size — and a refused request must leave all of it as it was.
  *
@@ -166,6 +167,10 @@ describe('the local API under random and mutated requests', () => {
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
       const what = `${r.method} ${url.pathname}${url.search} ${String(body).slice(0, 200)} → ${res.status} ${JSON.stringify(answer).slice(0, 300)}`
       expect(res.status, what).toBeLessThan(500)
+      if (res.status === 200 && !mutations.some(m => m.kind === 'path' || m.kind === 'method')) {
+        const check = route.response.safeParse(answer)
+        expect(check.success, `the 200 answer does not match the route's response schema: ${what} ${JSON.stringify(check.error?.issues.slice(0, 2))}`).toBe(true)
+      }
       if (res.status >= 400) {
         expect(answer.error, what).toMatchObject({ code: expect.any(String), message: expect.any(String) })
         if (res.status === 400 && answer.error?.code === 'BAD_ARGUMENT' && Array.isArray(answer.error.details)) {
