@@ -33,6 +33,7 @@ import { applyPeerRotation, rotationAnswered } from './key-rotation.ts'
 import { auditEvents } from './audit/events.ts'
 // Not the audit index: it also loads the offline verifier and bundle code a node never runs.
 import { AuditLog } from './audit/audit-log.ts'
+import { reportRoute } from './report/api-route.ts'
 import { Purger } from './audit/purger.ts'
 import { Witness } from './witness/witness.ts'
 
@@ -176,7 +177,8 @@ export class LiaisonNode {
       const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness }, { peerId: signer.peerId })
       const serveMetrics = metricsRoute(metrics)
       const serveOpenApi = lazyOpenApiRoute()
-      const api = new ApiServer({ service, logger: logger.child({ component: 'api' }), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) }, {
+      const serveReport = reportRoute({ db: store.db, audit, signer })
+      const api = new ApiServer({ service, logger: logger.child({ component: 'api' }), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) ?? await serveReport(req, url) }, {
         host: config.api.host,
         port: config.api.port,
         token: await readApiToken(dir),
