@@ -12,6 +12,7 @@
  */
 import * as vega from 'vega'
 import * as vegaLite from 'vega-lite'
+import { DELIVERY_BUCKETS_MS } from './figures.ts'
 import { cellText, reportHeader } from './format-text.ts'
 import type { FigureTable, Report } from './types.ts'
 
@@ -52,21 +53,22 @@ export function chartSpecs (r: Report): Array<{ id: string, title: string, spec:
     reasons.set(key, (reasons.get(key) ?? 0) + Number(row.rejected))
   }
   const rejections = [...reasons].map(([k, n]) => ({ reason: k.split('|')[0], direction: k.split('|')[1] === 'out' ? 'by partners' : 'by this node', rejected: n }))
-  const dist = rowsOf(r.figures.delivery_distribution).map(row => ({ bucket: row.up_to_ms === null ? 'more' : `≤ ${fmtMs(Number(row.up_to_ms))}`, order: row.up_to_ms === null ? Infinity : Number(row.up_to_ms), receipts: row.receipts }))
-  dist.sort((a, b) => a.order - b.order)
+  // Every bucket, empty ones too, so the distribution's shape shows.
+  const counts = new Map(rowsOf(r.figures.delivery_distribution).map(row => [row.up_to_ms as number | null, Number(row.receipts)]))
+  const dist = [...DELIVERY_BUCKETS_MS, null].map(b => ({ bucket: b === null ? `> ${fmtMs(DELIVERY_BUCKETS_MS.at(-1) as number)}` : `≤ ${fmtMs(b)}`, receipts: counts.get(b) ?? 0 }))
   const $schema = 'https://vega.github.io/schema/vega-lite/v6.json'
   return [
     {
       id: 'timeline', title: `Messages per ${period} and partner`,
-      spec: { $schema, width: 560, height: 220, title: `Messages per ${period} and partner`, data: { values: series }, mark: 'bar', encoding: { x: { field: 'period', type: 'ordinal', title: period }, xOffset: { field: 'direction' }, y: { field: 'messages', type: 'quantitative', aggregate: 'sum', title: 'messages' }, color: { field: 'partner', type: 'nominal' }, opacity: { field: 'direction', type: 'nominal', scale: { range: [1, 0.55] } } } } as vegaLite.TopLevelSpec
+      spec: { $schema, width: 480, height: 220, title: `Messages per ${period} and partner`, data: { values: series }, mark: 'bar', encoding: { x: { field: 'period', type: 'ordinal', title: period }, xOffset: { field: 'direction' }, y: { field: 'messages', type: 'quantitative', aggregate: 'sum', title: 'messages' }, color: { field: 'partner', type: 'nominal' }, opacity: { field: 'direction', type: 'ordinal', sort: ['sent', 'received'], scale: { domain: ['sent', 'received'], range: [1, 0.5] } } } } as vegaLite.TopLevelSpec
     },
     {
       id: 'rejections', title: 'Rejections by reason code',
-      spec: { $schema, width: 560, height: Math.max(60, 22 * new Set(rejections.map(x => x.reason)).size), title: 'Rejections by reason code', data: { values: rejections }, mark: 'bar', encoding: { y: { field: 'reason', type: 'nominal', title: null, sort: '-x' }, x: { field: 'rejected', type: 'quantitative', aggregate: 'sum', title: 'rejections' }, color: { field: 'direction', type: 'nominal', title: 'refused' } } } as vegaLite.TopLevelSpec
+      spec: { $schema, width: 420, height: Math.max(60, 22 * new Set(rejections.map(x => x.reason)).size), title: 'Rejections by reason code', data: { values: rejections }, mark: 'bar', encoding: { y: { field: 'reason', type: 'nominal', title: null, sort: '-x' }, x: { field: 'rejected', type: 'quantitative', aggregate: 'sum', title: 'rejections' }, color: { field: 'direction', type: 'nominal', title: 'refused' } } } as vegaLite.TopLevelSpec
     },
     {
       id: 'delivery', title: 'Delivery time distribution',
-      spec: { $schema, width: 560, height: 200, title: 'Delivery time, sent to receipt', data: { values: dist }, mark: 'bar', encoding: { x: { field: 'bucket', type: 'ordinal', sort: null, title: 'delivery time' }, y: { field: 'receipts', type: 'quantitative', title: 'receipts' } } } as vegaLite.TopLevelSpec
+      spec: { $schema, width: 480, height: 200, title: 'Delivery time, sent to receipt', data: { values: dist }, mark: 'bar', encoding: { x: { field: 'bucket', type: 'ordinal', sort: null, title: 'delivery time' }, y: { field: 'receipts', type: 'quantitative', title: 'receipts' } } } as vegaLite.TopLevelSpec
     }
   ]
 }
