@@ -25,6 +25,7 @@
  * | release.denied     | digest, requester, originator, reason                                          |
  * | message.forwarded  | digest, to, forward (digest or null), grant (digest or null)                   |
  * | witness.alert      | witness, origin, reason, detail                                                |
+ * | message.replied    | digest (of the reply), inReplyTo (the id it answers)                           |
  *
  * Checkpoints are not leaves: a checkpoint commits to the log, it is not an event in it (they are
  * kept beside it, see audit-store.ts).
@@ -53,7 +54,8 @@ import type { MessageMeta, PeerRecord } from '../store/records.ts'
 export const AUDIT_EVENT_TYPES = [
   'message.sent', 'message.received', 'message.rejected', 'receipt.stored',
   'peer.added', 'peer.updated', 'peer.removed', 'policy.changed', 'key.rotated', 'purge',
-  'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert'
+  'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert',
+  'message.replied'
 ] as const
 
 export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
@@ -87,6 +89,7 @@ export type AuditEvent =
   | { type: 'release.denied', digest: string, requester: string, originator: string, reason: string }
   | { type: 'message.forwarded', digest: string, to: string[], forward: string | null, grant: string | null }
   | { type: 'witness.alert', witness: string, origin: string, reason: string, detail: JsonValue }
+  | { type: 'message.replied', digest: string, inReplyTo: string }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
@@ -109,7 +112,8 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'release.granted': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['grant', 'digest?']],
   'release.denied': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['reason', 'text']],
   'message.forwarded': [['digest', 'digest'], ['to', 'peers'], ['forward', 'digest?'], ['grant', 'digest?']],
-  'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']]
+  'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']],
+  'message.replied': [['digest', 'digest'], ['inReplyTo', 'text']]
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -298,6 +302,20 @@ export const auditEvents = {
       forward: check.digestOrNull(input.forward, 'forward'),
       grant: check.digestOrNull(input.grant, 'grant')
     }
+  },
+
+  /**
+   * The message `digest` (sent or received, logged in the same write) answers message id
+   * `inReplyTo` (its signed `inReplyTo`): what links a request for information to its answer.
+   * Only replies get one, so logs without replies are unchanged.
+   */
+  messageReplied (input: { digest: string, inReplyTo: string }): AuditEvent {
+    return { type: 'message.replied', digest: check.digest(input.digest, 'digest'), inReplyTo: check.text(input.inReplyTo, 'inReplyTo') }
+  },
+
+  /** `messageReplied` for a message's index record, or nothing if it answers none. */
+  repliesOf (meta: { digest: string, inReplyTo?: string }): AuditEvent[] {
+    return meta.inReplyTo != null ? [auditEvents.messageReplied({ digest: meta.digest, inReplyTo: meta.inReplyTo })] : []
   },
 
   witnessAlert (input: { witness: string, origin: string, reason: string, detail?: unknown }): AuditEvent {

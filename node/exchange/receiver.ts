@@ -148,6 +148,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
         [...store.messageOps(meta, envelope), ...admission.ops, store.receiptOp(meta.digest, this.c.signer.peerId, receipt)],
         [
           auditEvents.messageReceived(meta, envelope),
+          ...auditEvents.repliesOf(meta),
           auditEvents.receiptStored({ for: meta.digest, by: this.c.signer.peerId, receipt, parsed }),
           ...admission.events
         ]

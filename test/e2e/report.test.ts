@@ -75,6 +75,11 @@ describe('cooperation report from the audit log of real nodes', () => {
     await until(async () => (await cb.releases()).filter(r => amber.includes(r.messageId) && r.status !== 'pending').length === 2, 30_000, 'decisions at B')
     const fwd = await cb.forward(first[0], [c.peerId])
     await until(async () => (await cc.inbox()).some(m => m.id === fwd.id), 30_000, 'forward at C')
+    // A request for information from A, answered by B (linked by the audited message.replied).
+    const rfi = await ca.send(msg(b.peerId, { kind: 'rfi' }), { wait: true, timeoutMs: 20_000 })
+    expect(rfi.recipients[0].status).toBe('delivered')
+    const answer = await cb.send(msg(a.peerId, { kind: 'response', inReplyTo: rfi.id }), { wait: true, timeoutMs: 20_000 })
+    expect(answer.recipients[0].status).toBe('delivered')
     await cb.setPeerStatus(a.peerId, 'suspended')
     await cb.setPeerStatus(a.peerId, 'active')
     // Through the local API while A runs (the CLI goes through it).
@@ -92,14 +97,16 @@ describe('cooperation report from the audit log of real nodes', () => {
       expect(r.node).toBe(a.peerId)
       expect(r.checkpoint.size).toBeGreaterThan(0)
       expect(r.checkpoint.root).toMatch(/^[0-9a-f]{64}$/)
-      expect(row(r, 'messages', { peer: b.peerId, direction: 'out' })).toMatchObject({ messages: 8, accepted: 5, rejected: 3, pending: 0 })
-      expect(row(r, 'messages', { peer: b.peerId, direction: 'in' })).toBeUndefined()
+      expect(row(r, 'messages', { peer: b.peerId, direction: 'out' })).toMatchObject({ messages: 9, accepted: 6, rejected: 3, pending: 0 })
+      expect(row(r, 'messages', { peer: b.peerId, direction: 'in' })).toMatchObject({ messages: 1, accepted: 1, rejected: 0 })
+      expect(row(r, 'rfi', { peer: b.peerId, direction: 'out' })).toMatchObject({ requests: 1, answered: 1, answered_share: 1 })
+      expect(row(r, 'rfi', { peer: b.peerId, direction: 'out' })!.p50_answer_ms as number).toBeGreaterThanOrEqual(0)
       for (const reason of ['TLP_NOT_PERMITTED', 'TOPIC_NOT_PERMITTED', 'HANDLING_REQUIRED']) {
         expect(row(r, 'rejections', { peer: b.peerId, direction: 'out', reason })).toMatchObject({ rejected: 1 })
       }
       expect(r.figures.rejections.rows).toHaveLength(3)
       const delivery = row(r, 'delivery', { peer: b.peerId })!
-      expect(delivery.receipts).toBe(8)
+      expect(delivery.receipts).toBe(9)
       expect(delivery.p50_ms as number).toBeGreaterThanOrEqual(0)
       expect(delivery.p99_ms as number).toBeLessThanOrEqual(delivery.max_ms as number)
       expect(row(r, 'releases', { peer: b.peerId, direction: 'in' })).toMatchObject({ requested: 2, granted: 1, denied: 1, undecided: 0 })
@@ -110,7 +117,9 @@ describe('cooperation report from the audit log of real nodes', () => {
 
   it('B and C see the other side: rejections by reason, releases asked, the forward, a suspension', async () => {
     const rb = await reportOf(b)
-    expect(row(rb, 'messages', { peer: a.peerId, direction: 'in' })).toMatchObject({ messages: 8, accepted: 5, rejected: 3 })
+    expect(row(rb, 'messages', { peer: a.peerId, direction: 'in' })).toMatchObject({ messages: 9, accepted: 6, rejected: 3 })
+    expect(row(rb, 'messages', { peer: a.peerId, direction: 'out' })).toMatchObject({ messages: 1, accepted: 1 })
+    expect(row(rb, 'rfi', { peer: a.peerId, direction: 'in' })).toMatchObject({ requests: 1, answered: 1, answered_share: 1 })
     for (const reason of ['TLP_NOT_PERMITTED', 'TOPIC_NOT_PERMITTED', 'HANDLING_REQUIRED']) {
       expect(row(rb, 'rejections', { peer: a.peerId, direction: 'in', reason })).toMatchObject({ rejected: 1 })
     }
@@ -124,6 +133,11 @@ describe('cooperation report from the audit log of real nodes', () => {
   })
 
   it('report verify accepts the report (data dir, bundle, signed) and rejects it with any figure changed', async () => {
+    // The new message.replied leaves verify like every other.
+    for (const node of [a, b]) {
+      const audit = await cli(['audit', 'verify', '--data-dir', node.dir])
+      expect(audit.code, audit.stdout + audit.stderr).toBe(0)
+    }
     const file = join(root, 'a-report.json')
     expect((await cli(['report', '--format', 'json', '--by', 'peer', '--by', 'week', '--out', file, '--data-dir', a.dir])).code).toBe(0)
     const ok = await cli(['report', 'verify', file, '--data-dir', a.dir, '--json'])
@@ -170,7 +184,7 @@ describe('cooperation report from the audit log of real nodes', () => {
     const csv = await cli(['report', '--format', 'csv', '--by', 'peer', '--data-dir', a.dir])
     const lines = csv.stdout.trim().split('\r\n')
     expect(lines[0].startsWith('figure,peer,')).toBe(true)
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^messages,${b.peerId},out,.*,accepted,5$`)))
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^messages,${b.peerId},out,.*,accepted,6$`)))
   })
 
   it.skipIf(!existsSync(CHROMIUM))('the HTML report renders in headless chromium with its charts, and nothing leaves the page', async () => {
