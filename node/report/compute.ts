@@ -9,14 +9,14 @@
 import { leafHash } from '../../protocol/merkle.ts'
 import { MerkleAppender } from '../../protocol/merkle-tree.ts'
 import { parseRfc3339Millis } from '../../protocol/time.ts'
+import { DEFAULT_REPORT_JOIN_LIMIT } from '../defaults.ts'
 import { NodeError } from '../errors.ts'
 import { Normaliser, type RawEntry } from './facts.ts'
 import { FigureAccumulator, figureDefs } from './figures.ts'
 import type { EntrySource } from './sources.ts'
 import { DIMENSIONS, REPORT_FORMAT, type Dimension, type Report, type ReportQuery } from './types.ts'
 
-/** Messages and requests remembered for joins (receipts, answers, decisions); oldest forgotten first. */
-export const DEFAULT_REPORT_JOIN_LIMIT = 1_000_000
+export { DEFAULT_REPORT_JOIN_LIMIT }
 
 export interface ComputeOptions {
   joinLimit?: number
@@ -54,15 +54,17 @@ export async function computeReport (source: EntrySource, query: ReportQuery, op
   })
   const tree = opts.hashLeaves === true ? new MerkleAppender() : undefined
   const decoder = new TextDecoder()
-  for await (const bytes of source.entries()) {
-    if (tree != null) tree.append(leafHash(bytes))
-    let entry: RawEntry
-    try {
-      entry = JSON.parse(decoder.decode(bytes)) as RawEntry
-    } catch (err) {
-      throw new NodeError('SCHEMA_INVALID', `audit entry ${normaliser.entries} is not JSON: ${(err as Error).message}`, { cause: err })
+  for await (const batch of source.entries()) {
+    for (const bytes of batch) {
+      if (tree != null) tree.append(leafHash(bytes))
+      let entry: RawEntry
+      try {
+        entry = JSON.parse(decoder.decode(bytes)) as RawEntry
+      } catch (err) {
+        throw new NodeError('SCHEMA_INVALID', `audit entry ${normaliser.entries} is not JSON: ${(err as Error).message}`, { cause: err })
+      }
+      normaliser.add(entry)
     }
-    normaliser.add(entry)
   }
   if (normaliser.entries !== source.checkpoint.size) {
     throw new NodeError('REPORT_MISMATCH', `the checkpoint covers ${source.checkpoint.size} entries; the source holds ${normaliser.entries}`)

@@ -78,11 +78,13 @@ export class FigureAccumulator {
   add (fact: Fact): void {
     const own = this.def.keyOf(fact)
     if (own === undefined) return
-    const key: Cell[] = this.dims.map(d => dimensionValue(d, fact))
-    key.push(...own)
-    const k = JSON.stringify(key)
+    let k = ''
+    for (const d of this.dims) k += dimensionValue(d, fact) + '\u0000'
+    for (const c of own) k += (c === null ? '\u0001' : String(c)) + '\u0000'
     let g = this.groups.get(k)
     if (g == null) {
+      const key: Cell[] = this.dims.map(d => dimensionValue(d, fact))
+      key.push(...own)
       g = { key, state: this.def.state() }
       this.groups.set(k, g)
     }

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { AbstractLevel } from 'abstract-level'
-import { AuditStore, pad } from '../audit/audit-store.ts'
+import { AuditStore, SEP, pad } from '../audit/audit-store.ts'
 import { openNodeCheckpoint } from '../audit/checkpoints.ts'
 import type { BundleManifest } from '../audit/bundle/layout.ts'
 import { openStoreSnapshot } from '../audit/snapshot.ts'
@@ -26,13 +26,16 @@ export interface EntrySource {
   checkpoint: ReportCheckpoint
   /** Whether a checkpoint signed by the node vouches for (size, root) (false only for an empty log). */
   signed: boolean
-  /** The entries 0 … checkpoint.size-1, each exactly as sealed. */
-  entries: () => AsyncIterable<Uint8Array>
+  /** The entries 0 … checkpoint.size-1, each exactly as sealed, in batches (one await per batch, not per entry). */
+  entries: () => AsyncIterable<Uint8Array[]>
   close: () => Promise<void>
 }
 
 // One AuditStore per database: each registers a listener on it (a running node serves many reports).
 const STORES = new WeakMap<object, AuditStore>()
+
+/** Entries read per batch. */
+const BATCH = 1024
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
@@ -62,7 +65,22 @@ export async function levelSource (db: AbstractLevel<any, string, any>, close: (
     signed: true,
     entries: async function * () {
       if (size === 0) return
-      for await (const value of (audit as AuditStore).entry.values({ lt: pad(size) })) yield value
+      // Straight from the root database over the sublevel's key range, as views: about 40 % less
+      // per entry than through the sublevel (1 M entries).
+      const prefix = `${SEP}audit-entry${SEP}`
+      const it = db.values({ gte: prefix, lt: prefix + pad(size), valueEncoding: 'view' } as never)
+      try {
+        // LevelDB reads the next batch while this one is counted.
+        let next = it.nextv(BATCH) as Promise<Uint8Array[]>
+        while (true) {
+          const batch = await next
+          if (batch.length === 0) break
+          next = it.nextv(BATCH) as Promise<Uint8Array[]>
+          yield batch
+        }
+      } finally {
+        await it.close()
+      }
     },
     close
   }
@@ -110,10 +128,16 @@ export async function bundleSource (dir: string, size?: number): Promise<EntrySo
       if (want === 0) return
       const lines = createInterface({ input: createReadStream(join(dir, 'audit', 'entries.jsonl')), crlfDelay: Infinity })
       let n = 0
+      let batch: Uint8Array[] = []
       for await (const line of lines) {
-        yield Buffer.from(line, 'utf8')
+        batch.push(Buffer.from(line, 'utf8'))
         if (++n >= want) break
+        if (batch.length === BATCH) {
+          yield batch
+          batch = []
+        }
       }
+      if (batch.length > 0) yield batch
       lines.close()
     },
     close: async () => {}
