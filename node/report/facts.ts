@@ -42,7 +42,6 @@ export type Fact =
   | (Base & { type: 'release', direction: Direction, phase: 'requested' | 'granted' | 'denied', delayMs: number | null })
   | (Base & { type: 'forward', direction: Direction })
   | (Base & { type: 'trust', action: 'suspended' | 'resumed' | 'revoked' | 'key-rotated' | 'witness-alert' })
-  | (Base & { type: 'feedback', direction: Direction, rating: string })
 
 /** An entry as JSON.parse gives it (only the members the normaliser reads are typed). */
 export type RawEntry = Record<string, unknown> & { type: string, at: string }

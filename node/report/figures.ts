@@ -218,17 +218,6 @@ registerFigure<{ n: number }>({
 })
 
 registerFigure<{ n: number }>({
-  id: 'feedback',
-  title: 'Feedback on messages (given: this node rated a partner\'s message; received: a partner rated ours)',
-  keys: ['direction', 'rating'],
-  measures: ['ratings'],
-  keyOf: f => f.type === 'feedback' ? [f.direction === 'out' ? 'given' : 'received', f.rating] : undefined,
-  state: () => ({ n: 0 }),
-  add: s => { s.n++ },
-  values: s => [s.n]
-})
-
-registerFigure<{ n: number }>({
   id: 'trust',
   title: 'Suspensions, resumptions, revocations, key rotations and witness alerts',
   keys: ['event'],
