@@ -34,6 +34,7 @@ import { auditEvents } from './audit/events.ts'
 // Not the audit index: it also loads the offline verifier and bundle code a node never runs.
 import { AuditLog } from './audit/audit-log.ts'
 import { reportRoute } from './report/api-route.ts'
+import { feedbackRoute } from './feedback/api-route.ts'
 import { Purger } from './audit/purger.ts'
 import { Witness } from './witness/witness.ts'
 
@@ -178,7 +179,8 @@ export class LiaisonNode {
       const serveMetrics = metricsRoute(metrics)
       const serveOpenApi = lazyOpenApiRoute()
       const serveReport = reportRoute({ db: store.db, audit, signer })
-      const api = new ApiServer({ service, logger: logger.child({ component: 'api' }), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) ?? await serveReport(req, url) }, {
+      const serveFeedback = feedbackRoute(service)
+      const api = new ApiServer({ service, logger: logger.child({ component: 'api' }), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) ?? await serveReport(req, url) ?? await serveFeedback(req, url) }, {
         host: config.api.host,
         port: config.api.port,
         token: await readApiToken(dir),

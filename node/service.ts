@@ -18,6 +18,7 @@ import type { Store, InboxQuery } from './store/store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './store/records.ts'
 import { announceRotation, applyPeerRotation, rotationAnswered } from './key-rotation.ts'
 import { Forwarding } from './forwarding.ts'
+import { sendFeedback, type FeedbackResult } from './feedback/send-feedback.ts'
 import { auditEvents } from './audit/events.ts'
 import type { Witness, WitnessOutcome } from './witness/witness.ts'
 import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from './witness/witness-store.ts'
@@ -112,6 +113,7 @@ export interface LiaisonService {
   approveRotation (oldPeerId: string): Promise<PeerRecord>
   forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult>
   requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord>
+  feedback (ref: string, rating: string, note?: string): Promise<FeedbackResult>
   answerRelease (requestId: string, decision: 'granted' | 'denied', opts?: { validMs?: number, reason?: string }): Promise<ReleaseRecord>
   releases (): Promise<ReleaseRecord[]>
   /** Ask every active peer to cosign our latest checkpoint now (running node). */
@@ -175,6 +177,10 @@ export class LocalService implements LiaisonService {
 
   async requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord> {
     return await this.forwarding.requestRelease(ref, recipient, reason)
+  }
+
+  async feedback (ref: string, rating: string, note?: string): Promise<FeedbackResult> {
+    return await sendFeedback({ ...this.c, now: this.now }, ref, rating, note)
   }
 
   async answerRelease (requestId: string, decision: 'granted' | 'denied', opts: { validMs?: number, reason?: string } = {}): Promise<ReleaseRecord> {

@@ -13,6 +13,7 @@ import type { WitnessOutcome } from '../witness/witness.ts'
 import type { WitnessAlert, WitnessedCheckpoint } from '../witness/witness-store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from '../store/records.ts'
 import type { InboxQuery } from '../store/store.ts'
+import type { FeedbackResult } from '../feedback/send-feedback.ts'
 import type { PeerInput } from '../trust-list.ts'
 
 export class ApiClient implements LiaisonService {
@@ -115,6 +116,10 @@ export class ApiClient implements LiaisonService {
 
   async forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult> {
     return await this.call('POST', `/v1/messages/${encodeURIComponent(ref)}/forward`, { to, ...(legalBasis != null ? { legalBasis } : {}) })
+  }
+
+  async feedback (ref: string, rating: string, note?: string): Promise<FeedbackResult> {
+    return await this.call('POST', `/v1/messages/${encodeURIComponent(ref)}/feedback`, { rating, ...(note != null ? { note } : {}) })
   }
 
   async requestRelease (message: string, recipient: string, reason: string): Promise<ReleaseRecord> {

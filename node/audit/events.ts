@@ -26,6 +26,7 @@
  * | message.forwarded  | digest, to, forward (digest or null), grant (digest or null)                   |
  * | witness.alert      | witness, origin, reason, detail                                                |
  * | message.replied    | digest (of the reply), inReplyTo (the id it answers)                           |
+ * | message.rated      | digest (rated message), rater, originator, rating, feedback (digest)           |
  *
  * Checkpoints are not leaves: a checkpoint commits to the log, it is not an event in it (they are
  * kept beside it, see audit-store.ts).
@@ -55,7 +56,7 @@ export const AUDIT_EVENT_TYPES = [
   'message.sent', 'message.received', 'message.rejected', 'receipt.stored',
   'peer.added', 'peer.updated', 'peer.removed', 'policy.changed', 'key.rotated', 'purge',
   'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert',
-  'message.replied'
+  'message.replied', 'message.rated'
 ] as const
 
 export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
@@ -90,6 +91,7 @@ export type AuditEvent =
   | { type: 'message.forwarded', digest: string, to: string[], forward: string | null, grant: string | null }
   | { type: 'witness.alert', witness: string, origin: string, reason: string, detail: JsonValue }
   | { type: 'message.replied', digest: string, inReplyTo: string }
+  | { type: 'message.rated', digest: string, rater: string, originator: string, rating: string, feedback: string }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
@@ -113,7 +115,8 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'release.denied': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['reason', 'text']],
   'message.forwarded': [['digest', 'digest'], ['to', 'peers'], ['forward', 'digest?'], ['grant', 'digest?']],
   'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']],
-  'message.replied': [['digest', 'digest'], ['inReplyTo', 'text']]
+  'message.replied': [['digest', 'digest'], ['inReplyTo', 'text']],
+  'message.rated': [['digest', 'digest'], ['rater', 'peer'], ['originator', 'peer'], ['rating', 'text'], ['feedback', 'digest']]
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -314,8 +317,21 @@ export const auditEvents = {
   },
 
   /** `messageReplied` for a message's index record, or nothing if it answers none. */
-  repliesOf (meta: { digest: string, inReplyTo?: string }): AuditEvent[] {
-    return meta.inReplyTo != null ? [auditEvents.messageReplied({ digest: meta.digest, inReplyTo: meta.inReplyTo })] : []
+  repliesOf (meta: { digest: string, inReplyTo?: string, payloadType?: string }): AuditEvent[] {
+    // Control envelopes (forwards, releases, feedback) copy the index record of their message: not replies.
+    return meta.inReplyTo != null && (meta.payloadType == null || meta.payloadType === PAYLOAD_TYPES.message) ? [auditEvents.messageReplied({ digest: meta.digest, inReplyTo: meta.inReplyTo })] : []
+  },
+
+  /** Feedback on message `digest`: sent by this node (rater) or received from a recipient (originator = this node). */
+  messageRated (input: { digest: string, rater: string, originator: string, rating: string, feedback: string }): AuditEvent {
+    return {
+      type: 'message.rated',
+      digest: check.digest(input.digest, 'digest'),
+      rater: check.peer(input.rater, 'rater'),
+      originator: check.peer(input.originator, 'originator'),
+      rating: check.text(input.rating, 'rating'),
+      feedback: check.digest(input.feedback, 'feedback')
+    }
   },
 
   witnessAlert (input: { witness: string, origin: string, reason: string, detail?: unknown }): AuditEvent {

@@ -26,6 +26,7 @@ import type { Admission, Incoming, PayloadHandler } from './admission.ts'
 import { handleMessage } from './handle-message.ts'
 import { handleForward } from './handle-forward.ts'
 import { handleReleaseGrant, handleReleaseRequest } from './handle-release.ts'
+import { handleFeedback } from './handle-feedback.ts'
 import { handleKeyRotation } from './handle-key-rotation.ts'
 
 export type ReceiveOutcome =
@@ -63,7 +64,8 @@ const HANDLERS: Readonly<Record<string, PayloadHandler>> = {
   [PAYLOAD_TYPES.forward]: handleForward,
   [PAYLOAD_TYPES.releaseRequest]: handleReleaseRequest,
   [PAYLOAD_TYPES.releaseGrant]: handleReleaseGrant,
-  [PAYLOAD_TYPES.keyRotation]: handleKeyRotation
+  [PAYLOAD_TYPES.keyRotation]: handleKeyRotation,
+  [PAYLOAD_TYPES.feedback]: handleFeedback
 }
 
 export class Receiver extends EventEmitter<ReceiverEvents> {

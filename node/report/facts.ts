@@ -42,6 +42,7 @@ export type Fact =
   | (Base & { type: 'release', direction: Direction, phase: 'requested' | 'granted' | 'denied', delayMs: number | null })
   | (Base & { type: 'forward', direction: Direction })
   | (Base & { type: 'trust', action: 'suspended' | 'resumed' | 'revoked' | 'key-rotated' | 'witness-alert' })
+  | (Base & { type: 'feedback', direction: Direction, rating: string })
 
 /** An entry as JSON.parse gives it (only the members the normaliser reads are typed). */
 export type RawEntry = Record<string, unknown> & { type: string, at: string }
@@ -182,6 +183,14 @@ export class Normaliser {
           this.selves.add(str(e.oldPeerId))
         }
         if (counted) this.emit({ type: 'trust', action: 'key-rotated', at: atMs, peer: e.subject === 'self' ? this.init.self : str(e.newPeerId), dims: NO_DIMS })
+        return
+      }
+      case 'message.rated': {
+        // Attributed to the rated message: `given` (in) rates one we received, `received` (out) one we sent.
+        const rated = this.messages.get(str(e.digest))
+        if (rated == null || !rated.counted) return
+        const given = this.isSelf(e.rater)
+        this.emit({ type: 'feedback', direction: given ? 'in' : 'out', at: rated.at, peer: given ? str(e.originator) : str(e.rater), dims: rated.dims, rating: str(e.rating) })
         return
       }
       case 'witness.alert':

@@ -217,6 +217,27 @@ registerFigure<{ n: number }>({
   values: s => [s.n]
 })
 
+interface FeedbackState { messages: number, rated: number, useful: number, notUseful: number, actioned: number, ledToOperation: number }
+
+registerFigure<FeedbackState>({
+  id: 'feedback',
+  title: 'Feedback (out: ratings received on messages sent; in: ratings given on messages received)',
+  keys: ['direction'],
+  measures: ['messages', 'rated', 'rated_share', 'useful', 'not_useful', 'actioned', 'led_to_operation'],
+  keyOf: f => (f.type === 'outcome' && f.status === 'accepted') || f.type === 'feedback' ? [f.direction] : undefined,
+  state: () => ({ messages: 0, rated: 0, useful: 0, notUseful: 0, actioned: 0, ledToOperation: 0 }),
+  add: (s, f) => {
+    if (f.type === 'outcome') { s.messages++; return }
+    if (f.type !== 'feedback') return
+    s.rated++
+    if (f.rating === 'useful') s.useful++
+    else if (f.rating === 'not-useful') s.notUseful++
+    else if (f.rating === 'actioned') s.actioned++
+    else if (f.rating === 'led-to-operation') s.ledToOperation++
+  },
+  values: s => [s.messages, s.rated, share(s.rated, s.messages), s.useful, s.notUseful, s.actioned, s.ledToOperation]
+})
+
 registerFigure<{ n: number }>({
   id: 'trust',
   title: 'Suspensions, resumptions, revocations, key rotations and witness alerts',

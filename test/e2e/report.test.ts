@@ -80,6 +80,17 @@ describe('cooperation report from the audit log of real nodes', () => {
     expect(rfi.recipients[0].status).toBe('delivered')
     const answer = await cb.send(msg(a.peerId, { kind: 'response', inReplyTo: rfi.id }), { wait: true, timeoutMs: 20_000 })
     expect(answer.recipients[0].status).toBe('delivered')
+    // Feedback from B on two of A's messages (CLI through B's API), delivered to A.
+    for (const [id, rating, note] of [[first[1], 'led-to-operation', 'arrest in case K-19'], [first[2], 'useful', undefined]] as const) {
+      const res = await cli(['feedback', id, '--rating', rating, ...(note != null ? ['--note', note] : []), '--json', '--data-dir', b.dir])
+      expect(res.code, res.stderr).toBe(0)
+      const sentFeedback = JSON.parse(res.stdout) as { digest: string, originator: string }
+      expect(sentFeedback.originator).toBe(a.peerId)
+      await until(async () => (await cb.outbox()).some(d => d.digest === sentFeedback.digest && d.status === 'delivered'), 30_000, 'feedback delivered')
+    }
+    const badRating = await cli(['feedback', first[0], '--rating', 'great', '--data-dir', b.dir])
+    expect(badRating.code).toBe(2)
+    expect(badRating.stderr).toContain('BAD_ARGUMENT')
     await cb.setPeerStatus(a.peerId, 'suspended')
     await cb.setPeerStatus(a.peerId, 'active')
     // Through the local API while A runs (the CLI goes through it).
@@ -111,6 +122,7 @@ describe('cooperation report from the audit log of real nodes', () => {
       expect(delivery.p99_ms as number).toBeLessThanOrEqual(delivery.max_ms as number)
       expect(row(r, 'releases', { peer: b.peerId, direction: 'in' })).toMatchObject({ requested: 2, granted: 1, denied: 1, undecided: 0 })
       expect(r.figures.forwards.rows).toHaveLength(0)
+      expect(row(r, 'feedback', { peer: b.peerId, direction: 'out' })).toMatchObject({ messages: 6, rated: 2, rated_share: 0.3333, useful: 1, not_useful: 0, actioned: 0, led_to_operation: 1 })
       expect(r.peers[b.peerId]).toBe('b')
     }
   })
@@ -125,6 +137,7 @@ describe('cooperation report from the audit log of real nodes', () => {
     }
     expect(row(rb, 'releases', { peer: a.peerId, direction: 'out' })).toMatchObject({ requested: 2, granted: 1, denied: 1 })
     expect(row(rb, 'forwards', { peer: c.peerId, direction: 'out' })).toMatchObject({ forwards: 1 })
+    expect(row(rb, 'feedback', { peer: a.peerId, direction: 'in' })).toMatchObject({ messages: 6, rated: 2, useful: 1, led_to_operation: 1 })
     expect(row(rb, 'trust', { peer: a.peerId, event: 'suspended' })).toMatchObject({ events: 1 })
     expect(row(rb, 'trust', { peer: a.peerId, event: 'resumed' })).toMatchObject({ events: 1 })
     const rc = await reportOf(c)
