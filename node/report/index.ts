@@ -2,7 +2,7 @@
  * Cooperation reports computed from the audit log (issue 19): figures per partner, topic,
  * agreement, kind, TLP, week or month — messages exchanged, accepted and rejected by reason,
  * delivery times, requests for information and their answers, release requests and decisions,
- * forwards, trust events — naming the checkpoint they were computed from, so that
+ * forwards, feedback, trust events — naming the checkpoint they were computed from, so that
  * `report verify` can recompute them from a data directory or an audit bundle.
  *
  * - `computeReport(source, query)` — stream a source's entries once (bounded memory).
