@@ -116,3 +116,13 @@ export const DEFAULT_PURGE_INTERVAL_MS = 60 * 60 * 1000
 
 /** …at most this many messages per purge leaf. */
 export const DEFAULT_PURGE_CHUNK = 500
+
+/**
+ * Messages (and, separately, requests for information and release requests) a cooperation
+ * report remembers to join later entries to — a recipient's receipt to its message, an answer
+ * to its request, a decision to its release request. The oldest is forgotten first and counted
+ * (`coverage.uncorrelated`); receipts come within seconds, so only an outcome arriving after
+ * this many newer messages is lost. About 250 bytes each: the report's memory stays under
+ * ~50 MB per map however long the log.
+ */
+export const DEFAULT_REPORT_JOIN_LIMIT = 200_000

@@ -22,7 +22,9 @@ export const NODE_ERROR_CODES = {
   KEY_ROTATED: 'A delivery to a peer\'s old identity was moved to its new identity after a key rotation.',
   PEER_UNREACHABLE: 'The peer could not be dialled at any address on the trust list; the message stays queued and is retried. The error names the addresses tried.',
   NODE_MISMATCH: 'The audit record (data directory or bundle) is not the one of the node the auditor expected (`--expect-node`).',
-  BUILD_STALE: 'The compiled build in dist/ was made from other sources than the checkout holds; run `npm run build` (or `npm ci`).'
+  BUILD_STALE: 'The compiled build in dist/ was made from other sources than the checkout holds; run `npm run build` (or `npm ci`).',
+  REPORT_INVALID: 'The file is not a cooperation report (JSON, signed or HTML), or its signature envelope is malformed.',
+  REPORT_MISMATCH: 'A recomputed cooperation report differs from the one given (a figure, the query, or the checkpoint root).'
 } as const
 
 export type NodeErrorCode = keyof typeof NODE_ERROR_CODES

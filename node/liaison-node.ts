@@ -201,7 +201,8 @@ export class LiaisonNode {
         addresses: () => libp2p.getMultiaddrs().map(String),
         outbox,
         connectedPeers: () => libp2p.getPeers().map(String),
-        witness
+        witness,
+        audit
       })
       const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness }, { peerId: signer.peerId })
       const serveMetrics = metricsRoute(metrics)

@@ -18,6 +18,7 @@ import type { Store, InboxQuery } from './store/store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './store/records.ts'
 import { announceRotation, applyPeerRotation, rotationAnswered } from './key-rotation.ts'
 import { Forwarding } from './forwarding.ts'
+import { sendFeedback, type FeedbackResult } from './feedback/send-feedback.ts'
 import { auditEvents } from './audit/events.ts'
 import type { Witness, WitnessOutcome } from './witness/witness.ts'
 import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from './witness/witness-store.ts'
@@ -31,6 +32,8 @@ import type { PolicyHolder } from './policy/policy-holder.ts'
 import type { NodePolicy } from './policy/node-policy.ts'
 import type { PeerFields } from './policy/peer-fields.ts'
 import { exportCard, openCard, setPeerStatus, type CardExport } from './peer-admin.ts'
+import type { AuditLog } from './audit/audit-log.ts'
+import { reportOf, type ReportRequest } from './report/serve-report.ts'
 
 export interface SendInput {
   to: string[]
@@ -115,6 +118,9 @@ export interface LiaisonService {
   approveRotation (oldPeerId: string): Promise<PeerRecord>
   forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult>
   requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord>
+  feedback (ref: string, rating: string, note?: string): Promise<FeedbackResult>
+  /** The cooperation report up to a checkpoint issued now (running node only), rendered or signed. */
+  report (input: ReportRequest): Promise<{ type: string, body: string }>
   answerRelease (requestId: string, decision: 'granted' | 'denied', opts?: { validMs?: number, reason?: string }): Promise<ReleaseRecord>
   releases (): Promise<ReleaseRecord[]>
   /** Ask every active peer to cosign our latest checkpoint now (running node). */
@@ -140,6 +146,8 @@ export interface LocalServiceComponents {
   connectedPeers?: () => string[]
   /** Witnessing (running node only). */
   witness?: Witness
+  /** The audit log (running node only): reports issue a checkpoint first. */
+  audit?: AuditLog
   now?: () => Date
 }
 
@@ -184,6 +192,15 @@ export class LocalService implements LiaisonService {
 
   async requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord> {
     return await this.forwarding.requestRelease(ref, recipient, reason)
+  }
+
+  async feedback (ref: string, rating: string, note?: string): Promise<FeedbackResult> {
+    return await sendFeedback({ ...this.c, now: this.now }, ref, rating, note)
+  }
+
+  async report (input: ReportRequest): Promise<{ type: string, body: string }> {
+    if (this.c.audit == null) throw new NodeError('NODE_NOT_RUNNING', 'the report through the service needs a running node; on a stopped one `liaison report` reads the store itself')
+    return await reportOf({ db: this.c.store.db, audit: this.c.audit, signer: this.c.signer }, input)
   }
 
   async answerRelease (requestId: string, decision: 'granted' | 'denied', opts: { validMs?: number, reason?: string } = {}): Promise<ReleaseRecord> {

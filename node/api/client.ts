@@ -13,6 +13,8 @@ import type { WitnessOutcome } from '../witness/witness.ts'
 import type { WitnessAlert, WitnessedCheckpoint } from '../witness/witness-store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from '../store/records.ts'
 import type { InboxQuery } from '../store/store.ts'
+import type { FeedbackResult } from '../feedback/send-feedback.ts'
+import type { ReportRequest } from '../report/serve-report.ts'
 import type { PeerInput } from '../trust-list.ts'
 
 export class ApiClient implements LiaisonService {
@@ -36,6 +38,17 @@ export class ApiClient implements LiaisonService {
       throw new NodeError(e?.code ?? 'INTERNAL', e?.message ?? `HTTP ${res.status}`, { details: e?.details })
     }
     return value as T
+  }
+
+  /** A call whose 200 answer may be any media type (the report as text, CSV or HTML). */
+  async raw (method: string, path: string): Promise<{ type: string, body: string }> {
+    const res = await fetch(this.base + path, { method, headers: { authorization: `Bearer ${this.token}` } })
+    const body = await res.text()
+    if (!res.ok) {
+      const e = (JSON.parse(body) as { error?: { code: ErrorCode, message: string, details?: unknown } }).error
+      throw new NodeError(e?.code ?? 'INTERNAL', e?.message ?? `HTTP ${res.status}`, { details: e?.details })
+    }
+    return { type: res.headers.get('content-type') ?? 'application/octet-stream', body }
   }
 
   async send (input: SendInput, opts: { wait?: boolean, timeoutMs?: number } = {}): Promise<SendResult> {
@@ -116,6 +129,19 @@ export class ApiClient implements LiaisonService {
   async forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult> {
     return await this.call('POST', `/v1/messages/${encodeURIComponent(ref)}/forward`, { to, ...(legalBasis != null ? { legalBasis } : {}) })
   }
+
+  async feedback (ref: string, rating: string, note?: string): Promise<FeedbackResult> {
+    return await this.call('POST', `/v1/messages/${encodeURIComponent(ref)}/feedback`, { rating, ...(note != null ? { note } : {}) })
+  }
+  async report (input: ReportRequest): Promise<{ type: string, body: string }> {
+    const params = new URLSearchParams({ format: input.format })
+    if (input.from != null) params.set('from', input.from)
+    if (input.to != null) params.set('to', input.to)
+    for (const d of input.by) params.append('by', d)
+    if (input.sign) params.set('sign', 'true')
+    return await this.raw('GET', `/v1/report?${params}`)
+  }
+
 
   async requestRelease (message: string, recipient: string, reason: string): Promise<ReleaseRecord> {
     return await this.call('POST', '/v1/releases', { message, recipient, reason })

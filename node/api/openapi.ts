@@ -29,7 +29,8 @@ const TAGS = [
   { name: 'policy', description: 'the node policy and decisions' },
   { name: 'forwarding', description: 'forwarding and release requests' },
   { name: 'keys', description: 'identity key rotation' },
-  { name: 'audit', description: 'witnessing of audit-log checkpoints by peers' }
+  { name: 'audit', description: 'witnessing of audit-log checkpoints by peers' },
+  { name: 'report', description: 'the cooperation report and feedback on received messages' }
 ]
 
 const ERROR_TEXT: Record<ErrorStatus | 401 | 500, string> = {
@@ -87,7 +88,9 @@ function parameters (route: Route, where: 'path' | 'query', toSchema: (s: z.ZodT
 function operation (route: Route, toSchema: (s: z.ZodType) => Schema): Schema {
   const json = (schema: Schema, description: string): Schema => ({ description, content: { 'application/json': { schema } } })
   const errorRef = toSchema(apiError)
-  const responses: Record<string, Schema> = { 200: json(toSchema(route.response), route.summary), 401: json(errorRef, ERROR_TEXT[401]), 500: json(errorRef, ERROR_TEXT[500]) }
+  const ok = json(toSchema(route.response), route.summary)
+  for (const type of route.produces ?? []) (ok.content as Record<string, Schema>)[type] = { schema: { type: 'string' } }
+  const responses: Record<string, Schema> = { 200: ok, 401: json(errorRef, ERROR_TEXT[401]), 500: json(errorRef, ERROR_TEXT[500]) }
   for (const status of route.errors ?? []) responses[status] = json(errorRef, ERROR_TEXT[status])
   const params = [...parameters(route, 'path', toSchema), ...parameters(route, 'query', toSchema)]
   let requestBody: Schema | undefined

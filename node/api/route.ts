@@ -23,6 +23,19 @@ export interface RouteContext<P, Q, B> {
   service: LiaisonService
 }
 
+/**
+ * A handler's answer that is not JSON (the report as text, CSV or HTML): written as it is,
+ * with its media type. Routes that may answer one list the types in `produces`.
+ */
+export class RawBody {
+  readonly type: string
+  readonly body: string
+  constructor (type: string, body: string) {
+    this.type = type
+    this.body = body
+  }
+}
+
 /** A JSON route. `params` must name exactly the `{…}` segments of `path`. */
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   method: Method
@@ -40,6 +53,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B
   /** The 200 response body. */
   response: z.ZodType
+  /** Other media types the 200 answer may have (the handler returns a RawBody for them). */
+  produces?: string[]
   errors?: ErrorStatus[]
   handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<unknown>
 }
@@ -56,6 +71,7 @@ export interface Route {
   query?: z.ZodType
   body?: z.ZodType
   response: z.ZodType
+  produces?: readonly string[]
   errors?: readonly ErrorStatus[]
   handler: (ctx: RouteContext<unknown, unknown, unknown>) => Promise<unknown>
 }

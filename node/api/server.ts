@@ -15,7 +15,7 @@ import type { Logger } from 'pino'
 import { NodeError, errorCode, type ErrorCode } from '../errors.ts'
 import type { LiaisonService } from '../service.ts'
 import { ROUTES } from './routes/index.ts'
-import type { Route, RouteContext } from './route.ts'
+import { RawBody, type Route, type RouteContext } from './route.ts'
 import { RouteMatcher, queryObject, validateInput } from './dispatch.ts'
 
 // Not `import … from 'node:http'`: an ES module import of node:http evaluates every export of
@@ -129,7 +129,12 @@ export class ApiServer {
       const raw = { params: matched.params, query: queryObject(url.searchParams), body: await readJson(req) }
       const input = validateInput(matched.route, raw)
       const result = await matched.route.handler({ ...input, service: this.c.service } as RouteContext<unknown, unknown, unknown>)
-      send(res, 200, result)
+      if (result instanceof RawBody) {
+        res.writeHead(200, { 'content-type': result.type, 'content-length': Buffer.byteLength(result.body) })
+        res.end(result.body)
+      } else {
+        send(res, 200, result)
+      }
     } catch (err) {
       const code = errorCode(err)
       const status = STATUS_BY_CODE[code] ?? (code === 'INTERNAL' ? 500 : 422)

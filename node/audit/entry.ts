@@ -345,6 +345,10 @@ export function entryDigests (entry: AuditEntry): string[] {
       return [entry.digest]
     case 'message.rejected':
       return entry.digest != null ? [entry.digest] : []
+    case 'message.replied':
+      return [entry.digest]
+    case 'message.rated':
+      return [entry.digest, entry.feedback]
     case 'receipt.stored':
       return [entry.for]
     case 'purge':

@@ -25,6 +25,8 @@
  * | release.denied     | digest, requester, originator, reason                                          |
  * | message.forwarded  | digest, to, forward (digest or null), grant (digest or null)                   |
  * | witness.alert      | witness, origin, reason, detail                                                |
+ * | message.replied    | digest (of the reply), inReplyTo (the id it answers)                           |
+ * | message.rated      | digest (rated message), rater, originator, rating, feedback (digest)           |
  *
  * Checkpoints are not leaves: a checkpoint commits to the log, it is not an event in it (they are
  * kept beside it, see audit-store.ts).
@@ -53,7 +55,8 @@ import type { MessageMeta, PeerRecord } from '../store/records.ts'
 export const AUDIT_EVENT_TYPES = [
   'message.sent', 'message.received', 'message.rejected', 'receipt.stored',
   'peer.added', 'peer.updated', 'peer.removed', 'policy.changed', 'key.rotated', 'purge',
-  'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert'
+  'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert',
+  'message.replied', 'message.rated'
 ] as const
 
 export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
@@ -87,6 +90,8 @@ export type AuditEvent =
   | { type: 'release.denied', digest: string, requester: string, originator: string, reason: string }
   | { type: 'message.forwarded', digest: string, to: string[], forward: string | null, grant: string | null }
   | { type: 'witness.alert', witness: string, origin: string, reason: string, detail: JsonValue }
+  | { type: 'message.replied', digest: string, inReplyTo: string }
+  | { type: 'message.rated', digest: string, rater: string, originator: string, rating: string, feedback: string }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
@@ -109,7 +114,9 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'release.granted': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['grant', 'digest?']],
   'release.denied': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['reason', 'text']],
   'message.forwarded': [['digest', 'digest'], ['to', 'peers'], ['forward', 'digest?'], ['grant', 'digest?']],
-  'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']]
+  'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']],
+  'message.replied': [['digest', 'digest'], ['inReplyTo', 'text']],
+  'message.rated': [['digest', 'digest'], ['rater', 'peer'], ['originator', 'peer'], ['rating', 'text'], ['feedback', 'digest']]
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -297,6 +304,33 @@ export const auditEvents = {
       to: check.peers(input.to, 'to'),
       forward: check.digestOrNull(input.forward, 'forward'),
       grant: check.digestOrNull(input.grant, 'grant')
+    }
+  },
+
+  /**
+   * The message `digest` (sent or received, logged in the same write) answers message id
+   * `inReplyTo` (its signed `inReplyTo`): what links a request for information to its answer.
+   * Only replies get one, so logs without replies are unchanged.
+   */
+  messageReplied (input: { digest: string, inReplyTo: string }): AuditEvent {
+    return { type: 'message.replied', digest: check.digest(input.digest, 'digest'), inReplyTo: check.text(input.inReplyTo, 'inReplyTo') }
+  },
+
+  /** `messageReplied` for a message's index record, or nothing if it answers none. */
+  repliesOf (meta: { digest: string, inReplyTo?: string, payloadType?: string }): AuditEvent[] {
+    // Control envelopes (forwards, releases, feedback) copy the index record of their message: not replies.
+    return meta.inReplyTo != null && (meta.payloadType == null || meta.payloadType === PAYLOAD_TYPES.message) ? [auditEvents.messageReplied({ digest: meta.digest, inReplyTo: meta.inReplyTo })] : []
+  },
+
+  /** Feedback on message `digest`: sent by this node (rater) or received from a recipient (originator = this node). */
+  messageRated (input: { digest: string, rater: string, originator: string, rating: string, feedback: string }): AuditEvent {
+    return {
+      type: 'message.rated',
+      digest: check.digest(input.digest, 'digest'),
+      rater: check.peer(input.rater, 'rater'),
+      originator: check.peer(input.originator, 'originator'),
+      rating: check.text(input.rating, 'rating'),
+      feedback: check.digest(input.feedback, 'feedback')
     }
   },
 

@@ -44,7 +44,9 @@ const COMMANDS: Record<string, { run: Command, help: string }> = {
   message: { run: lazy(messageCmds, 'messageCommand'), help: 'message show ID|DIGEST [--envelope]          one message (envelope byte for byte)' },
   envelope: { run: lazy(identity, 'envelopeCommand'), help: 'envelope sign --type message|receipt [--in FILE] | verify --public-key PEM [--in FILE]' },
   audit: { run: lazy(async () => await import('./audit-commands.ts'), 'auditCommand'), help: 'audit verify [--bundle DIR] [--workers N] [--expect-node ID] [--thorough] [--openssl] [--json] | export --out DIR [--since T] [--peer ID] | prove DIGEST | checkpoint | witnesses | split-view --out DIR [--alert SEQ]   offline audit (stopped node or a copy)' },
-  purge: { run: lazy(async () => await import('./purge-command.ts'), 'purgeCommand'), help: 'purge                                        delete expired message envelopes now (stopped node; a running node purges on its own)' }
+  purge: { run: lazy(async () => await import('./purge-command.ts'), 'purgeCommand'), help: 'purge                                        delete expired message envelopes now (stopped node; a running node purges on its own)' },
+  report: { run: lazy(async () => await import('./report-commands.ts'), 'reportCommand'), help: 'report [--from D] [--to D] [--by peer|topic|agreement|kind|tlp|week|month]… [--format text|json|csv|html] [--out FILE] [--sign] [--bundle DIR] | verify REPORT [--bundle DIR]   cooperation report from the audit log' },
+  feedback: { run: lazy(async () => await import('./feedback-command.ts'), 'feedbackCommand'), help: 'feedback MESSAGE_ID --rating useful|not-useful|actioned|led-to-operation [--note TEXT]   rate a received message to its originator' }
 }
 
 export function usage (): string {

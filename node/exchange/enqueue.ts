@@ -25,6 +25,6 @@ export async function enqueueOutbound (store: Store, meta: MessageMeta, envelope
   }))
   for (const r of records) ops.push(...store.deliveryOps(r))
   ops.push(store.seqOp())
-  await store.commit(ops, [auditEvents.messageSent(meta, envelope), ...events])
+  await store.commit(ops, [auditEvents.messageSent(meta, envelope), ...auditEvents.repliesOf(meta), ...events])
   return records
 }

@@ -26,6 +26,7 @@ import type { Admission, Incoming, PayloadHandler } from './admission.ts'
 import { handleMessage } from './handle-message.ts'
 import { handleForward } from './handle-forward.ts'
 import { handleReleaseGrant, handleReleaseRequest } from './handle-release.ts'
+import { handleFeedback } from './handle-feedback.ts'
 import { handleKeyRotation } from './handle-key-rotation.ts'
 import { handleAddressUpdate } from './handle-address-update.ts'
 
@@ -65,7 +66,8 @@ const HANDLERS: Readonly<Record<string, PayloadHandler>> = {
   [PAYLOAD_TYPES.releaseRequest]: handleReleaseRequest,
   [PAYLOAD_TYPES.releaseGrant]: handleReleaseGrant,
   [PAYLOAD_TYPES.keyRotation]: handleKeyRotation,
-  [PAYLOAD_TYPES.addressUpdate]: handleAddressUpdate
+  [PAYLOAD_TYPES.addressUpdate]: handleAddressUpdate,
+  [PAYLOAD_TYPES.feedback]: handleFeedback
 }
 
 export class Receiver extends EventEmitter<ReceiverEvents> {
@@ -150,6 +152,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
         [...store.messageOps(meta, envelope), ...admission.ops, store.receiptOp(meta.digest, this.c.signer.peerId, receipt)],
         [
           auditEvents.messageReceived(meta, envelope),
+          ...auditEvents.repliesOf(meta),
           auditEvents.receiptStored({ for: meta.digest, by: this.c.signer.peerId, receipt, parsed }),
           ...admission.events
         ]

@@ -27,11 +27,12 @@ import { ingestProfileSet, runProfile, type ProfileSet } from './profile.ts'
 import { runFanout } from './fanout.ts'
 import { runGrowth } from './growth.ts'
 import { AuditBench } from './audit.ts'
+import { runReport } from './report-bench.ts'
 import { fsyncLatency, machineInfo } from './machine.ts'
 import { attainment, renderReport, type Section } from './report.ts'
 import { goalAttainment, renderCharts, type ChartSpec } from './charts.ts'
 
-const ITEMS = ['crypto', 'ingest', 'fanout', 'growth'] as const
+const ITEMS = ['crypto', 'ingest', 'fanout', 'growth', 'report'] as const
 type Item = typeof ITEMS[number]
 
 const PROJECT = resolve(new URL('../../', import.meta.url).pathname)
@@ -107,6 +108,10 @@ try {
     if (audit.profile != null) profiles.push(audit.profile)
     section('4. Audit verify', 'Offline verification of a stopped node\'s data directory (every stored envelope\'s signature, the audit log\'s Merkle tree and its signed checkpoint) with one worker per core, in envelopes per second, against raw OpenSSL Ed25519 verifications per second on one core × the number of cores, measured in the same run just before. Measured on the pre-filled store of item 5 before any node touched it.', auditResults.item)
     section('5. Cost growth', `The same work with more history: ingest into a receiver already holding ${quick ? '100 k' : '1 M'} messages vs one holding 10 k (pre-filled through the store with signed messages, receipts and audit entries before the nodes start; runs interleaved), audit verification time vs log size, and inclusion proof length and time vs log size (the real audit log in LevelDB, and the Merkle tree in memory for reference).${quick ? ' Quick mode: 10 k vs 100 k stored for ingest, 10 k and 50 k for audit verification.' : ''}`, merge(growth, auditResults.growth))
+  }
+  if (only.has('report')) {
+    log('7. cooperation report over the audit log')
+    section('7. Cooperation report', `A cooperation report (every figure, broken down by peer and week) computed in a fresh process from a stopped node's data directory holding ${quick ? '100 k' : '1 M'} audit entries (signed messages both ways with their receipts), streamed from LevelDB; then report verify of it. Memory: peak RSS growth from a tenth of the entries to all of them.`, await runReport(ctx, dataRoot))
   }
 } catch (err) {
   if (err instanceof IntegrityError) {

@@ -205,7 +205,9 @@ describe('audit entry encoding', () => {
       auditEvents.releaseGranted({ digest: D1, requester: bob.peerId, originator: alice.peerId, grant: D2 }),
       auditEvents.releaseDenied({ digest: D1, requester: bob.peerId, originator: alice.peerId, reason: 'not now' }),
       auditEvents.messageForwarded({ digest: D1, to: [bob.peerId], forward: D2 }),
-      auditEvents.witnessAlert({ witness: 'w1', origin: 'liaison.local/x', reason: 'inconsistent', detail: { size: 3 } })
+      auditEvents.witnessAlert({ witness: 'w1', origin: 'liaison.local/x', reason: 'inconsistent', detail: { size: 3 } }),
+      auditEvents.messageReplied({ digest: D2, inReplyTo: meta.id }),
+      auditEvents.messageRated({ digest: D1, rater: bob.peerId, originator: alice.peerId, rating: 'useful', feedback: D2 })
     ]
     expect(new Set(events.map(e => e.type))).toEqual(new Set(AUDIT_EVENT_TYPES))
     for (const event of events) {
@@ -215,6 +217,10 @@ describe('audit entry encoding', () => {
     expect(entryDigests(decodeEntry(encodeEntry(events[9], AT)))).toEqual([D1, D2])
     expect(entryDigests(decodeEntry(encodeEntry(events[13], AT)))).toEqual([D1, D2])
     expect(entryDigests(decodeEntry(encodeEntry(events[7], AT)))).toEqual([])
+    expect(entryDigests(decodeEntry(encodeEntry(events[15], AT)))).toEqual([D2])
+    expect(entryDigests(decodeEntry(encodeEntry(events[16], AT)))).toEqual([D1, D2])
+    expect(auditEvents.repliesOf({ digest: D2 })).toEqual([])
+    expect(() => auditEvents.messageReplied({ digest: 'x', inReplyTo: meta.id })).toThrow(/digest/)
   })
 
   it('decodes what it encodes for arbitrary free-form JSON (property)', () => {

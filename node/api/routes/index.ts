@@ -38,6 +38,7 @@ import { keyRoutes } from './keys.ts'
 import { messageRoutes } from './messages.ts'
 import { nodeRoutes } from './node.ts'
 import { policyRoutes } from './policy.ts'
+import { reportRoutes } from './report.ts'
 import { trustRoutes } from './trust.ts'
 
 export const ROUTES: readonly Route[] = [
@@ -47,7 +48,8 @@ export const ROUTES: readonly Route[] = [
   ...policyRoutes,
   ...forwardingRoutes,
   ...keyRoutes,
-  ...auditRoutes
+  ...auditRoutes,
+  ...reportRoutes
 ]
 
 export type { Route } from '../route.ts'

@@ -31,7 +31,8 @@ const HEADER = 48
 /** Payload types that are stored as messages, by code. */
 export const PAYLOAD_CODES: readonly string[] = [
   PAYLOAD_TYPES.message, PAYLOAD_TYPES.forward, PAYLOAD_TYPES.releaseRequest, PAYLOAD_TYPES.releaseGrant, PAYLOAD_TYPES.keyRotation,
-  PAYLOAD_TYPES.addressUpdate
+  PAYLOAD_TYPES.addressUpdate,
+  PAYLOAD_TYPES.feedback
 ]
 export const UNKNOWN_PAYLOAD = 255
 

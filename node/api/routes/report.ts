@@ -1,0 +1,56 @@
+/**
+ * Routes of the evaluation: the cooperation report (node/report/, docs/report.md) and feedback
+ * on a received message (node/feedback/).
+ *
+ * @module
+ */
+import { z } from 'zod'
+import { FEEDBACK_RATINGS } from '../../../protocol/feedback.ts'
+import { REPORT_FORMATS } from '../../report/types.ts'
+import { RawBody, defineRoute, type Route } from '../route.ts'
+import { boolParam, digest, messageRef, peerId, uuid } from '../schemas.ts'
+
+const REPORT_TYPES: Record<string, string> = { text: 'text/plain; charset=utf-8', csv: 'text/csv; charset=utf-8', html: 'text/html; charset=utf-8' }
+
+export const reportRoutes: Route[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/report',
+    operationId: 'report',
+    summary: 'The cooperation report, computed from the audit log',
+    description: 'Issues a checkpoint, then computes the report over every entry up to it (docs/report.md explains each figure). `format=json` (default) answers the report object; text, csv and html answer that rendering; `sign=true` answers the DSSE envelope of the JSON report, signed by the node.',
+    tags: ['report'],
+    query: z.strictObject({
+      from: z.string().describe('start of the period (RFC 3339 date or date-time)').optional(),
+      to: z.string().describe('end of the period (RFC 3339 date or date-time)').optional(),
+      by: z.union([z.string(), z.array(z.string())]).describe('breakdown dimensions, repeatable or comma-separated: peer, topic, agreement, kind, tlp, week, month').optional(),
+      format: z.enum(REPORT_FORMATS).describe('json (default), text, csv or html').optional(),
+      sign: boolParam.describe('answer the DSSE envelope of the JSON report, signed by the node').optional()
+    }),
+    response: z.looseObject({}).describe('the report (docs/report.md), or with sign=true its DSSE envelope'),
+    produces: Object.values(REPORT_TYPES),
+    errors: [400, 409],
+    handler: async ({ service, query }) => {
+      const by = query.by == null ? [] : (Array.isArray(query.by) ? query.by : [query.by]).flatMap(s => s.split(',')).filter(s => s !== '')
+      const format = query.format ?? 'json'
+      const { type, body } = await service.report({ ...(query.from != null ? { from: query.from } : {}), ...(query.to != null ? { to: query.to } : {}), by, format, sign: query.sign === true })
+      return type === 'application/json' ? JSON.parse(body) as unknown : new RawBody(type, body)
+    }
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/messages/{ref}/feedback',
+    operationId: 'feedback',
+    summary: 'Rate a received message to its originator',
+    description: 'Sends the originator a signed feedback message (its own payload type, policy-checked like any message).',
+    tags: ['report'],
+    params: z.strictObject({ ref: messageRef }),
+    body: z.strictObject({
+      rating: z.enum(FEEDBACK_RATINGS),
+      note: z.string().min(1).max(1000).optional()
+    }),
+    response: z.object({ id: uuid, digest, messageId: uuid, originator: peerId, rating: z.enum(FEEDBACK_RATINGS), status: z.literal('queued') }),
+    errors: [400, 404, 409, 422],
+    handler: async ({ service, params, body }) => await service.feedback(params.ref, body.rating, body.note)
+  })
+]

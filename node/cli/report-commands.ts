@@ -1,0 +1,85 @@
+/**
+ * `liaison report …`: the cooperation report (node/report).
+ *
+ *   report [--from DATE] [--to DATE] [--by peer|topic|agreement|kind|tlp|week|month]…
+ *          [--format text|json|csv|html] [--out FILE] [--sign] [--bundle DIR] [--data-dir DIR]
+ *   report verify REPORT [--data-dir DIR | --bundle DIR] [--json]
+ *
+ * On a running node the report comes through the local API (GET /v1/report); on a stopped one
+ * it is computed from a private snapshot of the store; with --bundle from a full audit bundle.
+ * `--sign` writes the DSSE envelope of the JSON report, signed with the node key.
+ * `verify` exits 0 only if the recomputed report matches (error REPORT_MISMATCH otherwise).
+ *
+ * @module
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { loadIdentity, readApiToken } from '../data-dir.ts'
+import { NodeError } from '../errors.ts'
+import { bundleSource, computeReport, dataDirSource, renderReport, reportQuery, signReport, verifyReport } from '../report/index.ts'
+import type { EntrySource, ReportFormat } from '../report/index.ts'
+import { REPORT_FORMATS } from '../report/types.ts'
+import { list, parse, print, str } from './args.ts'
+import { readRuntime } from './context.ts'
+import { ApiClient } from '../api/client.ts'
+
+export async function reportCommand (argv: string[]): Promise<number> {
+  if (argv[0] === 'verify') return await verifyCommand(argv.slice(1))
+  const p = parse(argv, { from: { type: 'string' }, to: { type: 'string' }, by: { type: 'string', multiple: true }, format: { type: 'string' }, out: { type: 'string' }, sign: { type: 'boolean' }, bundle: { type: 'string' } })
+  if (p.positionals.length > 0) throw new NodeError('BAD_ARGUMENT', `unexpected argument ${p.positionals[0]} (usage: liaison report [--from D] [--to D] [--by DIM]… [--format F] [--out FILE] | report verify REPORT)`)
+  const format = (str(p, 'format') ?? (p.values.json === true ? 'json' : 'text')) as ReportFormat
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new NodeError('BAD_ARGUMENT', `--format must be one of ${REPORT_FORMATS.join(', ')}`)
+  const query = reportQuery({ from: str(p, 'from'), to: str(p, 'to'), by: list(p, 'by') })
+  const sign = p.values.sign === true
+  const bundle = str(p, 'bundle')
+  let body: string
+  const runtime = bundle == null ? await readRuntime(p.dataDir) : undefined
+  if (runtime != null) {
+    const client = new ApiClient(runtime.apiUrl, await readApiToken(p.dataDir))
+    body = (await client.report({ ...(query.from != null ? { from: query.from } : {}), ...(query.to != null ? { to: query.to } : {}), by: [...query.by], format, sign })).body
+  } else {
+    if (sign && bundle != null) throw new NodeError('BAD_ARGUMENT', '--sign needs the node key: use it with --data-dir, not --bundle')
+    const source = bundle != null ? await bundleSource(bundle) : await dataDirSource(p.dataDir)
+    try {
+      const { report } = await computeReport(source, query)
+      body = sign ? Buffer.from(signReport(report, (await loadIdentity(p.dataDir)).signer)).toString('utf8') : (await renderReport(report, format)).body
+    } finally {
+      await source.close()
+    }
+  }
+  const out = str(p, 'out')
+  if (out != null) await writeFile(out, body)
+  else process.stdout.write(body)
+  return 0
+}
+
+async function verifyCommand (argv: string[]): Promise<number> {
+  const p = parse(argv, { bundle: { type: 'string' } })
+  const file = p.positionals[0]
+  if (file == null) throw new NodeError('BAD_ARGUMENT', 'usage: liaison report verify REPORT [--data-dir DIR | --bundle DIR]')
+  const bytes = await readFile(file)
+  const bundle = str(p, 'bundle')
+  let source: EntrySource
+  if (bundle != null) {
+    const { readReportFile } = await import('../report/verify-report.ts')
+    source = await bundleSource(bundle, readReportFile(bytes).report.checkpoint?.size)
+  } else {
+    source = await dataDirSource(p.dataDir)
+  }
+  let verdict
+  try {
+    verdict = await verifyReport(bytes, source)
+  } finally {
+    await source.close()
+  }
+  if (p.values.json === true) print(verdict)
+  else {
+    process.stdout.write([
+      `report: ${verdict.ok ? 'matches' : 'DOES NOT MATCH'} the log`,
+      `checkpoint: size ${verdict.checkpoint.size} root ${verdict.checkpoint.root} ${verdict.checkpoint.rootMatches ? 'recomputed from the entries' : 'DIFFERS from the entries'}${verdict.checkpoint.signedCheckpoint ? ', signed by the node' : ''}`,
+      `signature: ${verdict.signed ? `valid, by ${verdict.signer ?? '?'}` : 'none (unsigned report)'}`,
+      ...verdict.differences.map(d => `differs: ${d}`)
+    ].join('\n') + '\n')
+  }
+  if (!verdict.ok) throw new NodeError('REPORT_MISMATCH', `the report differs from the log in ${verdict.differences.length} place(s): ${verdict.differences.slice(0, 5).join(', ')}`)
+  return 0
+}

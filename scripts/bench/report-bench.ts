@@ -1,0 +1,74 @@
+/**
+ * Item 7 — cooperation report: compute a report (every figure, by peer and week) over a log of
+ * 1,000,000 audit entries (quick: 100,000) in a fresh child process, and `report verify` it.
+ * Goal: ≤ 10 s for the report at 1 M. Memory must stay bounded (streaming, not loading the
+ * log): the child's peak RSS is measured at a tenth of the size and at the full size, and the
+ * figure is the growth between them (goal: under 128 MB for ten times the entries; the join maps saturate at DEFAULT_REPORT_JOIN_LIMIT).
+ *
+ * The log is written by node/audit/synthetic-data-dir.ts (signed messages both ways with their
+ * receipts: two entries per message), through the real Store and AuditLog.
+ *
+ * Smoke it alone at a tiny size (never the full run on a shared machine):
+ *
+ *   node scripts/bench/report-bench.ts --entries 2000
+ *
+ * @module
+ */
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs, promisify } from 'node:util'
+import { buildSyntheticDataDir } from '../../node/audit/synthetic-data-dir.ts'
+import type { BenchContext, ItemResult } from './context.ts'
+import { makeFigure } from './figures.ts'
+
+const CHILD = fileURLToPath(new URL('./report-child.ts', import.meta.url))
+const run = promisify(execFile)
+
+export const REPORT_GOAL_MS = 10_000
+export const REPORT_RSS_GROWTH_GOAL_BYTES = 128 * 1024 * 1024
+
+export interface ReportRun { entries: number, computeMs: number, verifyMs: number, maxRss: number, rssAfterCompute: number }
+
+export async function measureReport (root: string, entries: number, log: (line: string) => void): Promise<ReportRun> {
+  const dir = await mkdtemp(join(root, 'report-'))
+  try {
+    const messages = Math.ceil(entries / 2)
+    log(`report: writing ${messages} signed messages with receipts (${messages * 2} entries)`)
+    await buildSyntheticDataDir({ dir, inbound: Math.floor(messages / 2), outbound: Math.ceil(messages / 2), peers: 5, bodyBytes: 200 })
+    const { stdout } = await run(process.execPath, [CHILD, dir], { maxBuffer: 1 << 20 })
+    const result = JSON.parse(stdout.trim().split('\n').at(-1) as string) as ReportRun
+    log(`report: ${result.entries} entries in ${(result.computeMs / 1000).toFixed(2)} s (verify ${(result.verifyMs / 1000).toFixed(2)} s), peak RSS ${(result.maxRss / 2 ** 20).toFixed(0)} MB`)
+    return result
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+export async function runReport (ctx: BenchContext, root: string, entries = ctx.quick ? 100_000 : 1_000_000): Promise<ItemResult> {
+  const small = await measureReport(root, Math.max(2, Math.round(entries / 10)), ctx.log)
+  const big = await measureReport(root, entries, ctx.log)
+  const growth = Math.max(0, big.rssAfterCompute - small.rssAfterCompute)
+  return {
+    figures: [
+      makeFigure({ id: 'report.time', name: `Report over ${big.entries.toLocaleString('en')} audit entries`, measured: 'time to compute every figure by peer and week, fresh process', unit: 'ms', samples: [big.computeMs], goal: { op: '<=', value: REPORT_GOAL_MS } }),
+      makeFigure({ id: 'report.memory', name: 'Report memory growth for 10 × the entries', measured: `peak RSS at ${big.entries} entries minus at ${small.entries}`, unit: 'bytes', samples: [growth], goal: { op: '<=', value: REPORT_RSS_GROWTH_GOAL_BYTES } })
+    ],
+    details: { small, big },
+    charts: [],
+    notes: [`report verify (recompute + Merkle root of every leaf) took ${(big.verifyMs / 1000).toFixed(2)} s at ${big.entries} entries.`]
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { entries: { type: 'string', default: '2000' } } })
+  const root = await mkdtemp(join(tmpdir(), 'liaison-bench-report-'))
+  try {
+    const result = await runReport({ quick: true, scratch: root, cores: 1, log: console.log, figures: new Map() }, root, Number(values.entries))
+    for (const f of result.figures) console.log(`${f.id}: ${f.value} ${f.unit} (goal met: ${String(f.met)})`)
+  } finally {
+    await rm(root, { recursive: true, force: true })
+  }
+}
