@@ -20,7 +20,8 @@ export const NODE_ERROR_CODES = {
   RECIPIENT_REFUSED: 'Policy refused the message for one or more recipients.',
   TIMEOUT: 'The operation did not complete in time.',
   KEY_ROTATED: 'A delivery to a peer\'s old identity was moved to its new identity after a key rotation.',
-  BUILD_STALE: 'The compiled build in dist/ was made from other sources than the checkout holds; run `npm run build` (or `npm ci`).'
+  BUILD_STALE: 'The compiled build in dist/ was made from other sources than the checkout holds; run `npm run build` (or `npm ci`).',
+  BAD_SELECTOR: 'A selector cannot be normalised as its type (the message never repeats the value).'
 } as const
 
 export type NodeErrorCode = keyof typeof NODE_ERROR_CODES
