@@ -24,7 +24,8 @@ export const NODE_ERROR_CODES = {
   NODE_MISMATCH: 'The audit record (data directory or bundle) is not the one of the node the auditor expected (`--expect-node`).',
   BUILD_STALE: 'The compiled build in dist/ was made from other sources than the checkout holds; run `npm run build` (or `npm ci`).',
   REPORT_INVALID: 'The file is not a cooperation report (JSON, signed or HTML), or its signature envelope is malformed.',
-  REPORT_MISMATCH: 'A recomputed cooperation report differs from the one given (a figure, the query, or the checkpoint root).'
+  REPORT_MISMATCH: 'A recomputed cooperation report differs from the one given (a figure, the query, or the checkpoint root).',
+  BAD_SELECTOR: 'A selector cannot be normalised as its type (the message never repeats the value).'
 } as const
 
 export type NodeErrorCode = keyof typeof NODE_ERROR_CODES

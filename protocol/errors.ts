@@ -37,6 +37,11 @@ export const REASON_CODES = {
   PEER_REVOKED: 'The peer is revoked.',
   AGREEMENT_INVALID: 'No agreement with this id is valid now for this peer.',
   FORWARD_NOT_PERMITTED: 'Forwarding is not allowed without a valid release grant (or at all for RED).',
+  // hit/no-hit queries (PROTOCOL.md §19)
+  QUERY_NOT_PERMITTED: 'This peer may not send hit/no-hit queries to this node.',
+  SELECTOR_TYPE_NOT_PERMITTED: 'This peer may not query this selector type.',
+  QUOTA_EXCEEDED: 'The query exceeds the per-query maximum or the daily quota of selectors for this peer.',
+  BAD_PROOF: 'A query answer\'s VOPRF proof does not hold under the answering node\'s pinned OPRF key.',
   // node conditions
   STORAGE_FULL: 'The node cannot store the message (disk full or storage error); nothing was acknowledged.',
   UNAVAILABLE: 'The peer is shutting down, not ready, or did not answer in time; the sender retries.',

@@ -1,0 +1,15 @@
+/**
+ * Hit/no-hit queries (PROTOCOL.md §19): payloads, hit tags and the pure VOPRF query steps.
+ *
+ * @example
+ * ```ts
+ * const pending = blindSelectors('phone', ['+4915123456789'])            // A
+ * const ans = evaluateQuery(keysB, blindedForWire(pending))               // B
+ * const [r] = finaliseAnswer('phone', peerA, keysB.publicKey, pending, ans, filterFromB) // A
+ * ```
+ *
+ * @module
+ */
+export { QUERY_PAYLOAD_TYPES, MAX_QUERY_SELECTORS, MAX_FILTER_TAGS, QuerySchema, AnswerSchema, FilterSchema, decodeQuery, decodeAnswer, decodeFilter, type QueryV1, type AnswerV1, type FilterV1 } from './payloads.ts'
+export { hitTag, oprfKeyId, TAG_BYTES } from './tags.ts'
+export { blindSelectors, blindedForWire, evaluateQuery, finaliseAnswer, indexOutput, type PendingSelector, type SelectorResult } from './flow.ts'
