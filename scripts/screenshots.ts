@@ -21,7 +21,7 @@ const { values } = parseArgs({ options: { out: { type: 'string', default: join(R
 const out = resolve(values.out as string)
 
 async function makeNode (root: string, name: string): Promise<{ node: NodeProcess, peerId: string, address: string }> {
-  const dir = join(root, name)
+  const dir = join(root, name.toLowerCase().replace(/\W+/g, '-'))
   const port = await freePort()
   const res = await cli(['init', '--data-dir', dir, '--name', name, '--listen', `/ip4/127.0.0.1/tcp/${port}`])
   if (res.code !== 0) throw new Error(res.stderr)
@@ -63,7 +63,7 @@ try {
   await page.locator('#export-bundle').click()
   const status = page.locator('[role=status]').filter({ hasText: 'Exported to' })
   await status.waitFor({ timeout: 60_000 })
-  const bundle = /Exported to (\S+):/.exec(await status.textContent() ?? '')?.[1] as string
+  const bundle = /Exported to (.+?): \d+ messages/.exec(await status.textContent() ?? '')?.[1] as string
   const auditor = await browser.newPage({ viewport: { width: 1366, height: 860 } })
   await auditor.goto('file://' + join(ROOT, 'dist/web/auditor.html'))
   await auditor.locator('#bundle').setInputFiles(bundle)

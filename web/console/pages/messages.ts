@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks'
 import { ErrorLine, Field, h, short, Table, time, useApi } from '../ui.ts'
 
 interface Meta { digest: string, id: string, from: string, to: string[], kind: string, tlp: string, topic: string, created: string, storedAt: number, purgedAt?: number }
-interface Delivery { digest: string, peerId: string, status: string, attempts?: number, updatedAt?: number }
+interface Delivery { digest: string, messageId: string, recipient: string, status: string, attempts: number, updatedAt: number, reason?: string }
 
 function Filters ({ f, set }: { f: Record<string, string>, set: (k: string, v: string) => void }): ComponentChild {
   return h('fieldset', { class: 'filters' }, h('legend', null, 'Filters'),
@@ -30,7 +30,7 @@ export function Inbox (): ComponentChild { return h(MessageList, { path: '/v1/in
 export function Outbox (): ComponentChild {
   const outbox = useApi<Delivery[]>('/v1/outbox')
   return h('section', null, h(MessageList, { path: '/v1/sent', title: 'Sent messages, newest first', peerField: 'to' }),
-    h(Table, { caption: 'Delivery state per message and recipient', id: 'deliveries', head: ['Message', 'Recipient', 'State'], rows: (outbox.data ?? []).map(d => [h('a', { href: `#/message/${d.digest}` }, short(d.digest)), h('span', { class: 'mono' }, short(d.peerId)), d.status]) }))
+    h(Table, { caption: 'Delivery state per message and recipient', id: 'deliveries', head: ['Message', 'Recipient', 'State', 'Attempts', 'Updated'], rows: (outbox.data ?? []).map(d => [h('a', { href: `#/message/${d.digest}` }, short(d.digest)), h('span', { class: 'mono' }, short(d.recipient)), `${d.status}${d.reason != null ? ` (${d.reason})` : ''}`, String(d.attempts), time(d.updatedAt)]) }))
 }
 
 interface View { meta: Meta, envelope?: string, receipts: Array<{ by: string, envelope: string }>, deliveries?: Delivery[] }
@@ -59,6 +59,6 @@ export function Message ({ arg }: { arg: string }): ComponentChild {
       h('dt', null, 'Kind, TLP, topic'), h('dd', null, `${m.kind}, ${m.tlp}, ${m.topic}`), h('dt', null, 'Created'), h('dd', null, m.created),
       h('dt', null, 'Signature'), h('dd', { id: 'signature-status' }, m.purgedAt != null ? `purged at ${time(m.purgedAt)}` : 'verified by the node when it was stored (Ed25519, DSSE); envelope kept byte for byte'),
       h('dt', null, 'Audit log'), h('dd', { id: 'audit-position' }, proof.data != null ? proof.data.leaves.map(l => `leaf ${l.index}${l.type != null ? ` (${l.type})` : ''}${l.proof == null ? ', not yet checkpointed' : ', included in the latest checkpoint'}`).join('; ') : (proof.error != null ? proof.error.message : '…'))),
-    h(Table, { caption: 'Receipts and deliveries', id: 'receipts', head: ['Recipient', 'Delivery', 'Signed receipt'], rows: m.to.map(p => [h('span', { class: 'mono' }, short(p)), v.deliveries?.find(d => d.peerId === p)?.status ?? '-', v.receipts.some(r => r.by === p) ? 'received and verified' : 'none yet']) }),
+    h(Table, { caption: 'Receipts and deliveries', id: 'receipts', head: ['Recipient', 'Delivery', 'Signed receipt'], rows: m.to.map(p => [h('span', { class: 'mono' }, short(p)), v.deliveries?.find(d => d.recipient === p)?.status ?? '-', v.receipts.some(r => r.by === p) ? 'received and verified' : 'none yet']) }),
     h('h2', null, 'Body'), h('pre', { id: 'message-body', tabIndex: 0 }, body === undefined ? '(not available)' : JSON.stringify(body, null, 2)))
 }
