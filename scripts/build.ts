@@ -18,12 +18,11 @@
  *
  * @module
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { parseArgs } from 'node:util'
 import ts from 'typescript'
 import { buildProblem, DIST_DIR, hashFile, STAMP_FILE, type BuildStamp } from './build-stamp.ts'
-import { buildWeb } from './build-web.ts'
 
 export const PROJECT_ROOT = resolve(new URL('..', import.meta.url).pathname)
 const CONFIG = 'tsconfig.build.json'
@@ -98,7 +97,11 @@ if (process.argv[1] === new URL(import.meta.url).pathname) {
     const result = build(PROJECT_ROOT, { force: values.force === true })
     process.stdout.write(result.built ? `built ${DIST_DIR}/: ${result.files} files in ${(result.ms / 1000).toFixed(1)} s\n` : `${DIST_DIR}/ is current\n`)
     // The web console and auditor's page (scripts/build-web.ts): esbuild, well under a second.
-    const web = await buildWeb(PROJECT_ROOT)
-    process.stdout.write(`built ${DIST_DIR}/web/: ${web.files.length} files in ${(web.ms / 1000).toFixed(1)} s\n`)
+    // Loaded only where the web sources are (a copy of the compiler alone builds without them).
+    if (existsSync(join(PROJECT_ROOT, 'web'))) {
+      const { buildWeb } = await import('./build-web.ts')
+      const web = await buildWeb(PROJECT_ROOT)
+      process.stdout.write(`built ${DIST_DIR}/web/: ${web.files.length} files in ${(web.ms / 1000).toFixed(1)} s\n`)
+    }
   }
 }
