@@ -34,7 +34,11 @@ export function Outbox (): ComponentChild {
 }
 
 interface View { meta: Meta, envelope?: string, receipts: Array<{ by: string, envelope: string }>, deliveries?: Delivery[] }
-interface Proof { leaves: Array<{ index: number, type?: string, proof: string[] | null }>, size?: number }
+interface Proof { checkpoint: { size: number } | null, leaves: Array<{ index: number, entry: string, proof: string[] | null }> }
+
+function entryType (entry: string): string {
+  try { return (JSON.parse(entry) as { type?: string }).type ?? '?' } catch { return '?' }
+}
 
 function decodePayload (envelope: string | undefined): unknown {
   if (envelope == null) return undefined
@@ -58,7 +62,7 @@ export function Message ({ arg }: { arg: string }): ComponentChild {
       h('dt', null, 'From'), h('dd', { class: 'mono' }, m.from), h('dt', null, 'To'), h('dd', { class: 'mono' }, m.to.join(', ')),
       h('dt', null, 'Kind, TLP, topic'), h('dd', null, `${m.kind}, ${m.tlp}, ${m.topic}`), h('dt', null, 'Created'), h('dd', null, m.created),
       h('dt', null, 'Signature'), h('dd', { id: 'signature-status' }, m.purgedAt != null ? `purged at ${time(m.purgedAt)}` : 'verified by the node when it was stored (Ed25519, DSSE); envelope kept byte for byte'),
-      h('dt', null, 'Audit log'), h('dd', { id: 'audit-position' }, proof.data != null ? proof.data.leaves.map(l => `leaf ${l.index}${l.type != null ? ` (${l.type})` : ''}${l.proof == null ? ', not yet checkpointed' : ', included in the latest checkpoint'}`).join('; ') : (proof.error != null ? proof.error.message : '…'))),
+      h('dt', null, 'Audit log'), h('dd', { id: 'audit-position' }, proof.data != null ? proof.data.leaves.map(l => `leaf ${l.index} (${entryType(l.entry)})${l.proof == null ? ', not yet in a checkpoint' : `, included in checkpoint ${proof.data?.checkpoint?.size ?? '?'}`}`).join('; ') : (proof.error != null ? proof.error.message : '…'))),
     h(Table, { caption: 'Receipts and deliveries', id: 'receipts', head: ['Recipient', 'Delivery', 'Signed receipt'], rows: m.to.map(p => [h('span', { class: 'mono' }, short(p)), v.deliveries?.find(d => d.recipient === p)?.status ?? '-', v.receipts.some(r => r.by === p) ? 'received and verified' : 'none yet']) }),
     h('h2', null, 'Body'), h('pre', { id: 'message-body', tabIndex: 0 }, body === undefined ? '(not available)' : JSON.stringify(body, null, 2)))
 }
