@@ -7,6 +7,7 @@
 import { rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { setFlagsFromString } from 'node:v8'
+import { join } from 'node:path'
 import { runInNewContext } from 'node:vm'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
@@ -22,6 +23,7 @@ import { defaultVerifyWorkers } from './defaults.ts'
 import { serveExchangeStream } from './exchange/serve-stream.ts'
 import { Outbox } from './exchange/outbox.ts'
 import { ApiServer } from './api/server.ts'
+import { auditRoutes, consoleFiles } from './api/console-routes.ts'
 import { LocalService } from './service.ts'
 import type { Signer } from '../protocol/types.ts'
 import type { OwnRotation } from './store/records.ts'
@@ -45,6 +47,8 @@ export interface RuntimeInfo {
   pid: number
   addresses: string[]
   apiUrl: string
+  /** The web console (api/console-routes.ts), on the API listener. */
+  consoleUrl: string
   startedAt: string
 }
 
@@ -207,7 +211,8 @@ export class LiaisonNode {
       const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness }, { peerId: signer.peerId })
       const serveMetrics = metricsRoute(metrics)
       const serveOpenApi = lazyOpenApiRoute()
-      const api = new ApiServer({ service, logger: logger.child({ component: 'api' }), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) }, {
+      const serveAudit = auditRoutes({ audit, store, service, exportsDir: join(paths.root, 'exports') })
+      const api = new ApiServer({ service, logger: logger.child({ component: 'api' }), open: consoleFiles(), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) ?? await serveAudit(req, url) }, {
         host: config.api.host,
         port: config.api.port,
         token: await readApiToken(dir),
@@ -244,6 +249,7 @@ export class LiaisonNode {
       pid: process.pid,
       addresses: this.libp2p.getMultiaddrs().map(String),
       apiUrl: this.api.url,
+      consoleUrl: `${this.api.url}/`,
       startedAt: new Date().toISOString()
     }
   }

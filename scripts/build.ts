@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { parseArgs } from 'node:util'
 import ts from 'typescript'
@@ -96,5 +96,12 @@ if (process.argv[1] === new URL(import.meta.url).pathname) {
   } else {
     const result = build(PROJECT_ROOT, { force: values.force === true })
     process.stdout.write(result.built ? `built ${DIST_DIR}/: ${result.files} files in ${(result.ms / 1000).toFixed(1)} s\n` : `${DIST_DIR}/ is current\n`)
+    // The web console and auditor's page (scripts/build-web.ts): esbuild, well under a second.
+    // Loaded only where the web sources are (a copy of the compiler alone builds without them).
+    if (existsSync(join(PROJECT_ROOT, 'web'))) {
+      const { buildWeb } = await import('./build-web.ts')
+      const web = await buildWeb(PROJECT_ROOT)
+      process.stdout.write(`built ${DIST_DIR}/web/: ${web.files.length} files in ${(web.ms / 1000).toFixed(1)} s\n`)
+    }
   }
 }

@@ -39,6 +39,8 @@ export interface ApiComponents {
   routes?: readonly Route[]
   /** Extra routes (metrics, OpenAPI) added by other components. */
   extra?: (req: IncomingMessage, url: URL) => Promise<{ status: number, type: string, body: string } | undefined>
+  /** Routes served without the token (the console's static files), tried before any other. */
+  open?: (req: IncomingMessage, url: URL) => Promise<{ status: number, headers: Record<string, string>, body: string | Uint8Array } | undefined>
 }
 
 /** HTTP status of each error code; every other code is 422, INTERNAL 500 (docs/api.md lists them; a test checks it). */
@@ -117,6 +119,12 @@ export class ApiServer {
   private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req.url)
     try {
+      const open = await this.c.open?.(req, url)
+      if (open != null) {
+        res.writeHead(open.status, open.headers)
+        res.end(open.body)
+        return
+      }
       if (!this.authorised(req)) throw new NodeError('UNAUTHORIZED', 'missing or wrong bearer token (see DIR/api-token)')
       const extra = await this.c.extra?.(req, url)
       if (extra != null) {

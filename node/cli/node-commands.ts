@@ -131,6 +131,7 @@ export function bannerText (node: LiaisonNode): string {
     `  fingerprint  ${keyFingerprint(node.signer.publicKey)}   (partners confirm this over a separate channel)`,
     ...addresses.map((a, i) => `  ${i === 0 ? 'listening' : '         '}    ${a}`),
     `  local API    ${info.apiUrl}   (loopback only; bearer token required)`,
+    `  console      ${info.consoleUrl}   (log in with the API token)`,
     `  data         ${paths.root}`,
     `  config       ${paths.config}   (see the effective config: npx liaison config show${dd})`,
     `  policy       ${paths.policy}`,

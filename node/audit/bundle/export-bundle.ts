@@ -37,6 +37,12 @@ export interface ExportOptions {
   since?: number
   /** Only messages from or to this peer. */
   peer?: string
+  /**
+   * A running node's export (exportLiveBundle): only the first `upTo` entries (the size of the
+   * checkpoint just signed), the checkpoints up to it, and only the messages and receipts those
+   * entries record, so that what arrives while the export runs is left for the next one.
+   */
+  upTo?: number
 }
 
 export interface ExportSummary {
@@ -72,6 +78,15 @@ export async function exportBundle (dataDir: string, options: ExportOptions): Pr
   }
 }
 
+/**
+ * Export from a running node's open store: `upTo` is the size of a checkpoint the caller has
+ * just signed (AuditLog.checkpoint); entries, messages and receipts recorded after it are left
+ * out. The caller makes sure `out` is new.
+ */
+export async function exportLiveBundle (db: Awaited<ReturnType<typeof openStoreSnapshot>>['db'], options: ExportOptions & { upTo: number }): Promise<ExportSummary> {
+  return await write(db, options)
+}
+
 async function write (db: Awaited<ReturnType<typeof openStoreSnapshot>>['db'], options: ExportOptions): Promise<ExportSummary> {
   const audit = new AuditStore(db)
   const msg = db.sublevel<string, MessageMeta>('msg', { valueEncoding: 'json' })
@@ -79,7 +94,24 @@ async function write (db: Awaited<ReturnType<typeof openStoreSnapshot>>['db'], o
   const rcpt = db.sublevel<string, Uint8Array>('rcpt', { valueEncoding: 'view' })
   const nodeKeys = (await audit.nodeKeys()).map(k => k.peerId)
   const checkpoints: NodeCheckpoint[] = []
-  for await (const note of audit.cp.values()) checkpoints.push(openNodeCheckpoint(note, nodeKeys))
+  for await (const note of audit.cp.values()) {
+    const cp = openNodeCheckpoint(note, nodeKeys)
+    if (options.upTo == null || cp.checkpoint.size <= options.upTo) checkpoints.push(cp)
+  }
+  // A live export: what the first upTo entries record (messages, receipts); nothing later.
+  let recorded: Set<string> | undefined
+  if (options.upTo != null) {
+    recorded = new Set()
+    let i = 0
+    for await (const bytes of audit.entry.values()) {
+      if (i++ >= options.upTo) break
+      try {
+        const e = decodeEntry(bytes)
+        if (e.type === 'message.sent' || e.type === 'message.received') recorded.add(e.digest)
+        if (e.type === 'receipt.stored') recorded.add(`${e.for}!${e.by}`)
+      } catch {}
+    }
+  }
   const latest = checkpoints.at(-1)
   if (latest === undefined) throw new NodeError('NOT_FOUND', 'the log has no checkpoint yet; run `liaison audit checkpoint` on the stopped node first')
   const cpSize = latest.checkpoint.size
@@ -101,6 +133,7 @@ async function write (db: Awaited<ReturnType<typeof openStoreSnapshot>>['db'], o
   for await (const [digest, meta] of msg.iterator()) {
     if (options.since != null && meta.storedAt < options.since) continue
     if (options.peer != null && meta.from !== options.peer && !meta.to.includes(options.peer)) continue
+    if (recorded != null && !recorded.has(digest)) continue
     selected.add(digest)
     const dir = `messages/${digest}`
     await put(`${dir}/meta.json`, JSON.stringify(meta, null, 2) + '\n')
@@ -113,6 +146,7 @@ async function write (db: Awaited<ReturnType<typeof openStoreSnapshot>>['db'], o
     }
     for await (const [key, receipt] of rcpt.iterator({ gt: digest + '!', lt: digest + '!\xff' })) {
       const by = key.slice(digest.length + 1)
+      if (recorded != null && !recorded.has(`${digest}!${by}`)) continue
       await putEnvelope(put, `${dir}/receipts/${by}`, receipt)
       signers.add(by)
       receipts++
@@ -125,6 +159,7 @@ async function write (db: Awaited<ReturnType<typeof openStoreSnapshot>>['db'], o
   const leaves: BundleLeaf[] = []
   let index = 0
   for await (const bytes of audit.entry.values()) {
+    if (options.upTo != null && index >= options.upTo) break
     const i = index++
     let include = !filtered
     if (filtered) {

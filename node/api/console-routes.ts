@@ -1,0 +1,100 @@
+/**
+ * The web console on the local API listener: its static files at `/` (built by
+ * scripts/build-web.ts into dist/web/console, served without the token so the login page can
+ * load; every API call the console makes carries the token like any client's), and the audit
+ * routes the console needs that the API did not have:
+ *
+ *   GET  /v1/audit          tree size, root, every checkpoint, witnessed peers and alerts
+ *   GET  /v1/audit/prove/D  where message digest D is in the log (`liaison audit prove`)
+ *   POST /v1/audit/export   sign a checkpoint now, export a full bundle of everything up to it
+ *                           into DIR/exports/bundle-<time>/ (the same layout as `audit export`)
+ *
+ * Static files carry a strict Content-Security-Policy: scripts, styles and requests to this
+ * origin only, no frames, no forms elsewhere, no third-party anything.
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { AuditLog } from '../audit/audit-log.ts'
+import { openNodeCheckpoint } from '../audit/checkpoints.ts'
+import { NodeError } from '../errors.ts'
+import type { LiaisonService } from '../service.ts'
+import type { Store } from '../store/store.ts'
+
+export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', json: 'application/json' }
+
+/** dist/web/console, from the sources (node/api) or the compiled node (dist/node/api). */
+export function consoleDir (): string {
+  const fromSources = new URL('../../dist/web/console', import.meta.url).pathname
+  const fromDist = new URL('../../web/console', import.meta.url).pathname
+  // A built console has csp.json; web/console (the sources, beside node/) does not.
+  return existsSync(join(fromDist, 'csp.json')) ? fromDist : fromSources
+}
+
+interface Open { status: number, headers: Record<string, string>, body: string | Uint8Array }
+
+/** The open route for ApiServer: GET of the console's files. */
+export function consoleFiles (dir = consoleDir()): (req: IncomingMessage, url: URL) => Promise<Open | undefined> {
+  let csp: Record<string, string> | undefined
+  return async (req, url) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return undefined
+    const name = url.pathname === '/' ? 'index.html' : url.pathname.slice(1)
+    if (!/^[a-z][a-z0-9-]*\.(html|js|css)$/.test(name)) return undefined
+    const headers: Record<string, string> = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'cross-origin-opener-policy': 'same-origin' }
+    csp ??= await readFile(join(dir, 'csp.json'), 'utf8').then(t => JSON.parse(t) as Record<string, string>).catch(() => ({}))
+    let body: Buffer
+    try {
+      body = await readFile(join(dir, name))
+    } catch {
+      if (name !== 'index.html') return undefined
+      return { status: 503, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body: 'The console is not built: run npm run build.\n' }
+    }
+    headers['content-type'] = TYPES[name.split('.').pop() as string]
+    headers['content-security-policy'] = csp[name] ?? CONSOLE_CSP
+    return { status: 200, headers, body }
+  }
+}
+
+export interface AuditRoutesInit {
+  audit: AuditLog
+  store: Store
+  service: LiaisonService
+  /** Where exports go (DIR/exports). */
+  exportsDir: string
+}
+
+/** The extra route for ApiServer: /v1/audit and /v1/audit/export (behind the token). */
+export function auditRoutes (init: AuditRoutesInit): (req: IncomingMessage, url: URL) => Promise<{ status: number, type: string, body: string } | undefined> {
+  const json = (value: unknown): { status: number, type: string, body: string } => ({ status: 200, type: 'application/json', body: JSON.stringify(value) })
+  return async (req, url) => {
+    if (url.pathname === '/v1/audit' && req.method === 'GET') {
+      const keys = init.audit.nodeKeys()
+      const checkpoints: Array<{ size: number, time: number, root: string, signer: string, cosignatures: number }> = []
+      for await (const note of init.audit.audit.cp.values()) {
+        const cp = openNodeCheckpoint(note, keys)
+        checkpoints.push({ size: cp.checkpoint.size, time: cp.time, root: Buffer.from(cp.checkpoint.root).toString('base64'), signer: cp.signer, cosignatures: Math.max(0, note.split('\n— ').length - 3) })
+      }
+      const witnesses = await init.service.witnesses()
+      return json({ size: init.audit.size, root: Buffer.from(init.audit.root()).toString('base64'), nodeKeys: keys, checkpoints, ...witnesses })
+    }
+    const prove = /^\/v1\/audit\/prove\/([0-9a-f]{64})$/.exec(url.pathname)
+    if (prove != null && req.method === 'GET') return json(await init.audit.prove(prove[1]))
+    if (url.pathname === '/v1/audit/export' && req.method === 'POST') {
+      const cp = await init.audit.checkpoint()
+      if (cp === undefined) throw new NodeError('NOT_FOUND', 'the audit log is empty; there is nothing to export')
+      await mkdir(init.exportsDir, { recursive: true, mode: 0o700 })
+      const out = join(init.exportsDir, `bundle-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+      // Loaded on first export: a node that never exports never loads the bundle code.
+      const { exportLiveBundle } = await import('../audit/bundle/export-bundle.ts')
+      const { manifest } = await exportLiveBundle(init.store.db as never, { out, upTo: cp.checkpoint.size })
+      return json({ out, counts: manifest.counts, checkpoint: manifest.checkpoint })
+    }
+    return undefined
+  }
+}

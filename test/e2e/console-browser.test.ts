@@ -1,0 +1,201 @@
+/**
+ * The web console and the auditor's page in a real browser: Debian's chromium driven by
+ * playwright-core, against real node processes. Node A is run from its console only: log in,
+ * add B from B's card (fingerprint confirmed), send an AMBER report to B and see B's signed
+ * receipt, grant the release request B sends for forwarding it to C, suspend B, export an audit
+ * bundle; then the auditor's page (the self-contained file, opened from disk) verifies the
+ * bundle with the same verdict as `liaison audit verify --bundle`, and a copy with one flipped
+ * byte fails at the same places; the page makes no network request after it loaded.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { existsSync } from 'node:fs'
+import { cp, readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { buildWeb } from '../../scripts/build-web.ts'
+import { verifyBundle } from '../../node/audit/bundle/verify-bundle.ts'
+import type { VerifyReport } from '../../node/audit/verify/report.ts'
+import { TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
+import type { ApiClient } from '../../node/api/client.ts'
+
+const CHROMIUM = '/usr/bin/chromium'
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const ROOT = new URL('../..', import.meta.url).pathname
+
+describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium', () => {
+  let root: string
+  let a: TestNode, b: TestNode, c: TestNode
+  let cb: ApiClient
+  let browser: Browser
+  let page: Page
+  let token: string
+  let bundle = ''
+
+  beforeAll(async () => {
+    await buildWeb(ROOT)
+    root = await tempDir()
+    ;[a, b, c] = await Promise.all(['a', 'b', 'c'].map(async name => await TestNode.create({ name, root })))
+    // B trusts A and C; A knows nobody yet (the console adds B from its card).
+    await b.trust(a, ['--max-tlp-in', 'AMBER'])
+    await b.trust(c, ['--max-tlp-out', 'AMBER'])
+    await c.trust(b, ['--max-tlp-in', 'AMBER'])
+    await Promise.all([a.start(), b.start(), c.start()])
+    cb = await b.client()
+    token = (await readFile(join(a.dir, 'api-token'), 'utf8')).trim()
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    page = await browser.newPage({ viewport: { width: 1366, height: 800 } })
+    page.on('dialog', d => { void d.accept() })
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await Promise.all([a?.stop(), b?.stop(), c?.stop()])
+    if (root != null) await rm(root, { recursive: true, force: true })
+  })
+
+  it('node.json names the console; / is served with a strict CSP and no token in the URL', async () => {
+    const runtime = JSON.parse(await readFile(join(a.dir, 'node.json'), 'utf8')) as { consoleUrl: string, apiUrl: string }
+    expect(runtime.consoleUrl).toBe(`${runtime.apiUrl}/`)
+    const res = await fetch(runtime.consoleUrl)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self'/)
+    expect((await fetch(`${runtime.apiUrl}/v1/peers`)).status).toBe(401)
+  })
+
+  it('logs in with the API token (kept in sessionStorage, not the URL)', async () => {
+    await page.goto(a.runtime!.apiUrl + '/')
+    await page.getByLabel('API token').fill('wrong')
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await page.getByRole('alert').filter({ hasText: 'UNAUTHORIZED' }).waitFor()
+    await page.getByLabel('API token').fill(token)
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await page.locator('#health .ok').filter({ hasText: 'ready' }).waitFor()
+    expect(page.url()).not.toContain(token)
+    expect(await page.evaluate(() => sessionStorage.getItem('liaison.apiToken'))).toBe(token)
+  })
+
+  it('adds a peer from its card, the fingerprint confirmed', async () => {
+    const card = await cb.card()
+    await page.goto(a.runtime!.apiUrl + '/#/peers')
+    await page.locator('#card').fill(card.envelope)
+    // A wrong fingerprint is refused by the node.
+    await page.getByLabel('Fingerprint the agency told you').fill('AAAA-AAAA-AAAA-AAAA-AAAA-AAAA')
+    await page.getByLabel('I confirmed this fingerprint').check()
+    await page.locator('#new-agreements').fill(`${TEST_AGREEMENT}:2020-01-01:2099-12-31`)
+    await page.locator('#new-maxTlpOut').selectOption('AMBER')
+    await page.getByRole('button', { name: 'Add peer' }).click()
+    await page.locator('#add-peer [role=alert]').waitFor()
+    // A malformed agreement is refused by the CLI's own parser before anything is sent.
+    await page.getByLabel('Fingerprint the agency told you').fill(card.fingerprint)
+    await page.getByLabel('I confirmed this fingerprint').check()
+    await page.locator('#new-agreements').fill('EU-2024-17:2020-01-01')
+    await page.getByRole('button', { name: 'Add peer' }).click()
+    await page.locator('#add-peer [role=alert]').filter({ hasText: 'expected ID:YYYY-MM-DD:YYYY-MM-DD' }).waitFor()
+    await page.locator('#new-agreements').fill(`${TEST_AGREEMENT}:2020-01-01:2099-12-31`)
+    await page.getByRole('button', { name: 'Add peer' }).click()
+    await page.locator('#add-peer [role=status]').filter({ hasText: card.fingerprint }).waitFor()
+    await page.locator('#peers-table').filter({ hasText: 'b' }).waitFor()
+    expect((await (await a.client()).peers()).map(p => p.peerId)).toEqual([b.peerId])
+  })
+
+  it('sends an AMBER report after the policy check and shows the receipt', async () => {
+    await page.goto(a.runtime!.apiUrl + '/#/send')
+    await page.getByLabel('Recipient').selectOption(b.peerId)
+    await page.getByLabel('TLP').selectOption('AMBER')
+    await page.getByLabel('Topic').fill('fraud')
+    await page.getByLabel('Legal basis').fill(TEST_AGREEMENT)
+    await page.getByLabel('Body (JSON)').fill('{"case":"K-21","summary":"mule accounts"}')
+    expect(await page.locator('#send-button').isDisabled()).toBe(true)
+    await page.getByRole('button', { name: 'Check policy' }).click()
+    await page.locator('#policy-verdict').filter({ hasText: 'decision: accept' }).waitFor()
+    await page.locator('#send-button').click()
+    await page.locator('#message-view').waitFor()
+    await page.locator('#receipts').filter({ hasText: 'received and verified' }).waitFor({ timeout: 30_000 })
+    expect(await page.locator('#message-body').textContent()).toContain('mule accounts')
+    expect(await page.locator('#receipts').textContent()).toContain('delivered')
+    expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+/)
+    const received = await cb.inbox()
+    expect(received.map(m => m.tlp)).toEqual(['AMBER'])
+  })
+
+  it('grants a release request waiting for a decision', async () => {
+    const [msg] = await cb.inbox()
+    await cb.requestRelease(msg.id, c.peerId, 'joint investigation with C')
+    await page.goto(a.runtime!.apiUrl + '/#/releases')
+    await until(async () => {
+      await page.reload()
+      return await page.locator('#releases-waiting button', { hasText: 'Grant' }).count() > 0
+    }, 30_000, 'release request at A')
+    await page.locator('#releases-waiting button', { hasText: 'Grant' }).click()
+    await page.locator('[role=status]').filter({ hasText: 'Granted' }).waitFor()
+    await until(async () => (await cb.releases()).some(r => r.status === 'granted'), 30_000, 'grant at B')
+  })
+
+  it('suspends a peer after confirmation', async () => {
+    await page.goto(a.runtime!.apiUrl + '/#/peers')
+    await page.locator('.edit-peer button', { hasText: 'Suspend' }).click()
+    await page.locator('.edit-peer .peer-status').filter({ hasText: 'suspended' }).waitFor()
+    expect((await (await a.client()).peer(b.peerId)).status).toBe('suspended')
+  })
+
+  it('exports a bundle from the audit page', async () => {
+    await page.goto(a.runtime!.apiUrl + '/#/audit')
+    await page.locator('#export-bundle').click()
+    const status = page.locator('[role=status]').filter({ hasText: 'Exported to' }).or(page.getByRole('alert'))
+    await status.waitFor({ timeout: 60_000 })
+    expect(await status.textContent()).toMatch(/^Exported to/)
+    bundle = /Exported to (\S+):/.exec(await status.textContent() ?? '')?.[1] ?? ''
+    expect(existsSync(join(bundle, 'manifest.json'))).toBe(true)
+    await page.goto(a.runtime!.apiUrl + '/#/audit')
+    await page.locator('#checkpoints tbody tr').first().waitFor()
+  })
+
+  /** Open the self-contained auditor page from disk, pick `dir`, return the page's report and every request made after load. */
+  async function audit (dir: string): Promise<{ report: VerifyReport, requests: string[] }> {
+    const p = await browser.newPage()
+    try {
+      await p.goto('file://' + join(ROOT, 'dist/web/auditor.html'))
+      const requests: string[] = []
+      p.on('request', r => { requests.push(r.url()) })
+      await p.locator('#bundle').setInputFiles(dir)
+      await p.locator('#verdict').waitFor({ timeout: 120_000 })
+      const report = await p.evaluate(() => (globalThis as unknown as { liaisonReport: VerifyReport }).liaisonReport)
+      expect(await p.locator('#checks tbody tr').count()).toBe(5)
+      return { report, requests }
+    } finally {
+      await p.close()
+    }
+  }
+
+  const verdict = (r: VerifyReport): unknown => ({ ok: r.ok, failures: r.failures, failureCount: r.failureCount, entries: r.entries, tree: r.tree, checkpoints: r.checkpoints, messages: r.messages, receipts: r.receipts, envelopes: r.envelopes, files: r.files })
+
+  it('the auditor page verifies the bundle with the CLI\'s verdict and makes no request', async () => {
+    const cli = await verifyBundle(bundle)
+    expect(cli.ok).toBe(true)
+    const { report, requests } = await audit(bundle)
+    expect(requests).toEqual([])
+    expect(verdict(report)).toEqual(verdict(cli))
+    expect(report.messages.verified).toBeGreaterThan(0)
+    expect(report.receipts.verified).toBeGreaterThan(0)
+  })
+
+  it('one flipped byte fails at the right place, as in the CLI', async () => {
+    const tampered = join(root, 'tampered')
+    await cp(bundle, tampered, { recursive: true })
+    const [msg] = await (await a.client()).sent()
+    const file = join(tampered, 'messages', msg.digest, 'envelope.json')
+    const bytes = await readFile(file)
+    const at = bytes.indexOf('"payload":"') + 20
+    bytes[at] = bytes[at] === 0x41 ? 0x42 : 0x41
+    await writeFile(file, bytes)
+    const cli = await verifyBundle(tampered)
+    expect(cli.ok).toBe(false)
+    const { report, requests } = await audit(tampered)
+    expect(requests).toEqual([])
+    expect(report.ok).toBe(false)
+    expect(verdict({ ...report, source: '' })).toEqual(verdict({ ...cli, source: '' }))
+    expect(report.failures).toContainEqual({ check: 'bundle', where: `messages/${msg.digest}/envelope.json`, detail: 'differs from the SHA-256 manifest.json lists' })
+    expect(report.failures.some(f => f.check === 'message' && f.where === `message ${msg.digest}`)).toBe(true)
+  })
+})
