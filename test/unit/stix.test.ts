@@ -46,7 +46,8 @@ describe('STIX 2.1 bundle validation', () => {
   })
 
   it('names a missing required property by its path', () => {
-    const { pattern: _p, ...rest } = INTEROP_OBJECTS.indicator
+    const rest = { ...INTEROP_OBJECTS.indicator }
+    delete rest.pattern
     const e = code(() => { validateStixBundle(bundleOf(rest)) })
     expect(e.code).toBe('STIX_INVALID')
     expect(e.message).toContain('$.objects[0].pattern is missing')
