@@ -35,6 +35,7 @@ import { auditEvents } from './audit/events.ts'
 import { AuditLog } from './audit/audit-log.ts'
 import { Purger } from './audit/purger.ts'
 import { Witness } from './witness/witness.ts'
+import { startTaxii, type TaxiiServer } from './taxii/node-wiring.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -42,6 +43,8 @@ export interface RuntimeInfo {
   pid: number
   addresses: string[]
   apiUrl: string
+  /** Base URL of the TAXII 2.1 server (its discovery endpoint), absent with `taxii.listen: off`. */
+  taxiiUrl?: string
   startedAt: string
 }
 
@@ -68,6 +71,7 @@ interface NodeParts {
   purger: Purger
   witness: Witness
   logger: Logger
+  taxii?: TaxiiServer
 }
 
 export class LiaisonNode {
@@ -86,6 +90,7 @@ export class LiaisonNode {
   readonly audit: AuditLog
   readonly purger: Purger
   readonly witness: Witness
+  readonly taxii: TaxiiServer | undefined
   private readonly logger: Logger
   private stopping: Promise<void> | undefined
   private startupGc: NodeJS.Timeout | undefined
@@ -107,6 +112,7 @@ export class LiaisonNode {
     this.purger = parts.purger
     this.witness = parts.witness
     this.logger = parts.logger
+    this.taxii = parts.taxii
   }
 
   static async start (dir: string, opts: NodeOptions): Promise<LiaisonNode> {
@@ -186,7 +192,9 @@ export class LiaisonNode {
         const latest = audit.latestCheckpoint()
         return { treeSize: audit.size, ...(latest != null ? { lastCheckpointAt: latest.time * 1000 } : {}) }
       })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, logger, verifyPool })
+      const taxii = await startTaxii({ store, service, api, self: signer.peerId, logger: logger.child({ component: 'taxii' }), maxMessageBytes: () => policy.current.maxMessageBytes }, config)
+      if (taxii != null) started.push(async () => { await taxii.stop() })
+      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, logger, verifyPool, ...(taxii != null ? { taxii } : {}) })
       await outbox.start()
       started.push(async () => { await outbox.stop() })
       audit.start()
@@ -212,6 +220,7 @@ export class LiaisonNode {
       pid: process.pid,
       addresses: this.libp2p.getMultiaddrs().map(String),
       apiUrl: this.api.url,
+      ...(this.taxii != null ? { taxiiUrl: this.taxii.url } : {}),
       startedAt: new Date().toISOString()
     }
   }
@@ -224,6 +233,7 @@ export class LiaisonNode {
       this.service.stopping = true
       await rm(this.paths.runtime, { force: true })
       await this.api.stop()
+      await this.taxii?.stop()
       this.metrics.stop()
       await this.outbox.stop()
       await this.purger.stop()

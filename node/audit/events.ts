@@ -53,7 +53,8 @@ import type { MessageMeta, PeerRecord } from '../store/records.ts'
 export const AUDIT_EVENT_TYPES = [
   'message.sent', 'message.received', 'message.rejected', 'receipt.stored',
   'peer.added', 'peer.updated', 'peer.removed', 'policy.changed', 'key.rotated', 'purge',
-  'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert'
+  'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert',
+  'taxii.request'
 ] as const
 
 export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
@@ -87,6 +88,7 @@ export type AuditEvent =
   | { type: 'release.denied', digest: string, requester: string, originator: string, reason: string }
   | { type: 'message.forwarded', digest: string, to: string[], forward: string | null, grant: string | null }
   | { type: 'witness.alert', witness: string, origin: string, reason: string, detail: JsonValue }
+  | { type: 'taxii.request', client: string, collection: string, action: string, objects: JsonValue, digests: JsonValue }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
@@ -109,7 +111,8 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'release.granted': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['grant', 'digest?']],
   'release.denied': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['reason', 'text']],
   'message.forwarded': [['digest', 'digest'], ['to', 'peers'], ['forward', 'digest?'], ['grant', 'digest?']],
-  'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']]
+  'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']],
+  'taxii.request': [['client', 'text'], ['collection', 'text'], ['action', 'action'], ['objects', 'json'], ['digests', 'json']]
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -204,6 +207,22 @@ export interface TrustChange {
 /** Factories: the only way the node should make audit events. */
 export const auditEvents = {
   /** This node stored an outbound message (`envelope`: the bytes exactly as stored). */
+  /**
+   * A TAXII write, read or administration step: who (client name, or `operator`), which
+   * collection, what (`objects.add`, `objects.get`, `object.delete`, `collection.add`, …),
+   * which STIX objects by id and which message digests.
+   */
+  taxiiRequest (input: { client: string, collection: string, action: string, objects: string[], digests: string[] }): AuditEvent {
+    return {
+      type: 'taxii.request',
+      client: check.text(input.client, 'client'),
+      collection: check.text(input.collection, 'collection'),
+      action: check.action(input.action, 'action'),
+      objects: check.json(input.objects, 'objects'),
+      digests: check.json(input.digests, 'digests')
+    }
+  },
+
   messageSent (meta: MessageMeta, envelope: Uint8Array): AuditEvent {
     return { type: 'message.sent', ...messageFields(meta, envelope) }
   },

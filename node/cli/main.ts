@@ -44,6 +44,7 @@ const COMMANDS: Record<string, { run: Command, help: string }> = {
   message: { run: lazy(messageCmds, 'messageCommand'), help: 'message show ID|DIGEST [--envelope]          one message (envelope byte for byte)' },
   envelope: { run: lazy(identity, 'envelopeCommand'), help: 'envelope sign --type message|receipt [--in FILE] | verify --public-key PEM [--in FILE]' },
   audit: { run: lazy(async () => await import('./audit-commands.ts'), 'auditCommand'), help: 'audit verify [--bundle DIR] [--workers N] [--expect-node ID] [--thorough] [--openssl] [--json] | export --out DIR [--since T] [--peer ID] | prove DIGEST | checkpoint | witnesses   offline audit (stopped node or a copy)' },
+  taxii: { run: lazy(async () => await import('./taxii-commands.ts'), 'taxiiCommand'), help: 'taxii collections add --outbound --to ID[,ID…] --topic T --tlp L --legal-basis ID [--kind K] | add --inbound [--from ID] [--topic T] [--max-tlp L] | list | remove ID; taxii clients add NAME --collections ID:r|w|rw[,…] [--json] | list | remove NAME' },
   purge: { run: lazy(async () => await import('./purge-command.ts'), 'purgeCommand'), help: 'purge                                        delete expired message envelopes now (stopped node; a running node purges on its own)' }
 }
 
