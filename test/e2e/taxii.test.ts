@@ -188,6 +188,22 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
     })
   })
 
+  it('a recipient refused by policy is a failure with its reason code in the status resource, never silent', async () => {
+    // A's policy lets nothing above AMBER out to B (the trust-list default): a RED collection is refused.
+    const red = (await liaison(['taxii', 'collections', 'add', '--data-dir', a.dir, '--outbound', '--to', b.peerId, '--topic', 'malware', '--tlp', 'RED', '--legal-basis', TEST_AGREEMENT])).trim()
+    const writer = JSON.parse(await liaison(['taxii', 'clients', 'add', 'red-writer', '--data-dir', a.dir, '--collections', `${red}:rw`, '--json'])) as { name: string, secret: string }
+    const sentBefore = (await (await a.client()).sent()).length
+    const res = await fetch(`${(a.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')}collections/${red}/objects/`, {
+      method: 'POST', headers: { authorization: `Bearer ${writer.secret}`, accept: TAXII, 'content-type': TAXII }, body: JSON.stringify({ objects: [indicator(11, false)] })
+    })
+    expect(res.status).toBe(202)
+    const status = await res.json() as { status: string, failure_count: number, success_count: number, failures: Array<{ id: string, message: string }> }
+    expect(status).toMatchObject({ status: 'complete', failure_count: 1, success_count: 0 })
+    expect(status.failures[0].id).toBe(indicator(11, false).id)
+    expect(status.failures[0].message).toMatch(/^TLP_NOT_PERMITTED: recipient /)
+    expect((await (await a.client()).sent()).length).toBe(sentBefore)
+  })
+
   it('every OASIS interop example round-trips A → B unchanged', async () => {
     const ca = await a.client()
     const cb = await b.client()
@@ -199,5 +215,24 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
       const payload = decodeEnvelope(Buffer.from(view.envelope as string, 'base64')).payload
       expect(JSON.parse(Buffer.from(payload).toString('utf8')).body, type).toEqual(interopBundle(type, i))
     }
+  })
+
+  it('every TAXII write, every page served and every administration step is in the audit log, with ids and digests', async () => {
+    await Promise.all([a.stop(), b.stop()])
+    const entries = async (n: TestNode): Promise<Array<Record<string, unknown>>> => {
+      const out = join(root, `audit-${n.name}`)
+      await liaison(['audit', 'export', '--data-dir', n.dir, '--out', out])
+      return (await readFile(join(out, 'audit', 'entries.jsonl'), 'utf8')).trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>).filter(e => e.type === 'taxii.request')
+    }
+    const atA = await entries(a)
+    const atB = await entries(b)
+    const adds = atA.filter(e => e.action === 'objects.add' && e.client === 'misp')
+    expect(adds).toHaveLength(2)
+    expect(adds[0].objects).toEqual(originals.map(o => o.id))
+    expect((adds[0].digests as string[])[0]).toMatch(/^[0-9a-f]{64}$/)
+    expect(atA.filter(e => e.action === 'client.add').map(e => (e.objects as string[])[0])).toEqual(expect.arrayContaining(['misp', 'reader']))
+    const served = atB.filter(e => e.action === 'objects.get' && e.client === 'opencti')
+    expect(served.length).toBeGreaterThanOrEqual(3)
+    expect(served.flatMap(e => e.objects as string[])).toEqual(expect.arrayContaining([...originals.map(o => o.id), later.id]))
   })
 })

@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ProtocolError } from '../../protocol/errors.ts'
-import { validateMessage } from '../../protocol/message.ts'
+import { encodeMessage, parseMessage, validateMessage } from '../../protocol/message.ts'
+import { MAX_MESSAGE_PAYLOAD_BYTES } from '../../protocol/limits.ts'
 import {
   checkStixBody, createStixAjv, OPENCTI_AMBER_STRICT_ID, oasisDir, SAFE_PATTERNS, SCHEMA_BASE, TLP1_MARKING_IDS, TLP2_MARKING_IDS,
   tlpResolver, validateStixBundle, withInheritedTlp
@@ -79,6 +80,19 @@ describe('STIX 2.1 bundle validation', () => {
     expect(code(() => validateMessage(bad)).code).toBe('STIX_INVALID')
     const ok = freshMessage({ tlp: 'AMBER', body: interopBundle('tool') })
     expect(validateMessage(ok).body).toEqual(interopBundle('tool'))
+  })
+
+  it('refuses on receive too: the signed bytes of an invalid bundle are STIX_INVALID, a mismarked one MARKING_CONFLICT', () => {
+    const bytes = (m: MessageV1): Uint8Array => new TextEncoder().encode(JSON.stringify(m))
+    expect(code(() => parseMessage(bytes(freshMessage({ body: bundleOf({ ...INTEROP_OBJECTS.tool, created: 'x' }) })))).code).toBe('STIX_INVALID')
+    expect(code(() => parseMessage(bytes(freshMessage({ tlp: 'GREEN', body: bundleOf(indicator(TLP2_MARKING_IDS.RED)) })))).code).toBe('MARKING_CONFLICT')
+  })
+
+  it('a bundle over the message size limit is TOO_LARGE, naming the limit', () => {
+    const big = bundleOf(...Array.from({ length: 3000 }, (_, i) => ({ ...INTEROP_OBJECTS.tool, name: `tool ${i} `.padEnd(400, 'x') })))
+    const e = code(() => encodeMessage(validateMessage(freshMessage({ tlp: 'AMBER', body: big }))))
+    expect(e.code).toBe('TOO_LARGE')
+    expect(e.message).toContain(String(MAX_MESSAGE_PAYLOAD_BYTES))
   })
 
   it('leaves a body that is not a bundle alone', () => {
