@@ -327,6 +327,26 @@ const PATHS: Record<string, { params?: Array<typeof P[keyof typeof P]>, ops: Par
     ops: { post: { summary: 'Ask every active peer to cosign this node\'s latest checkpoint now', operationId: 'witness', tags: ['audit'], ok: json(arr(ref('WitnessOutcome')), 'one outcome per peer'), errors: [409] } }
   },
   '/v1/witnesses': { ops: { get: { summary: 'Peers\' checkpoints this node witnessed, and inconsistency alerts', operationId: 'witnesses', tags: ['audit'], ok: json(ref('Witnesses'), 'witnessed checkpoints and alerts') } } },
+  '/v1/taxii/collections': {
+    ops: {
+      get: { summary: 'TAXII collections and how they map to the exchange (docs/taxii.md)', operationId: 'taxiiCollections', tags: ['taxii'], ok: json(arr({ type: 'object' }), 'every collection') },
+      post: { summary: 'Add a TAXII collection: outbound (recipients, topic, TLP, legal basis, kind) or inbound (sender, topic, TLP ceiling)', operationId: 'addTaxiiCollection', tags: ['taxii'], body: obj({ title: str(), description: str(), outbound: { type: 'object' }, inbound: { type: 'object' } }, []), ok: json({ type: 'object' }, 'the new collection'), errors: [400, 404] }
+    }
+  },
+  '/v1/taxii/collections/{id}': {
+    params: [{ name: 'id', description: 'TAXII collection id', schema: uuid }],
+    ops: { delete: { summary: 'Remove a TAXII collection', operationId: 'removeTaxiiCollection', tags: ['taxii'], ok: json(obj({ removed: str() }, ['removed']), 'removed'), errors: [404] } }
+  },
+  '/v1/taxii/clients': {
+    ops: {
+      get: { summary: 'TAXII clients and their access (never their secrets)', operationId: 'taxiiClients', tags: ['taxii'], ok: json(arr({ type: 'object' }), 'every client') },
+      post: { summary: 'Add a TAXII client; the answer carries its secret, once', operationId: 'addTaxiiClient', tags: ['taxii'], body: obj({ name: str(), collections: { type: 'object', additionalProperties: { type: 'string', enum: ['r', 'w', 'rw'] } } }, ['name', 'collections']), ok: json(obj({ name: str(), secret: str(), collections: { type: 'object' } }, ['name', 'secret', 'collections']), 'the client and its secret'), errors: [400, 404] }
+    }
+  },
+  '/v1/taxii/clients/{name}': {
+    params: [{ name: 'name', description: 'TAXII client name', schema: str() }],
+    ops: { delete: { summary: 'Remove a TAXII client (its secret stops working at once)', operationId: 'removeTaxiiClient', tags: ['taxii'], ok: json(obj({ removed: str() }, ['removed']), 'removed'), errors: [404] } }
+  },
   '/metrics': {
     ops: {
       get: {
@@ -377,7 +397,8 @@ export function openApiDocument (version = '0.1.0'): Record<string, unknown> {
       { name: 'policy', description: 'the node policy and decisions' },
       { name: 'forwarding', description: 'forwarding and release requests' },
       { name: 'keys', description: 'identity key rotation' },
-      { name: 'audit', description: 'witnessing of audit-log checkpoints by peers' }
+      { name: 'audit', description: 'witnessing of audit-log checkpoints by peers' },
+      { name: 'taxii', description: 'TAXII 2.1 collections and clients (docs/taxii.md)' }
     ],
     paths,
     components: {

@@ -6,6 +6,8 @@ import { API_ERROR_CODES, EXTRA_PATHS, openApiDocument, openApiRoute } from '../
 import { NODE_ERROR_CODES } from '../../node/errors.ts'
 import { REASON_CODES } from '../../protocol/errors.ts'
 import type { LiaisonService } from '../../node/service.ts'
+import { addTaxiiAdminRoutes } from '../../node/taxii/node-wiring.ts'
+import type { TaxiiStore } from '../../node/taxii/taxii-store.ts'
 
 type Doc = { paths: Record<string, Record<string, { parameters?: Array<{ name: string, in: string, schema: { enum?: string[] } }>, responses: Record<string, unknown> }>>, components: { schemas: Record<string, unknown> } }
 
@@ -30,7 +32,10 @@ function documented (): Array<{ method: string, path: string, template: string }
 }
 
 function server (): ApiServer {
-  return new ApiServer({ service: {} as LiaisonService, logger: pino({ level: 'silent' }) }, { host: '127.0.0.1', port: 0, token: 't' })
+  const api = new ApiServer({ service: {} as LiaisonService, logger: pino({ level: 'silent' }) }, { host: '127.0.0.1', port: 0, token: 't' })
+  // The TAXII administration routes are added when a node wires its TAXII server.
+  addTaxiiAdminRoutes(api, {} as TaxiiStore)
+  return api
 }
 
 /** The route that would answer (method, path), as ApiServer matches: first in order. */
