@@ -217,6 +217,18 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
     }
   })
 
+  it('DELETE removes an object from this node\'s view only (with write access), and is audited', async () => {
+    const objectUrl = `${(a.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')}collections/${outbound}/objects/${identity.id}/`
+    const auth = (c: { name: string, secret: string }): Record<string, string> => ({ authorization: 'Basic ' + Buffer.from(`${c.name}:${c.secret}`).toString('base64'), accept: TAXII })
+    expect((await fetch(objectUrl, { headers: auth(creds.reader) })).status).toBe(200)
+    expect((await fetch(objectUrl, { method: 'DELETE', headers: auth(creds.reader) })).status).toBe(403)
+    expect((await fetch(objectUrl, { method: 'DELETE', headers: auth(creds.misp) })).status).toBe(200)
+    expect((await fetch(objectUrl, { headers: auth(creds.reader) })).status).toBe(404)
+    // B still serves it: deletion is local.
+    const atB = await fetch(`${(b.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')}collections/${inbound}/objects/${identity.id}/`, { headers: auth(creds.opencti) })
+    expect(atB.status).toBe(200)
+  })
+
   it('every TAXII write, every page served and every administration step is in the audit log, with ids and digests', async () => {
     await Promise.all([a.stop(), b.stop()])
     const entries = async (n: TestNode): Promise<Array<Record<string, unknown>>> => {
@@ -234,5 +246,6 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
     const served = atB.filter(e => e.action === 'objects.get' && e.client === 'opencti')
     expect(served.length).toBeGreaterThanOrEqual(3)
     expect(served.flatMap(e => e.objects as string[])).toEqual(expect.arrayContaining([...originals.map(o => o.id), later.id]))
+    expect(atA.filter(e => e.action === 'object.delete').map(e => [e.client, e.objects])).toEqual([['misp', [identity.id]]])
   })
 })
