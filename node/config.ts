@@ -55,12 +55,32 @@ export const configSchema = z.strictObject({
     /** Witnesses compare the checkpoints they hold this often (0: never). */
     gossipIntervalMs: z.number().int().min(0).default(D.DEFAULT_WITNESS_GOSSIP_INTERVAL_MS)
   }).prefault({}),
+  taxii: z.strictObject({
+    /** HOST:PORT of the TAXII 2.1 server; `off` runs none. */
+    listen: z.string().regex(/^(off|(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5})$/, 'HOST:PORT such as 127.0.0.1:9443, or off').default(D.DEFAULT_TAXII_LISTEN),
+    /** PEM certificate chain and private key files; required for a non-loopback listen address. */
+    tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+    maxContentLength: z.number().int().min(1024).max(1024 * 1024 * 1024).default(D.DEFAULT_TAXII_MAX_CONTENT_LENGTH),
+    pageSize: z.number().int().min(1).max(100_000).default(D.DEFAULT_TAXII_PAGE_SIZE),
+    maxPageSize: z.number().int().min(1).max(100_000).default(D.DEFAULT_TAXII_MAX_PAGE_SIZE)
+  }).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(D.DEFAULT_LOG_LEVEL)
 }).superRefine((config, ctx) => {
   if (!isLoopback(config.api.host) && !config.api.allowNonLoopback) {
     ctx.addIssue({ code: 'custom', path: ['api', 'host'], input: config.api.host, message: 'a loopback address (127.0.0.1, ::1, localhost), or set api.allowNonLoopback to true to bind another one (the token is still required)' })
   }
+  const taxiiHost = taxiiAddress(config.taxii.listen)?.host
+  if (taxiiHost != null && !isLoopback(taxiiHost) && config.taxii.tls == null) {
+    ctx.addIssue({ code: 'custom', path: ['taxii', 'listen'], input: config.taxii.listen, message: 'a loopback address, or set taxii.tls (cert and key files) to serve TAXII over TLS on another one' })
+  }
 })
+
+/** `taxii.listen` as host and port; undefined for `off`. */
+export function taxiiAddress (listen: string): { host: string, port: number } | undefined {
+  if (listen === 'off') return undefined
+  const colon = listen.lastIndexOf(':')
+  return { host: listen.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(listen.slice(colon + 1)) }
+}
 
 export type Config = Readonly<z.infer<typeof configSchema>>
 

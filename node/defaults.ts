@@ -126,3 +126,13 @@ export const DEFAULT_PURGE_CHUNK = 500
  * ~50 MB per map however long the log.
  */
 export const DEFAULT_REPORT_JOIN_LIMIT = 200_000
+
+/** The TAXII 2.1 server listens here (`taxii.listen`, HOST:PORT): loopback, any free port. */
+export const DEFAULT_TAXII_LISTEN = '127.0.0.1:0'
+
+/** Largest TAXII request body (`max_content_length`): 10 MiB, split into messages of at most the message size limit. */
+export const DEFAULT_TAXII_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+
+/** Objects per TAXII page when the client sets no `limit`, and the most it may ask for. */
+export const DEFAULT_TAXII_PAGE_SIZE = 100
+export const DEFAULT_TAXII_MAX_PAGE_SIZE = 1000

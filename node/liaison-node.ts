@@ -40,6 +40,8 @@ import { Witness } from './witness/witness.ts'
 import { Gossip } from './witness/gossip.ts'
 import { announceable, announceAddresses, boundPorts, readListenState, resolveListen, writeListenState, type ListenState } from './addresses/index.ts'
 import type { AnnounceComponents } from './addresses/announce.ts'
+import { startTaxii, type TaxiiServer } from './taxii/node-wiring.ts'
+import { TaxiiStore } from './taxii/taxii-store.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -49,6 +51,8 @@ export interface RuntimeInfo {
   apiUrl: string
   /** The web console (api/console-routes.ts), on the API listener. */
   consoleUrl: string
+  /** Base URL of the TAXII 2.1 server (its discovery endpoint), absent with `taxii.listen: off`. */
+  taxiiUrl?: string
   startedAt: string
 }
 
@@ -76,6 +80,7 @@ interface NodeParts {
   witness: Witness
   gossip: Gossip
   logger: Logger
+  taxii?: TaxiiServer
 }
 
 export class LiaisonNode {
@@ -95,6 +100,7 @@ export class LiaisonNode {
   readonly purger: Purger
   readonly witness: Witness
   readonly gossip: Gossip
+  readonly taxii: TaxiiServer | undefined
   private readonly logger: Logger
   private stopping: Promise<void> | undefined
   private startupGc: NodeJS.Timeout | undefined
@@ -117,6 +123,7 @@ export class LiaisonNode {
     this.witness = parts.witness
     this.gossip = parts.gossip
     this.logger = parts.logger
+    this.taxii = parts.taxii
   }
 
   static async start (dir: string, opts: NodeOptions): Promise<LiaisonNode> {
@@ -212,7 +219,8 @@ export class LiaisonNode {
       const serveMetrics = metricsRoute(metrics)
       const serveOpenApi = lazyOpenApiRoute()
       const serveAudit = auditRoutes({ audit, store, service, exportsDir: join(paths.root, 'exports') })
-      const api = new ApiServer({ service, logger: logger.child({ component: 'api' }), open: consoleFiles(), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) ?? await serveAudit(req, url) }, {
+      const taxiiStore = new TaxiiStore(store)
+      const api = new ApiServer({ service, taxii: taxiiStore, logger: logger.child({ component: 'api' }), open: consoleFiles(), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) ?? await serveAudit(req, url) }, {
         host: config.api.host,
         port: config.api.port,
         token: await readApiToken(dir),
@@ -222,7 +230,9 @@ export class LiaisonNode {
         const latest = audit.latestCheckpoint()
         return { treeSize: audit.size, ...(latest != null ? { lastCheckpointAt: latest.time * 1000 } : {}) }
       })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, gossip, logger, verifyPool })
+      const taxii = await startTaxii({ store, taxii: taxiiStore, service, self: signer.peerId, logger: logger.child({ component: 'taxii' }), maxMessageBytes: () => policy.current.maxMessageBytes }, config)
+      if (taxii != null) started.push(async () => { await taxii.stop() })
+      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, gossip, logger, verifyPool, ...(taxii != null ? { taxii } : {}) })
       await outbox.start()
       started.push(async () => { await outbox.stop() })
       await rememberAddresses(dir, config.listen, listenState, libp2p, { signer, trust, outbox, now: () => new Date() }, logger)
@@ -250,6 +260,7 @@ export class LiaisonNode {
       addresses: this.libp2p.getMultiaddrs().map(String),
       apiUrl: this.api.url,
       consoleUrl: `${this.api.url}/`,
+      ...(this.taxii != null ? { taxiiUrl: this.taxii.url } : {}),
       startedAt: new Date().toISOString()
     }
   }
@@ -262,6 +273,7 @@ export class LiaisonNode {
       this.service.stopping = true
       await rm(this.paths.runtime, { force: true })
       await this.api.stop()
+      await this.taxii?.stop()
       this.metrics.stop()
       await this.outbox.stop()
       await this.purger.stop()

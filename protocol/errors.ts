@@ -14,6 +14,8 @@ export const REASON_CODES = {
   BAD_ENVELOPE: 'The bytes are not a well-formed DSSE v1 envelope (JSON, fields, base64).',
   BAD_PAYLOAD_TYPE: 'The payloadType is not one this endpoint accepts here.',
   SCHEMA_INVALID: 'The payload does not conform to its schema (fields, types, formats, depth).',
+  STIX_INVALID: 'A message body that is a STIX 2.1 bundle does not validate against the OASIS STIX 2.1 schemas.',
+  MARKING_CONFLICT: 'An object of the STIX bundle carries a TLP marking more restrictive than the message\'s TLP.',
   // signatures and identity
   BAD_SIGNATURE: 'No signature verifies under the expected public key.',
   UNKNOWN_SIGNER: 'The signer is not on the trust list.',

@@ -29,6 +29,9 @@
  * `encodeMessage` emits compact JSON with keys in this fixed order: v, id, kind, from, to,
  * created, expires, tlp, handling, topic, legalBasis, inReplyTo (when present), body.
  *
+ * A body whose `type` is `"bundle"` is a STIX 2.1 bundle (protocol/stix/): STIX_INVALID when the
+ * OASIS schemas refuse it, MARKING_CONFLICT when an object is marked above the message's TLP.
+ *
  * All failures are ProtocolError: TOO_LARGE for oversize payloads (checked before decoding),
  * SCHEMA_INVALID otherwise, with a message naming the field (`to[2] is not a peer ID`).
  *
@@ -42,6 +45,7 @@ import { HANDLING_CODES, MESSAGE_KINDS, TLP_LEVELS } from './types.ts'
 import type { MessageKind, MessageV1, Tlp } from './types.ts'
 import { isPeerId } from './peer-id.ts'
 import { isUuidV7 } from './uuid.ts'
+import { checkStixBody } from './stix/index.ts'
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/
 const X_HANDLING = /^x-[a-z0-9]+(-[a-z0-9]+)*$/
@@ -145,6 +149,8 @@ function checkMessage (value: unknown, fromObject: boolean): MessageV1 {
     const problem = jsonDataProblem(body, { maxDepth: MAX_JSON_DEPTH - 1 })
     if (problem !== undefined) invalid(`body${problem.slice(1)}`)
   }
+  // A body that is a STIX 2.1 bundle must be one, and its markings must fit the message's TLP.
+  checkStixBody(body, tlp as Tlp)
 
   const head = { v: 1 as const, id, kind: kind as MessageKind, from, to, created, expires, tlp: tlp as Tlp, handling, topic, legalBasis }
   return hasReply

@@ -31,6 +31,8 @@ export const EXAMPLE_EXPIRES = '2026-02-14T09:30:00.000Z'
 export const EXAMPLE_RECEIPT_AT = '2026-01-15T09:30:01.250Z'
 /** The 10 "random" bytes of the example's UUIDv7 (fixed, so the id is too). */
 const EXAMPLE_UUID_RANDOM = Uint8Array.of(0x0c, 0x4d, 0x9e, 0x21, 0x5a, 0x77, 0x03, 0xb8, 0xe1, 0x6f)
+/** Those of the STIX example's id (§10.1). */
+const EXAMPLE_STIX_UUID_RANDOM = Uint8Array.of(0x0c, 0x4d, 0x9e, 0x21, 0x5a, 0x77, 0x03, 0xb8, 0xe1, 0x70)
 
 export const FIXTURES_DIR = new URL('../test/fixtures/', import.meta.url)
 
@@ -82,6 +84,32 @@ export function buildExample (): Example {
   const receiptPayload = encodeReceipt(receipt)
   const receiptEnvelope = signEnvelope(PAYLOAD_TYPES.receipt, receiptPayload, recipient)
 
+  // §10.1: a message whose body is a STIX 2.1 bundle (one TLP:GREEN indicator, TLP 2.0 id).
+  const stixMessage: MessageV1 = {
+    ...message,
+    id: uuidV7(Date.parse(EXAMPLE_CREATED), EXAMPLE_STIX_UUID_RANDOM),
+    topic: 'malware',
+    body: {
+      type: 'bundle',
+      id: 'bundle--5d0092c5-5f74-4287-9642-33f4c354e56d',
+      objects: [{
+        type: 'indicator',
+        spec_version: '2.1',
+        id: 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f',
+        created: '2026-01-15T09:00:00.000Z',
+        modified: '2026-01-15T09:00:00.000Z',
+        name: 'Invoice-fraud dropper',
+        indicator_types: ['malicious-activity'],
+        pattern: "[file:hashes.'SHA-256' = '4bac27393bdd9777ce02453256c5577cd02275510b2227f473d03f533924f877']",
+        pattern_type: 'stix',
+        valid_from: '2026-01-15T09:00:00Z',
+        object_marking_refs: ['marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb']
+      }]
+    }
+  }
+  const stixPayload = encodeMessage(stixMessage)
+  const stixEnvelope = signEnvelope(PAYLOAD_TYPES.message, stixPayload, sender)
+
   const files: Record<string, Uint8Array> = {
     'sender.peer-id.txt': utf8(sender.peerId + '\n'),
     'sender.pub.pem': utf8(publicKeyToSpkiPem(sender.publicKey)),
@@ -95,7 +123,10 @@ export function buildExample (): Example {
     'message.digest.txt': utf8(digest + '\n'),
     'receipt.json': receiptPayload,
     'receipt.envelope.json': encodeEnvelope(receiptEnvelope),
-    'receipt.sig.bin': receiptEnvelope.signatures[0].sig
+    'receipt.sig.bin': receiptEnvelope.signatures[0].sig,
+    'stix-message.json': stixPayload,
+    'stix-message.envelope.json': encodeEnvelope(stixEnvelope),
+    'stix-message.digest.txt': utf8(paeDigest(pae(PAYLOAD_TYPES.message, stixPayload)) + '\n')
   }
   return { sender, recipient, message, receipt, files }
 }

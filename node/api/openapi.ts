@@ -30,7 +30,8 @@ const TAGS = [
   { name: 'forwarding', description: 'forwarding and release requests' },
   { name: 'keys', description: 'identity key rotation' },
   { name: 'audit', description: 'witnessing of audit-log checkpoints by peers' },
-  { name: 'report', description: 'the cooperation report and feedback on received messages' }
+  { name: 'report', description: 'the cooperation report and feedback on received messages' },
+  { name: 'taxii', description: 'TAXII 2.1 collections and clients (docs/taxii.md)' }
 ]
 
 const ERROR_TEXT: Record<ErrorStatus | 401 | 500, string> = {

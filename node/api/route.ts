@@ -9,6 +9,7 @@
  */
 import type { z } from 'zod'
 import type { LiaisonService } from '../service.ts'
+import type { TaxiiStore } from '../taxii/taxii-store.ts'
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
@@ -21,6 +22,8 @@ export interface RouteContext<P, Q, B> {
   query: Q
   body: B
   service: LiaisonService
+  /** The TAXII server's collections and clients (a running node's API only). */
+  taxii?: TaxiiStore
 }
 
 /**

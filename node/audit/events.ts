@@ -56,7 +56,8 @@ export const AUDIT_EVENT_TYPES = [
   'message.sent', 'message.received', 'message.rejected', 'receipt.stored',
   'peer.added', 'peer.updated', 'peer.removed', 'policy.changed', 'key.rotated', 'purge',
   'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert',
-  'message.replied', 'message.rated'
+  'message.replied', 'message.rated',
+  'taxii.request'
 ] as const
 
 export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
@@ -92,6 +93,7 @@ export type AuditEvent =
   | { type: 'witness.alert', witness: string, origin: string, reason: string, detail: JsonValue }
   | { type: 'message.replied', digest: string, inReplyTo: string }
   | { type: 'message.rated', digest: string, rater: string, originator: string, rating: string, feedback: string }
+  | { type: 'taxii.request', client: string, collection: string, action: string, objects: JsonValue, digests: JsonValue }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
@@ -116,7 +118,8 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'message.forwarded': [['digest', 'digest'], ['to', 'peers'], ['forward', 'digest?'], ['grant', 'digest?']],
   'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']],
   'message.replied': [['digest', 'digest'], ['inReplyTo', 'text']],
-  'message.rated': [['digest', 'digest'], ['rater', 'peer'], ['originator', 'peer'], ['rating', 'text'], ['feedback', 'digest']]
+  'message.rated': [['digest', 'digest'], ['rater', 'peer'], ['originator', 'peer'], ['rating', 'text'], ['feedback', 'digest']],
+  'taxii.request': [['client', 'text'], ['collection', 'text'], ['action', 'action'], ['objects', 'json'], ['digests', 'json']]
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -211,6 +214,22 @@ export interface TrustChange {
 /** Factories: the only way the node should make audit events. */
 export const auditEvents = {
   /** This node stored an outbound message (`envelope`: the bytes exactly as stored). */
+  /**
+   * A TAXII write, read or administration step: who (client name, or `operator`), which
+   * collection, what (`objects.add`, `objects.get`, `object.delete`, `collection.add`, …),
+   * which STIX objects by id and which message digests.
+   */
+  taxiiRequest (input: { client: string, collection: string, action: string, objects: string[], digests: string[] }): AuditEvent {
+    return {
+      type: 'taxii.request',
+      client: check.text(input.client, 'client'),
+      collection: check.text(input.collection, 'collection'),
+      action: check.action(input.action, 'action'),
+      objects: check.json(input.objects, 'objects'),
+      digests: check.json(input.digests, 'digests')
+    }
+  },
+
   messageSent (meta: MessageMeta, envelope: Uint8Array): AuditEvent {
     return { type: 'message.sent', ...messageFields(meta, envelope) }
   },

@@ -132,6 +132,7 @@ export function bannerText (node: LiaisonNode): string {
     ...addresses.map((a, i) => `  ${i === 0 ? 'listening' : '         '}    ${a}`),
     `  local API    ${info.apiUrl}   (loopback only; bearer token required)`,
     `  console      ${info.consoleUrl}   (log in with the API token)`,
+    ...(info.taxiiUrl != null ? [`  TAXII 2.1    ${info.taxiiUrl}   (clients: npx liaison taxii clients add${dd} NAME --collections ID:rw)`] : []),
     `  data         ${paths.root}`,
     `  config       ${paths.config}   (see the effective config: npx liaison config show${dd})`,
     `  policy       ${paths.policy}`,

@@ -7,7 +7,7 @@
  *     npm run bench -- --quick        # every item, fewer messages, one run; under two minutes
  *     npm run bench -- --only=ingest,latency --out=bench/out/dev --keep
  *
- * Items: crypto, ingest (+ latency and the CPU profile, same two processes), fanout, growth
+ * Items: crypto, ingest (+ latency and the CPU profile, same two processes), fanout, growth, taxii (TAXII ingest vs plain send)
  * (+ audit verify and proofs over the pre-filled stores). A run that loses a message or whose
  * receipts or proofs do not verify exits 1 and writes no results.
  *
@@ -26,13 +26,14 @@ import { runLatency } from './latency.ts'
 import { ingestProfileSet, runProfile, type ProfileSet } from './profile.ts'
 import { runFanout } from './fanout.ts'
 import { runGrowth } from './growth.ts'
+import { runTaxii } from './taxii.ts'
 import { AuditBench } from './audit.ts'
 import { runReport } from './report-bench.ts'
 import { fsyncLatency, machineInfo } from './machine.ts'
 import { attainment, renderReport, type Section } from './report.ts'
 import { goalAttainment, renderCharts, type ChartSpec } from './charts.ts'
 
-const ITEMS = ['crypto', 'ingest', 'fanout', 'growth', 'report'] as const
+const ITEMS = ['crypto', 'ingest', 'fanout', 'growth', 'report', 'taxii'] as const
 type Item = typeof ITEMS[number]
 
 const PROJECT = resolve(new URL('../../', import.meta.url).pathname)
@@ -112,6 +113,11 @@ try {
   if (only.has('report')) {
     log('7. cooperation report over the audit log')
     section('7. Cooperation report', `A cooperation report (every figure, broken down by peer and week) computed in a fresh process from a stopped node's data directory holding ${quick ? '100 k' : '1 M'} audit entries (signed messages both ways with their receipts), streamed from LevelDB; then report verify of it. Memory: peak RSS growth from a tenth of the entries to all of them.`, await runReport(ctx, dataRoot))
+  }
+  if (only.has('taxii')) {
+    log('8. TAXII ingest vs plain send of the same bundles')
+    await mkdir(join(dataRoot, 'taxii'), { recursive: true })
+    section('8. TAXII ingest', 'Two node processes on loopback. A TAXII 2.1 client POSTs envelopes of STIX indicators to A\'s outbound collection (each becomes a signed, policy-checked message to B); the clock stops when B\'s inbound collection serves every object (paged GETs). The ceiling is plain `send` of the same bundles through A\'s local API until B stored them all, in the same run, runs interleaved.', await runTaxii(ctx, join(dataRoot, 'taxii')))
   }
 } catch (err) {
   if (err instanceof IntegrityError) {

@@ -63,7 +63,7 @@ describe('the local API under random and mutated requests', () => {
 
   function samples (): { params: Record<string, string>, query: Record<string, string>, bodies: Record<string, unknown> } {
     return {
-      params: { peerId: b, ref: messageId, requestId: '01890a5d-ac96-774b-bcce-b302099a8057' },
+      params: { peerId: b, ref: messageId, requestId: '01890a5d-ac96-774b-bcce-b302099a8057', id: '01890a5d-ac96-774b-bcce-b302099a8057', name: 'misp' },
       query: { since: '2020-01-01T00:00:00Z', from: b, limit: '5', wait: 'false', timeoutMs: '1000', envelope: 'true', format: 'json', by: 'peer', sign: 'false' },
       bodies: {
         'POST /v1/messages': { to: [b], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: AGREEMENT, handling: [], body: { case: 'K-2' } },
@@ -76,7 +76,9 @@ describe('the local API under random and mutated requests', () => {
         'POST /v1/releases': { message: messageId, recipient: b, reason: 'joint case' },
         'POST /v1/releases/{requestId}/grant': { validMs: 60_000, reason: 'ok' },
         'POST /v1/releases/{requestId}/deny': { reason: 'no' },
-        'POST /v1/messages/{ref}/feedback': { rating: 'useful', note: 'n' }
+        'POST /v1/messages/{ref}/feedback': { rating: 'useful', note: 'n' },
+        'POST /v1/taxii/collections': { title: 'to b', outbound: { to: [b], topic: 'fraud', tlp: 'GREEN', legalBasis: AGREEMENT, kind: 'report' } },
+        'POST /v1/taxii/clients': { name: 'misp', collections: {} }
       }
     }
   }

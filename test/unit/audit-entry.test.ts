@@ -207,7 +207,8 @@ describe('audit entry encoding', () => {
       auditEvents.messageForwarded({ digest: D1, to: [bob.peerId], forward: D2 }),
       auditEvents.witnessAlert({ witness: 'w1', origin: 'liaison.local/x', reason: 'inconsistent', detail: { size: 3 } }),
       auditEvents.messageReplied({ digest: D2, inReplyTo: meta.id }),
-      auditEvents.messageRated({ digest: D1, rater: bob.peerId, originator: alice.peerId, rating: 'useful', feedback: D2 })
+      auditEvents.messageRated({ digest: D1, rater: bob.peerId, originator: alice.peerId, rating: 'useful', feedback: D2 }),
+      auditEvents.taxiiRequest({ client: 'misp', collection: 'c1', action: 'objects.add', objects: ['indicator--x'], digests: [D1] })
     ]
     expect(new Set(events.map(e => e.type))).toEqual(new Set(AUDIT_EVENT_TYPES))
     for (const event of events) {

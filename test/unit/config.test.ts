@@ -50,6 +50,7 @@ describe('config validation', () => {
         inboundConnectionsPerHost: D.DEFAULT_INBOUND_CONNECTIONS_PER_HOST
       },
       audit: { witnessIntervalMs: D.DEFAULT_WITNESS_INTERVAL_MS, gossipIntervalMs: D.DEFAULT_WITNESS_GOSSIP_INTERVAL_MS },
+      taxii: { listen: D.DEFAULT_TAXII_LISTEN, maxContentLength: D.DEFAULT_TAXII_MAX_CONTENT_LENGTH, pageSize: D.DEFAULT_TAXII_PAGE_SIZE, maxPageSize: D.DEFAULT_TAXII_MAX_PAGE_SIZE },
       logLevel: D.DEFAULT_LOG_LEVEL
     })
   })
@@ -64,7 +65,7 @@ describe('config validation', () => {
   })
 
   it('rejects unknown keys, at the top and nested, naming the path and the keys it expected', () => {
-    expect(problems({ name: 'A', colour: 'blue' })).toEqual(['colour: unknown key; expected one of name, jurisdiction, listen, api, exchange, audit, logLevel'])
+    expect(problems({ name: 'A', colour: 'blue' })).toEqual(['colour: unknown key; expected one of name, jurisdiction, listen, api, exchange, audit, taxii, logLevel'])
     expect(problems({ name: 'A', api: { prot: 1 } })).toEqual(['api.prot: unknown key; expected one of host, port, allowNonLoopback'])
     expect(problems({ name: 'A', exchange: { retrycap: 1 } })[0]).toMatch(/^exchange\.retrycap: unknown key; expected one of deliveryWindow, retryBaseMs, retryCapMs, /)
   })
@@ -78,6 +79,8 @@ describe('config validation', () => {
     expect(problems({ name: 'A', jurisdiction: 'nl' })).toEqual(['jurisdiction: got "nl"; expected an ISO 3166-1 alpha-2 code such as NL'])
     expect(problems({ name: 'A', listen: ['127.0.0.1:4001'] })).toEqual(['listen.0: got "127.0.0.1:4001"; expected a TCP multiaddr such as /ip4/127.0.0.1/tcp/4001'])
     expect(problems({ name: 'A', listen: [] })).toEqual(['listen: got an array of 0; expected at least 1 item'])
+    expect(problems({ name: 'A', taxii: { listen: '0.0.0.0:9443' } })[0]).toMatch(/^taxii\.listen: got "0\.0\.0\.0:9443"; expected a loopback address, or set taxii\.tls/)
+    expect(validateConfig({ name: 'A', taxii: { listen: '0.0.0.0:9443', tls: { cert: 'c.pem', key: 'k.pem' } } }).taxii.listen).toBe('0.0.0.0:9443')
     expect(problems({})).toEqual(['name: got nothing (the key is missing); expected a string'])
     expect(problems([])).toEqual(['(root): got an array of 0; expected an object'])
   })
@@ -91,7 +94,7 @@ describe('config validation', () => {
         '/etc/liaison/config.json is invalid:',
         '  name: got nothing (the key is missing); expected a string',
         '  api.port: got -1; expected a number at least 0',
-        '  x: unknown key; expected one of name, jurisdiction, listen, api, exchange, audit, logLevel'
+        '  x: unknown key; expected one of name, jurisdiction, listen, api, exchange, audit, taxii, logLevel'
       ].join('\n'))
     }
   })

@@ -39,6 +39,7 @@ import { messageRoutes } from './messages.ts'
 import { nodeRoutes } from './node.ts'
 import { policyRoutes } from './policy.ts'
 import { reportRoutes } from './report.ts'
+import { taxiiRoutes } from './taxii.ts'
 import { trustRoutes } from './trust.ts'
 
 export const ROUTES: readonly Route[] = [
@@ -49,7 +50,8 @@ export const ROUTES: readonly Route[] = [
   ...forwardingRoutes,
   ...keyRoutes,
   ...auditRoutes,
-  ...reportRoutes
+  ...reportRoutes,
+  ...taxiiRoutes
 ]
 
 export type { Route } from '../route.ts'

@@ -1,0 +1,127 @@
+/**
+ * A POST to an outbound collection (TAXII 2.1 §5.4): the envelope's objects become signed
+ * messages to the collection's recipients — one per bundle, split to the message size limit —
+ * each sent exactly as `liaison send` sends (policy-checked per recipient). Nothing is sent
+ * unless every object validates (STIX_INVALID) and fits the collection's TLP
+ * (MARKING_CONFLICT): those are a 422 for the whole request. The status resource then reports
+ * per object `success` once every recipient's signed receipt accepted its message, `failure`
+ * with the reason code for a refused recipient or a rejecting receipt, `pending` meanwhile.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto'
+import { ProtocolError } from '../../protocol/errors.ts'
+import { checkMarkings, validateStixBundle, type StixObject } from '../../protocol/stix/index.ts'
+import { auditEvents } from '../audit/events.ts'
+import { NodeError } from '../errors.ts'
+import type { LocalService, RecipientOutcome } from '../service.ts'
+import type { Store } from '../store/store.ts'
+import type { StatusEntry, StatusRecord, TaxiiClient, TaxiiCollection } from './records.ts'
+import { TaxiiError } from './taxii-error.ts'
+import type { TaxiiStore } from './taxii-store.ts'
+
+export interface IngestComponents {
+  store: Store
+  taxii: TaxiiStore
+  service: LocalService
+  maxMessageBytes: () => number
+}
+
+/** Room a message needs besides its body: header members, 64 recipients, key quoting. */
+const HEADER_ALLOWANCE = 6 * 1024
+
+const versionOf = (o: StixObject): string => String(o.modified ?? o.created ?? '')
+
+/** Objects grouped into bundles whose JSON stays within `room` bytes each. */
+export function splitIntoBundles (objects: readonly StixObject[], room: number): StixObject[][] {
+  const groups: StixObject[][] = []
+  let current: StixObject[] = []
+  let size = 0
+  for (let i = 0; i < objects.length; i++) {
+    const n = Buffer.byteLength(JSON.stringify(objects[i])) + 1
+    if (n + 128 > room) throw new TaxiiError(413, 'Object too large', `$.objects[${i}] is ${n} bytes; one message carries at most ${room} bytes of objects (the message size limit less its header)`, 'TOO_LARGE')
+    if (current.length > 0 && size + n + 128 > room) { groups.push(current); current = []; size = 0 }
+    current.push(objects[i])
+    size += n
+  }
+  if (current.length > 0) groups.push(current)
+  return groups
+}
+
+export async function ingest (c: IngestComponents, client: TaxiiClient, collection: TaxiiCollection, envelope: unknown, now = new Date()): Promise<StatusRecord> {
+  const out = collection.outbound
+  if (out == null) throw new TaxiiError(403, 'Read-only collection', 'objects are added to an inbound collection only by received messages')
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) throw new TaxiiError(422, 'Not an envelope', 'the body is not a TAXII envelope object', 'SCHEMA_INVALID')
+  const objects = (envelope as { objects?: unknown }).objects
+  if (!Array.isArray(objects) || objects.length === 0) throw new TaxiiError(422, 'Not an envelope', '$.objects must be a non-empty array of STIX objects', 'SCHEMA_INVALID')
+  try {
+    validateStixBundle({ type: 'bundle', id: `bundle--${randomUUID()}`, objects })
+    checkMarkings(objects as StixObject[], out.tlp)
+  } catch (err) {
+    if (err instanceof ProtocolError) throw new TaxiiError(422, err.code === 'STIX_INVALID' ? 'Invalid STIX' : 'Marking conflict', err.message, err.code)
+    throw err
+  }
+  const groups = splitIntoBundles(objects as StixObject[], c.maxMessageBytes() - HEADER_ALLOWANCE)
+  const entries: StatusEntry[] = []
+  const digests: string[] = []
+  const ops = []
+  for (const group of groups) {
+    const body = { type: 'bundle', id: `bundle--${randomUUID()}`, objects: group }
+    let recipients: RecipientOutcome[]
+    let digest: string | undefined
+    try {
+      const res = await c.service.send({ to: out.to, kind: out.kind, tlp: out.tlp, topic: out.topic, legalBasis: out.legalBasis, body })
+      recipients = res.recipients
+      digest = res.digest
+    } catch (err) {
+      if (err instanceof NodeError && err.code === 'RECIPIENT_REFUSED') recipients = err.details as RecipientOutcome[]
+      else if (err instanceof NodeError || err instanceof ProtocolError) recipients = out.to.map(peerId => ({ peerId, status: 'refused', reason: err.code }))
+      else throw err
+    }
+    const queued = recipients.filter(r => r.status !== 'refused').map(r => r.peerId)
+    const failures = recipients.filter(r => r.status === 'refused').map(r => `${r.reason ?? 'REFUSED'}: recipient ${r.peerId} refused by policy`)
+    if (digest != null) {
+      digests.push(digest)
+      ops.push(c.taxii.sentOp(collection.id, now.getTime(), digest))
+    }
+    for (const o of group) entries.push({ id: String(o.id), version: versionOf(o), ...(digest != null ? { digest } : {}), recipients: queued, failures })
+  }
+  const status: StatusRecord = { id: randomUUID(), collection: collection.id, client: client.name, requestTimestamp: now.toISOString(), entries }
+  await c.store.commit([...ops, { type: 'put', sublevel: c.taxii.statuses, key: status.id, value: status }],
+    [auditEvents.taxiiRequest({ client: client.name, collection: collection.id, action: 'objects.add', objects: entries.map(e => e.id), digests })])
+  return status
+}
+
+/** The TAXII status resource (§4.3.1) of a stored request, from the deliveries as they are now. */
+export async function statusResource (store: Store, record: StatusRecord): Promise<Record<string, unknown>> {
+  const successes: unknown[] = []
+  const failures: unknown[] = []
+  const pendings: unknown[] = []
+  for (const e of record.entries) {
+    const problems = [...e.failures]
+    let pending = false
+    if (e.digest != null) {
+      for (const r of e.recipients) {
+        const d = await store.getDelivery(e.digest, r)
+        if (d == null || d.status === 'pending') pending = true
+        else if (d.status !== 'delivered') problems.push(`${d.reason ?? d.status.toUpperCase()}: recipient ${r} (${d.status})`)
+      }
+    }
+    const detail = (message?: string): Record<string, unknown> => ({ id: e.id, version: e.version, ...(message != null ? { message } : {}) })
+    if (problems.length > 0) failures.push(detail(problems.join('; ')))
+    else if (pending) pendings.push(detail(`queued for ${e.recipients.join(', ')}`))
+    else successes.push(detail(`delivered to ${e.recipients.join(', ')} in message ${e.digest ?? ''}`))
+  }
+  return {
+    id: record.id,
+    status: pendings.length > 0 ? 'pending' : 'complete',
+    request_timestamp: record.requestTimestamp,
+    total_count: record.entries.length,
+    success_count: successes.length,
+    successes,
+    failure_count: failures.length,
+    failures,
+    pending_count: pendings.length,
+    pendings
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * How a running node starts its TAXII server. The CLI manages its collections and clients
+ * while the node runs through the local API (api/routes/taxii.ts).
+ *
+ * @module
+ */
+import type { Logger } from 'pino'
+import { taxiiAddress, type Config } from '../config.ts'
+import type { LocalService } from '../service.ts'
+import type { Store } from '../store/store.ts'
+import { TaxiiServer } from './server.ts'
+import type { TaxiiStore } from './taxii-store.ts'
+
+export type { TaxiiServer }
+
+export interface TaxiiWiring {
+  store: Store
+  service: LocalService
+  /** The collections and clients (the local API's TAXII routes administer the same store). */
+  taxii: TaxiiStore
+  self: string
+  logger: Logger
+  maxMessageBytes: () => number
+}
+
+/** Starts the TAXII server unless `taxii.listen` is `off`. */
+export async function startTaxii (w: TaxiiWiring, config: Config): Promise<TaxiiServer | undefined> {
+  const taxii = w.taxii
+  const address = taxiiAddress(config.taxii.listen)
+  if (address == null) return undefined
+  const server = new TaxiiServer({ store: w.store, taxii, service: w.service, self: w.self, logger: w.logger, maxMessageBytes: w.maxMessageBytes }, {
+    host: address.host,
+    port: address.port,
+    ...(config.taxii.tls != null ? { tls: config.taxii.tls } : {}),
+    maxContentLength: config.taxii.maxContentLength,
+    defaultPageSize: config.taxii.pageSize,
+    maxPageSize: config.taxii.maxPageSize,
+    title: `Liaison node ${config.name}`
+  })
+  await server.start()
+  return server
+}

@@ -1,0 +1,174 @@
+/**
+ * The TAXII server's records in the node's store (its own sublevels), and the operator's
+ * administration of collections and clients. Every change is committed with its
+ * `taxii.request` audit event in the same write.
+ *
+ * @module
+ */
+import type { AbstractSublevel } from 'abstract-level'
+import type { Level } from 'level'
+import type { BatchOp } from '../store/group-commit.ts'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { isPeerId } from '../../protocol/peer-id.ts'
+import { MESSAGE_KINDS, TLP_LEVELS, type MessageKind, type Tlp } from '../../protocol/types.ts'
+import { auditEvents } from '../audit/events.ts'
+import { NodeError } from '../errors.ts'
+import type { Store } from '../store/store.ts'
+import { pad } from '../store/store.ts'
+import type { Access, InboundFilter, OutboundMapping, StatusRecord, TaxiiClient, TaxiiCollection } from './records.ts'
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/
+const SEP = '!'
+
+export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex')
+
+export interface CollectionInput {
+  title?: string
+  description?: string
+  outbound?: OutboundMapping
+  inbound?: InboundFilter
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Sub<V> = AbstractSublevel<Level<string, unknown>, any, string, V>
+
+export class TaxiiStore {
+  private readonly store: Store
+  readonly collections: Sub<TaxiiCollection>
+  readonly clients: Sub<TaxiiClient>
+  /** secret SHA-256 → client name. */
+  readonly secrets: Sub<string>
+  readonly statuses: Sub<StatusRecord>
+  /** collectionId!pad(storedAt)!digest → '' : messages an outbound collection sent. */
+  readonly sent: Sub<string>
+  /** collectionId!objectId → deleted at (ms): objects deleted locally from a collection. */
+  readonly deleted: Sub<number>
+
+  constructor (store: Store) {
+    this.store = store
+    const json = { valueEncoding: 'json' }
+    const sub = <V>(name: string): Sub<V> => store.db.sublevel<string, V>(name, json)
+    this.collections = sub('taxii-col')
+    this.clients = sub('taxii-cli')
+    this.secrets = sub('taxii-sec')
+    this.statuses = sub('taxii-st')
+    this.sent = sub('taxii-out')
+    this.deleted = sub('taxii-del')
+  }
+
+  async listCollections (): Promise<TaxiiCollection[]> {
+    const out: TaxiiCollection[] = []
+    for await (const [, value] of this.collections.iterator()) out.push(value)
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+  }
+
+  async getCollection (id: string): Promise<TaxiiCollection | undefined> {
+    return await this.collections.get(id)
+  }
+
+  async addCollection (input: CollectionInput, now = new Date()): Promise<TaxiiCollection> {
+    if ((input.outbound == null) === (input.inbound == null)) throw new NodeError('BAD_ARGUMENT', 'a collection is either --outbound or --inbound')
+    if (input.outbound != null) checkOutbound(input.outbound)
+    if (input.inbound != null) checkInbound(input.inbound)
+    const id = randomUUID()
+    const collection: TaxiiCollection = {
+      id,
+      title: input.title ?? (input.outbound != null ? `outbound ${input.outbound.topic}` : `inbound ${input.inbound?.topic ?? 'all'}`),
+      ...(input.description != null ? { description: input.description } : {}),
+      direction: input.outbound != null ? 'outbound' : 'inbound',
+      ...(input.outbound != null ? { outbound: input.outbound } : {}),
+      ...(input.inbound != null ? { inbound: input.inbound } : {}),
+      createdAt: now.toISOString()
+    }
+    await this.store.commit([{ type: 'put', sublevel: this.collections, key: id, value: collection }],
+      [auditEvents.taxiiRequest({ client: 'operator', collection: id, action: 'collection.add', objects: [], digests: [] })])
+    return collection
+  }
+
+  async removeCollection (id: string): Promise<void> {
+    if (await this.collections.get(id) == null) throw new NodeError('NOT_FOUND', `no TAXII collection ${id}`)
+    await this.store.commit([{ type: 'del', sublevel: this.collections, key: id }],
+      [auditEvents.taxiiRequest({ client: 'operator', collection: id, action: 'collection.remove', objects: [], digests: [] })])
+  }
+
+  async listClients (): Promise<Array<Omit<TaxiiClient, 'secretSha256'>>> {
+    const out: Array<Omit<TaxiiClient, 'secretSha256'>> = []
+    for await (const [, value] of this.clients.iterator()) {
+      out.push({ name: value.name, collections: value.collections, createdAt: value.createdAt })
+    }
+    return out
+  }
+
+  /** A new client with a fresh secret, returned once (only its SHA-256 is stored). */
+  async addClient (name: string, collections: Record<string, Access>, now = new Date()): Promise<{ name: string, secret: string, collections: Record<string, Access> }> {
+    if (!NAME.test(name)) throw new NodeError('BAD_ARGUMENT', 'client name: 1-64 characters of [A-Za-z0-9._-], starting with a letter or digit')
+    if (await this.clients.get(name) != null) throw new NodeError('BAD_ARGUMENT', `a TAXII client ${name} exists; remove it first`)
+    for (const id of Object.keys(collections)) {
+      if (await this.collections.get(id) == null) throw new NodeError('NOT_FOUND', `no TAXII collection ${id}`)
+    }
+    const secret = randomBytes(32).toString('base64url')
+    const record: TaxiiClient = { name, secretSha256: sha256Hex(secret), collections, createdAt: now.toISOString() }
+    await this.store.commit([
+      { type: 'put', sublevel: this.clients, key: name, value: record },
+      { type: 'put', sublevel: this.secrets, key: record.secretSha256, value: name }
+    ], [auditEvents.taxiiRequest({ client: 'operator', collection: Object.keys(collections).join(',') || '-', action: 'client.add', objects: [name], digests: [] })])
+    return { name, secret, collections }
+  }
+
+  async removeClient (name: string): Promise<void> {
+    const record = await this.clients.get(name)
+    if (record == null) throw new NodeError('NOT_FOUND', `no TAXII client ${name}`)
+    await this.store.commit([
+      { type: 'del', sublevel: this.clients, key: name },
+      { type: 'del', sublevel: this.secrets, key: record.secretSha256 }
+    ], [auditEvents.taxiiRequest({ client: 'operator', collection: '-', action: 'client.remove', objects: [name], digests: [] })])
+  }
+
+  /** The client a secret belongs to (Bearer), checked against the name when one is given (Basic). */
+  async authenticate (secret: string, name?: string): Promise<TaxiiClient | undefined> {
+    const owner = await this.secrets.get(sha256Hex(secret))
+    if (owner == null || (name != null && owner !== name)) return undefined
+    return await this.clients.get(owner)
+  }
+
+  async sentDigests (collection: string): Promise<Array<{ at: number, digest: string }>> {
+    const out: Array<{ at: number, digest: string }> = []
+    for await (const key of this.sent.keys({ gt: collection + SEP, lt: collection + SEP + '\xff' })) {
+      const [, at, digest] = key.split(SEP)
+      out.push({ at: Number(at), digest })
+    }
+    return out
+  }
+
+  sentOp (collection: string, at: number, digest: string): BatchOp {
+    return { type: 'put', sublevel: this.sent, key: collection + SEP + pad(at) + SEP + digest, value: '' }
+  }
+
+  async deletedIn (collection: string): Promise<Set<string>> {
+    const out = new Set<string>()
+    for await (const key of this.deleted.keys({ gt: collection + SEP, lt: collection + SEP + '\xff' })) out.add(key.slice(collection.length + 1))
+    return out
+  }
+
+  deleteOp (collection: string, objectId: string, at: number): BatchOp {
+    return { type: 'put', sublevel: this.deleted, key: collection + SEP + objectId, value: at }
+  }
+}
+
+function checkOutbound (o: OutboundMapping): void {
+  if (!Array.isArray(o.to) || o.to.length === 0) throw new NodeError('BAD_ARGUMENT', '--to: at least one recipient peer ID')
+  for (const p of o.to) if (!isPeerId(p)) throw new NodeError('BAD_PEER_ID', `--to: ${p} is not a peer ID`)
+  if (typeof o.topic !== 'string' || !SLUG.test(o.topic)) throw new NodeError('BAD_ARGUMENT', '--topic: a lowercase slug')
+  if (!(TLP_LEVELS as readonly string[]).includes(o.tlp)) throw new NodeError('BAD_ARGUMENT', `--tlp: one of ${TLP_LEVELS.join(', ')}`)
+  if (typeof o.legalBasis !== 'string' || o.legalBasis === '') throw new NodeError('BAD_ARGUMENT', '--legal-basis is required')
+  if (!(MESSAGE_KINDS as readonly string[]).includes(o.kind)) throw new NodeError('BAD_ARGUMENT', `--kind: one of ${MESSAGE_KINDS.join(', ')}`)
+}
+
+function checkInbound (i: InboundFilter): void {
+  if (i.from != null && !isPeerId(i.from)) throw new NodeError('BAD_PEER_ID', `--from: ${i.from} is not a peer ID`)
+  if (i.topic != null && !SLUG.test(i.topic)) throw new NodeError('BAD_ARGUMENT', '--topic: a lowercase slug')
+  if (i.maxTlp != null && !(TLP_LEVELS as readonly string[]).includes(i.maxTlp)) throw new NodeError('BAD_ARGUMENT', `--max-tlp: one of ${TLP_LEVELS.join(', ')}`)
+}
+
+export type { Access, MessageKind, Tlp }

@@ -1,0 +1,251 @@
+/**
+ * The TAXII 2.1 server end to end with the OASIS reference client (test/taxii2-client, run
+ * with Debian's /usr/bin/python3): discovery, collections, a bundle added to A's outbound
+ * collection becomes a signed message B receives and verifies, the client pulls it from B's
+ * inbound collection page by page and with added_after; objects equal the originals plus
+ * provenance, markings preserved, the status resource right. Then what users will try: bad
+ * STIX, wrong media types, oversize bodies, malformed filters, bad credentials, writing
+ * without write access — each with the spec's status code and nothing sent or stored. And
+ * every interop example bundle round-trips A → B unchanged.
+ */
+import { execFile } from 'node:child_process'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TLP1_MARKING_IDS, TLP2_MARKING_IDS } from '../../protocol/stix/index.ts'
+import { decodeEnvelope } from '../../protocol/envelope.ts'
+import { TEST_AGREEMENT, cli, createTrusting, startAll, tempDir, until } from '../helpers/node-process.ts'
+import type { TestNode } from '../helpers/node-process.ts'
+import { INTEROP_OBJECTS, interopBundle } from '../stix/interop-examples.ts'
+
+const run = promisify(execFile)
+const CLIENT_DIR = new URL('../taxii2-client/', import.meta.url).pathname
+const SESSION = new URL('./taxii-session.py', import.meta.url).pathname
+const TAXII = 'application/taxii+json;version=2.1'
+
+async function python (args: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await run('/usr/bin/python3', [SESSION, ...args], { env: { ...process.env, PYTHONPATH: CLIENT_DIR }, timeout: 120_000 })
+  return JSON.parse(stdout) as Record<string, unknown>
+}
+
+async function liaison (args: string[]): Promise<string> {
+  const res = await cli(args)
+  if (res.code !== 0) throw new Error(`liaison ${args.join(' ')} failed: ${res.stderr}`)
+  return res.stdout
+}
+
+const identity = { type: 'identity', spec_version: '2.1', id: 'identity--311b2d2d-f010-4473-83ec-1edf84858f4c', created: '2026-01-15T09:30:00.000Z', modified: '2026-01-15T09:30:00.000Z', name: 'Agency A', identity_class: 'organization' }
+const indicator = (n: number, marked: boolean): Record<string, unknown> => ({
+  type: 'indicator', spec_version: '2.1', id: `indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd${(0x10 + n).toString(16)}`,
+  created: '2026-01-15T09:30:00.000Z', modified: '2026-01-15T09:30:00.000Z', created_by_ref: identity.id,
+  name: `dropper ${n}`, indicator_types: ['malicious-activity'], pattern: `[ipv4-addr:value = '198.51.100.${n}']`, pattern_type: 'stix', valid_from: '2026-01-15T09:30:00Z',
+  ...(marked ? { object_marking_refs: [TLP1_MARKING_IDS.GREEN] } : {})
+})
+
+describe('TAXII 2.1 with the OASIS reference client', () => {
+  let root: string
+  let a: TestNode, b: TestNode
+  let outbound: string, inbound: string, readOnly: string
+  const creds: Record<string, { name: string, secret: string }> = {}
+  const originals: Array<Record<string, unknown>> = [identity, indicator(1, true), indicator(2, true), indicator(3, false), indicator(4, true)]
+  const later = indicator(10, true)
+
+  beforeAll(async () => {
+    root = await tempDir()
+    ;[a, b] = await createTrusting(root, [{ name: 'a' }, { name: 'b' }])
+    const configFile = join(a.dir, 'config.json')
+    const config = JSON.parse(await readFile(configFile, 'utf8'))
+    config.taxii = { maxContentLength: 256 * 1024 }
+    await writeFile(configFile, JSON.stringify(config))
+    await startAll([a, b])
+    outbound = (await liaison(['taxii', 'collections', 'add', '--data-dir', a.dir, '--outbound', '--to', b.peerId, '--topic', 'malware', '--tlp', 'AMBER', '--legal-basis', TEST_AGREEMENT, '--kind', 'report', '--title', 'to B'])).trim()
+    readOnly = (await liaison(['taxii', 'collections', 'add', '--data-dir', a.dir, '--inbound', '--title', 'from anyone'])).trim()
+    inbound = (await liaison(['taxii', 'collections', 'add', '--data-dir', b.dir, '--inbound', '--from', a.peerId, '--topic', 'malware', '--max-tlp', 'AMBER', '--title', 'from A'])).trim()
+    creds.misp = JSON.parse(await liaison(['taxii', 'clients', 'add', 'misp', '--data-dir', a.dir, '--collections', `${outbound}:rw,${readOnly}:r`, '--json'])) as { name: string, secret: string }
+    creds.reader = JSON.parse(await liaison(['taxii', 'clients', 'add', 'reader', '--data-dir', a.dir, '--collections', `${outbound}:r`, '--json'])) as { name: string, secret: string }
+    creds.opencti = JSON.parse(await liaison(['taxii', 'clients', 'add', 'opencti', '--data-dir', b.dir, '--collections', `${inbound}:r`, '--json'])) as { name: string, secret: string }
+  })
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()])
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('lists clients and collections without secrets; node.json names the TAXII URL', async () => {
+    const clients = JSON.parse(await liaison(['taxii', 'clients', 'list', '--data-dir', a.dir, '--json'])) as Array<Record<string, unknown>>
+    expect(clients.map(c => c.name).sort()).toEqual(['misp', 'reader'])
+    expect(JSON.stringify(clients)).not.toContain(creds.misp.secret)
+    expect(a.runtime?.taxiiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/taxii2\/$/)
+  })
+
+  it('push to A, B receives and verifies, pull from B page by page: originals plus provenance, markings kept', async () => {
+    const envelopeFile = join(root, 'envelope.json')
+    await writeFile(envelopeFile, JSON.stringify({ objects: originals }))
+    const pushed = await python(['push', a.runtime?.taxiiUrl as string, creds.misp.name, creds.misp.secret, outbound, envelopeFile])
+    console.log('reference client, push to A:\n' + JSON.stringify(pushed, null, 1))
+    expect((pushed.discovery as { api_roots: string[] }).api_roots).toHaveLength(1)
+    expect((pushed.api_root as { versions: string[] }).versions).toEqual([TAXII])
+    expect((pushed.collections as Array<{ id: string, can_write: boolean }>).map(c => [c.id, c.can_write]).sort()).toEqual([[outbound, true], [readOnly, false]].sort())
+    const status = pushed.status as Record<string, unknown>
+    expect(status).toMatchObject({ status: 'complete', total_count: 5, success_count: 5, failure_count: 0, pending_count: 0 })
+
+    const cb = await b.client()
+    await until(async () => (await cb.inbox()).some(m => m.topic === 'malware'), 30_000, 'B received the bundle')
+    const received = (await cb.inbox()).find(m => m.topic === 'malware')
+    // A second, later message: what added_after must return alone.
+    await writeFile(envelopeFile, JSON.stringify({ objects: [later] }))
+    const second = await python(['push', a.runtime?.taxiiUrl as string, creds.misp.name, creds.misp.secret, outbound, envelopeFile])
+    expect(second.status).toMatchObject({ status: 'complete', success_count: 1 })
+    await until(async () => (await cb.inbox()).filter(m => m.topic === 'malware').length === 2, 30_000, 'B received the second bundle')
+    expect(received?.from).toBe(a.peerId)
+    expect(received?.tlp).toBe('AMBER')
+
+    const pulled = await python(['pull', b.runtime?.taxiiUrl as string, creds.opencti.name, creds.opencti.secret, inbound, '2'])
+    console.log('reference client, pull from B:\n' + JSON.stringify(pulled, null, 1))
+    expect(pulled.pages).toEqual([{ count: 2, more: true, has_next: true }, { count: 2, more: true, has_next: true }, { count: 2, more: false, has_next: false }])
+    const objects = (pulled.objects as Array<Record<string, unknown>>)
+    expect(objects).toHaveLength(6)
+    expect(objects[5].id).toBe(later.id)
+    for (const [i, o] of objects.slice(0, 5).entries()) {
+      const { x_liaison_provenance: provenance, ...rest } = o
+      const original = originals[i]
+      // Marked objects unchanged; the unmarked ones inherit the message's TLP as the TLP 2.0 marking.
+      const expected = original.object_marking_refs != null ? original : { ...original, object_marking_refs: [TLP2_MARKING_IDS.AMBER] }
+      expect(rest).toEqual(expected)
+      expect(provenance).toMatchObject({ sender: a.peerId, message_digest: received?.digest, message_id: received?.id })
+      expect((provenance as { receipt_digest?: string }).receipt_digest).toMatch(/^[0-9a-f]{64}$/)
+    }
+    expect((pulled.added_after as { ids: string[] }).ids).toEqual([later.id])
+    expect((pulled.manifest as unknown[]).length).toBe(6)
+    expect(pulled.get_object).toEqual([identity.id])
+    expect(pulled.versions).toEqual([identity.modified])
+  })
+
+  describe('what users will try', () => {
+    const base = (n: TestNode): string => (n.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')
+    const basic = (c: { name: string, secret: string }): string => 'Basic ' + Buffer.from(`${c.name}:${c.secret}`).toString('base64')
+    const post = async (body: string, headers: Record<string, string> = {}, auth = basic(creds.misp), col = outbound): Promise<Response> =>
+      await fetch(`${base(a)}collections/${col}/objects/`, { method: 'POST', headers: { authorization: auth, accept: TAXII, 'content-type': TAXII, ...headers }, body })
+    let sentBefore = 0
+    let inboxBefore = 0
+
+    beforeAll(async () => {
+      sentBefore = (await (await a.client()).sent()).length
+      inboxBefore = (await (await b.client()).inbox()).length
+    })
+
+    it('invalid STIX is 422 naming the path; a marking above the collection TLP is 422 MARKING_CONFLICT', async () => {
+      const bad = await post(JSON.stringify({ objects: [{ ...indicator(5, true), valid_from: 'soon' }] }))
+      expect(bad.status).toBe(422)
+      expect(bad.headers.get('content-type')).toBe(TAXII)
+      const body = await bad.json() as { description: string, error_code: string }
+      expect(body.error_code).toBe('STIX_INVALID')
+      expect(body.description).toContain('$.objects[0].valid_from')
+      const red = await post(JSON.stringify({ objects: [{ ...indicator(6, false), object_marking_refs: [TLP2_MARKING_IDS.RED] }] }))
+      expect(red.status).toBe(422)
+      expect((await red.json() as { error_code: string }).error_code).toBe('MARKING_CONFLICT')
+      expect((await post('{"objects": 3}')).status).toBe(422)
+    })
+
+    it('wrong media types are 415 and 406; a body over max_content_length is 413', async () => {
+      const ok = JSON.stringify({ objects: [indicator(7, true)] })
+      expect((await post(ok, { 'content-type': 'application/json' })).status).toBe(415)
+      expect((await post(ok, { accept: 'text/html' })).status).toBe(406)
+      const big = JSON.stringify({ objects: Array.from({ length: 2000 }, (_, i) => ({ ...indicator(8, true), name: `x${i}`.repeat(100) })) })
+      const res = await post(big)
+      expect(res.status).toBe(413)
+      const root = await (await fetch(base(a), { headers: { authorization: basic(creds.misp), accept: TAXII } })).json() as { max_content_length: number }
+      expect(root.max_content_length).toBe(256 * 1024)
+    })
+
+    it('bad credentials are 401; writing with read access or to an inbound collection is 403', async () => {
+      expect((await post('{}', {}, basic({ name: 'misp', secret: 'wrong' }))).status).toBe(401)
+      expect((await post('{}', {}, basic({ name: 'reader', secret: creds.misp.secret }))).status).toBe(401)
+      expect((await post('{}', {}, '')).status).toBe(401)
+      expect((await post('{}', {}, 'Bearer nope')).status).toBe(401)
+      const ok = JSON.stringify({ objects: [indicator(9, true)] })
+      expect((await post(ok, {}, basic(creds.reader))).status).toBe(403)
+      expect((await post(ok, {}, 'Bearer ' + creds.misp.secret, readOnly)).status).toBe(403)
+      expect((await post(ok, {}, basic(creds.misp), '00000000-0000-4000-8000-000000000000')).status).toBe(404)
+    })
+
+    it('malformed filters and a forged next are 400', async () => {
+      const get = async (q: string): Promise<number> => (await fetch(`${base(b)}collections/${inbound}/objects/?${q}`, { headers: { authorization: basic(creds.opencti), accept: TAXII } })).status
+      expect(await get('added_after=yesterday')).toBe(400)
+      expect(await get('limit=0')).toBe(400)
+      expect(await get('limit=-3')).toBe(400)
+      expect(await get('match[id]=not-an-id')).toBe(400)
+      expect(await get('match[colour]=red')).toBe(400)
+      expect(await get('next=' + encodeURIComponent(Buffer.from('["x",0,"d",0]').toString('base64url') + '.forged'))).toBe(400)
+      expect(await get('limit=1')).toBe(200)
+    })
+
+    it('sent nothing and stored nothing for any of them', async () => {
+      expect((await (await a.client()).sent()).length).toBe(sentBefore)
+      await new Promise(resolve => setTimeout(resolve, 500))
+      expect((await (await b.client()).inbox()).length).toBe(inboxBefore)
+    })
+  })
+
+  it('a recipient refused by policy is a failure with its reason code in the status resource, never silent', async () => {
+    // A's policy lets nothing above AMBER out to B (the trust-list default): a RED collection is refused.
+    const red = (await liaison(['taxii', 'collections', 'add', '--data-dir', a.dir, '--outbound', '--to', b.peerId, '--topic', 'malware', '--tlp', 'RED', '--legal-basis', TEST_AGREEMENT])).trim()
+    const writer = JSON.parse(await liaison(['taxii', 'clients', 'add', 'red-writer', '--data-dir', a.dir, '--collections', `${red}:rw`, '--json'])) as { name: string, secret: string }
+    const sentBefore = (await (await a.client()).sent()).length
+    const res = await fetch(`${(a.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')}collections/${red}/objects/`, {
+      method: 'POST', headers: { authorization: `Bearer ${writer.secret}`, accept: TAXII, 'content-type': TAXII }, body: JSON.stringify({ objects: [indicator(11, false)] })
+    })
+    expect(res.status).toBe(202)
+    const status = await res.json() as { status: string, failure_count: number, success_count: number, failures: Array<{ id: string, message: string }> }
+    expect(status).toMatchObject({ status: 'complete', failure_count: 1, success_count: 0 })
+    expect(status.failures[0].id).toBe(indicator(11, false).id)
+    expect(status.failures[0].message).toMatch(/^TLP_NOT_PERMITTED: recipient /)
+    expect((await (await a.client()).sent()).length).toBe(sentBefore)
+  })
+
+  it('every OASIS interop example round-trips A → B unchanged', async () => {
+    const ca = await a.client()
+    const cb = await b.client()
+    const types = Object.keys(INTEROP_OBJECTS)
+    const sent = await Promise.all(types.map(async (type, i) => await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'interop', legalBasis: TEST_AGREEMENT, body: interopBundle(type, i) })))
+    await until(async () => (await cb.inbox()).filter(m => m.topic === 'interop').length === types.length, 60_000, 'all interop bundles at B')
+    for (const [i, type] of types.entries()) {
+      const view = await cb.message(sent[i].id, { envelope: true })
+      const payload = decodeEnvelope(Buffer.from(view.envelope as string, 'base64')).payload
+      expect(JSON.parse(Buffer.from(payload).toString('utf8')).body, type).toEqual(interopBundle(type, i))
+    }
+  })
+
+  it('DELETE removes an object from this node\'s view only (with write access), and is audited', async () => {
+    const objectUrl = `${(a.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')}collections/${outbound}/objects/${identity.id}/`
+    const auth = (c: { name: string, secret: string }): Record<string, string> => ({ authorization: 'Basic ' + Buffer.from(`${c.name}:${c.secret}`).toString('base64'), accept: TAXII })
+    expect((await fetch(objectUrl, { headers: auth(creds.reader) })).status).toBe(200)
+    expect((await fetch(objectUrl, { method: 'DELETE', headers: auth(creds.reader) })).status).toBe(403)
+    expect((await fetch(objectUrl, { method: 'DELETE', headers: auth(creds.misp) })).status).toBe(200)
+    expect((await fetch(objectUrl, { headers: auth(creds.reader) })).status).toBe(404)
+    // B still serves it: deletion is local.
+    const atB = await fetch(`${(b.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')}collections/${inbound}/objects/${identity.id}/`, { headers: auth(creds.opencti) })
+    expect(atB.status).toBe(200)
+  })
+
+  it('every TAXII write, every page served and every administration step is in the audit log, with ids and digests', async () => {
+    await Promise.all([a.stop(), b.stop()])
+    const entries = async (n: TestNode): Promise<Array<Record<string, unknown>>> => {
+      const out = join(root, `audit-${n.name}`)
+      await liaison(['audit', 'export', '--data-dir', n.dir, '--out', out])
+      return (await readFile(join(out, 'audit', 'entries.jsonl'), 'utf8')).trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>).filter(e => e.type === 'taxii.request')
+    }
+    const atA = await entries(a)
+    const atB = await entries(b)
+    const adds = atA.filter(e => e.action === 'objects.add' && e.client === 'misp')
+    expect(adds).toHaveLength(2)
+    expect(adds[0].objects).toEqual(originals.map(o => o.id))
+    expect((adds[0].digests as string[])[0]).toMatch(/^[0-9a-f]{64}$/)
+    expect(atA.filter(e => e.action === 'client.add').map(e => (e.objects as string[])[0])).toEqual(expect.arrayContaining(['misp', 'reader']))
+    const served = atB.filter(e => e.action === 'objects.get' && e.client === 'opencti')
+    expect(served.length).toBeGreaterThanOrEqual(3)
+    expect(served.flatMap(e => e.objects as string[])).toEqual(expect.arrayContaining([...originals.map(o => o.id), later.id]))
+    expect(atA.filter(e => e.action === 'object.delete').map(e => [e.client, e.objects])).toEqual([['misp', [identity.id]]])
+  })
+})
