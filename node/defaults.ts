@@ -20,6 +20,12 @@ export const DEFAULT_CLOCK_SKEW_MS = 5 * 60 * 1000
 
 /** Lifetime of a message sent without --expires. */
 export const DEFAULT_MESSAGE_TTL_MS = 30 * 24 * 60 * 60 * 1000
+/**
+ * After a peer's key rotation is applied, envelopes signed by its retired key are still accepted
+ * for this long over a connection authenticated by its new key (messages it queued before it
+ * switched keys; PROTOCOL.md §14). As long as a message lives by default.
+ */
+export const DEFAULT_ROTATION_GRACE_MS = DEFAULT_MESSAGE_TTL_MS
 
 /**
  * Frames one delivery lane keeps in flight before it waits for receipts. Measured on a 2-core

@@ -65,6 +65,42 @@ export async function rotationAnswered (store: Store, own: OwnRotation): Promise
   return { done: waiting.length === 0, waiting }
 }
 
+/**
+ * What each peer did with this node's announced rotation, as far as this node can see:
+ * `announced` (queued to it), `received` (its signed receipt for the statement arrived: when,
+ * and whether it accepted it), `approved` (null: a peer's approval is not visible to the
+ * rotating node before it switches keys — the peer then accepts connections of the new key
+ * only; see docs/operations.md).
+ */
+export interface RotationPeerState {
+  peerId: string
+  name?: string
+  announced: string
+  received: string | null
+  answer: 'pending' | 'accepted' | 'rejected' | 'expired' | 'cancelled'
+  reason?: string
+  approved: string | null
+}
+
+export async function rotationPeerStates (store: Store, trust: TrustList, own: OwnRotation): Promise<RotationPeerState[]> {
+  const out: RotationPeerState[] = []
+  for (const peerId of own.announcedTo) {
+    const d = await store.getDelivery(own.statementDigest, peerId)
+    const name = trust.get(peerId)?.name
+    const answer = d == null ? 'pending' : d.status === 'delivered' ? 'accepted' : d.status
+    out.push({
+      peerId,
+      ...(name != null ? { name } : {}),
+      announced: own.created,
+      received: d != null && d.status !== 'pending' ? new Date(d.updatedAt).toISOString() : null,
+      answer,
+      ...(d?.reason != null ? { reason: d.reason } : {}),
+      approved: null
+    })
+  }
+  return out
+}
+
 /** Re-key a peer after its announced rotation: one atomic change of record and queue. */
 export async function applyPeerRotation (store: Store, trust: TrustList, oldPeerId: string, now: Date): Promise<PeerRecord> {
   const rotation = await store.rot.get(oldPeerId)

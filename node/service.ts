@@ -16,7 +16,7 @@ import { DEFAULT_MESSAGE_TTL_MS } from './defaults.ts'
 import { NodeError } from './errors.ts'
 import type { Store, InboxQuery } from './store/store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './store/records.ts'
-import { announceRotation, applyPeerRotation, rotationAnswered } from './key-rotation.ts'
+import { announceRotation, applyPeerRotation, rotationAnswered, rotationPeerStates, type RotationPeerState } from './key-rotation.ts'
 import { Forwarding } from './forwarding.ts'
 import { auditEvents } from './audit/events.ts'
 import type { Witness, WitnessOutcome } from './witness/witness.ts'
@@ -89,6 +89,18 @@ export interface AddPeerResult {
   fingerprint?: string
 }
 
+/**
+ * Key rotation status. `waiting`: peers whose receipt for this node's rotation statement has not
+ * arrived yet (not: peers that have not approved); `peers`: what each peer did (announced,
+ * received, approved).
+ */
+export interface KeyStatus {
+  rotation?: OwnRotation
+  waiting: string[]
+  peers: RotationPeerState[]
+  peerRotations: PeerRotation[]
+}
+
 export interface LiaisonService {
   send (input: SendInput, opts?: { wait?: boolean, timeoutMs?: number }): Promise<SendResult>
   inbox (query?: InboxQuery): Promise<MessageMeta[]>
@@ -108,7 +120,7 @@ export interface LiaisonService {
   checkPolicy (input: PolicyCheckInput): Promise<Decision>
   card (): Promise<CardExport>
   rotateKey (): Promise<OwnRotation>
-  keyStatus (): Promise<{ rotation?: OwnRotation, waiting: string[], peerRotations: PeerRotation[] }>
+  keyStatus (): Promise<KeyStatus>
   approveRotation (oldPeerId: string): Promise<PeerRecord>
   forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult>
   requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord>
@@ -159,10 +171,11 @@ export class LocalService implements LiaisonService {
     return await announceRotation({ ...this.c, now: this.now })
   }
 
-  async keyStatus (): Promise<{ rotation?: OwnRotation, waiting: string[], peerRotations: PeerRotation[] }> {
+  async keyStatus (): Promise<KeyStatus> {
     const rotation = await this.c.store.ownRotation()
     const waiting = rotation != null ? (await rotationAnswered(this.c.store, rotation)).waiting : []
-    return { ...(rotation != null ? { rotation } : {}), waiting, peerRotations: await this.c.store.listRotations() }
+    const peers = rotation != null ? await rotationPeerStates(this.c.store, this.c.trust, rotation) : []
+    return { ...(rotation != null ? { rotation } : {}), waiting, peers, peerRotations: await this.c.store.listRotations() }
   }
 
   async approveRotation (oldPeerId: string): Promise<PeerRecord> {

@@ -4,14 +4,14 @@
  * @module
  */
 import { NodeError, type ErrorCode } from '../errors.ts'
-import type { AddPeerResult, Health, LiaisonService, MessageView, PeerStatusChange, PolicyCheckInput, SendInput, SendResult } from '../service.ts'
+import type { AddPeerResult, Health, KeyStatus, LiaisonService, MessageView, PeerStatusChange, PolicyCheckInput, SendInput, SendResult } from '../service.ts'
 import type { PeerFields } from '../policy/peer-fields.ts'
 import type { NodePolicy } from '../policy/node-policy.ts'
 import type { Decision } from '../policy/decide.ts'
 import type { CardExport } from '../peer-admin.ts'
 import type { WitnessOutcome } from '../witness/witness.ts'
 import type { WitnessAlert, WitnessedCheckpoint } from '../witness/witness-store.ts'
-import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from '../store/records.ts'
+import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, ReleaseRecord } from '../store/records.ts'
 import type { InboxQuery } from '../store/store.ts'
 import type { PeerInput } from '../trust-list.ts'
 
@@ -105,7 +105,7 @@ export class ApiClient implements LiaisonService {
     return await this.call('POST', '/v1/keys/rotate', {})
   }
 
-  async keyStatus (): Promise<{ rotation?: OwnRotation, waiting: string[], peerRotations: PeerRotation[] }> {
+  async keyStatus (): Promise<KeyStatus> {
     return await this.call('GET', '/v1/keys')
   }
 

@@ -174,9 +174,18 @@ const schemas: Record<string, Schema> = {
   }, ['seen', 'alerts']),
   KeyStatus: obj({
     rotation: ref('OwnRotation'),
-    waiting: arr(peerId, 'peers that have not answered this node\'s rotation yet'),
+    waiting: arr(peerId, 'peers whose receipt for this node\'s rotation statement has not arrived yet (receipt, not approval)'),
+    peers: arr(obj({
+      peerId,
+      name: str(),
+      announced: instant,
+      received: { type: ['string', 'null'], format: 'date-time', description: 'when the peer\'s signed receipt for the statement arrived; null while pending' },
+      answer: { type: 'string', enum: ['pending', 'accepted', 'rejected', 'expired', 'cancelled'] },
+      reason: str(),
+      approved: { type: ['string', 'null'], format: 'date-time', description: 'null: a peer\'s approval is not visible to the rotating node before it switches keys' }
+    }, ['peerId', 'announced', 'received', 'answer', 'approved']), 'what each peer did with this node\'s rotation'),
     peerRotations: arr(ref('PeerRotation'), 'rotations announced by peers')
-  }, ['waiting', 'peerRotations']),
+  }, ['waiting', 'peers', 'peerRotations']),
   ReleaseRecord: obj({
     requestId: uuid,
     direction: { type: 'string', enum: ['in', 'out'], description: 'in: asked of this node (the originator); out: asked by it' },

@@ -22,7 +22,7 @@ export function handleKeyRotation (incoming: Incoming): Admission {
   } catch (err) {
     return refuse(err instanceof ProtocolError ? err.code : 'SCHEMA_INVALID')
   }
-  if (rot.oldPeerId !== incoming.remote) return refuse('SIGNER_MISMATCH', rot.id, 'a rotation must come from the key it retires')
+  if (rot.oldPeerId !== incoming.remote || incoming.signedAs !== incoming.remote) return refuse('SIGNER_MISMATCH', rot.id, 'a rotation must come from the key it retires')
   if (Date.parse(rot.created) > incoming.nowMs + incoming.policy.clockSkewMs) return refuse('CLOCK_SKEW', rot.id)
   try {
     admit(rot.newPeerId)

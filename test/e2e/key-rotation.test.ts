@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rm } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
@@ -71,19 +71,32 @@ describe('key rotation', () => {
     expect(verifyEnvelope(decodeEnvelope(Buffer.from(old.envelope!, 'base64')), verifyKeyFromPeerId(oldA))).toBe(true)
   })
 
-  it('no longer accepts traffic signed by the old key after the switch', async () => {
-    // Replay the old envelope as if it were new, from the new identity's connection.
+  it('accepts the old key over the new key\'s connection within the grace window (exactly once), and refuses it after', async () => {
+    // Replay the old envelope as if it were still queued, from the new identity's connection.
     const old = (await cb.inbox()).find(m => m.from === oldA)!
     const view = await cb.message(old.id, { envelope: true })
     const bytes = new Uint8Array(Buffer.from(view.envelope!, 'base64'))
-    await a.stop()
-    const store = await Store.open(join(a.dir, 'store'))
-    await enqueueOutbound(store, { ...view.meta, direction: 'out', storedAt: Date.now() }, bytes, [b.peerId], Date.now())
-    await store.close()
-    await a.start()
-    const ca = await a.client()
-    await until(async () => (await ca.outbox()).some(r => r.digest === view.meta.digest && r.recipient === b.peerId && r.status !== 'pending'), 20_000, 'answer')
-    const d = (await ca.outbox()).find(r => r.digest === view.meta.digest && r.recipient === b.peerId)!
-    expect(d).toMatchObject({ status: 'rejected', reason: 'SIGNER_MISMATCH' })
+    const requeue = async (): Promise<void> => {
+      await a.stop()
+      const store = await Store.open(join(a.dir, 'store'))
+      await enqueueOutbound(store, { ...view.meta, direction: 'out', storedAt: Date.now() }, bytes, [b.peerId], Date.now())
+      await store.close()
+      await a.start()
+    }
+    const answer = async (): Promise<Record<string, unknown>> => {
+      const ca = await a.client()
+      await until(async () => (await ca.outbox()).some(r => r.digest === view.meta.digest && r.recipient === b.peerId && r.status !== 'pending'), 20_000, 'answer')
+      return (await ca.outbox()).find(r => r.digest === view.meta.digest && r.recipient === b.peerId)! as unknown as Record<string, unknown>
+    }
+    // Within the grace window: B answers with its original receipt; the message is not stored twice.
+    await requeue()
+    expect(await answer()).toMatchObject({ status: 'delivered' })
+    expect((await cb.inbox()).filter(m => m.id === old.id)).toHaveLength(1)
+
+    // Past it (B's policy: no grace): traffic signed by the old key is refused.
+    await writeFile(join(b.dir, 'policy.json'), JSON.stringify({ rotationGraceMs: 0 }))
+    expect((await cli(['policy', 'reload', '--data-dir', b.dir])).code).toBe(0)
+    await requeue()
+    expect(await answer()).toMatchObject({ status: 'rejected', reason: 'SIGNER_MISMATCH' })
   })
 })
