@@ -16,6 +16,7 @@ import { DEFAULT_MESSAGE_TTL_MS } from './defaults.ts'
 import { NodeError } from './errors.ts'
 import type { Store, InboxQuery } from './store/store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './store/records.ts'
+import { applyRevocation, type RevocationOutcome } from './revocation.ts'
 import { announceRotation, applyPeerRotation, rotationAnswered, rotationPeerStates, type RotationPeerState } from './key-rotation.ts'
 import { Forwarding } from './forwarding.ts'
 import { auditEvents } from './audit/events.ts'
@@ -122,6 +123,8 @@ export interface LiaisonService {
   rotateKey (): Promise<OwnRotation>
   keyStatus (): Promise<KeyStatus>
   approveRotation (oldPeerId: string): Promise<PeerRecord>
+  /** Act on a peer's revocation certificate (its envelope, JSON text): revoke that key and its record. */
+  applyRevocation (certificate: string): Promise<RevocationOutcome>
   forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult>
   requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord>
   answerRelease (requestId: string, decision: 'granted' | 'denied', opts?: { validMs?: number, reason?: string }): Promise<ReleaseRecord>
@@ -180,6 +183,12 @@ export class LocalService implements LiaisonService {
 
   async approveRotation (oldPeerId: string): Promise<PeerRecord> {
     return await applyPeerRotation(this.c.store, this.c.trust, oldPeerId, this.now())
+  }
+
+  async applyRevocation (certificate: string): Promise<RevocationOutcome> {
+    const outcome = await applyRevocation(this.c.store, this.c.trust, new TextEncoder().encode(certificate), this.now())
+    for (const r of outcome.cancelled) this.c.outbox?.emit('delivery', r)
+    return outcome
   }
 
   async forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult> {

@@ -13,6 +13,7 @@ import type { WitnessOutcome } from '../witness/witness.ts'
 import type { WitnessAlert, WitnessedCheckpoint } from '../witness/witness-store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, ReleaseRecord } from '../store/records.ts'
 import type { InboxQuery } from '../store/store.ts'
+import type { RevocationOutcome } from '../revocation.ts'
 import type { PeerInput } from '../trust-list.ts'
 
 export class ApiClient implements LiaisonService {
@@ -71,6 +72,10 @@ export class ApiClient implements LiaisonService {
 
   async peer (peerId: string): Promise<PeerRecord> {
     return await this.call('GET', `/v1/peers/${encodeURIComponent(peerId)}`)
+  }
+
+  async applyRevocation (certificate: string): Promise<RevocationOutcome> {
+    return await this.call('POST', '/v1/revocations', { certificate })
   }
 
   async addPeerFromCard (card: string, fields: PeerFields, fingerprint?: string): Promise<AddPeerResult> {

@@ -130,7 +130,7 @@ const schemas: Record<string, Schema> = {
     topicsIn: arr(str()),
     kinds: arr(kind),
     note: str(),
-    keyHistory: arr(obj({ peerId, validFrom: instant, validUntil: instant }, ['peerId', 'validFrom'])),
+    keyHistory: arr(obj({ peerId, validFrom: instant, validUntil: instant, revokedAt: instant, revocation: str('digest of the revocation certificate applied to this key') }, ['peerId', 'validFrom'])),
     autoApproveRotation: bool(),
     addedAt: instant,
     updatedAt: instant
@@ -331,6 +331,9 @@ const PATHS: Record<string, { params?: Array<typeof P[keyof typeof P]>, ops: Par
   '/v1/peers/{peerId}/approve-rotation': {
     params: [P.peerId],
     ops: { post: { summary: 'Apply the key rotation a peer announced (peerId: its old ID)', operationId: 'approveRotation', tags: ['keys'], ok: json(ref('PeerRecord'), 'the re-keyed record'), errors: [400, 404, 422] } }
+  },
+  '/v1/revocations': {
+    ops: { post: { summary: 'Act on a peer\'s revocation certificate: its key and its record are revoked at once', description: 'The certificate is signed in advance by the key it revokes (PROTOCOL.md §9). Applying one twice changes nothing (`applied: false`).', operationId: 'applyRevocation', tags: ['keys'], body: obj({ certificate: str('the certificate envelope (JSON text)') }, ['certificate']), ok: json(obj({ revocation: obj({ v: { type: 'integer' }, id: uuid, peerId, created: instant }, ['v', 'id', 'peerId', 'created']), digest: str(), record: ref('PeerRecord'), cancelled: arr(ref('DeliveryRecord')), applied: { type: 'boolean' } }, ['revocation', 'digest', 'record', 'cancelled', 'applied']), 'the revoked record'), errors: [400, 404, 422] } }
   },
   '/v1/witness': {
     ops: { post: { summary: 'Ask every active peer to cosign this node\'s latest checkpoint now', operationId: 'witness', tags: ['audit'], ok: json(arr(ref('WitnessOutcome')), 'one outcome per peer'), errors: [409] } }

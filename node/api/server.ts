@@ -101,6 +101,7 @@ export class ApiServer {
     this.route('POST', /^\/v1\/keys\/rotate$/, async () => await s.rotateKey())
     this.route('GET', /^\/v1\/keys$/, async () => await s.keyStatus())
     this.route('POST', /^\/v1\/peers\/([^/]+)\/approve-rotation$/, async ({ params }) => await s.approveRotation(params[0]))
+    this.route('POST', /^\/v1\/revocations$/, async ({ body }) => await s.applyRevocation((await body() as { certificate: string }).certificate))
     this.route('POST', /^\/v1\/witness$/, async () => await s.witness())
     this.route('GET', /^\/v1\/witnesses$/, async () => await s.witnesses())
     this.route('GET', /^\/v1\/releases$/, async () => await s.releases())

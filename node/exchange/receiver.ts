@@ -188,7 +188,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     if (record == null) return undefined
     const nowMs = this.now().getTime()
     for (const k of record.keyHistory) {
-      if (k.peerId === remote || k.validUntil == null || nowMs - Date.parse(k.validUntil) > this.c.policy.current.rotationGraceMs) continue
+      if (k.peerId === remote || k.validUntil == null || k.revokedAt != null || nowMs - Date.parse(k.validUntil) > this.c.policy.current.rotationGraceMs) continue
       const key = this.c.trust.key(k.peerId)
       if (key != null && await signedBy(this.verify, key, paeBytes, env.signatures)) return k.peerId
     }

@@ -69,6 +69,10 @@ export interface KeyHistoryEntry {
   validFrom: string
   /** Set when a rotation retired the key: messages signed later are not accepted as new traffic. */
   validUntil?: string
+  /** Set when a revocation certificate for this key was applied: the peer is then revoked. */
+  revokedAt?: string
+  /** Digest of that revocation certificate (PROTOCOL.md §8). */
+  revocation?: string
 }
 
 /** Wildcard for topic lists: every topic. */
