@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rm, writeFile } from 'node:fs/promises'
+import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 import type { SendInput } from '../../node/service.ts'
 import { decodeEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
 import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
+import { openRevocation } from '../../protocol/revocation.ts'
 import { Store } from '../../node/store/store.ts'
 import { enqueueOutbound } from '../../node/exchange/enqueue.ts'
 
@@ -42,6 +43,10 @@ describe('key rotation', () => {
     expect(rotate.code).toBe(0)
     const own = JSON.parse(rotate.stdout)
     expect(own.oldPeerId).toBe(oldA)
+    // The new key has its revocation certificate from the start (mode 0600), signed by itself.
+    const certFile = join(a.dir, 'revocation', `${own.newPeerId}.revocation.json`)
+    expect((await stat(certFile)).mode & 0o777).toBe(0o600)
+    expect(openRevocation(await readFile(certFile)).revocation.peerId).toBe(own.newPeerId)
 
     // C applies it by itself; B waits for its operator.
     await until(async () => (await cc.peers()).some(p => p.peerId === own.newPeerId), 20_000, 'auto-approval at C')
