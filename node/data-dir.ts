@@ -10,6 +10,8 @@
  *   DIR/keys/          retired identity keys (<peerId>.key, 0600) and history.json
  *   DIR/revocation/    revocation certificates (<peerId>.revocation.json, 0600): one per identity
  *                      key, written when the key is made; move them offline (docs/operations.md)
+ *                      and revocation kits (<peerId>.kit.json, 0600): certificate, courier key and
+ *                      the peers' addresses, for `liaison keys revoke` (node/courier/kit.ts)
  *   DIR/api-token      bearer token of the local API, mode 0600
  *   DIR/store/         LevelDB: messages, receipts, outbox, trust list, audit log
  *   DIR/node.json      runtime file written by a running node (addresses, API URL, pid)
@@ -25,6 +27,7 @@ import type { Signer } from '../protocol/types.ts'
 import { signRevocation } from '../protocol/revocation.ts'
 import { encodeEnvelope } from '../protocol/envelope.ts'
 import { uuidV7 } from '../protocol/uuid.ts'
+import { writeNewKit, type KitPeer } from './courier/kit.ts'
 import { DEFAULT_DATA_DIR, DEFAULT_LISTEN } from './defaults.ts'
 import { NodeError } from './errors.ts'
 import { validateConfig } from './config.ts'
@@ -142,10 +145,10 @@ export async function loadKeyHistory (dir: string): Promise<OwnKey[]> {
 }
 
 /** Create the next identity key for a rotation; refuses if one is already pending. */
-export async function createNextIdentity (dir: string): Promise<Signer> {
+export async function createNextIdentity (dir: string, peers: KitPeer[] = []): Promise<Signer> {
   const paths = dataDirPaths(dir)
   const next = await writeNewKey(paths.nextIdentity, () => new NodeError('BAD_ARGUMENT', `a key rotation is already pending (${paths.nextIdentity})`))
-  await writeRevocationCertificate(dir, next, new Date())
+  await writeRevocationCertificate(dir, next, new Date(), peers)
   return next
 }
 
@@ -156,20 +159,23 @@ export function revocationCertificatePath (dir: string, peerId: string): string 
 
 /**
  * Sign, in advance, the certificate revoking `signer`'s key (protocol/revocation.ts) and write it
- * to DIR/revocation/<peerId>.revocation.json (mode 0600, synced, never overwritten).
+ * to DIR/revocation/<peerId>.revocation.json (mode 0600, synced, never overwritten), and the
+ * key's revocation kit beside it (a new courier key, the certificate, `peers`).
  */
-export async function writeRevocationCertificate (dir: string, signer: Signer, now: Date): Promise<string> {
+export async function writeRevocationCertificate (dir: string, signer: Signer, now: Date, peers: KitPeer[] = []): Promise<string> {
   const paths = dataDirPaths(dir)
   await mkdir(paths.revocationDir, { recursive: true, mode: 0o700 })
   const env = signRevocation(signer, { v: 1, id: uuidV7(now.getTime(), randomBytes(10)), peerId: signer.peerId, created: now.toISOString() })
   const file = revocationCertificatePath(dir, signer.peerId)
+  const bytes = encodeEnvelope(env)
   const handle = await open(file, 'wx', 0o600)
   try {
-    await handle.writeFile(encodeEnvelope(env))
+    await handle.writeFile(bytes)
     await handle.sync()
   } finally {
     await handle.close()
   }
+  await writeNewKit(paths.revocationDir, signer.peerId, bytes, peers, now)
   return file
 }
 

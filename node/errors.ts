@@ -20,6 +20,8 @@ export const NODE_ERROR_CODES = {
   RECIPIENT_REFUSED: 'Policy refused the message for one or more recipients.',
   TIMEOUT: 'The operation did not complete in time.',
   KEY_ROTATED: 'A delivery to a peer\'s old identity was moved to its new identity after a key rotation.',
+  KIT_INVALID: 'The revocation kit file does not match its format (PROTOCOL.md §9.1), or its courier seed does not match its courier peer ID.',
+  NOT_DELIVERED: '`liaison keys revoke`: the certificate did not reach every peer the kit lists (each peer\'s outcome is printed).',
   BUILD_STALE: 'The compiled build in dist/ was made from other sources than the checkout holds; run `npm run build` (or `npm ci`).'
 } as const
 

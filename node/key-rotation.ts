@@ -14,7 +14,8 @@ import { envelopeDigest } from '../protocol/digest.ts'
 import { encodeKeyRotation, type KeyRotationV1 } from '../protocol/key-rotation.ts'
 import { uuidV7 } from '../protocol/uuid.ts'
 import { PAYLOAD_TYPES, type Signer } from '../protocol/types.ts'
-import { createNextIdentity } from './data-dir.ts'
+import { createNextIdentity, dataDirPaths } from './data-dir.ts'
+import { courierOf, kitPeers } from './courier/kit.ts'
 import { NodeError } from './errors.ts'
 import type { Store } from './store/store.ts'
 import type { BatchOp } from './store/group-commit.ts'
@@ -35,9 +36,11 @@ export interface RotationComponents {
 
 export async function announceRotation (c: RotationComponents): Promise<OwnRotation> {
   if (await c.store.ownRotation() != null) throw new NodeError('BAD_ARGUMENT', 'a key rotation is already in progress (see `liaison keys status`)')
-  const next = await createNextIdentity(c.dir)
+  const next = await createNextIdentity(c.dir, kitPeers(c.trust.list()))
   const now = c.now()
-  const statement: KeyRotationV1 = { v: 1, id: uuidV7(now.getTime(), randomBytes(10)), oldPeerId: c.signer.peerId, newPeerId: next.peerId, created: now.toISOString() }
+  // The new key's courier follows the rotation: peers that apply it admit the courier (§9.1).
+  const courier = await courierOf(dataDirPaths(c.dir).revocationDir, next.peerId)
+  const statement: KeyRotationV1 = { v: 1, id: uuidV7(now.getTime(), randomBytes(10)), oldPeerId: c.signer.peerId, newPeerId: next.peerId, created: now.toISOString(), ...(courier != null ? { courier } : {}) }
   const env = signEnvelope(PAYLOAD_TYPES.keyRotation, encodeKeyRotation(statement), [c.signer, next])
   const digest = envelopeDigest(env)
   const peers = c.trust.list().filter(p => p.status === 'active').map(p => p.peerId)
@@ -113,7 +116,7 @@ export async function applyPeerRotation (store: Store, trust: TrustList, oldPeer
     ...before,
     peerId: rotation.newPeerId,
     addresses: before.addresses.map(a => a.replace(`/p2p/${oldPeerId}`, `/p2p/${rotation.newPeerId}`)),
-    keyHistory: [...before.keyHistory.map(k => k.peerId === oldPeerId && k.validUntil == null ? { ...k, validUntil: at } : k), { peerId: rotation.newPeerId, validFrom: at }],
+    keyHistory: [...before.keyHistory.map(k => k.peerId === oldPeerId && k.validUntil == null ? { ...k, validUntil: at } : k), { peerId: rotation.newPeerId, validFrom: at, ...(rotation.courier != null ? { courier: rotation.courier } : {}) }],
     updatedAt: at
   }
   // Move what is still queued for the old identity to the new one (same envelopes: the

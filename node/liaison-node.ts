@@ -35,6 +35,9 @@ import { auditEvents } from './audit/events.ts'
 import { AuditLog } from './audit/audit-log.ts'
 import { Purger } from './audit/purger.ts'
 import { Witness } from './witness/witness.ts'
+import { REVOKE_PROTOCOL } from '../protocol/revocation.ts'
+import { serveRevokeStream } from './courier/serve-revoke.ts'
+import { KitKeeper } from './courier/kit-keeper.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -68,6 +71,7 @@ interface NodeParts {
   purger: Purger
   witness: Witness
   logger: Logger
+  kits?: KitKeeper
 }
 
 export class LiaisonNode {
@@ -87,6 +91,7 @@ export class LiaisonNode {
   readonly purger: Purger
   readonly witness: Witness
   private readonly logger: Logger
+  private readonly kits: KitKeeper | undefined
   private stopping: Promise<void> | undefined
   private startupGc: NodeJS.Timeout | undefined
 
@@ -107,6 +112,7 @@ export class LiaisonNode {
     this.purger = parts.purger
     this.witness = parts.witness
     this.logger = parts.logger
+    this.kits = parts.kits
   }
 
   static async start (dir: string, opts: NodeOptions): Promise<LiaisonNode> {
@@ -157,6 +163,18 @@ export class LiaisonNode {
         retryCapMs: config.exchange.retryCapMs,
         receiptTimeoutMs: config.exchange.receiptTimeoutMs
       })
+      // Couriers deliver revocation certificates (PROTOCOL.md §9.1); the gate admits them for this only.
+      const courierLog = logger.child({ component: 'courier' })
+      await libp2p.handle(REVOKE_PROTOCOL, async (stream, connection) => {
+        await serveRevokeStream({ store, trust, signer, logger: courierLog, applied: (o) => { for (const r of o.cancelled) outbox.emit('delivery', r) } }, stream, connection).catch((err: unknown) => {
+          courierLog.warn({ err, courier: connection.remotePeer.toString() }, 'revocation stream failed')
+          stream.abort(err as Error)
+        })
+      }, { maxInboundStreams: 1, maxOutboundStreams: 1 })
+      // The revocation kits list every peer of the trust list: kept current from now on.
+      const kits = new KitKeeper(paths.revocationDir, trust, logger.child({ component: 'courier' }))
+      kits.start()
+      started.push(async () => { await kits.stop() })
       const witness = new Witness({ libp2p, store, audit, trust, signer, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.witnessIntervalMs })
       await witness.start()
       started.push(async () => { await witness.stop() })
@@ -186,7 +204,7 @@ export class LiaisonNode {
         const latest = audit.latestCheckpoint()
         return { treeSize: audit.size, ...(latest != null ? { lastCheckpointAt: latest.time * 1000 } : {}) }
       })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, logger, verifyPool })
+      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, logger, verifyPool, kits })
       await outbox.start()
       started.push(async () => { await outbox.stop() })
       audit.start()
@@ -228,6 +246,7 @@ export class LiaisonNode {
       await this.outbox.stop()
       await this.purger.stop()
       await this.witness.stop()
+      await this.kits?.stop()
       await this.libp2p.stop()
       await this.verifyPool.close()
       // A final checkpoint over everything this run logged, then the store.

@@ -17,6 +17,8 @@ import { NodeError } from './errors.ts'
 import type { Store, InboxQuery } from './store/store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './store/records.ts'
 import { applyRevocation, type RevocationOutcome } from './revocation.ts'
+import { courierOf } from './courier/kit.ts'
+import { dataDirPaths } from './data-dir.ts'
 import { announceRotation, applyPeerRotation, rotationAnswered, rotationPeerStates, type RotationPeerState } from './key-rotation.ts'
 import { Forwarding } from './forwarding.ts'
 import { auditEvents } from './audit/events.ts'
@@ -343,7 +345,7 @@ export class LocalService implements LiaisonService {
       ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}),
       ...fields,
       peerId: card.peerId
-    }, this.now())
+    }, this.now(), card.courier != null ? { courier: card.courier } : {})
     return { record, fingerprint }
   }
 
@@ -372,7 +374,9 @@ export class LocalService implements LiaisonService {
   }
 
   async card (): Promise<CardExport> {
-    return exportCard(this.c.signer, { name: this.c.name, addresses: this.c.addresses(), ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}) }, this.now())
+    // The courier of this key's revocation kit, announced so peers admit it (PROTOCOL.md §9.1).
+    const courier = await courierOf(dataDirPaths(this.c.dir).revocationDir, this.c.signer.peerId)
+    return exportCard(this.c.signer, { name: this.c.name, addresses: this.c.addresses(), ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}), ...(courier != null ? { courier } : {}) }, this.now())
   }
 
   async removePeer (peerId: string): Promise<void> {

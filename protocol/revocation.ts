@@ -22,6 +22,12 @@ import { ProtocolError } from './errors.ts'
 import { parsePayload, peerIdField, timeField, uuidField, versionedObject } from './schema-kit.ts'
 import { PAYLOAD_TYPES, type Envelope, type Signer } from './types.ts'
 
+/**
+ * The stream a courier opens to deliver a certificate (PROTOCOL.md §9.1): one frame (the
+ * certificate envelope) in, one frame (the peer's signed receipt for it) out.
+ */
+export const REVOKE_PROTOCOL = '/liaison/revoke/1.0.0'
+
 export interface RevocationV1 {
   v: 1
   id: string

@@ -11,6 +11,7 @@ import { loadConfig } from '../config.ts'
 import { NodeError } from '../errors.ts'
 import { Store } from '../store/store.ts'
 import { TrustList } from '../trust-list.ts'
+import { KitKeeper } from '../courier/kit-keeper.ts'
 import { LocalService, type LiaisonService } from '../service.ts'
 import { ApiClient } from '../api/client.ts'
 import { PolicyHolder } from '../policy/policy-holder.ts'
@@ -54,6 +55,9 @@ export async function openService (dir: string): Promise<ServiceHandle> {
   // Writes on a stopped node are audited like any other: the log seals their leaves.
   const audit = await AuditLog.open(store, { signer, checkpointIntervalMs: 0 })
   const trust = await TrustList.load(store)
+  // Trust-list changes made on a stopped node refresh the revocation kits too.
+  const kits = new KitKeeper(paths.revocationDir, trust)
+  kits.watch()
   return {
     service: new LocalService({
       dir,
@@ -67,6 +71,7 @@ export async function openService (dir: string): Promise<ServiceHandle> {
     }),
     running: false,
     close: async () => {
+      await kits.stop()
       await audit.stop()
       await store.close()
     }

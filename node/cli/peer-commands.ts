@@ -127,7 +127,10 @@ export async function peersCommand (argv: string[]): Promise<number> {
         // (its key, and this node's record of it, are revoked; docs/operations.md).
         const file = str(p, 'certificate')
         if (file == null) return await statusChange('revoked')
-        const outcome = await s.applyRevocation(await readFile(file, 'utf8'))
+        // A revocation kit (what `keys revoke` delivers) holds the certificate too.
+        const text = await readFile(file, 'utf8')
+        const { looksLikeKit, parseKit } = await import('../courier/kit.ts')
+        const outcome = await s.applyRevocation(looksLikeKit(text) ? parseKit(text).certificate : text)
         if (json) print(outcome)
         else {
           process.stdout.write(`${outcome.record.name}: key ${outcome.revocation.peerId} ${outcome.applied ? 'revoked' : 'was already revoked'} (certificate ${outcome.digest})\n`)

@@ -32,7 +32,7 @@ export function handleKeyRotation (incoming: Incoming): Admission {
   if (!verifyEnvelope(incoming.env, verifyKeyFromPeerId(rot.newPeerId))) return refuse('BAD_SIGNATURE', rot.id, 'not signed by the new key')
   const peer = incoming.trust.get(rot.oldPeerId)
   if (peer == null) return refuse('UNKNOWN_SIGNER', rot.id)
-  const record: PeerRotation = { oldPeerId: rot.oldPeerId, newPeerId: rot.newPeerId, id: rot.id, created: rot.created, statementDigest: incoming.digest, status: 'pending', updatedAt: incoming.nowMs }
+  const record: PeerRotation = { oldPeerId: rot.oldPeerId, newPeerId: rot.newPeerId, id: rot.id, created: rot.created, statementDigest: incoming.digest, status: 'pending', updatedAt: incoming.nowMs, ...(rot.courier != null ? { courier: rot.courier } : {}) }
   return {
     ok: true,
     meta: {

@@ -73,6 +73,11 @@ export interface KeyHistoryEntry {
   revokedAt?: string
   /** Digest of that revocation certificate (PROTOCOL.md §8). */
   revocation?: string
+  /**
+   * Peer ID of the courier key announced with this key (trust card or rotation statement): the
+   * connection gate admits it for the revocation protocol only (PROTOCOL.md §9.1).
+   */
+  courier?: string
 }
 
 /** Wildcard for topic lists: every topic. */
@@ -130,6 +135,8 @@ export interface PeerRotation {
   statementDigest: string
   status: 'pending' | 'applied'
   updatedAt: number
+  /** The new key's courier, when the statement names one. */
+  courier?: string
 }
 
 /** This node's own rotation in progress: announced, not yet switched. */
