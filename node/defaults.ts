@@ -109,3 +109,9 @@ export const DEFAULT_PURGE_INTERVAL_MS = 60 * 60 * 1000
 
 /** …at most this many messages per purge leaf. */
 export const DEFAULT_PURGE_CHUNK = 500
+
+/**
+ * How long a courier's connection (PROTOCOL.md §9.1) may stay open: delivering one certificate
+ * takes one round trip; the node closes the connection after this, whatever it carried.
+ */
+export const DEFAULT_COURIER_CONNECTION_MS = 30_000

@@ -20,7 +20,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { TrustList } from './trust-list.ts'
-import { DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from './defaults.ts'
+import { DEFAULT_COURIER_CONNECTION_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from './defaults.ts'
 import { REVOKE_PROTOCOL } from '../protocol/revocation.ts'
 
 export interface TransportInit {
@@ -41,7 +41,9 @@ export function trustGater (trust: TrustList, logger: Logger): ConnectionGater {
   const deny = (direction: string) => (peerId: PeerId): boolean => {
     const id = peerId.toString()
     if (trust.isActive(id)) return false
-    if (direction === 'inbound' && trust.courierOf(id) != null) {
+    // A courier is admitted inbound only, and never when the key is itself a peer's (a record
+    // naming another agency's key as its courier does not reopen the gate to a suspended one).
+    if (direction === 'inbound' && trust.get(id) == null && trust.courierOf(id) != null) {
       logger.info({ peer: id, courierOf: trust.courierOf(id)?.peerId }, 'courier connection admitted (revocation protocol only)')
       return false
     }
@@ -91,6 +93,12 @@ export async function createTransport (components: TransportComponents, init: Tr
     }
   })
   guardStreams(node, components.trust, components.logger)
+  // A courier connection is short-lived: closed after DEFAULT_COURIER_CONNECTION_MS whatever it does.
+  node.addEventListener('connection:open', (evt) => {
+    const connection = evt.detail
+    if (components.trust.isActive(connection.remotePeer.toString())) return
+    setTimeout(() => { connection.close().catch(() => {}) }, DEFAULT_COURIER_CONNECTION_MS).unref()
+  })
   // A peer that loses trust is disconnected at once.
   components.trust.on('change', (peerId, record) => {
     if (record == null || record.status !== 'active') {

@@ -130,7 +130,7 @@ const schemas: Record<string, Schema> = {
     topicsIn: arr(str()),
     kinds: arr(kind),
     note: str(),
-    keyHistory: arr(obj({ peerId, validFrom: instant, validUntil: instant, revokedAt: instant, revocation: str('digest of the revocation certificate applied to this key') }, ['peerId', 'validFrom'])),
+    keyHistory: arr(obj({ peerId, validFrom: instant, validUntil: instant, revokedAt: instant, revocation: str('digest of the revocation certificate applied to this key'), courier: str('peer ID of this key\'s courier: admitted for the revocation protocol only (PROTOCOL.md §9.1)') }, ['peerId', 'validFrom'])),
     autoApproveRotation: bool(),
     addedAt: instant,
     updatedAt: instant
@@ -151,7 +151,7 @@ const schemas: Record<string, Schema> = {
   CardExport: obj({
     envelope: str('the self-signed trust card: a DSSE envelope (JSON text)'),
     fingerprint: str('fingerprint of this node\'s key'),
-    card: obj({ v: { const: 1 }, peerId, name: str(), jurisdiction: str(), addresses: arr(str()), created: instant }, ['v', 'peerId', 'name', 'addresses', 'created'])
+    card: obj({ v: { const: 1 }, peerId, name: str(), jurisdiction: str(), addresses: arr(str()), created: instant, courier: str('peer ID of the courier key that may deliver this node\'s revocation certificate (PROTOCOL.md §9.1)') }, ['v', 'peerId', 'name', 'addresses', 'created'])
   }, ['envelope', 'fingerprint', 'card']),
   OwnRotation: obj({ id: uuid, oldPeerId: peerId, newPeerId: peerId, created: instant, statementDigest: digest, announcedTo: arr(peerId) }, ['id', 'oldPeerId', 'newPeerId', 'created', 'statementDigest', 'announcedTo']),
   PeerRotation: obj({
@@ -161,7 +161,8 @@ const schemas: Record<string, Schema> = {
     created: instant,
     statementDigest: digest,
     status: { type: 'string', enum: ['pending', 'applied'] },
-    updatedAt: epochMs
+    updatedAt: epochMs,
+    courier: str('the new key\'s courier, when the statement names one')
   }, ['oldPeerId', 'newPeerId', 'id', 'created', 'statementDigest', 'status', 'updatedAt']),
   WitnessOutcome: obj({
     peerId,

@@ -7,6 +7,7 @@ import type { SendInput } from '../../node/service.ts'
 import { decodeEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
 import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
 import { openRevocation } from '../../protocol/revocation.ts'
+import { parseKit } from '../../node/courier/kit.ts'
 import { Store } from '../../node/store/store.ts'
 import { enqueueOutbound } from '../../node/exchange/enqueue.ts'
 
@@ -57,6 +58,13 @@ describe('key rotation', () => {
     const record = await cb.peer(own.newPeerId)
     expect(record.keyHistory.map(k => k.peerId)).toEqual([oldA, own.newPeerId])
     expect(record.keyHistory[0].validUntil).toBeDefined()
+    // The statement announced the new key's courier (its kit, 0600, beside the certificate);
+    // B records it on the new key's entry, so `keys revoke` with the new kit reaches B.
+    const kitFile = join(a.dir, 'revocation', `${own.newPeerId}.kit.json`)
+    expect((await stat(kitFile)).mode & 0o777).toBe(0o600)
+    const kit = parseKit(await readFile(kitFile, 'utf8'))
+    expect(kit.peers.map(p => p.peerId)).toContain(b.peerId)
+    expect(record.keyHistory[1].courier).toBe(kit.courier.peerId)
     await expect(cb.peer(oldA)).rejects.toMatchObject({ code: 'NOT_FOUND' })
 
     // Every peer answered: the next start switches to the new key.
