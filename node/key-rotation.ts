@@ -71,9 +71,9 @@ export async function rotationAnswered (store: Store, own: OwnRotation): Promise
 /**
  * What each peer did with this node's announced rotation, as far as this node can see:
  * `announced` (queued to it), `received` (its signed receipt for the statement arrived: when,
- * and whether it accepted it), `approved` (null: a peer's approval is not visible to the
- * rotating node before it switches keys — the peer then accepts connections of the new key
- * only; see docs/operations.md).
+ * and whether it accepted it), `approved` (when it applied the rotation, from its signed
+ * approval notice; null until one arrives — a peer that could not reach this node's old
+ * identity when it approved sends none).
  */
 export interface RotationPeerState {
   peerId: string
@@ -98,19 +98,26 @@ export async function rotationPeerStates (store: Store, trust: TrustList, own: O
       received: d != null && d.status !== 'pending' ? new Date(d.updatedAt).toISOString() : null,
       answer,
       ...(d?.reason != null ? { reason: d.reason } : {}),
-      approved: null
+      approved: (await store.rotationApproval(own.statementDigest, peerId))?.approved ?? null
     })
   }
   return out
 }
 
+/**
+ * Called with the rotation about to be applied while the peer's old identity is still trusted:
+ * the running node sends its approval notice there (node/approval-notice.ts). Never throws.
+ */
+export type BeforeRotationApplied = (rotation: PeerRotation, record: PeerRecord) => Promise<void>
+
 /** Re-key a peer after its announced rotation: one atomic change of record and queue. */
-export async function applyPeerRotation (store: Store, trust: TrustList, oldPeerId: string, now: Date): Promise<PeerRecord> {
+export async function applyPeerRotation (store: Store, trust: TrustList, oldPeerId: string, now: Date, beforeApply?: BeforeRotationApplied): Promise<PeerRecord> {
   const rotation = await store.rot.get(oldPeerId)
   if (rotation == null || rotation.status !== 'pending') throw new NodeError('NOT_FOUND', `no pending key rotation from ${oldPeerId}`)
   const before = trust.get(oldPeerId)
   if (before == null) throw new NodeError('NOT_FOUND', `peer ${oldPeerId} is not on the trust list`)
   if (trust.get(rotation.newPeerId) != null) throw new NodeError('PEER_EXISTS', `${rotation.newPeerId} is already on the trust list`)
+  await beforeApply?.(rotation, before)
   const at = now.toISOString()
   const after: PeerRecord = {
     ...before,

@@ -24,7 +24,8 @@ import { Outbox } from './exchange/outbox.ts'
 import { ApiServer } from './api/server.ts'
 import { LocalService } from './service.ts'
 import type { Signer } from '../protocol/types.ts'
-import type { OwnRotation } from './store/records.ts'
+import type { OwnRotation, PeerRecord, PeerRotation } from './store/records.ts'
+import { sendApprovalNotice } from './approval-notice.ts'
 import { PolicyHolder } from './policy/policy-holder.ts'
 import { createMetrics, metricsRoute, type NodeMetrics } from './metrics.ts'
 import { lazyOpenApiRoute } from './api/openapi-route.ts'
@@ -139,10 +140,18 @@ export class LiaisonNode {
       const verifyPool = new VerifyPool({ workers: config.exchange.verifyWorkers ?? defaultVerifyWorkers(availableParallelism()) })
       started.push(async () => { await verifyPool.close() })
       const receiver = new Receiver({ store, trust, signer, policy, formerIds, verify: verifyPool.verify, logger: logger.child({ component: 'exchange' }) })
+      // Before a peer's rotation is applied here, tell the peer (over its old identity, still
+      // trusted at that moment) with a signed approval notice; best effort.
+      const noticeLog = logger.child({ component: 'keys' })
+      const beforeRotationApplied = async (rotation: PeerRotation, record: PeerRecord): Promise<void> => {
+        const outcome = await sendApprovalNotice(libp2p, signer, record, rotation, new Date())
+        if (outcome.status === 'accepted') noticeLog.info({ peer: rotation.oldPeerId }, 'rotation approval notice delivered')
+        else noticeLog.warn({ peer: rotation.oldPeerId, outcome }, 'rotation approval notice not delivered (the peer will not see this approval)')
+      }
       // Peers whose record says so get their announced key rotations applied at once.
       receiver.on('accepted', (meta) => {
         if (meta.payloadType !== PAYLOAD_TYPES.keyRotation || trust.get(meta.from)?.autoApproveRotation !== true) return
-        applyPeerRotation(store, trust, meta.from, new Date()).then(
+        applyPeerRotation(store, trust, meta.from, new Date(), beforeRotationApplied).then(
           (record) => { logger.info({ peer: meta.from, newPeerId: record.peerId }, 'peer key rotation applied automatically') },
           (err: unknown) => { logger.error({ err, peer: meta.from }, 'automatic key rotation failed') }
         )
@@ -189,7 +198,8 @@ export class LiaisonNode {
         addresses: () => libp2p.getMultiaddrs().map(String),
         outbox,
         connectedPeers: () => libp2p.getPeers().map(String),
-        witness
+        witness,
+        beforeRotationApplied
       })
       const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness }, { peerId: signer.peerId })
       const serveMetrics = metricsRoute(metrics)

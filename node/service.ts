@@ -19,7 +19,7 @@ import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation
 import { applyRevocation, type RevocationOutcome } from './revocation.ts'
 import { courierOf } from './courier/kit.ts'
 import { dataDirPaths } from './data-dir.ts'
-import { announceRotation, applyPeerRotation, rotationAnswered, rotationPeerStates, type RotationPeerState } from './key-rotation.ts'
+import { announceRotation, applyPeerRotation, rotationAnswered, rotationPeerStates, type BeforeRotationApplied, type RotationPeerState } from './key-rotation.ts'
 import { Forwarding } from './forwarding.ts'
 import { auditEvents } from './audit/events.ts'
 import type { Witness, WitnessOutcome } from './witness/witness.ts'
@@ -154,6 +154,8 @@ export interface LocalServiceComponents {
   connectedPeers?: () => string[]
   /** Witnessing (running node only). */
   witness?: Witness
+  /** Running node only: sends a peer the approval notice of its rotation before it is applied. */
+  beforeRotationApplied?: BeforeRotationApplied
   now?: () => Date
 }
 
@@ -184,7 +186,7 @@ export class LocalService implements LiaisonService {
   }
 
   async approveRotation (oldPeerId: string): Promise<PeerRecord> {
-    return await applyPeerRotation(this.c.store, this.c.trust, oldPeerId, this.now())
+    return await applyPeerRotation(this.c.store, this.c.trust, oldPeerId, this.now(), this.c.beforeRotationApplied)
   }
 
   async applyRevocation (certificate: string): Promise<RevocationOutcome> {

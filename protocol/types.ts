@@ -14,7 +14,8 @@ export const PAYLOAD_TYPES = {
   releaseGrant: 'application/vnd.liaison.release-grant.v1+json',
   keyRotation: 'application/vnd.liaison.key-rotation.v1+json',
   checkpoint: 'application/vnd.liaison.checkpoint.v1+json',
-  revocation: 'application/vnd.liaison.revocation.v1+json'
+  revocation: 'application/vnd.liaison.revocation.v1+json',
+  rotationApproval: 'application/vnd.liaison.rotation-approval.v1+json'
 } as const
 
 export type PayloadType = typeof PAYLOAD_TYPES[keyof typeof PAYLOAD_TYPES]

@@ -183,7 +183,7 @@ const schemas: Record<string, Schema> = {
       received: { type: ['string', 'null'], format: 'date-time', description: 'when the peer\'s signed receipt for the statement arrived; null while pending' },
       answer: { type: 'string', enum: ['pending', 'accepted', 'rejected', 'expired', 'cancelled'] },
       reason: str(),
-      approved: { type: ['string', 'null'], format: 'date-time', description: 'null: a peer\'s approval is not visible to the rotating node before it switches keys' }
+      approved: { type: ['string', 'null'], format: 'date-time', description: 'when the peer applied the rotation, from its signed approval notice (PROTOCOL.md §9.2); null until one arrives' }
     }, ['peerId', 'announced', 'received', 'answer', 'approved']), 'what each peer did with this node\'s rotation'),
     peerRotations: arr(ref('PeerRotation'), 'rotations announced by peers')
   }, ['waiting', 'peers', 'peerRotations']),

@@ -27,6 +27,7 @@ import { handleMessage } from './handle-message.ts'
 import { handleForward } from './handle-forward.ts'
 import { handleReleaseGrant, handleReleaseRequest } from './handle-release.ts'
 import { handleKeyRotation } from './handle-key-rotation.ts'
+import { handleRotationApproval } from './handle-rotation-approval.ts'
 
 export type ReceiveOutcome =
   | { kind: 'receipt', receipt: Uint8Array, status: 'accepted' | 'rejected', reason?: ReasonCode, digest: string, duplicate?: boolean }
@@ -63,7 +64,8 @@ const HANDLERS: Readonly<Record<string, PayloadHandler>> = {
   [PAYLOAD_TYPES.forward]: handleForward,
   [PAYLOAD_TYPES.releaseRequest]: handleReleaseRequest,
   [PAYLOAD_TYPES.releaseGrant]: handleReleaseGrant,
-  [PAYLOAD_TYPES.keyRotation]: handleKeyRotation
+  [PAYLOAD_TYPES.keyRotation]: handleKeyRotation,
+  [PAYLOAD_TYPES.rotationApproval]: handleRotationApproval
 }
 
 export class Receiver extends EventEmitter<ReceiverEvents> {

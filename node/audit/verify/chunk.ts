@@ -30,7 +30,8 @@ const HEADER = 48
 
 /** Payload types that are stored as messages, by code. */
 export const PAYLOAD_CODES: readonly string[] = [
-  PAYLOAD_TYPES.message, PAYLOAD_TYPES.forward, PAYLOAD_TYPES.releaseRequest, PAYLOAD_TYPES.releaseGrant, PAYLOAD_TYPES.keyRotation
+  PAYLOAD_TYPES.message, PAYLOAD_TYPES.forward, PAYLOAD_TYPES.releaseRequest, PAYLOAD_TYPES.releaseGrant, PAYLOAD_TYPES.keyRotation,
+  PAYLOAD_TYPES.rotationApproval
 ]
 export const UNKNOWN_PAYLOAD = 255
 
