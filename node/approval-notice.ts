@@ -21,9 +21,10 @@ import { PAYLOAD_TYPES, type Signer } from '../protocol/types.ts'
 import { openReceipt } from './exchange/receipts.ts'
 import { dialTargets } from './transport.ts'
 import type { PeerRecord, PeerRotation } from './store/records.ts'
+import { DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS } from './defaults.ts'
 
 /** How long the notice may take before the approval goes ahead without it. */
-export const APPROVAL_NOTICE_TIMEOUT_MS = 5_000
+export const APPROVAL_NOTICE_TIMEOUT_MS = DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS
 
 export type NoticeOutcome = { status: 'accepted' } | { status: 'rejected', reason: string } | { status: 'failed', detail: string }
 

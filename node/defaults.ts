@@ -115,3 +115,12 @@ export const DEFAULT_PURGE_CHUNK = 500
  * takes one round trip; the node closes the connection after this, whatever it carried.
  */
 export const DEFAULT_COURIER_CONNECTION_MS = 30_000
+
+/** `keys revoke`: per peer, dial + certificate + receipt (PROTOCOL.md §9.1). */
+export const DEFAULT_COURIER_DELIVERY_TIMEOUT_MS = 15_000
+
+/** A courier that has not sent its certificate by then is cut off. */
+export const DEFAULT_REVOCATION_FRAME_TIMEOUT_MS = 10_000
+
+/** How long a rotation approval notice may take before the approval goes ahead without it (§9.2). */
+export const DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS = 5_000

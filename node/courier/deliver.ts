@@ -25,6 +25,7 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import { openReceipt } from '../exchange/receipts.ts'
 import { dialTargets } from '../transport.ts'
 import { NodeError } from '../errors.ts'
+import { DEFAULT_COURIER_DELIVERY_TIMEOUT_MS } from '../defaults.ts'
 import { courierSeed, type KitPeer, type RevocationKit } from './kit.ts'
 
 export type DeliveryStatus = 'delivered' | 'refused' | 'unreachable'
@@ -47,7 +48,7 @@ export interface DeliverOptions {
   certificate?: Uint8Array
 }
 
-export const DEFAULT_DELIVERY_TIMEOUT_MS = 15_000
+export const DEFAULT_DELIVERY_TIMEOUT_MS = DEFAULT_COURIER_DELIVERY_TIMEOUT_MS
 
 /**
  * Deliver the kit's certificate to every peer it lists, at once. The certificate is checked

@@ -21,11 +21,12 @@ import { applyRevocation, type RevocationOutcome } from '../revocation.ts'
 import type { Store } from '../store/store.ts'
 import type { TrustList } from '../trust-list.ts'
 import { NodeError } from '../errors.ts'
+import { DEFAULT_REVOCATION_FRAME_TIMEOUT_MS } from '../defaults.ts'
 
 /** Largest certificate frame read from a courier (a certificate is well under 1 KiB). */
 export const MAX_REVOCATION_FRAME = 16 * 1024
 /** A courier that has not sent its certificate by then is cut off. */
-export const REVOCATION_FRAME_TIMEOUT_MS = 10_000
+export const REVOCATION_FRAME_TIMEOUT_MS = DEFAULT_REVOCATION_FRAME_TIMEOUT_MS
 
 export interface RevokeServerComponents {
   store: Store
