@@ -8,6 +8,10 @@
  *   DIR/policy.json    node policy (node/policy/node-policy.ts); absent = defaults
  *   DIR/identity-next.key  during a key rotation: the new key, until the switch (mode 0600)
  *   DIR/keys/          retired identity keys (<peerId>.key, 0600) and history.json
+ *   DIR/revocation/    revocation certificates (<peerId>.revocation.json, 0600): one per identity
+ *                      key, written when the key is made; move them offline (docs/operations.md)
+ *                      and revocation kits (<peerId>.kit.json, 0600): certificate, courier key and
+ *                      the peers' addresses, for `liaison keys revoke` (node/courier/kit.ts)
  *   DIR/api-token      bearer token of the local API, mode 0600
  *   DIR/store/         LevelDB: messages, receipts, outbox, trust list, audit log
  *   DIR/node.json      runtime file written by a running node (addresses, API URL, pid)
@@ -20,6 +24,10 @@ import { join, resolve } from 'node:path'
 import { fastSigner } from '../protocol/ed25519-fast.ts'
 import { generateSigner, signerFromPkcs8Pem } from '../protocol/keys.ts'
 import type { Signer } from '../protocol/types.ts'
+import { signRevocation } from '../protocol/revocation.ts'
+import { encodeEnvelope } from '../protocol/envelope.ts'
+import { uuidV7 } from '../protocol/uuid.ts'
+import { writeNewKit, type KitPeer } from './courier/kit.ts'
 import { DEFAULT_DATA_DIR, DEFAULT_LISTEN } from './defaults.ts'
 import { NodeError } from './errors.ts'
 import { validateConfig } from './config.ts'
@@ -35,6 +43,7 @@ export interface DataDirPaths {
   nextIdentity: string
   keysDir: string
   keyHistory: string
+  revocationDir: string
 }
 
 /** --data-dir, else LIAISON_DATA_DIR, else ./data. */
@@ -54,7 +63,8 @@ export function dataDirPaths (dir: string): DataDirPaths {
     runtime: join(root, 'node.json'),
     nextIdentity: join(root, 'identity-next.key'),
     keysDir: join(root, 'keys'),
-    keyHistory: join(root, 'keys', 'history.json')
+    keyHistory: join(root, 'keys', 'history.json'),
+    revocationDir: join(root, 'revocation')
   }
 }
 
@@ -74,6 +84,7 @@ export async function initDataDir (dir: string, opts: InitOptions): Promise<{ pe
   await mkdir(paths.root, { recursive: true, mode: 0o700 })
   await chmod(paths.root, 0o700)
   const signer = await writeNewKey(paths.identity, () => new NodeError('ALREADY_INITIALISED', `${paths.identity} already exists; refusing to overwrite an identity`))
+  await writeRevocationCertificate(dir, signer, new Date())
   await writeFile(paths.config, JSON.stringify({ name: config.name, listen: config.listen }, null, 2) + '\n', { mode: 0o644 })
   await writeFile(paths.token, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 })
   return { peerId: signer.peerId, paths }
@@ -134,9 +145,38 @@ export async function loadKeyHistory (dir: string): Promise<OwnKey[]> {
 }
 
 /** Create the next identity key for a rotation; refuses if one is already pending. */
-export async function createNextIdentity (dir: string): Promise<Signer> {
+export async function createNextIdentity (dir: string, peers: KitPeer[] = []): Promise<Signer> {
   const paths = dataDirPaths(dir)
-  return await writeNewKey(paths.nextIdentity, () => new NodeError('BAD_ARGUMENT', `a key rotation is already pending (${paths.nextIdentity})`))
+  const next = await writeNewKey(paths.nextIdentity, () => new NodeError('BAD_ARGUMENT', `a key rotation is already pending (${paths.nextIdentity})`))
+  await writeRevocationCertificate(dir, next, new Date(), peers)
+  return next
+}
+
+/** Where the revocation certificate of `peerId` is written. */
+export function revocationCertificatePath (dir: string, peerId: string): string {
+  return join(dataDirPaths(dir).revocationDir, `${peerId}.revocation.json`)
+}
+
+/**
+ * Sign, in advance, the certificate revoking `signer`'s key (protocol/revocation.ts) and write it
+ * to DIR/revocation/<peerId>.revocation.json (mode 0600, synced, never overwritten), and the
+ * key's revocation kit beside it (a new courier key, the certificate, `peers`).
+ */
+export async function writeRevocationCertificate (dir: string, signer: Signer, now: Date, peers: KitPeer[] = []): Promise<string> {
+  const paths = dataDirPaths(dir)
+  await mkdir(paths.revocationDir, { recursive: true, mode: 0o700 })
+  const env = signRevocation(signer, { v: 1, id: uuidV7(now.getTime(), randomBytes(10)), peerId: signer.peerId, created: now.toISOString() })
+  const file = revocationCertificatePath(dir, signer.peerId)
+  const bytes = encodeEnvelope(env)
+  const handle = await open(file, 'wx', 0o600)
+  try {
+    await handle.writeFile(bytes)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await writeNewKit(paths.revocationDir, signer.peerId, bytes, peers, now)
+  return file
 }
 
 /**

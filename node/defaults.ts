@@ -20,6 +20,12 @@ export const DEFAULT_CLOCK_SKEW_MS = 5 * 60 * 1000
 
 /** Lifetime of a message sent without --expires. */
 export const DEFAULT_MESSAGE_TTL_MS = 30 * 24 * 60 * 60 * 1000
+/**
+ * After a peer's key rotation is applied, envelopes signed by its retired key are still accepted
+ * for this long over a connection authenticated by its new key (messages it queued before it
+ * switched keys; PROTOCOL.md §14). As long as a message lives by default.
+ */
+export const DEFAULT_ROTATION_GRACE_MS = DEFAULT_MESSAGE_TTL_MS
 
 /**
  * Frames one delivery lane keeps in flight before it waits for receipts. Measured on a 2-core
@@ -136,3 +142,18 @@ export const DEFAULT_TAXII_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 /** Objects per TAXII page when the client sets no `limit`, and the most it may ask for. */
 export const DEFAULT_TAXII_PAGE_SIZE = 100
 export const DEFAULT_TAXII_MAX_PAGE_SIZE = 1000
+
+/**
+ * How long a courier's connection (PROTOCOL.md §9.1) may stay open: delivering one certificate
+ * takes one round trip; the node closes the connection after this, whatever it carried.
+ */
+export const DEFAULT_COURIER_CONNECTION_MS = 30_000
+
+/** `keys revoke`: per peer, dial + certificate + receipt (PROTOCOL.md §9.1). */
+export const DEFAULT_COURIER_DELIVERY_TIMEOUT_MS = 15_000
+
+/** A courier that has not sent its certificate by then is cut off. */
+export const DEFAULT_REVOCATION_FRAME_TIMEOUT_MS = 10_000
+
+/** How long a rotation approval notice may take before the approval goes ahead without it (§9.2). */
+export const DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS = 5_000

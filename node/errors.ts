@@ -25,7 +25,9 @@ export const NODE_ERROR_CODES = {
   BUILD_STALE: 'The compiled build in dist/ was made from other sources than the checkout holds; run `npm run build` (or `npm ci`).',
   REPORT_INVALID: 'The file is not a cooperation report (JSON, signed or HTML), or its signature envelope is malformed.',
   REPORT_MISMATCH: 'A recomputed cooperation report differs from the one given (a figure, the query, or the checkpoint root).',
-  BAD_SELECTOR: 'A selector cannot be normalised as its type (the message never repeats the value).'
+  BAD_SELECTOR: 'A selector cannot be normalised as its type (the message never repeats the value).',
+  KIT_INVALID: 'The revocation kit file does not match its format (PROTOCOL.md §9.1), or its courier seed does not match its courier peer ID.',
+  NOT_DELIVERED: '`liaison keys revoke`: the certificate did not reach every peer the kit lists (each peer\'s outcome is printed).'
 } as const
 
 export type NodeErrorCode = keyof typeof NODE_ERROR_CODES

@@ -14,7 +14,8 @@ import { envelopeDigest } from '../protocol/digest.ts'
 import { encodeKeyRotation, type KeyRotationV1 } from '../protocol/key-rotation.ts'
 import { uuidV7 } from '../protocol/uuid.ts'
 import { PAYLOAD_TYPES, type Signer } from '../protocol/types.ts'
-import { createNextIdentity } from './data-dir.ts'
+import { createNextIdentity, dataDirPaths } from './data-dir.ts'
+import { courierOf, kitPeers } from './courier/kit.ts'
 import { NodeError } from './errors.ts'
 import type { Store } from './store/store.ts'
 import type { BatchOp } from './store/group-commit.ts'
@@ -35,9 +36,11 @@ export interface RotationComponents {
 
 export async function announceRotation (c: RotationComponents): Promise<OwnRotation> {
   if (await c.store.ownRotation() != null) throw new NodeError('BAD_ARGUMENT', 'a key rotation is already in progress (see `liaison keys status`)')
-  const next = await createNextIdentity(c.dir)
+  const next = await createNextIdentity(c.dir, kitPeers(c.trust.list()))
   const now = c.now()
-  const statement: KeyRotationV1 = { v: 1, id: uuidV7(now.getTime(), randomBytes(10)), oldPeerId: c.signer.peerId, newPeerId: next.peerId, created: now.toISOString() }
+  // The new key's courier follows the rotation: peers that apply it admit the courier (§9.1).
+  const courier = await courierOf(dataDirPaths(c.dir).revocationDir, next.peerId)
+  const statement: KeyRotationV1 = { v: 1, id: uuidV7(now.getTime(), randomBytes(10)), oldPeerId: c.signer.peerId, newPeerId: next.peerId, created: now.toISOString(), ...(courier != null ? { courier } : {}) }
   const env = signEnvelope(PAYLOAD_TYPES.keyRotation, encodeKeyRotation(statement), [c.signer, next])
   const digest = envelopeDigest(env)
   const peers = c.trust.list().filter(p => p.status === 'active').map(p => p.peerId)
@@ -65,19 +68,62 @@ export async function rotationAnswered (store: Store, own: OwnRotation): Promise
   return { done: waiting.length === 0, waiting }
 }
 
+/**
+ * What each peer did with this node's announced rotation, as far as this node can see:
+ * `announced` (queued to it), `received` (its signed receipt for the statement arrived: when,
+ * and whether it accepted it), `approved` (when it applied the rotation, from its signed
+ * approval notice; null until one arrives — a peer that could not reach this node's old
+ * identity when it approved sends none).
+ */
+export interface RotationPeerState {
+  peerId: string
+  name?: string
+  announced: string
+  received: string | null
+  answer: 'pending' | 'accepted' | 'rejected' | 'expired' | 'cancelled'
+  reason?: string
+  approved: string | null
+}
+
+export async function rotationPeerStates (store: Store, trust: TrustList, own: OwnRotation): Promise<RotationPeerState[]> {
+  const out: RotationPeerState[] = []
+  for (const peerId of own.announcedTo) {
+    const d = await store.getDelivery(own.statementDigest, peerId)
+    const name = trust.get(peerId)?.name
+    const answer = d == null ? 'pending' : d.status === 'delivered' ? 'accepted' : d.status
+    out.push({
+      peerId,
+      ...(name != null ? { name } : {}),
+      announced: own.created,
+      received: d != null && d.status !== 'pending' ? new Date(d.updatedAt).toISOString() : null,
+      answer,
+      ...(d?.reason != null ? { reason: d.reason } : {}),
+      approved: (await store.rotationApproval(own.statementDigest, peerId))?.approved ?? null
+    })
+  }
+  return out
+}
+
+/**
+ * Called with the rotation about to be applied while the peer's old identity is still trusted:
+ * the running node sends its approval notice there (node/approval-notice.ts). Never throws.
+ */
+export type BeforeRotationApplied = (rotation: PeerRotation, record: PeerRecord) => Promise<void>
+
 /** Re-key a peer after its announced rotation: one atomic change of record and queue. */
-export async function applyPeerRotation (store: Store, trust: TrustList, oldPeerId: string, now: Date): Promise<PeerRecord> {
+export async function applyPeerRotation (store: Store, trust: TrustList, oldPeerId: string, now: Date, beforeApply?: BeforeRotationApplied): Promise<PeerRecord> {
   const rotation = await store.rot.get(oldPeerId)
   if (rotation == null || rotation.status !== 'pending') throw new NodeError('NOT_FOUND', `no pending key rotation from ${oldPeerId}`)
   const before = trust.get(oldPeerId)
   if (before == null) throw new NodeError('NOT_FOUND', `peer ${oldPeerId} is not on the trust list`)
   if (trust.get(rotation.newPeerId) != null) throw new NodeError('PEER_EXISTS', `${rotation.newPeerId} is already on the trust list`)
+  await beforeApply?.(rotation, before)
   const at = now.toISOString()
   const after: PeerRecord = {
     ...before,
     peerId: rotation.newPeerId,
     addresses: before.addresses.map(a => a.replace(`/p2p/${oldPeerId}`, `/p2p/${rotation.newPeerId}`)),
-    keyHistory: [...before.keyHistory.map(k => k.peerId === oldPeerId && k.validUntil == null ? { ...k, validUntil: at } : k), { peerId: rotation.newPeerId, validFrom: at }],
+    keyHistory: [...before.keyHistory.map(k => k.peerId === oldPeerId && k.validUntil == null ? { ...k, validUntil: at } : k), { peerId: rotation.newPeerId, validFrom: at, ...(rotation.courier != null ? { courier: rotation.courier } : {}) }],
     updatedAt: at
   }
   // Move what is still queued for the old identity to the new one (same envelopes: the

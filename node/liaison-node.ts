@@ -26,7 +26,8 @@ import { ApiServer } from './api/server.ts'
 import { auditRoutes, consoleFiles } from './api/console-routes.ts'
 import { LocalService } from './service.ts'
 import type { Signer } from '../protocol/types.ts'
-import type { OwnRotation } from './store/records.ts'
+import type { OwnRotation, PeerRecord, PeerRotation } from './store/records.ts'
+import { sendApprovalNotice } from './approval-notice.ts'
 import { PolicyHolder } from './policy/policy-holder.ts'
 import { createMetrics, metricsRoute, type NodeMetrics } from './metrics.ts'
 import { lazyOpenApiRoute } from './api/openapi-route.ts'
@@ -42,6 +43,9 @@ import { announceable, announceAddresses, boundPorts, readListenState, resolveLi
 import type { AnnounceComponents } from './addresses/announce.ts'
 import { startTaxii, type TaxiiServer } from './taxii/node-wiring.ts'
 import { TaxiiStore } from './taxii/taxii-store.ts'
+import { REVOKE_PROTOCOL } from '../protocol/revocation.ts'
+import { serveRevokeStream } from './courier/serve-revoke.ts'
+import { KitKeeper } from './courier/kit-keeper.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -81,6 +85,7 @@ interface NodeParts {
   gossip: Gossip
   logger: Logger
   taxii?: TaxiiServer
+  kits?: KitKeeper
 }
 
 export class LiaisonNode {
@@ -102,6 +107,7 @@ export class LiaisonNode {
   readonly gossip: Gossip
   readonly taxii: TaxiiServer | undefined
   private readonly logger: Logger
+  private readonly kits: KitKeeper | undefined
   private stopping: Promise<void> | undefined
   private startupGc: NodeJS.Timeout | undefined
 
@@ -124,6 +130,7 @@ export class LiaisonNode {
     this.gossip = parts.gossip
     this.logger = parts.logger
     this.taxii = parts.taxii
+    this.kits = parts.kits
   }
 
   static async start (dir: string, opts: NodeOptions): Promise<LiaisonNode> {
@@ -171,10 +178,18 @@ export class LiaisonNode {
           (err: unknown) => { logger.error({ err, peer: meta.from }, 'could not load a peer\'s updated addresses') }
         )
       })
+      // Before a peer's rotation is applied here, tell the peer (over its old identity, still
+      // trusted at that moment) with a signed approval notice; best effort.
+      const noticeLog = logger.child({ component: 'keys' })
+      const beforeRotationApplied = async (rotation: PeerRotation, record: PeerRecord): Promise<void> => {
+        const outcome = await sendApprovalNotice(libp2p, signer, record, rotation, new Date())
+        if (outcome.status === 'accepted') noticeLog.info({ peer: rotation.oldPeerId }, 'rotation approval notice delivered')
+        else noticeLog.warn({ peer: rotation.oldPeerId, outcome }, 'rotation approval notice not delivered (the peer will not see this approval)')
+      }
       // Peers whose record says so get their announced key rotations applied at once.
       receiver.on('accepted', (meta) => {
         if (meta.payloadType !== PAYLOAD_TYPES.keyRotation || trust.get(meta.from)?.autoApproveRotation !== true) return
-        applyPeerRotation(store, trust, meta.from, new Date()).then(
+        applyPeerRotation(store, trust, meta.from, new Date(), beforeRotationApplied).then(
           (record) => { logger.info({ peer: meta.from, newPeerId: record.peerId }, 'peer key rotation applied automatically') },
           (err: unknown) => { logger.error({ err, peer: meta.from }, 'automatic key rotation failed') }
         )
@@ -195,6 +210,18 @@ export class LiaisonNode {
         retryCapMs: config.exchange.retryCapMs,
         receiptTimeoutMs: config.exchange.receiptTimeoutMs
       })
+      // Couriers deliver revocation certificates (PROTOCOL.md §9.1); the gate admits them for this only.
+      const courierLog = logger.child({ component: 'courier' })
+      await libp2p.handle(REVOKE_PROTOCOL, async (stream, connection) => {
+        await serveRevokeStream({ store, trust, signer, logger: courierLog, applied: (o) => { for (const r of o.cancelled) outbox.emit('delivery', r) } }, stream, connection).catch((err: unknown) => {
+          courierLog.warn({ err, courier: connection.remotePeer.toString() }, 'revocation stream failed')
+          stream.abort(err as Error)
+        })
+      }, { maxInboundStreams: 1, maxOutboundStreams: 1 })
+      // The revocation kits list every peer of the trust list: kept current from now on.
+      const kits = new KitKeeper(paths.revocationDir, trust, logger.child({ component: 'courier' }))
+      kits.start()
+      started.push(async () => { await kits.stop() })
       const witness = new Witness({ libp2p, store, audit, trust, signer, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.witnessIntervalMs })
       await witness.start()
       started.push(async () => { await witness.stop() })
@@ -213,7 +240,8 @@ export class LiaisonNode {
         outbox,
         connectedPeers: () => libp2p.getPeers().map(String),
         witness,
-        audit
+        audit,
+        beforeRotationApplied
       })
       const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness }, { peerId: signer.peerId })
       const serveMetrics = metricsRoute(metrics)
@@ -232,7 +260,7 @@ export class LiaisonNode {
       })
       const taxii = await startTaxii({ store, taxii: taxiiStore, service, self: signer.peerId, logger: logger.child({ component: 'taxii' }), maxMessageBytes: () => policy.current.maxMessageBytes }, config)
       if (taxii != null) started.push(async () => { await taxii.stop() })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, gossip, logger, verifyPool, ...(taxii != null ? { taxii } : {}) })
+      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, gossip, logger, verifyPool, kits, ...(taxii != null ? { taxii } : {}) })
       await outbox.start()
       started.push(async () => { await outbox.stop() })
       await rememberAddresses(dir, config.listen, listenState, libp2p, { signer, trust, outbox, now: () => new Date() }, logger)
@@ -279,6 +307,7 @@ export class LiaisonNode {
       await this.purger.stop()
       await this.gossip.stop()
       await this.witness.stop()
+      await this.kits?.stop()
       await this.libp2p.stop()
       await this.verifyPool.close()
       // A final checkpoint over everything this run logged, then the store.

@@ -16,7 +16,10 @@ import { DEFAULT_MESSAGE_TTL_MS } from './defaults.ts'
 import { NodeError } from './errors.ts'
 import type { Store, InboxQuery } from './store/store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './store/records.ts'
-import { announceRotation, applyPeerRotation, rotationAnswered } from './key-rotation.ts'
+import { applyRevocation, type RevocationOutcome } from './revocation.ts'
+import { courierOf } from './courier/kit.ts'
+import { dataDirPaths } from './data-dir.ts'
+import { announceRotation, applyPeerRotation, rotationAnswered, rotationPeerStates, type BeforeRotationApplied, type RotationPeerState } from './key-rotation.ts'
 import { Forwarding } from './forwarding.ts'
 import { sendFeedback, type FeedbackResult } from './feedback/send-feedback.ts'
 import { auditEvents } from './audit/events.ts'
@@ -95,6 +98,18 @@ export interface AddPeerResult {
   fingerprint?: string
 }
 
+/**
+ * Key rotation status. `waiting`: peers whose receipt for this node's rotation statement has not
+ * arrived yet (not: peers that have not approved); `peers`: what each peer did (announced,
+ * received, approved).
+ */
+export interface KeyStatus {
+  rotation?: OwnRotation
+  waiting: string[]
+  peers: RotationPeerState[]
+  peerRotations: PeerRotation[]
+}
+
 export interface LiaisonService {
   send (input: SendInput, opts?: { wait?: boolean, timeoutMs?: number }): Promise<SendResult>
   inbox (query?: InboxQuery): Promise<MessageMeta[]>
@@ -114,8 +129,10 @@ export interface LiaisonService {
   checkPolicy (input: PolicyCheckInput): Promise<Decision>
   card (): Promise<CardExport>
   rotateKey (): Promise<OwnRotation>
-  keyStatus (): Promise<{ rotation?: OwnRotation, waiting: string[], peerRotations: PeerRotation[] }>
+  keyStatus (): Promise<KeyStatus>
   approveRotation (oldPeerId: string): Promise<PeerRecord>
+  /** Act on a peer's revocation certificate (its envelope, JSON text): revoke that key and its record. */
+  applyRevocation (certificate: string): Promise<RevocationOutcome>
   forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult>
   requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord>
   feedback (ref: string, rating: string, note?: string): Promise<FeedbackResult>
@@ -148,6 +165,8 @@ export interface LocalServiceComponents {
   witness?: Witness
   /** The audit log (running node only): reports issue a checkpoint first. */
   audit?: AuditLog
+  /** Running node only: sends a peer the approval notice of its rotation before it is applied. */
+  beforeRotationApplied?: BeforeRotationApplied
   now?: () => Date
 }
 
@@ -176,14 +195,21 @@ export class LocalService implements LiaisonService {
     return await announceRotation({ ...this.c, now: this.now })
   }
 
-  async keyStatus (): Promise<{ rotation?: OwnRotation, waiting: string[], peerRotations: PeerRotation[] }> {
+  async keyStatus (): Promise<KeyStatus> {
     const rotation = await this.c.store.ownRotation()
     const waiting = rotation != null ? (await rotationAnswered(this.c.store, rotation)).waiting : []
-    return { ...(rotation != null ? { rotation } : {}), waiting, peerRotations: await this.c.store.listRotations() }
+    const peers = rotation != null ? await rotationPeerStates(this.c.store, this.c.trust, rotation) : []
+    return { ...(rotation != null ? { rotation } : {}), waiting, peers, peerRotations: await this.c.store.listRotations() }
   }
 
   async approveRotation (oldPeerId: string): Promise<PeerRecord> {
-    return await applyPeerRotation(this.c.store, this.c.trust, oldPeerId, this.now())
+    return await applyPeerRotation(this.c.store, this.c.trust, oldPeerId, this.now(), this.c.beforeRotationApplied)
+  }
+
+  async applyRevocation (certificate: string): Promise<RevocationOutcome> {
+    const outcome = await applyRevocation(this.c.store, this.c.trust, new TextEncoder().encode(certificate), this.now())
+    for (const r of outcome.cancelled) this.c.outbox?.emit('delivery', r)
+    return outcome
   }
 
   async forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult> {
@@ -356,7 +382,7 @@ export class LocalService implements LiaisonService {
       ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}),
       ...fields,
       peerId: card.peerId
-    }, this.now())
+    }, this.now(), card.courier != null ? { courier: card.courier } : {})
     return { record, fingerprint }
   }
 
@@ -385,7 +411,9 @@ export class LocalService implements LiaisonService {
   }
 
   async card (): Promise<CardExport> {
-    return exportCard(this.c.signer, { name: this.c.name, addresses: this.c.addresses(), ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}) }, this.now())
+    // The courier of this key's revocation kit, announced so peers admit it (PROTOCOL.md §9.1).
+    const courier = await courierOf(dataDirPaths(this.c.dir).revocationDir, this.c.signer.peerId)
+    return exportCard(this.c.signer, { name: this.c.name, addresses: this.c.addresses(), ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}), ...(courier != null ? { courier } : {}) }, this.now())
   }
 
   async removePeer (peerId: string): Promise<void> {

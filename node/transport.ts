@@ -3,6 +3,11 @@
  * to everyone not active on the trust list — checked right after the Noise handshake has
  * authenticated the remote key, inbound and outbound, and before any dial.
  *
+ * One exception, inbound only: the courier key a peer announced (trust card or rotation
+ * statement, PROTOCOL.md §9.1) is admitted, and every stream on a connection whose remote is
+ * not an active peer is refused unless it is the revocation protocol — enforced here, for
+ * every protocol handler registered on the node, present or future.
+ *
  * @module
  */
 import { createLibp2p, type Libp2p } from 'libp2p'
@@ -15,7 +20,8 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { TrustList } from './trust-list.ts'
-import { DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from './defaults.ts'
+import { DEFAULT_COURIER_CONNECTION_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from './defaults.ts'
+import { REVOKE_PROTOCOL } from '../protocol/revocation.ts'
 
 export interface TransportInit {
   seed: Uint8Array
@@ -35,6 +41,12 @@ export function trustGater (trust: TrustList, logger: Logger): ConnectionGater {
   const deny = (direction: string) => (peerId: PeerId): boolean => {
     const id = peerId.toString()
     if (trust.isActive(id)) return false
+    // A courier is admitted inbound only, and never when the key is itself a peer's (a record
+    // naming another agency's key as its courier does not reopen the gate to a suspended one).
+    if (direction === 'inbound' && trust.get(id) == null && trust.courierOf(id) != null) {
+      logger.info({ peer: id, courierOf: trust.courierOf(id)?.peerId }, 'courier connection admitted (revocation protocol only)')
+      return false
+    }
     logger.warn({ peer: id, direction }, 'connection refused: peer is not active on the trust list')
     return true
   }
@@ -42,6 +54,27 @@ export function trustGater (trust: TrustList, logger: Logger): ConnectionGater {
     denyDialPeer: deny('dial'),
     denyInboundEncryptedConnection: deny('inbound'),
     denyOutboundEncryptedConnection: deny('outbound')
+  }
+}
+
+/**
+ * Wrap every protocol handler of `node` so that a stream from a remote that is not an active
+ * peer (an admitted courier) is aborted at once, unless it is the revocation protocol.
+ */
+export function guardStreams (node: Libp2p, trust: TrustList, logger: Logger): void {
+  const handle = node.handle.bind(node)
+  node.handle = async (protocols, handler, options) => {
+    const list = Array.isArray(protocols) ? protocols : [protocols]
+    const open = list.length === 1 && list[0] === REVOKE_PROTOCOL
+    await handle(protocols, async (stream, connection) => {
+      const remote = connection.remotePeer.toString()
+      if (!open && !trust.isActive(remote)) {
+        logger.warn({ peer: remote, protocol: stream.protocol }, 'stream refused: a courier connection may only deliver revocation certificates')
+        stream.abort(new Error('refused: not an active peer'))
+        return
+      }
+      await handler(stream, connection)
+    }, options)
   }
 }
 
@@ -58,6 +91,13 @@ export async function createTransport (components: TransportComponents, init: Tr
       maxConnections: init.maxConnections ?? 300,
       inboundConnectionThreshold: init.inboundConnectionsPerHost ?? DEFAULT_INBOUND_CONNECTIONS_PER_HOST
     }
+  })
+  guardStreams(node, components.trust, components.logger)
+  // A courier connection is short-lived: closed after DEFAULT_COURIER_CONNECTION_MS whatever it does.
+  node.addEventListener('connection:open', (evt) => {
+    const connection = evt.detail
+    if (components.trust.isActive(connection.remotePeer.toString())) return
+    setTimeout(() => { connection.close().catch(() => {}) }, DEFAULT_COURIER_CONNECTION_MS).unref()
   })
   // A peer that loses trust is disconnected at once.
   components.trust.on('change', (peerId, record) => {

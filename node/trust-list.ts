@@ -32,6 +32,8 @@ export class TrustList extends EventEmitter<TrustListEvents> {
   private readonly store: Store
   private readonly peers = new Map<string, PeerRecord>()
   private readonly keys = new Map<string, VerifyKey>()
+  /** Courier peer ID → peer ID of the record that announced it. */
+  private readonly couriers = new Map<string, string>()
 
   private constructor (store: Store) {
     super()
@@ -49,6 +51,17 @@ export class TrustList extends EventEmitter<TrustListEvents> {
     return this.peers.get(peerId)
   }
 
+  /**
+   * The record whose key history names `peerId` as a courier (any status: delivering a
+   * certificate again to a peer that already acted on it is answered, not refused). The gate
+   * admits such a connection for the revocation protocol only.
+   */
+  courierOf (peerId: string): PeerRecord | undefined {
+    const owner = this.couriers.get(peerId)
+    const record = owner != null ? this.peers.get(owner) : undefined
+    return record?.keyHistory.some(k => k.courier === peerId) === true ? record : undefined
+  }
+
   /** A peer that may exchange messages now. */
   isActive (peerId: string): boolean {
     return this.peers.get(peerId)?.status === 'active'
@@ -63,8 +76,10 @@ export class TrustList extends EventEmitter<TrustListEvents> {
     return [...this.peers.values()].sort((a, b) => a.name.localeCompare(b.name))
   }
 
-  async add (input: PeerInput, now: Date = new Date()): Promise<PeerRecord> {
+  /** `opts.courier`: the courier key the peer's trust card announced (PROTOCOL.md §9.1). */
+  async add (input: PeerInput, now: Date = new Date(), opts: { courier?: string } = {}): Promise<PeerRecord> {
     const key = admit(input.peerId)
+    if (opts.courier != null) admit(opts.courier)
     if (this.peers.has(input.peerId)) throw new NodeError('PEER_EXISTS', `peer ${input.peerId} is already on the trust list`)
     const { peerId, ...rest } = input
     const fields = validatePeerFields(rest)
@@ -75,7 +90,7 @@ export class TrustList extends EventEmitter<TrustListEvents> {
       status: 'active',
       ...defaultPeerPermissions(),
       ...fields,
-      keyHistory: [{ peerId, validFrom: now.toISOString() }],
+      keyHistory: [{ peerId, validFrom: now.toISOString(), ...(opts.courier != null ? { courier: opts.courier } : {}) }],
       addedAt: now.toISOString(),
       updatedAt: now.toISOString()
     }
@@ -152,6 +167,7 @@ export class TrustList extends EventEmitter<TrustListEvents> {
     this.peers.set(record.peerId, record)
     if (!this.keys.has(record.peerId)) this.keys.set(record.peerId, verifyKeyFromPublicKey(publicKeyFromPeerId(record.peerId)))
     for (const old of record.keyHistory) {
+      if (old.courier != null) this.couriers.set(old.courier, record.peerId)
       if (!this.keys.has(old.peerId)) this.keys.set(old.peerId, verifyKeyFromPublicKey(publicKeyFromPeerId(old.peerId)))
     }
   }

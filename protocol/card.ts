@@ -12,11 +12,12 @@
  * | jurisdiction | optional ISO 3166-1 alpha-2 (`NL`) |
  * | addresses    | 0..16 multiaddrs (strings ≤ 256) |
  * | created      | RFC 3339 UTC with milliseconds |
+ * | courier      | optional peer ID of the node's courier key: the only key that may deliver this node's revocation certificate to a peer (PROTOCOL.md §9.1); differs from peerId |
  *
  * @module
  */
 import { canonicalJson } from './json.ts'
-import { bad, parsePayload, peerIdField, stringField, timeField, versionedObject } from './schema-kit.ts'
+import { bad, invalid, parsePayload, peerIdField, stringField, timeField, versionedObject } from './schema-kit.ts'
 
 export interface CardV1 {
   v: 1
@@ -25,9 +26,10 @@ export interface CardV1 {
   jurisdiction?: string
   addresses: string[]
   created: string
+  courier?: string
 }
 
-const KEYS: ReadonlySet<string> = new Set(['v', 'peerId', 'name', 'jurisdiction', 'addresses', 'created'])
+const KEYS: ReadonlySet<string> = new Set(['v', 'peerId', 'name', 'jurisdiction', 'addresses', 'created', 'courier'])
 
 export function validateCard (value: unknown): CardV1 {
   const o = versionedObject(value, KEYS, 'card')
@@ -40,7 +42,12 @@ export function validateCard (value: unknown): CardV1 {
   const created = timeField(o, 'created')
   const card: CardV1 = { v: 1, peerId, name, addresses: [...addresses as string[]], created }
   if (o.jurisdiction !== undefined) card.jurisdiction = stringField(o, 'jurisdiction', 2, /^[A-Z]{2}$/)
-  return { v: 1, peerId, name, ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}), addresses: card.addresses, created }
+  let courier: string | undefined
+  if (o.courier !== undefined) {
+    courier = peerIdField(o, 'courier')
+    if (courier === peerId) invalid('courier must differ from peerId')
+  }
+  return { v: 1, peerId, name, ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}), addresses: card.addresses, created, ...(courier != null ? { courier } : {}) }
 }
 
 export function parseCard (payload: Uint8Array): CardV1 {

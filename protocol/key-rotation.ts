@@ -10,6 +10,7 @@
  * | oldPeerId | the identity being retired |
  * | newPeerId | the identity replacing it |
  * | created   | RFC 3339 UTC ms |
+ * | courier   | optional: peer ID of the new key's courier (PROTOCOL.md §9.1); differs from both keys |
  *
  * @module
  */
@@ -22,14 +23,19 @@ export interface KeyRotationV1 {
   oldPeerId: string
   newPeerId: string
   created: string
+  courier?: string
 }
 
-const KEYS: ReadonlySet<string> = new Set(['v', 'id', 'oldPeerId', 'newPeerId', 'created'])
+const KEYS: ReadonlySet<string> = new Set(['v', 'id', 'oldPeerId', 'newPeerId', 'created', 'courier'])
 
 export function validateKeyRotation (value: unknown): KeyRotationV1 {
   const o = versionedObject(value, KEYS, 'key rotation')
   const r: KeyRotationV1 = { v: 1, id: uuidField(o, 'id'), oldPeerId: peerIdField(o, 'oldPeerId'), newPeerId: peerIdField(o, 'newPeerId'), created: timeField(o, 'created') }
   if (r.oldPeerId === r.newPeerId) invalid('newPeerId must differ from oldPeerId')
+  if (o.courier !== undefined) {
+    r.courier = peerIdField(o, 'courier')
+    if (r.courier === r.oldPeerId || r.courier === r.newPeerId) invalid('courier must differ from both keys')
+  }
   return r
 }
 

@@ -15,7 +15,9 @@ export const PAYLOAD_TYPES = {
   keyRotation: 'application/vnd.liaison.key-rotation.v1+json',
   checkpoint: 'application/vnd.liaison.checkpoint.v1+json',
   addressUpdate: 'application/vnd.liaison.address-update.v1+json',
-  feedback: 'application/vnd.liaison.feedback.v1+json'
+  feedback: 'application/vnd.liaison.feedback.v1+json',
+  revocation: 'application/vnd.liaison.revocation.v1+json',
+  rotationApproval: 'application/vnd.liaison.rotation-approval.v1+json'
 } as const
 
 export type PayloadType = typeof PAYLOAD_TYPES[keyof typeof PAYLOAD_TYPES]

@@ -4,17 +4,18 @@
  * @module
  */
 import { NodeError, type ErrorCode } from '../errors.ts'
-import type { AddPeerResult, Health, LiaisonService, MessageView, PeerStatusChange, PolicyCheckInput, SendInput, SendResult } from '../service.ts'
+import type { AddPeerResult, Health, KeyStatus, LiaisonService, MessageView, PeerStatusChange, PolicyCheckInput, SendInput, SendResult } from '../service.ts'
 import type { PeerFields } from '../policy/peer-fields.ts'
 import type { NodePolicy } from '../policy/node-policy.ts'
 import type { Decision } from '../policy/decide.ts'
 import type { CardExport } from '../peer-admin.ts'
 import type { WitnessOutcome } from '../witness/witness.ts'
 import type { WitnessAlert, WitnessedCheckpoint } from '../witness/witness-store.ts'
-import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from '../store/records.ts'
+import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, ReleaseRecord } from '../store/records.ts'
 import type { InboxQuery } from '../store/store.ts'
 import type { FeedbackResult } from '../feedback/send-feedback.ts'
 import type { ReportRequest } from '../report/serve-report.ts'
+import type { RevocationOutcome } from '../revocation.ts'
 import type { PeerInput } from '../trust-list.ts'
 
 export class ApiClient implements LiaisonService {
@@ -86,6 +87,10 @@ export class ApiClient implements LiaisonService {
     return await this.call('GET', `/v1/peers/${encodeURIComponent(peerId)}`)
   }
 
+  async applyRevocation (certificate: string): Promise<RevocationOutcome> {
+    return await this.call('POST', '/v1/revocations', { certificate })
+  }
+
   async addPeerFromCard (card: string, fields: PeerFields, fingerprint?: string): Promise<AddPeerResult> {
     return await this.call('POST', '/v1/peers/from-card', { card, fields, ...(fingerprint != null ? { fingerprint } : {}) })
   }
@@ -118,7 +123,7 @@ export class ApiClient implements LiaisonService {
     return await this.call('POST', '/v1/keys/rotate', {})
   }
 
-  async keyStatus (): Promise<{ rotation?: OwnRotation, waiting: string[], peerRotations: PeerRotation[] }> {
+  async keyStatus (): Promise<KeyStatus> {
     return await this.call('GET', '/v1/keys')
   }
 

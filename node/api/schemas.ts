@@ -166,7 +166,14 @@ export const peerRecord = named('PeerRecord', z.object({
   topicsIn: z.array(z.string()),
   kinds: z.array(kind),
   note: z.string().optional(),
-  keyHistory: z.array(z.object({ peerId, validFrom: instant, validUntil: instant.optional() })),
+  keyHistory: z.array(z.object({
+    peerId,
+    validFrom: instant,
+    validUntil: instant.optional(),
+    revokedAt: instant.optional(),
+    revocation: digest.describe('digest of the revocation certificate applied to this key').optional(),
+    courier: peerId.describe('peer ID of this key\'s courier: admitted for the revocation protocol only (PROTOCOL.md §9.1)').optional()
+  })),
   autoApproveRotation: z.boolean().optional(),
   addedAt: instant,
   updatedAt: instant
@@ -182,21 +189,30 @@ export const decision = named('Decision', z.object({ decision: z.enum(['accept',
 export const cardExport = named('CardExport', z.object({
   envelope: z.string().describe('the self-signed trust card: a DSSE envelope (JSON text)'),
   fingerprint: z.string().describe('fingerprint of this node\'s key'),
-  card: z.object({ v: z.literal(1), peerId, name: z.string(), jurisdiction: z.string().optional(), addresses: z.array(z.string()), created: instant })
+  card: z.object({ v: z.literal(1), peerId, name: z.string(), jurisdiction: z.string().optional(), addresses: z.array(z.string()), created: instant, courier: peerId.describe('peer ID of the courier key that may deliver this node\'s revocation certificate (PROTOCOL.md §9.1)').optional() })
 }))
 
 export const ownRotation = named('OwnRotation', z.object({ id: uuid, oldPeerId: peerId, newPeerId: peerId, created: instant, statementDigest: digest, announcedTo: z.array(peerId) }))
-export const peerRotation = named('PeerRotation', z.object({ oldPeerId: peerId, newPeerId: peerId, id: uuid, created: instant, statementDigest: digest, status: z.enum(['pending', 'applied']), updatedAt: epochMs }))
+export const peerRotation = named('PeerRotation', z.object({ oldPeerId: peerId, newPeerId: peerId, id: uuid, created: instant, statementDigest: digest, status: z.enum(['pending', 'applied']), updatedAt: epochMs, courier: peerId.describe('the new key\'s courier, when the statement names one').optional() }))
 export const keyStatus = named('KeyStatus', z.object({
   rotation: ownRotation.optional(),
-  waiting: z.array(peerId).describe('peers that have not answered this node\'s rotation yet'),
+  waiting: z.array(peerId).describe('peers whose receipt for this node\'s rotation statement has not arrived yet (receipt, not approval)'),
+  peers: z.array(z.object({
+    peerId,
+    name: z.string().optional(),
+    announced: instant,
+    received: instant.nullable().describe('when the peer\'s signed receipt for the statement arrived; null while pending'),
+    answer: z.enum(['pending', 'accepted', 'rejected', 'expired', 'cancelled']),
+    reason: z.string().optional(),
+    approved: instant.nullable().describe('when the peer applied the rotation, from its signed approval notice (PROTOCOL.md §9.2); null until one arrives')
+  })).describe('what each peer did with this node\'s rotation'),
   peerRotations: z.array(peerRotation).describe('rotations announced by peers')
 }))
 
 export const witnessOutcome = named('WitnessOutcome', z.object({ peerId, status: z.enum(['cosigned', 'alert', 'failed']), detail: z.string().optional() }))
 export const witnesses = named('Witnesses', z.object({
   seen: z.array(z.object({ peerId, size: z.number().int(), root: z.string(), note: z.string(), time: z.number().int(), cosignedAt: z.number().int() })).describe('the latest checkpoint of each peer, as cosigned'),
-  alerts: z.array(z.object({ seq: z.number().int(), peerId, at: z.number().int(), reason: z.enum(['FORK', 'ROLLBACK']), detail: z.string(), previous: z.string(), presented: z.string() })).describe('inconsistencies caught, with both checkpoints as evidence')
+  alerts: z.array(z.object({ seq: z.number().int(), peerId, at: z.number().int(), reason: z.enum(['FORK', 'ROLLBACK', 'SPLIT_VIEW']), detail: z.string(), previous: z.string(), presented: z.string(), reportedBy: peerId.describe('SPLIT_VIEW: the witness whose cosigned checkpoint `presented` is').optional() })).describe('inconsistencies caught, with both checkpoints as evidence')
 }))
 
 export const releaseRecord = named('ReleaseRecord', z.object({

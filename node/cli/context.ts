@@ -12,6 +12,7 @@ import { NodeError } from '../errors.ts'
 import { Store } from '../store/store.ts'
 import { readListenState } from '../addresses/index.ts'
 import { TrustList } from '../trust-list.ts'
+import { KitKeeper } from '../courier/kit-keeper.ts'
 import { LocalService, type LiaisonService } from '../service.ts'
 import { ApiClient } from '../api/client.ts'
 import { PolicyHolder } from '../policy/policy-holder.ts'
@@ -57,6 +58,9 @@ export async function openService (dir: string): Promise<ServiceHandle> {
   const trust = await TrustList.load(store)
   // A stopped node's card: the addresses its last run announced (ports it keeps), else the fixed ones configured.
   const remembered = (await readListenState(dir)).addresses
+  // Trust-list changes made on a stopped node refresh the revocation kits too.
+  const kits = new KitKeeper(paths.revocationDir, trust)
+  kits.watch()
   return {
     service: new LocalService({
       dir,
@@ -70,6 +74,7 @@ export async function openService (dir: string): Promise<ServiceHandle> {
     }),
     running: false,
     close: async () => {
+      await kits.stop()
       await audit.stop()
       await store.close()
     }

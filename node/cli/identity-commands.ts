@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { initDataDir, loadIdentity } from '../data-dir.ts'
+import { kitPath } from '../courier/kit.ts'
 import { publicKeyToSpkiPem, publicKeyFromSpkiPem, verifyKeyFromPublicKey } from '../../protocol/keys.ts'
 import { decodeEnvelope, encodeEnvelope, signEnvelope, verifyEnvelope, envelopeDigest } from '../../protocol/envelope.ts'
 import { parseMessage, validateMessage, encodeMessage } from '../../protocol/message.ts'
@@ -30,6 +31,7 @@ export async function initCommand (argv: string[]): Promise<number> {
   if (p.values.json === true) print({ peerId, dataDir: paths.root })
   else process.stdout.write(`${peerId}\n`)
   process.stderr.write(`initialised ${paths.root} for "${name}" (identity ${paths.identity}, config ${paths.config})\n`)
+  process.stderr.write(`revocation kit ${kitPath(paths.revocationDir, peerId)} (mode 0600): copy it offline now; \`liaison keys revoke --certificate KIT\` tells every peer to stop trusting this key if it is ever stolen\n`)
   return 0
 }
 

@@ -1,9 +1,11 @@
 /**
- * `liaison keys rotate|status|finish` and `liaison keys approve OLD_PEER_ID` (apply a peer's
- * announced rotation).
+ * `liaison keys rotate|status|finish`, `liaison keys approve OLD_PEER_ID` (apply a peer's
+ * announced rotation) and `liaison keys revoke --certificate KIT` (deliver a revocation kit's
+ * certificate to every peer it lists; needs no data directory).
  *
  * @module
  */
+import { readFile } from 'node:fs/promises'
 import { pino } from 'pino'
 import { NodeError } from '../errors.ts'
 import { dataDirPaths, loadIdentity } from '../data-dir.ts'
@@ -15,7 +17,8 @@ import { openService, readRuntime } from './context.ts'
 
 export async function keysCommand (argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
-  const p = parse(rest, { force: { type: 'boolean', default: false } })
+  const p = parse(rest, { force: { type: 'boolean', default: false }, certificate: { type: 'string' }, 'timeout-ms': { type: 'string' } })
+  if (sub === 'revoke') return await revokeCommand(p.values.certificate as string | undefined, p.values['timeout-ms'] as string | undefined, p.values.json === true)
   if (sub === 'finish') {
     if (await readRuntime(p.dataDir) != null) throw new NodeError('DATA_DIR_IN_USE', 'stop the node first: the identity switch happens on a stopped node (or automatically at start once every peer has answered)')
     const store = await Store.open(dataDirPaths(p.dataDir).store)
@@ -61,9 +64,36 @@ export async function keysCommand (argv: string[]): Promise<number> {
         return 0
       }
       default:
-        throw new NodeError('BAD_ARGUMENT', 'usage: liaison keys rotate | status | finish [--force] | approve OLD_PEER_ID')
+        throw new NodeError('BAD_ARGUMENT', 'usage: liaison keys rotate | status | finish [--force] | approve OLD_PEER_ID | revoke --certificate KIT [--json] [--timeout-ms N]')
     }
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * `liaison keys revoke --certificate KIT`: from any machine, with the revoked node gone, deliver
+ * the kit's certificate to every peer it lists (node/courier/deliver.ts). Prints each peer's
+ * outcome (delivered / refused / unreachable); exit 0 only if every peer accepted it, else 1
+ * (NOT_DELIVERED). Run it again for the peers that did not: a peer that already acted on the
+ * certificate accepts it again.
+ */
+async function revokeCommand (file: string | undefined, timeout: string | undefined, json: boolean): Promise<number> {
+  if (file == null) throw new NodeError('BAD_ARGUMENT', 'usage: liaison keys revoke --certificate KIT [--json] [--timeout-ms N]  (KIT: DIR/revocation/<peerId>.kit.json, or your offline copy)')
+  const timeoutMs = timeout != null ? Number(timeout) : undefined
+  if (timeoutMs != null && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 100)) throw new NodeError('BAD_ARGUMENT', '--timeout-ms must be an integer of at least 100')
+  const { parseKit } = await import('../courier/kit.ts')
+  const { deliverRevocation } = await import('../courier/deliver.ts')
+  const kit = parseKit(await readFile(file, 'utf8'))
+  if (kit.peers.length === 0) throw new NodeError('NOT_DELIVERED', 'the kit lists no peers: there is no one to deliver the certificate to')
+  const results = await deliverRevocation(kit, timeoutMs != null ? { timeoutMs } : {})
+  const delivered = results.filter(r => r.status === 'delivered').length
+  if (json) print({ peerId: kit.peerId, courier: kit.courier.peerId, delivered, total: results.length, peers: results })
+  else {
+    for (const r of results) process.stdout.write(`${r.status.padEnd(11)}  ${r.name}  ${r.peerId}${r.reason != null ? `  ${r.reason}` : ''}${r.detail != null ? `  (${r.detail})` : ''}\n`)
+    process.stdout.write(`${delivered} of ${results.length} peer(s) accepted the revocation of ${kit.peerId}\n`)
+  }
+  if (delivered === results.length) return 0
+  if (!json) process.stderr.write(`error NOT_DELIVERED: ${results.length - delivered} peer(s) did not accept it; run the command again later for them\n`)
+  return 1
 }

@@ -38,7 +38,7 @@ const COMMANDS: Record<string, { run: Command, help: string }> = {
   send: { run: lazy(messageCmds, 'sendCommand'), help: 'send --to ID[,ID…] --tlp T --topic T --legal-basis L [--kind K] [--expires 30d] [--handling C…] [--in-reply-to ID] [--body FILE|-] [--wait]' },
   forward: { run: lazy(forwardCmds, 'forwardCommand'), help: 'forward MESSAGE_ID --to C [--legal-basis L]   pass a received message on, under the originator\'s control' },
   release: { run: lazy(forwardCmds, 'releaseCommand'), help: 'release request MESSAGE_ID --to C --reason T | grant ID [--valid 7d] | deny ID | list' },
-  keys: { run: lazy(async () => await import('./key-commands.ts'), 'keysCommand'), help: 'keys rotate | status | finish [--force] | approve OLD_PEER_ID   identity key rotation' },
+  keys: { run: lazy(async () => await import('./key-commands.ts'), 'keysCommand'), help: 'keys rotate | status | finish [--force] | approve OLD_PEER_ID | revoke --certificate KIT   identity key rotation; deliver a revocation kit to every peer' },
   inbox: { run: lazy(messageCmds, 'inboxCommand'), help: 'inbox [--since TIME] [--from ID] [--json]    list received messages' },
   outbox: { run: lazy(messageCmds, 'outboxCommand'), help: 'outbox [--json]                              delivery state per recipient' },
   message: { run: lazy(messageCmds, 'messageCommand'), help: 'message show ID|DIGEST [--envelope]          one message (envelope byte for byte)' },

@@ -26,7 +26,8 @@ const FIELD_OPTIONS = {
   note: { type: 'string' },
   'auto-approve-rotation': { type: 'string' },
   card: { type: 'string' },
-  fingerprint: { type: 'string' }
+  fingerprint: { type: 'string' },
+  certificate: { type: 'string' }
 } as const
 
 /** The record fields named on the command line (only those given). */
@@ -79,6 +80,15 @@ export async function peersCommand (argv: string[]): Promise<number> {
   const handle = await openService(p.dataDir)
   try {
     const s = handle.service
+    const statusChange = async (status: 'active' | 'suspended' | 'revoked'): Promise<number> => {
+      const change = await s.setPeerStatus(target(), status)
+      if (json) print(change)
+      else {
+        process.stdout.write(`${change.record.name} is now ${change.record.status}\n`)
+        if (change.cancelled.length > 0) process.stdout.write(`${change.cancelled.length} queued message(s) cancelled\n`)
+      }
+      return 0
+    }
     switch (sub) {
       case 'add': {
         const cardFile = str(p, 'card')
@@ -112,17 +122,25 @@ export async function peersCommand (argv: string[]): Promise<number> {
         else for (const r of peers) process.stdout.write(`${r.peerId}  ${r.status.padEnd(9)}  ${(r.jurisdiction ?? '--').padEnd(2)}  ${r.name}  ${r.addresses.join(' ')}\n`)
         return 0
       }
-      case 'suspend':
-      case 'resume':
       case 'revoke': {
-        const status = sub === 'suspend' ? 'suspended' : sub === 'resume' ? 'active' : 'revoked'
-        const change = await s.setPeerStatus(target(), status)
-        if (json) print(change)
+        // `peers revoke --certificate FILE`: act on the revocation certificate an agency sent
+        // (its key, and this node's record of it, are revoked; docs/operations.md).
+        const file = str(p, 'certificate')
+        if (file == null) return await statusChange('revoked')
+        // A revocation kit (what `keys revoke` delivers) holds the certificate too.
+        const text = await readFile(file, 'utf8')
+        const { looksLikeKit, parseKit } = await import('../courier/kit.ts')
+        const outcome = await s.applyRevocation(looksLikeKit(text) ? parseKit(text).certificate : text)
+        if (json) print(outcome)
         else {
-          process.stdout.write(`${change.record.name} is now ${change.record.status}\n`)
-          if (change.cancelled.length > 0) process.stdout.write(`${change.cancelled.length} queued message(s) cancelled\n`)
+          process.stdout.write(`${outcome.record.name}: key ${outcome.revocation.peerId} ${outcome.applied ? 'revoked' : 'was already revoked'} (certificate ${outcome.digest})\n`)
+          if (outcome.cancelled.length > 0) process.stdout.write(`${outcome.cancelled.length} queued message(s) cancelled\n`)
         }
         return 0
+      }
+      case 'suspend':
+      case 'resume': {
+        return await statusChange(sub === 'suspend' ? 'suspended' : 'active')
       }
       case 'remove': {
         const id = target()

@@ -17,6 +17,11 @@ export interface Incoming {
   digest: string
   /** The peer authenticated by Noise; the envelope verified under its key. */
   remote: string
+  /**
+   * The identity whose key verified the envelope: `remote`, or a key the remote peer retired by
+   * a rotation this node applied less than `rotationGraceMs` ago (PROTOCOL.md §14).
+   */
+  signedAs: string
   nowMs: number
   policy: NodePolicy
   self: Signer
@@ -37,7 +42,7 @@ export const refuse = (reason: ReasonCode, messageId: string | null = null, deta
 
 /** Freshness and addressing, shared by every payload type that has them. */
 export function checkEnvelopeHeader (h: { id: string, from: string, to: readonly string[], created: string, expires: string }, incoming: Incoming): Admission | undefined {
-  if (h.from !== incoming.remote) return refuse('SIGNER_MISMATCH', h.id, `from ${h.from} is not the authenticated peer ${incoming.remote}`)
+  if (h.from !== incoming.signedAs) return refuse('SIGNER_MISMATCH', h.id, `from ${h.from} is not the authenticated peer ${incoming.remote}`)
   if (Date.parse(h.created) > incoming.nowMs + incoming.policy.clockSkewMs) return refuse('CLOCK_SKEW', h.id)
   if (Date.parse(h.expires) <= incoming.nowMs) return refuse('EXPIRED', h.id)
   if (!h.to.some(id => incoming.selfIds.has(id))) return refuse('NOT_ADDRESSED', h.id)

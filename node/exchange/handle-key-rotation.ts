@@ -22,7 +22,7 @@ export function handleKeyRotation (incoming: Incoming): Admission {
   } catch (err) {
     return refuse(err instanceof ProtocolError ? err.code : 'SCHEMA_INVALID')
   }
-  if (rot.oldPeerId !== incoming.remote) return refuse('SIGNER_MISMATCH', rot.id, 'a rotation must come from the key it retires')
+  if (rot.oldPeerId !== incoming.remote || incoming.signedAs !== incoming.remote) return refuse('SIGNER_MISMATCH', rot.id, 'a rotation must come from the key it retires')
   if (Date.parse(rot.created) > incoming.nowMs + incoming.policy.clockSkewMs) return refuse('CLOCK_SKEW', rot.id)
   try {
     admit(rot.newPeerId)
@@ -32,7 +32,7 @@ export function handleKeyRotation (incoming: Incoming): Admission {
   if (!verifyEnvelope(incoming.env, verifyKeyFromPeerId(rot.newPeerId))) return refuse('BAD_SIGNATURE', rot.id, 'not signed by the new key')
   const peer = incoming.trust.get(rot.oldPeerId)
   if (peer == null) return refuse('UNKNOWN_SIGNER', rot.id)
-  const record: PeerRotation = { oldPeerId: rot.oldPeerId, newPeerId: rot.newPeerId, id: rot.id, created: rot.created, statementDigest: incoming.digest, status: 'pending', updatedAt: incoming.nowMs }
+  const record: PeerRotation = { oldPeerId: rot.oldPeerId, newPeerId: rot.newPeerId, id: rot.id, created: rot.created, statementDigest: incoming.digest, status: 'pending', updatedAt: incoming.nowMs, ...(rot.courier != null ? { courier: rot.courier } : {}) }
   return {
     ok: true,
     meta: {

@@ -29,6 +29,7 @@ import { handleReleaseGrant, handleReleaseRequest } from './handle-release.ts'
 import { handleFeedback } from './handle-feedback.ts'
 import { handleKeyRotation } from './handle-key-rotation.ts'
 import { handleAddressUpdate } from './handle-address-update.ts'
+import { handleRotationApproval } from './handle-rotation-approval.ts'
 
 export type ReceiveOutcome =
   | { kind: 'receipt', receipt: Uint8Array, status: 'accepted' | 'rejected', reason?: ReasonCode, digest: string, duplicate?: boolean }
@@ -67,7 +68,8 @@ const HANDLERS: Readonly<Record<string, PayloadHandler>> = {
   [PAYLOAD_TYPES.releaseGrant]: handleReleaseGrant,
   [PAYLOAD_TYPES.keyRotation]: handleKeyRotation,
   [PAYLOAD_TYPES.addressUpdate]: handleAddressUpdate,
-  [PAYLOAD_TYPES.feedback]: handleFeedback
+  [PAYLOAD_TYPES.feedback]: handleFeedback,
+  [PAYLOAD_TYPES.rotationApproval]: handleRotationApproval
 }
 
 export class Receiver extends EventEmitter<ReceiverEvents> {
@@ -106,8 +108,11 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     if (handler == null) return await reject('BAD_PAYLOAD_TYPE', null, env.payloadType)
     const key = this.c.trust.key(remote)
     if (key == null) return await reject('UNKNOWN_SIGNER')
+    let signedAs = remote
     if (!(await signedBy(this.verify, key, paeBytes, env.signatures))) {
-      return await reject(this.signedByAnotherPeer(env, remote) ? 'SIGNER_MISMATCH' : 'BAD_SIGNATURE')
+      const retired = await this.signedByRetiredKey(remote, paeBytes, env)
+      if (retired == null) return await reject(this.signedByAnotherPeer(env, remote) ? 'SIGNER_MISMATCH' : 'BAD_SIGNATURE')
+      signedAs = retired
     }
 
     // An envelope we already stored gets our original receipt again, whatever changed since
@@ -116,7 +121,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     if (stored != null) return { kind: 'receipt', status: 'accepted', digest, receipt: stored, duplicate: true }
 
     const now = this.now()
-    const incoming: Incoming = { env, digest, remote, nowMs: now.getTime(), policy: this.c.policy.current, self: this.c.signer, selfIds: this.selfIds, trust: this.c.trust, store: this.c.store }
+    const incoming: Incoming = { env, digest, remote, signedAs, nowMs: now.getTime(), policy: this.c.policy.current, self: this.c.signer, selfIds: this.selfIds, trust: this.c.trust, store: this.c.store }
     const admission = await handler(incoming)
     if (!admission.ok) return await reject(admission.reason, admission.messageId, admission.detail)
     const { meta } = admission
@@ -178,6 +183,23 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     } catch (err) {
       this.c.logger.error({ err, reason: info.reason }, 'could not audit a rejection')
     }
+  }
+
+  /**
+   * The retired key of the remote peer that signed the envelope, if any: a key its trust record
+   * retired by a rotation less than `rotationGraceMs` ago. What the peer queued under its old key
+   * before it switched arrives over its new key's connection (PROTOCOL.md §14).
+   */
+  private async signedByRetiredKey (remote: string, paeBytes: Uint8Array, env: Envelope): Promise<string | undefined> {
+    const record = this.c.trust.get(remote)
+    if (record == null) return undefined
+    const nowMs = this.now().getTime()
+    for (const k of record.keyHistory) {
+      if (k.peerId === remote || k.validUntil == null || k.revokedAt != null || nowMs - Date.parse(k.validUntil) > this.c.policy.current.rotationGraceMs) continue
+      const key = this.c.trust.key(k.peerId)
+      if (key != null && await signedBy(this.verify, key, paeBytes, env.signatures)) return k.peerId
+    }
+    return undefined
   }
 
   /** Whether a signature verifies under the key of some other trusted peer (hinted by keyid). */

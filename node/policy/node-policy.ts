@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { TLP_LEVELS, MESSAGE_KINDS, type Tlp, type MessageKind } from '../../protocol/types.ts'
 import { MAX_MESSAGE_PAYLOAD_BYTES } from '../../protocol/limits.ts'
-import { DEFAULT_CLOCK_SKEW_MS } from '../defaults.ts'
+import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_ROTATION_GRACE_MS } from '../defaults.ts'
 import { NodeError } from '../errors.ts'
 
 const slugOrAny = z.string().regex(/^(\*|[a-z0-9]+(-[a-z0-9]+)*)$/, 'a topic slug or *')
@@ -36,7 +36,9 @@ export const nodePolicySchema = z.strictObject({
   /** Accepted future skew of a message's `created`. */
   clockSkewMs: z.number().int().min(0).max(24 * 3600_000).default(DEFAULT_CLOCK_SKEW_MS),
   /** Largest message payload accepted or sent. */
-  maxMessageBytes: z.number().int().min(1024).max(MAX_MESSAGE_PAYLOAD_BYTES).default(MAX_MESSAGE_PAYLOAD_BYTES)
+  maxMessageBytes: z.number().int().min(1024).max(MAX_MESSAGE_PAYLOAD_BYTES).default(MAX_MESSAGE_PAYLOAD_BYTES),
+  /** How long after a peer's rotation its retired key is still accepted over its new key's connection. */
+  rotationGraceMs: z.number().int().min(0).max(365 * 24 * 3600_000).default(DEFAULT_ROTATION_GRACE_MS)
 })
 
 export type NodePolicy = Readonly<{
@@ -48,6 +50,7 @@ export type NodePolicy = Readonly<{
   requiredHandling: Readonly<Record<string, readonly string[]>>
   clockSkewMs: number
   maxMessageBytes: number
+  rotationGraceMs: number
 }>
 
 export const DEFAULT_NODE_POLICY: NodePolicy = Object.freeze(nodePolicySchema.parse({}))

@@ -69,6 +69,15 @@ export interface KeyHistoryEntry {
   validFrom: string
   /** Set when a rotation retired the key: messages signed later are not accepted as new traffic. */
   validUntil?: string
+  /** Set when a revocation certificate for this key was applied: the peer is then revoked. */
+  revokedAt?: string
+  /** Digest of that revocation certificate (PROTOCOL.md §8). */
+  revocation?: string
+  /**
+   * Peer ID of the courier key announced with this key (trust card or rotation statement): the
+   * connection gate admits it for the revocation protocol only (PROTOCOL.md §9.1).
+   */
+  courier?: string
 }
 
 /** Wildcard for topic lists: every topic. */
@@ -128,6 +137,8 @@ export interface PeerRotation {
   statementDigest: string
   status: 'pending' | 'applied'
   updatedAt: number
+  /** The new key's courier, when the statement names one. */
+  courier?: string
 }
 
 /** This node's own rotation in progress: announced, not yet switched. */

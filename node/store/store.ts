@@ -58,7 +58,8 @@ const CONTROL_TYPES: ReadonlySet<string> = new Set([
   'application/vnd.liaison.release-request.v1+json',
   'application/vnd.liaison.release-grant.v1+json',
   'application/vnd.liaison.key-rotation.v1+json',
-  'application/vnd.liaison.address-update.v1+json'
+  'application/vnd.liaison.address-update.v1+json',
+  'application/vnd.liaison.rotation-approval.v1+json'
 ])
 const isControl = (meta: MessageMeta): boolean => meta.payloadType != null && CONTROL_TYPES.has(meta.payloadType)
 /** Zero-padded decimal so that lexicographic order is numeric order. */
@@ -336,6 +337,15 @@ export class Store {
 
   async ownRotation (): Promise<OwnRotation | undefined> {
     return await this.meta.get('own-rotation') as OwnRotation | undefined
+  }
+
+  /** A peer's signed approval of this node's rotation (its notice's arrival time, RFC 3339). */
+  rotationApprovalOp (statementDigest: string, by: string, approval: { approved: string, notice: string }): BatchOp {
+    return { type: 'put', sublevel: this.meta, key: 'rotation-approval' + SEP + statementDigest + SEP + by, value: approval }
+  }
+
+  async rotationApproval (statementDigest: string, by: string): Promise<{ approved: string, notice: string } | undefined> {
+    return await this.meta.get('rotation-approval' + SEP + statementDigest + SEP + by) as { approved: string, notice: string } | undefined
   }
 
   ownRotationOp (record: OwnRotation | undefined): BatchOp {

@@ -78,7 +78,8 @@ describe('the local API under random and mutated requests', () => {
         'POST /v1/releases/{requestId}/deny': { reason: 'no' },
         'POST /v1/messages/{ref}/feedback': { rating: 'useful', note: 'n' },
         'POST /v1/taxii/collections': { title: 'to b', outbound: { to: [b], topic: 'fraud', tlp: 'GREEN', legalBasis: AGREEMENT, kind: 'report' } },
-        'POST /v1/taxii/clients': { name: 'misp', collections: {} }
+        'POST /v1/taxii/clients': { name: 'misp', collections: {} },
+        'POST /v1/revocations': { certificate: '{"payloadType":"x","payload":"","signatures":[]}' }
       }
     }
   }

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rm } from 'node:fs/promises'
+import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 import type { SendInput } from '../../node/service.ts'
 import { decodeEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
 import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
+import { openRevocation } from '../../protocol/revocation.ts'
+import { parseKit } from '../../node/courier/kit.ts'
 import { Store } from '../../node/store/store.ts'
 import { enqueueOutbound } from '../../node/exchange/enqueue.ts'
 
@@ -42,6 +44,10 @@ describe('key rotation', () => {
     expect(rotate.code).toBe(0)
     const own = JSON.parse(rotate.stdout)
     expect(own.oldPeerId).toBe(oldA)
+    // The new key has its revocation certificate from the start (mode 0600), signed by itself.
+    const certFile = join(a.dir, 'revocation', `${own.newPeerId}.revocation.json`)
+    expect((await stat(certFile)).mode & 0o777).toBe(0o600)
+    expect(openRevocation(await readFile(certFile)).revocation.peerId).toBe(own.newPeerId)
 
     // C applies it by itself; B waits for its operator.
     await until(async () => (await cc.peers()).some(p => p.peerId === own.newPeerId), 20_000, 'auto-approval at C')
@@ -52,6 +58,13 @@ describe('key rotation', () => {
     const record = await cb.peer(own.newPeerId)
     expect(record.keyHistory.map(k => k.peerId)).toEqual([oldA, own.newPeerId])
     expect(record.keyHistory[0].validUntil).toBeDefined()
+    // The statement announced the new key's courier (its kit, 0600, beside the certificate);
+    // B records it on the new key's entry, so `keys revoke` with the new kit reaches B.
+    const kitFile = join(a.dir, 'revocation', `${own.newPeerId}.kit.json`)
+    expect((await stat(kitFile)).mode & 0o777).toBe(0o600)
+    const kit = parseKit(await readFile(kitFile, 'utf8'))
+    expect(kit.peers.map(p => p.peerId)).toContain(b.peerId)
+    expect(record.keyHistory[1].courier).toBe(kit.courier.peerId)
     await expect(cb.peer(oldA)).rejects.toMatchObject({ code: 'NOT_FOUND' })
 
     // Every peer answered: the next start switches to the new key.
@@ -71,19 +84,32 @@ describe('key rotation', () => {
     expect(verifyEnvelope(decodeEnvelope(Buffer.from(old.envelope!, 'base64')), verifyKeyFromPeerId(oldA))).toBe(true)
   })
 
-  it('no longer accepts traffic signed by the old key after the switch', async () => {
-    // Replay the old envelope as if it were new, from the new identity's connection.
+  it('accepts the old key over the new key\'s connection within the grace window (exactly once), and refuses it after', async () => {
+    // Replay the old envelope as if it were still queued, from the new identity's connection.
     const old = (await cb.inbox()).find(m => m.from === oldA)!
     const view = await cb.message(old.id, { envelope: true })
     const bytes = new Uint8Array(Buffer.from(view.envelope!, 'base64'))
-    await a.stop()
-    const store = await Store.open(join(a.dir, 'store'))
-    await enqueueOutbound(store, { ...view.meta, direction: 'out', storedAt: Date.now() }, bytes, [b.peerId], Date.now())
-    await store.close()
-    await a.start()
-    const ca = await a.client()
-    await until(async () => (await ca.outbox()).some(r => r.digest === view.meta.digest && r.recipient === b.peerId && r.status !== 'pending'), 20_000, 'answer')
-    const d = (await ca.outbox()).find(r => r.digest === view.meta.digest && r.recipient === b.peerId)!
-    expect(d).toMatchObject({ status: 'rejected', reason: 'SIGNER_MISMATCH' })
+    const requeue = async (): Promise<void> => {
+      await a.stop()
+      const store = await Store.open(join(a.dir, 'store'))
+      await enqueueOutbound(store, { ...view.meta, direction: 'out', storedAt: Date.now() }, bytes, [b.peerId], Date.now())
+      await store.close()
+      await a.start()
+    }
+    const answer = async (): Promise<Record<string, unknown>> => {
+      const ca = await a.client()
+      await until(async () => (await ca.outbox()).some(r => r.digest === view.meta.digest && r.recipient === b.peerId && r.status !== 'pending'), 20_000, 'answer')
+      return (await ca.outbox()).find(r => r.digest === view.meta.digest && r.recipient === b.peerId)! as unknown as Record<string, unknown>
+    }
+    // Within the grace window: B answers with its original receipt; the message is not stored twice.
+    await requeue()
+    expect(await answer()).toMatchObject({ status: 'delivered' })
+    expect((await cb.inbox()).filter(m => m.id === old.id)).toHaveLength(1)
+
+    // Past it (B's policy: no grace): traffic signed by the old key is refused.
+    await writeFile(join(b.dir, 'policy.json'), JSON.stringify({ rotationGraceMs: 0 }))
+    expect((await cli(['policy', 'reload', '--data-dir', b.dir])).code).toBe(0)
+    await requeue()
+    expect(await answer()).toMatchObject({ status: 'rejected', reason: 'SIGNER_MISMATCH' })
   })
 })

@@ -81,7 +81,7 @@ describe('logs at debug level while messages and trust cards are exchanged', () 
 
   it('tags lines with a child logger per component', () => {
     const components = new Set(lines.map(l => l.component).filter(c => c != null))
-    for (const c of components) expect(['transport', 'exchange', 'outbox', 'policy', 'audit', 'api']).toContain(c)
+    for (const c of components) expect(['transport', 'exchange', 'outbox', 'policy', 'audit', 'api', 'courier', 'keys']).toContain(c)
     expect([...components]).toEqual(expect.arrayContaining(['exchange', 'api', 'policy']))
   })
 })

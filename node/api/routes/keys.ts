@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { defineRoute, type Route } from '../route.ts'
-import { keyStatus, noBody, ownRotation, peerId, peerRecord } from '../schemas.ts'
+import { deliveryRecord, digest, instant, keyStatus, noBody, ownRotation, peerId, peerRecord, uuid } from '../schemas.ts'
 
 export const keyRoutes: Route[] = [
   defineRoute({
@@ -40,5 +40,23 @@ export const keyRoutes: Route[] = [
     response: peerRecord,
     errors: [400, 404, 422],
     handler: async ({ service, params }) => await service.approveRotation(params.peerId)
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/revocations',
+    operationId: 'applyRevocation',
+    summary: 'Act on a peer\'s revocation certificate: its key and its record are revoked at once',
+    description: 'The certificate is signed in advance by the key it revokes (PROTOCOL.md §9); a revocation kit (§9.1) is accepted too. Applying one twice changes nothing (`applied: false`).',
+    tags: ['keys'],
+    body: z.strictObject({ certificate: z.string().min(1).max(65_536).describe('the certificate envelope, or a revocation kit (JSON text)') }),
+    response: z.object({
+      revocation: z.object({ v: z.literal(1), id: uuid, peerId, created: instant }),
+      digest,
+      record: peerRecord,
+      cancelled: z.array(deliveryRecord),
+      applied: z.boolean()
+    }),
+    errors: [400, 404, 422],
+    handler: async ({ service, body }) => await service.applyRevocation(body.certificate)
   })
 ]

@@ -347,8 +347,9 @@ function payloadCheck (payload: Uint8Array, signer: VerifyKey, expect: EnvelopeE
   }
   if (expect.kind === 'message' && (expect.payloadType ?? MESSAGE_TYPE) !== MESSAGE_TYPE) {
     // Forwards, release requests and grants name their sender `from`; key rotations `oldPeerId`;
-    // address updates `peerId`.
-    if (doc.from !== signer.peerId && doc.oldPeerId !== signer.peerId && doc.peerId !== signer.peerId) return fail(`the signed payload is not from ${signer.peerId}, as the index says`)
+    // address updates `peerId`, rotation approvals `by` (their `oldPeerId` is the recipient).
+    const sender = expect.payloadType === PAYLOAD_TYPES.rotationApproval ? doc.by === signer.peerId : doc.from === signer.peerId || doc.oldPeerId === signer.peerId || doc.peerId === signer.peerId
+    if (!sender) return fail(`the signed payload is not from ${signer.peerId}, as the index says`)
     if (expect.id !== undefined && doc.id !== expect.id) return fail(`the signed payload has id ${String(doc.id)}, the index says ${expect.id}`)
   } else if (expect.kind === 'message') {
     if (doc.from !== signer.peerId) return fail(`the signed payload says from ${String(doc.from)}, the index says ${signer.peerId}`)

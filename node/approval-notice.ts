@@ -1,0 +1,57 @@
+/**
+ * Telling a rotating peer that this node approved its key rotation (protocol/rotation-approval.ts).
+ * Sent just before the rotation is applied here, over the peer's old identity — once the record
+ * is re-keyed that identity is no longer trusted and its connection is dropped. One frame on
+ * `/liaison/exchange/1.0.0`, answered by the peer's signed receipt. Best effort within a short
+ * deadline: an unreachable peer does not hold up the approval (its `keys status` then shows no
+ * approval from this node; everything else about the rotation is unchanged).
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import type { Libp2p } from 'libp2p'
+import type { Stream } from '@libp2p/interface'
+import { encodeEnvelope, signEnvelope } from '../protocol/envelope.ts'
+import { envelopeDigest } from '../protocol/digest.ts'
+import { encodeFrame, EXCHANGE_PROTOCOL, FrameDecoder } from '../protocol/frame.ts'
+import { encodeRotationApproval } from '../protocol/rotation-approval.ts'
+import { verifyKeyFromPeerId } from '../protocol/keys.ts'
+import { uuidV7 } from '../protocol/uuid.ts'
+import { PAYLOAD_TYPES, type Signer } from '../protocol/types.ts'
+import { openReceipt } from './exchange/receipts.ts'
+import { dialTargets } from './transport.ts'
+import type { PeerRecord, PeerRotation } from './store/records.ts'
+import { DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS } from './defaults.ts'
+
+/** How long the notice may take before the approval goes ahead without it. */
+export const APPROVAL_NOTICE_TIMEOUT_MS = DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS
+
+export type NoticeOutcome = { status: 'accepted' } | { status: 'rejected', reason: string } | { status: 'failed', detail: string }
+
+export async function sendApprovalNotice (libp2p: Libp2p, signer: Signer, peer: PeerRecord, rotation: PeerRotation, now: Date, timeoutMs = APPROVAL_NOTICE_TIMEOUT_MS): Promise<NoticeOutcome> {
+  const env = signEnvelope(PAYLOAD_TYPES.rotationApproval, encodeRotationApproval({
+    v: 1, id: uuidV7(now.getTime(), randomBytes(10)), statement: rotation.statementDigest, oldPeerId: rotation.oldPeerId, newPeerId: rotation.newPeerId, by: signer.peerId, approved: now.toISOString()
+  }), signer)
+  const digest = envelopeDigest(env)
+  const signal = AbortSignal.timeout(timeoutMs)
+  let stream: Stream | undefined
+  try {
+    stream = await libp2p.dialProtocol(dialTargets(rotation.oldPeerId, peer.addresses), EXCHANGE_PROTOCOL, { signal })
+    if (!stream.send(encodeFrame(encodeEnvelope(env)))) await stream.onDrain({ signal })
+    const decoder = new FrameDecoder()
+    const iterator = stream[Symbol.asyncIterator]()
+    const aborted = new Promise<never>((_resolve, reject) => { signal.addEventListener('abort', () => { reject(new Error('no receipt in time')) }, { once: true }) })
+    while (true) {
+      const chunk = await Promise.race([iterator.next(), aborted])
+      if (chunk.done === true) return { status: 'failed', detail: 'the peer closed the stream without a receipt' }
+      const frames = decoder.push(chunk.value)
+      if (frames.length === 0) continue
+      const receipt = openReceipt(frames[0], verifyKeyFromPeerId(rotation.oldPeerId), digest)
+      await stream.close().catch(() => {})
+      return receipt.status === 'accepted' ? { status: 'accepted' } : { status: 'rejected', reason: receipt.reason ?? 'INTERNAL' }
+    }
+  } catch (err) {
+    stream?.abort(err as Error)
+    return { status: 'failed', detail: (err as Error).message }
+  }
+}
