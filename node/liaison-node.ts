@@ -35,6 +35,9 @@ import { auditEvents } from './audit/events.ts'
 import { AuditLog } from './audit/audit-log.ts'
 import { Purger } from './audit/purger.ts'
 import { Witness } from './witness/witness.ts'
+import { join } from 'node:path'
+import { QueryExchange } from './query/exchange.ts'
+import { registerQueryRoutes } from './api/query-routes.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -67,6 +70,7 @@ interface NodeParts {
   audit: AuditLog
   purger: Purger
   witness: Witness
+  query: QueryExchange
   logger: Logger
 }
 
@@ -86,6 +90,7 @@ export class LiaisonNode {
   readonly audit: AuditLog
   readonly purger: Purger
   readonly witness: Witness
+  readonly query: QueryExchange
   private readonly logger: Logger
   private stopping: Promise<void> | undefined
   private startupGc: NodeJS.Timeout | undefined
@@ -106,6 +111,7 @@ export class LiaisonNode {
     this.audit = parts.audit
     this.purger = parts.purger
     this.witness = parts.witness
+    this.query = parts.query
     this.logger = parts.logger
   }
 
@@ -160,6 +166,9 @@ export class LiaisonNode {
       const witness = new Witness({ libp2p, store, audit, trust, signer, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.witnessIntervalMs })
       await witness.start()
       started.push(async () => { await witness.stop() })
+      const query = new QueryExchange({ libp2p, store, trust, signer, indexDir: join(dir, 'query-index'), askedDir: join(dir, 'query-asked'), logger: logger.child({ component: 'query' }) })
+      await query.start()
+      started.push(async () => { await query.stop() })
       const service = new LocalService({
         dir,
         store,
@@ -182,11 +191,12 @@ export class LiaisonNode {
         token: await readApiToken(dir),
         allowNonLoopback: config.api.allowNonLoopback
       })
+      registerQueryRoutes(api, query, service)
       metrics.setAuditSource(() => {
         const latest = audit.latestCheckpoint()
         return { treeSize: audit.size, ...(latest != null ? { lastCheckpointAt: latest.time * 1000 } : {}) }
       })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, logger, verifyPool })
+      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, query, logger, verifyPool })
       await outbox.start()
       started.push(async () => { await outbox.stop() })
       audit.start()
@@ -228,6 +238,7 @@ export class LiaisonNode {
       await this.outbox.stop()
       await this.purger.stop()
       await this.witness.stop()
+      await this.query.stop()
       await this.libp2p.stop()
       await this.verifyPool.close()
       // A final checkpoint over everything this run logged, then the store.

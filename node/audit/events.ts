@@ -25,6 +25,7 @@
  * | release.denied     | digest, requester, originator, reason                                          |
  * | message.forwarded  | digest, to, forward (digest or null), grant (digest or null)                   |
  * | witness.alert      | witness, origin, reason, detail                                                |
+ * | query              | role, queryId, queryDigest, peer, selectorType, count, legalBasis, purpose, hits, refused, keyId (PROTOCOL.md §19; never a selector) |
  *
  * Checkpoints are not leaves: a checkpoint commits to the log, it is not an event in it (they are
  * kept beside it, see audit-store.ts).
@@ -53,7 +54,8 @@ import type { MessageMeta, PeerRecord } from '../store/records.ts'
 export const AUDIT_EVENT_TYPES = [
   'message.sent', 'message.received', 'message.rejected', 'receipt.stored',
   'peer.added', 'peer.updated', 'peer.removed', 'policy.changed', 'key.rotated', 'purge',
-  'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert'
+  'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert',
+  'query'
 ] as const
 
 export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
@@ -87,6 +89,7 @@ export type AuditEvent =
   | { type: 'release.denied', digest: string, requester: string, originator: string, reason: string }
   | { type: 'message.forwarded', digest: string, to: string[], forward: string | null, grant: string | null }
   | { type: 'witness.alert', witness: string, origin: string, reason: string, detail: JsonValue }
+  | { type: 'query', role: string, queryId: string, queryDigest: string, peer: string, selectorType: string, count: JsonValue, legalBasis: string, purpose: string, hits: JsonValue, refused: string | null, keyId: string }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
@@ -109,7 +112,9 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'release.granted': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['grant', 'digest?']],
   'release.denied': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['reason', 'text']],
   'message.forwarded': [['digest', 'digest'], ['to', 'peers'], ['forward', 'digest?'], ['grant', 'digest?']],
-  'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']]
+  'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']],
+  query: [['role', 'text'], ['queryId', 'text'], ['queryDigest', 'digest'], ['peer', 'peer'], ['selectorType', 'text'], ['count', 'json'],
+    ['legalBasis', 'text'], ['purpose', 'text'], ['hits', 'json'], ['refused', 'text?'], ['keyId', 'text']]
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -307,6 +312,29 @@ export const auditEvents = {
       origin: check.text(input.origin, 'origin'),
       reason: check.text(input.reason, 'reason'),
       detail: check.json(input.detail ?? null, 'detail')
+    }
+  },
+
+  /**
+   * A hit/no-hit query (PROTOCOL.md §19), on either side: `role` is sent, answered, refused or
+   * result. Built from node/query/audit-record.ts's record, which admits no selector field.
+   */
+  query (r: { event: string, queryId: string, queryDigest: string, peer: string, type: string, count: number, legalBasis: string, purpose: string, hits?: number, refused?: string, keyId: string }): AuditEvent {
+    if (!Number.isSafeInteger(r.count) || r.count < 0) throw new TypeError('count must be a non-negative integer')
+    if (r.hits !== undefined && (!Number.isSafeInteger(r.hits) || r.hits < 0)) throw new TypeError('hits must be a non-negative integer')
+    return {
+      type: 'query',
+      role: check.text(r.event, 'event'),
+      queryId: check.text(r.queryId, 'queryId'),
+      queryDigest: check.digest(r.queryDigest, 'queryDigest'),
+      peer: check.peer(r.peer, 'peer'),
+      selectorType: check.text(r.type, 'type'),
+      count: r.count,
+      legalBasis: check.text(r.legalBasis, 'legalBasis'),
+      purpose: check.text(r.purpose, 'purpose'),
+      hits: r.hits ?? null,
+      refused: r.refused == null ? null : check.text(r.refused, 'refused'),
+      keyId: check.text(r.keyId, 'keyId')
     }
   }
 }

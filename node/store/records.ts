@@ -93,6 +93,8 @@ export interface PeerRecord {
   keyHistory: KeyHistoryEntry[]
   /** Apply this peer's key rotations without asking the operator. */
   autoApproveRotation: boolean
+  /** What this peer may ask this node in hit/no-hit queries (PROTOCOL.md §19); absent: nothing. */
+  query?: { types: string[], quotaPerDay: number, maxPerQuery: number }
   addedAt: string
   updatedAt: string
 }
