@@ -78,11 +78,26 @@ describe('hit/no-hit queries between three real nodes', () => {
     expect(e.results.map(x => x.result)).toEqual(['hit', 'no-hit', 'hit'])
   })
 
+  it('liaison query on the command line: --selector and --file, --json and the table', async () => {
+    const file = join(root, 'ask.txt')
+    await writeFile(file, `${phone(3)}\n${phone(PHONES + 9)}\n`)
+    const r = await cli(['query', '--data-dir', a.dir, '--to', b.peerId, '--type', 'phone', '--file', file, '--legal-basis', TEST_AGREEMENT, '--purpose', 'case 2026/117 fraud ring', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect((JSON.parse(r.stdout) as Outcome).results.map(x => x.result)).toEqual(['hit', 'no-hit'])
+    const t = await cli(['query', '--data-dir', a.dir, '--to', b.peerId, '--type', 'email', '--selector', email(5), '--legal-basis', TEST_AGREEMENT, '--purpose', 'case 2026/117 fraud ring'])
+    expect(t.code, t.stderr).toBe(0)
+    expect(t.stdout).toMatch(/1 hit\(s\) of 1/)
+    const refused = await cli(['query', '--data-dir', c.dir, '--to', b.peerId, '--type', 'email', '--selector', email(5), '--legal-basis', TEST_AGREEMENT, '--purpose', 'x'])
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toMatch(/QUERY_NOT_PERMITTED/)
+    expect(refused.stderr).not.toContain(email(5))
+  })
+
   it('refuses C (no grant: the default), a type A may not ask, and A past its maximum and quota', async () => {
     expect(await code(ask(cc, b.peerId, 'phone', [phone(1)]))).toBe('QUERY_NOT_PERMITTED')
     expect(await code(ask(ca, b.peerId, 'iban', ['DE89370400440532013000']))).toBe('SELECTOR_TYPE_NOT_PERMITTED')
     expect(await code(ask(ca, b.peerId, 'phone', Array.from({ length: 21 }, (_, i) => phone(i))))).toBe('QUOTA_EXCEEDED')
-    // 9 used so far of 60 per day: 20 + 20 = 49, then 20 more is over.
+    // 12 used so far of 60 per day: 20 + 20 = 52, then 20 more is over.
     await ask(ca, b.peerId, 'phone', Array.from({ length: 20 }, (_, i) => phone(100 + i)))
     await ask(ca, b.peerId, 'phone', Array.from({ length: 20 }, (_, i) => phone(200 + i)))
     expect(await code(ask(ca, b.peerId, 'phone', Array.from({ length: 20 }, (_, i) => phone(300 + i))))).toBe('QUOTA_EXCEEDED')
@@ -109,6 +124,9 @@ describe('hit/no-hit queries between three real nodes', () => {
     expect(pending).toHaveLength(1)
     expect(pending[0]).toMatchObject({ hitRef, localRef: 'P-42', selector: phone(42), from: a.peerId })
     expect(await code(ca.call('POST', '/v1/queries/follow-up', { hitRef: 'f'.repeat(32), reason: 'x' }))).toBe('NOT_FOUND')
+    const shown = await cli(['query', 'pending', '--data-dir', b.dir])
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.stdout).toContain('ref P-42')
   })
 
   it('no plaintext selector outside the documented places (A\'s query records, the follow-up message, B\'s own index)', async () => {
