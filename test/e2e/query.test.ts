@@ -12,6 +12,19 @@ import { join, relative } from 'node:path'
 import { cli, createTrusting, startAll, tempDir, TEST_AGREEMENT, type TestNode } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 import type { NodeError } from '../../node/errors.ts'
+import { createHash, createPrivateKey } from 'node:crypto'
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { signerFromPkcs8Pem } from '../../protocol/keys.ts'
+import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../protocol/envelope.ts'
+import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
+import { decodeQuery, evaluateQuery, hitTag, QUERY_PAYLOAD_TYPES } from '../../protocol/query/index.ts'
+import { encodeBase64 } from '../../protocol/base64.ts'
+import { IndexStore } from '../../node/query/index.ts'
+import { QUERY_PROTOCOL } from '../../node/query/exchange.ts'
 
 interface Outcome { queryId: string, count: number, hits: number, results: Array<{ index: number, result: 'hit' | 'no-hit', hitRef: string | null }> }
 
@@ -146,8 +159,47 @@ describe('hit/no-hit queries between three real nodes', () => {
     }
   })
 
+  it('a validly signed answer whose evaluations or proof were tampered with is BAD_PROOF, never a result', async () => {
+    // B's node stops; a host with B's identity key and B's real OPRF key answers in its place,
+    // signing answers whose proof no longer holds (swapped evaluations, a flipped proof byte).
+    await b.stop()
+    const pem = await readFile(join(b.dir, 'identity.key'), 'utf8')
+    const signer = signerFromPkcs8Pem(pem)
+    const seed = new Uint8Array(Buffer.from(createPrivateKey(pem).export({ format: 'jwk' }).d!, 'base64url'))
+    const index = await IndexStore.open(join(b.dir, 'query-index'))
+    const key = index.publicKey()
+    const tags: string[] = []
+    for await (const output of index.outputs('phone')) tags.push(hitTag(a.peerId, 'phone', output))
+    const host = await createLibp2p({ privateKey: await generateKeyPairFromSeed('Ed25519', seed), addresses: { listen: [`/ip4/127.0.0.1/tcp/${b.port}`] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    let mode: 'swap' | 'flip' = 'swap'
+    const sign = (type: string, value: unknown): string => encodeBase64(encodeEnvelope(signEnvelope(type, new TextEncoder().encode(JSON.stringify(value)), signer)))
+    await host.handle(QUERY_PROTOCOL, async (stream) => {
+      const decoder = new FrameDecoder(4 * 1024 * 1024)
+      let frame: Uint8Array | undefined
+      for await (const chunk of stream) { const f = decoder.push(chunk as Uint8Array); if (f.length > 0) { frame = f[0]; break } }
+      const env = decodeEnvelope(frame!)
+      const q = decodeQuery(env.payload)
+      const ev = evaluateQuery(index.keys, q.blinded)
+      if (mode === 'swap') ev.evaluated.reverse()
+      else { const p = Buffer.from(ev.proof, 'base64'); p[40] ^= 1; ev.proof = p.toString('base64') }
+      const created = new Date().toISOString()
+      const answer = { v: 1, query: q.id, queryDigest: createHash('sha256').update(env.payload).digest('hex'), from: b.peerId, to: a.peerId, created, keyId: key.keyId, ...ev }
+      const filter = { v: 1, from: b.peerId, to: a.peerId, created, type: 'phone', keyId: key.keyId, seq: 1, full: true, added: tags, removed: [] }
+      stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify({ answer: sign(QUERY_PAYLOAD_TYPES.answer, answer), filter: sign(QUERY_PAYLOAD_TYPES.filter, filter), oprfKey: key.publicKey }))))
+      await stream.close()
+    })
+    try {
+      expect(await code(ask(ca, b.peerId, 'phone', [phone(1), phone(PHONES + 1)]))).toBe('BAD_PROOF')
+      mode = 'flip'
+      expect(await code(ask(ca, b.peerId, 'phone', [phone(1)]))).toBe('BAD_PROOF')
+    } finally {
+      await host.stop()
+      await index.close()
+    }
+  })
+
   it('both audit logs verify and hold the query events (digest, peer, type, count, legal basis, purpose, hits), no selector', async () => {
-    await Promise.all([a.stop(), b.stop()])
+    await a.stop()
     for (const [node, roles] of [[a, ['query.sent', 'query.result', 'query.refused']], [b, ['query.answered', 'query.refused']]] as const) {
       const verified = await cli(['audit', 'verify', '--data-dir', node.dir, '--json'])
       expect(verified.code, verified.stdout + verified.stderr).toBe(0)
