@@ -113,7 +113,7 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'release.denied': [['digest', 'digest'], ['requester', 'peer'], ['originator', 'peer'], ['reason', 'text']],
   'message.forwarded': [['digest', 'digest'], ['to', 'peers'], ['forward', 'digest?'], ['grant', 'digest?']],
   'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']],
-  query: [['role', 'text'], ['queryId', 'text'], ['queryDigest', 'digest'], ['peer', 'peer'], ['selectorType', 'text'], ['count', 'json'],
+  query: [['role', 'text'], ['queryId', 'text'], ['queryDigest', 'text'], ['peer', 'peer'], ['selectorType', 'text'], ['count', 'json'],
     ['legalBasis', 'text'], ['purpose', 'text'], ['hits', 'json'], ['refused', 'text?'], ['keyId', 'text']]
 }
 

@@ -249,24 +249,32 @@ export class QueryExchange {
     await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.sent', ...audit, keyId: q.keyId }))])
     const response = await this.#exchange(input.to, peer.addresses, encodeEnvelope(signEnvelope(QUERY_PAYLOAD_TYPES.query, payload, this.#c.signer)))
     tamper?.(response)
-    const answer = this.#open(input.to, response.answer, QUERY_PAYLOAD_TYPES.answer, decodeAnswer)
-    if (answer.query !== q.id || answer.queryDigest !== queryDigest || answer.from !== input.to || answer.to !== q.from) throw new ProtocolError('BAD_PROOF', 'the answer is not for this query')
-    if (answer.refused === 'SCHEMA_INVALID' && pin === undefined && answer.keyId !== q.keyId) {
-      // First contact: learn the key id, then ask again (one retry).
-      await this.#asked!.put(`pin!${input.to}`, { publicKey: '', keyId: answer.keyId })
-      return await this.ask(input, tamper)
+    let answer: AnswerV1
+    let results: ReturnType<typeof finaliseAnswer>
+    try {
+      answer = this.#open(input.to, response.answer, QUERY_PAYLOAD_TYPES.answer, decodeAnswer)
+      if (answer.query !== q.id || answer.queryDigest !== queryDigest || answer.from !== input.to || answer.to !== q.from) throw new ProtocolError('BAD_PROOF', 'the answer is not for this query')
+      if (answer.refused === 'SCHEMA_INVALID' && pin === undefined && answer.keyId !== q.keyId) {
+        // First contact: learn the key id, then ask again (one retry).
+        await this.#asked!.put(`pin!${input.to}`, { publicKey: '', keyId: answer.keyId })
+        return await this.ask(input, tamper)
+      }
+      if (answer.refused !== undefined) {
+        await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: answer.refused }))])
+        throw new NodeError(answer.refused, `the peer refused the query: ${answer.refused}`)
+      }
+      const oprfKey = typeof response.oprfKey === 'string' ? tryDecodeBase64(response.oprfKey) : undefined
+      if (oprfKey?.length !== 32 || oprfKeyId(oprfKey) !== answer.keyId) throw new ProtocolError('BAD_PROOF', 'the OPRF key does not match the answer\'s key id')
+      if (pin !== undefined && pin.publicKey !== '' && pin.publicKey !== encodeBase64(oprfKey)) throw new ProtocolError('BAD_PROOF', 'the OPRF key differs from the one pinned for this peer')
+      if (pin === undefined || pin.publicKey === '') await this.#asked!.put(`pin!${input.to}`, { publicKey: encodeBase64(oprfKey), keyId: answer.keyId })
+      const filter = this.#open(input.to, response.filter, QUERY_PAYLOAD_TYPES.filter, decodeFilter)
+      if (filter.from !== input.to || filter.to !== q.from || filter.type !== input.type || filter.keyId !== answer.keyId || !filter.full) throw new ProtocolError('BAD_PROOF', 'the hit filter does not belong to this answer')
+      results = finaliseAnswer(input.type, q.from, oprfKey, pending, { evaluated: answer.evaluated!, proof: answer.proof! }, new Set(filter.added))
+    } catch (err) {
+      // A forged, mismatched or unprovable answer: audited as such, no result reported.
+      if (err instanceof ProtocolError) await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: q.keyId, refused: err.code }))])
+      throw err
     }
-    if (answer.refused !== undefined) {
-      await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: answer.refused }))])
-      throw new NodeError(answer.refused, `the peer refused the query: ${answer.refused}`)
-    }
-    const oprfKey = typeof response.oprfKey === 'string' ? tryDecodeBase64(response.oprfKey) : undefined
-    if (oprfKey?.length !== 32 || oprfKeyId(oprfKey) !== answer.keyId) throw new ProtocolError('BAD_PROOF', 'the OPRF key does not match the answer\'s key id')
-    if (pin !== undefined && pin.publicKey !== '' && pin.publicKey !== encodeBase64(oprfKey)) throw new ProtocolError('BAD_PROOF', 'the OPRF key differs from the one pinned for this peer')
-    if (pin === undefined || pin.publicKey === '') await this.#asked!.put(`pin!${input.to}`, { publicKey: encodeBase64(oprfKey), keyId: answer.keyId })
-    const filter = this.#open(input.to, response.filter, QUERY_PAYLOAD_TYPES.filter, decodeFilter)
-    if (filter.from !== input.to || filter.to !== q.from || filter.type !== input.type || filter.keyId !== answer.keyId || !filter.full) throw new ProtocolError('BAD_PROOF', 'the hit filter does not belong to this answer')
-    const results = finaliseAnswer(input.type, q.from, oprfKey, pending, { evaluated: answer.evaluated!, proof: answer.proof! }, new Set(filter.added))
     const hits = results.filter(r => r.hit).length
     const record: AskedRecord = {
       queryId: q.id, to: input.to, type: input.type, created: q.created, legalBasis: input.legalBasis, purpose: input.purpose, keyId: answer.keyId,

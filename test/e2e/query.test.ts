@@ -216,5 +216,6 @@ describe('hit/no-hit queries between three real nodes', () => {
     }
     const result = (await readFile(join(root, 'bundle-a', 'audit', 'entries.jsonl'), 'utf8')).split('\n').find(l => l.includes('"query.result"'))
     expect(result).toMatch(/"hits":4/)
+    expect((await readFile(join(root, 'bundle-a', 'audit', 'entries.jsonl'), 'utf8'))).toMatch(/"query.refused".*"BAD_PROOF"|"BAD_PROOF".*"query.refused"/)
   })
 })

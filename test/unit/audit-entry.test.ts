@@ -205,7 +205,8 @@ describe('audit entry encoding', () => {
       auditEvents.releaseGranted({ digest: D1, requester: bob.peerId, originator: alice.peerId, grant: D2 }),
       auditEvents.releaseDenied({ digest: D1, requester: bob.peerId, originator: alice.peerId, reason: 'not now' }),
       auditEvents.messageForwarded({ digest: D1, to: [bob.peerId], forward: D2 }),
-      auditEvents.witnessAlert({ witness: 'w1', origin: 'liaison.local/x', reason: 'inconsistent', detail: { size: 3 } })
+      auditEvents.witnessAlert({ witness: 'w1', origin: 'liaison.local/x', reason: 'inconsistent', detail: { size: 3 } }),
+      auditEvents.query({ event: 'query.result', queryId: meta.id, queryDigest: D1, peer: bob.peerId, type: 'phone', count: 3, legalBasis: 'EU-2024-17', purpose: 'case 1', hits: 1, keyId: 'ab'.repeat(16) })
     ]
     expect(new Set(events.map(e => e.type))).toEqual(new Set(AUDIT_EVENT_TYPES))
     for (const event of events) {
