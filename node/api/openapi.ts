@@ -132,9 +132,20 @@ const schemas: Record<string, Schema> = {
     note: str(),
     keyHistory: arr(obj({ peerId, validFrom: instant, validUntil: instant }, ['peerId', 'validFrom'])),
     autoApproveRotation: bool(),
+    query: obj({ types: arr(str('selector type')), quotaPerDay: int('selectors per rolling 24 hours'), maxPerQuery: int('selectors per query') }, ['types', 'quotaPerDay', 'maxPerQuery'], { description: 'hit/no-hit queries this peer may send this node (PROTOCOL.md §19); absent: none' }),
     addedAt: instant,
     updatedAt: instant
   }, ['peerId', 'name', 'addresses', 'status', 'agreements', 'maxTlpOut', 'maxTlpIn', 'topicsOut', 'topicsIn', 'kinds', 'keyHistory', 'addedAt', 'updatedAt']),
+  QueryOutcome: obj({
+    queryId: uuid,
+    queryDigest: digest,
+    to: peerId,
+    type: str('selector type'),
+    count: int(),
+    hits: int(),
+    keyId: str('the answering node\'s OPRF key id'),
+    results: arr(obj({ index: int('position in the request'), result: { type: 'string', enum: ['hit', 'no-hit'] }, hitRef: { type: ['string', 'null'], description: 'hit reference for a follow-up' } }, ['index', 'result', 'hitRef']))
+  }, ['queryId', 'queryDigest', 'to', 'type', 'count', 'hits', 'keyId', 'results']),
   PeerFields: { ...fromZod(peerFieldsSchema, 'input'), description: 'Editable fields of a trust record; absent fields keep their value (or the default for a new peer).' },
   PeerInput: { allOf: [ref('PeerFields'), obj({ peerId, name: str() }, ['peerId', 'name'])] },
   AddPeerResult: obj({ record: ref('PeerRecord'), fingerprint: str('key fingerprint to confirm out of band (XXXX-XXXX-XXXX-XXXX-XXXX-XXXX)') }, ['record']),
@@ -326,6 +337,13 @@ const PATHS: Record<string, { params?: Array<typeof P[keyof typeof P]>, ops: Par
   '/v1/witness': {
     ops: { post: { summary: 'Ask every active peer to cosign this node\'s latest checkpoint now', operationId: 'witness', tags: ['audit'], ok: json(arr(ref('WitnessOutcome')), 'one outcome per peer'), errors: [409] } }
   },
+  '/v1/queries': {
+    ops: { post: { summary: 'Ask a peer hit or no-hit for selectors of one type (PROTOCOL.md §19); registered by the running node', operationId: 'query', tags: ['queries'], body: obj({ to: peerId, type: str(), selectors: arr(str()), legalBasis: str(), purpose: str(), region: str('default region for national phone formats') }, ['to', 'type', 'selectors', 'legalBasis', 'purpose']), ok: json(ref('QueryOutcome'), 'per selector hit or no-hit'), errors: [400, 404, 422] } }
+  },
+  '/v1/queries/follow-up': {
+    ops: { post: { summary: 'Send the answering node an rfi carrying a hit\'s selector and reference', operationId: 'queryFollowUp', tags: ['queries'], body: obj({ hitRef: str(), reason: str() }, ['hitRef', 'reason']), ok: json(ref('SendResult'), 'the rfi message'), errors: [400, 404, 422] } }
+  },
+  '/v1/queries/pending': { ops: { get: { summary: 'Received follow-ups with the local reference of the record each names', operationId: 'queryPending', tags: ['queries'], ok: json(arr(obj({}, [], { additionalProperties: true })), 'follow-ups') } } },
   '/v1/witnesses': { ops: { get: { summary: 'Peers\' checkpoints this node witnessed, and inconsistency alerts', operationId: 'witnesses', tags: ['audit'], ok: json(ref('Witnesses'), 'witnessed checkpoints and alerts') } } },
   '/metrics': {
     ops: {

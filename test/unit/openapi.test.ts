@@ -5,7 +5,9 @@ import { ApiServer } from '../../node/api/server.ts'
 import { API_ERROR_CODES, EXTRA_PATHS, openApiDocument, openApiRoute } from '../../node/api/openapi.ts'
 import { NODE_ERROR_CODES } from '../../node/errors.ts'
 import { REASON_CODES } from '../../protocol/errors.ts'
-import type { LiaisonService } from '../../node/service.ts'
+import type { LiaisonService, LocalService } from '../../node/service.ts'
+import { registerQueryRoutes } from '../../node/api/query-routes.ts'
+import type { QueryExchange } from '../../node/query/exchange.ts'
 
 type Doc = { paths: Record<string, Record<string, { parameters?: Array<{ name: string, in: string, schema: { enum?: string[] } }>, responses: Record<string, unknown> }>>, components: { schemas: Record<string, unknown> } }
 
@@ -30,7 +32,10 @@ function documented (): Array<{ method: string, path: string, template: string }
 }
 
 function server (): ApiServer {
-  return new ApiServer({ service: {} as LiaisonService, logger: pino({ level: 'silent' }) }, { host: '127.0.0.1', port: 0, token: 't' })
+  const api = new ApiServer({ service: {} as LiaisonService, logger: pino({ level: 'silent' }) }, { host: '127.0.0.1', port: 0, token: 't' })
+  // The running node adds these (node/liaison-node.ts).
+  registerQueryRoutes(api, {} as QueryExchange, {} as LocalService)
+  return api
 }
 
 /** The route that would answer (method, path), as ApiServer matches: first in order. */
