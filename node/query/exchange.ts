@@ -43,6 +43,8 @@ import { queryAuditRecord } from './audit-record.ts'
 import { IndexStore } from './index-store.ts'
 import { decideQuery, QuotaLedger } from './policy.ts'
 
+const QUOTA_WINDOW_MS = QuotaLedger.WINDOW_MS
+
 export const QUERY_PROTOCOL = '/liaison/query/1.0.0'
 /** Largest response frame: a full filter of 20,000 tags with its envelope, base64 twice. */
 const MAX_QUERY_FRAME = 4 * 1024 * 1024
@@ -104,7 +106,6 @@ export interface AskedRecord {
 export class QueryExchange {
   readonly #c: QueryExchangeComponents
   readonly #now: () => number
-  readonly #quota = new QuotaLedger()
   #asked: Level<string, unknown> | undefined
   /** Serialises opens of the index (LevelDB allows one handle). */
   #indexChain: Promise<unknown> = Promise.resolve()
@@ -166,16 +167,18 @@ export class QueryExchange {
     if (q.from !== remote) throw new ProtocolError('SCHEMA_INVALID', 'query.from is not the connected peer')
     if (q.to !== self) throw new ProtocolError('SCHEMA_INVALID', 'query.to is not this node')
     const queryDigest = createHash('sha256').update(env.payload).digest('hex')
-    const peer = this.#c.trust.get(remote)
-    const nowMs = this.#now()
-    let refused: AnswerV1['refused']
-    if (peer === undefined || peer.status !== 'active') refused = 'QUERY_NOT_PERMITTED'
-    else refused = decideQuery(peer.query, q.type, q.blinded.length, this.#quota.used(remote, nowMs)) ?? undefined
-    if (refused === undefined && peer !== undefined) {
-      const valid = peer.agreements.some(a => a.id === q.legalBasis && Date.parse(a.validFrom) <= nowMs && nowMs <= Date.parse(a.validUntil))
-      if (!valid) refused = 'AGREEMENT_INVALID'
-    }
+    // Decided and charged inside the index section: answers are serialised, so two concurrent
+    // queries of one peer cannot both pass the quota.
     return await this.withIndex(async (index) => {
+      const peer = this.#c.trust.get(remote)
+      const nowMs = this.#now()
+      let refused: AnswerV1['refused']
+      if (peer === undefined || peer.status !== 'active') refused = 'QUERY_NOT_PERMITTED'
+      else refused = decideQuery(peer.query, q.type, q.blinded.length, await this.#quotaUsed(remote, nowMs)) ?? undefined
+      if (refused === undefined && peer !== undefined) {
+        const valid = peer.agreements.some(a => a.id === q.legalBasis && Date.parse(a.validFrom) <= nowMs && nowMs <= Date.parse(a.validUntil))
+        if (!valid) refused = 'AGREEMENT_INVALID'
+      }
       const key = index.publicKey()
       if (refused === undefined && q.keyId !== key.keyId) refused = 'SCHEMA_INVALID'
       const base = { v: 1 as const, query: q.id, queryDigest, from: self, to: remote, created: formatRfc3339Millis(nowMs), keyId: key.keyId }
@@ -193,7 +196,7 @@ export class QueryExchange {
         await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, refused: 'SCHEMA_INVALID' }))])
         return { answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, refused: 'SCHEMA_INVALID' }) }
       }
-      this.#quota.charge(remote, q.blinded.length, nowMs)
+      await this.#asked!.put(`quota!${remote}!${String(nowMs).padStart(15, '0')}!${q.id}`, q.blinded.length, { sync: true })
       const tags: string[] = []
       for await (const output of index.outputs(q.type)) tags.push(hitTag(remote, q.type, output))
       const filter = { v: 1, from: self, to: remote, created: base.created, type: q.type, keyId: key.keyId, seq: nowMs, full: true, added: tags, removed: [] }
@@ -205,6 +208,22 @@ export class QueryExchange {
         oprfKey: key.publicKey
       }
     })
+  }
+
+  /**
+   * Selectors `peer` had evaluated in the rolling day. The ledger is persistent
+   * (`quota!PEER!TIME!QUERY` in DATA_DIR/query-asked), so a restart does not reset it; entries
+   * older than the window are deleted as they are read.
+   */
+  async #quotaUsed (peer: string, nowMs: number): Promise<number> {
+    const db = this.#asked!
+    const cutoff = `quota!${peer}!${String(nowMs - QUOTA_WINDOW_MS).padStart(15, '0')}`
+    const stale: string[] = []
+    for await (const key of db.keys({ gt: `quota!${peer}!`, lte: cutoff })) stale.push(key)
+    if (stale.length > 0) await db.batch(stale.map(key => ({ type: 'del' as const, key })))
+    let used = 0
+    for await (const value of db.values({ gt: cutoff, lt: `quota!${peer}"` })) used += value as number
+    return used
   }
 
   #sign (payloadType: string, value: unknown): string {

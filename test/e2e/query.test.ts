@@ -110,10 +110,16 @@ describe('hit/no-hit queries between three real nodes', () => {
     expect(await code(ask(cc, b.peerId, 'phone', [phone(1)]))).toBe('QUERY_NOT_PERMITTED')
     expect(await code(ask(ca, b.peerId, 'iban', ['DE89370400440532013000']))).toBe('SELECTOR_TYPE_NOT_PERMITTED')
     expect(await code(ask(ca, b.peerId, 'phone', Array.from({ length: 21 }, (_, i) => phone(i))))).toBe('QUOTA_EXCEEDED')
-    // 12 used so far of 60 per day: 20 + 20 = 52, then 20 more is over.
+    // 12 used so far of 60 per day: 20 + 20 = 52, then 20 more is over, 8 fit exactly, then 1 is over.
     await ask(ca, b.peerId, 'phone', Array.from({ length: 20 }, (_, i) => phone(100 + i)))
     await ask(ca, b.peerId, 'phone', Array.from({ length: 20 }, (_, i) => phone(200 + i)))
     expect(await code(ask(ca, b.peerId, 'phone', Array.from({ length: 20 }, (_, i) => phone(300 + i))))).toBe('QUOTA_EXCEEDED')
+    expect(await code(ask(ca, b.peerId, 'phone', Array.from({ length: 8 }, (_, i) => phone(300 + i))))).toBe('none')
+    // The ledger survives a restart of B.
+    await b.stop()
+    await b.start()
+    cb = await b.client()
+    expect(await code(ask(ca, b.peerId, 'phone', [phone(1)]))).toBe('QUOTA_EXCEEDED')
     // Raise the quota again for the rest of the suite (through B's running node).
     await cb.call('PATCH', `/v1/peers/${a.peerId}`, { query: { types: ['phone', 'email'], quotaPerDay: 1000, maxPerQuery: 20 } })
   })
