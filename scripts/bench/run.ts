@@ -8,8 +8,9 @@
  *     npm run bench -- --only=ingest,latency --out=bench/out/dev --keep
  *
  * Items: crypto, ingest (+ latency and the CPU profile, same two processes), fanout, growth
- * (+ audit verify and proofs over the pre-filled stores). A run that loses a message or whose
- * receipts or proofs do not verify exits 1 and writes no results.
+ * (+ audit verify and proofs over the pre-filled stores), query (hit/no-hit index and answers).
+ * A run that loses a message or whose receipts or proofs do not verify exits 1 and writes no
+ * results.
  *
  * @module
  */
@@ -26,12 +27,13 @@ import { runLatency } from './latency.ts'
 import { ingestProfileSet, runProfile, type ProfileSet } from './profile.ts'
 import { runFanout } from './fanout.ts'
 import { runGrowth } from './growth.ts'
+import { runQuery } from './query.ts'
 import { AuditBench } from './audit.ts'
 import { fsyncLatency, machineInfo } from './machine.ts'
 import { attainment, renderReport, type Section } from './report.ts'
 import { goalAttainment, renderCharts, type ChartSpec } from './charts.ts'
 
-const ITEMS = ['crypto', 'ingest', 'fanout', 'growth'] as const
+const ITEMS = ['crypto', 'ingest', 'fanout', 'growth', 'query'] as const
 type Item = typeof ITEMS[number]
 
 const PROJECT = resolve(new URL('../../', import.meta.url).pathname)
@@ -107,6 +109,10 @@ try {
     if (audit.profile != null) profiles.push(audit.profile)
     section('4. Audit verify', 'Offline verification of a stopped node\'s data directory (every stored envelope\'s signature, the audit log\'s Merkle tree and its signed checkpoint) with one worker per core, in envelopes per second, against raw OpenSSL Ed25519 verifications per second on one core × the number of cores, measured in the same run just before. Measured on the pre-filled store of item 5 before any node touched it.', auditResults.item)
     section('5. Cost growth', `The same work with more history: ingest into a receiver already holding ${quick ? '100 k' : '1 M'} messages vs one holding 10 k (pre-filled through the store with signed messages, receipts and audit entries before the nodes start; runs interleaved), audit verification time vs log size, and inclusion proof length and time vs log size (the real audit log in LevelDB, and the Merkle tree in memory for reference).${quick ? ' Quick mode: 10 k vs 100 k stored for ingest, 10 k and 50 k for audit verification.' : ''}`, merge(growth, auditResults.growth))
+  }
+  if (only.has('query')) {
+    log('7. hit/no-hit queries: index build and answer vs the raw ristretto255 primitive')
+    section('7. Hit/no-hit queries', 'The query index (PROTOCOL.md §19) built from phone selectors, and query answers, in selectors per second against raw libsodium ristretto255 scalar multiplications measured in the same run; the projected time for a 1,000,000-selector index; and a 100-selector query through the pure pipeline, one thread.', await runQuery(ctx, dataRoot))
   }
 } catch (err) {
   if (err instanceof IntegrityError) {
