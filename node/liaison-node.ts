@@ -180,7 +180,8 @@ export class LiaisonNode {
         addresses: () => libp2p.getMultiaddrs().map(String),
         outbox,
         connectedPeers: () => libp2p.getPeers().map(String),
-        witness
+        witness,
+        oprfKey: async () => await query.withIndex(async (index) => { const k = index.publicKey(); return { publicKey: k.publicKey, keyId: k.keyId } })
       })
       const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness }, { peerId: signer.peerId })
       const serveMetrics = metricsRoute(metrics)

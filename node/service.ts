@@ -137,6 +137,8 @@ export interface LocalServiceComponents {
   connectedPeers?: () => string[]
   /** Witnessing (running node only). */
   witness?: Witness
+  /** The OPRF public key for the trust card (hit/no-hit queries, PROTOCOL.md §19.2). */
+  oprfKey?: () => Promise<{ publicKey: string, keyId: string }>
   now?: () => Date
 }
 
@@ -319,6 +321,7 @@ export class LocalService implements LiaisonService {
       name: card.name,
       addresses: card.addresses,
       ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}),
+      ...(card.oprfKey != null ? { oprfKey: card.oprfKey } : {}),
       ...fields,
       peerId: card.peerId
     }, this.now())
@@ -350,7 +353,8 @@ export class LocalService implements LiaisonService {
   }
 
   async card (): Promise<CardExport> {
-    return exportCard(this.c.signer, { name: this.c.name, addresses: this.c.addresses(), ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}) }, this.now())
+    const oprfKey = await this.c.oprfKey?.()
+    return exportCard(this.c.signer, { name: this.c.name, addresses: this.c.addresses(), ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}), ...(oprfKey != null ? { oprfKey } : {}) }, this.now())
   }
 
   async removePeer (peerId: string): Promise<void> {

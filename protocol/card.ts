@@ -12,10 +12,13 @@
  * | jurisdiction | optional ISO 3166-1 alpha-2 (`NL`) |
  * | addresses    | 0..16 multiaddrs (strings ≤ 256) |
  * | created      | RFC 3339 UTC with milliseconds |
+ * | oprfKey      | optional `{ publicKey, keyId }`: the node's VOPRF key for hit/no-hit queries (PROTOCOL.md §19.2), base64 of 32 bytes and its key id |
  *
  * @module
  */
 import { canonicalJson } from './json.ts'
+import { tryDecodeBase64 } from './base64.ts'
+import { oprfKeyId } from './query/tags.ts'
 import { bad, parsePayload, peerIdField, stringField, timeField, versionedObject } from './schema-kit.ts'
 
 export interface CardV1 {
@@ -25,9 +28,10 @@ export interface CardV1 {
   jurisdiction?: string
   addresses: string[]
   created: string
+  oprfKey?: { publicKey: string, keyId: string }
 }
 
-const KEYS: ReadonlySet<string> = new Set(['v', 'peerId', 'name', 'jurisdiction', 'addresses', 'created'])
+const KEYS: ReadonlySet<string> = new Set(['v', 'peerId', 'name', 'jurisdiction', 'addresses', 'created', 'oprfKey'])
 
 export function validateCard (value: unknown): CardV1 {
   const o = versionedObject(value, KEYS, 'card')
@@ -40,7 +44,18 @@ export function validateCard (value: unknown): CardV1 {
   const created = timeField(o, 'created')
   const card: CardV1 = { v: 1, peerId, name, addresses: [...addresses as string[]], created }
   if (o.jurisdiction !== undefined) card.jurisdiction = stringField(o, 'jurisdiction', 2, /^[A-Z]{2}$/)
-  return { v: 1, peerId, name, ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}), addresses: card.addresses, created }
+  const oprfKey = o.oprfKey === undefined ? undefined : validateOprfKey(o.oprfKey)
+  return { v: 1, peerId, name, ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}), addresses: card.addresses, created, ...(oprfKey !== undefined ? { oprfKey } : {}) }
+}
+
+function validateOprfKey (value: unknown): { publicKey: string, keyId: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('oprfKey', value, 'must be an object { publicKey, keyId }')
+  const o = value as Record<string, unknown>
+  if (Object.keys(o).some(k => k !== 'publicKey' && k !== 'keyId')) bad('oprfKey', value, 'has only publicKey and keyId')
+  const pk = typeof o.publicKey === 'string' ? tryDecodeBase64(o.publicKey) : undefined
+  if (pk?.length !== 32) bad('oprfKey.publicKey', o.publicKey, 'must be base64 of 32 bytes')
+  if (o.keyId !== oprfKeyId(pk!)) bad('oprfKey.keyId', o.keyId, 'must be the key id of publicKey')
+  return { publicKey: o.publicKey as string, keyId: o.keyId as string }
 }
 
 export function parseCard (payload: Uint8Array): CardV1 {

@@ -132,10 +132,12 @@ const schemas: Record<string, Schema> = {
     note: str(),
     keyHistory: arr(obj({ peerId, validFrom: instant, validUntil: instant }, ['peerId', 'validFrom'])),
     autoApproveRotation: bool(),
+    oprfKey: ref('OprfKey'),
     query: obj({ types: arr(str('selector type')), quotaPerDay: int('selectors per rolling 24 hours'), maxPerQuery: int('selectors per query') }, ['types', 'quotaPerDay', 'maxPerQuery'], { description: 'hit/no-hit queries this peer may send this node (PROTOCOL.md §19); absent: none' }),
     addedAt: instant,
     updatedAt: instant
   }, ['peerId', 'name', 'addresses', 'status', 'agreements', 'maxTlpOut', 'maxTlpIn', 'topicsOut', 'topicsIn', 'kinds', 'keyHistory', 'addedAt', 'updatedAt']),
+  OprfKey: obj({ publicKey: str('base64 of the 32-byte ristretto255 VOPRF public key'), keyId: str('SHA-256(publicKey)[0..16), hex') }, ['publicKey', 'keyId'], { description: 'the node\'s OPRF key for hit/no-hit queries (PROTOCOL.md §19.2)' }),
   QueryOutcome: obj({
     queryId: uuid,
     queryDigest: digest,
@@ -162,7 +164,7 @@ const schemas: Record<string, Schema> = {
   CardExport: obj({
     envelope: str('the self-signed trust card: a DSSE envelope (JSON text)'),
     fingerprint: str('fingerprint of this node\'s key'),
-    card: obj({ v: { const: 1 }, peerId, name: str(), jurisdiction: str(), addresses: arr(str()), created: instant }, ['v', 'peerId', 'name', 'addresses', 'created'])
+    card: obj({ v: { const: 1 }, peerId, name: str(), jurisdiction: str(), addresses: arr(str()), created: instant, oprfKey: ref('OprfKey') }, ['v', 'peerId', 'name', 'addresses', 'created'])
   }, ['envelope', 'fingerprint', 'card']),
   OwnRotation: obj({ id: uuid, oldPeerId: peerId, newPeerId: peerId, created: instant, statementDigest: digest, announcedTo: arr(peerId) }, ['id', 'oldPeerId', 'newPeerId', 'created', 'statementDigest', 'announcedTo']),
   PeerRotation: obj({

@@ -13,6 +13,8 @@ import { Store } from '../store/store.ts'
 import { TrustList } from '../trust-list.ts'
 import { LocalService, type LiaisonService } from '../service.ts'
 import { ApiClient } from '../api/client.ts'
+import { join } from 'node:path'
+import { IndexStore } from '../query/index-store.ts'
 import { PolicyHolder } from '../policy/policy-holder.ts'
 import { AuditLog } from '../audit/audit-log.ts'
 import type { RuntimeInfo } from '../liaison-node.ts'
@@ -63,7 +65,11 @@ export async function openService (dir: string): Promise<ServiceHandle> {
       policy,
       name: config.name,
       ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}),
-      addresses: () => [...config.listen].filter(a => !/\/tcp\/0$/.test(a)).map(a => `${a}/p2p/${signer.peerId}`)
+      addresses: () => [...config.listen].filter(a => !/\/tcp\/0$/.test(a)).map(a => `${a}/p2p/${signer.peerId}`),
+      oprfKey: async () => {
+        const index = await IndexStore.open(join(dir, 'query-index'))
+        try { const k = index.publicKey(); return { publicKey: k.publicKey, keyId: k.keyId } } finally { await index.close() }
+      }
     }),
     running: false,
     close: async () => {

@@ -55,10 +55,12 @@ export const peerFieldsSchema = z.strictObject({
     types: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a selector type name')).max(32),
     quotaPerDay: z.number().int().min(0).max(1e9),
     maxPerQuery: z.number().int().min(1).max(1000)
-  })
+  }),
+  /** The peer's OPRF key, from its trust card. */
+  oprfKey: z.strictObject({ publicKey: z.string().max(64), keyId: z.string().regex(/^[0-9a-f]{32}$/) })
 }).partial()
 
-export type PeerFields = Partial<Pick<PeerRecord, 'name' | 'addresses' | 'jurisdiction' | 'agreements' | 'maxTlpOut' | 'maxTlpIn' | 'topicsOut' | 'topicsIn' | 'kinds' | 'note' | 'autoApproveRotation' | 'query'>>
+export type PeerFields = Partial<Pick<PeerRecord, 'name' | 'addresses' | 'jurisdiction' | 'agreements' | 'maxTlpOut' | 'maxTlpIn' | 'topicsOut' | 'topicsIn' | 'kinds' | 'note' | 'autoApproveRotation' | 'query' | 'oprfKey'>>
 
 export function validatePeerFields (value: unknown): PeerFields {
   const result = peerFieldsSchema.safeParse(value)

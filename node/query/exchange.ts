@@ -245,7 +245,8 @@ export class QueryExchange {
         throw err
       }
     })
-    const pin = await this.#asked!.get(`pin!${input.to}`) as { publicKey: string, keyId: string } | undefined
+    // The key from the peer's trust card when it carried one; else the key pinned at first use.
+    const pin = peer.oprfKey ?? await this.#asked!.get(`pin!${input.to}`) as { publicKey: string, keyId: string } | undefined
     const nowMs = this.#now()
     const pending = blindSelectors(input.type, canonical)
     const q: QueryV1 = {

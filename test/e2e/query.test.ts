@@ -87,6 +87,9 @@ describe('hit/no-hit queries between three real nodes', () => {
     expect(r.results.map(x => x.result)).toEqual(['hit', 'hit', 'hit', 'no-hit', 'no-hit', 'hit'])
     expect(r.hits).toBe(4)
     expect(r.results.filter(x => x.result === 'hit').every(x => /^[0-9a-f]{32}$/.test(x.hitRef!))).toBe(true)
+    // The key A checked the proof against is the one B's trust card publishes.
+    const card = await cb.card()
+    expect(card.card.oprfKey?.keyId).toBe((r as Outcome & { keyId: string }).keyId)
     const e = await ask(ca, b.peerId, 'email', ['  Agent.3@EXAMPLE.org ', email(EMAILS + 1), email(0)])
     expect(e.results.map(x => x.result)).toEqual(['hit', 'no-hit', 'hit'])
   })
