@@ -116,8 +116,6 @@ export class QueryExchange {
   }
 
   async start (): Promise<void> {
-    this.#asked = new Level<string, unknown>(this.#c.askedDir, { valueEncoding: 'json' })
-    await this.#asked.open()
     await this.#c.libp2p.handle(QUERY_PROTOCOL, async (stream, connection) => {
       await this.#serve(stream, connection).catch((err: unknown) => {
         this.#c.logger.debug({ err, peer: connection.remotePeer.toString() }, 'query exchange failed')
@@ -129,6 +127,17 @@ export class QueryExchange {
   async stop (): Promise<void> {
     await this.#c.libp2p.unhandle(QUERY_PROTOCOL).catch(() => {})
     await this.#asked?.close()
+  }
+
+  /** DATA_DIR/query-asked, opened at first use (an idle node that never queries keeps no handle). */
+  async #db (): Promise<Level<string, unknown>> {
+    if (this.#asked === undefined) {
+      const db = new Level<string, unknown>(this.#c.askedDir, { valueEncoding: 'json' })
+      this.#asked = db
+      await db.open()
+    }
+    if (this.#asked.status === 'opening') await this.#asked.open()
+    return this.#asked
   }
 
   /** Runs `fn` with the index open (one at a time). */
@@ -196,7 +205,7 @@ export class QueryExchange {
         await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, refused: 'SCHEMA_INVALID' }))])
         return { answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, refused: 'SCHEMA_INVALID' }) }
       }
-      await this.#asked!.put(`quota!${remote}!${String(nowMs).padStart(15, '0')}!${q.id}`, q.blinded.length, { sync: true })
+      await (await this.#db()).put(`quota!${remote}!${String(nowMs).padStart(15, '0')}!${q.id}`, q.blinded.length, { sync: true })
       const tags: string[] = []
       for await (const output of index.outputs(q.type)) tags.push(hitTag(remote, q.type, output))
       const filter = { v: 1, from: self, to: remote, created: base.created, type: q.type, keyId: key.keyId, seq: nowMs, full: true, added: tags, removed: [] }
@@ -216,7 +225,7 @@ export class QueryExchange {
    * older than the window are deleted as they are read.
    */
   async #quotaUsed (peer: string, nowMs: number): Promise<number> {
-    const db = this.#asked!
+    const db = await this.#db()
     const cutoff = `quota!${peer}!${String(nowMs - QUOTA_WINDOW_MS).padStart(15, '0')}`
     const stale: string[] = []
     for await (const key of db.keys({ gt: `quota!${peer}!`, lte: cutoff })) stale.push(key)
@@ -246,7 +255,7 @@ export class QueryExchange {
       }
     })
     // The key from the peer's trust card when it carried one; else the key pinned at first use.
-    const pin = peer.oprfKey ?? await this.#asked!.get(`pin!${input.to}`) as { publicKey: string, keyId: string } | undefined
+    const pin = peer.oprfKey ?? await (await this.#db()).get(`pin!${input.to}`) as { publicKey: string, keyId: string } | undefined
     const nowMs = this.#now()
     const pending = blindSelectors(input.type, canonical)
     const q: QueryV1 = {
@@ -276,7 +285,7 @@ export class QueryExchange {
       if (answer.query !== q.id || answer.queryDigest !== queryDigest || answer.from !== input.to || answer.to !== q.from) throw new ProtocolError('BAD_PROOF', 'the answer is not for this query')
       if (answer.refused === 'SCHEMA_INVALID' && pin === undefined && answer.keyId !== q.keyId) {
         // First contact: learn the key id, then ask again (one retry).
-        await this.#asked!.put(`pin!${input.to}`, { publicKey: '', keyId: answer.keyId })
+        await (await this.#db()).put(`pin!${input.to}`, { publicKey: '', keyId: answer.keyId })
         return await this.ask(input, tamper)
       }
       if (answer.refused !== undefined) {
@@ -286,7 +295,7 @@ export class QueryExchange {
       const oprfKey = typeof response.oprfKey === 'string' ? tryDecodeBase64(response.oprfKey) : undefined
       if (oprfKey?.length !== 32 || oprfKeyId(oprfKey) !== answer.keyId) throw new ProtocolError('BAD_PROOF', 'the OPRF key does not match the answer\'s key id')
       if (pin !== undefined && pin.publicKey !== '' && pin.publicKey !== encodeBase64(oprfKey)) throw new ProtocolError('BAD_PROOF', 'the OPRF key differs from the one pinned for this peer')
-      if (pin === undefined || pin.publicKey === '') await this.#asked!.put(`pin!${input.to}`, { publicKey: encodeBase64(oprfKey), keyId: answer.keyId })
+      if (pin === undefined || pin.publicKey === '') await (await this.#db()).put(`pin!${input.to}`, { publicKey: encodeBase64(oprfKey), keyId: answer.keyId })
       const filter = this.#open(input.to, response.filter, QUERY_PAYLOAD_TYPES.filter, decodeFilter)
       if (filter.from !== input.to || filter.to !== q.from || filter.type !== input.type || filter.keyId !== answer.keyId || !filter.full) throw new ProtocolError('BAD_PROOF', 'the hit filter does not belong to this answer')
       results = finaliseAnswer(input.type, q.from, oprfKey, pending, { evaluated: answer.evaluated!, proof: answer.proof! }, new Set(filter.added))
@@ -302,7 +311,7 @@ export class QueryExchange {
     }
     const ops: Array<{ type: 'put', key: string, value: unknown }> = [{ type: 'put', key: `q!${q.id}`, value: record }]
     for (const r of results) if (r.hitRef !== null) ops.push({ type: 'put', key: `hit!${r.hitRef}`, value: q.id })
-    await this.#asked!.batch(ops, { sync: true })
+    await (await this.#db()).batch(ops, { sync: true })
     await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.result', ...audit, keyId: answer.keyId, hits }))])
     return {
       queryId: q.id, queryDigest, to: input.to, type: input.type, count: canonical.length, hits, keyId: answer.keyId,
@@ -312,9 +321,9 @@ export class QueryExchange {
 
   /** The asker's record of the query that produced `hitRef`, and the hit's selector. */
   async findHit (hitRef: string): Promise<{ record: AskedRecord, canonical: string } | undefined> {
-    const id = await this.#asked!.get(`hit!${hitRef}`) as string | undefined
+    const id = await (await this.#db()).get(`hit!${hitRef}`) as string | undefined
     if (id === undefined) return undefined
-    const record = await this.#asked!.get(`q!${id}`) as AskedRecord | undefined
+    const record = await (await this.#db()).get(`q!${id}`) as AskedRecord | undefined
     const hit = record?.results.find(r => r.hitRef === hitRef)
     return record === undefined || hit === undefined ? undefined : { record, canonical: hit.canonical }
   }
