@@ -21,7 +21,8 @@ export const NODE_ERROR_CODES = {
   TIMEOUT: 'The operation did not complete in time.',
   KEY_ROTATED: 'A delivery to a peer\'s old identity was moved to its new identity after a key rotation.',
   BUILD_STALE: 'The compiled build in dist/ was made from other sources than the checkout holds; run `npm run build` (or `npm ci`).',
-  BAD_SELECTOR: 'A selector cannot be normalised as its type (the message never repeats the value).'
+  BAD_SELECTOR: 'A selector cannot be normalised as its type (the message never repeats the value).',
+  OPRF_KEY_CHANGED: 'The peer answers queries under another OPRF key than the one pinned for it; nothing was evaluated until the new key is confirmed and pinned.'
 } as const
 
 export type NodeErrorCode = keyof typeof NODE_ERROR_CODES

@@ -345,6 +345,7 @@ const PATHS: Record<string, { params?: Array<typeof P[keyof typeof P]>, ops: Par
   '/v1/queries/follow-up': {
     ops: { post: { summary: 'Send the answering node an rfi carrying a hit\'s selector and reference', operationId: 'queryFollowUp', tags: ['queries'], body: obj({ hitRef: str(), reason: str() }, ['hitRef', 'reason']), ok: json(ref('SendResult'), 'the rfi message'), errors: [400, 404, 422] } }
   },
+  '/v1/queries/pins/{peerId}': { params: [P.peerId], ops: { delete: { summary: 'Forget the OPRF key pinned at first use for a peer (after a confirmed key rotation)', operationId: 'queryUnpin', tags: ['queries'], ok: json(obj({ unpinned: peerId }, ['unpinned']), 'unpinned'), errors: [400, 404] } } },
   '/v1/queries/pending': { ops: { get: { summary: 'Received follow-ups with the local reference of the record each names', operationId: 'queryPending', tags: ['queries'], ok: json(arr(obj({}, [], { additionalProperties: true })), 'follow-ups') } } },
   '/v1/witnesses': { ops: { get: { summary: 'Peers\' checkpoints this node witnessed, and inconsistency alerts', operationId: 'witnesses', tags: ['audit'], ok: json(ref('Witnesses'), 'witnessed checkpoints and alerts') } } },
   '/metrics': {

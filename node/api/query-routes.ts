@@ -7,6 +7,8 @@
  *   hit or no-hit and a hit reference;
  * - `POST /v1/queries/follow-up` `{ hitRef, reason }` → sends the answering node an `rfi`
  *   message (topic `query-follow-up`) carrying the type, selector and hit reference;
+ * - `DELETE /v1/queries/pins/{peer}` → forgets the OPRF key pinned at first use for a peer
+ *   (after its key rotation was confirmed out of band);
  * - `GET /v1/queries/pending` → on the answering side, received follow-ups with the local
  *   reference of the record each one names (or null if it is no longer indexed).
  *
@@ -56,6 +58,8 @@ export function registerQueryRoutes (api: ApiServer, query: QueryExchange, servi
       body: { queryFollowUp: { queryId: q.queryId, type: q.type, selector: canonical, hitRef, reason, purpose: q.purpose } }
     }, { wait: true })
   })
+
+  api.route('DELETE', /^\/v1\/queries\/pins\/([^/]+)$/, async ({ params }) => await query.unpin(params[0]))
 
   api.route('GET', /^\/v1\/queries\/pending$/, async () => {
     const inbox = (await service.inbox({})).filter(m => m.kind === 'rfi' && m.topic === FOLLOW_UP_TOPIC)

@@ -45,7 +45,7 @@ const COMMANDS: Record<string, { run: Command, help: string }> = {
   envelope: { run: lazy(identity, 'envelopeCommand'), help: 'envelope sign --type message|receipt [--in FILE] | verify --public-key PEM [--in FILE]' },
   audit: { run: lazy(async () => await import('./audit-commands.ts'), 'auditCommand'), help: 'audit verify [--bundle DIR] [--workers N] [--expect-node ID] [--thorough] [--openssl] [--json] | export --out DIR [--since T] [--peer ID] | prove DIGEST | checkpoint | witnesses   offline audit (stopped node or a copy)' },
   index: { run: lazy(async () => await import('./index-commands.ts'), 'indexCommand'), help: 'index add --type T (--selector V --ref R | --file FILE.csv [--ref-column C]) [--region CC] | remove --type T --selector V | list [--stats] | rotate-key   reference data for hit/no-hit queries' },
-  query: { run: lazy(async () => await import('./query-commands.ts'), 'queryCommand'), help: 'query --to PEER --type T (--selector V | --file FILE) --legal-basis ID --purpose TEXT [--region CC] | follow-up HIT_REF --reason TEXT | pending   hit/no-hit queries (running node)' },
+  query: { run: lazy(async () => await import('./query-commands.ts'), 'queryCommand'), help: 'query --to PEER --type T (--selector V | --file FILE) --legal-basis ID --purpose TEXT [--region CC] | follow-up HIT_REF --reason TEXT | pending | unpin PEER   hit/no-hit queries (running node)' },
   purge: { run: lazy(async () => await import('./purge-command.ts'), 'purgeCommand'), help: 'purge                                        delete expired message envelopes now (stopped node; a running node purges on its own)' }
 }
 

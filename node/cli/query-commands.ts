@@ -1,7 +1,7 @@
 /**
  * `liaison query --to PEER --type T (--selector V | --file FILE) --legal-basis ID --purpose TEXT`,
  * `liaison query follow-up HIT_REF --reason TEXT` and `liaison query pending`: hit/no-hit
- * queries (PROTOCOL.md §19) through the running node's local API. A query needs a running node
+ * queries (PROTOCOL.md §19), and `liaison query unpin PEER` (after a confirmed OPRF key rotation), through the running node's local API. A query needs a running node
  * (it is an online exchange); the answers name each selector by its position and as given, on
  * this operator's terminal only — nothing here logs a selector.
  *
@@ -56,6 +56,13 @@ export async function queryCommand (argv: string[]): Promise<number> {
     const result = await (await client(p)).call('POST', '/v1/queries/follow-up', { hitRef, reason: str(p, 'reason', true) })
     if (p.values.json === true) print(result)
     else process.stdout.write(`follow-up sent (rfi ${(result as { digest?: string }).digest ?? ''})\n`)
+    return 0
+  }
+  if (sub === 'unpin') {
+    const p = parse(rest, OPTIONS)
+    const peer = p.positionals[0]
+    if (peer === undefined) throw new NodeError('BAD_ARGUMENT', 'usage: liaison query unpin PEER')
+    print(await (await client(p)).call('DELETE', `/v1/queries/pins/${encodeURIComponent(peer)}`))
     return 0
   }
   if (sub === 'pending') {

@@ -288,6 +288,11 @@ export class QueryExchange {
         await (await this.#db()).put(`pin!${input.to}`, { publicKey: '', keyId: answer.keyId })
         return await this.ask(input, tamper)
       }
+      if (answer.refused === 'SCHEMA_INVALID' && pin !== undefined && answer.keyId !== pin.keyId) {
+        // Not re-pinned automatically: a node that could switch keys at will could tag queries (P4).
+        await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: 'OPRF_KEY_CHANGED' }))])
+        throw new NodeError('OPRF_KEY_CHANGED', `the peer now answers under OPRF key ${answer.keyId}, pinned is ${pin.keyId}: confirm it out of band, then liaison query unpin ${input.to}`)
+      }
       if (answer.refused !== undefined) {
         await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: answer.refused }))])
         throw new NodeError(answer.refused, `the peer refused the query: ${answer.refused}`)
@@ -317,6 +322,18 @@ export class QueryExchange {
       queryId: q.id, queryDigest, to: input.to, type: input.type, count: canonical.length, hits, keyId: answer.keyId,
       results: results.map((r, i) => ({ index: i, result: r.hit ? 'hit' : 'no-hit', hitRef: r.hitRef }))
     }
+  }
+
+  /**
+   * Forgets the OPRF key pinned for `peer` at first use: the next answer pins the key it names.
+   * For after a key rotation confirmed out of band.
+   */
+  async unpin (peer: string): Promise<{ unpinned: string }> {
+    const record = this.#c.trust.get(peer)
+    if (record === undefined) throw new NodeError('NOT_FOUND', 'no such peer on the trust list')
+    if (record.oprfKey !== undefined) throw new NodeError('BAD_ARGUMENT', 'this peer\'s OPRF key comes from its trust card: set the new one from its new card (PATCH /v1/peers/ID with oprfKey)')
+    await (await this.#db()).del(`pin!${peer}`)
+    return { unpinned: peer }
   }
 
   /** The asker's record of the query that produced `hitRef`, and the hit's selector. */

@@ -168,6 +168,17 @@ describe('hit/no-hit queries between three real nodes', () => {
     }
   })
 
+  it('after B rotates its OPRF key A refuses the new key (OPRF_KEY_CHANGED) until its operator unpins, then hits again', async () => {
+    const rotated = await cli(['index', 'rotate-key', '--data-dir', b.dir])
+    expect(rotated.code, rotated.stderr).toBe(0)
+    expect(await code(ask(ca, b.peerId, 'phone', [phone(5)]))).toBe('OPRF_KEY_CHANGED')
+    const unpinned = await cli(['query', 'unpin', b.peerId, '--data-dir', a.dir])
+    expect(unpinned.code, unpinned.stderr).toBe(0)
+    const r = await ask(ca, b.peerId, 'phone', [phone(5), phone(11)])
+    expect(r.results.map(x => x.result)).toEqual(['hit', 'no-hit'])
+    expect((await cb.card()).card.oprfKey?.keyId).toBe((r as Outcome & { keyId: string }).keyId)
+  })
+
   it('a validly signed answer whose evaluations or proof were tampered with is BAD_PROOF, never a result', async () => {
     // B's node stops; a host with B's identity key and B's real OPRF key answers in its place,
     // signing answers whose proof no longer holds (swapped evaluations, a flipped proof byte).
