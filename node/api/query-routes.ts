@@ -9,8 +9,9 @@
  *   message (topic `query-follow-up`) carrying the type, selector and hit reference;
  * - `DELETE /v1/queries/pins/{peer}` → forgets the OPRF key pinned at first use for a peer
  *   (after its key rotation was confirmed out of band);
- * - `GET /v1/queries/pending` → on the answering side, received follow-ups with the local
- *   reference of the record each one names (or null if it is no longer indexed).
+ * - `GET /v1/queries/pending` → on the answering side, received follow-ups not yet answered
+ *   (no sent message has `inReplyTo` their id) with the local reference of the record each one
+ *   names (or null if it is no longer indexed).
  *
  * @module
  */
@@ -62,7 +63,9 @@ export function registerQueryRoutes (api: ApiServer, query: QueryExchange, servi
   api.route('DELETE', /^\/v1\/queries\/pins\/([^/]+)$/, async ({ params }) => await query.unpin(params[0]))
 
   api.route('GET', /^\/v1\/queries\/pending$/, async () => {
-    const inbox = (await service.inbox({})).filter(m => m.kind === 'rfi' && m.topic === FOLLOW_UP_TOPIC)
+    // Answered (a sent message in reply to it, a `response` or a refusal) is no longer pending.
+    const answered = new Set((await service.sent({})).map(m => m.inReplyTo).filter(id => id !== undefined))
+    const inbox = (await service.inbox({})).filter(m => m.kind === 'rfi' && m.topic === FOLLOW_UP_TOPIC && !answered.has(m.id))
     const out: unknown[] = []
     for (const meta of inbox) {
       const view = await service.message(meta.digest, { envelope: true })
@@ -78,7 +81,7 @@ export function registerQueryRoutes (api: ApiServer, query: QueryExchange, servi
         if (hitTag(meta.from, type, output) !== f.hitRef) return null
         return (await index.lookupOutput(type, output))?.ref ?? null
       })
-      out.push({ message: meta.digest, from: meta.from, received: meta.created, queryId: f.queryId, type, selector, hitRef: f.hitRef, reason: f.reason, localRef: local })
+      out.push({ message: meta.digest, messageId: meta.id, from: meta.from, received: meta.created, queryId: f.queryId, type, selector, hitRef: f.hitRef, reason: f.reason, localRef: local })
     }
     return out
   })

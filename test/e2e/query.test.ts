@@ -149,6 +149,10 @@ describe('hit/no-hit queries between three real nodes', () => {
     const shown = await cli(['query', 'pending', '--data-dir', b.dir])
     expect(shown.code, shown.stderr).toBe(0)
     expect(shown.stdout).toContain('ref P-42')
+    // B's operator answers with a normal response in reply to the rfi: no longer pending.
+    const rfi = pending[0] as unknown as { messageId: string }
+    await cb.send({ to: [a.peerId], kind: 'response', tlp: 'AMBER', topic: 'query-follow-up', legalBasis: TEST_AGREEMENT, inReplyTo: rfi.messageId, body: { summary: 'subscriber data follows under the agreement' } }, { wait: true })
+    expect(await cb.call('GET', '/v1/queries/pending')).toEqual([])
   })
 
   it('no plaintext selector outside the documented places (A\'s query records, the follow-up message, B\'s own index)', async () => {
