@@ -27,7 +27,8 @@ export const NODE_ERROR_CODES = {
   REPORT_MISMATCH: 'A recomputed cooperation report differs from the one given (a figure, the query, or the checkpoint root).',
   BAD_SELECTOR: 'A selector cannot be normalised as its type (the message never repeats the value).',
   KIT_INVALID: 'The revocation kit file does not match its format (PROTOCOL.md §9.1), or its courier seed does not match its courier peer ID.',
-  NOT_DELIVERED: '`liaison keys revoke`: the certificate did not reach every peer the kit lists (each peer\'s outcome is printed).'
+  NOT_DELIVERED: '`liaison keys revoke`: the certificate did not reach every peer the kit lists (each peer\'s outcome is printed).',
+  OPRF_KEY_CHANGED: 'The peer answers queries under another OPRF key than the one pinned for it; nothing was evaluated until the new key is confirmed and pinned.'
 } as const
 
 export type NodeErrorCode = keyof typeof NODE_ERROR_CODES

@@ -46,6 +46,7 @@ import { TaxiiStore } from './taxii/taxii-store.ts'
 import { REVOKE_PROTOCOL } from '../protocol/revocation.ts'
 import { serveRevokeStream } from './courier/serve-revoke.ts'
 import { KitKeeper } from './courier/kit-keeper.ts'
+import { QueryExchange } from './query/exchange.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -83,6 +84,7 @@ interface NodeParts {
   purger: Purger
   witness: Witness
   gossip: Gossip
+  query: QueryExchange
   logger: Logger
   taxii?: TaxiiServer
   kits?: KitKeeper
@@ -106,6 +108,7 @@ export class LiaisonNode {
   readonly witness: Witness
   readonly gossip: Gossip
   readonly taxii: TaxiiServer | undefined
+  readonly query: QueryExchange
   private readonly logger: Logger
   private readonly kits: KitKeeper | undefined
   private stopping: Promise<void> | undefined
@@ -128,6 +131,7 @@ export class LiaisonNode {
     this.purger = parts.purger
     this.witness = parts.witness
     this.gossip = parts.gossip
+    this.query = parts.query
     this.logger = parts.logger
     this.taxii = parts.taxii
     this.kits = parts.kits
@@ -228,6 +232,9 @@ export class LiaisonNode {
       const gossip = new Gossip({ libp2p, store, trust, signer, witness, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.gossipIntervalMs })
       await gossip.start()
       started.push(async () => { await gossip.stop() })
+      const query = new QueryExchange({ libp2p, store, trust, signer, indexDir: join(dir, 'query-index'), askedDir: join(dir, 'query-asked'), logger: logger.child({ component: 'query' }) })
+      await query.start()
+      started.push(async () => { await query.stop() })
       const service = new LocalService({
         dir,
         store,
@@ -241,14 +248,15 @@ export class LiaisonNode {
         connectedPeers: () => libp2p.getPeers().map(String),
         witness,
         audit,
-        beforeRotationApplied
+        beforeRotationApplied,
+        oprfKey: async () => await query.withIndex(async (index) => { const k = index.publicKey(); return { publicKey: k.publicKey, keyId: k.keyId } })
       })
       const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness }, { peerId: signer.peerId })
       const serveMetrics = metricsRoute(metrics)
       const serveOpenApi = lazyOpenApiRoute()
       const serveAudit = auditRoutes({ audit, store, service, exportsDir: join(paths.root, 'exports') })
       const taxiiStore = new TaxiiStore(store)
-      const api = new ApiServer({ service, taxii: taxiiStore, logger: logger.child({ component: 'api' }), open: consoleFiles(), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) ?? await serveAudit(req, url) }, {
+      const api = new ApiServer({ service, taxii: taxiiStore, queries: query, logger: logger.child({ component: 'api' }), open: consoleFiles(), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) ?? await serveAudit(req, url) }, {
         host: config.api.host,
         port: config.api.port,
         token: await readApiToken(dir),
@@ -260,7 +268,7 @@ export class LiaisonNode {
       })
       const taxii = await startTaxii({ store, taxii: taxiiStore, service, self: signer.peerId, logger: logger.child({ component: 'taxii' }), maxMessageBytes: () => policy.current.maxMessageBytes }, config)
       if (taxii != null) started.push(async () => { await taxii.stop() })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, gossip, logger, verifyPool, kits, ...(taxii != null ? { taxii } : {}) })
+      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, gossip, logger, verifyPool, kits, query, ...(taxii != null ? { taxii } : {}) })
       await outbox.start()
       started.push(async () => { await outbox.stop() })
       await rememberAddresses(dir, config.listen, listenState, libp2p, { signer, trust, outbox, now: () => new Date() }, logger)
@@ -308,6 +316,7 @@ export class LiaisonNode {
       await this.gossip.stop()
       await this.witness.stop()
       await this.kits?.stop()
+      await this.query.stop()
       await this.libp2p.stop()
       await this.verifyPool.close()
       // A final checkpoint over everything this run logged, then the store.

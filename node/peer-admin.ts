@@ -41,10 +41,11 @@ export interface CardExport {
   card: CardV1
 }
 
-export function exportCard (signer: Signer, info: { name: string, jurisdiction?: string, addresses: string[], courier?: string }, now: Date): CardExport {
+export function exportCard (signer: Signer, info: { name: string, jurisdiction?: string, addresses: string[], courier?: string, oprfKey?: { publicKey: string, keyId: string } }, now: Date): CardExport {
   const card: CardV1 = { v: 1, peerId: signer.peerId, name: info.name, addresses: info.addresses, created: now.toISOString() }
   if (info.jurisdiction != null) card.jurisdiction = info.jurisdiction
   if (info.courier != null) card.courier = info.courier
+  if (info.oprfKey != null) card.oprfKey = info.oprfKey
   const envelope = Buffer.from(encodeEnvelope(signEnvelope(PAYLOAD_TYPES.card, encodeCard(card), signer))).toString('utf8')
   return { envelope, fingerprint: keyFingerprint(signer.publicKey), card }
 }

@@ -167,6 +167,8 @@ export interface LocalServiceComponents {
   audit?: AuditLog
   /** Running node only: sends a peer the approval notice of its rotation before it is applied. */
   beforeRotationApplied?: BeforeRotationApplied
+  /** The OPRF public key for the trust card (hit/no-hit queries, PROTOCOL.md §19.2). */
+  oprfKey?: () => Promise<{ publicKey: string, keyId: string }>
   now?: () => Date
 }
 
@@ -380,6 +382,7 @@ export class LocalService implements LiaisonService {
       name: card.name,
       addresses: card.addresses,
       ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}),
+      ...(card.oprfKey != null ? { oprfKey: card.oprfKey } : {}),
       ...fields,
       peerId: card.peerId
     }, this.now(), card.courier != null ? { courier: card.courier } : {})
@@ -413,7 +416,8 @@ export class LocalService implements LiaisonService {
   async card (): Promise<CardExport> {
     // The courier of this key's revocation kit, announced so peers admit it (PROTOCOL.md §9.1).
     const courier = await courierOf(dataDirPaths(this.c.dir).revocationDir, this.c.signer.peerId)
-    return exportCard(this.c.signer, { name: this.c.name, addresses: this.c.addresses(), ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}), ...(courier != null ? { courier } : {}) }, this.now())
+    const oprfKey = await this.c.oprfKey?.()
+    return exportCard(this.c.signer, { name: this.c.name, addresses: this.c.addresses(), ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}), ...(courier != null ? { courier } : {}), ...(oprfKey != null ? { oprfKey } : {}) }, this.now())
   }
 
   async removePeer (peerId: string): Promise<void> {

@@ -13,10 +13,13 @@
  * | addresses    | 0..16 multiaddrs (strings ≤ 256) |
  * | created      | RFC 3339 UTC with milliseconds |
  * | courier      | optional peer ID of the node's courier key: the only key that may deliver this node's revocation certificate to a peer (PROTOCOL.md §9.1); differs from peerId |
+ * | oprfKey      | optional `{ publicKey, keyId }`: the node's VOPRF key for hit/no-hit queries (PROTOCOL.md §19.2), base64 of 32 bytes and its key id |
  *
  * @module
  */
 import { canonicalJson } from './json.ts'
+import { tryDecodeBase64 } from './base64.ts'
+import { oprfKeyId } from './query/tags.ts'
 import { bad, invalid, parsePayload, peerIdField, stringField, timeField, versionedObject } from './schema-kit.ts'
 
 export interface CardV1 {
@@ -27,9 +30,10 @@ export interface CardV1 {
   addresses: string[]
   created: string
   courier?: string
+  oprfKey?: { publicKey: string, keyId: string }
 }
 
-const KEYS: ReadonlySet<string> = new Set(['v', 'peerId', 'name', 'jurisdiction', 'addresses', 'created', 'courier'])
+const KEYS: ReadonlySet<string> = new Set(['v', 'peerId', 'name', 'jurisdiction', 'addresses', 'created', 'courier', 'oprfKey'])
 
 export function validateCard (value: unknown): CardV1 {
   const o = versionedObject(value, KEYS, 'card')
@@ -47,7 +51,18 @@ export function validateCard (value: unknown): CardV1 {
     courier = peerIdField(o, 'courier')
     if (courier === peerId) invalid('courier must differ from peerId')
   }
-  return { v: 1, peerId, name, ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}), addresses: card.addresses, created, ...(courier != null ? { courier } : {}) }
+  const oprfKey = o.oprfKey === undefined ? undefined : validateOprfKey(o.oprfKey)
+  return { v: 1, peerId, name, ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}), addresses: card.addresses, created, ...(courier != null ? { courier } : {}), ...(oprfKey !== undefined ? { oprfKey } : {}) }
+}
+
+function validateOprfKey (value: unknown): { publicKey: string, keyId: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('oprfKey', value, 'must be an object { publicKey, keyId }')
+  const o = value as Record<string, unknown>
+  if (Object.keys(o).some(k => k !== 'publicKey' && k !== 'keyId')) bad('oprfKey', value, 'has only publicKey and keyId')
+  const pk = typeof o.publicKey === 'string' ? tryDecodeBase64(o.publicKey) : undefined
+  if (pk?.length !== 32) bad('oprfKey.publicKey', o.publicKey, 'must be base64 of 32 bytes')
+  if (o.keyId !== oprfKeyId(pk!)) bad('oprfKey.keyId', o.keyId, 'must be the key id of publicKey')
+  return { publicKey: o.publicKey as string, keyId: o.keyId as string }
 }
 
 export function parseCard (payload: Uint8Array): CardV1 {

@@ -31,7 +31,8 @@ const TAGS = [
   { name: 'keys', description: 'identity key rotation' },
   { name: 'audit', description: 'witnessing of audit-log checkpoints by peers' },
   { name: 'report', description: 'the cooperation report and feedback on received messages' },
-  { name: 'taxii', description: 'TAXII 2.1 collections and clients (docs/taxii.md)' }
+  { name: 'taxii', description: 'TAXII 2.1 collections and clients (docs/taxii.md)' },
+  { name: 'queries', description: 'hit/no-hit queries (PROTOCOL.md §19)' }
 ]
 
 const ERROR_TEXT: Record<ErrorStatus | 401 | 500, string> = {

@@ -10,6 +10,7 @@
 import type { z } from 'zod'
 import type { LiaisonService } from '../service.ts'
 import type { TaxiiStore } from '../taxii/taxii-store.ts'
+import type { QueryExchange } from '../query/exchange.ts'
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
@@ -24,6 +25,8 @@ export interface RouteContext<P, Q, B> {
   service: LiaisonService
   /** The TAXII server's collections and clients (a running node's API only). */
   taxii?: TaxiiStore
+  /** Hit/no-hit queries (a running node's API only). */
+  queries?: QueryExchange
 }
 
 /**

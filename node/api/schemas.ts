@@ -175,6 +175,8 @@ export const peerRecord = named('PeerRecord', z.object({
     courier: peerId.describe('peer ID of this key\'s courier: admitted for the revocation protocol only (PROTOCOL.md §9.1)').optional()
   })),
   autoApproveRotation: z.boolean().optional(),
+  query: z.object({ types: z.array(z.string()), quotaPerDay: z.number().int(), maxPerQuery: z.number().int() }).describe('what this peer may ask this node in hit/no-hit queries (PROTOCOL.md §19); absent: nothing').optional(),
+  oprfKey: z.object({ publicKey: z.string(), keyId: z.string() }).describe('the peer\'s OPRF key from its trust card (PROTOCOL.md §19.2)').optional(),
   addedAt: instant,
   updatedAt: instant
 }))

@@ -27,6 +27,7 @@
  * | witness.alert      | witness, origin, reason, detail                                                |
  * | message.replied    | digest (of the reply), inReplyTo (the id it answers)                           |
  * | message.rated      | digest (rated message), rater, originator, rating, feedback (digest)           |
+ * | query              | role, queryId, queryDigest, peer, selectorType, count, legalBasis, purpose, hits, refused, keyId (PROTOCOL.md §19; never a selector) |
  *
  * Checkpoints are not leaves: a checkpoint commits to the log, it is not an event in it (they are
  * kept beside it, see audit-store.ts).
@@ -57,7 +58,8 @@ export const AUDIT_EVENT_TYPES = [
   'peer.added', 'peer.updated', 'peer.removed', 'policy.changed', 'key.rotated', 'purge',
   'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert',
   'message.replied', 'message.rated',
-  'taxii.request'
+  'taxii.request',
+  'query'
 ] as const
 
 export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
@@ -94,6 +96,7 @@ export type AuditEvent =
   | { type: 'message.replied', digest: string, inReplyTo: string }
   | { type: 'message.rated', digest: string, rater: string, originator: string, rating: string, feedback: string }
   | { type: 'taxii.request', client: string, collection: string, action: string, objects: JsonValue, digests: JsonValue }
+  | { type: 'query', role: string, queryId: string, queryDigest: string, peer: string, selectorType: string, count: JsonValue, legalBasis: string, purpose: string, hits: JsonValue, refused: string | null, keyId: string }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
@@ -119,7 +122,9 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'witness.alert': [['witness', 'text'], ['origin', 'text'], ['reason', 'text'], ['detail', 'json']],
   'message.replied': [['digest', 'digest'], ['inReplyTo', 'text']],
   'message.rated': [['digest', 'digest'], ['rater', 'peer'], ['originator', 'peer'], ['rating', 'text'], ['feedback', 'digest']],
-  'taxii.request': [['client', 'text'], ['collection', 'text'], ['action', 'action'], ['objects', 'json'], ['digests', 'json']]
+  'taxii.request': [['client', 'text'], ['collection', 'text'], ['action', 'action'], ['objects', 'json'], ['digests', 'json']],
+  query: [['role', 'text'], ['queryId', 'text'], ['queryDigest', 'text'], ['peer', 'peer'], ['selectorType', 'text'], ['count', 'json'],
+    ['legalBasis', 'text'], ['purpose', 'text'], ['hits', 'json'], ['refused', 'text?'], ['keyId', 'text']]
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -360,6 +365,29 @@ export const auditEvents = {
       origin: check.text(input.origin, 'origin'),
       reason: check.text(input.reason, 'reason'),
       detail: check.json(input.detail ?? null, 'detail')
+    }
+  },
+
+  /**
+   * A hit/no-hit query (PROTOCOL.md §19), on either side: `role` is sent, answered, refused or
+   * result. Built from node/query/audit-record.ts's record, which admits no selector field.
+   */
+  query (r: { event: string, queryId: string, queryDigest: string, peer: string, type: string, count: number, legalBasis: string, purpose: string, hits?: number, refused?: string, keyId: string }): AuditEvent {
+    if (!Number.isSafeInteger(r.count) || r.count < 0) throw new TypeError('count must be a non-negative integer')
+    if (r.hits !== undefined && (!Number.isSafeInteger(r.hits) || r.hits < 0)) throw new TypeError('hits must be a non-negative integer')
+    return {
+      type: 'query',
+      role: check.text(r.event, 'event'),
+      queryId: check.text(r.queryId, 'queryId'),
+      queryDigest: check.digest(r.queryDigest, 'queryDigest'),
+      peer: check.peer(r.peer, 'peer'),
+      selectorType: check.text(r.type, 'type'),
+      count: r.count,
+      legalBasis: check.text(r.legalBasis, 'legalBasis'),
+      purpose: check.text(r.purpose, 'purpose'),
+      hits: r.hits ?? null,
+      refused: r.refused == null ? null : check.text(r.refused, 'refused'),
+      keyId: check.text(r.keyId, 'keyId')
     }
   }
 }

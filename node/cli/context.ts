@@ -15,6 +15,8 @@ import { TrustList } from '../trust-list.ts'
 import { KitKeeper } from '../courier/kit-keeper.ts'
 import { LocalService, type LiaisonService } from '../service.ts'
 import { ApiClient } from '../api/client.ts'
+import { join } from 'node:path'
+import { IndexStore } from '../query/index-store.ts'
 import { PolicyHolder } from '../policy/policy-holder.ts'
 import { AuditLog } from '../audit/audit-log.ts'
 import type { RuntimeInfo } from '../liaison-node.ts'
@@ -70,7 +72,11 @@ export async function openService (dir: string): Promise<ServiceHandle> {
       policy,
       name: config.name,
       ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}),
-      addresses: () => (remembered.length > 0 ? remembered : [...config.listen].filter(a => !/\/tcp\/0$/.test(a))).map(a => `${a}/p2p/${signer.peerId}`)
+      addresses: () => (remembered.length > 0 ? remembered : [...config.listen].filter(a => !/\/tcp\/0$/.test(a))).map(a => `${a}/p2p/${signer.peerId}`),
+      oprfKey: async () => {
+        const index = await IndexStore.open(join(dir, 'query-index'))
+        try { const k = index.publicKey(); return { publicKey: k.publicKey, keyId: k.keyId } } finally { await index.close() }
+      }
     }),
     running: false,
     close: async () => {

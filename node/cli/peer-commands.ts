@@ -10,6 +10,8 @@ import type { PeerRecord } from '../store/records.ts'
 import type { MessageKind, Tlp } from '../../protocol/types.ts'
 import { parse, str, list, print, type Parsed } from './args.ts'
 import { openService } from './context.ts'
+import { SELECTOR_TYPE_NAMES } from '../../protocol/selectors/index.ts'
+import { DEFAULT_QUERY_MAX, DEFAULT_QUERY_QUOTA_PER_DAY, parseQuotaFlag } from '../query/policy.ts'
 
 const FIELD_OPTIONS = {
   'peer-id': { type: 'string' },
@@ -25,6 +27,9 @@ const FIELD_OPTIONS = {
   kinds: { type: 'string' },
   note: { type: 'string' },
   'auto-approve-rotation': { type: 'string' },
+  'query-types': { type: 'string' },
+  'query-quota': { type: 'string' },
+  'query-max': { type: 'string' },
   card: { type: 'string' },
   fingerprint: { type: 'string' },
   certificate: { type: 'string' }
@@ -53,7 +58,35 @@ function fieldsFrom (p: Parsed, current?: PeerRecord): PeerFields {
     if (auto !== 'true' && auto !== 'false') throw new NodeError('BAD_ARGUMENT', '--auto-approve-rotation takes true or false')
     f.autoApproveRotation = auto === 'true'
   }
+  const query = queryGrantFrom(p, current)
+  if (query !== undefined) f.query = query
   return f
+}
+
+/**
+ * `--query-types phone,iban` (or `none`), `--query-quota N/day`, `--query-max M`: what this peer
+ * may ask this node in hit/no-hit queries (PROTOCOL.md §19). Unset flags keep the current
+ * values; types without numbers get the defaults. Without any grant the peer may not query.
+ */
+function queryGrantFrom (p: Parsed, current?: PeerRecord): PeerRecord['query'] {
+  const types = str(p, 'query-types')
+  const quota = str(p, 'query-quota')
+  const max = str(p, 'query-max')
+  if (types == null && quota == null && max == null) return undefined
+  const base = current?.query
+  const nextTypes = types == null ? base?.types : types === 'none' ? [] : types.split(',').map(t => t.trim()).filter(t => t !== '')
+  if (nextTypes === undefined) throw new NodeError('BAD_ARGUMENT', '--query-quota and --query-max need --query-types (the peer has no query grant yet)')
+  for (const t of nextTypes) if (!SELECTOR_TYPE_NAMES.includes(t)) throw new NodeError('BAD_ARGUMENT', `--query-types: unknown selector type ${JSON.stringify(t)} (one of ${SELECTOR_TYPE_NAMES.join(', ')})`)
+  let quotaPerDay = base?.quotaPerDay ?? DEFAULT_QUERY_QUOTA_PER_DAY
+  if (quota != null) {
+    try { quotaPerDay = parseQuotaFlag(quota) } catch (err) { throw new NodeError('BAD_ARGUMENT', (err as Error).message) }
+  }
+  let maxPerQuery = base?.maxPerQuery ?? DEFAULT_QUERY_MAX
+  if (max != null) {
+    if (!/^\d{1,4}$/.test(max) || Number(max) < 1 || Number(max) > 1000) throw new NodeError('BAD_ARGUMENT', '--query-max must be 1–1000')
+    maxPerQuery = Number(max)
+  }
+  return { types: nextTypes, quotaPerDay, maxPerQuery }
 }
 
 export function describePeer (r: PeerRecord): string {
@@ -68,6 +101,7 @@ export function describePeer (r: PeerRecord): string {
     `  topics in     ${r.topicsIn.join(', ')}`,
     `  kinds         ${r.kinds.join(', ')}`,
     `  keys          ${r.keyHistory.map(k => `${k.peerId.slice(0, 16)}… from ${k.validFrom}${k.validUntil != null ? ` until ${k.validUntil}` : ''}`).join('; ')}`,
+    `  queries       ${r.query != null && r.query.types.length > 0 ? `${r.query.types.join(', ')}; ≤ ${r.query.maxPerQuery} per query, ${r.query.quotaPerDay}/day` : 'none'}`,
     ...(r.note != null ? [`  note          ${r.note}`] : [])
   ].join('\n') + '\n'
 }

@@ -49,10 +49,18 @@ export const peerFieldsSchema = z.strictObject({
   topicsIn: z.array(slugOrAny).min(1).max(256),
   kinds: z.array(z.enum(MESSAGE_KINDS)).min(1),
   note: z.string().max(2000),
-  autoApproveRotation: z.boolean()
+  autoApproveRotation: z.boolean(),
+  /** Hit/no-hit queries this peer may send us (PROTOCOL.md §19); absent or no types: none. */
+  query: z.strictObject({
+    types: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a selector type name')).max(32),
+    quotaPerDay: z.number().int().min(0).max(1e9),
+    maxPerQuery: z.number().int().min(1).max(1000)
+  }),
+  /** The peer's OPRF key, from its trust card. */
+  oprfKey: z.strictObject({ publicKey: z.string().max(64), keyId: z.string().regex(/^[0-9a-f]{32}$/) })
 }).partial()
 
-export type PeerFields = Partial<Pick<PeerRecord, 'name' | 'addresses' | 'jurisdiction' | 'agreements' | 'maxTlpOut' | 'maxTlpIn' | 'topicsOut' | 'topicsIn' | 'kinds' | 'note' | 'autoApproveRotation'>>
+export type PeerFields = Partial<Pick<PeerRecord, 'name' | 'addresses' | 'jurisdiction' | 'agreements' | 'maxTlpOut' | 'maxTlpIn' | 'topicsOut' | 'topicsIn' | 'kinds' | 'note' | 'autoApproveRotation' | 'query' | 'oprfKey'>>
 
 export function validatePeerFields (value: unknown): PeerFields {
   const result = peerFieldsSchema.safeParse(value)

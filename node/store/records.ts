@@ -104,6 +104,10 @@ export interface PeerRecord {
   autoApproveRotation: boolean
   /** The last signed address update applied to `addresses` (the peer's own statement). */
   addressUpdate?: { id: string, created: string, digest: string }
+  /** What this peer may ask this node in hit/no-hit queries (PROTOCOL.md §19); absent: nothing. */
+  query?: { types: string[], quotaPerDay: number, maxPerQuery: number }
+  /** The peer's OPRF key from its trust card: answers are checked against it (PROTOCOL.md §19.2). */
+  oprfKey?: { publicKey: string, keyId: string }
   addedAt: string
   updatedAt: string
 }

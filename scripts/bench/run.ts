@@ -7,9 +7,10 @@
  *     npm run bench -- --quick        # every item, fewer messages, one run; under two minutes
  *     npm run bench -- --only=ingest,latency --out=bench/out/dev --keep
  *
- * Items: crypto, ingest (+ latency and the CPU profile, same two processes), fanout, growth, taxii (TAXII ingest vs plain send)
- * (+ audit verify and proofs over the pre-filled stores). A run that loses a message or whose
- * receipts or proofs do not verify exits 1 and writes no results.
+ * Items: crypto, ingest (+ latency and the CPU profile, same two processes), fanout, growth
+ * (+ audit verify and proofs over the pre-filled stores), report (cooperation report), query
+ * (hit/no-hit index and answers), taxii (TAXII ingest vs plain send). A run that loses a message
+ * or whose receipts or proofs do not verify exits 1 and writes no results.
  *
  * @module
  */
@@ -27,13 +28,14 @@ import { ingestProfileSet, runProfile, type ProfileSet } from './profile.ts'
 import { runFanout } from './fanout.ts'
 import { runGrowth } from './growth.ts'
 import { runTaxii } from './taxii.ts'
+import { runQuery } from './query.ts'
 import { AuditBench } from './audit.ts'
 import { runReport } from './report-bench.ts'
 import { fsyncLatency, machineInfo } from './machine.ts'
 import { attainment, renderReport, type Section } from './report.ts'
 import { goalAttainment, renderCharts, type ChartSpec } from './charts.ts'
 
-const ITEMS = ['crypto', 'ingest', 'fanout', 'growth', 'report', 'taxii'] as const
+const ITEMS = ['crypto', 'ingest', 'fanout', 'growth', 'report', 'taxii', 'query'] as const
 type Item = typeof ITEMS[number]
 
 const PROJECT = resolve(new URL('../../', import.meta.url).pathname)
@@ -118,6 +120,10 @@ try {
     log('8. TAXII ingest vs plain send of the same bundles')
     await mkdir(join(dataRoot, 'taxii'), { recursive: true })
     section('8. TAXII ingest', 'Two node processes on loopback. A TAXII 2.1 client POSTs envelopes of STIX indicators to A\'s outbound collection (each becomes a signed, policy-checked message to B); the clock stops when B\'s inbound collection serves every object (paged GETs). The ceiling is plain `send` of the same bundles through A\'s local API until B stored them all, in the same run, runs interleaved.', await runTaxii(ctx, join(dataRoot, 'taxii')))
+  }
+  if (only.has('query')) {
+    log('9. hit/no-hit queries: index build and answer vs the raw ristretto255 primitive')
+    section('9. Hit/no-hit queries', 'The query index (PROTOCOL.md §19) built from phone selectors, and query answers, in selectors per second against raw libsodium ristretto255 scalar multiplications measured in the same run; the projected time for a 1,000,000-selector index; and a 100-selector query through the pure pipeline, one thread.', await runQuery(ctx, dataRoot))
   }
 } catch (err) {
   if (err instanceof IntegrityError) {

@@ -7,7 +7,7 @@
  *
  *   npx node scripts/measure/query-pipeline.ts [indexSize]
  *
- * Not yet a `npm run bench` item (see the issue 16 report).
+ * The `npm run bench` item is scripts/bench/query.ts (item 7); this script is the quick look.
  *
  * @module
  */

@@ -40,6 +40,7 @@ import { nodeRoutes } from './node.ts'
 import { policyRoutes } from './policy.ts'
 import { reportRoutes } from './report.ts'
 import { taxiiRoutes } from './taxii.ts'
+import { queryRoutes } from './query.ts'
 import { trustRoutes } from './trust.ts'
 
 export const ROUTES: readonly Route[] = [
@@ -51,7 +52,8 @@ export const ROUTES: readonly Route[] = [
   ...keyRoutes,
   ...auditRoutes,
   ...reportRoutes,
-  ...taxiiRoutes
+  ...taxiiRoutes,
+  ...queryRoutes
 ]
 
 export type { Route } from '../route.ts'

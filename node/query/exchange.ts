@@ -1,0 +1,393 @@
+/**
+ * Hit/no-hit queries over the wire (PROTOCOL.md §19.4), both sides, on their own libp2p
+ * protocol `/liaison/query/1.0.0` between trusted peers: one request frame (the signed query
+ * envelope) and one response frame (JSON `{ answer, filter?, oprfKey? }`: the signed answer
+ * envelope, the signed full hit filter for the asker and type, and the answering node's OPRF
+ * public key whose id the signed answer names).
+ *
+ * Answering: verify the envelope (signed by the connection's peer, addressed to us, the peer
+ * active), apply the peer's grant (defaults deny: QUERY_NOT_PERMITTED,
+ * SELECTOR_TYPE_NOT_PERMITTED, QUOTA_EXCEEDED, AGREEMENT_INVALID), evaluate with one batched
+ * proof, audit (`query` event, role answered or refused). Asking: normalise, blind, sign, send,
+ * verify the answer's signature and `queryDigest`, check the key against the one pinned at
+ * first use (step 5 of the issue moves the pin to the trust card), finalise (BAD_PROOF), test
+ * against the filter, audit (role result), keep the query record (the one documented place of
+ * the asker's plaintext selectors: DATA_DIR/query-asked).
+ *
+ * Nothing here logs or audits a selector, blinded or not, nor an OPRF output or tag.
+ *
+ * @module
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import type { Connection, Stream } from '@libp2p/interface'
+import type { Libp2p } from 'libp2p'
+import type { Logger } from 'pino'
+import { Level } from 'level'
+import { decodeEnvelope, encodeEnvelope, signEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
+import { ProtocolError } from '../../protocol/errors.ts'
+import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
+import { parseStrictJson, utf8Decode } from '../../protocol/json.ts'
+import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
+import { blindedForWire, blindSelectors, decodeAnswer, decodeFilter, decodeQuery, evaluateQuery, finaliseAnswer, hitTag, oprfKeyId, QUERY_PAYLOAD_TYPES, type AnswerV1, type QueryV1 } from '../../protocol/query/index.ts'
+import { normaliseSelector, SelectorError, type NormaliseOptions } from '../../protocol/selectors/index.ts'
+import { formatRfc3339Millis } from '../../protocol/time.ts'
+import type { Signer } from '../../protocol/types.ts'
+import { uuidV7 } from '../../protocol/uuid.ts'
+import { encodeBase64, tryDecodeBase64 } from '../../protocol/base64.ts'
+import { auditEvents } from '../audit/events.ts'
+import { NodeError } from '../errors.ts'
+import type { Store } from '../store/store.ts'
+import type { TrustList } from '../trust-list.ts'
+import { dialTargets } from '../transport.ts'
+import { queryAuditRecord } from './audit-record.ts'
+import { IndexStore } from './index-store.ts'
+import { decideQuery, QuotaLedger } from './policy.ts'
+
+const QUOTA_WINDOW_MS = QuotaLedger.WINDOW_MS
+
+export const QUERY_PROTOCOL = '/liaison/query/1.0.0'
+/** Largest response frame: a full filter of 20,000 tags with its envelope, base64 twice. */
+const MAX_QUERY_FRAME = 4 * 1024 * 1024
+const QUERY_TIMEOUT_MS = 30_000
+
+export interface QueryExchangeComponents {
+  libp2p: Libp2p
+  store: Store
+  trust: TrustList
+  signer: Signer
+  /** DATA_DIR/query-index (opened per answer, so `liaison index` works while the node runs). */
+  indexDir: string
+  /** DATA_DIR/query-asked: the asker's own query records and pinned OPRF keys. */
+  askedDir: string
+  logger: Logger
+  now?: () => number
+}
+
+/** One selector's result as the asker reports it. */
+export interface QueryResultItem {
+  /** Position in the request. */
+  readonly index: number
+  readonly result: 'hit' | 'no-hit'
+  readonly hitRef: string | null
+}
+
+export interface QueryOutcome {
+  readonly queryId: string
+  readonly queryDigest: string
+  readonly to: string
+  readonly type: string
+  readonly count: number
+  readonly hits: number
+  readonly keyId: string
+  readonly results: QueryResultItem[]
+}
+
+export interface AskInput {
+  to: string
+  type: string
+  selectors: string[]
+  legalBasis: string
+  purpose: string
+  region?: string
+}
+
+/** What the asker keeps per query (plaintext canonical selectors: documented in §19.5). */
+export interface AskedRecord {
+  queryId: string
+  to: string
+  type: string
+  created: string
+  legalBasis: string
+  purpose: string
+  keyId: string
+  results: Array<{ canonical: string, result: 'hit' | 'no-hit', hitRef: string | null }>
+}
+
+export class QueryExchange {
+  readonly #c: QueryExchangeComponents
+  readonly #now: () => number
+  #asked: Level<string, unknown> | undefined
+  /** Serialises opens of the index (LevelDB allows one handle). */
+  #indexChain: Promise<unknown> = Promise.resolve()
+
+  constructor (components: QueryExchangeComponents) {
+    this.#c = components
+    this.#now = components.now ?? Date.now
+  }
+
+  async start (): Promise<void> {
+    await this.#c.libp2p.handle(QUERY_PROTOCOL, async (stream, connection) => {
+      await this.#serve(stream, connection).catch((err: unknown) => {
+        this.#c.logger.debug({ err, peer: connection.remotePeer.toString() }, 'query exchange failed')
+        stream.abort(err as Error)
+      })
+    }, { maxInboundStreams: 4 })
+  }
+
+  async stop (): Promise<void> {
+    await this.#c.libp2p.unhandle(QUERY_PROTOCOL).catch(() => {})
+    await this.#asked?.close()
+  }
+
+  /** DATA_DIR/query-asked, opened at first use (an idle node that never queries keeps no handle). */
+  async #db (): Promise<Level<string, unknown>> {
+    if (this.#asked === undefined) {
+      const db = new Level<string, unknown>(this.#c.askedDir, { valueEncoding: 'json' })
+      this.#asked = db
+      await db.open()
+    }
+    if (this.#asked.status === 'opening') await this.#asked.open()
+    return this.#asked
+  }
+
+  /** Runs `fn` with the index open (one at a time). */
+  async withIndex<T> (fn: (index: IndexStore) => Promise<T>): Promise<T> {
+    const run = this.#indexChain.then(async () => {
+      const index = await IndexStore.open(this.#c.indexDir)
+      try { return await fn(index) } finally { await index.close() }
+    })
+    this.#indexChain = run.catch(() => {})
+    return await run
+  }
+
+  // ---- answering ------------------------------------------------------------------------
+
+  async #serve (stream: Stream, connection: Connection): Promise<void> {
+    const remote = connection.remotePeer.toString()
+    const io = frames(stream)
+    const bytes = await io.next()
+    if (bytes === undefined) return
+    const response = await this.answer(remote, bytes)
+    if (!stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify(response)), MAX_QUERY_FRAME))) await stream.onDrain()
+    await stream.close().catch(() => {})
+  }
+
+  /**
+   * Answers one query envelope from `remote` (exported for tests): the response object. Throws
+   * ProtocolError for an envelope that is not a valid query from `remote` to us (the stream is
+   * then aborted without an answer: there is nothing signed to answer to).
+   */
+  async answer (remote: string, bytes: Uint8Array): Promise<{ answer: string, filter?: string, oprfKey?: string }> {
+    const env = decodeEnvelope(bytes, 256 * 1024)
+    if (env.payloadType !== QUERY_PAYLOAD_TYPES.query) throw new ProtocolError('SCHEMA_INVALID', 'not a query envelope')
+    if (!verifyEnvelope(env, verifyKeyFromPeerId(remote))) throw new ProtocolError('BAD_SIGNATURE', 'the query is not signed by the connected peer')
+    const q = decodeQuery(env.payload)
+    const self = this.#c.signer.peerId
+    if (q.from !== remote) throw new ProtocolError('SCHEMA_INVALID', 'query.from is not the connected peer')
+    if (q.to !== self) throw new ProtocolError('SCHEMA_INVALID', 'query.to is not this node')
+    const queryDigest = createHash('sha256').update(env.payload).digest('hex')
+    // Decided and charged inside the index section: answers are serialised, so two concurrent
+    // queries of one peer cannot both pass the quota.
+    return await this.withIndex(async (index) => {
+      const peer = this.#c.trust.get(remote)
+      const nowMs = this.#now()
+      let refused: AnswerV1['refused']
+      if (peer === undefined || peer.status !== 'active') refused = 'QUERY_NOT_PERMITTED'
+      else refused = decideQuery(peer.query, q.type, q.blinded.length, await this.#quotaUsed(remote, nowMs)) ?? undefined
+      if (refused === undefined && peer !== undefined) {
+        const valid = peer.agreements.some(a => a.id === q.legalBasis && Date.parse(a.validFrom) <= nowMs && nowMs <= Date.parse(a.validUntil))
+        if (!valid) refused = 'AGREEMENT_INVALID'
+      }
+      const key = index.publicKey()
+      if (refused === undefined && q.keyId !== key.keyId) refused = 'SCHEMA_INVALID'
+      const base = { v: 1 as const, query: q.id, queryDigest, from: self, to: remote, created: formatRfc3339Millis(nowMs), keyId: key.keyId }
+      const audit = { queryId: q.id, queryDigest, peer: remote, type: q.type, count: q.blinded.length, legalBasis: q.legalBasis, purpose: q.purpose, keyId: key.keyId }
+      if (refused !== undefined) {
+        await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, refused }))])
+        this.#c.logger.info({ peer: remote, queryId: q.id, type: q.type, count: q.blinded.length, refused }, 'query refused')
+        return { answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, refused }) }
+      }
+      let evaluated: { evaluated: string[], proof: string }
+      try {
+        evaluated = evaluateQuery(index.keys, q.blinded)
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err
+        await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, refused: 'SCHEMA_INVALID' }))])
+        return { answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, refused: 'SCHEMA_INVALID' }) }
+      }
+      await (await this.#db()).put(`quota!${remote}!${String(nowMs).padStart(15, '0')}!${q.id}`, q.blinded.length, { sync: true })
+      const tags: string[] = []
+      for await (const output of index.outputs(q.type)) tags.push(hitTag(remote, q.type, output))
+      const filter = { v: 1, from: self, to: remote, created: base.created, type: q.type, keyId: key.keyId, seq: nowMs, full: true, added: tags, removed: [] }
+      await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.answered', ...audit }))])
+      this.#c.logger.info({ peer: remote, queryId: q.id, type: q.type, count: q.blinded.length }, 'query answered')
+      return {
+        answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, ...evaluated }),
+        filter: this.#sign(QUERY_PAYLOAD_TYPES.filter, filter),
+        oprfKey: key.publicKey
+      }
+    })
+  }
+
+  /**
+   * Selectors `peer` had evaluated in the rolling day. The ledger is persistent
+   * (`quota!PEER!TIME!QUERY` in DATA_DIR/query-asked), so a restart does not reset it; entries
+   * older than the window are deleted as they are read.
+   */
+  async #quotaUsed (peer: string, nowMs: number): Promise<number> {
+    const db = await this.#db()
+    const cutoff = `quota!${peer}!${String(nowMs - QUOTA_WINDOW_MS).padStart(15, '0')}`
+    const stale: string[] = []
+    for await (const key of db.keys({ gt: `quota!${peer}!`, lte: cutoff })) stale.push(key)
+    if (stale.length > 0) await db.batch(stale.map(key => ({ type: 'del' as const, key })))
+    let used = 0
+    for await (const value of db.values({ gt: cutoff, lt: `quota!${peer}"` })) used += value as number
+    return used
+  }
+
+  #sign (payloadType: string, value: unknown): string {
+    return encodeBase64(encodeEnvelope(signEnvelope(payloadType, new TextEncoder().encode(JSON.stringify(value)), this.#c.signer)))
+  }
+
+  // ---- asking ---------------------------------------------------------------------------
+
+  /** Sends one query and reports per selector hit or no-hit. */
+  async ask (input: AskInput, tamper?: (response: Record<string, unknown>) => void): Promise<QueryOutcome> {
+    const peer = this.#c.trust.get(input.to)
+    if (peer === undefined) throw new NodeError('NOT_FOUND', 'no such peer on the trust list')
+    if (peer.status !== 'active') throw new NodeError('PEER_SUSPENDED', `the peer is ${peer.status}`)
+    if (input.selectors.length === 0 || input.selectors.length > 1000) throw new NodeError('BAD_ARGUMENT', 'a query has 1–1000 selectors')
+    const options: NormaliseOptions | undefined = input.region === undefined ? undefined : { defaultRegion: input.region.toUpperCase() }
+    const canonical = input.selectors.map((s, i) => {
+      try { return normaliseSelector(input.type, s, options) } catch (err) {
+        if (err instanceof SelectorError) throw new NodeError('BAD_SELECTOR', `selector ${i + 1}: ${err.message}`)
+        throw err
+      }
+    })
+    // The key from the peer's trust card when it carried one; else the key pinned at first use.
+    const pin = peer.oprfKey ?? await (await this.#db()).get(`pin!${input.to}`) as { publicKey: string, keyId: string } | undefined
+    const nowMs = this.#now()
+    const pending = blindSelectors(input.type, canonical)
+    const q: QueryV1 = {
+      v: 1,
+      id: uuidV7(nowMs, randomBytes(10)),
+      from: this.#c.signer.peerId,
+      to: input.to,
+      created: formatRfc3339Millis(nowMs),
+      type: input.type,
+      // Before the first answer the key is unknown; the answerer refuses a wrong key id with
+      // SCHEMA_INVALID and names its key, which is then pinned and the query sent once more.
+      keyId: pin?.keyId ?? '0'.repeat(32),
+      legalBasis: input.legalBasis,
+      purpose: input.purpose,
+      blinded: blindedForWire(pending)
+    }
+    const payload = new TextEncoder().encode(JSON.stringify(q))
+    const queryDigest = createHash('sha256').update(payload).digest('hex')
+    const audit = { queryId: q.id, queryDigest, peer: input.to, type: input.type, count: canonical.length, legalBasis: input.legalBasis, purpose: input.purpose }
+    await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.sent', ...audit, keyId: q.keyId }))])
+    const response = await this.#exchange(input.to, peer.addresses, encodeEnvelope(signEnvelope(QUERY_PAYLOAD_TYPES.query, payload, this.#c.signer)))
+    tamper?.(response)
+    let answer: AnswerV1
+    let results: ReturnType<typeof finaliseAnswer>
+    try {
+      answer = this.#open(input.to, response.answer, QUERY_PAYLOAD_TYPES.answer, decodeAnswer)
+      if (answer.query !== q.id || answer.queryDigest !== queryDigest || answer.from !== input.to || answer.to !== q.from) throw new ProtocolError('BAD_PROOF', 'the answer is not for this query')
+      if (answer.refused === 'SCHEMA_INVALID' && pin === undefined && answer.keyId !== q.keyId) {
+        // First contact: learn the key id, then ask again (one retry).
+        await (await this.#db()).put(`pin!${input.to}`, { publicKey: '', keyId: answer.keyId })
+        return await this.ask(input, tamper)
+      }
+      if (answer.refused === 'SCHEMA_INVALID' && pin !== undefined && answer.keyId !== pin.keyId) {
+        // Not re-pinned automatically: a node that could switch keys at will could tag queries (P4).
+        await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: 'OPRF_KEY_CHANGED' }))])
+        throw new NodeError('OPRF_KEY_CHANGED', `the peer now answers under OPRF key ${answer.keyId}, pinned is ${pin.keyId}: confirm it out of band, then liaison query unpin ${input.to}`)
+      }
+      if (answer.refused !== undefined) {
+        await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: answer.refused }))])
+        throw new NodeError(answer.refused, `the peer refused the query: ${answer.refused}`)
+      }
+      const oprfKey = typeof response.oprfKey === 'string' ? tryDecodeBase64(response.oprfKey) : undefined
+      if (oprfKey?.length !== 32 || oprfKeyId(oprfKey) !== answer.keyId) throw new ProtocolError('BAD_PROOF', 'the OPRF key does not match the answer\'s key id')
+      if (pin !== undefined && pin.publicKey !== '' && pin.publicKey !== encodeBase64(oprfKey)) throw new ProtocolError('BAD_PROOF', 'the OPRF key differs from the one pinned for this peer')
+      if (pin === undefined || pin.publicKey === '') await (await this.#db()).put(`pin!${input.to}`, { publicKey: encodeBase64(oprfKey), keyId: answer.keyId })
+      const filter = this.#open(input.to, response.filter, QUERY_PAYLOAD_TYPES.filter, decodeFilter)
+      if (filter.from !== input.to || filter.to !== q.from || filter.type !== input.type || filter.keyId !== answer.keyId || !filter.full) throw new ProtocolError('BAD_PROOF', 'the hit filter does not belong to this answer')
+      results = finaliseAnswer(input.type, q.from, oprfKey, pending, { evaluated: answer.evaluated!, proof: answer.proof! }, new Set(filter.added))
+    } catch (err) {
+      // A forged, mismatched or unprovable answer: audited as such, no result reported.
+      if (err instanceof ProtocolError) await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: q.keyId, refused: err.code }))])
+      throw err
+    }
+    const hits = results.filter(r => r.hit).length
+    const record: AskedRecord = {
+      queryId: q.id, to: input.to, type: input.type, created: q.created, legalBasis: input.legalBasis, purpose: input.purpose, keyId: answer.keyId,
+      results: results.map(r => ({ canonical: r.canonical, result: r.hit ? 'hit' : 'no-hit', hitRef: r.hitRef }))
+    }
+    const ops: Array<{ type: 'put', key: string, value: unknown }> = [{ type: 'put', key: `q!${q.id}`, value: record }]
+    for (const r of results) if (r.hitRef !== null) ops.push({ type: 'put', key: `hit!${r.hitRef}`, value: q.id })
+    await (await this.#db()).batch(ops, { sync: true })
+    await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.result', ...audit, keyId: answer.keyId, hits }))])
+    return {
+      queryId: q.id, queryDigest, to: input.to, type: input.type, count: canonical.length, hits, keyId: answer.keyId,
+      results: results.map((r, i) => ({ index: i, result: r.hit ? 'hit' : 'no-hit', hitRef: r.hitRef }))
+    }
+  }
+
+  /**
+   * Forgets the OPRF key pinned for `peer` at first use: the next answer pins the key it names.
+   * For after a key rotation confirmed out of band.
+   */
+  async unpin (peer: string): Promise<{ unpinned: string }> {
+    const record = this.#c.trust.get(peer)
+    if (record === undefined) throw new NodeError('NOT_FOUND', 'no such peer on the trust list')
+    if (record.oprfKey !== undefined) throw new NodeError('BAD_ARGUMENT', 'this peer\'s OPRF key comes from its trust card: set the new one from its new card (PATCH /v1/peers/ID with oprfKey)')
+    await (await this.#db()).del(`pin!${peer}`)
+    return { unpinned: peer }
+  }
+
+  /** The asker's record of the query that produced `hitRef`, and the hit's selector. */
+  async findHit (hitRef: string): Promise<{ record: AskedRecord, canonical: string } | undefined> {
+    const id = await (await this.#db()).get(`hit!${hitRef}`) as string | undefined
+    if (id === undefined) return undefined
+    const record = await (await this.#db()).get(`q!${id}`) as AskedRecord | undefined
+    const hit = record?.results.find(r => r.hitRef === hitRef)
+    return record === undefined || hit === undefined ? undefined : { record, canonical: hit.canonical }
+  }
+
+  #open<T> (from: string, b64: unknown, payloadType: string, decode: (payload: Uint8Array) => T): T {
+    const bytes = typeof b64 === 'string' ? tryDecodeBase64(b64) : undefined
+    if (bytes === undefined) throw new ProtocolError('SCHEMA_INVALID', `the response has no ${payloadType}`)
+    const env = decodeEnvelope(bytes, MAX_QUERY_FRAME)
+    if (env.payloadType !== payloadType) throw new ProtocolError('SCHEMA_INVALID', `expected ${payloadType}`)
+    if (!verifyEnvelope(env, verifyKeyFromPeerId(from))) throw new ProtocolError('BAD_SIGNATURE', `the ${payloadType} is not signed by the peer`)
+    return decode(env.payload)
+  }
+
+  async #exchange (peerId: string, addresses: string[], envelope: Uint8Array): Promise<Record<string, unknown>> {
+    const signal = AbortSignal.timeout(QUERY_TIMEOUT_MS)
+    let stream: Stream
+    try {
+      stream = await this.#c.libp2p.dialProtocol(dialTargets(peerId, addresses), QUERY_PROTOCOL, { signal })
+    } catch (err) {
+      throw new ProtocolError('UNAVAILABLE', `cannot reach the peer: ${(err as Error).message}`)
+    }
+    try {
+      if (!stream.send(encodeFrame(envelope, MAX_QUERY_FRAME))) await stream.onDrain()
+      const reply = await frames(stream).next()
+      if (reply === undefined) throw new ProtocolError('UNAVAILABLE', 'the peer closed the stream without an answer')
+      const value = parseStrictJson(utf8Decode(reply))
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProtocolError('SCHEMA_INVALID', 'the response is not a JSON object')
+      return value as Record<string, unknown>
+    } finally {
+      await stream.close().catch(() => {})
+    }
+  }
+}
+
+/** The stream's frames, one `next()` at a time. */
+function frames (stream: Stream): { next: () => Promise<Uint8Array | undefined> } {
+  const decoder = new FrameDecoder(MAX_QUERY_FRAME)
+  const iterator = stream[Symbol.asyncIterator]()
+  const ready: Uint8Array[] = []
+  return {
+    async next () {
+      while (ready.length === 0) {
+        const chunk = await iterator.next()
+        if (chunk.done === true) return undefined
+        ready.push(...decoder.push(chunk.value as Uint8Array))
+      }
+      return ready.shift()
+    }
+  }
+}
