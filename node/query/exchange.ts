@@ -360,7 +360,8 @@ export class QueryExchange {
     try {
       stream = await this.#c.libp2p.dialProtocol(dialTargets(peerId, addresses), QUERY_PROTOCOL, { signal })
     } catch (err) {
-      throw new ProtocolError('UNAVAILABLE', `cannot reach the peer: ${(err as Error).message}`)
+      // As for a send: the peer cannot be dialled, and the answer names where it was tried.
+      throw new NodeError('PEER_UNREACHABLE', `the peer cannot be reached${addresses.length > 0 ? ` at ${addresses.join(', ')}` : ' (no address on its trust record)'}: ${(err as Error).message}`, { details: { peerId, addresses } })
     }
     try {
       if (!stream.send(encodeFrame(envelope, MAX_QUERY_FRAME))) await stream.onDrain()

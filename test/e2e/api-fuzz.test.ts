@@ -79,6 +79,8 @@ describe('the local API under random and mutated requests', () => {
         'POST /v1/messages/{ref}/feedback': { rating: 'useful', note: 'n' },
         'POST /v1/taxii/collections': { title: 'to b', outbound: { to: [b], topic: 'fraud', tlp: 'GREEN', legalBasis: AGREEMENT, kind: 'report' } },
         'POST /v1/taxii/clients': { name: 'misp', collections: {} },
+        'POST /v1/queries': { to: b, type: 'phone', selectors: ['+4915112345678'], legalBasis: AGREEMENT, purpose: 'case K-2' },
+        'POST /v1/queries/follow-up': { hitRef: 'ab'.repeat(16), reason: 'joint case' },
         'POST /v1/revocations': { certificate: '{"payloadType":"x","payload":"","signatures":[]}' }
       }
     }
@@ -170,7 +172,9 @@ describe('the local API under random and mutated requests', () => {
       perRoute.set(key, (perRoute.get(key) ?? 0) + 1)
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
       const what = `${r.method} ${url.pathname}${url.search} ${String(body).slice(0, 200)} → ${res.status} ${JSON.stringify(answer).slice(0, 300)}`
-      expect(res.status, what).toBeLessThan(500)
+      // 504 PEER_UNREACHABLE / TIMEOUT is the documented answer about another node (the test's peers
+      // do not run); every other 5xx would be this node's own fault.
+      if (!(res.status === 504 && ['PEER_UNREACHABLE', 'TIMEOUT'].includes(answer.error?.code ?? ''))) expect(res.status, what).toBeLessThan(500)
       if (res.status === 200 && !mutations.some(m => m.kind === 'path' || m.kind === 'method')) {
         const check = route.response.safeParse(answer)
         expect(check.success, `the 200 answer does not match the route's response schema: ${what} ${JSON.stringify(check.error?.issues.slice(0, 2))}`).toBe(true)
@@ -180,7 +184,9 @@ describe('the local API under random and mutated requests', () => {
         if (res.status === 400 && answer.error?.code === 'BAD_ARGUMENT' && Array.isArray(answer.error.details)) {
           for (const issue of answer.error.details) expect(issue, what).toMatchObject({ in: expect.stringMatching(/^(path|query|body)$/), path: expect.any(String), problem: expect.stringMatching(/^(missing|unknown|invalid)$/) })
         }
-        expect(await state(), `refused request changed state: ${what}`).toBe(before)
+        // A refusal (4xx) changes nothing. A 504 is no refusal: the request was taken (a message
+        // queued, a query attempted and audited) and the other node did not answer.
+        if (res.status < 500) expect(await state(), `refused request changed state: ${what}`).toBe(before)
       }
     }), { numRuns: RUNS })
 
