@@ -23,7 +23,7 @@ import { defaultVerifyWorkers } from './defaults.ts'
 import { serveExchangeStream } from './exchange/serve-stream.ts'
 import { Outbox } from './exchange/outbox.ts'
 import { ApiServer } from './api/server.ts'
-import { auditRoutes, consoleFiles } from './api/console-routes.ts'
+import { AuditView, consoleFiles } from './api/console-routes.ts'
 import { LocalService } from './service.ts'
 import type { Signer } from '../protocol/types.ts'
 import type { OwnRotation, PeerRecord, PeerRotation } from './store/records.ts'
@@ -254,9 +254,9 @@ export class LiaisonNode {
       const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness }, { peerId: signer.peerId })
       const serveMetrics = metricsRoute(metrics)
       const serveOpenApi = lazyOpenApiRoute()
-      const serveAudit = auditRoutes({ audit, store, service, exportsDir: join(paths.root, 'exports') })
+      const auditView = new AuditView({ audit, store, service, exportsDir: join(paths.root, 'exports') })
       const taxiiStore = new TaxiiStore(store)
-      const api = new ApiServer({ service, taxii: taxiiStore, queries: query, logger: logger.child({ component: 'api' }), open: consoleFiles(), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) ?? await serveAudit(req, url) }, {
+      const api = new ApiServer({ service, taxii: taxiiStore, queries: query, auditView, logger: logger.child({ component: 'api' }), open: consoleFiles(), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) }, {
         host: config.api.host,
         port: config.api.port,
         token: await readApiToken(dir),

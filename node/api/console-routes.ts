@@ -2,7 +2,7 @@
  * The web console on the local API listener: its static files at `/` (built by
  * scripts/build-web.ts into dist/web/console, served without the token so the login page can
  * load; every API call the console makes carries the token like any client's), and the audit
- * routes the console needs that the API did not have:
+ * view behind the routes the console needs that the API did not have (api/routes/audit.ts):
  *
  *   GET  /v1/audit          tree size, root, every checkpoint, witnessed peers and alerts
  *   GET  /v1/audit/prove/D  where message digest D is in the log (`liaison audit prove`)
@@ -61,7 +61,7 @@ export function consoleFiles (dir = consoleDir()): (req: IncomingMessage, url: U
   }
 }
 
-export interface AuditRoutesInit {
+export interface AuditViewComponents {
   audit: AuditLog
   store: Store
   service: LiaisonService
@@ -69,32 +69,43 @@ export interface AuditRoutesInit {
   exportsDir: string
 }
 
-/** The extra route for ApiServer: /v1/audit and /v1/audit/export (behind the token). */
-export function auditRoutes (init: AuditRoutesInit): (req: IncomingMessage, url: URL) => Promise<{ status: number, type: string, body: string } | undefined> {
-  const json = (value: unknown): { status: number, type: string, body: string } => ({ status: 200, type: 'application/json', body: JSON.stringify(value) })
-  return async (req, url) => {
-    if (url.pathname === '/v1/audit' && req.method === 'GET') {
-      const keys = init.audit.nodeKeys()
-      const checkpoints: Array<{ size: number, time: number, root: string, signer: string, cosignatures: number }> = []
-      for await (const note of init.audit.audit.cp.values()) {
-        const cp = openNodeCheckpoint(note, keys)
-        checkpoints.push({ size: cp.checkpoint.size, time: cp.time, root: Buffer.from(cp.checkpoint.root).toString('base64'), signer: cp.signer, cosignatures: Math.max(0, note.split('\n— ').length - 3) })
-      }
-      const witnesses = await init.service.witnesses()
-      return json({ size: init.audit.size, root: Buffer.from(init.audit.root()).toString('base64'), nodeKeys: keys, checkpoints, ...witnesses })
+/**
+ * What the console's audit page needs beyond the witness routes, for the route table
+ * (api/routes/audit.ts: GET /v1/audit, GET /v1/audit/prove/{digest}, POST /v1/audit/export).
+ */
+export class AuditView {
+  private readonly c: AuditViewComponents
+
+  constructor (components: AuditViewComponents) {
+    this.c = components
+  }
+
+  /** Tree size, root, every checkpoint, witnessed peers and alerts. */
+  async overview (): Promise<Record<string, unknown>> {
+    const keys = this.c.audit.nodeKeys()
+    const checkpoints: Array<{ size: number, time: number, root: string, signer: string, cosignatures: number }> = []
+    for await (const note of this.c.audit.audit.cp.values()) {
+      const cp = openNodeCheckpoint(note, keys)
+      checkpoints.push({ size: cp.checkpoint.size, time: cp.time, root: Buffer.from(cp.checkpoint.root).toString('base64'), signer: cp.signer, cosignatures: Math.max(0, note.split('\n— ').length - 3) })
     }
-    const prove = /^\/v1\/audit\/prove\/([0-9a-f]{64})$/.exec(url.pathname)
-    if (prove != null && req.method === 'GET') return json(await init.audit.prove(prove[1]))
-    if (url.pathname === '/v1/audit/export' && req.method === 'POST') {
-      const cp = await init.audit.checkpoint()
-      if (cp === undefined) throw new NodeError('NOT_FOUND', 'the audit log is empty; there is nothing to export')
-      await mkdir(init.exportsDir, { recursive: true, mode: 0o700 })
-      const out = join(init.exportsDir, `bundle-${new Date().toISOString().replace(/[:.]/g, '-')}`)
-      // Loaded on first export: a node that never exports never loads the bundle code.
-      const { exportLiveBundle } = await import('../audit/bundle/export-bundle.ts')
-      const { manifest } = await exportLiveBundle(init.store.db as never, { out, upTo: cp.checkpoint.size })
-      return json({ out, counts: manifest.counts, checkpoint: manifest.checkpoint })
-    }
-    return undefined
+    const witnesses = await this.c.service.witnesses()
+    return { size: this.c.audit.size, root: Buffer.from(this.c.audit.root()).toString('base64'), nodeKeys: keys, checkpoints, ...witnesses }
+  }
+
+  /** Where message `digest` is in the log (`liaison audit prove`). */
+  async prove (digest: string): Promise<unknown> {
+    return await this.c.audit.prove(digest)
+  }
+
+  /** Sign a checkpoint now, then export a full bundle of everything up to it into DIR/exports/bundle-<time>/. */
+  async export (): Promise<{ out: string, counts: unknown, checkpoint: unknown }> {
+    const cp = await this.c.audit.checkpoint()
+    if (cp === undefined) throw new NodeError('NOT_FOUND', 'the audit log is empty; there is nothing to export')
+    await mkdir(this.c.exportsDir, { recursive: true, mode: 0o700 })
+    const out = join(this.c.exportsDir, `bundle-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+    // Loaded on first export: a node that never exports never loads the bundle code.
+    const { exportLiveBundle } = await import('../audit/bundle/export-bundle.ts')
+    const { manifest } = await exportLiveBundle(this.c.store.db as never, { out, upTo: cp.checkpoint.size })
+    return { out, counts: manifest.counts, checkpoint: manifest.checkpoint }
   }
 }

@@ -11,6 +11,7 @@ import type { z } from 'zod'
 import type { LiaisonService } from '../service.ts'
 import type { TaxiiStore } from '../taxii/taxii-store.ts'
 import type { QueryExchange } from '../query/exchange.ts'
+import type { AuditView } from './console-routes.ts'
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
@@ -27,6 +28,8 @@ export interface RouteContext<P, Q, B> {
   taxii?: TaxiiStore
   /** Hit/no-hit queries (a running node's API only). */
   queries?: QueryExchange
+  /** The audit log's checkpoints, proofs and live export (a running node's API only). */
+  auditView?: AuditView
 }
 
 /**

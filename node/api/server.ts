@@ -18,6 +18,7 @@ import { ROUTES } from './routes/index.ts'
 import { RawBody, type Route, type RouteContext } from './route.ts'
 import type { TaxiiStore } from '../taxii/taxii-store.ts'
 import type { QueryExchange } from '../query/exchange.ts'
+import type { AuditView } from './console-routes.ts'
 import { RouteMatcher, queryObject, validateInput } from './dispatch.ts'
 
 // Not `import … from 'node:http'`: an ES module import of node:http evaluates every export of
@@ -41,6 +42,8 @@ export interface ApiComponents {
   taxii?: TaxiiStore
   /** Hit/no-hit queries, for the routes that ask and answer them. */
   queries?: QueryExchange
+  /** The audit view behind the console's audit routes. */
+  auditView?: AuditView
   /** Routes instead of the table (tests). */
   routes?: readonly Route[]
   /** Extra routes (metrics, OpenAPI) added by other components. */
@@ -142,7 +145,7 @@ export class ApiServer {
       if (matched == null) throw new NodeError('NOT_FOUND', `no route ${req.method ?? ''} ${url.pathname}`)
       const raw = { params: matched.params, query: queryObject(url.searchParams), body: await readJson(req) }
       const input = validateInput(matched.route, raw)
-      const result = await matched.route.handler({ ...input, service: this.c.service, ...(this.c.taxii != null ? { taxii: this.c.taxii } : {}), ...(this.c.queries != null ? { queries: this.c.queries } : {}) } as RouteContext<unknown, unknown, unknown>)
+      const result = await matched.route.handler({ ...input, service: this.c.service, ...(this.c.taxii != null ? { taxii: this.c.taxii } : {}), ...(this.c.queries != null ? { queries: this.c.queries } : {}), ...(this.c.auditView != null ? { auditView: this.c.auditView } : {}) } as RouteContext<unknown, unknown, unknown>)
       if (result instanceof RawBody) {
         res.writeHead(200, { 'content-type': result.type, 'content-length': Buffer.byteLength(result.body) })
         res.end(result.body)
