@@ -13,12 +13,13 @@ import type { Libp2p } from 'libp2p'
 import type { Stream } from '@libp2p/interface'
 import { encodeEnvelope, signEnvelope } from '../protocol/envelope.ts'
 import { envelopeDigest } from '../protocol/digest.ts'
-import { encodeFrame, EXCHANGE_PROTOCOL, FrameDecoder } from '../protocol/frame.ts'
+import { encodeFrame, EXCHANGE_PROTOCOL } from '../protocol/frame.ts'
 import { encodeRotationApproval } from '../protocol/rotation-approval.ts'
 import { verifyKeyFromPeerId } from '../protocol/keys.ts'
 import { uuidV7 } from '../protocol/uuid.ts'
 import { PAYLOAD_TYPES, type Signer } from '../protocol/types.ts'
 import { openReceipt } from './exchange/receipts.ts'
+import { streamFrames } from './exchange/stream-frames.ts'
 import { dialTargets } from './transport.ts'
 import type { PeerRecord, PeerRotation } from './store/records.ts'
 import { DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS } from './defaults.ts'
@@ -38,18 +39,11 @@ export async function sendApprovalNotice (libp2p: Libp2p, signer: Signer, peer: 
   try {
     stream = await libp2p.dialProtocol(dialTargets(rotation.oldPeerId, peer.addresses), EXCHANGE_PROTOCOL, { signal })
     if (!stream.send(encodeFrame(encodeEnvelope(env)))) await stream.onDrain({ signal })
-    const decoder = new FrameDecoder()
-    const iterator = stream[Symbol.asyncIterator]()
-    const aborted = new Promise<never>((_resolve, reject) => { signal.addEventListener('abort', () => { reject(new Error('no receipt in time')) }, { once: true }) })
-    while (true) {
-      const chunk = await Promise.race([iterator.next(), aborted])
-      if (chunk.done === true) return { status: 'failed', detail: 'the peer closed the stream without a receipt' }
-      const frames = decoder.push(chunk.value)
-      if (frames.length === 0) continue
-      const receipt = openReceipt(frames[0], verifyKeyFromPeerId(rotation.oldPeerId), digest)
-      await stream.close().catch(() => {})
-      return receipt.status === 'accepted' ? { status: 'accepted' } : { status: 'rejected', reason: receipt.reason ?? 'INTERNAL' }
-    }
+    const frame = await streamFrames(stream).next(signal)
+    if (frame === undefined) return { status: 'failed', detail: 'the peer closed the stream without a receipt' }
+    const receipt = openReceipt(frame, verifyKeyFromPeerId(rotation.oldPeerId), digest)
+    await stream.close().catch(() => {})
+    return receipt.status === 'accepted' ? { status: 'accepted' } : { status: 'rejected', reason: receipt.reason ?? 'INTERNAL' }
   } catch (err) {
     stream?.abort(err as Error)
     return { status: 'failed', detail: (err as Error).message }

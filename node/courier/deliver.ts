@@ -16,13 +16,14 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import type { Stream } from '@libp2p/interface'
-import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
+import { encodeFrame } from '../../protocol/frame.ts'
 import { openRevocation, REVOKE_PROTOCOL } from '../../protocol/revocation.ts'
 import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
 import { decodeEnvelope } from '../../protocol/envelope.ts'
 import { envelopeDigest } from '../../protocol/digest.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { openReceipt } from '../exchange/receipts.ts'
+import { streamFrames } from '../exchange/stream-frames.ts'
 import { dialTargets } from '../transport.ts'
 import { NodeError } from '../errors.ts'
 import { DEFAULT_COURIER_DELIVERY_TIMEOUT_MS } from '../defaults.ts'
@@ -117,7 +118,7 @@ async function deliverTo (node: Libp2p, peer: KitPeer, certificate: Uint8Array, 
   }
   try {
     if (!stream.send(encodeFrame(certificate))) await stream.onDrain({ signal })
-    const bytes = await readOneFrame(stream, signal)
+    const bytes = await streamFrames(stream, 16 * 1024).next(signal)
     if (bytes == null) return { ...base, status: 'refused', detail: 'the peer closed the stream without a receipt' }
     const receipt = openReceipt(bytes, verifyKeyFromPeerId(peer.peerId), digest)
     const text = new TextDecoder().decode(bytes)
@@ -128,19 +129,5 @@ async function deliverTo (node: Libp2p, peer: KitPeer, certificate: Uint8Array, 
     stream.abort(err as Error)
     if (err instanceof ProtocolError) return { ...base, status: 'refused', reason: err.code, detail: `invalid receipt: ${err.message}` }
     return { ...base, status: 'refused', detail: (err as Error).message }
-  }
-}
-
-async function readOneFrame (stream: Stream, signal: AbortSignal): Promise<Uint8Array | undefined> {
-  const decoder = new FrameDecoder(16 * 1024)
-  const iterator = stream[Symbol.asyncIterator]()
-  const aborted = new Promise<never>((_resolve, reject) => {
-    signal.addEventListener('abort', () => { reject(new Error('no receipt in time')) }, { once: true })
-  })
-  while (true) {
-    const chunk = await Promise.race([iterator.next(), aborted])
-    if (chunk.done === true) return undefined
-    const frames = decoder.push(chunk.value)
-    if (frames.length > 0) return frames[0]
   }
 }

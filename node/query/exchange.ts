@@ -25,7 +25,7 @@ import type { Logger } from 'pino'
 import { Level } from 'level'
 import { decodeEnvelope, encodeEnvelope, signEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
-import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
+import { encodeFrame } from '../../protocol/frame.ts'
 import { parseStrictJson, utf8Decode } from '../../protocol/json.ts'
 import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
 import { blindedForWire, blindSelectors, decodeAnswer, decodeFilter, decodeQuery, evaluateQuery, finaliseAnswer, hitTag, oprfKeyId, QUERY_PAYLOAD_TYPES, type AnswerV1, type QueryV1 } from '../../protocol/query/index.ts'
@@ -36,6 +36,7 @@ import { uuidV7 } from '../../protocol/uuid.ts'
 import { encodeBase64, tryDecodeBase64 } from '../../protocol/base64.ts'
 import { auditEvents } from '../audit/events.ts'
 import { NodeError } from '../errors.ts'
+import { streamFrames } from '../exchange/stream-frames.ts'
 import type { Store } from '../store/store.ts'
 import type { TrustList } from '../trust-list.ts'
 import { dialTargets } from '../transport.ts'
@@ -154,7 +155,7 @@ export class QueryExchange {
 
   async #serve (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
-    const io = frames(stream)
+    const io = streamFrames(stream, MAX_QUERY_FRAME)
     const bytes = await io.next()
     if (bytes === undefined) return
     const response = await this.answer(remote, bytes)
@@ -365,7 +366,7 @@ export class QueryExchange {
     }
     try {
       if (!stream.send(encodeFrame(envelope, MAX_QUERY_FRAME))) await stream.onDrain()
-      const reply = await frames(stream).next()
+      const reply = await streamFrames(stream, MAX_QUERY_FRAME).next()
       if (reply === undefined) throw new ProtocolError('UNAVAILABLE', 'the peer closed the stream without an answer')
       const value = parseStrictJson(utf8Decode(reply))
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProtocolError('SCHEMA_INVALID', 'the response is not a JSON object')
@@ -376,19 +377,3 @@ export class QueryExchange {
   }
 }
 
-/** The stream's frames, one `next()` at a time. */
-function frames (stream: Stream): { next: () => Promise<Uint8Array | undefined> } {
-  const decoder = new FrameDecoder(MAX_QUERY_FRAME)
-  const iterator = stream[Symbol.asyncIterator]()
-  const ready: Uint8Array[] = []
-  return {
-    async next () {
-      while (ready.length === 0) {
-        const chunk = await iterator.next()
-        if (chunk.done === true) return undefined
-        ready.push(...decoder.push(chunk.value as Uint8Array))
-      }
-      return ready.shift()
-    }
-  }
-}

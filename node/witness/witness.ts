@@ -24,7 +24,7 @@ import { EventEmitter } from 'node:events'
 import type { Libp2p } from 'libp2p'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
-import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
+import { encodeFrame } from '../../protocol/frame.ts'
 import { parseStrictJson, utf8Decode } from '../../protocol/json.ts'
 import { checkpointOrigin } from '../../protocol/checkpoint.ts'
 import { cosign, verifyCosignature } from '../../protocol/cosignature.ts'
@@ -39,6 +39,7 @@ import type { Store } from '../store/store.ts'
 import type { TrustList } from '../trust-list.ts'
 import { dialTargets } from '../transport.ts'
 import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from './witness-store.ts'
+import { streamFrames } from '../exchange/stream-frames.ts'
 
 export const WITNESS_PROTOCOL = '/liaison/witness/1.0.0'
 const MAX_WITNESS_FRAME = 64 * 1024
@@ -226,17 +227,11 @@ export async function send (stream: Stream, value: unknown): Promise<void> {
 
 /** The stream's frames as parsed JSON values, one `next()` at a time. */
 export function frames (stream: Stream): { next: () => Promise<unknown> } {
-  const decoder = new FrameDecoder(MAX_WITNESS_FRAME)
-  const iterator = stream[Symbol.asyncIterator]()
-  const ready: Uint8Array[] = []
+  const io = streamFrames(stream, MAX_WITNESS_FRAME)
   return {
     async next () {
-      while (ready.length === 0) {
-        const chunk = await iterator.next()
-        if (chunk.done === true) return undefined
-        ready.push(...decoder.push(chunk.value))
-      }
-      return parseStrictJson(utf8Decode(ready.shift() as Uint8Array))
+      const frame = await io.next()
+      return frame === undefined ? undefined : parseStrictJson(utf8Decode(frame))
     }
   }
 }
