@@ -124,7 +124,9 @@ export class Purger {
       ops.push(
         { type: 'put', sublevel: store.msg, key: digest, value: { ...meta, purgedAt: nowMs } },
         { type: 'del', sublevel: store.env, key: digest },
-        audit.audit.expDelOp(expires, digest)
+        audit.audit.expDelOp(expires, digest),
+        // Derived indexes (the TAXII object index) learn of the purge in the same write.
+        store.changeOp(meta)
       )
       digests.push(digest)
       if (digests.length >= this.chunk) await flush()

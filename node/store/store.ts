@@ -94,6 +94,12 @@ export class Store {
   readonly grant: Sub<string>
   /** Peers' announced key rotations by old peer ID. */
   readonly rot: Sub<PeerRotation>
+  /**
+   * Change feed for derived indexes (the TAXII object index, node/taxii/indexer.ts):
+   * pad(storedAt)!digest → '' for every inbox message stored or purged, written in the same
+   * batch; the indexer deletes each key once it has applied the change.
+   */
+  readonly changes: Sub<string>
   readonly commits: GroupCommit
   /** Which from!id pairs may be stored (see seen-filter.ts). */
   private readonly seen = new SeenFilter()
@@ -128,6 +134,7 @@ export class Store {
     this.rel = db.sublevel<string, ReleaseRecord>('rel', json)
     this.grant = db.sublevel<string, string>('grant', utf8)
     this.rot = db.sublevel<string, PeerRotation>('rot', json)
+    this.changes = db.sublevel<string, string>('chg', utf8)
     this.commits = new GroupCommit(db as unknown as BatchTarget, {
       maxOps: init.maxBatch ?? 4096,
       recover: async () => { await this.reopen() },
@@ -249,8 +256,14 @@ export class Store {
       { type: 'put', sublevel: this.msg, key: meta.digest, value: meta },
       { type: 'put', sublevel: this.env, key: meta.digest, value: envelope },
       { type: 'put', sublevel: this.mid, key: meta.from + SEP + meta.id, value: meta.digest },
-      ...(isControl(meta) ? [] : [{ type: 'put', sublevel: meta.direction === 'in' ? this.inbox : this.sent, key: pad(meta.storedAt) + SEP + meta.digest, value: '' } satisfies BatchOp])
+      ...(isControl(meta) ? [] : [{ type: 'put', sublevel: meta.direction === 'in' ? this.inbox : this.sent, key: pad(meta.storedAt) + SEP + meta.digest, value: '' } satisfies BatchOp]),
+      ...(isControl(meta) || meta.direction !== 'in' ? [] : [this.changeOp(meta)])
     ]
+  }
+
+  /** The change-feed entry for a stored message (see `changes`); the purger adds it too. */
+  changeOp (meta: MessageMeta): BatchOp {
+    return { type: 'put', sublevel: this.changes, key: pad(meta.storedAt) + SEP + meta.digest, value: '' }
   }
 
   receiptOp (digest: string, by: string, receipt: Uint8Array): BatchOp {

@@ -1,7 +1,9 @@
 /**
- * The STIX objects a collection serves, in the order they were added. An inbound collection
- * serves the objects of received messages that match its filter (sender, topic, TLP ceiling);
- * an outbound one, the objects of the messages it sent. Each served object is the object as
+ * The STIX objects a collection serves, in the order they were added, a page at a time from
+ * the object index (object-index.ts): a page costs its own entries (plus the versions of the
+ * ids on it, for `match[version]`), never a scan of the inbox. An inbound collection serves
+ * the objects of received messages that match its filter (sender, topic, TLP ceiling); an
+ * outbound one, the objects of the messages it sent. Each served object is the object as
  * signed by its originator, with the message's TLP 2.0 marking added when it had no TLP
  * marking, and its provenance in the custom property `x_liaison_provenance`:
  *
@@ -15,37 +17,67 @@
  *
  * @module
  */
-import { decodeEnvelope } from '../../protocol/envelope.ts'
+import { decodeEnvelope, pae } from '../../protocol/envelope.ts'
 import { paeDigest } from '../../protocol/digest.ts'
-import { pae } from '../../protocol/envelope.ts'
-import { isStixBundle, tlpResolver, withInheritedTlp, type StixObject } from '../../protocol/stix/index.ts'
-import { TLP_LEVELS, type MessageV1, type Tlp } from '../../protocol/types.ts'
+import { tlpResolver, withInheritedTlp, type StixObject } from '../../protocol/stix/index.ts'
 import type { Store } from '../store/store.ts'
-import type { MessageMeta } from '../store/records.ts'
-import type { TaxiiCollection } from './records.ts'
-import type { TaxiiStore } from './taxii-store.ts'
+import { admits, selectVersions, type Filter } from './filters.ts'
+import { bundleObjects } from './indexer.ts'
+import { posOf, type IndexEntry, type ObjectIndex } from './object-index.ts'
+import { pad } from '../store/store.ts'
 
 export const PROVENANCE_PROPERTY = 'x_liaison_provenance'
 
-export interface CollectionEntry {
-  object: StixObject
-  id: string
-  type: string
-  version: string
-  specVersion: string
-  /** Date added (ms): when this node stored the message. */
-  at: number
-  digest: string
-  index: number
+export interface Page {
+  items: IndexEntry[]
+  more: boolean
+  /** Entries the filter selects before `next` (only for `match[id]` queries: object, versions). */
+  total?: number
 }
 
-const rank = (t: Tlp): number => TLP_LEVELS.indexOf(t)
+const posKey = (e: IndexEntry): string => posOf(e.at, e.digest, e.index)
 
-/** The version of an object (TAXII 2.1 §3.4.1): `modified`, else `created`, else date added. */
-function versionOf (o: StixObject, at: number): string {
-  if (typeof o.modified === 'string') return o.modified
-  if (typeof o.created === 'string') return o.created
-  return new Date(at).toISOString()
+/**
+ * One page of a collection: the entries `f` selects after `after` (a position, exclusive),
+ * at most `f.limit`, and whether more follow.
+ */
+export async function selectPage (index: ObjectIndex, collection: string, f: Filter, after: string | undefined): Promise<Page> {
+  // added_after is exclusive: every position of a later millisecond.
+  const since = f.addedAfter != null ? pad(f.addedAfter) + '!\xff' : undefined
+  const start = since == null ? after : after == null ? since : (after > since ? after : since)
+  const versionsOf = new Map<string, Promise<Set<string>>>()
+  const selected = (id: string): Promise<Set<string>> => {
+    let p = versionsOf.get(id)
+    if (p == null) {
+      p = index.versions(collection, id).then(all => new Set([...selectVersions(all.filter(e => admits(e, f)), f)].map(posKey)))
+      versionsOf.set(id, p)
+    }
+    return p
+  }
+  const accept = async (e: IndexEntry): Promise<boolean> => admits(e, f) && (f.versions.includes('all') || (await selected(e.id)).has(posKey(e)))
+
+  if (f.ids != null) {
+    const all: IndexEntry[] = []
+    for (const id of f.ids) {
+      for (const e of await index.versions(collection, id)) if (await accept(e)) all.push(e)
+    }
+    const inRange = all.filter(e => since == null || posKey(e) > since).sort((a, b) => posKey(a) < posKey(b) ? -1 : 1)
+    const rest = start == null ? inRange : inRange.filter(e => posKey(e) > start)
+    return { items: rest.slice(0, f.limit), more: rest.length > f.limit, total: inRange.length }
+  }
+  const take = async (type?: string): Promise<IndexEntry[]> => {
+    const out: IndexEntry[] = []
+    for await (const e of index.scan(collection, start, type)) {
+      if (!await accept(e)) continue
+      out.push(e)
+      if (out.length > f.limit) break
+    }
+    return out
+  }
+  const found = f.types != null
+    ? (await Promise.all([...f.types].map(async t => await take(t)))).flat().sort((a, b) => posKey(a) < posKey(b) ? -1 : 1)
+    : await take()
+  return { items: found.slice(0, f.limit), more: found.length > f.limit }
 }
 
 async function receiptDigest (store: Store, digest: string, by: string | undefined): Promise<string | undefined> {
@@ -56,54 +88,33 @@ async function receiptDigest (store: Store, digest: string, by: string | undefin
   return paeDigest(pae(env.payloadType, env.payload))
 }
 
-export async function collectionEntries (store: Store, taxii: TaxiiStore, collection: TaxiiCollection, self: string, sinceMs?: number): Promise<CollectionEntry[]> {
-  const metas: MessageMeta[] = []
-  if (collection.direction === 'inbound') {
-    const f = collection.inbound ?? {}
-    for (const meta of await store.listMessages('in', sinceMs != null ? { since: sinceMs } : {})) {
-      if (meta.payloadType != null) continue
-      if (f.from != null && meta.from !== f.from) continue
-      if (f.topic != null && meta.topic !== f.topic) continue
-      if (f.maxTlp != null && rank(meta.tlp) > rank(f.maxTlp)) continue
-      metas.push(meta)
-    }
-  } else {
-    for (const { digest } of await taxii.sentDigests(collection.id)) {
-      const meta = await store.getMeta(digest)
-      if (meta != null) metas.push(meta)
-    }
-  }
-  const deleted = await taxii.deletedIn(collection.id)
-  const out: CollectionEntry[] = []
-  for (const meta of metas) {
-    const bytes = await store.getEnvelope(meta.digest)
-    if (bytes == null) continue
-    const msg = JSON.parse(Buffer.from(decodeEnvelope(bytes).payload).toString('utf8')) as MessageV1
-    if (!isStixBundle(msg.body)) continue
-    const objects = (msg.body.objects ?? []) as StixObject[]
-    const resolve = tlpResolver(objects)
-    const receipt = await receiptDigest(store, meta.digest, meta.direction === 'in' ? self : undefined)
-    const provenance = {
-      sender: meta.from,
-      message_id: meta.id,
-      message_digest: meta.digest,
-      ...(receipt != null ? { receipt_digest: receipt } : {}),
-      date_added: new Date(meta.storedAt).toISOString()
-    }
-    objects.forEach((o, index) => {
-      const id = String(o.id)
-      if (deleted.has(id)) return
-      out.push({
-        object: { ...withInheritedTlp(o, msg.tlp, resolve), [PROVENANCE_PROPERTY]: provenance },
-        id,
-        type: String(o.type),
-        version: versionOf(o, meta.storedAt),
-        specVersion: typeof o.spec_version === 'string' ? o.spec_version : '2.1',
-        at: meta.storedAt,
-        digest: meta.digest,
-        index
-      })
+/** The objects of a page as served: markings inherited, provenance added (one read per message). */
+export async function loadObjects (store: Store, self: string, items: readonly IndexEntry[]): Promise<Map<IndexEntry, StixObject>> {
+  const messages = new Map<string, { objects: StixObject[], resolve: (ref: string) => ReturnType<ReturnType<typeof tlpResolver>>, tlp: Parameters<typeof withInheritedTlp>[1], provenance: Record<string, unknown> } | undefined>()
+  for (const digest of new Set(items.map(e => e.digest))) {
+    const meta = await store.getMeta(digest)
+    const content = meta != null ? await bundleObjects(store, digest) : undefined
+    if (meta == null || content == null) { messages.set(digest, undefined); continue }
+    const receipt = await receiptDigest(store, digest, meta.direction === 'in' ? self : undefined)
+    messages.set(digest, {
+      objects: content.objects,
+      resolve: tlpResolver(content.objects),
+      tlp: content.msg.tlp,
+      provenance: {
+        sender: meta.from,
+        message_id: meta.id,
+        message_digest: digest,
+        ...(receipt != null ? { receipt_digest: receipt } : {}),
+        date_added: new Date(meta.storedAt).toISOString()
+      }
     })
+  }
+  const out = new Map<IndexEntry, StixObject>()
+  for (const e of items) {
+    const m = messages.get(e.digest)
+    const o = m?.objects[e.index]
+    if (m == null || o == null) continue
+    out.set(e, { ...withInheritedTlp(o, m.tlp, m.resolve), [PROVENANCE_PROPERTY]: m.provenance })
   }
   return out
 }

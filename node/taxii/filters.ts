@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { CollectionEntry } from './collection-view.ts'
 import { TaxiiError } from './taxii-error.ts'
 
 export interface Filter {
@@ -49,8 +48,9 @@ export function parseFilter (params: URLSearchParams, opts: { defaultLimit: numb
     f.limit = Math.min(Number(limit), opts.maxLimit)
   }
   const next = params.get('next')
-  if (next != null) {
-    if (next === '' || next.length > 1024) bad('next is not a token this server issued')
+  // An empty next is no next: MISP sends its first page as `next=` (docs/taxii.md §4).
+  if (next != null && next !== '') {
+    if (next.length > 1024) bad('next is not a token this server issued')
     f.next = next
   }
   const ids = list(params, 'match[id]', s => ID.test(s))
@@ -64,25 +64,41 @@ export function parseFilter (params: URLSearchParams, opts: { defaultLimit: numb
   return f
 }
 
-/** The entries a filter selects (before paging), in date-added order. */
-export function applyFilter (entries: readonly CollectionEntry[], f: Filter): CollectionEntry[] {
-  let out = entries.filter(e =>
-    (f.ids == null || f.ids.has(e.id)) &&
+/** What filtering needs of an entry. */
+export interface Filterable { id: string, type: string, version: string, specVersion: string, at: number }
+
+/** Whether a filter's `match[id]`, `match[type]` and `match[spec_version]` admit an entry. */
+export function admits (e: Filterable, f: Filter): boolean {
+  return (f.ids == null || f.ids.has(e.id)) &&
     (f.types == null || f.types.has(e.type)) &&
-    (f.specVersions == null || f.specVersions.has(e.specVersion)))
-  if (f.specVersions == null) out = out.filter(e => e.specVersion === '2.1')
+    (f.specVersions != null ? f.specVersions.has(e.specVersion) : e.specVersion === '2.1')
+}
+
+/**
+ * Of the versions of one object (admitted entries, in date-added order), those
+ * `match[version]` selects: `first`, `last` (equal versions: the earliest / latest added),
+ * `all`, or equal timestamps.
+ */
+export function selectVersions<T extends Filterable> (versions: readonly T[], f: Filter): Set<T> {
+  if (f.versions.includes('all') || versions.length === 0) return new Set(versions)
+  const sorted = [...versions].sort((a, b) => Date.parse(a.version) - Date.parse(b.version))
+  const keep = new Set<T>()
+  for (const v of f.versions) {
+    if (v === 'first') keep.add(sorted[0])
+    else if (v === 'last') keep.add(sorted[sorted.length - 1])
+    else for (const e of sorted) if (Date.parse(e.version) === Date.parse(v)) keep.add(e)
+  }
+  return keep
+}
+
+/** The entries a filter selects (before paging), in date-added order: the reference semantics the index follows. */
+export function applyFilter<T extends Filterable> (entries: readonly T[], f: Filter): T[] {
+  let out = entries.filter(e => admits(e, f))
   if (!f.versions.includes('all')) {
-    const byId = new Map<string, CollectionEntry[]>()
+    const byId = new Map<string, T[]>()
     for (const e of out) byId.set(e.id, [...(byId.get(e.id) ?? []), e])
-    const keep = new Set<CollectionEntry>()
-    for (const versions of byId.values()) {
-      const sorted = [...versions].sort((a, b) => Date.parse(a.version) - Date.parse(b.version))
-      for (const v of f.versions) {
-        if (v === 'first') keep.add(sorted[0])
-        else if (v === 'last') keep.add(sorted[sorted.length - 1])
-        else for (const e of sorted) if (Date.parse(e.version) === Date.parse(v)) keep.add(e)
-      }
-    }
+    const keep = new Set<T>()
+    for (const versions of byId.values()) for (const e of selectVersions(versions, f)) keep.add(e)
     out = out.filter(e => keep.has(e))
   }
   if (f.addedAfter != null) out = out.filter(e => e.at > (f.addedAfter as number))

@@ -83,6 +83,7 @@ export async function ingest (c: IngestComponents, client: TaxiiClient, collecti
     if (digest != null) {
       digests.push(digest)
       ops.push(c.taxii.sentOp(collection.id, now.getTime(), digest))
+      ops.push(c.taxii.outboundMarkOp(collection.id, now.getTime(), digest))
     }
     for (const o of group) entries.push({ id: String(o.id), version: versionOf(o), ...(digest != null ? { digest } : {}), recipients: queued, failures })
   }

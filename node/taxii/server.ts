@@ -16,8 +16,10 @@ import { isLoopback } from '../api/server.ts'
 import { NodeError } from '../errors.ts'
 import type { LocalService } from '../service.ts'
 import type { Store } from '../store/store.ts'
-import { collectionEntries, type CollectionEntry } from './collection-view.ts'
-import { applyFilter, parseFilter, queryKey, type Filter } from './filters.ts'
+import { loadObjects, selectPage } from './collection-view.ts'
+import { parseFilter, queryKey, type Filter } from './filters.ts'
+import { TaxiiIndexer } from './indexer.ts'
+import { posOf, type IndexEntry } from './object-index.ts'
 import { ingest, statusResource } from './ingest.ts'
 import { accepts, isTaxiiContent, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE } from './media.ts'
 import { PageTokens } from './paging.ts'
@@ -56,6 +58,7 @@ export class TaxiiServer {
   private readonly init: TaxiiInit
   private readonly tokens = new PageTokens()
   private server: Server | undefined
+  private indexer: TaxiiIndexer | undefined
 
   constructor (components: TaxiiComponents, init: TaxiiInit) {
     if (!isLoopback(init.host) && init.tls == null) throw new NodeError('CONFIG_INVALID', `taxii.listen ${init.host} is not a loopback address; a non-loopback TAXII listener needs taxii.tls (cert and key)`)
@@ -71,6 +74,8 @@ export class TaxiiServer {
   }
 
   async start (): Promise<void> {
+    this.indexer = new TaxiiIndexer(this.c.store, this.c.taxii, this.c.logger)
+    this.indexer.start()
     const handler = (req: IncomingMessage, res: ServerResponse): void => { void this.handle(req, res) }
     const server = this.init.tls != null
       ? createTlsServer({ cert: readFileSync(this.init.tls.cert), key: readFileSync(this.init.tls.key) }, handler) as unknown as Server
@@ -87,18 +92,20 @@ export class TaxiiServer {
     if (server == null) return
     this.server = undefined
     await new Promise<void>(resolve => { server.close(() => { resolve() }); server.closeAllConnections() })
+    await this.indexer?.stop()
   }
 
   private async authenticate (req: IncomingMessage): Promise<TaxiiClient | undefined> {
-    const header = req.headers.authorization ?? ''
-    const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header)
+    // The scheme is case-insensitive (RFC 9110 §11.1): MISP sends `basic …`.
+    const header = (req.headers.authorization ?? '').trim()
+    const basic = /^Basic +([A-Za-z0-9+/=]+)$/i.exec(header)
     if (basic != null) {
       const text = Buffer.from(basic[1], 'base64').toString('utf8')
       const colon = text.indexOf(':')
       if (colon < 1) return undefined
       return await this.c.taxii.authenticate(text.slice(colon + 1), text.slice(0, colon))
     }
-    const bearer = /^Bearer ([A-Za-z0-9_-]{1,256})$/.exec(header)
+    const bearer = /^Bearer +([A-Za-z0-9_-]{1,256})$/i.exec(header)
     return bearer != null ? await this.c.taxii.authenticate(bearer[1]) : undefined
   }
 
@@ -191,10 +198,9 @@ export class TaxiiServer {
         only('GET', 'DELETE')
         if (method === 'DELETE') {
           if (!access.includes('w')) throw new TaxiiError(403, 'Forbidden', 'this client may not delete from this collection')
-          const entries = (await collectionEntries(this.c.store, this.c.taxii, collection, this.c.self)).filter(e => e.id === objectId)
+          await this.index().sync()
+          const entries = await this.index().deleteObject(collection.id, objectId, ctx.client.name)
           if (entries.length === 0) throw new TaxiiError(404, 'Not found', `no object ${objectId} in this collection`)
-          await this.c.store.commit([this.c.taxii.deleteOp(collection.id, objectId, Date.now())],
-            [auditEvents.taxiiRequest({ client: ctx.client.name, collection: collection.id, action: 'object.delete', objects: [objectId], digests: [...new Set(entries.map(e => e.digest))] })])
           res.writeHead(200, { 'content-length': '0' })
           res.end()
           return
@@ -240,26 +246,30 @@ export class TaxiiServer {
     }
   }
 
-  private async page (collection: TaxiiCollection, endpoint: string, f: Filter): Promise<{ total: number, items: CollectionEntry[], headers: Record<string, string>, body: (map: (e: CollectionEntry) => unknown, key: string) => Record<string, unknown> }> {
-    const all = applyFilter(await collectionEntries(this.c.store, this.c.taxii, collection, this.c.self, f.addedAfter), f)
+  private index (): TaxiiIndexer {
+    if (this.indexer == null) throw new Error('TAXII server is not started')
+    return this.indexer
+  }
+
+  private async page (collection: TaxiiCollection, endpoint: string, f: Filter): Promise<{ total: number, items: IndexEntry[], headers: Record<string, string>, body: (map: (e: IndexEntry) => unknown, key: string) => Record<string, unknown> }> {
     const key = queryKey(collection.id, endpoint, f)
-    let start = 0
+    let after: string | undefined
     if (f.next != null) {
       const pos = this.tokens.read(key, f.next)
       if (pos == null) throw new TaxiiError(400, 'Bad filter', 'next is not a token this server issued for this query')
-      start = all.findIndex(e => e.at > pos.at || (e.at === pos.at && (e.digest > pos.digest || (e.digest === pos.digest && e.index > pos.index))))
-      if (start < 0) start = all.length
+      after = posOf(pos.at, pos.digest, pos.index)
     }
-    const items = all.slice(start, start + f.limit)
-    const more = start + items.length < all.length
+    const indexer = this.index()
+    await indexer.sync()
+    const { items, more, total } = await selectPage(indexer.index, collection.id, f, after)
     const last = items[items.length - 1]
     const next = more && last != null ? this.tokens.issue(key, { at: last.at, digest: last.digest, index: last.index }) : undefined
     const headers: Record<string, string> = items.length > 0 ? { 'x-taxii-date-added-first': iso(items[0].at), 'x-taxii-date-added-last': iso(last.at) } : {}
     return {
-      total: all.length,
+      total: total ?? items.length,
       items,
       headers,
-      body: (map, name) => ({ more, ...(next != null ? { next } : {}), ...(items.length > 0 ? { [name]: items.map(map) } : {}) })
+      body: (map, name) => ({ more, ...(next != null ? { next } : {}), ...(items.length > 0 ? { [name]: items.map(map).filter(v => v !== undefined) } : {}) })
     }
   }
 
@@ -271,7 +281,8 @@ export class TaxiiServer {
         client: ctx.client.name, collection: collection.id, action: 'objects.get', objects: page.items.map(e => e.id), digests: [...new Set(page.items.map(e => e.digest))]
       })])
     }
-    this.reply(res, 200, page.body(e => e.object, 'objects'), page.headers)
+    const objects = await loadObjects(this.c.store, this.c.self, page.items)
+    this.reply(res, 200, page.body(e => objects.get(e), 'objects'), page.headers)
   }
 
   private async readBody (req: IncomingMessage): Promise<unknown> {

@@ -44,6 +44,12 @@ export class TaxiiStore {
   readonly sent: Sub<string>
   /** collectionId!objectId → deleted at (ms): objects deleted locally from a collection. */
   readonly deleted: Sub<number>
+  /** The object index of every collection (object-index.ts; written by the indexer only). */
+  readonly index: Sub<string>
+  /** collectionId → the index's state: built, or building with the backfill's cursor. */
+  readonly indexStates: Sub<{ state: 'building' | 'built', cursor?: string }>
+  /** pad(storedAt)!digest!collectionId → '': sent messages the indexer has yet to add. */
+  readonly outboundMarks: Sub<string>
 
   constructor (store: Store) {
     this.store = store
@@ -55,6 +61,10 @@ export class TaxiiStore {
     this.statuses = sub('taxii-st')
     this.sent = sub('taxii-out')
     this.deleted = sub('taxii-del')
+    const utf8 = { valueEncoding: 'utf8' }
+    this.index = store.db.sublevel<string, string>('taxii-ix', utf8)
+    this.indexStates = sub('taxii-ixs')
+    this.outboundMarks = store.db.sublevel<string, string>('taxii-ixo', utf8)
   }
 
   async listCollections (): Promise<TaxiiCollection[]> {
@@ -145,10 +155,9 @@ export class TaxiiStore {
     return { type: 'put', sublevel: this.sent, key: collection + SEP + pad(at) + SEP + digest, value: '' }
   }
 
-  async deletedIn (collection: string): Promise<Set<string>> {
-    const out = new Set<string>()
-    for await (const key of this.deleted.keys({ gt: collection + SEP, lt: collection + SEP + '\xff' })) out.add(key.slice(collection.length + 1))
-    return out
+  /** The mark that tells the indexer an outbound collection sent a message (with its status). */
+  outboundMarkOp (collection: string, storedAt: number, digest: string): BatchOp {
+    return { type: 'put', sublevel: this.outboundMarks, key: pad(storedAt) + SEP + digest + SEP + collection, value: '' }
   }
 
   deleteOp (collection: string, objectId: string, at: number): BatchOp {

@@ -7,11 +7,11 @@ import { applyFilter, parseFilter, queryKey } from '../../node/taxii/filters.ts'
 import { PageTokens } from '../../node/taxii/paging.ts'
 import { TaxiiError } from '../../node/taxii/taxii-error.ts'
 import { accepts, isTaxiiContent } from '../../node/taxii/media.ts'
-import type { CollectionEntry } from '../../node/taxii/collection-view.ts'
+import type { IndexEntry } from '../../node/taxii/object-index.ts'
 
 const opts = { defaultLimit: 100, maxLimit: 1000 }
-const entry = (id: string, version: string, at: number, type = id.split('--')[0], specVersion = '2.1'): CollectionEntry =>
-  ({ object: { id }, id, type, version, specVersion, at, digest: 'd'.repeat(64), index: at })
+const entry = (id: string, version: string, at: number, type = id.split('--')[0], specVersion = '2.1'): IndexEntry =>
+  ({ id, type, version, specVersion, at, digest: 'd'.repeat(64), index: at })
 const A = 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f'
 const B = 'malware--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061'
 const entries = [
@@ -42,10 +42,14 @@ describe('TAXII filters', () => {
   })
 
   it('malformed, repeated or unknown parameters are 400', () => {
-    for (const q of ['added_after=yesterday', 'limit=0', 'limit=1.5', 'limit=-1', 'match[id]=x', 'match[type]=A', 'match[version]=latest', 'match[spec_version]=3.0', 'match[colour]=red', 'limit=1&limit=2', 'next=']) {
+    for (const q of ['added_after=yesterday', 'limit=0', 'limit=1.5', 'limit=-1', 'match[id]=x', 'match[type]=A', 'match[version]=latest', 'match[spec_version]=3.0', 'match[colour]=red', 'limit=1&limit=2']) {
       expect(status(q), q).toBe(400)
     }
     expect(status('limit=10&match[type]=indicator,malware')).toBeUndefined()
+  })
+
+  it('an empty next is no next (MISP asks for its first page with next=)', () => {
+    expect(f('limit=50&next=').next).toBeUndefined()
   })
 })
 

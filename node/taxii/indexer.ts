@@ -1,0 +1,251 @@
+/**
+ * Keeps the object index (object-index.ts) in step with the store, one change at a time, so
+ * that nothing races: the only writer of the index.
+ *
+ * - Received and purged messages: the store writes a change-feed key (`Store.changes`) in the
+ *   same batch as the message or its purge; the indexer adds the bundle's objects to every
+ *   inbound collection whose filter the message matches, or removes a purged message's
+ *   objects from every collection, and deletes the feed key in the same batch as its index
+ *   writes (a crash in between redoes the change, which is idempotent).
+ * - Messages an outbound collection sent: `ingest` writes a marker (`TaxiiStore.outboundMarks`)
+ *   with its status resource; the indexer adds them the same way.
+ * - Collections: one without an index state (new, or a data directory from before the index)
+ *   is backfilled from the inbox (inbound) or its sent messages (outbound), in chunks that
+ *   record their progress (a restart resumes); a removed collection's keys are deleted.
+ * - DELETE of an object: its keys and the local-deletion mark, with the audit event, in one batch.
+ *
+ * Readers call `sync()` first: it resolves once every change committed before the call is in
+ * the index, so a TAXII client sees what the inbox shows.
+ *
+ * @module
+ */
+import type { Logger } from 'pino'
+import { decodeEnvelope } from '../../protocol/envelope.ts'
+import { isStixBundle, type StixObject } from '../../protocol/stix/index.ts'
+import { TLP_LEVELS, type MessageV1, type Tlp } from '../../protocol/types.ts'
+import { auditEvents } from '../audit/events.ts'
+import type { BatchOp } from '../store/group-commit.ts'
+import type { MessageMeta } from '../store/records.ts'
+import type { Store } from '../store/store.ts'
+import { entriesOf, type IndexEntry, ObjectIndex } from './object-index.ts'
+import type { TaxiiCollection } from './records.ts'
+import type { TaxiiStore } from './taxii-store.ts'
+
+/** Changes (or backfilled messages) applied per batch. */
+const CHUNK = 256
+/** How often the indexer looks for changes when nobody asks (ms). */
+const IDLE_POLL_MS = 500
+
+interface IndexState { state: 'building' | 'built', cursor?: string }
+
+interface DeleteJob { collection: string, id: string, client: string, done: (entries: IndexEntry[]) => void, fail: (err: unknown) => void }
+
+const rank = (t: Tlp): number => TLP_LEVELS.indexOf(t)
+
+/** Whether an inbound collection serves a received message (its filter: sender, topic, TLP). */
+export function inboundMatches (collection: TaxiiCollection, meta: MessageMeta): boolean {
+  if (collection.direction !== 'inbound' || meta.direction !== 'in' || meta.payloadType != null) return false
+  const f = collection.inbound ?? {}
+  return (f.from == null || meta.from === f.from) && (f.topic == null || meta.topic === f.topic) && (f.maxTlp == null || rank(meta.tlp) <= rank(f.maxTlp))
+}
+
+/** The STIX objects of a stored message, or undefined when it carries none (or was purged). */
+export async function bundleObjects (store: Store, digest: string): Promise<{ msg: MessageV1, objects: StixObject[] } | undefined> {
+  const bytes = await store.getEnvelope(digest)
+  if (bytes == null) return undefined
+  const msg = JSON.parse(Buffer.from(decodeEnvelope(bytes).payload).toString('utf8')) as MessageV1
+  if (!isStixBundle(msg.body)) return undefined
+  return { msg, objects: (msg.body.objects ?? []) as StixObject[] }
+}
+
+export class TaxiiIndexer {
+  readonly index: ObjectIndex
+  private readonly store: Store
+  private readonly taxii: TaxiiStore
+  private readonly logger: Logger | undefined
+  private readonly jobs: DeleteJob[] = []
+  private readonly waiters: Array<{ gen: number, resolve: () => void, reject: (err: unknown) => void }> = []
+  private requested = 0
+  private running: Promise<void> | undefined
+  private again = false
+  private stopped = false
+  private timer: NodeJS.Timeout | undefined
+
+  constructor (store: Store, taxii: TaxiiStore, logger?: Logger) {
+    this.store = store
+    this.taxii = taxii
+    this.logger = logger
+    this.index = new ObjectIndex(taxii.index)
+  }
+
+  start (): void {
+    this.timer = setInterval(() => { this.kick() }, IDLE_POLL_MS)
+    this.timer.unref()
+    this.kick()
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    if (this.timer != null) clearInterval(this.timer)
+    await this.running?.catch(() => {})
+  }
+
+  /** Resolves once every change committed before this call is in the index. */
+  async sync (): Promise<void> {
+    const gen = ++this.requested
+    await new Promise<void>((resolve, reject) => {
+      this.waiters.push({ gen, resolve, reject })
+      this.kick()
+    })
+  }
+
+  /** Removes every version of an object from a collection (audited); the entries removed. */
+  async deleteObject (collection: string, id: string, client: string): Promise<IndexEntry[]> {
+    return await new Promise<IndexEntry[]>((resolve, reject) => {
+      this.jobs.push({ collection, id, client, done: resolve, fail: reject })
+      this.kick()
+    })
+  }
+
+  private kick (): void {
+    if (this.stopped) return
+    if (this.running != null) { this.again = true; return }
+    this.running = this.loop().finally(() => { this.running = undefined })
+  }
+
+  private async loop (): Promise<void> {
+    do {
+      this.again = false
+      const gen = this.requested
+      try {
+        if (await this.pass()) this.settle(gen)
+        else this.again = true
+      } catch (err) {
+        this.logger?.error({ err }, 'TAXII index update failed; retrying')
+        for (const w of this.waiters.splice(0)) w.reject(err)
+        await new Promise(resolve => setTimeout(resolve, 1000))
+        this.again = this.waiters.length > 0 || this.jobs.length > 0
+      }
+    } while (this.again && !this.stopped)
+  }
+
+  private settle (gen: number): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      if (this.waiters[i].gen <= gen) this.waiters.splice(i, 1)[0].resolve()
+    }
+  }
+
+  /** One round of work; true when nothing was left (everything up to its start is indexed). */
+  private async pass (): Promise<boolean> {
+    const collections = await this.taxii.listCollections()
+    const built = await this.reconcile(collections)
+    for (const job of this.jobs.splice(0)) await this.runDelete(job)
+    const changes = await this.applyChanges(collections)
+    const sent = await this.applyOutbound(collections)
+    return built && changes < CHUNK && sent < CHUNK
+  }
+
+  /** Backfills collections without an index (one chunk each), removes those of removed ones. */
+  private async reconcile (collections: TaxiiCollection[]): Promise<boolean> {
+    const states = new Map<string, IndexState>()
+    for await (const [id, state] of this.taxii.indexStates.iterator()) states.set(id, state)
+    let done = true
+    for (const c of collections) {
+      const state = states.get(c.id)
+      states.delete(c.id)
+      if (state?.state === 'built') continue
+      if (!await this.backfill(c, state?.cursor)) done = false
+    }
+    for (const gone of states.keys()) {
+      for await (const keys of this.index.collectionKeys(gone)) {
+        await this.store.commit(keys.map(key => ({ type: 'del', sublevel: this.index.sub, key })))
+      }
+      await this.store.commit([{ type: 'del', sublevel: this.taxii.indexStates, key: gone }])
+    }
+    return done
+  }
+
+  /** One chunk of a collection's backfill; true once it is complete. */
+  private async backfill (c: TaxiiCollection, cursor: string | undefined): Promise<boolean> {
+    const source = c.direction === 'inbound' ? this.store.inbox : this.taxii.sent
+    const prefix = c.direction === 'inbound' ? '' : c.id + '!'
+    const range = { gt: prefix + (cursor ?? ''), lt: prefix + '\xff', limit: CHUNK }
+    const keys: string[] = []
+    for await (const key of source.keys(range)) keys.push(key)
+    const ops: BatchOp[] = []
+    for (const key of keys) {
+      const digest = key.slice(key.lastIndexOf('!') + 1)
+      const meta = await this.store.getMeta(digest)
+      if (meta == null || (c.direction === 'inbound' && !inboundMatches(c, meta))) continue
+      ops.push(...await this.addOps(c, meta))
+    }
+    const complete = keys.length < CHUNK
+    const state: IndexState = complete ? { state: 'built' } : { state: 'building', cursor: keys[keys.length - 1].slice(prefix.length) }
+    ops.push({ type: 'put', sublevel: this.taxii.indexStates, key: c.id, value: state })
+    await this.store.commit(ops)
+    if (complete) this.logger?.info({ collection: c.id }, 'TAXII collection index built')
+    return complete
+  }
+
+  private async addOps (c: TaxiiCollection, meta: MessageMeta): Promise<BatchOp[]> {
+    const content = await bundleObjects(this.store, meta.digest)
+    if (content == null) return []
+    const ids = [...new Set(content.objects.map(o => String(o.id)))]
+    const marks = await this.taxii.deleted.getMany(ids.map(id => c.id + '!' + id))
+    const skip = new Set(ids.filter((_, i) => marks[i] != null))
+    return this.index.addOps(c.id, meta.digest, entriesOf(content.objects, meta.storedAt, meta.digest, skip))
+  }
+
+  /** Received and purged messages from the store's change feed. */
+  private async applyChanges (collections: TaxiiCollection[]): Promise<number> {
+    const keys: string[] = []
+    for await (const key of this.store.changes.keys({ limit: CHUNK })) keys.push(key)
+    if (keys.length === 0) return 0
+    const ops: BatchOp[] = []
+    for (const key of keys) {
+      ops.push({ type: 'del', sublevel: this.store.changes, key })
+      const digest = key.slice(key.lastIndexOf('!') + 1)
+      const meta = await this.store.getMeta(digest)
+      if (meta == null) continue
+      if (meta.purgedAt != null) {
+        for (const c of collections) ops.push(...await this.index.removeMessageOps(c.id, digest))
+        continue
+      }
+      for (const c of collections) if (inboundMatches(c, meta)) ops.push(...await this.addOps(c, meta))
+    }
+    await this.store.commit(ops)
+    return keys.length
+  }
+
+  /** Messages outbound collections sent (marked by ingest). */
+  private async applyOutbound (collections: TaxiiCollection[]): Promise<number> {
+    const keys: string[] = []
+    for await (const key of this.taxii.outboundMarks.keys({ limit: CHUNK })) keys.push(key)
+    if (keys.length === 0) return 0
+    const byId = new Map(collections.map(c => [c.id, c]))
+    const ops: BatchOp[] = []
+    for (const key of keys) {
+      ops.push({ type: 'del', sublevel: this.taxii.outboundMarks, key })
+      const [, digest, collection] = key.split('!')
+      const c = byId.get(collection)
+      const meta = await this.store.getMeta(digest)
+      if (c == null || meta == null || meta.purgedAt != null) continue
+      ops.push(...await this.addOps(c, meta))
+    }
+    await this.store.commit(ops)
+    return keys.length
+  }
+
+  private async runDelete (job: DeleteJob): Promise<void> {
+    try {
+      const { ops, entries } = await this.index.removeObjectOps(job.collection, job.id)
+      if (entries.length > 0) {
+        await this.store.commit([...ops, this.taxii.deleteOp(job.collection, job.id, Date.now())],
+          [auditEvents.taxiiRequest({ client: job.client, collection: job.collection, action: 'object.delete', objects: [job.id], digests: [...new Set(entries.map(e => e.digest))] })])
+      }
+      job.done(entries)
+    } catch (err) {
+      job.fail(err)
+    }
+  }
+}
