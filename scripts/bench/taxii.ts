@@ -74,6 +74,27 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
     const viaTaxii: number[] = []
     let served = 0
 
+    /**
+     * What a polling client does (OpenCTI resumes from X-TAXII-Date-Added-Last): the objects
+     * added since `since`, page by page with next; adds their ids to `seen`, returns the last
+     * date added. Polls overlap by a second, so a message stored just before one that was
+     * already served is still seen.
+     */
+    const pullSince = async (since: number, seen: Set<string>): Promise<number> => {
+      let last = since
+      let next: string | undefined
+      do {
+        const q = new URLSearchParams({ limit: '1000', added_after: new Date(since).toISOString(), ...(next != null ? { next } : {}) })
+        const res = await fetch(`${taxiiB}collections/${inbound}/objects/?${q.toString()}`, { headers: { authorization: `Bearer ${puller.secret}`, accept: TAXII } })
+        const env = await res.json() as { objects?: Array<{ id: string }>, next?: string, more?: boolean }
+        for (const o of env.objects ?? []) seen.add(o.id)
+        const added = res.headers.get('x-taxii-date-added-last')
+        if (added != null) last = Math.max(last, Date.parse(added))
+        next = env.more === true ? env.next : undefined
+      } while (next != null)
+      return last
+    }
+
     const countServed = async (): Promise<number> => {
       let total = 0
       let next: string | undefined
@@ -87,22 +108,30 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
       return total
     }
 
+    const plainSince = async (since: number): Promise<number> => (await apiB.inbox({ since })).filter(m => m.topic === 'plain').length
     const measurePlain = async (run: number): Promise<void> => {
-      const inboxBefore = (await apiB.inbox()).length
+      const since = Date.now() - 1000
+      const inboxBefore = await plainSince(since)
       const t = performance.now()
       await pool(bundles, async (n) => {
         await apiA.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'plain', legalBasis: AGREEMENT, body: { type: 'bundle', id: `bundle--5d0092c5-5f74-4287-9642-${(run * 100000 + n).toString(16).padStart(12, '0')}`, objects: bundleObjects(2 * run, n) } })
       })
-      await until(async () => (await apiB.inbox()).length - inboxBefore >= bundles, 600_000, 'plain bundles stored at B', 20)
+      await until(async () => (await plainSince(since)) - inboxBefore >= bundles, 600_000, 'plain bundles stored at B', 20)
       plain.push(objects / ((performance.now() - t) / 1000))
     }
     const measureTaxii = async (run: number): Promise<void> => {
+      const ids = new Set(Array.from({ length: bundles }, (_, n) => bundleObjects(2 * run + 1, n).map(o => o.id as string)).flat())
+      const seen = new Set<string>()
+      let cursor = Date.now() - 1000
       const t = performance.now()
       await pool(bundles, async (n) => {
         const res = await fetch(`${taxiiA}collections/${outbound}/objects/`, { method: 'POST', headers: { authorization: `Bearer ${pusher.secret}`, accept: TAXII, 'content-type': TAXII }, body: JSON.stringify({ objects: bundleObjects(2 * run + 1, n) }) })
         if (res.status !== 202) throw new IntegrityError(`taxii: POST answered ${res.status}`)
       })
-      await until(async () => (await countServed()) - served >= objects, 600_000, 'TAXII objects served by B', 20)
+      await until(async () => {
+        cursor = Math.max(cursor, await pullSince(cursor, seen) - 1000)
+        return [...ids].every(id => seen.has(id))
+      }, 600_000, 'TAXII objects served by B', 20)
       viaTaxii.push(objects / ((performance.now() - t) / 1000))
       const expected = served + objects
       served = await countServed()

@@ -2,13 +2,20 @@
 
     push URL USER SECRET COLLECTION_ID ENVELOPE_FILE   discovery, collections, add objects, wait for the status
     pull URL USER SECRET COLLECTION_ID LIMIT           every object page by page, then added_after, manifest, versions
+    misp-push BASEURL API_ROOT KEY COLLECTION_ID ENVELOPE_FILE
+                                                       the calls of MISP's TAXII push (MISP/MISP,
+                                                       app/files/scripts/taxii/taxii_push.py): KEY is
+                                                       base64(NAME:SECRET), split into HTTP Basic
 
 Prints one JSON document: what the client saw, step by step.
 """
 import json
 import sys
+from base64 import b64decode
 
-from taxii2client.v21 import Server, Collection, as_pages
+from requests.auth import HTTPBasicAuth
+
+from taxii2client.v21 import ApiRoot, Server, Collection, as_pages
 
 
 def session(url, user, secret):
@@ -54,7 +61,22 @@ def pull(url, user, secret, collection_id, limit):
             "versions": versions.get("versions", [])}
 
 
+def misp_push(baseurl, api_root, key, collection_id, envelope_file):
+    # As taxii_push.py: parse_auth, then push_content (api_root_url = baseurl + "/" + api_root).
+    auth = HTTPBasicAuth(*b64decode(key.encode()).split(b':'))
+    api_root_url = baseurl + "/" + api_root
+    with ApiRoot(api_root_url, auth=auth) as root:
+        max_content_length = root.max_content_length
+    collection_url = api_root_url + '/collections/' + collection_id
+    with open(envelope_file, "rb") as f:
+        envelope = f.read()
+    with Collection(collection_url, auth=auth) as collection:
+        status = collection.add_objects(envelope, wait_for_completion=False)
+    return {"max_content_length": max_content_length, "status": status.status, "total_count": status.total_count,
+            "success_count": status.success_count, "failure_count": status.failure_count, "pending_count": status.pending_count}
+
+
 if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
-    result = push(*args) if mode == "push" else pull(*args)
+    result = push(*args) if mode == "push" else misp_push(*args) if mode == "misp-push" else pull(*args)
     print(json.dumps(result, indent=1, sort_keys=True))

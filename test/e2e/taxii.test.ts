@@ -229,6 +229,83 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
     expect(atB.status).toBe(200)
   })
 
+  describe('the requests MISP and OpenCTI send, exactly as they send them (docs/taxii.md §4, §5)', () => {
+    it('MISP: discovery, collections and objects with `Authorization: basic base64(NAME:SECRET)`, then its push script', async () => {
+      // MISP/MISP app/Model/TaxiiServer.php queryInstance(): these three headers on every request.
+      const c = JSON.parse(await liaison(['taxii', 'clients', 'add', 'misp-sync', '--data-dir', a.dir, '--collections', `${outbound}:rw`, '--json'])) as { name: string, secret: string }
+      const key = Buffer.from(`${c.name}:${c.secret}`).toString('base64') // MISP's "API Key" field
+      const baseurl = (a.runtime?.taxiiUrl as string).replace(/\/taxii2\/$/, '') // MISP's "Base URL"
+      const headers = { Accept: TAXII, 'Content-type': TAXII, Authorization: 'basic ' + key }
+      // TaxiiServersController::getRoot(): GET baseurl/taxii2/, each api_root's last path segment.
+      const discovery = await fetch(`${baseurl}/taxii2/`, { headers })
+      expect(discovery.status).toBe(200)
+      const roots = ((await discovery.json()) as { api_roots: string[] }).api_roots.map(r => r.replace(/^\/+|\/+$/g, '').split('/').pop())
+      expect(roots).toEqual(['api1'])
+      // TaxiiServer::getCollections(), getObjects() (limit 50, then next), getObject().
+      const collections = await (await fetch(`${baseurl}/${roots[0]}/collections/`, { headers })).json() as { collections: Array<{ id: string, can_write: boolean }> }
+      expect(collections.collections.map(col => [col.id, col.can_write])).toEqual([[outbound, true]])
+      for (const query of ['limit=50', 'limit=50&next=']) {
+        const page = await fetch(`${baseurl}/${roots[0]}/collections/${outbound}/objects/?${query}`, { headers })
+        expect(page.status, query).toBe(200)
+        expect(((await page.json()) as { objects: unknown[] }).objects.length, query).toBeGreaterThan(0)
+      }
+      expect((await fetch(`${baseurl}/${roots[0]}/collections/${outbound}/objects/${indicator(1, true).id as string}/`, { headers })).status).toBe(200)
+      // app/files/scripts/taxii/taxii_push.py, run by TaxiiServer::pushRouter() with --baseurl, --api_root, --key, --collection.
+      const envelopeFile = join(root, 'misp-envelope.json')
+      await writeFile(envelopeFile, JSON.stringify({ objects: [indicator(12, true)] }))
+      const cb = await b.client()
+      const before = (await cb.inbox()).filter(m => m.topic === 'malware').length
+      const pushed = await python(['misp-push', baseurl, roots[0] as string, key, outbound, envelopeFile])
+      expect(pushed).toMatchObject({ max_content_length: 256 * 1024, total_count: 1, failure_count: 0 })
+      await until(async () => (await cb.inbox()).filter(m => m.topic === 'malware').length === before + 1, 30_000, 'B received the MISP push')
+    })
+
+    it('OpenCTI: its TAXII feed polls the API root with next, then added_after from X-TAXII-Date-Added-Last (Basic and Bearer)', async () => {
+      const c = JSON.parse(await liaison(['taxii', 'clients', 'add', 'octi-feed', '--data-dir', b.dir, '--collections', `${inbound}:r`, '--json'])) as { name: string, secret: string }
+      const uri = (b.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1') // OpenCTI's "TAXII server URL" (the API root)
+      // OpenCTI-Platform/opencti opencti-graphql/src/manager/ingestion/ingestionTaxii.ts: taxiiHttpGet() and processTaxiiResponse().
+      const url = `${uri.endsWith('/') ? uri : `${uri}/`}collections/${inbound}/objects/`
+      interface State { cursor?: string, addedAfter?: Date }
+      const poll = async (state: State, authorization: string, limit?: number): Promise<string[]> => {
+        // axios drops undefined params and sends a Date as toISOString(); the order is { next, added_after, limit }.
+        const params = new URLSearchParams()
+        if (state.cursor != null) params.set('next', state.cursor)
+        if (state.addedAfter != null) params.set('added_after', state.addedAfter.toISOString())
+        if (limit != null) params.set('limit', String(limit))
+        const res = await fetch(url + (params.size > 0 ? `?${params.toString()}` : ''), { headers: { Accept: TAXII, Authorization: authorization } })
+        expect(res.status).toBe(200)
+        const data = await res.json() as { more?: boolean, next?: string, objects?: Array<{ id: string }> }
+        const last = res.headers.get('x-taxii-date-added-last')
+        if (data.objects != null && data.objects.length > 0) {
+          if (data.more === true && data.next != null && data.next !== '') state.cursor = data.next
+          else { state.cursor = undefined; state.addedAfter = last != null ? new Date(last) : new Date() }
+        }
+        return (data.objects ?? []).map(o => o.id)
+      }
+      const drain = async (state: State, authorization: string, limit?: number): Promise<string[]> => {
+        const ids: string[] = []
+        for (let got = await poll(state, authorization, limit); got.length > 0; got = await poll(state, authorization, limit)) ids.push(...got)
+        return ids
+      }
+      const everything = ((await (await fetch(`${url}?limit=1000`, { headers: { Accept: TAXII, Authorization: `Bearer ${c.secret}` } })).json()) as { objects: Array<{ id: string }> }).objects.map(o => o.id)
+      expect(everything.length).toBeGreaterThan(4)
+      // Basic user / password, "Import from date" set, limit_per_request 2: pages with next while added_after stays.
+      const basicState: State = { addedAfter: new Date('2020-01-01T00:00:00.000Z') }
+      expect(await drain(basicState, 'Basic ' + Buffer.from(`${c.name}:${c.secret}`).toString('base64'), 2)).toEqual(everything)
+      // Bearer token, no import date, the server's page size.
+      const bearerState: State = {}
+      expect(await drain(bearerState, `Bearer ${c.secret}`)).toEqual(everything)
+      // Something new arrives: the next polls, from X-TAXII-Date-Added-Last, get it alone.
+      const fresh = indicator(13, true)
+      const ca = await a.client()
+      await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'malware', legalBasis: TEST_AGREEMENT, body: { type: 'bundle', id: 'bundle--5d0092c5-5f74-4287-9642-000000000013', objects: [fresh] } })
+      const cb = await b.client()
+      await until(async () => (await cb.inbox()).some(m => m.topic === 'malware' && m.tlp === 'GREEN'), 30_000, 'B received the new bundle')
+      expect(await drain(basicState, 'Basic ' + Buffer.from(`${c.name}:${c.secret}`).toString('base64'), 2)).toEqual([fresh.id])
+      expect(await drain(bearerState, `Bearer ${c.secret}`)).toEqual([fresh.id])
+    })
+  })
+
   it('every TAXII write, every page served and every administration step is in the audit log, with ids and digests', async () => {
     await Promise.all([a.stop(), b.stop()])
     const entries = async (n: TestNode): Promise<Array<Record<string, unknown>>> => {
