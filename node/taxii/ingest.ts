@@ -1,5 +1,6 @@
 /**
- * A POST to an outbound collection (TAXII 2.1 §5.4): the envelope's objects become signed
+ * A POST to an outbound collection (TAXII 2.1 §5.4): the envelope's objects (or a STIX
+ * bundle's: OpenCTI's TAXII POST connector posts bundles) become signed
  * messages to the collection's recipients — one per bundle, split to the message size limit —
  * each sent exactly as `liaison send` sends (policy-checked per recipient). Nothing is sent
  * unless every object validates (STIX_INVALID) and fits the collection's TLP
@@ -98,12 +99,20 @@ export async function statusResource (store: Store, record: StatusRecord): Promi
   const successes: unknown[] = []
   const failures: unknown[] = []
   const pendings: unknown[] = []
+  // The objects of one message share its deliveries: one read per message and recipient.
+  const deliveries = new Map<string, ReturnType<Store['getDelivery']>>()
+  const delivery = (digest: string, recipient: string): ReturnType<Store['getDelivery']> => {
+    const key = digest + '!' + recipient
+    let d = deliveries.get(key)
+    if (d == null) { d = store.getDelivery(digest, recipient); deliveries.set(key, d) }
+    return d
+  }
   for (const e of record.entries) {
     const problems = [...e.failures]
     let pending = false
     if (e.digest != null) {
       for (const r of e.recipients) {
-        const d = await store.getDelivery(e.digest, r)
+        const d = await delivery(e.digest, r)
         if (d == null || d.status === 'pending') pending = true
         else if (d.status !== 'delivered') problems.push(`${d.reason ?? d.status.toUpperCase()}: recipient ${r} (${d.status})`)
       }

@@ -36,3 +36,14 @@ export function isTaxiiContent (header: string | undefined): boolean {
   const [range] = parseRanges(header)
   return range != null && range.type === 'application/taxii+json' && (range.version == null || range.version === '2.1')
 }
+
+/**
+ * What a POST of objects may declare: a TAXII 2.1 envelope (§5.4), or STIX 2.1 content —
+ * OpenCTI's TAXII POST connector sends its bundles as `application/stix+json; version=2.1`
+ * (docs/taxii.md §5).
+ */
+export function isObjectsContent (header: string | undefined): boolean {
+  if (isTaxiiContent(header)) return true
+  const [range] = header != null ? parseRanges(header) : []
+  return range != null && range.type === 'application/stix+json' && (range.version == null || range.version === '2.1')
+}

@@ -21,7 +21,7 @@ import { parseFilter, queryKey, type Filter } from './filters.ts'
 import { TaxiiIndexer } from './indexer.ts'
 import { posOf, type IndexEntry } from './object-index.ts'
 import { ingest, statusResource } from './ingest.ts'
-import { accepts, isTaxiiContent, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE } from './media.ts'
+import { accepts, isObjectsContent, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE } from './media.ts'
 import { PageTokens } from './paging.ts'
 import type { TaxiiClient, TaxiiCollection, StatusRecord } from './records.ts'
 import { TaxiiError } from './taxii-error.ts'
@@ -286,7 +286,7 @@ export class TaxiiServer {
   }
 
   private async readBody (req: IncomingMessage): Promise<unknown> {
-    if (!isTaxiiContent(req.headers['content-type'])) throw new TaxiiError(415, 'Unsupported media type', `send ${TAXII_MEDIA_TYPE}`)
+    if (!isObjectsContent(req.headers['content-type'])) throw new TaxiiError(415, 'Unsupported media type', `send ${TAXII_MEDIA_TYPE} (or ${STIX_MEDIA_TYPE})`)
     const max = this.init.maxContentLength
     const declared = Number(req.headers['content-length'] ?? '0')
     if (declared > max) throw new TaxiiError(413, 'Too large', `the request is ${declared} bytes; max_content_length is ${max}`, 'TOO_LARGE')

@@ -250,7 +250,7 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
         expect(((await page.json()) as { objects: unknown[] }).objects.length, query).toBeGreaterThan(0)
       }
       expect((await fetch(`${baseurl}/${roots[0]}/collections/${outbound}/objects/${indicator(1, true).id as string}/`, { headers })).status).toBe(200)
-      // app/files/scripts/taxii/taxii_push.py, run by TaxiiServer::pushRouter() with --baseurl, --api_root, --key, --collection.
+      // app/files/scripts/taxii/taxii_push.py, run by TaxiiServer::__pushEvents() with --baseurl, --api_root, --key, --collection.
       const envelopeFile = join(root, 'misp-envelope.json')
       await writeFile(envelopeFile, JSON.stringify({ objects: [indicator(12, true)] }))
       const cb = await b.client()
@@ -258,6 +258,23 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
       const pushed = await python(['misp-push', baseurl, roots[0] as string, key, outbound, envelopeFile])
       expect(pushed).toMatchObject({ max_content_length: 256 * 1024, total_count: 1, failure_count: 0 })
       await until(async () => (await cb.inbox()).filter(m => m.topic === 'malware').length === before + 1, 30_000, 'B received the MISP push')
+    })
+
+    it('OpenCTI: its TAXII POST stream connector posts a one-object STIX bundle as application/stix+json', async () => {
+      // OpenCTI-Platform/connectors stream/taxii-post/src/taxii_post_connector/connector.py: _process_message().
+      const c = JSON.parse(await liaison(['taxii', 'clients', 'add', 'octi-post', '--data-dir', a.dir, '--collections', `${outbound}:w`, '--json'])) as { name: string, secret: string }
+      const base = (a.runtime?.taxiiUrl as string).replace(/\/taxii2\/$/, '') // TAXII_URL
+      const url = base.replace(/\/+$/, '') + '/' + 'api1' + '/collections/' + outbound + '/objects/' // TAXII_API_ROOT=api1, TAXII_COLLECTION_ID
+      // _prepare_object() with the defaults: spec_version set, object_marking_refs and created_by_ref removed; OpenCTI's own extension kept.
+      const { object_marking_refs: _m, created_by_ref: _c, ...object } = indicator(14, true)
+      const data = { ...object, spec_version: '2.1', extensions: { 'extension-definition--ea279b3e-5c71-4632-ac08-831c66a786ba': { extension_type: 'property-extension', id: '6e0c2ab2-5ab1-4bd5-9dd3-7b29f6d2f0a1', type: 'Indicator', score: 50, detection: false } } }
+      const bundle = { type: 'bundle', spec_version: '2.1', id: 'bundle--5d0092c5-5f74-4287-9642-000000000014', objects: [data] }
+      const cb = await b.client()
+      const before = (await cb.inbox()).filter(m => m.topic === 'malware').length
+      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/stix+json; version=2.1', Accept: 'application/taxii+json; version=2.1', Authorization: 'Bearer ' + c.secret }, body: JSON.stringify(bundle) })
+      expect(res.status).toBe(202)
+      expect(await res.json()).toMatchObject({ total_count: 1, failure_count: 0 })
+      await until(async () => (await cb.inbox()).filter(m => m.topic === 'malware').length === before + 1, 30_000, 'B received the OpenCTI post')
     })
 
     it('OpenCTI: its TAXII feed polls the API root with next, then added_after from X-TAXII-Date-Added-Last (Basic and Bearer)', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { applyFilter, parseFilter, queryKey } from '../../node/taxii/filters.ts'
 import { PageTokens } from '../../node/taxii/paging.ts'
 import { TaxiiError } from '../../node/taxii/taxii-error.ts'
-import { accepts, isTaxiiContent } from '../../node/taxii/media.ts'
+import { accepts, isObjectsContent, isTaxiiContent } from '../../node/taxii/media.ts'
 import type { IndexEntry } from '../../node/taxii/object-index.ts'
 
 const opts = { defaultLimit: 100, maxLimit: 1000 }
@@ -82,5 +82,10 @@ describe('media types', () => {
     expect(isTaxiiContent('application/taxii+json; version=2.1')).toBe(true)
     expect(isTaxiiContent('application/json')).toBe(false)
     expect(isTaxiiContent(undefined)).toBe(false)
+    // A POST of objects also takes STIX 2.1 content (OpenCTI's TAXII POST connector).
+    expect(isObjectsContent('application/stix+json; version=2.1')).toBe(true)
+    expect(isObjectsContent('application/taxii+json;version=2.1')).toBe(true)
+    expect(isObjectsContent('application/stix+json; version=2.0')).toBe(false)
+    expect(isObjectsContent('application/json')).toBe(false)
   })
 })
