@@ -12,6 +12,8 @@
  *   "receipt_digest": "a1b2…", "date_added": "2026-01-15T09:30:01.250Z" }
  * ```
  *
+ * `date_added` is the object's date added to this collection (indexer.ts), as in the manifest.
+ *
  * `receipt_digest` is the digest of the receiving node's signed receipt for the message (inbound),
  * or of the first recipient's receipt once one arrived (outbound).
  *
@@ -105,7 +107,7 @@ export async function loadObjects (store: Store, self: string, items: readonly I
         message_id: meta.id,
         message_digest: digest,
         ...(receipt != null ? { receipt_digest: receipt } : {}),
-        date_added: new Date(meta.storedAt).toISOString()
+        date_added: new Date(items.find(e => e.digest === digest)?.at ?? meta.storedAt).toISOString()
       }
     })
   }

@@ -14,8 +14,16 @@
  *   record their progress (a restart resumes); a removed collection's keys are deleted.
  * - DELETE of an object: its keys and the local-deletion mark, with the audit event, in one batch.
  *
- * Readers call `sync()` first: it resolves once every change committed before the call is in
- * the index, so a TAXII client sees what the inbox shows.
+ * Date added: a backfilled message's objects were added when the node stored the message; an
+ * object indexed later was added when the indexer added it — its `storedAt`, or just after the
+ * collection's latest date added when that is later. Dates added therefore never go backwards
+ * in a collection once it is built: a client that resumes with `added_after` set to the last
+ * `X-TAXII-Date-Added-Last` it saw (OpenCTI does) misses nothing, even when messages stored
+ * close together were committed out of order.
+ *
+ * Readers call `sync(collection)` first: it resolves once every change committed before the
+ * call is in the index and that collection's backfill is complete, so a TAXII client sees what
+ * the inbox shows (and a collection being backfilled does not hold up the others).
  *
  * @module
  */
@@ -64,12 +72,14 @@ export class TaxiiIndexer {
   private readonly taxii: TaxiiStore
   private readonly logger: Logger | undefined
   private readonly jobs: DeleteJob[] = []
-  private readonly waiters: Array<{ gen: number, resolve: () => void, reject: (err: unknown) => void }> = []
+  private readonly waiters: Array<{ gen: number, collection?: string, resolve: () => void, reject: (err: unknown) => void }> = []
   private requested = 0
   private running: Promise<void> | undefined
   private again = false
   private stopped = false
   private timer: NodeJS.Timeout | undefined
+  /** Latest date added per collection (read from the index on first use). */
+  private readonly latest = new Map<string, number>()
 
   constructor (store: Store, taxii: TaxiiStore, logger?: Logger) {
     this.store = store
@@ -90,11 +100,14 @@ export class TaxiiIndexer {
     await this.running?.catch(() => {})
   }
 
-  /** Resolves once every change committed before this call is in the index. */
-  async sync (): Promise<void> {
+  /**
+   * Resolves once every change committed before this call is in the index, and the
+   * collection's backfill (if it is named) or every backfill is complete.
+   */
+  async sync (collection?: string): Promise<void> {
     const gen = ++this.requested
     await new Promise<void>((resolve, reject) => {
-      this.waiters.push({ gen, resolve, reject })
+      this.waiters.push({ gen, ...(collection != null ? { collection } : {}), resolve, reject })
       this.kick()
     })
   }
@@ -118,8 +131,9 @@ export class TaxiiIndexer {
       this.again = false
       const gen = this.requested
       try {
-        if (await this.pass()) this.settle(gen)
-        else this.again = true
+        const { drained, building } = await this.pass()
+        if (drained) this.settle(gen, building)
+        if (!drained || building.size > 0) this.again = true
       } catch (err) {
         this.logger?.error({ err }, 'TAXII index update failed; retrying')
         for (const w of this.waiters.splice(0)) w.reject(err)
@@ -129,40 +143,46 @@ export class TaxiiIndexer {
     } while (this.again && !this.stopped)
   }
 
-  private settle (gen: number): void {
+  private settle (gen: number, building: ReadonlySet<string>): void {
     for (let i = this.waiters.length - 1; i >= 0; i--) {
-      if (this.waiters[i].gen <= gen) this.waiters.splice(i, 1)[0].resolve()
+      const w = this.waiters[i]
+      const ready = w.collection != null ? !building.has(w.collection) : building.size === 0
+      if (w.gen <= gen && ready) this.waiters.splice(i, 1)[0].resolve()
     }
   }
 
-  /** One round of work; true when nothing was left (everything up to its start is indexed). */
-  private async pass (): Promise<boolean> {
+  /**
+   * One round of work: `drained` when the change queues were empty (everything committed
+   * before the round began is indexed), `building` the collections still being backfilled.
+   */
+  private async pass (): Promise<{ drained: boolean, building: Set<string> }> {
     const collections = await this.taxii.listCollections()
-    const built = await this.reconcile(collections)
+    const building = await this.reconcile(collections)
     for (const job of this.jobs.splice(0)) await this.runDelete(job)
     const changes = await this.applyChanges(collections)
     const sent = await this.applyOutbound(collections)
-    return built && changes < CHUNK && sent < CHUNK
+    return { drained: changes < CHUNK && sent < CHUNK, building }
   }
 
-  /** Backfills collections without an index (one chunk each), removes those of removed ones. */
-  private async reconcile (collections: TaxiiCollection[]): Promise<boolean> {
+  /** Backfills collections without an index (one chunk each), removes those of removed ones; those still building. */
+  private async reconcile (collections: TaxiiCollection[]): Promise<Set<string>> {
     const states = new Map<string, IndexState>()
     for await (const [id, state] of this.taxii.indexStates.iterator()) states.set(id, state)
-    let done = true
+    const building = new Set<string>()
     for (const c of collections) {
       const state = states.get(c.id)
       states.delete(c.id)
       if (state?.state === 'built') continue
-      if (!await this.backfill(c, state?.cursor)) done = false
+      if (!await this.backfill(c, state?.cursor)) building.add(c.id)
     }
     for (const gone of states.keys()) {
       for await (const keys of this.index.collectionKeys(gone)) {
         await this.store.commit(keys.map(key => ({ type: 'del', sublevel: this.index.sub, key })))
       }
       await this.store.commit([{ type: 'del', sublevel: this.taxii.indexStates, key: gone }])
+      this.latest.delete(gone)
     }
-    return done
+    return building
   }
 
   /** One chunk of a collection's backfill; true once it is complete. */
@@ -177,7 +197,7 @@ export class TaxiiIndexer {
       const digest = key.slice(key.lastIndexOf('!') + 1)
       const meta = await this.store.getMeta(digest)
       if (meta == null || (c.direction === 'inbound' && !inboundMatches(c, meta))) continue
-      ops.push(...await this.addOps(c, meta))
+      ops.push(...await this.addOps(c, meta, meta.storedAt))
     }
     const complete = keys.length < CHUNK
     const state: IndexState = complete ? { state: 'built' } : { state: 'building', cursor: keys[keys.length - 1].slice(prefix.length) }
@@ -187,13 +207,21 @@ export class TaxiiIndexer {
     return complete
   }
 
-  private async addOps (c: TaxiiCollection, meta: MessageMeta): Promise<BatchOp[]> {
+  /** The date added for an object indexed now: its storedAt, never before the collection's latest. */
+  private async dateAdded (collection: string, storedAt: number): Promise<number> {
+    const latest = this.latest.get(collection) ?? await this.index.lastAt(collection)
+    return storedAt > latest ? storedAt : latest + 1
+  }
+
+  private async addOps (c: TaxiiCollection, meta: MessageMeta, at?: number): Promise<BatchOp[]> {
     const content = await bundleObjects(this.store, meta.digest)
     if (content == null) return []
+    at ??= await this.dateAdded(c.id, meta.storedAt)
+    this.latest.set(c.id, Math.max(at, this.latest.get(c.id) ?? 0))
     const ids = [...new Set(content.objects.map(o => String(o.id)))]
     const marks = await this.taxii.deleted.getMany(ids.map(id => c.id + '!' + id))
     const skip = new Set(ids.filter((_, i) => marks[i] != null))
-    return this.index.addOps(c.id, meta.digest, entriesOf(content.objects, meta.storedAt, meta.digest, skip))
+    return this.index.addOps(c.id, meta.digest, entriesOf(content.objects, at, meta.digest, skip))
   }
 
   /** Received and purged messages from the store's change feed. */

@@ -33,7 +33,7 @@ export interface IndexEntry {
   /** TAXII 2.1 §3.4.1: `modified`, else `created`, else the date added. */
   version: string
   specVersion: string
-  /** Date added (ms): when this node stored the message. */
+  /** Date added (ms): when the object entered the collection (indexer.ts). */
   at: number
   digest: string
   index: number
@@ -117,6 +117,13 @@ export class ObjectIndex {
       if (batch.length >= chunk) { yield batch; batch = [] }
     }
     if (batch.length > 0) yield batch
+  }
+
+  /** The latest date added (ms) in a collection, 0 when it is empty. */
+  async lastAt (collection: string): Promise<number> {
+    const prefix = collection + SEP + 'a' + SEP
+    for await (const key of this.sub.keys({ gt: prefix, lt: prefix + END, reverse: true, limit: 1 })) return parsePos(key.slice(prefix.length)).at
+    return 0
   }
 
   /** Every indexed version of one object id, in date-added order. */

@@ -198,7 +198,7 @@ export class TaxiiServer {
         only('GET', 'DELETE')
         if (method === 'DELETE') {
           if (!access.includes('w')) throw new TaxiiError(403, 'Forbidden', 'this client may not delete from this collection')
-          await this.index().sync()
+          await this.index().sync(collection.id)
           const entries = await this.index().deleteObject(collection.id, objectId, ctx.client.name)
           if (entries.length === 0) throw new TaxiiError(404, 'Not found', `no object ${objectId} in this collection`)
           res.writeHead(200, { 'content-length': '0' })
@@ -260,7 +260,7 @@ export class TaxiiServer {
       after = posOf(pos.at, pos.digest, pos.index)
     }
     const indexer = this.index()
-    await indexer.sync()
+    await indexer.sync(collection.id)
     const { items, more, total } = await selectPage(indexer.index, collection.id, f, after)
     const last = items[items.length - 1]
     const next = more && last != null ? this.tokens.issue(key, { at: last.at, digest: last.digest, index: last.index }) : undefined

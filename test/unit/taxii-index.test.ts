@@ -56,12 +56,12 @@ describe('TAXII object index', () => {
   const purged = new Set<string>()
   let n = 0
 
-  async function receive (from: Signer, topic: string, fields: Partial<MessageV1> = {}): Promise<Stored> {
+  async function receive (from: Signer, topic: string, fields: Partial<MessageV1> = {}, storedAt?: number): Promise<Stored> {
     const i = n++
     const msg = freshMessage(from.peerId, [self.peerId], { topic, body: { type: 'bundle', id: `bundle--5d0092c5-5f74-4287-9642-${i.toString(16).padStart(12, '0')}`, objects: objects(i) }, ...fields })
     const env = signEnvelope(PAYLOAD_TYPES.message, encodeMessage(msg), from)
     const bytes = encodeEnvelope(env)
-    const meta = metaOf(msg, envelopeDigest(env), 'in', T0 + i * 1000)
+    const meta = metaOf(msg, envelopeDigest(env), 'in', storedAt ?? T0 + i * 1000)
     await store.commit(store.messageOps(meta, bytes), [auditEvents.messageReceived(meta, bytes)])
     const s = { digest: meta.digest, at: meta.storedAt, from: from.peerId, topic, objects: msg.body.objects as Array<Record<string, unknown>> }
     stored.push(s)
@@ -166,6 +166,18 @@ describe('TAXII object index', () => {
     for (const d of result.purged) purged.add(d)
     await expectServes(c.id, model(s => s.from === y.peerId && !purged.has(s.digest)), QUERIES)
     for (const s of short) expect(await indexer.index.sub.get(`${c.id}!m!${s.digest}`)).toBeUndefined()
+  })
+
+  it('dates added never go backwards: a message stored earlier but committed later is added after what was served', async () => {
+    const c = await taxii.addCollection({ inbound: { from: x.peerId, topic: 'fraud' } })
+    await indexer.sync()
+    const before = await pages(c.id, q('match[version]=all'))
+    const last = before.items[before.items.length - 1]
+    const late = await receive(x, 'fraud', {}, last.at - 5000)
+    await indexer.sync()
+    const after = await pages(c.id, q(`added_after=${new Date(last.at).toISOString()}&match[version]=all`))
+    expect(after.items.length).toBe(4)
+    expect(after.items.every(e => e.digest === late.digest && e.at === last.at + 1)).toBe(true)
   })
 
   it('migrates a data directory from before the index, resuming a backfill cut short, and forgets removed collections', async () => {
