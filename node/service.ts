@@ -15,6 +15,7 @@ import { PAYLOAD_TYPES, type MessageKind, type MessageV1, type Signer, type Tlp 
 import { DEFAULT_MESSAGE_TTL_MS } from './defaults.ts'
 import { NodeError } from './errors.ts'
 import type { Store, InboxQuery } from './store/store.ts'
+import type { BatchOp } from './store/group-commit.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './store/records.ts'
 import { applyRevocation, type RevocationOutcome } from './revocation.ts'
 import { courierOf } from './courier/kit.ts'
@@ -65,6 +66,13 @@ export interface SendResult {
   digest: string
   recipients: RecipientOutcome[]
 }
+
+/**
+ * Records a caller stores in the same durable write as the message it sends (the TAXII
+ * server's status resource and audit event: one fsync per POST, not two). Called once the
+ * message is signed, with its digest, the recipients it is queued for and those refused.
+ */
+export type SendAlongside = (message: { digest: string, storedAt: number, queued: string[], refused: RecipientOutcome[] }) => { ops: BatchOp[], events: unknown[] }
 
 export interface MessageView {
   meta: MessageMeta
@@ -239,7 +247,7 @@ export class LocalService implements LiaisonService {
     return await this.forwarding.releases()
   }
 
-  async send (input: SendInput, opts: { wait?: boolean, timeoutMs?: number } = {}): Promise<SendResult> {
+  async send (input: SendInput, opts: { wait?: boolean, timeoutMs?: number, alongside?: SendAlongside } = {}): Promise<SendResult> {
     if (opts.wait === true && this.c.outbox == null) throw new NodeError('NODE_NOT_RUNNING', '--wait needs a running node (start it with `liaison start`)')
     if (!Array.isArray(input.to) || input.to.length === 0) throw new NodeError('BAD_ARGUMENT', 'to: at least one recipient is required')
     const now = this.now()
@@ -286,8 +294,9 @@ export class LocalService implements LiaisonService {
     const digest = envelopeDigest(envelope)
     const meta = metaOf(msg, digest, 'out', now.getTime())
     const waiting = opts.wait === true ? this.waitFor(digest, allowed, opts.timeoutMs) : undefined
-    if (this.c.outbox != null) await this.c.outbox.enqueue(meta, bytes, allowed)
-    else await enqueueOutbound(this.c.store, meta, bytes, allowed, now.getTime())
+    const extra = opts.alongside?.({ digest, storedAt: meta.storedAt, queued: allowed, refused: [...outcomes] }) ?? { ops: [], events: [] }
+    if (this.c.outbox != null) await this.c.outbox.enqueue(meta, bytes, allowed, extra.ops, extra.events)
+    else await enqueueOutbound(this.c.store, meta, bytes, allowed, now.getTime(), extra.ops, extra.events)
     if (waiting != null) {
       const finals = await waiting
       for (const r of finals) outcomes.push({ peerId: r.recipient, status: r.status, ...(r.reason != null ? { reason: r.reason } : {}) })

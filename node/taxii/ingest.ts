@@ -15,7 +15,8 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import { checkMarkings, validateStixBundle, type StixObject } from '../../protocol/stix/index.ts'
 import { auditEvents } from '../audit/events.ts'
 import { NodeError } from '../errors.ts'
-import type { LocalService, RecipientOutcome } from '../service.ts'
+import type { LocalService, RecipientOutcome, SendAlongside } from '../service.ts'
+import type { BatchOp } from '../store/group-commit.ts'
 import type { Store } from '../store/store.ts'
 import type { StatusEntry, StatusRecord, TaxiiClient, TaxiiCollection } from './records.ts'
 import { TaxiiError } from './taxii-error.ts'
@@ -63,34 +64,49 @@ export async function ingest (c: IngestComponents, client: TaxiiClient, collecti
     throw err
   }
   const groups = splitIntoBundles(objects as StixObject[], c.maxMessageBytes() - HEADER_ALLOWANCE)
-  const entries: StatusEntry[] = []
+  const status: StatusRecord = { id: randomUUID(), collection: collection.id, client: client.name, requestTimestamp: now.toISOString(), entries: [] }
   const digests: string[] = []
-  const ops = []
-  for (const group of groups) {
+  const entriesOf = (group: StixObject[], digest: string | undefined, queued: string[], refused: RecipientOutcome[]): StatusEntry[] =>
+    group.map(o => ({ id: String(o.id), version: versionOf(o), ...(digest != null ? { digest } : {}), recipients: queued, failures: refused.map(r => `${r.reason ?? 'REFUSED'}: recipient ${r.peerId} refused by policy`) }))
+  const statusOps = (): { ops: BatchOp[], events: unknown[] } => ({
+    ops: [{ type: 'put', sublevel: c.taxii.statuses, key: status.id, value: status }],
+    events: [auditEvents.taxiiRequest({ client: client.name, collection: collection.id, action: 'objects.add', objects: status.entries.map(e => e.id), digests })]
+  })
+  // The status resource and its audit event go in the same write as the last message sent
+  // (one fsync per POST); in a write of their own only when that message was refused.
+  let recorded = false
+  for (const [n, group] of groups.entries()) {
+    const last = n === groups.length - 1
     const body = { type: 'bundle', id: `bundle--${randomUUID()}`, objects: group }
+    const alongside: SendAlongside = (m) => {
+      const ops: BatchOp[] = [c.taxii.sentOp(collection.id, now.getTime(), m.digest), c.taxii.outboundMarkOp(collection.id, now.getTime(), m.digest)]
+      if (!last) return { ops, events: [] }
+      status.entries.push(...entriesOf(group, m.digest, m.queued, m.refused))
+      digests.push(m.digest)
+      recorded = true
+      const record = statusOps()
+      return { ops: [...ops, ...record.ops], events: record.events }
+    }
     let recipients: RecipientOutcome[]
     let digest: string | undefined
     try {
-      const res = await c.service.send({ to: out.to, kind: out.kind, tlp: out.tlp, topic: out.topic, legalBasis: out.legalBasis, body })
+      const res = await c.service.send({ to: out.to, kind: out.kind, tlp: out.tlp, topic: out.topic, legalBasis: out.legalBasis, body }, { alongside })
       recipients = res.recipients
       digest = res.digest
     } catch (err) {
+      if (recorded) throw err
       if (err instanceof NodeError && err.code === 'RECIPIENT_REFUSED') recipients = err.details as RecipientOutcome[]
       else if (err instanceof NodeError || err instanceof ProtocolError) recipients = out.to.map(peerId => ({ peerId, status: 'refused', reason: err.code }))
       else throw err
     }
-    const queued = recipients.filter(r => r.status !== 'refused').map(r => r.peerId)
-    const failures = recipients.filter(r => r.status === 'refused').map(r => `${r.reason ?? 'REFUSED'}: recipient ${r.peerId} refused by policy`)
-    if (digest != null) {
-      digests.push(digest)
-      ops.push(c.taxii.sentOp(collection.id, now.getTime(), digest))
-      ops.push(c.taxii.outboundMarkOp(collection.id, now.getTime(), digest))
-    }
-    for (const o of group) entries.push({ id: String(o.id), version: versionOf(o), ...(digest != null ? { digest } : {}), recipients: queued, failures })
+    if (recorded) break
+    if (digest != null) digests.push(digest)
+    status.entries.push(...entriesOf(group, digest, recipients.filter(r => r.status !== 'refused').map(r => r.peerId), recipients.filter(r => r.status === 'refused')))
   }
-  const status: StatusRecord = { id: randomUUID(), collection: collection.id, client: client.name, requestTimestamp: now.toISOString(), entries }
-  await c.store.commit([...ops, { type: 'put', sublevel: c.taxii.statuses, key: status.id, value: status }],
-    [auditEvents.taxiiRequest({ client: client.name, collection: collection.id, action: 'objects.add', objects: entries.map(e => e.id), digests })])
+  if (!recorded) {
+    const record = statusOps()
+    await c.store.commit(record.ops, record.events)
+  }
   return status
 }
 

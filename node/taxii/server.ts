@@ -189,6 +189,7 @@ export class TaxiiServer {
       only('GET'); needRead()
       const f = parseFilter(ctx.url.searchParams, this.limits())
       const page = await this.page(collection, 'manifest', f)
+      await this.auditServed(ctx, collection, 'manifest.get', page.items)
       this.reply(res, 200, page.body(e => ({ id: e.id, date_added: iso(e.at), version: e.version, media_type: STIX_MEDIA_TYPE }), 'objects'), page.headers)
       return
     }
@@ -218,6 +219,7 @@ export class TaxiiServer {
         f.versions = ['all']
         const page = await this.page(collection, 'versions', f)
         if (page.total === 0) throw new TaxiiError(404, 'Not found', `no object ${objectId} in this collection`)
+        await this.auditServed(ctx, collection, 'versions.get', page.items)
         this.reply(res, 200, page.body(e => e.version, 'versions'), page.headers)
         return
       }
@@ -276,13 +278,17 @@ export class TaxiiServer {
   private async serveObjects (ctx: Ctx, res: ServerResponse, collection: TaxiiCollection, endpoint: string, f: Filter, single = false): Promise<void> {
     const page = await this.page(collection, endpoint, f)
     if (single && page.total === 0) throw new TaxiiError(404, 'Not found', 'no such object in this collection')
-    if (page.items.length > 0) {
-      await this.c.store.commit([], [auditEvents.taxiiRequest({
-        client: ctx.client.name, collection: collection.id, action: 'objects.get', objects: page.items.map(e => e.id), digests: [...new Set(page.items.map(e => e.digest))]
-      })])
-    }
+    await this.auditServed(ctx, collection, 'objects.get', page.items)
     const objects = await loadObjects(this.c.store, this.c.self, page.items)
     this.reply(res, 200, page.body(e => objects.get(e), 'objects'), page.headers)
+  }
+
+  /** What a page served, in the audit log before it is sent: who, which collection, which objects, which messages. */
+  private async auditServed (ctx: Ctx, collection: TaxiiCollection, action: string, items: readonly IndexEntry[]): Promise<void> {
+    if (items.length === 0) return
+    await this.c.store.commit([], [auditEvents.taxiiRequest({
+      client: ctx.client.name, collection: collection.id, action, objects: items.map(e => e.id), digests: [...new Set(items.map(e => e.digest))]
+    })])
   }
 
   private async readBody (req: IncomingMessage): Promise<unknown> {

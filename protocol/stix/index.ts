@@ -1,5 +1,5 @@
 /**
- * STIX 2.1 content in Liaison messages (PROTOCOL.md §10.1): a message whose `body` is a STIX
+ * STIX 2.1 content in Liaison messages (PROTOCOL.md §10.2): a message whose `body` is a STIX
  * bundle is validated against the OASIS STIX 2.1 JSON schemas (`STIX_INVALID`, naming the
  * JSON path of the first error) and its TLP markings are enforced (`MARKING_CONFLICT`).
  *

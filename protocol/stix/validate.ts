@@ -18,7 +18,7 @@ import { ProtocolError } from '../errors.ts'
 import { pointerToJsonPath } from './json-path.ts'
 import { objectValidator, stixValidators } from './schemas.ts'
 
-/** A message body is a STIX bundle when its `type` is `"bundle"` (PROTOCOL.md §10.1). */
+/** A message body is a STIX bundle when its `type` is `"bundle"` (PROTOCOL.md §10.2). */
 export function isStixBundle (body: unknown): body is { type: 'bundle', id: string, objects?: Array<Record<string, unknown>> } {
   return typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { type?: unknown }).type === 'bundle'
 }

@@ -340,6 +340,10 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
     const served = atB.filter(e => e.action === 'objects.get' && e.client === 'opencti')
     expect(served.length).toBeGreaterThanOrEqual(3)
     expect(served.flatMap(e => e.objects as string[])).toEqual(expect.arrayContaining([...originals.map(o => o.id), later.id]))
+    // The manifest and the versions list name objects too: audited the same way.
+    const manifest = atB.filter(e => e.action === 'manifest.get' && e.client === 'opencti')
+    expect(manifest.flatMap(e => e.objects as string[])).toEqual(expect.arrayContaining([...originals.map(o => o.id), later.id]))
+    expect(atB.filter(e => e.action === 'versions.get' && e.client === 'opencti').map(e => e.objects)).toEqual([[identity.id]])
     expect(atA.filter(e => e.action === 'object.delete').map(e => [e.client, e.objects])).toEqual([['misp', [identity.id]]])
   })
 })
