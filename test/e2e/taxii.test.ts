@@ -266,7 +266,9 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
       const base = (a.runtime?.taxiiUrl as string).replace(/\/taxii2\/$/, '') // TAXII_URL
       const url = base.replace(/\/+$/, '') + '/' + 'api1' + '/collections/' + outbound + '/objects/' // TAXII_API_ROOT=api1, TAXII_COLLECTION_ID
       // _prepare_object() with the defaults: spec_version set, object_marking_refs and created_by_ref removed; OpenCTI's own extension kept.
-      const { object_marking_refs: _m, created_by_ref: _c, ...object } = indicator(14, true)
+      const object = indicator(14, true)
+      delete object.object_marking_refs
+      delete object.created_by_ref
       const data = { ...object, spec_version: '2.1', extensions: { 'extension-definition--ea279b3e-5c71-4632-ac08-831c66a786ba': { extension_type: 'property-extension', id: '6e0c2ab2-5ab1-4bd5-9dd3-7b29f6d2f0a1', type: 'Indicator', score: 50, detection: false } } }
       const bundle = { type: 'bundle', spec_version: '2.1', id: 'bundle--5d0092c5-5f74-4287-9642-000000000014', objects: [data] }
       const cb = await b.client()
