@@ -47,21 +47,28 @@ export async function selectPage (index: ObjectIndex, collection: string, f: Fil
   // added_after is exclusive: every position of a later millisecond.
   const since = f.addedAfter != null ? pad(f.addedAfter) + '!\xff' : undefined
   const start = since == null ? after : after == null ? since : (after > since ? after : since)
-  const versionsOf = new Map<string, Promise<Set<string>>>()
-  const selected = (id: string): Promise<Set<string>> => {
-    let p = versionsOf.get(id)
-    if (p == null) {
-      p = index.versions(collection, id).then(all => new Set([...selectVersions(all.filter(e => admits(e, f)), f)].map(posKey)))
-      versionsOf.set(id, p)
-    }
-    return p
+  const every = f.versions.includes('all')
+  /** Per id, the positions `match[version]` selects. */
+  const selected = new Map<string, Set<string>>()
+  const chosen = (versions: IndexEntry[]): Set<string> => new Set([...selectVersions(versions.filter(e => admits(e, f)), f)].map(posKey))
+  /** Learns what `match[version]` selects for the ids of some admitted entries: an id with one version is its own answer. */
+  const learn = async (entries: readonly IndexEntry[]): Promise<void> => {
+    const ids = [...new Set(entries.map(e => e.id))].filter(id => !selected.has(id))
+    if (ids.length === 0) return
+    const counts = await index.counts(collection, ids)
+    const single = new Map(entries.map(e => [e.id, e]))
+    await Promise.all(ids.map(async id => {
+      selected.set(id, (counts.get(id) ?? 0) <= 1 ? chosen([single.get(id) as IndexEntry]) : chosen(await index.versions(collection, id)))
+    }))
   }
-  const accept = async (e: IndexEntry): Promise<boolean> => admits(e, f) && (f.versions.includes('all') || (await selected(e.id)).has(posKey(e)))
+  const accept = (e: IndexEntry): boolean => admits(e, f) && (every || (selected.get(e.id)?.has(posKey(e)) ?? false))
 
   if (f.ids != null) {
     const all: IndexEntry[] = []
     for (const id of f.ids) {
-      for (const e of await index.versions(collection, id)) if (await accept(e)) all.push(e)
+      const versions = await index.versions(collection, id)
+      selected.set(id, chosen(versions))
+      for (const e of versions) if (accept(e)) all.push(e)
     }
     const inRange = all.filter(e => since == null || posKey(e) > since).sort((a, b) => posKey(a) < posKey(b) ? -1 : 1)
     const rest = start == null ? inRange : inRange.filter(e => posKey(e) > start)
@@ -69,10 +76,14 @@ export async function selectPage (index: ObjectIndex, collection: string, f: Fil
   }
   const take = async (type?: string): Promise<IndexEntry[]> => {
     const out: IndexEntry[] = []
-    for await (const e of index.scan(collection, start, type)) {
-      if (!await accept(e)) continue
-      out.push(e)
-      if (out.length > f.limit) break
+    for await (const batch of index.scan(collection, start, type, Math.min(256, f.limit + 1))) {
+      const admitted = batch.filter(e => admits(e, f))
+      if (!every) await learn(admitted)
+      for (const e of admitted) {
+        if (!accept(e)) continue
+        out.push(e)
+        if (out.length > f.limit) return out
+      }
     }
     return out
   }

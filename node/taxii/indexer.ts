@@ -32,10 +32,9 @@ import { decodeEnvelope } from '../../protocol/envelope.ts'
 import { isStixBundle, type StixObject } from '../../protocol/stix/index.ts'
 import { TLP_LEVELS, type MessageV1, type Tlp } from '../../protocol/types.ts'
 import { auditEvents } from '../audit/events.ts'
-import type { BatchOp } from '../store/group-commit.ts'
 import type { MessageMeta } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
-import { entriesOf, type IndexEntry, ObjectIndex } from './object-index.ts'
+import { entriesOf, IndexBatch, type IndexEntry, ObjectIndex } from './object-index.ts'
 import type { TaxiiCollection } from './records.ts'
 import type { TaxiiStore } from './taxii-store.ts'
 
@@ -192,17 +191,17 @@ export class TaxiiIndexer {
     const range = { gt: prefix + (cursor ?? ''), lt: prefix + '\xff', limit: CHUNK }
     const keys: string[] = []
     for await (const key of source.keys(range)) keys.push(key)
-    const ops: BatchOp[] = []
+    const batch = new IndexBatch()
     for (const key of keys) {
       const digest = key.slice(key.lastIndexOf('!') + 1)
       const meta = await this.store.getMeta(digest)
       if (meta == null || (c.direction === 'inbound' && !inboundMatches(c, meta))) continue
-      ops.push(...await this.addOps(c, meta, meta.storedAt))
+      await this.add(batch, c, meta, await bundleObjects(this.store, digest), meta.storedAt)
     }
     const complete = keys.length < CHUNK
     const state: IndexState = complete ? { state: 'built' } : { state: 'building', cursor: keys[keys.length - 1].slice(prefix.length) }
-    ops.push({ type: 'put', sublevel: this.taxii.indexStates, key: c.id, value: state })
-    await this.store.commit(ops)
+    batch.ops.push({ type: 'put', sublevel: this.taxii.indexStates, key: c.id, value: state })
+    await this.store.commit(await this.index.finish(batch))
     if (complete) this.logger?.info({ collection: c.id }, 'TAXII collection index built')
     return complete
   }
@@ -213,15 +212,14 @@ export class TaxiiIndexer {
     return storedAt > latest ? storedAt : latest + 1
   }
 
-  private async addOps (c: TaxiiCollection, meta: MessageMeta, at?: number): Promise<BatchOp[]> {
-    const content = await bundleObjects(this.store, meta.digest)
-    if (content == null) return []
+  private async add (batch: IndexBatch, c: TaxiiCollection, meta: MessageMeta, content: Awaited<ReturnType<typeof bundleObjects>>, at?: number): Promise<void> {
+    if (content == null) return
     at ??= await this.dateAdded(c.id, meta.storedAt)
     this.latest.set(c.id, Math.max(at, this.latest.get(c.id) ?? 0))
     const ids = [...new Set(content.objects.map(o => String(o.id)))]
     const marks = await this.taxii.deleted.getMany(ids.map(id => c.id + '!' + id))
     const skip = new Set(ids.filter((_, i) => marks[i] != null))
-    return this.index.addOps(c.id, meta.digest, entriesOf(content.objects, at, meta.digest, skip))
+    await this.index.add(batch, c.id, meta.digest, entriesOf(content.objects, at, meta.digest, skip))
   }
 
   /** Received and purged messages from the store's change feed. */
@@ -229,19 +227,21 @@ export class TaxiiIndexer {
     const keys: string[] = []
     for await (const key of this.store.changes.keys({ limit: CHUNK })) keys.push(key)
     if (keys.length === 0) return 0
-    const ops: BatchOp[] = []
+    const batch = new IndexBatch()
     for (const key of keys) {
-      ops.push({ type: 'del', sublevel: this.store.changes, key })
+      batch.ops.push({ type: 'del', sublevel: this.store.changes, key })
       const digest = key.slice(key.lastIndexOf('!') + 1)
       const meta = await this.store.getMeta(digest)
       if (meta == null) continue
       if (meta.purgedAt != null) {
-        for (const c of collections) ops.push(...await this.index.removeMessageOps(c.id, digest))
+        for (const c of collections) await this.index.removeMessage(batch, c.id, digest)
         continue
       }
-      for (const c of collections) if (inboundMatches(c, meta)) ops.push(...await this.addOps(c, meta))
+      const matching = collections.filter(c => inboundMatches(c, meta))
+      const content = matching.length > 0 ? await bundleObjects(this.store, digest) : undefined
+      for (const c of matching) await this.add(batch, c, meta, content)
     }
-    await this.store.commit(ops)
+    await this.store.commit(await this.index.finish(batch))
     return keys.length
   }
 
@@ -251,24 +251,26 @@ export class TaxiiIndexer {
     for await (const key of this.taxii.outboundMarks.keys({ limit: CHUNK })) keys.push(key)
     if (keys.length === 0) return 0
     const byId = new Map(collections.map(c => [c.id, c]))
-    const ops: BatchOp[] = []
+    const batch = new IndexBatch()
     for (const key of keys) {
-      ops.push({ type: 'del', sublevel: this.taxii.outboundMarks, key })
+      batch.ops.push({ type: 'del', sublevel: this.taxii.outboundMarks, key })
       const [, digest, collection] = key.split('!')
       const c = byId.get(collection)
       const meta = await this.store.getMeta(digest)
       if (c == null || meta == null || meta.purgedAt != null) continue
-      ops.push(...await this.addOps(c, meta))
+      await this.add(batch, c, meta, await bundleObjects(this.store, digest))
     }
-    await this.store.commit(ops)
+    await this.store.commit(await this.index.finish(batch))
     return keys.length
   }
 
   private async runDelete (job: DeleteJob): Promise<void> {
     try {
-      const { ops, entries } = await this.index.removeObjectOps(job.collection, job.id)
+      const batch = new IndexBatch()
+      const entries = await this.index.removeObject(batch, job.collection, job.id)
       if (entries.length > 0) {
-        await this.store.commit([...ops, this.taxii.deleteOp(job.collection, job.id, Date.now())],
+        batch.ops.push(this.taxii.deleteOp(job.collection, job.id, Date.now()))
+        await this.store.commit(await this.index.finish(batch),
           [auditEvents.taxiiRequest({ client: job.client, collection: job.collection, action: 'object.delete', objects: [job.id], digests: [...new Set(entries.map(e => e.digest))] })])
       }
       job.done(entries)

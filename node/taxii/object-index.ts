@@ -7,10 +7,14 @@
  *     C!a!POS            → [id, type, version, spec_version]   every object, by date added
  *     C!i!ID!POS         → [version, spec_version, type]       the versions of one object id
  *     C!t!TYPE!POS       → ''                                  the objects of one STIX type
- *     C!m!DIGEST         → [[index, id, type], …]              what one message contributed
+ *     C!m!DIGEST         → [[index, id, type, at], …]          what one message contributed
+ *     C!n!ID             → count                               how many versions of ID are indexed
  *
  * The `m` record lets a purge or a collection's removal delete exactly the keys a message
- * added. Only the indexer (indexer.ts) writes here; this module holds the layout and reads.
+ * added (and makes adding a message twice a no-op). The `n` count spares `match[version]`
+ * (`last` by default) a look at the versions of every object on a page: only ids with more
+ * than one version need it. Only the indexer (indexer.ts) writes here, one `IndexBatch` at a
+ * time; this module holds the layout and reads.
  *
  * @module
  */
@@ -65,6 +69,15 @@ export function entriesOf (objects: readonly StixObject[], at: number, digest: s
   return out
 }
 
+/** One write to the index being prepared: its operations, and the version counts it changes. */
+export class IndexBatch {
+  readonly ops: BatchOp[] = []
+  /** C!n!ID → change of the count. */
+  readonly deltas = new Map<string, number>()
+  /** C!DIGEST of the messages this batch adds. */
+  readonly added = new Set<string>()
+}
+
 export class ObjectIndex {
   readonly sub: IndexSub
 
@@ -72,41 +85,65 @@ export class ObjectIndex {
     this.sub = sub
   }
 
-  /** Operations that add a message's entries to a collection. */
-  addOps (collection: string, digest: string, entries: readonly IndexEntry[]): BatchOp[] {
-    const ops: BatchOp[] = []
-    const put = (key: string, value: string): void => { ops.push({ type: 'put', sublevel: this.sub, key: collection + SEP + key, value }) }
+  private bump (batch: IndexBatch, collection: string, id: string, by: number): void {
+    const key = collection + SEP + 'n' + SEP + id
+    batch.deltas.set(key, (batch.deltas.get(key) ?? 0) + by)
+  }
+
+  /** Adds a message's entries to a collection, unless it is there already. */
+  async add (batch: IndexBatch, collection: string, digest: string, entries: readonly IndexEntry[]): Promise<void> {
+    const record = collection + SEP + 'm' + SEP + digest
+    if (entries.length === 0 || batch.added.has(collection + SEP + digest) || await this.sub.get(record) != null) return
+    batch.added.add(collection + SEP + digest)
+    const put = (key: string, value: string): void => { batch.ops.push({ type: 'put', sublevel: this.sub, key: collection + SEP + key, value }) }
     for (const e of entries) {
       const pos = posOf(e.at, e.digest, e.index)
       put('a' + SEP + pos, JSON.stringify([e.id, e.type, e.version, e.specVersion]))
       put('i' + SEP + e.id + SEP + pos, JSON.stringify([e.version, e.specVersion, e.type]))
       put('t' + SEP + e.type + SEP + pos, '')
+      this.bump(batch, collection, e.id, 1)
     }
-    if (entries.length > 0) put('m' + SEP + digest, JSON.stringify(entries.map(e => [e.index, e.id, e.type, e.at])))
-    return ops
+    batch.ops.push({ type: 'put', sublevel: this.sub, key: record, value: JSON.stringify(entries.map(e => [e.index, e.id, e.type, e.at])) })
   }
 
-  /** Operations that remove what a message added to a collection (none if it added nothing). */
-  async removeMessageOps (collection: string, digest: string): Promise<BatchOp[]> {
+  /** Removes what a message added to a collection (its entries still there: DELETE may have taken some). */
+  async removeMessage (batch: IndexBatch, collection: string, digest: string): Promise<void> {
     const record = await this.sub.get(collection + SEP + 'm' + SEP + digest)
-    if (record == null) return []
-    const ops: BatchOp[] = [{ type: 'del', sublevel: this.sub, key: collection + SEP + 'm' + SEP + digest }]
-    for (const [index, id, type, at] of JSON.parse(record) as Array<[number, string, string, number]>) {
-      ops.push(...this.entryDelOps(collection, { id, type, at, digest, index }))
-    }
-    return ops
+    if (record == null) return
+    batch.ops.push({ type: 'del', sublevel: this.sub, key: collection + SEP + 'm' + SEP + digest })
+    const entries = (JSON.parse(record) as Array<[number, string, string, number]>).map(([index, id, type, at]) => ({ id, type, at, digest, index }))
+    const present = await this.sub.getMany(entries.map(e => collection + SEP + 'a' + SEP + posOf(e.at, e.digest, e.index)))
+    entries.forEach((e, i) => { if (present[i] != null) this.removeEntry(batch, collection, e) })
   }
 
-  /** Operations that remove every version of one object id from a collection, and those entries. */
-  async removeObjectOps (collection: string, id: string): Promise<{ ops: BatchOp[], entries: IndexEntry[] }> {
+  /** Removes every version of one object id from a collection; the entries removed. */
+  async removeObject (batch: IndexBatch, collection: string, id: string): Promise<IndexEntry[]> {
     const entries = await this.versions(collection, id)
-    return { ops: entries.flatMap(e => this.entryDelOps(collection, e)), entries }
+    for (const e of entries) this.removeEntry(batch, collection, e)
+    return entries
   }
 
-  private entryDelOps (collection: string, e: Pick<IndexEntry, 'id' | 'type' | 'at' | 'digest' | 'index'>): BatchOp[] {
+  private removeEntry (batch: IndexBatch, collection: string, e: Pick<IndexEntry, 'id' | 'type' | 'at' | 'digest' | 'index'>): void {
     const pos = posOf(e.at, e.digest, e.index)
-    const del = (key: string): BatchOp => ({ type: 'del', sublevel: this.sub, key: collection + SEP + key })
-    return [del('a' + SEP + pos), del('i' + SEP + e.id + SEP + pos), del('t' + SEP + e.type + SEP + pos)]
+    for (const key of ['a' + SEP + pos, 'i' + SEP + e.id + SEP + pos, 't' + SEP + e.type + SEP + pos]) batch.ops.push({ type: 'del', sublevel: this.sub, key: collection + SEP + key })
+    this.bump(batch, collection, e.id, -1)
+  }
+
+  /** A batch's operations, with its version counts applied. */
+  async finish (batch: IndexBatch): Promise<BatchOp[]> {
+    const keys = [...batch.deltas.keys()]
+    const base = await this.sub.getMany(keys)
+    const counts: BatchOp[] = keys.map((key, i) => {
+      const n = Number(base[i] ?? 0) + (batch.deltas.get(key) ?? 0)
+      return n > 0 ? { type: 'put', sublevel: this.sub, key, value: String(n) } : { type: 'del', sublevel: this.sub, key }
+    })
+    return [...batch.ops, ...counts]
+  }
+
+  /** How many versions of each id a collection holds. */
+  async counts (collection: string, ids: readonly string[]): Promise<Map<string, number>> {
+    const values = await this.sub.getMany(ids.map(id => collection + SEP + 'n' + SEP + id))
+    return new Map(ids.map((id, i) => [id, Number(values[i] ?? 0)]))
   }
 
   /** Every key of a collection (its removal), in chunks. */
@@ -138,29 +175,24 @@ export class ObjectIndex {
   }
 
   /**
-   * Entries in date-added order after `after` (a POS, exclusive), all types or one type, read
-   * in batches; the caller stops iterating once it has its page.
+   * Entries in date-added order after `after` (a POS, exclusive), all types or one type, in
+   * batches of at most `size`; the caller stops iterating once it has its page.
    */
-  async * scan (collection: string, after: string | undefined, type?: string): AsyncGenerator<IndexEntry> {
+  async * scan (collection: string, after: string | undefined, type?: string, size = 256): AsyncGenerator<IndexEntry[]> {
     const prefix = collection + SEP + (type != null ? 't' + SEP + type + SEP : 'a' + SEP)
     const it = this.sub.iterator({ gt: prefix + (after ?? ''), lt: prefix + END })
     try {
-      for (let batch = await it.nextv(256); batch.length > 0; batch = await it.nextv(256)) {
-        if (type == null) {
-          for (const [key, value] of batch) {
-            const [id, t, version, specVersion] = JSON.parse(value) as [string, string, string, string]
-            yield { id, type: t, version, specVersion, ...parsePos(key.slice(prefix.length)) }
-          }
-          continue
-        }
+      for (let batch = await it.nextv(size); batch.length > 0; batch = await it.nextv(size)) {
+        const poss = batch.map(([key]) => key.slice(prefix.length))
         // The type index holds positions only: the entries come from the date-added keys.
-        const keys = batch.map(([key]) => collection + SEP + 'a' + SEP + key.slice(prefix.length))
-        const values = await this.sub.getMany(keys)
-        for (const [i, value] of values.entries()) {
-          if (value == null) continue
+        const values = type == null ? batch.map(([, value]) => value) : await this.sub.getMany(poss.map(pos => collection + SEP + 'a' + SEP + pos))
+        const out: IndexEntry[] = []
+        values.forEach((value, i) => {
+          if (value == null) return
           const [id, t, version, specVersion] = JSON.parse(value) as [string, string, string, string]
-          yield { id, type: t, version, specVersion, ...parsePos(batch[i][0].slice(prefix.length)) }
-        }
+          out.push({ id, type: t, version, specVersion, ...parsePos(poss[i]) })
+        })
+        yield out
       }
     } finally {
       await it.close()
