@@ -230,6 +230,8 @@ export class TaxiiIndexer {
     const batch = new IndexBatch()
     for (const key of keys) {
       batch.ops.push({ type: 'del', sublevel: this.store.changes, key })
+      // No collection, nothing to learn (a node that does not use TAXII only drains its feed).
+      if (collections.length === 0) continue
       const digest = key.slice(key.lastIndexOf('!') + 1)
       const meta = await this.store.getMeta(digest)
       if (meta == null) continue
