@@ -1,8 +1,11 @@
 /**
  * Item 7 — TAXII ingest: STIX objects per second from a TAXII client's POSTs to A's outbound
- * collection until every object is served by B's inbound collection (paged GETs), against
- * plain `send` of the same bundles through A's local API until B stored them all, in the same
- * run between the same two node processes (runs interleaved). Goal: ≥ 0.8 × plain send.
+ * collection until every object is served by B's inbound collection (paged GETs, resuming
+ * with added_after from X-TAXII-Date-Added-Last as OpenCTI's feed does), against plain `send`
+ * of the same bundles through A's local API until B's inbox lists them all (polled with
+ * `since`), in the same run between the same two node processes (runs interleaved). Both sides
+ * poll for what is new, as a client would, not the whole inbox or collection each time.
+ * Goal: ≥ 0.8 × plain send.
  *
  *     npm run bench -- --only=taxii --quick --out=/tmp/bench-smoke     # a smoke run
  *
