@@ -56,11 +56,20 @@ export function inboundMatches (collection: TaxiiCollection, meta: MessageMeta):
   return (f.from == null || meta.from === f.from) && (f.topic == null || meta.topic === f.topic) && (f.maxTlp == null || rank(meta.tlp) <= rank(f.maxTlp))
 }
 
-/** The STIX objects of a stored message, or undefined when it carries none (or was purged). */
-export async function bundleObjects (store: Store, digest: string): Promise<{ msg: MessageV1, objects: StixObject[] } | undefined> {
+/**
+ * The STIX objects of a stored message, or undefined when it carries none, was purged, or
+ * cannot be read (logged: one unreadable envelope must not stop the index).
+ */
+export async function bundleObjects (store: Store, digest: string, logger?: Logger): Promise<{ msg: MessageV1, objects: StixObject[] } | undefined> {
   const bytes = await store.getEnvelope(digest)
   if (bytes == null) return undefined
-  const msg = JSON.parse(Buffer.from(decodeEnvelope(bytes).payload).toString('utf8')) as MessageV1
+  let msg: MessageV1
+  try {
+    msg = JSON.parse(Buffer.from(decodeEnvelope(bytes).payload).toString('utf8')) as MessageV1
+  } catch (err) {
+    logger?.error({ err, digest }, 'stored envelope unreadable; left out of the TAXII index')
+    return undefined
+  }
   if (!isStixBundle(msg.body)) return undefined
   return { msg, objects: (msg.body.objects ?? []) as StixObject[] }
 }
@@ -97,6 +106,9 @@ export class TaxiiIndexer {
     this.stopped = true
     if (this.timer != null) clearInterval(this.timer)
     await this.running?.catch(() => {})
+    const stopped = new Error('the TAXII indexer has stopped')
+    for (const w of this.waiters.splice(0)) w.reject(stopped)
+    for (const job of this.jobs.splice(0)) job.fail(stopped)
   }
 
   /**
@@ -196,7 +208,7 @@ export class TaxiiIndexer {
       const digest = key.slice(key.lastIndexOf('!') + 1)
       const meta = await this.store.getMeta(digest)
       if (meta == null || (c.direction === 'inbound' && !inboundMatches(c, meta))) continue
-      await this.add(batch, c, meta, await bundleObjects(this.store, digest), meta.storedAt)
+      await this.add(batch, c, meta, await bundleObjects(this.store, digest, this.logger), meta.storedAt)
     }
     const complete = keys.length < CHUNK
     const state: IndexState = complete ? { state: 'built' } : { state: 'building', cursor: keys[keys.length - 1].slice(prefix.length) }
@@ -240,7 +252,7 @@ export class TaxiiIndexer {
         continue
       }
       const matching = collections.filter(c => inboundMatches(c, meta))
-      const content = matching.length > 0 ? await bundleObjects(this.store, digest) : undefined
+      const content = matching.length > 0 ? await bundleObjects(this.store, digest, this.logger) : undefined
       for (const c of matching) await this.add(batch, c, meta, content)
     }
     await this.store.commit(await this.index.finish(batch))
@@ -260,7 +272,7 @@ export class TaxiiIndexer {
       const c = byId.get(collection)
       const meta = await this.store.getMeta(digest)
       if (c == null || meta == null || meta.purgedAt != null) continue
-      await this.add(batch, c, meta, await bundleObjects(this.store, digest))
+      await this.add(batch, c, meta, await bundleObjects(this.store, digest, this.logger))
     }
     await this.store.commit(await this.index.finish(batch))
     return keys.length
