@@ -44,6 +44,10 @@ export interface NodeKeyRecord {
   fromSize: number
 }
 
+/** Per database, the sublevels to reopen when it opens again. */
+type Reopenable = { status: string, open: () => Promise<void> }
+const REOPEN = new WeakMap<object, Set<WeakRef<Reopenable>>>()
+
 export class AuditStore {
   readonly entry: Sub<Uint8Array>
   readonly node: Sub<Uint8Array>
@@ -64,10 +68,25 @@ export class AuditStore {
     // A sublevel stays closed when its database is closed and opened again (the store reopens
     // LevelDB after a failed write): reopen ours with it. Batches through the database need no
     // open sublevel, reads do.
-    const subs = [this.entry, this.node, this.cp, this.ref, this.exp, this.meta]
-    db.on('open', () => {
-      for (const sub of subs) if (sub.status === 'closed') sub.open().catch(() => {})
-    })
+    // One listener per database, however many views are built over it (each tool that reads
+    // the log builds its own; a listener each would pass the emitter's limit), holding the
+    // views' sublevels weakly.
+    let subs = REOPEN.get(db)
+    if (subs === undefined) {
+      const set = new Set<WeakRef<Reopenable>>()
+      REOPEN.set(db, set)
+      db.on('open', () => {
+        for (const ref of set) {
+          const sub = ref.deref()
+          if (sub === undefined) set.delete(ref)
+          else if (sub.status === 'closed') sub.open().catch(() => {})
+        }
+      })
+      subs = set
+    }
+    // Views that are gone leave only dead references: drop them as new ones come.
+    for (const ref of subs) if (ref.deref() === undefined) subs.delete(ref)
+    for (const sub of [this.entry, this.node, this.cp, this.ref, this.exp, this.meta]) subs.add(new WeakRef(sub))
   }
 
   /** Number of entries: one past the last index (entries are contiguous from 0). */
