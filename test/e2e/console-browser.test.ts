@@ -31,6 +31,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
   let page: Page
   let token: string
   let bundle = ''
+  let stixDigest = ''
 
   beforeAll(async () => {
     await buildWeb(ROOT)
@@ -111,12 +112,33 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await page.locator('#policy-verdict').filter({ hasText: 'decision: accept' }).waitFor()
     await page.locator('#send-button').click()
     await page.locator('#message-view').waitFor()
-    await page.locator('#receipts').filter({ hasText: 'received and verified' }).waitFor({ timeout: 30_000 })
+    await page.locator('#receipts').filter({ hasText: 'signature valid' }).waitFor({ timeout: 30_000 })
     expect(await page.locator('#message-body').textContent()).toContain('mule accounts')
     expect(await page.locator('#receipts').textContent()).toContain('delivered')
     expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+/)
     const received = await cb.inbox()
     expect(received.map(m => m.tlp)).toEqual(['AMBER'])
+  })
+
+  it('the message view of a STIX message: objects with their markings, signature and receipt checked in the browser', async () => {
+    const fixture = JSON.parse(await readFile(join(ROOT, 'test/fixtures/stix-message.json'), 'utf8')) as { body: { objects: Array<Record<string, unknown>> } }
+    const objects = [...fixture.body.objects, { type: 'identity', spec_version: '2.1', id: 'identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061', created: '2026-01-15T09:00:00.000Z', modified: '2026-01-16T09:00:00.000Z', name: 'Agency A', identity_class: 'organization' }]
+    const sent = await (await a.client()).send({ to: [b.peerId], kind: 'report', tlp: 'AMBER', topic: 'malware', legalBasis: TEST_AGREEMENT, handling: [], body: { ...fixture.body, objects } }, { wait: true })
+    stixDigest = sent.digest
+    await page.goto(`${a.runtime!.apiUrl}/#/message/${stixDigest}`)
+    const table = page.locator('#stix-objects')
+    await table.waitFor()
+    const rows = await table.locator('tbody tr').allTextContents()
+    expect(rows).toHaveLength(2)
+    expect(rows[0]).toContain('indicator')
+    expect(rows[0]).toContain('Invoice-fraud dropper')
+    expect(rows[0]).toContain('TLP:GREEN')
+    expect(rows[0]).toContain('2026-01-15T09:00:00.000Z')
+    expect(rows[1]).toContain('identity')
+    expect(rows[1]).toContain('inherits the message\'s TLP:AMBER')
+    expect(await page.locator('#signature-status').textContent()).toMatch(/^valid: Ed25519/)
+    await page.locator('#receipts').filter({ hasText: 'accepted' }).filter({ hasText: 'signature valid' }).waitFor()
+    expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+ \(message\.sent\)/)
   })
 
   it('grants a release request waiting for a decision', async () => {
@@ -149,6 +171,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(existsSync(join(bundle, 'manifest.json'))).toBe(true)
     await page.goto(a.runtime!.apiUrl + '/#/audit')
     await page.locator('#checkpoints tbody tr').first().waitFor()
+  })
+
+  it('after the export\'s checkpoint, the message view shows the leaf included, its proof checked in the browser', async () => {
+    await page.goto(`${a.runtime!.apiUrl}/#/message/${stixDigest}`)
+    await page.locator('#audit-position').filter({ hasText: 'included in checkpoint' }).waitFor()
+    expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+ \(message\.sent\): included in checkpoint \d+/)
   })
 
   /** Open the self-contained auditor page from disk, pick `dir`, return the page's report and every request made after load. */
