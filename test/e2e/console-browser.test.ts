@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright-core'
 import { buildWeb } from '../../scripts/build-web.ts'
 import { verifyBundle } from '../../node/audit/bundle/verify-bundle.ts'
 import type { VerifyReport } from '../../node/audit/verify/report.ts'
-import { TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
+import { cli, TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -38,7 +38,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     root = await tempDir()
     ;[a, b, c] = await Promise.all(['a', 'b', 'c'].map(async name => await TestNode.create({ name, root })))
     // B trusts A and C; A knows nobody yet (the console adds B from its card).
-    await b.trust(a, ['--max-tlp-in', 'AMBER'])
+    await b.trust(a, ['--max-tlp-in', 'AMBER', '--max-tlp-out', 'AMBER', '--query-types', 'email', '--query-quota', '100/day', '--query-max', '10'])
+    // B's hit/no-hit index: what A's console asks about.
+    await writeFile(join(root, 'emails.csv'), 'selector,ref\nLead@Example.org,E-1\nmule@example.net,E-2\n')
+    const indexed = await cli(['index', 'add', '--data-dir', b.dir, '--type', 'email', '--file', join(root, 'emails.csv')])
+    if (indexed.code !== 0) throw new Error(indexed.stderr)
     await b.trust(c, ['--max-tlp-out', 'AMBER'])
     await c.trust(b, ['--max-tlp-in', 'AMBER'])
     await Promise.all([a.start(), b.start(), c.start()])
@@ -152,6 +156,56 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await page.locator('#releases-waiting button', { hasText: 'Grant' }).click()
     await page.locator('[role=status]').filter({ hasText: 'Granted' }).waitFor()
     await until(async () => (await cb.releases()).some(r => r.status === 'granted'), 30_000, 'grant at B')
+  })
+
+  it('runs a hit/no-hit query against B, follows the hit up, and B\'s operator refuses it from B\'s console', async () => {
+    await page.goto(a.runtime!.apiUrl + '/#/queries')
+    await page.locator('#index-stats tbody tr').first().waitFor()
+    expect(await page.locator('#oprf-key').textContent()).toMatch(/OPRF key epoch \d+, id [0-9a-f]+/)
+    await page.getByLabel('Peer', { exact: true }).selectOption(b.peerId)
+    await page.getByLabel('Selector type').selectOption('email')
+    await page.getByLabel('Selectors, one per line').fill('lead@example.org\nnobody@example.com')
+    await page.getByLabel('Legal basis (agreement ID)').fill(TEST_AGREEMENT)
+    await page.getByLabel('Purpose', { exact: true }).fill('case K-21 mule network')
+    await page.getByRole('button', { name: 'Run query' }).click()
+    const results = page.locator('#query-results tbody tr')
+    await results.first().waitFor({ timeout: 30_000 })
+    const rows = await results.allTextContents()
+    expect(rows[0]).toMatch(/^1lead@example\.orghit[0-9a-f]{32}$/)
+    expect(rows[1]).toBe('2nobody@example.comno-hit-')
+    expect(await page.locator('#query-outcome [role=status]').textContent()).toMatch(/^1 hit of 2 selectors/)
+    await page.getByLabel('Reason for asking for the record').fill('confirmed lead, request subscriber data')
+    await page.getByRole('button', { name: 'Send follow-up' }).click()
+    const sent = page.locator('#queries [role=status]').filter({ hasText: /^Follow-up / }).or(page.locator('#queries [role=alert]'))
+    await sent.waitFor({ timeout: 30_000 })
+    expect(await sent.textContent()).toMatch(/^Follow-up \S+ sent: \S+ delivered$/)
+
+    // B's operator, in B's console: the follow-up waits with the local reference; refuse it.
+    const bToken = (await readFile(join(b.dir, 'api-token'), 'utf8')).trim()
+    const pb = await browser.newPage({ viewport: { width: 1366, height: 800 } })
+    try {
+      pb.on('dialog', d => { void d.accept() })
+      await pb.goto(b.runtime!.apiUrl + '/')
+      await pb.getByLabel('API token').fill(bToken)
+      await pb.getByRole('button', { name: 'Log in' }).click()
+      await pb.locator('#health').waitFor()
+      await pb.goto(b.runtime!.apiUrl + '/#/queries')
+      const pending = pb.locator('#pending-follow-ups tbody tr')
+      await pending.filter({ hasText: 'E-1' }).waitFor()
+      expect(await pending.first().textContent()).toContain('confirmed lead, request subscriber data')
+      expect(await pb.locator('#index-stats').textContent()).toContain('email2')
+      await pending.first().getByRole('button', { name: 'Refuse' }).click()
+      await pb.getByLabel('TLP of the response').selectOption('GREEN')
+      await pb.getByLabel('Reason for refusing').fill('no agreement covers subscriber data')
+      await pb.getByRole('button', { name: 'Send refusal' }).click()
+      await pb.locator('#queries [role=status]').filter({ hasText: /^Refused the follow-up/ }).waitFor({ timeout: 30_000 })
+      await pb.locator('#pending-follow-ups tbody').filter({ hasText: 'none' }).waitFor()
+    } finally {
+      await pb.close()
+    }
+    expect(await cb.call('GET', '/v1/queries/pending')).toEqual([])
+    const answers = (await (await a.client()).inbox()).filter(m => m.kind === 'response' && m.topic === 'query-follow-up')
+    expect(answers).toHaveLength(1)
   })
 
   it('suspends a peer after confirmation', async () => {
