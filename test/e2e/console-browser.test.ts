@@ -215,6 +215,25 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect((await (await a.client()).peer(b.peerId)).status).toBe('suspended')
   })
 
+  it('the evaluation report page: the node\'s figures as tables and its SVG charts as images', async () => {
+    await page.goto(a.runtime!.apiUrl + '/#/report')
+    await page.getByLabel('peer', { exact: true }).check()
+    await page.getByRole('button', { name: 'Compute report' }).click()
+    await page.locator('#report-result').waitFor({ timeout: 60_000 })
+    const cli = JSON.parse((await (await a.client()).report({ by: ['peer'], format: 'json', sign: false })).body) as { figures: Record<string, { rows: unknown[][] }> }
+    const tables = await page.locator('#report-result table').count()
+    expect(tables).toBe(Object.keys(cli.figures).length)
+    const messages = await page.locator('#figure-messages tbody tr').allTextContents()
+    expect(messages.length).toBe(cli.figures.messages.rows.length)
+    expect(messages.join(' ')).toContain('b (')
+    const charts = page.locator('#report-result figure.chart img')
+    expect(await charts.count()).toBe(3)
+    for (const img of await charts.all()) {
+      expect(await img.getAttribute('src')).toMatch(/^data:image\/svg\+xml/)
+      await expect.poll(async () => await img.evaluate(e => (e as HTMLImageElement).complete && (e as HTMLImageElement).naturalWidth > 0)).toBe(true)
+    }
+  })
+
   it('exports a bundle from the audit page', async () => {
     await page.goto(a.runtime!.apiUrl + '/#/audit')
     await page.locator('#export-bundle').click()

@@ -10,6 +10,7 @@ import { Overview } from './overview.ts'
 import { Peers } from './peers.ts'
 import { Queries } from './queries.ts'
 import { Releases } from './releases.ts'
+import { ReportPage } from './report.ts'
 import { Send } from './send.ts'
 
 export interface Page {
@@ -28,5 +29,6 @@ export const PAGES: Page[] = [
   { id: 'releases', title: 'Release requests', component: Releases },
   { id: 'queries', title: 'Hit/no-hit queries', component: Queries },
   { id: 'audit', title: 'Audit', component: Audit },
+  { id: 'report', title: 'Evaluation report', component: ReportPage },
   { id: 'message', title: 'Message', component: Message, menu: false }
 ]
