@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core'
 import type { Browser, Page } from 'playwright-core'
 import { buildWeb } from '../../scripts/build-web.ts'
 import { verifyBundle } from '../../node/audit/bundle/verify-bundle.ts'
+import { zipBundle } from '../../node/audit/bundle/archive-write.ts'
 import type { VerifyReport } from '../../node/audit/verify/report.ts'
 import { cli, TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
@@ -252,14 +253,14 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+ \(message\.sent\): included in checkpoint \d+/)
   })
 
-  /** Open the self-contained auditor page from disk, pick `dir`, return the page's report and every request made after load. */
+  /** Open the self-contained auditor page from disk, pick `dir` (a folder, or a .zip archive), return the page's report and every request made after load. */
   async function audit (dir: string): Promise<{ report: VerifyReport, requests: string[] }> {
     const p = await browser.newPage()
     try {
       await p.goto('file://' + join(ROOT, 'dist/web/auditor.html'))
       const requests: string[] = []
       p.on('request', r => { requests.push(r.url()) })
-      await p.locator('#bundle').setInputFiles(dir)
+      await p.locator(dir.endsWith('.zip') ? '#archive' : '#bundle').setInputFiles(dir)
       await p.locator('#verdict').waitFor({ timeout: 120_000 })
       const report = await p.evaluate(() => (globalThis as unknown as { liaisonReport: VerifyReport }).liaisonReport)
       expect(await p.locator('#checks tbody tr').count()).toBe(5)
@@ -298,5 +299,21 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(verdict({ ...report, source: '' })).toEqual(verdict({ ...cli, source: '' }))
     expect(report.failures).toContainEqual({ check: 'bundle', where: `messages/${msg.digest}/envelope.json`, detail: 'differs from the SHA-256 manifest.json lists' })
     expect(report.failures.some(f => f.check === 'message' && f.where === `message ${msg.digest}`)).toBe(true)
+  })
+
+  it('a .zip archive of the bundle, good and with one flipped byte: the page\'s verdicts are the CLI\'s on the same archives', async () => {
+    const good = join(root, 'bundle.zip')
+    const bad = join(root, 'tampered.zip')
+    await zipBundle(bundle, good)
+    await zipBundle(join(root, 'tampered'), bad)
+    const [msg] = await (await a.client()).sent()
+    for (const [zip, ok] of [[good, true], [bad, false]] as const) {
+      const cli = await verifyBundle(zip)
+      expect(cli.ok).toBe(ok)
+      const { report, requests } = await audit(zip)
+      expect(requests).toEqual([])
+      expect(verdict(report)).toEqual(verdict(cli))
+      if (!ok) expect(report.failures).toContainEqual({ check: 'bundle', where: `messages/${msg.digest}/envelope.json`, detail: 'differs from the SHA-256 manifest.json lists' })
+    }
   })
 })
