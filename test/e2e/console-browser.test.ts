@@ -16,6 +16,7 @@ import type { Browser, Page } from 'playwright-core'
 import { buildWeb } from '../../scripts/build-web.ts'
 import { verifyBundle } from '../../node/audit/bundle/verify-bundle.ts'
 import { zipBundle } from '../../node/audit/bundle/archive-write.ts'
+import { seriousViolations } from '../helpers/axe.ts'
 import type { VerifyReport } from '../../node/audit/verify/report.ts'
 import { cli, TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
@@ -74,6 +75,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await page.getByLabel('API token').fill('wrong')
     await page.getByRole('button', { name: 'Log in' }).click()
     await page.getByRole('alert').filter({ hasText: 'UNAUTHORIZED' }).waitFor()
+    expect(await seriousViolations(page)).toEqual([])
     await page.getByLabel('API token').fill(token)
     await page.getByRole('button', { name: 'Log in' }).click()
     await page.locator('#health .ok').filter({ hasText: 'ready' }).waitFor()
@@ -253,6 +255,36 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+ \(message\.sent\): included in checkpoint \d+/)
   })
 
+  it('every console page passes axe-core\'s WCAG 2.1 A/AA rules with no serious or critical violation, and works from the keyboard', async () => {
+    const pages: Array<[string, string]> = [
+      ['overview', '#health .ok'], ['peers', '#peers-table tbody tr'], ['inbox', '#messages'], ['outbox', '#deliveries tbody tr'],
+      ['send', '#send-form'], ['releases', '#releases-all tbody tr'], ['queries', '#index-stats tbody tr'], ['audit', '#checkpoints tbody tr'],
+      [`message/${stixDigest}`, '#stix-objects'], ['report', '#report-form']
+    ]
+    const found: Record<string, unknown> = {}
+    for (const [hash, ready] of pages) {
+      await page.goto(`${a.runtime!.apiUrl}/#/${hash}`)
+      await page.locator(ready).first().waitFor()
+      if (hash === 'report') {
+        await page.getByRole('button', { name: 'Compute report' }).click()
+        await page.locator('#report-result').waitFor({ timeout: 60_000 })
+      }
+      const v = await seriousViolations(page)
+      if (v.length > 0) found[hash] = v
+    }
+    expect(found).toEqual({})
+    // Keyboard: a menu link opened with Enter, focus on the new page's heading (where a screen
+    // reader continues), and the first Tab from the top is the skip link.
+    await page.getByRole('link', { name: 'Peers', exact: true }).focus()
+    await page.keyboard.press('Enter')
+    await page.waitForURL(/#\/peers$/)
+    await expect.poll(async () => await page.evaluate(() => document.activeElement?.id)).toBe('page-title')
+    expect(await page.locator('#page-title').textContent()).toBe('Peers')
+    await page.evaluate(() => { const b = document.body; b.tabIndex = -1; b.focus(); b.removeAttribute('tabindex') })
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
+  })
+
   /** Open the self-contained auditor page from disk, pick `dir` (a folder, or a .zip archive), return the page's report and every request made after load. */
   async function audit (dir: string): Promise<{ report: VerifyReport, requests: string[] }> {
     const p = await browser.newPage()
@@ -264,6 +296,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
       await p.locator('#verdict').waitFor({ timeout: 120_000 })
       const report = await p.evaluate(() => (globalThis as unknown as { liaisonReport: VerifyReport }).liaisonReport)
       expect(await p.locator('#checks tbody tr').count()).toBe(5)
+      if (!dir.endsWith('.zip')) expect(await seriousViolations(p)).toEqual([])
       return { report, requests }
     } finally {
       await p.close()
