@@ -24,6 +24,8 @@ import type { ApiClient } from '../../node/api/client.ts'
 const CHROMIUM = '/usr/bin/chromium'
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 const ROOT = new URL('../..', import.meta.url).pathname
+/** The page's globals that the keyboard checks use (the tests compile without the DOM lib). */
+interface InPage { document: { activeElement: { id: string, textContent: string | null } | null, body: { tabIndex: number, focus: () => void, removeAttribute: (name: string) => void } } }
 
 describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium', () => {
   let root: string
@@ -233,7 +235,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(await charts.count()).toBe(3)
     for (const img of await charts.all()) {
       expect(await img.getAttribute('src')).toMatch(/^data:image\/svg\+xml/)
-      await expect.poll(async () => await img.evaluate(e => (e as HTMLImageElement).complete && (e as HTMLImageElement).naturalWidth > 0)).toBe(true)
+      await expect.poll(async () => await img.evaluate(e => (e as unknown as { complete: boolean, naturalWidth: number }).complete && (e as unknown as { naturalWidth: number }).naturalWidth > 0)).toBe(true)
     }
   })
 
@@ -278,11 +280,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await page.getByRole('link', { name: 'Peers', exact: true }).focus()
     await page.keyboard.press('Enter')
     await page.waitForURL(/#\/peers$/)
-    await expect.poll(async () => await page.evaluate(() => document.activeElement?.id)).toBe('page-title')
+    await expect.poll(async () => await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.id)).toBe('page-title')
     expect(await page.locator('#page-title').textContent()).toBe('Peers')
-    await page.evaluate(() => { const b = document.body; b.tabIndex = -1; b.focus(); b.removeAttribute('tabindex') })
+    await page.evaluate(() => { const b = (globalThis as unknown as InPage).document.body; b.tabIndex = -1; b.focus(); b.removeAttribute('tabindex') })
     await page.keyboard.press('Tab')
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.textContent)).toBe('Skip to content')
   })
 
   /** Open the self-contained auditor page from disk, pick `dir` (a folder, or a .zip archive), return the page's report and every request made after load. */
