@@ -61,7 +61,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
     page = await browser.newPage({ viewport: { width: 1366, height: 800 } })
     page.on('dialog', d => { void d.accept() })
-  })
+  }, 180_000)
 
   afterAll(async () => {
     await browser?.close()
@@ -205,6 +205,13 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
       await pending.filter({ hasText: 'E-1' }).waitFor()
       expect(await pending.first().textContent()).toContain('confirmed lead, request subscriber data')
       expect(await pb.locator('#index-stats').textContent()).toContain('email2')
+      // The received rfi in B's message view: A's signature and B's own receipt checked in B's browser.
+      const [rfi] = await cb.call<Array<{ message: string }>>('GET', '/v1/queries/pending')
+      await pb.goto(`${b.runtime!.apiUrl}/#/message/${rfi.message}`)
+      await pb.locator('#signature-status').filter({ hasText: /^valid: Ed25519/ }).waitFor()
+      expect(await pb.locator('#receipts').textContent()).toMatch(/accepted at .*; signature valid/)
+      await pb.goto(b.runtime!.apiUrl + '/#/queries')
+      await pending.filter({ hasText: 'E-1' }).waitFor()
       await pending.first().getByRole('button', { name: 'Refuse' }).click()
       await pb.getByLabel('TLP of the response').selectOption('GREEN')
       await pb.getByLabel('Reason for refusing').fill('no agreement covers subscriber data')
