@@ -7,7 +7,8 @@
  *   GET  /v1/audit          tree size, root, every checkpoint, witnessed peers and alerts
  *   GET  /v1/audit/prove/D  where message digest D is in the log (`liaison audit prove`)
  *   POST /v1/audit/export   sign a checkpoint now, export a full bundle of everything up to it
- *                           into DIR/exports/bundle-<time>/ (the same layout as `audit export`)
+ *                           into DIR/exports/bundle-<time>/ (the same layout as `audit export`),
+ *                           or with ?archive=true as one zip, DIR/exports/bundle-<time>.zip
  *
  * Static files carry a strict Content-Security-Policy: scripts, styles and requests to this
  * origin only, no frames, no forms elsewhere, no third-party anything.
@@ -16,7 +17,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { AuditLog } from '../audit/audit-log.ts'
 import { openNodeCheckpoint } from '../audit/checkpoints.ts'
@@ -97,15 +98,24 @@ export class AuditView {
     return await this.c.audit.prove(digest)
   }
 
-  /** Sign a checkpoint now, then export a full bundle of everything up to it into DIR/exports/bundle-<time>/. */
-  async export (): Promise<{ out: string, counts: unknown, checkpoint: unknown }> {
+  /**
+   * Sign a checkpoint now, then export a full bundle of everything up to it into
+   * DIR/exports/bundle-<time>/, or with `archive` as one zip, DIR/exports/bundle-<time>.zip.
+   */
+  async export (options: { archive?: boolean } = {}): Promise<{ out: string, counts: unknown, checkpoint: unknown }> {
     const cp = await this.c.audit.checkpoint()
     if (cp === undefined) throw new NodeError('NOT_FOUND', 'the audit log is empty; there is nothing to export')
     await mkdir(this.c.exportsDir, { recursive: true, mode: 0o700 })
-    const out = join(this.c.exportsDir, `bundle-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+    const dir = join(this.c.exportsDir, `bundle-${new Date().toISOString().replace(/[:.]/g, '-')}`)
     // Loaded on first export: a node that never exports never loads the bundle code.
     const { exportLiveBundle } = await import('../audit/bundle/export-bundle.ts')
-    const { manifest } = await exportLiveBundle(this.c.store.db as never, { out, upTo: cp.checkpoint.size })
+    const { manifest } = await exportLiveBundle(this.c.store.db as never, { out: dir, upTo: cp.checkpoint.size })
+    let out = dir
+    if (options.archive === true) {
+      const { zipBundle } = await import('../audit/bundle/archive-write.ts')
+      out = `${dir}.zip`
+      try { await zipBundle(dir, out) } finally { await rm(dir, { recursive: true, force: true }) }
+    }
     return { out, counts: manifest.counts, checkpoint: manifest.checkpoint }
   }
 }

@@ -3,7 +3,7 @@
  * directory or a copy of it, and `verify` needs no private key:
  *
  *   audit verify [--data-dir DIR | --bundle DIR] [--workers N] [--expect-node ID] [--thorough] [--openssl] [--json]
- *   audit export --out DIR [--since TIME|DURATION] [--peer ID] [--data-dir DIR]
+ *   audit export --out DIR|FILE.zip [--since TIME|DURATION] [--peer ID] [--data-dir DIR]
  *   audit prove DIGEST [--data-dir DIR]
  *   audit checkpoint [--data-dir DIR]          sign a checkpoint now (uses the node key)
  *   audit witnesses [--data-dir DIR] [--json]  peers' checkpoints this node cosigned, and alerts
@@ -24,6 +24,10 @@ import { Store } from '../store/store.ts'
 import { AuditLog } from '../audit/audit-log.ts'
 import { AuditStore } from '../audit/audit-store.ts'
 import { exportBundle } from '../audit/bundle/export-bundle.ts'
+import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { isArchivePath } from '../audit/bundle/archive.ts'
+import { zipBundle } from '../audit/bundle/archive-write.ts'
 import { verifyBundle } from '../audit/bundle/verify-bundle.ts'
 import { proveDigest } from '../audit/proof.ts'
 import { openStoreSnapshot } from '../audit/snapshot.ts'
@@ -135,12 +139,19 @@ function parseSince (text: string): number {
 
 async function exportCommand (argv: string[]): Promise<number> {
   const p = parse(argv, AUDIT_OPTIONS.export)
-  noPositionals(p, 'usage: liaison audit export --out DIR [--since T] [--peer ID]')
+  noPositionals(p, 'usage: liaison audit export --out DIR|FILE.zip [--since T] [--peer ID]')
   const out = str(p, 'out', true) as string
   const since = str(p, 'since')
   const peer = str(p, 'peer')
   if (peer != null && !isPeerId(peer)) throw new NodeError('BAD_ARGUMENT', `--peer ${peer} is not a peer ID`)
-  const { manifest } = await exportBundle(p.dataDir, { out, ...(since != null ? { since: parseSince(since) } : {}), ...(peer != null ? { peer } : {}) })
+  // --out FILE.zip: the bundle folder is written beside it, zipped (archive-write.ts), removed.
+  const zip = isArchivePath(out)
+  if (zip && existsSync(out)) throw new NodeError('BAD_ARGUMENT', `${out} exists; an archive is never overwritten`)
+  const dir = zip ? `${out}.d` : out
+  const { manifest } = await exportBundle(p.dataDir, { out: dir, ...(since != null ? { since: parseSince(since) } : {}), ...(peer != null ? { peer } : {}) })
+  if (zip) {
+    try { await zipBundle(dir, out) } finally { await rm(dir, { recursive: true, force: true }) }
+  }
   if (p.values.json === true) {
     print({ out, ...manifest, files: Object.keys(manifest.files).length })
   } else {

@@ -104,6 +104,16 @@ figure{margin:0}svg{max-width:100%;height:auto}
 @media print{body{margin:0;max-width:none;font-size:11px}section{margin:1em 0}}
 @page{size:A4 landscape;margin:12mm}`
 
+/**
+ * Each chart of a report as a self-contained SVG document (the console's report page shows
+ * them as `<img>` from data: URLs, where an SVG can neither run script nor fetch anything).
+ */
+export async function chartSvgs (r: Report): Promise<Array<{ id: string, title: string, svg: string }>> {
+  const out: Array<{ id: string, title: string, svg: string }> = []
+  for (const c of chartSpecs(r)) out.push({ id: c.id, title: c.title, svg: await svg(c.spec) })
+  return out
+}
+
 export async function formatHtml (r: Report): Promise<string> {
   const charts = chartSpecs(r)
   const svgs = new Map<string, string>()

@@ -2,10 +2,15 @@
  * The web console and the auditor's page in a real browser: Debian's chromium driven by
  * playwright-core, against real node processes. Node A is run from its console only: log in,
  * add B from B's card (fingerprint confirmed), send an AMBER report to B and see B's signed
- * receipt, grant the release request B sends for forwarding it to C, suspend B, export an audit
- * bundle; then the auditor's page (the self-contained file, opened from disk) verifies the
- * bundle with the same verdict as `liaison audit verify --bundle`, and a copy with one flipped
- * byte fails at the same places; the page makes no network request after it loaded.
+ * receipt; a STIX bundle's message view (objects, markings' TLP labels, signature and receipt
+ * verified in the browser, the audit leaf's inclusion proof); grant the release request B sends
+ * for forwarding it to C; a hit/no-hit query to B's index with a follow-up, which B's operator
+ * refuses in B's console; suspend B; the evaluation report's tables and SVG charts; export an
+ * audit bundle as a folder and as a .zip. Every page passes axe-core (WCAG 2.1 A/AA, no serious
+ * or critical violation) and the menu works from the keyboard. Then the auditor's page (the
+ * self-contained file, opened from disk) verifies the bundle, folder or archive, with the same
+ * verdict as `liaison audit verify --bundle`, and copies with one flipped byte fail at the same
+ * places; the page makes no network request after it loaded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
@@ -15,13 +20,17 @@ import { chromium } from 'playwright-core'
 import type { Browser, Page } from 'playwright-core'
 import { buildWeb } from '../../scripts/build-web.ts'
 import { verifyBundle } from '../../node/audit/bundle/verify-bundle.ts'
+import { zipBundle } from '../../node/audit/bundle/archive-write.ts'
+import { seriousViolations } from '../helpers/axe.ts'
 import type { VerifyReport } from '../../node/audit/verify/report.ts'
-import { TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
+import { cli, TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 const ROOT = new URL('../..', import.meta.url).pathname
+/** The page's globals that the keyboard checks use (the tests compile without the DOM lib). */
+interface InPage { document: { activeElement: { id: string, textContent: string | null } | null, body: { tabIndex: number, focus: () => void, removeAttribute: (name: string) => void } } }
 
 describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium', () => {
   let root: string
@@ -31,13 +40,19 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
   let page: Page
   let token: string
   let bundle = ''
+  let stixDigest = ''
+  let archive = ''
 
   beforeAll(async () => {
     await buildWeb(ROOT)
     root = await tempDir()
     ;[a, b, c] = await Promise.all(['a', 'b', 'c'].map(async name => await TestNode.create({ name, root })))
     // B trusts A and C; A knows nobody yet (the console adds B from its card).
-    await b.trust(a, ['--max-tlp-in', 'AMBER'])
+    await b.trust(a, ['--max-tlp-in', 'AMBER', '--max-tlp-out', 'AMBER', '--query-types', 'email', '--query-quota', '100/day', '--query-max', '10'])
+    // B's hit/no-hit index: what A's console asks about.
+    await writeFile(join(root, 'emails.csv'), 'selector,ref\nLead@Example.org,E-1\nmule@example.net,E-2\n')
+    const indexed = await cli(['index', 'add', '--data-dir', b.dir, '--type', 'email', '--file', join(root, 'emails.csv')])
+    if (indexed.code !== 0) throw new Error(indexed.stderr)
     await b.trust(c, ['--max-tlp-out', 'AMBER'])
     await c.trust(b, ['--max-tlp-in', 'AMBER'])
     await Promise.all([a.start(), b.start(), c.start()])
@@ -46,7 +61,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
     page = await browser.newPage({ viewport: { width: 1366, height: 800 } })
     page.on('dialog', d => { void d.accept() })
-  })
+  }, 180_000)
 
   afterAll(async () => {
     await browser?.close()
@@ -68,6 +83,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await page.getByLabel('API token').fill('wrong')
     await page.getByRole('button', { name: 'Log in' }).click()
     await page.getByRole('alert').filter({ hasText: 'UNAUTHORIZED' }).waitFor()
+    expect(await seriousViolations(page)).toEqual([])
     await page.getByLabel('API token').fill(token)
     await page.getByRole('button', { name: 'Log in' }).click()
     await page.locator('#health .ok').filter({ hasText: 'ready' }).waitFor()
@@ -111,12 +127,33 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await page.locator('#policy-verdict').filter({ hasText: 'decision: accept' }).waitFor()
     await page.locator('#send-button').click()
     await page.locator('#message-view').waitFor()
-    await page.locator('#receipts').filter({ hasText: 'received and verified' }).waitFor({ timeout: 30_000 })
+    await page.locator('#receipts').filter({ hasText: 'signature valid' }).waitFor({ timeout: 30_000 })
     expect(await page.locator('#message-body').textContent()).toContain('mule accounts')
     expect(await page.locator('#receipts').textContent()).toContain('delivered')
     expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+/)
     const received = await cb.inbox()
     expect(received.map(m => m.tlp)).toEqual(['AMBER'])
+  })
+
+  it('the message view of a STIX message: objects with their markings, signature and receipt checked in the browser', async () => {
+    const fixture = JSON.parse(await readFile(join(ROOT, 'test/fixtures/stix-message.json'), 'utf8')) as { body: { objects: Array<Record<string, unknown>> } }
+    const objects = [...fixture.body.objects, { type: 'identity', spec_version: '2.1', id: 'identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061', created: '2026-01-15T09:00:00.000Z', modified: '2026-01-16T09:00:00.000Z', name: 'Agency A', identity_class: 'organization' }]
+    const sent = await (await a.client()).send({ to: [b.peerId], kind: 'report', tlp: 'AMBER', topic: 'malware', legalBasis: TEST_AGREEMENT, handling: [], body: { ...fixture.body, objects } }, { wait: true })
+    stixDigest = sent.digest
+    await page.goto(`${a.runtime!.apiUrl}/#/message/${stixDigest}`)
+    const table = page.locator('#stix-objects')
+    await table.waitFor()
+    const rows = await table.locator('tbody tr').allTextContents()
+    expect(rows).toHaveLength(2)
+    expect(rows[0]).toContain('indicator')
+    expect(rows[0]).toContain('Invoice-fraud dropper')
+    expect(rows[0]).toContain('TLP:GREEN')
+    expect(rows[0]).toContain('2026-01-15T09:00:00.000Z')
+    expect(rows[1]).toContain('identity')
+    expect(rows[1]).toContain('inherits the message\'s TLP:AMBER')
+    expect(await page.locator('#signature-status').textContent()).toMatch(/^valid: Ed25519/)
+    await page.locator('#receipts').filter({ hasText: 'accepted' }).filter({ hasText: 'signature valid' }).waitFor()
+    expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+ \(message\.sent\)/)
   })
 
   it('grants a release request waiting for a decision', async () => {
@@ -132,11 +169,87 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await until(async () => (await cb.releases()).some(r => r.status === 'granted'), 30_000, 'grant at B')
   })
 
+  it('runs a hit/no-hit query against B, follows the hit up, and B\'s operator refuses it from B\'s console', async () => {
+    await page.goto(a.runtime!.apiUrl + '/#/queries')
+    await page.locator('#index-stats tbody tr').first().waitFor()
+    expect(await page.locator('#oprf-key').textContent()).toMatch(/OPRF key epoch \d+, id [0-9a-f]+/)
+    await page.getByLabel('Peer', { exact: true }).selectOption(b.peerId)
+    await page.getByLabel('Selector type').selectOption('email')
+    await page.getByLabel('Selectors, one per line').fill('lead@example.org\nnobody@example.com')
+    await page.getByLabel('Legal basis (agreement ID)').fill(TEST_AGREEMENT)
+    await page.getByLabel('Purpose', { exact: true }).fill('case K-21 mule network')
+    await page.getByRole('button', { name: 'Run query' }).click()
+    const results = page.locator('#query-results tbody tr')
+    await results.first().waitFor({ timeout: 30_000 })
+    const rows = await results.allTextContents()
+    expect(rows[0]).toMatch(/^1lead@example\.orghit[0-9a-f]{32}$/)
+    expect(rows[1]).toBe('2nobody@example.comno-hit-')
+    expect(await page.locator('#query-outcome [role=status]').textContent()).toMatch(/^1 hit of 2 selectors/)
+    await page.getByLabel('Reason for asking for the record').fill('confirmed lead, request subscriber data')
+    await page.getByRole('button', { name: 'Send follow-up' }).click()
+    const sent = page.locator('#queries [role=status]').filter({ hasText: /^Follow-up / }).or(page.locator('#queries [role=alert]'))
+    await sent.waitFor({ timeout: 30_000 })
+    expect(await sent.textContent()).toMatch(/^Follow-up \S+ sent: \S+ delivered$/)
+
+    // B's operator, in B's console: the follow-up waits with the local reference; refuse it.
+    const bToken = (await readFile(join(b.dir, 'api-token'), 'utf8')).trim()
+    const pb = await browser.newPage({ viewport: { width: 1366, height: 800 } })
+    try {
+      pb.on('dialog', d => { void d.accept() })
+      await pb.goto(b.runtime!.apiUrl + '/')
+      await pb.getByLabel('API token').fill(bToken)
+      await pb.getByRole('button', { name: 'Log in' }).click()
+      await pb.locator('#health').waitFor()
+      await pb.goto(b.runtime!.apiUrl + '/#/queries')
+      const pending = pb.locator('#pending-follow-ups tbody tr')
+      await pending.filter({ hasText: 'E-1' }).waitFor()
+      expect(await pending.first().textContent()).toContain('confirmed lead, request subscriber data')
+      expect(await pb.locator('#index-stats').textContent()).toContain('email2')
+      // The received rfi in B's message view: A's signature and B's own receipt checked in B's browser.
+      const [rfi] = await cb.call<Array<{ message: string }>>('GET', '/v1/queries/pending')
+      await pb.goto(`${b.runtime!.apiUrl}/#/message/${rfi.message}`)
+      await pb.locator('#signature-status').filter({ hasText: /^valid: Ed25519/ }).waitFor()
+      expect(await pb.locator('#receipts').textContent()).toMatch(/accepted at .*; signature valid/)
+      await pb.goto(b.runtime!.apiUrl + '/#/queries')
+      await pending.filter({ hasText: 'E-1' }).waitFor()
+      await pending.first().getByRole('button', { name: 'Refuse' }).click()
+      await pb.getByLabel('TLP of the response').selectOption('GREEN')
+      await pb.getByLabel('Reason for refusing').fill('no agreement covers subscriber data')
+      await pb.getByRole('button', { name: 'Send refusal' }).click()
+      await pb.locator('#queries [role=status]').filter({ hasText: /^Refused the follow-up/ }).waitFor({ timeout: 30_000 })
+      await pb.locator('#pending-follow-ups tbody').filter({ hasText: 'none' }).waitFor()
+    } finally {
+      await pb.close()
+    }
+    expect(await cb.call('GET', '/v1/queries/pending')).toEqual([])
+    const answers = (await (await a.client()).inbox()).filter(m => m.kind === 'response' && m.topic === 'query-follow-up')
+    expect(answers).toHaveLength(1)
+  })
+
   it('suspends a peer after confirmation', async () => {
     await page.goto(a.runtime!.apiUrl + '/#/peers')
     await page.locator('.edit-peer button', { hasText: 'Suspend' }).click()
     await page.locator('.edit-peer .peer-status').filter({ hasText: 'suspended' }).waitFor()
     expect((await (await a.client()).peer(b.peerId)).status).toBe('suspended')
+  })
+
+  it('the evaluation report page: the node\'s figures as tables and its SVG charts as images', async () => {
+    await page.goto(a.runtime!.apiUrl + '/#/report')
+    await page.getByLabel('peer', { exact: true }).check()
+    await page.getByRole('button', { name: 'Compute report' }).click()
+    await page.locator('#report-result').waitFor({ timeout: 60_000 })
+    const cli = JSON.parse((await (await a.client()).report({ by: ['peer'], format: 'json', sign: false })).body) as { figures: Record<string, { rows: unknown[][] }> }
+    const tables = await page.locator('#report-result table').count()
+    expect(tables).toBe(Object.keys(cli.figures).length)
+    const messages = await page.locator('#figure-messages tbody tr').allTextContents()
+    expect(messages.length).toBe(cli.figures.messages.rows.length)
+    expect(messages.join(' ')).toContain('b (')
+    const charts = page.locator('#report-result figure.chart img')
+    expect(await charts.count()).toBe(3)
+    for (const img of await charts.all()) {
+      expect(await img.getAttribute('src')).toMatch(/^data:image\/svg\+xml/)
+      await expect.poll(async () => await img.evaluate(e => (e as unknown as { complete: boolean, naturalWidth: number }).complete && (e as unknown as { naturalWidth: number }).naturalWidth > 0)).toBe(true)
+    }
   })
 
   it('exports a bundle from the audit page', async () => {
@@ -147,21 +260,67 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(await status.textContent()).toMatch(/^Exported to/)
     bundle = /Exported to (\S+):/.exec(await status.textContent() ?? '')?.[1] ?? ''
     expect(existsSync(join(bundle, 'manifest.json'))).toBe(true)
+    // The same as one .zip archive (what an operator hands an auditor).
+    await page.goto(a.runtime!.apiUrl + '/#/audit')
+    await page.getByLabel('as one .zip archive').check()
+    await page.locator('#export-bundle').click()
+    const zipped = page.locator('[role=status]').filter({ hasText: /^Exported to \S+\.zip:/ }).or(page.getByRole('alert'))
+    await zipped.waitFor({ timeout: 60_000 })
+    archive = /Exported to (\S+\.zip):/.exec(await zipped.textContent() ?? '')?.[1] ?? ''
+    expect(existsSync(archive)).toBe(true)
+    expect(existsSync(archive.replace(/\.zip$/, ''))).toBe(false)
     await page.goto(a.runtime!.apiUrl + '/#/audit')
     await page.locator('#checkpoints tbody tr').first().waitFor()
   })
 
-  /** Open the self-contained auditor page from disk, pick `dir`, return the page's report and every request made after load. */
+  it('after the export\'s checkpoint, the message view shows the leaf included, its proof checked in the browser', async () => {
+    await page.goto(`${a.runtime!.apiUrl}/#/message/${stixDigest}`)
+    await page.locator('#audit-position').filter({ hasText: 'included in checkpoint' }).waitFor()
+    expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+ \(message\.sent\): included in checkpoint \d+/)
+  })
+
+  it('every console page passes axe-core\'s WCAG 2.1 A/AA rules with no serious or critical violation, and works from the keyboard', async () => {
+    const pages: Array<[string, string]> = [
+      ['overview', '#health .ok'], ['peers', '#peers-table tbody tr'], ['inbox', '#messages'], ['outbox', '#deliveries tbody tr'],
+      ['send', '#send-form'], ['releases', '#releases-all tbody tr'], ['queries', '#index-stats tbody tr'], ['audit', '#checkpoints tbody tr'],
+      [`message/${stixDigest}`, '#stix-objects'], ['report', '#report-form']
+    ]
+    const found: Record<string, unknown> = {}
+    for (const [hash, ready] of pages) {
+      await page.goto(`${a.runtime!.apiUrl}/#/${hash}`)
+      await page.locator(ready).first().waitFor()
+      if (hash === 'report') {
+        await page.getByRole('button', { name: 'Compute report' }).click()
+        await page.locator('#report-result').waitFor({ timeout: 60_000 })
+      }
+      const v = await seriousViolations(page)
+      if (v.length > 0) found[hash] = v
+    }
+    expect(found).toEqual({})
+    // Keyboard: a menu link opened with Enter, focus on the new page's heading (where a screen
+    // reader continues), and the first Tab from the top is the skip link.
+    await page.getByRole('link', { name: 'Peers', exact: true }).focus()
+    await page.keyboard.press('Enter')
+    await page.waitForURL(/#\/peers$/)
+    await expect.poll(async () => await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.id)).toBe('page-title')
+    expect(await page.locator('#page-title').textContent()).toBe('Peers')
+    await page.evaluate(() => { const b = (globalThis as unknown as InPage).document.body; b.tabIndex = -1; b.focus(); b.removeAttribute('tabindex') })
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.textContent)).toBe('Skip to content')
+  })
+
+  /** Open the self-contained auditor page from disk, pick `dir` (a folder, or a .zip archive), return the page's report and every request made after load. */
   async function audit (dir: string): Promise<{ report: VerifyReport, requests: string[] }> {
     const p = await browser.newPage()
     try {
       await p.goto('file://' + join(ROOT, 'dist/web/auditor.html'))
       const requests: string[] = []
       p.on('request', r => { requests.push(r.url()) })
-      await p.locator('#bundle').setInputFiles(dir)
+      await p.locator(dir.endsWith('.zip') ? '#archive' : '#bundle').setInputFiles(dir)
       await p.locator('#verdict').waitFor({ timeout: 120_000 })
       const report = await p.evaluate(() => (globalThis as unknown as { liaisonReport: VerifyReport }).liaisonReport)
       expect(await p.locator('#checks tbody tr').count()).toBe(5)
+      if (!dir.endsWith('.zip')) expect(await seriousViolations(p)).toEqual([])
       return { report, requests }
     } finally {
       await p.close()
@@ -197,5 +356,20 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(verdict({ ...report, source: '' })).toEqual(verdict({ ...cli, source: '' }))
     expect(report.failures).toContainEqual({ check: 'bundle', where: `messages/${msg.digest}/envelope.json`, detail: 'differs from the SHA-256 manifest.json lists' })
     expect(report.failures.some(f => f.check === 'message' && f.where === `message ${msg.digest}`)).toBe(true)
+  })
+
+  it('a .zip archive of the bundle, good (the console\'s) and with one flipped byte: the page\'s verdicts are the CLI\'s on the same archives', async () => {
+    const good = archive
+    const bad = join(root, 'tampered.zip')
+    await zipBundle(join(root, 'tampered'), bad)
+    const [msg] = await (await a.client()).sent()
+    for (const [zip, ok] of [[good, true], [bad, false]] as const) {
+      const cli = await verifyBundle(zip)
+      expect(cli.ok).toBe(ok)
+      const { report, requests } = await audit(zip)
+      expect(requests).toEqual([])
+      expect(verdict(report)).toEqual(verdict(cli))
+      if (!ok) expect(report.failures).toContainEqual({ check: 'bundle', where: `messages/${msg.digest}/envelope.json`, detail: 'differs from the SHA-256 manifest.json lists' })
+    }
   })
 })

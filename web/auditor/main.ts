@@ -1,6 +1,6 @@
 /**
  * The auditor's page: pick an exported audit bundle (the folder `liaison audit export` or the
- * console wrote), and the page runs the same checks as `liaison audit verify --bundle` on it
+ * console wrote, or a .zip of it: `audit export --out FILE.zip`), and the page runs the same checks as `liaison audit verify --bundle` on it
  * (node/audit/bundle/check-bundle.ts, bundled for the browser): SHA-256 of every file with
  * WebCrypto, every Ed25519 signature with the project's pure-JS verifier (node:crypto's
  * verdicts), every checkpoint, the Merkle tree, consistency between checkpoints. The files are
@@ -10,6 +10,7 @@
  */
 import { checkBundle } from '../../node/audit/bundle/check-bundle.ts'
 import { memorySource } from '../../node/audit/bundle/bundle-source.ts'
+import { zipEntries } from '../../node/audit/bundle/archive.ts'
 import type { VerifyFailure, VerifyProgress, VerifyReport } from '../../node/audit/verify/report.ts'
 
 const VERIFIER = 'pure JavaScript (@noble/ed25519 point arithmetic, node:crypto\'s rule: protocol/ed25519.ts nobleVerify); SHA-256 of files by WebCrypto'
@@ -46,14 +47,24 @@ function bundlePath (file: File): string {
   return parts.length > 1 ? parts.slice(1).join('/') : rel
 }
 
-async function verifyFiles (files: File[], out: HTMLElement): Promise<void> {
+/** The picked folder's files, path → bytes. */
+async function folderFiles (files: File[]): Promise<{ label: string, map: Map<string, Uint8Array> }> {
+  const map = new Map<string, Uint8Array>()
+  for (const f of files) map.set(bundlePath(f), new Uint8Array(await f.arrayBuffer()))
+  return { label: files[0]?.webkitRelativePath.split('/')[0] ?? 'bundle', map }
+}
+
+/** The files inside a picked .zip archive (unzipped here, by fflate: node/audit/bundle/archive.ts). */
+async function archiveFiles (file: File): Promise<{ label: string, map: Map<string, Uint8Array> }> {
+  return { label: file.name, map: zipEntries(new Uint8Array(await file.arrayBuffer())) }
+}
+
+async function verifyPicked (read: () => Promise<{ label: string, map: Map<string, Uint8Array> }>, out: HTMLElement): Promise<void> {
   out.replaceChildren()
   const status = el('p', { id: 'status', role: 'status', 'aria-live': 'polite' }, 'Reading files…')
   const bar = el('progress', { id: 'progress', max: '1', value: '0', 'aria-label': 'Verification progress' })
   out.append(status, bar)
-  const label = files[0]?.webkitRelativePath.split('/')[0] ?? 'bundle'
-  const map = new Map<string, Uint8Array>()
-  for (const f of files) map.set(bundlePath(f), new Uint8Array(await f.arrayBuffer()))
+  const { label, map } = await read()
   let last = 0
   const report = await checkBundle(memorySource(map), label, {
     sha256Hex: webSha256Hex,
@@ -102,12 +113,19 @@ function render (report: VerifyReport, out: HTMLElement): void {
   ;(window as unknown as { liaisonReport: VerifyReport }).liaisonReport = report
 }
 
-const input = document.getElementById('bundle') as HTMLInputElement
+const folder = document.getElementById('bundle') as HTMLInputElement
+const archive = document.getElementById('archive') as HTMLInputElement
 const results = document.getElementById('results') as HTMLElement
-input.addEventListener('change', () => {
-  const files = [...(input.files ?? [])]
+const cannot = (err: unknown): void => {
+  results.append(el('p', { id: 'verdict', 'data-ok': 'false', class: 'bad' }, `Cannot verify: ${(err as Error).message}`))
+}
+folder.addEventListener('change', () => {
+  const files = [...(folder.files ?? [])]
   if (files.length === 0) return
-  void verifyFiles(files, results).catch((err: unknown) => {
-    results.append(el('p', { id: 'verdict', 'data-ok': 'false', class: 'bad' }, `Cannot verify: ${(err as Error).message}`))
-  })
+  void verifyPicked(async () => await folderFiles(files), results).catch(cannot)
+})
+archive.addEventListener('change', () => {
+  const file = archive.files?.[0]
+  if (file == null) return
+  void verifyPicked(async () => await archiveFiles(file), results).catch(cannot)
 })

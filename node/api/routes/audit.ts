@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { NodeError } from '../../errors.ts'
 import type { AuditView } from '../console-routes.ts'
 import { defineRoute, type Route } from '../route.ts'
-import { digest, noBody, witnessOutcome, witnesses } from '../schemas.ts'
+import { boolParam, digest, noBody, witnessOutcome, witnesses } from '../schemas.ts'
 
 function view (v: AuditView | undefined): AuditView {
   if (v == null) throw new NodeError('NODE_NOT_RUNNING', 'the audit view needs a running node')
@@ -63,9 +63,10 @@ export const auditRoutes: Route[] = [
     operationId: 'auditExport',
     summary: 'Sign a checkpoint now and export a full audit bundle up to it into DIR/exports/ (the node keeps running)',
     tags: ['audit'],
+    query: z.strictObject({ archive: boolParam.describe('write the bundle as one .zip archive (DIR/exports/bundle-<time>.zip) instead of a folder').optional() }),
     body: noBody,
     response: z.object({ out: z.string(), counts: z.unknown(), checkpoint: z.unknown() }),
     errors: [400, 404, 409],
-    handler: async ({ auditView }) => await view(auditView).export()
+    handler: async ({ auditView, query }) => await view(auditView).export({ archive: query.archive === true })
   })
 ]

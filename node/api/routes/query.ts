@@ -11,11 +11,14 @@
  * - `GET /v1/queries/pending` → on the answering side, received follow-ups not yet answered
  *   (no sent message has `inReplyTo` their id) with the local reference of the record each one
  *   names (or null if it is no longer indexed).
+ * - `GET /v1/queries/index` → this node's own index: records per selector type, the selector
+ *   types there are, its OPRF key (as `liaison index list`); the console's hit/no-hit page.
  *
  * @module
  */
 import { decodeEnvelope } from '../../../protocol/envelope.ts'
 import { hitTag, indexOutput } from '../../../protocol/query/index.ts'
+import { SELECTOR_TYPE_NAMES } from '../../../protocol/selectors/index.ts'
 import { z } from 'zod'
 import { NodeError } from '../../errors.ts'
 import type { QueryExchange } from '../../query/exchange.ts'
@@ -96,7 +99,7 @@ export const queryRoutes: Route[] = [
     operationId: 'queryPending',
     summary: 'Received follow-ups not yet answered, with the local reference of the record each names',
     tags: ['queries'],
-    response: z.array(z.object({ message: digest, messageId: uuid, from: peerId, received: z.string(), queryId: z.unknown(), type: z.string(), selector: z.string(), hitRef: z.unknown(), reason: z.unknown(), localRef: z.string().nullable() })),
+    response: z.array(z.object({ message: digest, messageId: uuid, from: peerId, received: z.string(), queryId: z.unknown(), type: z.string(), selector: z.string(), hitRef: z.unknown(), reason: z.unknown(), localRef: z.string().nullable(), legalBasis: z.string().describe('the rfi\'s legal basis, for the response in reply to it') })),
     errors: [409],
     handler: async ({ queries, service }) => {
       const q = exchange(queries)
@@ -118,9 +121,23 @@ export const queryRoutes: Route[] = [
           if (hitTag(meta.from, type, output) !== f.hitRef) return null
           return (await index.lookupOutput(type, output))?.ref ?? null
         })
-        out.push({ message: meta.digest, messageId: meta.id, from: meta.from, received: meta.created, queryId: f.queryId, type, selector, hitRef: f.hitRef, reason: f.reason, localRef: local })
+        out.push({ message: meta.digest, messageId: meta.id, from: meta.from, received: meta.created, queryId: f.queryId, type, selector, hitRef: f.hitRef, reason: f.reason, localRef: local, legalBasis: meta.legalBasis })
       }
       return out
     }
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/queries/index',
+    operationId: 'queryIndex',
+    summary: 'This node\'s hit/no-hit index: records per selector type and its OPRF key (as `liaison index list`)',
+    tags: ['queries'],
+    response: z.object({
+      types: z.record(z.string(), z.number().int()).describe('indexed records per selector type'),
+      selectorTypes: z.array(z.string()).describe('every selector type there is (PROTOCOL.md §19.1)'),
+      oprfKey: z.object({ epoch: z.number().int(), publicKey: z.string(), keyId: z.string(), created: z.string() })
+    }),
+    errors: [409],
+    handler: async ({ queries }) => await exchange(queries).withIndex(async (index) => ({ types: await index.stats(), selectorTypes: SELECTOR_TYPE_NAMES, oprfKey: index.publicKey() }))
   })
 ]

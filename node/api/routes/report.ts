@@ -6,11 +6,39 @@
  */
 import { z } from 'zod'
 import { FEEDBACK_RATINGS } from '../../../protocol/feedback.ts'
-import { REPORT_FORMATS } from '../../report/types.ts'
+import { REPORT_FORMATS, type Report } from '../../report/types.ts'
 import { RawBody, defineRoute, type Route } from '../route.ts'
 import { boolParam, digest, messageRef, peerId, uuid } from '../schemas.ts'
 
 const REPORT_TYPES: Record<string, string> = { text: 'text/plain; charset=utf-8', csv: 'text/csv; charset=utf-8', html: 'text/html; charset=utf-8' }
+
+/** The report's period and breakdown, as query parameters. */
+const period = {
+  from: z.string().describe('start of the period (RFC 3339 date or date-time)').optional(),
+  to: z.string().describe('end of the period (RFC 3339 date or date-time)').optional(),
+  by: z.union([z.string(), z.array(z.string())]).describe('breakdown dimensions, repeatable or comma-separated: peer, topic, agreement, kind, tlp, week, month').optional()
+}
+
+function periodOf (query: { from?: string, to?: string, by?: string | string[] }): { from?: string, to?: string, by: string[] } {
+  const by = query.by == null ? [] : (Array.isArray(query.by) ? query.by : [query.by]).flatMap(s => s.split(',')).filter(s => s !== '')
+  return { ...(query.from != null ? { from: query.from } : {}), ...(query.to != null ? { to: query.to } : {}), by }
+}
+
+/**
+ * The charts of a report, rendered again only when the report changed (anything but its
+ * `generatedAt`: same node, checkpoint, query and figures give the same charts); rendering
+ * costs about 0.1–0.2 s, and an operator recomputing an unchanged report should not pay it.
+ */
+let lastCharts: { key: string, charts: Array<{ id: string, title: string, svg: string }> } | undefined
+async function chartsOf (report: Report): Promise<Array<{ id: string, title: string, svg: string }>> {
+  const key = JSON.stringify({ ...report, generatedAt: null })
+  if (lastCharts?.key === key) return lastCharts.charts
+  // Loaded on first use: vega is large and a node that never charts never loads it.
+  const { chartSvgs } = await import('../../report/format-html.ts')
+  const charts = await chartSvgs(report)
+  lastCharts = { key, charts }
+  return charts
+}
 
 export const reportRoutes: Route[] = [
   defineRoute({
@@ -21,9 +49,7 @@ export const reportRoutes: Route[] = [
     description: 'Issues a checkpoint, then computes the report over every entry up to it (docs/report.md explains each figure). `format=json` (default) answers the report object; text, csv and html answer that rendering; `sign=true` answers the DSSE envelope of the JSON report, signed by the node.',
     tags: ['report'],
     query: z.strictObject({
-      from: z.string().describe('start of the period (RFC 3339 date or date-time)').optional(),
-      to: z.string().describe('end of the period (RFC 3339 date or date-time)').optional(),
-      by: z.union([z.string(), z.array(z.string())]).describe('breakdown dimensions, repeatable or comma-separated: peer, topic, agreement, kind, tlp, week, month').optional(),
+      ...period,
       format: z.enum(REPORT_FORMATS).describe('json (default), text, csv or html').optional(),
       sign: boolParam.describe('answer the DSSE envelope of the JSON report, signed by the node').optional()
     }),
@@ -31,10 +57,28 @@ export const reportRoutes: Route[] = [
     produces: Object.values(REPORT_TYPES),
     errors: [400, 409],
     handler: async ({ service, query }) => {
-      const by = query.by == null ? [] : (Array.isArray(query.by) ? query.by : [query.by]).flatMap(s => s.split(',')).filter(s => s !== '')
       const format = query.format ?? 'json'
-      const { type, body } = await service.report({ ...(query.from != null ? { from: query.from } : {}), ...(query.to != null ? { to: query.to } : {}), by, format, sign: query.sign === true })
+      const { type, body } = await service.report({ ...periodOf(query), format, sign: query.sign === true })
       return type === 'application/json' ? JSON.parse(body) as unknown : new RawBody(type, body)
+    }
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/report/charts',
+    operationId: 'reportCharts',
+    summary: 'The cooperation report (JSON) with its charts as SVG, for the console',
+    description: 'The report as GET /v1/report answers it, and the charts of the HTML report, each a self-contained SVG document (no script, no external reference) that the console shows as an image.',
+    tags: ['report'],
+    query: z.strictObject(period),
+    response: z.object({
+      report: z.looseObject({}).describe('the report (docs/report.md)'),
+      charts: z.array(z.object({ id: z.string(), title: z.string(), svg: z.string().describe('image/svg+xml') }))
+    }),
+    errors: [400, 409],
+    handler: async ({ service, query }) => {
+      const { body } = await service.report({ ...periodOf(query), format: 'json', sign: false })
+      const report = JSON.parse(body) as Report
+      return { report, charts: await chartsOf(report) }
     }
   }),
   defineRoute({

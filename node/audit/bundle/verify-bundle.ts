@@ -3,10 +3,12 @@
  * node:crypto's SHA-256 and the signatures checked in `workers` verification threads
  * (verify/worker-pool.ts) with libsodium or, with `libsodium: false`, node:crypto alone — as on
  * a data directory. The auditor's page in the browser runs the same checks on the files the
- * auditor picks, with the signatures checked inline.
+ * auditor picks, with the signatures checked inline. A `dir` ending in .zip is a bundle archive
+ * (archive.ts), read into memory and checked the same way.
  *
  * @module
  */
+import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
 import { fastVerifierName } from '../../../protocol/ed25519-fast.ts'
@@ -17,6 +19,8 @@ import type { VerifyReport } from '../verify/report.ts'
 import { checkBundle } from './check-bundle.ts'
 import type { CheckBundleOptions, EnvelopeChecker, EnvelopeToCheck } from './check-bundle.ts'
 import { dirSource, nodeSha256Hex } from './dir-source.ts'
+import { isArchivePath, zipEntries } from './archive.ts'
+import { memorySource } from './bundle-source.ts'
 
 export interface BundleVerifyOptions extends Pick<CheckBundleOptions, 'expectNode' | 'thorough' | 'onProgress'> {
   /** Verification threads (default: all cores). */
@@ -84,7 +88,8 @@ export async function verifyBundle (dir: string, options: BundleVerifyOptions = 
   const libsodium = options.libsodium ?? true
   const pool = new WorkerPool(options.workers ?? availableParallelism(), { libsodium })
   try {
-    const report = await checkBundle(dirSource(dir), dir, {
+    const source = isArchivePath(dir) ? memorySource(zipEntries(await readFile(dir))) : dirSource(dir)
+    const report = await checkBundle(source, dir, {
       sha256Hex: nodeSha256Hex,
       verifier: fastVerifierName(libsodium),
       checkEnvelopes: poolChecker(pool),

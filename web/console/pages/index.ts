@@ -8,7 +8,9 @@ import { Audit } from './audit.ts'
 import { Inbox, Message, Outbox } from './messages.ts'
 import { Overview } from './overview.ts'
 import { Peers } from './peers.ts'
+import { Queries } from './queries.ts'
 import { Releases } from './releases.ts'
+import { ReportPage } from './report.ts'
 import { Send } from './send.ts'
 
 export interface Page {
@@ -25,6 +27,8 @@ export const PAGES: Page[] = [
   { id: 'outbox', title: 'Outbox', component: Outbox },
   { id: 'send', title: 'Send', component: Send },
   { id: 'releases', title: 'Release requests', component: Releases },
+  { id: 'queries', title: 'Hit/no-hit queries', component: Queries },
   { id: 'audit', title: 'Audit', component: Audit },
+  { id: 'report', title: 'Evaluation report', component: ReportPage },
   { id: 'message', title: 'Message', component: Message, menu: false }
 ]

@@ -1,7 +1,8 @@
 /** Inbox and outbox with filters, and one message: body, signature and receipt status, audit position. */
 import type { ComponentChild } from 'preact'
 import { useState } from 'preact/hooks'
-import { ErrorLine, Field, h, short, Table, time, useApi } from '../ui.ts'
+import { checkInclusion, checkSigned, stixRows, type CheckpointView, type LeafProof, type StixRow } from '../checks.ts'
+import { ErrorLine, Field, h, short, Table, time, useApi, type Loaded } from '../ui.ts'
 
 interface Meta { digest: string, id: string, from: string, to: string[], kind: string, tlp: string, topic: string, created: string, storedAt: number, purgedAt?: number }
 interface Delivery { digest: string, messageId: string, recipient: string, status: string, attempts: number, updatedAt: number, reason?: string }
@@ -34,19 +35,51 @@ export function Outbox (): ComponentChild {
 }
 
 interface View { meta: Meta, envelope?: string, receipts: Array<{ by: string, envelope: string }>, deliveries?: Delivery[] }
-interface Proof { checkpoint: { size: number } | null, leaves: Array<{ index: number, entry: string, proof: string[] | null }> }
+interface Proof { checkpoint: CheckpointView | null, leaves: LeafProof[] }
 
 function entryType (entry: string): string {
   try { return (JSON.parse(entry) as { type?: string }).type ?? '?' } catch { return '?' }
 }
 
-function decodePayload (envelope: string | undefined): unknown {
-  if (envelope == null) return undefined
-  try {
-    const env = JSON.parse(atob(envelope)) as { payload: string }
-    const payload = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(env.payload), c => c.charCodeAt(0)))) as { body?: unknown }
-    return payload.body ?? payload
-  } catch { return undefined }
+function Signature ({ m, signed }: { m: Meta, signed: ReturnType<typeof checkSigned> | undefined }): ComponentChild {
+  if (m.purgedAt != null) return `purged at ${time(m.purgedAt)}: the envelope is gone, its digest and audit leaves remain`
+  if (signed == null) return 'envelope not available'
+  if ('error' in signed) return h('span', { class: 'bad' }, signed.error)
+  return h('span', { class: signed.verified ? 'ok' : 'bad' }, signed.verified
+    ? `valid: Ed25519 over DSSE PAE by ${short(m.from)}, checked in this browser against the key in the sender's peer ID (${signed.envelope.payloadType})`
+    : `INVALID: ${signed.why ?? ''}`)
+}
+
+function receiptText (r: { by: string, envelope: string } | undefined): ComponentChild {
+  if (r == null) return 'none yet'
+  const s = checkSigned(r.envelope, r.by)
+  if ('error' in s) return h('span', { class: 'bad' }, s.error)
+  const p = (s.payload ?? {}) as { status?: string, reason?: string, at?: string }
+  const what = `${p.status ?? '?'}${p.reason != null ? ` (${p.reason})` : ''} at ${p.at ?? '?'}`
+  return h('span', { class: s.verified ? 'ok' : 'bad' }, s.verified ? `${what}; signature valid` : `${what}; SIGNATURE INVALID`)
+}
+
+function StixTable ({ rows, tlp }: { rows: StixRow[], tlp: string }): ComponentChild {
+  return h(Table, {
+    caption: `STIX 2.1 bundle: ${rows.length} object${rows.length === 1 ? '' : 's'}`,
+    id: 'stix-objects',
+    head: ['Type', 'ID', 'Name', 'Markings', 'TLP', 'Created', 'Modified'],
+    rows: rows.map(r => [r.type, h('span', { class: 'mono' }, r.id), r.name,
+      r.markings.length === 0 ? 'none' : h('ul', { class: 'plain' }, r.markings.map(k => h('li', null, k.tlp != null ? h('span', { class: `tlp tlp-${k.tlp.replace('+', '-')}` }, `TLP:${k.tlp}`) : null, ' ', h('span', { class: 'mono', title: k.ref }, short(k.ref))))),
+      r.tlp === 'inherited' ? `none: inherits the message's TLP:${tlp}` : r.tlp === '' ? '-' : h('span', { class: `tlp tlp-${r.tlp.replace('+', '-')}` }, r.tlp),
+      r.created, r.modified])
+  })
+}
+
+function AuditPosition ({ proof }: { proof: Loaded<Proof> }): ComponentChild {
+  if (proof.data == null) return proof.error != null ? proof.error.message : '…'
+  const cp = proof.data.checkpoint
+  if (proof.data.leaves.length === 0) return 'no leaf names this message'
+  return h('ul', { class: 'plain' }, proof.data.leaves.map(l => {
+    const v = checkInclusion(l, cp)
+    return h('li', null, `leaf ${l.index} (${entryType(l.entry)}): `,
+      v === 'included' ? h('span', { class: 'ok' }, `included in checkpoint ${cp?.size ?? '?'} of ${time((cp?.time ?? 0) * 1000)} (proof of ${l.proof?.length ?? 0} hashes checked in this browser)`) : v === 'PROOF FAILS' ? h('span', { class: 'bad' }, `inclusion proof against checkpoint ${cp?.size ?? '?'} FAILS`) : 'not yet in a checkpoint')
+  }))
 }
 
 export function Message ({ arg }: { arg: string }): ComponentChild {
@@ -55,14 +88,18 @@ export function Message ({ arg }: { arg: string }): ComponentChild {
   const v = view.data
   if (v == null) return h('section', null, h(ErrorLine, { error: view.error }), h('p', null, view.error == null ? 'Loading…' : ''))
   const m = v.meta
-  const body = decodePayload(v.envelope)
+  const signed = v.envelope != null ? checkSigned(v.envelope, m.from) : undefined
+  const payload = signed != null && !('error' in signed) ? signed.payload as { body?: unknown } | undefined : undefined
+  const body = payload?.body ?? payload
+  const stix = stixRows(payload?.body)
   return h('section', { id: 'message-view' },
     h('dl', null,
       h('dt', null, 'Message ID'), h('dd', { class: 'mono' }, m.id), h('dt', null, 'Digest'), h('dd', { class: 'mono' }, m.digest),
       h('dt', null, 'From'), h('dd', { class: 'mono' }, m.from), h('dt', null, 'To'), h('dd', { class: 'mono' }, m.to.join(', ')),
-      h('dt', null, 'Kind, TLP, topic'), h('dd', null, `${m.kind}, ${m.tlp}, ${m.topic}`), h('dt', null, 'Created'), h('dd', null, m.created),
-      h('dt', null, 'Signature'), h('dd', { id: 'signature-status' }, m.purgedAt != null ? `purged at ${time(m.purgedAt)}` : 'verified by the node when it was stored (Ed25519, DSSE); envelope kept byte for byte'),
-      h('dt', null, 'Audit log'), h('dd', { id: 'audit-position' }, proof.data != null ? proof.data.leaves.map(l => `leaf ${l.index} (${entryType(l.entry)})${l.proof == null ? ', not yet in a checkpoint' : `, included in checkpoint ${proof.data?.checkpoint?.size ?? '?'}`}`).join('; ') : (proof.error != null ? proof.error.message : '…'))),
-    h(Table, { caption: 'Receipts and deliveries', id: 'receipts', head: ['Recipient', 'Delivery', 'Signed receipt'], rows: m.to.map(p => [h('span', { class: 'mono' }, short(p)), v.deliveries?.find(d => d.recipient === p)?.status ?? '-', v.receipts.some(r => r.by === p) ? 'received and verified' : 'none yet']) }),
-    h('h2', null, 'Body'), h('pre', { id: 'message-body', tabIndex: 0 }, body === undefined ? '(not available)' : JSON.stringify(body, null, 2)))
+      h('dt', null, 'Kind, TLP, topic'), h('dd', null, `${m.kind}, `, h('span', { class: `tlp tlp-${m.tlp.replace('+', '-')}` }, m.tlp), `, ${m.topic}`), h('dt', null, 'Created'), h('dd', null, m.created),
+      h('dt', null, 'Signature'), h('dd', { id: 'signature-status' }, h(Signature, { m, signed })),
+      h('dt', null, 'Audit log'), h('dd', { id: 'audit-position' }, h(AuditPosition, { proof }))),
+    h(Table, { caption: 'Receipts and deliveries', id: 'receipts', head: ['Recipient', 'Delivery', 'Signed receipt'], rows: m.to.map(p => [h('span', { class: 'mono' }, short(p)), v.deliveries?.find(d => d.recipient === p)?.status ?? '-', receiptText(v.receipts.find(r => r.by === p))]) }),
+    stix != null ? h(StixTable, { rows: stix, tlp: m.tlp }) : null,
+    h('h2', null, 'Body'), h('pre', { id: 'message-body', tabIndex: 0, 'aria-label': 'Message body' }, body === undefined ? '(not available)' : JSON.stringify(body, null, 2)))
 }
