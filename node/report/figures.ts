@@ -1,17 +1,19 @@
 /**
  * The figure registry. A figure is a table: it takes the facts it is about (facts.ts), groups
  * them by the report's breakdown dimensions plus its own key columns (direction, reason, …) and
- * keeps bounded state per group (counts, a Histogram). Adding a figure — hit/no-hit queries
- * and their hit rate, task-force breakdowns, once those capabilities log their entries — means
- * a `Normaliser.hook` for the new entry type that emits facts, and a FigureDef here
- * (`registerFigure`); the formats, `report verify` and the docs pick it up from the registry.
+ * keeps bounded state per group (counts, a Histogram). Adding a figure — as queries.ts does for
+ * hit/no-hit queries — means a `Normaliser.hook` for the new entry type that emits facts, and a
+ * FigureDef (`registerFigure`); the formats and `report verify` pick it up from the registry,
+ * docs/report.md explains it. A new breakdown is a dimension (dimensions.ts).
  *
  * @module
  */
+import { dimensionValue } from './dimensions.ts'
 import type { Fact } from './facts.ts'
 import { Histogram } from './histogram.ts'
-import { isoWeek, month } from './periods.ts'
 import type { Cell, Dimension, FigureTable } from './types.ts'
+
+export { dimensionValue }
 
 export interface FigureDef<S = unknown> {
   id: string
@@ -40,46 +42,51 @@ export function figureDefs (): FigureDef[] {
   return [...REGISTRY.values()]
 }
 
-const PERIOD_CACHE = new Map<number, string>()
+/**
+ * The breakdown part of a fact's group key, for one list of dimensions; figures with the same
+ * list share one (computeReport), so a fact's key is built once, not once per figure.
+ */
+export class DimensionKeyer {
+  readonly dims: readonly Dimension[]
+  private last: Fact | null = null
+  private lastKey = ''
 
-export function dimensionValue (dim: Dimension, fact: Fact): string {
-  switch (dim) {
-    case 'peer': return fact.peer
-    case 'topic': return fact.dims.topic
-    case 'agreement': return fact.dims.agreement
-    case 'kind': return fact.dims.kind
-    case 'tlp': return fact.dims.tlp
-    case 'week':
-    case 'month': {
-      const day = Math.floor(fact.at / 86_400_000)
-      const key = day * 2 + (dim === 'week' ? 0 : 1)
-      let v = PERIOD_CACHE.get(key)
-      if (v == null) {
-        v = dim === 'week' ? isoWeek(fact.at) : month(fact.at)
-        if (PERIOD_CACHE.size > 10_000) PERIOD_CACHE.clear()
-        PERIOD_CACHE.set(key, v)
-      }
-      return v
-    }
+  constructor (dims: readonly Dimension[]) {
+    this.dims = dims
   }
+
+  key (fact: Fact): string {
+    if (fact === this.last) return this.lastKey
+    let k = ''
+    for (const d of this.dims) k += dimensionValue(d, fact) + '\u0000'
+    this.last = fact
+    this.lastKey = k
+    return k
+  }
+}
+
+/** The dimensions a figure breaks down by, for a query's `by`. */
+export function figureDimensions (def: FigureDef, by: readonly Dimension[]): Dimension[] {
+  return def.fixed != null ? def.fixed(by) : by.filter(d => def.dimensions == null || def.dimensions.includes(d))
 }
 
 /** One figure being computed: groups by key, state per group. */
 export class FigureAccumulator {
   readonly def: FigureDef
-  readonly dims: Dimension[]
+  readonly dims: readonly Dimension[]
+  private readonly keyer: DimensionKeyer
   private readonly groups = new Map<string, { key: Cell[], state: unknown }>()
 
-  constructor (def: FigureDef, by: readonly Dimension[]) {
+  constructor (def: FigureDef, by: readonly Dimension[], keyer?: DimensionKeyer) {
     this.def = def
-    this.dims = def.fixed != null ? def.fixed(by) : by.filter(d => def.dimensions == null || def.dimensions.includes(d))
+    this.keyer = keyer ?? new DimensionKeyer(figureDimensions(def, by))
+    this.dims = this.keyer.dims
   }
 
   add (fact: Fact): void {
     const own = this.def.keyOf(fact)
     if (own === undefined) return
-    let k = ''
-    for (const d of this.dims) k += dimensionValue(d, fact) + '\u0000'
+    let k = this.keyer.key(fact)
     for (const c of own) k += (c === null ? '\u0001' : String(c)) + '\u0000'
     let g = this.groups.get(k)
     if (g == null) {
@@ -171,6 +178,24 @@ registerFigure<{ n: number }>({
   state: () => ({ n: 0 }),
   add: s => { s.n++ },
   values: s => [s.n]
+})
+
+interface OutboxState { queued: number, left: number, waiting: number, expired: number, untracked: number, h: Histogram, oldest: number | null }
+
+registerFigure<OutboxState>({
+  id: 'outbox',
+  title: 'Time waiting in the outbox, enqueued to the recipient\'s receipt (ms), and what still waits',
+  keys: ['payload'],
+  measures: ['queued', 'left', 'waiting', 'expired', 'untracked', 'p50_wait_ms', 'p90_wait_ms', 'p99_wait_ms', 'oldest_waiting_ms'],
+  keyOf: f => f.type === 'outbox' ? [f.payload] : undefined,
+  state: () => ({ queued: 0, left: 0, waiting: 0, expired: 0, untracked: 0, h: new Histogram(), oldest: null }),
+  add: (s, f) => {
+    if (f.type !== 'outbox') return
+    s[f.phase]++
+    if (f.phase === 'left' && f.delayMs != null) s.h.add(f.delayMs)
+    if (f.phase === 'waiting' && f.delayMs != null) s.oldest = Math.max(s.oldest ?? 0, f.delayMs)
+  },
+  values: s => [s.queued, s.left, s.waiting, s.expired, s.untracked, ...pct(s.h), s.oldest]
 })
 
 registerFigure<{ asked: number, answered: number, h: Histogram }>({
