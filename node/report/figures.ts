@@ -24,6 +24,8 @@ export interface FigureDef<S = unknown> {
   /** Breakdown dimensions that apply (default all); `fixed` replaces the query's `by`. */
   dimensions?: readonly Dimension[]
   fixed?: (by: readonly Dimension[]) => Dimension[]
+  /** The fact types keyOf can accept (an optimisation: others are not offered; default all). */
+  facts?: ReadonlyArray<Fact['type']>
   /** The facts this figure counts, and under which own key values (undefined: not counted). */
   keyOf: (fact: Fact) => Cell[] | undefined
   state: () => S
@@ -129,6 +131,7 @@ registerFigure<{ total: number, accepted: number, rejected: number }>({
   title: 'Messages exchanged, accepted and rejected',
   keys: ['direction'],
   measures: ['messages', 'accepted', 'rejected', 'pending'],
+  facts: ['message', 'outcome'],
   keyOf: f => f.type === 'message' || f.type === 'outcome' ? [f.direction] : undefined,
   state: () => ({ total: 0, accepted: 0, rejected: 0 }),
   add: (s, f) => {
@@ -144,6 +147,7 @@ registerFigure<{ n: number }>({
   title: 'Rejections by reason code',
   keys: ['direction', 'reason'],
   measures: ['rejected'],
+  facts: ['outcome'],
   keyOf: f => f.type === 'outcome' && f.status === 'rejected' ? [f.direction, f.reason] : undefined,
   state: () => ({ n: 0 }),
   add: s => { s.n++ },
@@ -155,6 +159,7 @@ registerFigure<Histogram>({
   title: 'Delivery time, sent to recipient\'s receipt (ms)',
   keys: [],
   measures: ['receipts', 'p50_ms', 'p90_ms', 'p99_ms', 'max_ms'],
+  facts: ['outcome'],
   keyOf: f => f.type === 'outcome' && f.direction === 'out' && f.delayMs != null ? [] : undefined,
   state: () => new Histogram(),
   add: (h, f) => { if (f.type === 'outcome' && f.delayMs != null) h.add(f.delayMs) },
@@ -170,6 +175,7 @@ registerFigure<{ n: number }>({
   keys: ['up_to_ms'],
   measures: ['receipts'],
   fixed: () => [],
+  facts: ['outcome'],
   keyOf: f => {
     if (f.type !== 'outcome' || f.direction !== 'out' || f.delayMs == null) return undefined
     const d = f.delayMs
@@ -187,6 +193,7 @@ registerFigure<OutboxState>({
   title: 'Time waiting in the outbox, enqueued to the recipient\'s receipt (ms), and what still waits',
   keys: ['payload'],
   measures: ['queued', 'left', 'waiting', 'expired', 'untracked', 'p50_wait_ms', 'p90_wait_ms', 'p99_wait_ms', 'oldest_waiting_ms'],
+  facts: ['outbox'],
   keyOf: f => f.type === 'outbox' ? [f.payload] : undefined,
   state: () => ({ queued: 0, left: 0, waiting: 0, expired: 0, untracked: 0, h: new Histogram(), oldest: null }),
   add: (s, f) => {
@@ -203,6 +210,7 @@ registerFigure<{ asked: number, answered: number, h: Histogram }>({
   title: 'Requests for information and their answers',
   keys: ['direction'],
   measures: ['requests', 'answered', 'answered_share', 'p50_answer_ms', 'p90_answer_ms'],
+  facts: ['rfi', 'answer'],
   keyOf: f => f.type === 'rfi' || f.type === 'answer' ? [f.direction] : undefined,
   state: () => ({ asked: 0, answered: 0, h: new Histogram() }),
   add: (s, f) => {
@@ -217,6 +225,7 @@ registerFigure<{ requested: number, granted: number, denied: number, h: Histogra
   title: 'Release requests, decisions and turnaround',
   keys: ['direction'],
   measures: ['requested', 'granted', 'denied', 'undecided', 'p50_turnaround_ms', 'p90_turnaround_ms'],
+  facts: ['release'],
   keyOf: f => f.type === 'release' ? [f.direction] : undefined,
   state: () => ({ requested: 0, granted: 0, denied: 0, h: new Histogram() }),
   add: (s, f) => {
@@ -236,6 +245,7 @@ registerFigure<{ n: number }>({
   title: 'Forwards (out: this node passed a message on; in: forwards received)',
   keys: ['direction'],
   measures: ['forwards'],
+  facts: ['forward'],
   keyOf: f => f.type === 'forward' ? [f.direction] : undefined,
   state: () => ({ n: 0 }),
   add: s => { s.n++ },
@@ -249,6 +259,7 @@ registerFigure<FeedbackState>({
   title: 'Feedback (out: ratings received on messages sent; in: ratings given on messages received)',
   keys: ['direction'],
   measures: ['messages', 'rated', 'rated_share', 'useful', 'not_useful', 'actioned', 'led_to_operation'],
+  facts: ['outcome', 'feedback'],
   keyOf: f => (f.type === 'outcome' && f.status === 'accepted') || f.type === 'feedback' ? [f.direction] : undefined,
   state: () => ({ messages: 0, rated: 0, useful: 0, notUseful: 0, actioned: 0, ledToOperation: 0 }),
   add: (s, f) => {
@@ -269,6 +280,7 @@ registerFigure<{ n: number }>({
   keys: ['event'],
   measures: ['events'],
   dimensions: ['peer', 'week', 'month'],
+  facts: ['trust'],
   keyOf: f => f.type === 'trust' ? [f.action] : undefined,
   state: () => ({ n: 0 }),
   add: s => { s.n++ },
@@ -281,6 +293,7 @@ registerFigure<{ out: number, in: number }>({
   keys: [],
   measures: ['sent', 'received'],
   fixed: by => [by.includes('month') && !by.includes('week') ? 'month' : 'week', 'peer'],
+  facts: ['message'],
   keyOf: f => f.type === 'message' ? [] : undefined,
   state: () => ({ out: 0, in: 0 }),
   add: (s, f) => { if (f.type === 'message') s[f.direction]++ },

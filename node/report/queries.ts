@@ -72,6 +72,7 @@ registerFigure<QueryState>({
   keys: ['direction', 'selector_type'],
   measures: ['queries', 'selectors', 'answered', 'refused', 'no_outcome', 'hits', 'hit_rate'],
   dimensions: ['peer', 'agreement', 'week', 'month'],
+  facts: ['query'],
   keyOf: f => f.type === 'query' ? [f.direction, f.selectorType] : undefined,
   state: () => ({ asker: false, queries: 0, selectors: 0, answered: 0, answeredSelectors: 0, hits: 0, refused: 0 }),
   add: (s, f) => {
@@ -96,6 +97,7 @@ registerFigure<{ n: number }>({
   keys: ['direction', 'reason'],
   measures: ['refused'],
   dimensions: ['peer', 'agreement', 'week', 'month'],
+  facts: ['query'],
   keyOf: f => f.type === 'query' && f.phase === 'refused' ? [f.direction, f.reason] : undefined,
   state: () => ({ n: 0 }),
   add: s => { s.n++ },
@@ -107,6 +109,7 @@ registerFigure<{ requests: number, answered: number, h: Histogram }>({
   title: 'Follow-ups of hits (rfi messages on topic query-follow-up) and their answers',
   keys: ['direction'],
   measures: ['follow_ups', 'answered', 'answered_share', 'p50_answer_ms', 'p90_answer_ms'],
+  facts: ['rfi', 'answer'],
   keyOf: (f: Fact) => (f.type === 'rfi' || f.type === 'answer') && f.dims.topic === FOLLOW_UP_TOPIC ? [f.direction] : undefined,
   state: () => ({ requests: 0, answered: 0, h: new Histogram() }),
   add: (s, f) => {

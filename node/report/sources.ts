@@ -39,9 +39,13 @@ export interface EntrySource {
 // One AuditStore per database: each registers a listener on it (a running node serves many reports).
 const STORES = new WeakMap<object, AuditStore>()
 
-/** Entries read per batch (4,096 entries of about 500 bytes: a few MB in flight, and few round trips to LevelDB's thread). */
-const BATCH = 4096
-const BATCH_BYTES = 4 * 1024 * 1024
+/**
+ * Entries read per batch, and the bytes LevelDB may gather for one (entries are about 500 bytes:
+ * 1 MB lets a batch fill; the default 16 KB ends each after about 35 entries, one thread-pool
+ * round trip each).
+ */
+const BATCH = 1024
+const BATCH_BYTES = 1024 * 1024
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
@@ -81,7 +85,6 @@ export async function levelSource (db: AbstractLevel<any, string, any>, close: (
 async function * rangeValues<T> (db: AbstractLevel<any, string, any>, size: number, valueEncoding: 'view' | 'utf8'): AsyncGenerator<T[]> {
   if (size === 0) return
   const prefix = `${SEP}audit-entry${SEP}`
-  // nextv stops at highWaterMarkBytes (default 16 KB: about 35 entries, a thread-pool round trip each).
   const it = db.values({ gte: prefix, lt: prefix + pad(size), valueEncoding, highWaterMarkBytes: BATCH_BYTES } as never)
   try {
     // LevelDB reads the next batch while this one is counted.
