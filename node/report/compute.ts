@@ -12,9 +12,12 @@ import { parseRfc3339Millis } from '../../protocol/time.ts'
 import { DEFAULT_REPORT_JOIN_LIMIT } from '../defaults.ts'
 import { NodeError } from '../errors.ts'
 import { Normaliser, type RawEntry } from './facts.ts'
-import { FigureAccumulator, figureDefs } from './figures.ts'
+// Registers the hit/no-hit query hook and figures (the registry's first plug-in).
+import './queries.ts'
+import { DimensionKeyer, FigureAccumulator, figureDefs, figureDimensions } from './figures.ts'
 import type { EntrySource } from './sources.ts'
-import { DIMENSIONS, REPORT_FORMAT, type Dimension, type Report, type ReportQuery } from './types.ts'
+import { dimensionDefs, isDimension } from './dimensions.ts'
+import { REPORT_FORMAT, type Dimension, type Report, type ReportQuery } from './types.ts'
 
 export { DEFAULT_REPORT_JOIN_LIMIT }
 
@@ -35,8 +38,8 @@ export function reportQuery (input: { from?: string | null, to?: string | null, 
   }
   const by: Dimension[] = []
   for (const d of input.by ?? []) {
-    if (!(DIMENSIONS as readonly string[]).includes(d)) throw new NodeError('BAD_ARGUMENT', `--by must be one of ${DIMENSIONS.join(', ')} (got ${JSON.stringify(d)})`)
-    if (!by.includes(d as Dimension)) by.push(d as Dimension)
+    if (!isDimension(d)) throw new NodeError('BAD_ARGUMENT', `--by must be one of ${dimensionDefs().map(x => x.id).join(', ')} (got ${JSON.stringify(d)})`)
+    if (!by.includes(d)) by.push(d)
   }
   const q = { from: time(input.from, 'from'), to: time(input.to, 'to'), by }
   if (q.from != null && q.to != null && q.from > q.to) throw new NodeError('BAD_ARGUMENT', '--from is after --to')
@@ -44,28 +47,60 @@ export function reportQuery (input: { from?: string | null, to?: string | null, 
 }
 
 export async function computeReport (source: EntrySource, query: ReportQuery, opts: ComputeOptions = {}): Promise<{ report: Report, root?: string }> {
-  const figures = figureDefs().map(def => new FigureAccumulator(def, query.by))
+  const keyers = new Map<string, DimensionKeyer>()
+  const figures = figureDefs().map(def => {
+    const dims = figureDimensions(def, query.by)
+    const sig = dims.join('\u0000')
+    let keyer = keyers.get(sig)
+    if (keyer == null) keyers.set(sig, keyer = new DimensionKeyer(dims))
+    return new FigureAccumulator(def, query.by, keyer)
+  })
+  // Each fact type is offered only to the figures that count it.
+  const routes = new Map<string, FigureAccumulator[]>()
+  let root: string | undefined
   const normaliser = new Normaliser({
     self: source.node,
     fromMs: query.from == null ? -Infinity : parseRfc3339Millis(query.from),
     toMs: query.to == null ? Infinity : parseRfc3339Millis(query.to),
     joinLimit: opts.joinLimit ?? DEFAULT_REPORT_JOIN_LIMIT,
-    emit: fact => { for (const f of figures) f.add(fact) }
+    emit: fact => {
+      let to = routes.get(fact.type)
+      if (to == null) routes.set(fact.type, to = figures.filter(f => f.def.facts == null || f.def.facts.includes(fact.type)))
+      for (const f of to) f.add(fact)
+    }
   })
-  const tree = opts.hashLeaves === true ? new MerkleAppender() : undefined
-  const decoder = new TextDecoder()
-  for await (const batch of source.entries()) {
-    for (const bytes of batch) {
-      if (tree != null) tree.append(leafHash(bytes))
-      let entry: RawEntry
-      try {
-        entry = JSON.parse(decoder.decode(bytes)) as RawEntry
-      } catch (err) {
-        throw new NodeError('SCHEMA_INVALID', `audit entry ${normaliser.entries} is not JSON: ${(err as Error).message}`, { cause: err })
+  const add = (text: string): void => {
+    let entry: RawEntry
+    try {
+      entry = JSON.parse(text) as RawEntry
+    } catch (err) {
+      throw new NodeError('SCHEMA_INVALID', `audit entry ${normaliser.entries} is not JSON: ${(err as Error).message}`, { cause: err })
+    }
+    normaliser.add(entry)
+  }
+  if (opts.hashLeaves === true) {
+    // The exact bytes, for the leaf hashes.
+    const tree = new MerkleAppender()
+    const decoder = new TextDecoder()
+    for await (const batch of source.entries()) {
+      for (const bytes of batch) {
+        tree.append(leafHash(bytes))
+        add(decoder.decode(bytes))
       }
-      normaliser.add(entry)
+    }
+    root = Buffer.from(tree.root()).toString('hex')
+  } else {
+    for await (const batch of source.texts()) {
+      // Each entry's text is dropped once parsed, so it dies young instead of being promoted
+      // with the rest of its batch (V8 would size its old space to all that garbage).
+      for (let i = 0; i < batch.length; i++) {
+        const text = batch[i]
+        batch[i] = ''
+        add(text)
+      }
     }
   }
+  normaliser.finish()
   if (normaliser.entries !== source.checkpoint.size) {
     throw new NodeError('REPORT_MISMATCH', `the checkpoint covers ${source.checkpoint.size} entries; the source holds ${normaliser.entries}`)
   }
@@ -81,5 +116,5 @@ export async function computeReport (source: EntrySource, query: ReportQuery, op
     peers,
     figures: Object.fromEntries(figures.map(f => [f.def.id, f.table()]))
   }
-  return tree != null ? { report, root: Buffer.from(tree.root()).toString('hex') } : { report }
+  return root != null ? { report, root } : { report }
 }

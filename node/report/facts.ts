@@ -1,9 +1,7 @@
 /**
  * From audit entries to report facts. The normaliser reads every entry of the log in order,
- * keeps what later entries need to be joined to (a sent message for its recipients' receipts,
- * a request for information for its answer, a release request for its decision, a message for
- * its forwards) in bounded maps, and emits facts: one countable thing each, already attributed
- * to a counterpart peer, the message's dimensions and a time.
+ * keeps what later entries need to be joined to in bounded maps, and emits facts: one countable
+ * thing each, already attributed to a counterpart peer, the message's dimensions and a time.
  *
  * Attribution rule: an outcome belongs to what it concerns. A receipt, an answer or a release
  * decision is counted under the message or request it answers — its period, its dimensions —
@@ -11,58 +9,72 @@
  * outcome itself arrived (up to the checkpoint). So per row, sent = accepted + rejected +
  * still pending, and an answered share never exceeds 1.
  *
+ * What is kept, each in a BoundedMap of at most `joinLimit` entries, oldest forgotten first:
+ *
+ * - `awaiting`: outbound deliveries (message × recipient) whose receipt has not been logged
+ *   yet — deleted as the last recipient's receipt arrives, so in a healthy log it holds only
+ *   what is in flight. Those left at the end are still in the outbox (or expired there).
+ * - `messages`: every message's dimensions and time by digest, for the entries that refer back
+ *   to a message later (`message.rated`, `message.forwarded`, `release.requested`,
+ *   `message.replied`). Nothing completes a message (it can be rated any time), so this one
+ *   only ever forgets by age.
+ * - `asked`, `releases`: requests for information and release requests awaiting their answer
+ *   or decision, deleted when it comes; and what entry hooks open (`joinMap`, e.g. queries).
+ *
+ * `uncorrelated` counts the joins given up: a receipt, answer or decision whose request had
+ * been forgotten (the deliveries still awaited when forgotten are counted as `untracked` in the
+ * outbox figure), and a later entry naming a message no longer remembered.
+ *
  * @module
  */
 import { BoundedMap } from './bounded-map.ts'
-import { UNKNOWN } from './types.ts'
+import { messageDimensions } from './dimensions.ts'
+import { MessageIndex, type MessageRecord } from './message-index.ts'
+import { UNKNOWN, type Cell } from './types.ts'
 
-/** What dimensions an entry tells about a message (UNKNOWN where it does not). */
-export interface MessageDims {
-  topic: string
-  agreement: string
-  kind: string
-  tlp: string
-}
+/** What dimensions an entry tells about a message (absent: `-`): topic, agreement, kind, tlp and any registered message dimension. */
+export type MessageDims = Readonly<Record<string, string>>
 
 export type Direction = 'out' | 'in'
 
 interface Base {
   /** Epoch ms the fact is attributed to (its period). */
   at: number
-  /** The counterpart: recipient, sender, requester, originator, witness. */
+  /** The counterpart: recipient, sender, requester, originator, witness, queried or querying node. */
   peer: string
   dims: MessageDims
 }
 
+/** Where a delivery stands: put in the outbox, left it with a receipt, or, at the checkpoint, still waiting / expired / no longer tracked. */
+export type OutboxPhase = 'queued' | 'left' | 'waiting' | 'expired' | 'untracked'
+
 export type Fact =
   | (Base & { type: 'message', direction: Direction })
   | (Base & { type: 'outcome', direction: Direction, status: 'accepted' | 'rejected', reason: string | null, delayMs: number | null })
+  | (Base & { type: 'outbox', phase: OutboxPhase, payload: string, delayMs: number | null })
   | (Base & { type: 'rfi', direction: Direction })
   | (Base & { type: 'answer', direction: Direction, delayMs: number })
   | (Base & { type: 'release', direction: Direction, phase: 'requested' | 'granted' | 'denied', delayMs: number | null })
   | (Base & { type: 'forward', direction: Direction })
   | (Base & { type: 'trust', action: 'suspended' | 'resumed' | 'revoked' | 'key-rotated' | 'witness-alert' })
   | (Base & { type: 'feedback', direction: Direction, rating: string })
+  | (Base & { type: 'query', direction: Direction, phase: 'asked' | 'answered' | 'refused', selectorType: string, selectors: number, hits: number | null, reason: string | null })
+  /** A plug-in capability's own fact (its entry hook emits it, its registered figure counts it). */
+  | (Base & { type: 'ext', name: string, values: Readonly<Record<string, Cell>> })
 
 /** An entry as JSON.parse gives it (only the members the normaliser reads are typed). */
 export type RawEntry = Record<string, unknown> & { type: string, at: string }
 
-export const NO_DIMS: MessageDims = Object.freeze({ topic: UNKNOWN, agreement: UNKNOWN, kind: UNKNOWN, tlp: UNKNOWN })
+export const NO_DIMS: MessageDims = Object.freeze({})
 
 const MESSAGE_TYPE = 'application/vnd.liaison.message.v1+json'
 const FORWARD_TYPE = 'application/vnd.liaison.forward.v1+json'
 
-interface Known {
-  at: number
-  counted: boolean
-  dims: MessageDims
-  direction: Direction
-  payloadType: string
-  id: string
-  /** The counterparts: its recipients (outbound) or its sender (inbound). */
-  peers: string[]
-  /** Outbound: recipients whose receipt is still awaited. */
+interface Awaiting {
+  msg: MessageRecord
+  /** Recipients whose receipt is still awaited. */
   waiting: string[]
+  expiresMs: number
 }
 
 interface Asked {
@@ -78,22 +90,44 @@ export interface NormaliserInit {
   /** Entries sealed in [fromMs, toMs] are counted. */
   fromMs: number
   toMs: number
-  /** Most messages / requests remembered for joins (oldest forgotten first). */
+  /** Most entries each join map remembers (oldest forgotten first). */
   joinLimit: number
   emit: (fact: Fact) => void
 }
 
-/** One plug-in point for entry types added later (e.g. hit/no-hit queries): see figures.ts. */
+/**
+ * A plug-in point for entry types added later (hit/no-hit queries use it, reports.ts): called
+ * for every entry of its type, after the built-in handling if the type has one. It emits facts
+ * through `n.emit`, keeps joins in `n.joinMap(name)` and attributes with `n.inRange`, `n.dims`.
+ */
 export type EntryHook = (entry: RawEntry, atMs: number, n: Normaliser) => void
+
+const GLOBAL_HOOKS = new Map<string, EntryHook[]>()
+
+const PAYLOAD_NAMES = new Map<string, string>()
+
+/** `application/vnd.liaison.release-request.v1+json` → `release-request`. */
+function payloadName (type: string): string {
+  let name = PAYLOAD_NAMES.get(type)
+  if (name == null) {
+    name = /^application\/vnd\.liaison\.([a-z0-9-]+)\.v\d+\+json$/.exec(type)?.[1] ?? type
+    if (PAYLOAD_NAMES.size < 1000) PAYLOAD_NAMES.set(type, name)
+  }
+  return name
+}
 
 export class Normaliser {
   private readonly init: NormaliserInit
   private readonly selves = new Set<string>()
-  private readonly messages: BoundedMap<string, Known>
+  private readonly messages: MessageIndex
+  private readonly awaiting: BoundedMap<string, Awaiting>
   private readonly asked: BoundedMap<string, Asked>
   private readonly releases: BoundedMap<string, Asked>
+  private readonly joins = new Map<string, BoundedMap<string, unknown>>()
   private readonly dimsCache = new Map<string, MessageDims>()
-  private readonly hooks = new Map<string, EntryHook>()
+  private readonly hooks = new Map<string, EntryHook[]>()
+  private missed = 0
+  private lastMs = 0
   readonly peerNames = new Map<string, string>()
   entries = 0
   counted = 0
@@ -103,18 +137,41 @@ export class Normaliser {
   constructor (init: NormaliserInit) {
     this.init = init
     this.selves.add(init.self)
-    this.messages = new BoundedMap(init.joinLimit)
+    this.messages = new MessageIndex(init.joinLimit)
+    this.awaiting = new BoundedMap(init.joinLimit, a => { this.leftOver(a, 'untracked') })
     this.asked = new BoundedMap(init.joinLimit)
     this.releases = new BoundedMap(init.joinLimit)
+    for (const [type, fns] of GLOBAL_HOOKS) this.hooks.set(type, [...fns])
   }
 
-  /** Let a later capability handle its own entry type (its facts reach the figures through `emit`). */
+  /**
+   * Register an entry hook for every report computed from now on (a capability's module calls
+   * it once at load, beside its `registerFigure`).
+   */
+  static hook (type: string, fn: EntryHook): void {
+    GLOBAL_HOOKS.set(type, [...(GLOBAL_HOOKS.get(type) ?? []), fn])
+  }
+
+  /** Let a later capability handle its own entry type in this computation only. */
   hook (type: string, fn: EntryHook): void {
-    this.hooks.set(type, fn)
+    this.hooks.set(type, [...(this.hooks.get(type) ?? []), fn])
   }
 
+  /** A join map of this computation for a hook (bounded by the join limit; what it forgets is counted in `uncorrelated`). */
+  joinMap<V> (name: string): BoundedMap<string, V> {
+    let m = this.joins.get(name)
+    if (m == null) {
+      m = new BoundedMap(this.init.joinLimit)
+      this.joins.set(name, m)
+    }
+    return m as BoundedMap<string, V>
+  }
+
+  /** Joins given up (see the module header). */
   get uncorrelated (): number {
-    return this.messages.evicted + this.asked.evicted + this.releases.evicted
+    let n = this.missed + this.awaiting.evicted + this.asked.evicted + this.releases.evicted
+    for (const m of this.joins.values()) n += m.evicted
+    return n
   }
 
   inRange (atMs: number): boolean {
@@ -129,23 +186,35 @@ export class Normaliser {
     return typeof peer === 'string' && this.selves.has(peer)
   }
 
-  /** Dimensions of a stored message by digest, if it is still remembered. */
-  dimsOf (digest: unknown): MessageDims {
-    return typeof digest === 'string' ? this.messages.get(digest)?.dims ?? NO_DIMS : NO_DIMS
+  /** Count a join given up by a hook (e.g. an outcome whose request is no longer remembered). */
+  missedJoin (): void {
+    this.missed++
   }
 
-  private dims (e: RawEntry): MessageDims {
-    const topic = str(e.topic)
-    const agreement = str(e.legalBasis)
-    const kind = str(e.kind)
-    const tlp = str(e.tlp)
-    const key = `${topic}\u0000${agreement}\u0000${kind}\u0000${tlp}`
-    let d = this.dimsCache.get(key)
-    if (d == null) {
-      d = Object.freeze({ topic, agreement, kind, tlp })
-      if (this.dimsCache.size < 100_000) this.dimsCache.set(key, d)
+  /** Dimensions of a logged message by digest (NO_DIMS, and a join given up, if it is no longer remembered). */
+  dimsOf (digest: unknown): MessageDims {
+    const known = typeof digest === 'string' ? this.messages.get(digest) : undefined
+    if (known != null) return known.dims
+    this.missed++
+    return NO_DIMS
+  }
+
+  /** The message dimensions an entry tells (every registered `fromEntry`), shared between entries that tell the same. */
+  dims (e: RawEntry): MessageDims {
+    const defs = messageDimensions()
+    let key = ''
+    for (const d of defs) key += str(d.fromEntry?.(e)) + '\u0000'
+    let dims = this.dimsCache.get(key)
+    if (dims == null) {
+      const o: Record<string, string> = {}
+      for (const d of defs) {
+        const v = str(d.fromEntry?.(e))
+        if (v !== UNKNOWN) o[d.id] = v
+      }
+      dims = Object.freeze(o)
+      if (this.dimsCache.size < 100_000) this.dimsCache.set(key, dims)
     }
-    return d
+    return dims
   }
 
   /** Feed the next entry of the log. */
@@ -154,8 +223,20 @@ export class Normaliser {
     this.entries++
     if (this.firstAt == null) this.firstAt = e.at
     this.lastAt = e.at
+    this.lastMs = atMs
     const counted = this.inRange(atMs)
     if (counted) this.counted++
+    this.builtIn(e, atMs, counted)
+    const hooks = this.hooks.get(e.type)
+    if (hooks != null) for (const fn of hooks) fn(e, atMs, this)
+  }
+
+  /** After the last entry: the deliveries still awaited are in the outbox, or expired there. */
+  finish (): void {
+    for (const a of this.awaiting.values()) this.leftOver(a, null)
+  }
+
+  private builtIn (e: RawEntry, atMs: number, counted: boolean): void {
     switch (e.type) {
       case 'message.sent': return this.sent(e, atMs, counted)
       case 'message.received': return this.received(e, atMs, counted)
@@ -188,18 +269,14 @@ export class Normaliser {
       case 'message.rated': {
         // Attributed to the rated message: `given` (in) rates one we received, `received` (out) one we sent.
         const rated = this.messages.get(str(e.digest))
-        if (rated == null || !rated.counted) return
+        if (rated == null) { this.missed++; return }
+        if (!rated.counted) return
         const given = this.isSelf(e.rater)
         this.emit({ type: 'feedback', direction: given ? 'in' : 'out', at: rated.at, peer: given ? str(e.originator) : str(e.rater), dims: rated.dims, rating: str(e.rating) })
         return
       }
       case 'witness.alert':
         if (counted) this.emit({ type: 'trust', action: 'witness-alert', at: atMs, peer: str(e.witness), dims: NO_DIMS })
-        return
-      default: {
-        const hook = this.hooks.get(e.type)
-        if (hook != null) hook(e, atMs, this)
-      }
     }
   }
 
@@ -207,9 +284,16 @@ export class Normaliser {
     const payloadType = str(e.payloadType)
     const dims = this.dims(e)
     const to = arr(e.to)
+    const digest = str(e.digest)
     this.selves.add(str(e.from))
-    this.messages.set(str(e.digest), { at: atMs, counted, dims, direction: 'out', payloadType, id: str(e.id), peers: to, waiting: to.slice() })
+    const known: MessageRecord = { at: atMs, counted, dims, out: true, payload: payloadName(payloadType), peers: to }
+    this.messages.set(digest, known)
+    if (to.length > 0) {
+      const expires = typeof e.expires === 'string' ? Date.parse(e.expires) : NaN
+      this.awaiting.set(digest, { msg: known, waiting: to.slice(), expiresMs: Number.isNaN(expires) ? Infinity : expires })
+    }
     if (!counted) return
+    for (const peer of to) this.emit({ type: 'outbox', phase: 'queued', at: atMs, peer, dims, payload: known.payload, delayMs: null })
     if (payloadType === MESSAGE_TYPE) {
       for (const peer of to) {
         this.emit({ type: 'message', direction: 'out', at: atMs, peer, dims })
@@ -223,7 +307,7 @@ export class Normaliser {
     const payloadType = str(e.payloadType)
     const dims = this.dims(e)
     const from = str(e.from)
-    this.messages.set(str(e.digest), { at: atMs, counted, dims, direction: 'in', payloadType, id: str(e.id), peers: [from], waiting: [] })
+    this.messages.set(str(e.digest), { at: atMs, counted, dims, out: false, payload: payloadName(payloadType), peers: [from] })
     if (payloadType === MESSAGE_TYPE && e.kind === 'rfi') this.asked.set(`${str(e.id)}|${from}`, { at: atMs, counted, dims, direction: 'in' })
     if (!counted) return
     if (payloadType === MESSAGE_TYPE) {
@@ -239,24 +323,39 @@ export class Normaliser {
     const by = str(e.by)
     if (this.isSelf(by)) return
     const digest = str(e.for)
-    const known = this.messages.get(digest)
-    if (known == null || known.direction !== 'out') return
-    const i = known.waiting.indexOf(by)
+    const a = this.awaiting.get(digest)
+    // Not awaited: a duplicate, or a delivery forgotten before its receipt (counted when it was forgotten).
+    if (a == null) return
+    const i = a.waiting.indexOf(by)
     if (i < 0) return
-    known.waiting.splice(i, 1)
-    if (!known.counted || known.payloadType !== MESSAGE_TYPE) return
+    a.waiting.splice(i, 1)
+    if (a.waiting.length === 0) this.awaiting.delete(digest)
+    const known = a.msg
+    if (!known.counted) return
+    const delayMs = atMs - known.at
+    this.emit({ type: 'outbox', phase: 'left', at: known.at, peer: by, dims: known.dims, payload: known.payload, delayMs })
+    if (known.payload !== 'message') return
     const status = e.status === 'rejected' ? 'rejected' : 'accepted'
-    this.emit({ type: 'outcome', direction: 'out', at: known.at, peer: by, dims: known.dims, status, reason: status === 'rejected' ? str(e.reason) : null, delayMs: atMs - known.at })
+    this.emit({ type: 'outcome', direction: 'out', at: known.at, peer: by, dims: known.dims, status, reason: status === 'rejected' ? str(e.reason) : null, delayMs })
+  }
+
+  /** Deliveries of `a` that never got a receipt: at the end (waiting / expired) or when forgotten (untracked). */
+  private leftOver (a: Awaiting, phase: 'untracked' | null): void {
+    const known = a.msg
+    if (!known.counted) return
+    const state = phase ?? (a.expiresMs <= this.lastMs ? 'expired' : 'waiting')
+    const delayMs = phase == null ? this.lastMs - known.at : null
+    for (const peer of a.waiting) this.emit({ type: 'outbox', phase: state, at: known.at, peer, dims: known.dims, payload: known.payload, delayMs })
   }
 
   /** A message that answers another (`message.replied`, logged with it): answers a request for information. */
   private replied (e: RawEntry, atMs: number): void {
     const reply = this.messages.get(str(e.digest))
-    if (reply == null) return
+    if (reply == null) { this.missed++; return }
     for (const peer of reply.peers) {
       const key = `${str(e.inReplyTo)}|${peer}`
       const asked = this.asked.get(key)
-      if (asked == null || asked.direction === reply.direction) continue
+      if (asked == null || asked.direction === (reply.out ? 'out' : 'in')) continue
       this.asked.delete(key)
       if (asked.counted) this.emit({ type: 'answer', direction: asked.direction, at: asked.at, peer, dims: asked.dims, delayMs: atMs - asked.at })
     }
@@ -273,7 +372,7 @@ export class Normaliser {
   private releaseDecided (e: RawEntry, atMs: number): void {
     const key = `${str(e.digest)}|${str(e.requester)}`
     const req = this.releases.get(key)
-    if (req == null) return
+    if (req == null) { this.missed++; return }
     this.releases.delete(key)
     if (!req.counted) return
     const peer = req.direction === 'in' ? str(e.requester) : str(e.originator)
@@ -290,7 +389,7 @@ export class Normaliser {
   }
 }
 
-function str (v: unknown): string {
+export function str (v: unknown): string {
   return typeof v === 'string' && v !== '' ? v : UNKNOWN
 }
 

@@ -1,17 +1,19 @@
 /**
  * The figure registry. A figure is a table: it takes the facts it is about (facts.ts), groups
  * them by the report's breakdown dimensions plus its own key columns (direction, reason, …) and
- * keeps bounded state per group (counts, a Histogram). Adding a figure — hit/no-hit queries
- * and their hit rate, task-force breakdowns, once those capabilities log their entries — means
- * a `Normaliser.hook` for the new entry type that emits facts, and a FigureDef here
- * (`registerFigure`); the formats, `report verify` and the docs pick it up from the registry.
+ * keeps bounded state per group (counts, a Histogram). Adding a figure — as queries.ts does for
+ * hit/no-hit queries — means a `Normaliser.hook` for the new entry type that emits facts, and a
+ * FigureDef (`registerFigure`); the formats and `report verify` pick it up from the registry,
+ * docs/report.md explains it. A new breakdown is a dimension (dimensions.ts).
  *
  * @module
  */
+import { dimensionValue } from './dimensions.ts'
 import type { Fact } from './facts.ts'
 import { Histogram } from './histogram.ts'
-import { isoWeek, month } from './periods.ts'
 import type { Cell, Dimension, FigureTable } from './types.ts'
+
+export { dimensionValue }
 
 export interface FigureDef<S = unknown> {
   id: string
@@ -22,6 +24,8 @@ export interface FigureDef<S = unknown> {
   /** Breakdown dimensions that apply (default all); `fixed` replaces the query's `by`. */
   dimensions?: readonly Dimension[]
   fixed?: (by: readonly Dimension[]) => Dimension[]
+  /** The fact types keyOf can accept (an optimisation: others are not offered; default all). */
+  facts?: ReadonlyArray<Fact['type']>
   /** The facts this figure counts, and under which own key values (undefined: not counted). */
   keyOf: (fact: Fact) => Cell[] | undefined
   state: () => S
@@ -40,46 +44,51 @@ export function figureDefs (): FigureDef[] {
   return [...REGISTRY.values()]
 }
 
-const PERIOD_CACHE = new Map<number, string>()
+/**
+ * The breakdown part of a fact's group key, for one list of dimensions; figures with the same
+ * list share one (computeReport), so a fact's key is built once, not once per figure.
+ */
+export class DimensionKeyer {
+  readonly dims: readonly Dimension[]
+  private last: Fact | null = null
+  private lastKey = ''
 
-export function dimensionValue (dim: Dimension, fact: Fact): string {
-  switch (dim) {
-    case 'peer': return fact.peer
-    case 'topic': return fact.dims.topic
-    case 'agreement': return fact.dims.agreement
-    case 'kind': return fact.dims.kind
-    case 'tlp': return fact.dims.tlp
-    case 'week':
-    case 'month': {
-      const day = Math.floor(fact.at / 86_400_000)
-      const key = day * 2 + (dim === 'week' ? 0 : 1)
-      let v = PERIOD_CACHE.get(key)
-      if (v == null) {
-        v = dim === 'week' ? isoWeek(fact.at) : month(fact.at)
-        if (PERIOD_CACHE.size > 10_000) PERIOD_CACHE.clear()
-        PERIOD_CACHE.set(key, v)
-      }
-      return v
-    }
+  constructor (dims: readonly Dimension[]) {
+    this.dims = dims
   }
+
+  key (fact: Fact): string {
+    if (fact === this.last) return this.lastKey
+    let k = ''
+    for (const d of this.dims) k += dimensionValue(d, fact) + '\u0000'
+    this.last = fact
+    this.lastKey = k
+    return k
+  }
+}
+
+/** The dimensions a figure breaks down by, for a query's `by`. */
+export function figureDimensions (def: FigureDef, by: readonly Dimension[]): Dimension[] {
+  return def.fixed != null ? def.fixed(by) : by.filter(d => def.dimensions == null || def.dimensions.includes(d))
 }
 
 /** One figure being computed: groups by key, state per group. */
 export class FigureAccumulator {
   readonly def: FigureDef
-  readonly dims: Dimension[]
+  readonly dims: readonly Dimension[]
+  private readonly keyer: DimensionKeyer
   private readonly groups = new Map<string, { key: Cell[], state: unknown }>()
 
-  constructor (def: FigureDef, by: readonly Dimension[]) {
+  constructor (def: FigureDef, by: readonly Dimension[], keyer?: DimensionKeyer) {
     this.def = def
-    this.dims = def.fixed != null ? def.fixed(by) : by.filter(d => def.dimensions == null || def.dimensions.includes(d))
+    this.keyer = keyer ?? new DimensionKeyer(figureDimensions(def, by))
+    this.dims = this.keyer.dims
   }
 
   add (fact: Fact): void {
     const own = this.def.keyOf(fact)
     if (own === undefined) return
-    let k = ''
-    for (const d of this.dims) k += dimensionValue(d, fact) + '\u0000'
+    let k = this.keyer.key(fact)
     for (const c of own) k += (c === null ? '\u0001' : String(c)) + '\u0000'
     let g = this.groups.get(k)
     if (g == null) {
@@ -122,6 +131,7 @@ registerFigure<{ total: number, accepted: number, rejected: number }>({
   title: 'Messages exchanged, accepted and rejected',
   keys: ['direction'],
   measures: ['messages', 'accepted', 'rejected', 'pending'],
+  facts: ['message', 'outcome'],
   keyOf: f => f.type === 'message' || f.type === 'outcome' ? [f.direction] : undefined,
   state: () => ({ total: 0, accepted: 0, rejected: 0 }),
   add: (s, f) => {
@@ -137,6 +147,7 @@ registerFigure<{ n: number }>({
   title: 'Rejections by reason code',
   keys: ['direction', 'reason'],
   measures: ['rejected'],
+  facts: ['outcome'],
   keyOf: f => f.type === 'outcome' && f.status === 'rejected' ? [f.direction, f.reason] : undefined,
   state: () => ({ n: 0 }),
   add: s => { s.n++ },
@@ -148,6 +159,7 @@ registerFigure<Histogram>({
   title: 'Delivery time, sent to recipient\'s receipt (ms)',
   keys: [],
   measures: ['receipts', 'p50_ms', 'p90_ms', 'p99_ms', 'max_ms'],
+  facts: ['outcome'],
   keyOf: f => f.type === 'outcome' && f.direction === 'out' && f.delayMs != null ? [] : undefined,
   state: () => new Histogram(),
   add: (h, f) => { if (f.type === 'outcome' && f.delayMs != null) h.add(f.delayMs) },
@@ -163,6 +175,7 @@ registerFigure<{ n: number }>({
   keys: ['up_to_ms'],
   measures: ['receipts'],
   fixed: () => [],
+  facts: ['outcome'],
   keyOf: f => {
     if (f.type !== 'outcome' || f.direction !== 'out' || f.delayMs == null) return undefined
     const d = f.delayMs
@@ -173,11 +186,31 @@ registerFigure<{ n: number }>({
   values: s => [s.n]
 })
 
+interface OutboxState { queued: number, left: number, waiting: number, expired: number, untracked: number, h: Histogram, oldest: number | null }
+
+registerFigure<OutboxState>({
+  id: 'outbox',
+  title: 'Time waiting in the outbox, enqueued to the recipient\'s receipt (ms), and what still waits',
+  keys: ['payload'],
+  measures: ['queued', 'left', 'waiting', 'expired', 'untracked', 'p50_wait_ms', 'p90_wait_ms', 'p99_wait_ms', 'oldest_waiting_ms'],
+  facts: ['outbox'],
+  keyOf: f => f.type === 'outbox' ? [f.payload] : undefined,
+  state: () => ({ queued: 0, left: 0, waiting: 0, expired: 0, untracked: 0, h: new Histogram(), oldest: null }),
+  add: (s, f) => {
+    if (f.type !== 'outbox') return
+    s[f.phase]++
+    if (f.phase === 'left' && f.delayMs != null) s.h.add(f.delayMs)
+    if (f.phase === 'waiting' && f.delayMs != null) s.oldest = Math.max(s.oldest ?? 0, f.delayMs)
+  },
+  values: s => [s.queued, s.left, s.waiting, s.expired, s.untracked, ...pct(s.h), s.oldest]
+})
+
 registerFigure<{ asked: number, answered: number, h: Histogram }>({
   id: 'rfi',
   title: 'Requests for information and their answers',
   keys: ['direction'],
   measures: ['requests', 'answered', 'answered_share', 'p50_answer_ms', 'p90_answer_ms'],
+  facts: ['rfi', 'answer'],
   keyOf: f => f.type === 'rfi' || f.type === 'answer' ? [f.direction] : undefined,
   state: () => ({ asked: 0, answered: 0, h: new Histogram() }),
   add: (s, f) => {
@@ -192,6 +225,7 @@ registerFigure<{ requested: number, granted: number, denied: number, h: Histogra
   title: 'Release requests, decisions and turnaround',
   keys: ['direction'],
   measures: ['requested', 'granted', 'denied', 'undecided', 'p50_turnaround_ms', 'p90_turnaround_ms'],
+  facts: ['release'],
   keyOf: f => f.type === 'release' ? [f.direction] : undefined,
   state: () => ({ requested: 0, granted: 0, denied: 0, h: new Histogram() }),
   add: (s, f) => {
@@ -211,6 +245,7 @@ registerFigure<{ n: number }>({
   title: 'Forwards (out: this node passed a message on; in: forwards received)',
   keys: ['direction'],
   measures: ['forwards'],
+  facts: ['forward'],
   keyOf: f => f.type === 'forward' ? [f.direction] : undefined,
   state: () => ({ n: 0 }),
   add: s => { s.n++ },
@@ -224,6 +259,7 @@ registerFigure<FeedbackState>({
   title: 'Feedback (out: ratings received on messages sent; in: ratings given on messages received)',
   keys: ['direction'],
   measures: ['messages', 'rated', 'rated_share', 'useful', 'not_useful', 'actioned', 'led_to_operation'],
+  facts: ['outcome', 'feedback'],
   keyOf: f => (f.type === 'outcome' && f.status === 'accepted') || f.type === 'feedback' ? [f.direction] : undefined,
   state: () => ({ messages: 0, rated: 0, useful: 0, notUseful: 0, actioned: 0, ledToOperation: 0 }),
   add: (s, f) => {
@@ -244,6 +280,7 @@ registerFigure<{ n: number }>({
   keys: ['event'],
   measures: ['events'],
   dimensions: ['peer', 'week', 'month'],
+  facts: ['trust'],
   keyOf: f => f.type === 'trust' ? [f.action] : undefined,
   state: () => ({ n: 0 }),
   add: s => { s.n++ },
@@ -256,6 +293,7 @@ registerFigure<{ out: number, in: number }>({
   keys: [],
   measures: ['sent', 'received'],
   fixed: by => [by.includes('month') && !by.includes('week') ? 'month' : 'week', 'peer'],
+  facts: ['message'],
   keyOf: f => f.type === 'message' ? [] : undefined,
   state: () => ({ out: 0, in: 0 }),
   add: (s, f) => { if (f.type === 'message') s[f.direction]++ },

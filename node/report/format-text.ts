@@ -9,7 +9,7 @@ import type { Cell, FigureTable, Report } from './types.ts'
 
 export function cellText (c: Cell, column = ''): string {
   if (c === null) return '-'
-  if (typeof c === 'number' && column.endsWith('_share')) return `${(c * 100).toFixed(1)} %`
+  if (typeof c === 'number' && (column.endsWith('_share') || column.endsWith('_rate'))) return `${(c * 100).toFixed(1)} %`
   return String(c)
 }
 

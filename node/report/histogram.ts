@@ -1,14 +1,19 @@
 /**
- * A bounded duration histogram for percentiles over any number of samples: 1 ms buckets below
- * one second, then buckets 1 % wide (at most ~2,400 buckets up to a year), so memory does not
- * grow with the log and the same samples always give the same figures. A percentile is the
- * nearest-rank sample's bucket floor: exact below 1 s, within 1 % above.
+ * A bounded duration histogram for percentiles over any number of samples. Durations are whole
+ * milliseconds; the histogram counts each distinct value exactly until it holds
+ * `EXACT_DISTINCT` distinct values of one second or more, and from then on keeps those in
+ * buckets 1 % wide (1 ms buckets below one second stay exact; at most ~2,400 buckets up to a
+ * year), so memory does not grow with the log and the same samples, in any order, always give
+ * the same figures. A percentile is the nearest-rank sample: exact in the first regime; in the
+ * second exact below 1 s and its bucket's floor above (within 1 % below the sample).
  *
  * @module
  */
 
 const LINEAR_MS = 1000
 const GROWTH = Math.log(1.01)
+/** Distinct durations of 1 s or more counted exactly, per histogram, before 1 % buckets. */
+export const EXACT_DISTINCT = 2048
 
 function bucketOf (ms: number): number {
   const v = Math.max(0, Math.round(ms))
@@ -22,15 +27,25 @@ function floorOf (bucket: number): number {
 }
 
 export class Histogram {
-  private readonly buckets = new Map<number, number>()
+  /** Exact regime: duration → count. Bucketed: bucket → count (below 1 s a bucket is the duration). */
+  private buckets = new Map<number, number>()
+  private exact = true
+  private above = 0
   count = 0
   max = 0
 
   add (ms: number): void {
-    const b = bucketOf(ms)
-    this.buckets.set(b, (this.buckets.get(b) ?? 0) + 1)
+    const v = Math.max(0, Math.round(ms))
+    const key = this.exact ? v : bucketOf(v)
+    const n = this.buckets.get(key)
+    if (n == null && v >= LINEAR_MS && this.exact && ++this.above > EXACT_DISTINCT) {
+      this.toBuckets()
+      this.add(ms)
+      return
+    }
+    this.buckets.set(key, (n ?? 0) + 1)
     this.count++
-    if (ms > this.max) this.max = Math.max(0, Math.round(ms))
+    if (v > this.max) this.max = v
   }
 
   /** Nearest-rank percentile (p in (0, 1]), or null with no samples. */
@@ -40,8 +55,18 @@ export class Histogram {
     let seen = 0
     for (const b of [...this.buckets.keys()].sort((x, y) => x - y)) {
       seen += this.buckets.get(b) as number
-      if (seen >= rank) return Math.min(floorOf(b), this.max)
+      if (seen >= rank) return this.exact ? b : Math.min(floorOf(b), this.max)
     }
     return this.max
+  }
+
+  private toBuckets (): void {
+    const exact = this.buckets
+    this.buckets = new Map()
+    this.exact = false
+    for (const [v, n] of exact) {
+      const b = bucketOf(v)
+      this.buckets.set(b, (this.buckets.get(b) ?? 0) + n)
+    }
   }
 }

@@ -10,7 +10,8 @@
  * - `renderReport(report, format)` — text, json, csv, html (self-contained, SVG charts).
  * - `signReport` / `openSignedReport` — DSSE envelope of payload type REPORT_PAYLOAD_TYPE.
  * - `verifyReport(file, source)` — recompute and compare.
- * - `registerFigure`, `Normaliser.hook` — how later capabilities add their figures.
+ * - `registerFigure`, `Normaliser.hook`, `registerDimension` — how later capabilities add their
+ *   figures and breakdowns (below).
  *
  * @example
  * ```ts
@@ -19,6 +20,24 @@
  * await source.close()
  * const { body } = await renderReport(report, 'html')
  * ```
+ *
+ * ## Extending the report (a capability's own module, loaded before reports are computed)
+ *
+ * - **A breakdown** (`--by taskforce`): `registerDimension({ id: 'taskforce', description,
+ *   fromEntry: e => e.taskForce })` reads the value from each message's `message.sent` /
+ *   `message.received` entry; every fact about that message (receipts, answers, releases,
+ *   forwards, ratings) then carries it, and every figure that does not restrict its
+ *   `dimensions` breaks down by it. `ofFact: f => …` instead computes it from any fact. Nothing
+ *   in compute.ts changes; `reportQuery` accepts the new id, `report verify` recomputes it.
+ * - **An entry type**: `Normaliser.hook(type, (entry, atMs, n) => …)` (static: every report
+ *   from then on) is called for each entry of that type, after the built-in handling if any; it
+ *   emits facts with `n.emit` (a `type: 'ext'` fact with its own `name` and `values`, or one of
+ *   the built-in fact types), attributes with `n.inRange(atMs)` and `n.dims(entry)`, and joins
+ *   with `n.joinMap(name)` (bounded, counted in `coverage.uncorrelated`).
+ * - **A figure**: `registerFigure({ id, title, keys, measures, keyOf, state, add, values })`;
+ *   every format and `report verify` pick it up; explain it in docs/report.md.
+ *
+ * queries.ts is the worked example (hit/no-hit queries: hook + three figures).
  *
  * @module
  */
@@ -33,7 +52,9 @@ export type { ReportVerdict } from './verify-report.ts'
 export { registerFigure, figureDefs } from './figures.ts'
 export type { FigureDef } from './figures.ts'
 export { Normaliser } from './facts.ts'
-export type { Fact, EntryHook } from './facts.ts'
+export type { Fact, EntryHook, MessageDims, RawEntry } from './facts.ts'
+export { registerDimension, dimensionDefs } from './dimensions.ts'
+export type { DimensionDef } from './dimensions.ts'
 export { reportOf } from './serve-report.ts'
 export type { ReportRequest, ReportComponents } from './serve-report.ts'
 export * from './types.ts'

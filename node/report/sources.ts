@@ -28,14 +28,24 @@ export interface EntrySource {
   signed: boolean
   /** The entries 0 … checkpoint.size-1, each exactly as sealed, in batches (one await per batch, not per entry). */
   entries: () => AsyncIterable<Uint8Array[]>
+  /**
+   * The same entries decoded as UTF-8 text, for a reader that needs no bytes (a report not
+   * hashing its leaves): LevelDB hands out strings about three times cheaper than buffers.
+   */
+  texts: () => AsyncIterable<string[]>
   close: () => Promise<void>
 }
 
 // One AuditStore per database: each registers a listener on it (a running node serves many reports).
 const STORES = new WeakMap<object, AuditStore>()
 
-/** Entries read per batch. */
+/**
+ * Entries read per batch, and the bytes LevelDB may gather for one (entries are about 500 bytes:
+ * 1 MB lets a batch fill; the default 16 KB ends each after about 35 entries, one thread-pool
+ * round trip each).
+ */
 const BATCH = 1024
+const BATCH_BYTES = 1024 * 1024
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
@@ -55,7 +65,7 @@ export async function levelSource (db: AbstractLevel<any, string, any>, close: (
   if (latest == null) {
     const node = keys.at(-1)
     if (node == null) throw new NodeError('NOT_FOUND', 'the store holds no audit checkpoint yet; run liaison audit checkpoint')
-    return { node, checkpoint: { origin: checkpointOrigin(node), size: 0, root: hex(emptyRoot()) }, signed: false, entries: async function * () {}, close }
+    return { node, checkpoint: { origin: checkpointOrigin(node), size: 0, root: hex(emptyRoot()) }, signed: false, entries: async function * () {}, texts: async function * () {}, close }
   }
   const opened = openNodeCheckpoint(latest.note, keys)
   const size = opened.checkpoint.size
@@ -63,26 +73,30 @@ export async function levelSource (db: AbstractLevel<any, string, any>, close: (
     node: keys.at(-1) ?? opened.signer,
     checkpoint: { origin: opened.checkpoint.origin, size, root: hex(opened.checkpoint.root) },
     signed: true,
-    entries: async function * () {
-      if (size === 0) return
-      // Straight from the root database over the sublevel's key range, as views: about 40 % less
-      // per entry than through the sublevel (1 M entries).
-      const prefix = `${SEP}audit-entry${SEP}`
-      const it = db.values({ gte: prefix, lt: prefix + pad(size), valueEncoding: 'view' } as never)
-      try {
-        // LevelDB reads the next batch while this one is counted.
-        let next = it.nextv(BATCH) as Promise<Uint8Array[]>
-        while (true) {
-          const batch = await next
-          if (batch.length === 0) break
-          next = it.nextv(BATCH) as Promise<Uint8Array[]>
-          yield batch
-        }
-      } finally {
-        await it.close()
-      }
-    },
+    // Straight from the root database over the sublevel's key range: about 40 % less per entry
+    // than through the sublevel (1 M entries).
+    entries: () => rangeValues<Uint8Array>(db, size, 'view'),
+    texts: () => rangeValues<string>(db, size, 'utf8'),
     close
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function * rangeValues<T> (db: AbstractLevel<any, string, any>, size: number, valueEncoding: 'view' | 'utf8'): AsyncGenerator<T[]> {
+  if (size === 0) return
+  const prefix = `${SEP}audit-entry${SEP}`
+  const it = db.values({ gte: prefix, lt: prefix + pad(size), valueEncoding, highWaterMarkBytes: BATCH_BYTES } as never)
+  try {
+    // LevelDB reads the next batch while this one is counted.
+    let next = it.nextv(BATCH) as Promise<T[]>
+    while (true) {
+      const batch = await next
+      if (batch.length === 0) break
+      next = it.nextv(BATCH) as Promise<T[]>
+      yield batch
+    }
+  } finally {
+    await it.close()
   }
 }
 
@@ -125,21 +139,30 @@ export async function bundleSource (dir: string, size?: number): Promise<EntrySo
     checkpoint: { origin: checkpointOrigin(manifest.node), size: want, root },
     signed,
     entries: async function * () {
-      if (want === 0) return
-      const lines = createInterface({ input: createReadStream(join(dir, 'audit', 'entries.jsonl')), crlfDelay: Infinity })
-      let n = 0
-      let batch: Uint8Array[] = []
-      for await (const line of lines) {
-        batch.push(Buffer.from(line, 'utf8'))
-        if (++n >= want) break
-        if (batch.length === BATCH) {
-          yield batch
-          batch = []
-        }
-      }
-      if (batch.length > 0) yield batch
-      lines.close()
+      for await (const batch of bundleLines(join(dir, 'audit', 'entries.jsonl'), want)) yield batch.map(line => Buffer.from(line, 'utf8'))
     },
+    texts: () => bundleLines(join(dir, 'audit', 'entries.jsonl'), want),
     close: async () => {}
+  }
+}
+
+/** The first `want` lines of an entries.jsonl, in batches. */
+async function * bundleLines (file: string, want: number): AsyncGenerator<string[]> {
+  if (want === 0) return
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity })
+  let n = 0
+  let batch: string[] = []
+  try {
+    for await (const line of lines) {
+      batch.push(line)
+      if (++n >= want) break
+      if (batch.length === BATCH) {
+        yield batch
+        batch = []
+      }
+    }
+    if (batch.length > 0) yield batch
+  } finally {
+    lines.close()
   }
 }

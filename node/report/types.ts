@@ -12,9 +12,10 @@ export const REPORT_FORMAT = 'liaison-report/1'
 /** DSSE payload type of a report the node signed (`liaison report --sign`). */
 export const REPORT_PAYLOAD_TYPE = 'application/vnd.liaison.report.v1+json'
 
-/** The dimensions a report can break its figures down by (`--by`, repeatable). */
+/** The built-in dimensions a report can break its figures down by (`--by`, repeatable); capabilities add more (dimensions.ts `registerDimension`). */
 export const DIMENSIONS = ['peer', 'topic', 'agreement', 'kind', 'tlp', 'week', 'month'] as const
-export type Dimension = typeof DIMENSIONS[number]
+/** A registered dimension's id: one of DIMENSIONS or one a capability registered. */
+export type Dimension = string
 
 /** Output formats of `liaison report`. */
 export const REPORT_FORMATS = ['text', 'json', 'csv', 'html'] as const

@@ -1,9 +1,14 @@
 /**
  * Item 7 — cooperation report: compute a report (every figure, by peer and week) over a log of
  * 1,000,000 audit entries (quick: 100,000) in a fresh child process, and `report verify` it.
- * Goal: ≤ 10 s for the report at 1 M. Memory must stay bounded (streaming, not loading the
- * log): the child's peak RSS is measured at a tenth of the size and at the full size, and the
- * figure is the growth between them (goal: under 128 MB for ten times the entries; the join maps saturate at DEFAULT_REPORT_JOIN_LIMIT).
+ * Goal: ≤ 10 s for the report at 1 M (its CPU time is reported beside it: on a shared machine
+ * the wall time follows the load, the CPU time much less). Memory must stay bounded (streaming,
+ * not loading the log): the child's memory is measured at a tenth of the size and at the full
+ * size, and the figure is the growth of the peak anonymous RSS between them (goal: under
+ * 128 MB for ten times the entries; the join state saturates at DEFAULT_REPORT_JOIN_LIMIT).
+ * Anonymous, because LevelDB maps its table files and every page of them read counts in the
+ * kernel's RSS as page cache (≈ 400 MB for 1 M entries) without being memory the report holds;
+ * the kernel's peak RSS and the heap retained after a full GC are reported beside it.
  *
  * The log is written by node/audit/synthetic-data-dir.ts (signed messages both ways with their
  * receipts: two entries per message), through the real Store and AuditLog.
@@ -30,7 +35,7 @@ const run = promisify(execFile)
 export const REPORT_GOAL_MS = 10_000
 export const REPORT_RSS_GROWTH_GOAL_BYTES = 128 * 1024 * 1024
 
-export interface ReportRun { entries: number, computeMs: number, verifyMs: number, maxRss: number, rssAfterCompute: number }
+export interface ReportRun { entries: number, uncorrelated: number, computeMs: number, computeCpuMs: number, verifyMs: number, maxRss: number, rssAfterCompute: number, anonAfterCompute: number, retainedHeap: number | null }
 
 export async function measureReport (root: string, entries: number, log: (line: string) => void): Promise<ReportRun> {
   const dir = await mkdtemp(join(root, 'report-'))
@@ -38,9 +43,10 @@ export async function measureReport (root: string, entries: number, log: (line: 
     const messages = Math.ceil(entries / 2)
     log(`report: writing ${messages} signed messages with receipts (${messages * 2} entries)`)
     await buildSyntheticDataDir({ dir, inbound: Math.floor(messages / 2), outbound: Math.ceil(messages / 2), peers: 5, bodyBytes: 200 })
-    const { stdout } = await run(process.execPath, [CHILD, dir], { maxBuffer: 1 << 20 })
+    const { stdout } = await run(process.execPath, ['--expose-gc', CHILD, dir], { maxBuffer: 1 << 20 })
     const result = JSON.parse(stdout.trim().split('\n').at(-1) as string) as ReportRun
-    log(`report: ${result.entries} entries in ${(result.computeMs / 1000).toFixed(2)} s (verify ${(result.verifyMs / 1000).toFixed(2)} s), peak RSS ${(result.maxRss / 2 ** 20).toFixed(0)} MB`)
+    const mb = (b: number | null): string => b == null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MB`
+    log(`report: ${result.entries} entries in ${(result.computeMs / 1000).toFixed(2)} s (CPU ${(result.computeCpuMs / 1000).toFixed(2)} s; verify ${(result.verifyMs / 1000).toFixed(2)} s), peak anonymous RSS ${mb(result.anonAfterCompute)}, peak RSS ${mb(result.rssAfterCompute)}, retained heap ${mb(result.retainedHeap)}`)
     return result
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -50,15 +56,20 @@ export async function measureReport (root: string, entries: number, log: (line: 
 export async function runReport (ctx: BenchContext, root: string, entries = ctx.quick ? 100_000 : 1_000_000): Promise<ItemResult> {
   const small = await measureReport(root, Math.max(2, Math.round(entries / 10)), ctx.log)
   const big = await measureReport(root, entries, ctx.log)
-  const growth = Math.max(0, big.rssAfterCompute - small.rssAfterCompute)
+  const growth = Math.max(0, big.anonAfterCompute - small.anonAfterCompute)
+  const mb = (b: number | null): string => b == null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MB`
   return {
     figures: [
       makeFigure({ id: 'report.time', name: `Report over ${big.entries.toLocaleString('en')} audit entries`, measured: 'time to compute every figure by peer and week, fresh process', unit: 'ms', samples: [big.computeMs], goal: { op: '<=', value: REPORT_GOAL_MS } }),
-      makeFigure({ id: 'report.memory', name: 'Report memory growth for 10 × the entries', measured: `peak RSS at ${big.entries} entries minus at ${small.entries}`, unit: 'bytes', samples: [growth], goal: { op: '<=', value: REPORT_RSS_GROWTH_GOAL_BYTES } })
+      makeFigure({ id: 'report.cpu', name: `Report over ${big.entries.toLocaleString('en')} audit entries, CPU time`, measured: 'user + system CPU of the child while computing (both threads: LevelDB reads on the thread pool)', unit: 'ms', samples: [big.computeCpuMs] }),
+      makeFigure({ id: 'report.memory', name: 'Report memory growth for 10 × the entries', measured: `peak anonymous RSS at ${big.entries} entries minus at ${small.entries}`, unit: 'bytes', samples: [growth], goal: { op: '<=', value: REPORT_RSS_GROWTH_GOAL_BYTES } })
     ],
     details: { small, big },
     charts: [],
-    notes: [`report verify (recompute + Merkle root of every leaf) took ${(big.verifyMs / 1000).toFixed(2)} s at ${big.entries} entries.`]
+    notes: [
+      `report verify (recompute + Merkle root of every leaf) took ${(big.verifyMs / 1000).toFixed(2)} s at ${big.entries} entries.`,
+      `Memory at ${small.entries} / ${big.entries} entries: peak anonymous RSS ${mb(small.anonAfterCompute)} / ${mb(big.anonAfterCompute)}; kernel peak RSS (with the LevelDB table pages mapped) ${mb(small.rssAfterCompute)} / ${mb(big.rssAfterCompute)}; heap retained after a full GC ${mb(small.retainedHeap)} / ${mb(big.retainedHeap)}; joins given up ${small.uncorrelated} / ${big.uncorrelated}.`
+    ]
   }
 }
 

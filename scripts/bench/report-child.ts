@@ -1,26 +1,76 @@
 /**
  * Child process of the report benchmark: compute one cooperation report (all figures, by peer
  * and week) from a stopped node's data directory, then `report verify` it (which also hashes
- * every leaf), and print one JSON line: times, entries, peak RSS. Run alone:
+ * every leaf), and print one JSON line: wall and CPU times, entries, memory. Run alone:
  *
- *   node scripts/bench/report-child.ts DATA_DIR
+ *   node --expose-gc scripts/bench/report-child.ts DATA_DIR
+ *
+ * Memory, three ways: `maxRss` (the kernel's peak RSS), `anonPeak` (peak anonymous RSS, sampled
+ * every 20 ms from /proc/self/status: heap and native allocations, without the file pages of
+ * the LevelDB tables, which LevelDB maps read-only and which count in RSS as page cache the
+ * kernel can drop at will — about 400 MB at 1 M entries), and `retainedHeap` (V8 heap in use
+ * after a full GC at the end of the computation, with --expose-gc: what the report keeps).
  *
  * @module
  */
+import { readFileSync } from 'node:fs'
 import { computeReport, dataDirSource, reportQuery, verifyReport } from '../../node/report/index.ts'
+import { Normaliser } from '../../node/report/facts.ts'
 
 const dir = process.argv[2]
 if (dir == null) throw new Error('usage: report-child.ts DATA_DIR')
+
+const anonKb = (): number | null => {
+  try {
+    const m = /RssAnon:\s+(\d+)\s+kB/.exec(readFileSync('/proc/self/status', 'utf8'))
+    return m == null ? null : Number(m[1])
+  } catch {
+    return null
+  }
+}
+let anonPeak = 0
+const sample = (): void => { anonPeak = Math.max(anonPeak, (anonKb() ?? 0) * 1024) }
+const timer = setInterval(sample, 20)
+
+// The heap the computation retains, measured just before the figures are tabulated.
+let retainedHeap: number | null = null
+const gc = (globalThis as { gc?: () => void }).gc
+const finish = Normaliser.prototype.finish
+Normaliser.prototype.finish = function (this: Normaliser) {
+  if (gc != null && retainedHeap == null) {
+    gc()
+    retainedHeap = process.memoryUsage().heapUsed
+  }
+  finish.call(this)
+}
+
 const t0 = performance.now()
+const c0 = process.cpuUsage()
 const source = await dataDirSource(dir)
 const { report } = await computeReport(source, reportQuery({ by: ['peer', 'week'] }))
 await source.close()
 const computeMs = performance.now() - t0
+const cpu = process.cpuUsage(c0)
+const computeCpuMs = (cpu.user + cpu.system) / 1000
+sample()
+const anonAfterCompute = anonPeak
 const rssAfterCompute = process.resourceUsage().maxRSS * 1024
+Normaliser.prototype.finish = finish
 const t1 = performance.now()
 const again = await dataDirSource(dir)
 const verdict = await verifyReport(Buffer.from(JSON.stringify(report)), again)
 await again.close()
 const verifyMs = performance.now() - t1
+clearInterval(timer)
 if (!verdict.ok) throw new Error(`report verify failed: ${verdict.differences.join(', ')}`)
-process.stdout.write(JSON.stringify({ entries: report.coverage.entries, computeMs, verifyMs, maxRss: process.resourceUsage().maxRSS * 1024, rssAfterCompute }) + '\n')
+process.stdout.write(JSON.stringify({
+  entries: report.coverage.entries,
+  uncorrelated: report.coverage.uncorrelated,
+  computeMs,
+  computeCpuMs,
+  verifyMs,
+  maxRss: process.resourceUsage().maxRSS * 1024,
+  rssAfterCompute,
+  anonAfterCompute,
+  retainedHeap
+}) + '\n')

@@ -37,11 +37,17 @@ describe('cooperation report from the audit log of real nodes', () => {
     root = await tempDir()
     ;[a, b, c] = await Promise.all(['a', 'b', 'c'].map(async name => await TestNode.create({ name, root })))
     await a.trust(b, ['--max-tlp-out', 'RED'])
-    await b.trust(a, ['--max-tlp-in', 'AMBER', '--topics-in', 'fraud,handled'])
+    await b.trust(a, ['--max-tlp-in', 'AMBER', '--topics-in', 'fraud,handled,query-follow-up'])
     await b.trust(c, ['--max-tlp-out', 'RED'])
     await c.trust(b, ['--max-tlp-in', 'RED'])
     await c.trust(a, ['--max-tlp-in', 'RED'])
     await writeFile(join(b.dir, 'policy.json'), JSON.stringify({ requiredHandling: { handled: ['no-onward-without-consent'] } }))
+    // B answers A's hit/no-hit queries for phone numbers from a three-record index.
+    const grant = await cli(['peers', 'update', a.peerId, '--data-dir', b.dir, '--query-types', 'phone', '--query-quota', '100/day', '--query-max', '20'])
+    expect(grant.code, grant.stderr).toBe(0)
+    await writeFile(join(root, 'phones.csv'), ['selector,ref', '+4915110000001,P-1', '+4915110000002,P-2', '+4915110000003,P-3'].join('\n'))
+    const indexed = await cli(['index', 'add', '--data-dir', b.dir, '--type', 'phone', '--file', join(root, 'phones.csv')])
+    expect(indexed.code, indexed.stderr).toBe(0)
     await Promise.all([a.start(), b.start(), c.start()])
     ;[ca, cb, cc] = await Promise.all([a.client(), b.client(), c.client()])
 
@@ -80,6 +86,19 @@ describe('cooperation report from the audit log of real nodes', () => {
     expect(rfi.recipients[0].status).toBe('delivered')
     const answer = await cb.send(msg(a.peerId, { kind: 'response', inReplyTo: rfi.id }), { wait: true, timeoutMs: 20_000 })
     expect(answer.recipients[0].status).toBe('delivered')
+    // Hit/no-hit queries from A to B. A holds no OPRF key of B's yet: its first query is refused
+    // SCHEMA_INVALID naming the key and asked again (2 asked, 1 answered with 2 hits of 3, 1
+    // without outcome); then a type B does not grant is refused; one hit is followed up (an rfi
+    // on topic query-follow-up), which B answers.
+    const ask = async (type: string, selectors: string[]): Promise<{ hits: number, results: Array<{ hitRef: string | null }> }> =>
+      await ca.call('POST', '/v1/queries', { to: b.peerId, type, selectors, legalBasis: TEST_AGREEMENT, purpose: 'case R-19' })
+    const asked = await ask('phone', ['+4915110000001', '+4915199999999', '+4915110000003'])
+    expect(asked.hits).toBe(2)
+    await expect(ask('email', ['x@example.org'])).rejects.toMatchObject({ code: 'SELECTOR_TYPE_NOT_PERMITTED' })
+    const followUp = await ca.call<{ id: string, recipients: Array<{ status: string }> }>('POST', '/v1/queries/follow-up', { hitRef: asked.results[0].hitRef, reason: 'joint investigation R-19' })
+    expect(followUp.recipients[0].status).toBe('delivered')
+    const followUpAnswer = await cb.send(msg(a.peerId, { kind: 'response', inReplyTo: followUp.id }), { wait: true, timeoutMs: 20_000 })
+    expect(followUpAnswer.recipients[0].status).toBe('delivered')
     // Feedback from B on two of A's messages (CLI through B's API), delivered to A.
     for (const [id, rating, note] of [[first[1], 'led-to-operation', 'arrest in case K-19'], [first[2], 'useful', undefined]] as const) {
       const res = await cli(['feedback', id, '--rating', rating, ...(note != null ? ['--note', note] : []), '--json', '--data-dir', b.dir])
@@ -108,36 +127,51 @@ describe('cooperation report from the audit log of real nodes', () => {
       expect(r.node).toBe(a.peerId)
       expect(r.checkpoint.size).toBeGreaterThan(0)
       expect(r.checkpoint.root).toMatch(/^[0-9a-f]{64}$/)
-      expect(row(r, 'messages', { peer: b.peerId, direction: 'out' })).toMatchObject({ messages: 9, accepted: 6, rejected: 3, pending: 0 })
-      expect(row(r, 'messages', { peer: b.peerId, direction: 'in' })).toMatchObject({ messages: 1, accepted: 1, rejected: 0 })
-      expect(row(r, 'rfi', { peer: b.peerId, direction: 'out' })).toMatchObject({ requests: 1, answered: 1, answered_share: 1 })
+      expect(row(r, 'messages', { peer: b.peerId, direction: 'out' })).toMatchObject({ messages: 10, accepted: 7, rejected: 3, pending: 0 })
+      expect(row(r, 'messages', { peer: b.peerId, direction: 'in' })).toMatchObject({ messages: 2, accepted: 2, rejected: 0 })
+      expect(row(r, 'rfi', { peer: b.peerId, direction: 'out' })).toMatchObject({ requests: 2, answered: 2, answered_share: 1 })
       expect(row(r, 'rfi', { peer: b.peerId, direction: 'out' })!.p50_answer_ms as number).toBeGreaterThanOrEqual(0)
       for (const reason of ['TLP_NOT_PERMITTED', 'TOPIC_NOT_PERMITTED', 'HANDLING_REQUIRED']) {
         expect(row(r, 'rejections', { peer: b.peerId, direction: 'out', reason })).toMatchObject({ rejected: 1 })
       }
       expect(r.figures.rejections.rows).toHaveLength(3)
       const delivery = row(r, 'delivery', { peer: b.peerId })!
-      expect(delivery.receipts).toBe(9)
+      expect(delivery.receipts).toBe(10)
       expect(delivery.p50_ms as number).toBeGreaterThanOrEqual(0)
       expect(delivery.p99_ms as number).toBeLessThanOrEqual(delivery.max_ms as number)
       expect(row(r, 'releases', { peer: b.peerId, direction: 'in' })).toMatchObject({ requested: 2, granted: 1, denied: 1, undecided: 0 })
       expect(r.figures.forwards.rows).toHaveLength(0)
-      expect(row(r, 'feedback', { peer: b.peerId, direction: 'out' })).toMatchObject({ messages: 6, rated: 2, rated_share: 0.3333, useful: 1, not_useful: 0, actioned: 0, led_to_operation: 1 })
+      expect(row(r, 'feedback', { peer: b.peerId, direction: 'out' })).toMatchObject({ messages: 7, rated: 2, rated_share: 0.2857, useful: 1, not_useful: 0, actioned: 0, led_to_operation: 1 })
       expect(r.peers[b.peerId]).toBe('b')
+      // Every message left the outbox with its receipt; the wait is the delivery time.
+      const outbox = row(r, 'outbox', { peer: b.peerId, payload: 'message' })!
+      expect(outbox).toMatchObject({ queued: 10, left: 10, waiting: 0, expired: 0, untracked: 0 })
+      expect(outbox.p99_wait_ms).toBe(delivery.p99_ms)
+      expect(row(r, 'queries', { peer: b.peerId, direction: 'out', selector_type: 'phone' })).toMatchObject({ queries: 2, selectors: 6, answered: 1, refused: 0, no_outcome: 1, hits: 2, hit_rate: 0.6667 })
+      expect(row(r, 'queries', { peer: b.peerId, direction: 'out', selector_type: 'email' })).toMatchObject({ queries: 1, selectors: 1, answered: 0, refused: 1, no_outcome: 0, hits: 0, hit_rate: null })
+      expect(r.figures.query_refusals.rows).toEqual([[b.peerId, 'out', 'SELECTOR_TYPE_NOT_PERMITTED', 1]])
+      expect(row(r, 'query_follow_ups', { peer: b.peerId, direction: 'out' })).toMatchObject({ follow_ups: 1, answered: 1, answered_share: 1 })
     }
   })
 
   it('B and C see the other side: rejections by reason, releases asked, the forward, a suspension', async () => {
     const rb = await reportOf(b)
-    expect(row(rb, 'messages', { peer: a.peerId, direction: 'in' })).toMatchObject({ messages: 9, accepted: 6, rejected: 3 })
-    expect(row(rb, 'messages', { peer: a.peerId, direction: 'out' })).toMatchObject({ messages: 1, accepted: 1 })
-    expect(row(rb, 'rfi', { peer: a.peerId, direction: 'in' })).toMatchObject({ requests: 1, answered: 1, answered_share: 1 })
+    expect(row(rb, 'messages', { peer: a.peerId, direction: 'in' })).toMatchObject({ messages: 10, accepted: 7, rejected: 3 })
+    expect(row(rb, 'messages', { peer: a.peerId, direction: 'out' })).toMatchObject({ messages: 2, accepted: 2 })
+    expect(row(rb, 'rfi', { peer: a.peerId, direction: 'in' })).toMatchObject({ requests: 2, answered: 2, answered_share: 1 })
     for (const reason of ['TLP_NOT_PERMITTED', 'TOPIC_NOT_PERMITTED', 'HANDLING_REQUIRED']) {
       expect(row(rb, 'rejections', { peer: a.peerId, direction: 'in', reason })).toMatchObject({ rejected: 1 })
     }
     expect(row(rb, 'releases', { peer: a.peerId, direction: 'out' })).toMatchObject({ requested: 2, granted: 1, denied: 1 })
     expect(row(rb, 'forwards', { peer: c.peerId, direction: 'out' })).toMatchObject({ forwards: 1 })
-    expect(row(rb, 'feedback', { peer: a.peerId, direction: 'in' })).toMatchObject({ messages: 6, rated: 2, useful: 1, led_to_operation: 1 })
+    expect(row(rb, 'feedback', { peer: a.peerId, direction: 'in' })).toMatchObject({ messages: 7, rated: 2, useful: 1, led_to_operation: 1 })
+    expect(row(rb, 'outbox', { peer: a.peerId, payload: 'feedback' })).toMatchObject({ queued: 2, left: 2, waiting: 0 })
+    expect(row(rb, 'outbox', { peer: c.peerId, payload: 'forward' })).toMatchObject({ queued: 1, left: 1, waiting: 0 })
+    // The answering side: what it was asked, answered and refused (it learns no hits).
+    expect(row(rb, 'queries', { peer: a.peerId, direction: 'in', selector_type: 'phone' })).toMatchObject({ queries: 2, selectors: 6, answered: 1, refused: 1, no_outcome: 0, hits: null, hit_rate: null })
+    expect(row(rb, 'queries', { peer: a.peerId, direction: 'in', selector_type: 'email' })).toMatchObject({ queries: 1, answered: 0, refused: 1 })
+    expect(rb.figures.query_refusals.rows).toEqual([[a.peerId, 'in', 'SCHEMA_INVALID', 1], [a.peerId, 'in', 'SELECTOR_TYPE_NOT_PERMITTED', 1]])
+    expect(row(rb, 'query_follow_ups', { peer: a.peerId, direction: 'in' })).toMatchObject({ follow_ups: 1, answered: 1 })
     expect(row(rb, 'trust', { peer: a.peerId, event: 'suspended' })).toMatchObject({ events: 1 })
     expect(row(rb, 'trust', { peer: a.peerId, event: 'resumed' })).toMatchObject({ events: 1 })
     const rc = await reportOf(c)
@@ -197,7 +231,7 @@ describe('cooperation report from the audit log of real nodes', () => {
     const csv = await cli(['report', '--format', 'csv', '--by', 'peer', '--data-dir', a.dir])
     const lines = csv.stdout.trim().split('\r\n')
     expect(lines[0].startsWith('figure,peer,')).toBe(true)
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^messages,${b.peerId},out,.*,accepted,6$`)))
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^messages,${b.peerId},out,.*,accepted,7$`)))
   })
 
   it.skipIf(!existsSync(CHROMIUM))('the HTML report renders in headless chromium with its charts, and nothing leaves the page', async () => {
