@@ -184,3 +184,6 @@ export const DEFAULT_QUERY_FILTER_LOG = 100_000
 
 /** The OPRF key's scheduled lifetime (PROTOCOL.md §19.2, `query.oprfKeyRotationDays`): rotated and the index re-keyed after it. */
 export const DEFAULT_OPRF_KEY_ROTATION_DAYS = 90
+
+/** How often a running node checks whether its OPRF key is due for rotation. */
+export const DEFAULT_OPRF_KEY_ROTATION_CHECK_MS = 60 * 60 * 1000

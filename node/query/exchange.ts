@@ -36,6 +36,7 @@ import type { Signer } from '../../protocol/types.ts'
 import { uuidV7 } from '../../protocol/uuid.ts'
 import { encodeBase64, tryDecodeBase64 } from '../../protocol/base64.ts'
 import { auditEvents } from '../audit/events.ts'
+import { DEFAULT_OPRF_KEY_ROTATION_CHECK_MS, DEFAULT_OPRF_KEY_ROTATION_DAYS } from '../defaults.ts'
 import { NodeError } from '../errors.ts'
 import { streamFrames } from '../exchange/stream-frames.ts'
 import type { Store } from '../store/store.ts'
@@ -44,6 +45,7 @@ import { dialTargets } from '../transport.ts'
 import { queryAuditRecord } from './audit-record.ts'
 import { IndexStore } from './index-store.ts'
 import { decideQuery, QuotaLedger } from './policy.ts'
+import { rotateOprfKey, type OprfRotation, type OprfRotationReason } from './rotation.ts'
 
 const QUOTA_WINDOW_MS = QuotaLedger.WINDOW_MS
 
@@ -62,6 +64,8 @@ export interface QueryExchangeComponents {
   /** DATA_DIR/query-asked: the asker's own query records and pinned OPRF keys. */
   askedDir: string
   logger: Logger
+  /** `query.oprfKeyRotationDays`: rotate the OPRF key once it is older (0: never on a schedule). */
+  rotationDays?: number
   now?: () => number
 }
 
@@ -111,6 +115,7 @@ export class QueryExchange {
   #asked: Level<string, unknown> | undefined
   /** Serialises opens of the index (LevelDB allows one handle). */
   #indexChain: Promise<unknown> = Promise.resolve()
+  #rotationTimer: NodeJS.Timeout | undefined
 
   constructor (components: QueryExchangeComponents) {
     this.#c = components
@@ -118,6 +123,15 @@ export class QueryExchange {
   }
 
   async start (): Promise<void> {
+    const days = this.#c.rotationDays ?? DEFAULT_OPRF_KEY_ROTATION_DAYS
+    if (days > 0) {
+      const check = (): void => {
+        this.rotateIfDue(days).catch((err: unknown) => { this.#c.logger.error({ err }, 'scheduled OPRF key rotation failed') })
+      }
+      this.#rotationTimer = setInterval(check, DEFAULT_OPRF_KEY_ROTATION_CHECK_MS)
+      this.#rotationTimer.unref()
+      check()
+    }
     await this.#c.libp2p.handle(QUERY_PROTOCOL, async (stream, connection) => {
       await this.#serve(stream, connection).catch((err: unknown) => {
         this.#c.logger.debug({ err, peer: connection.remotePeer.toString() }, 'query exchange failed')
@@ -127,6 +141,7 @@ export class QueryExchange {
   }
 
   async stop (): Promise<void> {
+    clearInterval(this.#rotationTimer)
     await this.#c.libp2p.unhandle(QUERY_PROTOCOL).catch(() => {})
     await this.#asked?.close()
   }
@@ -150,6 +165,27 @@ export class QueryExchange {
     })
     this.#indexChain = run.catch(() => {})
     return await run
+  }
+
+  /**
+   * Rotates the OPRF key (PROTOCOL.md §19.2): a new epoch, the index re-keyed on the worker
+   * pool (answers wait meanwhile: they are serialised with it), audited as
+   * `query.key-rotated`. The trust card names the new key from now on; peers' filters under
+   * the old key id are replaced in full at their next query.
+   */
+  async rotateOprfKey (reason: OprfRotationReason): Promise<OprfRotation> {
+    return await this.withIndex(async (index) => {
+      const out = await rotateOprfKey(index, this.#c.store, reason)
+      this.#c.logger.info({ ...out, reason }, 'OPRF key rotated, query index re-keyed')
+      return out
+    })
+  }
+
+  /** Rotates the OPRF key if it is older than `days`; what was done, or null. */
+  async rotateIfDue (days: number): Promise<{ epoch: number, keyId: string } | null> {
+    const created = await this.withIndex(async (index) => Date.parse(index.publicKey().created))
+    if (this.#now() - created < days * 24 * 60 * 60 * 1000) return null
+    return await this.rotateOprfKey('schedule')
   }
 
   // ---- answering ------------------------------------------------------------------------

@@ -11,3 +11,4 @@ export { evaluateBatch, type EvaluateJob, type EvaluateResult } from './evaluate
 export { parseCsv, openCsv, type CsvRow } from './csv.ts'
 export { decideQuery, parseQuotaFlag, QuotaLedger, DEFAULT_QUERY_MAX, DEFAULT_QUERY_QUOTA_PER_DAY, type QueryGrant, type QueryRefusal } from './policy.ts'
 export { queryAuditRecord, type QueryAuditRecord } from './audit-record.ts'
+export { rotateOprfKey, type OprfRotation, type OprfRotationReason } from './rotation.ts'
