@@ -252,7 +252,7 @@ export class LiaisonNode {
         oprfKey: async () => await query.withIndex(async (index) => { const k = index.publicKey(); return { publicKey: k.publicKey, keyId: k.keyId } }),
         rotateOprfKey: async (reason) => await query.rotateOprfKey(reason)
       })
-      const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness }, { peerId: signer.peerId })
+      const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness, queries: query }, { peerId: signer.peerId })
       const serveMetrics = metricsRoute(metrics)
       const serveOpenApi = lazyOpenApiRoute()
       const auditView = new AuditView({ audit, store, service, exportsDir: join(paths.root, 'exports') })

@@ -20,6 +20,7 @@
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
@@ -45,6 +46,7 @@ import { dialTargets } from '../transport.ts'
 import { queryAuditRecord } from './audit-record.ts'
 import { IndexStore } from './index-store.ts'
 import { decideQuery, QuotaLedger } from './policy.ts'
+import type { QueryMetricEvent } from './metrics.ts'
 import { rotateOprfKey, type OprfRotation, type OprfRotationReason } from './rotation.ts'
 
 const QUOTA_WINDOW_MS = QuotaLedger.WINDOW_MS
@@ -109,7 +111,7 @@ export interface AskedRecord {
   results: Array<{ canonical: string, result: 'hit' | 'no-hit', hitRef: string | null }>
 }
 
-export class QueryExchange {
+export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'key-rotated': [{ reason: string }] }> {
   readonly #c: QueryExchangeComponents
   readonly #now: () => number
   #asked: Level<string, unknown> | undefined
@@ -118,6 +120,7 @@ export class QueryExchange {
   #rotationTimer: NodeJS.Timeout | undefined
 
   constructor (components: QueryExchangeComponents) {
+    super()
     this.#c = components
     this.#now = components.now ?? Date.now
   }
@@ -177,6 +180,7 @@ export class QueryExchange {
     return await this.withIndex(async (index) => {
       const out = await rotateOprfKey(index, this.#c.store, reason)
       this.#c.logger.info({ ...out, reason }, 'OPRF key rotated, query index re-keyed')
+      this.emit('key-rotated', { reason })
       return out
     })
   }
@@ -224,8 +228,15 @@ export class QueryExchange {
       const peer = this.#c.trust.get(remote)
       const nowMs = this.#now()
       let refused: AnswerV1['refused']
+      let used = 0
       if (peer === undefined || peer.status !== 'active') refused = 'QUERY_NOT_PERMITTED'
-      else refused = decideQuery(peer.query, q.type, q.blinded.length, await this.#quotaUsed(remote, nowMs)) ?? undefined
+      else {
+        used = await this.#quotaUsed(remote, nowMs)
+        refused = decideQuery(peer.query, q.type, q.blinded.length, used) ?? undefined
+      }
+      const metric = (outcome: string, charged: number): void => {
+        this.emit('query', { side: 'answered', peer: remote, type: q.type, count: q.blinded.length, outcome, ...(peer?.query !== undefined ? { quotaUsed: used + charged, quotaLimit: peer.query.quotaPerDay } : {}) })
+      }
       if (refused === undefined && peer !== undefined) {
         const valid = peer.agreements.some(a => a.id === q.legalBasis && Date.parse(a.validFrom) <= nowMs && nowMs <= Date.parse(a.validUntil))
         if (!valid) refused = 'AGREEMENT_INVALID'
@@ -237,6 +248,7 @@ export class QueryExchange {
       if (refused !== undefined) {
         await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, refused }))])
         this.#c.logger.info({ peer: remote, queryId: q.id, type: q.type, count: q.blinded.length, refused }, 'query refused')
+        metric(refused, 0)
         await json({ answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, refused }) })
         return
       }
@@ -246,12 +258,14 @@ export class QueryExchange {
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err
         await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, refused: 'SCHEMA_INVALID' }))])
+        metric('SCHEMA_INVALID', 0)
         await json({ answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, refused: 'SCHEMA_INVALID' }) })
         return
       }
       await (await this.#db()).put(`quota!${remote}!${String(nowMs).padStart(15, '0')}!${q.id}`, q.blinded.length, { sync: true })
       await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.answered', ...audit }))])
       this.#c.logger.info({ peer: remote, queryId: q.id, type: q.type, count: q.blinded.length }, 'query answered')
+      metric('evaluated', q.blinded.length)
       await json({ answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, ...evaluated }), oprfKey: key.publicKey })
       // The asker's filter, brought up to date from what it says it holds (§19.8).
       const sync = await index.filterSync(q.type, q.have)
@@ -332,6 +346,9 @@ export class QueryExchange {
     const queryDigest = createHash('sha256').update(payload).digest('hex')
     const audit = { queryId: q.id, queryDigest, peer: input.to, type: input.type, count: canonical.length, legalBasis: input.legalBasis, purpose: input.purpose }
     await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.sent', ...audit, keyId: q.keyId }))])
+    const askedMetric = (outcome: string, hits?: number): void => {
+      this.emit('query', { side: 'asked', peer: input.to, type: input.type, count: canonical.length, outcome, ...(hits !== undefined ? { hits } : {}) })
+    }
     const outcome = await this.#exchange(input.to, peer.addresses, encodeEnvelope(signEnvelope(QUERY_PAYLOAD_TYPES.query, payload, this.#c.signer)), async (response, next) => {
       let answer: AnswerV1
       try {
@@ -345,10 +362,12 @@ export class QueryExchange {
         if (answer.refused === 'SCHEMA_INVALID' && pin !== undefined && answer.keyId !== pin.keyId) {
           // Not re-pinned automatically: a node that could switch keys at will could tag queries (P4).
           await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: 'OPRF_KEY_CHANGED' }))])
+          askedMetric('OPRF_KEY_CHANGED')
           throw new NodeError('OPRF_KEY_CHANGED', `the peer now answers under OPRF key ${answer.keyId}, pinned is ${pin.keyId}: confirm it out of band, then liaison query unpin ${input.to}`)
         }
         if (answer.refused !== undefined) {
           await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: answer.refused }))])
+          askedMetric(answer.refused)
           throw new NodeError(answer.refused, `the peer refused the query: ${answer.refused}`)
         }
         const oprfKey = typeof response.oprfKey === 'string' ? tryDecodeBase64(response.oprfKey) : undefined
@@ -361,7 +380,10 @@ export class QueryExchange {
         return { keyId: answer.keyId, results: pending.map((p, i) => ({ canonical: p.canonical, hit: present[i] !== undefined, hitRef: present[i] !== undefined ? tags[i] : null })) }
       } catch (err) {
         // A forged, mismatched or unprovable answer or filter update: audited as such, no result reported.
-        if (err instanceof ProtocolError) await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: q.keyId, refused: err.code }))])
+        if (err instanceof ProtocolError) {
+          await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: q.keyId, refused: err.code }))])
+          askedMetric(err.code)
+        }
         throw err
       }
     })
@@ -376,6 +398,7 @@ export class QueryExchange {
     for (const r of results) if (r.hitRef !== null) ops.push({ type: 'put', key: `hit!${r.hitRef}`, value: q.id })
     await db.batch(ops, { sync: true })
     await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.result', ...audit, keyId: outcome.keyId, hits }))])
+    askedMetric('result', hits)
     return {
       queryId: q.id, queryDigest, to: input.to, type: input.type, count: canonical.length, hits, keyId: outcome.keyId,
       results: results.map((r, i) => ({ index: i, result: r.hit ? 'hit' : 'no-hit', hitRef: r.hitRef }))

@@ -252,6 +252,22 @@ describe('hit/no-hit queries between three real nodes', () => {
     expect(r.results.map(x => x.result)).toEqual(['hit', 'no-hit'])
   })
 
+  it('metrics count queries, selectors, hits, refusals by code and quota, with no selector in any label', async () => {
+    const scrape = async (node: TestNode): Promise<string> => await (await fetch(new URL('/metrics', node.runtime!.apiUrl), { headers: { authorization: `Bearer ${(await readFile(join(node.dir, 'api-token'), 'utf8')).trim()}` } })).text()
+    const [ma, mb] = [await scrape(a), await scrape(b)]
+    const value = (text: string, series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+    expect(value(ma, `liaison_queries_asked_total{peer="${b.peerId}",type="phone",outcome="result"}`)).toBeGreaterThan(5)
+    expect(value(ma, `liaison_queries_asked_total{peer="${b.peerId}",type="phone",outcome="QUOTA_EXCEEDED"}`)).toBeGreaterThan(0)
+    expect(value(ma, `liaison_queries_asked_total{peer="${b.peerId}",type="phone",outcome="FILTER_STALE"}`)).toBe(2)
+    expect(value(ma, `liaison_query_hits_total{peer="${b.peerId}",type="phone"}`)).toBeGreaterThan(3)
+    expect(value(mb, `liaison_queries_answered_total{peer="${a.peerId}",type="phone",outcome="evaluated"}`)).toBeGreaterThan(0)
+    expect(value(mb, `liaison_query_selectors_evaluated_total{peer="${a.peerId}",type="phone"}`)).toBeGreaterThan(0)
+    expect(value(mb, `liaison_query_quota_limit{peer="${a.peerId}"}`)).toBe(1000)
+    expect(value(mb, `liaison_query_quota_used{peer="${a.peerId}"}`)).toBeGreaterThan(0)
+    for (const sel of [phone(1), phone(7), email(0), '15110000001']) expect(ma.includes(sel) || mb.includes(sel), sel).toBe(false)
+    expect(ma.includes(TEST_AGREEMENT) || mb.includes('fraud ring')).toBe(false)
+  })
+
   it('both audit logs verify and hold the query events (digest, peer, type, count, legal basis, purpose, hits), no selector', async () => {
     await Promise.all([a.stop(), b.stop()])
     for (const [node, roles] of [[a, ['query.sent', 'query.result', 'query.refused']], [b, ['query.answered', 'query.refused']]] as const) {
