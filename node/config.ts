@@ -64,6 +64,10 @@ export const configSchema = z.strictObject({
     pageSize: z.number().int().min(1).max(100_000).default(D.DEFAULT_TAXII_PAGE_SIZE),
     maxPageSize: z.number().int().min(1).max(100_000).default(D.DEFAULT_TAXII_MAX_PAGE_SIZE)
   }).prefault({}),
+  query: z.strictObject({
+    /** The OPRF key's lifetime in days: rotated and the index re-keyed after it (0: only by the operator). */
+    oprfKeyRotationDays: z.number().int().min(0).max(3650).default(D.DEFAULT_OPRF_KEY_ROTATION_DAYS)
+  }).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(D.DEFAULT_LOG_LEVEL)
 }).superRefine((config, ctx) => {
   if (!isLoopback(config.api.host) && !config.api.allowNonLoopback) {

@@ -157,3 +157,33 @@ export const DEFAULT_REVOCATION_FRAME_TIMEOUT_MS = 10_000
 
 /** How long a rotation approval notice may take before the approval goes ahead without it (§9.2). */
 export const DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS = 5_000
+
+// ---- hit/no-hit queries (PROTOCOL.md §19) ----
+
+/**
+ * Worker threads that evaluate the OPRF for an index build or a re-key (`liaison index add`,
+ * `index rotate-key`, node/query/oprf-pool.ts): one per core. The main thread reads the input
+ * and writes LevelDB meanwhile.
+ */
+export function defaultIndexWorkers (cores: number): number {
+  return Math.max(1, cores)
+}
+
+/** Selectors per batch of an index build: one job for a worker, one LevelDB batch. */
+export const DEFAULT_INDEX_BATCH = 1000
+
+/** An index build smaller than this many batches is evaluated on the main thread (starting workers costs more). */
+export const DEFAULT_INDEX_POOL_MIN_BATCHES = 2
+
+/**
+ * Changes (additions, removals) the index keeps per selector type for incremental hit-filter
+ * sync (PROTOCOL.md §19.8). An asking node whose filter is older than the oldest kept change
+ * gets a full filter instead of a delta. About 100 bytes each on disk.
+ */
+export const DEFAULT_QUERY_FILTER_LOG = 100_000
+
+/** The OPRF key's scheduled lifetime (PROTOCOL.md §19.2, `query.oprfKeyRotationDays`): rotated and the index re-keyed after it. */
+export const DEFAULT_OPRF_KEY_ROTATION_DAYS = 90
+
+/** How often a running node checks whether its OPRF key is due for rotation. */
+export const DEFAULT_OPRF_KEY_ROTATION_CHECK_MS = 60 * 60 * 1000

@@ -232,7 +232,7 @@ export class LiaisonNode {
       const gossip = new Gossip({ libp2p, store, trust, signer, witness, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.gossipIntervalMs })
       await gossip.start()
       started.push(async () => { await gossip.stop() })
-      const query = new QueryExchange({ libp2p, store, trust, signer, indexDir: join(dir, 'query-index'), askedDir: join(dir, 'query-asked'), logger: logger.child({ component: 'query' }) })
+      const query = new QueryExchange({ libp2p, store, trust, signer, indexDir: join(dir, 'query-index'), askedDir: join(dir, 'query-asked'), rotationDays: config.query.oprfKeyRotationDays, logger: logger.child({ component: 'query' }) })
       await query.start()
       started.push(async () => { await query.stop() })
       const service = new LocalService({
@@ -249,9 +249,10 @@ export class LiaisonNode {
         witness,
         audit,
         beforeRotationApplied,
-        oprfKey: async () => await query.withIndex(async (index) => { const k = index.publicKey(); return { publicKey: k.publicKey, keyId: k.keyId } })
+        oprfKey: async () => await query.withIndex(async (index) => { const k = index.publicKey(); return { publicKey: k.publicKey, keyId: k.keyId } }),
+        rotateOprfKey: async (reason) => await query.rotateOprfKey(reason)
       })
-      const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness }, { peerId: signer.peerId })
+      const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness, queries: query }, { peerId: signer.peerId })
       const serveMetrics = metricsRoute(metrics)
       const serveOpenApi = lazyOpenApiRoute()
       const auditView = new AuditView({ audit, store, service, exportsDir: join(paths.root, 'exports') })

@@ -25,6 +25,7 @@ import type { IncomingMessage } from 'node:http'
 import { PAYLOAD_TYPES } from '../protocol/types.ts'
 import type { DeliveryRecord, MessageMeta, PeerRecord } from './store/records.ts'
 import type { RejectionInfo } from './exchange/receiver.ts'
+import { registerQueryMetrics, type QueryEvents } from './query/metrics.ts'
 
 // prom-client's own modules rather than its index: the index also loads the Pushgateway
 // (http, https, zlib, tls) and the cluster aggregator, about 3 MB of resident memory per node
@@ -77,6 +78,8 @@ export interface MetricsComponents {
     off (event: 'alert', fn: Listener<[{ peerId: string, reason: string }]>): unknown
     off (event: 'cosigned', fn: Listener<[{ witness: string, size: number }]>): unknown
   }
+  /** The hit/no-hit query exchange (node/query/metrics.ts). */
+  queries?: QueryEvents
 }
 
 export interface MetricsInit {
@@ -208,6 +211,7 @@ export class NodeMetrics {
         collect () { this.reset(); this.inc(store.commits.operations) }
       })
     }
+    if (components.queries != null) this.detach.push(registerQueryMetrics({ Counter, Gauge }, this.registry, components.queries))
     if (init.audit != null) this.setAuditSource(init.audit)
     if (init.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'liaison_' })
   }

@@ -177,6 +177,8 @@ export interface LocalServiceComponents {
   beforeRotationApplied?: BeforeRotationApplied
   /** The OPRF public key for the trust card (hit/no-hit queries, PROTOCOL.md §19.2). */
   oprfKey?: () => Promise<{ publicKey: string, keyId: string }>
+  /** Rotates the OPRF key and re-keys the query index (PROTOCOL.md §19.2); called after an identity rotation. */
+  rotateOprfKey?: (reason: 'identity rotation') => Promise<unknown>
   now?: () => Date
 }
 
@@ -202,7 +204,10 @@ export class LocalService implements LiaisonService {
   }
 
   async rotateKey (): Promise<OwnRotation> {
-    return await announceRotation({ ...this.c, now: this.now })
+    const rotation = await announceRotation({ ...this.c, now: this.now })
+    // A new identity starts a new OPRF key too (PROTOCOL.md §19.2): the new card names both.
+    await this.c.rotateOprfKey?.('identity rotation')
+    return rotation
   }
 
   async keyStatus (): Promise<KeyStatus> {

@@ -44,6 +44,7 @@ export const REASON_CODES = {
   SELECTOR_TYPE_NOT_PERMITTED: 'This peer may not query this selector type.',
   QUOTA_EXCEEDED: 'The query exceeds the per-query maximum or the daily quota of selectors for this peer.',
   BAD_PROOF: 'A query answer\'s VOPRF proof does not hold under the answering node\'s pinned OPRF key.',
+  FILTER_STALE: 'A hit filter update does not apply to the filter this node holds for the peer (replayed, out of order, for another key, or inconsistent in size); nothing was applied or reported.',
   // node conditions
   STORAGE_FULL: 'The node cannot store the message (disk full or storage error); nothing was acknowledged.',
   UNAVAILABLE: 'The peer is shutting down, not ready, or did not answer in time; the sender retries.',

@@ -28,6 +28,7 @@
  * | message.replied    | digest (of the reply), inReplyTo (the id it answers)                           |
  * | message.rated      | digest (rated message), rater, originator, rating, feedback (digest)           |
  * | query              | role, queryId, queryDigest, peer, selectorType, count, legalBasis, purpose, hits, refused, keyId (PROTOCOL.md §19; never a selector) |
+ * | query.key-rotated  | epoch, keyId, previousKeyId, records, reason (PROTOCOL.md §19.2)                |
  *
  * Checkpoints are not leaves: a checkpoint commits to the log, it is not an event in it (they are
  * kept beside it, see audit-store.ts).
@@ -59,7 +60,8 @@ export const AUDIT_EVENT_TYPES = [
   'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert',
   'message.replied', 'message.rated',
   'taxii.request',
-  'query'
+  'query',
+  'query.key-rotated'
 ] as const
 
 export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
@@ -97,6 +99,7 @@ export type AuditEvent =
   | { type: 'message.rated', digest: string, rater: string, originator: string, rating: string, feedback: string }
   | { type: 'taxii.request', client: string, collection: string, action: string, objects: JsonValue, digests: JsonValue }
   | { type: 'query', role: string, queryId: string, queryDigest: string, peer: string, selectorType: string, count: JsonValue, legalBasis: string, purpose: string, hits: JsonValue, refused: string | null, keyId: string }
+  | { type: 'query.key-rotated', epoch: JsonValue, keyId: string, previousKeyId: string, records: JsonValue, reason: string }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
@@ -124,7 +127,8 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'message.rated': [['digest', 'digest'], ['rater', 'peer'], ['originator', 'peer'], ['rating', 'text'], ['feedback', 'digest']],
   'taxii.request': [['client', 'text'], ['collection', 'text'], ['action', 'action'], ['objects', 'json'], ['digests', 'json']],
   query: [['role', 'text'], ['queryId', 'text'], ['queryDigest', 'text'], ['peer', 'peer'], ['selectorType', 'text'], ['count', 'json'],
-    ['legalBasis', 'text'], ['purpose', 'text'], ['hits', 'json'], ['refused', 'text?'], ['keyId', 'text']]
+    ['legalBasis', 'text'], ['purpose', 'text'], ['hits', 'json'], ['refused', 'text?'], ['keyId', 'text']],
+  'query.key-rotated': [['epoch', 'json'], ['keyId', 'text'], ['previousKeyId', 'text'], ['records', 'json'], ['reason', 'text']]
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -389,6 +393,16 @@ export const auditEvents = {
       refused: r.refused == null ? null : check.text(r.refused, 'refused'),
       keyId: check.text(r.keyId, 'keyId')
     }
+  },
+
+  /**
+   * The node's OPRF key was rotated and its query index re-keyed (PROTOCOL.md §19.2): `reason`
+   * is `schedule` (the configured lifetime ran out) or `operator` (asked for).
+   */
+  queryKeyRotated (r: { epoch: number, keyId: string, previousKeyId: string, records: number, reason: string }): AuditEvent {
+    if (!Number.isSafeInteger(r.epoch) || r.epoch < 1) throw new TypeError('epoch must be a positive integer')
+    if (!Number.isSafeInteger(r.records) || r.records < 0) throw new TypeError('records must be a non-negative integer')
+    return { type: 'query.key-rotated', epoch: r.epoch, keyId: check.text(r.keyId, 'keyId'), previousKeyId: check.text(r.previousKeyId, 'previousKeyId'), records: r.records, reason: check.text(r.reason, 'reason') }
   }
 }
 

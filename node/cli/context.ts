@@ -17,6 +17,7 @@ import { LocalService, type LiaisonService } from '../service.ts'
 import { ApiClient } from '../api/client.ts'
 import { join } from 'node:path'
 import { IndexStore } from '../query/index-store.ts'
+import { rotateOprfKey } from '../query/rotation.ts'
 import { PolicyHolder } from '../policy/policy-holder.ts'
 import { AuditLog } from '../audit/audit-log.ts'
 import type { RuntimeInfo } from '../liaison-node.ts'
@@ -76,6 +77,10 @@ export async function openService (dir: string): Promise<ServiceHandle> {
       oprfKey: async () => {
         const index = await IndexStore.open(join(dir, 'query-index'))
         try { const k = index.publicKey(); return { publicKey: k.publicKey, keyId: k.keyId } } finally { await index.close() }
+      },
+      rotateOprfKey: async (reason) => {
+        const index = await IndexStore.open(join(dir, 'query-index'))
+        try { return await rotateOprfKey(index, store, reason) } finally { await index.close() }
       }
     }),
     running: false,

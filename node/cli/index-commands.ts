@@ -5,10 +5,9 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { NodeError } from '../errors.ts'
-import { IndexStore, parseCsv, type IndexEntry } from '../query/index.ts'
+import { IndexStore, openCsv, type IndexEntry } from '../query/index.ts'
 import { SELECTOR_TYPE_NAMES } from '../../protocol/selectors/index.ts'
 import { parse, print, str } from './args.ts'
 
@@ -34,13 +33,14 @@ function selectorType (value: string | undefined): string {
   return value
 }
 
-async function entriesFrom (file: string, selectorColumn: string | undefined, refColumn: string | undefined): Promise<IndexEntry[]> {
-  const { header, rows } = parseCsv(await readFile(file, 'utf8'))
+/** The CSV's entries, streamed (a file of any size is read in bounded memory). */
+async function entriesFrom (file: string, selectorColumn: string | undefined, refColumn: string | undefined): Promise<AsyncIterable<IndexEntry>> {
+  const { header, rows } = await openCsv(file)
   const sel = selectorColumn ?? (header.includes('selector') ? 'selector' : header[0])
   const ref = refColumn ?? (header.includes('ref') ? 'ref' : undefined)
   if (!header.includes(sel)) throw new NodeError('BAD_ARGUMENT', `CSV has no column ${JSON.stringify(sel)} (columns: ${header.join(', ')})`)
   if (ref === undefined || !header.includes(ref)) throw new NodeError('BAD_ARGUMENT', `CSV needs a reference column: --ref-column C (columns: ${header.join(', ')})`)
-  return rows.map((r) => ({ value: r.cells[sel], ref: r.cells[ref], origin: `line ${r.line}` }))
+  return (async function * () { for await (const r of rows) yield { value: r.cells[sel], ref: r.cells[ref], origin: `line ${r.line}` } })()
 }
 
 export async function indexCommand (argv: string[]): Promise<number> {
@@ -62,10 +62,11 @@ export async function indexCommand (argv: string[]): Promise<number> {
         const result = await store.add(type, entries, options)
         if (p.values.json === true) print(result)
         else {
-          process.stdout.write(`${type}: ${result.added} added, ${result.updated} updated, ${result.refused.length} refused\n`)
+          process.stdout.write(`${type}: ${result.added} added, ${result.updated} updated, ${result.refusedTotal} refused\n`)
           for (const r of result.refused) process.stdout.write(`  ${r.origin}: ${r.code} ${r.reason}\n`)
+          if (result.refusedTotal > result.refused.length) process.stdout.write(`  … and ${result.refusedTotal - result.refused.length} more refused\n`)
         }
-        return result.refused.length > 0 && result.added + result.updated === 0 ? 1 : 0
+        return result.refusedTotal > 0 && result.added + result.updated === 0 ? 1 : 0
       }
       case 'remove': {
         const type = selectorType(str(p, 'type'))

@@ -72,13 +72,23 @@ export function lp (bytes: Uint8Array): Uint8Array {
 }
 
 const ZPAD = new Uint8Array(128)
+const L64 = i2osp(64, 2)
+const ZERO1 = i2osp(0, 1)
+const ONE1 = i2osp(1, 1)
+/** DST_prime = DST ‖ I2OSP(len(DST), 1), per DST (a handful of fixed labels): the index build calls this per selector. */
+const dstPrimes = new WeakMap<Uint8Array, Uint8Array>()
 
 /** RFC 9380 §5.3.1 expand_message_xmd with SHA-512, 64 output bytes (ell = 1). */
 export function expandMessageXmd64 (msg: Uint8Array, dst: Uint8Array): Uint8Array {
-  if (dst.length > 255) throw new RangeError('expand_message_xmd: DST longer than 255 bytes')
-  const dstPrime = concat(dst, i2osp(dst.length, 1))
-  const b0 = createHash('sha512').update(ZPAD).update(msg).update(i2osp(64, 2)).update(i2osp(0, 1)).update(dstPrime).digest()
-  return Uint8Array.from(createHash('sha512').update(b0).update(i2osp(1, 1)).update(dstPrime).digest())
+  let dstPrime = dstPrimes.get(dst)
+  if (dstPrime === undefined) {
+    if (dst.length > 255) throw new RangeError('expand_message_xmd: DST longer than 255 bytes')
+    dstPrime = concat(dst, i2osp(dst.length, 1))
+    dstPrimes.set(dst, dstPrime)
+  }
+  const b0 = createHash('sha512').update(ZPAD).update(msg).update(L64).update(ZERO1).update(dstPrime).digest()
+  const b1 = createHash('sha512').update(b0).update(ONE1).update(dstPrime).digest()
+  return new Uint8Array(b1.buffer, b1.byteOffset, b1.byteLength)
 }
 
 /** SHA-512. */

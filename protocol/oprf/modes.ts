@@ -8,8 +8,9 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto'
 import { CONTEXT, LABEL, MODE, type Mode } from './context.ts'
-import { concat, deserializeElement, GroupError, hash, hashToGroup, hashToScalar, i2osp, isIdentity, lp, mul, mulBase, scalar, scalarIsZero, add } from './group.ts'
+import { concat, deserializeElement, GroupError, hashToGroup, hashToScalar, i2osp, isIdentity, lp, mul, mulBase, scalar, scalarIsZero, add } from './group.ts'
 import { generateProof, verifyProof } from './proof.ts'
 
 /** A server key pair: skS (32-byte scalar) and pkS = skS·G. */
@@ -73,10 +74,11 @@ function unblind (blindScalar: Uint8Array, evaluated: Uint8Array): Uint8Array {
 }
 
 function finalizeHash (input: Uint8Array, info: Uint8Array | null, unblinded: Uint8Array): Uint8Array {
-  const parts = [lp(input)]
-  if (info !== null) parts.push(lp(info))
-  parts.push(lp(unblinded), LABEL.finalize)
-  return hash(concat(...parts))
+  // Hash(lp(input) ‖ [lp(info)] ‖ lp(unblinded) ‖ "Finalize"), streamed into one SHA-512.
+  const h = createHash('sha512').update(i2osp(input.length, 2)).update(input)
+  if (info !== null) h.update(i2osp(info.length, 2)).update(info)
+  const d = h.update(i2osp(unblinded.length, 2)).update(unblinded).update(LABEL.finalize).digest()
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
 }
 
 /** OPRF Finalize. */

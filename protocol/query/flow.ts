@@ -57,11 +57,11 @@ export interface SelectorResult {
 }
 
 /**
- * Step 3. `publicKey` is the OPRF key pinned from the answering node's card; `filter` its tags
- * for this node and type; `self` this node's peer ID. BAD_PROOF if the proof does not hold or
- * the counts differ.
+ * Step 3 up to the tags: checks the proof against `publicKey` (the OPRF key pinned from the
+ * answering node's card), finalises, and returns each output's hit tag for `self` (this
+ * node's peer ID), in order. BAD_PROOF if the proof does not hold or the counts differ.
  */
-export function finaliseAnswer (type: string, self: string, publicKey: Uint8Array, pending: readonly PendingSelector[], answer: { evaluated: readonly string[], proof: string }, filter: ReadonlySet<string>): SelectorResult[] {
+export function finaliseTags (type: string, self: string, publicKey: Uint8Array, pending: readonly PendingSelector[], answer: { evaluated: readonly string[], proof: string }): string[] {
   if (answer.evaluated.length !== pending.length) throw new ProtocolError('BAD_PROOF', `the answer has ${answer.evaluated.length} evaluations for ${pending.length} selectors`)
   let outputs: Uint8Array[]
   try {
@@ -72,10 +72,15 @@ export function finaliseAnswer (type: string, self: string, publicKey: Uint8Arra
     if (e instanceof GroupError) throw new ProtocolError('BAD_PROOF', 'the answer\'s VOPRF proof does not hold under the pinned OPRF key')
     throw e
   }
+  return outputs.map((o) => hitTag(self, type, o))
+}
+
+/** Step 3 with a filter in memory: `finaliseTags`, then each tag tested against `filter`. */
+export function finaliseAnswer (type: string, self: string, publicKey: Uint8Array, pending: readonly PendingSelector[], answer: { evaluated: readonly string[], proof: string }, filter: ReadonlySet<string>): SelectorResult[] {
+  const tags = finaliseTags(type, self, publicKey, pending, answer)
   return pending.map((p, i) => {
-    const tag = hitTag(self, type, outputs[i])
-    const hit = filter.has(tag)
-    return { canonical: p.canonical, hit, hitRef: hit ? tag : null }
+    const hit = filter.has(tags[i])
+    return { canonical: p.canonical, hit, hitRef: hit ? tags[i] : null }
   })
 }
 

@@ -23,8 +23,10 @@ export const QUERY_PAYLOAD_TYPES = {
 
 /** Most selectors in one query (a peer's `--query-max` may be lower). */
 export const MAX_QUERY_SELECTORS = 1000
-/** Most tags added or removed by one filter update. */
+/** Most tags added plus removed in one filter part. */
 export const MAX_FILTER_TAGS = 20000
+/** Most parts of one filter sync (10,000,000 tags). */
+export const MAX_FILTER_PARTS = 500
 /** A filter tag: 16 bytes, lower-case hex. */
 export const TAG_HEX = /^[0-9a-f]{32}$/
 
@@ -45,7 +47,9 @@ export const QuerySchema = z.strictObject({
   keyId,
   legalBasis: text(128),
   purpose: text(512),
-  blinded: z.array(element).min(1).max(MAX_QUERY_SELECTORS)
+  blinded: z.array(element).min(1).max(MAX_QUERY_SELECTORS),
+  /** The hit filter the asker holds from `to` for `type` (§19.8); absent: none, send a full one. */
+  have: z.strictObject({ keyId, seq: z.number().int().min(0) }).optional()
 })
 export type QueryV1 = z.infer<typeof QuerySchema>
 
@@ -63,19 +67,30 @@ export const AnswerSchema = z.strictObject({
 }).refine((a) => (a.refused === undefined) === (a.evaluated !== undefined && a.proof !== undefined), 'an answer has evaluated and proof, or refused, not both')
 export type AnswerV1 = z.infer<typeof AnswerSchema>
 
+/**
+ * One part of a hit-filter update (§19.8). A sync is one or more parts with equal `since`,
+ * `seq` and `size`, numbered from 0, the last marked `last`; it is bound to the query it came
+ * with. `since: null` is a full filter (the set is exactly the parts' `added`); otherwise a
+ * delta on top of the asker's filter at `since`.
+ */
 export const FilterSchema = z.strictObject({
   v: z.literal(1),
+  query: z.string().refine(isUuidV7, 'must be a UUIDv7'),
   from: peerId,
   to: peerId,
   created,
   type: selectorType,
   keyId,
-  /** Strictly increasing per (from, to, type, keyId); `full` updates restart the set. */
+  since: z.number().int().min(0).nullable(),
   seq: z.number().int().min(0),
-  full: z.boolean(),
+  size: z.number().int().min(0),
+  part: z.number().int().min(0).max(MAX_FILTER_PARTS - 1),
+  last: z.boolean(),
   added: z.array(z.string().regex(TAG_HEX)).max(MAX_FILTER_TAGS),
   removed: z.array(z.string().regex(TAG_HEX)).max(MAX_FILTER_TAGS)
-})
+}).refine((f) => f.added.length + f.removed.length <= MAX_FILTER_TAGS, `a filter part carries at most ${MAX_FILTER_TAGS} tags`)
+  .refine((f) => f.since !== null || f.removed.length === 0, 'a full filter removes nothing')
+  .refine((f) => f.since === null || f.since <= f.seq, 'since must not be after seq')
 export type FilterV1 = z.infer<typeof FilterSchema>
 
 function decode<T> (schema: z.ZodType<T>, payload: Uint8Array, what: string, maxBytes: number): T {

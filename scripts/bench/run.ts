@@ -123,7 +123,7 @@ try {
   }
   if (only.has('query')) {
     log('9. hit/no-hit queries: index build and answer vs the raw ristretto255 primitive')
-    section('9. Hit/no-hit queries', 'The query index (PROTOCOL.md §19) built from phone selectors, and query answers, in selectors per second against raw libsodium ristretto255 scalar multiplications measured in the same run; the projected time for a 1,000,000-selector index; and a 100-selector query through the pure pipeline, one thread.', await runQuery(ctx, dataRoot))
+    section('9. Hit/no-hit queries', 'The query index (PROTOCOL.md §19) built from a streamed CSV of phone selectors on a worker pool (one worker per core), and query answers, in selectors per second against raw libsodium ristretto255 scalar multiplications (× cores for the build) measured in the same run; the projected time for a 1,000,000-selector index and the build\'s memory growth; a 100-selector query end to end through two node processes on loopback, and through the pure pipeline for comparison.', await runQuery(ctx, dataRoot))
   }
 } catch (err) {
   if (err instanceof IntegrityError) {

@@ -3,8 +3,10 @@
  * loopback. B indexes a few thousand selectors of two types; A (permitted for phone and email)
  * asks a mix of hits, misses and normalisation variants of hits; C (no grant) is refused; A's
  * per-query maximum and daily quota are enforced; a tampered proof is BAD_PROOF; B's removal of
- * a record turns a hit into a no-hit; a follow-up reaches B's pending list with the local
- * reference; and no plaintext selector appears outside the documented places.
+ * a record turns a hit into a no-hit (and adding it back a hit) through incremental filter
+ * sync; stale, replayed and forged filter updates are refused; a follow-up reaches B's
+ * pending list with the local reference; and no plaintext selector appears outside the
+ * documented places.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -21,7 +23,7 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { signerFromPkcs8Pem } from '../../protocol/keys.ts'
 import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../protocol/envelope.ts'
 import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
-import { decodeQuery, evaluateQuery, hitTag, QUERY_PAYLOAD_TYPES } from '../../protocol/query/index.ts'
+import { decodeQuery, evaluateQuery, QUERY_PAYLOAD_TYPES } from '../../protocol/query/index.ts'
 import { encodeBase64 } from '../../protocol/base64.ts'
 import { IndexStore } from '../../node/query/index.ts'
 import { QUERY_PROTOCOL } from '../../node/query/exchange.ts'
@@ -132,6 +134,11 @@ describe('hit/no-hit queries between three real nodes', () => {
     const r = await cli(['index', 'remove', '--data-dir', b.dir, '--type', 'phone', '--selector', phone(11)])
     expect(r.code, r.stderr).toBe(0)
     expect((await ask(ca, b.peerId, 'phone', [phone(11)])).results[0].result).toBe('no-hit')
+    // Indexed again: the next filter delta adds it back.
+    const again = await cli(['index', 'add', '--data-dir', b.dir, '--type', 'phone', '--selector', phone(11), '--ref', 'P-11'])
+    expect(again.code, again.stderr).toBe(0)
+    expect((await ask(ca, b.peerId, 'phone', [phone(11), phone(12)])).results.map(x => x.result)).toEqual(['hit', 'hit'])
+    expect(await cli(['index', 'remove', '--data-dir', b.dir, '--type', 'phone', '--selector', phone(11)])).toMatchObject({ code: 0 })
   })
 
   it('follow-up: an rfi with the selector and hit reference reaches B\'s pending list with its local reference', async () => {
@@ -183,47 +190,86 @@ describe('hit/no-hit queries between three real nodes', () => {
     expect((await cb.card()).card.oprfKey?.keyId).toBe((r as Outcome & { keyId: string }).keyId)
   })
 
-  it('a validly signed answer whose evaluations or proof were tampered with is BAD_PROOF, never a result', async () => {
-    // B's node stops; a host with B's identity key and B's real OPRF key answers in its place,
-    // signing answers whose proof no longer holds (swapped evaluations, a flipped proof byte).
+  it('a tampered proof or evaluation is BAD_PROOF; a stale, replayed or forged filter update is FILTER_STALE or BAD_SIGNATURE; never a result', async () => {
+    // B's node stops; a host with B's identity key and B's real OPRF key answers in its place:
+    // answers whose proof no longer holds (swapped evaluations, a flipped proof byte), then
+    // valid answers followed by filter updates that do not apply to the filter A holds.
     await b.stop()
     const pem = await readFile(join(b.dir, 'identity.key'), 'utf8')
     const signer = signerFromPkcs8Pem(pem)
+    const other = signerFromPkcs8Pem(await readFile(join(c.dir, 'identity.key'), 'utf8'))
     const seed = new Uint8Array(Buffer.from(createPrivateKey(pem).export({ format: 'jwk' }).d!, 'base64url'))
     const index = await IndexStore.open(join(b.dir, 'query-index'))
     const key = index.publicKey()
-    const tags: string[] = []
-    for await (const output of index.outputs('phone')) tags.push(hitTag(a.peerId, 'phone', output))
     const host = await createLibp2p({ privateKey: await generateKeyPairFromSeed('Ed25519', seed), addresses: { listen: [`/ip4/127.0.0.1/tcp/${b.port}`] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
-    let mode: 'swap' | 'flip' = 'swap'
-    const sign = (type: string, value: unknown): string => encodeBase64(encodeEnvelope(signEnvelope(type, new TextEncoder().encode(JSON.stringify(value)), signer)))
+    let mode: 'swap' | 'flip' | 'stale' | 'replay' | 'forged' = 'swap'
+    const haves: Array<{ keyId: string, seq: number } | undefined> = []
+    const envelope = (type: string, value: unknown, by = signer): Uint8Array => encodeEnvelope(signEnvelope(type, new TextEncoder().encode(JSON.stringify(value)), by))
     await host.handle(QUERY_PROTOCOL, async (stream) => {
       const decoder = new FrameDecoder(4 * 1024 * 1024)
       let frame: Uint8Array | undefined
       for await (const chunk of stream) { const f = decoder.push(chunk as Uint8Array); if (f.length > 0) { frame = f[0]; break } }
       const env = decodeEnvelope(frame!)
       const q = decodeQuery(env.payload)
+      haves.push(q.have)
       const ev = evaluateQuery(index.keys, q.blinded)
       if (mode === 'swap') ev.evaluated.reverse()
-      else { const p = Buffer.from(ev.proof, 'base64'); p[40] ^= 1; ev.proof = p.toString('base64') }
+      if (mode === 'flip') { const p = Buffer.from(ev.proof, 'base64'); p[40] ^= 1; ev.proof = p.toString('base64') }
       const created = new Date().toISOString()
       const answer = { v: 1, query: q.id, queryDigest: createHash('sha256').update(env.payload).digest('hex'), from: b.peerId, to: a.peerId, created, keyId: key.keyId, ...ev }
-      const filter = { v: 1, from: b.peerId, to: a.peerId, created, type: 'phone', keyId: key.keyId, seq: 1, full: true, added: tags, removed: [] }
-      stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify({ answer: sign(QUERY_PAYLOAD_TYPES.answer, answer), filter: sign(QUERY_PAYLOAD_TYPES.filter, filter), oprfKey: key.publicKey }))))
+      const seq = q.have?.seq ?? 0
+      const part = {
+        v: 1, query: mode === 'replay' ? '01890a5d-ac96-774b-bcce-b302099a8057' : q.id, from: b.peerId, to: a.peerId, created, type: 'phone', keyId: key.keyId,
+        since: mode === 'stale' ? seq + 1 : seq, seq: seq + 2, size: 1, part: 0, last: true, added: [], removed: []
+      }
+      stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify({ answer: encodeBase64(envelope(QUERY_PAYLOAD_TYPES.answer, answer)), oprfKey: key.publicKey }))))
+      stream.send(encodeFrame(envelope(QUERY_PAYLOAD_TYPES.filter, part, mode === 'forged' ? other : signer)))
       await stream.close()
     })
     try {
       expect(await code(ask(ca, b.peerId, 'phone', [phone(1), phone(PHONES + 1)]))).toBe('BAD_PROOF')
       mode = 'flip'
       expect(await code(ask(ca, b.peerId, 'phone', [phone(1)]))).toBe('BAD_PROOF')
+      // A holds a versioned filter from B's earlier answers and asks for a delta on it.
+      expect(haves[0]).toMatchObject({ keyId: key.keyId, seq: expect.any(Number) as unknown as number })
+      mode = 'stale'
+      expect(await code(ask(ca, b.peerId, 'phone', [phone(1)]))).toBe('FILTER_STALE')
+      // A dropped the filter it could no longer trust: its next query asks for a full one.
+      expect(haves.at(-1)).toBeDefined()
+      mode = 'replay'
+      expect(await code(ask(ca, b.peerId, 'phone', [phone(1)]))).toBe('FILTER_STALE')
+      expect(haves.at(-1)).toBeUndefined()
+      mode = 'forged'
+      expect(await code(ask(ca, b.peerId, 'phone', [phone(1)]))).toBe('BAD_SIGNATURE')
     } finally {
       await host.stop()
       await index.close()
     }
+    // B back: a full filter, and the right answers again.
+    await b.start()
+    cb = await b.client()
+    const r = await ask(ca, b.peerId, 'phone', [phone(1), phone(PHONES + 1)])
+    expect(r.results.map(x => x.result)).toEqual(['hit', 'no-hit'])
+  })
+
+  it('metrics count queries, selectors, hits, refusals by code and quota, with no selector in any label', async () => {
+    const scrape = async (node: TestNode): Promise<string> => await (await fetch(new URL('/metrics', node.runtime!.apiUrl), { headers: { authorization: `Bearer ${(await readFile(join(node.dir, 'api-token'), 'utf8')).trim()}` } })).text()
+    const [ma, mb] = [await scrape(a), await scrape(b)]
+    const value = (text: string, series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+    expect(value(ma, `liaison_queries_asked_total{peer="${b.peerId}",type="phone",outcome="result"}`)).toBeGreaterThan(5)
+    expect(value(ma, `liaison_queries_asked_total{peer="${b.peerId}",type="phone",outcome="QUOTA_EXCEEDED"}`)).toBeGreaterThan(0)
+    expect(value(ma, `liaison_queries_asked_total{peer="${b.peerId}",type="phone",outcome="FILTER_STALE"}`)).toBe(2)
+    expect(value(ma, `liaison_query_hits_total{peer="${b.peerId}",type="phone"}`)).toBeGreaterThan(3)
+    expect(value(mb, `liaison_queries_answered_total{peer="${a.peerId}",type="phone",outcome="evaluated"}`)).toBeGreaterThan(0)
+    expect(value(mb, `liaison_query_selectors_evaluated_total{peer="${a.peerId}",type="phone"}`)).toBeGreaterThan(0)
+    expect(value(mb, `liaison_query_quota_limit{peer="${a.peerId}"}`)).toBe(1000)
+    expect(value(mb, `liaison_query_quota_used{peer="${a.peerId}"}`)).toBeGreaterThan(0)
+    for (const sel of [phone(1), phone(7), email(0), '15110000001']) expect(ma.includes(sel) || mb.includes(sel), sel).toBe(false)
+    expect(ma.includes(TEST_AGREEMENT) || mb.includes('fraud ring')).toBe(false)
   })
 
   it('both audit logs verify and hold the query events (digest, peer, type, count, legal basis, purpose, hits), no selector', async () => {
-    await a.stop()
+    await Promise.all([a.stop(), b.stop()])
     for (const [node, roles] of [[a, ['query.sent', 'query.result', 'query.refused']], [b, ['query.answered', 'query.refused']]] as const) {
       const verified = await cli(['audit', 'verify', '--data-dir', node.dir, '--json'])
       expect(verified.code, verified.stdout + verified.stderr).toBe(0)
@@ -240,6 +286,7 @@ describe('hit/no-hit queries between three real nodes', () => {
     }
     const result = (await readFile(join(root, 'bundle-a', 'audit', 'entries.jsonl'), 'utf8')).split('\n').find(l => l.includes('"query.result"'))
     expect(result).toMatch(/"hits":4/)
-    expect((await readFile(join(root, 'bundle-a', 'audit', 'entries.jsonl'), 'utf8'))).toMatch(/"query.refused".*"BAD_PROOF"|"BAD_PROOF".*"query.refused"/)
+    const entriesA = await readFile(join(root, 'bundle-a', 'audit', 'entries.jsonl'), 'utf8')
+    for (const refused of ['BAD_PROOF', 'FILTER_STALE', 'BAD_SIGNATURE']) expect(entriesA).toMatch(new RegExp(`"query.refused".*"${refused}"|"${refused}".*"query.refused"`))
   })
 })

@@ -51,6 +51,7 @@ describe('config validation', () => {
       },
       audit: { witnessIntervalMs: D.DEFAULT_WITNESS_INTERVAL_MS, gossipIntervalMs: D.DEFAULT_WITNESS_GOSSIP_INTERVAL_MS },
       taxii: { listen: D.DEFAULT_TAXII_LISTEN, maxContentLength: D.DEFAULT_TAXII_MAX_CONTENT_LENGTH, pageSize: D.DEFAULT_TAXII_PAGE_SIZE, maxPageSize: D.DEFAULT_TAXII_MAX_PAGE_SIZE },
+      query: { oprfKeyRotationDays: D.DEFAULT_OPRF_KEY_ROTATION_DAYS },
       logLevel: D.DEFAULT_LOG_LEVEL
     })
   })
@@ -65,7 +66,7 @@ describe('config validation', () => {
   })
 
   it('rejects unknown keys, at the top and nested, naming the path and the keys it expected', () => {
-    expect(problems({ name: 'A', colour: 'blue' })).toEqual(['colour: unknown key; expected one of name, jurisdiction, listen, api, exchange, audit, taxii, logLevel'])
+    expect(problems({ name: 'A', colour: 'blue' })).toEqual(['colour: unknown key; expected one of name, jurisdiction, listen, api, exchange, audit, taxii, query, logLevel'])
     expect(problems({ name: 'A', api: { prot: 1 } })).toEqual(['api.prot: unknown key; expected one of host, port, allowNonLoopback'])
     expect(problems({ name: 'A', exchange: { retrycap: 1 } })[0]).toMatch(/^exchange\.retrycap: unknown key; expected one of deliveryWindow, retryBaseMs, retryCapMs, /)
   })
@@ -94,7 +95,7 @@ describe('config validation', () => {
         '/etc/liaison/config.json is invalid:',
         '  name: got nothing (the key is missing); expected a string',
         '  api.port: got -1; expected a number at least 0',
-        '  x: unknown key; expected one of name, jurisdiction, listen, api, exchange, audit, taxii, logLevel'
+        '  x: unknown key; expected one of name, jurisdiction, listen, api, exchange, audit, taxii, query, logLevel'
       ].join('\n'))
     }
   })

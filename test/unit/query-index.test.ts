@@ -4,16 +4,18 @@
  * OPRF key persisted across reopen, and key rotation re-keying every record (old tags stop
  * matching, new ones match). Queries through protocol/query against filters built from the
  * index give the right hits; the CLI (`liaison index add|list|remove`, a real child process)
- * reports refusals without echoing the value.
+ * reports refusals without echoing the value. The worker pool gives the same records as the
+ * inline build; a CSV streamed in small chunks parses as the whole text does; the change log
+ * gives deltas whose net effect is the current set, and a full filter when it cannot.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
-import { IndexStore, parseCsv } from '../../node/query/index.ts'
+import { IndexStore, OprfPool, openCsv, parseCsv, type FilterSync } from '../../node/query/index.ts'
 import { blindedForWire, blindSelectors, evaluateQuery, finaliseAnswer, hitTag } from '../../protocol/query/index.ts'
 import { normaliseSelector } from '../../protocol/selectors/index.ts'
 import { peerIdFromPublicKey } from '../../protocol/peer-id.ts'
@@ -69,7 +71,7 @@ describe('query index', () => {
     expect(ask(store, 'phone', ['+4915111000007'], await filterOf(store, 'phone'))).toEqual([false])
 
     const rotated = await store.rotateKey()
-    expect(rotated).toEqual({ epoch: 2, records: 2002 })
+    expect(rotated).toMatchObject({ epoch: 2, records: 2002, keyId: store.publicKey().keyId })
     expect(store.publicKey().keyId).not.toBe(keyId)
     expect(ask(store, 'phone', ['+4915111000008'], phoneFilter)).toEqual([false])
     const after = await filterOf(store, 'phone')
@@ -77,6 +79,87 @@ describe('query index', () => {
     expect(ask(store, 'phone', ['+4915111000008'], after)).toEqual([true])
     await store.close()
   }, 120_000)
+
+  it('streams a CSV in small chunks exactly as parseCsv reads the whole text', async () => {
+    const text = '\uFEFFselector,ref\r\n"+49 151, 1",case-1\r\n"a ""b""",c\n"multi\nline",d\r\nlast,e'
+    const file = join(root, 'chunks.csv')
+    writeFileSync(file, text)
+    const whole = parseCsv(readFileSync(file, 'utf8'))
+    const streamed = await openCsv(file)
+    const rows = []
+    for await (const r of streamed.rows) rows.push(r)
+    expect(streamed.header).toEqual(whole.header)
+    expect(rows).toEqual(whole.rows)
+    expect(rows.map(r => r.line)).toEqual([2, 3, 4, 6])
+    writeFileSync(file, 'a,b\n1,2\n3\n')
+    const bad = await openCsv(file)
+    await expect((async () => { let n = 0; for await (const row of bad.rows) n += row.line; return n })()).rejects.toThrow(/line 3/)
+  })
+
+  it('the worker pool gives exactly the inline records, outputs and refusals', async () => {
+    const entries = Array.from({ length: 2500 }, (_, i) => ({ value: i === 1700 ? 'no phone' : `+49 151 2${String(1000000 + i)}`, ref: `r-${i}` }))
+    const inline = await IndexStore.open(join(root, 'inline'))
+    const pooled = await IndexStore.open(join(root, 'pooled'))
+    const pool = new OprfPool(2)
+    try {
+      // Same key in both: copy the seed record by rotating neither and comparing under each key instead.
+      const a = await inline.add('phone', entries, undefined, { workers: 0 })
+      const b = await pooled.add('phone', (async function * () { yield * entries })(), undefined, { pool })
+      expect(b).toEqual(a)
+      expect(a).toMatchObject({ added: 2499, refusedTotal: 1, refused: [{ origin: 'entry 1701', code: 'BAD_SELECTOR' }] })
+      // Each store's outputs are its own key's RFC 9497 Evaluate: the pooled filter answers like the inline one.
+      for (const store of [inline, pooled]) {
+        expect(ask(store, 'phone', ['+4915121000000', '+4915121002499', '+4915121001700'], await filterOf(store, 'phone'))).toEqual([true, true, false])
+      }
+      const rotated = await pooled.rotateKey({ pool })
+      expect(rotated.records).toBe(2499)
+      expect(ask(pooled, 'phone', ['+4915121000042'], await filterOf(pooled, 'phone'))).toEqual([true])
+    } finally {
+      await pool.close()
+      await inline.close()
+      await pooled.close()
+    }
+  }, 120_000)
+
+  it('filter sync: deltas since a seq net to the current set; a full filter when behind the log, ahead of it or under another key', async () => {
+    const store = await IndexStore.open(join(root, 'sync'), { filterLog: 5 })
+    const collect = async (sync: FilterSync): Promise<{ added: Set<string>, removed: Set<string>, parts: number }> => {
+      const out = { added: new Set<string>(), removed: new Set<string>(), parts: 0 }
+      for await (const p of sync.parts) { out.parts++; p.added.forEach(o => out.added.add(hitTag(peerA, 'email', o))); p.removed.forEach(o => out.removed.add(hitTag(peerA, 'email', o))) }
+      return out
+    }
+    try {
+      await store.add('email', [{ value: 'a@example.org', ref: '1' }, { value: 'b@example.org', ref: '2' }])
+      const keyId = store.publicKey().keyId
+      const first = await store.filterSync('email')
+      expect(first).toMatchObject({ since: null, seq: 2, size: 2 })
+      const held = (await collect(first)).added
+      expect(held.size).toBe(2)
+      await store.add('email', [{ value: 'c@example.org', ref: '3' }, { value: 'a@example.org', ref: '1b' }]) // one new, one update
+      expect(await store.remove('email', 'b@example.org')).toBe(true)
+      await store.add('email', [{ value: 'd@example.org', ref: '4' }])
+      expect(await store.remove('email', 'd@example.org')).toBe(true) // added and removed within the range: not sent
+      const delta = await store.filterSync('email', { keyId, seq: 2 })
+      expect(delta).toMatchObject({ since: 2, seq: 6, size: 2 })
+      const d = await collect(delta)
+      for (const t of d.removed) held.delete(t)
+      for (const t of d.added) held.add(t)
+      expect(d.added.size + d.removed.size).toBe(2)
+      expect(held).toEqual(await filterOf(store, 'email'))
+      // Up to date: one empty part.
+      expect(await collect(await store.filterSync('email', { keyId, seq: 6 }))).toEqual({ added: new Set(), removed: new Set(), parts: 1 })
+      // Behind the 5-change log (floor 2), ahead of it, or under another key: full.
+      expect((await store.filterSync('email', { keyId, seq: 0 })).since).toBeNull()
+      expect((await store.filterSync('email', { keyId, seq: 7 })).since).toBeNull()
+      expect((await store.filterSync('email', { keyId: '0'.repeat(32), seq: 6 })).since).toBeNull()
+      await store.rotateKey({ workers: 0 })
+      expect((await store.filterSync('email', { keyId, seq: 6 })).since).toBeNull()
+      const newKey = store.publicKey().keyId
+      expect(await store.filterSync('email', { keyId: newKey, seq: 6 })).toMatchObject({ since: 6, seq: 6, size: 2 })
+    } finally {
+      await store.close()
+    }
+  }, 60_000)
 
   it('CLI: index add --file, list --stats, remove; refusals never echo the value', async () => {
     const dataDir = join(root, 'cli')
