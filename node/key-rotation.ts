@@ -52,7 +52,9 @@ export async function announceRotation (c: RotationComponents): Promise<OwnRotat
   }
   const bytes = encodeEnvelope(env)
   const extra = [c.store.ownRotationOp(own)]
-  if (peers.length === 0) await c.store.commit([...c.store.messageOps(meta, bytes), ...extra])
+  // With no peer to announce to, the statement is still this node's own record: logged like any
+  // message it sent, so `audit verify` finds an entry for every stored envelope.
+  if (peers.length === 0) await c.store.commit([...c.store.messageOps(meta, bytes), ...extra], [auditEvents.messageSent(meta, bytes)])
   else if (c.outbox != null) await c.outbox.enqueue(meta, bytes, peers, extra)
   else await enqueueOutbound(c.store, meta, bytes, peers, now.getTime(), extra)
   return own

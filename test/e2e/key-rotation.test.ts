@@ -112,4 +112,12 @@ describe('key rotation', () => {
     await requeue()
     expect(await answer()).toMatchObject({ status: 'rejected', reason: 'SIGNER_MISMATCH' })
   })
+
+  it('a node with no peers rotates with its statement in its own audit log (audit verify passes)', async () => {
+    const lone = await TestNode.create({ name: 'lone', root })
+    const rotate = await cli(['keys', 'rotate', '--data-dir', lone.dir, '--json'])
+    expect(rotate.code).toBe(0)
+    const verify = await cli(['audit', 'verify', '--data-dir', lone.dir])
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0)
+  })
 })
