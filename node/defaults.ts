@@ -157,3 +157,6 @@ export const DEFAULT_REVOCATION_FRAME_TIMEOUT_MS = 10_000
 
 /** How long a rotation approval notice may take before the approval goes ahead without it (§9.2). */
 export const DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS = 5_000
+
+/** How long a task force notice (a charter proposal, signature or decline, PROTOCOL.md §21.4) may wait for delivery. */
+export const DEFAULT_TASKFORCE_NOTICE_TTL_MS = 30 * 24 * 60 * 60 * 1000
