@@ -21,6 +21,7 @@ import { PAYLOAD_TYPES, type Signer } from '../../protocol/types.ts'
 import { uuidV7 } from '../../protocol/uuid.ts'
 import { buildTaskForceExample, TASKFORCE_FIXTURES_DIR } from '../../scripts/make-taskforce-fixtures.ts'
 import { freshMessage } from '../helpers/messages.ts'
+import { insideForwardRule } from '../../node/taskforce/forwarding.ts'
 
 const example = buildTaskForceExample()
 const [A, B, C] = example.signers
@@ -235,5 +236,14 @@ describe('task force notices', () => {
     expect(code(() => encodeNotice({ ...n, action: 'decline' }))).toBe('SCHEMA_INVALID')
     expect(code(() => encodeNotice({ ...n, chain: [] }))).toBe('SCHEMA_INVALID')
     expect(parseNotice(encodeNotice({ ...n, action: 'decline', chain: [], reason: 'not our case' })).reason).toBe('not our case')
+  })
+})
+
+describe('forwarding inside a task force', () => {
+  it('lets members pass on CLEAR, GREEN and AMBER among themselves unless a code restricts dissemination; AMBER+STRICT and RED as outside', () => {
+    const rule = (tlp: 'CLEAR' | 'GREEN' | 'AMBER' | 'AMBER+STRICT' | 'RED', handling: string[] = []): string => insideForwardRule({ tlp, handling })
+    expect([rule('CLEAR'), rule('GREEN'), rule('AMBER'), rule('AMBER+STRICT'), rule('RED')]).toEqual(['free', 'free', 'free', 'grant-required', 'never'])
+    expect([rule('AMBER', ['no-onward-without-consent']), rule('GREEN', ['originator-only']), rule('GREEN', ['x-eyes-only'])]).toEqual(['grant-required', 'grant-required', 'grant-required'])
+    expect(rule('AMBER', ['no-judicial-use-without-consent'])).toBe('free')
   })
 })
