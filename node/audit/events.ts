@@ -29,7 +29,7 @@
  * | message.rated      | digest (rated message), rater, originator, rating, feedback (digest)           |
  * | query              | role, queryId, queryDigest, peer, selectorType, count, legalBasis, purpose, hits, refused, keyId (PROTOCOL.md §19; never a selector) |
  * | taskforce.charter  | taskForce, version, charter (digest), previous (digest or null), action, by, signers (PROTOCOL.md §21) |
- * | taskforce.message  | digest (of the message), taskForce, charter (digest of the version it was sent under), direction |
+ * | taskforce.message  | digest (of the message), taskForce, charter (digest of the version it was sent under), direction, peers |
  *
  * Checkpoints are not leaves: a checkpoint commits to the log, it is not an event in it (they are
  * kept beside it, see audit-store.ts).
@@ -101,7 +101,7 @@ export type AuditEvent =
   | { type: 'taxii.request', client: string, collection: string, action: string, objects: JsonValue, digests: JsonValue }
   | { type: 'query', role: string, queryId: string, queryDigest: string, peer: string, selectorType: string, count: JsonValue, legalBasis: string, purpose: string, hits: JsonValue, refused: string | null, keyId: string }
   | { type: 'taskforce.charter', taskForce: string, version: JsonValue, charter: string, previous: string | null, action: string, by: string, signers: string[] }
-  | { type: 'taskforce.message', digest: string, taskForce: string, charter: string, direction: string }
+  | { type: 'taskforce.message', digest: string, taskForce: string, charter: string, direction: string, peers: string[] }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
@@ -131,7 +131,7 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   query: [['role', 'text'], ['queryId', 'text'], ['queryDigest', 'text'], ['peer', 'peer'], ['selectorType', 'text'], ['count', 'json'],
     ['legalBasis', 'text'], ['purpose', 'text'], ['hits', 'json'], ['refused', 'text?'], ['keyId', 'text']],
   'taskforce.charter': [['taskForce', 'text'], ['version', 'json'], ['charter', 'digest'], ['previous', 'digest?'], ['action', 'action'], ['by', 'peer'], ['signers', 'peers']],
-  'taskforce.message': [['digest', 'digest'], ['taskForce', 'text'], ['charter', 'digest'], ['direction', 'text']]
+  'taskforce.message': [['digest', 'digest'], ['taskForce', 'text'], ['charter', 'digest'], ['direction', 'text'], ['peers', 'peers']]
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -419,8 +419,8 @@ export const taskForceEvents = {
       signers: check.peers([...input.signers], 'signers')
     }
   },
-  message (input: { digest: string, taskForce: string, charter: string, direction: 'in' | 'out' }): AuditEvent {
-    return { type: 'taskforce.message', digest: check.digest(input.digest, 'digest'), taskForce: check.text(input.taskForce, 'taskForce'), charter: check.digest(input.charter, 'charter'), direction: input.direction === 'in' ? 'in' : 'out' }
+  message (input: { digest: string, taskForce: string, charter: string, direction: 'in' | 'out', peers: readonly string[] }): AuditEvent {
+    return { type: 'taskforce.message', digest: check.digest(input.digest, 'digest'), taskForce: check.text(input.taskForce, 'taskForce'), charter: check.digest(input.charter, 'charter'), direction: input.direction === 'in' ? 'in' : 'out', peers: check.peers([...input.peers], 'peers') }
   }
 }
 

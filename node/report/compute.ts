@@ -13,6 +13,8 @@ import { DEFAULT_REPORT_JOIN_LIMIT } from '../defaults.ts'
 import { NodeError } from '../errors.ts'
 import { Normaliser, type RawEntry } from './facts.ts'
 import { FigureAccumulator, figureDefs } from './figures.ts'
+// Capabilities' figures (registered at load, so every report has the same ones).
+import '../taskforce/report-figures.ts'
 import type { EntrySource } from './sources.ts'
 import { DIMENSIONS, REPORT_FORMAT, type Dimension, type Report, type ReportQuery } from './types.ts'
 

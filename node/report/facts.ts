@@ -43,6 +43,7 @@ export type Fact =
   | (Base & { type: 'forward', direction: Direction })
   | (Base & { type: 'trust', action: 'suspended' | 'resumed' | 'revoked' | 'key-rotated' | 'witness-alert' })
   | (Base & { type: 'feedback', direction: Direction, rating: string })
+  | (Base & { type: 'taskforce', direction: Direction, taskForce: string, version: number | null, action: string | null })
 
 /** An entry as JSON.parse gives it (only the members the normaliser reads are typed). */
 export type RawEntry = Record<string, unknown> & { type: string, at: string }
@@ -86,6 +87,14 @@ export interface NormaliserInit {
 /** One plug-in point for entry types added later (e.g. hit/no-hit queries): see figures.ts. */
 export type EntryHook = (entry: RawEntry, atMs: number, n: Normaliser) => void
 
+/** Hooks every Normaliser starts with, registered by capabilities at load (node/taskforce/report-figures.ts). */
+const ENTRY_HOOKS = new Map<string, EntryHook>()
+
+export function registerEntryHook (type: string, fn: EntryHook): void {
+  if (ENTRY_HOOKS.has(type)) throw new Error(`an entry hook for ${type} is already registered`)
+  ENTRY_HOOKS.set(type, fn)
+}
+
 export class Normaliser {
   private readonly init: NormaliserInit
   private readonly selves = new Set<string>()
@@ -106,6 +115,7 @@ export class Normaliser {
     this.messages = new BoundedMap(init.joinLimit)
     this.asked = new BoundedMap(init.joinLimit)
     this.releases = new BoundedMap(init.joinLimit)
+    for (const [type, fn] of ENTRY_HOOKS) this.hooks.set(type, fn)
   }
 
   /** Let a later capability handle its own entry type (its facts reach the figures through `emit`). */

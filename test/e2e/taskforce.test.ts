@@ -229,5 +229,10 @@ describe('joint task forces', () => {
     } finally {
       await store.close()
     }
+    // The cooperation report breaks messages down by task force.
+    const report = await cli(['report', '--format', 'json', '--by', 'peer', '--data-dir', a.dir])
+    expect(report.code, report.stderr).toBe(0)
+    const rows = (JSON.parse(report.stdout) as { figures: Record<string, { rows: unknown[][] }> }).figures.taskforces.rows
+    expect(rows).toEqual(expect.arrayContaining([[b.peerId, id, 'out', 4], [c.peerId, id, 'out', 2]]))
   })
 })

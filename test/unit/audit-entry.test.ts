@@ -211,7 +211,7 @@ describe('audit entry encoding', () => {
       auditEvents.taxiiRequest({ client: 'misp', collection: 'c1', action: 'objects.add', objects: ['indicator--x'], digests: [D1] }),
       auditEvents.query({ event: 'query.result', queryId: meta.id, queryDigest: D1, peer: bob.peerId, type: 'phone', count: 3, legalBasis: 'EU-2024-17', purpose: 'case 1', hits: 1, keyId: 'ab'.repeat(16) }),
       taskForceEvents.charter({ taskForce: meta.id, version: 2, charter: D1, previous: D2, action: 'taskforce.signed', by: alice.peerId, signers: [alice.peerId, bob.peerId] }),
-      taskForceEvents.message({ digest: D2, taskForce: meta.id, charter: D1, direction: 'in' })
+      taskForceEvents.message({ digest: D2, taskForce: meta.id, charter: D1, direction: 'in', peers: [bob.peerId] })
     ]
     expect(new Set(events.map(e => e.type))).toEqual(new Set(AUDIT_EVENT_TYPES))
     for (const event of events) {
