@@ -2,7 +2,7 @@
  * `liaison taxii clients add|list|remove` and `liaison taxii collections add|list|remove`:
  * through the local API when the node runs, on the store otherwise (audited either way).
  *
- *     liaison taxii collections add --outbound --to PEER[,PEER…] --topic T --tlp L --legal-basis ID --kind K [--title T]
+ *     liaison taxii collections add --outbound (--to PEER[,PEER…] | --task-force ID) --topic T --tlp L --legal-basis ID --kind K [--title T]
  *     liaison taxii collections add --inbound [--from PEER] [--topic T] [--max-tlp L] [--title T]
  *     liaison taxii clients add NAME --collections ID:r|w|rw[,…] [--json]   (prints the secret once)
  *
