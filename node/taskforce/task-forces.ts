@@ -188,61 +188,51 @@ export class TaskForces {
 
   /** Propose the next version: changes on top of the latest valid one; it needs the current members' quorum. */
   async amend (id: string, changes: AmendInput): Promise<TaskForceDetail> {
-    const view = await this.view(id)
-    const tip = this.currentTip(view)
-    const base = tip.charter
-    const removed = new Set(changes.remove ?? [])
-    for (const r of removed) if (!memberIds(base).includes(r)) throw new NodeError('BAD_ARGUMENT', `--remove ${r}: not a member`)
-    const kept = base.members.filter(m => !removed.has(m.peerId))
-    const added = [...new Set(changes.add ?? [])].filter(a => !memberIds(base).includes(a)).map(a => this.memberEntry(a))
-    const members = [...kept, ...added]
-    const now = this.c.now()
-    const next = this.charterOf({
-      ...base,
-      version: base.version + 1,
-      previous: tip.digest,
-      name: changes.name ?? base.name,
-      purpose: changes.purpose ?? base.purpose,
-      legalBasis: changes.legalBasis ?? base.legalBasis,
-      members,
-      topics: changes.topics ?? base.topics,
-      maxTlp: changes.maxTlp ?? base.maxTlp,
-      handling: changes.handling ?? base.handling,
-      validFrom: changes.validFrom ?? base.validFrom,
-      validUntil: changes.validUntil ?? base.validUntil,
-      governance: { quorum: changes.quorum ?? Math.min(base.governance.quorum, members.length) },
-      proposedBy: this.self,
-      proposed: now.toISOString()
+    return await this.successor(id, (base) => {
+      const removed = new Set(changes.remove ?? [])
+      for (const r of removed) if (!memberIds(base).includes(r)) throw new NodeError('BAD_ARGUMENT', `--remove ${r}: not a member`)
+      if (removed.has(this.self)) throw new NodeError('BAD_ARGUMENT', 'to take this node out, use `liaison taskforce leave`')
+      const added = [...new Set(changes.add ?? [])].filter(a => !memberIds(base).includes(a)).map(a => this.memberEntry(a))
+      const members = [...base.members.filter(m => !removed.has(m.peerId)), ...added]
+      const next: Partial<CharterV1> = {
+        name: changes.name ?? base.name,
+        purpose: changes.purpose ?? base.purpose,
+        legalBasis: changes.legalBasis ?? base.legalBasis,
+        members,
+        topics: changes.topics ?? base.topics,
+        maxTlp: changes.maxTlp ?? base.maxTlp,
+        handling: changes.handling ?? base.handling,
+        validFrom: changes.validFrom ?? base.validFrom,
+        validUntil: changes.validUntil ?? base.validUntil,
+        governance: { quorum: changes.quorum ?? Math.min(base.governance.quorum, members.length) }
+      }
+      if (Object.entries(next).every(([k, v]) => JSON.stringify(v) === JSON.stringify(base[k as keyof CharterV1]))) throw new NodeError('BAD_ARGUMENT', 'the amendment changes nothing')
+      return next
     })
-    if (!memberIds(next).includes(this.self) && removed.has(this.self)) throw new NodeError('BAD_ARGUMENT', 'to take this node out, use `liaison taskforce leave`')
-    if (JSON.stringify({ ...next, version: 0, previous: null, proposed: '' }) === JSON.stringify({ ...base, version: 0, previous: null, proposed: '', proposedBy: this.self })) {
-      throw new NodeError('BAD_ARGUMENT', 'the amendment changes nothing')
-    }
-    const kind = successorKind(tip, next)
-    if (typeof kind !== 'string') throw new NodeError('BAD_ARGUMENT', `not a valid amendment: ${kind.problem}`)
-    const signed = checkCharterEnvelope(signCharter(encodeCharter(next), this.c.signer), memberIds(base))
-    await this.publish(view, signed, 'propose', 'taskforce.proposed')
-    return await this.show(id)
   }
 
   /** Leave the task force: a version without this node, valid with its own signature alone. */
   async leave (id: string): Promise<TaskForceDetail> {
-    const view = await this.view(id)
-    const tip = this.currentTip(view)
-    const base = tip.charter
-    const members = base.members.filter(m => m.peerId !== this.self)
-    const next = this.charterOf({ ...base, version: base.version + 1, previous: tip.digest, members, governance: { quorum: Math.min(base.governance.quorum, members.length) }, proposedBy: this.self, proposed: this.c.now().toISOString() })
-    const signed = checkCharterEnvelope(signCharter(encodeCharter(next), this.c.signer), memberIds(base))
-    await this.publish(view, signed, 'propose', 'taskforce.proposed')
-    return await this.show(id)
+    return await this.successor(id, (base) => {
+      const members = base.members.filter(m => m.peerId !== this.self)
+      return { members, governance: { quorum: Math.min(base.governance.quorum, members.length) } }
+    })
   }
 
   /** Propose dissolving the task force: a final version, valid with the current members' quorum. */
   async dissolve (id: string): Promise<TaskForceDetail> {
+    return await this.successor(id, () => ({ status: 'dissolved' }))
+  }
+
+  /** Sign and send the version after the latest valid one, with `change(latest)` applied. */
+  private async successor (id: string, change: (base: CharterV1) => Partial<CharterV1>): Promise<TaskForceDetail> {
     const view = await this.view(id)
     const tip = this.currentTip(view)
-    const next = this.charterOf({ ...tip.charter, version: tip.charter.version + 1, previous: tip.digest, status: 'dissolved', proposedBy: this.self, proposed: this.c.now().toISOString() })
-    const signed = checkCharterEnvelope(signCharter(encodeCharter(next), this.c.signer), memberIds(tip.charter))
+    const base = tip.charter
+    const next = this.charterOf({ ...base, ...change(base), version: base.version + 1, previous: tip.digest, proposedBy: this.self, proposed: this.c.now().toISOString() })
+    const kind = successorKind(tip, next)
+    if (typeof kind !== 'string') throw new NodeError('BAD_ARGUMENT', `not a valid next version: ${kind.problem}`)
+    const signed = checkCharterEnvelope(signCharter(encodeCharter(next), this.c.signer), memberIds(base))
     await this.publish(view, signed, 'propose', 'taskforce.proposed')
     return await this.show(id)
   }

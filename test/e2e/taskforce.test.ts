@@ -205,6 +205,16 @@ describe('joint task forces', () => {
     }
   })
 
+  it('records a member\'s decline; a dissolution with one signature of two does not take effect', async () => {
+    const proposed = await ca.call<TaskForceDetail>('POST', `/v1/taskforces/${id}/dissolve`)
+    expect(proposed).toMatchObject({ state: 'in-effect', version: 2 })
+    await until(async () => (await tf(cb)).awaitingMySignature, 20_000, 'the dissolution at B')
+    const declined = await cli(['taskforce', 'decline', id, '--reason', 'the case is still open', '--data-dir', b.dir])
+    expect(declined.code, declined.stderr).toBe(0)
+    await until(async () => (await tf(ca)).versions.some(v => v.version === 3 && v.declines.some(x => x.peerId === b.peerId && x.reason === 'the case is still open')), 20_000, 'B\'s decline at A')
+    expect(await tf(ca)).toMatchObject({ state: 'in-effect', version: 2 })
+  })
+
   it('ends delivery at expiry (a member on a clock past the charter\'s validity)', async () => {
     await b.stop()
     await b.start([], undefined, { execArgv: ['--import', CLOCK_SHIFT_MODULE], env: { LIAISON_CLOCK_SHIFT_MS: String(2 * DAY) } })
@@ -213,6 +223,19 @@ describe('joint task forces', () => {
     await expect(cb.send(tfMessage())).rejects.toMatchObject({ code: 'TASKFORCE_NOT_PERMITTED' })
     const res = await ca.send(tfMessage(), { wait: true, timeoutMs: 20_000 })
     expect(res.recipients).toMatchObject([{ peerId: b.peerId, status: 'rejected', reason: 'TASKFORCE_NOT_PERMITTED' }])
+    await b.stop()
+    await b.start()
+    cb = await b.client()
+  })
+
+  it('lets a member leave alone: in effect at once on its node and the others\'', async () => {
+    const left = await cli(['taskforce', 'leave', id, '--data-dir', b.dir, '--json'])
+    expect(left.code, left.stderr).toBe(0)
+    expect(JSON.parse(left.stdout)).toMatchObject({ state: 'left' })
+    await until(async () => (await tf(ca)).charter.members.length === 1, 20_000, 'B\'s leave at A')
+    const view = await tf(ca)
+    expect(view.versions.filter(v => v.version === 3).map(v => [v.status, v.kind])).toEqual(expect.arrayContaining([['valid', 'leave'], ['superseded', null]]))
+    await expect(ca.send(tfMessage())).rejects.toMatchObject({ code: 'TASKFORCE_NOT_PERMITTED' })
   })
 
   it('keeps every charter version and task force message in each member\'s verifiable audit log', async () => {

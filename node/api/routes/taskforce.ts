@@ -170,28 +170,18 @@ export const taskForceRoutes: Route[] = [
     errors: [400, 404, 409, 422],
     handler: async ({ taskForces: t, params, body }) => await taskForces(t).amend(params.id, body)
   }),
-  defineRoute({
+  ...(['leave', 'dissolve'] as const).map(action => defineRoute({
     method: 'POST',
-    path: '/v1/taskforces/{id}/leave',
-    operationId: 'leaveTaskForce',
-    summary: 'Leave the task force (a version without this node, valid with its signature alone)',
+    path: `/v1/taskforces/{id}/${action}`,
+    operationId: `${action}TaskForce`,
+    summary: action === 'leave'
+      ? 'Leave the task force (a version without this node, valid with its signature alone)'
+      : 'Propose dissolving the task force (a final version; it needs the current members\' quorum)',
     tags: ['taskforces'],
     params: idParams,
     body: noBody,
     response: detail,
     errors: [400, 404, 409, 422],
-    handler: async ({ taskForces: t, params }) => await taskForces(t).leave(params.id)
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/taskforces/{id}/dissolve',
-    operationId: 'dissolveTaskForce',
-    summary: 'Propose dissolving the task force (a final version; it needs the current members\' quorum)',
-    tags: ['taskforces'],
-    params: idParams,
-    body: noBody,
-    response: detail,
-    errors: [400, 404, 409, 422],
-    handler: async ({ taskForces: t, params }) => await taskForces(t).dissolve(params.id)
-  })
+    handler: async ({ taskForces: t, params }) => await taskForces(t)[action](params.id)
+  }))
 ]
