@@ -81,10 +81,10 @@ describe('joint task forces', () => {
 
   it('takes effect on each member once the quorum and its own signature are on the charter; restarts in the middle of signing lose nothing', async () => {
     await c.stop()
-    const proposed = await ca.call<TaskForceDetail>('POST', '/v1/taskforces', {
-      name: 'JIT Rhine', purpose: 'a cross-border fraud ring', legalBasis: TEST_AGREEMENT, members: [b.peerId, c.peerId],
-      topics: ['fraud'], maxTlp: 'GREEN', handling: ['no-judicial-use-without-consent'], validUntil: new Date(Date.now() + DAY).toISOString(), quorum: 2
-    })
+    const out = await cli(['taskforce', 'propose', '--data-dir', a.dir, '--json', '--name', 'JIT Rhine', '--purpose', 'a cross-border fraud ring', '--legal-basis', TEST_AGREEMENT,
+      '--member', b.peerId, '--member', c.peerId, '--topic', 'fraud', '--max-tlp', 'GREEN', '--handling', 'no-judicial-use-without-consent', '--until', '1d', '--quorum', '2'])
+    expect(out.code, out.stderr).toBe(0)
+    const proposed = JSON.parse(out.stdout) as TaskForceDetail
     id = proposed.id
     v1 = proposed.versions[0].digest
     expect(proposed).toMatchObject({ state: 'awaiting-signatures', version: null, latest: 1, charter: { governance: { quorum: 2 } } })
@@ -121,10 +121,29 @@ describe('joint task forces', () => {
       expect(view.meta).toMatchObject({ taskForce: { id, charter: v1 }, handling: ['no-judicial-use-without-consent'] })
     }
     expect((await cd.inbox()).some(m => m.id === res.id)).toBe(false)
+    const sent = await cli(['send', '--task-force', id, '--tlp', 'GREEN', '--topic', 'fraud', '--legal-basis', TEST_AGREEMENT, '--expires', '7d', '--data-dir', a.dir])
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(sent.stdout).toContain(`${b.peerId}  queued`)
     // A's own check refuses what the charter does not cover, before anything is signed.
     await expect(ca.send(tfMessage({ topic: 'drugs' }))).rejects.toMatchObject({ code: 'TASKFORCE_NOT_PERMITTED' })
     await expect(ca.send(tfMessage({ tlp: 'AMBER' }))).rejects.toMatchObject({ code: 'TASKFORCE_NOT_PERMITTED' })
     await expect(cd.send(tfMessage())).rejects.toMatchObject({ code: 'NOT_FOUND' })
+
+    // A TAXII outbound collection that names the task force reaches the same members.
+    const col = await ca.call<{ id: string }>('POST', '/v1/taxii/collections', { title: 'JIT Rhine', outbound: { to: [], taskForce: id, topic: 'fraud', tlp: 'GREEN', legalBasis: TEST_AGREEMENT, kind: 'report' } })
+    const client = await ca.call<{ name: string, secret: string }>('POST', '/v1/taxii/clients', { name: 'misp', collections: { [col.id]: 'rw' } })
+    const taxii = 'application/taxii+json;version=2.1'
+    const indicator = {
+      type: 'indicator', spec_version: '2.1', id: 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd77', created: '2026-01-15T09:30:00.000Z', modified: '2026-01-15T09:30:00.000Z',
+      name: 'fraud site', indicator_types: ['malicious-activity'], pattern: '[domain-name:value = \'invest-now.example\']', pattern_type: 'stix', valid_from: '2026-01-15T09:30:00Z'
+    }
+    const posted = await fetch(`${(a.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')}collections/${col.id}/objects/`, {
+      method: 'POST',
+      headers: { authorization: 'Basic ' + Buffer.from(`${client.name}:${client.secret}`).toString('base64'), accept: taxii, 'content-type': taxii },
+      body: JSON.stringify({ objects: [indicator] })
+    })
+    expect(posted.status).toBe(202)
+    for (const member of [cb, cc]) await until(async () => (await member.inbox()).some(m => m.taskForce?.id === id && m.topic === 'fraud' && m.id !== res.id), 20_000, 'the TAXII bundle at a member')
   })
 
   it('refuses at every member a message outside the charter\'s topic or TLP, or from outside the task force', async () => {
@@ -256,6 +275,6 @@ describe('joint task forces', () => {
     const report = await cli(['report', '--format', 'json', '--by', 'peer', '--data-dir', a.dir])
     expect(report.code, report.stderr).toBe(0)
     const rows = (JSON.parse(report.stdout) as { figures: Record<string, { rows: unknown[][] }> }).figures.taskforces.rows
-    expect(rows).toEqual(expect.arrayContaining([[b.peerId, id, 'out', 4], [c.peerId, id, 'out', 2]]))
+    expect(rows).toEqual(expect.arrayContaining([[b.peerId, id, 'out', 6], [c.peerId, id, 'out', 4]]))
   })
 })

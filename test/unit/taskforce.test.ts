@@ -22,6 +22,7 @@ import { uuidV7 } from '../../protocol/uuid.ts'
 import { buildTaskForceExample, TASKFORCE_FIXTURES_DIR } from '../../scripts/make-taskforce-fixtures.ts'
 import { freshMessage } from '../helpers/messages.ts'
 import { insideForwardRule } from '../../node/taskforce/forwarding.ts'
+import { instantOf } from '../../node/cli/taskforce-commands.ts'
 
 const example = buildTaskForceExample()
 const [A, B, C] = example.signers
@@ -245,5 +246,14 @@ describe('forwarding inside a task force', () => {
     expect([rule('CLEAR'), rule('GREEN'), rule('AMBER'), rule('AMBER+STRICT'), rule('RED')]).toEqual(['free', 'free', 'free', 'grant-required', 'never'])
     expect([rule('AMBER', ['no-onward-without-consent']), rule('GREEN', ['originator-only']), rule('GREEN', ['x-eyes-only'])]).toEqual(['grant-required', 'grant-required', 'grant-required'])
     expect(rule('AMBER', ['no-judicial-use-without-consent'])).toBe('free')
+  })
+})
+
+describe('liaison taskforce --from/--until', () => {
+  it('takes an RFC 3339 time, a date (its last millisecond, UTC) or a duration from now', () => {
+    expect(instantOf('2026-06-30', 'until')).toBe('2026-06-30T23:59:59.999Z')
+    expect(instantOf('2026-06-30T12:00:00Z', 'until')).toBe('2026-06-30T12:00:00.000Z')
+    expect(instantOf('90d', 'until', T0)).toBe(new Date(T0 + 90 * 86_400_000).toISOString())
+    expect(() => instantOf('next week', 'until')).toThrow(/--until/)
   })
 })
