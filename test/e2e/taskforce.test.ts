@@ -67,11 +67,13 @@ describe('joint task forces', () => {
   beforeAll(async () => {
     root = await tempDir()
     const nodes = await Promise.all(['a', 'b', 'c', 'd'].map(async name => await TestNode.create({ name, root })))
-    // Each node's trust list in turn, the four nodes at once.
-    await Promise.all(nodes.map(async x => { for (const y of nodes) if (y !== x) await x.trust(y) }))
     ;[a, b, c, d] = nodes
     await startAll(nodes)
-    ;[ca, cb, cc, cd] = await Promise.all([a.client(), b.client(), c.client(), d.client()])
+    const clients = await Promise.all(nodes.map(async n => await n.client()))
+    ;[ca, cb, cc, cd] = clients
+    // Every node trusts every other one, with the test agreement (through the API: no process per peer).
+    const agreements = [{ id: TEST_AGREEMENT, validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }]
+    await Promise.all(nodes.map(async (x, i) => { for (const y of nodes) if (y !== x) await clients[i].addPeer({ peerId: y.peerId, name: y.name, addresses: [y.address], agreements }) }))
   }, 180_000)
 
   afterAll(async () => {
