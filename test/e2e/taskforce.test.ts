@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import { readFile, rm } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TEST_AGREEMENT, TestNode, cli, startAll, tempDir, until } from '../helpers/node-process.ts'
 import { HostileClient, envelopeBytes, frame, openReceipt, trustPeer } from '../helpers/hostile-client.ts'
@@ -257,6 +257,12 @@ describe('joint task forces', () => {
     const view = await tf(ca)
     expect(view.versions.filter(v => v.version === 3).map(v => [v.status, v.kind])).toEqual(expect.arrayContaining([['valid', 'leave'], ['superseded', null]]))
     await expect(ca.send(tfMessage())).rejects.toMatchObject({ code: 'TASKFORCE_NOT_PERMITTED' })
+    // The whole history, exported by B, checks out offline with the signatures alone.
+    const file = join(root, 'history.json')
+    await writeFile(file, JSON.stringify(await cb.call('GET', `/v1/taskforces/${id}?history=true`)))
+    const verified = await cli(['taskforce', 'verify', file, '--json'])
+    expect(verified.code, verified.stderr).toBe(0)
+    expect((JSON.parse(verified.stdout) as { valid: Array<{ kind: string }> }).valid.map(v => v.kind)).toEqual(['founding', 'amendment', 'leave'])
   })
 
   it('keeps every charter version and task force message in each member\'s verifiable audit log', async () => {
