@@ -1,10 +1,10 @@
 /**
  * Joint task forces on a node (PROTOCOL.md §21, docs/taskforces.md): the charter versions and
  * signatures a node holds (records.ts), what is in effect on it (state.ts), the operator's
- * actions (task-forces.ts), the notices that carry charters between members (notices.ts,
- * handle-notice.ts), and messages under a charter: addressing on the sending side, admission
- * on the receiving side (addressing.ts, admit-message.ts), forwarding inside the task force
- * (forwarding.ts).
+ * actions (task-forces.ts) and what they show (views.ts), the notices that carry charters
+ * between members (notices.ts, handle-notice.ts), and messages under a charter: addressing on
+ * the sending side, admission on the receiving side (addressing.ts, admit-message.ts),
+ * forwarding inside the task force (forwarding.ts), the report's figures (report-figures.ts).
  *
  * @example
  * ```ts
@@ -20,7 +20,8 @@
 import { taskForceEvents } from '../audit/events.ts'
 import type { MessageMeta } from '../store/records.ts'
 
-export { TaskForces, majority, type AmendInput, type ProposeInput, type TaskForceComponents, type TaskForceDetail, type TaskForceSummary, type VersionSummary, type VersionStatus } from './task-forces.ts'
+export { TaskForces, majority, type AmendInput, type ProposeInput, type TaskForceComponents } from './task-forces.ts'
+export { detailOf, summaryOf, type TaskForceDetail, type TaskForceSummary, type VersionSummary, type VersionStatus } from './views.ts'
 export { TaskForceRecords, type Decline, type StoredVersion, type VersionRecord } from './records.ts'
 export { loadTaskForce, type TaskForceView } from './state.ts'
 export { addressTaskForce, taskForceRefusal, type Addressing, type TaskForceRef } from './addressing.ts'

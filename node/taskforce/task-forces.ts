@@ -10,10 +10,9 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { encodeEnvelope } from '../../protocol/envelope.ts'
 import {
-  addSignature, allowedSigners, effectOn, encodeCharter, memberIds, signCharter, successorKind, checkCharterEnvelope,
-  type CharterMember, type CharterV1, type ChainLink, type SignedCharter, type TaskForceState, type VersionKind
+  addSignature, allowedSigners, encodeCharter, memberIds, signCharter, successorKind, checkCharterEnvelope,
+  type CharterMember, type CharterV1, type ChainLink, type SignedCharter
 } from '../../protocol/taskforce/index.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { isRfc3339Millis } from '../../protocol/time.ts'
@@ -26,8 +25,9 @@ import type { BatchOp } from '../store/group-commit.ts'
 import type { Store } from '../store/store.ts'
 import type { TrustList } from '../trust-list.ts'
 import { sendNotice } from './notices.ts'
-import { TaskForceRecords, type Decline } from './records.ts'
+import { TaskForceRecords } from './records.ts'
 import { loadTaskForce, type TaskForceView } from './state.ts'
+import { awaiting, chainOf, detailOf, previousOf, summaryOf, type TaskForceDetail, type TaskForceSummary } from './views.ts'
 
 export interface TaskForceComponents {
   store: Store
@@ -68,41 +68,6 @@ export interface AmendInput {
   validFrom?: string
   validUntil?: string
   quorum?: number
-}
-
-export type VersionStatus = 'valid' | 'pending' | 'superseded'
-
-export interface VersionSummary {
-  version: number
-  digest: string
-  status: VersionStatus
-  kind: VersionKind | null
-  proposedBy: string
-  proposed: string
-  signers: string[]
-  declines: Decline[]
-}
-
-export interface TaskForceSummary {
-  id: string
-  name: string
-  /** What the task force is on this node now. */
-  state: TaskForceState
-  /** The version in effect here (also when expired or not yet valid), else null. */
-  version: number | null
-  digest: string | null
-  /** The highest version this node knows. */
-  latest: number
-  /** A version this node may sign awaits its signature. */
-  awaitingMySignature: boolean
-}
-
-export interface TaskForceDetail extends TaskForceSummary {
-  /** The charter in effect here, else the latest version known. */
-  charter: CharterV1
-  versions: VersionSummary[]
-  /** With `history`: every charter envelope (base64), version order — verifiable by signatures alone. */
-  history?: string[]
 }
 
 /** A majority of `n` members. */
@@ -166,7 +131,7 @@ export class TaskForces {
   async sign (id: string, digest?: string): Promise<TaskForceDetail> {
     const view = await this.view(id)
     const target = this.signable(view, digest)
-    const prev = this.previousOf(view, target)
+    const prev = previousOf(view, target)
     for (const m of memberIds(target.charter)) if (m !== this.self) this.memberEntry(m)
     const signed = checkCharterEnvelope(addSignature(target, this.c.signer), prev != null ? memberIds(prev.charter) : [])
     await this.publish(view, signed, 'sign', 'taskforce.signed')
@@ -177,7 +142,7 @@ export class TaskForces {
   async decline (id: string, reason?: string, digest?: string): Promise<TaskForceDetail> {
     const view = await this.view(id)
     const target = this.signable(view, digest)
-    const prev = this.previousOf(view, target)
+    const prev = previousOf(view, target)
     const nowMs = this.c.now().getTime()
     const to = allowedSigners(prev, target.charter).filter(m => m !== this.self)
     const ops = [this.records.declineOp(id, target.digest, { peerId: this.self, at: nowMs, ...(reason != null ? { reason } : {}) })]
@@ -241,66 +206,21 @@ export class TaskForces {
     const out: TaskForceSummary[] = []
     for (const id of await this.records.ids()) {
       const view = await this.load(id)
-      if (view != null) out.push(this.summaryOf(view))
+      if (view != null) out.push(summaryOf(view, this.self))
     }
     return out
   }
 
   async show (id: string, opts: { history?: boolean } = {}): Promise<TaskForceDetail> {
-    const view = await this.view(id)
-    const summary = this.summaryOf(view)
-    const latest = this.latestOf(view)
-    const charter = view.effect.effective?.charter ?? latest.charter
-    const valid = new Map(view.chain.valid.map(l => [l.digest, l]))
-    const pending = new Set(view.chain.pending.map(p => p.digest))
-    const versions: VersionSummary[] = view.versions.map((v): VersionSummary => {
-      const s = view.signed.get(v.digest) as SignedCharter
-      return {
-        version: s.charter.version,
-        digest: s.digest,
-        status: valid.has(s.digest) ? 'valid' : pending.has(s.digest) ? 'pending' : 'superseded',
-        kind: valid.get(s.digest)?.kind ?? null,
-        proposedBy: s.charter.proposedBy,
-        proposed: s.charter.proposed,
-        signers: s.signers,
-        declines: v.declines
-      }
-    }).sort((a, b) => a.version - b.version)
-    const detail: TaskForceDetail = { ...summary, charter, versions }
-    if (opts.history === true) detail.history = this.chainOf(view, undefined).map(b => Buffer.from(b).toString('base64'))
-    return detail
+    return detailOf(await this.view(id), this.self, opts)
   }
 
   // ---- internals -------------------------------------------------------------------------
 
-  private summaryOf (view: TaskForceView): TaskForceSummary {
-    const eff = view.effect.effective
-    const latest = this.latestOf(view)
-    return {
-      id: view.id,
-      name: (eff ?? latest).charter.name,
-      state: view.effect.state,
-      version: eff?.charter.version ?? null,
-      digest: eff?.digest ?? null,
-      latest: latest.charter.version,
-      awaitingMySignature: this.awaiting(view) != null
-    }
-  }
-
-  private latestOf (view: TaskForceView): SignedCharter {
-    return [...view.signed.values()].reduce((a, b) => (b.charter.version > a.charter.version ? b : a))
-  }
-
-  /** The version a signature of this node would help: valid or pending, in the chain, allowed, not yet signed. */
-  private awaiting (view: TaskForceView): SignedCharter | undefined {
-    const candidates = [...view.chain.valid, ...view.chain.pending].filter(s => !s.signers.includes(this.self) && allowedSigners(this.previousOf(view, s), s.charter).includes(this.self) && memberIds(s.charter).includes(this.self))
-    return candidates.at(-1)
-  }
-
   private signable (view: TaskForceView, digest: string | undefined): SignedCharter {
     if (view.effect.state === 'dissolved' || view.effect.state === 'left' || view.effect.state === 'removed') throw new NodeError('TASKFORCE_STATE', `task force ${view.id} is ${view.effect.state} on this node`)
     if (digest == null) {
-      const target = this.awaiting(view)
+      const target = awaiting(view, this.self)
       if (target == null) throw new NodeError('TASKFORCE_STATE', `no version of task force ${view.id} awaits this node's signature`)
       return target
     }
@@ -321,23 +241,6 @@ export class TaskForces {
     return tip
   }
 
-  private previousOf (view: TaskForceView, s: SignedCharter): SignedCharter | undefined {
-    return s.charter.previous != null ? view.signed.get(s.charter.previous) : undefined
-  }
-
-  /** The charter envelopes from version 1 to `subject` (or to the tip and any pending version after it). */
-  private chainOf (view: TaskForceView | undefined, subject: SignedCharter | undefined): Uint8Array[] {
-    const links: SignedCharter[] = [...(view?.chain.valid ?? [])]
-    if (subject != null) {
-      const at = links.findIndex(l => l.digest === subject.digest || l.charter.version >= subject.charter.version)
-      if (at >= 0) links.length = at
-      links.push(subject)
-    } else if (view != null) {
-      links.push(...view.chain.pending)
-    }
-    return links.map(l => encodeEnvelope(l.envelope))
-  }
-
   /** Store `signed`, audit `action`, and send the chain up to it to every other allowed signer. */
   private async publish (view: TaskForceView | undefined, signed: SignedCharter, notice: 'propose' | 'sign', action: string): Promise<void> {
     const nowMs = this.c.now().getTime()
@@ -346,7 +249,7 @@ export class TaskForces {
     const ops: BatchOp[] = this.records.versionOps(signed, nowMs, known)
     const events = [this.event(signed, action, this.self)]
     const to = allowedSigners(prev, signed.charter).filter(m => m !== this.self)
-    await sendNotice(this.c, { action: notice, taskForce: signed.charter.id, charter: signed.digest, legalBasis: signed.charter.legalBasis, chain: this.chainOf(view, signed), to }, nowMs, ops, events)
+    await sendNotice(this.c, { action: notice, taskForce: signed.charter.id, charter: signed.digest, legalBasis: signed.charter.legalBasis, chain: chainOf(view, signed), to }, nowMs, ops, events)
   }
 
   private event (s: SignedCharter, action: string, by: string): unknown {
@@ -376,9 +279,4 @@ export class TaskForces {
       throw err
     }
   }
-}
-
-/** What a task force is on `self`'s node, from a view already loaded (e.g. another member's, to address it). */
-export function stateOf (view: TaskForceView, member: string, nowMs: number): ReturnType<typeof effectOn> {
-  return effectOn(view.chain.valid, member, nowMs)
 }
