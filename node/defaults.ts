@@ -187,3 +187,5 @@ export const DEFAULT_OPRF_KEY_ROTATION_DAYS = 90
 
 /** How often a running node checks whether its OPRF key is due for rotation. */
 export const DEFAULT_OPRF_KEY_ROTATION_CHECK_MS = 60 * 60 * 1000
+/** How long a task force notice (a charter proposal, signature or decline, PROTOCOL.md §21.4) may wait for delivery. */
+export const DEFAULT_TASKFORCE_NOTICE_TTL_MS = 30 * 24 * 60 * 60 * 1000

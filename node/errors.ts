@@ -28,7 +28,8 @@ export const NODE_ERROR_CODES = {
   BAD_SELECTOR: 'A selector cannot be normalised as its type (the message never repeats the value).',
   KIT_INVALID: 'The revocation kit file does not match its format (PROTOCOL.md §9.1), or its courier seed does not match its courier peer ID.',
   NOT_DELIVERED: '`liaison keys revoke`: the certificate did not reach every peer the kit lists (each peer\'s outcome is printed).',
-  OPRF_KEY_CHANGED: 'The peer answers queries under another OPRF key than the one pinned for it; nothing was evaluated until the new key is confirmed and pinned.'
+  OPRF_KEY_CHANGED: 'The peer answers queries under another OPRF key than the one pinned for it; nothing was evaluated until the new key is confirmed and pinned.',
+  TASKFORCE_STATE: 'The task force is not in a state that allows this: nothing awaits this node\'s signature, it already signed, it is not a member, or the task force is dissolved.'
 } as const
 
 export type NodeErrorCode = keyof typeof NODE_ERROR_CODES

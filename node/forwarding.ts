@@ -24,6 +24,8 @@ import type { TrustList } from './trust-list.ts'
 import type { Outbox } from './exchange/outbox.ts'
 import { enqueueOutbound } from './exchange/enqueue.ts'
 import type { RecipientOutcome, SendResult } from './service.ts'
+import { forwardRuleFor } from './taskforce/forwarding.ts'
+import { TaskForceRecords } from './taskforce/records.ts'
 
 export interface ForwardingComponents {
   store: Store
@@ -54,7 +56,10 @@ export class Forwarding {
     const basis = legalBasis ?? meta.legalBasis
     for (const peerId of [...new Set(to)]) {
       let grant: Uint8Array | undefined
-      if (rule === 'grant-required') {
+      // Between members of a task force in effect here, the task force's rule (PROTOCOL.md §21.6).
+      const recipientRule = meta.taskForce != null ? await forwardRuleFor(new TaskForceRecords(this.c.store.db), this.c.signer.peerId, meta, this.c.signer.peerId, peerId, now.getTime()) : rule
+      if (recipientRule === 'never') { outcomes.push({ peerId, status: 'refused', reason: 'FORWARD_NOT_PERMITTED' }); continue }
+      if (recipientRule === 'grant-required') {
         grant = await this.usableGrant(meta.digest, peerId, now.getTime())
         if (grant == null) { outcomes.push({ peerId, status: 'refused', reason: 'FORWARD_NOT_PERMITTED' }); continue }
       }

@@ -47,6 +47,7 @@ import { REVOKE_PROTOCOL } from '../protocol/revocation.ts'
 import { serveRevokeStream } from './courier/serve-revoke.ts'
 import { KitKeeper } from './courier/kit-keeper.ts'
 import { QueryExchange } from './query/exchange.ts'
+import { TaskForces } from './taskforce/index.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -257,7 +258,8 @@ export class LiaisonNode {
       const serveOpenApi = lazyOpenApiRoute()
       const auditView = new AuditView({ audit, store, service, exportsDir: join(paths.root, 'exports') })
       const taxiiStore = new TaxiiStore(store)
-      const api = new ApiServer({ service, taxii: taxiiStore, queries: query, auditView, logger: logger.child({ component: 'api' }), open: consoleFiles(), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) }, {
+      const taskForces = new TaskForces({ store, trust, signer, name: config.name, ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}), outbox, now: () => new Date() })
+      const api = new ApiServer({ service, taxii: taxiiStore, queries: query, auditView, taskForces, logger: logger.child({ component: 'api' }), open: consoleFiles(), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) }, {
         host: config.api.host,
         port: config.api.port,
         token: await readApiToken(dir),

@@ -38,9 +38,12 @@ import type { PeerFields } from './policy/peer-fields.ts'
 import { exportCard, openCard, setPeerStatus, type CardExport } from './peer-admin.ts'
 import type { AuditLog } from './audit/audit-log.ts'
 import { reportOf, type ReportRequest } from './report/serve-report.ts'
+import { addressTaskForce, taskForceSendEvents, TaskForceRecords, type Addressing } from './taskforce/index.ts'
 
 export interface SendInput {
   to: string[]
+  /** Send under this task force's charter in effect, to every current member (PROTOCOL.md §21.5); `to` stays empty. */
+  taskForce?: string
   kind: MessageKind
   tlp: Tlp
   topic: string
@@ -254,12 +257,22 @@ export class LocalService implements LiaisonService {
 
   async send (input: SendInput, opts: { wait?: boolean, timeoutMs?: number, alongside?: SendAlongside } = {}): Promise<SendResult> {
     if (opts.wait === true && this.c.outbox == null) throw new NodeError('NODE_NOT_RUNNING', '--wait needs a running node (start it with `liaison start`)')
-    if (!Array.isArray(input.to) || input.to.length === 0) throw new NodeError('BAD_ARGUMENT', 'to: at least one recipient is required')
     const now = this.now()
     const outcomes: RecipientOutcome[] = []
     const allowed: string[] = []
     const subject: PolicySubject = { tlp: input.tlp, topic: input.topic, kind: input.kind, legalBasis: input.legalBasis, handling: input.handling ?? [] }
-    for (const peerId of [...new Set(input.to)]) {
+    let recipients = input.to ?? []
+    let taskForce: Addressing | undefined
+    if (input.taskForce != null) {
+      if (recipients.length > 0) throw new NodeError('BAD_ARGUMENT', 'give recipients (to) or a task force, not both: a task force message goes to every current member')
+      taskForce = await addressTaskForce(new TaskForceRecords(this.c.store.db), this.c.signer.peerId, input.taskForce, subject, now.getTime())
+      recipients = taskForce.to
+      subject.handling = taskForce.handling
+      outcomes.push(...taskForce.refused)
+      if (recipients.length === 0) throw new NodeError('TASKFORCE_NOT_PERMITTED', `no other member of task force ${input.taskForce} has its charter version in effect: ${taskForce.refused.map(o => `${o.peerId} (${o.detail})`).join(', ')}`, { details: outcomes })
+    }
+    if (!Array.isArray(recipients) || recipients.length === 0) throw new NodeError('BAD_ARGUMENT', 'to: at least one recipient is required')
+    for (const peerId of [...new Set(recipients)]) {
       const verdict = decide(this.c.policy.current, this.c.trust.get(peerId), subject, 'out', now.getTime())
       if (verdict.decision === 'accept') allowed.push(peerId)
       else outcomes.push({ peerId, status: 'refused', reason: verdict.reason })
@@ -277,12 +290,13 @@ export class LocalService implements LiaisonService {
       created: now.toISOString(),
       expires,
       tlp: input.tlp,
-      handling: input.handling ?? [],
+      handling: subject.handling,
       topic: input.topic,
       legalBasis: input.legalBasis,
       body: input.body
     }
     if (input.inReplyTo != null) draft.inReplyTo = input.inReplyTo
+    if (taskForce != null) draft.taskForce = taskForce.ref
     let msg: MessageV1
     try {
       msg = validateMessage(draft)
@@ -300,8 +314,9 @@ export class LocalService implements LiaisonService {
     const meta = metaOf(msg, digest, 'out', now.getTime())
     const waiting = opts.wait === true ? this.waitFor(digest, allowed, opts.timeoutMs) : undefined
     const extra = opts.alongside?.({ digest, storedAt: meta.storedAt, queued: allowed, refused: [...outcomes] }) ?? { ops: [], events: [] }
-    if (this.c.outbox != null) await this.c.outbox.enqueue(meta, bytes, allowed, extra.ops, extra.events)
-    else await enqueueOutbound(this.c.store, meta, bytes, allowed, now.getTime(), extra.ops, extra.events)
+    const events = [...taskForceSendEvents(meta), ...extra.events]
+    if (this.c.outbox != null) await this.c.outbox.enqueue(meta, bytes, allowed, extra.ops, events)
+    else await enqueueOutbound(this.c.store, meta, bytes, allowed, now.getTime(), extra.ops, events)
     if (waiting != null) {
       const finals = await waiting
       for (const r of finals) outcomes.push({ peerId: r.recipient, status: r.status, ...(r.reason != null ? { reason: r.reason } : {}) })

@@ -73,9 +73,11 @@ export function encodeEnvelope (env: Envelope): Uint8Array {
  * `maxBytes`, else BAD_ENVELOPE naming the field for anything that is not exactly a DSSE v1
  * envelope: invalid UTF-8, JSON the strict parser rejects (duplicate keys, …; kept as `cause`),
  * missing or unknown keys, wrong types, bad base64, more than MAX_SIGNATURES signatures.
- * An empty `signatures` array decodes (and then fails verification).
+ * An empty `signatures` array decodes (and then fails verification). `maxSignatures` raises the
+ * signature limit for the one statement that carries more (a task force charter has one per
+ * member, PROTOCOL.md §21); everything on the wire keeps MAX_SIGNATURES.
  */
-export function decodeEnvelope (bytes: Uint8Array, maxBytes: number = MAX_FRAME_BYTES): Envelope {
+export function decodeEnvelope (bytes: Uint8Array, maxBytes: number = MAX_FRAME_BYTES, maxSignatures: number = MAX_SIGNATURES): Envelope {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
   if (bytes.byteLength > maxBytes) {
     throw new ProtocolError('TOO_LARGE', `envelope is ${bytes.byteLength} bytes, more than ${maxBytes}`)
@@ -105,7 +107,7 @@ export function decodeEnvelope (bytes: Uint8Array, maxBytes: number = MAX_FRAME_
   const payloadBytes = tryDecodeBase64(payload)
   if (payloadBytes === undefined) throw bad('payload is not base64')
   if (!Array.isArray(signatures)) throw bad('signatures is not an array')
-  if (signatures.length > MAX_SIGNATURES) throw bad(`signatures has ${signatures.length} entries, more than ${MAX_SIGNATURES}`)
+  if (signatures.length > maxSignatures) throw bad(`signatures has ${signatures.length} entries, more than ${maxSignatures}`)
 
   const sigs: EnvelopeSignature[] = []
   for (let i = 0; i < signatures.length; i++) {

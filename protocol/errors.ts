@@ -39,6 +39,7 @@ export const REASON_CODES = {
   PEER_REVOKED: 'The peer is revoked.',
   AGREEMENT_INVALID: 'No agreement with this id is valid now for this peer.',
   FORWARD_NOT_PERMITTED: 'Forwarding is not allowed without a valid release grant (or at all for RED).',
+  TASKFORCE_NOT_PERMITTED: 'The message names a task force charter that is not the one in effect on this node, or does not fit it (member, topic, TLP, legal basis, handling, validity).',
   // hit/no-hit queries (PROTOCOL.md §19)
   QUERY_NOT_PERMITTED: 'This peer may not send hit/no-hit queries to this node.',
   SELECTOR_TYPE_NOT_PERMITTED: 'This peer may not query this selector type.',

@@ -15,6 +15,7 @@
  * | topic      | lowercase slug `^[a-z0-9]+(-[a-z0-9]+)*$`, ≤ MAX_SLUG_LENGTH |
  * | legalBasis | `^[A-Za-z0-9][A-Za-z0-9._:/-]*$`, 1..MAX_LEGAL_BASIS_LENGTH |
  * | inReplyTo  | optional UUIDv7 |
+ * | taskForce  | optional `{ id: UUIDv7, charter: digest }`: sent under that task force charter version (PROTOCOL.md §21.5) |
  * | body       | a JSON object (anything inside, within the depth and size limits) |
  *
  * Unknown fields are rejected. `legalBasis` is an identifier, not prose: it names the legal
@@ -27,7 +28,8 @@
  * object path (`validateMessage`) only needs `v === 1`.
  *
  * `encodeMessage` emits compact JSON with keys in this fixed order: v, id, kind, from, to,
- * created, expires, tlp, handling, topic, legalBasis, inReplyTo (when present), body.
+ * created, expires, tlp, handling, topic, legalBasis, inReplyTo (when present), taskForce (when
+ * present), body.
  *
  * A body whose `type` is `"bundle"` is a STIX 2.1 bundle (protocol/stix/): STIX_INVALID when the
  * OASIS schemas refuse it, MARKING_CONFLICT when an object is marked above the message's TLP.
@@ -51,7 +53,7 @@ const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/
 const X_HANDLING = /^x-[a-z0-9]+(-[a-z0-9]+)*$/
 const LEGAL_BASIS = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/
 
-const KEYS = new Set(['v', 'id', 'kind', 'from', 'to', 'created', 'expires', 'tlp', 'handling', 'topic', 'legalBasis', 'inReplyTo', 'body'])
+const KEYS = new Set(['v', 'id', 'kind', 'from', 'to', 'created', 'expires', 'tlp', 'handling', 'topic', 'legalBasis', 'inReplyTo', 'taskForce', 'body'])
 const KINDS: ReadonlySet<string> = new Set(MESSAGE_KINDS)
 const TLPS: ReadonlySet<string> = new Set(TLP_LEVELS)
 const HANDLING: ReadonlySet<string> = new Set(HANDLING_CODES)
@@ -142,6 +144,7 @@ function checkMessage (value: unknown, fromObject: boolean): MessageV1 {
   const inReplyTo = o.inReplyTo
   const hasReply = Object.hasOwn(o, 'inReplyTo') && !(fromObject && inReplyTo === undefined)
   if (hasReply && !isUuidV7(inReplyTo)) invalid('inReplyTo is not a UUIDv7')
+  const taskForce = checkTaskForceRef(o, fromObject)
   const body = o.body
   if (typeof body !== 'object' || body === null || Array.isArray(body)) bad('body', body, 'must be a JSON object')
   if (fromObject) {
@@ -153,9 +156,24 @@ function checkMessage (value: unknown, fromObject: boolean): MessageV1 {
   checkStixBody(body, tlp as Tlp)
 
   const head = { v: 1 as const, id, kind: kind as MessageKind, from, to, created, expires, tlp: tlp as Tlp, handling, topic, legalBasis }
-  return hasReply
-    ? { ...head, inReplyTo: inReplyTo as string, body: body as Record<string, unknown> }
-    : { ...head, body: body as Record<string, unknown> }
+  return {
+    ...head,
+    ...(hasReply ? { inReplyTo: inReplyTo as string } : {}),
+    ...(taskForce != null ? { taskForce } : {}),
+    body: body as Record<string, unknown>
+  }
+}
+
+/** The optional task force reference `{ id, charter }` (PROTOCOL.md §21.5); undefined counts as absent from objects. */
+function checkTaskForceRef (o: Record<string, unknown>, fromObject: boolean): { id: string, charter: string } | undefined {
+  if (!Object.hasOwn(o, 'taskForce') || (fromObject && o.taskForce === undefined)) return undefined
+  const ref = o.taskForce
+  if (typeof ref !== 'object' || ref === null || Array.isArray(ref)) invalid('taskForce must be an object { id, charter }')
+  const r = ref as Record<string, unknown>
+  for (const key of Object.keys(r)) if (key !== 'id' && key !== 'charter') invalid(`taskForce has unknown field ${JSON.stringify(key)}`)
+  if (!isUuidV7(r.id)) bad('taskForce.id', r.id, 'is not a UUIDv7')
+  if (typeof r.charter !== 'string' || !/^[0-9a-f]{64}$/.test(r.charter)) bad('taskForce.charter', r.charter, 'is not 64 lowercase hex digits')
+  return { id: r.id, charter: r.charter }
 }
 
 function checkRecipients (to: unknown): string[] {

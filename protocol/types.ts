@@ -17,7 +17,9 @@ export const PAYLOAD_TYPES = {
   addressUpdate: 'application/vnd.liaison.address-update.v1+json',
   feedback: 'application/vnd.liaison.feedback.v1+json',
   revocation: 'application/vnd.liaison.revocation.v1+json',
-  rotationApproval: 'application/vnd.liaison.rotation-approval.v1+json'
+  rotationApproval: 'application/vnd.liaison.rotation-approval.v1+json',
+  taskforceCharter: 'application/vnd.liaison.taskforce-charter.v1+json',
+  taskforceNotice: 'application/vnd.liaison.taskforce-notice.v1+json'
 } as const
 
 export type PayloadType = typeof PAYLOAD_TYPES[keyof typeof PAYLOAD_TYPES]
@@ -80,6 +82,8 @@ export interface MessageV1 {
   topic: string
   legalBasis: string
   inReplyTo?: string
+  /** Sent under this task force charter version (PROTOCOL.md §21.5). */
+  taskForce?: { id: string, charter: string }
   body: Record<string, unknown>
 }
 

@@ -32,7 +32,8 @@ const TAGS = [
   { name: 'audit', description: 'witnessing of audit-log checkpoints by peers' },
   { name: 'report', description: 'the cooperation report and feedback on received messages' },
   { name: 'taxii', description: 'TAXII 2.1 collections and clients (docs/taxii.md)' },
-  { name: 'queries', description: 'hit/no-hit queries (PROTOCOL.md §19)' }
+  { name: 'queries', description: 'hit/no-hit queries (PROTOCOL.md §19)' },
+  { name: 'taskforces', description: 'joint task forces: charters signed by their members (PROTOCOL.md §21)' }
 ]
 
 const ERROR_TEXT: Record<ErrorStatus | 401 | 500, string> = {

@@ -12,6 +12,7 @@ import type { LiaisonService } from '../service.ts'
 import type { TaxiiStore } from '../taxii/taxii-store.ts'
 import type { QueryExchange } from '../query/exchange.ts'
 import type { AuditView } from './console-routes.ts'
+import type { TaskForces } from '../taskforce/index.ts'
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
@@ -30,6 +31,8 @@ export interface RouteContext<P, Q, B> {
   queries?: QueryExchange
   /** The audit log's checkpoints, proofs and live export (a running node's API only). */
   auditView?: AuditView
+  /** Joint task forces (PROTOCOL.md §21). */
+  taskForces?: TaskForces
 }
 
 /**

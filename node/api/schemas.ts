@@ -76,7 +76,8 @@ export const apiError = named('Error', z.object({
 export const noBody = z.strictObject({}).optional()
 
 export const sendInput = named('SendInput', z.strictObject({
-  to: z.array(peerId).min(1).max(MAX_RECIPIENTS),
+  to: z.array(peerId).max(MAX_RECIPIENTS).default([]).describe('the recipients (at least one); empty or absent with taskForce, which addresses every current member'),
+  taskForce: uuid.describe('send under this task force\'s charter in effect to every current member (PROTOCOL.md §21.5)').optional(),
   kind,
   tlp,
   topic: slug,
@@ -127,7 +128,8 @@ export const messageMeta = named('MessageMeta', z.object({
   inReplyTo: uuid.optional(),
   storedAt: epochMs,
   original: z.object({ digest, id: uuid, from: peerId }).describe('for a forward: the original message inside it').optional(),
-  purgedAt: epochMs.optional()
+  purgedAt: epochMs.optional(),
+  taskForce: z.object({ id: uuid, charter: digest }).describe('the task force charter version the message was sent under (PROTOCOL.md §21.5)').optional()
 }))
 
 export const deliveryRecord = named('DeliveryRecord', z.object({

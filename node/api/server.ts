@@ -19,6 +19,7 @@ import { RawBody, type Route, type RouteContext } from './route.ts'
 import type { TaxiiStore } from '../taxii/taxii-store.ts'
 import type { QueryExchange } from '../query/exchange.ts'
 import type { AuditView } from './console-routes.ts'
+import type { TaskForces } from '../taskforce/index.ts'
 import { RouteMatcher, queryObject, validateInput } from './dispatch.ts'
 
 // Not `import … from 'node:http'`: an ES module import of node:http evaluates every export of
@@ -42,6 +43,8 @@ export interface ApiComponents {
   taxii?: TaxiiStore
   /** Hit/no-hit queries, for the routes that ask and answer them. */
   queries?: QueryExchange
+  /** Joint task forces, for routes/taskforce.ts. */
+  taskForces?: TaskForces
   /** The audit view behind the console's audit routes. */
   auditView?: AuditView
   /** Routes instead of the table (tests). */
@@ -145,7 +148,7 @@ export class ApiServer {
       if (matched == null) throw new NodeError('NOT_FOUND', `no route ${req.method ?? ''} ${url.pathname}`)
       const raw = { params: matched.params, query: queryObject(url.searchParams), body: await readJson(req) }
       const input = validateInput(matched.route, raw)
-      const result = await matched.route.handler({ ...input, service: this.c.service, ...(this.c.taxii != null ? { taxii: this.c.taxii } : {}), ...(this.c.queries != null ? { queries: this.c.queries } : {}), ...(this.c.auditView != null ? { auditView: this.c.auditView } : {}) } as RouteContext<unknown, unknown, unknown>)
+      const result = await matched.route.handler({ ...input, service: this.c.service, ...(this.c.taxii != null ? { taxii: this.c.taxii } : {}), ...(this.c.queries != null ? { queries: this.c.queries } : {}), ...(this.c.auditView != null ? { auditView: this.c.auditView } : {}), ...(this.c.taskForces != null ? { taskForces: this.c.taskForces } : {}) } as RouteContext<unknown, unknown, unknown>)
       if (result instanceof RawBody) {
         res.writeHead(200, { 'content-type': result.type, 'content-length': Buffer.byteLength(result.body) })
         res.end(result.body)

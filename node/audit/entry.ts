@@ -355,6 +355,8 @@ export function entryDigests (entry: AuditEntry): string[] {
       return [...new Set(entry.digests)]
     case 'message.forwarded':
       return entry.forward != null && entry.forward !== entry.digest ? [entry.digest, entry.forward] : [entry.digest]
+    case 'taskforce.message':
+      return [entry.digest]
     default:
       return []
   }

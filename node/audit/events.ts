@@ -29,6 +29,8 @@
  * | message.rated      | digest (rated message), rater, originator, rating, feedback (digest)           |
  * | query              | role, queryId, queryDigest, peer, selectorType, count, legalBasis, purpose, hits, refused, keyId (PROTOCOL.md §19; never a selector) |
  * | query.key-rotated  | epoch, keyId, previousKeyId, records, reason (PROTOCOL.md §19.2)                |
+ * | taskforce.charter  | taskForce, version, charter (digest), previous (digest or null), action, by, signers (PROTOCOL.md §21) |
+ * | taskforce.message  | digest (of the message), taskForce, charter (digest of the version it was sent under), direction, peers |
  *
  * Checkpoints are not leaves: a checkpoint commits to the log, it is not an event in it (they are
  * kept beside it, see audit-store.ts).
@@ -61,7 +63,8 @@ export const AUDIT_EVENT_TYPES = [
   'message.replied', 'message.rated',
   'taxii.request',
   'query',
-  'query.key-rotated'
+  'query.key-rotated',
+  'taskforce.charter', 'taskforce.message'
 ] as const
 
 export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
@@ -100,6 +103,8 @@ export type AuditEvent =
   | { type: 'taxii.request', client: string, collection: string, action: string, objects: JsonValue, digests: JsonValue }
   | { type: 'query', role: string, queryId: string, queryDigest: string, peer: string, selectorType: string, count: JsonValue, legalBasis: string, purpose: string, hits: JsonValue, refused: string | null, keyId: string }
   | { type: 'query.key-rotated', epoch: JsonValue, keyId: string, previousKeyId: string, records: JsonValue, reason: string }
+  | { type: 'taskforce.charter', taskForce: string, version: JsonValue, charter: string, previous: string | null, action: string, by: string, signers: string[] }
+  | { type: 'taskforce.message', digest: string, taskForce: string, charter: string, direction: string, peers: string[] }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
@@ -128,7 +133,9 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'taxii.request': [['client', 'text'], ['collection', 'text'], ['action', 'action'], ['objects', 'json'], ['digests', 'json']],
   query: [['role', 'text'], ['queryId', 'text'], ['queryDigest', 'text'], ['peer', 'peer'], ['selectorType', 'text'], ['count', 'json'],
     ['legalBasis', 'text'], ['purpose', 'text'], ['hits', 'json'], ['refused', 'text?'], ['keyId', 'text']],
-  'query.key-rotated': [['epoch', 'json'], ['keyId', 'text'], ['previousKeyId', 'text'], ['records', 'json'], ['reason', 'text']]
+  'query.key-rotated': [['epoch', 'json'], ['keyId', 'text'], ['previousKeyId', 'text'], ['records', 'json'], ['reason', 'text']],
+  'taskforce.charter': [['taskForce', 'text'], ['version', 'json'], ['charter', 'digest'], ['previous', 'digest?'], ['action', 'action'], ['by', 'peer'], ['signers', 'peers']],
+  'taskforce.message': [['digest', 'digest'], ['taskForce', 'text'], ['charter', 'digest'], ['direction', 'text'], ['peers', 'peers']]
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -403,6 +410,31 @@ export const auditEvents = {
     if (!Number.isSafeInteger(r.epoch) || r.epoch < 1) throw new TypeError('epoch must be a positive integer')
     if (!Number.isSafeInteger(r.records) || r.records < 0) throw new TypeError('records must be a non-negative integer')
     return { type: 'query.key-rotated', epoch: r.epoch, keyId: check.text(r.keyId, 'keyId'), previousKeyId: check.text(r.previousKeyId, 'previousKeyId'), records: r.records, reason: check.text(r.reason, 'reason') }
+  }
+}
+
+/**
+ * Task force events (PROTOCOL.md §21): a charter version proposed, signed, declined or its
+ * signatures received (`action` taskforce.proposed | taskforce.signed | taskforce.declined |
+ * taskforce.received, `by` who did it, `signers` all signatures now held), and the tie of a
+ * message to the charter version it was sent or received under.
+ */
+export const taskForceEvents = {
+  charter (input: { taskForce: string, version: number, charter: string, previous: string | null, action: string, by: string, signers: readonly string[] }): AuditEvent {
+    if (!Number.isSafeInteger(input.version) || input.version < 1) throw new TypeError('version must be a positive integer')
+    return {
+      type: 'taskforce.charter',
+      taskForce: check.text(input.taskForce, 'taskForce'),
+      version: input.version,
+      charter: check.digest(input.charter, 'charter'),
+      previous: check.digestOrNull(input.previous, 'previous'),
+      action: check.action(input.action, 'action'),
+      by: check.peer(input.by, 'by'),
+      signers: check.peers([...input.signers], 'signers')
+    }
+  },
+  message (input: { digest: string, taskForce: string, charter: string, direction: 'in' | 'out', peers: readonly string[] }): AuditEvent {
+    return { type: 'taskforce.message', digest: check.digest(input.digest, 'digest'), taskForce: check.text(input.taskForce, 'taskForce'), charter: check.digest(input.charter, 'charter'), direction: input.direction === 'in' ? 'in' : 'out', peers: check.peers([...input.peers], 'peers') }
   }
 }
 

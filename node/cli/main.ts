@@ -49,7 +49,8 @@ const COMMANDS: Record<string, { run: Command, help: string }> = {
   query: { run: lazy(async () => await import('./query-commands.ts'), 'queryCommand'), help: 'query --to PEER --type T (--selector V | --file FILE) --legal-basis ID --purpose TEXT [--region CC] | follow-up HIT_REF --reason TEXT | pending | unpin PEER   hit/no-hit queries (running node)' },
   purge: { run: lazy(async () => await import('./purge-command.ts'), 'purgeCommand'), help: 'purge                                        delete expired message envelopes now (stopped node; a running node purges on its own)' },
   report: { run: lazy(async () => await import('./report-commands.ts'), 'reportCommand'), help: 'report [--from D] [--to D] [--by peer|topic|agreement|kind|tlp|week|month]… [--format text|json|csv|html] [--out FILE] [--sign] [--bundle DIR] | verify REPORT [--bundle DIR]   cooperation report from the audit log' },
-  feedback: { run: lazy(async () => await import('./feedback-command.ts'), 'feedbackCommand'), help: 'feedback MESSAGE_ID --rating useful|not-useful|actioned|led-to-operation [--note TEXT]   rate a received message to its originator' }
+  feedback: { run: lazy(async () => await import('./feedback-command.ts'), 'feedbackCommand'), help: 'feedback MESSAGE_ID --rating useful|not-useful|actioned|led-to-operation [--note TEXT]   rate a received message to its originator' },
+  taskforce: { run: lazy(async () => await import('./taskforce-commands.ts'), 'taskforceCommand'), help: 'taskforce propose --name N --purpose T --legal-basis ID --member PEER… --topic T… --max-tlp L --until T | list | show ID [--history] | sign ID | decline ID | amend ID [--add P] [--remove P] [--until T] … | leave ID | dissolve ID | verify FILE   joint task forces (charters signed by their members)' }
 }
 
 export function usage (): string {

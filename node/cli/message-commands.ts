@@ -14,6 +14,7 @@ import { openService } from './context.ts'
 export async function sendCommand (argv: string[]): Promise<number> {
   const p = parse(argv, {
     to: { type: 'string', multiple: true },
+    'task-force': { type: 'string' },
     kind: { type: 'string' },
     tlp: { type: 'string' },
     topic: { type: 'string' },
@@ -49,6 +50,8 @@ export async function sendCommand (argv: string[]): Promise<number> {
     if (/^\d+(ms|s|m|h|d)$/.test(expires)) input.ttlMs = parseDuration(expires)
     else input.expires = expires
   }
+  const taskForce = str(p, 'task-force')
+  if (taskForce != null) input.taskForce = taskForce
   const inReplyTo = str(p, 'in-reply-to')
   if (inReplyTo != null) input.inReplyTo = inReplyTo
   const timeout = str(p, 'timeout')

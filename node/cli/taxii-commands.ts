@@ -2,7 +2,7 @@
  * `liaison taxii clients add|list|remove` and `liaison taxii collections add|list|remove`:
  * through the local API when the node runs, on the store otherwise (audited either way).
  *
- *     liaison taxii collections add --outbound --to PEER[,PEER…] --topic T --tlp L --legal-basis ID --kind K [--title T]
+ *     liaison taxii collections add --outbound (--to PEER[,PEER…] | --task-force ID) --topic T --tlp L --legal-basis ID --kind K [--title T]
  *     liaison taxii collections add --inbound [--from PEER] [--topic T] [--max-tlp L] [--title T]
  *     liaison taxii clients add NAME --collections ID:r|w|rw[,…] [--json]   (prints the secret once)
  *
@@ -63,6 +63,7 @@ export async function taxiiCommand (argv: string[]): Promise<number> {
   const p = parse(rest, {
     collections: { type: 'string', multiple: true },
     outbound: { type: 'boolean' },
+    'task-force': { type: 'string' },
     inbound: { type: 'boolean' },
     to: { type: 'string', multiple: true },
     from: { type: 'string' },
@@ -109,6 +110,7 @@ export async function taxiiCommand (argv: string[]): Promise<number> {
     if (p.values.outbound === true) {
       const out: OutboundMapping = {
         to: list(p, 'to'),
+        ...(str(p, 'task-force') != null ? { taskForce: str(p, 'task-force') as string } : {}),
         topic: str(p, 'topic', true) as string,
         tlp: str(p, 'tlp', true) as Tlp,
         legalBasis: str(p, 'legal-basis', true) as string,

@@ -18,9 +18,11 @@ import { PAYLOAD_TYPES, type MessageV1 } from '../../protocol/types.ts'
 import { decide } from '../policy/decide.ts'
 import { forwardRule } from '../policy/forwarding-rules.ts'
 import { metaOf } from '../store/message-meta.ts'
+import { forwardRuleFor } from '../taskforce/forwarding.ts'
+import { TaskForceRecords } from '../taskforce/records.ts'
 import { checkEnvelopeHeader, refuse, type Admission, type Incoming } from './admission.ts'
 
-export function handleForward (incoming: Incoming): Admission {
+export async function handleForward (incoming: Incoming): Promise<Admission> {
   let fwd: ForwardV1
   try {
     fwd = parseForward(incoming.env.payload)
@@ -49,7 +51,8 @@ export function handleForward (incoming: Incoming): Admission {
   if (!original.to.includes(fwd.from)) return refuse('FORWARD_NOT_PERMITTED', fwd.id, 'the original was not addressed to the forwarder')
   if (Date.parse(original.expires) <= incoming.nowMs) return refuse('EXPIRED', fwd.id, 'the original has expired')
 
-  const rule = forwardRule(original)
+  // Between members of a task force in effect here, the task force's rule (PROTOCOL.md §21.6).
+  const rule = original.taskForce != null ? await forwardRuleFor(new TaskForceRecords(incoming.store.db), incoming.self.peerId, original, fwd.from, incoming.self.peerId, incoming.nowMs) : forwardRule(original)
   if (rule === 'never') return refuse('FORWARD_NOT_PERMITTED', fwd.id, 'TLP:RED is never forwardable')
   if (rule === 'grant-required') {
     const problem = checkGrant(fwd, original, originalDigest, incoming)

@@ -30,6 +30,8 @@ import { handleFeedback } from './handle-feedback.ts'
 import { handleKeyRotation } from './handle-key-rotation.ts'
 import { handleAddressUpdate } from './handle-address-update.ts'
 import { handleRotationApproval } from './handle-rotation-approval.ts'
+import { handleTaskForceNotice } from '../taskforce/handle-notice.ts'
+import { withTaskForceCheck } from '../taskforce/admit-message.ts'
 
 export type ReceiveOutcome =
   | { kind: 'receipt', receipt: Uint8Array, status: 'accepted' | 'rejected', reason?: ReasonCode, digest: string, duplicate?: boolean }
@@ -62,14 +64,15 @@ export interface ReceiverEvents {
 }
 
 const HANDLERS: Readonly<Record<string, PayloadHandler>> = {
-  [PAYLOAD_TYPES.message]: handleMessage,
+  [PAYLOAD_TYPES.message]: withTaskForceCheck(handleMessage),
   [PAYLOAD_TYPES.forward]: handleForward,
   [PAYLOAD_TYPES.releaseRequest]: handleReleaseRequest,
   [PAYLOAD_TYPES.releaseGrant]: handleReleaseGrant,
   [PAYLOAD_TYPES.keyRotation]: handleKeyRotation,
   [PAYLOAD_TYPES.addressUpdate]: handleAddressUpdate,
   [PAYLOAD_TYPES.feedback]: handleFeedback,
-  [PAYLOAD_TYPES.rotationApproval]: handleRotationApproval
+  [PAYLOAD_TYPES.rotationApproval]: handleRotationApproval,
+  [PAYLOAD_TYPES.taskforceNotice]: handleTaskForceNotice
 }
 
 export class Receiver extends EventEmitter<ReceiverEvents> {

@@ -15,6 +15,8 @@ import { Normaliser, type RawEntry } from './facts.ts'
 // Registers the hit/no-hit query hook and figures (the registry's first plug-in).
 import './queries.ts'
 import { DimensionKeyer, FigureAccumulator, figureDefs, figureDimensions } from './figures.ts'
+// Capabilities' figures (registered at load, so every report has the same ones).
+import '../taskforce/report-figures.ts'
 import type { EntrySource } from './sources.ts'
 import { dimensionDefs, isDimension } from './dimensions.ts'
 import { REPORT_FORMAT, type Dimension, type Report, type ReportQuery } from './types.ts'

@@ -61,6 +61,7 @@ export type Fact =
   | (Base & { type: 'query', direction: Direction, phase: 'asked' | 'answered' | 'refused', selectorType: string, selectors: number, hits: number | null, reason: string | null })
   /** A plug-in capability's own fact (its entry hook emits it, its registered figure counts it). */
   | (Base & { type: 'ext', name: string, values: Readonly<Record<string, Cell>> })
+  | (Base & { type: 'taskforce', direction: Direction, taskForce: string, version: number | null, action: string | null })
 
 /** An entry as JSON.parse gives it (only the members the normaliser reads are typed). */
 export type RawEntry = Record<string, unknown> & { type: string, at: string }

@@ -23,5 +23,6 @@ export function metaOf (msg: MessageV1, digest: string, direction: 'in' | 'out',
     storedAt
   }
   if (msg.inReplyTo != null) meta.inReplyTo = msg.inReplyTo
+  if (msg.taskForce != null) meta.taskForce = { ...msg.taskForce }
   return meta
 }

@@ -31,6 +31,8 @@ export interface MessageMeta {
   original?: { digest: string, id: string, from: string }
   /** Set once a purge removed the envelope after expiry. */
   purgedAt?: number
+  /** The task force charter version a message was sent under (PROTOCOL.md §21.5). */
+  taskForce?: { id: string, charter: string }
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'rejected' | 'expired' | 'cancelled'

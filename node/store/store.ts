@@ -59,7 +59,8 @@ const CONTROL_TYPES: ReadonlySet<string> = new Set([
   'application/vnd.liaison.release-grant.v1+json',
   'application/vnd.liaison.key-rotation.v1+json',
   'application/vnd.liaison.address-update.v1+json',
-  'application/vnd.liaison.rotation-approval.v1+json'
+  'application/vnd.liaison.rotation-approval.v1+json',
+  'application/vnd.liaison.taskforce-notice.v1+json'
 ])
 const isControl = (meta: MessageMeta): boolean => meta.payloadType != null && CONTROL_TYPES.has(meta.payloadType)
 /** Zero-padded decimal so that lexicographic order is numeric order. */

@@ -90,12 +90,13 @@ export async function ingest (c: IngestComponents, client: TaxiiClient, collecti
     let recipients: RecipientOutcome[]
     let digest: string | undefined
     try {
-      const res = await c.service.send({ to: out.to, kind: out.kind, tlp: out.tlp, topic: out.topic, legalBasis: out.legalBasis, body }, { alongside })
+        const res = await c.service.send({ to: out.to, ...(out.taskForce != null ? { taskForce: out.taskForce } : {}), kind: out.kind, tlp: out.tlp, topic: out.topic, legalBasis: out.legalBasis, body }, { alongside })
       recipients = res.recipients
       digest = res.digest
     } catch (err) {
       if (recorded) throw err
       if (err instanceof NodeError && err.code === 'RECIPIENT_REFUSED') recipients = err.details as RecipientOutcome[]
+      else if ((err instanceof NodeError || err instanceof ProtocolError) && out.taskForce != null && out.to.length === 0) recipients = [{ peerId: `task force ${out.taskForce}`, status: 'refused', reason: err.code }]
       else if (err instanceof NodeError || err instanceof ProtocolError) recipients = out.to.map(peerId => ({ peerId, status: 'refused', reason: err.code }))
       else throw err
     }

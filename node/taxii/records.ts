@@ -21,6 +21,8 @@ export interface TaxiiClient {
 
 export interface OutboundMapping {
   to: string[]
+  /** Instead of `to`: every current member of this task force (PROTOCOL.md §21.5); `to` is then empty. */
+  taskForce?: string
   topic: string
   tlp: Tlp
   legalBasis: string

@@ -10,6 +10,7 @@ import type { Level } from 'level'
 import type { BatchOp } from '../store/group-commit.ts'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { isPeerId } from '../../protocol/peer-id.ts'
+import { isUuidV7 } from '../../protocol/uuid.ts'
 import { MESSAGE_KINDS, TLP_LEVELS, type MessageKind, type Tlp } from '../../protocol/types.ts'
 import { auditEvents } from '../audit/events.ts'
 import { NodeError } from '../errors.ts'
@@ -166,7 +167,10 @@ export class TaxiiStore {
 }
 
 function checkOutbound (o: OutboundMapping): void {
-  if (!Array.isArray(o.to) || o.to.length === 0) throw new NodeError('BAD_ARGUMENT', '--to: at least one recipient peer ID')
+  if (o.taskForce != null) {
+    if (!isUuidV7(o.taskForce)) throw new NodeError('BAD_ARGUMENT', `--task-force: ${o.taskForce} is not a task force id`)
+    if (Array.isArray(o.to) && o.to.length > 0) throw new NodeError('BAD_ARGUMENT', 'give --to or --task-force, not both')
+  } else if (!Array.isArray(o.to) || o.to.length === 0) throw new NodeError('BAD_ARGUMENT', '--to: at least one recipient peer ID (or --task-force ID)')
   for (const p of o.to) if (!isPeerId(p)) throw new NodeError('BAD_PEER_ID', `--to: ${p} is not a peer ID`)
   if (typeof o.topic !== 'string' || !SLUG.test(o.topic)) throw new NodeError('BAD_ARGUMENT', '--topic: a lowercase slug')
   if (!(TLP_LEVELS as readonly string[]).includes(o.tlp)) throw new NodeError('BAD_ARGUMENT', `--tlp: one of ${TLP_LEVELS.join(', ')}`)

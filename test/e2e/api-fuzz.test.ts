@@ -81,7 +81,9 @@ describe('the local API under random and mutated requests', () => {
         'POST /v1/taxii/clients': { name: 'misp', collections: {} },
         'POST /v1/queries': { to: b, type: 'phone', selectors: ['+4915112345678'], legalBasis: AGREEMENT, purpose: 'case K-2' },
         'POST /v1/queries/follow-up': { hitRef: 'ab'.repeat(16), reason: 'joint case' },
-        'POST /v1/revocations': { certificate: '{"payloadType":"x","payload":"","signatures":[]}' }
+        'POST /v1/revocations': { certificate: '{"payloadType":"x","payload":"","signatures":[]}' },
+        'POST /v1/taskforces': { name: 'JIT', purpose: 'joint case', legalBasis: AGREEMENT, members: [b], topics: ['fraud'], maxTlp: 'GREEN', validUntil: '2099-01-01T00:00:00.000Z' },
+        'POST /v1/taskforces/{id}/amend': { topics: ['fraud', 'drugs'] }
       }
     }
   }

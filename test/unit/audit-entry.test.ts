@@ -5,7 +5,7 @@ import { signerFromSeed } from '../../protocol/keys.ts'
 import { signReceipt } from '../../node/exchange/receipts.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { jsonDataProblem } from '../../protocol/json.ts'
-import { AUDIT_EVENT_TYPES, EVENT_SCHEMA, auditEvents, sha256Hex } from '../../node/audit/events.ts'
+import { AUDIT_EVENT_TYPES, EVENT_SCHEMA, auditEvents, sha256Hex, taskForceEvents } from '../../node/audit/events.ts'
 import type { AuditEvent } from '../../node/audit/events.ts'
 import { decodeEntry, decodeEntryText, encodeEntry, entryDigests, jcs } from '../../node/audit/entry.ts'
 import { timestampMs } from '../../node/audit/timestamp.ts'
@@ -210,7 +210,9 @@ describe('audit entry encoding', () => {
       auditEvents.messageRated({ digest: D1, rater: bob.peerId, originator: alice.peerId, rating: 'useful', feedback: D2 }),
       auditEvents.taxiiRequest({ client: 'misp', collection: 'c1', action: 'objects.add', objects: ['indicator--x'], digests: [D1] }),
       auditEvents.query({ event: 'query.result', queryId: meta.id, queryDigest: D1, peer: bob.peerId, type: 'phone', count: 3, legalBasis: 'EU-2024-17', purpose: 'case 1', hits: 1, keyId: 'ab'.repeat(16) }),
-      auditEvents.queryKeyRotated({ epoch: 2, keyId: 'cd'.repeat(16), previousKeyId: 'ab'.repeat(16), records: 2500, reason: 'schedule' })
+      auditEvents.queryKeyRotated({ epoch: 2, keyId: 'cd'.repeat(16), previousKeyId: 'ab'.repeat(16), records: 2500, reason: 'schedule' }),
+      taskForceEvents.charter({ taskForce: meta.id, version: 2, charter: D1, previous: D2, action: 'taskforce.signed', by: alice.peerId, signers: [alice.peerId, bob.peerId] }),
+      taskForceEvents.message({ digest: D2, taskForce: meta.id, charter: D1, direction: 'in', peers: [bob.peerId] })
     ]
     expect(new Set(events.map(e => e.type))).toEqual(new Set(AUDIT_EVENT_TYPES))
     for (const event of events) {
@@ -222,6 +224,7 @@ describe('audit entry encoding', () => {
     expect(entryDigests(decodeEntry(encodeEntry(events[7], AT)))).toEqual([])
     expect(entryDigests(decodeEntry(encodeEntry(events[15], AT)))).toEqual([D2])
     expect(entryDigests(decodeEntry(encodeEntry(events[16], AT)))).toEqual([D1, D2])
+    expect(entryDigests(decodeEntry(encodeEntry(events[20], AT)))).toEqual([D2])
     expect(auditEvents.repliesOf({ digest: D2 })).toEqual([])
     expect(() => auditEvents.messageReplied({ digest: 'x', inReplyTo: meta.id })).toThrow(/digest/)
   })

@@ -151,9 +151,9 @@ describe('PROTOCOL.md §10 Message v1', () => {
     for (const v of [...MESSAGE_KINDS, ...TLP_LEVELS, ...HANDLING_CODES]) expect(text).toContain('`' + v + '`')
   })
 
-  it('has a row for every member the example message has, and for inReplyTo', () => {
+  it('has a row for every member the example message has, and for inReplyTo and taskForce', () => {
     const members = [...text.matchAll(/^\| `(\w+)` \|/gm)].map(m => m[1])
-    expect(members).toEqual([...Object.keys(buildExample().message).filter(k => k !== 'body'), 'inReplyTo', 'body'])
+    expect(members).toEqual([...Object.keys(buildExample().message).filter(k => k !== 'body'), 'inReplyTo', 'taskForce', 'body'])
   })
 
   // The regexes quoted in the member table, checked against the validator on generated input.

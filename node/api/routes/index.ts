@@ -42,6 +42,7 @@ import { reportRoutes } from './report.ts'
 import { taxiiRoutes } from './taxii.ts'
 import { queryRoutes } from './query.ts'
 import { trustRoutes } from './trust.ts'
+import { taskForceRoutes } from './taskforce.ts'
 
 export const ROUTES: readonly Route[] = [
   ...nodeRoutes,
@@ -53,7 +54,8 @@ export const ROUTES: readonly Route[] = [
   ...auditRoutes,
   ...reportRoutes,
   ...taxiiRoutes,
-  ...queryRoutes
+  ...queryRoutes,
+  ...taskForceRoutes
 ]
 
 export type { Route } from '../route.ts'

@@ -13,7 +13,8 @@ import { kind, named, peerId, slug, tlp } from '../schemas.ts'
 
 const access = z.enum(['r', 'w', 'rw']).describe('read, write, or both')
 const outbound = z.strictObject({
-  to: z.array(peerId).min(1).describe('recipients of the messages a POST becomes'),
+  to: z.array(peerId).describe('recipients of the messages a POST becomes (at least one, unless taskForce)'),
+  taskForce: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/).describe('instead of to: every current member of this task force (PROTOCOL.md §21.5)').optional(),
   topic: slug,
   tlp: tlp.describe('the messages\' TLP (objects may not be marked more restrictively)'),
   legalBasis: z.string().min(1).max(128).describe('agreement id'),

@@ -33,7 +33,8 @@ export const PAYLOAD_CODES: readonly string[] = [
   PAYLOAD_TYPES.message, PAYLOAD_TYPES.forward, PAYLOAD_TYPES.releaseRequest, PAYLOAD_TYPES.releaseGrant, PAYLOAD_TYPES.keyRotation,
   PAYLOAD_TYPES.addressUpdate,
   PAYLOAD_TYPES.feedback,
-  PAYLOAD_TYPES.rotationApproval
+  PAYLOAD_TYPES.rotationApproval,
+  PAYLOAD_TYPES.taskforceNotice
 ]
 export const UNKNOWN_PAYLOAD = 255
 
