@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { COMMON_FLAGS, GROUPS, type CommandSpec, type Flag, type Flags, type Group } from './spec.ts'
+import { COMMON_FLAGS, GROUPS, outputOf, type CommandSpec, type Flag, type Flags, type Group } from './spec.ts'
 import { EXIT_MEANINGS } from './exit-codes.ts'
 
 const BANNER = 'liaison — a sovereign node for signed, policy-checked intelligence exchange'
@@ -50,22 +50,31 @@ export function renderOverview (specs: CommandSpec[]): string {
   return out.join('\n')
 }
 
+const subUsage = (spec: CommandSpec, n: string, args?: string): string => `liaison ${spec.name}${n !== '' ? ' ' + n : ''}${args != null ? ' ' + args : ''}${n === '' ? ' [flags]' : ''}`
+
+/** The common flags a command takes: --json only where it prints data. */
+function commonFlags (spec: CommandSpec): Flags {
+  const flags = { ...COMMON_FLAGS }
+  if (outputOf(spec) === 'none') delete flags.json
+  return flags
+}
+
 /** `liaison COMMAND --help`. */
 export function renderCommand (spec: CommandSpec): string {
   const out = [`liaison ${spec.name} — ${spec.summary}`, '']
   const subs = Object.entries(spec.subcommands ?? {})
   if (subs.length > 0) {
     out.push('Usage:')
-    out.push(...pad(subs.map(([n, s]) => [`liaison ${spec.name} ${n}${s.args != null ? ' ' + s.args : ''}`, s.summary]), '  '), '')
+    out.push(...pad(subs.map(([n, s]) => [subUsage(spec, n, s.args), s.summary]), '  '), '')
     for (const [n, s] of subs) {
       if (s.flags == null || Object.keys(s.flags).length === 0) continue
-      out.push(`Flags of ${spec.name} ${n}:`, ...flagLines(s.flags, '  '), '')
+      out.push(`Flags of liaison ${spec.name}${n !== '' ? ' ' + n : ''}:`, ...flagLines(s.flags, '  '), '')
     }
   } else {
     out.push(`Usage: liaison ${spec.name}${spec.args != null ? ' ' + spec.args : ''} [flags]`, '')
   }
   if (spec.flags != null && Object.keys(spec.flags).length > 0) out.push(subs.length > 0 ? `Flags of every ${spec.name} subcommand:` : 'Flags:', ...flagLines(spec.flags, '  '), '')
-  out.push('Common flags:', ...flagLines(COMMON_FLAGS, '  '), '')
+  out.push('Common flags:', ...flagLines(commonFlags(spec), '  '), '')
   const examples = [...(spec.examples ?? []), ...subs.flatMap(([, s]) => s.examples ?? [])]
   if (examples.length > 0) out.push('Examples:', ...examples.map(e => `  ${e}`), '')
   return out.join('\n')
