@@ -85,7 +85,7 @@ export function renderReference (specs: CommandSpec[]): string {
   const out = [
     '# CLI reference',
     '',
-    '<!-- Generated from node/cli/ command definitions by `node scripts/cli-reference.ts`; a test keeps it in step. Do not edit by hand. -->',
+    '<!-- Generated from node/cli/ command definitions by `npm run docs:cli` (scripts/cli-reference.ts); test/unit/cli-commands.test.ts keeps it in step. Do not edit by hand. -->',
     '',
     '```text', renderOverview(specs).trimEnd(), '```',
     '',
