@@ -157,3 +157,6 @@ export const DEFAULT_REVOCATION_FRAME_TIMEOUT_MS = 10_000
 
 /** How long a rotation approval notice may take before the approval goes ahead without it (§9.2). */
 export const DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS = 5_000
+
+/** The largest request body the local API reads (the CLI names it when an input is too big for a running node). */
+export const API_MAX_BODY_BYTES = 2 * 1024 * 1024

@@ -80,6 +80,22 @@ export function renderCommand (spec: CommandSpec): string {
   return out.join('\n')
 }
 
+/** `liaison COMMAND SUBCOMMAND --help`: that subcommand only, with every flag it takes. */
+export function renderSubcommand (spec: CommandSpec, sub: string): string {
+  const s = spec.subcommands?.[sub]
+  if (s == null) return renderCommand(spec)
+  const title = `liaison ${spec.name}${sub !== '' ? ' ' + sub : ''}`
+  const out = [`${title} — ${s.summary}`, '', `Usage: ${subUsage(spec, sub, s.args)}${sub !== '' ? ' [flags]' : ''}`, '']
+  if (s.flags != null && Object.keys(s.flags).length > 0) out.push('Flags:', ...flagLines(s.flags, '  '), '')
+  if (spec.flags != null && Object.keys(spec.flags).length > 0) out.push(`Flags of every ${spec.name} subcommand:`, ...flagLines(spec.flags, '  '), '')
+  const common = { ...COMMON_FLAGS }
+  if (outputOf(spec, sub) === 'none') delete common.json
+  out.push('Common flags:', ...flagLines(common, '  '), '')
+  if (s.examples != null && s.examples.length > 0) out.push('Examples:', ...s.examples.map(e => `  ${e}`), '')
+  out.push(`All of liaison ${spec.name}: liaison ${spec.name} --help`, '')
+  return out.join('\n')
+}
+
 /** docs/cli.md: the overview, the exit codes and every command's help, as Markdown. */
 export function renderReference (specs: CommandSpec[]): string {
   const out = [

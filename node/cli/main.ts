@@ -10,10 +10,11 @@ import { errorCode, NodeError } from '../errors.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import type { CommandSpec } from './spec.ts'
 import { BUILTIN_COMMANDS } from './commands/index.ts'
-import { parseInvocation } from './dispatch.ts'
-import { renderCommand, renderOverview } from './help.ts'
+import { parseInvocation, resolveSubcommand } from './dispatch.ts'
+import { renderCommand, renderOverview, renderSubcommand } from './help.ts'
 import { didYouMean } from './suggest.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
+import { operatorError } from './api-errors.ts'
 
 /** `liaison completion bash|zsh`: generated from the same definitions. */
 const COMPLETION: CommandSpec = {
@@ -43,7 +44,8 @@ export function usage (): string {
   return renderOverview(COMMANDS)
 }
 
-function report (err: unknown): number {
+function report (thrown: unknown): number {
+  const err = operatorError(thrown)
   if (err instanceof NodeError || err instanceof ProtocolError) {
     const code = errorCode(err)
     process.stderr.write(`error ${code}: ${err.message}\n`)
@@ -51,6 +53,16 @@ function report (err: unknown): number {
   }
   process.stderr.write(`error INTERNAL: ${(err as Error).stack ?? String(err)}\n`)
   return EXIT.INTERNAL
+}
+
+/** The help of the subcommand `args` start with, if they name one; else the command's. */
+function helpFor (spec: CommandSpec, args: string[]): string {
+  try {
+    const { sub, words } = resolveSubcommand(spec, args.filter(a => a !== '--help' && a !== '-h'))
+    return words > 0 ? renderSubcommand(spec, sub) : renderCommand(spec)
+  } catch {
+    return renderCommand(spec)
+  }
 }
 
 export async function main (argv: string[]): Promise<number> {
@@ -62,11 +74,12 @@ export async function main (argv: string[]): Promise<number> {
   const lookup = name === 'help' ? rest[0] : name
   const spec = COMMANDS.find(c => c.name === lookup)
   if (spec == null) {
-    process.stderr.write(`error BAD_ARGUMENT: unknown command ${JSON.stringify(lookup)}${didYouMean(lookup, COMMANDS.map(c => c.name))}; see liaison --help\n`)
+    process.stderr.write(`error BAD_ARGUMENT: unknown command ${lookup}${didYouMean(lookup, COMMANDS.map(c => c.name))}\n\n${usage()}`)
     return EXIT.USAGE
   }
   if (name === 'help' || rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(renderCommand(spec))
+    const args = name === 'help' ? rest.slice(1) : rest
+    process.stdout.write(helpFor(spec, args))
     return EXIT.OK
   }
   try {

@@ -12,7 +12,7 @@ import { parseReceipt } from '../../protocol/receipt.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
 import type { MessageView } from '../service.ts'
 
-export interface ReceiptStatus { by: string, status: string, reason?: string, at: string, valid: boolean }
+export interface ReceiptStatus { by: string, status: string, reason?: string, at: string, valid: boolean, envelope: string }
 
 export interface MessageShow {
   meta: MessageView['meta']
@@ -41,7 +41,7 @@ export function showMessage (view: MessageView, keepEnvelope: boolean): MessageS
   const receipts = view.receipts.map(r => {
     const env = decodeEnvelope(Buffer.from(r.envelope, 'base64'))
     const receipt = parseReceipt(env.payload)
-    return { by: r.by, status: receipt.status, ...(receipt.reason != null ? { reason: receipt.reason } : {}), at: receipt.at, valid: verifies(env, r.by) }
+    return { by: r.by, status: receipt.status, ...(receipt.reason != null ? { reason: receipt.reason } : {}), at: receipt.at, valid: verifies(env, r.by), envelope: r.envelope }
   })
   return {
     meta: view.meta,

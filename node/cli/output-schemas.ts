@@ -38,7 +38,7 @@ export const CLI_OUTPUTS = {
     meta: messageMeta,
     body: z.unknown().describe('the message body (or, for a forward or release, its payload) decoded; null once purged'),
     signature,
-    receipts: z.array(z.object({ by: peerId, status: z.string().describe('accepted or rejected, as the receipt says'), reason: z.string().optional(), at: instant, valid: z.boolean().describe('whether the receipt\'s signature verifies under `by`') })),
+    receipts: z.array(z.object({ by: peerId, status: z.string().describe('accepted or rejected, as the receipt says'), reason: z.string().optional(), at: instant, valid: z.boolean().describe('whether the receipt\'s signature verifies under `by`'), envelope: z.base64().describe('the signed receipt envelope, base64') })),
     deliveries: z.array(deliveryRecord).optional(),
     envelope: z.base64().describe('with --envelope: the envelope exactly as signed or received').optional()
   }),

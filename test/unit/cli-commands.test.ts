@@ -93,7 +93,6 @@ describe('the command line, run', () => {
   let root: string
   let a: string
   let b: string
-  let aId: string
   let bId: string
   const ajv = new Ajv2020({ strict: false, allErrors: true })
   addFormats.default(ajv)
@@ -123,7 +122,7 @@ describe('the command line, run', () => {
   afterAll(async () => { await rm(root, { recursive: true, force: true }) })
 
   it('prints JSON in the documented shape, every time RFC 3339 UTC with milliseconds', async () => {
-    aId = (await json<{ peerId: string }>('init', 'init', '--data-dir', a, '--name', 'Alpha', '--jurisdiction', 'NL', '--listen', '/ip4/127.0.0.1/tcp/0')).peerId
+    expect((await json<{ peerId: string }>('init', 'init', '--data-dir', a, '--name', 'Alpha', '--jurisdiction', 'NL', '--listen', '/ip4/127.0.0.1/tcp/0')).peerId).toMatch(/^12D3KooW/)
     bId = (await json<{ peerId: string }>('init', 'init', '--data-dir', b, '--name', 'Beta', '--listen', '/ip4/127.0.0.1/tcp/0')).peerId
     await json('id', 'id', '--data-dir', a)
     const config = await json<{ config: { jurisdiction?: string } }>('config show', 'config', 'show', '--data-dir', a)
