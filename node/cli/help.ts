@@ -6,7 +6,7 @@
  * @module
  */
 import { COMMON_FLAGS, GROUPS, outputOf, type CommandSpec, type Flag, type Flags, type Group } from './spec.ts'
-import { EXIT_MEANINGS } from './exit-codes.ts'
+import { EXIT_MEANINGS, UNAVAILABLE_CODES, USAGE_CODES } from './exit-codes.ts'
 
 const BANNER = 'liaison — a sovereign node for signed, policy-checked intelligence exchange'
 
@@ -112,6 +112,8 @@ export function renderReference (specs: CommandSpec[]): string {
     '| code | meaning |',
     '|---|---|',
     ...Object.entries(EXIT_MEANINGS).map(([c, m]) => `| ${c} | ${m} |`),
+    '',
+    `A failing command prints \`error CODE: message\` on stderr; the code (node/errors.ts, docs/operations.md) decides the exit: ${[...USAGE_CODES].map(c => `\`${c}\``).join(', ')} exit 2; ${[...UNAVAILABLE_CODES].map(c => `\`${c}\``).join(', ')} exit 3; \`INTERNAL\` exits 4; every other code (a refusal such as \`NOT_FOUND\`, \`TLP_NOT_PERMITTED\`, \`FORWARD_NOT_PERMITTED\`, or a failed check such as \`REPORT_MISMATCH\`) exits 1. A command that reports per recipient (\`send\`, \`forward\`) exits 1 when any recipient refused or did not get the message, and \`audit verify\`, \`audit witnesses\` and \`policy check\` exit 1 when the check fails, with the result on stdout.`,
     ''
   ]
   for (const group of Object.keys(GROUPS) as Group[]) {
