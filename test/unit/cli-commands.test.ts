@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { execFileSync } from 'node:child_process'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import { COMMANDS, main } from '../../node/cli/main.ts'
@@ -243,6 +244,12 @@ describe('the command line, run', () => {
     const bash = await run('completion', 'bash')
     expect(bash.code).toBe(EXIT.OK)
     expect(bash.stdout).toContain('--no-fingerprint-check')
+    // What bash offers, asked as bash asks it.
+    const offer = (...words: string[]): string[] => execFileSync('bash', ['-c', `${bash.stdout}\nCOMP_WORDS=(${words.map(w => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _liaison; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' }).trim().split(/\s+/)
+    expect(offer('liaison', 'pe')).toEqual(['peers'])
+    expect(offer('liaison', 'taxii', 'clients', '')).toEqual(['add', 'list', 'remove'])
+    expect(offer('liaison', 'send', '--tlp', '')).toEqual(['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'])
+    expect(offer('liaison', 'peers', 'add', '--no-f')).toEqual(['--no-fingerprint-check'])
     expect((await run('completion', 'fish')).code).toBe(EXIT.USAGE)
   })
 })
