@@ -28,7 +28,7 @@ import { signRevocation } from '../protocol/revocation.ts'
 import { encodeEnvelope } from '../protocol/envelope.ts'
 import { uuidV7 } from '../protocol/uuid.ts'
 import { writeNewKit, type KitPeer } from './courier/kit.ts'
-import { DEFAULT_DATA_DIR, DEFAULT_LISTEN } from './defaults.ts'
+import { DEFAULT_LISTEN } from './defaults.ts'
 import { NodeError } from './errors.ts'
 import { validateConfig } from './config.ts'
 
@@ -46,10 +46,7 @@ export interface DataDirPaths {
   revocationDir: string
 }
 
-/** --data-dir, else LIAISON_DATA_DIR, else ./data. */
-export function resolveDataDir (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(flag ?? (env.LIAISON_DATA_DIR != null && env.LIAISON_DATA_DIR !== '' ? env.LIAISON_DATA_DIR : DEFAULT_DATA_DIR))
-}
+export { resolveDataDir } from './data-dir-path.ts'
 
 export function dataDirPaths (dir: string): DataDirPaths {
   const root = resolve(dir)
