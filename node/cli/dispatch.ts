@@ -86,7 +86,7 @@ export function positionalBounds (args: string | undefined): { min: number, max:
 
 function checkChoices (name: string, f: Flag, value: string | boolean | string[] | undefined): void {
   if (f.choices == null || value == null || typeof value === 'boolean') return
-  const values = (Array.isArray(value) ? value : [value]).flatMap(v => f.multiple === true ? v.split(',') : [v]).map(v => v.trim()).filter(v => v !== '')
+  const values = (Array.isArray(value) ? value : [value]).flatMap(v => f.multiple === true && f.commas !== false ? v.split(',') : [v]).map(v => v.trim()).filter(v => v !== '')
   for (const v of values) {
     if (!f.choices.includes(v)) throw usage(`--${name} ${v}: expected one of ${f.choices.join(', ')}${didYouMean(v, f.choices, '')}`)
   }

@@ -21,7 +21,7 @@ function flagNote (f: Flag): string {
   if (f.required === true) notes.push('required')
   if (f.choices != null) notes.push(f.choices.join('|'))
   if (f.default != null && f.default !== false) notes.push(`default ${String(f.default)}`)
-  if (f.multiple === true) notes.push('repeatable, or comma-separated')
+  if (f.multiple === true) notes.push(f.commas === false ? 'repeatable' : 'repeatable, or comma-separated')
   return notes.length > 0 ? ` (${notes.join('; ')})` : ''
 }
 

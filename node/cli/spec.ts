@@ -33,6 +33,8 @@ export interface Flag {
   required?: boolean
   /** Values a shell may complete (TLP labels, kinds, formats). */
   choices?: readonly string[]
+  /** A repeatable flag's values are also split at commas, unless false (values that may hold a comma). */
+  commas?: boolean
 }
 
 export type Flags = Record<string, Flag>

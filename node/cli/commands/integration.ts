@@ -79,7 +79,7 @@ export const INTEGRATION_COMMANDS: CommandSpec[] = [
         flags: {
           to: flag.string('the peer to ask', { placeholder: 'PEER_ID', required: true }),
           type: SELECTOR_TYPE,
-          selector: flag.list('a selector value (repeatable; or --file)', { placeholder: 'VALUE' }),
+          selector: flag.list('a selector value, as written (or --file)', { placeholder: 'VALUE', commas: false }),
           file: flag.string('selectors, one per line or a CSV with a selector column', { placeholder: 'FILE' }),
           'selector-column': flag.string('the CSV column of the selectors', { placeholder: 'COLUMN' }),
           'legal-basis': flag.string('the agreement the query is made under', { placeholder: 'AGREEMENT', required: true }),
