@@ -19,20 +19,32 @@ function isIssues (v: unknown): v is Issue[] {
   return Array.isArray(v) && v.every(i => i != null && typeof i === 'object' && typeof (i as Issue).path === 'string' && typeof (i as Issue).message === 'string')
 }
 
-function describe (i: Issue): string {
+/** What zod says, as what was expected: `Invalid string: must match pattern /x/` → `expected the form /x/`. */
+function expected (message: string): string {
+  const pattern = /must match pattern (\/.*\/)$/.exec(message)
+  if (pattern != null) return `expected the form ${pattern[1]}`
+  return message.replace(/^Invalid input: /, '')
+}
+
+function describe (i: Issue, values: Values): string {
   const [field, ...rest] = i.path.split('/').slice(1)
-  const flag = field == null || field === '' ? 'the input' : `--${kebab(field)}`
+  const name = field == null || field === '' ? undefined : kebab(field)
+  const flag = name == null ? 'the input' : `--${name}`
   const inner = field === 'body' && rest.length > 0 ? ` (at ${rest.join('.')})` : ''
   if (i.problem === 'missing') return `${flag}${inner} is required`
   if (i.problem === 'unknown') return `${flag}${inner} is not accepted by this command`
-  return `${flag}${inner}: ${i.message}`
+  const given = name != null && inner === '' ? values[name] : undefined
+  const shown = typeof given === 'string' ? ` ${given}` : Array.isArray(given) && rest.length === 1 && given[Number(rest[0])] != null ? ` ${given[Number(rest[0])]}` : ''
+  return `${flag}${shown}${inner}: ${expected(i.message)}`
 }
 
-/** `err` as the operator should read it; unchanged unless it is an API request error. */
-export function operatorError (err: unknown): unknown {
+type Values = Record<string, string | boolean | string[] | undefined>
+
+/** `err` as the operator should read it (`values`: the flags as typed); unchanged unless it is an API request error. */
+export function operatorError (err: unknown, values: Values = {}): unknown {
   if (!(err instanceof NodeError)) return err
   if (err.code === 'BAD_ARGUMENT' && err.message.startsWith('invalid request:') && isIssues(err.details)) {
-    return new NodeError('BAD_ARGUMENT', err.details.map(describe).join('; '), { cause: err })
+    return new NodeError('BAD_ARGUMENT', err.details.map(i => describe(i, values)).join('; '), { cause: err })
   }
   if (err.code === 'TOO_LARGE' && /^request body exceeds/.test(err.message)) {
     return new NodeError('TOO_LARGE', `the input is larger than a running node accepts from one command (${API_MAX_BODY_BYTES / 1024 / 1024} MiB); make it smaller`, { cause: err })

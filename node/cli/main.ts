@@ -8,7 +8,7 @@
  */
 import { errorCode, NodeError } from '../errors.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
-import type { CommandSpec } from './spec.ts'
+import type { CommandSpec, Invocation } from './spec.ts'
 import { BUILTIN_COMMANDS } from './commands/index.ts'
 import { parseInvocation, resolveSubcommand } from './dispatch.ts'
 import { renderCommand, renderOverview, renderSubcommand } from './help.ts'
@@ -44,8 +44,8 @@ export function usage (): string {
   return renderOverview(COMMANDS)
 }
 
-function report (thrown: unknown): number {
-  const err = operatorError(thrown)
+function report (thrown: unknown, values?: Invocation['values']): number {
+  const err = operatorError(thrown, values)
   if (err instanceof NodeError || err instanceof ProtocolError) {
     const code = errorCode(err)
     process.stderr.write(`error ${code}: ${err.message}\n`)
@@ -82,9 +82,11 @@ export async function main (argv: string[]): Promise<number> {
     process.stdout.write(helpFor(spec, args))
     return EXIT.OK
   }
+  let inv: Invocation | undefined
   try {
-    return await spec.run(rest, parseInvocation(spec, rest))
+    inv = parseInvocation(spec, rest)
+    return await spec.run(rest, inv)
   } catch (err) {
-    return report(err)
+    return report(err, inv?.values)
   }
 }

@@ -20,6 +20,8 @@ import { parseInvocation } from '../../node/cli/dispatch.ts'
 import { generateDocs, outputs } from '../../node/cli/reference.ts'
 import { cliJsonSchema, loadSchemaTools } from '../../node/cli/output.ts'
 import { EXIT } from '../../node/cli/exit-codes.ts'
+import { operatorError } from '../../node/cli/api-errors.ts'
+import { NodeError } from '../../node/errors.ts'
 
 interface Run { code: number, stdout: string, stderr: string }
 
@@ -238,6 +240,17 @@ describe('the command line, run', () => {
     const bundle = join(root, 'bundle-unchecked')
     expect((await run('audit', 'export', '--data-dir', a, '--out', bundle)).code).toBe(EXIT.OK)
     expect(await readFile(join(bundle, 'audit', 'entries.jsonl'), 'utf8')).toContain('peer.added.fingerprint-unchecked')
+  })
+
+  it('a running node\'s request errors read as the flags the operator typed', () => {
+    const api = new NodeError('BAD_ARGUMENT', 'invalid request: body/topic: Invalid string', {
+      details: [{ in: 'body', path: '/topic', problem: 'invalid', message: 'Invalid string: must match pattern /^[a-z0-9]+(-[a-z0-9]+)*$/' }, { in: 'body', path: '/legalBasis', problem: 'missing', message: 'required' }]
+    })
+    const said = operatorError(api, { topic: 'Bad_Topic' }) as NodeError
+    expect(said.code).toBe('BAD_ARGUMENT')
+    expect(said.message).toBe('--topic Bad_Topic: expected the form /^[a-z0-9]+(-[a-z0-9]+)*$/; --legal-basis is required')
+    const big = operatorError(new NodeError('TOO_LARGE', 'request body exceeds 2097152 bytes')) as NodeError
+    expect(big.message).not.toMatch(/request body|2097152/)
   })
 
   it('completion scripts come from the same definitions', async () => {
