@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { MESSAGE_KINDS, TLP_LEVELS } from '../../../protocol/types.ts'
+import { HANDLING_CODES, MESSAGE_KINDS, TLP_LEVELS } from '../../../protocol/types.ts'
 import { flag, type Invocation } from '../spec.ts'
 import { DEFAULT_MESSAGE_TTL_MS } from '../../defaults.ts'
 
@@ -21,7 +21,7 @@ export const F = {
   topic: flag.string('topic slug, e.g. fraud', { placeholder: 'TOPIC', required: true }),
   legalBasis: flag.string('id of an agreement valid with every recipient', { placeholder: 'AGREEMENT', required: true }),
   kind: flag.string('message kind', { placeholder: 'KIND', choices: KINDS, default: 'report' }),
-  handling: flag.list('handling code(s) the recipients must honour (PROTOCOL.md §10.1), e.g. no-forward', { placeholder: 'CODE' }),
+  handling: flag.list(`handling code(s) the recipients must honour (PROTOCOL.md §10.1: ${HANDLING_CODES.join(', ')})`, { placeholder: 'CODE' }),
   wait: flag.boolean('wait until every recipient answered with a signed receipt (or --timeout passed)'),
   timeout: flag.string('how long --wait waits', { placeholder: 'DURATION', default: '60s' }),
   peerId: flag.string('peer ID on the trust list (or give it as the argument)', { placeholder: 'PEER_ID' })
