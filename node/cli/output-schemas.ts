@@ -9,7 +9,14 @@
  */
 import { z } from 'zod'
 import { configSchema } from '../config.ts'
-import { digest, instant, messageMeta, deliveryRecord, peerId } from '../api/schemas.ts'
+import { digest, instant, messageMeta, deliveryRecord, peerId, peerStatusChange } from '../api/schemas.ts'
+import { ROUTES } from '../api/routes/index.ts'
+
+const apiResponse = (operationId: string): z.ZodType => {
+  const route = ROUTES.find(r => r.operationId === operationId)
+  if (route == null) throw new Error(`no API operation ${operationId}`)
+  return route.response
+}
 
 const int = z.number().int()
 const checkpointView = z.object({ origin: z.string(), size: int, root: z.string().describe('standard base64, as in the note'), time: int.describe('the checkpoint\'s time (epoch seconds in the signed note)'), note: z.string().describe('the signed C2SP checkpoint note') })
@@ -92,5 +99,6 @@ export const CLI_OUTPUTS = {
   IndexAdd: z.object({ added: int, updated: int, refused: z.array(z.object({ origin: z.string().describe('where the value came from (a CSV line); never the value'), code: z.string(), reason: z.string() })) }),
   IndexRemove: z.object({ removed: z.literal(true) }),
   IndexList: z.object({ types: z.record(z.string(), int).describe('selectors per type'), oprfKey: z.object({ epoch: int, publicKey: z.string(), keyId: z.string(), created: instant }) }),
-  IndexRotate: z.object({ epoch: int, records: int })
+  IndexRotate: z.object({ epoch: int, records: int }),
+  PeersRevoke: z.union([peerStatusChange, apiResponse('applyRevocation')]).describe('API setPeerStatus; with --certificate, API applyRevocation')
 } satisfies Record<string, z.ZodType>

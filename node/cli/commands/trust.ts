@@ -4,7 +4,7 @@
  * @module
  */
 import { flag, type CommandSpec, type Flags } from '../spec.ts'
-import { apiOutput } from '../output.ts'
+import { apiOutput, cliOutput } from '../output.ts'
 import { F, KINDS, TLP, lazy } from './flags.ts'
 import type * as PeerCommands from '../peer-commands.ts'
 
@@ -58,7 +58,7 @@ export const TRUST_COMMANDS: CommandSpec[] = [
         summary: 'stop trusting a peer for good (its queued messages are cancelled), or act on a revocation certificate it sent',
         args: PEER_ARG,
         flags: { 'peer-id': F.peerId, certificate: flag.string('a revocation certificate or kit the agency sent: revoke the key it names', { placeholder: 'FILE' }) },
-        output: apiOutput('setPeerStatus'),
+        output: cliOutput('PeersRevoke'),
         examples: ['liaison peers revoke --certificate antwerp.revocation.json']
       },
       remove: { summary: 'delete a peer\'s record (prefer revoke: it keeps the history)', args: PEER_ARG, flags: { 'peer-id': F.peerId }, output: apiOutput('removePeer'), examples: ['liaison peers remove 12D3KooW…'] }
