@@ -34,7 +34,7 @@ describe('node lifecycle and the CLI with and without a running node', () => {
 
   it('refuses a second start on the same data directory with a clear message', async () => {
     const second = await cli(['start', '--data-dir', a.dir])
-    expect(second.code).toBe(1)
+    expect(second.code).toBe(3) // unavailable (docs/cli.md#exit-codes)
     expect(second.stderr).toMatch(/DATA_DIR_IN_USE/)
     expect(second.stderr).not.toMatch(/LEVEL_|at .*\.js/)
   })
