@@ -28,7 +28,7 @@ import { signRevocation } from '../protocol/revocation.ts'
 import { encodeEnvelope } from '../protocol/envelope.ts'
 import { uuidV7 } from '../protocol/uuid.ts'
 import { writeNewKit, type KitPeer } from './courier/kit.ts'
-import { DEFAULT_DATA_DIR, DEFAULT_LISTEN } from './defaults.ts'
+import { DEFAULT_LISTEN } from './defaults.ts'
 import { NodeError } from './errors.ts'
 import { validateConfig } from './config.ts'
 
@@ -46,10 +46,7 @@ export interface DataDirPaths {
   revocationDir: string
 }
 
-/** --data-dir, else LIAISON_DATA_DIR, else ./data. */
-export function resolveDataDir (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(flag ?? (env.LIAISON_DATA_DIR != null && env.LIAISON_DATA_DIR !== '' ? env.LIAISON_DATA_DIR : DEFAULT_DATA_DIR))
-}
+export { resolveDataDir } from './data-dir-path.ts'
 
 export function dataDirPaths (dir: string): DataDirPaths {
   const root = resolve(dir)
@@ -71,6 +68,8 @@ export function dataDirPaths (dir: string): DataDirPaths {
 export interface InitOptions {
   name: string
   listen?: string[]
+  /** ISO 3166-1 alpha-2 code, written to config.json (shown on the trust card). */
+  jurisdiction?: string
 }
 
 /**
@@ -79,13 +78,13 @@ export interface InitOptions {
  */
 export async function initDataDir (dir: string, opts: InitOptions): Promise<{ peerId: string, paths: DataDirPaths }> {
   const paths = dataDirPaths(dir)
-  const config = validateConfig({ name: opts.name, listen: opts.listen ?? DEFAULT_LISTEN }, 'init options')
+  const config = validateConfig({ name: opts.name, listen: opts.listen ?? DEFAULT_LISTEN, ...(opts.jurisdiction != null ? { jurisdiction: opts.jurisdiction } : {}) }, 'init options')
   if (await isInitialised(dir)) throw new NodeError('ALREADY_INITIALISED', `${paths.identity} already exists; refusing to overwrite an identity`)
   await mkdir(paths.root, { recursive: true, mode: 0o700 })
   await chmod(paths.root, 0o700)
   const signer = await writeNewKey(paths.identity, () => new NodeError('ALREADY_INITIALISED', `${paths.identity} already exists; refusing to overwrite an identity`))
   await writeRevocationCertificate(dir, signer, new Date())
-  await writeFile(paths.config, JSON.stringify({ name: config.name, listen: config.listen }, null, 2) + '\n', { mode: 0o644 })
+  await writeFile(paths.config, JSON.stringify({ name: config.name, listen: config.listen, ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}) }, null, 2) + '\n', { mode: 0o644 })
   await writeFile(paths.token, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 })
   return { peerId: signer.peerId, paths }
 }

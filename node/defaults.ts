@@ -189,3 +189,5 @@ export const DEFAULT_OPRF_KEY_ROTATION_DAYS = 90
 export const DEFAULT_OPRF_KEY_ROTATION_CHECK_MS = 60 * 60 * 1000
 /** How long a task force notice (a charter proposal, signature or decline, PROTOCOL.md §21.4) may wait for delivery. */
 export const DEFAULT_TASKFORCE_NOTICE_TTL_MS = 30 * 24 * 60 * 60 * 1000
+/** The largest request body the local API reads (the CLI names it when an input is too big for a running node). */
+export const API_MAX_BODY_BYTES = 2 * 1024 * 1024

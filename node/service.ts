@@ -40,6 +40,9 @@ import type { AuditLog } from './audit/audit-log.ts'
 import { reportOf, type ReportRequest } from './report/serve-report.ts'
 import { addressTaskForce, taskForceSendEvents, TaskForceRecords, type Addressing } from './taskforce/index.ts'
 
+/** The audit action of a peer added from a card whose fingerprint was not compared (`--no-fingerprint-check`). */
+export const UNCHECKED_CARD_ACTION = 'peer.added.fingerprint-unchecked'
+
 export interface SendInput {
   to: string[]
   /** Send under this task force's charter in effect, to every current member (PROTOCOL.md §21.5); `to` stays empty. */
@@ -404,8 +407,9 @@ export class LocalService implements LiaisonService {
 
   async addPeerFromCard (text: string, fields: PeerFields, expectFingerprint?: string): Promise<AddPeerResult> {
     const { card, fingerprint } = openCard(text)
-    if (expectFingerprint != null && expectFingerprint.toUpperCase() !== fingerprint) {
-      throw new NodeError('BAD_KEY', `fingerprint mismatch: the card's key has ${fingerprint}, expected ${expectFingerprint}`)
+    // The real fingerprint is never told: whoever typed a wrong one must not be handed the right one.
+    if (expectFingerprint != null && expectFingerprint.trim().toUpperCase() !== fingerprint) {
+      throw new NodeError('BAD_KEY', `the card's key does not have the fingerprint ${expectFingerprint}; do not add this card: confirm the fingerprint with the agency again over a separate channel`)
     }
     const record = await this.c.trust.add({
       name: card.name,
@@ -414,7 +418,7 @@ export class LocalService implements LiaisonService {
       ...(card.oprfKey != null ? { oprfKey: card.oprfKey } : {}),
       ...fields,
       peerId: card.peerId
-    }, this.now(), card.courier != null ? { courier: card.courier } : {})
+    }, this.now(), { ...(card.courier != null ? { courier: card.courier } : {}), ...(expectFingerprint == null ? { action: UNCHECKED_CARD_ACTION } : {}) })
     return { record, fingerprint }
   }
 

@@ -77,7 +77,8 @@ export class TrustList extends EventEmitter<TrustListEvents> {
   }
 
   /** `opts.courier`: the courier key the peer's trust card announced (PROTOCOL.md §9.1). */
-  async add (input: PeerInput, now: Date = new Date(), opts: { courier?: string } = {}): Promise<PeerRecord> {
+  /** `opts.action` names the audit entry's action (default peer.added), e.g. for a card added without its fingerprint checked. */
+  async add (input: PeerInput, now: Date = new Date(), opts: { courier?: string, action?: string } = {}): Promise<PeerRecord> {
     const key = admit(input.peerId)
     if (opts.courier != null) admit(opts.courier)
     if (this.peers.has(input.peerId)) throw new NodeError('PEER_EXISTS', `peer ${input.peerId} is already on the trust list`)
@@ -95,7 +96,7 @@ export class TrustList extends EventEmitter<TrustListEvents> {
       updatedAt: now.toISOString()
     }
     this.keys.set(peerId, key)
-    await this.save(undefined, record, 'peer.added')
+    await this.save(undefined, record, opts.action ?? 'peer.added')
     return record
   }
 

@@ -193,7 +193,7 @@ export const decision = named('Decision', z.object({ decision: z.enum(['accept',
 export const cardExport = named('CardExport', z.object({
   envelope: z.string().describe('the self-signed trust card: a DSSE envelope (JSON text)'),
   fingerprint: z.string().describe('fingerprint of this node\'s key'),
-  card: z.object({ v: z.literal(1), peerId, name: z.string(), jurisdiction: z.string().optional(), addresses: z.array(z.string()), created: instant, courier: peerId.describe('peer ID of the courier key that may deliver this node\'s revocation certificate (PROTOCOL.md §9.1)').optional() })
+  card: z.object({ v: z.literal(1), peerId, name: z.string(), jurisdiction: z.string().optional(), addresses: z.array(z.string()), created: instant, courier: peerId.describe('peer ID of the courier key that may deliver this node\'s revocation certificate (PROTOCOL.md §9.1)').optional(), oprfKey: z.object({ publicKey: z.string(), keyId: z.string() }).describe('this node\'s OPRF key for hit/no-hit queries (PROTOCOL.md §19.2)').optional() })
 }))
 
 export const ownRotation = named('OwnRotation', z.object({ id: uuid, oldPeerId: peerId, newPeerId: peerId, created: instant, statementDigest: digest, announcedTo: z.array(peerId) }))

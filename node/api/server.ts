@@ -21,13 +21,14 @@ import type { QueryExchange } from '../query/exchange.ts'
 import type { AuditView } from './console-routes.ts'
 import type { TaskForces } from '../taskforce/index.ts'
 import { RouteMatcher, queryObject, validateInput } from './dispatch.ts'
+import { API_MAX_BODY_BYTES } from '../defaults.ts'
 
 // Not `import … from 'node:http'`: an ES module import of node:http evaluates every export of
 // it, and its lazy WebSocket/CloseEvent/MessageEvent exports load undici and with it http2 —
 // about 3 MB of resident memory per node for code the node never runs.
 const { createServer } = process.getBuiltinModule('node:http')
 
-const MAX_BODY_BYTES = 2 * 1024 * 1024
+const MAX_BODY_BYTES = API_MAX_BODY_BYTES
 
 export interface ApiInit {
   host: string

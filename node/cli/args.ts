@@ -1,5 +1,9 @@
 /**
- * Argument parsing shared by every command (node:util parseArgs, strict: unknown flags fail).
+ * Helpers every command uses on its parsed command line (dispatch.ts parses it against the
+ * command's definition): flag values, comma lists, input files, and `print` — the one way a
+ * command writes JSON (times as RFC 3339 UTC with milliseconds, output.ts).
+ *
+ * `parse` is the older direct parser, kept for callers outside the dispatcher.
  *
  * @module
  */
@@ -7,6 +11,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { readFile } from 'node:fs/promises'
 import { NodeError } from '../errors.ts'
 import { resolveDataDir } from '../data-dir.ts'
+import { cliJson } from './output.ts'
+import { parseDuration } from '../../protocol/time.ts'
 
 export type Options = NonNullable<ParseArgsConfig['options']>
 
@@ -46,6 +52,14 @@ export function list (p: Parsed, name: string): string[] {
   return (Array.isArray(v) ? v : [String(v)]).flatMap(s => s.split(',')).map(s => s.trim()).filter(s => s !== '')
 }
 
+/** A duration flag (`30s`, `5m`, `2h`, `7d`, `500ms`), or undefined when not given. */
+export function durationFlag (p: Parsed, name: string): number | undefined {
+  const text = str(p, name)
+  if (text == null) return undefined
+  if (!/^\d+(ms|s|m|h|d)$/.test(text)) throw new NodeError('BAD_ARGUMENT', `--${name} ${text}: expected a duration such as 500ms, 30s, 5m, 2h or 7d`)
+  return parseDuration(text)
+}
+
 /** Read FILE, or stdin when FILE is absent or '-'. */
 export async function readInput (file: string | undefined): Promise<Buffer> {
   if (file != null && file !== '-') return await readFile(file)
@@ -54,6 +68,7 @@ export async function readInput (file: string | undefined): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
+/** `--json` output: the value with its times as RFC 3339 UTC (output.ts), pretty-printed. */
 export function print (value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+  process.stdout.write(JSON.stringify(cliJson(value), null, 2) + '\n')
 }

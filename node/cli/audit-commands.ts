@@ -3,7 +3,7 @@
  * directory or a copy of it, and `verify` needs no private key:
  *
  *   audit verify [--data-dir DIR | --bundle DIR] [--workers N] [--expect-node ID] [--thorough] [--openssl] [--json]
- *   audit export --out DIR|FILE.zip [--since TIME|DURATION] [--peer ID] [--data-dir DIR]
+ *   audit export --out DIR [--since TIME|DURATION] [--peer ID] [--data-dir DIR]
  *   audit prove DIGEST [--data-dir DIR]
  *   audit checkpoint [--data-dir DIR]          sign a checkpoint now (uses the node key)
  *   audit witnesses [--data-dir DIR] [--json]  peers' checkpoints this node cosigned, and alerts
@@ -34,46 +34,42 @@ import { openStoreSnapshot } from '../audit/snapshot.ts'
 import { verifyDataDir } from '../audit/verify/verify-data-dir.ts'
 import { formatReport } from '../audit/verify/report.ts'
 import type { VerifyProgress, VerifyReport } from '../audit/verify/report.ts'
-import { COMMON, parse, print, str } from './args.ts'
-import type { Options, Parsed } from './args.ts'
+import { print, str } from './args.ts'
+import { flagsOf, type CommandSpec, type Flags, type Invocation } from './spec.ts'
+import { AUDIT_COMMANDS } from './commands/audit.ts'
 import { openService } from './context.ts'
 import { exportAlertEvidence } from '../witness/split-view-export.ts'
 
 /**
- * Every flag each `audit` subcommand takes besides the common ones (args.ts COMMON:
- * `--data-dir`, `--json`, `--help`). The one definition the parser uses, and the list
- * test/unit/audit-cli-flags.test.ts walks: a flag added here without a test that shows its
- * effect fails that test.
+ * Every flag each `audit` subcommand takes besides the common ones, from its definition
+ * (commands/audit.ts): the list test/unit/audit-cli-flags.test.ts walks, so a flag added there
+ * without a test that shows its effect fails that test.
  */
-export const AUDIT_OPTIONS = {
-  verify: { bundle: { type: 'string' }, workers: { type: 'string' }, 'expect-node': { type: 'string' }, thorough: { type: 'boolean' }, openssl: { type: 'boolean' } },
-  export: { out: { type: 'string' }, since: { type: 'string' }, peer: { type: 'string' } },
-  prove: {},
-  checkpoint: {},
-  witnesses: {},
-  'split-view': { out: { type: 'string' }, alert: { type: 'string' } }
-} as const satisfies Record<string, Options>
+export const AUDIT_OPTIONS = Object.fromEntries(Object.entries(auditSpec().subcommands ?? {}).map(([sub, s]) => [sub, s.flags ?? {}])) as Record<AuditSubcommand, Flags>
 
-export type AuditSubcommand = keyof typeof AUDIT_OPTIONS
+export type AuditSubcommand = 'verify' | 'export' | 'prove' | 'checkpoint' | 'witnesses' | 'split-view'
+
+function auditSpec (): CommandSpec {
+  const spec = AUDIT_COMMANDS.find(c => c.name === 'audit')
+  if (spec == null) throw new Error('no audit command definition')
+  return spec
+}
 
 /** Every flag `audit SUB` accepts, the common ones included (without leading dashes). */
 export function auditFlags (sub: AuditSubcommand): string[] {
-  return Object.keys({ ...COMMON, ...AUDIT_OPTIONS[sub] })
+  return Object.keys(flagsOf(auditSpec(), sub))
 }
 
-const USAGE = 'usage: liaison audit verify|export|prove|checkpoint|witnesses|split-view …  (liaison audit --help)'
-
-export async function auditCommand (argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv
-  switch (sub) {
-    case 'verify': return await verifyCommand(rest)
-    case 'export': return await exportCommand(rest)
-    case 'prove': return await proveCommand(rest)
-    case 'checkpoint': return await checkpointCommand(rest)
-    case 'witnesses': return await witnessesCommand(rest)
-    case 'split-view': return await splitViewCommand(rest)
-    default: throw new NodeError('BAD_ARGUMENT', USAGE)
+export async function auditCommand (p: Invocation): Promise<number> {
+  switch (p.sub as AuditSubcommand) {
+    case 'verify': return await verifyCommand(p)
+    case 'export': return await exportCommand(p)
+    case 'prove': return await proveCommand(p)
+    case 'checkpoint': return await checkpointCommand(p)
+    case 'witnesses': return await witnessesCommand(p)
+    case 'split-view': return await splitViewCommand(p)
   }
+  throw new NodeError('INTERNAL', `no handler for audit ${p.sub}`)
 }
 
 /** Progress lines on stderr, at most one a second (rewritten in place on a terminal). */
@@ -96,13 +92,7 @@ function progressPrinter (): { update: (p: VerifyProgress) => void, done: () => 
   }
 }
 
-function noPositionals (p: Parsed, usage: string, allowed = 0): void {
-  if (p.positionals.length > allowed) throw new NodeError('BAD_ARGUMENT', `unexpected argument ${p.positionals[allowed]}; ${usage}`)
-}
-
-async function verifyCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, AUDIT_OPTIONS.verify)
-  noPositionals(p, 'usage: liaison audit verify [--data-dir DIR | --bundle DIR] …')
+async function verifyCommand (p: Invocation): Promise<number> {
   const bundle = str(p, 'bundle')
   if (bundle != null && p.values['data-dir'] != null) throw new NodeError('BAD_ARGUMENT', 'give --data-dir or --bundle, not both')
   const workers = str(p, 'workers')
@@ -137,16 +127,14 @@ function parseSince (text: string): number {
   return ms
 }
 
-async function exportCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, AUDIT_OPTIONS.export)
-  noPositionals(p, 'usage: liaison audit export --out DIR|FILE.zip [--since T] [--peer ID]')
+async function exportCommand (p: Invocation): Promise<number> {
   const out = str(p, 'out', true) as string
   const since = str(p, 'since')
   const peer = str(p, 'peer')
   if (peer != null && !isPeerId(peer)) throw new NodeError('BAD_ARGUMENT', `--peer ${peer} is not a peer ID`)
   // --out FILE.zip: the bundle folder is written beside it, zipped (archive-write.ts), removed.
   const zip = isArchivePath(out)
-  if (zip && existsSync(out)) throw new NodeError('BAD_ARGUMENT', `${out} exists; an archive is never overwritten`)
+  if (zip && existsSync(out)) throw new NodeError('BAD_ARGUMENT', `--out ${out}: the file exists; an archive is never overwritten`)
   const dir = zip ? `${out}.d` : out
   const { manifest } = await exportBundle(p.dataDir, { out: dir, ...(since != null ? { since: parseSince(since) } : {}), ...(peer != null ? { peer } : {}) })
   if (zip) {
@@ -157,16 +145,14 @@ async function exportCommand (argv: string[]): Promise<number> {
   } else {
     const c = manifest.counts
     process.stdout.write(`Exported to ${out}: ${c.messages} messages (${c.purged} purged), ${c.receipts} receipts, ${c.entries} audit entries, ${c.checkpoints} checkpoints, ${c.keys} keys.\n` +
-      `Check it with: liaison audit verify --bundle ${out}   (or by hand: ${out}/VERIFY.md)\n`)
+      `Check it with: liaison audit verify --bundle ${out}   (or by hand: ${zip ? 'unzip it, then ' : ''}${zip ? 'VERIFY.md inside' : `${out}/VERIFY.md`})\n`)
   }
   return 0
 }
 
-async function proveCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, AUDIT_OPTIONS.prove)
-  noPositionals(p, 'usage: liaison audit prove DIGEST', 1)
+async function proveCommand (p: Invocation): Promise<number> {
   const digest = p.positionals[0]
-  if (digest == null || !/^[0-9a-f]{64}$/.test(digest)) throw new NodeError('BAD_ARGUMENT', 'usage: liaison audit prove DIGEST (64 lowercase hex digits) [--data-dir DIR]')
+  if (!/^[0-9a-f]{64}$/.test(digest)) throw new NodeError('BAD_ARGUMENT', `liaison audit prove ${digest}: expected a message digest, 64 lowercase hex digits (from liaison inbox --json or message show)`)
   const snap = await openStoreSnapshot(p.dataDir)
   try {
     const proof = await proveDigest(new AuditStore(snap.db), digest)
@@ -187,9 +173,7 @@ async function proveCommand (argv: string[]): Promise<number> {
   }
 }
 
-async function checkpointCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, AUDIT_OPTIONS.checkpoint)
-  noPositionals(p, 'usage: liaison audit checkpoint [--data-dir DIR]')
+async function checkpointCommand (p: Invocation): Promise<number> {
   const { signer } = await loadIdentity(p.dataDir)
   const store = await Store.open(dataDirPaths(p.dataDir).store)
   try {
@@ -210,9 +194,7 @@ async function checkpointCommand (argv: string[]): Promise<number> {
  * consistency proof), and every inconsistency alert with both checkpoints as evidence.
  * Exit 1 when there is any alert, so monitoring can run it.
  */
-async function witnessesCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, AUDIT_OPTIONS.witnesses)
-  noPositionals(p, 'usage: liaison audit witnesses [--data-dir DIR] [--json]')
+async function witnessesCommand (p: Invocation): Promise<number> {
   const handle = await openService(p.dataDir)
   try {
     const { seen, alerts } = await handle.service.witnesses()
@@ -232,10 +214,8 @@ async function witnessesCommand (argv: string[]): Promise<number> {
  * The evidence of one witness alert (default: the latest SPLIT_VIEW, else the latest alert) as
  * files an auditor checks with OpenSSL (node/witness/split-view-export.ts).
  */
-async function splitViewCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, AUDIT_OPTIONS['split-view'])
-  const out = str(p, 'out')
-  if (out == null) throw new NodeError('BAD_ARGUMENT', 'usage: liaison audit split-view --out DIR [--alert SEQ] [--data-dir DIR]')
+async function splitViewCommand (p: Invocation): Promise<number> {
+  const out = str(p, 'out', true) as string
   const wanted = str(p, 'alert')
   const handle = await openService(p.dataDir)
   try {

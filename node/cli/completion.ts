@@ -9,6 +9,17 @@
 import { allFlagNames, flagsOf, type CommandSpec } from './spec.ts'
 
 const FILE_PLACEHOLDERS = new Set(['FILE', 'DIR', 'PEM'])
+
+/** The words a shell offers after the command: first words of the subcommand keys (`clients` of `clients add`), with a summary. */
+function subcommandWords (spec: CommandSpec): Array<[string, string]> {
+  const words = new Map<string, string>()
+  for (const [key, sub] of Object.entries(spec.subcommands ?? {})) {
+    if (key === '') continue
+    const [first] = key.split(' ')
+    if (!words.has(first)) words.set(first, key === first ? sub.summary : `${spec.name} ${first} …`)
+  }
+  return [...words]
+}
 const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`
 
 function choicesOf (spec: CommandSpec): Array<[string, readonly string[]]> {
@@ -28,9 +39,19 @@ function fileFlags (spec: CommandSpec): string[] {
   return [...names]
 }
 
+/** Second words of two-word subcommands, by first word (`clients` → add, list, remove). */
+function nestedWords (spec: CommandSpec): Array<[string, string[]]> {
+  const nested = new Map<string, string[]>()
+  for (const key of Object.keys(spec.subcommands ?? {})) {
+    const [first, second] = key.split(' ')
+    if (second != null) nested.set(first, [...(nested.get(first) ?? []), second])
+  }
+  return [...nested]
+}
+
 export function bashCompletion (specs: CommandSpec[]): string {
   const cases = specs.map(s => {
-    const subs = Object.keys(s.subcommands ?? {}).join(' ')
+    const subs = subcommandWords(s).map(([w]) => w).join(' ')
     const flags = allFlagNames(s).map(n => `--${n}`).join(' ')
     const values = choicesOf(s).map(([n, c]) => `        --${n}) COMPREPLY=( $(compgen -W ${quote(c.join(' '))} -- "$cur") ); return ;;`)
     const files = fileFlags(s)
@@ -41,6 +62,7 @@ export function bashCompletion (specs: CommandSpec[]): string {
       ...(files.length > 0 ? [`        ${files.map(n => `--${n}`).join('|')}) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;`] : []),
       '      esac',
       subs !== '' ? `      if [ "$COMP_CWORD" -eq 2 ]; then COMPREPLY=( $(compgen -W ${quote(subs)} -- "$cur") ); return; fi` : '',
+      ...nestedWords(s).map(([first, seconds]) => `      if [ "$COMP_CWORD" -eq 3 ] && [ "\${COMP_WORDS[2]}" = ${quote(first)} ]; then COMPREPLY=( $(compgen -W ${quote(seconds.join(' '))} -- "$cur") ); return; fi`),
       `      COMPREPLY=( $(compgen -W ${quote(flags)} -- "$cur") ) ;;`
     ].filter(l => l !== '').join('\n')
   })
@@ -60,7 +82,7 @@ export function bashCompletion (specs: CommandSpec[]): string {
 
 export function zshCompletion (specs: CommandSpec[]): string {
   const cases = specs.map(s => {
-    const subs = Object.entries(s.subcommands ?? {}).map(([n, sub]) => `${n}:${sub.summary}`)
+    const subs = subcommandWords(s).map(([n, summary]) => `${n}:${summary}`)
     const values = choicesOf(s).map(([n, c]) => `        --${n}) compadd -- ${c.map(quote).join(' ')}; return ;;`)
     const files = fileFlags(s)
     return [
@@ -70,6 +92,7 @@ export function zshCompletion (specs: CommandSpec[]): string {
       ...(files.length > 0 ? [`        ${files.map(n => `--${n}`).join('|')}) _files; return ;;`] : []),
       '      esac',
       subs.length > 0 ? `      if (( CURRENT == 3 )); then local -a subs; subs=(${subs.map(quote).join(' ')}); _describe subcommand subs; return; fi` : '',
+      ...nestedWords(s).map(([first, seconds]) => `      if (( CURRENT == 4 )) && [[ "$words[3]" == ${quote(first)} ]]; then compadd -- ${seconds.map(quote).join(' ')}; return; fi`),
       `      compadd -- ${allFlagNames(s).map(n => quote(`--${n}`)).join(' ')} ;;`
     ].filter(l => l !== '').join('\n')
   })

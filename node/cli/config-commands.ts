@@ -10,7 +10,8 @@ import { dataDirPaths } from '../data-dir.ts'
 import { envOverrides, loadConfig, parseConfig, type Config } from '../config.ts'
 import { loadNodePolicy } from '../policy/node-policy.ts'
 import { NodeError } from '../errors.ts'
-import { parse, str, print } from './args.ts'
+import { str, print, type Parsed } from './args.ts'
+import type { Invocation } from './spec.ts'
 import { readRuntime } from './context.ts'
 
 export interface SecretLocation {
@@ -31,11 +32,8 @@ export interface ConfigReport {
   running?: { pid: number, apiUrl: string, addresses: string[] }
 }
 
-export async function configCommand (argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv
-  if (sub === 'show') return await show(rest)
-  if (sub === 'check') return await check(rest)
-  throw new NodeError('BAD_ARGUMENT', 'usage: liaison config show [--json] | config check [FILE] [--policy FILE]')
+export async function configCommand (p: Invocation): Promise<number> {
+  return p.sub === 'show' ? await show(p) : await check(p)
 }
 
 async function locate (file: string): Promise<SecretLocation> {
@@ -63,8 +61,7 @@ export async function configReport (dir: string, env: NodeJS.ProcessEnv = proces
   }
 }
 
-async function show (argv: string[]): Promise<number> {
-  const p = parse(argv, {})
+async function show (p: Parsed): Promise<number> {
   const report = await configReport(p.dataDir)
   if (p.values.json === true) {
     print(report)
@@ -91,8 +88,7 @@ function describeSecret (s: SecretLocation): string {
   return `${s.file}  (mode ${s.mode ?? '?'}${open ? ' — WARNING: readable by others; chmod 600' : ''}; contents never shown)`
 }
 
-async function check (argv: string[]): Promise<number> {
-  const p = parse(argv, { policy: { type: 'string' } })
+async function check (p: Parsed): Promise<number> {
   const file = p.positionals[0] ?? dataDirPaths(p.dataDir).config
   let text: string
   try {

@@ -33,8 +33,9 @@ export const EXIT_MEANINGS: Record<ExitCode, string> = {
 }
 
 /** Codes that mean "what you typed is malformed": usage, whatever layer noticed it. */
-const USAGE_CODES = new Set<string>(['BAD_ARGUMENT', 'BAD_PEER_ID', 'BAD_KEY'])
-const UNAVAILABLE_CODES = new Set<string>(['NODE_NOT_RUNNING', 'DATA_DIR_IN_USE', 'TIMEOUT', 'UNAVAILABLE'])
+export const USAGE_CODES: ReadonlySet<string> = new Set<string>(['BAD_ARGUMENT', 'BAD_PEER_ID', 'BAD_KEY'])
+/** Codes that mean "not now": the node is not running, the data directory is busy, time ran out. */
+export const UNAVAILABLE_CODES: ReadonlySet<string> = new Set<string>(['NODE_NOT_RUNNING', 'DATA_DIR_IN_USE', 'TIMEOUT', 'UNAVAILABLE'])
 
 export function exitCodeFor (code: ErrorCode | string): ExitCode {
   if (code === 'INTERNAL') return EXIT.INTERNAL

@@ -5,14 +5,12 @@
  *
  * @module
  */
-import { NodeError } from '../errors.ts'
-import { parse, print, str } from './args.ts'
+import { print, str } from './args.ts'
+import type { Invocation } from './spec.ts'
 import { openService } from './context.ts'
 
-export async function feedbackCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, { rating: { type: 'string' }, note: { type: 'string' } })
+export async function feedbackCommand (p: Invocation): Promise<number> {
   const ref = p.positionals[0]
-  if (ref == null) throw new NodeError('BAD_ARGUMENT', 'usage: liaison feedback MESSAGE_ID --rating useful|not-useful|actioned|led-to-operation [--note TEXT]')
   const rating = str(p, 'rating', true) as string
   const handle = await openService(p.dataDir)
   try {

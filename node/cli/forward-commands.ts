@@ -5,32 +5,82 @@
  */
 import { parseDuration } from '../../protocol/time.ts'
 import { NodeError } from '../errors.ts'
-import { parse, str, list, print } from './args.ts'
+import { durationFlag, str, list, print } from './args.ts'
+import type { Invocation } from './spec.ts'
 import { openService } from './context.ts'
+import { describeSendResult, outcomeCode } from './message-commands.ts'
+import type { LiaisonService, SendResult } from '../service.ts'
+import type { MessageMeta } from '../store/records.ts'
 
-export async function forwardCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, { to: { type: 'string', multiple: true }, 'legal-basis': { type: 'string' } })
+/**
+ * The legal basis of a forward when --legal-basis is not given: the message's own agreement if
+ * it is valid now with every new recipient, else the one agreement valid now with all of them;
+ * anything else is for the operator to decide, and the error names what each recipient holds.
+ */
+async function defaultBasis (s: LiaisonService, meta: MessageMeta, to: string[], now: number): Promise<string> {
+  const valid = new Map<string, string[]>()
+  for (const peerId of to) {
+    const record = await s.peer(peerId).catch(() => undefined)
+    if (record == null) throw new NodeError('UNKNOWN_PEER', `--to ${peerId}: not on the trust list (liaison peers list)`)
+    valid.set(peerId, record.agreements.filter(a => Date.parse(a.validFrom) <= now && now <= Date.parse(a.validUntil)).map(a => a.id))
+  }
+  const lists = [...valid.values()]
+  if (lists.every(l => l.includes(meta.legalBasis))) return meta.legalBasis
+  const common = lists.reduce((acc, l) => acc.filter(id => l.includes(id)))
+  if (common.length === 1) return common[0]
+  const held = [...valid].map(([peer, ids]) => `${peer}: ${ids.length > 0 ? ids.join(', ') : 'none valid now'}`).join('; ')
+  throw new NodeError('AGREEMENT_INVALID', `message ${meta.id} came under ${meta.legalBasis}, which is not valid now with every new recipient, and ${common.length === 0 ? 'no other agreement is valid with all of them' : `${common.length} agreements are (${common.join(', ')})`}; name the one to use with --legal-basis (agreements valid now: ${held})`)
+}
+
+/** Wait until every queued recipient's forward is answered (like send --wait), or the timeout. */
+async function waitForForwards (s: LiaisonService, original: string, result: SendResult, since: number, timeoutMs: number): Promise<SendResult> {
+  const queued = new Set(result.recipients.filter(r => r.status === 'queued').map(r => r.peerId))
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const forwards = (await s.sent({ since })).filter(m => m.original?.digest === original)
+    const deliveries = (await Promise.all(forwards.map(async m => (await s.message(m.digest)).deliveries ?? []))).flat().filter(d => queued.has(d.recipient))
+    const settled = deliveries.length >= queued.size && deliveries.every(d => d.status !== 'pending')
+    if (settled || Date.now() >= deadline) {
+      const byPeer = new Map(deliveries.map(d => [d.recipient, d]))
+      return {
+        ...result,
+        recipients: result.recipients.map(r => {
+          const d = byPeer.get(r.peerId)
+          if (r.status !== 'queued' || d == null) return r
+          if (d.status === 'pending') return { peerId: r.peerId, status: 'pending', reason: 'TIMEOUT' }
+          return { peerId: r.peerId, status: d.status, ...(d.reason != null ? { reason: d.reason } : {}) }
+        })
+      }
+    }
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}
+
+export async function forwardCommand (p: Invocation): Promise<number> {
   const ref = p.positionals[0]
-  if (ref == null) throw new NodeError('BAD_ARGUMENT', 'usage: liaison forward MESSAGE_ID --to PEER_ID [--legal-basis L]')
   const to = list(p, 'to')
-  if (to.length === 0) throw new NodeError('BAD_ARGUMENT', '--to is required')
+  const wait = p.values.wait === true
+  const timeoutMs = durationFlag(p, 'timeout') ?? 60_000
   const handle = await openService(p.dataDir)
   try {
-    const result = await handle.service.forward(ref, to, str(p, 'legal-basis'))
-    if (p.values.json === true) print(result)
-    else {
-      process.stdout.write(`forward ${result.id}\ndigest  ${result.digest}\n`)
-      for (const r of result.recipients) process.stdout.write(`  ${r.peerId}  ${r.status}${r.reason != null ? ' ' + r.reason : ''}\n`)
-    }
-    return result.recipients.some(r => r.status === 'refused') ? 1 : 0
+    const s = handle.service
+    if (wait && !handle.running) throw new NodeError('NODE_NOT_RUNNING', '--wait needs a running node (start it with `liaison start`); without --wait the forward is queued')
+    const { meta } = await s.message(ref)
+    if (meta.direction !== 'in') throw new NodeError('BAD_ARGUMENT', `message ${ref} was sent by this node; forward passes on a received message`)
+    const since = Date.now()
+    const basis = str(p, 'legal-basis') ?? await defaultBasis(s, meta, to, since)
+    let result = await s.forward(ref, to, basis)
+    if (wait) result = await waitForForwards(s, meta.digest, result, since - 1000, timeoutMs)
+    if (p.json) print(result)
+    else process.stdout.write(describeSendResult(result, 'forward', handle.running) + (str(p, 'legal-basis') == null ? `legal basis ${basis}\n` : ''))
+    return outcomeCode(result)
   } finally {
     await handle.close()
   }
 }
 
-export async function releaseCommand (argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv
-  const p = parse(rest, { to: { type: 'string' }, reason: { type: 'string' }, valid: { type: 'string' } })
+export async function releaseCommand (p: Invocation): Promise<number> {
+  const sub = p.sub
   const handle = await openService(p.dataDir)
   try {
     const s = handle.service
@@ -62,7 +112,7 @@ export async function releaseCommand (argv: string[]): Promise<number> {
         return 0
       }
       default:
-        throw new NodeError('BAD_ARGUMENT', 'usage: liaison release request MESSAGE_ID --to C --reason TEXT | grant ID [--valid 7d] | deny ID [--reason TEXT] | list')
+        throw new NodeError('INTERNAL', `no handler for release ${sub}`)
     }
   } finally {
     await handle.close()

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { COMMON_FLAGS, GROUPS, type CommandSpec, type Flag, type Flags, type Group } from './spec.ts'
-import { EXIT_MEANINGS } from './exit-codes.ts'
+import { COMMON_FLAGS, GROUPS, outputOf, type CommandSpec, type Flag, type Flags, type Group } from './spec.ts'
+import { EXIT_MEANINGS, UNAVAILABLE_CODES, USAGE_CODES } from './exit-codes.ts'
 
 const BANNER = 'liaison — a sovereign node for signed, policy-checked intelligence exchange'
 
@@ -21,7 +21,7 @@ function flagNote (f: Flag): string {
   if (f.required === true) notes.push('required')
   if (f.choices != null) notes.push(f.choices.join('|'))
   if (f.default != null && f.default !== false) notes.push(`default ${String(f.default)}`)
-  if (f.multiple === true) notes.push('repeatable, or comma-separated')
+  if (f.multiple === true) notes.push(f.commas === false ? 'repeatable' : 'repeatable, or comma-separated')
   return notes.length > 0 ? ` (${notes.join('; ')})` : ''
 }
 
@@ -50,24 +50,49 @@ export function renderOverview (specs: CommandSpec[]): string {
   return out.join('\n')
 }
 
+const subUsage = (spec: CommandSpec, n: string, args?: string): string => `liaison ${spec.name}${n !== '' ? ' ' + n : ''}${args != null ? ' ' + args : ''}${n === '' ? ' [flags]' : ''}`
+
+/** The common flags a command takes: --json only where it prints data. */
+function commonFlags (spec: CommandSpec): Flags {
+  const flags = { ...COMMON_FLAGS }
+  if (outputOf(spec) === 'none') delete flags.json
+  return flags
+}
+
 /** `liaison COMMAND --help`. */
 export function renderCommand (spec: CommandSpec): string {
   const out = [`liaison ${spec.name} — ${spec.summary}`, '']
   const subs = Object.entries(spec.subcommands ?? {})
   if (subs.length > 0) {
     out.push('Usage:')
-    out.push(...pad(subs.map(([n, s]) => [`liaison ${spec.name} ${n}${s.args != null ? ' ' + s.args : ''}`, s.summary]), '  '), '')
+    out.push(...pad(subs.map(([n, s]) => [subUsage(spec, n, s.args), s.summary]), '  '), '')
     for (const [n, s] of subs) {
       if (s.flags == null || Object.keys(s.flags).length === 0) continue
-      out.push(`Flags of ${spec.name} ${n}:`, ...flagLines(s.flags, '  '), '')
+      out.push(`Flags of liaison ${spec.name}${n !== '' ? ' ' + n : ''}:`, ...flagLines(s.flags, '  '), '')
     }
   } else {
     out.push(`Usage: liaison ${spec.name}${spec.args != null ? ' ' + spec.args : ''} [flags]`, '')
   }
   if (spec.flags != null && Object.keys(spec.flags).length > 0) out.push(subs.length > 0 ? `Flags of every ${spec.name} subcommand:` : 'Flags:', ...flagLines(spec.flags, '  '), '')
-  out.push('Common flags:', ...flagLines(COMMON_FLAGS, '  '), '')
+  out.push('Common flags:', ...flagLines(commonFlags(spec), '  '), '')
   const examples = [...(spec.examples ?? []), ...subs.flatMap(([, s]) => s.examples ?? [])]
   if (examples.length > 0) out.push('Examples:', ...examples.map(e => `  ${e}`), '')
+  return out.join('\n')
+}
+
+/** `liaison COMMAND SUBCOMMAND --help`: that subcommand only, with every flag it takes. */
+export function renderSubcommand (spec: CommandSpec, sub: string): string {
+  const s = spec.subcommands?.[sub]
+  if (s == null) return renderCommand(spec)
+  const title = `liaison ${spec.name}${sub !== '' ? ' ' + sub : ''}`
+  const out = [`${title} — ${s.summary}`, '', `Usage: ${subUsage(spec, sub, s.args)}${sub !== '' ? ' [flags]' : ''}`, '']
+  if (s.flags != null && Object.keys(s.flags).length > 0) out.push('Flags:', ...flagLines(s.flags, '  '), '')
+  if (spec.flags != null && Object.keys(spec.flags).length > 0) out.push(`Flags of every ${spec.name} subcommand:`, ...flagLines(spec.flags, '  '), '')
+  const common = { ...COMMON_FLAGS }
+  if (outputOf(spec, sub) === 'none') delete common.json
+  out.push('Common flags:', ...flagLines(common, '  '), '')
+  if (s.examples != null && s.examples.length > 0) out.push('Examples:', ...s.examples.map(e => `  ${e}`), '')
+  out.push(`All of liaison ${spec.name}: liaison ${spec.name} --help`, '')
   return out.join('\n')
 }
 
@@ -76,7 +101,7 @@ export function renderReference (specs: CommandSpec[]): string {
   const out = [
     '# CLI reference',
     '',
-    '<!-- Generated from node/cli/ command definitions by `node scripts/cli-reference.ts`; a test keeps it in step. Do not edit by hand. -->',
+    '<!-- Generated from node/cli/ command definitions by `npm run docs:cli` (scripts/cli-reference.ts); test/unit/cli-commands.test.ts keeps it in step. Do not edit by hand. -->',
     '',
     '```text', renderOverview(specs).trimEnd(), '```',
     '',
@@ -87,6 +112,8 @@ export function renderReference (specs: CommandSpec[]): string {
     '| code | meaning |',
     '|---|---|',
     ...Object.entries(EXIT_MEANINGS).map(([c, m]) => `| ${c} | ${m} |`),
+    '',
+    `A failing command prints \`error CODE: message\` on stderr; the code (node/errors.ts, docs/operations.md) decides the exit: ${[...USAGE_CODES].map(c => `\`${c}\``).join(', ')} exit 2; ${[...UNAVAILABLE_CODES].map(c => `\`${c}\``).join(', ')} exit 3; \`INTERNAL\` exits 4; every other code (a refusal such as \`NOT_FOUND\`, \`TLP_NOT_PERMITTED\`, \`FORWARD_NOT_PERMITTED\`, or a failed check such as \`REPORT_MISMATCH\`) exits 1. A command that reports per recipient (\`send\`, \`forward\`) exits 1 when any recipient refused or did not get the message, and \`audit verify\`, \`audit witnesses\` and \`policy check\` exit 1 when the check fails, with the result on stdout.`,
     ''
   ]
   for (const group of Object.keys(GROUPS) as Group[]) {

@@ -21,13 +21,15 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
 import { DEFAULT_LISTEN } from '../defaults.ts'
 import { NodeError } from '../errors.ts'
-import { parse, str, list, print, readInput } from './args.ts'
+import { str, list, print, readInput } from './args.ts'
+import type { Invocation } from './spec.ts'
 
-export async function initCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, { name: { type: 'string' }, listen: { type: 'string', multiple: true } })
+export async function initCommand (p: Invocation): Promise<number> {
   const name = str(p, 'name') ?? process.env.LIAISON_NAME ?? hostname()
   const listen = list(p, 'listen')
-  const { peerId, paths } = await initDataDir(p.dataDir, { name, listen: listen.length > 0 ? listen : DEFAULT_LISTEN })
+  const jurisdiction = str(p, 'jurisdiction')
+  if (jurisdiction != null && !/^[A-Z]{2}$/.test(jurisdiction)) throw new NodeError('BAD_ARGUMENT', `--jurisdiction ${jurisdiction}: expected an ISO 3166-1 alpha-2 code in capitals, such as NL`)
+  const { peerId, paths } = await initDataDir(p.dataDir, { name, listen: listen.length > 0 ? listen : DEFAULT_LISTEN, ...(jurisdiction != null ? { jurisdiction } : {}) })
   if (p.values.json === true) print({ peerId, dataDir: paths.root })
   else process.stdout.write(`${peerId}\n`)
   process.stderr.write(`initialised ${paths.root} for "${name}" (identity ${paths.identity}, config ${paths.config})\n`)
@@ -35,8 +37,7 @@ export async function initCommand (argv: string[]): Promise<number> {
   return 0
 }
 
-export async function idCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, {})
+export async function idCommand (p: Invocation): Promise<number> {
   const { signer } = await loadIdentity(p.dataDir)
   const publicKeyPem = publicKeyToSpkiPem(signer.publicKey)
   if (p.values.json === true) print({ peerId: signer.peerId, publicKeyPem })
@@ -44,20 +45,15 @@ export async function idCommand (argv: string[]): Promise<number> {
   return 0
 }
 
-export async function envelopeCommand (argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv
-  if (sub === 'sign') return await envelopeSign(rest)
-  if (sub === 'verify') return await envelopeVerify(rest)
-  throw new NodeError('BAD_ARGUMENT', 'usage: liaison envelope sign|verify …')
+export async function envelopeCommand (p: Invocation): Promise<number> {
+  return p.sub === 'sign' ? await envelopeSign(p) : await envelopeVerify(p)
 }
 
 const TYPES: Record<string, string> = { message: PAYLOAD_TYPES.message, receipt: PAYLOAD_TYPES.receipt }
 
-async function envelopeSign (argv: string[]): Promise<number> {
-  const p = parse(argv, { type: { type: 'string' }, in: { type: 'string' } })
+async function envelopeSign (p: Invocation): Promise<number> {
   const type = str(p, 'type', true) as string
   const payloadType = TYPES[type]
-  if (payloadType == null) throw new NodeError('BAD_ARGUMENT', `--type must be message or receipt, not ${type}`)
   const { signer } = await loadIdentity(p.dataDir)
   const input = await readInput(str(p, 'in'))
   // The same strict JSON rules as on the wire (`v` must be an integer literal); then validate
@@ -82,8 +78,7 @@ function mismatch (field: string, named: string, signer: string): ProtocolError 
   return new ProtocolError('SIGNER_MISMATCH', `${field} is ${named}, but the signer is ${signer}`)
 }
 
-async function envelopeVerify (argv: string[]): Promise<number> {
-  const p = parse(argv, { 'public-key': { type: 'string' }, in: { type: 'string' } })
+async function envelopeVerify (p: Invocation): Promise<number> {
   const pem = await readFile(str(p, 'public-key', true) as string, 'utf8')
   const key = verifyKeyFromPublicKey(publicKeyFromSpkiPem(pem))
   const input = await readInput(str(p, 'in'))
@@ -99,11 +94,14 @@ async function envelopeVerify (argv: string[]): Promise<number> {
     } else {
       throw new ProtocolError('BAD_PAYLOAD_TYPE', `unknown payload type ${env.payloadType}`)
     }
-    process.stdout.write(`${envelopeDigest(env)}\n`)
+    const digest = envelopeDigest(env)
+    if (p.json) print({ valid: true, digest, payloadType: env.payloadType })
+    else process.stdout.write(`${digest}\n`)
     return 0
   } catch (err) {
     if (err instanceof ProtocolError) {
-      process.stdout.write(`${err.code}\n`)
+      if (p.json) print({ valid: false, code: err.code, detail: err.message })
+      else process.stdout.write(`${err.code}\n`)
       process.stderr.write(`invalid: ${err.message}\n`)
       return 1
     }

@@ -9,18 +9,8 @@ import { join, resolve } from 'node:path'
 import { NodeError } from '../errors.ts'
 import { IndexStore, openCsv, type IndexEntry } from '../query/index.ts'
 import { SELECTOR_TYPE_NAMES } from '../../protocol/selectors/index.ts'
-import { parse, print, str } from './args.ts'
-
-const OPTIONS = {
-  type: { type: 'string' },
-  selector: { type: 'string' },
-  ref: { type: 'string' },
-  file: { type: 'string' },
-  'ref-column': { type: 'string' },
-  'selector-column': { type: 'string' },
-  region: { type: 'string' },
-  stats: { type: 'boolean', default: false }
-} as const
+import { print, str } from './args.ts'
+import type { Invocation } from './spec.ts'
 
 /** The index's LevelDB directory inside a data directory. */
 export function indexDir (dataDir: string): string {
@@ -43,9 +33,8 @@ async function entriesFrom (file: string, selectorColumn: string | undefined, re
   return (async function * () { for await (const r of rows) yield { value: r.cells[sel], ref: r.cells[ref], origin: `line ${r.line}` } })()
 }
 
-export async function indexCommand (argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv
-  const p = parse(rest, OPTIONS)
+export async function indexCommand (p: Invocation): Promise<number> {
+  const sub = p.sub
   const store = await IndexStore.open(indexDir(p.dataDir))
   try {
     const region = str(p, 'region')
@@ -93,7 +82,7 @@ export async function indexCommand (argv: string[]): Promise<number> {
         return 0
       }
       default:
-        throw new NodeError('BAD_ARGUMENT', 'usage: liaison index add --type T (--selector V --ref R | --file FILE.csv [--ref-column C] [--selector-column S]) [--region CC] | remove --type T --selector V | list [--stats] [--json] | rotate-key')
+        throw new NodeError('INTERNAL', `no handler for index ${sub}`)
     }
   } finally {
     await store.close()

@@ -12,13 +12,14 @@ import { dataDirPaths, loadIdentity } from '../data-dir.ts'
 import { Store } from '../store/store.ts'
 import { recordIdentitySwitch, switchIdentityIfAnswered } from '../liaison-node.ts'
 import { AuditLog } from '../audit/index.ts'
-import { parse, print } from './args.ts'
+import { durationFlag, print, str } from './args.ts'
+import type { Invocation } from './spec.ts'
 import { openService, readRuntime } from './context.ts'
+import type { LiaisonService } from '../service.ts'
 
-export async function keysCommand (argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv
-  const p = parse(rest, { force: { type: 'boolean', default: false }, certificate: { type: 'string' }, 'timeout-ms': { type: 'string' } })
-  if (sub === 'revoke') return await revokeCommand(p.values.certificate as string | undefined, p.values['timeout-ms'] as string | undefined, p.values.json === true)
+export async function keysCommand (p: Invocation): Promise<number> {
+  const sub = p.sub
+  if (sub === 'revoke') return await revokeCommand(str(p, 'certificate', true) as string, durationFlag(p, 'timeout'), p.json)
   if (sub === 'finish') {
     if (await readRuntime(p.dataDir) != null) throw new NodeError('DATA_DIR_IN_USE', 'stop the node first: the identity switch happens on a stopped node (or automatically at start once every peer has answered)')
     const store = await Store.open(dataDirPaths(p.dataDir).store)
@@ -32,7 +33,9 @@ export async function keysCommand (argv: string[]): Promise<number> {
         const own = await store.ownRotation()
         throw new NodeError('BAD_ARGUMENT', own == null ? 'no key rotation is in progress' : 'some peers have not answered the rotation yet; wait, or use --force (they will refuse the new identity until they approve it)')
       }
-      process.stdout.write('switched to the new identity key\n')
+      const peerId = (await loadIdentity(p.dataDir)).signer.peerId
+      if (p.json) print({ switched: true, peerId })
+      else process.stdout.write(`switched to the new identity key ${peerId}\n`)
       return 0
     } finally {
       await store.close()
@@ -52,19 +55,20 @@ export async function keysCommand (argv: string[]): Promise<number> {
         return 0
       }
       case 'status': {
-        print(await s.keyStatus())
+        const status = await s.keyStatus()
+        if (p.json) print(status)
+        else process.stdout.write(describeKeyStatus(status))
         return 0
       }
       case 'approve': {
         const old = p.positionals[0]
-        if (old == null) throw new NodeError('BAD_ARGUMENT', 'usage: liaison keys approve OLD_PEER_ID')
         const record = await s.approveRotation(old)
         if (p.values.json === true) print(record)
         else process.stdout.write(`${record.name} now uses ${record.peerId}; the old key stays in its history\n`)
         return 0
       }
       default:
-        throw new NodeError('BAD_ARGUMENT', 'usage: liaison keys rotate | status | finish [--force] | approve OLD_PEER_ID | revoke --certificate KIT [--json] [--timeout-ms N]')
+        throw new NodeError('INTERNAL', `no handler for keys ${sub}`)
     }
   } finally {
     await handle.close()
@@ -78,10 +82,8 @@ export async function keysCommand (argv: string[]): Promise<number> {
  * (NOT_DELIVERED). Run it again for the peers that did not: a peer that already acted on the
  * certificate accepts it again.
  */
-async function revokeCommand (file: string | undefined, timeout: string | undefined, json: boolean): Promise<number> {
-  if (file == null) throw new NodeError('BAD_ARGUMENT', 'usage: liaison keys revoke --certificate KIT [--json] [--timeout-ms N]  (KIT: DIR/revocation/<peerId>.kit.json, or your offline copy)')
-  const timeoutMs = timeout != null ? Number(timeout) : undefined
-  if (timeoutMs != null && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 100)) throw new NodeError('BAD_ARGUMENT', '--timeout-ms must be an integer of at least 100')
+async function revokeCommand (file: string, timeoutMs: number | undefined, json: boolean): Promise<number> {
+  if (timeoutMs != null && timeoutMs < 100) throw new NodeError('BAD_ARGUMENT', '--timeout: expected at least 100ms')
   const { parseKit } = await import('../courier/kit.ts')
   const { deliverRevocation } = await import('../courier/deliver.ts')
   const kit = parseKit(await readFile(file, 'utf8'))
@@ -96,4 +98,21 @@ async function revokeCommand (file: string | undefined, timeout: string | undefi
   if (delivered === results.length) return 0
   if (!json) process.stderr.write(`error NOT_DELIVERED: ${results.length - delivered} peer(s) did not accept it; run the command again later for them\n`)
   return 1
+}
+
+type KeyStatus = Awaited<ReturnType<LiaisonService['keyStatus']>>
+
+/** `keys status` as text: this node's rotation and each peer's answer, then peers' rotations. */
+function describeKeyStatus (status: KeyStatus): string {
+  const out: string[] = []
+  const r = status.rotation
+  if (r == null) out.push('no key rotation of this node in progress')
+  else {
+    out.push(`rotation ${r.id}: ${r.oldPeerId} → ${r.newPeerId}, announced ${r.created} to ${r.announcedTo.length} peer(s)`)
+    for (const peer of status.peers) out.push(`  ${peer.peerId}  ${(peer.name ?? '').padEnd(16)}  ${peer.answer.padEnd(9)}  receipt ${peer.received ?? '-'}  approved ${peer.approved ?? '-'}${peer.reason != null ? '  ' + peer.reason : ''}`)
+    if (status.waiting.length > 0) out.push(`  waiting for ${status.waiting.length} peer(s); the node switches at its next start once all answered (or: liaison keys finish)`)
+  }
+  if (status.peerRotations.length === 0) out.push('no rotation announced by a peer')
+  for (const pr of status.peerRotations) out.push(`peer rotation ${pr.oldPeerId} → ${pr.newPeerId}  ${pr.status}${pr.status === 'pending' ? `  (apply: liaison keys approve ${pr.oldPeerId})` : ''}`)
+  return out.join('\n') + '\n'
 }

@@ -1,93 +1,94 @@
 /**
- * The `liaison` command line: dispatch, help, and uniform errors (`error CODE: message` on
- * stderr, exit 1; exit 2 for usage errors).
+ * The `liaison` command line: one table of command definitions (commands/, spec.ts), one
+ * parser (dispatch.ts), generated help, and uniform errors — `error CODE: message` on stderr
+ * and the exit code of the one table in exit-codes.ts (0 ok, 1 refused or failed, 2 usage,
+ * 3 unavailable, 4 internal), the same for every command.
  *
  * @module
  */
 import { errorCode, NodeError } from '../errors.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
-import type * as IdentityCommands from './identity-commands.ts'
-import type * as NodeCommands from './node-commands.ts'
-import type * as PeerCommands from './peer-commands.ts'
-import type * as ForwardCommands from './forward-commands.ts'
-import type * as MessageCommands from './message-commands.ts'
-type Command = (argv: string[]) => Promise<number>
+import type { CommandSpec, Invocation } from './spec.ts'
+import { BUILTIN_COMMANDS } from './commands/index.ts'
+import { TASKFORCE } from './commands/taskforce.ts'
+import { parseInvocation, resolveSubcommand } from './dispatch.ts'
+import { renderCommand, renderOverview, renderSubcommand } from './help.ts'
+import { didYouMean } from './suggest.ts'
+import { EXIT, exitCodeFor } from './exit-codes.ts'
+import { operatorError } from './api-errors.ts'
 
-/**
- * Each command's module is loaded only when that command runs: most commands never touch
- * libp2p, and loading it for every CLI call doubled the start-up time.
- */
-const lazy = <K extends string>(load: () => Promise<Record<K, Command>>, name: K): Command =>
-  async (argv) => await (await load())[name](argv)
-
-const identity = async (): Promise<typeof IdentityCommands> => await import('./identity-commands.ts')
-const nodeCmds = async (): Promise<typeof NodeCommands> => await import('./node-commands.ts')
-const peerCmds = async (): Promise<typeof PeerCommands> => await import('./peer-commands.ts')
-const forwardCmds = async (): Promise<typeof ForwardCommands> => await import('./forward-commands.ts')
-const messageCmds = async (): Promise<typeof MessageCommands> => await import('./message-commands.ts')
-
-const COMMANDS: Record<string, { run: Command, help: string }> = {
-  init: { run: lazy(identity, 'initCommand'), help: 'init --name NAME [--listen MULTIADDR…]      create identity, config and store' },
-  id: { run: lazy(identity, 'idCommand'), help: 'id [--json]                                  print peer ID and public key (SPKI PEM)' },
-  start: { run: lazy(nodeCmds, 'startCommand'), help: 'start [--log-level L] [--log-format json|pretty]   run the node in the foreground' },
-  up: { run: lazy(nodeCmds, 'upCommand'), help: 'up [--name NAME] [--log-level L] [--log-format F]   init on first use, then start (npm start)' },
-  config: { run: lazy(async () => await import('./config-commands.ts'), 'configCommand'), help: 'config show [--json] | check [FILE] [--policy FILE]   effective config (secrets never shown); validate without starting' },
-  peers: { run: lazy(peerCmds, 'peersCommand'), help: 'peers add|update|show|list|suspend|resume|revoke|remove   manage the trust list (--card FILE, --agreement ID:FROM:UNTIL, --max-tlp-out T, --topics-in a,b, …)' },
-  card: { run: lazy(peerCmds, 'cardCommand'), help: 'card export [--out FILE]                     this node\'s self-signed trust card and fingerprint' },
-  policy: { run: lazy(async () => await import('./policy-commands.ts'), 'policyCommand'), help: 'policy show|reload|check --to ID --tlp T --topic T --legal-basis L   explain a decision without sending' },
-  send: { run: lazy(messageCmds, 'sendCommand'), help: 'send --to ID[,ID…] --tlp T --topic T --legal-basis L [--kind K] [--expires 30d] [--handling C…] [--in-reply-to ID] [--body FILE|-] [--wait]' },
-  forward: { run: lazy(forwardCmds, 'forwardCommand'), help: 'forward MESSAGE_ID --to C [--legal-basis L]   pass a received message on, under the originator\'s control' },
-  release: { run: lazy(forwardCmds, 'releaseCommand'), help: 'release request MESSAGE_ID --to C --reason T | grant ID [--valid 7d] | deny ID | list' },
-  keys: { run: lazy(async () => await import('./key-commands.ts'), 'keysCommand'), help: 'keys rotate | status | finish [--force] | approve OLD_PEER_ID | revoke --certificate KIT   identity key rotation; deliver a revocation kit to every peer' },
-  inbox: { run: lazy(messageCmds, 'inboxCommand'), help: 'inbox [--since TIME] [--from ID] [--json]    list received messages' },
-  outbox: { run: lazy(messageCmds, 'outboxCommand'), help: 'outbox [--json]                              delivery state per recipient' },
-  message: { run: lazy(messageCmds, 'messageCommand'), help: 'message show ID|DIGEST [--envelope]          one message (envelope byte for byte)' },
-  envelope: { run: lazy(identity, 'envelopeCommand'), help: 'envelope sign --type message|receipt [--in FILE] | verify --public-key PEM [--in FILE]' },
-  audit: { run: lazy(async () => await import('./audit-commands.ts'), 'auditCommand'), help: 'audit verify [--bundle DIR] [--workers N] [--expect-node ID] [--thorough] [--openssl] [--json] | export --out DIR [--since T] [--peer ID] | prove DIGEST | checkpoint | witnesses | split-view --out DIR [--alert SEQ]   offline audit (stopped node or a copy)' },
-  taxii: { run: lazy(async () => await import('./taxii-commands.ts'), 'taxiiCommand'), help: 'taxii collections add --outbound --to ID[,ID…] --topic T --tlp L --legal-basis ID [--kind K] | add --inbound [--from ID] [--topic T] [--max-tlp L] | list | remove ID; taxii clients add NAME --collections ID:r|w|rw[,…] [--json] | list | remove NAME' },
-  index: { run: lazy(async () => await import('./index-commands.ts'), 'indexCommand'), help: 'index add --type T (--selector V --ref R | --file FILE.csv [--ref-column C]) [--region CC] | remove --type T --selector V | list [--stats] | rotate-key   reference data for hit/no-hit queries' },
-  query: { run: lazy(async () => await import('./query-commands.ts'), 'queryCommand'), help: 'query --to PEER --type T (--selector V | --file FILE) --legal-basis ID --purpose TEXT [--region CC] | follow-up HIT_REF --reason TEXT | pending | unpin PEER   hit/no-hit queries (running node)' },
-  purge: { run: lazy(async () => await import('./purge-command.ts'), 'purgeCommand'), help: 'purge                                        delete expired message envelopes now (stopped node; a running node purges on its own)' },
-  report: { run: lazy(async () => await import('./report-commands.ts'), 'reportCommand'), help: 'report [--from D] [--to D] [--by peer|topic|agreement|kind|tlp|week|month]… [--format text|json|csv|html] [--out FILE] [--sign] [--bundle DIR] | verify REPORT [--bundle DIR]   cooperation report from the audit log' },
-  feedback: { run: lazy(async () => await import('./feedback-command.ts'), 'feedbackCommand'), help: 'feedback MESSAGE_ID --rating useful|not-useful|actioned|led-to-operation [--note TEXT]   rate a received message to its originator' },
-  taskforce: { run: lazy(async () => await import('./taskforce-commands.ts'), 'taskforceCommand'), help: 'taskforce propose --name N --purpose T --legal-basis ID --member PEER… --topic T… --max-tlp L --until T | list | show ID [--history] | sign ID | decline ID | amend ID [--add P] [--remove P] [--until T] … | leave ID | dissolve ID | verify FILE   joint task forces (charters signed by their members)' }
+/** `liaison completion bash|zsh`: generated from the same definitions. */
+const COMPLETION: CommandSpec = {
+  name: 'completion',
+  group: 'node',
+  summary: 'shell completion for bash or zsh, generated from the command definitions',
+  args: 'SHELL',
+  output: 'none',
+  examples: ['liaison completion bash > /etc/bash_completion.d/liaison', 'source <(liaison completion zsh)   # in ~/.zshrc'],
+  run: async (_argv, inv) => {
+    const shell = inv.positionals[0]
+    const { bashCompletion, zshCompletion } = await import('./completion.ts')
+    if (shell === 'bash') process.stdout.write(bashCompletion(COMMANDS))
+    else if (shell === 'zsh') process.stdout.write(zshCompletion(COMMANDS))
+    else throw new NodeError('BAD_ARGUMENT', `liaison completion ${shell ?? ''}: expected bash or zsh`)
+    return EXIT.OK
+  }
 }
 
+/** Every command, in the order `liaison --help` lists them within their group. Add new ones here. */
+export const COMMANDS: CommandSpec[] = [
+  ...BUILTIN_COMMANDS,
+  TASKFORCE,
+  COMPLETION
+]
+
 export function usage (): string {
-  return [
-    'liaison — a sovereign node for signed, policy-checked intelligence exchange',
-    '',
-    'Usage: liaison <command> [options]   (every command takes --data-dir DIR; default $LIAISON_DATA_DIR or ./data)',
-    '',
-    ...Object.values(COMMANDS).map(c => '  ' + c.help),
-    ''
-  ].join('\n')
+  return renderOverview(COMMANDS)
+}
+
+function report (thrown: unknown, values?: Invocation['values']): number {
+  const err = operatorError(thrown, values)
+  if (err instanceof NodeError || err instanceof ProtocolError) {
+    const code = errorCode(err)
+    process.stderr.write(`error ${code}: ${err.message}\n`)
+    return exitCodeFor(code)
+  }
+  process.stderr.write(`error INTERNAL: ${(err as Error).stack ?? String(err)}\n`)
+  return EXIT.INTERNAL
+}
+
+/** The help of the subcommand `args` start with, if they name one; else the command's. */
+function helpFor (spec: CommandSpec, args: string[]): string {
+  try {
+    const { sub, words } = resolveSubcommand(spec, args.filter(a => a !== '--help' && a !== '-h'))
+    return words > 0 ? renderSubcommand(spec, sub) : renderCommand(spec)
+  } catch {
+    return renderCommand(spec)
+  }
 }
 
 export async function main (argv: string[]): Promise<number> {
   const [name, ...rest] = argv
-  if (name == null || name === '--help' || name === '-h' || name === 'help') {
+  if (name == null || name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
     process.stdout.write(usage())
-    return 0
+    return EXIT.OK
   }
-  const command = COMMANDS[name]
-  if (command == null) {
-    process.stderr.write(`error BAD_ARGUMENT: unknown command ${name}\n\n${usage()}`)
-    return 2
+  const lookup = name === 'help' ? rest[0] : name
+  const spec = COMMANDS.find(c => c.name === lookup)
+  if (spec == null) {
+    process.stderr.write(`error BAD_ARGUMENT: unknown command ${lookup}${didYouMean(lookup, COMMANDS.map(c => c.name))}\n\n${usage()}`)
+    return EXIT.USAGE
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`liaison ${command.help}\n`)
-    return 0
+  if (name === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    const args = name === 'help' ? rest.slice(1) : rest
+    process.stdout.write(helpFor(spec, args))
+    return EXIT.OK
   }
+  let inv: Invocation | undefined
   try {
-    return await command.run(rest)
+    inv = parseInvocation(spec, rest)
+    return await spec.run(rest, inv)
   } catch (err) {
-    const code = errorCode(err)
-    if (err instanceof NodeError || err instanceof ProtocolError) {
-      process.stderr.write(`error ${code}: ${err.message}\n`)
-      return code === 'BAD_ARGUMENT' ? 2 : 1
-    }
-    process.stderr.write(`error INTERNAL: ${(err as Error).stack ?? String(err)}\n`)
-    return 1
+    return report(err, inv?.values)
   }
 }

@@ -17,24 +17,16 @@ import { LiaisonNode } from '../liaison-node.ts'
 import { initDataDir, isInitialised, dataDirPaths } from '../data-dir.ts'
 import { configSchema, loadConfig } from '../config.ts'
 import { DEFAULT_DATA_DIR, DEFAULT_SHUTDOWN_GRACE_MS, SIGNAL_REPEAT_WINDOW_MS } from '../defaults.ts'
-import { parse, str, type Parsed } from './args.ts'
+import { str, type Parsed } from './args.ts'
+import type { Invocation } from './spec.ts'
 import { readRuntime } from './context.ts'
 import { NodeError } from '../errors.ts'
 
-const START_OPTIONS = {
-  'log-level': { type: 'string' },
-  'log-format': { type: 'string' },
-  pretty: { type: 'boolean' }
-} as const
-
-
-export async function startCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, START_OPTIONS)
+export async function startCommand (p: Invocation): Promise<number> {
   return await runNode(p, false)
 }
 
-export async function upCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, { ...START_OPTIONS, name: { type: 'string' } })
+export async function upCommand (p: Invocation): Promise<number> {
   if (!await isInitialised(p.dataDir)) {
     const name = str(p, 'name') ?? nonEmpty(process.env.LIAISON_NAME) ?? hostname()
     const { peerId } = await initDataDir(p.dataDir, { name })

@@ -8,32 +8,12 @@ import { NodeError } from '../errors.ts'
 import { parseAgreementFlag, type PeerFields } from '../policy/peer-fields.ts'
 import type { PeerRecord } from '../store/records.ts'
 import type { MessageKind, Tlp } from '../../protocol/types.ts'
-import { parse, str, list, print, type Parsed } from './args.ts'
+import { str, list, print, type Parsed } from './args.ts'
+import type { Invocation } from './spec.ts'
 import { openService } from './context.ts'
+import type { LiaisonService } from '../service.ts'
 import { SELECTOR_TYPE_NAMES } from '../../protocol/selectors/index.ts'
 import { DEFAULT_QUERY_MAX, DEFAULT_QUERY_QUOTA_PER_DAY, parseQuotaFlag } from '../query/policy.ts'
-
-const FIELD_OPTIONS = {
-  'peer-id': { type: 'string' },
-  name: { type: 'string' },
-  address: { type: 'string', multiple: true },
-  jurisdiction: { type: 'string' },
-  agreement: { type: 'string', multiple: true },
-  'add-agreement': { type: 'string', multiple: true },
-  'max-tlp-out': { type: 'string' },
-  'max-tlp-in': { type: 'string' },
-  'topics-out': { type: 'string' },
-  'topics-in': { type: 'string' },
-  kinds: { type: 'string' },
-  note: { type: 'string' },
-  'auto-approve-rotation': { type: 'string' },
-  'query-types': { type: 'string' },
-  'query-quota': { type: 'string' },
-  'query-max': { type: 'string' },
-  card: { type: 'string' },
-  fingerprint: { type: 'string' },
-  certificate: { type: 'string' }
-} as const
 
 /** The record fields named on the command line (only those given). */
 function fieldsFrom (p: Parsed, current?: PeerRecord): PeerFields {
@@ -41,8 +21,8 @@ function fieldsFrom (p: Parsed, current?: PeerRecord): PeerFields {
   const name = str(p, 'name'); if (name != null) f.name = name
   const addresses = list(p, 'address'); if (addresses.length > 0) f.addresses = addresses
   const jurisdiction = str(p, 'jurisdiction'); if (jurisdiction != null) f.jurisdiction = jurisdiction
-  const agreements = list(p, 'agreement').map(parseAgreementFlag)
-  const added = list(p, 'add-agreement').map(parseAgreementFlag)
+  const agreements = list(p, 'agreement').map(a => agreementFlag('agreement', a))
+  const added = list(p, 'add-agreement').map(a => agreementFlag('add-agreement', a))
   if (agreements.length > 0 || added.length > 0) {
     const base = agreements.length > 0 ? agreements : (current?.agreements ?? [])
     f.agreements = [...base.filter(a => !added.some(b => b.id === a.id)), ...added]
@@ -61,6 +41,25 @@ function fieldsFrom (p: Parsed, current?: PeerRecord): PeerFields {
   const query = queryGrantFrom(p, current)
   if (query !== undefined) f.query = query
   return f
+}
+
+/** A real calendar day YYYY-MM-DD (2026-02-30 is not one). */
+function isDay (text: string): boolean {
+  const ms = Date.parse(`${text}T00:00:00.000Z`)
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === text
+}
+
+/** `--agreement ID:FROM:UNTIL`, checked here so that the error names the part that is wrong. */
+function agreementFlag (flagName: string, text: string): ReturnType<typeof parseAgreementFlag> {
+  const m = /^(.+):([^:]*):([^:]*)$/.exec(text)
+  const form = 'ID:YYYY-MM-DD:YYYY-MM-DD, e.g. EU-2024-17:2025-01-01:2026-12-31'
+  if (m == null) throw new NodeError('BAD_ARGUMENT', `--${flagName} ${text}: expected ${form}`)
+  for (const [part, day] of [['start', m[2]], ['end', m[3]]] as const) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new NodeError('BAD_ARGUMENT', `--${flagName} ${text}: the ${part} ${JSON.stringify(day)} is not a date YYYY-MM-DD (expected ${form})`)
+    if (!isDay(day)) throw new NodeError('BAD_ARGUMENT', `--${flagName} ${text}: the ${part} ${day} is not a day of the calendar (month 01–12, day within the month)`)
+  }
+  if (m[2] > m[3]) throw new NodeError('BAD_ARGUMENT', `--${flagName} ${text}: the agreement ends (${m[3]}) before it starts (${m[2]})`)
+  return parseAgreementFlag(text)
 }
 
 /**
@@ -106,11 +105,35 @@ export function describePeer (r: PeerRecord): string {
   ].join('\n') + '\n'
 }
 
-export async function peersCommand (argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv
-  const p = parse(rest, FIELD_OPTIONS)
-  const json = p.values.json === true
-  const target = (): string => p.positionals[0] ?? str(p, 'peer-id', true) as string
+/**
+ * `peers add --card FILE`: the card's self-signature proves only that whoever made it holds the
+ * key; the fingerprint, read out by the agency over a separate channel, proves whose key it is.
+ * So --fingerprint is required, and skipping the comparison takes --no-fingerprint-check,
+ * which the audit log records (UNCHECKED_CARD_ACTION).
+ */
+async function addFromCard (s: LiaisonService, p: Invocation, cardFile: string): Promise<number> {
+  const expected = str(p, 'fingerprint')
+  const unchecked = p.values['no-fingerprint-check'] === true
+  if (expected != null && unchecked) throw new NodeError('BAD_ARGUMENT', 'give --fingerprint or --no-fingerprint-check, not both')
+  if (expected == null && !unchecked) throw new NodeError('BAD_ARGUMENT', `liaison peers add --card ${cardFile} needs --fingerprint XXXX-XXXX-XXXX-XXXX-XXXX-XXXX, as the agency confirmed it to you over a separate channel (or --no-fingerprint-check to add it unchecked; that is recorded in the audit log)`)
+  if (expected != null && !/^([A-Za-z2-7]{4}-){5}[A-Za-z2-7]{4}$/.test(expected.trim())) throw new NodeError('BAD_ARGUMENT', `--fingerprint ${expected}: expected six groups of four letters A–Z and digits 2–7, such as ABCD-EFGH-IJKL-MNOP-QRST-UV23`)
+  let text: string
+  try { text = await readFile(cardFile, 'utf8') } catch (err) { throw new NodeError('BAD_ARGUMENT', `--card ${cardFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`) }
+  const { record, fingerprint } = await s.addPeerFromCard(text, fieldsFrom(p), expected ?? undefined)
+  if (p.json) print({ record, fingerprint })
+  else if (unchecked) process.stdout.write(`added ${record.name} (${record.peerId}) from its trust card WITHOUT checking its fingerprint (recorded in the audit log)\nfingerprint ${fingerprint}\nConfirm this fingerprint with ${record.name} over a separate channel before exchanging anything.\n`)
+  else process.stdout.write(`added ${record.name} (${record.peerId}) from its trust card; fingerprint ${fingerprint} confirmed\n`)
+  return 0
+}
+
+export async function peersCommand (p: Invocation): Promise<number> {
+  const sub = p.sub
+  const json = p.json
+  const target = (): string => {
+    const given = p.positionals[0] ?? str(p, 'peer-id')
+    if (given == null) throw new NodeError('BAD_ARGUMENT', `liaison peers ${sub} needs the peer: PEER_ID as the argument, or --peer-id PEER_ID`)
+    return given
+  }
   const handle = await openService(p.dataDir)
   try {
     const s = handle.service
@@ -126,14 +149,11 @@ export async function peersCommand (argv: string[]): Promise<number> {
     switch (sub) {
       case 'add': {
         const cardFile = str(p, 'card')
-        if (cardFile != null) {
-          const { record, fingerprint } = await s.addPeerFromCard(await readFile(cardFile, 'utf8'), fieldsFrom(p), str(p, 'fingerprint'))
-          if (json) print({ record, fingerprint })
-          else process.stdout.write(`added ${record.name} (${record.peerId}) from its trust card\nfingerprint ${fingerprint}\nConfirm this fingerprint with ${record.name} over a separate channel.\n`)
-          return 0
-        }
+        if (cardFile != null) return await addFromCard(s, p, cardFile)
+        if (str(p, 'fingerprint') != null || p.values['no-fingerprint-check'] === true) throw new NodeError('BAD_ARGUMENT', '--fingerprint and --no-fingerprint-check go with --card FILE (a peer added by --peer-id has no card to check)')
+        if (str(p, 'peer-id') == null || str(p, 'name') == null) throw new NodeError('BAD_ARGUMENT', 'liaison peers add needs --card FILE (with --fingerprint), or --peer-id PEER_ID and --name NAME')
         const record = await s.addPeer({ ...fieldsFrom(p), peerId: str(p, 'peer-id', true) as string, name: str(p, 'name', true) as string })
-        if (json) print(record)
+        if (json) print({ record })
         else process.stdout.write(`added ${record.name} (${record.peerId})\n`)
         return 0
       }
@@ -179,27 +199,27 @@ export async function peersCommand (argv: string[]): Promise<number> {
       case 'remove': {
         const id = target()
         await s.removePeer(id)
-        process.stdout.write(`removed ${id}\n`)
+        if (json) print({ removed: id })
+        else process.stdout.write(`removed ${id}\n`)
         return 0
       }
       default:
-        throw new NodeError('BAD_ARGUMENT', 'usage: liaison peers add|update|show|list|suspend|resume|revoke|remove …')
+        throw new NodeError('INTERNAL', `no handler for peers ${sub}`)
     }
   } finally {
     await handle.close()
   }
 }
 
-export async function cardCommand (argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv
-  if (sub !== 'export') throw new NodeError('BAD_ARGUMENT', 'usage: liaison card export [--out FILE]')
-  const p = parse(rest, { out: { type: 'string' } })
+export async function cardCommand (p: Invocation): Promise<number> {
   const handle = await openService(p.dataDir)
   try {
     const card = await handle.service.card()
     const out = str(p, 'out')
-    if (out != null) {
-      await writeFile(out, card.envelope + '\n')
+    if (out != null) await writeFile(out, card.envelope + '\n')
+    if (p.json) {
+      print(card)
+    } else if (out != null) {
       process.stdout.write(`wrote ${out}\nfingerprint ${card.fingerprint}\n`)
     } else {
       process.stdout.write(card.envelope + '\n')

@@ -10,11 +10,11 @@ import { NodeError } from '../errors.ts'
 import { Store } from '../store/store.ts'
 import { AuditLog } from '../audit/audit-log.ts'
 import { Purger } from '../audit/purger.ts'
-import { parse, print } from './args.ts'
+import { print } from './args.ts'
+import type { Invocation } from './spec.ts'
 import { readRuntime } from './context.ts'
 
-export async function purgeCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, {})
+export async function purgeCommand (p: Invocation): Promise<number> {
   if (await readRuntime(p.dataDir) != null) {
     throw new NodeError('DATA_DIR_IN_USE', `a node is running on ${p.dataDir}; it purges expired messages on its own schedule (stop it to purge now)`)
   }

@@ -13,20 +13,9 @@ import { readApiToken } from '../data-dir.ts'
 import { NodeError } from '../errors.ts'
 import type { QueryOutcome } from '../query/exchange.ts'
 import { parseCsv } from '../query/csv.ts'
-import { parse, print, str, type Parsed } from './args.ts'
+import { print, str, type Parsed } from './args.ts'
+import type { Invocation } from './spec.ts'
 import { readRuntime } from './context.ts'
-
-const OPTIONS = {
-  to: { type: 'string' },
-  type: { type: 'string' },
-  selector: { type: 'string', multiple: true },
-  file: { type: 'string' },
-  'selector-column': { type: 'string' },
-  'legal-basis': { type: 'string' },
-  purpose: { type: 'string' },
-  region: { type: 'string' },
-  reason: { type: 'string' }
-} as const
 
 async function client (p: Parsed): Promise<ApiClient> {
   const runtime = await readRuntime(p.dataDir)
@@ -47,33 +36,29 @@ async function selectorsFrom (file: string, column: string | undefined): Promise
   return text.split(/\r?\n/).map(s => s.trim()).filter(s => s !== '')
 }
 
-export async function queryCommand (argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv
+export async function queryCommand (p: Invocation): Promise<number> {
+  const sub = p.sub
   if (sub === 'follow-up') {
-    const p = parse(rest, OPTIONS)
     const hitRef = p.positionals[0]
-    if (hitRef === undefined) throw new NodeError('BAD_ARGUMENT', 'usage: liaison query follow-up HIT_REF --reason TEXT')
     const result = await (await client(p)).call('POST', '/v1/queries/follow-up', { hitRef, reason: str(p, 'reason', true) })
     if (p.values.json === true) print(result)
     else process.stdout.write(`follow-up sent (rfi ${(result as { digest?: string }).digest ?? ''})\n`)
     return 0
   }
   if (sub === 'unpin') {
-    const p = parse(rest, OPTIONS)
     const peer = p.positionals[0]
-    if (peer === undefined) throw new NodeError('BAD_ARGUMENT', 'usage: liaison query unpin PEER')
-    print(await (await client(p)).call('DELETE', `/v1/queries/pins/${encodeURIComponent(peer)}`))
+    const result = await (await client(p)).call<{ unpinned: string }>('DELETE', `/v1/queries/pins/${encodeURIComponent(peer)}`)
+    if (p.json) print(result)
+    else process.stdout.write(`unpinned the OPRF key of ${result.unpinned}; the next query pins the key its card now names\n`)
     return 0
   }
   if (sub === 'pending') {
-    const p = parse(rest, OPTIONS)
     const list = await (await client(p)).call<Array<{ message: string, from: string, type: string, hitRef: string, localRef: string | null, reason: string, received: string }>>('GET', '/v1/queries/pending')
     if (p.values.json === true) print(list)
     else if (list.length === 0) process.stdout.write('no pending follow-ups\n')
     else for (const f of list) process.stdout.write(`${f.received}  ${f.from}  ${f.type}  ref ${f.localRef ?? '(no longer indexed)'}  message ${f.message.slice(0, 16)}  reason: ${f.reason}\n`)
     return 0
   }
-  const p = parse(argv, OPTIONS)
   const file = str(p, 'file')
   const given = (p.values.selector as string[] | undefined) ?? []
   if ((file === undefined) === (given.length === 0)) throw new NodeError('BAD_ARGUMENT', 'give --selector VALUE (repeatable) or --file FILE, not both')

@@ -18,16 +18,17 @@ import { NodeError } from '../errors.ts'
 import { bundleSource, computeReport, dataDirSource, renderReport, reportQuery, signReport, verifyReport } from '../report/index.ts'
 import type { EntrySource, ReportFormat } from '../report/index.ts'
 import { REPORT_FORMATS } from '../report/types.ts'
-import { list, parse, print, str } from './args.ts'
+import { list, print, str } from './args.ts'
+import type { Invocation } from './spec.ts'
 import { readRuntime } from './context.ts'
 import { ApiClient } from '../api/client.ts'
 
-export async function reportCommand (argv: string[]): Promise<number> {
-  if (argv[0] === 'verify') return await verifyCommand(argv.slice(1))
-  const p = parse(argv, { from: { type: 'string' }, to: { type: 'string' }, by: { type: 'string', multiple: true }, format: { type: 'string' }, out: { type: 'string' }, sign: { type: 'boolean' }, bundle: { type: 'string' } })
-  if (p.positionals.length > 0) throw new NodeError('BAD_ARGUMENT', `unexpected argument ${p.positionals[0]} (usage: liaison report [--from D] [--to D] [--by DIM]… [--format F] [--out FILE] | report verify REPORT)`)
-  const format = (str(p, 'format') ?? (p.values.json === true ? 'json' : 'text')) as ReportFormat
-  if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new NodeError('BAD_ARGUMENT', `--format must be one of ${REPORT_FORMATS.join(', ')}`)
+export async function reportCommand (p: Invocation): Promise<number> {
+  if (p.sub === 'verify') return await verifyCommand(p)
+  const given = p.values.format as string
+  if (p.json && given !== 'text' && given !== 'json') throw new NodeError('BAD_ARGUMENT', `--json and --format ${given} ask for two formats; give one`)
+  const format = (p.json ? 'json' : given) as ReportFormat
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new NodeError('INTERNAL', `--format ${format} passed the parser`)
   const query = reportQuery({ from: str(p, 'from'), to: str(p, 'to'), by: list(p, 'by') })
   const sign = p.values.sign === true
   const bundle = str(p, 'bundle')
@@ -52,10 +53,8 @@ export async function reportCommand (argv: string[]): Promise<number> {
   return 0
 }
 
-async function verifyCommand (argv: string[]): Promise<number> {
-  const p = parse(argv, { bundle: { type: 'string' } })
+async function verifyCommand (p: Invocation): Promise<number> {
   const file = p.positionals[0]
-  if (file == null) throw new NodeError('BAD_ARGUMENT', 'usage: liaison report verify REPORT [--data-dir DIR | --bundle DIR]')
   const bytes = await readFile(file)
   const bundle = str(p, 'bundle')
   let source: EntrySource

@@ -19,6 +19,8 @@
  * @module
  */
 
+import type { ZodType } from 'zod'
+
 export interface Flag {
   type: 'string' | 'boolean'
   multiple?: boolean
@@ -31,16 +33,43 @@ export interface Flag {
   required?: boolean
   /** Values a shell may complete (TLP labels, kinds, formats). */
   choices?: readonly string[]
+  /** A repeatable flag's values are also split at commas, unless false (values that may hold a comma). */
+  commas?: boolean
 }
 
 export type Flags = Record<string, Flag>
 
 export interface SubcommandSpec {
   summary: string
-  /** Positional arguments as shown in help, e.g. `MESSAGE_ID`. */
+  /** Positional arguments as shown in help, e.g. `MESSAGE_ID`, `[FILE]`, `ID…`; the parser enforces the count. */
   args?: string
   flags?: Flags
   examples?: string[]
+  /**
+   * The shape `--json` prints (documented in docs/cli.md, checked by test/unit/cli-commands.test.ts),
+   * or 'none' when the subcommand prints no data (then it takes no --json); absent: the command's.
+   */
+  output?: OutputSchema | 'none'
+}
+
+/** The JSON shape of a command's output: a name for the docs and its zod schema, loaded on demand (output.ts). */
+export interface OutputSchema {
+  name: string
+  load: () => Promise<ZodType>
+}
+
+/**
+ * What the dispatcher (dispatch.ts) hands a command after parsing its command line against its
+ * definition: the subcommand chosen, flag values (defaults applied, `required` and `choices`
+ * checked), positionals (count checked against `args`) and the resolved data directory.
+ */
+export interface Invocation {
+  /** The subcommand key (`add`, `clients add`), or '' for a command's bare form. */
+  sub: string
+  values: Record<string, string | boolean | string[] | undefined>
+  positionals: string[]
+  dataDir: string
+  json: boolean
 }
 
 export type Group = 'node' | 'trust' | 'messages' | 'keys' | 'audit' | 'integration'
@@ -60,9 +89,16 @@ export interface CommandSpec {
   summary: string
   args?: string
   flags?: Flags
+  /**
+   * Subcommand keys are one word (`add`) or two (`clients add`); the key '' is the command's
+   * bare form when it also has subcommands (`liaison query --to …` beside `liaison query pending`).
+   */
   subcommands?: Record<string, SubcommandSpec>
   examples?: string[]
-  run: (argv: string[]) => Promise<number>
+  /** As for a subcommand: the shape of `--json`, or 'none'. */
+  output?: OutputSchema | 'none'
+  /** Runs the command; `inv` is the command line already parsed against this definition. */
+  run: (argv: string[], inv: Invocation) => Promise<number>
 }
 
 /** Flags every command takes. */
@@ -84,12 +120,25 @@ export const flag = {
 /** Every flag a command (or one subcommand of it) accepts, common ones included. */
 export function flagsOf (spec: CommandSpec, sub?: string): Flags {
   const own = sub != null ? spec.subcommands?.[sub]?.flags : undefined
-  return { ...COMMON_FLAGS, ...spec.flags, ...own }
+  const flags = { ...COMMON_FLAGS, ...spec.flags, ...own }
+  // --json only where there is data to print as JSON.
+  if (outputOf(spec, sub) === 'none') delete flags.json
+  return flags
+}
+
+/** The JSON shape of a command or subcommand ('none': it prints no data; undefined: not declared). */
+export function outputOf (spec: CommandSpec, sub?: string): OutputSchema | 'none' | undefined {
+  if (sub == null) {
+    const subs = Object.values(spec.subcommands ?? {})
+    if (subs.length > 0 && subs.every(s => (s.output ?? spec.output) === 'none')) return 'none'
+    return spec.output
+  }
+  return spec.subcommands?.[sub]?.output ?? spec.output
 }
 
 /** Every flag name any part of a command accepts (for suggestions and completion). */
 export function allFlagNames (spec: CommandSpec): string[] {
-  const names = new Set(Object.keys({ ...COMMON_FLAGS, ...spec.flags }))
-  for (const s of Object.values(spec.subcommands ?? {})) for (const n of Object.keys(s.flags ?? {})) names.add(n)
+  const names = new Set(Object.keys(flagsOf(spec)))
+  for (const sub of Object.keys(spec.subcommands ?? {})) for (const n of Object.keys(flagsOf(spec, sub))) names.add(n)
   return [...names].sort()
 }

@@ -1,7 +1,7 @@
 /**
  * "Did you mean …?" for misspelled commands, subcommands and flags: the candidate with the
  * smallest edit distance (fastest-levenshtein), if it is close enough to be a typo — 1 edit for
- * words under 4 letters, 2 under 9, else 3 (a swap of two letters is 2) — or the only candidate the word starts.
+ * words under 4 letters, 2 under 9, else 3; a swap of two neighbouring letters counts as one — or the only candidate the word starts.
  *
  * @module
  */
@@ -13,7 +13,7 @@ export function nearest (word: string, candidates: Iterable<string>): string | u
   const prefixed: string[] = []
   for (const c of candidates) {
     if (c.startsWith(word) && word.length >= 2) prefixed.push(c)
-    const d = distance(word, c)
+    const d = isSwap(word, c) ? 1 : distance(word, c)
     if (d < bestDistance) { best = c; bestDistance = d }
   }
   if (best != null && bestDistance <= (word.length < 4 ? 1 : word.length < 9 ? 2 : 3)) return best
@@ -24,4 +24,12 @@ export function nearest (word: string, candidates: Iterable<string>): string | u
 export function didYouMean (word: string, candidates: Iterable<string>, prefix = ''): string {
   const hit = nearest(word, candidates)
   return hit == null ? '' : ` (did you mean ${prefix}${hit}?)`
+}
+
+/** `tpl` for `tlp`: the same letters with two neighbours swapped. */
+function isSwap (a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  const diff: number[] = []
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diff.push(i)
+  return diff.length === 2 && diff[1] === diff[0] + 1 && a[diff[0]] === b[diff[1]] && a[diff[1]] === b[diff[0]]
 }

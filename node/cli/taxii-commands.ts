@@ -16,7 +16,8 @@ import { Store } from '../store/store.ts'
 import type { Access, InboundFilter, OutboundMapping } from '../taxii/records.ts'
 import { TaxiiStore, type CollectionInput } from '../taxii/taxii-store.ts'
 import type { MessageKind, Tlp } from '../../protocol/types.ts'
-import { list, parse, print, str } from './args.ts'
+import { list, print, str } from './args.ts'
+import type { Invocation } from './spec.ts'
 import { readRuntime } from './context.ts'
 
 interface Admin {
@@ -58,25 +59,9 @@ function parseAccess (specs: string[]): Record<string, Access> {
   return out
 }
 
-export async function taxiiCommand (argv: string[]): Promise<number> {
-  const [noun, verb, ...rest] = argv
-  const p = parse(rest, {
-    collections: { type: 'string', multiple: true },
-    outbound: { type: 'boolean' },
-    'task-force': { type: 'string' },
-    inbound: { type: 'boolean' },
-    to: { type: 'string', multiple: true },
-    from: { type: 'string' },
-    topic: { type: 'string' },
-    tlp: { type: 'string' },
-    'max-tlp': { type: 'string' },
-    'legal-basis': { type: 'string' },
-    kind: { type: 'string' },
-    title: { type: 'string' },
-    description: { type: 'string' }
-  })
-  const json = p.values.json === true
-  if (noun !== 'clients' && noun !== 'collections') throw new NodeError('BAD_ARGUMENT', 'usage: liaison taxii clients|collections add|list|remove')
+export async function taxiiCommand (p: Invocation): Promise<number> {
+  const [noun, verb] = p.sub.split(' ') as ['clients' | 'collections', 'add' | 'list' | 'remove']
+  const json = p.json
   const admin = await openAdmin(p.dataDir)
   try {
     const base = `/v1/taxii/${noun}`
@@ -88,15 +73,13 @@ export async function taxiiCommand (argv: string[]): Promise<number> {
     }
     if (verb === 'remove') {
       const id = p.positionals[0]
-      if (id == null) throw new NodeError('BAD_ARGUMENT', `usage: liaison taxii ${noun} remove ${noun === 'clients' ? 'NAME' : 'ID'}`)
-      await admin.call('DELETE', `${base}/${encodeURIComponent(id)}`)
-      process.stdout.write(`removed ${id}\n`)
+      const removed = await admin.call('DELETE', `${base}/${encodeURIComponent(id)}`)
+      if (json) print(removed)
+      else process.stdout.write(`removed ${id}\n`)
       return 0
     }
-    if (verb !== 'add') throw new NodeError('BAD_ARGUMENT', `usage: liaison taxii ${noun} add|list|remove`)
     if (noun === 'clients') {
       const name = p.positionals[0]
-      if (name == null) throw new NodeError('BAD_ARGUMENT', 'usage: liaison taxii clients add NAME --collections ID:r|w|rw[,…]')
       const res = await admin.call<{ name: string, secret: string, collections: Record<string, Access> }>('POST', base, { name, collections: parseAccess(list(p, 'collections')) })
       if (json) print(res)
       else process.stdout.write(`client ${res.name}\nsecret ${res.secret}\n(shown once: Basic auth is ${res.name}:SECRET, Bearer auth is the secret)\n`)

@@ -52,7 +52,7 @@ describe('audit log of two real nodes', () => {
 
   it('refuses to verify a data directory while its node runs', async () => {
     const res = await cli(['audit', 'verify', '--data-dir', a.dir])
-    expect(res.code).toBe(1)
+    expect(res.code).toBe(3) // unavailable (docs/cli.md#exit-codes): stop the node, or verify a copy
     expect(res.stderr).toMatch(/DATA_DIR_IN_USE/)
   })
 

@@ -251,14 +251,16 @@ describe('liaison help and the Node it runs on', () => {
   it('--help exits 0 and lists the commands', async () => {
     const res = await cli(['--help'])
     expect(res.code).toBe(0)
-    expect(res.stdout).toContain('Usage: liaison <command>')
-    for (const command of ['init', 'id', 'start', 'peers', 'send', 'inbox', 'envelope sign']) expect(res.stdout).toContain(command)
+    expect(res.stdout).toContain('Usage: liaison COMMAND [SUBCOMMAND] [flags]')
+    for (const command of ['init', 'id', 'start', 'peers', 'send', 'inbox', 'envelope']) expect(res.stdout).toMatch(new RegExp(`^  ${command} `, 'm'))
   })
 
   it('<command> --help exits 0 and prints that command\'s usage', async () => {
     const res = await cli(['envelope', '--help'])
     expect(res.code).toBe(0)
-    expect(res.stdout).toMatch(/^liaison envelope sign --type message\|receipt/)
+    expect(res.stdout).toMatch(/^liaison envelope — /)
+    expect(res.stdout).toContain('liaison envelope sign')
+    expect(res.stdout).toMatch(/--type TYPE +what the JSON is \(required; message\|receipt\)/)
   })
 
   it('an unknown command exits 2 with BAD_ARGUMENT and the usage', async () => {

@@ -122,13 +122,34 @@ describe('forwarding under originator control', () => {
     const grant = await cli(['release', 'grant', pending.requestId, '--valid', '2d', '--data-dir', a.dir])
     expect(grant.code).toBe(0)
     await until(async () => (await cb.releases()).some(r => r.messageId === id && r.status === 'granted'), 20_000, 'grant at B')
-    const fwd = await cb.forward(id, [c.peerId])
+    // At B's CLI, waiting for C's receipt like `send --wait`.
+    const res = await cli(['forward', id, '--to', c.peerId, '--wait', '--timeout', '30s', '--json', '--data-dir', b.dir])
+    expect(res.code, res.stderr).toBe(0)
+    const fwd = JSON.parse(res.stdout) as { id: string, recipients: unknown[] }
+    expect(fwd.recipients).toEqual([{ peerId: c.peerId, status: 'delivered' }])
     await until(async () => (await cc.inbox()).some(m => m.id === fwd.id), 20_000, 'granted forward at C')
     const view = await cc.message(fwd.id, { envelope: true })
     const payload = parseForward(decodeEnvelope(Buffer.from(view.envelope!, 'base64')).payload)
     expect(payload.grant).toBeDefined()
     expect(verifyEnvelope(decodeEnvelope(payload.grant!), verifyKeyFromPeerId(a.peerId))).toBe(true)
     // The grant names C only: forwarding the same message elsewhere still needs its own.
+  })
+
+  it('without --legal-basis a forward takes an agreement valid toward the new recipient, or says which to name', async () => {
+    const id = await receivedAtB(base(b.peerId, 'GREEN'))
+    const before = (await cb.peer(c.peerId)).agreements
+    await cb.updatePeer(c.peerId, { agreements: [{ id: 'JIT-2026-4', validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }, { id: 'MLA-2026-9', validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }] })
+    try {
+      const ask = await cli(['forward', id, '--to', c.peerId, '--data-dir', b.dir])
+      expect(ask.code).toBe(1)
+      expect(ask.stderr).toMatch(/^error AGREEMENT_INVALID: .*not valid now with every new recipient.*--legal-basis.*JIT-2026-4, MLA-2026-9/)
+      await cb.updatePeer(c.peerId, { agreements: [{ id: 'JIT-2026-4', validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }] })
+      const taken = await cli(['forward', id, '--to', c.peerId, '--data-dir', b.dir])
+      expect(taken.code, taken.stderr).toBe(0)
+      expect(taken.stdout).toContain('legal basis JIT-2026-4')
+    } finally {
+      await cb.updatePeer(c.peerId, { agreements: before })
+    }
   })
 
   it('denial is recorded and the forward stays refused', async () => {

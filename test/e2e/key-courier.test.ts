@@ -143,7 +143,7 @@ describe('keys revoke: a courier delivers the revocation to every peer', () => {
 
     // A peer that cannot be reached: the command says so and exits 1.
     await c.stop()
-    const partial = await cli(['keys', 'revoke', '--certificate', offline, '--json', '--timeout-ms', '5000'])
+    const partial = await cli(['keys', 'revoke', '--certificate', offline, '--json', '--timeout', '5s'])
     expect(partial.code).toBe(1)
     const statuses = Object.fromEntries(JSON.parse(partial.stdout).peers.map((r: { peerId: string, status: string }) => [r.peerId, r.status]))
     expect(statuses).toEqual({ [b.peerId]: 'delivered', [c.peerId]: 'unreachable' })

@@ -34,7 +34,7 @@ describe('node lifecycle and the CLI with and without a running node', () => {
 
   it('refuses a second start on the same data directory with a clear message', async () => {
     const second = await cli(['start', '--data-dir', a.dir])
-    expect(second.code).toBe(1)
+    expect(second.code).toBe(3) // unavailable (docs/cli.md#exit-codes)
     expect(second.stderr).toMatch(/DATA_DIR_IN_USE/)
     expect(second.stderr).not.toMatch(/LEVEL_|at .*\.js/)
   })
@@ -52,8 +52,12 @@ describe('node lifecycle and the CLI with and without a running node', () => {
     expect(atB.code).toBe(0)
     expect(atB.stdout).toBe(atA.stdout)
     expect(JSON.parse(atB.stdout).payloadType).toBe('application/vnd.liaison.message.v1+json')
-    const show = await cli(['message', 'show', res.id, '--data-dir', b.dir])
-    expect(JSON.parse(show.stdout).meta).toMatchObject({ id: res.id, digest: res.digest, from: a.peerId, tlp: 'AMBER' })
+    const show = await cli(['message', 'show', res.id, '--json', '--data-dir', b.dir])
+    expect(JSON.parse(show.stdout)).toMatchObject({ meta: { id: res.id, digest: res.digest, from: a.peerId, tlp: 'AMBER' }, body: { n: 2 }, signature: { valid: true, signer: a.peerId } })
+    // Text by default: the body decoded and the signature's status.
+    const text = await cli(['message', 'show', res.id, '--data-dir', b.dir])
+    expect(text.stdout).toMatch(/^signature +valid, by /m)
+    expect(text.stdout).toContain('"n": 2')
   })
 
   it('writes node.json with addresses and API URL, keeps secrets 0600, and stops cleanly on SIGINT and SIGTERM', async () => {

@@ -32,8 +32,10 @@ describe('logs at debug level while messages and trust cards are exchanged', () 
     // Introductions by trust card, both ways.
     for (const [from, to] of [[a, b], [b, a]] as const) {
       const card = join(root, `${from.name}.card.json`)
-      expect((await cli(['card', 'export', '--data-dir', from.dir, '--out', card])).code).toBe(0)
-      const res = await cli(['peers', 'add', '--data-dir', to.dir, '--card', card, '--agreement', `${TEST_AGREEMENT}:2020-01-01:2099-12-31`, '--max-tlp-out', 'RED'])
+      const exported = await cli(['card', 'export', '--data-dir', from.dir, '--out', card])
+      expect(exported.code).toBe(0)
+      const fingerprint = /fingerprint (\S+)/.exec(exported.stdout)![1]
+      const res = await cli(['peers', 'add', '--data-dir', to.dir, '--card', card, '--fingerprint', fingerprint, '--agreement', `${TEST_AGREEMENT}:2020-01-01:2099-12-31`, '--max-tlp-out', 'RED'])
       expect(res.stderr).toBe('')
     }
     await Promise.all([a.start(), b.start()])

@@ -168,7 +168,7 @@ describe('policy through real nodes', () => {
     expect(exp.code).toBe(0)
     const fingerprint = /fingerprint (\S+)/.exec(exp.stdout)![1]
     expect(fingerprint).toMatch(/^([A-Z2-7]{4}-){5}[A-Z2-7]{4}$/)
-    const add = await cli(['peers', 'add', '--data-dir', b.dir, '--card', out, '--agreement', `${TEST_AGREEMENT}:2020-01-01:2099-12-31`, '--max-tlp-in', 'GREEN'])
+    const add = await cli(['peers', 'add', '--data-dir', b.dir, '--card', out, '--fingerprint', fingerprint, '--agreement', `${TEST_AGREEMENT}:2020-01-01:2099-12-31`, '--max-tlp-in', 'GREEN'])
     expect(add.code).toBe(0)
     expect(add.stdout).toContain(fingerprint)
     expect((await cb.peer(c.peerId))).toMatchObject({ name: 'c', maxTlpIn: 'GREEN', addresses: [c.address] })
@@ -178,7 +178,7 @@ describe('policy through real nodes', () => {
     payload.name = 'Mallory'
     card.payload = Buffer.from(JSON.stringify(payload)).toString('base64')
     await writeFile(out, JSON.stringify(card))
-    const bad = await cli(['peers', 'add', '--data-dir', a.dir, '--card', out])
+    const bad = await cli(['peers', 'add', '--data-dir', a.dir, '--card', out, '--no-fingerprint-check'])
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/BAD_SIGNATURE|PEER_EXISTS/)
   })

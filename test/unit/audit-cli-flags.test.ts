@@ -196,7 +196,7 @@ const CASES: Record<AuditSubcommand, Record<string, Case>> = {
       expect(await readdir(out)).toContain('manifest.json')
       const missing = await cli(['audit', 'export', '--data-dir', base.dir])
       expect(missing.code).toBe(2)
-      expect(missing.stderr).toMatch(/--out is required/)
+      expect(missing.stderr).toMatch(/needs --out DIR/)
     },
     since: async () => {
       const [later, earlier, bad] = await Promise.all([

@@ -179,7 +179,7 @@ describe('query index', () => {
     expect(add.stdout).toContain('1 added, 0 updated, 1 refused')
     expect(add.stdout).toContain('line 3: BAD_SELECTOR')
     expect(add.stdout).not.toContain('SECRET-NOT-A-NUMBER')
-    const list = JSON.parse((await run('index', 'list', '--stats', '--json')).stdout) as { types: Record<string, number>, oprfKey: { keyId: string } }
+    const list = JSON.parse((await run('index', 'list', '--json')).stdout) as { types: Record<string, number>, oprfKey: { keyId: string } }
     expect(list.types).toEqual({ phone: 1 })
     expect(list.oprfKey.keyId).toMatch(/^[0-9a-f]{32}$/)
     expect((await run('index', 'remove', '--type', 'phone', '--selector', '020 7946 0958', '--region', 'GB')).code).toBe(0)

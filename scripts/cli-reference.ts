@@ -1,0 +1,13 @@
+/**
+ * Writes docs/cli.md and docs/cli-output.schema.json from the CLI's command definitions
+ * (node/cli/reference.ts). Run `npm run docs:cli` after changing a command, a flag or an output.
+ */
+import { writeFile } from 'node:fs/promises'
+import { COMMANDS } from '../node/cli/main.ts'
+import { generateDocs } from '../node/cli/reference.ts'
+
+const root = new URL('../', import.meta.url)
+const { markdown, schemas } = await generateDocs(COMMANDS)
+await writeFile(new URL('docs/cli.md', root), markdown)
+await writeFile(new URL('docs/cli-output.schema.json', root), schemas)
+process.stdout.write('wrote docs/cli.md and docs/cli-output.schema.json\n')
