@@ -29,6 +29,7 @@
  * | message.rated      | digest (rated message), rater, originator, rating, feedback (digest)           |
  * | query              | role, queryId, queryDigest, peer, selectorType, count, legalBasis, purpose, hits, refused, keyId (PROTOCOL.md §19; never a selector) |
  * | query.key-rotated  | epoch, keyId, previousKeyId, records, reason (PROTOCOL.md §19.2)                |
+ * | query.key-notice   | role (announced or accepted), peer, previousKeyId, keyId, epoch, notice (digest) (PROTOCOL.md §19.9) |
  *
  * Checkpoints are not leaves: a checkpoint commits to the log, it is not an event in it (they are
  * kept beside it, see audit-store.ts).
@@ -61,7 +62,8 @@ export const AUDIT_EVENT_TYPES = [
   'message.replied', 'message.rated',
   'taxii.request',
   'query',
-  'query.key-rotated'
+  'query.key-rotated',
+  'query.key-notice'
 ] as const
 
 export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
@@ -100,6 +102,7 @@ export type AuditEvent =
   | { type: 'taxii.request', client: string, collection: string, action: string, objects: JsonValue, digests: JsonValue }
   | { type: 'query', role: string, queryId: string, queryDigest: string, peer: string, selectorType: string, count: JsonValue, legalBasis: string, purpose: string, hits: JsonValue, refused: string | null, keyId: string }
   | { type: 'query.key-rotated', epoch: JsonValue, keyId: string, previousKeyId: string, records: JsonValue, reason: string }
+  | { type: 'query.key-notice', role: string, peer: string, previousKeyId: string, keyId: string, epoch: JsonValue, notice: string }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
@@ -128,7 +131,8 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'taxii.request': [['client', 'text'], ['collection', 'text'], ['action', 'action'], ['objects', 'json'], ['digests', 'json']],
   query: [['role', 'text'], ['queryId', 'text'], ['queryDigest', 'text'], ['peer', 'peer'], ['selectorType', 'text'], ['count', 'json'],
     ['legalBasis', 'text'], ['purpose', 'text'], ['hits', 'json'], ['refused', 'text?'], ['keyId', 'text']],
-  'query.key-rotated': [['epoch', 'json'], ['keyId', 'text'], ['previousKeyId', 'text'], ['records', 'json'], ['reason', 'text']]
+  'query.key-rotated': [['epoch', 'json'], ['keyId', 'text'], ['previousKeyId', 'text'], ['records', 'json'], ['reason', 'text']],
+  'query.key-notice': [['role', 'text'], ['peer', 'peer'], ['previousKeyId', 'text'], ['keyId', 'text'], ['epoch', 'json'], ['notice', 'digest']]
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -403,6 +407,16 @@ export const auditEvents = {
     if (!Number.isSafeInteger(r.epoch) || r.epoch < 1) throw new TypeError('epoch must be a positive integer')
     if (!Number.isSafeInteger(r.records) || r.records < 0) throw new TypeError('records must be a non-negative integer')
     return { type: 'query.key-rotated', epoch: r.epoch, keyId: check.text(r.keyId, 'keyId'), previousKeyId: check.text(r.previousKeyId, 'previousKeyId'), records: r.records, reason: check.text(r.reason, 'reason') }
+  },
+
+  /**
+   * An OPRF key notice (PROTOCOL.md §19.9): `announced` by the answering node with an answer to
+   * a query under a retired key, `accepted` by the asker that verified it and re-pinned the
+   * peer's key. `notice` is the digest (§8) of the signed notice envelope.
+   */
+  queryKeyNotice (r: { role: 'announced' | 'accepted', peer: string, previousKeyId: string, keyId: string, epoch: number, notice: string }): AuditEvent {
+    if (!Number.isSafeInteger(r.epoch) || r.epoch < 1) throw new TypeError('epoch must be a positive integer')
+    return { type: 'query.key-notice', role: check.text(r.role, 'role'), peer: check.peer(r.peer, 'peer'), previousKeyId: check.text(r.previousKeyId, 'previousKeyId'), keyId: check.text(r.keyId, 'keyId'), epoch: r.epoch, notice: check.digest(r.notice, 'notice') }
   }
 }
 

@@ -210,7 +210,8 @@ describe('audit entry encoding', () => {
       auditEvents.messageRated({ digest: D1, rater: bob.peerId, originator: alice.peerId, rating: 'useful', feedback: D2 }),
       auditEvents.taxiiRequest({ client: 'misp', collection: 'c1', action: 'objects.add', objects: ['indicator--x'], digests: [D1] }),
       auditEvents.query({ event: 'query.result', queryId: meta.id, queryDigest: D1, peer: bob.peerId, type: 'phone', count: 3, legalBasis: 'EU-2024-17', purpose: 'case 1', hits: 1, keyId: 'ab'.repeat(16) }),
-      auditEvents.queryKeyRotated({ epoch: 2, keyId: 'cd'.repeat(16), previousKeyId: 'ab'.repeat(16), records: 2500, reason: 'schedule' })
+      auditEvents.queryKeyRotated({ epoch: 2, keyId: 'cd'.repeat(16), previousKeyId: 'ab'.repeat(16), records: 2500, reason: 'schedule' }),
+      auditEvents.queryKeyNotice({ role: 'accepted', peer: bob.peerId, previousKeyId: 'ab'.repeat(16), keyId: 'cd'.repeat(16), epoch: 2, notice: D2 })
     ]
     expect(new Set(events.map(e => e.type))).toEqual(new Set(AUDIT_EVENT_TYPES))
     for (const event of events) {
