@@ -404,7 +404,7 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
             askedMetric('OPRF_KEY_CHANGED')
             throw new NodeError('OPRF_KEY_CHANGED', `the peer now answers under OPRF key ${answer.keyId}, pinned is ${pinned.keyId}, and ${why}: confirm it out of band, then liaison query unpin ${input.to}`)
           }
-          keyChange = await this.#acceptKeyNotice(input.to, pinned, answer.keyId, response.keyNotice, refuse)
+          keyChange = await this.#acceptKeyNotice(input.to, pinned, { keyId: answer.keyId, oprfKey: response.oprfKey }, response.keyNotice, refuse)
           pin = { publicKey: keyChange.publicKey, keyId: keyChange.keyId }
         }
         const oprfKey = typeof response.oprfKey === 'string' ? tryDecodeBase64(response.oprfKey) : undefined
@@ -446,12 +446,12 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
   /**
    * Checks the OPRF key notice that came with an answer under a key other than the pinned one
    * (§19.9): signed by the peer's identity on this node's trust list, replacing exactly the
-   * pinned key, naming the answer's key. Then pins the new key where the old one was (the trust
+   * pinned key, naming the answer's key and public key. Then pins the new key where the old one was (the trust
    * record for a key from its card, else DATA_DIR/query-asked), keeps the notice envelope
    * (`notice!PEER!KEY_ID`) and audits `query.key-notice` (accepted) in the same commit as a
    * trust-record change. Anything else goes to `refuse` (OPRF_KEY_CHANGED).
    */
-  async #acceptKeyNotice (peerId: string, pin: { publicKey: string, keyId: string }, answerKeyId: string, b64: unknown, refuse: (why: string) => Promise<never>): Promise<KeyChange & { publicKey: string }> {
+  async #acceptKeyNotice (peerId: string, pin: { publicKey: string, keyId: string }, answered: { keyId: string, oprfKey: unknown }, b64: unknown, refuse: (why: string) => Promise<never>): Promise<KeyChange & { publicKey: string }> {
     const bytes = typeof b64 === 'string' ? tryDecodeBase64(b64) : undefined
     if (bytes === undefined) return await refuse('no signed key notice came with the answer')
     let notice: KeyNoticeV1
@@ -461,8 +461,9 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
       if (err instanceof ProtocolError) return await refuse(`its key notice does not hold (${err.code}: ${err.message})`)
       throw err
     }
-    const problem = keyNoticeProblem(notice, { peerId, pinnedKeyId: pin.keyId, answerKeyId })
+    const problem = keyNoticeProblem(notice, { peerId, pinnedKeyId: pin.keyId, answerKeyId: answered.keyId })
     if (problem !== null) return await refuse(problem)
+    if (notice.publicKey !== answered.oprfKey) return await refuse('the notice names another public key than the answer')
     const digest = envelopeDigest(decodeEnvelope(bytes))
     const event = auditEvents.queryKeyNotice({ role: 'accepted', peer: peerId, previousKeyId: pin.keyId, keyId: notice.keyId, epoch: notice.epoch, notice: digest })
     const db = await this.#db()
