@@ -36,7 +36,7 @@ describe('OPRF key rotation schedule', () => {
     await rm(root, { recursive: true, force: true })
   })
 
-  it('rotates a key past its lifetime at start, re-keys the index, publishes and audits it; keys rotate rotates it too', async () => {
+  it('rotates a key past its lifetime at start, re-keys the index, publishes and audits it; keys rotate rotates it too, and index rotate-key on the stopped node (audited)', async () => {
     await d.start()
     const client = await d.client()
     let keyId = oldKeyId
