@@ -201,6 +201,15 @@ describe('hit/no-hit queries between three real nodes', () => {
     const unpinned = await cli(['query', 'unpin', b.peerId, '--data-dir', a.dir])
     expect(unpinned.code, unpinned.stderr).toBe(0)
     expect((await ask(ca, b.peerId, 'phone', [phone(5)])).results.map(x => x.result)).toEqual(['hit'])
+    // A key from B's card, on A's trust record: a second rotation (B's API) moves the record's key, audited as a peer change.
+    const card = (await cb.card()).card.oprfKey!
+    await ca.call('PATCH', `/v1/peers/${b.peerId}`, { oprfKey: card })
+    const second = await cb.call<{ keyId: string, previousKeyId: string }>('POST', '/v1/queries/index/rotate-key', {})
+    expect(second.previousKeyId).toBe(card.keyId)
+    const r2 = await ask(ca, b.peerId, 'phone', [phone(5)]) as Outcome & { keyChange?: { keyId: string } }
+    expect(r2.results.map(x => x.result)).toEqual(['hit'])
+    expect(r2.keyChange?.keyId).toBe(second.keyId)
+    expect((await ca.call<{ oprfKey?: { keyId: string } }>('GET', `/v1/peers/${b.peerId}`)).oprfKey?.keyId).toBe(second.keyId)
   })
 
   it('a tampered proof or evaluation is BAD_PROOF; a stale, replayed or forged filter update is FILTER_STALE or BAD_SIGNATURE; a key change without B\'s signed notice is OPRF_KEY_CHANGED; never a result', async () => {
@@ -316,10 +325,11 @@ describe('hit/no-hit queries between three real nodes', () => {
     // The key change, on both sides: B rotated (operator, through its running node) and announced it, A accepted it once.
     const notices = async (node: string): Promise<Array<Record<string, unknown>>> => (await readFile(join(root, `bundle-${node}`, 'audit', 'entries.jsonl'), 'utf8')).trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>)
     const [ea, eb] = [await notices('a'), await notices('b')]
-    expect(eb.filter(e => e.type === 'query.key-rotated').map(e => e.reason)).toEqual(['operator'])
+    expect(eb.filter(e => e.type === 'query.key-rotated').map(e => e.reason)).toEqual(['operator', 'operator'])
     const announced = eb.filter(e => e.type === 'query.key-notice')
     const accepted = ea.filter(e => e.type === 'query.key-notice')
-    expect(announced.map(e => [e.role, e.peer])).toEqual([['announced', a.peerId]])
-    expect(accepted.map(e => [e.role, e.peer, e.previousKeyId, e.keyId, e.notice])).toEqual([['accepted', b.peerId, announced[0].previousKeyId, announced[0].keyId, announced[0].notice]])
+    expect(announced.map(e => [e.role, e.peer])).toEqual([['announced', a.peerId], ['announced', a.peerId]])
+    expect(accepted.map(e => [e.role, e.peer, e.previousKeyId, e.keyId, e.notice])).toEqual(announced.map(n => ['accepted', b.peerId, n.previousKeyId, n.keyId, n.notice]))
+    expect(ea.filter(e => e.type === 'peer.updated' && e.action === 'peer.oprf-key-changed')).toHaveLength(1)
   })
 })
