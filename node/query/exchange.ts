@@ -2,8 +2,9 @@
  * Hit/no-hit queries over the wire (PROTOCOL.md §19.4, §19.7), both sides, on their own libp2p
  * protocol `/liaison/query/1.0.0` between trusted peers: one request frame (the signed query
  * envelope, naming the filter version the asker holds) and the response frames: a JSON
- * `{ answer, oprfKey? }` (the signed answer envelope and the answering node's OPRF public key
- * whose id the signed answer names), then for an evaluated query the signed parts of the
+ * `{ answer, oprfKey?, keyNotice? }` (the signed answer envelope, the answering node's OPRF
+ * public key whose id the signed answer names, and for a query under a retired key of ours the
+ * signed key notice of §19.9), then for an evaluated query the signed parts of the
  * asker's hit-filter sync (§19.8: a delta since the version it holds, or a full filter).
  *
  * Answering: verify the envelope (signed by the connection's peer, addressed to us, the peer
