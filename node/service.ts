@@ -37,6 +37,7 @@ import type { NodePolicy } from './policy/node-policy.ts'
 import type { PeerFields } from './policy/peer-fields.ts'
 import { exportCard, openCard, setPeerStatus, type CardExport } from './peer-admin.ts'
 import type { AuditLog } from './audit/audit-log.ts'
+import type { OprfRotation, OprfRotationReason } from './query/rotation.ts'
 import { reportOf, type ReportRequest } from './report/serve-report.ts'
 import { addressTaskForce, taskForceSendEvents, TaskForceRecords, type Addressing } from './taskforce/index.ts'
 
@@ -184,7 +185,7 @@ export interface LocalServiceComponents {
   /** The OPRF public key for the trust card (hit/no-hit queries, PROTOCOL.md §19.2). */
   oprfKey?: () => Promise<{ publicKey: string, keyId: string }>
   /** Rotates the OPRF key and re-keys the query index (PROTOCOL.md §19.2); called after an identity rotation. */
-  rotateOprfKey?: (reason: 'identity rotation') => Promise<unknown>
+  rotateOprfKey?: (reason: OprfRotationReason) => Promise<OprfRotation>
   now?: () => Date
 }
 
@@ -214,6 +215,16 @@ export class LocalService implements LiaisonService {
     // A new identity starts a new OPRF key too (PROTOCOL.md §19.2): the new card names both.
     await this.c.rotateOprfKey?.('identity rotation')
     return rotation
+  }
+
+  /**
+   * Rotates the OPRF key and re-keys the query index (PROTOCOL.md §19.2), audited as
+   * `query.key-rotated`: `liaison index rotate-key` on a stopped node (a running one is asked
+   * through `POST /v1/queries/index/rotate-key`).
+   */
+  async rotateOprfKey (reason: OprfRotationReason): Promise<OprfRotation> {
+    if (this.c.rotateOprfKey == null) throw new NodeError('NODE_NOT_RUNNING', 'this service has no query index to rotate')
+    return await this.c.rotateOprfKey(reason)
   }
 
   async keyStatus (): Promise<KeyStatus> {

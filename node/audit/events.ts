@@ -31,6 +31,7 @@
  * | query.key-rotated  | epoch, keyId, previousKeyId, records, reason (PROTOCOL.md §19.2)                |
  * | taskforce.charter  | taskForce, version, charter (digest), previous (digest or null), action, by, signers (PROTOCOL.md §21) |
  * | taskforce.message  | digest (of the message), taskForce, charter (digest of the version it was sent under), direction, peers |
+ * | query.key-notice   | role (announced or accepted), peer, previousKeyId, keyId, epoch, notice (digest) (PROTOCOL.md §19.9) |
  *
  * Checkpoints are not leaves: a checkpoint commits to the log, it is not an event in it (they are
  * kept beside it, see audit-store.ts).
@@ -64,7 +65,8 @@ export const AUDIT_EVENT_TYPES = [
   'taxii.request',
   'query',
   'query.key-rotated',
-  'taskforce.charter', 'taskforce.message'
+  'taskforce.charter', 'taskforce.message',
+  'query.key-notice'
 ] as const
 
 export type AuditEventType = typeof AUDIT_EVENT_TYPES[number]
@@ -105,6 +107,7 @@ export type AuditEvent =
   | { type: 'query.key-rotated', epoch: JsonValue, keyId: string, previousKeyId: string, records: JsonValue, reason: string }
   | { type: 'taskforce.charter', taskForce: string, version: JsonValue, charter: string, previous: string | null, action: string, by: string, signers: string[] }
   | { type: 'taskforce.message', digest: string, taskForce: string, charter: string, direction: string, peers: string[] }
+  | { type: 'query.key-notice', role: string, peer: string, previousKeyId: string, keyId: string, epoch: JsonValue, notice: string }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
@@ -135,7 +138,8 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
     ['legalBasis', 'text'], ['purpose', 'text'], ['hits', 'json'], ['refused', 'text?'], ['keyId', 'text']],
   'query.key-rotated': [['epoch', 'json'], ['keyId', 'text'], ['previousKeyId', 'text'], ['records', 'json'], ['reason', 'text']],
   'taskforce.charter': [['taskForce', 'text'], ['version', 'json'], ['charter', 'digest'], ['previous', 'digest?'], ['action', 'action'], ['by', 'peer'], ['signers', 'peers']],
-  'taskforce.message': [['digest', 'digest'], ['taskForce', 'text'], ['charter', 'digest'], ['direction', 'text'], ['peers', 'peers']]
+  'taskforce.message': [['digest', 'digest'], ['taskForce', 'text'], ['charter', 'digest'], ['direction', 'text'], ['peers', 'peers']],
+  'query.key-notice': [['role', 'text'], ['peer', 'peer'], ['previousKeyId', 'text'], ['keyId', 'text'], ['epoch', 'json'], ['notice', 'digest']]
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -410,6 +414,16 @@ export const auditEvents = {
     if (!Number.isSafeInteger(r.epoch) || r.epoch < 1) throw new TypeError('epoch must be a positive integer')
     if (!Number.isSafeInteger(r.records) || r.records < 0) throw new TypeError('records must be a non-negative integer')
     return { type: 'query.key-rotated', epoch: r.epoch, keyId: check.text(r.keyId, 'keyId'), previousKeyId: check.text(r.previousKeyId, 'previousKeyId'), records: r.records, reason: check.text(r.reason, 'reason') }
+  },
+
+  /**
+   * An OPRF key notice (PROTOCOL.md §19.9): `announced` by the answering node with an answer to
+   * a query under a retired key, `accepted` by the asker that verified it and re-pinned the
+   * peer's key. `notice` is the digest (§8) of the signed notice envelope.
+   */
+  queryKeyNotice (r: { role: 'announced' | 'accepted', peer: string, previousKeyId: string, keyId: string, epoch: number, notice: string }): AuditEvent {
+    if (!Number.isSafeInteger(r.epoch) || r.epoch < 1) throw new TypeError('epoch must be a positive integer')
+    return { type: 'query.key-notice', role: check.text(r.role, 'role'), peer: check.peer(r.peer, 'peer'), previousKeyId: check.text(r.previousKeyId, 'previousKeyId'), keyId: check.text(r.keyId, 'keyId'), epoch: r.epoch, notice: check.digest(r.notice, 'notice') }
   }
 }
 

@@ -11,6 +11,7 @@ import { IndexStore, openCsv, type IndexEntry } from '../query/index.ts'
 import { SELECTOR_TYPE_NAMES } from '../../protocol/selectors/index.ts'
 import { print, str } from './args.ts'
 import type { Invocation } from './spec.ts'
+import { rotateIndexKey } from './index-rotate-key.ts'
 
 /** The index's LevelDB directory inside a data directory. */
 export function indexDir (dataDir: string): string {
@@ -35,6 +36,13 @@ async function entriesFrom (file: string, selectorColumn: string | undefined, re
 
 export async function indexCommand (p: Invocation): Promise<number> {
   const sub = p.sub
+  if (sub === 'rotate-key') {
+    // Through the running node (which holds the store) or directly on a stopped one: audited either way.
+    const r = await rotateIndexKey(p.dataDir)
+    if (p.values.json === true) print(r)
+    else process.stdout.write(`OPRF key epoch ${r.epoch}, id ${r.keyId} (was ${r.previousKeyId}); ${r.records} records re-keyed\n`)
+    return 0
+  }
   const store = await IndexStore.open(indexDir(p.dataDir))
   try {
     const region = str(p, 'region')
@@ -73,12 +81,6 @@ export async function indexCommand (p: Invocation): Promise<number> {
           for (const [type, n] of Object.entries(stats)) process.stdout.write(`${type.padEnd(10)} ${n}\n`)
           process.stdout.write(`OPRF key epoch ${key.epoch}, id ${key.keyId}, since ${key.created}\n`)
         }
-        return 0
-      }
-      case 'rotate-key': {
-        const r = await store.rotateKey()
-        if (p.values.json === true) print(r)
-        else process.stdout.write(`OPRF key epoch ${r.epoch}; ${r.records} records re-keyed\n`)
         return 0
       }
       default:

@@ -104,6 +104,6 @@ export const CLI_OUTPUTS = {
   IndexAdd: z.object({ added: int, updated: int, refused: z.array(z.object({ origin: z.string().describe('where the value came from (a CSV line); never the value'), code: z.string(), reason: z.string() })).describe('at most 1,000 refusals are listed'), refusedTotal: int.describe('every refused line, listed or not') }),
   IndexRemove: z.object({ removed: z.literal(true) }),
   IndexList: z.object({ types: z.record(z.string(), int).describe('selectors per type'), oprfKey: z.object({ epoch: int, publicKey: z.string(), keyId: z.string(), created: instant }) }),
-  IndexRotate: z.object({ epoch: int, records: int, keyId: z.string().describe('the new OPRF key\'s id (hex)') }),
+  IndexRotate: z.object({ epoch: int, records: int, keyId: z.string().describe('the new OPRF key\'s id (hex)'), previousKeyId: z.string().describe('the retired key\'s id (hex)') }),
   PeersRevoke: z.union([peerStatusChange, apiResponse('applyRevocation')]).describe('API setPeerStatus; with --certificate, API applyRevocation')
 } satisfies Record<string, z.ZodType>

@@ -74,5 +74,6 @@ export async function queryCommand (p: Invocation): Promise<number> {
   }
   for (const r of outcome.results) process.stdout.write(`${String(r.index + 1).padStart(4)}  ${r.result.padEnd(6)}  ${r.hitRef ?? '-'.padEnd(32)}  ${selectors[r.index]}\n`)
   process.stdout.write(`${outcome.hits} hit(s) of ${outcome.count}; query ${outcome.queryId}\n`)
+  if (outcome.keyChange !== undefined) process.stdout.write(`the peer's OPRF key changed from ${outcome.keyChange.previousKeyId} to ${outcome.keyChange.keyId} (epoch ${outcome.keyChange.epoch}): its signed key notice was verified and the new key pinned (audited)\n`)
   return 0
 }

@@ -2,8 +2,9 @@
  * Hit/no-hit queries over the wire (PROTOCOL.md §19.4, §19.7), both sides, on their own libp2p
  * protocol `/liaison/query/1.0.0` between trusted peers: one request frame (the signed query
  * envelope, naming the filter version the asker holds) and the response frames: a JSON
- * `{ answer, oprfKey? }` (the signed answer envelope and the answering node's OPRF public key
- * whose id the signed answer names), then for an evaluated query the signed parts of the
+ * `{ answer, oprfKey?, keyNotice? }` (the signed answer envelope, the answering node's OPRF
+ * public key whose id the signed answer names, and for a query under a retired key of ours the
+ * signed key notice of §19.9), then for an evaluated query the signed parts of the
  * asker's hit-filter sync (§19.8: a delta since the version it holds, or a full filter).
  *
  * Answering: verify the envelope (signed by the connection's peer, addressed to us, the peer
@@ -30,12 +31,13 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import { encodeFrame } from '../../protocol/frame.ts'
 import { parseStrictJson, utf8Decode } from '../../protocol/json.ts'
 import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
-import { blindedForWire, blindSelectors, decodeAnswer, decodeFilter, decodeQuery, evaluateQuery, finaliseTags, FilterSyncCheck, hitTag, oprfKeyId, QUERY_PAYLOAD_TYPES, type AnswerV1, type FilterContext, type FilterV1, type HeldFilter, type QueryV1 } from '../../protocol/query/index.ts'
+import { blindedForWire, blindSelectors, decodeAnswer, decodeFilter, decodeKeyNotice, decodeQuery, evaluateQuery, finaliseTags, FilterSyncCheck, hitTag, KEY_NOTICE_PAYLOAD_TYPE, keyNoticeProblem, oprfKeyId, QUERY_PAYLOAD_TYPES, type AnswerV1, type FilterContext, type FilterV1, type HeldFilter, type KeyNoticeV1, type QueryV1 } from '../../protocol/query/index.ts'
 import { normaliseSelector, SelectorError, type NormaliseOptions } from '../../protocol/selectors/index.ts'
 import { formatRfc3339Millis } from '../../protocol/time.ts'
 import type { Signer } from '../../protocol/types.ts'
 import { uuidV7 } from '../../protocol/uuid.ts'
 import { encodeBase64, tryDecodeBase64 } from '../../protocol/base64.ts'
+import { envelopeDigest } from '../../protocol/digest.ts'
 import { auditEvents } from '../audit/events.ts'
 import { DEFAULT_OPRF_KEY_ROTATION_CHECK_MS, DEFAULT_OPRF_KEY_ROTATION_DAYS } from '../defaults.ts'
 import { NodeError } from '../errors.ts'
@@ -88,6 +90,17 @@ export interface QueryOutcome {
   readonly hits: number
   readonly keyId: string
   readonly results: QueryResultItem[]
+  /** Present when this answer carried the peer's signed OPRF key notice and its new key was pinned (§19.9). */
+  readonly keyChange?: KeyChange
+}
+
+/** An OPRF key change accepted from a peer's signed notice (PROTOCOL.md §19.9). */
+export interface KeyChange {
+  readonly previousKeyId: string
+  readonly keyId: string
+  readonly epoch: number
+  /** Digest (§8) of the notice envelope, kept in DATA_DIR/query-asked and audited. */
+  readonly notice: string
 }
 
 export interface AskInput {
@@ -242,7 +255,16 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
         if (!valid) refused = 'AGREEMENT_INVALID'
       }
       const key = index.publicKey()
-      if (refused === undefined && q.keyId !== key.keyId) refused = 'SCHEMA_INVALID'
+      // A query under a retired key of ours is answered under the current one, with the signed
+      // notice that names it (§19.9); any other key id is refused, naming ours.
+      let notice: { bytes: Uint8Array, digest: string } | undefined
+      if (refused === undefined && q.keyId !== key.keyId) {
+        if (await index.retiredKey(q.keyId) === undefined) refused = 'SCHEMA_INVALID'
+        else {
+          const env = signEnvelope(KEY_NOTICE_PAYLOAD_TYPE, new TextEncoder().encode(JSON.stringify({ v: 1, peerId: self, previousKeyId: q.keyId, epoch: key.epoch, keyId: key.keyId, publicKey: key.publicKey, created: key.created } satisfies KeyNoticeV1)), this.#c.signer)
+          notice = { bytes: encodeEnvelope(env), digest: envelopeDigest(env) }
+        }
+      }
       const base = { v: 1 as const, query: q.id, queryDigest, from: self, to: remote, created: formatRfc3339Millis(nowMs), keyId: key.keyId }
       const audit = { queryId: q.id, queryDigest, peer: remote, type: q.type, count: q.blinded.length, legalBasis: q.legalBasis, purpose: q.purpose, keyId: key.keyId }
       if (refused !== undefined) {
@@ -263,10 +285,13 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
         return
       }
       await (await this.#db()).put(`quota!${remote}!${String(nowMs).padStart(15, '0')}!${q.id}`, q.blinded.length, { sync: true })
-      await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.answered', ...audit }))])
-      this.#c.logger.info({ peer: remote, queryId: q.id, type: q.type, count: q.blinded.length }, 'query answered')
+      await this.#c.store.commit([], [
+        auditEvents.query(queryAuditRecord({ event: 'query.answered', ...audit })),
+        ...(notice !== undefined ? [auditEvents.queryKeyNotice({ role: 'announced', peer: remote, previousKeyId: q.keyId, keyId: key.keyId, epoch: key.epoch, notice: notice.digest })] : [])
+      ])
+      this.#c.logger.info({ peer: remote, queryId: q.id, type: q.type, count: q.blinded.length, ...(notice !== undefined ? { keyNotice: { previousKeyId: q.keyId, keyId: key.keyId } } : {}) }, 'query answered')
       metric('evaluated', q.blinded.length)
-      await json({ answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, ...evaluated }), oprfKey: key.publicKey })
+      await json({ answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, ...evaluated }), oprfKey: key.publicKey, ...(notice !== undefined ? { keyNotice: encodeBase64(notice.bytes) } : {}) })
       // The asker's filter, brought up to date from what it says it holds (§19.8).
       const sync = await index.filterSync(q.type, q.have)
       const head = { v: 1 as const, query: q.id, from: self, to: remote, created: base.created, type: q.type, keyId: sync.keyId, since: sync.since, seq: sync.seq, size: sync.size }
@@ -322,7 +347,8 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     })
     // The key from the peer's trust card when it carried one; else the key pinned at first use.
     const db = await this.#db()
-    const pin = peer.oprfKey ?? await db.get(`pin!${input.to}`) as { publicKey: string, keyId: string } | undefined
+    let pin = peer.oprfKey ?? await db.get(`pin!${input.to}`) as { publicKey: string, keyId: string } | undefined
+    let keyChange: (KeyChange & { publicKey: string }) | undefined
     const held = await db.get(`fs!${input.to}!${input.type}`) as HeldFilter | undefined
     const nowMs = this.#now()
     const pending = blindSelectors(input.type, canonical)
@@ -370,6 +396,17 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
           askedMetric(answer.refused)
           throw new NodeError(answer.refused, `the peer refused the query: ${answer.refused}`)
         }
+        // Under another key than the pinned one: only with the peer's signed notice replacing it (§19.9).
+        if (pin !== undefined && answer.keyId !== pin.keyId) {
+          const pinned = pin
+          const refuse = async (why: string): Promise<never> => {
+            await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: 'OPRF_KEY_CHANGED' }))])
+            askedMetric('OPRF_KEY_CHANGED')
+            throw new NodeError('OPRF_KEY_CHANGED', `the peer now answers under OPRF key ${answer.keyId}, pinned is ${pinned.keyId}, and ${why}: confirm it out of band, then liaison query unpin ${input.to}`)
+          }
+          keyChange = await this.#acceptKeyNotice(input.to, pinned, { keyId: answer.keyId, oprfKey: response.oprfKey }, response.keyNotice, refuse)
+          pin = { publicKey: keyChange.publicKey, keyId: keyChange.keyId }
+        }
         const oprfKey = typeof response.oprfKey === 'string' ? tryDecodeBase64(response.oprfKey) : undefined
         if (oprfKey?.length !== 32 || oprfKeyId(oprfKey) !== answer.keyId) throw new ProtocolError('BAD_PROOF', 'the OPRF key does not match the answer\'s key id')
         if (pin !== undefined && pin.publicKey !== '' && pin.publicKey !== encodeBase64(oprfKey)) throw new ProtocolError('BAD_PROOF', 'the OPRF key differs from the one pinned for this peer')
@@ -401,8 +438,45 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     askedMetric('result', hits)
     return {
       queryId: q.id, queryDigest, to: input.to, type: input.type, count: canonical.length, hits, keyId: outcome.keyId,
-      results: results.map((r, i) => ({ index: i, result: r.hit ? 'hit' : 'no-hit', hitRef: r.hitRef }))
+      results: results.map((r, i) => ({ index: i, result: r.hit ? 'hit' : 'no-hit', hitRef: r.hitRef })),
+      ...(keyChange !== undefined ? { keyChange: { previousKeyId: keyChange.previousKeyId, keyId: keyChange.keyId, epoch: keyChange.epoch, notice: keyChange.notice } } : {})
     }
+  }
+
+  /**
+   * Checks the OPRF key notice that came with an answer under a key other than the pinned one
+   * (§19.9): signed by the peer's identity on this node's trust list, replacing exactly the
+   * pinned key, naming the answer's key and public key. Then pins the new key where the old one was (the trust
+   * record for a key from its card, else DATA_DIR/query-asked), keeps the notice envelope
+   * (`notice!PEER!KEY_ID`) and audits `query.key-notice` (accepted) in the same commit as a
+   * trust-record change. Anything else goes to `refuse` (OPRF_KEY_CHANGED).
+   */
+  async #acceptKeyNotice (peerId: string, pin: { publicKey: string, keyId: string }, answered: { keyId: string, oprfKey: unknown }, b64: unknown, refuse: (why: string) => Promise<never>): Promise<KeyChange & { publicKey: string }> {
+    const bytes = typeof b64 === 'string' ? tryDecodeBase64(b64) : undefined
+    if (bytes === undefined) return await refuse('no signed key notice came with the answer')
+    let notice: KeyNoticeV1
+    try {
+      notice = this.#openBytes(peerId, bytes, KEY_NOTICE_PAYLOAD_TYPE, decodeKeyNotice)
+    } catch (err) {
+      if (err instanceof ProtocolError) return await refuse(`its key notice does not hold (${err.code}: ${err.message})`)
+      throw err
+    }
+    const problem = keyNoticeProblem(notice, { peerId, pinnedKeyId: pin.keyId, answerKeyId: answered.keyId })
+    if (problem !== null) return await refuse(problem)
+    if (notice.publicKey !== answered.oprfKey) return await refuse('the notice names another public key than the answer')
+    const digest = envelopeDigest(decodeEnvelope(bytes))
+    const event = auditEvents.queryKeyNotice({ role: 'accepted', peer: peerId, previousKeyId: pin.keyId, keyId: notice.keyId, epoch: notice.epoch, notice: digest })
+    const db = await this.#db()
+    await db.put(`notice!${peerId}!${notice.keyId}`, encodeBase64(bytes), { sync: true })
+    const record = this.#c.trust.get(peerId)
+    if (record?.oprfKey !== undefined) {
+      await this.#c.trust.replace(record, { ...record, oprfKey: { publicKey: notice.publicKey, keyId: notice.keyId }, updatedAt: new Date(this.#now()).toISOString() }, 'peer.oprf-key-changed', undefined, [], [event])
+    } else {
+      await db.put(`pin!${peerId}`, { publicKey: notice.publicKey, keyId: notice.keyId }, { sync: true })
+      await this.#c.store.commit([], [event])
+    }
+    this.#c.logger.info({ peer: peerId, previousKeyId: pin.keyId, keyId: notice.keyId, epoch: notice.epoch }, 'peer OPRF key changed: signed notice verified, new key pinned')
+    return { previousKeyId: pin.keyId, keyId: notice.keyId, epoch: notice.epoch, notice: digest, publicKey: notice.publicKey }
   }
 
   /**

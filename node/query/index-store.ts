@@ -17,7 +17,9 @@
  *
  * Keys: `key` → { epoch, seed, created }; `s!TYPE!CANONICAL` → { ref, added, output };
  * `o!TYPE!OUTPUT_HEX` → CANONICAL; `n!TYPE` → { seq, size, floor } (last change, records,
- * first change kept); `c!TYPE!SEQ` → { op: 'a' | 'd', o: OUTPUT_HEX }.
+ * first change kept); `c!TYPE!SEQ` → { op: 'a' | 'd', o: OUTPUT_HEX }; `kh!KEY_ID` → { epoch,
+ * publicKey, created, retired }: the public part of each retired key (its seed is gone), so the
+ * node can sign an OPRF key notice for an asker that still holds it (PROTOCOL.md §19.9).
  *
  * @module
  */
@@ -36,6 +38,8 @@ interface SelectorRecord { ref: string, added: string, output: string }
 /** Per type: the last change's sequence number, the record count, the first change still logged. */
 interface TypeMeta { seq: number, size: number, floor: number }
 interface ChangeRecord { op: 'a' | 'd', o: string }
+/** A retired key's public part. */
+export interface RetiredKey { epoch: number, publicKey: string, created: string, retired: string }
 
 /** One selector to add. */
 export interface IndexEntry {
@@ -375,9 +379,17 @@ export class IndexStore {
       throw err
     }
     const ops: Op[] = [...metas].map(([type, m]) => ({ type: 'put' as const, key: `n!${type}`, value: { seq: m.seq, size: m.size, floor: m.seq + 1 } satisfies TypeMeta }))
+    const old = { epoch: previous.epoch, publicKey: Buffer.from(previous.keys.publicKey).toString('base64'), created: previous.created, retired: rec.created }
+    ops.push({ type: 'put', key: `kh!${oprfKeyId(previous.keys.publicKey)}`, value: old satisfies RetiredKey })
     ops.push({ type: 'put', key: 'key', value: rec })
     await this.#db.batch(ops, { sync: true })
     return { epoch: rec.epoch, records, keyId: oprfKeyId(keys.publicKey) }
+  }
+
+  /** The public part of a retired key of this index, by key id (PROTOCOL.md §19.9). */
+  async retiredKey (keyId: string): Promise<RetiredKey | undefined> {
+    if (!/^[0-9a-f]{32}$/.test(keyId)) return undefined
+    return await this.#db.get(`kh!${keyId}`) as RetiredKey | undefined
   }
 
   async close (): Promise<void> {

@@ -1,5 +1,6 @@
 /**
- * Hit/no-hit queries (PROTOCOL.md §19): payloads, hit tags and the pure VOPRF query steps.
+ * Hit/no-hit queries (PROTOCOL.md §19): payloads, hit tags, the pure VOPRF query steps and the
+ * OPRF key notice (§19.9).
  *
  * @example
  * ```ts
@@ -14,3 +15,4 @@ export { QUERY_PAYLOAD_TYPES, MAX_QUERY_SELECTORS, MAX_FILTER_TAGS, MAX_FILTER_P
 export { hitTag, oprfKeyId, TAG_BYTES } from './tags.ts'
 export { blindSelectors, blindedForWire, evaluateQuery, finaliseAnswer, finaliseTags, indexOutput, type PendingSelector, type SelectorResult } from './flow.ts'
 export { checkFilterSync, FilterSyncCheck, type HeldFilter, type FilterContext } from './filter-sync.ts'
+export { KEY_NOTICE_PAYLOAD_TYPE, KeyNoticeSchema, decodeKeyNotice, keyNoticeProblem, type KeyNoticeV1 } from './key-notice.ts'

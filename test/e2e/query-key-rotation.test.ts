@@ -3,7 +3,8 @@
  * an index whose key is older than `query.oprfKeyRotationDays` is rotated and re-keyed when the
  * node starts, the trust card names the new key, and the audit log holds `query.key-rotated`
  * (reason `schedule`, records re-keyed); `liaison keys rotate` (a new identity) rotates the
- * OPRF key too (reason `identity rotation`). audit verify passes.
+ * OPRF key too (reason `identity rotation`); `liaison index rotate-key` on the stopped node
+ * rotates it and audits it (reason `operator`). audit verify passes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFile, rm, writeFile } from 'node:fs/promises'
@@ -35,7 +36,7 @@ describe('OPRF key rotation schedule', () => {
     await rm(root, { recursive: true, force: true })
   })
 
-  it('rotates a key past its lifetime at start, re-keys the index, publishes and audits it; keys rotate rotates it too', async () => {
+  it('rotates a key past its lifetime at start, re-keys the index, publishes and audits it; keys rotate rotates it too, and index rotate-key on the stopped node (audited)', async () => {
     await d.start()
     const client = await d.client()
     let keyId = oldKeyId
@@ -53,12 +54,18 @@ describe('OPRF key rotation schedule', () => {
     const index = await IndexStore.open(join(d.dir, 'query-index'))
     expect(index.publicKey()).toMatchObject({ epoch: 3, keyId: afterIdentity })
     expect(await index.stats()).toEqual({ email: 2 })
+    // The public part of each retired key is kept, for the signed key notice (PROTOCOL.md §19.9).
+    expect(await index.retiredKey(keyId)).toMatchObject({ epoch: 2 })
     await index.close()
+    const operator = await cli(['index', 'rotate-key', '--data-dir', d.dir, '--json'])
+    expect(operator.code, operator.stderr).toBe(0)
+    const byOperator = JSON.parse(operator.stdout) as { epoch: number, keyId: string, previousKeyId: string, records: number }
+    expect(byOperator).toMatchObject({ epoch: 4, previousKeyId: afterIdentity, records: 2 })
     const verified = await cli(['audit', 'verify', '--data-dir', d.dir])
     expect(verified.code, verified.stdout + verified.stderr).toBe(0)
     const out = join(root, 'bundle')
     expect((await cli(['audit', 'export', '--data-dir', d.dir, '--out', out])).code).toBe(0)
     const events = (await readFile(join(out, 'audit', 'entries.jsonl'), 'utf8')).trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>).filter(e => e.type === 'query.key-rotated')
-    expect(events.map(e => [e.reason, e.previousKeyId, e.keyId, e.records])).toEqual([['schedule', oldKeyId, keyId, 2], ['identity rotation', keyId, afterIdentity, 2]])
+    expect(events.map(e => [e.reason, e.previousKeyId, e.keyId, e.records])).toEqual([['schedule', oldKeyId, keyId, 2], ['identity rotation', keyId, afterIdentity, 2], ['operator', afterIdentity, byOperator.keyId, 2]])
   }, 120_000)
 })

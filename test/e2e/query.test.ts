@@ -4,7 +4,9 @@
  * asks a mix of hits, misses and normalisation variants of hits; C (no grant) is refused; A's
  * per-query maximum and daily quota are enforced; a tampered proof is BAD_PROOF; B's removal of
  * a record turns a hit into a no-hit (and adding it back a hit) through incremental filter
- * sync; stale, replayed and forged filter updates are refused; a follow-up reaches B's
+ * sync; stale, replayed and forged filter updates are refused; after B's operator rotates its
+ * OPRF key A accepts it from B's signed key notice (§19.9), and refuses a key change whose
+ * notice is missing, not B's, or for another key (OPRF_KEY_CHANGED); a follow-up reaches B's
  * pending list with the local reference; and no plaintext selector appears outside the
  * documented places.
  */
@@ -14,7 +16,7 @@ import { join, relative } from 'node:path'
 import { cli, createTrusting, startAll, tempDir, TEST_AGREEMENT, type TestNode } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 import type { NodeError } from '../../node/errors.ts'
-import { createHash, createPrivateKey } from 'node:crypto'
+import { createHash, createPrivateKey, randomBytes } from 'node:crypto'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -23,7 +25,9 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { signerFromPkcs8Pem } from '../../protocol/keys.ts'
 import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../protocol/envelope.ts'
 import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
-import { decodeQuery, evaluateQuery, QUERY_PAYLOAD_TYPES } from '../../protocol/query/index.ts'
+import { decodeQuery, evaluateQuery, oprfKeyId, QUERY_PAYLOAD_TYPES } from '../../protocol/query/index.ts'
+import { KEY_NOTICE_PAYLOAD_TYPE } from '../../protocol/query/key-notice.ts'
+import { deriveKeyPair, MODE } from '../../protocol/oprf/index.ts'
 import { encodeBase64 } from '../../protocol/base64.ts'
 import { IndexStore } from '../../node/query/index.ts'
 import { QUERY_PROTOCOL } from '../../node/query/exchange.ts'
@@ -179,18 +183,36 @@ describe('hit/no-hit queries between three real nodes', () => {
     }
   })
 
-  it('after B rotates its OPRF key A refuses the new key (OPRF_KEY_CHANGED) until its operator unpins, then hits again', async () => {
-    const rotated = await cli(['index', 'rotate-key', '--data-dir', b.dir])
+  it('after B rotates its OPRF key (through its running node) A accepts B\'s signed key notice with the answer, re-pins and hits again', async () => {
+    const rotated = await cli(['index', 'rotate-key', '--data-dir', b.dir, '--json'])
     expect(rotated.code, rotated.stderr).toBe(0)
-    expect(await code(ask(ca, b.peerId, 'phone', [phone(5)]))).toBe('OPRF_KEY_CHANGED')
+    const rotation = JSON.parse(rotated.stdout) as { keyId: string, previousKeyId: string, records: number }
+    expect(rotation.records).toBeGreaterThan(PHONES)
+    const r = await ask(ca, b.peerId, 'phone', [phone(5), phone(11)]) as Outcome & { keyId: string, keyChange?: { previousKeyId: string, keyId: string, epoch: number, notice: string } }
+    expect(r.results.map(x => x.result)).toEqual(['hit', 'no-hit'])
+    expect(r.keyId).toBe(rotation.keyId)
+    expect(r.keyChange).toMatchObject({ previousKeyId: rotation.previousKeyId, keyId: rotation.keyId, notice: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown as string })
+    expect((await cb.card()).card.oprfKey?.keyId).toBe(r.keyId)
+    // Pinned now: the next answer needs no notice.
+    const again = await ask(ca, b.peerId, 'email', [email(0)]) as Outcome & { keyChange?: unknown }
+    expect(again.results.map(x => x.result)).toEqual(['hit'])
+    expect(again.keyChange).toBeUndefined()
+    // Unpinning (after a change confirmed out of band) still works: the next answer pins the key it names.
     const unpinned = await cli(['query', 'unpin', b.peerId, '--data-dir', a.dir])
     expect(unpinned.code, unpinned.stderr).toBe(0)
-    const r = await ask(ca, b.peerId, 'phone', [phone(5), phone(11)])
-    expect(r.results.map(x => x.result)).toEqual(['hit', 'no-hit'])
-    expect((await cb.card()).card.oprfKey?.keyId).toBe((r as Outcome & { keyId: string }).keyId)
+    expect((await ask(ca, b.peerId, 'phone', [phone(5)])).results.map(x => x.result)).toEqual(['hit'])
+    // A key from B's card, on A's trust record: a second rotation (B's API) moves the record's key, audited as a peer change.
+    const card = (await cb.card()).card.oprfKey!
+    await ca.call('PATCH', `/v1/peers/${b.peerId}`, { oprfKey: card })
+    const second = await cb.call<{ keyId: string, previousKeyId: string }>('POST', '/v1/queries/index/rotate-key', {})
+    expect(second.previousKeyId).toBe(card.keyId)
+    const r2 = await ask(ca, b.peerId, 'phone', [phone(5)]) as Outcome & { keyChange?: { keyId: string } }
+    expect(r2.results.map(x => x.result)).toEqual(['hit'])
+    expect(r2.keyChange?.keyId).toBe(second.keyId)
+    expect((await ca.call<{ oprfKey?: { keyId: string } }>('GET', `/v1/peers/${b.peerId}`)).oprfKey?.keyId).toBe(second.keyId)
   })
 
-  it('a tampered proof or evaluation is BAD_PROOF; a stale, replayed or forged filter update is FILTER_STALE or BAD_SIGNATURE; never a result', async () => {
+  it('a tampered proof or evaluation is BAD_PROOF; a stale, replayed or forged filter update is FILTER_STALE or BAD_SIGNATURE; a key change without B\'s signed notice is OPRF_KEY_CHANGED; never a result', async () => {
     // B's node stops; a host with B's identity key and B's real OPRF key answers in its place:
     // answers whose proof no longer holds (swapped evaluations, a flipped proof byte), then
     // valid answers followed by filter updates that do not apply to the filter A holds.
@@ -202,7 +224,11 @@ describe('hit/no-hit queries between three real nodes', () => {
     const index = await IndexStore.open(join(b.dir, 'query-index'))
     const key = index.publicKey()
     const host = await createLibp2p({ privateKey: await generateKeyPairFromSeed('Ed25519', seed), addresses: { listen: [`/ip4/127.0.0.1/tcp/${b.port}`] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
-    let mode: 'swap' | 'flip' | 'stale' | 'replay' | 'forged' = 'swap'
+    let mode: 'swap' | 'flip' | 'stale' | 'replay' | 'forged' | 'notice-foreign' | 'notice-none' | 'notice-other-key' = 'swap'
+    // For the notice modes: a key that is not B's, announced by a notice B did not sign (or none,
+    // or one B signed that replaces a key A does not hold). A must refuse each, and keep its pin.
+    const rogue = deriveKeyPair(MODE.voprf, randomBytes(32), new TextEncoder().encode('rogue'))
+    const rogueKey = { publicKey: encodeBase64(rogue.publicKey), keyId: oprfKeyId(rogue.publicKey) }
     const haves: Array<{ keyId: string, seq: number } | undefined> = []
     const envelope = (type: string, value: unknown, by = signer): Uint8Array => encodeEnvelope(signEnvelope(type, new TextEncoder().encode(JSON.stringify(value)), by))
     await host.handle(QUERY_PROTOCOL, async (stream) => {
@@ -212,17 +238,20 @@ describe('hit/no-hit queries between three real nodes', () => {
       const env = decodeEnvelope(frame!)
       const q = decodeQuery(env.payload)
       haves.push(q.have)
-      const ev = evaluateQuery(index.keys, q.blinded)
+      const notices = mode.startsWith('notice-')
+      const ev = evaluateQuery(notices ? rogue : index.keys, q.blinded)
       if (mode === 'swap') ev.evaluated.reverse()
       if (mode === 'flip') { const p = Buffer.from(ev.proof, 'base64'); p[40] ^= 1; ev.proof = p.toString('base64') }
       const created = new Date().toISOString()
-      const answer = { v: 1, query: q.id, queryDigest: createHash('sha256').update(env.payload).digest('hex'), from: b.peerId, to: a.peerId, created, keyId: key.keyId, ...ev }
+      const answer = { v: 1, query: q.id, queryDigest: createHash('sha256').update(env.payload).digest('hex'), from: b.peerId, to: a.peerId, created, keyId: notices ? rogueKey.keyId : key.keyId, ...ev }
+      const notice = { v: 1, peerId: b.peerId, previousKeyId: mode === 'notice-other-key' ? 'ab'.repeat(16) : q.keyId, epoch: 9, ...rogueKey, created }
+      const keyNotice = mode === 'notice-foreign' || mode === 'notice-other-key' ? { keyNotice: encodeBase64(envelope(KEY_NOTICE_PAYLOAD_TYPE, notice, mode === 'notice-foreign' ? other : signer)) } : {}
       const seq = q.have?.seq ?? 0
       const part = {
         v: 1, query: mode === 'replay' ? '01890a5d-ac96-774b-bcce-b302099a8057' : q.id, from: b.peerId, to: a.peerId, created, type: 'phone', keyId: key.keyId,
         since: mode === 'stale' ? seq + 1 : seq, seq: seq + 2, size: 1, part: 0, last: true, added: [], removed: []
       }
-      stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify({ answer: encodeBase64(envelope(QUERY_PAYLOAD_TYPES.answer, answer)), oprfKey: key.publicKey }))))
+      stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify({ answer: encodeBase64(envelope(QUERY_PAYLOAD_TYPES.answer, answer)), oprfKey: notices ? rogueKey.publicKey : key.publicKey, ...keyNotice }))))
       stream.send(encodeFrame(envelope(QUERY_PAYLOAD_TYPES.filter, part, mode === 'forged' ? other : signer)))
       await stream.close()
     })
@@ -241,6 +270,11 @@ describe('hit/no-hit queries between three real nodes', () => {
       expect(haves.at(-1)).toBeUndefined()
       mode = 'forged'
       expect(await code(ask(ca, b.peerId, 'phone', [phone(1)]))).toBe('BAD_SIGNATURE')
+      // A key change not signed by B's pinned identity, or not replacing the key A pinned, is never taken.
+      for (const m of ['notice-foreign', 'notice-none', 'notice-other-key'] as const) {
+        mode = m
+        expect(await code(ask(ca, b.peerId, 'phone', [phone(1)])), m).toBe('OPRF_KEY_CHANGED')
+      }
     } finally {
       await host.stop()
       await index.close()
@@ -287,6 +321,15 @@ describe('hit/no-hit queries between three real nodes', () => {
     const result = (await readFile(join(root, 'bundle-a', 'audit', 'entries.jsonl'), 'utf8')).split('\n').find(l => l.includes('"query.result"'))
     expect(result).toMatch(/"hits":4/)
     const entriesA = await readFile(join(root, 'bundle-a', 'audit', 'entries.jsonl'), 'utf8')
-    for (const refused of ['BAD_PROOF', 'FILTER_STALE', 'BAD_SIGNATURE']) expect(entriesA).toMatch(new RegExp(`"query.refused".*"${refused}"|"${refused}".*"query.refused"`))
+    for (const refused of ['BAD_PROOF', 'FILTER_STALE', 'BAD_SIGNATURE', 'OPRF_KEY_CHANGED']) expect(entriesA).toMatch(new RegExp(`"query.refused".*"${refused}"|"${refused}".*"query.refused"`))
+    // The key change, on both sides: B rotated (operator, through its running node) and announced it, A accepted it once.
+    const notices = async (node: string): Promise<Array<Record<string, unknown>>> => (await readFile(join(root, `bundle-${node}`, 'audit', 'entries.jsonl'), 'utf8')).trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>)
+    const [ea, eb] = [await notices('a'), await notices('b')]
+    expect(eb.filter(e => e.type === 'query.key-rotated').map(e => e.reason)).toEqual(['operator', 'operator'])
+    const announced = eb.filter(e => e.type === 'query.key-notice')
+    const accepted = ea.filter(e => e.type === 'query.key-notice')
+    expect(announced.map(e => [e.role, e.peer])).toEqual([['announced', a.peerId], ['announced', a.peerId]])
+    expect(accepted.map(e => [e.role, e.peer, e.previousKeyId, e.keyId, e.notice])).toEqual(announced.map(n => ['accepted', b.peerId, n.previousKeyId, n.keyId, n.notice]))
+    expect(ea.filter(e => e.type === 'peer.updated' && e.action === 'peer.oprf-key-changed')).toHaveLength(1)
   })
 })

@@ -212,7 +212,8 @@ describe('audit entry encoding', () => {
       auditEvents.query({ event: 'query.result', queryId: meta.id, queryDigest: D1, peer: bob.peerId, type: 'phone', count: 3, legalBasis: 'EU-2024-17', purpose: 'case 1', hits: 1, keyId: 'ab'.repeat(16) }),
       auditEvents.queryKeyRotated({ epoch: 2, keyId: 'cd'.repeat(16), previousKeyId: 'ab'.repeat(16), records: 2500, reason: 'schedule' }),
       taskForceEvents.charter({ taskForce: meta.id, version: 2, charter: D1, previous: D2, action: 'taskforce.signed', by: alice.peerId, signers: [alice.peerId, bob.peerId] }),
-      taskForceEvents.message({ digest: D2, taskForce: meta.id, charter: D1, direction: 'in', peers: [bob.peerId] })
+      taskForceEvents.message({ digest: D2, taskForce: meta.id, charter: D1, direction: 'in', peers: [bob.peerId] }),
+      auditEvents.queryKeyNotice({ role: 'accepted', peer: bob.peerId, previousKeyId: 'ab'.repeat(16), keyId: 'cd'.repeat(16), epoch: 2, notice: D2 })
     ]
     expect(new Set(events.map(e => e.type))).toEqual(new Set(AUDIT_EVENT_TYPES))
     for (const event of events) {

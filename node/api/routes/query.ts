@@ -13,6 +13,9 @@
  *   names (or null if it is no longer indexed).
  * - `GET /v1/queries/index` → this node's own index: records per selector type, the selector
  *   types there are, its OPRF key (as `liaison index list`); the console's hit/no-hit page.
+ * - `POST /v1/queries/index/rotate-key` → rotates the running node's OPRF key and re-keys the
+ *   index (PROTOCOL.md §19.2), audited `query.key-rotated` with reason `operator`
+ *   (`liaison index rotate-key` on a running node).
  *
  * @module
  */
@@ -23,7 +26,7 @@ import { z } from 'zod'
 import { NodeError } from '../../errors.ts'
 import type { QueryExchange } from '../../query/exchange.ts'
 import { defineRoute, type Route } from '../route.ts'
-import { digest, peerId, uuid } from '../schemas.ts'
+import { digest, noBody, peerId, uuid } from '../schemas.ts'
 
 /** The topic of follow-up `rfi` messages. */
 export const FOLLOW_UP_TOPIC = 'query-follow-up'
@@ -41,7 +44,9 @@ const outcome = z.object({
   count: z.number().int(),
   hits: z.number().int(),
   keyId: z.string(),
-  results: z.array(z.object({ index: z.number().int(), result: z.enum(['hit', 'no-hit']), hitRef: z.string().nullable() }))
+  results: z.array(z.object({ index: z.number().int(), result: z.enum(['hit', 'no-hit']), hitRef: z.string().nullable() })),
+  keyChange: z.object({ previousKeyId: z.string(), keyId: z.string(), epoch: z.number().int(), notice: digest })
+    .describe('the peer\'s OPRF key changed: its signed key notice came with this answer, was verified and the new key pinned (PROTOCOL.md §19.9)').optional()
 })
 
 export const queryRoutes: Route[] = [
@@ -139,5 +144,17 @@ export const queryRoutes: Route[] = [
     }),
     errors: [409],
     handler: async ({ queries }) => await exchange(queries).withIndex(async (index) => ({ types: await index.stats(), selectorTypes: SELECTOR_TYPE_NAMES, oprfKey: index.publicKey() }))
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/queries/index/rotate-key',
+    operationId: 'queryRotateKey',
+    summary: 'Rotate this node\'s OPRF key now and re-key its index (audited; peers accept the new key from its signed notice)',
+    description: 'PROTOCOL.md §19.2 and §19.9. Answers wait while the index is re-keyed; every peer gets a full filter under the new key at its next query.',
+    tags: ['queries'],
+    body: noBody,
+    response: z.object({ epoch: z.number().int(), keyId: z.string(), previousKeyId: z.string(), records: z.number().int() }),
+    errors: [409],
+    handler: async ({ queries }) => await exchange(queries).rotateOprfKey('operator')
   })
 ]
