@@ -157,3 +157,17 @@ export const DEFAULT_REVOCATION_FRAME_TIMEOUT_MS = 10_000
 
 /** How long a rotation approval notice may take before the approval goes ahead without it (§9.2). */
 export const DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS = 5_000
+
+// ---- exchange v2: batches (PROTOCOL.md §12, §21) -------------------------------------------
+
+/** Envelopes a sender packs into one batch at most (the protocol allows MAX_BATCH_ENVELOPES). */
+export const DEFAULT_BATCH_ENVELOPES = 256
+
+/** Envelope bytes a sender packs into one batch at most (one larger envelope goes alone). */
+export const DEFAULT_BATCH_BYTES = 1024 * 1024
+
+/**
+ * How long a sender lets a partly filled batch wait for more while earlier batches are still
+ * unanswered. With nothing in flight a batch leaves at once, so light load is never delayed.
+ */
+export const DEFAULT_BATCH_DELAY_MS = 2
