@@ -33,13 +33,12 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { ProtocolError } from './errors.ts'
 import { EXCHANGE_PROTOCOL, FrameDecoder } from './frame.ts'
 import { parseStrictJson, utf8Decode } from './json.ts'
-import { MAX_FRAME_BYTES } from './limits.ts'
+import { MAX_BATCH_ENVELOPES, MAX_FRAME_BYTES } from './limits.ts'
 import { tryDecodeBase64, encodeBase64 } from './base64.ts'
 
 export const EXCHANGE_PROTOCOL_V2 = EXCHANGE_PROTOCOL
 
-/** Most envelopes one batch may carry. */
-export const MAX_BATCH_ENVELOPES = 1024
+export { MAX_BATCH_ENVELOPES } from './limits.ts'
 
 /** Longest `since` prefix: 8 bytes carry 56 bits, above any safe tree size. */
 const MAX_SINCE_BYTES = 8

@@ -6,6 +6,8 @@
  */
 import { errorCode, NodeError } from '../errors.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
+import type { CommandSpec } from './spec.ts'
+import { renderCommand } from './help.ts'
 import type * as IdentityCommands from './identity-commands.ts'
 import type * as NodeCommands from './node-commands.ts'
 import type * as PeerCommands from './peer-commands.ts'
@@ -26,6 +28,20 @@ const peerCmds = async (): Promise<typeof PeerCommands> => await import('./peer-
 const forwardCmds = async (): Promise<typeof ForwardCommands> => await import('./forward-commands.ts')
 const messageCmds = async (): Promise<typeof MessageCommands> => await import('./message-commands.ts')
 
+async function runSpec (spec: CommandSpec, argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(renderCommand(spec))
+    return 0
+  }
+  try {
+    return await spec.run(argv)
+  } catch (err) {
+    const code = errorCode(err)
+    process.stderr.write(`error ${code}: ${(err as Error).message}\n`)
+    return code === 'BAD_ARGUMENT' ? 2 : 1
+  }
+}
+
 const COMMANDS: Record<string, { run: Command, help: string }> = {
   init: { run: lazy(identity, 'initCommand'), help: 'init --name NAME [--listen MULTIADDR…]      create identity, config and store' },
   id: { run: lazy(identity, 'idCommand'), help: 'id [--json]                                  print peer ID and public key (SPKI PEM)' },
@@ -42,6 +58,7 @@ const COMMANDS: Record<string, { run: Command, help: string }> = {
   inbox: { run: lazy(messageCmds, 'inboxCommand'), help: 'inbox [--since TIME] [--from ID] [--json]    list received messages' },
   outbox: { run: lazy(messageCmds, 'outboxCommand'), help: 'outbox [--json]                              delivery state per recipient' },
   message: { run: lazy(messageCmds, 'messageCommand'), help: 'message show ID|DIGEST [--envelope]          one message (envelope byte for byte)' },
+  'message evidence': { run: async (argv) => await runSpec((await import('./message-evidence-command.ts')).MESSAGE_EVIDENCE, argv), help: 'message evidence ID|DIGEST --out DIR [--peer ID]   receipt evidence of a sent message (checkable with OpenSSL and sha256sum)' },
   envelope: { run: lazy(identity, 'envelopeCommand'), help: 'envelope sign --type message|receipt [--in FILE] | verify --public-key PEM [--in FILE]' },
   audit: { run: lazy(async () => await import('./audit-commands.ts'), 'auditCommand'), help: 'audit verify [--bundle DIR] [--workers N] [--expect-node ID] [--thorough] [--openssl] [--json] | export --out DIR [--since T] [--peer ID] | prove DIGEST | checkpoint | witnesses | split-view --out DIR [--alert SEQ]   offline audit (stopped node or a copy)' },
   taxii: { run: lazy(async () => await import('./taxii-commands.ts'), 'taxiiCommand'), help: 'taxii collections add --outbound --to ID[,ID…] --topic T --tlp L --legal-basis ID [--kind K] | add --inbound [--from ID] [--topic T] [--max-tlp L] | list | remove ID; taxii clients add NAME --collections ID:r|w|rw[,…] [--json] | list | remove NAME' },
@@ -63,8 +80,15 @@ export function usage (): string {
   ].join('\n')
 }
 
+/** Subcommands defined as CommandSpecs in their own files, dispatched before COMMANDS. */
+const SPEC_SUBCOMMANDS: Record<string, () => Promise<CommandSpec>> = {
+  'message evidence': async () => (await import('./message-evidence-command.ts')).MESSAGE_EVIDENCE
+}
+
 export async function main (argv: string[]): Promise<number> {
   const [name, ...rest] = argv
+  const sub = SPEC_SUBCOMMANDS[`${name} ${rest[0]}`]
+  if (sub != null) return await runSpec(await sub(), rest.slice(1))
   if (name == null || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage())
     return 0
