@@ -147,6 +147,10 @@ describe('receipt evidence: checkable with OpenSSL and sha256sum by the recipe o
         writeFileSync(join(dir, file), original)
       }
     }
+    // Every sender is a witness: A holds B's newest receipt checkpoint in its witness records.
+    const seen = (await ca.witnesses()).seen.find(w => w.peerId === b.peerId)
+    expect(seen?.via).toBe('receipt')
+    expect(seen?.size).toBeGreaterThanOrEqual(40)
     // Unknown messages and bad arguments: stable codes.
     const none = await cli(['message', 'evidence', '019bc0fd-89c0-7c4d-9e21-5a7703b8e16f', '--data-dir', a.dir, '--out', out])
     expect(none.code).toBe(1)
