@@ -204,15 +204,15 @@ export class LiaisonNode {
         await serveExchangeStream(stream, connection, receiver, exchangeLog, { frameTimeoutMs: config.exchange.frameTimeoutMs })
       }, { maxInboundStreams: config.exchange.maxInboundStreams, maxOutboundStreams: config.exchange.maxInboundStreams })
       // Batch receipts feed the witness records (PROTOCOL.md §21); the witness starts below.
-      let receiptWitness: ReceiptWitness | undefined
+      const receiptWitness: { current?: ReceiptWitness } = {}
       const outbox = new Outbox({
         store,
         trust,
         logger: logger.child({ component: 'outbox' }),
         verify: verifyPool.verify,
         witness: {
-          latest: async (peerId) => await receiptWitness?.latest(peerId),
-          observe: (peerId, receipt, held) => receiptWitness?.observe(peerId, receipt, held) ?? { ops: [], events: [] }
+          latest: async (peerId) => await receiptWitness.current?.latest(peerId),
+          observe: (peerId, receipt, held) => receiptWitness.current?.observe(peerId, receipt, held) ?? { ops: [], events: [] }
         },
         self: () => signer.peerId,
         dial: async (peerId, addresses, signal) => await libp2p.dialProtocol(dialTargets(peerId, addresses), EXCHANGE_PROTOCOL, { signal })
@@ -235,7 +235,7 @@ export class LiaisonNode {
       kits.start()
       started.push(async () => { await kits.stop() })
       const witness = new Witness({ libp2p, store, audit, trust, signer, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.witnessIntervalMs })
-      receiptWitness = witness.receiptWitness()
+      receiptWitness.current = witness.receiptWitness()
       await witness.start()
       started.push(async () => { await witness.stop() })
       const gossip = new Gossip({ libp2p, store, trust, signer, witness, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.gossipIntervalMs })
