@@ -24,7 +24,20 @@ import { parseBatchReceipt } from '../../protocol/batch.ts'
 import { leafHash, verifyConsistency } from '../../protocol/merkle.ts'
 import { inclusionFromNodes, rootFromMultiProof } from '../../protocol/merkle-multiproof.ts'
 import { encodeReceiptEvidence, statusOfEntry } from '../../protocol/receipt-evidence.ts'
-import { openNodeCheckpoint, type NodeCheckpoint } from '../audit/checkpoints.ts'
+import { nodeNoteKeys, openNodeCheckpoint, type NodeCheckpoint } from '../audit/checkpoints.ts'
+import type { NoteKey } from '../../protocol/checkpoint.ts'
+
+/** Note keys per receiver: building them (two KeyObjects) costs more than checking a note. */
+const noteKeys = new Map<string, NoteKey[]>()
+function keysOf (peerId: string): NoteKey[] {
+  let keys = noteKeys.get(peerId)
+  if (keys === undefined) {
+    if (noteKeys.size >= 1024) noteKeys.clear()
+    keys = nodeNoteKeys([peerId])
+    noteKeys.set(peerId, keys)
+  }
+  return keys
+}
 
 /** The newest checkpoint of the receiver's log the sender held when it sent the batch. */
 export interface HeldCheckpoint {
@@ -49,7 +62,7 @@ export interface OpenedBatchReceipt {
 }
 
 const utf8 = new TextEncoder()
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
 /**
  * Open `bytes` from `receiver` as the answer to the batch of `digests` (in batch order).
@@ -60,7 +73,7 @@ export function openBatchReceipt (bytes: Uint8Array, receiver: string, digests: 
   if (receipt.results.length !== digests.length) {
     throw new ProtocolError('SCHEMA_INVALID', `the receipt has ${receipt.results.length} results for a batch of ${digests.length}`)
   }
-  const checkpoint = openNodeCheckpoint(receipt.checkpoint, [receiver])
+  const checkpoint = openNodeCheckpoint(receipt.checkpoint, [receiver], keysOf(receiver))
   const { size, root } = checkpoint.checkpoint
   const says = receipt.results.map((r, i) => statusOfEntry(r.entry, digests[i], sender))
   const byLeaf = new Map<number, string>()
