@@ -171,3 +171,9 @@ export const DEFAULT_BATCH_BYTES = 1024 * 1024
  * unanswered. With nothing in flight a batch leaves at once, so light load is never delayed.
  */
 export const DEFAULT_BATCH_DELAY_MS = 2
+
+/**
+ * Batches a sender keeps unanswered per stream. While that many are in flight, what is queued
+ * waits and the next batch is fuller: batches grow with the load instead of staying small.
+ */
+export const DEFAULT_BATCHES_IN_FLIGHT = 4

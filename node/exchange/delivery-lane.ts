@@ -2,7 +2,7 @@
  * One delivery lane per peer: keeps a stream open while there is work, packs what is queued
  * into batches (up to `batchEnvelopes` envelopes and `batchBytes` bytes; a partly filled batch
  * waits up to `batchDelayMs` for more, but only while earlier batches are unanswered, so light
- * load is never delayed), pipelines batches up to `window` envelopes in flight, matches the
+ * load is never delayed), pipelines up to `batchesInFlight` batches and `window` envelopes, matches the
  * in-order batch receipts to what it sent, checks each (batch-receipts.ts: one checkpoint
  * signature per batch, then hashes) and records every message's outcome and evidence in one
  * durable write per receipt. The receiver's checkpoint goes to the witness records (every
@@ -25,7 +25,7 @@ import type { BatchOp } from '../store/group-commit.ts'
 import { openBatchReceipt, type HeldCheckpoint, type OpenedBatchReceipt } from './batch-receipts.ts'
 import { backoffDelay } from './backoff.ts'
 import { Signal } from './signal.ts'
-import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_DELAY_MS, DEFAULT_BATCH_ENVELOPES, DEFAULT_DELIVERY_WINDOW_BYTES, DEFAULT_LANE_IDLE_CLOSE_MS } from '../defaults.ts'
+import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_DELAY_MS, DEFAULT_BATCH_ENVELOPES, DEFAULT_BATCHES_IN_FLIGHT, DEFAULT_DELIVERY_WINDOW_BYTES, DEFAULT_LANE_IDLE_CLOSE_MS } from '../defaults.ts'
 import { COALESCE_BYTES, FrameBatch } from './frame-batch.ts'
 
 /** Rejections that say "not now" rather than "never": the message stays queued. */
@@ -73,6 +73,8 @@ export interface LaneInit {
   batchBytes?: number
   /** How long a partly filled batch may wait while others are in flight (default DEFAULT_BATCH_DELAY_MS). */
   batchDelayMs?: number
+  /** Batches unanswered at most (default DEFAULT_BATCHES_IN_FLIGHT). */
+  batchesInFlight?: number
 }
 
 /** The last time this lane could not even open a connection to its peer. */
@@ -227,6 +229,7 @@ export class DeliveryLane {
     const batchEnvelopes = this.init.batchEnvelopes ?? DEFAULT_BATCH_ENVELOPES
     const batchBytes = this.init.batchBytes ?? DEFAULT_BATCH_BYTES
     const batchDelayMs = this.init.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS
+    const batchesInFlight = this.init.batchesInFlight ?? DEFAULT_BATCHES_IN_FLIGHT
     let receipts = 0
     let readerError: unknown
     let readerDone = false
@@ -271,8 +274,10 @@ export class DeliveryLane {
         const room = this.init.window - inflightCount
         const peerRecord = this.c.trust.get(peer)
         if (peerRecord?.status !== 'active') break
-        // Refill in chunks (a quarter window at least) rather than a few messages per receipt.
-        const refill = inflight.length === 0 || (room >= Math.max(1, this.init.window >> 2) && inflightBytes < windowBytes)
+        // Refill in chunks (a quarter window at least) rather than a few messages per receipt,
+        // and only while fewer than `batchesInFlight` batches are unanswered: under load what is
+        // queued meanwhile makes the next batch fuller (one checkpoint signature per batch).
+        const refill = inflight.length === 0 || (inflight.length < batchesInFlight && room >= Math.max(1, this.init.window >> 2) && inflightBytes < windowBytes)
         let queued = refill ? await this.nextBatch(room, lastSeq) : []
         // Light load: nothing in flight, the batch leaves now. Otherwise a partly filled batch
         // waits a moment for more (the time budget), then takes what came.
