@@ -123,8 +123,16 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
         chain = chain.then(async () => { await answer(outcome, frame.length) })
       }
       if (failed) break
-      // Backpressure towards a sender that does not wait for receipts.
-      if (pending >= maxPending || pendingBytes >= maxPendingBytes) await chain
+      // Backpressure towards a sender that does not wait for receipts. Not reading is then our
+      // choice, so the deadline of a frame begun meanwhile is paused: it restarts when reading
+      // resumes (a batch costs more than one envelope did, and a sender that pipelines many
+      // must not be cut off as a slow loris for the time we spent on its earlier frames).
+      if (pending >= maxPending || pendingBytes >= maxPendingBytes) {
+        clearTimeout(frameTimer)
+        frameTimer = undefined
+        await chain
+        if (!failed) armFrameTimer(0)
+      }
     }
     await chain
     flush()

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { TEST_AGREEMENT, until, type TestNode } from '../helpers/node-process.ts'
 import { openHostileArena, type HostileArena } from '../helpers/hostile-arena.ts'
 import {
-  MESSAGE_TYPE, RECEIPT_TYPE, batch, concat, digestOf, envelopeBytes, frame, jsonBytes, messageFields, openReceipt, rssOf,
+  MESSAGE_TYPE, RECEIPT_TYPE, batch, concat, digestOf, envelopeBytes, frame, jsonBytes, messageFields, openReceipt, rssOf, varint,
   type HostileClient
 } from '../helpers/hostile-client.ts'
 import type { ApiClient } from '../../node/api/client.ts'
@@ -98,7 +98,7 @@ describe('a flood of invalid frames from one trusted peer', () => {
     expect((await s.end())?.how).toBe('closed')
   }
 
-  /** `count` streams that each carry one garbage frame and must be reset; reconnects after every 250. */
+  /** `count` streams that each carry one garbage frame (no valid batch) and must be reset; reconnects after every 250. */
   async function garbageStreams (count: number, concurrency = 6): Promise<number> {
     let resets = 0
     for (let batch = 0; batch < count; batch += 250) {
@@ -108,7 +108,8 @@ describe('a flood of invalid frames from one trusted peer', () => {
         while (next < end) {
           next++
           const s = await hostile.openStream(target.address)
-          await s.write(frame(`garbage ${next} ${'x'.repeat(next % 200)}`)).catch(() => {})
+          // A frame that is no batch (its one envelope declares more bytes than follow): reset.
+          await s.write(frame(concat([varint(0), varint(4096), new TextEncoder().encode(`garbage ${next} ${'x'.repeat(next % 200)}`)]))).catch(() => {})
           if ((await s.end(10_000))?.how === 'reset') resets++
         }
       }))
