@@ -2,7 +2,7 @@
  * Telling a rotating peer that this node approved its key rotation (protocol/rotation-approval.ts).
  * Sent just before the rotation is applied here, over the peer's old identity — once the record
  * is re-keyed that identity is no longer trusted and its connection is dropped. One frame on
- * `/liaison/exchange/1.0.0`, answered by the peer's signed receipt. Best effort within a short
+ * `/liaison/exchange/2.0.0` (a batch of one), answered by the peer's batch receipt. Best effort within a short
  * deadline: an unreachable peer does not hold up the approval (its `keys status` then shows no
  * approval from this node; everything else about the rotation is unchanged).
  *
@@ -15,10 +15,10 @@ import { encodeEnvelope, signEnvelope } from '../protocol/envelope.ts'
 import { envelopeDigest } from '../protocol/digest.ts'
 import { encodeFrame, EXCHANGE_PROTOCOL } from '../protocol/frame.ts'
 import { encodeRotationApproval } from '../protocol/rotation-approval.ts'
-import { verifyKeyFromPeerId } from '../protocol/keys.ts'
 import { uuidV7 } from '../protocol/uuid.ts'
 import { PAYLOAD_TYPES, type Signer } from '../protocol/types.ts'
-import { openReceipt } from './exchange/receipts.ts'
+import { encodeBatch } from '../protocol/batch.ts'
+import { openBatchReceipt } from './exchange/batch-receipts.ts'
 import { streamFrames } from './exchange/stream-frames.ts'
 import { dialTargets } from './transport.ts'
 import type { PeerRecord, PeerRotation } from './store/records.ts'
@@ -38,10 +38,10 @@ export async function sendApprovalNotice (libp2p: Libp2p, signer: Signer, peer: 
   let stream: Stream | undefined
   try {
     stream = await libp2p.dialProtocol(dialTargets(rotation.oldPeerId, peer.addresses), EXCHANGE_PROTOCOL, { signal })
-    if (!stream.send(encodeFrame(encodeEnvelope(env)))) await stream.onDrain({ signal })
+    if (!stream.send(encodeFrame(encodeBatch(0, [encodeEnvelope(env)])))) await stream.onDrain({ signal })
     const frame = await streamFrames(stream).next(signal)
     if (frame === undefined) return { status: 'failed', detail: 'the peer closed the stream without a receipt' }
-    const receipt = openReceipt(frame, verifyKeyFromPeerId(rotation.oldPeerId), digest)
+    const [receipt] = openBatchReceipt(frame, rotation.oldPeerId, [digest], undefined, signer.peerId).results
     await stream.close().catch(() => {})
     return receipt.status === 'accepted' ? { status: 'accepted' } : { status: 'rejected', reason: receipt.reason ?? 'INTERNAL' }
   } catch (err) {

@@ -191,3 +191,22 @@ export const DEFAULT_OPRF_KEY_ROTATION_CHECK_MS = 60 * 60 * 1000
 export const DEFAULT_TASKFORCE_NOTICE_TTL_MS = 30 * 24 * 60 * 60 * 1000
 /** The largest request body the local API reads (the CLI names it when an input is too big for a running node). */
 export const API_MAX_BODY_BYTES = 2 * 1024 * 1024
+// ---- exchange v2: batches (PROTOCOL.md §12, §22) -------------------------------------------
+
+/** Envelopes a sender packs into one batch at most (the protocol allows MAX_BATCH_ENVELOPES). */
+export const DEFAULT_BATCH_ENVELOPES = 256
+
+/** Envelope bytes a sender packs into one batch at most (one larger envelope goes alone). */
+export const DEFAULT_BATCH_BYTES = 1024 * 1024
+
+/**
+ * How long a sender lets a partly filled batch wait for more while earlier batches are still
+ * unanswered. With nothing in flight a batch leaves at once, so light load is never delayed.
+ */
+export const DEFAULT_BATCH_DELAY_MS = 2
+
+/**
+ * Batches a sender keeps unanswered per stream. While that many are in flight, what is queued
+ * waits and the next batch is fuller: batches grow with the load instead of staying small.
+ */
+export const DEFAULT_BATCHES_IN_FLIGHT = 4

@@ -21,6 +21,7 @@ import { Receiver } from './exchange/receiver.ts'
 import { VerifyPool } from './exchange/verify-pool.ts'
 import { defaultVerifyWorkers } from './defaults.ts'
 import { serveExchangeStream } from './exchange/serve-stream.ts'
+import type { ReceiptWitness } from './exchange/delivery-lane.ts'
 import { Outbox } from './exchange/outbox.ts'
 import { ApiServer } from './api/server.ts'
 import { AuditView, consoleFiles } from './api/console-routes.ts'
@@ -174,7 +175,7 @@ export class LiaisonNode {
       const policy = await PolicyHolder.load(paths.policy)
       const verifyPool = new VerifyPool({ workers: config.exchange.verifyWorkers ?? defaultVerifyWorkers(availableParallelism()) })
       started.push(async () => { await verifyPool.close() })
-      const receiver = new Receiver({ store, trust, signer, policy, formerIds, verify: verifyPool.verify, logger: logger.child({ component: 'exchange' }) })
+      const receiver = new Receiver({ store, trust, signer, policy, audit, formerIds, verify: verifyPool.verify, logger: logger.child({ component: 'exchange' }) })
       // A peer's signed address update was written with its trust record: load it into memory.
       receiver.on('accepted', (meta) => {
         if (meta.payloadType !== PAYLOAD_TYPES.addressUpdate) return
@@ -203,11 +204,18 @@ export class LiaisonNode {
       await libp2p.handle(EXCHANGE_PROTOCOL, async (stream, connection) => {
         await serveExchangeStream(stream, connection, receiver, exchangeLog, { frameTimeoutMs: config.exchange.frameTimeoutMs })
       }, { maxInboundStreams: config.exchange.maxInboundStreams, maxOutboundStreams: config.exchange.maxInboundStreams })
+      // Batch receipts feed the witness records (PROTOCOL.md §22); the witness starts below.
+      const receiptWitness: { current?: ReceiptWitness } = {}
       const outbox = new Outbox({
         store,
         trust,
         logger: logger.child({ component: 'outbox' }),
         verify: verifyPool.verify,
+        witness: {
+          latest: async (peerId) => await receiptWitness.current?.latest(peerId),
+          observe: (peerId, receipt, held) => receiptWitness.current?.observe(peerId, receipt, held) ?? { ops: [], events: [] }
+        },
+        self: () => signer.peerId,
         dial: async (peerId, addresses, signal) => await libp2p.dialProtocol(dialTargets(peerId, addresses), EXCHANGE_PROTOCOL, { signal })
       }, {
         window: config.exchange.deliveryWindow,
@@ -228,6 +236,7 @@ export class LiaisonNode {
       kits.start()
       started.push(async () => { await kits.stop() })
       const witness = new Witness({ libp2p, store, audit, trust, signer, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.witnessIntervalMs })
+      receiptWitness.current = witness.receiptWitness()
       await witness.start()
       started.push(async () => { await witness.stop() })
       const gossip = new Gossip({ libp2p, store, trust, signer, witness, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.gossipIntervalMs })

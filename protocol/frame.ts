@@ -1,9 +1,10 @@
 /**
- * Wire framing for `/liaison/exchange/1.0.0`.
+ * Wire framing for `/liaison/exchange/2.0.0` (and the request/answer protocols beside it).
  *
  * A frame is an unsigned LEB128 varint length prefix (as libp2p and multiformats write it:
  * 7 bits per byte, least significant group first, high bit set on every byte but the last)
- * followed by exactly that many bytes — one envelope's JSON.
+ * followed by exactly that many bytes — on the exchange, one batch of envelopes or one batch
+ * receipt (protocol/batch.ts).
  *
  * The decoder is strict: the prefix must be minimal (no trailing `0x00` group) and at most 5
  * bytes, and a zero-length frame is an error (BAD_FRAME). The declared length is checked
@@ -24,7 +25,8 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { ProtocolError } from './errors.ts'
 import { MAX_FRAME_BYTES } from './limits.ts'
 
-export const EXCHANGE_PROTOCOL = '/liaison/exchange/1.0.0'
+/** Exchange v2: batches of envelopes, one batch receipt each (v1, one envelope per frame, is gone). */
+export const EXCHANGE_PROTOCOL = '/liaison/exchange/2.0.0'
 
 /** Longest accepted length prefix: 5 bytes carry 35 bits, far above any frame limit. */
 const MAX_VARINT_BYTES = 5

@@ -16,6 +16,9 @@ export const MAX_FORWARD_PAYLOAD_BYTES = 3 * 1024 * 1024
 /** Largest frame on the wire (one envelope's JSON bytes). Checked before buffering. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024 + 64 * 1024
 
+/** Most envelopes one exchange v2 batch may carry (protocol/batch.ts). */
+export const MAX_BATCH_ENVELOPES = 1024
+
 /** Deepest JSON nesting accepted in any document (objects and arrays both count). */
 export const MAX_JSON_DEPTH = 32
 

@@ -119,7 +119,7 @@ function foldRight (hashes: readonly Uint8Array[]): Uint8Array {
 }
 
 /** RFC 9162 §2.1.3.1 PATH(m, D[0:n]) as ranges, bottom-up (the order of the proof). */
-function inclusionRanges (leafIndex: number, treeSize: number): LeafRange[] {
+export function inclusionRanges (leafIndex: number, treeSize: number): LeafRange[] {
   const siblings: LeafRange[] = []
   let start = 0
   let size = treeSize
@@ -183,7 +183,7 @@ async function readNodes (store: NodeStore, refs: readonly NodeRef[]): Promise<M
 }
 
 /** MTH of each range, reading every perfect subtree once. */
-async function rangeHashes (store: NodeStore, ranges: readonly LeafRange[]): Promise<Uint8Array[]> {
+export async function rangeHashes (store: NodeStore, ranges: readonly LeafRange[]): Promise<Uint8Array[]> {
   const plans = ranges.map(perfectSubtrees)
   const nodes = await readNodes(store, plans.flat())
   return plans.map((refs) => foldRight(refs.map((ref) => nodes.get(`${ref.level}/${ref.index}`) as Uint8Array)))

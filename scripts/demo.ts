@@ -17,6 +17,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { cli, freePort, tempDir, until, NodeProcess, type CliResult } from './node-driver.ts'
+import { checkReceiptEvidence, parseReceiptEvidence } from '../protocol/receipt-evidence.ts'
+import { openNodeCheckpoint } from '../node/audit/checkpoints.ts'
 
 const AGREEMENT = 'JIT-PORTS-2025'
 const AGREEMENT_FLAG = `${AGREEMENT}:2024-01-01:2030-12-31`
@@ -156,17 +158,23 @@ export async function demo (root: string, nodes: NodeProcess[] = []): Promise<vo
     'send A→B')
   expect(sent.recipients[0]?.status === 'delivered', 'the report was not delivered to B', JSON.stringify(sent.recipients))
   ok(`delivered: message ${sent.id}`)
-  const view = json<{ receipts: Array<{ by: string, envelope: string }> }>(await run(A, ['message', 'show', sent.id, '--json']), 'message show at A')
-  const receipt = view.receipts.find(r => r.by === B.peerId)
-  expect(receipt != null, 'A holds no receipt from B')
-  const receiptFile = join(root, 'receipt-from-b.json')
-  await writeFile(receiptFile, Buffer.from(receipt.envelope, 'base64'))
-  const bKey = json<{ publicKeyPem: string }>(await run(B, ['id', '--json']), 'id at B')
-  const bPem = join(root, 'cards', 'b.pub.pem')
-  await writeFile(bPem, bKey.publicKeyPem)
-  const verified = await run(A, ['envelope', 'verify', '--public-key', bPem, '--in', receiptFile])
-  expect(verified.code === 0, 'B\'s receipt does not verify under B\'s public key', verified.stdout + verified.stderr)
-  ok(`B's receipt verifies under B's key (receipt digest ${verified.stdout.trim().slice(0, 16)}…)`)
+  // Exchange v2: B's answer is a proof in B's audit log; A exports it as receipt evidence.
+  const evidenceDir = join(root, 'evidence')
+  const exported = await run(A, ['message', 'evidence', sent.id, '--out', evidenceDir])
+  expect(exported.code === 0, 'A cannot export B\'s receipt evidence', exported.stdout + exported.stderr)
+  const evidenceBytes = new Uint8Array(await readFile(join(evidenceDir, B.peerId, 'evidence.json')))
+  let proved: { size: number } | undefined
+  let problem: string | undefined
+  const evidence = parseReceiptEvidence(evidenceBytes)
+  try {
+    proved = checkReceiptEvidence(evidence)
+    openNodeCheckpoint(evidence.checkpoint, [B.peerId])
+  } catch (err) {
+    problem = (err as Error).message
+  }
+  expect(problem === undefined, 'B\'s receipt does not verify under B\'s public key', problem)
+  expect(evidence.status === 'accepted' && evidence.for === sent.digest, 'B\'s receipt evidence names another outcome', JSON.stringify({ status: evidence.status, for: evidence.for }))
+  ok(`B's receipt verifies under B's key (its checkpoint of ${proved?.size ?? 0} log entries, the message's entry and the inclusion proof: ${join(evidenceDir, B.peerId)}, checkable with OpenSSL by PROTOCOL.md §22.5)`)
   const inboxB = json<Array<{ id: string, from: string, tlp: string }>>(await run(B, ['inbox', '--json']), 'inbox at B')
   expect(inboxB.some(m => m.id === sent.id && m.from === A.peerId && m.tlp === 'AMBER'), 'the report is not in B\'s inbox')
   ok('the report is in B\'s inbox, from A, TLP:AMBER')

@@ -24,8 +24,10 @@
  */
 import type { Logger } from 'pino'
 import { leafHash } from '../../protocol/merkle.ts'
-import { appendLeaf, consistencyProof, frontierFromStore, inclusionProof, MerkleAppender } from '../../protocol/merkle-tree.ts'
-import type { NodeStore } from '../../protocol/merkle-tree.ts'
+import { appendLeaf, consistencyProof, frontierFromStore, inclusionProof, MerkleAppender, perfectSubtrees } from '../../protocol/merkle-tree.ts'
+import type { NodeRef, NodeStore } from '../../protocol/merkle-tree.ts'
+import { multiProof } from '../../protocol/merkle-multiproof.ts'
+import { checkpointOrigin } from '../../protocol/checkpoint.ts'
 import type { Signer } from '../../protocol/types.ts'
 import { NodeError } from '../errors.ts'
 import type { BatchOp, CommitSequencer } from '../store/group-commit.ts'
@@ -59,6 +61,27 @@ export interface AuditLogInit {
   install?: boolean
 }
 
+/**
+ * Put one in a `store.commit(ops, events)` to have the log sign a checkpoint in the same write
+ * (PROTOCOL.md §22: a batch receipt is a proof under a checkpoint that is durable with the
+ * batch). Once the commit has resolved, `first` is the leaf index of the event right after the
+ * request and `checkpoint` covers every leaf of the write. Requests are not leaves.
+ */
+export class CheckpointRequest {
+  first = -1
+  checkpoint: NodeCheckpoint | undefined
+  /** The entry bytes of the `capture` events right after the request, as logged. */
+  readonly entries: Uint8Array[] = []
+  readonly capture: number
+
+  constructor (capture = 0) {
+    this.capture = capture
+  }
+}
+
+/** Tree nodes kept in memory for receipt proofs (about two per leaf); beyond this the oldest go. */
+const HOT_NODES = 1 << 18
+
 interface TreeHead {
   size: number
   frontier: Uint8Array[]
@@ -81,6 +104,13 @@ export class AuditLog implements CommitSequencer {
   private timer: NodeJS.Timeout | undefined
   private issuing: Promise<NodeCheckpoint | undefined> | undefined
   private stopped = false
+  /** The checkpoint signed into the batch being sealed (see CheckpointRequest). */
+  private sealedCheckpoint: NodeCheckpoint | undefined
+  /** Newest time (POSIX seconds) of any checkpoint signed, so times never decrease. */
+  private lastTime = 0
+  /** Recent tree nodes and the frontier, `level/index` → hash: receipt proofs read no disk. */
+  private hot = new Map<string, Uint8Array>()
+  private readonly hotNodes: NodeStore
 
   private constructor (store: Store, audit: AuditStore, head: TreeHead, keys: NodeKeyRecord[], init: AuditLogInit) {
     this.store = store
@@ -92,6 +122,26 @@ export class AuditLog implements CommitSequencer {
     this.logger = init.logger
     this.now = init.now ?? Date.now
     this.intervalMs = init.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS
+    const base = this.nodes
+    const hot = (ref: NodeRef): Uint8Array | undefined => this.hot.get(`${ref.level}/${ref.index}`)
+    this.hotNodes = {
+      get: async (level, index) => hot({ level, index }) ?? await base.get(level, index),
+      getMany: async (refs) => {
+        const out = refs.map(hot)
+        const missing = refs.filter((_r, i) => out[i] === undefined)
+        if (missing.length === 0) return out
+        const read = base.getMany !== undefined ? await base.getMany(missing) : await Promise.all(missing.map(async r => await base.get(r.level, r.index)))
+        let j = 0
+        return out.map(h => h ?? read[j++])
+      }
+    }
+    this.rememberFrontier(head)
+  }
+
+  /** Keep the frontier's nodes hot (they are the left edge of every new leaf's proof). */
+  private rememberFrontier (head: TreeHead): void {
+    if (head.size === 0) return
+    perfectSubtrees({ start: 0, size: head.size }).forEach((ref, i) => this.hot.set(`${ref.level}/${ref.index}`, head.frontier[i]))
   }
 
   /**
@@ -144,23 +194,62 @@ export class AuditLog implements CommitSequencer {
     let { size, frontier } = this.durable
     const at = Math.max(this.now(), this.durable.at)
     const ops: BatchOp[] = []
+    const requests: CheckpointRequest[] = []
+    let capturing: CheckpointRequest | undefined
+    if (this.hot.size > HOT_NODES) {
+      this.hot = new Map()
+      this.rememberFrontier(this.durable)
+    }
     for (const event of events) {
+      if (event instanceof CheckpointRequest) {
+        event.first = size
+        requests.push(event)
+        capturing = event.capture > 0 ? event : undefined
+        continue
+      }
       if (!isAuditEvent(event)) throw new TypeError('store.commit events must be audit events (node/audit/events.ts)')
       const bytes = encodeEntry(event, at)
+      if (capturing !== undefined) {
+        capturing.entries.push(bytes)
+        if (capturing.entries.length >= capturing.capture) capturing = undefined
+      }
       const next = appendLeaf(size, frontier, leafHash(bytes))
       ops.push(this.audit.entryOp(size, bytes), ...this.audit.nodeOps(next.nodes))
+      for (const n of next.nodes) this.hot.set(`${n.level}/${n.index}`, n.hash)
       for (const digest of entryDigests(event as AuditEntry)) ops.push(this.audit.refOp(digest, size))
       if (event.type === 'message.sent' || event.type === 'message.received') ops.push(this.audit.expOp(event.expires, event.digest))
       size = next.size
       frontier = next.frontier
     }
     this.sealed = { size, frontier, at }
+    // No new leaf in the whole batch: the latest checkpoint (or `checkpoint()`) covers it.
+    if (requests.length > 0 && size > this.durable.size) {
+      if (this.signer == null) throw new NodeError('BAD_ARGUMENT', 'the audit log was opened without the node key; it cannot sign checkpoints')
+      const root = new MerkleAppender(size, frontier).root()
+      const time = Math.max(Math.floor(at / 1000), this.lastTime, this.latest?.time ?? 0)
+      const note = issueCheckpoint(this.signer, size, root, time)
+      ops.push(this.audit.cpOp(size, note))
+      const cp: NodeCheckpoint = { checkpoint: { origin: checkpointOrigin(this.signer.peerId), size, root, extensions: [] }, note, time, signer: this.signer.peerId, otherSignatures: 0 }
+      for (const r of requests) r.checkpoint = cp
+      this.sealedCheckpoint = cp
+    }
     return ops
   }
 
   settle (ok: boolean): void {
     if (ok && this.sealed !== undefined) this.durable = this.sealed
+    const cp = this.sealedCheckpoint
+    if (ok && cp !== undefined) {
+      this.lastTime = Math.max(this.lastTime, cp.time)
+      if (this.latest === undefined || this.latest.checkpoint.size < cp.checkpoint.size) this.latest = cp
+    }
+    // A failed batch's nodes may sit at indices the next batch reuses: forget them all.
+    if (!ok) {
+      this.hot = new Map()
+      this.rememberFrontier(this.durable)
+    }
     this.sealed = undefined
+    this.sealedCheckpoint = undefined
   }
 
   // ---- checkpoints ----------------------------------------------------------------------
@@ -186,11 +275,14 @@ export class AuditLog implements CommitSequencer {
     if (size === 0) return undefined
     if (this.latest !== undefined && this.latest.checkpoint.size >= size) return this.latest
     if (this.signer == null) throw new NodeError('BAD_ARGUMENT', 'the audit log was opened without the node key; it cannot sign checkpoints')
-    const previous = this.latest?.time ?? 0
+    const previous = Math.max(this.latest?.time ?? 0, this.lastTime)
     const time = Math.max(Math.floor(this.now() / 1000), previous)
+    this.lastTime = time
     const note = issueCheckpoint(this.signer, size, this.root(), time)
     await this.store.commit([this.audit.cpOp(size, note)])
-    this.latest = openNodeCheckpoint(note, this.nodeKeys())
+    const opened = openNodeCheckpoint(note, this.nodeKeys())
+    // A receipt's checkpoint (signed at seal time) may have overtaken this one meanwhile.
+    if (this.latest === undefined || this.latest.checkpoint.size < size) this.latest = opened
     this.logger?.debug({ size, time }, 'checkpoint issued')
     return this.latest
   }
@@ -251,6 +343,25 @@ export class AuditLog implements CommitSequencer {
 
   async consistencyProof (size1: number, size2 = this.durable.size): Promise<Uint8Array[]> {
     return await consistencyProof(this.nodes, size1, size2)
+  }
+
+  /** Multiproof (protocol/merkle-multiproof.ts) of `leaves` (strictly increasing) in the tree of `size`, from memory where it can. */
+  async batchProof (leaves: readonly number[], size: number): Promise<Uint8Array[]> {
+    return await multiProof(this.hotNodes, leaves, size)
+  }
+
+  /** Consistency proof between two durable sizes, from memory where it can. */
+  async hotConsistencyProof (size1: number, size2: number): Promise<Uint8Array[]> {
+    return await consistencyProof(this.hotNodes, size1, size2)
+  }
+
+  /** The index and bytes of the `message.received` leaf of `digest`, if the log has one. */
+  async receivedLeaf (digest: string): Promise<{ index: number, entry: Uint8Array } | undefined> {
+    for (const index of await this.audit.leavesOf(digest)) {
+      const entry = await this.audit.entry.get(pad(index))
+      if (entry != null && index < this.durable.size && Buffer.from(entry.subarray(0, 40)).toString('latin1').startsWith('{"v":1,"type":"message.received"')) return { index, entry }
+    }
+    return undefined
   }
 
   /** Inclusion proofs, against the latest checkpoint, of every leaf naming `digest`. */

@@ -52,6 +52,7 @@ import { isReasonCode } from '../../protocol/errors.ts'
 import { jsonDataProblem } from '../../protocol/json.ts'
 import { isPeerId } from '../../protocol/peer-id.ts'
 import { parseReceipt } from '../../protocol/receipt.ts'
+import { isReceiptEvidence, parseReceiptEvidence } from '../../protocol/receipt-evidence.ts'
 import { isRfc3339Millis } from '../../protocol/time.ts'
 import { MESSAGE_KINDS, PAYLOAD_TYPES, TLP_LEVELS } from '../../protocol/types.ts'
 import type { MessageV1, ReceiptV1 } from '../../protocol/types.ts'
@@ -275,7 +276,7 @@ export const auditEvents = {
    * A receipt envelope was stored: ours for a message we accepted, or a recipient's for one we
    * sent. Status and reason are read from the receipt itself, so the entry says what it says.
    */
-  receiptStored (input: { for: string, by: string, receipt: Uint8Array, parsed?: ReceiptV1 }): AuditEvent {
+  receiptStored (input: { for: string, by: string, receipt: Uint8Array, parsed?: Pick<ReceiptV1, 'for' | 'by' | 'status' | 'reason'> }): AuditEvent {
     const digest = check.digest(input.for, 'for')
     const by = check.peer(input.by, 'by')
     if (!(input.receipt instanceof Uint8Array)) throw new TypeError('receipt must be the receipt envelope bytes')
@@ -284,6 +285,12 @@ export const auditEvents = {
       const r = input.parsed
       if (r.for !== digest || r.by !== by) throw new TypeError('receipt does not match for/by')
       return { type: 'receipt.stored', for: digest, by, status: r.status, reason: r.reason ?? null, envelopeSha256: sha256Hex(input.receipt) }
+    }
+    // Exchange v2 keeps, per message, the evidence taken from its batch receipt (PROTOCOL.md §22).
+    if (isReceiptEvidence(input.receipt)) {
+      const e = parseReceiptEvidence(input.receipt)
+      if (e.for !== digest || e.by !== by) throw new TypeError('receipt evidence does not match for/by')
+      return { type: 'receipt.stored', for: digest, by, status: e.status, reason: e.reason, envelopeSha256: sha256Hex(input.receipt) }
     }
     const env = decodeEnvelope(input.receipt)
     if (env.payloadType !== PAYLOAD_TYPES.receipt) throw new TypeError('receipt is not a receipt envelope')

@@ -131,6 +131,7 @@ export async function outboxCommand (p: Invocation): Promise<number> {
 }
 
 export async function messageCommand (p: Invocation): Promise<number> {
+  if (p.sub === 'evidence') return await (await import('./message-evidence-command.ts')).messageEvidenceCommand(p)
   const ref = p.positionals[0]
   const envelope = p.values.envelope === true
   const handle = await openService(p.dataDir)

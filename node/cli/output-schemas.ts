@@ -28,6 +28,7 @@ const signature = z.object({
 })
 
 export const CLI_OUTPUTS = {
+  MessageEvidence: z.object({ digest, evidence: z.array(z.object({ by: peerId.describe('the recipient whose batch receipt this is'), dir: z.string().describe('where its files were written') })) }),
   TaskForceVerify: z.object({
     valid: z.array(z.object({ version: int, digest, kind: z.string(), members: z.array(peerId), signers: z.array(peerId) })).describe('versions that bear their governance\'s quorum, oldest first'),
     pending: z.array(z.object({ version: int, digest, signers: z.array(peerId) })).describe('versions short of the quorum'),

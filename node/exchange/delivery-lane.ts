@@ -1,25 +1,31 @@
 /**
- * One delivery lane per peer: keeps a stream open while there is work, pipelines up to
- * `window` frames, matches the in-order receipts to what it sent, verifies each receipt with
- * the peer's key and records it durably. While the peer is unreachable it retries with capped
- * exponential backoff and jitter; messages that expire meanwhile end as `expired`.
+ * One delivery lane per peer: keeps a stream open while there is work, packs what is queued
+ * into batches (up to `batchEnvelopes` envelopes and `batchBytes` bytes; a partly filled batch
+ * waits up to `batchDelayMs` for more, but only while earlier batches are unanswered, so light
+ * load is never delayed), pipelines up to `batchesInFlight` batches and `window` envelopes, matches the
+ * in-order batch receipts to what it sent, checks each (batch-receipts.ts: one checkpoint
+ * signature per batch, then hashes) and records every message's outcome and evidence in one
+ * durable write per receipt. The receiver's checkpoint goes to the witness records (every
+ * sender is a witness of its receivers' logs). While the peer is unreachable it retries with
+ * capped exponential backoff and jitter; messages that expire meanwhile end as `expired`.
  *
  * @module
  */
 import type { Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
+import { encodeBatch } from '../../protocol/batch.ts'
 import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
 import type { Store } from '../store/store.ts'
 import type { DeliveryRecord } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
-import { openReceiptWith } from './receipts.ts'
-import { inlineVerify, type AsyncVerifier } from './verify-pool.ts'
-import type { ReceiptV1 } from '../../protocol/types.ts'
+import type { AsyncVerifier } from './verify-pool.ts'
 import { auditEvents } from '../audit/events.ts'
+import type { BatchOp } from '../store/group-commit.ts'
+import { openBatchReceipt, type HeldCheckpoint, type OpenedBatchReceipt } from './batch-receipts.ts'
 import { backoffDelay } from './backoff.ts'
 import { Signal } from './signal.ts'
-import { DEFAULT_DELIVERY_WINDOW_BYTES, DEFAULT_LANE_IDLE_CLOSE_MS } from '../defaults.ts'
+import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_DELAY_MS, DEFAULT_BATCH_ENVELOPES, DEFAULT_BATCHES_IN_FLIGHT, DEFAULT_DELIVERY_WINDOW_BYTES, DEFAULT_LANE_IDLE_CLOSE_MS } from '../defaults.ts'
 import { COALESCE_BYTES, FrameBatch } from './frame-batch.ts'
 
 /** Rejections that say "not now" rather than "never": the message stays queued. */
@@ -35,9 +41,21 @@ export interface LaneComponents {
   dial: (peerId: string, addresses: string[], signal: AbortSignal) => Promise<Stream>
   envelopeOf: (digest: string) => Promise<Uint8Array | undefined>
   onDelivery: (record: DeliveryRecord) => void
-  /** Receipt signature verification (default: fastVerify on this thread). */
+  /** Kept for the components' shape; batch receipts carry one checkpoint, checked here. */
   verify?: AsyncVerifier
+  /** Where the receivers' checkpoints from receipts go (node/witness); none: not recorded. */
+  witness?: ReceiptWitness
+  /** This node's peer ID, which rejection entries must name (default: not checked). */
+  self?: () => string
   now?: () => number
+}
+
+/** The witness records, fed by receipts (PROTOCOL.md §22: every sender is a witness). */
+export interface ReceiptWitness {
+  /** The newest checkpoint of `peerId`'s log held, if any. */
+  latest: (peerId: string) => Promise<HeldCheckpoint | undefined>
+  /** Operations and audit events recording a receipt's checkpoint (and an alert when inconsistent). */
+  observe: (peerId: string, receipt: OpenedBatchReceipt, held: HeldCheckpoint | undefined) => { ops: BatchOp[], events: unknown[], after?: () => void }
 }
 
 export interface LaneInit {
@@ -49,6 +67,14 @@ export interface LaneInit {
   retryCapMs: number
   receiptTimeoutMs: number
   idleCloseMs?: number
+  /** Envelopes per batch at most (default DEFAULT_BATCH_ENVELOPES). */
+  batchEnvelopes?: number
+  /** Envelope bytes per batch at most (default DEFAULT_BATCH_BYTES). */
+  batchBytes?: number
+  /** How long a partly filled batch may wait while others are in flight (default DEFAULT_BATCH_DELAY_MS). */
+  batchDelayMs?: number
+  /** Batches unanswered at most (default DEFAULT_BATCHES_IN_FLIGHT). */
+  batchesInFlight?: number
 }
 
 /** The last time this lane could not even open a connection to its peer. */
@@ -61,9 +87,10 @@ export interface DialFailure {
 }
 
 interface InFlight {
-  record: DeliveryRecord
+  records: DeliveryRecord[]
   sentAt: number
   bytes: number
+  held: HeldCheckpoint | undefined
 }
 
 export class DeliveryLane {
@@ -196,11 +223,18 @@ export class DeliveryLane {
     const writes: Array<Promise<void>> = []
     let lastSeq = 0
     this.resync()
+    let inflightCount = 0
     let inflightBytes = 0
     const windowBytes = this.init.windowBytes ?? DEFAULT_DELIVERY_WINDOW_BYTES
+    const batchEnvelopes = this.init.batchEnvelopes ?? DEFAULT_BATCH_ENVELOPES
+    const batchBytes = this.init.batchBytes ?? DEFAULT_BATCH_BYTES
+    const batchDelayMs = this.init.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS
+    const batchesInFlight = this.init.batchesInFlight ?? DEFAULT_BATCHES_IN_FLIGHT
     let receipts = 0
     let readerError: unknown
     let readerDone = false
+    // The newest checkpoint of the peer's log we hold: each batch asks for consistency with it.
+    this.held = await this.c.witness?.latest(peer).catch(() => undefined)
 
     const reader = (async () => {
       const decoder = new FrameDecoder()
@@ -208,12 +242,13 @@ export class DeliveryLane {
         for await (const chunk of stream) {
           for (const frame of decoder.push(chunk)) {
             const head = inflight.shift()
-            if (head == null) throw new ProtocolError('BAD_FRAME', 'receipt without a message in flight')
+            if (head == null) throw new ProtocolError('BAD_FRAME', 'receipt without a batch in flight')
+            inflightCount -= head.records.length
             inflightBytes -= head.bytes
-            const write = this.record(head.record, frame)
+            const write = this.record(head, frame)
             write.catch((err: unknown) => { readerError ??= err; wake.notify() })
             writes.push(write)
-            receipts++
+            receipts += head.records.length
             wake.notify()
           }
         }
@@ -227,36 +262,61 @@ export class DeliveryLane {
 
     let idleSince = this.now()
     const idleCloseMs = this.init.idleCloseMs ?? DEFAULT_LANE_IDLE_CLOSE_MS
+    const out = new FrameBatch()
+    const send = async (): Promise<void> => {
+      if (out.bytes > 0 && !stream.send(out.take())) await stream.onDrain({ signal: this.controller.signal })
+    }
     try {
       while (!this.stopped && !readerDone && readerError == null) {
         if (inflight.length > 0 && this.now() - inflight[0].sentAt > this.init.receiptTimeoutMs) {
           throw new ProtocolError('UNAVAILABLE', `no receipt from ${peer} within ${this.init.receiptTimeoutMs} ms`)
         }
-        const room = this.init.window - inflight.length
+        const room = this.init.window - inflightCount
         const peerRecord = this.c.trust.get(peer)
         if (peerRecord?.status !== 'active') break
-        // Refill in chunks (a quarter window at least) rather than one frame per receipt.
-        const refill = inflight.length === 0 || (room >= Math.max(1, this.init.window >> 2) && inflightBytes < windowBytes)
-        const batch = refill ? await this.nextBatch(room, lastSeq) : []
-        // Frames of a batch go out in writes of up to COALESCE_BYTES: one yamux frame, one
-        // Noise message and one socket write for many envelopes instead of one each.
-        const out = new FrameBatch()
-        for (const record of batch) {
+        // Refill in chunks (a quarter window at least) rather than a few messages per receipt,
+        // and only while fewer than `batchesInFlight` batches are unanswered: under load what is
+        // queued meanwhile makes the next batch fuller (one checkpoint signature per batch).
+        const refill = inflight.length === 0 || (inflight.length < batchesInFlight && room >= Math.max(1, this.init.window >> 2) && inflightBytes < windowBytes)
+        let queued = refill ? await this.nextBatch(room, lastSeq) : []
+        // Light load: nothing in flight, the batch leaves now. Otherwise a partly filled batch
+        // waits a moment for more (the time budget), then takes what came.
+        if (queued.length > 0 && queued.length < batchEnvelopes && inflight.length > 0 && batchDelayMs > 0 && room > queued.length) {
+          await new Promise(resolve => setTimeout(resolve, batchDelayMs))
+          queued = queued.concat(await this.nextBatch(Math.min(room, batchEnvelopes) - queued.length, queued[queued.length - 1].seq))
+        }
+        // Each batch is one frame; frames go out in writes of up to COALESCE_BYTES.
+        let records: DeliveryRecord[] = []
+        let envelopes: Uint8Array[] = []
+        let bytes = 0
+        const close = (): void => {
+          if (records.length === 0) return
+          inflight.push({ records, sentAt: this.now(), bytes, held: this.held })
+          inflightCount += records.length
+          inflightBytes += bytes
+          out.push(encodeFrame(encodeBatch(this.held?.size ?? 0, envelopes)))
+          records = []
+          envelopes = []
+          bytes = 0
+        }
+        for (const [n, record] of queued.entries()) {
           lastSeq = record.seq
           const envelope = await this.c.envelopeOf(record.digest)
           if (envelope == null) continue
-          inflight.push({ record, sentAt: this.now(), bytes: envelope.length })
-          inflightBytes += envelope.length
-          out.push(encodeFrame(envelope))
-          if (out.bytes >= COALESCE_BYTES && !stream.send(out.take())) await stream.onDrain({ signal: this.controller.signal })
-          // The rest of the batch is read again (from the store: resync) once receipts have made room.
-          if (inflightBytes >= windowBytes) {
-            if (record !== batch[batch.length - 1]) this.resync()
+          if (records.length > 0 && (records.length >= batchEnvelopes || bytes + envelope.length > batchBytes)) close()
+          records.push(record)
+          envelopes.push(envelope)
+          bytes += envelope.length
+          if (out.bytes >= COALESCE_BYTES) await send()
+          // The rest is read again (from the store: resync) once receipts have made room.
+          if (inflightBytes + bytes >= windowBytes) {
+            if (n !== queued.length - 1) this.resync()
             break
           }
         }
-        if (out.bytes > 0 && !stream.send(out.take())) await stream.onDrain({ signal: this.controller.signal })
-        if (batch.length > 0) { idleSince = this.now(); continue }
+        close()
+        await send()
+        if (queued.length > 0) { idleSince = this.now(); continue }
         if (inflight.length === 0 && this.now() - idleSince > idleCloseMs) break
         // Woken by new work, a receipt, or the end of the stream.
         await wake.wait(inflight.length > 0 ? this.init.receiptTimeoutMs : idleCloseMs)
@@ -266,7 +326,7 @@ export class DeliveryLane {
     }
     this.sessionWake = undefined
     if (readerError != null && this.sessionFailed == null) this.sessionFailed = readerError
-    if (readerDone && inflight.length > 0 && this.sessionFailed == null) this.sessionFailed = new ProtocolError('UNAVAILABLE', `stream to ${peer} ended with ${inflight.length} messages unanswered`)
+    if (readerDone && inflight.length > 0 && this.sessionFailed == null) this.sessionFailed = new ProtocolError('UNAVAILABLE', `stream to ${peer} ended with ${inflightCount} messages unanswered`)
     if (this.sessionFailed != null || this.stopped) stream.abort(new Error('delivery session ended'))
     else await stream.close().catch(() => { stream.abort(new Error('close failed')) })
     await reader
@@ -275,6 +335,9 @@ export class DeliveryLane {
     if (failedWrite != null && this.sessionFailed == null) this.sessionFailed = (failedWrite as PromiseRejectedResult).reason
     return receipts
   }
+
+  /** The newest checkpoint of the peer's log this lane holds (from its receipts or the witness records). */
+  private held: HeldCheckpoint | undefined
 
   /**
    * The next deliveries to send, in queue order. Read from the store's queue index until a read
@@ -321,24 +384,47 @@ export class DeliveryLane {
     return out
   }
 
-  /** Verify a receipt and record the outcome durably. */
-  private async record (record: DeliveryRecord, frame: Uint8Array): Promise<void> {
-    const key = this.c.trust.key(this.init.peerId)
-    if (key == null) throw new ProtocolError('UNKNOWN_SIGNER', `no key for ${this.init.peerId}`)
-    const receipt = await openReceiptWith(frame, key, record.digest, this.c.verify ?? inlineVerify)
-    if (receipt.status === 'rejected' && TRANSIENT_REASONS.has(receipt.reason ?? '')) {
-      throw new ProtocolError('UNAVAILABLE', `${this.init.peerId} cannot take ${record.digest} now: ${receipt.reason}`)
+  /**
+   * Check a batch receipt and record every message's outcome, its evidence, the receiver's
+   * checkpoint (witness records) and the audit leaves in one durable write. A transient
+   * rejection leaves its message queued and ends the session (retried after a backoff).
+   */
+  private async record (batch: InFlight, frame: Uint8Array): Promise<void> {
+    const peer = this.init.peerId
+    const opened = openBatchReceipt(frame, peer, batch.records.map(r => r.digest), batch.held, this.c.self?.())
+    const { store } = this.c
+    const ops: BatchOp[] = []
+    const events: unknown[] = []
+    const done: DeliveryRecord[] = []
+    let transient: string | undefined
+    for (const [i, record] of batch.records.entries()) {
+      const r = opened.results[i]
+      if (r.status === 'rejected' && TRANSIENT_REASONS.has(r.reason ?? '')) {
+        transient ??= `${peer} cannot take ${record.digest} now: ${r.reason}`
+        continue
+      }
+      const next: DeliveryRecord = { ...record, status: r.status === 'accepted' ? 'delivered' : 'rejected', updatedAt: this.now(), attempts: record.attempts + 1 }
+      if (r.reason != null) next.reason = r.reason
+      ops.push(...store.deliveryOps(next, record), store.receiptOp(record.digest, peer, r.evidence))
+      events.push(auditEvents.receiptStored({ for: record.digest, by: peer, receipt: r.evidence, parsed: { for: record.digest, by: peer, status: r.status, ...(r.reason != null ? { reason: r.reason } : {}) } }))
+      done.push(next)
     }
-    await this.finish(record, receipt.status === 'accepted' ? 'delivered' : 'rejected', receipt.reason, frame.slice(), receipt)
+    const seen = this.c.witness?.observe(peer, opened, batch.held)
+    if (seen != null) { ops.push(...seen.ops); events.push(...seen.events) }
+    await store.commit(ops, events)
+    seen?.after?.()
+    const size = opened.checkpoint.checkpoint.size
+    if (this.held === undefined || size > this.held.size || opened.consistent === false) {
+      this.held = { size, root: opened.checkpoint.checkpoint.root, note: opened.checkpoint.note }
+    }
+    for (const next of done) this.c.onDelivery(next)
+    if (transient !== undefined) throw new ProtocolError('UNAVAILABLE', transient)
   }
 
-  private async finish (record: DeliveryRecord, status: DeliveryRecord['status'], reason?: string, receipt?: Uint8Array, parsed?: ReceiptV1): Promise<void> {
-    const { store } = this.c
+  /** A message that expired in the queue. */
+  private async finish (record: DeliveryRecord, status: DeliveryRecord['status']): Promise<void> {
     const next: DeliveryRecord = { ...record, status, updatedAt: this.now(), attempts: record.attempts + 1 }
-    if (reason != null) next.reason = reason
-    const ops = store.deliveryOps(next, record)
-    if (receipt != null) ops.push(store.receiptOp(record.digest, this.init.peerId, receipt))
-    await store.commit(ops, receipt != null ? [auditEvents.receiptStored({ for: record.digest, by: this.init.peerId, receipt, ...(parsed != null ? { parsed } : {}) })] : [])
+    await this.c.store.commit(this.c.store.deliveryOps(next, record), [])
     this.c.onDelivery(next)
   }
 

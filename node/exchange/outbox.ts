@@ -14,6 +14,7 @@ import { DeliveryLane, type DialFailure, type LaneInit } from './delivery-lane.t
 import { enqueueOutbound } from './enqueue.ts'
 import type { BatchOp } from '../store/group-commit.ts'
 import type { AsyncVerifier } from './verify-pool.ts'
+import type { ReceiptWitness } from './delivery-lane.ts'
 
 export interface OutboxComponents {
   store: Store
@@ -23,6 +24,10 @@ export interface OutboxComponents {
   now?: () => number
   /** Receipt signature verification, e.g. a VerifyPool's. */
   verify?: AsyncVerifier
+  /** Where receivers' checkpoints from batch receipts are recorded (node/witness). */
+  witness?: ReceiptWitness
+  /** This node's peer ID (rejection entries in receipts must name it). */
+  self?: () => string
 }
 
 export type OutboxInit = Omit<LaneInit, 'peerId'>
@@ -84,7 +89,9 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         now: this.c.now,
         envelopeOf: async (digest) => this.cache.get(digest)?.bytes ?? await this.c.store.getEnvelope(digest),
         onDelivery: (record) => { this.delivered(record) },
-        ...(this.c.verify != null ? { verify: this.c.verify } : {})
+        ...(this.c.verify != null ? { verify: this.c.verify } : {}),
+        ...(this.c.witness != null ? { witness: this.c.witness } : {}),
+        ...(this.c.self != null ? { self: this.c.self } : {})
       }, { ...this.init, peerId })
       this.lanes.set(peerId, lane)
       if (this.running) lane.start()

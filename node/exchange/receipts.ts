@@ -1,5 +1,7 @@
 /**
- * Signing and checking receipts — the receiver's signed answer to every message it could parse.
+ * Signing and checking receipt v1 envelopes (PROTOCOL.md §11): the signed answer to one envelope
+ * on the request/answer protocols beside the exchange (couriers, §9.1). The exchange itself
+ * answers batches with batch receipts (batch-receipts.ts, PROTOCOL.md §22).
  *
  * @module
  */

@@ -1,11 +1,17 @@
 /**
- * The receive pipeline, one frame at a time, in the order the spec gives:
- * envelope parse → payload type → signature (key of the authenticated remote peer) → the
- * payload type's handler (schema, `from`, freshness, addressing, policy) → replay →
- * durable write (group commit) → signed receipt.
+ * The receive pipeline for exchange v2 (PROTOCOL.md §13, §22): one batch frame at a time. Every
+ * envelope of the batch goes through the steps the spec gives — envelope parse → payload type →
+ * signature (key of the authenticated remote peer) → duplicate → the payload type's handler
+ * (schema, `from`, freshness, addressing, policy) → replay — concurrently (signatures on the
+ * verify pool); then the whole batch is written in ONE durable write (group commit): the
+ * accepted envelopes byte for byte with their index records, and one audit leaf per envelope —
+ * `message.received` for an accepted one, `message.rejected` with its reason for a refused one —
+ * together with a checkpoint the log signs over them (CheckpointRequest). The answer is one batch
+ * receipt: that checkpoint, each envelope's leaf and entry, a multiproof of those leaves, and a
+ * consistency proof from the checkpoint the sender last held.
  *
- * It never throws for hostile input: every outcome is a receipt to send, or a reset when no
- * envelope could be parsed.
+ * It never throws for hostile input: one bad envelope is one rejected result, the others are
+ * unaffected; only a batch whose framing is broken is a reset.
  *
  * @module
  */
@@ -15,13 +21,15 @@ import { decodeEnvelope, pae, verifyEnvelope } from '../../protocol/envelope.ts'
 import { paeDigest } from '../../protocol/digest.ts'
 import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
 import { PAYLOAD_TYPES, type Envelope, type Signer } from '../../protocol/types.ts'
+import { decodeBatch, encodeBatchReceipt, type BatchResult } from '../../protocol/batch.ts'
 import { inlineVerify, signedBy, type AsyncVerifier } from './verify-pool.ts'
 import type { Store } from '../store/store.ts'
 import type { MessageMeta } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
 import type { PolicyHolder } from '../policy/policy-holder.ts'
-import { signReceipt, signReceiptParsed } from './receipts.ts'
 import { auditEvents } from '../audit/events.ts'
+import { CheckpointRequest, type AuditLog } from '../audit/audit-log.ts'
+import type { BatchOp } from '../store/group-commit.ts'
 import type { Admission, Incoming, PayloadHandler } from './admission.ts'
 import { handleMessage } from './handle-message.ts'
 import { handleForward } from './handle-forward.ts'
@@ -33,8 +41,18 @@ import { handleRotationApproval } from './handle-rotation-approval.ts'
 import { handleTaskForceNotice } from '../taskforce/handle-notice.ts'
 import { withTaskForceCheck } from '../taskforce/admit-message.ts'
 
+/** What became of one envelope of a batch. */
+export interface EnvelopeResult {
+  status: 'accepted' | 'rejected'
+  reason?: ReasonCode
+  /** null: the envelope could not be parsed. */
+  digest: string | null
+  /** Accepted earlier (or earlier in this batch): nothing new stored. */
+  duplicate?: boolean
+}
+
 export type ReceiveOutcome =
-  | { kind: 'receipt', receipt: Uint8Array, status: 'accepted' | 'rejected', reason?: ReasonCode, digest: string, duplicate?: boolean }
+  | { kind: 'receipt', receipt: Uint8Array, results: EnvelopeResult[] }
   | { kind: 'reset', reason: ReasonCode }
 
 export interface ReceiverComponents {
@@ -43,6 +61,8 @@ export interface ReceiverComponents {
   signer: Signer
   logger: Logger
   policy: PolicyHolder
+  /** The node's audit log: every answer is a proof in it. */
+  audit: AuditLog
   /** Former identities of this node (key rotation); the current one is always included. */
   formerIds?: readonly string[]
   /** Signature verification, e.g. a VerifyPool's (default: fastVerify on this thread). */
@@ -80,8 +100,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   private readonly now: () => Date
   private readonly verify: AsyncVerifier
   private readonly selfIds: ReadonlySet<string>
-  /** from!id → digest of envelopes between replay check and durable write. */
-  private readonly inflight = new Map<string, { digest: string, done: Promise<ReceiveOutcome> }>()
+  /** from!id → digest of envelopes between replay check and durable write, and the leaf they got. */
+  private readonly inflight = new Map<string, { digest: string, done: Promise<number | undefined> }>()
 
   constructor (components: ReceiverComponents) {
     super()
@@ -91,100 +111,189 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.selfIds = new Set([components.signer.peerId, ...(components.formerIds ?? [])])
   }
 
-  async receive (frame: Uint8Array, remote: string): Promise<ReceiveOutcome> {
+  /** Answer one batch frame body from `remote` (see the module header). */
+  async receiveBatch (body: Uint8Array, remote: string): Promise<ReceiveOutcome> {
+    let since: number
+    let envelopes: Uint8Array[]
+    try {
+      ({ since, envelopes } = decodeBatch(body))
+    } catch (err) {
+      const reason = err instanceof ProtocolError ? err.code : 'BAD_FRAME'
+      await this.recordRejections([{ from: remote, reason }])
+      return { kind: 'reset', reason }
+    }
+    const now = this.now()
+    const decisions = await Promise.all(envelopes.map(async (frame) => await this.check(frame, remote, now)))
+    const settle: Array<{ i: number, done: (leaf: number | undefined) => void }> = []
+    const local = new Map<string, { digest: string, i: number }>()
+    const sameAs = new Map<number, number>()
+    for (let i = 0; i < decisions.length; i++) {
+      const d = decisions[i]
+      if (d.kind !== 'accept') continue
+      const { meta } = d.admission
+      const idKey = meta.from + '!' + meta.id
+      const mine = local.get(idKey)
+      if (mine != null) {
+        if (mine.digest === d.digest) sameAs.set(i, mine.i)
+        else decisions[i] = rejection('REPLAY', d.digest, meta.id)
+        continue
+      }
+      const racing = this.inflight.get(idKey)
+      if (racing != null) {
+        const leaf = await racing.done
+        decisions[i] = racing.digest === d.digest && leaf !== undefined ? { kind: 'duplicate', digest: d.digest, leaf } : rejection('REPLAY', d.digest, meta.id)
+        continue
+      }
+      let resolve!: (leaf: number | undefined) => void
+      const done = new Promise<number | undefined>(r => { resolve = r })
+      this.inflight.set(idKey, { digest: d.digest, done })
+      settle.push({ i, done: (leaf) => { this.inflight.delete(idKey); resolve(leaf) } })
+      local.set(idKey, { digest: d.digest, i })
+      const known = await this.c.store.digestOf(meta.from, meta.id)
+      if (known != null && known !== d.digest) decisions[i] = rejection('REPLAY', d.digest, meta.id)
+    }
+    const leaves: Array<number | undefined> = new Array(decisions.length)
+    try {
+      return await this.commit(decisions, sameAs, since, remote, leaves)
+    } finally {
+      for (const { i, done } of settle) done(decisions[i].kind === 'accept' ? leaves[i] : undefined)
+    }
+  }
+
+  /** Steps 2–10 for one envelope of a batch. */
+  private async check (frame: Uint8Array, remote: string, now: Date): Promise<Decision> {
     let env: Envelope
     try {
       env = decodeEnvelope(frame)
     } catch (err) {
-      const reason = err instanceof ProtocolError ? err.code : 'BAD_ENVELOPE'
-      await this.recordRejection({ from: remote, reason })
-      return { kind: 'reset', reason }
+      return rejection(err instanceof ProtocolError ? err.code : 'BAD_ENVELOPE', null, null)
     }
     const paeBytes = pae(env.payloadType, env.payload)
     const digest = paeDigest(paeBytes)
-    const reject = async (reason: ReasonCode, messageId: string | null = null, detail?: string): Promise<ReceiveOutcome> => {
-      await this.recordRejection({ from: remote, reason, digest, messageId, ...(detail != null ? { detail } : {}) })
-      return { kind: 'receipt', status: 'rejected', reason, digest, receipt: signReceipt(this.c.signer, { digest, messageId, status: 'rejected', reason }, this.now()) }
-    }
-
     const handler = HANDLERS[env.payloadType]
-    if (handler == null) return await reject('BAD_PAYLOAD_TYPE', null, env.payloadType)
+    if (handler == null) return rejection('BAD_PAYLOAD_TYPE', digest, null, env.payloadType)
     const key = this.c.trust.key(remote)
-    if (key == null) return await reject('UNKNOWN_SIGNER')
+    if (key == null) return rejection('UNKNOWN_SIGNER', digest, null)
     let signedAs = remote
     if (!(await signedBy(this.verify, key, paeBytes, env.signatures))) {
       const retired = await this.signedByRetiredKey(remote, paeBytes, env)
-      if (retired == null) return await reject(this.signedByAnotherPeer(env, remote) ? 'SIGNER_MISMATCH' : 'BAD_SIGNATURE')
+      if (retired == null) return rejection(this.signedByAnotherPeer(env, remote) ? 'SIGNER_MISMATCH' : 'BAD_SIGNATURE', digest, null)
       signedAs = retired
     }
-
-    // An envelope we already stored gets our original receipt again, whatever changed since
+    // An envelope we already stored gets its original leaf again, whatever changed since
     // (expiry, policy): the sender may be retrying after a crash.
-    const stored = await this.c.store.ownReceipt(digest, this.c.signer.peerId)
-    if (stored != null) return { kind: 'receipt', status: 'accepted', digest, receipt: stored, duplicate: true }
-
-    const now = this.now()
+    if (this.c.store.mayHaveDigest(digest)) {
+      const original = await this.c.audit.receivedLeaf(digest)
+      if (original != null) return { kind: 'duplicate', digest, leaf: original.index, entry: original.entry }
+    }
     const incoming: Incoming = { env, digest, remote, signedAs, nowMs: now.getTime(), policy: this.c.policy.current, self: this.c.signer, selfIds: this.selfIds, trust: this.c.trust, store: this.c.store }
     const admission = await handler(incoming)
-    if (!admission.ok) return await reject(admission.reason, admission.messageId, admission.detail)
-    const { meta } = admission
+    if (!admission.ok) return rejection(admission.reason, digest, admission.messageId, admission.detail)
+    return { kind: 'accept', digest, admission, frame }
+  }
 
-    // Replay and idempotence: the same digest gets the original receipt again.
-    const idKey = meta.from + '!' + meta.id
-    const racing = this.inflight.get(idKey)
-    if (racing != null) {
-      if (racing.digest !== digest) return await reject('REPLAY', meta.id)
-      const outcome = await racing.done
-      return outcome.kind === 'receipt' && outcome.status === 'accepted' ? { ...outcome, duplicate: true } : outcome
+  /**
+   * The batch's one durable write and its receipt. `leaves[i]` is set to the leaf of each
+   * accepted envelope once it is durable (for racing batches waiting on it).
+   */
+  private async commit (decisions: Decision[], sameAs: ReadonlyMap<number, number>, since: number, remote: string, leaves: Array<number | undefined>): Promise<ReceiveOutcome> {
+    const { store, audit } = this.c
+    const fresh = decisions.map((d, i) => d.kind !== 'duplicate' && !sameAs.has(i))
+    const primaries: unknown[] = []
+    const extras: unknown[] = []
+    const ops: BatchOp[] = []
+    const rejected: RejectionInfo[] = []
+    for (const [i, d] of decisions.entries()) {
+      if (!fresh[i]) continue
+      if (d.kind === 'reject') {
+        const info: RejectionInfo = { from: remote, reason: d.reason, digest: d.digest ?? undefined, messageId: d.messageId, ...(d.detail != null ? { detail: d.detail } : {}) }
+        rejected.push(info)
+        primaries.push(auditEvents.messageRejected(info))
+      } else if (d.kind === 'accept') {
+        const { meta } = d.admission
+        // The envelope is kept byte for byte, as received.
+        const envelope = d.frame.slice()
+        ops.push(...store.messageOps(meta, envelope), ...d.admission.ops)
+        primaries.push(auditEvents.messageReceived(meta, envelope))
+        extras.push(...auditEvents.repliesOf(meta), ...d.admission.events)
+      }
     }
-    const known = await this.c.store.digestOf(meta.from, meta.id)
-    if (known != null && known !== digest) return await reject('REPLAY', meta.id)
-
-    const done = this.store(admission, frame, now, reject)
-    this.inflight.set(idKey, { digest, done })
+    let request = new CheckpointRequest(primaries.length)
     try {
-      return await done
-    } finally {
-      this.inflight.delete(idKey)
+      await store.commit(ops, [request, ...primaries, ...extras])
+    } catch (err) {
+      this.c.logger.error({ err }, 'durable write failed; the batch\'s envelopes are refused')
+      // Nothing of the batch was written: refuse what would have been accepted, transiently.
+      for (const [i, d] of decisions.entries()) {
+        if (d.kind === 'accept' && fresh[i]) decisions[i] = rejection('STORAGE_FULL', d.digest, d.admission.meta.id)
+      }
+      const events: unknown[] = []
+      rejected.length = 0
+      for (const [i, d] of decisions.entries()) {
+        if (!fresh[i] || d.kind !== 'reject') continue
+        const info: RejectionInfo = { from: remote, reason: d.reason, digest: d.digest ?? undefined, messageId: d.messageId }
+        rejected.push(info)
+        events.push(auditEvents.messageRejected(info))
+      }
+      request = new CheckpointRequest(events.length)
+      try {
+        await store.commit([], [request, ...events])
+      } catch (again) {
+        this.c.logger.error({ err: again }, 'could not even log the refusals; resetting the stream')
+        return { kind: 'reset', reason: 'STORAGE_FULL' }
+      }
+    }
+    for (const info of rejected) this.rejected(info)
+    // Where each envelope's leaf is, and its entry.
+    const results: BatchResult[] = new Array(decisions.length)
+    let next = 0
+    for (const [i, d] of decisions.entries()) {
+      if (!fresh[i]) continue
+      results[i] = { leaf: request.first + next, entry: utf8.decode(request.entries[next]) }
+      next++
+      if (d.kind === 'accept') leaves[i] = results[i].leaf
+    }
+    for (const [i, d] of decisions.entries()) {
+      if (d.kind === 'duplicate') results[i] = { leaf: d.leaf, entry: d.entry != null ? utf8.decode(d.entry) : await this.entryText(d.leaf) }
+    }
+    for (const [i, j] of sameAs) results[i] = results[j]
+    const checkpoint = request.checkpoint ?? await audit.checkpoint()
+    if (checkpoint === undefined) throw new Error('audit log has no checkpoint after a write')
+    const size = checkpoint.checkpoint.size
+    const unique = [...new Set(results.map(r => r.leaf))].sort((a, b) => a - b)
+    const proof = await audit.batchProof(unique, size)
+    const consistency = since === 0 || since > size ? null : since === size ? [] : await audit.hotConsistencyProof(since, size)
+    for (const [i, d] of decisions.entries()) if (d.kind === 'accept' && fresh[i]) this.emit('accepted', d.admission.meta)
+    return {
+      kind: 'receipt',
+      receipt: encodeBatchReceipt({ v: 2, checkpoint: checkpoint.note, results, proof, consistency }),
+      results: decisions.map((d, i) => resultOf(d, sameAs.has(i)))
     }
   }
 
-  private async store (admission: Extract<Admission, { ok: true }>, frame: Uint8Array, now: Date, reject: (r: ReasonCode, id: string | null) => Promise<ReceiveOutcome>): Promise<ReceiveOutcome> {
-    const { meta } = admission
-    const { bytes: receipt, receipt: parsed } = signReceiptParsed(this.c.signer, { digest: meta.digest, messageId: meta.id, status: 'accepted' }, now)
-    const { store } = this.c
-    // The frame is kept byte for byte: it is the envelope as received.
-    const envelope = frame.slice()
-    try {
-      await store.commit(
-        [...store.messageOps(meta, envelope), ...admission.ops, store.receiptOp(meta.digest, this.c.signer.peerId, receipt)],
-        [
-          auditEvents.messageReceived(meta, envelope),
-          ...auditEvents.repliesOf(meta),
-          auditEvents.receiptStored({ for: meta.digest, by: this.c.signer.peerId, receipt, parsed }),
-          ...admission.events
-        ]
-      )
-    } catch (err) {
-      this.c.logger.error({ err, digest: meta.digest }, 'durable write failed; envelope refused')
-      return await reject('STORAGE_FULL', meta.id)
-    }
-    this.emit('accepted', meta)
-    return { kind: 'receipt', status: 'accepted', digest: meta.digest, receipt }
+  private async entryText (leaf: number): Promise<string> {
+    const bytes = await this.c.audit.entry(leaf)
+    if (bytes == null) throw new Error(`audit entry ${leaf} is missing`)
+    return utf8.decode(bytes)
   }
 
   /** A stream reset for a reason found below the envelope (framing, timeouts): audit it too. */
   async refuseFrame (remote: string, reason: ReasonCode, detail?: string): Promise<void> {
-    await this.recordRejection({ from: remote, reason, ...(detail != null ? { detail } : {}) })
+    await this.recordRejections([{ from: remote, reason, ...(detail != null ? { detail } : {}) }])
   }
 
-  private async recordRejection (info: RejectionInfo): Promise<void> {
+  private rejected (info: RejectionInfo): void {
     this.emit('rejected', info)
     this.c.logger.info({ peer: info.from, digest: info.digest, reason: info.reason, detail: info.detail }, 'envelope rejected')
+  }
+
+  /** Rejections without a receipt (stream resets): logged in their own write. */
+  private async recordRejections (infos: RejectionInfo[]): Promise<void> {
+    for (const info of infos) this.rejected(info)
     try {
-      await this.c.store.commit([], [auditEvents.messageRejected(info)])
+      await this.c.store.commit([], infos.map(info => auditEvents.messageRejected(info)))
     } catch (err) {
-      this.c.logger.error({ err, reason: info.reason }, 'could not audit a rejection')
+      this.c.logger.error({ err }, 'could not audit a rejection')
     }
   }
 
@@ -214,4 +323,20 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     }
     return false
   }
+}
+
+type Decision =
+  | { kind: 'reject', reason: ReasonCode, digest: string | null, messageId: string | null, detail?: string }
+  | { kind: 'duplicate', digest: string, leaf: number, entry?: Uint8Array }
+  | { kind: 'accept', digest: string, admission: Extract<Admission, { ok: true }>, frame: Uint8Array }
+
+const utf8 = new TextDecoder()
+
+function rejection (reason: ReasonCode, digest: string | null, messageId: string | null, detail?: string): Decision {
+  return { kind: 'reject', reason, digest, messageId, ...(detail != null ? { detail } : {}) }
+}
+
+function resultOf (d: Decision, same: boolean): EnvelopeResult {
+  if (d.kind === 'reject') return { status: 'rejected', reason: d.reason, digest: d.digest }
+  return { status: 'accepted', digest: d.digest, ...(d.kind === 'duplicate' || same ? { duplicate: true } : {}) }
 }

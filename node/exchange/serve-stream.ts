@@ -1,8 +1,9 @@
 /**
- * Serving one inbound `/liaison/exchange/1.0.0` stream: read length-prefixed frames, hand each
- * to the receiver as it arrives (so verification and group commit overlap), and write the
- * receipts back in frame order, honouring backpressure. An unparseable or oversize frame, or a
- * frame that does not complete in time, resets the stream.
+ * Serving one inbound `/liaison/exchange/2.0.0` stream: read length-prefixed frames (each a
+ * batch of envelopes), hand each to the receiver as it arrives (so verification and group
+ * commit of consecutive batches overlap), and write the batch receipts back in frame order,
+ * honouring backpressure. An unparseable or oversize frame or batch, or a frame that does not
+ * complete in time, resets the stream.
  *
  * @module
  */
@@ -118,12 +119,20 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
       for (const frame of frames) {
         pending++
         pendingBytes += frame.length
-        const outcome = receiver.receive(frame, remote)
+        const outcome = receiver.receiveBatch(frame, remote)
         chain = chain.then(async () => { await answer(outcome, frame.length) })
       }
       if (failed) break
-      // Backpressure towards a sender that does not wait for receipts.
-      if (pending >= maxPending || pendingBytes >= maxPendingBytes) await chain
+      // Backpressure towards a sender that does not wait for receipts. Not reading is then our
+      // choice, so the deadline of a frame begun meanwhile is paused: it restarts when reading
+      // resumes (a batch costs more than one envelope did, and a sender that pipelines many
+      // must not be cut off as a slow loris for the time we spent on its earlier frames).
+      if (pending >= maxPending || pendingBytes >= maxPendingBytes) {
+        clearTimeout(frameTimer)
+        frameTimer = undefined
+        await chain
+        if (!failed) armFrameTimer(0)
+      }
     }
     await chain
     flush()

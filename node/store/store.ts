@@ -277,6 +277,11 @@ export class Store {
     return await this.rcpt.get(digest + SEP + self)
   }
 
+  /** False when no message with this digest was ever stored here (the filter: no read). */
+  mayHaveDigest (digest: string): boolean {
+    return this.seen.mayHave(digest)
+  }
+
   async getReceipt (digest: string, by: string): Promise<Uint8Array | undefined> {
     return await this.rcpt.get(digest + SEP + by)
   }

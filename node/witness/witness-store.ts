@@ -19,8 +19,10 @@ export interface WitnessedCheckpoint {
   note: string
   /** The peer's own checkpoint time (POSIX seconds). */
   time: number
-  /** When we cosigned it (ms since epoch). */
+  /** When we cosigned it (ms since epoch); for one taken from a batch receipt, when we recorded it. */
   cosignedAt: number
+  /** `receipt`: taken from a batch receipt (PROTOCOL.md §22), not presented for cosigning. */
+  via?: 'receipt'
 }
 
 export interface WitnessAlert {

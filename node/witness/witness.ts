@@ -40,6 +40,7 @@ import type { TrustList } from '../trust-list.ts'
 import { dialTargets } from '../transport.ts'
 import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from './witness-store.ts'
 import { streamFrames } from '../exchange/stream-frames.ts'
+import type { ReceiptWitness } from '../exchange/delivery-lane.ts'
 
 export const WITNESS_PROTOCOL = '/liaison/witness/1.0.0'
 const MAX_WITNESS_FRAME = 64 * 1024
@@ -195,6 +196,41 @@ export class Witness extends EventEmitter<WitnessEvents> {
       await send(stream, { type: 'proof', proof: proof.map(encodeBase64) })
     }
     await stream.close().catch(() => {})
+  }
+
+  /**
+   * The witness records as fed by batch receipts (PROTOCOL.md §22): every checkpoint a receiver
+   * signs into a receipt is one more tree head of its log this node has seen, checked for
+   * consistency with the one before by the receipt's own proof, without a round trip. An
+   * inconsistent one raises the same alert as the witness protocol (FORK, or ROLLBACK for a
+   * smaller tree); what is recorded also feeds gossip's split-view comparison.
+   */
+  receiptWitness (): ReceiptWitness {
+    return {
+      latest: async (peerId) => {
+        const seen = await this.records.latest(peerId)
+        const root = seen === undefined ? undefined : tryDecodeBase64(seen.root)
+        return seen === undefined || root === undefined ? undefined : { size: seen.size, root, note: seen.note }
+      },
+      observe: (peerId, receipt, held) => {
+        const { size, root } = receipt.checkpoint.checkpoint
+        const seen: WitnessedCheckpoint = { peerId, size, root: encodeBase64(root), note: receipt.checkpoint.note, time: receipt.checkpoint.time, cosignedAt: this.now(), via: 'receipt' }
+        if (receipt.consistent === false && held !== undefined) {
+          const reason = size < held.size ? 'ROLLBACK' : 'FORK'
+          const detail = size < held.size ? `size ${size} after ${held.size} (batch receipt)` : `no valid consistency proof from ${held.size} to ${size} in a batch receipt`
+          const alert: WitnessAlert = { seq: ++this.alertSeq, peerId, at: this.now(), reason, detail, previous: held.note, presented: receipt.checkpoint.note }
+          return {
+            ops: [this.records.seenOp(seen), this.records.alertOp(alert)],
+            events: [auditEvents.witnessAlert({ witness: this.c.signer.peerId, origin: checkpointOrigin(peerId), reason, detail: { detail, previous: held.note, presented: receipt.checkpoint.note } })],
+            after: () => {
+              this.c.logger.error({ peer: peerId, reason, detail }, 'WITNESS ALERT: a peer\'s batch receipt shows a log inconsistent with the one it showed before')
+              this.emit('alert', alert)
+            }
+          }
+        }
+        return held !== undefined && size <= held.size ? { ops: [], events: [] } : { ops: [this.records.seenOp(seen)], events: [] }
+      }
+    }
   }
 
   /** The sequence number of the next alert (gossip raises them too). */

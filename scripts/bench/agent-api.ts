@@ -11,7 +11,7 @@ export const RAW_PROTOCOL = '/liaison-bench/raw/1.0.0'
 export const BENCH_LEGAL_BASIS = 'BENCH-1'
 
 export type AgentRequest =
-  | { op: 'raw', peerId: string, address: string, count: number, frameBytes: number, window: number }
+  | { op: 'raw', peerId: string, address: string, count: number, frameBytes: number, window: number, perFrame?: number }
   | { op: 'probe', to: string, bodyBytes: number }
   | { op: 'ingest', to: string[], count: number, bodyBytes: number, concurrency: number }
   | { op: 'latency', to: string, count: number, bodyBytes: number }

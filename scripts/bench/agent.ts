@@ -19,9 +19,9 @@ import { pino } from 'pino'
 import type { Stream } from '@libp2p/interface'
 import { LiaisonNode } from '../../node/liaison-node.ts'
 import { dialTargets } from '../../node/transport.ts'
-import { openReceipt, signReceipt } from '../../node/exchange/receipts.ts'
+import { checkReceiptEvidence, parseReceiptEvidence } from '../../protocol/receipt-evidence.ts'
+import { openNodeCheckpoint } from '../../node/audit/checkpoints.ts'
 import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
-import { uuidV7 } from '../../protocol/uuid.ts'
 import type { SendInput } from '../../node/service.ts'
 import type { DeliveryRecord } from '../../node/store/records.ts'
 import {
@@ -33,17 +33,26 @@ const dir = process.argv[2]
 const node = await LiaisonNode.start(dir, { logger: pino({ level: process.argv[3] ?? 'warn' }) })
 
 /** The size of an accepted receipt of this node: the raw protocol's acks are this long. */
-const ackBytes = signReceipt(node.signer, { digest: '0'.repeat(64), messageId: uuidV7(Date.now(), randomBytes(10)), status: 'accepted' }, new Date()).length
+/**
+ * Raw acks stand for batch receipts (exchange v2): a frame carrying `n` envelopes is acked with
+ * `ackBytes · n + ACK_BASE_BYTES` bytes — per message about one `message.received` entry and its
+ * leaf index, per batch the checkpoint note and the multiproof. The sender writes n into the
+ * first two bytes of each raw frame.
+ */
+const ackBytes = 800
+const ACK_BASE_BYTES = 1200
 
 let accepted = 0
 node.receiver.on('accepted', () => { accepted++ })
 
 await node.libp2p.handle(RAW_PROTOCOL, async (stream: Stream) => {
   const decoder = new FrameDecoder()
-  const ack = encodeFrame(new Uint8Array(ackBytes).fill(0x61))
+  const acks = new Map<number, Uint8Array>()
   for await (const chunk of stream) {
-    const frames = decoder.push(chunk).length
-    for (let i = 0; i < frames; i++) {
+    for (const frame of decoder.push(chunk)) {
+      const n = frame.length >= 2 ? (frame[0] << 8) | frame[1] : 1
+      let ack = acks.get(n)
+      if (ack == null) { ack = encodeFrame(new Uint8Array(ackBytes * Math.max(1, n) + ACK_BASE_BYTES).fill(0x61)); acks.set(n, ack) }
       if (!stream.send(ack)) await stream.onDrain()
     }
   }
@@ -130,6 +139,7 @@ async function check (): Promise<DeliveryCheck> {
     for (const r of recipients) if (!finals.some(f => f.recipient === r && f.status === 'delivered')) notDelivered++
   }
   let receiptsChecked = 0
+  const checkedNotes = new Set<string>()
   for (const recipient of recipients) {
     const key = node.trust.key(recipient)
     if (key == null) { problem(`no key for ${recipient}`); continue }
@@ -140,8 +150,12 @@ async function check (): Promise<DeliveryCheck> {
         receiptsChecked++
         if (bytes == null) { problem(`no receipt stored for ${chunk[j]} from ${recipient}`); return }
         try {
-          const receipt = openReceipt(bytes, key, chunk[j])
-          if (receipt.status !== 'accepted') problem(`receipt for ${chunk[j]} says ${receipt.status} (${receipt.reason ?? ''})`)
+          // Exchange v2: the evidence kept from the batch receipt, proof and checkpoint checked.
+          const evidence = parseReceiptEvidence(bytes)
+          if (evidence.for !== chunk[j] || evidence.by !== key.peerId) throw new Error('evidence names another message or recipient')
+          checkReceiptEvidence(evidence)
+          if (!checkedNotes.has(evidence.checkpoint)) { openNodeCheckpoint(evidence.checkpoint, [key.peerId]); checkedNotes.add(evidence.checkpoint) }
+          if (evidence.status !== 'accepted') problem(`receipt for ${chunk[j]} says ${evidence.status} (${evidence.reason ?? ''})`)
         } catch (err) {
           problem(`receipt for ${chunk[j]} does not verify: ${(err as Error).message}`)
         }
@@ -155,7 +169,12 @@ async function check (): Promise<DeliveryCheck> {
 
 async function raw (req: Extract<AgentRequest, { op: 'raw' }>): Promise<RawResult> {
   const stream = await node.libp2p.dialProtocol(dialTargets(req.peerId, [req.address]), RAW_PROTOCOL)
-  const frame = encodeFrame(new Uint8Array(req.frameBytes).fill(0x61))
+  // The same bytes in the same frames as the exchange: `perFrame` envelopes per frame (a batch).
+  const perFrame = Math.max(1, req.perFrame ?? 1)
+  const body = new Uint8Array(req.frameBytes * perFrame).fill(0x61)
+  body[0] = perFrame >> 8
+  body[1] = perFrame & 0xff
+  const frame = encodeFrame(body)
   const decoder = new FrameDecoder()
   let acked = 0
   let sent = 0
@@ -163,20 +182,20 @@ async function raw (req: Extract<AgentRequest, { op: 'raw' }>): Promise<RawResul
   let wake: (() => void) | undefined
   const reader = (async () => {
     for await (const chunk of stream) {
-      acked += decoder.push(chunk).length
+      acked += decoder.push(chunk).length * perFrame
       wake?.()
       if (acked >= req.count) break
     }
   })()
   while (sent < req.count) {
     if (sent - acked >= req.window) { await new Promise<void>(resolve => { wake = resolve }); continue }
-    sent++
+    sent += perFrame
     if (!stream.send(frame)) await stream.onDrain()
   }
   await reader
   const seconds = (performance.now() - started) / 1000
   await stream.close()
-  if (acked !== req.count) throw new Error(`raw: ${acked} acks for ${req.count} frames`)
+  if (acked < req.count) throw new Error(`raw: ${acked} acks for ${req.count} frames`)
   return { count: req.count, seconds, rate: req.count / seconds }
 }
 

@@ -1,13 +1,18 @@
 /**
  * Item 1 — ingest: messages per second from one sender process to one receiver process, each
- * message signed, sent, verified, policy-checked, fsync'd by the receiver, answered with a
- * signed receipt that the sender verifies and records (fsync'd) — first send to last recorded
- * receipt. Ceiling, measured in the same run between the same two processes: raw libp2p
- * length-prefixed request/ack with frames as long as the real envelopes and acks as long as
- * the real receipts, the same window of frames in flight.
+ * message signed, sent in a batch (exchange v2), verified, policy-checked, fsync'd and logged by
+ * the receiver, answered per batch with a batch receipt (a signed checkpoint and a multiproof)
+ * that the sender verifies and records (fsync'd) — first send to last recorded receipt. Ceiling,
+ * measured in the same run between the same two processes: raw libp2p length-prefixed
+ * request/ack moving the same bytes in the same frames (DEFAULT_BATCH_ENVELOPES envelopes of the
+ * real length per frame, acks as long as a batch receipt), the same window in flight.
+ *
+ * CPU per message (both processes, all threads, process.cpuUsage-style from /proc) is the figure
+ * that matters on a shared machine: the issue's budget is ≤ 200 µs for both together.
  *
  * @module
  */
+import { DEFAULT_BATCH_ENVELOPES } from '../../node/defaults.ts'
 import type { Pair } from './agents.ts'
 import type { InboxResult, InfoResult, IngestResult, ProbeResult, RawResult } from './agent-api.ts'
 import { assertInboxGrowth, checkLastRun, type BenchContext, type ItemResult } from './context.ts'
@@ -64,7 +69,7 @@ export async function runIngest (ctx: BenchContext, pair: Pair): Promise<ItemRes
   const rows: Array<{ group: string, series: string, value: number }> = []
   for (const size of ingestSizes(ctx.quick)) {
     const probe = await sender.request<ProbeResult>({ op: 'probe', to: receiver.peerId, bodyBytes: size.bodyBytes })
-    const raw = { op: 'raw', peerId: receiver.peerId, address: receiver.address, frameBytes: probe.envelopeBytes, window: info.deliveryWindow } as const
+    const raw = { op: 'raw', peerId: receiver.peerId, address: receiver.address, frameBytes: probe.envelopeBytes, window: info.deliveryWindow, perFrame: Math.min(DEFAULT_BATCH_ENVELOPES, Math.max(1, Math.floor(1024 * 1024 / probe.envelopeBytes))) } as const
     // Warm-up (JIT, connection, LevelDB): not reported.
     await sender.request<RawResult>({ ...raw, count: Math.min(1000, size.count) })
     await measureIngest(pair, `ingest ${size.label} warm-up`, size.bodyBytes, Math.min(500, size.count))
@@ -89,8 +94,8 @@ export async function runIngest (ctx: BenchContext, pair: Pair): Promise<ItemRes
       unit: 'msg/s',
       samples: results.map(x => x.ingest.rate),
       ceilingSamples: results.map(x => x.raw.rate),
-      ceilingName: `raw libp2p request/ack, ${probe.envelopeBytes}-byte frames, ${info.ackBytes}-byte acks, window ${info.deliveryWindow}, same processes`,
-      goal: size.bodyBytes === 1024 ? { op: '>=', ratio: 0.6, value: 5000 } : { op: '>=', ratio: 0.6 }
+      ceilingName: `raw libp2p request/ack, ${raw.perFrame} × ${probe.envelopeBytes}-byte envelopes per frame (a batch), acks of ${info.ackBytes} bytes per envelope + 1200, window ${info.deliveryWindow}, same processes`,
+      goal: size.bodyBytes === 1024 ? { op: '>=', value: 10_000 } : { op: '>=', ratio: 0.6 }
     })
     figures.push(figure)
     ctx.figures.set(id, figure)
@@ -104,8 +109,9 @@ export async function runIngest (ctx: BenchContext, pair: Pair): Promise<ItemRes
         unit: 'µs',
         samples: results.map(x => cpuTotal(x.ingestCpuUs)),
         ceilingSamples: results.map(x => cpuTotal(x.rawCpuUs)),
-        ceilingName: 'CPU per frame of the raw libp2p request/ack runs above (sender + receiver)',
-        note: 'informational: the ratio says how many times the CPU of moving the bytes a message costs; the ingest rate on this machine is bounded by (number of cores) / (this value)'
+        ceilingName: 'CPU per message of the raw libp2p request/ack runs above (sender + receiver)',
+        ...(size.bodyBytes === 1024 ? { goal: { op: '<=', value: 200 } as const } : {}),
+        note: 'the budget (1 KiB): ≤ 200 µs per message for both processes together, i.e. 10,000 msg/s on 2 cores; the ratio says how many times the CPU of moving the bytes a message costs. CPU time is far less sensitive to a loaded machine than the rate'
       })
       figures.push(cpuFigure)
       ctx.figures.set(cpuFigure.id, cpuFigure)

@@ -8,7 +8,7 @@ import { connect } from 'node:net'
 import { TEST_AGREEMENT, until, type TestNode } from '../helpers/node-process.ts'
 import { openHostileArena, type HostileArena } from '../helpers/hostile-arena.ts'
 import {
-  HostileClient, MESSAGE_TYPE, envelopeBytes, frame, jsonBytes, messageFields, openReceipt, varint,
+  HostileClient, MESSAGE_TYPE, batch, envelopeBytes, jsonBytes, messageFields, openReceipt, varint,
   type HostileStream
 } from '../helpers/hostile-client.ts'
 import { DEFAULT_MAX_INBOUND_STREAMS } from '../../node/defaults.ts'
@@ -39,7 +39,7 @@ describe('connection-level abuse', () => {
   })
 
   /** A frame the node can parse but rejects (no signature): it always earns a receipt. */
-  const rejectable = (): Uint8Array => frame(envelopeBytes(MESSAGE_TYPE, jsonBytes(messageFields(hostile.peerId, [target.peerId])), []))
+  const rejectable = (): Uint8Array => batch(envelopeBytes(MESSAGE_TYPE, jsonBytes(messageFields(hostile.peerId, [target.peerId])), []))
 
   /** Sends `count` messages good → target and waits until all are delivered. */
   async function goodPeerDelivers (count: number): Promise<void> {
@@ -130,7 +130,7 @@ describe('connection-level abuse', () => {
 
   describe('slow loris', () => {
     it(`a frame trickling in one byte per second is reset after frameTimeoutMs (${FRAME_TIMEOUT_MS} ms)`, async () => {
-      const bytes = frame(envelopeBytes(MESSAGE_TYPE, jsonBytes(messageFields(hostile.peerId, [target.peerId])), []))
+      const bytes = batch(envelopeBytes(MESSAGE_TYPE, jsonBytes(messageFields(hostile.peerId, [target.peerId])), []))
       const s = await hostile.openStream(target.address)
       const started = Date.now()
       await s.write(bytes.subarray(0, 1))

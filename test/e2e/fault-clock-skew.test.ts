@@ -46,8 +46,11 @@ describe('fault: clock skew between nodes', () => {
     const view = await cf.message(ids[0])
     const receipt = view.receipts.find(r => r.by === honest.peerId)
     expect(receipt).toBeDefined()
-    const env = JSON.parse(Buffer.from(receipt?.envelope ?? '', 'base64').toString('utf8')) as { payload: string }
-    expect(JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'))).toMatchObject({ status: 'rejected', reason: 'CLOCK_SKEW' })
+    // Exchange v2: the kept receipt is evidence from the batch receipt; its entry is the
+    // receiver's message.rejected leaf with the reason.
+    const evidence = JSON.parse(Buffer.from(receipt?.envelope ?? '', 'base64').toString('utf8')) as { status: string, reason: string, entry: string }
+    expect(evidence).toMatchObject({ status: 'rejected', reason: 'CLOCK_SKEW' })
+    expect(JSON.parse(evidence.entry)).toMatchObject({ type: 'message.rejected', reason: 'CLOCK_SKEW' })
   })
 
   it('accepts messages from a sender whose clock runs behind (created in the receiver\'s past, not yet expired)', async () => {

@@ -1,10 +1,12 @@
 /**
- * The bad-input matrix: a *trusted* peer that misbehaves on `/liaison/exchange/1.0.0`, written
+ * The bad-input matrix: a *trusted* peer that misbehaves on `/liaison/exchange/2.0.0`, written
  * against the wire protocol with plain libp2p and hand-built bytes (test/helpers/hostile-client.ts),
  * talking to a real node process. For every case:
  *
- * - the node answers with a receipt signed by its own key, `status: rejected` and the stable
- *   reason code — or, where no envelope could be parsed, resets the stream without a receipt;
+ * - the node answers with a batch receipt under a checkpoint signed by its own key whose entry
+ *   for the envelope is a `message.rejected` with the stable reason code (BAD_ENVELOPE, digest
+ *   null, where no envelope could be parsed: only that envelope of its batch) — or, where the
+ *   framing itself is broken, resets the stream without a receipt;
  * - nothing is stored (the inbox holds only what the hostile peer got accepted on purpose);
  * - a well-behaved peer (a real node) keeps delivering to the same node throughout.
  *
@@ -18,8 +20,8 @@ import { join } from 'node:path'
 import { Store } from '../../node/store/store.ts'
 import { AuditLog, decodeEntry } from '../../node/audit/index.ts'
 import {
-  Identity, MESSAGE_TYPE, RECEIPT_TYPE, EXCHANGE, digestOf, edgeCaseSignatures, envelopeBytes, frame, jsonBytes,
-  malleate, messageFields, openReceipt, pae, varint, concat, type HostileClient, type RawSignature, type ReceiptJson
+  Identity, MESSAGE_TYPE, RECEIPT_TYPE, EXCHANGE, batch, batchSince, digestOf, edgeCaseSignatures, envelopeBytes, frame, jsonBytes,
+  malleate, messageFields, openBatchReceipt, openReceipt, pae, varint, concat, type HostileClient, type RawSignature, type ReceiptJson
 } from '../helpers/hostile-client.ts'
 import { EXCHANGE_PROTOCOL } from '../../protocol/frame.ts'
 import { MAX_FRAME_BYTES, MAX_MESSAGE_PAYLOAD_BYTES } from '../../protocol/limits.ts'
@@ -77,9 +79,10 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
 
   /** Sends `envelope` and expects a signed rejection with `reason` for its digest. */
   async function expectRejected (name: string, envelope: Uint8Array, reason: string, payloadType: string, payload: Uint8Array): Promise<ReceiptJson> {
-    const receipt = await receiptFor(frame(envelope))
+    const receipt = await receiptFor(batch(envelope))
     observed[name] = `${receipt.status} ${receipt.reason ?? ''}`.trim()
-    expect(receipt).toMatchObject({ v: 1, status: 'rejected', reason, by: target.peerId, for: digestOf(payloadType, payload) })
+    expect(receipt).toMatchObject({ v: 2, status: 'rejected', reason, by: target.peerId, for: digestOf(payloadType, payload) })
+    expect(receipt.entry).toContain(`"from":"${hostile.peerId}"`)
     await expectNothingStored()
     return receipt
   }
@@ -98,6 +101,23 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
     await expectNothingStored()
   }
 
+  /**
+   * Sends bytes that are no envelope as the first of a batch, a good message second: the first
+   * gets BAD_ENVELOPE (digest null), the second is accepted — one bad envelope rejects only itself.
+   */
+  async function expectUnparseable (name: string, bytes: Uint8Array | string): Promise<void> {
+    const good = payloadOf()
+    const s = await hostile.openStream(target.address)
+    await s.write(batch(bytes, signed(good)))
+    const [bad, ok] = openBatchReceipt(await s.readFrame(), target.peerId)
+    await s.closeWrite()
+    observed[name] = `${bad.status} ${bad.reason ?? ''}`.trim()
+    expect(bad).toMatchObject({ status: 'rejected', reason: 'BAD_ENVELOPE', for: null, messageId: null })
+    expect(ok).toMatchObject({ status: 'accepted', for: digestOf(MESSAGE_TYPE, good) })
+    accepted.add(digestOf(MESSAGE_TYPE, good))
+    await expectNothingStored()
+  }
+
   async function expectNothingStored (): Promise<void> {
     const fromHostile = await api.inbox({ from: hostile.peerId })
     const fromAccomplice = await api.inbox({ from: accomplice.peerId })
@@ -113,14 +133,14 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
 
   it('accepts a well-formed message from the hostile peer (the baseline every case departs from)', async () => {
     const payload = payloadOf()
-    const receipt = await receiptFor(frame(signed(payload)))
+    const receipt = await receiptFor(batch(signed(payload)))
     expect(receipt).toMatchObject({ status: 'accepted', for: digestOf(MESSAGE_TYPE, payload) })
     expect(receipt.reason).toBeUndefined()
     accepted.add(digestOf(MESSAGE_TYPE, payload))
     await expectNothingStored()
   })
 
-  describe('frames and envelopes that cannot be parsed reset the stream', () => {
+  describe('frames and batches that cannot be parsed reset the stream', () => {
     it('a frame declaring more than MAX_FRAME_BYTES: reset at the prefix, before the body is buffered', async () => {
       // Only the prefix and 1 KiB follow; the node must not wait for (or buffer) the rest.
       await expectReset('frame over the limit', concat([varint(MAX_FRAME_BYTES + 1), new Uint8Array(1024)]), { withinMs: 3_000 })
@@ -140,7 +160,7 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
     })
 
     it('a truncated frame followed by the end of our writes', async () => {
-      const whole = frame(signed(payloadOf()))
+      const whole = batch(signed(payloadOf()))
       await expectReset('truncated frame', whole.subarray(0, whole.length - 10), { closeWrite: true })
     })
 
@@ -148,12 +168,31 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
       await expectReset('prefix only, then end', varint(200), { closeWrite: true })
     })
 
+    it('a batch with no envelope (only its since)', async () => {
+      await expectReset('empty batch', frame(varint(0)))
+    })
+
+    it('a batch whose last envelope is cut short inside the frame', async () => {
+      const inner = concat([varint(0), frame(signed(payloadOf()))])
+      await expectReset('truncated batch', frame(inner.subarray(0, inner.length - 5)))
+    })
+
+    it('a batch with a non-minimal since', async () => {
+      await expectReset('non-minimal since', frame(concat([Uint8Array.of(0x80, 0x00), frame(signed(payloadOf()))])))
+    })
+
+    it('a batch with an empty envelope', async () => {
+      await expectReset('empty envelope in a batch', frame(concat([varint(0), Uint8Array.of(0)])))
+    })
+  })
+
+  describe('envelopes that cannot be parsed are rejected one by one (BAD_ENVELOPE), the rest of their batch is not', () => {
     it('non-JSON', async () => {
-      await expectReset('non-JSON', frame('this is not JSON at all'))
+      await expectUnparseable('non-JSON', 'this is not JSON at all')
     })
 
     it('invalid UTF-8', async () => {
-      await expectReset('invalid UTF-8', frame(Uint8Array.of(0x7b, 0xff, 0xfe, 0x7d)))
+      await expectUnparseable('invalid UTF-8', Uint8Array.of(0x7b, 0xff, 0xfe, 0x7d))
     })
 
     it('JSON with duplicate keys (a lenient parser would read a valid, signed message)', async () => {
@@ -162,30 +201,30 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
       const text = `{"payloadType":"${RECEIPT_TYPE}","payloadType":"${MESSAGE_TYPE}","payload":"${Buffer.from(payload).toString('base64')}","signatures":[{"keyid":"${hostile.peerId}","sig":"${sig}"}]}`
       // JSON.parse keeps the last payloadType: the envelope it sees is genuine and acceptable.
       expect((JSON.parse(text) as { payloadType: string }).payloadType).toBe(MESSAGE_TYPE)
-      await expectReset('duplicate keys', frame(text))
+      await expectUnparseable('duplicate keys', text)
     })
 
     it('an envelope with an unknown field', async () => {
       const env = JSON.parse(Buffer.from(signed(payloadOf())).toString()) as Record<string, unknown>
-      await expectReset('unknown envelope field', frame(JSON.stringify({ ...env, extra: true })))
+      await expectUnparseable('unknown envelope field', JSON.stringify({ ...env, extra: true }))
     })
 
     it('payload that is not base64', async () => {
-      await expectReset('bad base64 payload', frame(envelopeBytes(MESSAGE_TYPE, { base64: 'not base64!' }, [])))
+      await expectUnparseable('bad base64 payload', envelopeBytes(MESSAGE_TYPE, { base64: 'not base64!' }, []))
     })
 
     it('payload base64 with non-zero trailing bits (a second spelling of the same bytes)', async () => {
-      await expectReset('non-canonical base64', frame(envelopeBytes(MESSAGE_TYPE, { base64: 'aGl=' }, [])))
+      await expectUnparseable('non-canonical base64', envelopeBytes(MESSAGE_TYPE, { base64: 'aGl=' }, []))
     })
 
     it('a signature that is not base64', async () => {
-      await expectReset('bad base64 sig', frame(envelopeBytes(MESSAGE_TYPE, payloadOf(), [{ keyid: hostile.peerId, sig: '@@@@' }])))
+      await expectUnparseable('bad base64 sig', envelopeBytes(MESSAGE_TYPE, payloadOf(), [{ keyid: hostile.peerId, sig: '@@@@' }]))
     })
 
     it('more than MAX_SIGNATURES signatures', async () => {
       const payload = payloadOf()
       const sig = hostile.identity.signature(MESSAGE_TYPE, payload)
-      await expectReset('too many signatures', frame(envelopeBytes(MESSAGE_TYPE, payload, [sig, sig, sig, sig, sig])))
+      await expectUnparseable('too many signatures', envelopeBytes(MESSAGE_TYPE, payload, [sig, sig, sig, sig, sig]))
     })
   })
 
@@ -280,7 +319,7 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
       const payload = payloadOf()
       const honest = hostile.identity.signature(MESSAGE_TYPE, payload)
       const env = envelopeBytes(MESSAGE_TYPE, payload, [{ keyid: hostile.peerId, sig: malleate(honest.sig as Uint8Array) }, honest])
-      const receipt = await receiptFor(frame(env))
+      const receipt = await receiptFor(batch(env))
       expect(receipt.status).toBe('accepted')
       accepted.add(digestOf(MESSAGE_TYPE, payload))
       await expectNothingStored()
@@ -331,16 +370,16 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
   })
 
   describe('replays', () => {
-    let original: { payload: Uint8Array, fields: Record<string, unknown>, receipt: Uint8Array }
+    let original: { payload: Uint8Array, fields: Record<string, unknown>, receipt: ReceiptJson }
 
     beforeAll(async () => {
       const fields = messageFields(hostile.peerId, [target.peerId])
       const payload = jsonBytes(fields)
       const s = await hostile.openStream(target.address)
-      await s.write(frame(signed(payload)))
-      const receipt = await s.readFrame()
+      await s.write(batch(signed(payload)))
+      const receipt = openReceipt(await s.readFrame(), target.peerId)
       await s.closeWrite()
-      expect(openReceipt(receipt, target.peerId).status).toBe('accepted')
+      expect(receipt.status).toBe('accepted')
       accepted.add(digestOf(MESSAGE_TYPE, payload))
       original = { payload, fields, receipt }
     })
@@ -352,13 +391,14 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
       expect(stored.filter(m => m.id === original.fields.id).map(m => m.digest)).toEqual([digestOf(MESSAGE_TYPE, original.payload)])
     })
 
-    it('the exact envelope again: the ORIGINAL receipt bytes come back and it is stored once', async () => {
+    it('the exact envelope again: the ORIGINAL entry and leaf come back (under a checkpoint that still covers it) and it is stored once', async () => {
       const s = await hostile.openStream(target.address)
-      await s.write(frame(signed(original.payload)))
-      const again = await s.readFrame()
+      await s.write(batch(signed(original.payload)))
+      const again = openReceipt(await s.readFrame(), target.peerId)
       await s.closeWrite()
-      observed['exact replay'] = Buffer.from(again).equals(Buffer.from(original.receipt)) ? 'original receipt bytes' : 'new receipt'
-      expect(Buffer.from(again).equals(Buffer.from(original.receipt))).toBe(true)
+      observed['exact replay'] = again.leaf === original.receipt.leaf && again.entry === original.receipt.entry ? 'original leaf and entry' : 'new entry'
+      expect(again).toMatchObject({ status: 'accepted', leaf: original.receipt.leaf, entry: original.receipt.entry })
+      expect(again.size).toBeGreaterThanOrEqual(original.receipt.size)
       const stored = await api.inbox({ from: hostile.peerId })
       expect(stored.filter(m => m.id === original.fields.id)).toHaveLength(1)
       await expectNothingStored()
@@ -369,15 +409,30 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
       const sig = hostile.identity.signature(MESSAGE_TYPE, original.payload)
       const env = envelopeBytes(MESSAGE_TYPE, original.payload, [sig, sig])
       const s = await hostile.openStream(target.address)
-      await s.write(frame(env))
-      const again = await s.readFrame()
+      await s.write(batch(env))
+      const again = openReceipt(await s.readFrame(), target.peerId)
       await s.closeWrite()
-      expect(Buffer.from(again).equals(Buffer.from(original.receipt))).toBe(true)
+      expect(again).toMatchObject({ status: 'accepted', leaf: original.receipt.leaf, entry: original.receipt.entry })
+      await expectNothingStored()
+    })
+
+    it('the same envelope twice in one batch, next to a REPLAY of it: one leaf for both copies, REPLAY for the other', async () => {
+      const fields = messageFields(hostile.peerId, [target.peerId])
+      const payload = jsonBytes(fields)
+      const other = jsonBytes({ ...fields, body: { note: 'same id, other body' } })
+      const s = await hostile.openStream(target.address)
+      await s.write(batch(signed(payload), signed(other), signed(payload)))
+      const [first, replay, second] = openBatchReceipt(await s.readFrame(), target.peerId)
+      await s.closeWrite()
+      expect(first).toMatchObject({ status: 'accepted', for: digestOf(MESSAGE_TYPE, payload) })
+      expect(second).toMatchObject({ status: 'accepted', leaf: first.leaf, entry: first.entry })
+      expect(replay).toMatchObject({ status: 'rejected', reason: 'REPLAY', for: digestOf(MESSAGE_TYPE, other) })
+      accepted.add(digestOf(MESSAGE_TYPE, payload))
       await expectNothingStored()
     })
   })
 
-  it('many hostile cases pipelined on one stream are answered in order, one receipt each', async () => {
+  it('many hostile cases in batches pipelined on one stream are answered in order, one batch receipt each, one result per envelope', async () => {
     const cases: Array<{ env: Uint8Array, reason: string, digest: string }> = []
     for (let i = 0; i < 50; i++) {
       const expired = payloadOf({ created: new Date(Date.now() - 7_200_000).toISOString(), expires: new Date(Date.now() - 3_600_000).toISOString() })
@@ -390,10 +445,13 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
       )
     }
     const s = await hostile.openStream(target.address)
-    await s.write(concat(cases.map(c => frame(c.env))))
-    for (const c of cases) {
-      const receipt = openReceipt(await s.readFrame(), target.peerId)
-      expect(receipt).toMatchObject({ status: 'rejected', reason: c.reason, for: c.digest })
+    const batches = [cases.slice(0, 50), cases.slice(50, 100), cases.slice(100)]
+    // The second batch claims to hold a checkpoint of size 1: the receipt proves consistency from it.
+    await s.write(concat(batches.map((b, i) => batchSince(i === 1 ? 1 : 0, ...b.map(c => c.env)))))
+    for (const b of batches) {
+      const results = openBatchReceipt(await s.readFrame(), target.peerId)
+      expect(results).toHaveLength(b.length)
+      b.forEach((c, i) => { expect(results[i]).toMatchObject({ status: 'rejected', reason: c.reason, for: c.digest }) })
     }
     await s.closeWrite()
     expect((await s.end())?.how).toBe('closed')
@@ -446,7 +504,7 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
       }
       // Resumed: it is heard again.
       const p = payloadOf()
-      const receipt = await receiptFor(frame(signed(p)))
+      const receipt = await receiptFor(batch(signed(p)))
       expect(receipt.status).toBe('accepted')
       accepted.add(digestOf(MESSAGE_TYPE, p))
     })

@@ -5,7 +5,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TEST_AGREEMENT, cli, tempDir, until } from '../helpers/node-process.ts'
 import { NodeProcess } from '../../scripts/node-driver.ts'
-import { HostileClient, Identity, envelopeBytes, frame, jsonBytes, openReceipt, trustPeer, uuidv7 } from '../helpers/hostile-client.ts'
+import { HostileClient, Identity, batch, envelopeBytes, jsonBytes, openReceipt, trustPeer, uuidv7 } from '../helpers/hostile-client.ts'
 import { ApiClient } from '../../node/api/client.ts'
 
 const ADDRESS_UPDATE = 'application/vnd.liaison.address-update.v1+json'
@@ -98,7 +98,7 @@ describe('reachability: a restart keeps the port, a changed address reaches the 
     const update = (peerId: string, created: string): Uint8Array => jsonBytes({ v: 1, id: uuidv7(), peerId, addresses: ['/ip4/127.0.0.1/tcp/9'], created })
     const tryUpdate = async (via: HostileClient, payload: Uint8Array, signer: Identity): Promise<string | undefined> => {
       const s = await via.openStream(bAddress)
-      s.write(frame(envelopeBytes(ADDRESS_UPDATE, payload, [signer.signature(ADDRESS_UPDATE, payload)])))
+      s.write(batch(envelopeBytes(ADDRESS_UPDATE, payload, [signer.signature(ADDRESS_UPDATE, payload)])))
       const receipt = openReceipt(await s.readFrame(), bId)
       return receipt.status === 'accepted' ? 'accepted' : receipt.reason
     }
@@ -166,7 +166,7 @@ describe('reachability: a restart keeps the port, a changed address reaches the 
 
 async function tryUpdateAs (via: HostileClient, address: string, nodeId: string, payload: Uint8Array): Promise<string | undefined> {
   const s = await via.openStream(address)
-  s.write(frame(envelopeBytes(ADDRESS_UPDATE, payload, [via.identity.signature(ADDRESS_UPDATE, payload)])))
+  s.write(batch(envelopeBytes(ADDRESS_UPDATE, payload, [via.identity.signature(ADDRESS_UPDATE, payload)])))
   const receipt = openReceipt(await s.readFrame(), nodeId)
   return receipt.status === 'accepted' ? 'accepted' : receipt.reason
 }

@@ -28,6 +28,12 @@ import { isUuidV7 } from '../../protocol/uuid.ts'
 import { ed25519NoteKey, formatCheckpoint, openCheckpoint, openNote, parseCheckpoint, parseSignatureLine } from '../../protocol/checkpoint.ts'
 import { cosignatureNoteKey, verifyCosignature } from '../../protocol/cosignature.ts'
 import { MAX_JSON_DEPTH, MAX_SMALL_PAYLOAD_BYTES } from '../../protocol/limits.ts'
+import { decodeBatch, encodeBatch, encodeBatchReceipt } from '../../protocol/batch.ts'
+import { MerkleAppender, memoryNodeStore } from '../../protocol/merkle-tree.ts'
+import { leafHash } from '../../protocol/merkle.ts'
+import { multiProof } from '../../protocol/merkle-multiproof.ts'
+import { issueCheckpoint } from '../../node/audit/checkpoints.ts'
+import { openBatchReceipt } from '../../node/exchange/batch-receipts.ts'
 import type { ReasonCode } from '../../protocol/errors.ts'
 import {
   CHECKPOINT_BODY, COSIGNATURE_LINE, ENVELOPES, KEY, MESSAGES, NOTES, ORIGIN, OTHER_KEY, OTHER_SIGNER, RECEIPTS, SIGNER,
@@ -562,12 +568,77 @@ const noteProperties: FuzzProperty[] = [
   }
 ]
 
+// ---------------------------------------------------------------------------------------------
+// Exchange v2: batches and batch receipts (PROTOCOL.md §12, §22)
+
+const BATCH_RECEIPT_CODES: ReasonCode[] = ['SCHEMA_INVALID', 'TOO_LARGE', 'BAD_PROOF', 'BAD_SIGNATURE', 'UNKNOWN_SIGNER', 'SIGNER_MISMATCH']
+
+/** A valid batch receipt by SIGNER for three messages (an in-memory log of five leaves). */
+async function validBatchReceipt (): Promise<{ bytes: Uint8Array, digests: string[] }> {
+  const tree = new MerkleAppender()
+  const nodes = memoryNodeStore()
+  const digests = ['a', 'b', 'c'].map(c => c.repeat(64))
+  const entries = ['0'.repeat(64), ...digests, 'f'.repeat(64)].map(d => JSON.stringify({ v: 1, type: 'message.received', at: '2026-01-02T03:04:05.678Z', digest: d }))
+  for (const e of entries) nodes.put(tree.append(leafHash(utf8.encode(e))).nodes)
+  const note = issueCheckpoint(SIGNER, tree.size, tree.root(), 1_767_000_000)
+  const proof = await multiProof(nodes, [1, 2, 3], tree.size)
+  const results = [1, 2, 3].map(leaf => ({ leaf, entry: entries[leaf] }))
+  return { bytes: encodeBatchReceipt({ v: 2, checkpoint: note, results, proof, consistency: null }), digests }
+}
+const VALID_BATCH_RECEIPT = await validBatchReceipt()
+
+const batchProperties: FuzzProperty[] = [
+  {
+    decoder: 'batch',
+    name: 'any bytes: a batch of 1..MAX_BATCH_ENVELOPES non-empty envelopes, or only BAD_FRAME/TOO_LARGE',
+    property: () => prop(anyBytes, fc.integer({ min: 1, max: 600 }), (bytes: Uint8Array, max: number) => {
+      const r = outcome(() => decodeBatch(bytes, max), FRAME_CODES)
+      if (r.ok) check(r.value.envelopes.length >= 1 && r.value.envelopes.every(e => e.length >= 1 && e.length <= max) && Number.isSafeInteger(r.value.since), 'a batch outside its rules')
+    })
+  },
+  {
+    decoder: 'batch',
+    name: 'encodeBatch then decodeBatch gives back since and every envelope, byte for byte; one byte cut off is BAD_FRAME',
+    property: () => prop(fc.nat({ max: 2 ** 40 }), fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 20 }), (since: number, envelopes: Uint8Array[]) => {
+      const body = encodeBatch(since, envelopes)
+      const back = decodeBatch(body)
+      check(back.since === since && back.envelopes.length === envelopes.length && back.envelopes.every((e, i) => equalBytes(e, envelopes[i])), 'batch changed')
+      const cut = outcome(() => decodeBatch(body.subarray(0, body.length - 1)), FRAME_CODES)
+      check(!cut.ok && cut.code === 'BAD_FRAME', 'a truncated batch decoded')
+    })
+  },
+  {
+    decoder: 'batch-receipt',
+    name: 'a mutated batch receipt: the sender\'s check throws only documented codes, and accepts only receipts whose proof and signature hold',
+    cost: 5,
+    property: () => {
+      const valid = VALID_BATCH_RECEIPT
+      return prop(mutatedBytes(valid.bytes), (bytes: Uint8Array) => {
+        const r = outcome(() => openBatchReceipt(bytes, SIGNER.peerId, valid.digests), BATCH_RECEIPT_CODES)
+        if (r.ok) check(r.value.results.length === 3 && r.value.results.every(x => x.status === 'accepted'), 'a mutated receipt says something else')
+      })
+    }
+  },
+  {
+    decoder: 'batch-receipt',
+    name: 'the valid batch receipt opens; for another batch, or another receiver, it is refused',
+    cost: 1000,
+    property: () => prop(fc.constant(0), () => {
+      const valid = VALID_BATCH_RECEIPT
+      check(openBatchReceipt(valid.bytes, SIGNER.peerId, valid.digests).results.length === 3, 'the valid receipt was refused')
+      check(!outcome(() => openBatchReceipt(valid.bytes, SIGNER.peerId, [...valid.digests].reverse()), BATCH_RECEIPT_CODES).ok, 'accepted for other digests')
+      check(!outcome(() => openBatchReceipt(valid.bytes, OTHER_SIGNER.peerId, valid.digests), BATCH_RECEIPT_CODES).ok, 'accepted from another receiver')
+    })
+  }
+]
+
 /** Every property, in catalogue order. */
 export const FUZZ_PROPERTIES: readonly FuzzProperty[] = [
   ...envelopeProperties,
   ...payloadProperties,
   ...messageExtra,
   ...frameProperties,
+  ...batchProperties,
   ...jsonProperties,
   ...encodingProperties,
   ...noteProperties

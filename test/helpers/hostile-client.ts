@@ -5,18 +5,20 @@
  * PAE, envelope JSON, message JSON, Ed25519 signatures from node:crypto. Nothing is imported
  * from protocol/ or node/, so a bug shared by the node's encoder and decoder cannot hide.
  *
- * What it can do that an honest peer cannot: send any bytes on `/liaison/exchange/1.0.0`
- * (oversize prefixes, truncated frames, one byte at a time), sign with any key, build
+ * What it can do that an honest peer cannot: send any bytes on `/liaison/exchange/2.0.0`
+ * (oversize prefixes, truncated frames or batches, one byte at a time), sign with any key, build
  * signatures the node must refuse (S + L, small-order or mixed-order R), open as many streams
- * as it likes. Receipts coming back are checked against the node's key from its peer ID.
+ * as it likes. Batch receipts coming back are checked here from the spec (PROTOCOL.md §22):
+ * the checkpoint note's signature under the node's key from its peer ID, each entry's leaf
+ * hash, and the multiproof up to the signed root — all with node:crypto and this file's code.
  *
  * @example
  * ```ts
  * const hostile = await HostileClient.create()
  * await trustPeer(node.dir, hostile.peerId)
  * const s = await hostile.openStream(node.address)
- * s.write(frame(envelopeBytes(MESSAGE_TYPE, payload, [hostile.identity.signature(MESSAGE_TYPE, payload)])))
- * const receipt = openReceipt(await s.readFrame(), node.peerId)
+ * s.write(batch(envelopeBytes(MESSAGE_TYPE, payload, [hostile.identity.signature(MESSAGE_TYPE, payload)])))
+ * const receipt = openReceipt(await s.readFrame(), node.peerId)   // the batch's first result
  * ```
  *
  * @module
@@ -35,7 +37,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import { cli, TEST_AGREEMENT } from './node-process.ts'
 
 /** The spec's constants, spelled out rather than imported (the tests compare them once). */
-export const EXCHANGE = '/liaison/exchange/1.0.0'
+export const EXCHANGE = '/liaison/exchange/2.0.0'
 export const MESSAGE_TYPE = 'application/vnd.liaison.message.v1+json'
 export const RECEIPT_TYPE = 'application/vnd.liaison.receipt.v1+json'
 
@@ -64,6 +66,15 @@ export function varint (n: number): Uint8Array {
 export function frame (body: Uint8Array | string): Uint8Array {
   const b = bytesOf(body)
   return concat([varint(b.length), b])
+}
+
+/** A batch frame (exchange v2): varint(since) then each envelope varint-prefixed, all in one frame. */
+export function batch (...envelopes: Array<Uint8Array | string>): Uint8Array {
+  return batchSince(0, ...envelopes)
+}
+
+export function batchSince (since: number, ...envelopes: Array<Uint8Array | string>): Uint8Array {
+  return frame(concat([varint(since), ...envelopes.map(e => frame(e))]))
 }
 
 export function concat (parts: Uint8Array[]): Uint8Array {
@@ -237,14 +248,21 @@ export function edgeCaseSignatures (id: Identity, message: Uint8Array): Record<s
 // ---------------------------------------------------------------------------------------------
 // Receipts
 
+/** One result of a batch receipt, as this client reads it (see `openBatchReceipt`). */
 export interface ReceiptJson {
   v: number
-  for: string
+  /** The digest the entry names (null: the node could not parse the envelope). */
+  for: string | null
   messageId: string | null
   by: string
   at: string
   status: 'accepted' | 'rejected'
   reason?: string
+  leaf: number
+  /** The audit entry exactly as the node logged it. */
+  entry: string
+  /** The tree size of the receipt's checkpoint. */
+  size: number
 }
 
 /** Raw 32-byte Ed25519 key inlined in a peer ID. */
@@ -254,22 +272,72 @@ export function publicKeyOf (peerId: string): Uint8Array {
   return id.publicKey.raw
 }
 
-/**
- * Checks a receipt frame: a DSSE envelope of the receipt type, with a signature that verifies
- * under `signerPeerId`'s key, whose payload names that signer. Throws Error otherwise.
- */
-export function openReceipt (bytes: Uint8Array, signerPeerId: string): ReceiptJson {
-  const env = JSON.parse(Buffer.from(bytes).toString('utf8')) as { payloadType: string, payload: string, signatures: Array<{ keyid: string, sig: string }> }
-  if (env.payloadType !== RECEIPT_TYPE) throw new Error(`not a receipt: ${env.payloadType}`)
-  const payload = new Uint8Array(Buffer.from(env.payload, 'base64'))
-  const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519, publicKeyOf(signerPeerId)]), format: 'der', type: 'spki' })
-  const signed = pae(env.payloadType, payload)
-  if (!env.signatures.some(s => verify(null, signed, key, Buffer.from(s.sig, 'base64')))) {
-    throw new Error(`receipt is not signed by ${signerPeerId}`)
+const sha256 = (...parts: Uint8Array[]): Buffer => { const h = createHash('sha256'); for (const p of parts) h.update(p); return h.digest() }
+
+/** The root a multiproof (PROTOCOL.md §22.1) implies for `leaves` (ascending), or undefined. */
+export function multiProofRoot (size: number, leaves: Array<{ index: number, hash: Uint8Array }>, proof: Uint8Array[]): Uint8Array | undefined {
+  let p = 0
+  let bad = false
+  const walk = (lo: number, hi: number): Uint8Array => {
+    const inside = leaves.filter(l => l.index >= lo && l.index < hi)
+    if (inside.length === 0) { if (p >= proof.length) { bad = true; return new Uint8Array(32) } return proof[p++] }
+    if (hi - lo === 1) return inside[0].hash
+    let k = 1
+    while (k * 2 < hi - lo) k *= 2
+    return sha256(Uint8Array.of(1), walk(lo, lo + k), walk(lo + k, hi))
   }
-  const receipt = JSON.parse(Buffer.from(payload).toString('utf8')) as ReceiptJson
-  if (receipt.by !== signerPeerId) throw new Error(`receipt names ${receipt.by}, signed by ${signerPeerId}`)
-  return receipt
+  const root = walk(0, size)
+  return bad || p !== proof.length ? undefined : root
+}
+
+/**
+ * Checks a batch receipt: strict shape, the checkpoint note signed (and time-cosigned) by
+ * `signerPeerId` over its body, each result's entry hashed as a leaf, the multiproof leading to
+ * the body's root. Returns one ReceiptJson per result, in batch order. Throws Error otherwise.
+ */
+export function openBatchReceipt (bytes: Uint8Array, signerPeerId: string): ReceiptJson[] {
+  const r = JSON.parse(Buffer.from(bytes).toString('utf8')) as { v: number, checkpoint: string, results: Array<{ leaf: number, entry: string }>, proof: string[], consistency: string[] | null }
+  if (r.v !== 2 || Object.keys(r).join() !== 'v,checkpoint,results,proof,consistency') throw new Error('not a batch receipt')
+  const note = r.checkpoint
+  const split = note.indexOf('\n\n')
+  const body = note.slice(0, split + 1)
+  const [origin, sizeText, rootText] = body.split('\n')
+  if (origin !== `liaison.local/${signerPeerId}`) throw new Error(`checkpoint of ${origin}, not of ${signerPeerId}`)
+  const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519, publicKeyOf(signerPeerId)]), format: 'der', type: 'spki' })
+  const lines = note.slice(split + 2).split('\n').filter(l => l !== '')
+  const sigs = lines.filter(l => l.startsWith(`\u2014 ${origin} `)).map(l => Buffer.from(l.slice(origin.length + 3), 'base64'))
+  const signedBody = sigs.some(sig => sig.length === 68 && verify(null, Buffer.from(body), key, sig.subarray(4)))
+  const cosigned = sigs.some(sig => sig.length === 76 && verify(null, Buffer.concat([Buffer.from(`cosignature/v1\ntime ${sig.readBigUInt64BE(4)}\n`), Buffer.from(body)]), key, sig.subarray(12)))
+  if (!signedBody || !cosigned) throw new Error(`checkpoint is not signed and time-cosigned by ${signerPeerId}`)
+  const size = Number(sizeText)
+  const unique = new Map<number, Uint8Array>()
+  for (const x of r.results) unique.set(x.leaf, sha256(Uint8Array.of(0), Buffer.from(x.entry, 'utf8')))
+  const leaves = [...unique].sort((a, b) => a[0] - b[0]).map(([index, hash]) => ({ index, hash }))
+  const root = multiProofRoot(size, leaves, r.proof.map(h => new Uint8Array(Buffer.from(h, 'base64'))))
+  if (root === undefined || !Buffer.from(root).equals(Buffer.from(rootText, 'base64'))) throw new Error('the multiproof does not lead to the signed root')
+  return r.results.map(x => {
+    const e = JSON.parse(x.entry) as Record<string, unknown>
+    const accepted = e.type === 'message.received'
+    if (!accepted && e.type !== 'message.rejected') throw new Error(`entry of type ${String(e.type)}`)
+    const out: ReceiptJson = {
+      v: 2,
+      for: (e.digest as string | null) ?? null,
+      messageId: ((accepted ? e.id : e.messageId) as string | null) ?? null,
+      by: signerPeerId,
+      at: e.at as string,
+      status: accepted ? 'accepted' : 'rejected',
+      leaf: x.leaf,
+      entry: x.entry,
+      size
+    }
+    if (!accepted) out.reason = e.reason as string
+    return out
+  })
+}
+
+/** The first (or only) result of a batch receipt, checked as `openBatchReceipt` does. */
+export function openReceipt (bytes: Uint8Array, signerPeerId: string): ReceiptJson {
+  return openBatchReceipt(bytes, signerPeerId)[0]
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 /**
- * DeliveryLane against a scripted peer (a fake stream that answers every frame with a receipt
- * signed by a real key) over a real LevelDB store: deliveries queued while the lane runs are all
- * delivered in one session, also when the byte window cuts batches short — a lane that lost
- * track of queued deliveries would leave them until a later session.
+ * DeliveryLane against a scripted peer (a fake stream that answers every batch with a batch
+ * receipt: entries in an in-memory RFC 9162 log, a checkpoint signed by a real key, a multiproof)
+ * over a real LevelDB store: deliveries queued while the lane runs are all delivered in one
+ * session, also when the byte window cuts batches short — a lane that lost track of queued
+ * deliveries would leave them until a later session — and they travel in batches, not one by one.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -15,7 +16,11 @@ import { Store } from '../../node/store/store.ts'
 import { TrustList } from '../../node/trust-list.ts'
 import { DeliveryLane } from '../../node/exchange/delivery-lane.ts'
 import { enqueueOutbound } from '../../node/exchange/enqueue.ts'
-import { signReceipt } from '../../node/exchange/receipts.ts'
+import { issueCheckpoint } from '../../node/audit/checkpoints.ts'
+import { decodeBatch, encodeBatchReceipt } from '../../protocol/batch.ts'
+import { MerkleAppender, memoryNodeStore } from '../../protocol/merkle-tree.ts'
+import { leafHash } from '../../protocol/merkle.ts'
+import { multiProof } from '../../protocol/merkle-multiproof.ts'
 import { metaOf } from '../../node/store/message-meta.ts'
 import type { DeliveryRecord } from '../../node/store/records.ts'
 import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../protocol/envelope.ts'
@@ -29,9 +34,14 @@ import { PAYLOAD_TYPES, type MessageV1, type Signer } from '../../protocol/types
 const dirs: string[] = []
 afterEach(async () => { await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) })) })
 
-/** The peer: answers each message frame with an accepted receipt, in order. */
+/** The peer's audit log, in memory (entries only say what the sender checks). */
+const log = { tree: new MerkleAppender(), nodes: memoryNodeStore() }
+
+/** The peer: answers each batch with a batch receipt accepting all of it, in order. */
 class PeerStream {
   readonly frames: number[] = []
+  readonly batches: number[] = []
+  private pending: Array<Promise<Uint8Array>> = []
   private readonly decoder = new FrameDecoder()
   private readonly out: Uint8Array[] = []
   private wake: (() => void) | undefined
@@ -41,12 +51,22 @@ class PeerStream {
 
   send (data: Uint8Array): boolean {
     for (const frame of this.decoder.push(data.slice())) {
-      const env = decodeEnvelope(frame)
-      const msg = JSON.parse(new TextDecoder().decode(env.payload)) as MessageV1
-      this.frames.push(frame.length)
-      this.out.push(encodeFrame(signReceipt(this.peer, { digest: envelopeDigest(env), messageId: msg.id, status: 'accepted' }, new Date())))
+      const { envelopes } = decodeBatch(frame)
+      this.batches.push(envelopes.length)
+      const results = envelopes.map(bytes => {
+        const env = decodeEnvelope(bytes)
+        const msg = JSON.parse(new TextDecoder().decode(env.payload)) as MessageV1
+        this.frames.push(bytes.length)
+        const entry = JSON.stringify({ v: 1, type: 'message.received', at: new Date().toISOString(), digest: envelopeDigest(env), id: msg.id })
+        const leaf = log.tree.size
+        log.nodes.put(log.tree.append(leafHash(new TextEncoder().encode(entry))).nodes)
+        return { leaf, entry }
+      })
+      const size = log.tree.size
+      const checkpoint = issueCheckpoint(this.peer, size, log.tree.root(), Math.floor(Date.now() / 1000))
+      this.pending.push(multiProof(log.nodes, results.map(r => r.leaf), size).then(proof => encodeFrame(encodeBatchReceipt({ v: 2, checkpoint, results, proof, consistency: null }))))
     }
-    this.wake?.()
+    void Promise.all(this.pending).then(frames => { this.out.push(...frames); this.pending = []; this.wake?.() })
     return true
   }
 
@@ -119,6 +139,8 @@ describe('DeliveryLane', () => {
       await until(() => delivered.length === 85)
       expect(dials).toHaveLength(1)
       expect(dials[0].frames).toHaveLength(85)
+      // Batches, not one frame per message (the first 5 may leave alone: nothing was in flight).
+      expect(dials[0].batches.length).toBeLessThan(85)
       expect(new Set(delivered.map(d => d.digest)).size).toBe(85)
       expect(delivered.every(d => d.status === 'delivered')).toBe(true)
       expect(await store.pendingFor(lane.peerId, 1000)).toEqual([])

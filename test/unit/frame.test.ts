@@ -11,7 +11,7 @@ const body = (n: number, fill = 0x61): Uint8Array => new Uint8Array(n).fill(fill
 
 describe('encodeFrame', () => {
   it('names the protocol', () => {
-    expect(EXCHANGE_PROTOCOL).toBe('/liaison/exchange/1.0.0')
+    expect(EXCHANGE_PROTOCOL).toBe('/liaison/exchange/2.0.0')
   })
 
   it('prefixes the body with its LEB128 length', () => {

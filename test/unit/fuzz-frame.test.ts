@@ -1,5 +1,6 @@
 /**
- * Property-based fuzzing of the frame decoder (catalogue: test/helpers/fuzz-properties.ts).
+ * Property-based fuzzing of the frame decoder and of exchange v2's batches and batch receipts
+ * (catalogue: test/helpers/fuzz-properties.ts).
  * A modest budget here; `npm run fuzz` runs at least 100,000 cases per decoder.
  * FUZZ_RUNS=n raises the budget per property for a one-off deep run.
  */
@@ -9,7 +10,7 @@ import { propertiesFor } from '../helpers/fuzz-properties.ts'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000)
 
-for (const decoder of ['frame']) {
+for (const decoder of ['frame', 'batch', 'batch-receipt']) {
   describe(`fuzz: ${decoder}`, () => {
     for (const p of propertiesFor(decoder)) {
       it(p.name, () => {

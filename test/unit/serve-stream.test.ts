@@ -42,17 +42,17 @@ class ScriptedStream {
   abort (err: Error): void { this.aborted = err }
 }
 
-/** A receiver that answers each frame with a receipt naming it, once `release` is called. */
+/** A receiver that answers each frame (batch) with a receipt naming it, once `release` is called. */
 function scriptedReceiver (): { receiver: Receiver, seen: Uint8Array[], release: () => void } {
   const seen: Uint8Array[] = []
   let gate!: () => void
   const opened = new Promise<void>(resolve => { gate = resolve })
   const receiver = {
-    receive: async (frame: Uint8Array): Promise<ReceiveOutcome> => {
+    receiveBatch: async (frame: Uint8Array): Promise<ReceiveOutcome> => {
       seen.push(frame.slice())
       await opened
       const receipt = new TextEncoder().encode(`receipt:${new TextDecoder().decode(frame)}`)
-      return { kind: 'receipt', status: 'accepted', digest: 'd', receipt }
+      return { kind: 'receipt', results: [{ status: 'accepted', digest: 'd' }], receipt }
     },
     refuseFrame: async () => {}
   } as unknown as Receiver

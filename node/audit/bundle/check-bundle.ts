@@ -23,6 +23,8 @@
  *
  * @module
  */
+import { isReceiptEvidence } from '../../../protocol/receipt-evidence.ts'
+import { evidenceFiles } from '../evidence-files.ts'
 import { parseCheckpoint } from '../../../protocol/checkpoint.ts'
 import { cosignedMessage } from '../../../protocol/cosignature.ts'
 import { decodeEnvelope, pae } from '../../../protocol/envelope.ts'
@@ -387,6 +389,15 @@ function messageExpectation (digest: string, meta: MessageMeta): Parameters<type
 
 /** pae.bin and sig-<n>.bin of an envelope that verified: the hand-check files VERIFY.md uses. */
 async function checkEnvelopeFiles (c: Ctx, base: string, bytes: Uint8Array, where: string, kind: 'message' | 'receipt', failures: Failures): Promise<void> {
+  if (kind === 'receipt' && isReceiptEvidence(bytes)) {
+    // Exchange v2 evidence: its hand-check files are derived from it (evidence-files.ts).
+    for (const [name, content] of Object.entries(evidenceFiles(bytes))) {
+      const file = await c.src.read(`${base}/${name}`)
+      const want = typeof content === 'string' ? utf8.encode(content) : content
+      if (file === undefined || !equalBytes(file, want)) failures.add(kind, where, `${name} is not what envelope.json implies`)
+    }
+    return
+  }
   const env = decodeEnvelope(bytes)
   const paeFile = await c.src.read(`${base}/pae.bin`)
   if (paeFile === undefined || !equalBytes(paeFile, pae(env.payloadType, env.payload))) failures.add(kind, where, 'pae.bin is not the PAE of envelope.json')

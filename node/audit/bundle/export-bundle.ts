@@ -8,6 +8,8 @@
  *
  * @module
  */
+import { isReceiptEvidence } from '../../../protocol/receipt-evidence.ts'
+import { evidenceFiles } from '../evidence-files.ts'
 import { createHash } from 'node:crypto'
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -219,6 +221,11 @@ type Put = (path: string, data: string | Uint8Array) => Promise<void>
 /** envelope.json exactly as stored, plus pae.bin and sig-<n>.bin when it decodes. */
 async function putEnvelope (put: Put, dir: string, bytes: Uint8Array): Promise<void> {
   await put(`${dir}/envelope.json`, bytes)
+  if (isReceiptEvidence(bytes)) {
+    // An exchange v2 receipt: the evidence and its hand-check files (PROTOCOL.md §22.4).
+    for (const [name, content] of Object.entries(evidenceFiles(bytes))) await put(`${dir}/${name}`, content)
+    return
+  }
   let decoded
   try {
     decoded = decodeEnvelope(bytes)

@@ -52,6 +52,15 @@ For each \`messages/<digest>/\` (and each \`receipts/<peerId>/\` inside it):
 
   which prints "Signature Verified Successfully".
 
+A receipt directory that holds \`evidence.json\` is a recipient's answer under exchange v2: not a
+DSSE envelope but receipt evidence from its batch receipt — the recipient's signed checkpoint
+(\`checkpoint.body\`, \`checkpoint.sig\`), its audit entry for the message (\`entry.json\`), the
+leaf index (\`leaf.txt\`) and the RFC 9162 inclusion proof (\`proof.txt\`); \`envelope.json\` is
+the same evidence as stored. Check the signature as in step 5 with \`keys/<recipient>.pem\`
+(\`receiver.pem\` is the same key), and the proof as in step 4 with the leaf hash of
+\`entry.json\` and the root on the third line of \`checkpoint.body\`; the entry must be
+\`message.received\` (or \`message.rejected\`) with this message's digest (PROTOCOL.md §22.5).
+
 A message directory with \`meta.json\` but no envelope was purged after it expired
 (\`purgedAt\` is set); its digest and audit entries remain.
 

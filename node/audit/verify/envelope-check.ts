@@ -2,7 +2,8 @@
  * Checking one stored envelope, as `audit verify` does for every message and receipt:
  *
  * - the bytes decode as a DSSE v1 envelope (strictly);
- * - the payload type is a message's (for a message) or a receipt's (for a receipt);
+ * - the payload type is a message's (for a message) or a receipt's (for a receipt) — a receipt
+ *   stored as exchange v2 evidence (protocol/receipt-evidence.ts) is checked by evidence-check.ts;
  * - for a message, SHA-256 of its PAE bytes is the digest it is stored under;
  * - a signature verifies under the signer's key (the peer ID inlines the Ed25519 key);
  * - the signed payload agrees with the index: a message's index fields (index-tuple.ts, which
@@ -27,6 +28,8 @@ import { MAX_SIGNATURES } from '../../../protocol/limits.ts'
 import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
 import type { VerifyKey } from '../../../protocol/types.ts'
 import { messagePrefix } from './index-tuple.ts'
+import { isReceiptEvidence } from '../../../protocol/receipt-evidence.ts'
+import { checkStoredEvidence } from './evidence-check.ts'
 import type { IndexFields } from './index-tuple.ts'
 
 export type StoredKind = 'message' | 'receipt'
@@ -259,6 +262,11 @@ export function checkStoredEnvelopes (items: readonly EnvelopeToCheck[]): Envelo
   for (let i = 0; i < items.length; i++) {
     const { bytes, expect } = items[i]
     const digest = sha256(bytes)
+    // Exchange v2 receipts: per-message evidence from a batch receipt (evidence-check.ts).
+    if (expect.kind === 'receipt' && isReceiptEvidence(bytes)) {
+      results[i] = checkStoredEvidence(bytes, items[i].signer, expect.digest, digest)
+      continue
+    }
     const fast = fastRead(bytes, arena)
     if (fast === undefined) {
       results[i] = strictCheck(bytes, items[i].signer, expect, digest)

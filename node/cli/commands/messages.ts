@@ -60,7 +60,7 @@ export const MESSAGE_COMMANDS: CommandSpec[] = [
   {
     name: 'message',
     group: 'messages',
-    summary: 'one message: its body, signature and receipts',
+    summary: 'one message: its body, signature and receipts, or its receipt evidence',
     subcommands: {
       show: {
         summary: 'the message\'s fields and body (decoded), its signature and receipt status',
@@ -68,6 +68,16 @@ export const MESSAGE_COMMANDS: CommandSpec[] = [
         flags: { envelope: flag.boolean('print the signed envelope byte for byte instead (with --json: base64 in the view)') },
         output: cliOutput('MessageShow'),
         examples: ['liaison message show 0190f2c4-…', 'liaison message show 0190f2c4-… --envelope > message.dsse.json']
+      },
+      evidence: {
+        summary: 'export the receipt evidence of a sent message, checkable with OpenSSL and sha256sum (PROTOCOL.md §22.5)',
+        args: 'MESSAGE_ID|DIGEST',
+        flags: {
+          out: flag.string('directory to write (one subdirectory per recipient)', { placeholder: 'DIR', required: true }),
+          peer: flag.string('only the evidence from this recipient', { placeholder: 'PEER_ID' })
+        },
+        output: cliOutput('MessageEvidence'),
+        examples: ['liaison message evidence 019bc0fd-89c0-7c4d-9e21-5a7703b8e16f --out evidence/']
       }
     },
     run: lazy(messageCmds, 'messageCommand')
