@@ -159,6 +159,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       await store.commit(
         [...store.messageOps(meta, envelope), ...admission.ops, store.receiptOp(meta.digest, this.c.signer.peerId, receipt)],
         [
+          ...(admission.preface ?? []),
           auditEvents.messageReceived(meta, envelope),
           ...auditEvents.repliesOf(meta),
           auditEvents.receiptStored({ for: meta.digest, by: this.c.signer.peerId, receipt, parsed }),
