@@ -328,9 +328,10 @@ export class LocalService implements LiaisonService {
     const meta = metaOf(msg, digest, 'out', now.getTime())
     const waiting = opts.wait === true ? this.waitFor(digest, allowed, opts.timeoutMs) : undefined
     const extra = opts.alongside?.({ digest, storedAt: meta.storedAt, queued: allowed, refused: [...outcomes] }) ?? { ops: [], events: [] }
-    const events = [...taskForceSendEvents(meta), ...extra.events]
-    if (this.c.outbox != null) await this.c.outbox.enqueue(meta, bytes, allowed, extra.ops, events)
-    else await enqueueOutbound(this.c.store, meta, bytes, allowed, now.getTime(), extra.ops, events)
+    // The task force entry goes just before message.sent (same write): the report reads the task force there.
+    const preface = taskForceSendEvents(meta)
+    if (this.c.outbox != null) await this.c.outbox.enqueue(meta, bytes, allowed, extra.ops, extra.events, preface)
+    else await enqueueOutbound(this.c.store, meta, bytes, allowed, now.getTime(), extra.ops, extra.events, preface)
     if (waiting != null) {
       const finals = await waiting
       for (const r of finals) outcomes.push({ peerId: r.recipient, status: r.status, ...(r.reason != null ? { reason: r.reason } : {}) })

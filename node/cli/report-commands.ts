@@ -1,7 +1,7 @@
 /**
  * `liaison report …`: the cooperation report (node/report).
  *
- *   report [--from DATE] [--to DATE] [--by peer|topic|agreement|kind|tlp|week|month]…
+ *   report [--from DATE] [--to DATE] [--by peer|topic|agreement|kind|tlp|week|month|taskforce]…
  *          [--format text|json|csv|html] [--out FILE] [--sign] [--bundle DIR] [--data-dir DIR]
  *   report verify REPORT [--data-dir DIR | --bundle DIR] [--json]
  *

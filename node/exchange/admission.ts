@@ -33,7 +33,12 @@ export interface Incoming {
 
 export type Admission =
   | { ok: false, reason: ReasonCode, messageId: string | null, detail?: string }
-  | { ok: true, meta: MessageMeta, ops: BatchOp[], events: unknown[] }
+  /**
+   * `events` are logged after the message's `message.received`; `preface` (optional) just before
+   * it, in the same write: entries that tell something about the message itself (its task force),
+   * so a reader of the log in order — the report — knows it when it reaches the message.
+   */
+  | { ok: true, meta: MessageMeta, ops: BatchOp[], events: unknown[], preface?: unknown[] }
 
 export type PayloadHandler = (incoming: Incoming) => Promise<Admission> | Admission
 

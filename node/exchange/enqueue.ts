@@ -10,7 +10,12 @@ import type { DeliveryRecord, MessageMeta } from '../store/records.ts'
 import type { BatchOp } from '../store/group-commit.ts'
 import { auditEvents } from '../audit/events.ts'
 
-export async function enqueueOutbound (store: Store, meta: MessageMeta, envelope: Uint8Array, recipients: string[], now: number, extraOps: BatchOp[] = [], events: unknown[] = []): Promise<DeliveryRecord[]> {
+/**
+ * `events` are logged after the message's `message.sent`, `preface` just before it, all in the
+ * same write: `preface` holds entries that tell something about the message itself (its
+ * `taskforce.message`), so a reader of the log in order (the report) knows it at the message.
+ */
+export async function enqueueOutbound (store: Store, meta: MessageMeta, envelope: Uint8Array, recipients: string[], now: number, extraOps: BatchOp[] = [], events: unknown[] = [], preface: unknown[] = []): Promise<DeliveryRecord[]> {
   const ops: BatchOp[] = [...store.messageOps(meta, envelope), ...extraOps]
   const records: DeliveryRecord[] = recipients.map(recipient => ({
     digest: meta.digest,
@@ -25,6 +30,6 @@ export async function enqueueOutbound (store: Store, meta: MessageMeta, envelope
   }))
   for (const r of records) ops.push(...store.deliveryOps(r))
   ops.push(store.seqOp())
-  await store.commit(ops, [auditEvents.messageSent(meta, envelope), ...auditEvents.repliesOf(meta), ...events])
+  await store.commit(ops, [...preface, auditEvents.messageSent(meta, envelope), ...auditEvents.repliesOf(meta), ...events])
   return records
 }

@@ -71,8 +71,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   }
 
   /** Durably queue a signed message for its recipients and wake their lanes. */
-  async enqueue (meta: MessageMeta, envelope: Uint8Array, recipients: string[], extraOps: BatchOp[] = [], events: unknown[] = []): Promise<DeliveryRecord[]> {
-    const records = await enqueueOutbound(this.c.store, meta, envelope, recipients, (this.c.now ?? Date.now)(), extraOps, events)
+  async enqueue (meta: MessageMeta, envelope: Uint8Array, recipients: string[], extraOps: BatchOp[] = [], events: unknown[] = [], preface: unknown[] = []): Promise<DeliveryRecord[]> {
+    const records = await enqueueOutbound(this.c.store, meta, envelope, recipients, (this.c.now ?? Date.now)(), extraOps, events, preface)
     this.cache.set(meta.digest, { bytes: envelope, refs: recipients.length })
     for (const r of records) this.lane(r.recipient).offer(r)
     return records

@@ -199,6 +199,10 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   private async commit (decisions: Decision[], sameAs: ReadonlyMap<number, number>, since: number, remote: string, leaves: Array<number | undefined>): Promise<ReceiveOutcome> {
     const { store, audit } = this.c
     const fresh = decisions.map((d, i) => d.kind !== 'duplicate' && !sameAs.has(i))
+    // What admissions tell about their messages (a task force): logged before the checkpoint
+    // request, so its captured entries stay exactly the primaries, and before the messages, so the
+    // report reads them first (node/exchange/admission.ts).
+    const prefaces: unknown[] = []
     const primaries: unknown[] = []
     const extras: unknown[] = []
     const ops: BatchOp[] = []
@@ -214,13 +218,14 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
         // The envelope is kept byte for byte, as received.
         const envelope = d.frame.slice()
         ops.push(...store.messageOps(meta, envelope), ...d.admission.ops)
+        prefaces.push(...(d.admission.preface ?? []))
         primaries.push(auditEvents.messageReceived(meta, envelope))
         extras.push(...auditEvents.repliesOf(meta), ...d.admission.events)
       }
     }
     let request = new CheckpointRequest(primaries.length)
     try {
-      await store.commit(ops, [request, ...primaries, ...extras])
+      await store.commit(ops, [...prefaces, request, ...primaries, ...extras])
     } catch (err) {
       this.c.logger.error({ err }, 'durable write failed; the batch\'s envelopes are refused')
       // Nothing of the batch was written: refuse what would have been accepted, transiently.

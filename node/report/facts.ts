@@ -18,6 +18,9 @@
  *   to a message later (`message.rated`, `message.forwarded`, `release.requested`,
  *   `message.replied`). Nothing completes a message (it can be rated any time), so this one
  *   only ever forgets by age.
+ * - `told`: what an entry told about a message before the message's own entry (`tell`, e.g.
+ *   its task force), deleted when that entry comes — in the same write, so it holds at most a
+ *   message or two.
  * - `asked`, `releases`: requests for information and release requests awaiting their answer
  *   or decision, deleted when it comes; and what entry hooks open (`joinMap`, e.g. queries).
  *
@@ -126,6 +129,7 @@ export class Normaliser {
   private readonly releases: BoundedMap<string, Asked>
   private readonly joins = new Map<string, BoundedMap<string, unknown>>()
   private readonly dimsCache = new Map<string, MessageDims>()
+  private readonly told: BoundedMap<string, Record<string, unknown>>
   private readonly hooks = new Map<string, EntryHook[]>()
   private missed = 0
   private lastMs = 0
@@ -142,6 +146,7 @@ export class Normaliser {
     this.awaiting = new BoundedMap(init.joinLimit, a => { this.leftOver(a, 'untracked') })
     this.asked = new BoundedMap(init.joinLimit)
     this.releases = new BoundedMap(init.joinLimit)
+    this.told = new BoundedMap(init.joinLimit)
     for (const [type, fns] of GLOBAL_HOOKS) this.hooks.set(type, [...fns])
   }
 
@@ -218,6 +223,28 @@ export class Normaliser {
     return dims
   }
 
+  /**
+   * Fields another entry tells about a message, read by the message dimensions (`fromEntry`) as
+   * if the message's own `message.sent` / `message.received` entry carried them — for an entry
+   * written just BEFORE the message's entry in the same write (a `taskforce.message` names the
+   * task force, node/taskforce/report-figures.ts), so every fact about the message, from its own
+   * entry on, carries the value. Taken when the message's entry comes; told after it (or for a
+   * message never logged) it changes nothing, so a message is never counted under two values.
+   */
+  tell (digest: unknown, fields: Record<string, unknown>): void {
+    if (typeof digest !== 'string' || digest === '' || this.messages.get(digest) != null) return
+    this.told.set(digest, { ...this.told.get(digest), ...fields })
+  }
+
+  /** A message entry with what was told about its digest (the entry itself when nothing was). */
+  private withTold (e: RawEntry): RawEntry {
+    if (this.told.size === 0 || typeof e.digest !== 'string') return e
+    const fields = this.told.get(e.digest)
+    if (fields == null) return e
+    this.told.delete(e.digest)
+    return { ...fields, ...e }
+  }
+
   /** Feed the next entry of the log. */
   add (e: RawEntry): void {
     const atMs = Date.parse(e.at)
@@ -283,7 +310,7 @@ export class Normaliser {
 
   private sent (e: RawEntry, atMs: number, counted: boolean): void {
     const payloadType = str(e.payloadType)
-    const dims = this.dims(e)
+    const dims = this.dims(this.withTold(e))
     const to = arr(e.to)
     const digest = str(e.digest)
     this.selves.add(str(e.from))
@@ -306,7 +333,7 @@ export class Normaliser {
 
   private received (e: RawEntry, atMs: number, counted: boolean): void {
     const payloadType = str(e.payloadType)
-    const dims = this.dims(e)
+    const dims = this.dims(this.withTold(e))
     const from = str(e.from)
     this.messages.set(str(e.digest), { at: atMs, counted, dims, out: false, payload: payloadName(payloadType), peers: [from] })
     if (payloadType === MESSAGE_TYPE && e.kind === 'rfi') this.asked.set(`${str(e.id)}|${from}`, { at: atMs, counted, dims, direction: 'in' })

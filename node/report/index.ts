@@ -29,6 +29,11 @@
  *   forwards, ratings) then carries it, and every figure that does not restrict its
  *   `dimensions` breaks down by it. `ofFact: f => …` instead computes it from any fact. Nothing
  *   in compute.ts changes; `reportQuery` accepts the new id, `report verify` recomputes it.
+ *   When another entry, not the message's own, names the value (a task force is named by
+ *   `taskforce.message`), the capability writes that entry just BEFORE the message's entry in the
+ *   same write and its hook calls `n.tell(digest, { taskForce })`: `fromEntry` then reads the
+ *   told fields as if the message's entry carried them (node/taskforce/report-figures.ts). Told
+ *   after the message's entry, it is ignored, so a message is never split between two values.
  * - **An entry type**: `Normaliser.hook(type, (entry, atMs, n) => …)` (static: every report
  *   from then on) is called for each entry of that type, after the built-in handling if any; it
  *   emits facts with `n.emit` (a `type: 'ext'` fact with its own `name` and `values`, or one of

@@ -3,7 +3,8 @@
  * wrapped so that a message naming a task force (`taskForce: { id, charter }`) is admitted only
  * when the charter version it names is the one in effect on this node and the message fits it
  * — else TASKFORCE_NOT_PERMITTED — and is logged with a `taskforce.message` entry tying it to
- * that version. The node's own per-peer policy is applied first, by the wrapped handler.
+ * that version, written just before its `message.received` in the same write (the admission's
+ * `preface`) so the report knows the task force when it reaches the message. The node's own per-peer policy is applied first, by the wrapped handler.
  *
  * @module
  */
@@ -20,6 +21,6 @@ export function withTaskForceCheck (handler: PayloadHandler): PayloadHandler {
     const ref = meta.taskForce as { id: string, charter: string }
     const problem = await taskForceRefusal(new TaskForceRecords(incoming.store.db), incoming.self.peerId, ref, meta, incoming.nowMs)
     if (problem != null) return refuse('TASKFORCE_NOT_PERMITTED', meta.id, problem)
-    return { ...admission, events: [...admission.events, taskForceEvents.message({ digest: meta.digest, taskForce: ref.id, charter: ref.charter, direction: 'in', peers: [meta.from] })] }
+    return { ...admission, preface: [...(admission.preface ?? []), taskForceEvents.message({ digest: meta.digest, taskForce: ref.id, charter: ref.charter, direction: 'in', peers: [meta.from] })] }
   }
 }

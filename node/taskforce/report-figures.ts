@@ -1,12 +1,21 @@
 /**
  * The cooperation report's task force figures (docs/report.md), through the report's plug-in
  * points: entry hooks for `taskforce.message` and `taskforce.charter` that emit `taskforce`
- * facts, and two figures over them —
+ * facts, two figures over them, and the `taskforce` breakdown of every message figure —
  *
  * - `taskforces`: messages sent and received under each task force and charter version, per
  *   direction (out: one row per recipient), broken down by peer, week or month;
  * - `taskforce_charters`: charter events per task force and action (proposed, signed,
  *   declined, received).
+ *
+ * - `--by taskforce`: a message dimension. The message's own entry does not carry its task
+ *   force; its `taskforce.message` entry, written just before it in the same write
+ *   (node/service.ts send, node/taskforce/admit-message.ts), tells it (`n.tell`), so the
+ *   message's facts from its `message.sent` / `message.received` on — sent, received, its
+ *   receipts (accepted, rejected by reason, delivery times), answers, releases, forwards,
+ *   ratings — carry the task force id; `-` for messages outside any task force (and for
+ *   inbound envelopes refused before they were stored, `message.rejected`, which name no
+ *   message dimension at all).
  *
  * Loaded by node/report/compute.ts, so every way of computing a report (the node, the CLI on a
  * stopped node, `report verify`) has the same figures.
@@ -15,10 +24,14 @@
  */
 import { registerFigure } from '../report/figures.ts'
 import { NO_DIMS, Normaliser, type RawEntry } from '../report/facts.ts'
+import { registerDimension } from '../report/dimensions.ts'
 
 const str = (v: unknown): string => typeof v === 'string' ? v : '-'
 
+registerDimension({ id: 'taskforce', description: 'the task force a message was sent under (its id; `-` outside any)', fromEntry: e => e.taskForce })
+
 Normaliser.hook('taskforce.message', (e: RawEntry, atMs, n) => {
+  n.tell(e.digest, { taskForce: e.taskForce })
   if (!n.inRange(atMs)) return
   const direction = e.direction === 'in' ? 'in' : 'out'
   const peers = Array.isArray(e.peers) ? e.peers : []

@@ -279,10 +279,18 @@ describe('joint task forces', () => {
     } finally {
       await store.close()
     }
-    // The cooperation report breaks messages down by task force.
-    const report = await cli(['report', '--format', 'json', '--by', 'peer', '--data-dir', a.dir])
+    // The cooperation report breaks every message figure down by task force (--by taskforce),
+    // and `report verify` recomputes the same figures from the log.
+    const file = join(root, 'report-by-taskforce.json')
+    const report = await cli(['report', '--format', 'json', '--by', 'taskforce,peer', '--out', file, '--data-dir', a.dir])
     expect(report.code, report.stderr).toBe(0)
-    const rows = (JSON.parse(report.stdout) as { figures: Record<string, { rows: unknown[][] }> }).figures.taskforces.rows
-    expect(rows).toEqual(expect.arrayContaining([[b.peerId, id, 'out', 6], [c.peerId, id, 'out', 4]]))
+    const figures = (JSON.parse(await readFile(file, 'utf8')) as { figures: Record<string, { rows: unknown[][] }> }).figures
+    expect(figures.taskforces.rows).toEqual(expect.arrayContaining([[b.peerId, id, 'out', 6], [c.peerId, id, 'out', 4]]))
+    // [taskforce, peer, direction, messages, accepted, rejected, pending]: B refused the one sent after its charter expired.
+    const out = figures.messages.rows.filter(r => r[0] === id && r[2] === 'out').map(r => [r[1], r[3], r[5]])
+    expect(out).toEqual(expect.arrayContaining([[b.peerId, 6, 1], [c.peerId, 4, 0]]))
+    expect(figures.rejections.rows).toContainEqual([id, b.peerId, 'out', 'TASKFORCE_NOT_PERMITTED', 1])
+    const verified = await cli(['report', 'verify', file, '--data-dir', a.dir, '--json'])
+    expect(verified.code, verified.stderr + verified.stdout).toBe(0)
   })
 })

@@ -16,7 +16,7 @@ const REPORT_TYPES: Record<string, string> = { text: 'text/plain; charset=utf-8'
 const period = {
   from: z.string().describe('start of the period (RFC 3339 date or date-time)').optional(),
   to: z.string().describe('end of the period (RFC 3339 date or date-time)').optional(),
-  by: z.union([z.string(), z.array(z.string())]).describe('breakdown dimensions, repeatable or comma-separated: peer, topic, agreement, kind, tlp, week, month').optional()
+  by: z.union([z.string(), z.array(z.string())]).describe('breakdown dimensions, repeatable or comma-separated: peer, topic, agreement, kind, tlp, week, month, taskforce').optional()
 }
 
 function periodOf (query: { from?: string, to?: string, by?: string | string[] }): { from?: string, to?: string, by: string[] } {

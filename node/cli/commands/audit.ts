@@ -57,7 +57,7 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
         flags: {
           from: flag.string('first day (YYYY-MM-DD or RFC 3339)', { placeholder: 'DATE' }),
           to: flag.string('last day (YYYY-MM-DD or RFC 3339)', { placeholder: 'DATE' }),
-          by: flag.list('group the counts by', { placeholder: 'DIMENSION', choices: ['peer', 'topic', 'agreement', 'kind', 'tlp', 'week', 'month'] }),
+          by: flag.list('group the counts by', { placeholder: 'DIMENSION', choices: ['peer', 'topic', 'agreement', 'kind', 'tlp', 'week', 'month', 'taskforce'] }),
           format: flag.string('output format (--json is --format json)', { placeholder: 'FORMAT', choices: ['text', 'json', 'csv', 'html'], default: 'text' }),
           out: flag.string('write the report to this file', { placeholder: 'FILE' }),
           sign: flag.boolean('write the signed DSSE envelope of the JSON report (node key)'),
