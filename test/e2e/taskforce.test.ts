@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TEST_AGREEMENT, TestNode, cli, startAll, tempDir, until } from '../helpers/node-process.ts'
-import { HostileClient, envelopeBytes, frame, openReceipt, trustPeer } from '../helpers/hostile-client.ts'
+import { HostileClient, batch, envelopeBytes, openReceipt, trustPeer } from '../helpers/hostile-client.ts'
 import { CLOCK_SHIFT_MODULE } from '../../scripts/soak/clock-shift.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 import type { SendInput } from '../../node/service.ts'
@@ -218,7 +218,7 @@ describe('joint task forces', () => {
         action: 'sign', taskForce: charter.id, charter: envelopeDigest(env), chain: [encodeEnvelope(env)]
       })
       const s = await hostile.openStream(a.address)
-      s.write(frame(envelopeBytes(PAYLOAD_TYPES.taskforceNotice, notice, [hostile.identity.signature(PAYLOAD_TYPES.taskforceNotice, notice)])))
+      s.write(batch(envelopeBytes(PAYLOAD_TYPES.taskforceNotice, notice, [hostile.identity.signature(PAYLOAD_TYPES.taskforceNotice, notice)])))
       expect(openReceipt(await s.readFrame(), a.peerId)).toMatchObject({ status: 'rejected', reason: 'BAD_SIGNATURE' })
       expect((await ca.call<TaskForceSummary[]>('GET', '/v1/taskforces')).map(t => t.id)).toEqual([id])
     } finally {
