@@ -58,12 +58,11 @@ async function verifyCommand (p: Invocation): Promise<number> {
   const bytes = await readFile(file)
   const bundle = str(p, 'bundle')
   let source: EntrySource
-  if (bundle != null) {
-    const { readReportFile } = await import('../report/verify-report.ts')
-    source = await bundleSource(bundle, readReportFile(bytes).report.checkpoint?.size)
-  } else {
-    source = await dataDirSource(p.dataDir)
-  }
+  // Read at the size the report names: the log has usually grown since it was computed.
+  const { readReportFile } = await import('../report/verify-report.ts')
+  const size = readReportFile(bytes).report.checkpoint?.size
+  if (bundle != null) source = await bundleSource(bundle, size)
+  else source = await dataDirSource(p.dataDir, Number.isInteger(size) ? size : undefined)
   let verdict
   try {
     verdict = await verifyReport(bytes, source)

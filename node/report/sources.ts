@@ -49,9 +49,13 @@ const BATCH_BYTES = 1024 * 1024
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
-/** The entries of a LevelDB store up to its latest checkpoint. */
+/**
+ * The entries of a LevelDB store up to its latest checkpoint, or up to the stored checkpoint of
+ * exactly `atSize` (what `report verify` needs: a report names the checkpoint it was computed
+ * from, and the log has grown since).
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function levelSource (db: AbstractLevel<any, string, any>, close: () => Promise<void> = async () => {}): Promise<EntrySource> {
+export async function levelSource (db: AbstractLevel<any, string, any>, close: () => Promise<void> = async () => {}, atSize?: number): Promise<EntrySource> {
   let audit = STORES.get(db)
   if (audit == null) {
     audit = new AuditStore(db)
@@ -61,8 +65,9 @@ export async function levelSource (db: AbstractLevel<any, string, any>, close: (
   if (audit.cp.status !== 'open') await audit.cp.open()
   if (audit.meta.status !== 'open') await audit.meta.open()
   const keys = (await audit.nodeKeys()).map(k => k.peerId)
-  const latest = await audit.checkpoint()
-  if (latest == null) {
+  const latest = await audit.checkpoint(atSize === 0 ? undefined : atSize)
+  if (latest == null && atSize != null && atSize > 0) throw new NodeError('NOT_FOUND', `the store holds no checkpoint of tree size ${atSize} (the one the report names); verify it against the audit bundle exported with it`)
+  if (latest == null || atSize === 0) {
     const node = keys.at(-1)
     if (node == null) throw new NodeError('NOT_FOUND', 'the store holds no audit checkpoint yet; run liaison audit checkpoint')
     return { node, checkpoint: { origin: checkpointOrigin(node), size: 0, root: hex(emptyRoot()) }, signed: false, entries: async function * () {}, texts: async function * () {}, close }
@@ -100,11 +105,11 @@ async function * rangeValues<T> (db: AbstractLevel<any, string, any>, size: numb
   }
 }
 
-/** A stopped node's data directory, read through a private snapshot (the directory is never written). */
-export async function dataDirSource (dataDir: string): Promise<EntrySource> {
+/** A stopped node's data directory, read through a private snapshot (the directory is never written); `atSize` as for levelSource. */
+export async function dataDirSource (dataDir: string, atSize?: number): Promise<EntrySource> {
   const snap = await openStoreSnapshot(dataDir)
   try {
-    return await levelSource(snap.db, snap.close)
+    return await levelSource(snap.db, snap.close, atSize)
   } catch (err) {
     await snap.close()
     throw err

@@ -190,6 +190,14 @@ describe('cooperation report from the audit log of real nodes', () => {
     const ok = await cli(['report', 'verify', file, '--data-dir', a.dir, '--json'])
     expect(ok.code, ok.stderr).toBe(0)
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, checkpoint: { rootMatches: true, signedCheckpoint: true }, differences: [] })
+    // The log grows after the report (here: a peer added, a new checkpoint): verify reads the
+    // data dir at the checkpoint the report names, not at the latest.
+    const grown = await TestNode.create({ name: 'later', root })
+    expect((await cli(['peers', 'add', '--peer-id', grown.peerId, '--name', 'later', '--data-dir', a.dir])).code).toBe(0)
+    expect((await cli(['audit', 'checkpoint', '--data-dir', a.dir])).code).toBe(0)
+    const later = await cli(['report', 'verify', file, '--data-dir', a.dir, '--json'])
+    expect(later.code, later.stderr).toBe(0)
+    expect(JSON.parse(later.stdout)).toMatchObject({ ok: true, checkpoint: { size: (JSON.parse(await readFile(file, 'utf8')) as Report).checkpoint.size } })
 
     const report = JSON.parse(await readFile(file, 'utf8')) as Report
     const tampered = structuredClone(report)
