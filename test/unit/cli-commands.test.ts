@@ -6,7 +6,7 @@
  * on real data directories (LevelDB in a temp dir, the commands run in-process through main());
  * and error paths exit with the code of the one table.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
