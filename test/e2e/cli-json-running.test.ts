@@ -74,6 +74,10 @@ describe('--json of the commands that need a running node or a peer', () => {
     expect(timedOut.code, timedOut.stderr).toBe(EXIT.UNAVAILABLE)
     const result = out.check<SendOut>('forward', timedOut.stdout)
     expect(result.recipients).toEqual([{ peerId: c.peerId, status: 'pending', reason: 'TIMEOUT' }])
+    const text = await runCli('forward', sent.id, '--to', c.peerId, '--wait', '--timeout', '1s', '--data-dir', b.dir)
+    expect(text.code).toBe(EXIT.UNAVAILABLE)
+    expect(text.stdout).toContain(`${c.peerId}  pending TIMEOUT`)
+    expect(text.stderr).toMatch(/^error TIMEOUT: no final receipt from 12D3KooW\w+ within --timeout 1s; the forward stays queued\n$/)
     // Without --wait the forward is queued and the command succeeds.
     const queued = await json<SendOut>('forward', 'forward', sent.id, '--to', c.peerId, '--data-dir', b.dir)
     expect(queued.recipients[0].status).toBe('queued')
