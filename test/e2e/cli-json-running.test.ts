@@ -7,7 +7,8 @@
  * and C; C is never started (a peer that is down). Each command runs in-process through main()
  * against them; its output must parse, match its documented JSON Schema, and carry every time
  * as RFC 3339 UTC with milliseconds. `forward --wait` to the stopped C ends pending / TIMEOUT
- * and exits 3 (node/cli/exit-codes.ts: time ran out).
+ * and exits 3 (node/cli/exit-codes.ts: time ran out). `audit split-view --json` needs a node
+ * that shows two witnesses two histories: test/e2e/split-view.test.ts checks it there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rm, writeFile } from 'node:fs/promises'
@@ -138,7 +139,7 @@ describe('--json of the commands that need a running node or a peer', () => {
     await json('keys finish', 'keys', 'finish', '--force', '--data-dir', a.dir)
   })
 
-  it('covered every command line the unit walk leaves out (audit split-view aside: it needs a split view)', () => {
+  it('covered every command line the unit walk leaves out (audit split-view: in split-view.test.ts)', () => {
     for (const line of ['query', 'query follow-up', 'query pending', 'query unpin', 'feedback', 'forward', 'release request', 'release grant', 'release deny',
       'keys rotate', 'keys approve', 'keys revoke', 'keys finish', 'peers revoke', 'policy reload', 'config check', 'report', 'report verify',
       'taskforce propose', 'taskforce list', 'taskforce show', 'taskforce sign', 'taskforce amend', 'taskforce decline', 'taskforce verify', 'taskforce leave', 'taskforce dissolve']) {
