@@ -9,6 +9,7 @@ import { durationFlag, str, list, print } from './args.ts'
 import type { Invocation } from './spec.ts'
 import { openService } from './context.ts'
 import { describeSendResult, outcomeCode } from './message-commands.ts'
+import { EXIT } from './exit-codes.ts'
 import type { LiaisonService, SendResult } from '../service.ts'
 import type { MessageMeta } from '../store/records.ts'
 
@@ -73,7 +74,12 @@ export async function forwardCommand (p: Invocation): Promise<number> {
     if (wait) result = await waitForForwards(s, meta.digest, result, since - 1000, timeoutMs)
     if (p.json) print(result)
     else process.stdout.write(describeSendResult(result, 'forward', handle.running) + (str(p, 'legal-basis') == null ? `legal basis ${basis}\n` : ''))
-    return outcomeCode(result)
+    const code = outcomeCode(result)
+    if (code === EXIT.UNAVAILABLE && !p.json) {
+      const open = result.recipients.filter(r => r.status === 'pending').map(r => r.peerId)
+      process.stderr.write(`error TIMEOUT: no final receipt from ${open.join(', ')} within --timeout ${str(p, 'timeout') ?? '60s'}; the forward stays queued\n`)
+    }
+    return code
   } finally {
     await handle.close()
   }

@@ -113,7 +113,7 @@ export function renderReference (specs: CommandSpec[]): string {
     '|---|---|',
     ...Object.entries(EXIT_MEANINGS).map(([c, m]) => `| ${c} | ${m} |`),
     '',
-    `A failing command prints \`error CODE: message\` on stderr; the code (node/errors.ts, docs/operations.md) decides the exit: ${[...USAGE_CODES].map(c => `\`${c}\``).join(', ')} exit 2; ${[...UNAVAILABLE_CODES].map(c => `\`${c}\``).join(', ')} exit 3; \`INTERNAL\` exits 4; every other code (a refusal such as \`NOT_FOUND\`, \`TLP_NOT_PERMITTED\`, \`FORWARD_NOT_PERMITTED\`, or a failed check such as \`REPORT_MISMATCH\`) exits 1. A command that reports per recipient (\`send\`, \`forward\`) exits 1 when any recipient refused or did not get the message, and \`audit verify\`, \`audit witnesses\` and \`policy check\` exit 1 when the check fails, with the result on stdout.`,
+    `A failing command prints \`error CODE: message\` on stderr; the code (node/errors.ts, docs/operations.md) decides the exit: ${[...USAGE_CODES].map(c => `\`${c}\``).join(', ')} exit 2; ${[...UNAVAILABLE_CODES].map(c => `\`${c}\``).join(', ')} exit 3; \`INTERNAL\` exits 4; every other code (a refusal such as \`NOT_FOUND\`, \`TLP_NOT_PERMITTED\`, \`FORWARD_NOT_PERMITTED\`, or a failed check such as \`REPORT_MISMATCH\`) exits 1. A command that reports per recipient (\`send\`, \`forward\`) exits 1 when any recipient refused or did not get the message, and 3 when \`--wait\` ran out of time with a recipient still pending (\`TIMEOUT\`; the message stays queued), and \`audit verify\`, \`audit witnesses\` and \`policy check\` exit 1 when the check fails, with the result on stdout.`,
     ''
   ]
   for (const group of Object.keys(GROUPS) as Group[]) {

@@ -15,6 +15,7 @@ import { describeMessage, showMessage } from './message-view.ts'
 import { durationFlag, str, list, print, readInput } from './args.ts'
 import type { Invocation } from './spec.ts'
 import { openService } from './context.ts'
+import { EXIT } from './exit-codes.ts'
 
 /** Read and check --body: one JSON object that fits in a message. */
 async function readBody (file: string | undefined): Promise<Record<string, unknown>> {
@@ -50,8 +51,14 @@ function expiresInput (text: string): Pick<SendInput, 'ttlMs' | 'expires'> {
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
 
 /** Exit 1 when any recipient refused or did not get the message. */
+/**
+ * The exit code of a send or forward (node/cli/exit-codes.ts): 1 if any recipient refused,
+ * rejected, expired or was cancelled; else 3 if --wait ran out of time with a recipient still
+ * pending (reason TIMEOUT: retrying, or waiting longer, may help); else 0.
+ */
 export function outcomeCode (result: SendResult): number {
-  return result.recipients.some(r => r.status === 'refused' || r.status === 'rejected' || r.status === 'expired' || r.status === 'cancelled') ? 1 : 0
+  if (result.recipients.some(r => r.status === 'refused' || r.status === 'rejected' || r.status === 'expired' || r.status === 'cancelled')) return EXIT.REFUSED
+  return result.recipients.some(r => r.status === 'pending' && r.reason === 'TIMEOUT') ? EXIT.UNAVAILABLE : EXIT.OK
 }
 
 export function describeSendResult (result: SendResult, label: string, running: boolean): string {

@@ -111,7 +111,7 @@ async function deliverTo (node: Libp2p, peer: KitPeer, certificate: Uint8Array, 
     try {
       stream = await connection.newStream(REVOKE_PROTOCOL, { signal })
     } catch (err) {
-      return { ...base, status: 'refused', detail: `the peer refused the revocation stream: ${(err as Error).message}` }
+      return { ...base, status: 'refused', detail: `the peer refused the revocation stream: ${(err as Error).message ?? (err as Error).name ?? String(err)}` }
     }
   } catch (err) {
     return { ...base, status: 'unreachable', detail: `${peer.addresses.join(' ')}: ${(err as Error).message}` }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util'
 import { TEST_AGREEMENT, cli, createTrusting, freePort, tempDir, until, type TestNode } from '../helpers/node-process.ts'
 import { NodeProcess } from '../../scripts/node-driver.ts'
 import { ApiClient } from '../../node/api/client.ts'
+import { outputChecker } from '../helpers/cli-run.ts'
 
 const run = promisify(execFile)
 /** Test gossip and witnessing every second: the alert is due within a few seconds. */
@@ -82,6 +83,14 @@ describe('split views: witnesses compare notes and catch a node that shows two p
     const summary = JSON.parse(await readFile(join(out, 'split-view.json'), 'utf8'))
     expect(summary).toMatchObject({ v: 1, reason: 'SPLIT_VIEW', peerId: a.peerId, detectedBy: b.peerId, reportedBy: c.peerId })
     expect(summary.checkpoints[0].root).not.toBe(summary.checkpoints[1].root)
+    // --json: the documented shapes (docs/cli-output.schema.json), with an alert to show.
+    const checker = await outputChecker()
+    const asJson = await cli(['audit', 'split-view', '--data-dir', c.dir, '--out', join(root, 'evidence-c'), '--json'])
+    expect(asJson.code, asJson.stderr).toBe(0)
+    checker.check('audit split-view', asJson.stdout)
+    const alerts = await cli(['audit', 'witnesses', '--data-dir', c.dir, '--json'])
+    expect(alerts.code).toBe(1)
+    checker.check('audit witnesses', alerts.stdout)
     const guide = await readFile(join(out, 'VERIFY.md'), 'utf8')
     const script = /<!-- verify-split-view -->\n```sh\n([\s\S]*?)```/.exec(guide)![1]
     const { stdout } = await run('bash', ['-c', script], { cwd: out })

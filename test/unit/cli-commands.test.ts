@@ -6,39 +6,22 @@
  * on real data directories (LevelDB in a temp dir, the commands run in-process through main());
  * and error paths exit with the code of the one table.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { Ajv2020 } from 'ajv/dist/2020.js'
-import addFormats from 'ajv-formats'
-import { COMMANDS, main } from '../../node/cli/main.ts'
+import { COMMANDS } from '../../node/cli/main.ts'
 import { flagsOf, allFlagNames } from '../../node/cli/spec.ts'
 import { renderCommand } from '../../node/cli/help.ts'
 import { parseInvocation } from '../../node/cli/dispatch.ts'
-import { generateDocs, outputs } from '../../node/cli/reference.ts'
-import { cliJsonSchema, loadSchemaTools } from '../../node/cli/output.ts'
+import { generateDocs } from '../../node/cli/reference.ts'
 import { EXIT } from '../../node/cli/exit-codes.ts'
 import { operatorError } from '../../node/cli/api-errors.ts'
 import { NodeError } from '../../node/errors.ts'
+import { outputChecker, runCli, type OutputChecker } from '../helpers/cli-run.ts'
 
-interface Run { code: number, stdout: string, stderr: string }
-
-/** main() in this process, stdout and stderr captured. */
-async function run (...argv: string[]): Promise<Run> {
-  let stdout = ''
-  let stderr = ''
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'); return true })
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'); return true })
-  try {
-    const code = await main(argv)
-    return { code, stdout, stderr }
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-  }
-}
+const run = runCli
 
 /** Flag names in a block of help lines (`  --to PEER_ID…  …`, `  -h, --help  …`). */
 function helpFlags (lines: string[]): string[] {
@@ -97,30 +80,16 @@ describe('the command line, run', () => {
   let a: string
   let b: string
   let bId: string
-  const ajv = new Ajv2020({ strict: false, allErrors: true })
-  addFormats.default(ajv)
-  const validators = new Map<string, (v: unknown) => boolean>()
-  const checked = new Set<string>()
-
-  /** Run `argv --json` and check the output against the documented schema of `line`. */
+  let checker: OutputChecker
   async function json<T = Record<string, unknown>> (line: string, ...argv: string[]): Promise<T> {
-    const res = await run(...argv, '--json')
-    expect(res.stderr.startsWith('error'), `${argv.join(' ')}: ${res.stderr}`).toBe(false)
-    const value = JSON.parse(res.stdout) as T
-    const validate = validators.get(line)
-    expect(validate, `a documented output for ${line}`).toBeDefined()
-    const ok = validate!(value)
-    expect(ok, `${line}: ${JSON.stringify((validate as unknown as { errors: unknown }).errors)}\n${res.stdout.slice(0, 2000)}`).toBe(true)
-    checked.add(line)
-    return value
+    return await checker.json<T>(line, ...argv)
   }
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'liaison-cli-commands-'))
     a = join(root, 'a')
     b = join(root, 'b')
-    await loadSchemaTools()
-    for (const o of outputs(COMMANDS)) validators.set(o.line, ajv.compile(cliJsonSchema(await o.output.load())))
+    checker = await outputChecker()
   })
   afterAll(async () => { await rm(root, { recursive: true, force: true }) })
 
@@ -181,7 +150,7 @@ describe('the command line, run', () => {
     await writeFile(env, raw.stdout)
     expect((await json<{ valid: boolean }>('envelope verify', 'envelope', 'verify', '--public-key', pem, '--in', env)).valid).toBe(true)
     // Commands that need a running node or a peer are checked by the e2e tests; these ran here:
-    expect(checked.size).toBeGreaterThanOrEqual(38)
+    expect(checker.checked.size).toBeGreaterThanOrEqual(38)
   })
 
   it('exits with the code of the one table, and speaks of what was typed', async () => {
