@@ -1,16 +1,36 @@
-/** Send: the form, the policy check first (the explanation `liaison policy check` prints), then send. */
+/**
+ * Send: the form, the policy check first (the explanation `liaison policy check` prints), then
+ * send. To a peer, or to a task force in effect here (`liaison send --task-force`): then the
+ * check is the task force's rule, the very function the node applies when it addresses the
+ * members (protocol/taskforce messageProblem, with the charter's handling codes added), against
+ * the charter in effect as the node reports it; the node checks again when it sends.
+ */
 import type { ComponentChild } from 'preact'
 import { useState } from 'preact/hooks'
-import { api } from '../api.ts'
 import { MESSAGE_KINDS, TLP_LEVELS } from '../../../protocol/types.ts'
+import { messageProblem } from '../../../protocol/taskforce/chain.ts'
+import type { CharterV1 } from '../../../protocol/taskforce/charter.ts'
+import { api } from '../api.ts'
 import { ErrorLine, Field, h, short, Status, Table, useApi } from '../ui.ts'
 
 /** As node/policy/decide.ts answers and `liaison policy check` prints it: check by check. */
 interface Decision { decision: 'accept' | 'reject', reason?: string, checks: Array<{ name: string, ok: boolean, detail: string, reason?: string }> }
 
+/** The task force rule's verdict on `subject`, as a decision the policy table shows. */
+function charterDecision (c: CharterV1, self: string, subject: Record<string, unknown>): Decision {
+  const handling = [...new Set([...(subject.handling as string[]), ...c.handling])]
+  const problem = messageProblem(c, { from: self, to: [], topic: String(subject.topic), tlp: subject.tlp as CharterV1['maxTlp'], legalBasis: String(subject.legalBasis), handling })
+  const to = c.members.filter(m => m.peerId !== self).map(m => m.name).join(', ')
+  return problem == null
+    ? { decision: 'accept', checks: [{ name: 'task force', ok: true, detail: `fits version ${c.version} of ${c.name}; goes to ${to}; handling ${handling.join(', ') || 'none'}` }] }
+    : { decision: 'reject', reason: 'TASKFORCE_NOT_PERMITTED', checks: [{ name: 'task force', ok: false, detail: problem, reason: 'TASKFORCE_NOT_PERMITTED' }] }
+}
+
 export function Send (): ComponentChild {
   const peers = useApi<Array<{ peerId: string, name: string, status: string }>>('/v1/peers')
-  const [f, setF] = useState<Record<string, string>>({ to: '', kind: 'report', tlp: 'AMBER', topic: '', legalBasis: '', handling: '', body: '{\n  "summary": ""\n}' })
+  const forces = useApi<Array<{ id: string, name: string, state: string }>>('/v1/taskforces')
+  const health = useApi<{ peerId: string }>('/v1/health')
+  const [f, setF] = useState<Record<string, string>>({ mode: 'peer', taskForce: '', to: '', kind: 'report', tlp: 'AMBER', topic: '', legalBasis: '', handling: '', body: '{\n  "summary": ""\n}' })
   const [decision, setDecision] = useState<Decision | undefined>(undefined)
   const [error, setError] = useState<unknown>(undefined)
   const [status, setStatus] = useState<string | undefined>(undefined)
@@ -18,20 +38,30 @@ export function Send (): ComponentChild {
   const subject = (): Record<string, unknown> => ({ kind: f.kind, tlp: f.tlp, topic: f.topic, legalBasis: f.legalBasis, handling: (f.handling ?? '').split(',').map(c => c.trim()).filter(c => c !== '') })
   const check = async (e: Event): Promise<void> => {
     e.preventDefault(); setError(undefined); setStatus(undefined)
-    try { setDecision(await api<Decision>('POST', '/v1/policy/check', { to: f.to, ...subject() })) } catch (err) { setError(err) }
+    try {
+      if (f.mode === 'taskforce') {
+        const d = await api<{ charter: CharterV1 }>('GET', `/v1/taskforces/${encodeURIComponent(f.taskForce)}`)
+        setDecision(charterDecision(d.charter, health.data?.peerId ?? '', subject()))
+      } else setDecision(await api<Decision>('POST', '/v1/policy/check', { to: f.to, ...subject() }))
+    } catch (err) { setError(err) }
   }
   const send = async (): Promise<void> => {
     setError(undefined)
     let body: unknown
     try { body = JSON.parse(f.body) } catch { setError(new Error('The body is not JSON')); return }
     try {
-      const r = await api<{ digest: string, id: string, recipients: Array<{ peerId: string, status: string }> }>('POST', '/v1/messages?wait=true&timeoutMs=20000', { to: [f.to], ...subject(), body })
+      const r = await api<{ digest: string, id: string, recipients: Array<{ peerId: string, status: string }> }>('POST', '/v1/messages?wait=true&timeoutMs=20000', { ...(f.mode === 'taskforce' ? { to: [], taskForce: f.taskForce } : { to: [f.to] }), ...subject(), body })
       setStatus(`Sent ${r.id}: ${r.recipients.map(x => `${short(x.peerId)} ${x.status}`).join(', ')}`)
       location.hash = `#/message/${r.digest}`
     } catch (err) { setError(err) }
   }
   return h('form', { id: 'send-form', onSubmit: (e: Event) => { void check(e) } },
-    h(Field, { id: 's-to', label: 'Recipient' }, h('select', { id: 's-to', value: f.to, onChange: set('to') }, h('option', { value: '' }, '(choose a peer)'), (peers.data ?? []).filter(p => p.status === 'active').map(p => h('option', { value: p.peerId }, `${p.name} (${short(p.peerId)})`)))),
+    h('fieldset', null, h('legend', null, 'Send to'),
+      h('div', { class: 'field check' }, h('input', { type: 'radio', id: 's-mode-peer', name: 's-mode', value: 'peer', checked: f.mode === 'peer', onChange: set('mode') }), h('label', { for: 's-mode-peer' }, 'a peer')),
+      h('div', { class: 'field check' }, h('input', { type: 'radio', id: 's-mode-tf', name: 's-mode', value: 'taskforce', checked: f.mode === 'taskforce', onChange: set('mode') }), h('label', { for: 's-mode-tf' }, 'a task force (every current member)'))),
+    f.mode === 'taskforce'
+      ? h(Field, { id: 's-taskforce', label: 'Task force' }, h('select', { id: 's-taskforce', value: f.taskForce, onChange: set('taskForce') }, h('option', { value: '' }, '(choose a task force in effect)'), (forces.data ?? []).filter(t => t.state === 'in-effect').map(t => h('option', { value: t.id }, t.name))))
+      : h(Field, { id: 's-to', label: 'Recipient' }, h('select', { id: 's-to', value: f.to, onChange: set('to') }, h('option', { value: '' }, '(choose a peer)'), (peers.data ?? []).filter(p => p.status === 'active').map(p => h('option', { value: p.peerId }, `${p.name} (${short(p.peerId)})`)))),
     h(Field, { id: 's-kind', label: 'Kind' }, h('select', { id: 's-kind', value: f.kind, onChange: set('kind') }, MESSAGE_KINDS.map(k => h('option', { value: k }, k)))),
     h(Field, { id: 's-tlp', label: 'TLP' }, h('select', { id: 's-tlp', value: f.tlp, onChange: set('tlp') }, TLP_LEVELS.map(k => h('option', { value: k }, k)))),
     h(Field, { id: 's-topic', label: 'Topic' }, h('input', { id: 's-topic', value: f.topic, onInput: set('topic') })),
