@@ -71,6 +71,17 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     if (root != null) await rm(root, { recursive: true, force: true })
   })
 
+  /** A second tab on `node`'s console, logged in with its token. */
+  async function consoleOf (node: TestNode): Promise<Page> {
+    const p = await browser.newPage({ viewport: { width: 1366, height: 800 } })
+    p.on('dialog', d => { void d.accept() })
+    await p.goto(node.runtime!.apiUrl + '/')
+    await p.getByLabel('API token').fill((await readFile(join(node.dir, 'api-token'), 'utf8')).trim())
+    await p.getByRole('button', { name: 'Log in' }).click()
+    await p.locator('#health').waitFor()
+    return p
+  }
+
   it('node.json names the console; / is served with a strict CSP and no token in the URL', async () => {
     const runtime = JSON.parse(await readFile(join(a.dir, 'node.json'), 'utf8')) as { consoleUrl: string, apiUrl: string }
     expect(runtime.consoleUrl).toBe(`${runtime.apiUrl}/`)
@@ -221,17 +232,6 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     const answers = (await (await a.client()).inbox()).filter(m => m.kind === 'response' && m.topic === 'query-follow-up')
     expect(answers).toHaveLength(1)
   })
-
-  /** A second tab on `node`'s console, logged in with its token. */
-  async function consoleOf (node: TestNode): Promise<Page> {
-    const p = await browser.newPage({ viewport: { width: 1366, height: 800 } })
-    p.on('dialog', d => { void d.accept() })
-    await p.goto(node.runtime!.apiUrl + '/')
-    await p.getByLabel('API token').fill((await readFile(join(node.dir, 'api-token'), 'utf8')).trim())
-    await p.getByRole('button', { name: 'Log in' }).click()
-    await p.locator('#health').waitFor()
-    return p
-  }
 
   it('a task force C proposes awaits B\'s signature in B\'s console; B signs it there, it is in effect on both, and B sends to it from the send form; B declines a second one with a reason', async () => {
     const cc = await c.client()

@@ -2,29 +2,16 @@
  * Send: the form, the policy check first (the explanation `liaison policy check` prints), then
  * send. To a peer, or to a task force in effect here (`liaison send --task-force`): then the
  * check is the task force's rule, the very function the node applies when it addresses the
- * members (protocol/taskforce messageProblem, with the charter's handling codes added), against
- * the charter in effect as the node reports it; the node checks again when it sends.
+ * members (taskforce-checks.ts), against the charter in effect as the node reports it; the node
+ * checks again when it sends.
  */
 import type { ComponentChild } from 'preact'
 import { useState } from 'preact/hooks'
-import { MESSAGE_KINDS, TLP_LEVELS } from '../../../protocol/types.ts'
-import { messageProblem } from '../../../protocol/taskforce/chain.ts'
+import { MESSAGE_KINDS, TLP_LEVELS, type Tlp } from '../../../protocol/types.ts'
 import type { CharterV1 } from '../../../protocol/taskforce/charter.ts'
 import { api } from '../api.ts'
+import { charterDecision, type Decision } from '../taskforce-checks.ts'
 import { ErrorLine, Field, h, short, Status, Table, useApi } from '../ui.ts'
-
-/** As node/policy/decide.ts answers and `liaison policy check` prints it: check by check. */
-interface Decision { decision: 'accept' | 'reject', reason?: string, checks: Array<{ name: string, ok: boolean, detail: string, reason?: string }> }
-
-/** The task force rule's verdict on `subject`, as a decision the policy table shows. */
-function charterDecision (c: CharterV1, self: string, subject: Record<string, unknown>): Decision {
-  const handling = [...new Set([...(subject.handling as string[]), ...c.handling])]
-  const problem = messageProblem(c, { from: self, to: [], topic: String(subject.topic), tlp: subject.tlp as CharterV1['maxTlp'], legalBasis: String(subject.legalBasis), handling })
-  const to = c.members.filter(m => m.peerId !== self).map(m => m.name).join(', ')
-  return problem == null
-    ? { decision: 'accept', checks: [{ name: 'task force', ok: true, detail: `fits version ${c.version} of ${c.name}; goes to ${to}; handling ${handling.join(', ') || 'none'}` }] }
-    : { decision: 'reject', reason: 'TASKFORCE_NOT_PERMITTED', checks: [{ name: 'task force', ok: false, detail: problem, reason: 'TASKFORCE_NOT_PERMITTED' }] }
-}
 
 export function Send (): ComponentChild {
   const peers = useApi<Array<{ peerId: string, name: string, status: string }>>('/v1/peers')
@@ -35,7 +22,7 @@ export function Send (): ComponentChild {
   const [error, setError] = useState<unknown>(undefined)
   const [status, setStatus] = useState<string | undefined>(undefined)
   const set = (k: string) => (e: Event) => { setF({ ...f, [k]: (e.target as HTMLInputElement).value }); setDecision(undefined) }
-  const subject = (): Record<string, unknown> => ({ kind: f.kind, tlp: f.tlp, topic: f.topic, legalBasis: f.legalBasis, handling: (f.handling ?? '').split(',').map(c => c.trim()).filter(c => c !== '') })
+  const subject = (): { kind: string, tlp: Tlp, topic: string, legalBasis: string, handling: string[] } => ({ kind: f.kind, tlp: f.tlp as Tlp, topic: f.topic, legalBasis: f.legalBasis, handling: (f.handling ?? '').split(',').map(c => c.trim()).filter(c => c !== '') })
   const check = async (e: Event): Promise<void> => {
     e.preventDefault(); setError(undefined); setStatus(undefined)
     try {

@@ -10,23 +10,18 @@ import type { ComponentChild } from 'preact'
 import { useState } from 'preact/hooks'
 import { api } from '../api.ts'
 import { TLP_LEVELS } from '../../../protocol/types.ts'
+import { awaitingVersion, type VersionInfo } from '../taskforce-checks.ts'
 import { confirmAction, ErrorLine, Field, h, short, Status, Table, time, useApi } from '../ui.ts'
 
 interface Summary { id: string, name: string, state: string, version: number | null, digest: string | null, latest: number, awaitingMySignature: boolean }
 interface Member { peerId: string, name: string, jurisdiction?: string }
 interface Charter { id: string, version: number, name: string, purpose: string, legalBasis: string, members: Member[], topics: string[], maxTlp: string, handling: string[], validFrom: string, validUntil: string, governance: { quorum: number }, status: string, proposedBy: string, proposed: string }
-interface Version { version: number, digest: string, status: 'valid' | 'pending' | 'superseded', kind: string | null, proposedBy: string, proposed: string, signers: string[], declines: Array<{ peerId: string, at: number, reason?: string }> }
+type Version = VersionInfo
 interface Detail extends Summary { charter: Charter, versions: Version[] }
 interface Peer { peerId: string, name: string, status: string }
 
 const value = (e: Event): string => (e.target as HTMLInputElement).value
 const list = (s: string): string[] => s.split(',').map(x => x.trim()).filter(x => x !== '')
-
-/** The version this node is asked to sign: the newest pending one it has neither signed nor declined. */
-function awaiting (d: Detail, self: string | undefined): Version | undefined {
-  if (!d.awaitingMySignature) return undefined
-  return d.versions.filter(v => v.status === 'pending' && !v.signers.includes(self ?? '') && !v.declines.some(x => x.peerId === self)).at(-1)
-}
 
 function Propose ({ peers, done }: { peers: Peer[], done: (d: Detail) => void }): ComponentChild {
   const [f, setF] = useState({ name: '', purpose: '', legalBasis: '', topics: '', maxTlp: 'AMBER', handling: '', validUntil: '', quorum: '' })
@@ -97,7 +92,7 @@ export function TaskForce ({ arg }: { arg: string }): ComponentChild {
   const c = d.charter
   const names = new Map(c.members.map(m => [m.peerId, m.name]))
   const who = (id: string): ComponentChild => h('span', { title: id }, names.get(id) ?? short(id))
-  const pending = awaiting(d, health.data?.peerId)
+  const pending = awaitingVersion(d, health.data?.peerId)
   const act = async (action: 'sign' | 'decline', v: Version, reason?: string): Promise<void> => {
     setError(undefined); setStatus(undefined)
     const what = action === 'sign' ? `Sign version ${v.version} of "${c.name}" (${v.kind ?? 'version'}) and send the signature to the members?` : `Decline version ${v.version} of "${c.name}"?`
