@@ -95,7 +95,7 @@ export function TaskForce ({ arg }: { arg: string }): ComponentChild {
   const pending = awaitingVersion(d, health.data?.peerId)
   const act = async (action: 'sign' | 'decline', v: Version, reason?: string): Promise<void> => {
     setError(undefined); setStatus(undefined)
-    const what = action === 'sign' ? `Sign version ${v.version} of "${c.name}" (${v.kind ?? 'version'}) and send the signature to the members?` : `Decline version ${v.version} of "${c.name}"?`
+    const what = action === 'sign' ? `Sign version ${v.version} of "${c.name}"${v.kind != null ? ` (${v.kind})` : ''} and send the signature to the members?` : `Decline version ${v.version} of "${c.name}"?`
     if (!confirmAction(what)) return
     try {
       const r = await api<Detail>('POST', `/v1/taskforces/${encodeURIComponent(d.id)}/${action}`, { digest: v.digest, ...(reason != null ? { reason } : {}) })
@@ -118,7 +118,7 @@ export function TaskForce ({ arg }: { arg: string }): ComponentChild {
         h('dt', null, 'Task force ID'), h('dd', { class: 'mono' }, d.id)),
       h(Table, { caption: 'Members', id: 'tf-members', head: ['Name', 'Jurisdiction', 'Peer ID'], rows: c.members.map(m => [m.name, m.jurisdiction ?? '-', h('span', { class: 'mono' }, short(m.peerId))]) })),
     pending != null ? h('section', { id: 'tf-awaiting', 'aria-labelledby': 'awaiting-h' }, h('h2', { id: 'awaiting-h' }, `Version ${pending.version} awaits your signature`),
-      h('p', null, `Proposed by ${names.get(pending.proposedBy) ?? short(pending.proposedBy)} at ${time(pending.proposed)} (${pending.kind ?? 'version'}); signed so far by ${pending.signers.map(s => names.get(s) ?? short(s)).join(', ')}.`),
+      h('p', null, `Proposed by ${names.get(pending.proposedBy) ?? short(pending.proposedBy)} at ${time(pending.proposed)}${pending.kind != null ? ` (${pending.kind})` : ''}; signed so far by ${pending.signers.map(s => names.get(s) ?? short(s)).join(', ')}.`),
       h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'tf-sign', onClick: () => { void act('sign', pending) } }, 'Sign'),
         h('button', { type: 'button', class: 'danger', onClick: () => { setDeclining(!declining) } }, 'Decline…')),
       declining ? h(Decline, { version: pending, done: (reason) => { void act('decline', pending, reason) } }) : null) : null,
