@@ -269,6 +269,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
       await pb.getByLabel('TLP', { exact: true }).selectOption('AMBER')
       await pb.getByRole('button', { name: 'Check policy' }).click()
       await pb.locator('#policy-verdict').filter({ hasText: 'decision: accept' }).waitFor()
+      // The charter's rule, then C's own policy check (the one `policy check --to C` explains).
+      const checks = await pb.locator('#policy-decision tbody tr').allTextContents()
+      expect(checks[0]).toMatch(/^oktask forcefits version 1 of JIT Rhine; goes to \S+; handling no-judicial-use-without-consent$/)
+      expect(checks.length).toBeGreaterThan(1)
+      expect(checks.every(c => c.startsWith('ok'))).toBe(true)
       expect(await seriousViolations(pb)).toEqual([])
       await pb.locator('#send-button').click()
       await pb.waitForURL(/#\/message\//, { timeout: 30_000 })
@@ -280,7 +285,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
       await pb.getByLabel(/^Reason for declining version 1/).fill('no case of ours')
       await pb.getByRole('button', { name: 'Decline version' }).click()
       await pb.locator('#taskforce [role=status]').filter({ hasText: /^Declined version 1/ }).waitFor({ timeout: 30_000 })
-      expect(await pb.locator('#tf-versions tbody tr').first().textContent()).toContain(': no case of ours')
+      await pb.locator('#tf-versions tbody tr').first().filter({ hasText: /^1-pending.*: no case of ours$/ }).waitFor()
     } finally {
       await pb.close()
     }

@@ -2,11 +2,12 @@
  * The console's task force logic (web/console/taskforce-checks.ts), known answers: the version
  * awaiting a member's signature is the newest pending one it has neither signed nor declined;
  * the send form's check of a message to a task force gives the node's own verdicts (topic, TLP
- * ceiling, legal basis, sender a member), with the charter's handling codes added.
+ * ceiling, legal basis, sender a member), with the charter's handling codes added, and with the
+ * members' policy checks it is sent as the node sends it: when at least one member accepts.
  */
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { awaitingVersion, charterDecision, type VersionInfo } from '../../web/console/taskforce-checks.ts'
+import { awaitingVersion, charterDecision, withMembers, type Decision, type VersionInfo } from '../../web/console/taskforce-checks.ts'
 import type { CharterV1 } from '../../protocol/taskforce/charter.ts'
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').trim()
@@ -43,5 +44,18 @@ describe('console task force logic', () => {
       expect(charterDecision(charter, me, subject)).toEqual({ decision: 'reject', reason: 'TASKFORCE_NOT_PERMITTED', checks: [{ name: 'task force', ok: false, detail, reason: 'TASKFORCE_NOT_PERMITTED' }] })
     }
     expect(charterDecision(charter, 'someone-else', ok).checks[0].detail).toMatch(/^the sender someone-else is not a member/)
+  })
+  it('with the members\' policy checks: sent when the charter fits and one member accepts, each refusal shown', () => {
+    const yes: Decision = { decision: 'accept', checks: [{ name: 'tlp', ok: true, detail: 'AMBER ≤ AMBER' }] }
+    const no: Decision = { decision: 'reject', reason: 'TOPIC_NOT_ALLOWED', checks: [{ name: 'topic', ok: false, detail: 'fraud not allowed', reason: 'TOPIC_NOT_ALLOWED' }] }
+    const fits = charterDecision(charter, me, { topic: 'fraud', tlp: 'AMBER', legalBasis: 'EU-2024-17', handling: [] })
+    expect(withMembers(fits, [['B', yes]])).toEqual({ decision: 'accept', checks: [...fits.checks, { name: 'B: tlp', ok: true, detail: 'AMBER ≤ AMBER' }] })
+    const some = withMembers(fits, [['B', yes], ['C', no]])
+    expect(some.decision).toBe('accept')
+    expect(some.reason).toBe('refused for C (TOPIC_NOT_ALLOWED)')
+    expect(some.checks.map(c => `${c.name} ${String(c.ok)}`)).toEqual(['task force true', 'B: tlp true', 'C: topic false'])
+    expect(withMembers(fits, [['B', no]])).toMatchObject({ decision: 'reject', reason: 'TOPIC_NOT_ALLOWED' })
+    const unfit = charterDecision(charter, me, { topic: 'drugs', tlp: 'AMBER', legalBasis: 'EU-2024-17', handling: [] })
+    expect(withMembers(unfit, [['B', yes]])).toMatchObject({ decision: 'reject', reason: 'TASKFORCE_NOT_PERMITTED' })
   })
 })

@@ -2,15 +2,15 @@
  * Send: the form, the policy check first (the explanation `liaison policy check` prints), then
  * send. To a peer, or to a task force in effect here (`liaison send --task-force`): then the
  * check is the task force's rule, the very function the node applies when it addresses the
- * members (taskforce-checks.ts), against the charter in effect as the node reports it; the node
- * checks again when it sends.
+ * members, against the charter in effect as the node reports it, then each member's policy check
+ * (taskforce-checks.ts); the node checks again when it sends.
  */
 import type { ComponentChild } from 'preact'
 import { useState } from 'preact/hooks'
 import { MESSAGE_KINDS, TLP_LEVELS, type Tlp } from '../../../protocol/types.ts'
 import type { CharterV1 } from '../../../protocol/taskforce/charter.ts'
 import { api } from '../api.ts'
-import { charterDecision, type Decision } from '../taskforce-checks.ts'
+import { charterDecision, withCharterHandling, withMembers, type Decision } from '../taskforce-checks.ts'
 import { ErrorLine, Field, h, short, Status, Table, useApi } from '../ui.ts'
 
 export function Send (): ComponentChild {
@@ -28,7 +28,10 @@ export function Send (): ComponentChild {
     try {
       if (f.mode === 'taskforce') {
         const d = await api<{ charter: CharterV1 }>('GET', `/v1/taskforces/${encodeURIComponent(f.taskForce)}`)
-        setDecision(charterDecision(d.charter, health.data?.peerId ?? '', subject()))
+        const self = health.data?.peerId ?? ''
+        const sent = withCharterHandling(d.charter, subject())
+        const members = await Promise.all(d.charter.members.filter(m => m.peerId !== self).map(async m => [m.name, await api<Decision>('POST', '/v1/policy/check', { to: m.peerId, ...sent })] as [string, Decision]))
+        setDecision(withMembers(charterDecision(d.charter, self, subject()), members))
       } else setDecision(await api<Decision>('POST', '/v1/policy/check', { to: f.to, ...subject() }))
     } catch (err) { setError(err) }
   }
@@ -58,6 +61,6 @@ export function Send (): ComponentChild {
     h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'Check policy'), h('button', { type: 'button', id: 'send-button', disabled: decision?.decision !== 'accept', onClick: () => { void send() } }, 'Send')),
     decision != null ? h('div', { id: 'policy-decision' },
       h(Table, { caption: 'Policy check', head: ['Result', 'Check', 'Detail'], rows: decision.checks.map(c => [h('span', { class: c.ok ? 'ok' : 'bad' }, c.ok ? 'ok' : 'FAIL'), c.name, `${c.detail}${c.ok ? '' : `  [${c.reason ?? ''}]`}`]) }),
-      h('p', { id: 'policy-verdict', class: decision.decision === 'accept' ? 'ok' : 'bad' }, decision.decision === 'accept' ? 'decision: accept' : `decision: reject ${decision.reason ?? ''}`)) : null,
+      h('p', { id: 'policy-verdict', class: decision.decision === 'accept' ? 'ok' : 'bad' }, decision.decision === 'accept' ? `decision: accept${decision.reason != null ? `, ${decision.reason}` : ''}` : `decision: reject ${decision.reason ?? ''}`)) : null,
     h(ErrorLine, { error }), h(Status, { text: status }))
 }
