@@ -7,7 +7,7 @@
  * for forwarding it to C; a hit/no-hit query to B's index with a follow-up, which B's operator
  * refuses in B's console; a task force C proposes, awaiting B's signature in B's console, signed
  * there (in effect on both), a message sent to it from B's send form after the charter's check,
- * a second one declined with a reason; suspend B; the evaluation report's tables and SVG charts; export an
+ * a second one declined with a reason, a third proposed from B's form; suspend B; the evaluation report's tables and SVG charts; export an
  * audit bundle as a folder and as a .zip. Every page passes axe-core (WCAG 2.1 A/AA, no serious
  * or critical violation) and the menu works from the keyboard. Then the auditor's page (the
  * self-contained file, opened from disk) verifies the bundle, folder or archive, with the same
@@ -233,7 +233,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(answers).toHaveLength(1)
   })
 
-  it('a task force C proposes awaits B\'s signature in B\'s console; B signs it there, it is in effect on both, and B sends to it from the send form; B declines a second one with a reason', async () => {
+  it('a task force C proposes awaits B\'s signature in B\'s console; B signs it there, it is in effect on both, and B sends to it from the send form; B declines a second one with a reason and proposes a third from the form', async () => {
     const cc = await c.client()
     const propose = async (name: string): Promise<string> => (await cc.call<{ id: string }>('POST', '/v1/taskforces', { name, purpose: 'a cross-border fraud ring', legalBasis: TEST_AGREEMENT, members: [b.peerId], topics: ['fraud'], maxTlp: 'AMBER', handling: ['no-judicial-use-without-consent'], validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(), quorum: 2 })).id
     const [rhine, danube] = [await propose('JIT Rhine'), await propose('JIT Danube')]
@@ -286,10 +286,24 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
       await pb.getByRole('button', { name: 'Decline version' }).click()
       await pb.locator('#taskforce [role=status]').filter({ hasText: /^Declined version 1/ }).waitFor({ timeout: 30_000 })
       await pb.locator('#tf-versions tbody tr').first().filter({ hasText: /^1-pending.*: no case of ours$/ }).waitFor()
+
+      // B proposes one of its own from the form; it reaches C awaiting C's signature.
+      await pb.goto(b.runtime!.apiUrl + '/#/taskforces')
+      await pb.getByLabel('Name', { exact: true }).fill('JIT Elbe')
+      await pb.getByLabel('Purpose').fill('money mules of case K-21')
+      await pb.getByLabel('Legal basis (agreement ID)').fill(TEST_AGREEMENT)
+      await pb.locator(`#tf-m-${c.peerId}`).check()
+      await pb.getByLabel('Topics (comma-separated)').fill('fraud, money-laundering')
+      await pb.getByLabel('Highest TLP').selectOption('GREEN')
+      await pb.getByLabel('Valid until (last day, UTC)').fill(new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10))
+      await pb.getByRole('button', { name: 'Propose' }).click()
+      await pb.locator('#taskforces [role=status]').filter({ hasText: /^Proposed JIT Elbe/ }).waitFor({ timeout: 30_000 })
+      await pb.locator('#taskforces-table tbody tr').filter({ hasText: 'JIT Elbe' }).filter({ hasText: 'not awaited' }).waitFor()
     } finally {
       await pb.close()
     }
     await until(async () => (await cc.call<{ versions: Array<{ declines: Array<{ reason?: string }> }> }>('GET', `/v1/taskforces/${danube}`)).versions[0].declines.some(d => d.reason === 'no case of ours'), 30_000, 'decline at C')
+    await until(async () => (await cc.call<Array<{ name: string, awaitingMySignature: boolean }>>('GET', '/v1/taskforces')).some(t => t.name === 'JIT Elbe' && t.awaitingMySignature), 30_000, 'B\'s proposal at C')
   })
 
   it('suspends a peer after confirmation', async () => {
