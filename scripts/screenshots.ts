@@ -2,7 +2,8 @@
  * `npm run screenshots`: pictures of every console page and the auditor's page for the docs
  * (docs/screenshots/*.png), taken in Debian's chromium from two real nodes in a temp directory
  * that exchange an AMBER report and a STIX bundle, and a hit/no-hit query of A to B's index
- * followed up (B's console shows the follow-up waiting). Everything it starts is stopped, the
+ * followed up (B's console shows the follow-up waiting), and a task force A proposes (B's console
+ * shows it awaiting B's signature). Everything it starts is stopped, the
  * temp directory removed.
  *
  *     node scripts/screenshots.ts [--out docs/screenshots]
@@ -103,6 +104,14 @@ try {
   await pb.locator('#pending-follow-ups tbody tr').filter({ hasText: 'CASE-7/E-1' }).waitFor({ timeout: 60_000 })
   await pb.getByRole('heading', { name: 'Follow-ups waiting for your decision' }).scrollIntoViewIfNeeded()
   await pb.screenshot({ path: join(out, 'queries-pending.png'), fullPage: false })
+  // A task force A proposes: B's console lists it awaiting B's signature, and shows its charter.
+  const proposed = await ca.call<{ id: string }>('POST', '/v1/taskforces', { name: 'JIT Rhine', purpose: 'Joint investigation of the invoice-fraud ring of case K-21', legalBasis: 'EU-2024-17', members: [b.peerId], topics: ['fraud', 'malware'], maxTlp: 'AMBER', handling: ['no-judicial-use-without-consent'], validUntil: new Date(Date.now() + 180 * 86_400_000).toISOString(), quorum: 2 })
+  await pb.goto(`${rb.apiUrl}/#/taskforces`)
+  await pb.locator('#taskforces-table tbody tr').filter({ hasText: 'awaited' }).waitFor({ timeout: 60_000 })
+  await pb.screenshot({ path: join(out, 'taskforces.png'), fullPage: false })
+  await pb.goto(`${rb.apiUrl}/#/taskforce/${proposed.id}`)
+  await pb.locator('#tf-awaiting').waitFor({ timeout: 60_000 })
+  await pb.screenshot({ path: join(out, 'taskforce.png'), fullPage: true })
   await page.goto(`${ra.apiUrl}/#/audit`)
   await page.locator('#checkpoints tbody tr').first().waitFor()
   await page.screenshot({ path: join(out, 'audit.png'), fullPage: false })

@@ -5,7 +5,9 @@
  * receipt; a STIX bundle's message view (objects, markings' TLP labels, signature and receipt
  * verified in the browser, the audit leaf's inclusion proof); grant the release request B sends
  * for forwarding it to C; a hit/no-hit query to B's index with a follow-up, which B's operator
- * refuses in B's console; suspend B; the evaluation report's tables and SVG charts; export an
+ * refuses in B's console; a task force C proposes, awaiting B's signature in B's console, signed
+ * there (in effect on both), a message sent to it from B's send form after the charter's check,
+ * a second one declined with a reason, a third proposed from B's form; suspend B; the evaluation report's tables and SVG charts; export an
  * audit bundle as a folder and as a .zip. Every page passes axe-core (WCAG 2.1 A/AA, no serious
  * or critical violation) and the menu works from the keyboard. Then the auditor's page (the
  * self-contained file, opened from disk) verifies the bundle, folder or archive, with the same
@@ -68,6 +70,17 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await Promise.all([a?.stop(), b?.stop(), c?.stop()])
     if (root != null) await rm(root, { recursive: true, force: true })
   })
+
+  /** A second tab on `node`'s console, logged in with its token. */
+  async function consoleOf (node: TestNode): Promise<Page> {
+    const p = await browser.newPage({ viewport: { width: 1366, height: 800 } })
+    p.on('dialog', d => { void d.accept() })
+    await p.goto(node.runtime!.apiUrl + '/')
+    await p.getByLabel('API token').fill((await readFile(join(node.dir, 'api-token'), 'utf8')).trim())
+    await p.getByRole('button', { name: 'Log in' }).click()
+    await p.locator('#health').waitFor()
+    return p
+  }
 
   it('node.json names the console; / is served with a strict CSP and no token in the URL', async () => {
     const runtime = JSON.parse(await readFile(join(a.dir, 'node.json'), 'utf8')) as { consoleUrl: string, apiUrl: string }
@@ -192,14 +205,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(await sent.textContent()).toMatch(/^Follow-up \S+ sent: \S+ delivered$/)
 
     // B's operator, in B's console: the follow-up waits with the local reference; refuse it.
-    const bToken = (await readFile(join(b.dir, 'api-token'), 'utf8')).trim()
-    const pb = await browser.newPage({ viewport: { width: 1366, height: 800 } })
+    const pb = await consoleOf(b)
     try {
-      pb.on('dialog', d => { void d.accept() })
-      await pb.goto(b.runtime!.apiUrl + '/')
-      await pb.getByLabel('API token').fill(bToken)
-      await pb.getByRole('button', { name: 'Log in' }).click()
-      await pb.locator('#health').waitFor()
       await pb.goto(b.runtime!.apiUrl + '/#/queries')
       const pending = pb.locator('#pending-follow-ups tbody tr')
       await pending.filter({ hasText: 'E-1' }).waitFor()
@@ -224,6 +231,79 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(await cb.call('GET', '/v1/queries/pending')).toEqual([])
     const answers = (await (await a.client()).inbox()).filter(m => m.kind === 'response' && m.topic === 'query-follow-up')
     expect(answers).toHaveLength(1)
+  })
+
+  it('a task force C proposes awaits B\'s signature in B\'s console; B signs it there, it is in effect on both, and B sends to it from the send form; B declines a second one with a reason and proposes a third from the form', async () => {
+    const cc = await c.client()
+    const propose = async (name: string): Promise<string> => (await cc.call<{ id: string }>('POST', '/v1/taskforces', { name, purpose: 'a cross-border fraud ring', legalBasis: TEST_AGREEMENT, members: [b.peerId], topics: ['fraud'], maxTlp: 'AMBER', handling: ['no-judicial-use-without-consent'], validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(), quorum: 2 })).id
+    const [rhine, danube] = [await propose('JIT Rhine'), await propose('JIT Danube')]
+    await until(async () => (await cb.call<Array<{ id: string }>>('GET', '/v1/taskforces')).length === 2, 30_000, 'proposals at B')
+    const pb = await consoleOf(b)
+    try {
+      await pb.goto(b.runtime!.apiUrl + '/#/taskforces')
+      const row = pb.locator('#taskforces-table tbody tr').filter({ hasText: 'JIT Rhine' })
+      await row.waitFor()
+      expect(await row.textContent()).toBe('JIT Rhineawaiting-signatures-1awaited')
+      expect(await seriousViolations(pb)).toEqual([])
+      await row.getByRole('link', { name: 'JIT Rhine' }).click()
+      await pb.locator('#tf-awaiting').waitFor()
+      expect(await pb.locator('#charter').textContent()).toContain('TLP:AMBER')
+      expect(await pb.locator('#tf-members tbody tr').count()).toBe(2)
+      expect(await seriousViolations(pb)).toEqual([])
+      await pb.getByRole('button', { name: 'Sign', exact: true }).click()
+      await pb.locator('#taskforce [role=status]').filter({ hasText: /^Signed version 1; the task force is in-effect here/ }).waitFor({ timeout: 30_000 })
+      await pb.locator('#tf-state').filter({ hasText: 'in-effect' }).waitFor()
+      expect(await pb.locator('#tf-versions tbody tr').first().textContent()).toMatch(/^1foundingvalid/)
+      expect(await pb.locator('#tf-awaiting').count()).toBe(0)
+      await until(async () => (await cc.call<{ state: string }>('GET', `/v1/taskforces/${rhine}`)).state === 'in-effect', 30_000, 'in effect at C')
+
+      // The send form, addressed to the task force: the charter's rule first (RED is above its TLP), then sent to C.
+      await pb.goto(b.runtime!.apiUrl + '/#/send')
+      await pb.getByLabel('a task force (every current member)').check()
+      await pb.getByLabel('Task force', { exact: true }).selectOption(rhine)
+      await pb.getByLabel('TLP', { exact: true }).selectOption('RED')
+      await pb.getByLabel('Topic').fill('fraud')
+      await pb.getByLabel('Legal basis (agreement ID)').fill(TEST_AGREEMENT)
+      await pb.getByRole('button', { name: 'Check policy' }).click()
+      await pb.locator('#policy-verdict').filter({ hasText: 'decision: reject TASKFORCE_NOT_PERMITTED' }).waitFor()
+      await pb.getByLabel('TLP', { exact: true }).selectOption('AMBER')
+      await pb.getByRole('button', { name: 'Check policy' }).click()
+      await pb.locator('#policy-verdict').filter({ hasText: 'decision: accept' }).waitFor()
+      // The charter's rule, then C's own policy check (the one `policy check --to C` explains).
+      const checks = await pb.locator('#policy-decision tbody tr').allTextContents()
+      expect(checks[0]).toMatch(/^oktask forcefits version 1 of JIT Rhine; goes to \S+; handling no-judicial-use-without-consent$/)
+      expect(checks.length).toBeGreaterThan(1)
+      expect(checks.every(c => c.startsWith('ok'))).toBe(true)
+      expect(await seriousViolations(pb)).toEqual([])
+      await pb.locator('#send-button').click()
+      await pb.waitForURL(/#\/message\//, { timeout: 30_000 })
+      await until(async () => (await cc.inbox()).some(m => m.taskForce?.id === rhine), 30_000, 'task force message at C')
+
+      // Decline the other one, with a reason the members are told.
+      await pb.goto(`${b.runtime!.apiUrl}/#/taskforce/${danube}`)
+      await pb.getByRole('button', { name: 'Decline…' }).click()
+      await pb.getByLabel(/^Reason for declining version 1/).fill('no case of ours')
+      await pb.getByRole('button', { name: 'Decline version' }).click()
+      await pb.locator('#taskforce [role=status]').filter({ hasText: /^Declined version 1/ }).waitFor({ timeout: 30_000 })
+      await pb.locator('#tf-versions tbody tr').first().filter({ hasText: /^1-pending.*: no case of ours$/ }).waitFor()
+
+      // B proposes one of its own from the form; it reaches C awaiting C's signature.
+      await pb.goto(b.runtime!.apiUrl + '/#/taskforces')
+      await pb.getByLabel('Name', { exact: true }).fill('JIT Elbe')
+      await pb.getByLabel('Purpose').fill('money mules of case K-21')
+      await pb.getByLabel('Legal basis (agreement ID)').fill(TEST_AGREEMENT)
+      await pb.locator(`#tf-m-${c.peerId}`).check()
+      await pb.getByLabel('Topics (comma-separated)').fill('fraud, money-laundering')
+      await pb.getByLabel('Highest TLP').selectOption('GREEN')
+      await pb.getByLabel('Valid until (last day, UTC)').fill(new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10))
+      await pb.getByRole('button', { name: 'Propose' }).click()
+      await pb.locator('#taskforces [role=status]').filter({ hasText: /^Proposed JIT Elbe/ }).waitFor({ timeout: 30_000 })
+      await pb.locator('#taskforces-table tbody tr').filter({ hasText: 'JIT Elbe' }).filter({ hasText: 'not awaited' }).waitFor()
+    } finally {
+      await pb.close()
+    }
+    await until(async () => (await cc.call<{ versions: Array<{ declines: Array<{ reason?: string }> }> }>('GET', `/v1/taskforces/${danube}`)).versions[0].declines.some(d => d.reason === 'no case of ours'), 30_000, 'decline at C')
+    await until(async () => (await cc.call<Array<{ name: string, awaitingMySignature: boolean }>>('GET', '/v1/taskforces')).some(t => t.name === 'JIT Elbe' && t.awaitingMySignature), 30_000, 'B\'s proposal at C')
   })
 
   it('suspends a peer after confirmation', async () => {
@@ -282,7 +362,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
   it('every console page passes axe-core\'s WCAG 2.1 A/AA rules with no serious or critical violation, and works from the keyboard', async () => {
     const pages: Array<[string, string]> = [
       ['overview', '#health .ok'], ['peers', '#peers-table tbody tr'], ['inbox', '#messages'], ['outbox', '#deliveries tbody tr'],
-      ['send', '#send-form'], ['releases', '#releases-all tbody tr'], ['queries', '#index-stats tbody tr'], ['audit', '#checkpoints tbody tr'],
+      ['send', '#send-form'], ['releases', '#releases-all tbody tr'], ['queries', '#index-stats tbody tr'], ['taskforces', '#propose-form'], ['audit', '#checkpoints tbody tr'],
       [`message/${stixDigest}`, '#stix-objects'], ['report', '#report-form']
     ]
     const found: Record<string, unknown> = {}
@@ -299,11 +379,13 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(found).toEqual({})
     // Keyboard: a menu link opened with Enter, focus on the new page's heading (where a screen
     // reader continues), and the first Tab from the top is the skip link.
-    await page.getByRole('link', { name: 'Peers', exact: true }).focus()
-    await page.keyboard.press('Enter')
-    await page.waitForURL(/#\/peers$/)
-    await expect.poll(async () => await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.id)).toBe('page-title')
-    expect(await page.locator('#page-title').textContent()).toBe('Peers')
+    for (const [name, hash] of [['Peers', 'peers'], ['Task forces', 'taskforces']]) {
+      await page.getByRole('link', { name, exact: true }).focus()
+      await page.keyboard.press('Enter')
+      await page.waitForURL(new RegExp(`#/${hash}$`))
+      await expect.poll(async () => await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.id)).toBe('page-title')
+      expect(await page.locator('#page-title').textContent()).toBe(name)
+    }
     await page.evaluate(() => { const b = (globalThis as unknown as InPage).document.body; b.tabIndex = -1; b.focus(); b.removeAttribute('tabindex') })
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.textContent)).toBe('Skip to content')

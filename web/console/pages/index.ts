@@ -12,6 +12,7 @@ import { Queries } from './queries.ts'
 import { Releases } from './releases.ts'
 import { ReportPage } from './report.ts'
 import { Send } from './send.ts'
+import { TaskForce, TaskForces } from './taskforces.ts'
 
 export interface Page {
   id: string
@@ -28,7 +29,9 @@ export const PAGES: Page[] = [
   { id: 'send', title: 'Send', component: Send },
   { id: 'releases', title: 'Release requests', component: Releases },
   { id: 'queries', title: 'Hit/no-hit queries', component: Queries },
+  { id: 'taskforces', title: 'Task forces', component: TaskForces },
   { id: 'audit', title: 'Audit', component: Audit },
   { id: 'report', title: 'Evaluation report', component: ReportPage },
-  { id: 'message', title: 'Message', component: Message, menu: false }
+  { id: 'message', title: 'Message', component: Message, menu: false },
+  { id: 'taskforce', title: 'Task force', component: TaskForce, menu: false }
 ]
