@@ -9,18 +9,21 @@
  *
  * ```json
  * { "sender": "12D3KooW…", "message_id": "019b…", "message_digest": "f3c8…",
- *   "receipt_digest": "a1b2…", "date_added": "2026-01-15T09:30:01.250Z" }
+ *   "audit_leaf": 1234, "date_added": "2026-01-15T09:30:01.250Z" }
  * ```
  *
  * `date_added` is the object's date added to this collection (indexer.ts), as in the manifest.
  *
- * `receipt_digest` is the digest of the receiving node's signed receipt for the message (inbound),
- * or of the first recipient's receipt once one arrived (outbound).
+ * Where the message is recorded (exchange v2, PROTOCOL.md §22: a receipt is a proof in the
+ * receiver's log): inbound, `audit_leaf` is the index of this node's own audit entry for the
+ * message (`liaison audit prove MESSAGE_DIGEST` proves it under a checkpoint); outbound,
+ * `receipt_digest` is the SHA-256 of the first recipient's receipt evidence as this node keeps
+ * it (`liaison message evidence` exports it), once one arrived.
  *
  * @module
  */
-import { decodeEnvelope, pae } from '../../protocol/envelope.ts'
-import { paeDigest } from '../../protocol/digest.ts'
+import { createHash } from 'node:crypto'
+import { SEP } from '../audit/audit-store.ts'
 import { tlpResolver, withInheritedTlp, type StixObject } from '../../protocol/stix/index.ts'
 import type { Store } from '../store/store.ts'
 import { admits, selectVersions, type Filter } from './filters.ts'
@@ -93,22 +96,29 @@ export async function selectPage (index: ObjectIndex, collection: string, f: Fil
   return { items: found.slice(0, f.limit), more: found.length > f.limit }
 }
 
-async function receiptDigest (store: Store, digest: string, by: string | undefined): Promise<string | undefined> {
-  const receipts = await store.receiptsFor(digest)
-  const r = by != null ? receipts.find(x => x.by === by) : receipts[0]
-  if (r == null) return undefined
-  const env = decodeEnvelope(r.envelope)
-  return paeDigest(pae(env.payloadType, env.payload))
+/** The SHA-256 of the first recipient's receipt evidence for a sent message, once one arrived. */
+async function receiptDigest (store: Store, digest: string): Promise<string | undefined> {
+  const r = (await store.receiptsFor(digest))[0]
+  return r == null ? undefined : createHash('sha256').update(r.envelope).digest('hex')
+}
+
+/** The index of this node's first audit entry naming `digest` (its message.received), if any. */
+async function auditLeaf (store: Store, digest: string): Promise<number | undefined> {
+  const prefix = `${SEP}audit-ref${SEP}${digest}${SEP}`
+  for await (const key of store.db.keys({ gte: prefix, lt: prefix + '\xff', limit: 1 })) return Number(key.slice(prefix.length))
+  return undefined
 }
 
 /** The objects of a page as served: markings inherited, provenance added (one read per message). */
-export async function loadObjects (store: Store, self: string, items: readonly IndexEntry[]): Promise<Map<IndexEntry, StixObject>> {
+export async function loadObjects (store: Store, _self: string, items: readonly IndexEntry[]): Promise<Map<IndexEntry, StixObject>> {
   const messages = new Map<string, { objects: StixObject[], resolve: (ref: string) => ReturnType<ReturnType<typeof tlpResolver>>, tlp: Parameters<typeof withInheritedTlp>[1], provenance: Record<string, unknown> } | undefined>()
   for (const digest of new Set(items.map(e => e.digest))) {
     const meta = await store.getMeta(digest)
     const content = meta != null ? await bundleObjects(store, digest) : undefined
     if (meta == null || content == null) { messages.set(digest, undefined); continue }
-    const receipt = await receiptDigest(store, digest, meta.direction === 'in' ? self : undefined)
+    const inbound = meta.direction === 'in'
+    const receipt = inbound ? undefined : await receiptDigest(store, digest)
+    const leaf = inbound ? await auditLeaf(store, digest) : undefined
     messages.set(digest, {
       objects: content.objects,
       resolve: tlpResolver(content.objects),
@@ -117,6 +127,7 @@ export async function loadObjects (store: Store, self: string, items: readonly I
         sender: meta.from,
         message_id: meta.id,
         message_digest: digest,
+        ...(leaf != null ? { audit_leaf: leaf } : {}),
         ...(receipt != null ? { receipt_digest: receipt } : {}),
         date_added: new Date(items.find(e => e.digest === digest)?.at ?? meta.storedAt).toISOString()
       }

@@ -140,7 +140,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await page.locator('#policy-verdict').filter({ hasText: 'decision: accept' }).waitFor()
     await page.locator('#send-button').click()
     await page.locator('#message-view').waitFor()
-    await page.locator('#receipts').filter({ hasText: 'signature valid' }).waitFor({ timeout: 30_000 })
+    await page.locator('#receipts').filter({ hasText: 'proof and signature valid' }).waitFor({ timeout: 30_000 })
     expect(await page.locator('#message-body').textContent()).toContain('mule accounts')
     expect(await page.locator('#receipts').textContent()).toContain('delivered')
     expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+/)
@@ -165,7 +165,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(rows[1]).toContain('identity')
     expect(rows[1]).toContain('inherits the message\'s TLP:AMBER')
     expect(await page.locator('#signature-status').textContent()).toMatch(/^valid: Ed25519/)
-    await page.locator('#receipts').filter({ hasText: 'accepted' }).filter({ hasText: 'signature valid' }).waitFor()
+    await page.locator('#receipts').filter({ hasText: 'accepted' }).filter({ hasText: 'proof and signature valid' }).waitFor()
     expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+ \(message\.sent\)/)
   })
 
@@ -212,11 +212,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
       await pending.filter({ hasText: 'E-1' }).waitFor()
       expect(await pending.first().textContent()).toContain('confirmed lead, request subscriber data')
       expect(await pb.locator('#index-stats').textContent()).toContain('email2')
-      // The received rfi in B's message view: A's signature and B's own receipt checked in B's browser.
+      // The received rfi in B's message view: A's signature checked in B's browser, and where B
+      // logged it (exchange v2: the receiver's record is its own audit entry, not a receipt).
       const [rfi] = await cb.call<Array<{ message: string }>>('GET', '/v1/queries/pending')
       await pb.goto(`${b.runtime!.apiUrl}/#/message/${rfi.message}`)
       await pb.locator('#signature-status').filter({ hasText: /^valid: Ed25519/ }).waitFor()
-      expect(await pb.locator('#receipts').textContent()).toMatch(/accepted at .*; signature valid/)
+      expect(await pb.locator('#audit-position').textContent()).toMatch(/leaf \d+ \(message\.received\)/)
       await pb.goto(b.runtime!.apiUrl + '/#/queries')
       await pending.filter({ hasText: 'E-1' }).waitFor()
       await pending.first().getByRole('button', { name: 'Refuse' }).click()

@@ -15,6 +15,8 @@ import { leafHash, verifyInclusion } from '../../protocol/merkle.ts'
 import { publicKeyFromPeerId } from '../../protocol/peer-id.ts'
 import { markingRefs, objectTlp, tlpResolver, type StixObject } from '../../protocol/stix/markings.ts'
 import type { Envelope } from '../../protocol/types.ts'
+import { checkReceiptEvidence, isReceiptEvidence, parseReceiptEvidence } from '../../protocol/receipt-evidence.ts'
+import { checkpointOrigin, ed25519NoteKey, openNote } from '../../protocol/checkpoint.ts'
 
 const fromBase64 = (s: string): Uint8Array => Uint8Array.from(atob(s), c => c.charCodeAt(0))
 const fromHex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], b => parseInt(b, 16))
@@ -40,6 +42,31 @@ export function checkSigned (base64: string, signer: string): Signed | { error: 
   const message = pae(envelope.payloadType, envelope.payload)
   const verified = envelope.signatures.some(s => nobleVerify(key, message, s.sig))
   return { envelope, payload, verified, ...(verified ? {} : { why: `no signature verifies under ${signer}'s key` }) }
+}
+
+/** What a recipient's receipt evidence (exchange v2, PROTOCOL.md §22.4) says, checked here. */
+export interface EvidenceCheck { status: string, reason: string | null, leaf: number, size: number, verified: boolean, why?: string }
+
+/**
+ * Check receipt evidence as the sender keeps it: the entry says the status about this message,
+ * the inclusion proof leads from its leaf to the checkpoint's root, and the checkpoint note is
+ * signed by the recipient's key (from its peer ID). Undefined when the bytes are no evidence (a
+ * v1 receipt envelope: checkSigned).
+ */
+export function checkEvidence (base64: string, by: string): EvidenceCheck | { error: string } | undefined {
+  const bytes = fromBase64(base64)
+  if (!isReceiptEvidence(bytes)) return undefined
+  try {
+    const e = parseReceiptEvidence(bytes)
+    if (e.by !== by) return { error: `the evidence is from ${e.by}, not ${by}` }
+    const { size } = checkReceiptEvidence(e)
+    const origin = checkpointOrigin(by)
+    const opened = openNote(e.checkpoint, [ed25519NoteKey(origin, publicKeyFromPeerId(by))])
+    const verified = opened.verified.some(v => v.name === origin)
+    return { status: e.status, reason: e.reason, leaf: e.leaf, size, verified, ...(verified ? {} : { why: `the checkpoint is not signed by ${by}` }) }
+  } catch (err) {
+    return { error: (err as Error).message }
+  }
 }
 
 export interface LeafProof { index: number, entry: string, leafHash?: string, proof: string[] | null }

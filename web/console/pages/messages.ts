@@ -1,7 +1,7 @@
 /** Inbox and outbox with filters, and one message: body, signature and receipt status, audit position. */
 import type { ComponentChild } from 'preact'
 import { useState } from 'preact/hooks'
-import { checkInclusion, checkSigned, stixRows, type CheckpointView, type LeafProof, type StixRow } from '../checks.ts'
+import { checkEvidence, checkInclusion, checkSigned, stixRows, type CheckpointView, type LeafProof, type StixRow } from '../checks.ts'
 import { ErrorLine, Field, h, short, Table, time, useApi, type Loaded } from '../ui.ts'
 
 interface Meta { digest: string, id: string, from: string, to: string[], kind: string, tlp: string, topic: string, created: string, storedAt: number, purgedAt?: number }
@@ -52,6 +52,12 @@ function Signature ({ m, signed }: { m: Meta, signed: ReturnType<typeof checkSig
 
 function receiptText (r: { by: string, envelope: string } | undefined): ComponentChild {
   if (r == null) return 'none yet'
+  const ev = checkEvidence(r.envelope, r.by)
+  if (ev != null) {
+    if ('error' in ev) return h('span', { class: 'bad' }, ev.error)
+    const what = `${ev.status}${ev.reason != null ? ` (${ev.reason})` : ''}: leaf ${ev.leaf} of the recipient's log (checkpoint of ${ev.size})`
+    return h('span', { class: ev.verified ? 'ok' : 'bad' }, ev.verified ? `${what}; proof and signature valid` : `${what}; CHECKPOINT SIGNATURE INVALID`)
+  }
   const s = checkSigned(r.envelope, r.by)
   if ('error' in s) return h('span', { class: 'bad' }, s.error)
   const p = (s.payload ?? {}) as { status?: string, reason?: string, at?: string }
