@@ -28,10 +28,17 @@ const MB = 1024 * 1024
  * was 270, 324, 371 and 374 MB on a quiet machine; without `--max-semi-space-size` the young
  * generation alone grows to 128 MiB and the plateau comes later. Under load the early steps are
  * larger. So the baseline is taken after WARM_UP_FLOODS full floods, and one more may add at
- * most MAX_RSS_GROWTH — a node keeping even ~8 KB per frame would break it.
+ * most MAX_RSS_GROWTH.
  */
 const WARM_UP_FLOODS = 3
-const MAX_RSS_GROWTH = 100 * MB
+/**
+ * Exchange v2 answers every batch with a receipt that carries a checkpoint and a proof, so a
+ * flood leaves more short-lived garbage, and how much of it is still uncollected when RSS is
+ * read varies: two CI runs of the same commit took their baseline at a V8 heap of 66 and of
+ * 196 MB, and RSS after the flood was 161 MB lower in one and 151 MB higher in the other. The
+ * bound allows for that; a node keeping ~16 KB per rejected frame (10,000 of them) still breaks it.
+ */
+const MAX_RSS_GROWTH = 160 * MB
 
 describe('a flood of invalid frames from one trusted peer', () => {
   let arena: HostileArena
