@@ -122,7 +122,12 @@ export class Witness extends EventEmitter<WitnessEvents> {
         const msg = await io.next() as Record<string, unknown> | undefined
         if (msg == null) return { peerId, status: 'failed', detail: 'witness closed the stream' }
         if (msg.type === 'prove' && typeof msg.from === 'number') {
-          const proof = await this.c.audit.consistencyProof(msg.from, cp.checkpoint.size)
+          // `to` (absent: the presented size) lets a witness that already holds a larger head of
+          // this log (from a batch receipt signed after this checkpoint was picked) ask for the
+          // proof that the presented one is an earlier head of it.
+          const to = typeof msg.to === 'number' ? msg.to : cp.checkpoint.size
+          const valid = Number.isSafeInteger(msg.from) && Number.isSafeInteger(to) && msg.from >= 1 && msg.from <= to && to <= this.c.audit.size
+          const proof = valid ? await this.c.audit.consistencyProof(msg.from, to) : []
           await send(stream, { type: 'proof', proof: proof.map(encodeBase64) })
           continue
         }
@@ -162,8 +167,24 @@ export class Witness extends EventEmitter<WitnessEvents> {
     let inconsistency: { reason: 'FORK' | 'ROLLBACK', detail: string } | undefined
     if (previous != null) {
       const prevRoot = tryDecodeBase64(previous.root) as Uint8Array
-      if (size < previous.size) inconsistency = { reason: 'ROLLBACK', detail: `size ${size} after ${previous.size}` }
-      else if (size === previous.size) {
+      if (size < previous.size) {
+        // An earlier head than one already seen is not by itself a rollback: batch receipts
+        // carry checkpoints signed after the one a presenter picked, so the two can cross. It is
+        // one when the origin cannot prove the presented tree a prefix of the larger one, which a
+        // log truncated below that size cannot do.
+        await send(stream, { type: 'prove', from: size, to: previous.size })
+        const answer = await io.next() as Record<string, unknown> | undefined
+        const proof = Array.isArray(answer?.proof) ? answer.proof.map(p => typeof p === 'string' ? tryDecodeBase64(p) : undefined) : undefined
+        const ok = proof != null && proof.every(p => p != null) && verifyConsistency(size, previous.size, proof as Uint8Array[], root, prevRoot)
+        if (!ok) inconsistency = { reason: 'ROLLBACK', detail: `size ${size} after ${previous.size}` }
+        else {
+          // Consistent: cosign what was presented; what is recorded stays the larger head.
+          const line = cosign(bodyOf(first.note), checkpointOrigin(this.c.signer.peerId), this.c.signer, Math.floor(this.now() / 1000))
+          await send(stream, { type: 'cosignature', line })
+          await stream.close().catch(() => {})
+          return
+        }
+      } else if (size === previous.size) {
         if (!equal(root, prevRoot)) inconsistency = { reason: 'FORK', detail: `two roots for size ${size}` }
       } else {
         await send(stream, { type: 'prove', from: previous.size })

@@ -18,6 +18,7 @@ import { verifyCosignature } from '../../protocol/cosignature.ts'
 import { publicKeyFromPeerId } from '../../protocol/peer-id.ts'
 import { WITNESS_PROTOCOL } from '../../node/witness/witness.ts'
 import { Store } from '../../node/store/store.ts'
+import { leafHash, nodeHash } from '../../protocol/merkle.ts'
 import { AuditLog } from '../../node/audit/index.ts'
 
 describe('witnessing: peers cosign checkpoints after checking consistency, and catch a forked log', () => {
@@ -107,4 +108,65 @@ describe('witnessing: peers cosign checkpoints after checking consistency, and c
     expect(report.notes.join('\n')).toMatch(new RegExp(`witness cosignatures? verified .*${b.peerId}`))
     await a.start()
   })
+
+  it('cosigns an earlier head of A\'s log once A proves it a prefix of the larger one B holds, and raises ROLLBACK when A cannot', async () => {
+    // Batch receipts give B checkpoints signed after the one A picked to present, so an earlier
+    // head can arrive after a larger one: not a rollback while A still proves the larger tree.
+    const held = (await cb.witnesses()).seen.find(s => s.peerId === a.peerId)!
+    const before = (await cb.witnesses()).alerts.length
+    await a.stop()
+    const pem = await readFile(join(a.dir, 'identity.key'), 'utf8')
+    const signer = signerFromPkcs8Pem(pem)
+    const store = await Store.open(join(a.dir, 'store'))
+    let earlier: string, proof: Uint8Array[]
+    const size = held.size - 2
+    try {
+      const log = await AuditLog.open(store, { install: false })
+      const leaves: Uint8Array[] = []
+      for (let i = 0; i < size; i++) leaves.push(leafHash((await log.entry(i))!))
+      earlier = issueCheckpoint(signer, size, mth(leaves), Math.floor(Date.now() / 1000))
+      proof = await log.consistencyProof(size, held.size)
+    } finally {
+      await store.close()
+    }
+    const seed = new Uint8Array(Buffer.from(createPrivateKey(pem).export({ format: 'jwk' }).d!, 'base64url'))
+    const host = await createLibp2p({ privateKey: await generateKeyPairFromSeed('Ed25519', seed), transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    const present = async (answer: (ask: { from: number, to: number }) => Uint8Array[]): Promise<{ type: string, reason?: string, line?: string }> => {
+      const stream = await host.dialProtocol(multiaddr(b.address), WITNESS_PROTOCOL)
+      const say = (v: unknown): void => { stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify(v)))) }
+      say({ type: 'checkpoint', note: earlier })
+      const decoder = new FrameDecoder()
+      for await (const chunk of stream) {
+        for (const frame of decoder.push(chunk)) {
+          const msg = JSON.parse(new TextDecoder().decode(frame)) as { type: string, from: number, to: number }
+          if (msg.type !== 'prove') return msg
+          expect(msg).toEqual({ type: 'prove', from: size, to: held.size })
+          say({ type: 'proof', proof: answer(msg).map(p => Buffer.from(p).toString('base64')) })
+        }
+      }
+      throw new Error('B closed the stream without an answer')
+    }
+    try {
+      const good = await present(() => proof)
+      expect(good.type).toBe('cosignature')
+      expect((await cb.witnesses()).alerts).toHaveLength(before)
+      expect((await cb.witnesses()).seen.find(s => s.peerId === a.peerId)!.size).toBe(held.size)
+      const bad = await present(() => proof.map(p => p.map(x => x ^ 1)))
+      expect(bad).toEqual({ type: 'alert', reason: 'ROLLBACK' })
+      const { alerts } = await cb.witnesses()
+      expect(alerts).toHaveLength(before + 1)
+      expect(alerts.at(-1)).toMatchObject({ peerId: a.peerId, reason: 'ROLLBACK', detail: `size ${size} after ${held.size}`, presented: earlier })
+    } finally {
+      await host.stop()
+      await a.start()
+    }
+  })
 })
+
+/** RFC 9162 §2.1.1's Merkle tree hash of leaf hashes (n ≥ 1). */
+function mth (leaves: Uint8Array[]): Uint8Array {
+  if (leaves.length === 1) return leaves[0]
+  let k = 1
+  while (k * 2 < leaves.length) k *= 2
+  return nodeHash(mth(leaves.slice(0, k)), mth(leaves.slice(k)))
+}
