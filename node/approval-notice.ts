@@ -29,10 +29,27 @@ export const APPROVAL_NOTICE_TIMEOUT_MS = DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS
 
 export type NoticeOutcome = { status: 'accepted' } | { status: 'rejected', reason: string } | { status: 'failed', detail: string }
 
-export async function sendApprovalNotice (libp2p: Libp2p, signer: Signer, peer: PeerRecord, rotation: PeerRotation, now: Date, timeoutMs = APPROVAL_NOTICE_TIMEOUT_MS): Promise<NoticeOutcome> {
-  const env = signEnvelope(PAYLOAD_TYPES.rotationApproval, encodeRotationApproval({
-    v: 1, id: uuidV7(now.getTime(), randomBytes(10)), statement: rotation.statementDigest, oldPeerId: rotation.oldPeerId, newPeerId: rotation.newPeerId, by: signer.peerId, approved: now.toISOString()
-  }), signer)
+export async function sendApprovalNotice (
+  libp2p: Libp2p,
+  signer: Signer,
+  peer: PeerRecord,
+  rotation: PeerRotation,
+  now: Date,
+  timeoutMs = APPROVAL_NOTICE_TIMEOUT_MS
+): Promise<NoticeOutcome> {
+  const env = signEnvelope(
+    PAYLOAD_TYPES.rotationApproval,
+    encodeRotationApproval({
+      v: 1,
+      id: uuidV7(now.getTime(), randomBytes(10)),
+      statement: rotation.statementDigest,
+      oldPeerId: rotation.oldPeerId,
+      newPeerId: rotation.newPeerId,
+      by: signer.peerId,
+      approved: now.toISOString()
+    }),
+    signer
+  )
   const digest = envelopeDigest(env)
   const signal = AbortSignal.timeout(timeoutMs)
   let stream: Stream | undefined

@@ -23,7 +23,10 @@ import * as D from './defaults.ts'
 import { NodeError } from './errors.ts'
 import { isLoopback } from './api/server.ts'
 
-const multiaddr = z.string().regex(/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d{1,5}(\/p2p\/[1-9A-HJ-NP-Za-km-z]+)?$/, 'a TCP multiaddr such as /ip4/127.0.0.1/tcp/4001')
+const multiaddr = z.string().regex(
+  /^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d{1,5}(\/p2p\/[1-9A-HJ-NP-Za-km-z]+)?$/,
+  'a TCP multiaddr such as /ip4/127.0.0.1/tcp/4001'
+)
 
 export const configSchema = z.strictObject({
   name: z.string().min(1).max(128),
@@ -71,11 +74,21 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(D.DEFAULT_LOG_LEVEL)
 }).superRefine((config, ctx) => {
   if (!isLoopback(config.api.host) && !config.api.allowNonLoopback) {
-    ctx.addIssue({ code: 'custom', path: ['api', 'host'], input: config.api.host, message: 'a loopback address (127.0.0.1, ::1, localhost), or set api.allowNonLoopback to true to bind another one (the token is still required)' })
+    ctx.addIssue({
+      code: 'custom',
+      path: ['api', 'host'],
+      input: config.api.host,
+      message: 'a loopback address (127.0.0.1, ::1, localhost), or set api.allowNonLoopback to true to bind another one (the token is still required)'
+    })
   }
   const taxiiHost = taxiiAddress(config.taxii.listen)?.host
   if (taxiiHost != null && !isLoopback(taxiiHost) && config.taxii.tls == null) {
-    ctx.addIssue({ code: 'custom', path: ['taxii', 'listen'], input: config.taxii.listen, message: 'a loopback address, or set taxii.tls (cert and key files) to serve TAXII over TLS on another one' })
+    ctx.addIssue({
+      code: 'custom',
+      path: ['taxii', 'listen'],
+      input: config.taxii.listen,
+      message: 'a loopback address, or set taxii.tls (cert and key files) to serve TAXII over TLS on another one'
+    })
   }
 })
 
@@ -207,7 +220,9 @@ export function describeProblems (schema: z.ZodType, issues: readonly z.core.$Zo
     }
     const value = 'input' in issue ? issue.input : valueAt(input, path)
     const from = overrides.find(o => o.path.join('.') === path.join('.'))
-    lines.push(`${path.length > 0 ? path.join('.') : '(root)'}: got ${show(value)}${from != null ? ` (from ${from.variable})` : ''}; expected ${expectation(issue)}`)
+    lines.push(
+      `${path.length > 0 ? path.join('.') : '(root)'}: got ${show(value)}${from != null ? ` (from ${from.variable})` : ''}; expected ${expectation(issue)}`
+    )
   }
   return lines
 }
@@ -258,7 +273,12 @@ function valueAt (input: unknown, path: readonly string[]): unknown {
   return v
 }
 
-interface SchemaDef { type: string, shape?: Record<string, z.ZodType>, innerType?: z.ZodType, element?: z.ZodType }
+interface SchemaDef {
+  type: string
+  shape?: Record<string, z.ZodType>
+  innerType?: z.ZodType
+  element?: z.ZodType
+}
 
 /** The object shape a strict schema expects at `path` (through defaults, optionals, arrays). */
 function shapeAt (schema: z.ZodType, path: readonly string[]): Record<string, z.ZodType> | undefined {
@@ -266,10 +286,16 @@ function shapeAt (schema: z.ZodType, path: readonly string[]): Record<string, z.
   let i = 0
   while (s != null) {
     const def: SchemaDef = (s as unknown as { _zod: { def: SchemaDef } })._zod.def
-    if (def.innerType != null) { s = def.innerType; continue }
+    if (def.innerType != null) {
+      s = def.innerType
+      continue
+    }
     if (i === path.length) return def.type === 'object' ? def.shape : undefined
     if (def.type === 'object') s = def.shape?.[path[i++]]
-    else if (def.type === 'array') { s = def.element; i++ } else return undefined
+    else if (def.type === 'array') {
+      s = def.element
+      i++
+    } else return undefined
   }
   return undefined
 }

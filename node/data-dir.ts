@@ -78,13 +78,24 @@ export interface InitOptions {
  */
 export async function initDataDir (dir: string, opts: InitOptions): Promise<{ peerId: string, paths: DataDirPaths }> {
   const paths = dataDirPaths(dir)
-  const config = validateConfig({ name: opts.name, listen: opts.listen ?? DEFAULT_LISTEN, ...(opts.jurisdiction != null ? { jurisdiction: opts.jurisdiction } : {}) }, 'init options')
+  const config = validateConfig({
+    name: opts.name,
+    listen: opts.listen ?? DEFAULT_LISTEN,
+    ...(opts.jurisdiction != null ? { jurisdiction: opts.jurisdiction } : {})
+  }, 'init options')
   if (await isInitialised(dir)) throw new NodeError('ALREADY_INITIALISED', `${paths.identity} already exists; refusing to overwrite an identity`)
   await mkdir(paths.root, { recursive: true, mode: 0o700 })
   await chmod(paths.root, 0o700)
-  const signer = await writeNewKey(paths.identity, () => new NodeError('ALREADY_INITIALISED', `${paths.identity} already exists; refusing to overwrite an identity`))
+  const signer = await writeNewKey(
+    paths.identity,
+    () => new NodeError('ALREADY_INITIALISED', `${paths.identity} already exists; refusing to overwrite an identity`)
+  )
   await writeRevocationCertificate(dir, signer, new Date())
-  await writeFile(paths.config, JSON.stringify({ name: config.name, listen: config.listen, ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}) }, null, 2) + '\n', { mode: 0o644 })
+  await writeFile(
+    paths.config,
+    JSON.stringify({ name: config.name, listen: config.listen, ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}) }, null, 2) + '\n',
+    { mode: 0o644 }
+  )
   await writeFile(paths.token, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 })
   return { peerId: signer.peerId, paths }
 }

@@ -19,17 +19,21 @@ export const NODE_ERROR_CODES = {
   UNAUTHORIZED: 'The local API token is missing or wrong.',
   RECIPIENT_REFUSED: 'Policy refused the message for one or more recipients.',
   TIMEOUT: 'The operation did not complete in time.',
-  KEY_ROTATED: 'A delivery to a peer\'s old identity was moved to its new identity after a key rotation.',
-  PEER_UNREACHABLE: 'The peer could not be dialled at any address on the trust list; the message stays queued and is retried. The error names the addresses tried.',
+  KEY_ROTATED: "A delivery to a peer's old identity was moved to its new identity after a key rotation.",
+  PEER_UNREACHABLE:
+    'The peer could not be dialled at any address on the trust list; the message stays queued and is retried. The error names the addresses tried.',
   NODE_MISMATCH: 'The audit record (data directory or bundle) is not the one of the node the auditor expected (`--expect-node`).',
   BUILD_STALE: 'The compiled build in dist/ was made from other sources than the checkout holds; run `npm run build` (or `npm ci`).',
   REPORT_INVALID: 'The file is not a cooperation report (JSON, signed or HTML), or its signature envelope is malformed.',
   REPORT_MISMATCH: 'A recomputed cooperation report differs from the one given (a figure, the query, or the checkpoint root).',
   BAD_SELECTOR: 'A selector cannot be normalised as its type (the message never repeats the value).',
   KIT_INVALID: 'The revocation kit file does not match its format (PROTOCOL.md §9.1), or its courier seed does not match its courier peer ID.',
-  NOT_DELIVERED: '`liaison keys revoke`: the certificate did not reach every peer the kit lists (each peer\'s outcome is printed).',
-  OPRF_KEY_CHANGED: 'The peer answers queries under another OPRF key than the one pinned for it; nothing was evaluated until the new key is confirmed and pinned.',
-  TASKFORCE_STATE: 'The task force is not in a state that allows this: nothing awaits this node\'s signature, it already signed, it is not a member, or the task force is dissolved.'
+  NOT_DELIVERED: "`liaison keys revoke`: the certificate did not reach every peer the kit lists (each peer's outcome is printed).",
+  OPRF_KEY_CHANGED:
+    'The peer answers queries under another OPRF key than the one pinned for it; nothing was evaluated until the new key is confirmed and pinned.',
+  TASKFORCE_STATE:
+    "The task force is not in a state that allows this: nothing awaits this node's signature, it already signed, it is not a member, or the task force is " +
+    'dissolved.'
 } as const
 
 export type NodeErrorCode = keyof typeof NODE_ERROR_CODES

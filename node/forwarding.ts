@@ -57,20 +57,39 @@ export class Forwarding {
     for (const peerId of [...new Set(to)]) {
       let grant: Uint8Array | undefined
       // Between members of a task force in effect here, the task force's rule (PROTOCOL.md §21.6).
-      const recipientRule = meta.taskForce != null ? await forwardRuleFor(new TaskForceRecords(this.c.store.db), this.c.signer.peerId, meta, this.c.signer.peerId, peerId, now.getTime()) : rule
-      if (recipientRule === 'never') { outcomes.push({ peerId, status: 'refused', reason: 'FORWARD_NOT_PERMITTED' }); continue }
+      const recipientRule = meta.taskForce != null
+        ? await forwardRuleFor(new TaskForceRecords(this.c.store.db), this.c.signer.peerId, meta, this.c.signer.peerId, peerId, now.getTime())
+        : rule
+      if (recipientRule === 'never') {
+        outcomes.push({ peerId, status: 'refused', reason: 'FORWARD_NOT_PERMITTED' })
+        continue
+      }
       if (recipientRule === 'grant-required') {
         grant = await this.usableGrant(meta.digest, peerId, now.getTime())
-        if (grant == null) { outcomes.push({ peerId, status: 'refused', reason: 'FORWARD_NOT_PERMITTED' }); continue }
+        if (grant == null) {
+          outcomes.push({ peerId, status: 'refused', reason: 'FORWARD_NOT_PERMITTED' })
+          continue
+        }
       }
       const verdict = decide(this.c.policy.current, this.c.trust.get(peerId), { ...meta, legalBasis: basis }, 'out', now.getTime())
-      if (verdict.decision === 'reject') { outcomes.push({ peerId, status: 'refused', reason: verdict.reason }); continue }
+      if (verdict.decision === 'reject') {
+        outcomes.push({ peerId, status: 'refused', reason: verdict.reason })
+        continue
+      }
       allowed.push({ peerId, ...(grant != null ? { grant } : {}) })
     }
     if (allowed.length === 0) {
-      throw new NodeError(outcomes.every(o => o.reason === 'FORWARD_NOT_PERMITTED') ? 'FORWARD_NOT_PERMITTED' : 'RECIPIENT_REFUSED',
-        `forward refused for every recipient: ${outcomes.map(o => `${o.peerId} (${o.reason})`).join(', ')}${rule === 'grant-required' ? ` — TLP:${meta.tlp}${meta.handling.length > 0 ? ' ' + meta.handling.join(',') : ''} needs the originator's release grant (liaison release request)` : ''}`,
-        { details: outcomes })
+      throw new NodeError(
+        outcomes.every(o => o.reason === 'FORWARD_NOT_PERMITTED') ? 'FORWARD_NOT_PERMITTED' : 'RECIPIENT_REFUSED',
+        `forward refused for every recipient: ${outcomes.map(o => `${o.peerId} (${o.reason})`).join(', ')}${
+          rule === 'grant-required'
+            ? ` — TLP:${meta.tlp}${
+              meta.handling.length > 0 ? ' ' + meta.handling.join(',') : ''
+            } needs the originator's release grant (liaison release request)`
+            : ''
+        }`,
+        { details: outcomes }
+      )
     }
     // One forward per recipient: each carries the grant that names that recipient.
     let first: SendResult | undefined
@@ -89,10 +108,26 @@ export class Forwarding {
       const env = signEnvelope(PAYLOAD_TYPES.forward, encodeForward(fwd), this.c.signer)
       const digest = envelopeDigest(env)
       const out: MessageMeta = {
-        ...meta, digest, id: fwd.id, payloadType: PAYLOAD_TYPES.forward, direction: 'out', from: fwd.from, to: fwd.to,
-        created: fwd.created, legalBasis: basis, storedAt: now.getTime(), original: { digest: meta.digest, id: meta.id, from: meta.from }
+        ...meta,
+        digest,
+        id: fwd.id,
+        payloadType: PAYLOAD_TYPES.forward,
+        direction: 'out',
+        from: fwd.from,
+        to: fwd.to,
+        created: fwd.created,
+        legalBasis: basis,
+        storedAt: now.getTime(),
+        original: { digest: meta.digest, id: meta.id, from: meta.from }
       }
-      await this.enqueue(out, encodeEnvelope(env), [peerId], [], [auditEvents.messageForwarded({ digest: meta.digest, to: [peerId], forward: digest, grant: grant != null ? envelopeDigest(decodeEnvelope(grant)) : null })])
+      await this.enqueue(out, encodeEnvelope(env), [peerId], [], [
+        auditEvents.messageForwarded({
+          digest: meta.digest,
+          to: [peerId],
+          forward: digest,
+          grant: grant != null ? envelopeDigest(decodeEnvelope(grant)) : null
+        })
+      ])
       outcomes.push({ peerId, status: 'queued' })
       first ??= { id: fwd.id, digest, recipients: outcomes }
     }
@@ -120,12 +155,33 @@ export class Forwarding {
     const env = signEnvelope(PAYLOAD_TYPES.releaseRequest, encodeReleaseRequest(req), this.c.signer)
     const digest = envelopeDigest(env)
     const record: ReleaseRecord = {
-      requestId: req.id, direction: 'out', status: 'pending', messageDigest: meta.digest, messageId: meta.id,
-      forwarder: this.c.signer.peerId, originator: meta.from, recipient, reason, requestDigest: digest, updatedAt: now.getTime()
+      requestId: req.id,
+      direction: 'out',
+      status: 'pending',
+      messageDigest: meta.digest,
+      messageId: meta.id,
+      forwarder: this.c.signer.peerId,
+      originator: meta.from,
+      recipient,
+      reason,
+      requestDigest: digest,
+      updatedAt: now.getTime()
     }
-    const control: MessageMeta = { ...meta, digest, id: req.id, payloadType: PAYLOAD_TYPES.releaseRequest, direction: 'out', from: req.from, to: [req.to], created: req.created, expires: req.expires, storedAt: now.getTime() }
-    await this.enqueue(control, encodeEnvelope(env), [meta.from], [this.c.store.releaseOp(record)],
-      [auditEvents.releaseRequested({ digest: meta.digest, requester: this.c.signer.peerId, originator: meta.from, request: digest })])
+    const control: MessageMeta = {
+      ...meta,
+      digest,
+      id: req.id,
+      payloadType: PAYLOAD_TYPES.releaseRequest,
+      direction: 'out',
+      from: req.from,
+      to: [req.to],
+      created: req.created,
+      expires: req.expires,
+      storedAt: now.getTime()
+    }
+    await this.enqueue(control, encodeEnvelope(env), [meta.from], [this.c.store.releaseOp(record)], [
+      auditEvents.releaseRequested({ digest: meta.digest, requester: this.c.signer.peerId, originator: meta.from, request: digest })
+    ])
     return record
   }
 
@@ -136,7 +192,9 @@ export class Forwarding {
     if (record.status !== 'pending') throw new NodeError('BAD_ARGUMENT', `request ${requestId} was already ${record.status}`)
     const sent = await this.c.store.getMeta(record.messageDigest)
     if (sent == null) throw new NodeError('NOT_FOUND', `message ${record.messageId} is no longer stored`)
-    if (decision === 'granted' && forwardRule(sent) === 'never') throw new NodeError('FORWARD_NOT_PERMITTED', 'TLP:RED is never forwardable; the request can only be denied')
+    if (decision === 'granted' && forwardRule(sent) === 'never') {
+      throw new NodeError('FORWARD_NOT_PERMITTED', 'TLP:RED is never forwardable; the request can only be denied')
+    }
     const now = this.c.now()
     const grant: ReleaseGrantV1 = {
       v: 1,
@@ -156,10 +214,22 @@ export class Forwarding {
     const env = signEnvelope(PAYLOAD_TYPES.releaseGrant, encodeReleaseGrant(grant), this.c.signer)
     const digest = envelopeDigest(env)
     const next: ReleaseRecord = { ...record, status: decision, grantDigest: digest, grantExpires: grant.expires, updatedAt: now.getTime() }
-    const control: MessageMeta = { ...sent, digest, id: grant.id, payloadType: PAYLOAD_TYPES.releaseGrant, direction: 'out', from: grant.from, to: [grant.to], created: grant.created, expires: grant.expires, storedAt: now.getTime() }
+    const control: MessageMeta = {
+      ...sent,
+      digest,
+      id: grant.id,
+      payloadType: PAYLOAD_TYPES.releaseGrant,
+      direction: 'out',
+      from: grant.from,
+      to: [grant.to],
+      created: grant.created,
+      expires: grant.expires,
+      storedAt: now.getTime()
+    }
     const who = { digest: record.messageDigest, requester: record.forwarder, originator: this.c.signer.peerId }
-    await this.enqueue(control, encodeEnvelope(env), [record.forwarder], [this.c.store.releaseOp(next)],
-      [decision === 'granted' ? auditEvents.releaseGranted({ ...who, grant: digest }) : auditEvents.releaseDenied({ ...who, reason: opts.reason ?? 'denied' })])
+    await this.enqueue(control, encodeEnvelope(env), [record.forwarder], [this.c.store.releaseOp(next)], [
+      decision === 'granted' ? auditEvents.releaseGranted({ ...who, grant: digest }) : auditEvents.releaseDenied({ ...who, reason: opts.reason ?? 'denied' })
+    ])
     return next
   }
 
@@ -171,7 +241,9 @@ export class Forwarding {
     const digest = await this.c.store.resolveRef(ref)
     const meta = digest == null ? undefined : await this.c.store.getMeta(digest)
     if (digest == null || meta == null) throw new NodeError('NOT_FOUND', `no message ${ref}`)
-    if (meta.direction !== 'in' || meta.payloadType != null) throw new NodeError('BAD_ARGUMENT', `${ref} is not a message this node received from its originator`)
+    if (meta.direction !== 'in' || meta.payloadType != null) {
+      throw new NodeError('BAD_ARGUMENT', `${ref} is not a message this node received from its originator`)
+    }
     const bytes = await this.c.store.getEnvelope(digest)
     if (bytes == null) throw new NodeError('NOT_FOUND', `the envelope of ${ref} is no longer stored (purged)`)
     return { meta, bytes }

@@ -40,15 +40,40 @@ export async function announceRotation (c: RotationComponents): Promise<OwnRotat
   const now = c.now()
   // The new key's courier follows the rotation: peers that apply it admit the courier (§9.1).
   const courier = await courierOf(dataDirPaths(c.dir).revocationDir, next.peerId)
-  const statement: KeyRotationV1 = { v: 1, id: uuidV7(now.getTime(), randomBytes(10)), oldPeerId: c.signer.peerId, newPeerId: next.peerId, created: now.toISOString(), ...(courier != null ? { courier } : {}) }
+  const statement: KeyRotationV1 = {
+    v: 1,
+    id: uuidV7(now.getTime(), randomBytes(10)),
+    oldPeerId: c.signer.peerId,
+    newPeerId: next.peerId,
+    created: now.toISOString(),
+    ...(courier != null ? { courier } : {})
+  }
   const env = signEnvelope(PAYLOAD_TYPES.keyRotation, encodeKeyRotation(statement), [c.signer, next])
   const digest = envelopeDigest(env)
   const peers = c.trust.list().filter(p => p.status === 'active').map(p => p.peerId)
-  const own: OwnRotation = { id: statement.id, oldPeerId: statement.oldPeerId, newPeerId: next.peerId, created: statement.created, statementDigest: digest, announcedTo: peers }
+  const own: OwnRotation = {
+    id: statement.id,
+    oldPeerId: statement.oldPeerId,
+    newPeerId: next.peerId,
+    created: statement.created,
+    statementDigest: digest,
+    announcedTo: peers
+  }
   const meta: MessageMeta = {
-    digest, id: statement.id, payloadType: PAYLOAD_TYPES.keyRotation, direction: 'out', from: c.signer.peerId, to: peers.length > 0 ? peers : [c.signer.peerId],
-    kind: 'alert', tlp: 'CLEAR', topic: 'key-rotation', legalBasis: 'liaison', handling: [], created: statement.created,
-    expires: new Date(now.getTime() + 365 * 24 * 3600_000).toISOString(), storedAt: now.getTime()
+    digest,
+    id: statement.id,
+    payloadType: PAYLOAD_TYPES.keyRotation,
+    direction: 'out',
+    from: c.signer.peerId,
+    to: peers.length > 0 ? peers : [c.signer.peerId],
+    kind: 'alert',
+    tlp: 'CLEAR',
+    topic: 'key-rotation',
+    legalBasis: 'liaison',
+    handling: [],
+    created: statement.created,
+    expires: new Date(now.getTime() + 365 * 24 * 3600_000).toISOString(),
+    storedAt: now.getTime()
   }
   const bytes = encodeEnvelope(env)
   const extra = [c.store.ownRotationOp(own)]
@@ -113,7 +138,13 @@ export async function rotationPeerStates (store: Store, trust: TrustList, own: O
 export type BeforeRotationApplied = (rotation: PeerRotation, record: PeerRecord) => Promise<void>
 
 /** Re-key a peer after its announced rotation: one atomic change of record and queue. */
-export async function applyPeerRotation (store: Store, trust: TrustList, oldPeerId: string, now: Date, beforeApply?: BeforeRotationApplied): Promise<PeerRecord> {
+export async function applyPeerRotation (
+  store: Store,
+  trust: TrustList,
+  oldPeerId: string,
+  now: Date,
+  beforeApply?: BeforeRotationApplied
+): Promise<PeerRecord> {
   const rotation = await store.rot.get(oldPeerId)
   if (rotation == null || rotation.status !== 'pending') throw new NodeError('NOT_FOUND', `no pending key rotation from ${oldPeerId}`)
   const before = trust.get(oldPeerId)
@@ -125,7 +156,11 @@ export async function applyPeerRotation (store: Store, trust: TrustList, oldPeer
     ...before,
     peerId: rotation.newPeerId,
     addresses: before.addresses.map(a => a.replace(`/p2p/${oldPeerId}`, `/p2p/${rotation.newPeerId}`)),
-    keyHistory: [...before.keyHistory.map(k => k.peerId === oldPeerId && k.validUntil == null ? { ...k, validUntil: at } : k), { peerId: rotation.newPeerId, validFrom: at, ...(rotation.courier != null ? { courier: rotation.courier } : {}) }],
+    keyHistory: [...before.keyHistory.map(k => k.peerId === oldPeerId && k.validUntil == null ? { ...k, validUntil: at } : k), {
+      peerId: rotation.newPeerId,
+      validFrom: at,
+      ...(rotation.courier != null ? { courier: rotation.courier } : {})
+    }],
     updatedAt: at
   }
   // Move what is still queued for the old identity to the new one (same envelopes: the
@@ -140,6 +175,8 @@ export async function applyPeerRotation (store: Store, trust: TrustList, oldPeer
   }
   ops.push(store.seqOp())
   ops.push(store.rotationOp({ ...rotation, status: 'applied', updatedAt: now.getTime() } satisfies PeerRotation))
-  await trust.replace(before, after, 'peer.key-rotated', oldPeerId, ops, [auditEvents.keyRotated({ subject: 'peer', oldPeerId, newPeerId: rotation.newPeerId, statement: rotation.statementDigest })])
+  await trust.replace(before, after, 'peer.key-rotated', oldPeerId, ops, [
+    auditEvents.keyRotated({ subject: 'peer', oldPeerId, newPeerId: rotation.newPeerId, statement: rotation.statementDigest })
+  ])
   return after
 }

@@ -142,7 +142,9 @@ export class LiaisonNode {
   static async start (dir: string, opts: NodeOptions): Promise<LiaisonNode> {
     const paths = dataDirPaths(dir)
     const fileConfig = await loadConfig(paths.config)
-    const config = opts.config == null ? fileConfig : validateConfig({ ...fileConfig, ...opts.config, exchange: { ...fileConfig.exchange, ...opts.config.exchange } }, 'config with overrides')
+    const config = opts.config == null
+      ? fileConfig
+      : validateConfig({ ...fileConfig, ...opts.config, exchange: { ...fileConfig.exchange, ...opts.config.exchange } }, 'config with overrides')
     const logger = opts.logger
     const store = await Store.open(paths.store, { maxBatch: config.exchange.maxBatch })
     // What has been started so far, stopped again if a later step fails.
@@ -152,7 +154,9 @@ export class LiaisonNode {
       const { signer, seed } = await loadIdentity(dir)
       // The audit log seals a leaf into every write from here on (it is the store's sequencer).
       const audit = await AuditLog.open(store, { signer, logger: logger.child({ component: 'audit' }) })
-      started.push(async () => { await audit.stop() })
+      started.push(async () => {
+        await audit.stop()
+      })
       if (switched != null) await recordIdentitySwitch(store, switched)
       const purger = new Purger({ store, audit, logger: logger.child({ component: 'audit' }) })
       const formerIds = (await loadKeyHistory(dir)).map(k => k.peerId).filter(id => id !== signer.peerId)
@@ -171,17 +175,34 @@ export class LiaisonNode {
         transportLog.warn({ err, wanted }, 'cannot listen on the ports of the last run; taking new ones (peers get a signed address update)')
         libp2p = await createTransport({ trust, logger: transportLog }, { ...transportInit, listen: [...config.listen] })
       }
-      started.push(async () => { await libp2p.stop() })
+      started.push(async () => {
+        await libp2p.stop()
+      })
       const policy = await PolicyHolder.load(paths.policy)
       const verifyPool = new VerifyPool({ workers: config.exchange.verifyWorkers ?? defaultVerifyWorkers(availableParallelism()) })
-      started.push(async () => { await verifyPool.close() })
-      const receiver = new Receiver({ store, trust, signer, policy, audit, formerIds, verify: verifyPool.verify, logger: logger.child({ component: 'exchange' }) })
+      started.push(async () => {
+        await verifyPool.close()
+      })
+      const receiver = new Receiver({
+        store,
+        trust,
+        signer,
+        policy,
+        audit,
+        formerIds,
+        verify: verifyPool.verify,
+        logger: logger.child({ component: 'exchange' })
+      })
       // A peer's signed address update was written with its trust record: load it into memory.
       receiver.on('accepted', (meta) => {
         if (meta.payloadType !== PAYLOAD_TYPES.addressUpdate) return
         trust.refresh(meta.from).then(
-          (record) => { logger.info({ peer: meta.from, addresses: record?.addresses }, 'peer addresses updated (signed address update)') },
-          (err: unknown) => { logger.error({ err, peer: meta.from }, 'could not load a peer\'s updated addresses') }
+          (record) => {
+            logger.info({ peer: meta.from, addresses: record?.addresses }, 'peer addresses updated (signed address update)')
+          },
+          (err: unknown) => {
+            logger.error({ err, peer: meta.from }, "could not load a peer's updated addresses")
+          }
         )
       })
       // Before a peer's rotation is applied here, tell the peer (over its old identity, still
@@ -196,8 +217,12 @@ export class LiaisonNode {
       receiver.on('accepted', (meta) => {
         if (meta.payloadType !== PAYLOAD_TYPES.keyRotation || trust.get(meta.from)?.autoApproveRotation !== true) return
         applyPeerRotation(store, trust, meta.from, new Date(), beforeRotationApplied).then(
-          (record) => { logger.info({ peer: meta.from, newPeerId: record.peerId }, 'peer key rotation applied automatically') },
-          (err: unknown) => { logger.error({ err, peer: meta.from }, 'automatic key rotation failed') }
+          (record) => {
+            logger.info({ peer: meta.from, newPeerId: record.peerId }, 'peer key rotation applied automatically')
+          },
+          (err: unknown) => {
+            logger.error({ err, peer: meta.from }, 'automatic key rotation failed')
+          }
         )
       })
       const exchangeLog = logger.child({ component: 'exchange' })
@@ -226,7 +251,19 @@ export class LiaisonNode {
       // Couriers deliver revocation certificates (PROTOCOL.md §9.1); the gate admits them for this only.
       const courierLog = logger.child({ component: 'courier' })
       await libp2p.handle(REVOKE_PROTOCOL, async (stream, connection) => {
-        await serveRevokeStream({ store, trust, signer, logger: courierLog, applied: (o) => { for (const r of o.cancelled) outbox.emit('delivery', r) } }, stream, connection).catch((err: unknown) => {
+        await serveRevokeStream(
+          {
+            store,
+            trust,
+            signer,
+            logger: courierLog,
+            applied: (o) => {
+              for (const r of o.cancelled) outbox.emit('delivery', r)
+            }
+          },
+          stream,
+          connection
+        ).catch((err: unknown) => {
           courierLog.warn({ err, courier: connection.remotePeer.toString() }, 'revocation stream failed')
           stream.abort(err as Error)
         })
@@ -234,17 +271,38 @@ export class LiaisonNode {
       // The revocation kits list every peer of the trust list: kept current from now on.
       const kits = new KitKeeper(paths.revocationDir, trust, logger.child({ component: 'courier' }))
       kits.start()
-      started.push(async () => { await kits.stop() })
-      const witness = new Witness({ libp2p, store, audit, trust, signer, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.witnessIntervalMs })
+      started.push(async () => {
+        await kits.stop()
+      })
+      const witness = new Witness({ libp2p, store, audit, trust, signer, logger: logger.child({ component: 'witness' }) }, {
+        intervalMs: config.audit.witnessIntervalMs
+      })
       receiptWitness.current = witness.receiptWitness()
       await witness.start()
-      started.push(async () => { await witness.stop() })
-      const gossip = new Gossip({ libp2p, store, trust, signer, witness, logger: logger.child({ component: 'witness' }) }, { intervalMs: config.audit.gossipIntervalMs })
+      started.push(async () => {
+        await witness.stop()
+      })
+      const gossip = new Gossip({ libp2p, store, trust, signer, witness, logger: logger.child({ component: 'witness' }) }, {
+        intervalMs: config.audit.gossipIntervalMs
+      })
       await gossip.start()
-      started.push(async () => { await gossip.stop() })
-      const query = new QueryExchange({ libp2p, store, trust, signer, indexDir: join(dir, 'query-index'), askedDir: join(dir, 'query-asked'), rotationDays: config.query.oprfKeyRotationDays, logger: logger.child({ component: 'query' }) })
+      started.push(async () => {
+        await gossip.stop()
+      })
+      const query = new QueryExchange({
+        libp2p,
+        store,
+        trust,
+        signer,
+        indexDir: join(dir, 'query-index'),
+        askedDir: join(dir, 'query-asked'),
+        rotationDays: config.query.oprfKeyRotationDays,
+        logger: logger.child({ component: 'query' })
+      })
       await query.start()
-      started.push(async () => { await query.stop() })
+      started.push(async () => {
+        await query.stop()
+      })
       const service = new LocalService({
         dir,
         store,
@@ -259,7 +317,11 @@ export class LiaisonNode {
         witness,
         audit,
         beforeRotationApplied,
-        oprfKey: async () => await query.withIndex(async (index) => { const k = index.publicKey(); return { publicKey: k.publicKey, keyId: k.keyId } }),
+        oprfKey: async () =>
+          await query.withIndex(async (index) => {
+            const k = index.publicKey()
+            return { publicKey: k.publicKey, keyId: k.keyId }
+          }),
         rotateOprfKey: async (reason) => await query.rotateOprfKey(reason)
       })
       const metrics = createMetrics({ receiver, outbox, trust, libp2p, store, witness, queries: query }, { peerId: signer.peerId })
@@ -267,8 +329,25 @@ export class LiaisonNode {
       const serveOpenApi = lazyOpenApiRoute()
       const auditView = new AuditView({ audit, store, service, exportsDir: join(paths.root, 'exports') })
       const taxiiStore = new TaxiiStore(store)
-      const taskForces = new TaskForces({ store, trust, signer, name: config.name, ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}), outbox, now: () => new Date() })
-      const api = new ApiServer({ service, taxii: taxiiStore, queries: query, auditView, taskForces, logger: logger.child({ component: 'api' }), open: consoleFiles(), extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url) }, {
+      const taskForces = new TaskForces({
+        store,
+        trust,
+        signer,
+        name: config.name,
+        ...(config.jurisdiction != null ? { jurisdiction: config.jurisdiction } : {}),
+        outbox,
+        now: () => new Date()
+      })
+      const api = new ApiServer({
+        service,
+        taxii: taxiiStore,
+        queries: query,
+        auditView,
+        taskForces,
+        logger: logger.child({ component: 'api' }),
+        open: consoleFiles(),
+        extra: async (req, url) => await serveMetrics(req, url) ?? await serveOpenApi(req, url)
+      }, {
         host: config.api.host,
         port: config.api.port,
         token: await readApiToken(dir),
@@ -278,17 +357,55 @@ export class LiaisonNode {
         const latest = audit.latestCheckpoint()
         return { treeSize: audit.size, ...(latest != null ? { lastCheckpointAt: latest.time * 1000 } : {}) }
       })
-      const taxii = await startTaxii({ store, taxii: taxiiStore, service, self: signer.peerId, logger: logger.child({ component: 'taxii' }), maxMessageBytes: () => policy.current.maxMessageBytes }, config)
-      if (taxii != null) started.push(async () => { await taxii.stop() })
-      const node = new LiaisonNode({ paths, config, signer, store, trust, libp2p, receiver, outbox, service, api, metrics, audit, purger, witness, gossip, logger, verifyPool, kits, query, ...(taxii != null ? { taxii } : {}) })
+      const taxii = await startTaxii({
+        store,
+        taxii: taxiiStore,
+        service,
+        self: signer.peerId,
+        logger: logger.child({ component: 'taxii' }),
+        maxMessageBytes: () => policy.current.maxMessageBytes
+      }, config)
+      if (taxii != null) {
+        started.push(async () => {
+          await taxii.stop()
+        })
+      }
+      const node = new LiaisonNode({
+        paths,
+        config,
+        signer,
+        store,
+        trust,
+        libp2p,
+        receiver,
+        outbox,
+        service,
+        api,
+        metrics,
+        audit,
+        purger,
+        witness,
+        gossip,
+        logger,
+        verifyPool,
+        kits,
+        query,
+        ...(taxii != null ? { taxii } : {})
+      })
       await outbox.start()
-      started.push(async () => { await outbox.stop() })
+      started.push(async () => {
+        await outbox.stop()
+      })
       await rememberAddresses(dir, config.listen, listenState, libp2p, { signer, trust, outbox, now: () => new Date() }, logger)
       audit.start()
       purger.start()
-      started.push(async () => { await purger.stop() })
+      started.push(async () => {
+        await purger.stop()
+      })
       await api.start()
-      started.push(async () => { await api.stop() })
+      started.push(async () => {
+        await api.stop()
+      })
       await writeFile(paths.runtime, JSON.stringify(node.runtime(), null, 2) + '\n', { mode: 0o600 })
       logger.info({ peerId: signer.peerId, addresses: node.runtime().addresses, api: api.url }, 'node started')
       node.startupGc = setTimeout(releaseStartupGarbage, STARTUP_GC_DELAY_MS).unref()
@@ -362,7 +479,9 @@ export async function switchIdentityIfAnswered (dir: string, store: Store, logge
 
 /** Close this node's rotation in the store and the audit log (after the key files switched). */
 export async function recordIdentitySwitch (store: Store, own: OwnRotation): Promise<void> {
-  await store.commit([store.ownRotationOp(undefined)], [auditEvents.keyRotated({ subject: 'self', oldPeerId: own.oldPeerId, newPeerId: own.newPeerId, statement: own.statementDigest })])
+  await store.commit([store.ownRotationOp(undefined)], [
+    auditEvents.keyRotated({ subject: 'self', oldPeerId: own.oldPeerId, newPeerId: own.newPeerId, statement: own.statementDigest })
+  ])
 }
 
 /**
@@ -370,14 +489,24 @@ export async function recordIdentitySwitch (store: Store, own: OwnRotation): Pro
  * ones last told to peers, send every active peer a signed address update. The first start
  * only records them: peers learn them from the node's trust card.
  */
-async function rememberAddresses (dir: string, configured: readonly string[], before: ListenState, libp2p: Libp2p, announce: AnnounceComponents, logger: Logger): Promise<void> {
+async function rememberAddresses (
+  dir: string,
+  configured: readonly string[],
+  before: ListenState,
+  libp2p: Libp2p,
+  announce: AnnounceComponents,
+  logger: Logger
+): Promise<void> {
   const bound = libp2p.getMultiaddrs().map(String)
   const addresses = announceable(bound)
   const state: ListenState = { v: 1, ports: { ...before.ports, ...boundPorts(configured, bound) }, addresses }
   const changed = before.addresses.length > 0 && before.addresses.join() !== addresses.join()
   if (changed && addresses.length > 0) {
     const { peers, digest } = await announceAddresses(announce, addresses)
-    logger.warn({ before: before.addresses, addresses, peers, digest }, 'listen addresses changed since the last run: signed address update queued for every active peer')
+    logger.warn(
+      { before: before.addresses, addresses, peers, digest },
+      'listen addresses changed since the last run: signed address update queued for every active peer'
+    )
   }
   await writeListenState(dir, state)
 }

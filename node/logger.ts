@@ -21,9 +21,21 @@ import type PinoPretty from 'pino-pretty'
  * log digests, peer IDs and reason codes instead; this is the safety net.
  */
 export const REDACTED_LOG_PATHS = [
-  'token', 'apiToken', 'authorization', 'headers.authorization', 'req.headers.authorization',
-  'seed', 'privateKey', 'privateKeyPem', 'key.d',
-  'body', '*.body', 'payload', '*.payload', 'envelope', '*.envelope'
+  'token',
+  'apiToken',
+  'authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'seed',
+  'privateKey',
+  'privateKeyPem',
+  'key.d',
+  'body',
+  '*.body',
+  'payload',
+  '*.payload',
+  'envelope',
+  '*.envelope'
 ]
 
 export type LogFormat = 'json' | 'pretty'

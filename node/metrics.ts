@@ -51,32 +51,32 @@ type Listener<A extends unknown[]> = (...args: A) => void
 /** The parts of a running node the metrics observe; each is optional. */
 export interface MetricsComponents {
   receiver?: {
-    on (event: 'accepted', fn: Listener<[MessageMeta]>): unknown
-    on (event: 'rejected', fn: Listener<[RejectionInfo]>): unknown
-    off (event: 'accepted', fn: Listener<[MessageMeta]>): unknown
-    off (event: 'rejected', fn: Listener<[RejectionInfo]>): unknown
+    on(event: 'accepted', fn: Listener<[MessageMeta]>): unknown,
+    on(event: 'rejected', fn: Listener<[RejectionInfo]>): unknown,
+    off(event: 'accepted', fn: Listener<[MessageMeta]>): unknown,
+    off(event: 'rejected', fn: Listener<[RejectionInfo]>): unknown
   }
   outbox?: {
-    on (event: 'delivery', fn: Listener<[DeliveryRecord]>): unknown
-    off (event: 'delivery', fn: Listener<[DeliveryRecord]>): unknown
-    depth (): Promise<Map<string, number>>
+    on(event: 'delivery', fn: Listener<[DeliveryRecord]>): unknown,
+    off(event: 'delivery', fn: Listener<[DeliveryRecord]>): unknown,
+    depth(): Promise<Map<string, number>>
   }
   trust?: {
-    on (event: 'change', fn: Listener<[string, PeerRecord | undefined, PeerRecord | undefined]>): unknown
-    off (event: 'change', fn: Listener<[string, PeerRecord | undefined, PeerRecord | undefined]>): unknown
-    list (): PeerRecord[]
+    on(event: 'change', fn: Listener<[string, PeerRecord | undefined, PeerRecord | undefined]>): unknown,
+    off(event: 'change', fn: Listener<[string, PeerRecord | undefined, PeerRecord | undefined]>): unknown,
+    list(): PeerRecord[]
   }
   libp2p?: {
-    addEventListener (event: 'connection:open' | 'connection:close', fn: (evt: CustomEvent<{ direction: string }>) => void): void
-    removeEventListener (event: 'connection:open' | 'connection:close', fn: (evt: CustomEvent<{ direction: string }>) => void): void
-    getPeers (): unknown[]
+    addEventListener(event: 'connection:open' | 'connection:close', fn: (evt: CustomEvent<{ direction: string }>) => void): void,
+    removeEventListener(event: 'connection:open' | 'connection:close', fn: (evt: CustomEvent<{ direction: string }>) => void): void,
+    getPeers(): unknown[]
   }
   store?: { commits: { batches: number, operations: number } }
   witness?: {
-    on (event: 'alert', fn: Listener<[{ peerId: string, reason: string }]>): unknown
-    on (event: 'cosigned', fn: Listener<[{ witness: string, size: number }]>): unknown
-    off (event: 'alert', fn: Listener<[{ peerId: string, reason: string }]>): unknown
-    off (event: 'cosigned', fn: Listener<[{ witness: string, size: number }]>): unknown
+    on(event: 'alert', fn: Listener<[{ peerId: string, reason: string }]>): unknown,
+    on(event: 'cosigned', fn: Listener<[{ witness: string, size: number }]>): unknown,
+    off(event: 'alert', fn: Listener<[{ peerId: string, reason: string }]>): unknown,
+    off(event: 'cosigned', fn: Listener<[{ witness: string, size: number }]>): unknown
   }
   /** The hit/no-hit query exchange (node/query/metrics.ts). */
   queries?: QueryEvents
@@ -111,32 +111,98 @@ export class NodeMetrics {
     const registers = [this.registry]
     const { receiver, outbox, trust, libp2p, store, witness } = components
 
-    const info = new Gauge({ name: 'liaison_node_info', help: 'Always 1; labels name this node and its software version.', labelNames: ['peer_id', 'version'], registers })
+    const info = new Gauge({
+      name: 'liaison_node_info',
+      help: 'Always 1; labels name this node and its software version.',
+      labelNames: ['peer_id', 'version'],
+      registers
+    })
     info.set({ peer_id: init.peerId ?? '', version: init.version ?? '' }, 1)
 
-    const received = new Counter({ name: 'liaison_messages_received_total', help: 'Envelopes accepted from a peer (stored durably, accepted receipt sent), by payload type.', labelNames: ['peer', 'type'], registers })
-    const rejected = new Counter({ name: 'liaison_messages_rejected_total', help: 'Inbound envelopes refused, by peer and reason code (a rejected receipt or a stream reset).', labelNames: ['peer', 'reason'], registers })
-    const sent = new Counter({ name: 'liaison_messages_sent_total', help: 'Outbound deliveries that reached a final state, by peer, outcome (delivered, rejected, expired, cancelled) and reason code.', labelNames: ['peer', 'outcome', 'reason'], registers })
-    const latency = new Histogram({ name: 'liaison_delivery_latency_seconds', help: 'Time from enqueue to the final delivery record, by outcome.', labelNames: ['outcome'], buckets: DELIVERY_LATENCY_BUCKETS, registers })
-    const trustChanges = new Counter({ name: 'liaison_trust_changes_total', help: 'Changes to the trust list (added, updated, suspended, resumed, revoked, removed, re-keyed).', registers })
-    const opened = new Counter({ name: 'liaison_connections_opened_total', help: 'libp2p connections opened (after the trust gate), by direction.', labelNames: ['direction'], registers })
-    const closed = new Counter({ name: 'liaison_connections_closed_total', help: 'libp2p connections closed, by direction.', labelNames: ['direction'], registers })
+    const received = new Counter({
+      name: 'liaison_messages_received_total',
+      help: 'Envelopes accepted from a peer (stored durably, accepted receipt sent), by payload type.',
+      labelNames: ['peer', 'type'],
+      registers
+    })
+    const rejected = new Counter({
+      name: 'liaison_messages_rejected_total',
+      help: 'Inbound envelopes refused, by peer and reason code (a rejected receipt or a stream reset).',
+      labelNames: ['peer', 'reason'],
+      registers
+    })
+    const sent = new Counter({
+      name: 'liaison_messages_sent_total',
+      help: 'Outbound deliveries that reached a final state, by peer, outcome (delivered, rejected, expired, cancelled) and reason code.',
+      labelNames: ['peer', 'outcome', 'reason'],
+      registers
+    })
+    const latency = new Histogram({
+      name: 'liaison_delivery_latency_seconds',
+      help: 'Time from enqueue to the final delivery record, by outcome.',
+      labelNames: ['outcome'],
+      buckets: DELIVERY_LATENCY_BUCKETS,
+      registers
+    })
+    const trustChanges = new Counter({
+      name: 'liaison_trust_changes_total',
+      help: 'Changes to the trust list (added, updated, suspended, resumed, revoked, removed, re-keyed).',
+      registers
+    })
+    const opened = new Counter({
+      name: 'liaison_connections_opened_total',
+      help: 'libp2p connections opened (after the trust gate), by direction.',
+      labelNames: ['direction'],
+      registers
+    })
+    const closed = new Counter({
+      name: 'liaison_connections_closed_total',
+      help: 'libp2p connections closed, by direction.',
+      labelNames: ['direction'],
+      registers
+    })
 
     if (witness != null) {
-      const alerts = new Counter({ name: 'liaison_witness_alerts_total', help: 'Peers caught presenting a checkpoint inconsistent with one they showed before (FORK or ROLLBACK) or with one another witness holds (SPLIT_VIEW), by peer.', labelNames: ['peer', 'reason'], registers })
-      const cosigned = new Counter({ name: 'liaison_witness_cosignatures_total', help: 'Cosignatures of our checkpoints received from witnessing peers, by witness.', labelNames: ['witness'], registers })
-      const onAlert = (a: { peerId: string, reason: string }): void => { alerts.inc({ peer: a.peerId, reason: a.reason }) }
-      const onCosigned = (c: { witness: string }): void => { cosigned.inc({ witness: c.witness }) }
+      const alerts = new Counter({
+        name: 'liaison_witness_alerts_total',
+        help:
+          'Peers caught presenting a checkpoint inconsistent with one they showed before (FORK or ROLLBACK) or with one another witness holds (SPLIT_VIEW), ' +
+          'by peer.',
+        labelNames: ['peer', 'reason'],
+        registers
+      })
+      const cosigned = new Counter({
+        name: 'liaison_witness_cosignatures_total',
+        help: 'Cosignatures of our checkpoints received from witnessing peers, by witness.',
+        labelNames: ['witness'],
+        registers
+      })
+      const onAlert = (a: { peerId: string, reason: string }): void => {
+        alerts.inc({ peer: a.peerId, reason: a.reason })
+      }
+      const onCosigned = (c: { witness: string }): void => {
+        cosigned.inc({ witness: c.witness })
+      }
       witness.on('alert', onAlert)
       witness.on('cosigned', onCosigned)
-      this.detach.push(() => { witness.off('alert', onAlert); witness.off('cosigned', onCosigned) })
+      this.detach.push(() => {
+        witness.off('alert', onAlert)
+        witness.off('cosigned', onCosigned)
+      })
     }
     if (receiver != null) {
-      const onAccepted = (meta: MessageMeta): void => { received.inc({ peer: meta.from, type: TYPE_NAMES.get(meta.payloadType ?? PAYLOAD_TYPES.message) ?? 'other' }) }
-      const onRejected = (r: RejectionInfo): void => { rejected.inc({ peer: r.from, reason: r.reason }) }
+      const onAccepted = (meta: MessageMeta): void => {
+        received.inc({ peer: meta.from, type: TYPE_NAMES.get(meta.payloadType ?? PAYLOAD_TYPES.message) ?? 'other' })
+      }
+      const onRejected = (r: RejectionInfo): void => {
+        rejected.inc({ peer: r.from, reason: r.reason })
+      }
       receiver.on('accepted', onAccepted)
       receiver.on('rejected', onRejected)
-      this.detach.push(() => { receiver.off('accepted', onAccepted); receiver.off('rejected', onRejected) })
+      this.detach.push(() => {
+        receiver.off('accepted', onAccepted)
+        receiver.off('rejected', onRejected)
+      })
     }
     if (outbox != null) {
       const onDelivery = (r: DeliveryRecord): void => {
@@ -145,7 +211,9 @@ export class NodeMetrics {
         latency.observe({ outcome: r.status }, Math.max(0, r.updatedAt - r.queuedAt) / 1000)
       }
       outbox.on('delivery', onDelivery)
-      this.detach.push(() => { outbox.off('delivery', onDelivery) })
+      this.detach.push(() => {
+        outbox.off('delivery', onDelivery)
+      })
       new Gauge({
         name: 'liaison_outbox_depth',
         help: 'Deliveries still pending, per recipient (read from the store at scrape time).',
@@ -158,9 +226,13 @@ export class NodeMetrics {
       })
     }
     if (trust != null) {
-      const onChange = (): void => { trustChanges.inc() }
+      const onChange = (): void => {
+        trustChanges.inc()
+      }
       trust.on('change', onChange)
-      this.detach.push(() => { trust.off('change', onChange) })
+      this.detach.push(() => {
+        trust.off('change', onChange)
+      })
       new Gauge({
         name: 'liaison_peers',
         help: 'Peers on the trust list, by status.',
@@ -185,30 +257,45 @@ export class NodeMetrics {
       })
     }
     if (libp2p != null) {
-      const onOpen = (evt: CustomEvent<{ direction: string }>): void => { opened.inc({ direction: evt.detail.direction }) }
-      const onClose = (evt: CustomEvent<{ direction: string }>): void => { closed.inc({ direction: evt.detail.direction }) }
+      const onOpen = (evt: CustomEvent<{ direction: string }>): void => {
+        opened.inc({ direction: evt.detail.direction })
+      }
+      const onClose = (evt: CustomEvent<{ direction: string }>): void => {
+        closed.inc({ direction: evt.detail.direction })
+      }
       libp2p.addEventListener('connection:open', onOpen)
       libp2p.addEventListener('connection:close', onClose)
-      this.detach.push(() => { libp2p.removeEventListener('connection:open', onOpen); libp2p.removeEventListener('connection:close', onClose) })
+      this.detach.push(() => {
+        libp2p.removeEventListener('connection:open', onOpen)
+        libp2p.removeEventListener('connection:close', onClose)
+      })
       new Gauge({
         name: 'liaison_connected_peers',
         help: 'Peers with at least one open libp2p connection.',
         registers,
-        collect () { this.set(libp2p.getPeers().length) }
+        collect () {
+          this.set(libp2p.getPeers().length)
+        }
       })
     }
     if (store != null) {
       new Counter({
         name: 'liaison_store_commits_total',
-        help: 'Group-committed (fsync\'d) LevelDB batches written.',
+        help: "Group-committed (fsync'd) LevelDB batches written.",
         registers,
-        collect () { this.reset(); this.inc(store.commits.batches) }
+        collect () {
+          this.reset()
+          this.inc(store.commits.batches)
+        }
       })
       new Counter({
         name: 'liaison_store_commit_operations_total',
         help: 'Operations carried by those batches (operations / commits = mean batch size).',
         registers,
-        collect () { this.reset(); this.inc(store.commits.operations) }
+        collect () {
+          this.reset()
+          this.inc(store.commits.operations)
+        }
       })
     }
     if (components.queries != null) this.detach.push(registerQueryMetrics({ Counter, Gauge }, this.registry, components.queries))
@@ -230,9 +317,11 @@ export class NodeMetrics {
     const startedAt = this.startedAt
     new Gauge({
       name: 'liaison_audit_tree_size',
-      help: 'Entries (leaves) in the audit log\'s Merkle tree.',
+      help: "Entries (leaves) in the audit log's Merkle tree.",
       registers,
-      async collect () { this.set((await read()).treeSize) }
+      async collect () {
+        this.set((await read()).treeSize)
+      }
     })
     new Gauge({
       name: 'liaison_audit_last_checkpoint_age_seconds',

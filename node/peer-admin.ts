@@ -18,7 +18,13 @@ import type { DeliveryRecord, PeerStatus, PeerRecord } from './store/records.ts'
 import type { TrustList } from './trust-list.ts'
 
 /** Change a peer's status. Revocation cancels everything still queued for it, atomically. */
-export async function setPeerStatus (store: Store, trust: TrustList, peerId: string, status: PeerStatus, now: Date): Promise<{ record: PeerRecord, cancelled: DeliveryRecord[] }> {
+export async function setPeerStatus (
+  store: Store,
+  trust: TrustList,
+  peerId: string,
+  status: PeerStatus,
+  now: Date
+): Promise<{ record: PeerRecord, cancelled: DeliveryRecord[] }> {
   const cancelled: DeliveryRecord[] = []
   const ops: BatchOp[] = []
   if (status === 'revoked') {
@@ -41,7 +47,11 @@ export interface CardExport {
   card: CardV1
 }
 
-export function exportCard (signer: Signer, info: { name: string, jurisdiction?: string, addresses: string[], courier?: string, oprfKey?: { publicKey: string, keyId: string } }, now: Date): CardExport {
+export function exportCard (
+  signer: Signer,
+  info: { name: string, jurisdiction?: string, addresses: string[], courier?: string, oprfKey?: { publicKey: string, keyId: string } },
+  now: Date
+): CardExport {
   const card: CardV1 = { v: 1, peerId: signer.peerId, name: info.name, addresses: info.addresses, created: now.toISOString() }
   if (info.jurisdiction != null) card.jurisdiction = info.jurisdiction
   if (info.courier != null) card.courier = info.courier

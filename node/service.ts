@@ -20,7 +20,14 @@ import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation
 import { applyRevocation, type RevocationOutcome } from './revocation.ts'
 import { courierOf } from './courier/kit.ts'
 import { dataDirPaths } from './data-dir.ts'
-import { announceRotation, applyPeerRotation, rotationAnswered, rotationPeerStates, type BeforeRotationApplied, type RotationPeerState } from './key-rotation.ts'
+import {
+  announceRotation,
+  applyPeerRotation,
+  rotationAnswered,
+  rotationPeerStates,
+  type BeforeRotationApplied,
+  type RotationPeerState
+} from './key-rotation.ts'
 import { Forwarding } from './forwarding.ts'
 import { sendFeedback, type FeedbackResult } from './feedback/send-feedback.ts'
 import { auditEvents } from './audit/events.ts'
@@ -79,7 +86,9 @@ export interface SendResult {
  * server's status resource and audit event: one fsync per POST, not two). Called once the
  * message is signed, with its digest, the recipients it is queued for and those refused.
  */
-export type SendAlongside = (message: { digest: string, storedAt: number, queued: string[], refused: RecipientOutcome[] }) => { ops: BatchOp[], events: unknown[] }
+export type SendAlongside = (
+  message: { digest: string, storedAt: number, queued: string[], refused: RecipientOutcome[] }
+) => { ops: BatchOp[], events: unknown[] }
 
 export interface MessageView {
   meta: MessageMeta
@@ -126,40 +135,40 @@ export interface KeyStatus {
 }
 
 export interface LiaisonService {
-  send (input: SendInput, opts?: { wait?: boolean, timeoutMs?: number }): Promise<SendResult>
-  inbox (query?: InboxQuery): Promise<MessageMeta[]>
-  sent (query?: InboxQuery): Promise<MessageMeta[]>
-  outbox (): Promise<DeliveryRecord[]>
-  message (ref: string, opts?: { envelope?: boolean }): Promise<MessageView>
-  peers (): Promise<PeerRecord[]>
-  peer (peerId: string): Promise<PeerRecord>
-  addPeer (input: PeerInput): Promise<PeerRecord>
+  send(input: SendInput, opts?: { wait?: boolean, timeoutMs?: number }): Promise<SendResult>
+  inbox(query?: InboxQuery): Promise<MessageMeta[]>
+  sent(query?: InboxQuery): Promise<MessageMeta[]>
+  outbox(): Promise<DeliveryRecord[]>
+  message(ref: string, opts?: { envelope?: boolean }): Promise<MessageView>
+  peers(): Promise<PeerRecord[]>
+  peer(peerId: string): Promise<PeerRecord>
+  addPeer(input: PeerInput): Promise<PeerRecord>
   /** Add from a self-signed trust card (envelope JSON text), with permission fields. */
-  addPeerFromCard (card: string, fields: PeerFields, expectFingerprint?: string): Promise<AddPeerResult>
-  updatePeer (peerId: string, fields: PeerFields): Promise<PeerRecord>
-  setPeerStatus (peerId: string, status: 'active' | 'suspended' | 'revoked'): Promise<PeerStatusChange>
-  removePeer (peerId: string): Promise<void>
-  policy (): Promise<NodePolicy>
-  reloadPolicy (): Promise<NodePolicy>
-  checkPolicy (input: PolicyCheckInput): Promise<Decision>
-  card (): Promise<CardExport>
-  rotateKey (): Promise<OwnRotation>
-  keyStatus (): Promise<KeyStatus>
-  approveRotation (oldPeerId: string): Promise<PeerRecord>
+  addPeerFromCard(card: string, fields: PeerFields, expectFingerprint?: string): Promise<AddPeerResult>
+  updatePeer(peerId: string, fields: PeerFields): Promise<PeerRecord>
+  setPeerStatus(peerId: string, status: 'active' | 'suspended' | 'revoked'): Promise<PeerStatusChange>
+  removePeer(peerId: string): Promise<void>
+  policy(): Promise<NodePolicy>
+  reloadPolicy(): Promise<NodePolicy>
+  checkPolicy(input: PolicyCheckInput): Promise<Decision>
+  card(): Promise<CardExport>
+  rotateKey(): Promise<OwnRotation>
+  keyStatus(): Promise<KeyStatus>
+  approveRotation(oldPeerId: string): Promise<PeerRecord>
   /** Act on a peer's revocation certificate (its envelope, JSON text): revoke that key and its record. */
-  applyRevocation (certificate: string): Promise<RevocationOutcome>
-  forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult>
-  requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord>
-  feedback (ref: string, rating: string, note?: string): Promise<FeedbackResult>
+  applyRevocation(certificate: string): Promise<RevocationOutcome>
+  forward(ref: string, to: string[], legalBasis?: string): Promise<SendResult>
+  requestRelease(ref: string, recipient: string, reason: string): Promise<ReleaseRecord>
+  feedback(ref: string, rating: string, note?: string): Promise<FeedbackResult>
   /** The cooperation report up to a checkpoint issued now (running node only), rendered or signed. */
-  report (input: ReportRequest): Promise<{ type: string, body: string }>
-  answerRelease (requestId: string, decision: 'granted' | 'denied', opts?: { validMs?: number, reason?: string }): Promise<ReleaseRecord>
-  releases (): Promise<ReleaseRecord[]>
+  report(input: ReportRequest): Promise<{ type: string, body: string }>
+  answerRelease(requestId: string, decision: 'granted' | 'denied', opts?: { validMs?: number, reason?: string }): Promise<ReleaseRecord>
+  releases(): Promise<ReleaseRecord[]>
   /** Ask every active peer to cosign our latest checkpoint now (running node). */
-  witness (): Promise<WitnessOutcome[]>
+  witness(): Promise<WitnessOutcome[]>
   /** What this node witnessed: peers' latest checkpoints, and any inconsistency alerts. */
-  witnesses (): Promise<{ seen: WitnessedCheckpoint[], alerts: WitnessAlert[] }>
-  health (): Promise<Health>
+  witnesses(): Promise<{ seen: WitnessedCheckpoint[], alerts: WitnessAlert[] }>
+  health(): Promise<Health>
 }
 
 export interface LocalServiceComponents {
@@ -257,7 +266,9 @@ export class LocalService implements LiaisonService {
   }
 
   async report (input: ReportRequest): Promise<{ type: string, body: string }> {
-    if (this.c.audit == null) throw new NodeError('NODE_NOT_RUNNING', 'the report through the service needs a running node; on a stopped one `liaison report` reads the store itself')
+    if (this.c.audit == null) {
+      throw new NodeError('NODE_NOT_RUNNING', 'the report through the service needs a running node; on a stopped one `liaison report` reads the store itself')
+    }
     return await reportOf({ db: this.c.store.db, audit: this.c.audit, signer: this.c.signer }, input)
   }
 
@@ -278,12 +289,22 @@ export class LocalService implements LiaisonService {
     let recipients = input.to ?? []
     let taskForce: Addressing | undefined
     if (input.taskForce != null) {
-      if (recipients.length > 0) throw new NodeError('BAD_ARGUMENT', 'give recipients (to) or a task force, not both: a task force message goes to every current member')
+      if (recipients.length > 0) {
+        throw new NodeError('BAD_ARGUMENT', 'give recipients (to) or a task force, not both: a task force message goes to every current member')
+      }
       taskForce = await addressTaskForce(new TaskForceRecords(this.c.store.db), this.c.signer.peerId, input.taskForce, subject, now.getTime())
       recipients = taskForce.to
       subject.handling = taskForce.handling
       outcomes.push(...taskForce.refused)
-      if (recipients.length === 0) throw new NodeError('TASKFORCE_NOT_PERMITTED', `no other member of task force ${input.taskForce} has its charter version in effect: ${taskForce.refused.map(o => `${o.peerId} (${o.detail})`).join(', ')}`, { details: outcomes })
+      if (recipients.length === 0) {
+        throw new NodeError(
+          'TASKFORCE_NOT_PERMITTED',
+          `no other member of task force ${input.taskForce} has its charter version in effect: ${
+            taskForce.refused.map(o => `${o.peerId} (${o.detail})`).join(', ')
+          }`,
+          { details: outcomes }
+        )
+      }
     }
     if (!Array.isArray(recipients) || recipients.length === 0) throw new NodeError('BAD_ARGUMENT', 'to: at least one recipient is required')
     for (const peerId of [...new Set(recipients)]) {
@@ -292,7 +313,9 @@ export class LocalService implements LiaisonService {
       else outcomes.push({ peerId, status: 'refused', reason: verdict.reason })
     }
     if (allowed.length === 0) {
-      throw new NodeError('RECIPIENT_REFUSED', `every recipient was refused: ${outcomes.map(o => `${o.peerId} (${o.reason})`).join(', ')}`, { details: outcomes })
+      throw new NodeError('RECIPIENT_REFUSED', `every recipient was refused: ${outcomes.map(o => `${o.peerId} (${o.reason})`).join(', ')}`, {
+        details: outcomes
+      })
     }
     const expires = input.expires ?? new Date(now.getTime() + (input.ttlMs ?? DEFAULT_MESSAGE_TTL_MS)).toISOString()
     const draft: Record<string, unknown> = {
@@ -351,9 +374,20 @@ export class LocalService implements LiaisonService {
       const timer = setTimeout(() => {
         outbox.off('delivery', listener)
         const open = recipients.filter(r => !done.has(r))
-        const unreachable = open.flatMap(peerId => { const f = outbox.unreachable(peerId); return f != null ? [{ peerId, ...f }] : [] })
+        const unreachable = open.flatMap(peerId => {
+          const f = outbox.unreachable(peerId)
+          return f != null ? [{ peerId, ...f }] : []
+        })
         if (unreachable.length > 0) {
-          reject(new NodeError('PEER_UNREACHABLE', `no final receipt within ${timeoutMs} ms; the message stays queued. ${unreachable.map(u => `${this.c.trust.get(u.peerId)?.name ?? u.peerId} (${u.peerId}): ${describeDialFailure(u)}`).join('. ')}`, { details: unreachable }))
+          reject(
+            new NodeError(
+              'PEER_UNREACHABLE',
+              `no final receipt within ${timeoutMs} ms; the message stays queued. ${
+                unreachable.map(u => `${this.c.trust.get(u.peerId)?.name ?? u.peerId} (${u.peerId}): ${describeDialFailure(u)}`).join('. ')
+              }`,
+              { details: unreachable }
+            )
+          )
           return
         }
         reject(new NodeError('TIMEOUT', `no final receipt from ${open.join(', ')} within ${timeoutMs} ms; the message stays queued`))
@@ -421,16 +455,24 @@ export class LocalService implements LiaisonService {
     const { card, fingerprint } = openCard(text)
     // The real fingerprint is never told: whoever typed a wrong one must not be handed the right one.
     if (expectFingerprint != null && expectFingerprint.trim().toUpperCase() !== fingerprint) {
-      throw new NodeError('BAD_KEY', `the card's key does not have the fingerprint ${expectFingerprint}; do not add this card: confirm the fingerprint with the agency again over a separate channel`)
+      throw new NodeError(
+        'BAD_KEY',
+        `the card's key does not have the fingerprint ${expectFingerprint}; do not add this card: confirm the fingerprint with the agency again over a ` +
+          `separate channel`
+      )
     }
-    const record = await this.c.trust.add({
-      name: card.name,
-      addresses: card.addresses,
-      ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}),
-      ...(card.oprfKey != null ? { oprfKey: card.oprfKey } : {}),
-      ...fields,
-      peerId: card.peerId
-    }, this.now(), { ...(card.courier != null ? { courier: card.courier } : {}), ...(expectFingerprint == null ? { action: UNCHECKED_CARD_ACTION } : {}) })
+    const record = await this.c.trust.add(
+      {
+        name: card.name,
+        addresses: card.addresses,
+        ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}),
+        ...(card.oprfKey != null ? { oprfKey: card.oprfKey } : {}),
+        ...fields,
+        peerId: card.peerId
+      },
+      this.now(),
+      { ...(card.courier != null ? { courier: card.courier } : {}), ...(expectFingerprint == null ? { action: UNCHECKED_CARD_ACTION } : {}) }
+    )
     return { record, fingerprint }
   }
 
@@ -462,7 +504,13 @@ export class LocalService implements LiaisonService {
     // The courier of this key's revocation kit, announced so peers admit it (PROTOCOL.md §9.1).
     const courier = await courierOf(dataDirPaths(this.c.dir).revocationDir, this.c.signer.peerId)
     const oprfKey = await this.c.oprfKey?.()
-    return exportCard(this.c.signer, { name: this.c.name, addresses: this.c.addresses(), ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}), ...(courier != null ? { courier } : {}), ...(oprfKey != null ? { oprfKey } : {}) }, this.now())
+    return exportCard(this.c.signer, {
+      name: this.c.name,
+      addresses: this.c.addresses(),
+      ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}),
+      ...(courier != null ? { courier } : {}),
+      ...(oprfKey != null ? { oprfKey } : {})
+    }, this.now())
   }
 
   async removePeer (peerId: string): Promise<void> {

@@ -97,7 +97,9 @@ export async function createTransport (components: TransportComponents, init: Tr
   node.addEventListener('connection:open', (evt) => {
     const connection = evt.detail
     if (components.trust.isActive(connection.remotePeer.toString())) return
-    setTimeout(() => { connection.close().catch(() => {}) }, DEFAULT_COURIER_CONNECTION_MS).unref()
+    setTimeout(() => {
+      connection.close().catch(() => {})
+    }, DEFAULT_COURIER_CONNECTION_MS).unref()
   })
   // A peer that loses trust is disconnected at once.
   components.trust.on('change', (peerId, record) => {

@@ -112,7 +112,10 @@ export class TrustList extends EventEmitter<TrustListEvents> {
   async setStatus (peerId: string, status: PeerStatus, now: Date = new Date(), extraOps: BatchOp[] = []): Promise<PeerRecord> {
     const current = this.require(peerId)
     if (current.status === 'revoked' && status !== 'revoked') {
-      throw new NodeError('PEER_REVOKED', `${current.name} is revoked; revocation is permanent (add the agency again under a new key if trust is re-established)`)
+      throw new NodeError(
+        'PEER_REVOKED',
+        `${current.name} is revoked; revocation is permanent (add the agency again under a new key if trust is re-established)`
+      )
     }
     const record: PeerRecord = { ...current, status, updatedAt: now.toISOString() }
     await this.save(current, record, status === 'active' ? 'peer.resumed' : status === 'suspended' ? 'peer.suspended' : 'peer.revoked', extraOps)
@@ -155,7 +158,13 @@ export class TrustList extends EventEmitter<TrustListEvents> {
     return current
   }
 
-  private async save (before: PeerRecord | undefined, after: PeerRecord | undefined, action: string, extraOps: BatchOp[] = [], events: unknown[] = []): Promise<void> {
+  private async save (
+    before: PeerRecord | undefined,
+    after: PeerRecord | undefined,
+    action: string,
+    extraOps: BatchOp[] = [],
+    events: unknown[] = []
+  ): Promise<void> {
     const peerId = (after ?? before as PeerRecord).peerId
     const ops: BatchOp[] = [after != null ? this.store.peerOp(after) : this.store.peerDelOp(peerId), ...extraOps]
     await this.store.commit(ops, [auditEvents.trustChanged({ peerId, before, after, action }), ...events])

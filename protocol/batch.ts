@@ -93,7 +93,9 @@ export function decodeBatch (body: Uint8Array, maxEnvelopeBytes: number = MAX_FR
   const envelopes = decoder.push(new Uint8ArrayList(body.subarray(at)))
   decoder.end()
   if (envelopes.length === 0) throw new ProtocolError('BAD_FRAME', 'a batch carries no envelope')
-  if (envelopes.length > MAX_BATCH_ENVELOPES) throw new ProtocolError('BAD_FRAME', `a batch carries ${envelopes.length} envelopes; at most ${MAX_BATCH_ENVELOPES}`)
+  if (envelopes.length > MAX_BATCH_ENVELOPES) {
+    throw new ProtocolError('BAD_FRAME', `a batch carries ${envelopes.length} envelopes; at most ${MAX_BATCH_ENVELOPES}`)
+  }
   return { since, envelopes }
 }
 

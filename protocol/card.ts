@@ -40,7 +40,9 @@ export function validateCard (value: unknown): CardV1 {
   const peerId = peerIdField(o, 'peerId')
   const name = stringField(o, 'name', 128)
   const addresses = o.addresses
-  if (!Array.isArray(addresses) || addresses.length > 16 || !addresses.every(a => typeof a === 'string' && a.length > 0 && a.length <= 256 && a.startsWith('/'))) {
+  if (
+    !Array.isArray(addresses) || addresses.length > 16 || !addresses.every(a => typeof a === 'string' && a.length > 0 && a.length <= 256 && a.startsWith('/'))
+  ) {
     bad('addresses', addresses, 'must be an array of at most 16 multiaddr strings')
   }
   const created = timeField(o, 'created')
@@ -52,7 +54,16 @@ export function validateCard (value: unknown): CardV1 {
     if (courier === peerId) invalid('courier must differ from peerId')
   }
   const oprfKey = o.oprfKey === undefined ? undefined : validateOprfKey(o.oprfKey)
-  return { v: 1, peerId, name, ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}), addresses: card.addresses, created, ...(courier != null ? { courier } : {}), ...(oprfKey !== undefined ? { oprfKey } : {}) }
+  return {
+    v: 1,
+    peerId,
+    name,
+    ...(card.jurisdiction != null ? { jurisdiction: card.jurisdiction } : {}),
+    addresses: card.addresses,
+    created,
+    ...(courier != null ? { courier } : {}),
+    ...(oprfKey !== undefined ? { oprfKey } : {})
+  }
 }
 
 function validateOprfKey (value: unknown): { publicKey: string, keyId: string } {

@@ -320,7 +320,9 @@ export function parseCheckpoint (text: string): Checkpoint {
  * it (SIGNER_MISMATCH otherwise).
  */
 export function openCheckpoint (
-  note: string | Uint8Array, keys: readonly NoteKey[], origin?: string
+  note: string | Uint8Array,
+  keys: readonly NoteKey[],
+  origin?: string
 ): { checkpoint: Checkpoint, verified: NoteSignature[] } {
   const opened = openNote(note, keys)
   const checkpoint = parseCheckpoint(opened.text)

@@ -29,7 +29,11 @@
 import { verify as cryptoVerify } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import {
-  ed25519PublicKeyObject, formatSignatureLine, noteKeyHash, parseCheckpoint, parseSignatureLine
+  ed25519PublicKeyObject,
+  formatSignatureLine,
+  noteKeyHash,
+  parseCheckpoint,
+  parseSignatureLine
 } from './checkpoint.ts'
 import type { NoteKey } from './checkpoint.ts'
 import type { Signer } from './types.ts'
@@ -99,7 +103,10 @@ function verifyPayload (keyObject: KeyObject, checkpointBody: string, payload: U
  * `witnessName` with raw Ed25519 `publicKey`. Hostile lines give `{ ok: false }`.
  */
 export function verifyCosignature (
-  line: string, checkpointBody: string, witnessName: string, publicKey: Uint8Array
+  line: string,
+  checkpointBody: string,
+  witnessName: string,
+  publicKey: Uint8Array
 ): CosignatureCheck {
   if (typeof line !== 'string') throw new TypeError('line must be a string')
   if (typeof checkpointBody !== 'string') throw new TypeError('checkpointBody must be a string')

@@ -44,8 +44,10 @@ const utf8Encoder = new TextEncoder()
 
 /** Signs `payload` as `payloadType` with each signer (1..MAX_SIGNATURES), PAE built once. */
 export function signEnvelope (payloadType: string, payload: Uint8Array, signers: Signer | Signer[]): Envelope {
-  if (typeof payloadType !== 'string' || payloadType.length === 0 || payloadType.length > MAX_PAYLOAD_TYPE_LENGTH ||
-      !payloadType.isWellFormed()) {
+  if (
+    typeof payloadType !== 'string' || payloadType.length === 0 || payloadType.length > MAX_PAYLOAD_TYPE_LENGTH ||
+    !payloadType.isWellFormed()
+  ) {
     throw new TypeError(`payloadType must be a well-formed string of 1..${MAX_PAYLOAD_TYPE_LENGTH} characters`)
   }
   const list = Array.isArray(signers) ? signers : [signers]
@@ -139,7 +141,9 @@ export function verifyEnvelopeWith (env: Envelope, key: VerifyKey, verifier: Ed2
 
 /** Verifies and digests with one PAE computation: the receive path needs both. */
 export function verifyEnvelopeDigest (
-  env: Envelope, key: VerifyKey, verifier: Ed25519Verifier = opensslVerify
+  env: Envelope,
+  key: VerifyKey,
+  verifier: Ed25519Verifier = opensslVerify
 ): { ok: boolean, digest: string } {
   const bytes = pae(env.payloadType, env.payload)
   return { ok: anySignatureVerifies(env, key, bytes, verifier), digest: paeDigest(bytes) }

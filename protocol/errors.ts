@@ -15,11 +15,11 @@ export const REASON_CODES = {
   BAD_PAYLOAD_TYPE: 'The payloadType is not one this endpoint accepts here.',
   SCHEMA_INVALID: 'The payload does not conform to its schema (fields, types, formats, depth).',
   STIX_INVALID: 'A message body that is a STIX 2.1 bundle does not validate against the OASIS STIX 2.1 schemas.',
-  MARKING_CONFLICT: 'An object of the STIX bundle carries a TLP marking more restrictive than the message\'s TLP.',
+  MARKING_CONFLICT: "An object of the STIX bundle carries a TLP marking more restrictive than the message's TLP.",
   // signatures and identity
   BAD_SIGNATURE: 'No signature verifies under the expected public key.',
   UNKNOWN_SIGNER: 'The signer is not on the trust list.',
-  UNKNOWN_ORIGINATOR: 'A forwarded message\'s originator is not on the receiver\'s trust list, so its signature cannot be checked.',
+  UNKNOWN_ORIGINATOR: "A forwarded message's originator is not on the receiver's trust list, so its signature cannot be checked.",
   UNKNOWN_PEER: 'The recipient is not on the trust list.',
   SIGNER_MISMATCH: 'The signer differs from the authenticated peer or the `from` field.',
   BAD_KEY: 'A public key is malformed, small-order or non-canonical.',
@@ -39,13 +39,17 @@ export const REASON_CODES = {
   PEER_REVOKED: 'The peer is revoked.',
   AGREEMENT_INVALID: 'No agreement with this id is valid now for this peer.',
   FORWARD_NOT_PERMITTED: 'Forwarding is not allowed without a valid release grant (or at all for RED).',
-  TASKFORCE_NOT_PERMITTED: 'The message names a task force charter that is not the one in effect on this node, or does not fit it (member, topic, TLP, legal basis, handling, validity).',
+  TASKFORCE_NOT_PERMITTED:
+    'The message names a task force charter that is not the one in effect on this node, or does not fit it (member, topic, TLP, legal basis, handling, ' +
+    'validity).',
   // hit/no-hit queries (PROTOCOL.md §19)
   QUERY_NOT_PERMITTED: 'This peer may not send hit/no-hit queries to this node.',
   SELECTOR_TYPE_NOT_PERMITTED: 'This peer may not query this selector type.',
   QUOTA_EXCEEDED: 'The query exceeds the per-query maximum or the daily quota of selectors for this peer.',
-  BAD_PROOF: 'A query answer\'s VOPRF proof does not hold under the answering node\'s pinned OPRF key.',
-  FILTER_STALE: 'A hit filter update does not apply to the filter this node holds for the peer (replayed, out of order, for another key, or inconsistent in size); nothing was applied or reported.',
+  BAD_PROOF: "A query answer's VOPRF proof does not hold under the answering node's pinned OPRF key.",
+  FILTER_STALE:
+    'A hit filter update does not apply to the filter this node holds for the peer (replayed, out of order, for another key, or inconsistent in size); ' +
+    'nothing was applied or reported.',
   // node conditions
   STORAGE_FULL: 'The node cannot store the message (disk full or storage error); nothing was acknowledged.',
   UNAVAILABLE: 'The peer is shutting down, not ready, or did not answer in time; the sender retries.',

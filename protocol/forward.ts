@@ -59,7 +59,14 @@ export function parseForward (payload: Uint8Array): ForwardV1 {
 
 export function encodeForward (f: ForwardV1): Uint8Array {
   const value: Record<string, unknown> = {
-    v: 1, id: f.id, from: f.from, to: f.to, created: f.created, expires: f.expires, legalBasis: f.legalBasis, original: encodeBase64(f.original)
+    v: 1,
+    id: f.id,
+    from: f.from,
+    to: f.to,
+    created: f.created,
+    expires: f.expires,
+    legalBasis: f.legalBasis,
+    original: encodeBase64(f.original)
   }
   if (f.grant != null) value.grant = encodeBase64(f.grant)
   const bytes = new TextEncoder().encode(canonicalJson(value))

@@ -84,9 +84,18 @@ function parseValue (): unknown {
   if (c === 0x7b) return parseObject()
   if (c === 0x5b) return parseArray()
   if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return parseNumber()
-  if (c === 0x74 && src.startsWith('true', pos)) { pos += 4; return true }
-  if (c === 0x66 && src.startsWith('false', pos)) { pos += 5; return false }
-  if (c === 0x6e && src.startsWith('null', pos)) { pos += 4; return null }
+  if (c === 0x74 && src.startsWith('true', pos)) {
+    pos += 4
+    return true
+  }
+  if (c === 0x66 && src.startsWith('false', pos)) {
+    pos += 5
+    return false
+  }
+  if (c === 0x6e && src.startsWith('null', pos)) {
+    pos += 4
+    return null
+  }
   return fail(c !== c ? 'unexpected end of input' : 'unexpected character')
 }
 
@@ -96,22 +105,31 @@ function parseObject (): Record<string, unknown> {
   const level = depth - 1
   const obj: Record<string, unknown> = {}
   skipWhitespace()
-  if (src.charCodeAt(pos) === 0x7d) { pos++; depth--; return obj }
+  if (src.charCodeAt(pos) === 0x7d) {
+    pos++
+    depth--
+    return obj
+  }
   for (;;) {
     path[level] = null
     if (src.charCodeAt(pos) !== 0x22) fail('expected a string key')
     const keyStart = pos
     const key = parseString()
     path[level] = key
-    if (Object.hasOwn(obj, key)) { pos = keyStart; fail('duplicate key') }
+    if (Object.hasOwn(obj, key)) {
+      pos = keyStart
+      fail('duplicate key')
+    }
     skipWhitespace()
     if (src.charCodeAt(pos) !== 0x3a) fail("expected ':'")
     pos++
     skipWhitespace()
     const valueStart = pos
     const value = parseValue()
-    if (level === 0 && integerKeys !== undefined && typeof value === 'number' &&
-        !lastWasIntegerLiteral && integerKeys.includes(key)) {
+    if (
+      level === 0 && integerKeys !== undefined && typeof value === 'number' &&
+      !lastWasIntegerLiteral && integerKeys.includes(key)
+    ) {
       pos = valueStart
       fail('must be an integer literal (no fraction or exponent)')
     }
@@ -122,8 +140,15 @@ function parseObject (): Record<string, unknown> {
     }
     skipWhitespace()
     const c = src.charCodeAt(pos)
-    if (c === 0x2c) { pos++; skipWhitespace(); continue }
-    if (c === 0x7d) { pos++; break }
+    if (c === 0x2c) {
+      pos++
+      skipWhitespace()
+      continue
+    }
+    if (c === 0x7d) {
+      pos++
+      break
+    }
     fail("expected ',' or '}'")
   }
   path.length = level
@@ -137,14 +162,25 @@ function parseArray (): unknown[] {
   const level = depth - 1
   const arr: unknown[] = []
   skipWhitespace()
-  if (src.charCodeAt(pos) === 0x5d) { pos++; depth--; return arr }
-  for (let i = 0; ; i++) {
+  if (src.charCodeAt(pos) === 0x5d) {
+    pos++
+    depth--
+    return arr
+  }
+  for (let i = 0;; i++) {
     path[level] = i
     arr.push(parseValue())
     skipWhitespace()
     const c = src.charCodeAt(pos)
-    if (c === 0x2c) { pos++; skipWhitespace(); continue }
-    if (c === 0x5d) { pos++; break }
+    if (c === 0x2c) {
+      pos++
+      skipWhitespace()
+      continue
+    }
+    if (c === 0x5d) {
+      pos++
+      break
+    }
     fail("expected ',' or ']'")
   }
   path.length = level
@@ -167,10 +203,20 @@ function parseString (): string {
   pos = PLAIN_RUN.lastIndex
   for (;;) {
     const c = src.charCodeAt(pos)
-    if (c >= 0x20 && c !== 0x22 && c !== 0x5c && c < 0xd800) { pos++; continue }
-    if (c === 0x22) { const s = src.slice(start, pos); pos++; return s }
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c && c < 0xd800) {
+      pos++
+      continue
+    }
+    if (c === 0x22) {
+      const s = src.slice(start, pos)
+      pos++
+      return s
+    }
     if (c === 0x5c) return parseEscapedString(start)
-    if (c >= 0xd800) { checkRawSurrogate(c); continue }
+    if (c >= 0xd800) {
+      checkRawSurrogate(c)
+      continue
+    }
     fail(c !== c ? 'unterminated string' : 'unescaped control character in string')
   }
 }
@@ -181,15 +227,25 @@ function parseEscapedString (start: number): string {
   let chunk = pos
   for (;;) {
     const c = src.charCodeAt(pos)
-    if (c >= 0x20 && c !== 0x22 && c !== 0x5c && c < 0xd800) { pos++; continue }
-    if (c === 0x22) { out += src.slice(chunk, pos); pos++; return out }
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c && c < 0xd800) {
+      pos++
+      continue
+    }
+    if (c === 0x22) {
+      out += src.slice(chunk, pos)
+      pos++
+      return out
+    }
     if (c === 0x5c) {
       out += src.slice(chunk, pos)
       out += readEscape()
       chunk = pos
       continue
     }
-    if (c >= 0xd800) { checkRawSurrogate(c); continue }
+    if (c >= 0xd800) {
+      checkRawSurrogate(c)
+      continue
+    }
     fail(c !== c ? 'unterminated string' : 'unescaped control character in string')
   }
 }
@@ -198,17 +254,36 @@ function parseEscapedString (start: number): string {
 function readEscape (): string {
   const e = src.charCodeAt(pos + 1)
   switch (e) {
-    case 0x22: pos += 2; return '"'
-    case 0x5c: pos += 2; return '\\'
-    case 0x2f: pos += 2; return '/'
-    case 0x62: pos += 2; return '\b'
-    case 0x66: pos += 2; return '\f'
-    case 0x6e: pos += 2; return '\n'
-    case 0x72: pos += 2; return '\r'
-    case 0x74: pos += 2; return '\t'
+    case 0x22:
+      pos += 2
+      return '"'
+    case 0x5c:
+      pos += 2
+      return '\\'
+    case 0x2f:
+      pos += 2
+      return '/'
+    case 0x62:
+      pos += 2
+      return '\b'
+    case 0x66:
+      pos += 2
+      return '\f'
+    case 0x6e:
+      pos += 2
+      return '\n'
+    case 0x72:
+      pos += 2
+      return '\r'
+    case 0x74:
+      pos += 2
+      return '\t'
     case 0x75: {
       const unit = readHex4(pos + 2)
-      if (unit < 0xd800 || unit > 0xdfff) { pos += 6; return String.fromCharCode(unit) }
+      if (unit < 0xd800 || unit > 0xdfff) {
+        pos += 6
+        return String.fromCharCode(unit)
+      }
       if (unit >= 0xdc00) fail('lone low surrogate escape')
       if (src.charCodeAt(pos + 6) !== 0x5c || src.charCodeAt(pos + 7) !== 0x75) fail('lone high surrogate escape')
       const low = readHex4(pos + 8)
@@ -229,7 +304,10 @@ function readHex4 (at: number): number {
     if (c >= 0x30 && c <= 0x39) d = c - 0x30
     else if (c >= 0x61 && c <= 0x66) d = c - 0x57
     else if (c >= 0x41 && c <= 0x46) d = c - 0x37
-    else { pos = at; return fail('invalid \\u escape') }
+    else {
+      pos = at
+      return fail('invalid \\u escape')
+    }
     n = (n << 4) | d
   }
   return n
@@ -237,10 +315,16 @@ function readHex4 (at: number): number {
 
 /** Accepts a raw surrogate pair (advancing past it) or fails on a lone raw surrogate. */
 function checkRawSurrogate (c: number): void {
-  if (c > 0xdfff) { pos++; return }
+  if (c > 0xdfff) {
+    pos++
+    return
+  }
   if (c <= 0xdbff) {
     const next = src.charCodeAt(pos + 1)
-    if (next >= 0xdc00 && next <= 0xdfff) { pos += 2; return }
+    if (next >= 0xdc00 && next <= 0xdfff) {
+      pos += 2
+      return
+    }
   }
   fail('lone surrogate in string')
 }
@@ -266,24 +350,32 @@ function parseNumber (): number {
     integer = false
     c = src.charCodeAt(++pos)
     if (!(c >= 0x30 && c <= 0x39)) fail('invalid number: digit expected after the decimal point')
-    do c = src.charCodeAt(++pos); while (c >= 0x30 && c <= 0x39)
+    do c = src.charCodeAt(++pos)
+    while (c >= 0x30 && c <= 0x39)
   }
   if (c === 0x65 || c === 0x45) {
     integer = false
     c = src.charCodeAt(++pos)
     if (c === 0x2b || c === 0x2d) c = src.charCodeAt(++pos)
     if (!(c >= 0x30 && c <= 0x39)) fail('invalid number: digit expected in the exponent')
-    do c = src.charCodeAt(++pos); while (c >= 0x30 && c <= 0x39)
+    do c = src.charCodeAt(++pos)
+    while (c >= 0x30 && c <= 0x39)
   }
   lastWasIntegerLiteral = integer
   if (integer) {
     // Up to 15 digits the accumulated value is exact; beyond that let Number() round correctly.
     if (pos - start > 15) value = Math.abs(Number(src.slice(start, pos)))
-    if (value > Number.MAX_SAFE_INTEGER) { pos = start; fail('integer outside the safe range ±(2^53-1)') }
+    if (value > Number.MAX_SAFE_INTEGER) {
+      pos = start
+      fail('integer outside the safe range ±(2^53-1)')
+    }
     return negative ? -value : value
   }
   const n = Number(src.slice(start, pos))
-  if (!Number.isFinite(n)) { pos = start; fail('number out of range') }
+  if (!Number.isFinite(n)) {
+    pos = start
+    fail('number out of range')
+  }
   return n
 }
 

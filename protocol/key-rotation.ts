@@ -30,7 +30,13 @@ const KEYS: ReadonlySet<string> = new Set(['v', 'id', 'oldPeerId', 'newPeerId', 
 
 export function validateKeyRotation (value: unknown): KeyRotationV1 {
   const o = versionedObject(value, KEYS, 'key rotation')
-  const r: KeyRotationV1 = { v: 1, id: uuidField(o, 'id'), oldPeerId: peerIdField(o, 'oldPeerId'), newPeerId: peerIdField(o, 'newPeerId'), created: timeField(o, 'created') }
+  const r: KeyRotationV1 = {
+    v: 1,
+    id: uuidField(o, 'id'),
+    oldPeerId: peerIdField(o, 'oldPeerId'),
+    newPeerId: peerIdField(o, 'newPeerId'),
+    created: timeField(o, 'created')
+  }
   if (r.oldPeerId === r.newPeerId) invalid('newPeerId must differ from oldPeerId')
   if (o.courier !== undefined) {
     r.courier = peerIdField(o, 'courier')

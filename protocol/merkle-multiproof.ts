@@ -55,7 +55,10 @@ export function multiProofRanges (leaves: readonly number[], treeSize: number): 
   const walk = (lo: number, hi: number, i: number): number => {
     let j = i
     while (j < leaves.length && leaves[j] < hi) j++
-    if (j === i) { out.push({ start: lo, size: hi - lo }); return j }
+    if (j === i) {
+      out.push({ start: lo, size: hi - lo })
+      return j
+    }
     if (hi - lo === 1) return j
     const mid = lo + split(hi - lo)
     const m = walk(lo, mid, i)
@@ -80,7 +83,11 @@ export interface MultiProofCheck {
  * The root a multiproof implies for `leaves` (index → leaf hash, indices strictly increasing), or
  * undefined when the proof does not fit the leaves and size (too few or too many hashes).
  */
-export function rootFromMultiProof (treeSize: number, leaves: ReadonlyArray<{ index: number, hash: Uint8Array }>, proof: readonly Uint8Array[]): MultiProofCheck | undefined {
+export function rootFromMultiProof (
+  treeSize: number,
+  leaves: ReadonlyArray<{ index: number, hash: Uint8Array }>,
+  proof: readonly Uint8Array[]
+): MultiProofCheck | undefined {
   try {
     checkLeaves(leaves.map(l => l.index), treeSize)
   } catch {
@@ -94,7 +101,10 @@ export function rootFromMultiProof (treeSize: number, leaves: ReadonlyArray<{ in
     while (j < leaves.length && leaves[j].index < hi) j++
     let h: Uint8Array
     if (j === i) {
-      if (p >= proof.length) { failed = true; return [new Uint8Array(32), j] }
+      if (p >= proof.length) {
+        failed = true
+        return [new Uint8Array(32), j]
+      }
       h = proof[p++]
     } else if (hi - lo === 1) {
       h = leaves[i].hash

@@ -48,7 +48,7 @@ export interface MerkleNode extends NodeRef {
 
 /** Read access to the hashes of complete perfect subtrees. */
 export interface NodeStore {
-  get (level: number, index: number): Promise<Uint8Array | undefined>
+  get(level: number, index: number): Promise<Uint8Array | undefined>
   /** Optional batch read; answers in the order asked. Used instead of `get` when present. */
   getMany?: (refs: readonly NodeRef[]) => Promise<Array<Uint8Array | undefined>>
 }
@@ -299,7 +299,7 @@ export class MerkleAppender {
 
 /** An in-memory NodeStore (for tests and tools), with a read counter. */
 export interface MemoryNodeStore extends NodeStore {
-  put (nodes: readonly MerkleNode[]): void
+  put(nodes: readonly MerkleNode[]): void
   /** Node reads served so far (each ref of a getMany counts once). */
   readonly reads: number
 }
@@ -332,7 +332,9 @@ export function memoryNodeStore (): MemoryNodeStore {
     counts[level] = Math.max(counts[level] ?? 0, index + 1)
   }
   return {
-    get reads () { return reads },
+    get reads () {
+      return reads
+    },
     put (nodes) {
       for (const node of nodes) write(node)
     },

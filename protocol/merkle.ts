@@ -120,7 +120,10 @@ export function emptyRoot (): Uint8Array {
  * proof cannot be valid for this index and size (wrong length, index out of range, bad sizes).
  */
 export function rootFromInclusionProof (
-  leafIndex: number, treeSize: number, leaf: Uint8Array, proof: Uint8Array[]
+  leafIndex: number,
+  treeSize: number,
+  leaf: Uint8Array,
+  proof: Uint8Array[]
 ): Uint8Array | undefined {
   anumber(leafIndex, 'leafIndex')
   anumber(treeSize, 'treeSize')
@@ -153,7 +156,11 @@ export function rootFromInclusionProof (
 
 /** RFC 9162 §2.1.3.2: does `proof` show the leaf at `leafIndex` is in the tree of `treeSize`? */
 export function verifyInclusion (
-  leafIndex: number, treeSize: number, leaf: Uint8Array, proof: Uint8Array[], root: Uint8Array
+  leafIndex: number,
+  treeSize: number,
+  leaf: Uint8Array,
+  proof: Uint8Array[],
+  root: Uint8Array
 ): boolean {
   abytes(root, 'root')
   const computed = rootFromInclusionProof(leafIndex, treeSize, leaf, proof)
@@ -165,7 +172,11 @@ export function verifyInclusion (
  * (root1)? See the module header for the equal-size and size-0 cases.
  */
 export function verifyConsistency (
-  size1: number, size2: number, proof: Uint8Array[], root1: Uint8Array, root2: Uint8Array
+  size1: number,
+  size2: number,
+  proof: Uint8Array[],
+  root1: Uint8Array,
+  root2: Uint8Array
 ): boolean {
   anumber(size1, 'size1')
   anumber(size2, 'size2')

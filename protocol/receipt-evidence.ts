@@ -51,7 +51,9 @@ export function isReceiptEvidence (bytes: Uint8Array): boolean {
 }
 
 export function encodeReceiptEvidence (e: ReceiptEvidence): Uint8Array {
-  return utf8.encode(JSON.stringify({ v: 2, for: e.for, by: e.by, status: e.status, reason: e.reason, leaf: e.leaf, entry: e.entry, proof: e.proof, checkpoint: e.checkpoint }))
+  return utf8.encode(
+    JSON.stringify({ v: 2, for: e.for, by: e.by, status: e.status, reason: e.reason, leaf: e.leaf, entry: e.entry, proof: e.proof, checkpoint: e.checkpoint })
+  )
 }
 
 function invalid (message: string): never {

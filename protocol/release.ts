@@ -47,7 +47,21 @@ export interface ReleaseGrantV1 {
 }
 
 const REQUEST_KEYS: ReadonlySet<string> = new Set(['v', 'id', 'from', 'to', 'created', 'expires', 'messageDigest', 'messageId', 'recipient', 'reason'])
-const GRANT_KEYS: ReadonlySet<string> = new Set(['v', 'id', 'requestId', 'from', 'to', 'created', 'expires', 'messageDigest', 'messageId', 'forwarder', 'recipient', 'decision', 'reason'])
+const GRANT_KEYS: ReadonlySet<string> = new Set([
+  'v',
+  'id',
+  'requestId',
+  'from',
+  'to',
+  'created',
+  'expires',
+  'messageDigest',
+  'messageId',
+  'forwarder',
+  'recipient',
+  'decision',
+  'reason'
+])
 
 export function validateReleaseRequest (value: unknown): ReleaseRequestV1 {
   const o = versionedObject(value, REQUEST_KEYS, 'release request')

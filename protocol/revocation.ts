@@ -59,6 +59,8 @@ export function openRevocation (bytes: Uint8Array): { revocation: RevocationV1, 
   const envelope = decodeEnvelope(bytes)
   if (envelope.payloadType !== PAYLOAD_TYPES.revocation) throw new ProtocolError('BAD_PAYLOAD_TYPE', `not a revocation certificate: ${envelope.payloadType}`)
   const revocation = parseRevocation(envelope.payload)
-  if (!verifyEnvelope(envelope, verifyKeyFromPeerId(revocation.peerId))) throw new ProtocolError('BAD_SIGNATURE', `the certificate is not signed by the key it revokes (${revocation.peerId})`)
+  if (!verifyEnvelope(envelope, verifyKeyFromPeerId(revocation.peerId))) {
+    throw new ProtocolError('BAD_SIGNATURE', `the certificate is not signed by the key it revokes (${revocation.peerId})`)
+  }
   return { revocation, envelope, digest: envelopeDigest(envelope) }
 }

@@ -41,7 +41,7 @@ export interface Envelope {
 export interface Signer {
   readonly peerId: string
   readonly publicKey: Uint8Array
-  sign (data: Uint8Array): Uint8Array
+  sign(data: Uint8Array): Uint8Array
 }
 
 /** A public key ready for fast verification. */

@@ -86,27 +86,33 @@ export async function runCryptoBench (opts: { seconds: number }): Promise<Crypto
   const [rawSign, envSign] = paired(
     () => sign(null, paeBytes, privateKey),
     () => signEnvelope(type, payload, signer),
-    seconds)
+    seconds
+  )
   const [rawVerify, envVerify] = paired(
     () => verify(null, paeBytes, key.keyObject, rawSig),
     () => verifyEnvelope(env, key),
-    seconds)
+    seconds
+  )
   const [rawVerify2, envVerifyDigest] = paired(
     () => verify(null, paeBytes, key.keyObject, rawSig),
     () => verifyEnvelopeDigest(env, key),
-    seconds)
+    seconds
+  )
   const [rawVerify3, decodeVerifyDigest] = paired(
     () => verify(null, paeBytes, key.keyObject, rawSig),
     () => verifyEnvelopeDigest(decodeEnvelope(wire), key),
-    seconds)
+    seconds
+  )
   const [rawSign2, sodiumSignRate] = paired(
     () => sign(null, paeBytes, privateKey),
     () => sodiumSigner.sign(paeBytes),
-    seconds)
+    seconds
+  )
   const [rawVerify4, sodiumVerifyRate] = paired(
     () => verify(null, paeBytes, key.keyObject, rawSig),
     () => sodiumVerify(key, paeBytes, rawSig),
-    seconds)
+    seconds
+  )
   const nobleSignRate = rate(() => ed.sign(paeBytes, nobleSecret), seconds / 2)
   const nobleVerifyRate = rate(() => ed.verify(nobleSig, paeBytes, noblePublic, { zip215: false }), seconds / 2)
   const nobleOursRate = rate(() => nobleVerify(noblePublic, paeBytes, nobleSig), seconds / 2)

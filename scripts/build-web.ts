@@ -50,14 +50,20 @@ export async function bundle (entry: string | { contents: string }, root = ROOT,
   return result.outputFiles[0].text
 }
 
-export interface WebBuild { files: string[], ms: number }
+export interface WebBuild {
+  files: string[]
+  ms: number
+}
 
 export async function buildWeb (root = ROOT, out = join(root, 'dist', 'web')): Promise<WebBuild> {
   const started = performance.now()
   const consoleOut = join(out, 'console')
   mkdirSync(consoleOut, { recursive: true })
   const files: string[] = []
-  const put = (path: string, text: string): void => { writeFileSync(path, text); files.push(path) }
+  const put = (path: string, text: string): void => {
+    writeFileSync(path, text)
+    files.push(path)
+  }
 
   // The auditor's page: one file, script and style inline, allowed by hash only.
   // `</script` cannot occur in the inlined bundle (escaped) or the page would end early.

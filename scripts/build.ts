@@ -50,7 +50,12 @@ export function build (root = PROJECT_ROOT, opts: { force?: boolean } = {}): Bui
   const dist = join(root, DIST_DIR)
   if (opts.force !== true && buildProblem(root, dist) == null) return { built: false, files: 0, ms: performance.now() - started }
 
-  const parsed = ts.getParsedCommandLineOfConfigFile(join(root, CONFIG), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(formatDiagnostics([d], root)) } })
+  const parsed = ts.getParsedCommandLineOfConfigFile(join(root, CONFIG), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(formatDiagnostics([d], root))
+    }
+  })
   if (parsed == null) throw new Error(`cannot read ${CONFIG}`)
   if (parsed.errors.length > 0) throw new Error(formatDiagnostics(parsed.errors, root))
   const staging = `${dist}.building-${process.pid}`
@@ -75,7 +80,11 @@ export function build (root = PROJECT_ROOT, opts: { force?: boolean } = {}): Bui
     if (emitted.emitSkipped || emitted.diagnostics.length > 0) throw new Error(`emit failed\n${formatDiagnostics(emitted.diagnostics, root)}`)
     if (offenders.length > 0) throw new Error(`compiled files still import a .ts file: ${offenders.join(', ')}`)
     const inputs: Record<string, string> = {}
-    const sources = [join(root, 'tsconfig.json'), join(root, CONFIG), ...program.getSourceFiles().filter(f => !f.isDeclarationFile && !f.fileName.includes('/node_modules/')).map(f => f.fileName)]
+    const sources = [
+      join(root, 'tsconfig.json'),
+      join(root, CONFIG),
+      ...program.getSourceFiles().filter(f => !f.isDeclarationFile && !f.fileName.includes('/node_modules/')).map(f => f.fileName)
+    ]
     for (const file of sources.sort()) inputs[relative(root, file).split(sep).join('/')] = hashFile(file) as string
     const stamp: BuildStamp = { version: 1, inputs }
     writeFileSync(join(staging, STAMP_FILE), JSON.stringify(stamp, null, 1) + '\n')

@@ -43,7 +43,9 @@ const dim = paint('2')
 const bold = paint('1')
 const green = paint('32')
 const red = paint('31')
-const out = (line = ''): void => { process.stdout.write(line + '\n') }
+const out = (line = ''): void => {
+  process.stdout.write(line + '\n')
+}
 
 class Deviation extends Error {}
 
@@ -51,14 +53,19 @@ function expect (condition: unknown, what: string, detail?: string): asserts con
   if (condition !== true && (condition == null || condition === false)) throw new Deviation(`${what}${detail != null ? `\n     ${detail}` : ''}`)
 }
 
-const ok = (text: string): void => { out(`   ${green('✓')} ${text}`) }
-const say = (text: string): void => { out(`   ${text}`) }
+const ok = (text: string): void => {
+  out(`   ${green('✓')} ${text}`)
+}
+const say = (text: string): void => {
+  out(`   ${text}`)
+}
 let stepNo = 0
 let stepAt = Date.now()
 const step = (title: string): void => {
   if (process.env.LIAISON_DEMO_TIMING === '1' && stepNo > 0) out(dim(`   (${Date.now() - stepAt} ms)`))
   stepAt = Date.now()
-  out(''); out(bold(`${++stepNo}. ${title}`))
+  out('')
+  out(bold(`${++stepNo}. ${title}`))
 }
 
 /** Run the demo in `root`; every node it creates is pushed to `nodes` (the caller stops them). */
@@ -91,7 +98,14 @@ export async function demo (root: string, nodes: NodeProcess[] = []): Promise<vo
   ]
   for (const s of specs) {
     const dir = join(root, s.key)
-    const agency: Agency = { ...s, dir, peerId: '', fingerprint: '', card: join(root, 'cards', `${s.key}.card.json`), node: new NodeProcess(s.name, dir, join(root, `${s.key}.log`)) }
+    const agency: Agency = {
+      ...s,
+      dir,
+      peerId: '',
+      fingerprint: '',
+      card: join(root, 'cards', `${s.key}.card.json`),
+      node: new NodeProcess(s.name, dir, join(root, `${s.key}.log`))
+    }
     agencies.push(agency)
     nodes.push(agency.node)
   }
@@ -116,7 +130,9 @@ export async function demo (root: string, nodes: NodeProcess[] = []): Promise<vo
 
   // ---------------------------------------------------------------------------------------
   step('Each agency starts its node')
-  await Promise.all(agencies.map(async a => { await a.node.start() }))
+  await Promise.all(agencies.map(async a => {
+    await a.node.start()
+  }))
   for (const a of agencies) ok(`${a.label} running, API ${a.node.runtime?.apiUrl ?? '?'}, log ${shorten(a.node.logFile ?? '')}`)
 
   // ---------------------------------------------------------------------------------------
@@ -138,30 +154,67 @@ export async function demo (root: string, nodes: NodeProcess[] = []): Promise<vo
   }
   // One command at a time per node; nodes in parallel.
   await Promise.all([
-    (async () => { await trust(A, B); await trust(A, C) })(),
-    (async () => { await trust(B, A); await trust(B, C) })(),
-    (async () => { await trust(C, A); await trust(C, B) })(),
+    (async () => {
+      await trust(A, B)
+      await trust(A, C)
+    })(),
+    (async () => {
+      await trust(B, A)
+      await trust(B, C)
+    })(),
+    (async () => {
+      await trust(C, A)
+      await trust(C, B)
+    })(),
     trust(D, A)
   ])
   ok('A, B and C trust each other; D has added A, but A has never heard of D')
 
   // ---------------------------------------------------------------------------------------
-  step('A sends a signed TLP:AMBER report to B and waits for B\'s signed receipt')
+  step("A sends a signed TLP:AMBER report to B and waits for B's signed receipt")
   const bodyFile = join(root, 'report.json')
-  await writeFile(bodyFile, JSON.stringify({
-    summary: 'Container MSKU 720431-6, Santos → Rotterdam → Hamburg: suspected cocaine in the refrigeration unit',
-    vessel: 'MV Example Trader',
-    eta: '2025-06-02'
-  }, null, 2) + '\n')
+  await writeFile(
+    bodyFile,
+    JSON.stringify(
+      {
+        summary: 'Container MSKU 720431-6, Santos → Rotterdam → Hamburg: suspected cocaine in the refrigeration unit',
+        vessel: 'MV Example Trader',
+        eta: '2025-06-02'
+      },
+      null,
+      2
+    ) + '\n'
+  )
   const sent = json<{ id: string, digest: string, recipients: Array<{ peerId: string, status: string, reason?: string }> }>(
-    await run(A, ['send', '--to', B.peerId, '--kind', 'report', '--tlp', 'AMBER', '--topic', TOPIC, '--legal-basis', AGREEMENT, '--handling', 'no-judicial-use-without-consent', '--body', bodyFile, '--wait', '--timeout', '30s', '--json']),
-    'send A→B')
+    await run(A, [
+      'send',
+      '--to',
+      B.peerId,
+      '--kind',
+      'report',
+      '--tlp',
+      'AMBER',
+      '--topic',
+      TOPIC,
+      '--legal-basis',
+      AGREEMENT,
+      '--handling',
+      'no-judicial-use-without-consent',
+      '--body',
+      bodyFile,
+      '--wait',
+      '--timeout',
+      '30s',
+      '--json'
+    ]),
+    'send A→B'
+  )
   expect(sent.recipients[0]?.status === 'delivered', 'the report was not delivered to B', JSON.stringify(sent.recipients))
   ok(`delivered: message ${sent.id}`)
   // Exchange v2: B's answer is a proof in B's audit log; A exports it as receipt evidence.
   const evidenceDir = join(root, 'evidence')
   const exported = await run(A, ['message', 'evidence', sent.id, '--out', evidenceDir])
-  expect(exported.code === 0, 'A cannot export B\'s receipt evidence', exported.stdout + exported.stderr)
+  expect(exported.code === 0, "A cannot export B's receipt evidence", exported.stdout + exported.stderr)
   const evidenceBytes = new Uint8Array(await readFile(join(evidenceDir, B.peerId, 'evidence.json')))
   let proved: { size: number } | undefined
   let problem: string | undefined
@@ -172,22 +225,34 @@ export async function demo (root: string, nodes: NodeProcess[] = []): Promise<vo
   } catch (err) {
     problem = (err as Error).message
   }
-  expect(problem === undefined, 'B\'s receipt does not verify under B\'s public key', problem)
-  expect(evidence.status === 'accepted' && evidence.for === sent.digest, 'B\'s receipt evidence names another outcome', JSON.stringify({ status: evidence.status, for: evidence.for }))
-  ok(`B's receipt verifies under B's key (its checkpoint of ${proved?.size ?? 0} log entries, the message's entry and the inclusion proof: ${join(evidenceDir, B.peerId)}, checkable with OpenSSL by PROTOCOL.md §22.5)`)
+  expect(problem === undefined, "B's receipt does not verify under B's public key", problem)
+  expect(
+    evidence.status === 'accepted' && evidence.for === sent.digest,
+    "B's receipt evidence names another outcome",
+    JSON.stringify({ status: evidence.status, for: evidence.for })
+  )
+  ok(
+    `B's receipt verifies under B's key (its checkpoint of ${proved?.size ?? 0} log entries, the message's entry and the inclusion proof: ${
+      join(evidenceDir, B.peerId)
+    }, checkable with OpenSSL by PROTOCOL.md §22.5)`
+  )
   const inboxB = json<Array<{ id: string, from: string, tlp: string }>>(await run(B, ['inbox', '--json']), 'inbox at B')
-  expect(inboxB.some(m => m.id === sent.id && m.from === A.peerId && m.tlp === 'AMBER'), 'the report is not in B\'s inbox')
-  ok('the report is in B\'s inbox, from A, TLP:AMBER')
+  expect(inboxB.some(m => m.id === sent.id && m.from === A.peerId && m.tlp === 'AMBER'), "the report is not in B's inbox")
+  ok("the report is in B's inbox, from A, TLP:AMBER")
 
   // ---------------------------------------------------------------------------------------
-  step('A tries to send TLP:RED to C: A\'s own policy refuses before anything is signed')
+  step("A tries to send TLP:RED to C: A's own policy refuses before anything is signed")
   const explain = await run(A, ['policy', 'check', '--to', C.peerId, '--tlp', 'RED', '--topic', TOPIC, '--legal-basis', AGREEMENT])
   expect(explain.code === 1 && explain.stdout.includes('TLP_NOT_PERMITTED'), '`policy check` did not explain the refusal', explain.stdout + explain.stderr)
   for (const line of explain.stdout.trim().split('\n').filter(l => l.includes('FAIL') || l.startsWith('decision'))) say(dim(line.trim()))
   const redFile = join(root, 'red.json')
   await writeFile(redFile, JSON.stringify({ summary: 'Name of the informant inside the terminal' }) + '\n')
   const red = await run(A, ['send', '--to', C.peerId, '--tlp', 'RED', '--topic', TOPIC, '--legal-basis', AGREEMENT, '--body', redFile])
-  expect(red.code !== 0 && red.stderr.includes('RECIPIENT_REFUSED') && red.stderr.includes('TLP_NOT_PERMITTED'), 'the TLP:RED message was not refused', red.stdout + red.stderr)
+  expect(
+    red.code !== 0 && red.stderr.includes('RECIPIENT_REFUSED') && red.stderr.includes('TLP_NOT_PERMITTED'),
+    'the TLP:RED message was not refused',
+    red.stdout + red.stderr
+  )
   ok(`refused: ${shorten(red.stderr.trim().split('\n')[0])}`)
 
   // ---------------------------------------------------------------------------------------
@@ -201,43 +266,64 @@ export async function demo (root: string, nodes: NodeProcess[] = []): Promise<vo
   const line = JSON.parse(refusal() as string) as { msg: string, peer: string, direction: string, component?: string }
   ok(`A's log: "${line.msg}" (${line.direction}, peer ${shorten(line.peer)})`)
   const inboxA = json<Array<{ from: string }>>(await run(A, ['inbox', '--json']), 'inbox at A')
-  expect(!inboxA.some(m => m.from === D.peerId), 'a message from D reached A\'s inbox')
-  ok('nothing from D in A\'s inbox; D\'s message stays queued at D')
+  expect(!inboxA.some(m => m.from === D.peerId), "a message from D reached A's inbox")
+  ok("nothing from D in A's inbox; D's message stays queued at D")
   const dExit = await D.node.stop('SIGTERM')
   expect(dExit === 0, `D did not stop cleanly (exit ${String(dExit)})`)
 
   // ---------------------------------------------------------------------------------------
-  step('B wants to pass A\'s report on to C: refused without A\'s release, accepted with it')
+  step("B wants to pass A's report on to C: refused without A's release, accepted with it")
   const refused = await run(B, ['forward', sent.id, '--to', C.peerId])
   expect(refused.code !== 0 && refused.stderr.includes('FORWARD_NOT_PERMITTED'), 'the forward without release was not refused', refused.stdout + refused.stderr)
   ok(`refused: ${shorten(refused.stderr.trim().split('\n')[0])}`)
-  const request = json<{ requestId: string }>(await run(B, ['release', 'request', sent.id, '--to', C.peerId, '--reason', 'the consignee sits in Antwerp', '--json']), 'release request at B')
+  const request = json<{ requestId: string }>(
+    await run(B, ['release', 'request', sent.id, '--to', C.peerId, '--reason', 'the consignee sits in Antwerp', '--json']),
+    'release request at B'
+  )
   ok(`B asked A (the originator) for release, request ${request.requestId}`)
   type Release = { requestId: string, status: string, messageId: string, recipient: string }
   let atA: Release | undefined
-  await until(async () => {
-    atA = json<Release[]>(await run(A, ['release', 'list', '--json'], { quiet: true }), 'release list at A').find(r => r.requestId === request.requestId)
-    return atA != null
-  }, 20_000, 'the release request to reach A', 200)
+  await until(
+    async () => {
+      atA = json<Release[]>(await run(A, ['release', 'list', '--json'], { quiet: true }), 'release list at A').find(r => r.requestId === request.requestId)
+      return atA != null
+    },
+    20_000,
+    'the release request to reach A',
+    200
+  )
   out(dim('   [A] $ liaison release list --json'))
   expect(atA?.status === 'pending' && atA.messageId === sent.id && atA.recipient === C.peerId, 'A sees the wrong request', JSON.stringify(atA))
   ok('A sees the pending request: message, recipient C, reason')
   const grant = await run(A, ['release', 'grant', request.requestId, '--valid', '7d'])
   expect(grant.code === 0, 'A could not grant the release', grant.stderr)
   ok(grant.stdout.trim())
-  await until(async () => json<Release[]>(await run(B, ['release', 'list', '--json'], { quiet: true }), 'release list at B').some(r => r.requestId === request.requestId && r.status === 'granted'), 20_000, 'A\'s signed grant to reach B', 200)
-  ok('B holds A\'s signed grant')
+  await until(
+    async () =>
+      json<Release[]>(await run(B, ['release', 'list', '--json'], { quiet: true }), 'release list at B').some(r =>
+        r.requestId === request.requestId && r.status === 'granted'
+      ),
+    20_000,
+    "A's signed grant to reach B",
+    200
+  )
+  ok("B holds A's signed grant")
   const forwarded = json<{ id: string, recipients: Array<{ status: string }> }>(await run(B, ['forward', sent.id, '--to', C.peerId, '--json']), 'forward at B')
   expect(forwarded.recipients[0]?.status === 'queued', 'the granted forward was not queued', JSON.stringify(forwarded))
   type Meta = { id: string, from: string, original?: { id: string, from: string } }
   let atC: Meta | undefined
-  await until(async () => {
-    atC = json<Meta[]>(await run(C, ['inbox', '--json'], { quiet: true }), 'inbox at C').find(m => m.id === forwarded.id)
-    return atC != null
-  }, 20_000, 'the forward to reach C', 200)
+  await until(
+    async () => {
+      atC = json<Meta[]>(await run(C, ['inbox', '--json'], { quiet: true }), 'inbox at C').find(m => m.id === forwarded.id)
+      return atC != null
+    },
+    20_000,
+    'the forward to reach C',
+    200
+  )
   out(dim('   [C] $ liaison inbox --json'))
   expect(atC?.from === B.peerId && atC.original?.id === sent.id && atC.original.from === A.peerId, 'C received something else', JSON.stringify(atC))
-  ok('C accepted the forward: signed by B, carrying A\'s original byte for byte and A\'s grant')
+  ok("C accepted the forward: signed by B, carrying A's original byte for byte and A's grant")
 
   // ---------------------------------------------------------------------------------------
   step('The agencies stop their nodes (SIGTERM: graceful, exit 0)')
@@ -257,8 +343,14 @@ export async function demo (root: string, nodes: NodeProcess[] = []): Promise<vo
     for (const a of [A, B, C]) {
       const res = await run(a, ['audit', 'verify'])
       // A log with no entries beside stored messages means the node never wrote its audit log.
-      const hint = res.code !== 0 && /log\s+0 entries/.test(res.stdout) ? '\n     (the log has no entries at all: is the audit log wired into the running node?)' : ''
-      expect(res.code === 0, `audit verify failed at ${a.label} (exit ${res.code})`, (res.stdout + res.stderr).trim().split('\n').slice(0, 8).join('\n     ') + hint)
+      const hint = res.code !== 0 && /log\s+0 entries/.test(res.stdout)
+        ? '\n     (the log has no entries at all: is the audit log wired into the running node?)'
+        : ''
+      expect(
+        res.code === 0,
+        `audit verify failed at ${a.label} (exit ${res.code})`,
+        (res.stdout + res.stderr).trim().split('\n').slice(0, 8).join('\n     ') + hint
+      )
       ok(`${a.label}: ${res.stdout.trim().split('\n')[0] ?? 'ok'}`)
     }
   }
@@ -276,7 +368,11 @@ export async function demo (root: string, nodes: NodeProcess[] = []): Promise<vo
     // The auditor checks it with nothing but the bundle: no data directory, no key.
     out(dim(`   [auditor] $ liaison audit verify --bundle ${shorten(bundle)}`))
     const checked = await cli(['audit', 'verify', '--bundle', bundle])
-    expect(checked.code === 0, `the auditor's check of the bundle failed (exit ${checked.code})`, (checked.stdout + checked.stderr).trim().split('\n').slice(0, 8).join('\n     '))
+    expect(
+      checked.code === 0,
+      `the auditor's check of the bundle failed (exit ${checked.code})`,
+      (checked.stdout + checked.stderr).trim().split('\n').slice(0, 8).join('\n     ')
+    )
     ok(`auditor: ${checked.stdout.trim().split('\n')[0] ?? 'ok'}`)
   }
 
@@ -310,7 +406,9 @@ async function main (): Promise<number> {
     out(`Data directories and logs are in ${root}`)
     return 1
   } finally {
-    await Promise.all(nodes.map(async n => { if (n.running) await n.stop('SIGTERM') }))
+    await Promise.all(nodes.map(async n => {
+      if (n.running) await n.stop('SIGTERM')
+    }))
     clearTimeout(watchdog)
   }
 }

@@ -52,10 +52,18 @@ for (const decoder of decoders) {
   failures += failed
   const ms = performance.now() - t0
   rows.push({ decoder, properties: properties.length, cases, ms, failed })
-  console.log(`${failed === 0 ? 'ok  ' : 'FAIL'} ${decoder.padEnd(12)} ${cases.toLocaleString('en').padStart(10)} cases  ${`${properties.length} propert${properties.length === 1 ? 'y' : 'ies'}`.padEnd(12)}  ${(ms / 1000).toFixed(1).padStart(6)} s`)
+  console.log(
+    `${failed === 0 ? 'ok  ' : 'FAIL'} ${decoder.padEnd(12)} ${cases.toLocaleString('en').padStart(10)} cases  ${
+      `${properties.length} propert${properties.length === 1 ? 'y' : 'ies'}`.padEnd(12)
+    }  ${(ms / 1000).toFixed(1).padStart(6)} s`
+  )
 }
 
 const total = rows.reduce((sum, r) => sum + r.cases, 0)
 const seconds = (performance.now() - started) / 1000
-console.log(`\n${total.toLocaleString('en')} cases over ${rows.length} decoders in ${seconds.toFixed(1)} s; ${failures === 0 ? 'no failures' : `${failures} failing properties`}`)
+console.log(
+  `\n${total.toLocaleString('en')} cases over ${rows.length} decoders in ${seconds.toFixed(1)} s; ${
+    failures === 0 ? 'no failures' : `${failures} failing properties`
+  }`
+)
 process.exitCode = failures === 0 ? 0 : 1

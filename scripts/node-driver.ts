@@ -44,7 +44,6 @@ export function startFlags (root = PROJECT): string[] {
   return flags
 }
 
-
 export interface CliResult {
   code: number
   stdout: string
@@ -79,8 +78,14 @@ function ephemeralRange (): [number, number] {
 async function canListen (port: number): Promise<boolean> {
   return await new Promise(resolve => {
     const server = createServer()
-    server.once('error', () => { resolve(false) })
-    server.listen(port, '127.0.0.1', () => { server.close(() => { resolve(true) }) })
+    server.once('error', () => {
+      resolve(false)
+    })
+    server.listen(port, '127.0.0.1', () => {
+      server.close(() => {
+        resolve(true)
+      })
+    })
   })
 }
 
@@ -150,10 +155,17 @@ export class NodeProcess {
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...spawnOpts.env } })
     this.child = child
     this.log = this.logFile != null ? createWriteStream(this.logFile, { flags: 'a' }) : undefined
-    const take = (d: Buffer): void => { this.output += d.toString(); this.log?.write(d) }
+    const take = (d: Buffer): void => {
+      this.output += d.toString()
+      this.log?.write(d)
+    }
     child.stdout?.on('data', take)
     child.stderr?.on('data', take)
-    this.exited = new Promise(resolve => { child.once('exit', (code, signal) => { resolve(code ?? (signal != null ? 128 : null)) }) })
+    this.exited = new Promise(resolve => {
+      child.once('exit', (code, signal) => {
+        resolve(code ?? (signal != null ? 128 : null))
+      })
+    })
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
       try {
@@ -179,7 +191,10 @@ export class NodeProcess {
     if (this.child.exitCode == null) this.child.kill(signal)
     const code = await this.exited
     this.child = undefined
-    await new Promise<void>(resolve => { if (this.log != null) this.log.end(resolve); else resolve() })
+    await new Promise<void>(resolve => {
+      if (this.log != null) this.log.end(resolve)
+      else resolve()
+    })
     this.log = undefined
     return code ?? null
   }

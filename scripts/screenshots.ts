@@ -19,7 +19,15 @@ import { buildWeb } from './build-web.ts'
 import { NodeProcess, cli, freePort, tempDir } from './node-driver.ts'
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname)
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run'
+]
 const { values } = parseArgs({ options: { out: { type: 'string', default: join(ROOT, 'docs', 'screenshots') } } })
 const out = resolve(values.out as string)
 
@@ -41,11 +49,44 @@ try {
   const a = await makeNode(root, 'Agency A')
   const b = await makeNode(root, 'Agency B')
   for (const [x, y] of [[a, b], [b, a]]) {
-    const r = await cli(['peers', 'add', '--data-dir', x.node.dir, '--peer-id', y.peerId, '--name', y.node.name, '--address', y.address, '--agreement', 'EU-2024-17:2020-01-01:2099-12-31', '--max-tlp-out', 'AMBER', '--max-tlp-in', 'AMBER', '--topics-out', 'fraud,malware,query-follow-up', '--topics-in', 'fraud,malware,query-follow-up'])
+    const r = await cli([
+      'peers',
+      'add',
+      '--data-dir',
+      x.node.dir,
+      '--peer-id',
+      y.peerId,
+      '--name',
+      y.node.name,
+      '--address',
+      y.address,
+      '--agreement',
+      'EU-2024-17:2020-01-01:2099-12-31',
+      '--max-tlp-out',
+      'AMBER',
+      '--max-tlp-in',
+      'AMBER',
+      '--topics-out',
+      'fraud,malware,query-follow-up',
+      '--topics-in',
+      'fraud,malware,query-follow-up'
+    ])
     if (r.code !== 0) throw new Error(r.stderr)
   }
   // B lets A ask about e-mail addresses, and indexes a few.
-  const grant = await cli(['peers', 'update', a.peerId, '--data-dir', b.node.dir, '--query-types', 'email,phone', '--query-quota', '100/day', '--query-max', '20'])
+  const grant = await cli([
+    'peers',
+    'update',
+    a.peerId,
+    '--data-dir',
+    b.node.dir,
+    '--query-types',
+    'email,phone',
+    '--query-quota',
+    '100/day',
+    '--query-max',
+    '20'
+  ])
   if (grant.code !== 0) throw new Error(grant.stderr)
   await writeFile(join(root, 'emails.csv'), 'selector,ref\nlead@example.org,CASE-7/E-1\nmule@example.net,CASE-7/E-2\ncourier@example.com,CASE-9/E-1\n')
   const indexed = await cli(['index', 'add', '--data-dir', b.node.dir, '--type', 'email', '--file', join(root, 'emails.csv')])
@@ -54,17 +95,48 @@ try {
   const [ra, rb] = await Promise.all([a.node.start(), b.node.start()])
   const token = (await readFile(join(a.node.dir, 'api-token'), 'utf8')).trim()
   const ca = new ApiClient(ra.apiUrl, token)
-  const sent = await ca.send({ to: [b.peerId], kind: 'report', tlp: 'AMBER', topic: 'fraud', legalBasis: 'EU-2024-17', body: { case: 'K-21', summary: 'Mule accounts used in invoice fraud', accounts: 3 } }, { wait: true })
+  const sent = await ca.send({
+    to: [b.peerId],
+    kind: 'report',
+    tlp: 'AMBER',
+    topic: 'fraud',
+    legalBasis: 'EU-2024-17',
+    body: { case: 'K-21', summary: 'Mule accounts used in invoice fraud', accounts: 3 }
+  }, { wait: true })
   const stix = JSON.parse(await readFile(join(ROOT, 'test/fixtures/stix-message.json'), 'utf8')) as { body: { objects: unknown[] } }
-  const identity = { type: 'identity', spec_version: '2.1', id: 'identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061', created: '2026-01-15T09:00:00.000Z', modified: '2026-01-16T09:00:00.000Z', name: 'Agency A fraud desk', identity_class: 'organization' }
-  const stixSent = await ca.send({ to: [b.peerId], kind: 'report', tlp: 'AMBER', topic: 'malware', legalBasis: 'EU-2024-17', body: { ...stix.body, objects: [...stix.body.objects, identity] } }, { wait: true })
+  const identity = {
+    type: 'identity',
+    spec_version: '2.1',
+    id: 'identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061',
+    created: '2026-01-15T09:00:00.000Z',
+    modified: '2026-01-16T09:00:00.000Z',
+    name: 'Agency A fraud desk',
+    identity_class: 'organization'
+  }
+  const stixSent = await ca.send({
+    to: [b.peerId],
+    kind: 'report',
+    tlp: 'AMBER',
+    topic: 'malware',
+    legalBasis: 'EU-2024-17',
+    body: { ...stix.body, objects: [...stix.body.objects, identity] }
+  }, { wait: true })
   const page = await browser.newPage({ viewport: { width: 1366, height: 860 } })
   await page.goto(ra.apiUrl + '/')
   await page.screenshot({ path: join(out, 'login.png') })
   await page.getByLabel('API token').fill(token)
   await page.getByRole('button', { name: 'Log in' }).click()
   await page.locator('#health').waitFor()
-  const shots: Array<[string, string]> = [['overview', '#/overview'], ['peers', '#/peers'], ['inbox', '#/inbox'], ['outbox', '#/outbox'], ['send', '#/send'], ['releases', '#/releases'], ['message', `#/message/${sent.digest}`], ['message-stix', `#/message/${stixSent.digest}`]]
+  const shots: Array<[string, string]> = [
+    ['overview', '#/overview'],
+    ['peers', '#/peers'],
+    ['inbox', '#/inbox'],
+    ['outbox', '#/outbox'],
+    ['send', '#/send'],
+    ['releases', '#/releases'],
+    ['message', `#/message/${sent.digest}`],
+    ['message-stix', `#/message/${stixSent.digest}`]
+  ]
   for (const [name, hash] of shots) {
     await page.goto(`${ra.apiUrl}/${hash}`)
     await page.waitForLoadState('networkidle')
@@ -82,7 +154,9 @@ try {
   await page.getByRole('button', { name: 'Run query' }).click()
   await page.locator('#query-results tbody tr').first().waitFor({ timeout: 60_000 })
   await page.getByLabel('Reason for asking for the record').fill('confirmed lead in case K-21, request subscriber data')
-  page.once('dialog', d => { void d.accept() })
+  page.once('dialog', d => {
+    void d.accept()
+  })
   await page.getByRole('button', { name: 'Send follow-up' }).click()
   await page.locator('#queries [role=status]').filter({ hasText: /^Follow-up / }).waitFor({ timeout: 60_000 })
   await page.screenshot({ path: join(out, 'queries.png'), fullPage: true })
@@ -105,7 +179,17 @@ try {
   await pb.getByRole('heading', { name: 'Follow-ups waiting for your decision' }).scrollIntoViewIfNeeded()
   await pb.screenshot({ path: join(out, 'queries-pending.png'), fullPage: false })
   // A task force A proposes: B's console lists it awaiting B's signature, and shows its charter.
-  const proposed = await ca.call<{ id: string }>('POST', '/v1/taskforces', { name: 'JIT Rhine', purpose: 'Joint investigation of the invoice-fraud ring of case K-21', legalBasis: 'EU-2024-17', members: [b.peerId], topics: ['fraud', 'malware'], maxTlp: 'AMBER', handling: ['no-judicial-use-without-consent'], validUntil: new Date(Date.now() + 180 * 86_400_000).toISOString(), quorum: 2 })
+  const proposed = await ca.call<{ id: string }>('POST', '/v1/taskforces', {
+    name: 'JIT Rhine',
+    purpose: 'Joint investigation of the invoice-fraud ring of case K-21',
+    legalBasis: 'EU-2024-17',
+    members: [b.peerId],
+    topics: ['fraud', 'malware'],
+    maxTlp: 'AMBER',
+    handling: ['no-judicial-use-without-consent'],
+    validUntil: new Date(Date.now() + 180 * 86_400_000).toISOString(),
+    quorum: 2
+  })
   await pb.goto(`${rb.apiUrl}/#/taskforces`)
   await pb.locator('#taskforces-table tbody tr').filter({ hasText: 'awaited' }).waitFor({ timeout: 60_000 })
   await pb.screenshot({ path: join(out, 'taskforces.png'), fullPage: false })
@@ -127,6 +211,8 @@ try {
   process.stdout.write(`screenshots in ${out}\n`)
 } finally {
   await browser.close()
-  await Promise.all(nodes.map(async n => { await n.stop() }))
+  await Promise.all(nodes.map(async n => {
+    await n.stop()
+  }))
   await rm(root, { recursive: true, force: true })
 }

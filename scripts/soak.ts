@@ -46,15 +46,25 @@ const CRASH_ROUNDS = Number(args['crash-rounds'])
 const RSS_GROWTH_KB = Number(args['rss-growth-mb']) * 1024
 
 const violations: string[] = []
-const violate = (what: string): void => { violations.push(what); process.stderr.write(`VIOLATION: ${what}\n`) }
-const say = (line: string): void => { process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`) }
-const pause = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+const violate = (what: string): void => {
+  violations.push(what)
+  process.stderr.write(`VIOLATION: ${what}\n`)
+}
+const say = (line: string): void => {
+  process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
+}
+const pause = async (ms: number): Promise<void> => {
+  await new Promise(resolve => setTimeout(resolve, ms))
+}
 
 /** Run `fn` over `items` with at most `limit` at a time. */
 async function eachLimited<T> (items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) { const i = next++; await fn(items[i], i) }
+    while (next < items.length) {
+      const i = next++
+      await fn(items[i], i)
+    }
   }))
 }
 
@@ -74,7 +84,9 @@ async function federation (root: string): Promise<Record<string, string | number
     nodes[i] = await SoakNode.create({ name: `n${String(i).padStart(2, '0')}`, root, exchange: { retryBaseMs: 100, retryCapMs: 2000 } })
   })
   say('starting them')
-  await eachLimited(nodes, 3, async (node) => { await node.start() })
+  await eachLimited(nodes, 3, async (node) => {
+    await node.start()
+  })
   const fed: Federation = { nodes, perm: drawPermissions(NODES) }
   await applyPermissions(fed)
   const edges = fed.perm.flat().filter(p => p != null).length
@@ -104,13 +116,24 @@ async function federation (root: string): Promise<Record<string, string | number
       const entry: Sent = { s, to: [...to].map(r => ({ r, expect: verdict(fed, s, r, tlp, topic) })), outcomes: new Map() }
       sent.push(entry)
       try {
-        const res: SendResult = await clients[s].send({ to: [...to].map(r => nodes[r].peerId), kind: 'report', tlp, topic, legalBasis: SOAK_AGREEMENT, body: { n: sent.length, pad: 'x'.repeat(Math.floor(Math.random() * 2000)) } })
+        const res: SendResult = await clients[s].send({
+          to: [...to].map(r => nodes[r].peerId),
+          kind: 'report',
+          tlp,
+          topic,
+          legalBasis: SOAK_AGREEMENT,
+          body: { n: sent.length, pad: 'x'.repeat(Math.floor(Math.random() * 2000)) }
+        })
         entry.id = res.id
-        for (const o of res.recipients) entry.outcomes.set(nodes.findIndex(n => n.peerId === o.peerId), { status: o.status, ...(o.reason != null ? { reason: o.reason } : {}) })
+        for (const o of res.recipients) {
+          entry.outcomes.set(nodes.findIndex(n => n.peerId === o.peerId), { status: o.status, ...(o.reason != null ? { reason: o.reason } : {}) })
+        }
       } catch (err) {
         const e = err as { code?: string, details?: unknown }
         if (e.code === 'RECIPIENT_REFUSED' && Array.isArray(e.details)) {
-          for (const o of e.details as Array<{ peerId: string, status: string, reason?: string }>) entry.outcomes.set(nodes.findIndex(n => n.peerId === o.peerId), o)
+          for (const o of e.details as Array<{ peerId: string, status: string, reason?: string }>) {
+            entry.outcomes.set(nodes.findIndex(n => n.peerId === o.peerId), o)
+          }
         } else {
           violate(`send from ${nodes[s].name} failed: ${String(err)}`)
         }
@@ -123,15 +146,26 @@ async function federation (root: string): Promise<Record<string, string | number
   const ids = sent.filter(e => e.id != null).length
   say(`${sent.length} sends (${ids} with a message id); waiting for every outbox to settle`)
 
-  await until(async () => {
-    const outs = await Promise.all(clients.map(async c => await c.outbox()))
-    return outs.every(o => o.every(r => r.status !== 'pending'))
-  }, 180_000, 'every outbox to settle', 1000).catch((err: unknown) => { violate(String(err)) })
+  await until(
+    async () => {
+      const outs = await Promise.all(clients.map(async c => await c.outbox()))
+      return outs.every(o => o.every(r => r.status !== 'pending'))
+    },
+    180_000,
+    'every outbox to settle',
+    1000
+  ).catch((err: unknown) => {
+    violate(String(err))
+  })
 
   // Check every (message, recipient) against the oracle.
   const inboxes = await Promise.all(clients.map(async c => await c.inbox()))
   const outboxes = await Promise.all(clients.map(async c => new Map((await c.outbox()).map(r => [r.messageId + '>' + r.recipient, r]))))
-  const inboxCount = inboxes.map(box => { const m = new Map<string, number>(); for (const x of box) m.set(x.id, (m.get(x.id) ?? 0) + 1); return m })
+  const inboxCount = inboxes.map(box => {
+    const m = new Map<string, number>()
+    for (const x of box) m.set(x.id, (m.get(x.id) ?? 0) + 1)
+    return m
+  })
   const tally = { delivered: 0, refusedAtSend: 0, rejectedByReceipt: 0 }
   const reasons = new Map<string, number>()
   for (const e of sent) {
@@ -142,11 +176,16 @@ async function federation (root: string): Promise<Record<string, string | number
       if (expect.where === 'send') {
         tally.refusedAtSend++
         reasons.set(expect.reason, (reasons.get(expect.reason) ?? 0) + 1)
-        if (atSend?.status !== 'refused' || atSend.reason !== expect.reason) violate(`${what}: expected refusal at send with ${expect.reason}, got ${JSON.stringify(atSend)}`)
+        if (atSend?.status !== 'refused' || atSend.reason !== expect.reason) {
+          violate(`${what}: expected refusal at send with ${expect.reason}, got ${JSON.stringify(atSend)}`)
+        }
         if (inInbox !== 0) violate(`${what}: refused at send but ${inInbox} in the inbox`)
         continue
       }
-      if (atSend?.status !== 'queued') { violate(`${what}: expected queued at send, got ${JSON.stringify(atSend)}`); continue }
+      if (atSend?.status !== 'queued') {
+        violate(`${what}: expected queued at send, got ${JSON.stringify(atSend)}`)
+        continue
+      }
       const record = outboxes[e.s].get(`${e.id}>${nodes[r].peerId}`)
       if (expect.where === 'delivered') {
         tally.delivered++
@@ -156,32 +195,46 @@ async function federation (root: string): Promise<Record<string, string | number
         tally.rejectedByReceipt++
         reasons.set(expect.reason, (reasons.get(expect.reason) ?? 0) + 1)
         if (inInbox !== 0) violate(`${what}: rejected (${expect.reason}) but ${inInbox} in the inbox`)
-        if (record?.status !== 'rejected' || record.reason !== expect.reason) violate(`${what}: expected receipt rejection ${expect.reason}, outbox says ${record?.status}/${record?.reason}`)
+        if (record?.status !== 'rejected' || record.reason !== expect.reason) {
+          violate(`${what}: expected receipt rejection ${expect.reason}, outbox says ${record?.status}/${record?.reason}`)
+        }
       }
     }
   }
   // Nothing in any inbox that the oracle did not send there.
   const expected = new Set(sent.flatMap(e => e.id == null ? [] : e.to.filter(t => t.expect.where === 'delivered').map(t => `${t.r}:${e.id}`)))
-  inboxes.forEach((box, r) => { for (const m of box) if (!expected.has(`${r}:${m.id}`)) violate(`${nodes[r].name}: unexpected inbox entry ${m.id}`) })
+  inboxes.forEach((box, r) => {
+    for (const m of box) if (!expected.has(`${r}:${m.id}`)) violate(`${nodes[r].name}: unexpected inbox entry ${m.id}`)
+  })
 
   say('witnessing')
   const witnessed = { cosigned: 0, failed: 0, alerts: 0 }
   await eachLimited(clients, 4, async (c) => {
     for (const o of await c.witness()) {
       if (o.status === 'cosigned') witnessed.cosigned++
-      else if (o.status === 'alert') { witnessed.alerts++; violate(`witness alert presenting to ${o.peerId}: ${o.detail}`) } else witnessed.failed++
+      else if (o.status === 'alert') {
+        witnessed.alerts++
+        violate(`witness alert presenting to ${o.peerId}: ${o.detail}`)
+      } else witnessed.failed++
     }
   })
   for (const [i, c] of clients.entries()) {
     const { alerts } = await c.witnesses()
-    for (const a of alerts) { witnessed.alerts++; violate(`${nodes[i].name} holds a witness alert ${a.reason} for ${a.peerId}: ${a.detail}`) }
+    for (const a of alerts) {
+      witnessed.alerts++
+      violate(`${nodes[i].name} holds a witness alert ${a.reason} for ${a.peerId}: ${a.detail}`)
+    }
   }
 
   const rssEnd = await Promise.all(nodes.map(async n => await n.rssKb() ?? 0))
-  rssEnd.forEach((end, i) => { if (end - rssStart[i] > RSS_GROWTH_KB) violate(`${nodes[i].name}: RSS grew from ${rssStart[i]} kB to ${end} kB`) })
+  rssEnd.forEach((end, i) => {
+    if (end - rssStart[i] > RSS_GROWTH_KB) violate(`${nodes[i].name}: RSS grew from ${rssStart[i]} kB to ${end} kB`)
+  })
 
   say('stopping and verifying every audit log')
-  await eachLimited(nodes, 6, async (n) => { await n.stop() })
+  await eachLimited(nodes, 6, async (n) => {
+    await n.stop()
+  })
   let auditOk = 0
   await eachLimited(nodes, 2, async (n) => {
     const res = await auditVerify(n.dir)
@@ -215,8 +268,14 @@ async function crashes (root: string, victim: 'sender' | 'receiver'): Promise<Cr
   await Promise.all([sender.start(), receiver.start()])
   try {
     return await runCrashRounds({
-      sender, receiver, victim, rounds: CRASH_ROUNDS, legalBasis: SOAK_AGREEMENT,
-      onAuditFailure: (round, output) => { violate(`${victim} round ${round}: audit verify failed: ${output.slice(-600)}`) }
+      sender,
+      receiver,
+      victim,
+      rounds: CRASH_ROUNDS,
+      legalBasis: SOAK_AGREEMENT,
+      onAuditFailure: (round, output) => {
+        violate(`${victim} round ${round}: audit verify failed: ${output.slice(-600)}`)
+      }
     })
   } finally {
     await Promise.all([sender.stop(), receiver.stop()])
@@ -237,12 +296,24 @@ try {
     if (CRASH_ROUNDS <= 0) break
     say(`crash rounds: ${victim} killed ${CRASH_ROUNDS} times`)
     const f = await crashes(root, victim)
-    for (const [k, v] of [['lost', f.lost], ['duplicates', f.duplicates], ['unknown', f.unknown], ['outboxLeft', f.outboxLeft], ['auditFailures', f.auditFailures]] as const) {
+    for (
+      const [k, v] of [['lost', f.lost], ['duplicates', f.duplicates], ['unknown', f.unknown], ['outboxLeft', f.outboxLeft], [
+        'auditFailures',
+        f.auditFailures
+      ]] as const
+    ) {
       if (v !== 0) violate(`crash rounds (${victim}): ${k} = ${v}`)
     }
     out.push(table(`crash rounds: ${victim} killed`, {
-      rounds: f.rounds, acknowledged: f.acknowledged, delivered: f.delivered, 'acknowledged lost': f.lost, duplicates: f.duplicates,
-      'in inbox, never sent': f.unknown, 'outbox left': f.outboxLeft, 'audit verify runs/failures': `${f.auditRuns}/${f.auditFailures}`, seconds: f.seconds.toFixed(1)
+      rounds: f.rounds,
+      acknowledged: f.acknowledged,
+      delivered: f.delivered,
+      'acknowledged lost': f.lost,
+      duplicates: f.duplicates,
+      'in inbox, never sent': f.unknown,
+      'outbox left': f.outboxLeft,
+      'audit verify runs/failures': `${f.auditRuns}/${f.auditFailures}`,
+      seconds: f.seconds.toFixed(1)
     }))
   }
 } catch (err) {
@@ -251,6 +322,10 @@ try {
   if (!args.keep) await rm(root, { recursive: true, force: true })
   else say(`kept ${root}`)
 }
-process.stdout.write(`\n${out.join('\n\n')}\n\nsoak ${violations.length === 0 ? 'PASSED' : `FAILED: ${violations.length} violation(s)`} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`)
+process.stdout.write(
+  `\n${out.join('\n\n')}\n\nsoak ${violations.length === 0 ? 'PASSED' : `FAILED: ${violations.length} violation(s)`} in ${
+    ((Date.now() - started) / 1000).toFixed(0)
+  } s\n`
+)
 for (const v of violations.slice(0, 50)) process.stdout.write(`  - ${v}\n`)
 process.exit(violations.length === 0 ? 0 : 1)

@@ -35,9 +35,20 @@ export async function announceAddresses (c: AnnounceComponents, addresses: strin
   const peers = c.trust.list().filter(p => p.status === 'active').map(p => p.peerId)
   if (peers.length > 0) {
     const meta: MessageMeta = {
-      digest, id: update.id, payloadType: PAYLOAD_TYPES.addressUpdate, direction: 'out', from: c.signer.peerId, to: peers,
-      kind: 'alert', tlp: 'CLEAR', topic: 'address-update', legalBasis: 'liaison', handling: [], created: update.created,
-      expires: new Date(now.getTime() + ADDRESS_UPDATE_TTL_MS).toISOString(), storedAt: now.getTime()
+      digest,
+      id: update.id,
+      payloadType: PAYLOAD_TYPES.addressUpdate,
+      direction: 'out',
+      from: c.signer.peerId,
+      to: peers,
+      kind: 'alert',
+      tlp: 'CLEAR',
+      topic: 'address-update',
+      legalBasis: 'liaison',
+      handling: [],
+      created: update.created,
+      expires: new Date(now.getTime() + ADDRESS_UPDATE_TTL_MS).toISOString(),
+      storedAt: now.getTime()
     }
     await c.outbox.enqueue(meta, encodeEnvelope(env), peers)
   }

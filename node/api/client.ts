@@ -147,7 +147,6 @@ export class ApiClient implements LiaisonService {
     return await this.raw('GET', `/v1/report?${params}`)
   }
 
-
   async requestRelease (message: string, recipient: string, reason: string): Promise<ReleaseRecord> {
     return await this.call('POST', '/v1/releases', { message, recipient, reason })
   }

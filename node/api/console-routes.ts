@@ -28,7 +28,12 @@ import type { Store } from '../store/store.ts'
 export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', json: 'application/json' }
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  json: 'application/json'
+}
 
 /** dist/web/console, from the sources (node/api) or the compiled node (dist/node/api). */
 export function consoleDir (): string {
@@ -38,7 +43,11 @@ export function consoleDir (): string {
   return existsSync(join(fromDist, 'csp.json')) ? fromDist : fromSources
 }
 
-interface Open { status: number, headers: Record<string, string>, body: string | Uint8Array }
+interface Open {
+  status: number
+  headers: Record<string, string>
+  body: string | Uint8Array
+}
 
 /** The open route for ApiServer: GET of the console's files. */
 export function consoleFiles (dir = consoleDir()): (req: IncomingMessage, url: URL) => Promise<Open | undefined> {
@@ -47,7 +56,12 @@ export function consoleFiles (dir = consoleDir()): (req: IncomingMessage, url: U
     if (req.method !== 'GET' && req.method !== 'HEAD') return undefined
     const name = url.pathname === '/' ? 'index.html' : url.pathname.slice(1)
     if (!/^[a-z][a-z0-9-]*\.(html|js|css)$/.test(name)) return undefined
-    const headers: Record<string, string> = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'cross-origin-opener-policy': 'same-origin' }
+    const headers: Record<string, string> = {
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+      'cross-origin-opener-policy': 'same-origin'
+    }
     csp ??= await readFile(join(dir, 'csp.json'), 'utf8').then(t => JSON.parse(t) as Record<string, string>).catch(() => ({}))
     let body: Buffer
     try {
@@ -87,7 +101,13 @@ export class AuditView {
     const checkpoints: Array<{ size: number, time: number, root: string, signer: string, cosignatures: number }> = []
     for await (const note of this.c.audit.audit.cp.values()) {
       const cp = openNodeCheckpoint(note, keys)
-      checkpoints.push({ size: cp.checkpoint.size, time: cp.time, root: Buffer.from(cp.checkpoint.root).toString('base64'), signer: cp.signer, cosignatures: Math.max(0, note.split('\n— ').length - 3) })
+      checkpoints.push({
+        size: cp.checkpoint.size,
+        time: cp.time,
+        root: Buffer.from(cp.checkpoint.root).toString('base64'),
+        signer: cp.signer,
+        cosignatures: Math.max(0, note.split('\n— ').length - 3)
+      })
     }
     const witnesses = await this.c.service.witnesses()
     return { size: this.c.audit.size, root: Buffer.from(this.c.audit.root()).toString('base64'), nodeKeys: keys, checkpoints, ...witnesses }
@@ -114,7 +134,11 @@ export class AuditView {
     if (options.archive === true) {
       const { zipBundle } = await import('../audit/bundle/archive-write.ts')
       out = `${dir}.zip`
-      try { await zipBundle(dir, out) } finally { await rm(dir, { recursive: true, force: true }) }
+      try {
+        await zipBundle(dir, out)
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
     }
     return { out, counts: manifest.counts, checkpoint: manifest.checkpoint }
   }

@@ -66,7 +66,10 @@ export class RouteMatcher {
         else ok = false
       }
       if (!ok) continue
-      if (c.route.method !== method) { allowed.add(c.route.method); continue }
+      if (c.route.method !== method) {
+        allowed.add(c.route.method)
+        continue
+      }
       if (best == null || literals > best.literals) best = { c, literals }
     }
     if (best == null) {
@@ -81,7 +84,9 @@ export class RouteMatcher {
       try {
         params[best.c.names[i++]] = decodeURIComponent(raw)
       } catch {
-        throw new NodeError('BAD_ARGUMENT', `path segment ${raw} is not valid percent-encoding`, { details: [{ in: 'path', path: '/' + best.c.names[i - 1], problem: 'invalid', message: 'not valid percent-encoded UTF-8' }] satisfies ValidationIssue[] })
+        throw new NodeError('BAD_ARGUMENT', `path segment ${raw} is not valid percent-encoding`, {
+          details: [{ in: 'path', path: '/' + best.c.names[i - 1], problem: 'invalid', message: 'not valid percent-encoded UTF-8' }] satisfies ValidationIssue[]
+        })
       }
     }
     return { route: best.c.route, params }
@@ -99,7 +104,10 @@ export function queryObject (search: URLSearchParams): Record<string, string | s
 }
 
 /** Validated input of a matched route; throws BAD_ARGUMENT with every issue found. */
-export function validateInput (route: Route, raw: { params: Record<string, string>, query: Record<string, string | string[]>, body: unknown }): { params: unknown, query: unknown, body: unknown } {
+export function validateInput (
+  route: Route,
+  raw: { params: Record<string, string>, query: Record<string, string | string[]>, body: unknown }
+): { params: unknown, query: unknown, body: unknown } {
   const issues: ValidationIssue[] = []
   const params = check('path', route.params, raw.params, issues)
   const query = check('query', route.query, raw.query, issues)
@@ -118,7 +126,14 @@ export function validateInput (route: Route, raw: { params: Record<string, strin
 function check (part: ValidationIssue['in'], schema: z.ZodType | undefined, value: unknown, issues: ValidationIssue[]): unknown {
   if (schema == null) {
     // No schema: the part must be empty (no query parameters, no path parameters).
-    for (const key of Object.keys(value as object)) issues.push({ in: part, path: pointer([key]), problem: 'unknown', message: `${part === 'query' ? 'query parameter' : 'parameter'} ${key} is not accepted here` })
+    for (const key of Object.keys(value as object)) {
+      issues.push({
+        in: part,
+        path: pointer([key]),
+        problem: 'unknown',
+        message: `${part === 'query' ? 'query parameter' : 'parameter'} ${key} is not accepted here`
+      })
+    }
     return {}
   }
   const result = schema.safeParse(value)

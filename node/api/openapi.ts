@@ -37,7 +37,8 @@ const TAGS = [
 ]
 
 const ERROR_TEXT: Record<ErrorStatus | 401 | 500, string> = {
-  400: 'BAD_ARGUMENT (request validation: `details` lists each offending field as a ValidationIssue), SCHEMA_INVALID, BAD_PEER_ID or BAD_KEY: the request is malformed; nothing was done.',
+  400: 'BAD_ARGUMENT (request validation: `details` lists each offending field as a ValidationIssue), SCHEMA_INVALID, BAD_PEER_ID or BAD_KEY: the request is ' +
+    'malformed; nothing was done.',
   401: 'UNAUTHORIZED: the bearer token is missing or wrong; nothing was done.',
   404: 'NOT_FOUND: no such message, peer, release request or route.',
   409: 'PEER_EXISTS or NODE_NOT_RUNNING.',
@@ -45,7 +46,9 @@ const ERROR_TEXT: Record<ErrorStatus | 401 | 500, string> = {
   422: 'A refusal with a stable reason code (RECIPIENT_REFUSED, FORWARD_NOT_PERMITTED, PEER_REVOKED, CONFIG_INVALID…).',
   500: 'INTERNAL: an unexpected error; logged by the node.',
   503: 'UNAVAILABLE: the node is busy reopening its store; retry.',
-  504: 'TIMEOUT or PEER_UNREACHABLE: `wait` ran out before every recipient answered (PEER_UNREACHABLE: a recipient could not be dialled; the message names the addresses tried and `details` lists them); the message stays queued.',
+  504:
+    'TIMEOUT or PEER_UNREACHABLE: `wait` ran out before every recipient answered (PEER_UNREACHABLE: a recipient could not be dialled; the message names the ' +
+    'addresses tried and `details` lists them); the message stays queued.',
   507: 'STORAGE_FULL: the node cannot store; nothing was done.'
 }
 
@@ -84,7 +87,13 @@ function parameters (route: Route, where: 'path' | 'query', toSchema: (s: z.ZodT
   return Object.entries(json.properties ?? {}).map(([name, s]) => {
     const { description: own, ...rest } = s
     const description = own ?? shape[name]?.description ?? shape[name]?.unwrap?.().description
-    return { name, in: where, required: where === 'path' || (json.required ?? []).includes(name), ...(description != null ? { description } : {}), schema: rest }
+    return {
+      name,
+      in: where,
+      required: where === 'path' || (json.required ?? []).includes(name),
+      ...(description != null ? { description } : {}),
+      schema: rest
+    }
   })
 }
 
@@ -167,7 +176,11 @@ export function openApiDocument (version = '0.1.0', routes: readonly Route[] = R
         '503 UNAVAILABLE; 504 TIMEOUT, PEER_UNREACHABLE; 507 STORAGE_FULL; 422 every other code.'
       ].join('\n')
     },
-    servers: [{ url: 'http://127.0.0.1:{port}', description: 'the node\'s local API (its URL is in DIR/node.json while it runs)', variables: { port: { default: '0' } } }],
+    servers: [{
+      url: 'http://127.0.0.1:{port}',
+      description: "the node's local API (its URL is in DIR/node.json while it runs)",
+      variables: { port: { default: '0' } }
+    }],
     security: [{ bearerToken: [] }],
     tags: TAGS,
     paths,

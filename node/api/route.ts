@@ -89,6 +89,10 @@ export interface Route {
 }
 
 /** Define a route; the handler's input is typed from the schemas. */
-export function defineRoute<P extends z.ZodType = z.ZodType<Record<string, never>>, Q extends z.ZodType = z.ZodType<Record<string, never>>, B extends z.ZodType = z.ZodType<undefined>> (spec: RouteSpec<P, Q, B>): Route {
+export function defineRoute<
+  P extends z.ZodType = z.ZodType<Record<string, never>>,
+  Q extends z.ZodType = z.ZodType<Record<string, never>>,
+  B extends z.ZodType = z.ZodType<undefined>
+> (spec: RouteSpec<P, Q, B>): Route {
   return spec as unknown as Route
 }

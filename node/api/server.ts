@@ -104,11 +104,16 @@ export class ApiServer {
   }
 
   async start (): Promise<void> {
-    const server = createServer((req, res) => { void this.handle(req, res) })
+    const server = createServer((req, res) => {
+      void this.handle(req, res)
+    })
     this.server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(this.init.port, this.init.host, () => { server.off('error', reject); resolve() })
+      server.listen(this.init.port, this.init.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
   }
 
@@ -117,7 +122,12 @@ export class ApiServer {
     if (server == null) return
     this.server = undefined
     server.closeIdleConnections()
-    await new Promise<void>(resolve => { server.close(() => { resolve() }); server.closeAllConnections() })
+    await new Promise<void>(resolve => {
+      server.close(() => {
+        resolve()
+      })
+      server.closeAllConnections()
+    })
   }
 
   private authorised (req: IncomingMessage): boolean {
@@ -149,7 +159,16 @@ export class ApiServer {
       if (matched == null) throw new NodeError('NOT_FOUND', `no route ${req.method ?? ''} ${url.pathname}`)
       const raw = { params: matched.params, query: queryObject(url.searchParams), body: await readJson(req) }
       const input = validateInput(matched.route, raw)
-      const result = await matched.route.handler({ ...input, service: this.c.service, ...(this.c.taxii != null ? { taxii: this.c.taxii } : {}), ...(this.c.queries != null ? { queries: this.c.queries } : {}), ...(this.c.auditView != null ? { auditView: this.c.auditView } : {}), ...(this.c.taskForces != null ? { taskForces: this.c.taskForces } : {}) } as RouteContext<unknown, unknown, unknown>)
+      const result = await matched.route.handler(
+        {
+          ...input,
+          service: this.c.service,
+          ...(this.c.taxii != null ? { taxii: this.c.taxii } : {}),
+          ...(this.c.queries != null ? { queries: this.c.queries } : {}),
+          ...(this.c.auditView != null ? { auditView: this.c.auditView } : {}),
+          ...(this.c.taskForces != null ? { taskForces: this.c.taskForces } : {})
+        } as RouteContext<unknown, unknown, unknown>
+      )
       if (result instanceof RawBody) {
         res.writeHead(200, { 'content-type': result.type, 'content-length': Buffer.byteLength(result.body) })
         res.end(result.body)
@@ -161,7 +180,9 @@ export class ApiServer {
       const status = STATUS_BY_CODE[code] ?? (code === 'INTERNAL' ? 500 : 422)
       if (status >= 500) this.c.logger.error({ err, path: url.pathname }, 'API request failed')
       else this.c.logger.info({ code, path: url.pathname, method: req.method }, 'API request refused')
-      send(res, status, { error: { code, message: (err as Error).message, ...(err instanceof NodeError && err.details != null ? { details: err.details } : {}) } })
+      send(res, status, {
+        error: { code, message: (err as Error).message, ...(err instanceof NodeError && err.details != null ? { details: err.details } : {}) }
+      })
     }
   }
 }

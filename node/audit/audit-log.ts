@@ -229,7 +229,13 @@ export class AuditLog implements CommitSequencer {
       const time = Math.max(Math.floor(at / 1000), this.lastTime, this.latest?.time ?? 0)
       const note = issueCheckpoint(this.signer, size, root, time)
       ops.push(this.audit.cpOp(size, note))
-      const cp: NodeCheckpoint = { checkpoint: { origin: checkpointOrigin(this.signer.peerId), size, root, extensions: [] }, note, time, signer: this.signer.peerId, otherSignatures: 0 }
+      const cp: NodeCheckpoint = {
+        checkpoint: { origin: checkpointOrigin(this.signer.peerId), size, root, extensions: [] },
+        note,
+        time,
+        signer: this.signer.peerId,
+        otherSignatures: 0
+      }
       for (const r of requests) r.checkpoint = cp
       this.sealedCheckpoint = cp
     }
@@ -316,7 +322,9 @@ export class AuditLog implements CommitSequencer {
   start (): void {
     if (this.timer !== undefined || this.intervalMs <= 0 || this.signer == null || this.stopped) return
     this.timer = setInterval(() => {
-      this.checkpoint().catch((err: unknown) => { this.logger?.error({ err }, 'checkpoint failed') })
+      this.checkpoint().catch((err: unknown) => {
+        this.logger?.error({ err }, 'checkpoint failed')
+      })
     }, this.intervalMs)
     this.timer.unref()
   }
@@ -359,7 +367,9 @@ export class AuditLog implements CommitSequencer {
   async receivedLeaf (digest: string): Promise<{ index: number, entry: Uint8Array } | undefined> {
     for (const index of await this.audit.leavesOf(digest)) {
       const entry = await this.audit.entry.get(pad(index))
-      if (entry != null && index < this.durable.size && Buffer.from(entry.subarray(0, 40)).toString('latin1').startsWith('{"v":1,"type":"message.received"')) return { index, entry }
+      if (entry != null && index < this.durable.size && Buffer.from(entry.subarray(0, 40)).toString('latin1').startsWith('{"v":1,"type":"message.received"')) {
+        return { index, entry }
+      }
     }
     return undefined
   }

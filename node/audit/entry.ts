@@ -72,25 +72,40 @@ function isText (value: unknown): boolean {
 /** Why `value` is not a valid `kind` field, or undefined. */
 function fieldProblem (kind: FieldKind, value: unknown): string | undefined {
   switch (kind) {
-    case 'digest': return isDigest(value) ? undefined : 'must be 64 lowercase hex digits'
-    case 'digest?': return value === null || isDigest(value) ? undefined : 'must be 64 lowercase hex digits or null'
+    case 'digest':
+      return isDigest(value) ? undefined : 'must be 64 lowercase hex digits'
+    case 'digest?':
+      return value === null || isDigest(value) ? undefined : 'must be 64 lowercase hex digits or null'
     case 'digests':
       return Array.isArray(value) && value.length > 0 && value.every(isDigest)
         ? undefined
         : 'must be a non-empty array of 64-hex-digit digests'
-    case 'peer': return isPeer(value) ? undefined : 'must be a peer ID'
-    case 'peers': return Array.isArray(value) && value.every(isPeer) ? undefined : 'must be an array of peer IDs'
-    case 'text': return isText(value) ? undefined : 'must be a non-empty string of at most 1024 characters'
-    case 'text?': return value === null || isText(value) ? undefined : 'must be a short string or null'
-    case 'codes': return Array.isArray(value) && value.every(isText) ? undefined : 'must be an array of short strings'
-    case 'time': return Number.isNaN(timestampMs(value)) ? 'must be an RFC 3339 UTC timestamp with milliseconds' : undefined
-    case 'reason': return isReasonCode(value) ? undefined : 'must be a reason code'
-    case 'reason?': return value === null || isReasonCode(value) ? undefined : 'must be a reason code or null'
-    case 'kind': return typeof value === 'string' && KINDS.has(value) ? undefined : 'must be a message kind'
-    case 'tlp': return typeof value === 'string' && TLPS.has(value) ? undefined : 'must be a TLP label'
-    case 'status': return value === 'accepted' || value === 'rejected' ? undefined : 'must be accepted or rejected'
-    case 'subject': return value === 'self' || value === 'peer' ? undefined : 'must be self or peer'
-    case 'action': return typeof value === 'string' && ACTION.test(value) ? undefined : 'must be an action name'
+    case 'peer':
+      return isPeer(value) ? undefined : 'must be a peer ID'
+    case 'peers':
+      return Array.isArray(value) && value.every(isPeer) ? undefined : 'must be an array of peer IDs'
+    case 'text':
+      return isText(value) ? undefined : 'must be a non-empty string of at most 1024 characters'
+    case 'text?':
+      return value === null || isText(value) ? undefined : 'must be a short string or null'
+    case 'codes':
+      return Array.isArray(value) && value.every(isText) ? undefined : 'must be an array of short strings'
+    case 'time':
+      return Number.isNaN(timestampMs(value)) ? 'must be an RFC 3339 UTC timestamp with milliseconds' : undefined
+    case 'reason':
+      return isReasonCode(value) ? undefined : 'must be a reason code'
+    case 'reason?':
+      return value === null || isReasonCode(value) ? undefined : 'must be a reason code or null'
+    case 'kind':
+      return typeof value === 'string' && KINDS.has(value) ? undefined : 'must be a message kind'
+    case 'tlp':
+      return typeof value === 'string' && TLPS.has(value) ? undefined : 'must be a TLP label'
+    case 'status':
+      return value === 'accepted' || value === 'rejected' ? undefined : 'must be accepted or rejected'
+    case 'subject':
+      return value === 'self' || value === 'peer' ? undefined : 'must be self or peer'
+    case 'action':
+      return typeof value === 'string' && ACTION.test(value) ? undefined : 'must be an action name'
     case 'json': {
       const problem = jsonDataProblem(value)
       return problem === undefined ? undefined : `is not JSON data (${problem})`
@@ -180,7 +195,8 @@ interface ReadField {
 /** Per type without free-form JSON fields, its fields in schema order. */
 const READ_FIELDS = new Map<string, ReadField[]>(
   Object.entries(EVENT_SCHEMA).filter(([, schema]) => schema.every(([, kind]) => kind !== 'json')).map(([type, schema]) => [
-    type, schema.map(([name, kind]) => ({
+    type,
+    schema.map(([name, kind]) => ({
       name,
       prefix: `,${JSON.stringify(name)}:`,
       ok: READ_OK[kind as Exclude<FieldKind, 'json'>],
@@ -219,7 +235,7 @@ function valueAt (text: string, at: number): unknown {
     after = at + 2
     return list
   }
-  for (let pos = at + 1; ;) {
+  for (let pos = at + 1;;) {
     const s = stringAt(text, pos)
     if (s === undefined) return undefined
     list.push(s)

@@ -59,14 +59,28 @@ import type { MessageV1, ReceiptV1 } from '../../protocol/types.ts'
 import type { MessageMeta, PeerRecord } from '../store/records.ts'
 
 export const AUDIT_EVENT_TYPES = [
-  'message.sent', 'message.received', 'message.rejected', 'receipt.stored',
-  'peer.added', 'peer.updated', 'peer.removed', 'policy.changed', 'key.rotated', 'purge',
-  'release.requested', 'release.granted', 'release.denied', 'message.forwarded', 'witness.alert',
-  'message.replied', 'message.rated',
+  'message.sent',
+  'message.received',
+  'message.rejected',
+  'receipt.stored',
+  'peer.added',
+  'peer.updated',
+  'peer.removed',
+  'policy.changed',
+  'key.rotated',
+  'purge',
+  'release.requested',
+  'release.granted',
+  'release.denied',
+  'message.forwarded',
+  'witness.alert',
+  'message.replied',
+  'message.rated',
   'taxii.request',
   'query',
   'query.key-rotated',
-  'taskforce.charter', 'taskforce.message',
+  'taskforce.charter',
+  'taskforce.message',
   'query.key-notice'
 ] as const
 
@@ -104,16 +118,53 @@ export type AuditEvent =
   | { type: 'message.replied', digest: string, inReplyTo: string }
   | { type: 'message.rated', digest: string, rater: string, originator: string, rating: string, feedback: string }
   | { type: 'taxii.request', client: string, collection: string, action: string, objects: JsonValue, digests: JsonValue }
-  | { type: 'query', role: string, queryId: string, queryDigest: string, peer: string, selectorType: string, count: JsonValue, legalBasis: string, purpose: string, hits: JsonValue, refused: string | null, keyId: string }
+  | {
+    type: 'query',
+    role: string,
+    queryId: string,
+    queryDigest: string,
+    peer: string,
+    selectorType: string,
+    count: JsonValue,
+    legalBasis: string,
+    purpose: string,
+    hits: JsonValue,
+    refused: string | null,
+    keyId: string
+  }
   | { type: 'query.key-rotated', epoch: JsonValue, keyId: string, previousKeyId: string, records: JsonValue, reason: string }
-  | { type: 'taskforce.charter', taskForce: string, version: JsonValue, charter: string, previous: string | null, action: string, by: string, signers: string[] }
+  | {
+    type: 'taskforce.charter',
+    taskForce: string,
+    version: JsonValue,
+    charter: string,
+    previous: string | null,
+    action: string,
+    by: string,
+    signers: string[]
+  }
   | { type: 'taskforce.message', digest: string, taskForce: string, charter: string, direction: string, peers: string[] }
   | { type: 'query.key-notice', role: string, peer: string, previousKeyId: string, keyId: string, epoch: JsonValue, notice: string }
 
 /** How an entry field is checked (entry.ts): the kinds of value an entry may carry. */
 export type FieldKind =
-  | 'digest' | 'digest?' | 'digests' | 'peer' | 'peers' | 'text' | 'text?' | 'codes' | 'time' | 'reason' | 'reason?'
-  | 'kind' | 'tlp' | 'status' | 'subject' | 'action' | 'json'
+  | 'digest'
+  | 'digest?'
+  | 'digests'
+  | 'peer'
+  | 'peers'
+  | 'text'
+  | 'text?'
+  | 'codes'
+  | 'time'
+  | 'reason'
+  | 'reason?'
+  | 'kind'
+  | 'tlp'
+  | 'status'
+  | 'subject'
+  | 'action'
+  | 'json'
 
 /** Each event type's fields, in the order the entry encoding writes them, with their kind. */
 export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<readonly [string, FieldKind]> } = {
@@ -135,10 +186,24 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'message.replied': [['digest', 'digest'], ['inReplyTo', 'text']],
   'message.rated': [['digest', 'digest'], ['rater', 'peer'], ['originator', 'peer'], ['rating', 'text'], ['feedback', 'digest']],
   'taxii.request': [['client', 'text'], ['collection', 'text'], ['action', 'action'], ['objects', 'json'], ['digests', 'json']],
-  query: [['role', 'text'], ['queryId', 'text'], ['queryDigest', 'text'], ['peer', 'peer'], ['selectorType', 'text'], ['count', 'json'],
-    ['legalBasis', 'text'], ['purpose', 'text'], ['hits', 'json'], ['refused', 'text?'], ['keyId', 'text']],
+  query: [
+    ['role', 'text'],
+    ['queryId', 'text'],
+    ['queryDigest', 'text'],
+    ['peer', 'peer'],
+    ['selectorType', 'text'],
+    ['count', 'json'],
+    ['legalBasis', 'text'],
+    ['purpose', 'text'],
+    ['hits', 'json'],
+    ['refused', 'text?'],
+    ['keyId', 'text']
+  ],
   'query.key-rotated': [['epoch', 'json'], ['keyId', 'text'], ['previousKeyId', 'text'], ['records', 'json'], ['reason', 'text']],
-  'taskforce.charter': [['taskForce', 'text'], ['version', 'json'], ['charter', 'digest'], ['previous', 'digest?'], ['action', 'action'], ['by', 'peer'], ['signers', 'peers']],
+  'taskforce.charter': [['taskForce', 'text'], ['version', 'json'], ['charter', 'digest'], ['previous', 'digest?'], ['action', 'action'], ['by', 'peer'], [
+    'signers',
+    'peers'
+  ]],
   'taskforce.message': [['digest', 'digest'], ['taskForce', 'text'], ['charter', 'digest'], ['direction', 'text'], ['peers', 'peers']],
   'query.key-notice': [['role', 'text'], ['peer', 'peer'], ['previousKeyId', 'text'], ['keyId', 'text'], ['epoch', 'json'], ['notice', 'digest']]
 }
@@ -146,8 +211,21 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
   // id … legalBasis in the order a message payload starts with them (protocol/message.ts), so an
   // entry holds the index fields exactly as the signed payload writes them (verify/index-tuple.ts).
-  return [['digest', 'digest'], ['payloadType', 'text'], ['id', 'text'], ['kind', 'kind'], ['from', 'peer'], ['to', 'peers'],
-    ['created', 'time'], ['expires', 'time'], ['tlp', 'tlp'], ['handling', 'codes'], ['topic', 'text'], ['legalBasis', 'text'], ['envelopeSha256', 'digest']]
+  return [
+    ['digest', 'digest'],
+    ['payloadType', 'text'],
+    ['id', 'text'],
+    ['kind', 'kind'],
+    ['from', 'peer'],
+    ['to', 'peers'],
+    ['created', 'time'],
+    ['expires', 'time'],
+    ['tlp', 'tlp'],
+    ['handling', 'codes'],
+    ['topic', 'text'],
+    ['legalBasis', 'text'],
+    ['envelopeSha256', 'digest']
+  ]
 }
 
 const DIGEST = /^[0-9a-f]{64}$/
@@ -202,7 +280,10 @@ export function sha256Hex (bytes: Uint8Array): string {
   return hash('sha256', bytes, 'hex')
 }
 
-function messageFields (meta: Pick<MessageMeta, 'digest' | 'payloadType' | 'id' | 'kind' | 'from' | 'to' | 'tlp' | 'topic' | 'legalBasis' | 'handling' | 'created' | 'expires'>, envelope: Uint8Array): MessageFields {
+function messageFields (
+  meta: Pick<MessageMeta, 'digest' | 'payloadType' | 'id' | 'kind' | 'from' | 'to' | 'tlp' | 'topic' | 'legalBasis' | 'handling' | 'created' | 'expires'>,
+  envelope: Uint8Array
+): MessageFields {
   if (!(envelope instanceof Uint8Array)) throw new TypeError('envelope must be the stored envelope bytes')
   if (!(MESSAGE_KINDS as readonly string[]).includes(meta.kind)) throw new TypeError('meta.kind is not a message kind')
   if (!(TLP_LEVELS as readonly string[]).includes(meta.tlp)) throw new TypeError('meta.tlp is not a TLP label')
@@ -365,7 +446,9 @@ export const auditEvents = {
   /** `messageReplied` for a message's index record, or nothing if it answers none. */
   repliesOf (meta: { digest: string, inReplyTo?: string, payloadType?: string }): AuditEvent[] {
     // Control envelopes (forwards, releases, feedback) copy the index record of their message: not replies.
-    return meta.inReplyTo != null && (meta.payloadType == null || meta.payloadType === PAYLOAD_TYPES.message) ? [auditEvents.messageReplied({ digest: meta.digest, inReplyTo: meta.inReplyTo })] : []
+    return meta.inReplyTo != null && (meta.payloadType == null || meta.payloadType === PAYLOAD_TYPES.message)
+      ? [auditEvents.messageReplied({ digest: meta.digest, inReplyTo: meta.inReplyTo })]
+      : []
   },
 
   /** Feedback on message `digest`: sent by this node (rater) or received from a recipient (originator = this node). */
@@ -394,7 +477,21 @@ export const auditEvents = {
    * A hit/no-hit query (PROTOCOL.md §19), on either side: `role` is sent, answered, refused or
    * result. Built from node/query/audit-record.ts's record, which admits no selector field.
    */
-  query (r: { event: string, queryId: string, queryDigest: string, peer: string, type: string, count: number, legalBasis: string, purpose: string, hits?: number, refused?: string, keyId: string }): AuditEvent {
+  query (
+    r: {
+      event: string,
+      queryId: string,
+      queryDigest: string,
+      peer: string,
+      type: string,
+      count: number,
+      legalBasis: string,
+      purpose: string,
+      hits?: number,
+      refused?: string,
+      keyId: string
+    }
+  ): AuditEvent {
     if (!Number.isSafeInteger(r.count) || r.count < 0) throw new TypeError('count must be a non-negative integer')
     if (r.hits !== undefined && (!Number.isSafeInteger(r.hits) || r.hits < 0)) throw new TypeError('hits must be a non-negative integer')
     return {
@@ -420,7 +517,14 @@ export const auditEvents = {
   queryKeyRotated (r: { epoch: number, keyId: string, previousKeyId: string, records: number, reason: string }): AuditEvent {
     if (!Number.isSafeInteger(r.epoch) || r.epoch < 1) throw new TypeError('epoch must be a positive integer')
     if (!Number.isSafeInteger(r.records) || r.records < 0) throw new TypeError('records must be a non-negative integer')
-    return { type: 'query.key-rotated', epoch: r.epoch, keyId: check.text(r.keyId, 'keyId'), previousKeyId: check.text(r.previousKeyId, 'previousKeyId'), records: r.records, reason: check.text(r.reason, 'reason') }
+    return {
+      type: 'query.key-rotated',
+      epoch: r.epoch,
+      keyId: check.text(r.keyId, 'keyId'),
+      previousKeyId: check.text(r.previousKeyId, 'previousKeyId'),
+      records: r.records,
+      reason: check.text(r.reason, 'reason')
+    }
   },
 
   /**
@@ -430,7 +534,15 @@ export const auditEvents = {
    */
   queryKeyNotice (r: { role: 'announced' | 'accepted', peer: string, previousKeyId: string, keyId: string, epoch: number, notice: string }): AuditEvent {
     if (!Number.isSafeInteger(r.epoch) || r.epoch < 1) throw new TypeError('epoch must be a positive integer')
-    return { type: 'query.key-notice', role: check.text(r.role, 'role'), peer: check.peer(r.peer, 'peer'), previousKeyId: check.text(r.previousKeyId, 'previousKeyId'), keyId: check.text(r.keyId, 'keyId'), epoch: r.epoch, notice: check.digest(r.notice, 'notice') }
+    return {
+      type: 'query.key-notice',
+      role: check.text(r.role, 'role'),
+      peer: check.peer(r.peer, 'peer'),
+      previousKeyId: check.text(r.previousKeyId, 'previousKeyId'),
+      keyId: check.text(r.keyId, 'keyId'),
+      epoch: r.epoch,
+      notice: check.digest(r.notice, 'notice')
+    }
   }
 }
 
@@ -441,7 +553,9 @@ export const auditEvents = {
  * message to the charter version it was sent or received under.
  */
 export const taskForceEvents = {
-  charter (input: { taskForce: string, version: number, charter: string, previous: string | null, action: string, by: string, signers: readonly string[] }): AuditEvent {
+  charter (
+    input: { taskForce: string, version: number, charter: string, previous: string | null, action: string, by: string, signers: readonly string[] }
+  ): AuditEvent {
     if (!Number.isSafeInteger(input.version) || input.version < 1) throw new TypeError('version must be a positive integer')
     return {
       type: 'taskforce.charter',
@@ -455,7 +569,14 @@ export const taskForceEvents = {
     }
   },
   message (input: { digest: string, taskForce: string, charter: string, direction: 'in' | 'out', peers: readonly string[] }): AuditEvent {
-    return { type: 'taskforce.message', digest: check.digest(input.digest, 'digest'), taskForce: check.text(input.taskForce, 'taskForce'), charter: check.digest(input.charter, 'charter'), direction: input.direction === 'in' ? 'in' : 'out', peers: check.peers([...input.peers], 'peers') }
+    return {
+      type: 'taskforce.message',
+      digest: check.digest(input.digest, 'digest'),
+      taskForce: check.text(input.taskForce, 'taskForce'),
+      charter: check.digest(input.charter, 'charter'),
+      direction: input.direction === 'in' ? 'in' : 'out',
+      peers: check.peers([...input.peers], 'peers')
+    }
   }
 }
 

@@ -143,7 +143,9 @@ export class Purger {
   start (): void {
     if (this.timer !== undefined || this.intervalMs <= 0) return
     this.timer = setInterval(() => {
-      this.purge().catch((err: unknown) => { this.c.logger?.error({ err }, 'purge failed') })
+      this.purge().catch((err: unknown) => {
+        this.c.logger?.error({ err }, 'purge failed')
+      })
     }, this.intervalMs)
     this.timer.unref()
   }

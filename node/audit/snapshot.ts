@@ -140,7 +140,13 @@ export async function snapshotStore (storeDir: string): Promise<StoreSnapshot> {
     unwatch(dir)
     throw err
   }
-  return { dir, dispose: async () => { await rm(dir, { recursive: true, force: true }); unwatch(dir) } }
+  return {
+    dir,
+    dispose: async () => {
+      await rm(dir, { recursive: true, force: true })
+      unwatch(dir)
+    }
+  }
 }
 
 /** A snapshot opened with LevelDB (read it, then `close()`: closes and deletes the snapshot). */
@@ -164,7 +170,15 @@ export async function openStoreSnapshot (dataDir: string): Promise<OpenedSnapsho
   } catch (err) {
     await snapshot.dispose()
     const cause = (err as { cause?: { message?: string } }).cause?.message
-    throw new NodeError('INTERNAL', `LevelDB refused to open the store at ${paths.store}: ${(err as Error).message}${cause != null ? `: ${cause}` : ''}`, { cause: err })
+    throw new NodeError('INTERNAL', `LevelDB refused to open the store at ${paths.store}: ${(err as Error).message}${cause != null ? `: ${cause}` : ''}`, {
+      cause: err
+    })
   }
-  return { db, close: async () => { await db.close(); await snapshot.dispose() } }
+  return {
+    db,
+    close: async () => {
+      await db.close()
+      await snapshot.dispose()
+    }
+  }
 }

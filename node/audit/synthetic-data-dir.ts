@@ -80,8 +80,19 @@ export async function buildSyntheticDataDir (init: SyntheticInit): Promise<Synth
     return { msg, bytes: encodeEnvelope(env), digest: envelopeDigest(env), expiring }
   }
   const metaOf = (msg: MessageV1, digest: string, direction: 'in' | 'out'): MessageMeta => ({
-    digest, id: msg.id, direction, from: msg.from, to: msg.to, kind: msg.kind, tlp: msg.tlp, topic: msg.topic,
-    legalBasis: msg.legalBasis, handling: msg.handling, created: msg.created, expires: msg.expires, storedAt: now
+    digest,
+    id: msg.id,
+    direction,
+    from: msg.from,
+    to: msg.to,
+    kind: msg.kind,
+    tlp: msg.tlp,
+    topic: msg.topic,
+    legalBasis: msg.legalBasis,
+    handling: msg.handling,
+    created: msg.created,
+    expires: msg.expires,
+    storedAt: now
   })
   const one = async (n: number, inbound: boolean): Promise<void> => {
     const peer = peers[n % peers.length]

@@ -11,12 +11,18 @@
 import { NodeError } from '../errors.ts'
 import { API_MAX_BODY_BYTES } from '../defaults.ts'
 
-interface Issue { in: string, path: string, problem: string, message: string }
+interface Issue {
+  in: string
+  path: string
+  problem: string
+  message: string
+}
 
 const kebab = (s: string): string => s.replace(/[A-Z]/g, c => '-' + c.toLowerCase())
 
 function isIssues (v: unknown): v is Issue[] {
-  return Array.isArray(v) && v.every(i => i != null && typeof i === 'object' && typeof (i as Issue).path === 'string' && typeof (i as Issue).message === 'string')
+  return Array.isArray(v) &&
+    v.every(i => i != null && typeof i === 'object' && typeof (i as Issue).path === 'string' && typeof (i as Issue).message === 'string')
 }
 
 /** What zod says, as what was expected: `Invalid string: must match pattern /x/` → `expected the form /x/`. */
@@ -34,7 +40,11 @@ function describe (i: Issue, values: Values): string {
   if (i.problem === 'missing') return `${flag}${inner} is required`
   if (i.problem === 'unknown') return `${flag}${inner} is not accepted by this command`
   const given = name != null && inner === '' ? values[name] : undefined
-  const shown = typeof given === 'string' ? ` ${given}` : Array.isArray(given) && rest.length === 1 && given[Number(rest[0])] != null ? ` ${given[Number(rest[0])]}` : ''
+  const shown = typeof given === 'string'
+    ? ` ${given}`
+    : Array.isArray(given) && rest.length === 1 && given[Number(rest[0])] != null
+    ? ` ${given[Number(rest[0])]}`
+    : ''
   return `${flag}${shown}${inner}: ${expected(i.message)}`
 }
 
@@ -47,7 +57,11 @@ export function operatorError (err: unknown, values: Values = {}): unknown {
     return new NodeError('BAD_ARGUMENT', err.details.map(i => describe(i, values)).join('; '), { cause: err })
   }
   if (err.code === 'TOO_LARGE' && /^request body exceeds/.test(err.message)) {
-    return new NodeError('TOO_LARGE', `the input is larger than a running node accepts from one command (${API_MAX_BODY_BYTES / 1024 / 1024} MiB); make it smaller`, { cause: err })
+    return new NodeError(
+      'TOO_LARGE',
+      `the input is larger than a running node accepts from one command (${API_MAX_BODY_BYTES / 1024 / 1024} MiB); make it smaller`,
+      { cause: err }
+    )
   }
   return err
 }

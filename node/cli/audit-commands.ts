@@ -45,7 +45,10 @@ import { exportAlertEvidence } from '../witness/split-view-export.ts'
  * (commands/audit.ts): the list test/unit/audit-cli-flags.test.ts walks, so a flag added there
  * without a test that shows its effect fails that test.
  */
-export const AUDIT_OPTIONS = Object.fromEntries(Object.entries(auditSpec().subcommands ?? {}).map(([sub, s]) => [sub, s.flags ?? {}])) as Record<AuditSubcommand, Flags>
+export const AUDIT_OPTIONS = Object.fromEntries(Object.entries(auditSpec().subcommands ?? {}).map(([sub, s]) => [sub, s.flags ?? {}])) as Record<
+  AuditSubcommand,
+  Flags
+>
 
 export type AuditSubcommand = 'verify' | 'export' | 'prove' | 'checkpoint' | 'witnesses' | 'split-view'
 
@@ -62,12 +65,18 @@ export function auditFlags (sub: AuditSubcommand): string[] {
 
 export async function auditCommand (p: Invocation): Promise<number> {
   switch (p.sub as AuditSubcommand) {
-    case 'verify': return await verifyCommand(p)
-    case 'export': return await exportCommand(p)
-    case 'prove': return await proveCommand(p)
-    case 'checkpoint': return await checkpointCommand(p)
-    case 'witnesses': return await witnessesCommand(p)
-    case 'split-view': return await splitViewCommand(p)
+    case 'verify':
+      return await verifyCommand(p)
+    case 'export':
+      return await exportCommand(p)
+    case 'prove':
+      return await proveCommand(p)
+    case 'checkpoint':
+      return await checkpointCommand(p)
+    case 'witnesses':
+      return await witnessesCommand(p)
+    case 'split-view':
+      return await splitViewCommand(p)
   }
   throw new NodeError('INTERNAL', `no handler for audit ${p.sub}`)
 }
@@ -123,7 +132,9 @@ function parseSince (text: string): number {
     return parseRfc3339Millis(text)
   } catch {}
   const ms = Date.parse(text)
-  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)) throw new NodeError('BAD_ARGUMENT', `--since ${text} is neither an ISO 8601 time nor a duration like 30d`)
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    throw new NodeError('BAD_ARGUMENT', `--since ${text} is neither an ISO 8601 time nor a duration like 30d`)
+  }
   return ms
 }
 
@@ -138,21 +149,33 @@ async function exportCommand (p: Invocation): Promise<number> {
   const dir = zip ? `${out}.d` : out
   const { manifest } = await exportBundle(p.dataDir, { out: dir, ...(since != null ? { since: parseSince(since) } : {}), ...(peer != null ? { peer } : {}) })
   if (zip) {
-    try { await zipBundle(dir, out) } finally { await rm(dir, { recursive: true, force: true }) }
+    try {
+      await zipBundle(dir, out)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   }
   if (p.values.json === true) {
     print({ out, ...manifest, files: Object.keys(manifest.files).length })
   } else {
     const c = manifest.counts
-    process.stdout.write(`Exported to ${out}: ${c.messages} messages (${c.purged} purged), ${c.receipts} receipts, ${c.entries} audit entries, ${c.checkpoints} checkpoints, ${c.keys} keys.\n` +
-      `Check it with: liaison audit verify --bundle ${out}   (or by hand: ${zip ? 'unzip it, then ' : ''}${zip ? 'VERIFY.md inside' : `${out}/VERIFY.md`})\n`)
+    process.stdout.write(
+      `Exported to ${out}: ${c.messages} messages (${c.purged} purged), ${c.receipts} receipts, ${c.entries} audit entries, ${c.checkpoints} checkpoints, ` +
+        `${c.keys} keys.\n` +
+        `Check it with: liaison audit verify --bundle ${out}   (or by hand: ${zip ? 'unzip it, then ' : ''}${zip ? 'VERIFY.md inside' : `${out}/VERIFY.md`})\n`
+    )
   }
   return 0
 }
 
 async function proveCommand (p: Invocation): Promise<number> {
   const digest = p.positionals[0]
-  if (!/^[0-9a-f]{64}$/.test(digest)) throw new NodeError('BAD_ARGUMENT', `liaison audit prove ${digest}: expected a message digest, 64 lowercase hex digits (from liaison inbox --json or message show)`)
+  if (!/^[0-9a-f]{64}$/.test(digest)) {
+    throw new NodeError(
+      'BAD_ARGUMENT',
+      `liaison audit prove ${digest}: expected a message digest, 64 lowercase hex digits (from liaison inbox --json or message show)`
+    )
+  }
   const snap = await openStoreSnapshot(p.dataDir)
   try {
     const proof = await proveDigest(new AuditStore(snap.db), digest)
@@ -160,10 +183,14 @@ async function proveCommand (p: Invocation): Promise<number> {
     if (p.values.json === true) print(proof)
     else {
       const cp = proof.checkpoint
-      process.stdout.write(`${digest}: ${proof.leaves.length} entries, ` + (cp == null ? 'no checkpoint yet\n' : `included in checkpoint ${cp.size} (root ${cp.root})\n`))
+      process.stdout.write(
+        `${digest}: ${proof.leaves.length} entries, ` + (cp == null ? 'no checkpoint yet\n' : `included in checkpoint ${cp.size} (root ${cp.root})\n`)
+      )
       for (const l of proof.leaves) {
         const type = (JSON.parse(l.entry) as { type?: string }).type ?? '?'
-        process.stdout.write(`  leaf ${l.index}  ${type}  ${l.proof === null ? 'not yet covered by a checkpoint' : `inclusion proof of ${l.proof.length} hashes`}\n`)
+        process.stdout.write(
+          `  leaf ${l.index}  ${type}  ${l.proof === null ? 'not yet covered by a checkpoint' : `inclusion proof of ${l.proof.length} hashes`}\n`
+        )
       }
       process.stdout.write('  (--json for the entries and proofs)\n')
     }
@@ -180,7 +207,13 @@ async function checkpointCommand (p: Invocation): Promise<number> {
     const audit = await AuditLog.open(store, { signer })
     const cp = await audit.checkpoint()
     if (cp === undefined) throw new NodeError('NOT_FOUND', 'the audit log is empty; there is nothing to checkpoint')
-    const out = { origin: cp.checkpoint.origin, size: cp.checkpoint.size, root: Buffer.from(cp.checkpoint.root).toString('base64'), time: cp.time, note: cp.note }
+    const out = {
+      origin: cp.checkpoint.origin,
+      size: cp.checkpoint.size,
+      root: Buffer.from(cp.checkpoint.root).toString('base64'),
+      time: cp.time,
+      note: cp.note
+    }
     if (p.values.json === true) print(out)
     else process.stdout.write(`Checkpoint ${out.size} signed at ${new Date(out.time * 1000).toISOString()}: ${out.origin}, root ${out.root}\n`)
     return 0
@@ -202,7 +235,13 @@ async function witnessesCommand (p: Invocation): Promise<number> {
     else {
       for (const s of seen) process.stdout.write(`${s.peerId}  size ${s.size}  cosigned ${new Date(s.cosignedAt).toISOString()}\n`)
       if (seen.length === 0) process.stdout.write('no peer checkpoints witnessed yet\n')
-      for (const a of alerts) process.stdout.write(`ALERT ${a.reason}  ${a.peerId}  ${new Date(a.at).toISOString()}  ${a.detail}  (alert ${a.seq}${a.reportedBy != null ? `, reported by ${a.reportedBy}` : ''})\n`)
+      for (const a of alerts) {
+        process.stdout.write(
+          `ALERT ${a.reason}  ${a.peerId}  ${new Date(a.at).toISOString()}  ${a.detail}  (alert ${a.seq}${
+            a.reportedBy != null ? `, reported by ${a.reportedBy}` : ''
+          })\n`
+        )
+      }
     }
     return alerts.length > 0 ? 1 : 0
   } finally {
@@ -224,7 +263,9 @@ async function splitViewCommand (p: Invocation): Promise<number> {
     const alert = wanted != null
       ? alerts.find(a => String(a.seq) === wanted)
       : alerts.filter(a => a.reason === 'SPLIT_VIEW').at(-1) ?? alerts.at(-1)
-    if (alert == null) throw new NodeError('NOT_FOUND', wanted != null ? `no witness alert ${wanted} (see liaison audit witnesses)` : 'this node has raised no witness alert')
+    if (alert == null) {
+      throw new NodeError('NOT_FOUND', wanted != null ? `no witness alert ${wanted} (see liaison audit witnesses)` : 'this node has raised no witness alert')
+    }
     const files = await exportAlertEvidence(alert, self, out)
     if (p.values.json === true) print({ alert: alert.seq, reason: alert.reason, dir: out, files })
     else process.stdout.write(`${alert.reason} evidence for ${alert.peerId} written to ${out}: ${files.join(', ')} (see VERIFY.md)\n`)

@@ -62,7 +62,11 @@ export function bashCompletion (specs: CommandSpec[]): string {
       ...(files.length > 0 ? [`        ${files.map(n => `--${n}`).join('|')}) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;`] : []),
       '      esac',
       subs !== '' ? `      if [ "$COMP_CWORD" -eq 2 ]; then COMPREPLY=( $(compgen -W ${quote(subs)} -- "$cur") ); return; fi` : '',
-      ...nestedWords(s).map(([first, seconds]) => `      if [ "$COMP_CWORD" -eq 3 ] && [ "\${COMP_WORDS[2]}" = ${quote(first)} ]; then COMPREPLY=( $(compgen -W ${quote(seconds.join(' '))} -- "$cur") ); return; fi`),
+      ...nestedWords(s).map(([first, seconds]) =>
+        `      if [ "$COMP_CWORD" -eq 3 ] && [ "\${COMP_WORDS[2]}" = ${quote(first)} ]; then COMPREPLY=( $(compgen -W ${
+          quote(seconds.join(' '))
+        } -- "$cur") ); return; fi`
+      ),
       `      COMPREPLY=( $(compgen -W ${quote(flags)} -- "$cur") ) ;;`
     ].filter(l => l !== '').join('\n')
   })
@@ -92,7 +96,9 @@ export function zshCompletion (specs: CommandSpec[]): string {
       ...(files.length > 0 ? [`        ${files.map(n => `--${n}`).join('|')}) _files; return ;;`] : []),
       '      esac',
       subs.length > 0 ? `      if (( CURRENT == 3 )); then local -a subs; subs=(${subs.map(quote).join(' ')}); _describe subcommand subs; return; fi` : '',
-      ...nestedWords(s).map(([first, seconds]) => `      if (( CURRENT == 4 )) && [[ "$words[3]" == ${quote(first)} ]]; then compadd -- ${seconds.map(quote).join(' ')}; return; fi`),
+      ...nestedWords(s).map(([first, seconds]) =>
+        `      if (( CURRENT == 4 )) && [[ "$words[3]" == ${quote(first)} ]]; then compadd -- ${seconds.map(quote).join(' ')}; return; fi`
+      ),
       `      compadd -- ${allFlagNames(s).map(n => quote(`--${n}`)).join(' ')} ;;`
     ].filter(l => l !== '').join('\n')
   })

@@ -107,6 +107,10 @@ async function check (p: Parsed): Promise<number> {
     await loadNodePolicy(policyFile)
   }
   if (p.values.json === true) print({ ok: true, file, ...(policyFile != null ? { policy: policyFile } : {}) })
-  else process.stdout.write(`${file}: valid${overrides.length > 0 ? ` (also with ${overrides.map(o => o.variable).join(', ')})` : ''}\n${policyFile != null ? `${policyFile}: valid\n` : ''}`)
+  else {process.stdout.write(`${file}: valid${
+      overrides.length > 0
+        ? ` (also with ${overrides.map(o => o.variable).join(', ')})`
+        : ''
+    }\n${policyFile != null ? `${policyFile}: valid\n` : ''}`)}
   return 0
 }

@@ -76,11 +76,20 @@ export async function openService (dir: string): Promise<ServiceHandle> {
       addresses: () => (remembered.length > 0 ? remembered : [...config.listen].filter(a => !/\/tcp\/0$/.test(a))).map(a => `${a}/p2p/${signer.peerId}`),
       oprfKey: async () => {
         const index = await IndexStore.open(join(dir, 'query-index'))
-        try { const k = index.publicKey(); return { publicKey: k.publicKey, keyId: k.keyId } } finally { await index.close() }
+        try {
+          const k = index.publicKey()
+          return { publicKey: k.publicKey, keyId: k.keyId }
+        } finally {
+          await index.close()
+        }
       },
       rotateOprfKey: async (reason) => {
         const index = await IndexStore.open(join(dir, 'query-index'))
-        try { return await rotateOprfKey(index, store, reason) } finally { await index.close() }
+        try {
+          return await rotateOprfKey(index, store, reason)
+        } finally {
+          await index.close()
+        }
       }
     }),
     running: false,

@@ -36,16 +36,29 @@ export function resolveSubcommand (spec: CommandSpec, argv: string[]): { sub: st
   if (nested.length > 0) {
     const verb = argv[1]
     if (verb == null || verb.startsWith('-')) throw usage(`liaison ${spec.name} ${first} needs one of: ${nested.join(', ')}`)
-    throw usage(`liaison ${spec.name} ${first}: unknown subcommand ${JSON.stringify(verb)}; expected one of ${nested.join(', ')}${didYouMean(verb, nested, `${spec.name} ${first} `)}`)
+    throw usage(
+      `liaison ${spec.name} ${first}: unknown subcommand ${JSON.stringify(verb)}; expected one of ${nested.join(', ')}${
+        didYouMean(verb, nested, `${spec.name} ${first} `)
+      }`
+    )
   }
-  throw usage(`liaison ${spec.name}: unknown subcommand ${JSON.stringify(first)}; expected one of ${firstWords.join(', ')}${didYouMean(first, firstWords, `${spec.name} `)}`)
+  throw usage(
+    `liaison ${spec.name}: unknown subcommand ${JSON.stringify(first)}; expected one of ${firstWords.join(', ')}${
+      didYouMean(first, firstWords, `${spec.name} `)
+    }`
+  )
 }
 
 /** The parseArgs options of a set of flags (the definitions themselves; parseArgs ignores the extra keys). */
 function parserOptions (flags: Flags): NonNullable<ParseArgsConfig['options']> {
   const out: NonNullable<ParseArgsConfig['options']> = {}
   for (const [name, f] of Object.entries(flags)) {
-    out[name] = { type: f.type, ...(f.multiple === true ? { multiple: true } : {}), ...(f.short != null ? { short: f.short } : {}), ...(f.default != null && f.multiple !== true ? { default: f.default } : {}) }
+    out[name] = {
+      type: f.type,
+      ...(f.multiple === true ? { multiple: true } : {}),
+      ...(f.short != null ? { short: f.short } : {}),
+      ...(f.default != null && f.multiple !== true ? { default: f.default } : {})
+    }
   }
   return out
 }
@@ -86,7 +99,8 @@ export function positionalBounds (args: string | undefined): { min: number, max:
 
 function checkChoices (name: string, f: Flag, value: string | boolean | string[] | undefined): void {
   if (f.choices == null || value == null || typeof value === 'boolean') return
-  const values = (Array.isArray(value) ? value : [value]).flatMap(v => f.multiple === true && f.commas !== false ? v.split(',') : [v]).map(v => v.trim()).filter(v => v !== '')
+  const values = (Array.isArray(value) ? value : [value]).flatMap(v => f.multiple === true && f.commas !== false ? v.split(',') : [v]).map(v => v.trim())
+    .filter(v => v !== '')
   for (const v of values) {
     if (!f.choices.includes(v)) throw usage(`--${name} ${v}: expected one of ${f.choices.join(', ')}${didYouMean(v, f.choices, '')}`)
   }
@@ -115,6 +129,12 @@ export function parseInvocation (spec: CommandSpec, argv: string[]): Invocation 
   const { min, max } = positionalBounds(args)
   const n = parsed.positionals.length
   if (n < min) throw usage(`${where} needs ${args ?? ''}`.trimEnd() + ` (liaison ${spec.name} --help)`)
-  if (n > max) throw usage(max === 0 ? `${where} takes no argument ${JSON.stringify(parsed.positionals[0])}` : `${where} takes ${args ?? ''}, not also ${JSON.stringify(parsed.positionals[max])}`)
+  if (n > max) {
+    throw usage(
+      max === 0
+        ? `${where} takes no argument ${JSON.stringify(parsed.positionals[0])}`
+        : `${where} takes ${args ?? ''}, not also ${JSON.stringify(parsed.positionals[max])}`
+    )
+  }
   return { sub, values, positionals: parsed.positionals, dataDir: resolveDataDir(values['data-dir'] as string | undefined), json: values.json === true }
 }

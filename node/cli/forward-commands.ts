@@ -30,7 +30,12 @@ async function defaultBasis (s: LiaisonService, meta: MessageMeta, to: string[],
   const common = lists.reduce((acc, l) => acc.filter(id => l.includes(id)))
   if (common.length === 1) return common[0]
   const held = [...valid].map(([peer, ids]) => `${peer}: ${ids.length > 0 ? ids.join(', ') : 'none valid now'}`).join('; ')
-  throw new NodeError('AGREEMENT_INVALID', `message ${meta.id} came under ${meta.legalBasis}, which is not valid now with every new recipient, and ${common.length === 0 ? 'no other agreement is valid with all of them' : `${common.length} agreements are (${common.join(', ')})`}; name the one to use with --legal-basis (agreements valid now: ${held})`)
+  throw new NodeError(
+    'AGREEMENT_INVALID',
+    `message ${meta.id} came under ${meta.legalBasis}, which is not valid now with every new recipient, and ${
+      common.length === 0 ? 'no other agreement is valid with all of them' : `${common.length} agreements are (${common.join(', ')})`
+    }; name the one to use with --legal-basis (agreements valid now: ${held})`
+  )
 }
 
 /** Wait until every queued recipient's forward is answered (like send --wait), or the timeout. */
@@ -65,7 +70,9 @@ export async function forwardCommand (p: Invocation): Promise<number> {
   const handle = await openService(p.dataDir)
   try {
     const s = handle.service
-    if (wait && !handle.running) throw new NodeError('NODE_NOT_RUNNING', '--wait needs a running node (start it with `liaison start`); without --wait the forward is queued')
+    if (wait && !handle.running) {
+      throw new NodeError('NODE_NOT_RUNNING', '--wait needs a running node (start it with `liaison start`); without --wait the forward is queued')
+    }
     const { meta } = await s.message(ref)
     if (meta.direction !== 'in') throw new NodeError('BAD_ARGUMENT', `message ${ref} was sent by this node; forward passes on a received message`)
     const since = Date.now()
@@ -106,15 +113,26 @@ export async function releaseCommand (p: Invocation): Promise<number> {
       case 'deny': {
         const valid = str(p, 'valid')
         const reason = str(p, 'reason')
-        const record = await s.answerRelease(id(), sub === 'grant' ? 'granted' : 'denied', { ...(valid != null ? { validMs: parseDuration(valid) } : {}), ...(reason != null ? { reason } : {}) })
+        const record = await s.answerRelease(id(), sub === 'grant' ? 'granted' : 'denied', {
+          ...(valid != null ? { validMs: parseDuration(valid) } : {}),
+          ...(reason != null ? { reason } : {})
+        })
         if (p.values.json === true) print(record)
-        else process.stdout.write(`release ${record.requestId} ${record.status}${record.grantExpires != null && record.status === 'granted' ? ` until ${record.grantExpires}` : ''}\n`)
+        else {process.stdout.write(
+            `release ${record.requestId} ${record.status}${record.grantExpires != null && record.status === 'granted' ? ` until ${record.grantExpires}` : ''}\n`
+          )}
         return 0
       }
       case 'list': {
         const records = await s.releases()
         if (p.values.json === true) print(records)
-        else for (const r of records) process.stdout.write(`${r.requestId}  ${r.direction === 'in' ? 'asked of us' : 'we asked '}  ${r.status.padEnd(7)}  message ${r.messageId}  → ${r.recipient}  "${r.reason}"\n`)
+        else {for (const r of records) {
+            process.stdout.write(
+              `${r.requestId}  ${r.direction === 'in' ? 'asked of us' : 'we asked '}  ${
+                r.status.padEnd(7)
+              }  message ${r.messageId}  → ${r.recipient}  "${r.reason}"\n`
+            )
+          }}
         return 0
       }
       default:

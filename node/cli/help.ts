@@ -50,7 +50,8 @@ export function renderOverview (specs: CommandSpec[]): string {
   return out.join('\n')
 }
 
-const subUsage = (spec: CommandSpec, n: string, args?: string): string => `liaison ${spec.name}${n !== '' ? ' ' + n : ''}${args != null ? ' ' + args : ''}${n === '' ? ' [flags]' : ''}`
+const subUsage = (spec: CommandSpec, n: string, args?: string): string =>
+  `liaison ${spec.name}${n !== '' ? ' ' + n : ''}${args != null ? ' ' + args : ''}${n === '' ? ' [flags]' : ''}`
 
 /** The common flags a command takes: --json only where it prints data. */
 function commonFlags (spec: CommandSpec): Flags {
@@ -73,7 +74,9 @@ export function renderCommand (spec: CommandSpec): string {
   } else {
     out.push(`Usage: liaison ${spec.name}${spec.args != null ? ' ' + spec.args : ''} [flags]`, '')
   }
-  if (spec.flags != null && Object.keys(spec.flags).length > 0) out.push(subs.length > 0 ? `Flags of every ${spec.name} subcommand:` : 'Flags:', ...flagLines(spec.flags, '  '), '')
+  if (spec.flags != null && Object.keys(spec.flags).length > 0) {
+    out.push(subs.length > 0 ? `Flags of every ${spec.name} subcommand:` : 'Flags:', ...flagLines(spec.flags, '  '), '')
+  }
   out.push('Common flags:', ...flagLines(commonFlags(spec), '  '), '')
   const examples = [...(spec.examples ?? []), ...subs.flatMap(([, s]) => s.examples ?? [])]
   if (examples.length > 0) out.push('Examples:', ...examples.map(e => `  ${e}`), '')
@@ -101,9 +104,12 @@ export function renderReference (specs: CommandSpec[]): string {
   const out = [
     '# CLI reference',
     '',
-    '<!-- Generated from node/cli/ command definitions by `npm run docs:cli` (scripts/cli-reference.ts); test/unit/cli-commands.test.ts keeps it in step. Do not edit by hand. -->',
+    '<!-- Generated from node/cli/ command definitions by `npm run docs:cli` (scripts/cli-reference.ts); test/unit/cli-commands.test.ts keeps it in step. Do ' +
+    'not edit by hand. -->',
     '',
-    '```text', renderOverview(specs).trimEnd(), '```',
+    '```text',
+    renderOverview(specs).trimEnd(),
+    '```',
     '',
     '## Exit codes',
     '',
@@ -113,7 +119,14 @@ export function renderReference (specs: CommandSpec[]): string {
     '|---|---|',
     ...Object.entries(EXIT_MEANINGS).map(([c, m]) => `| ${c} | ${m} |`),
     '',
-    `A failing command prints \`error CODE: message\` on stderr; the code (node/errors.ts, docs/operations.md) decides the exit: ${[...USAGE_CODES].map(c => `\`${c}\``).join(', ')} exit 2; ${[...UNAVAILABLE_CODES].map(c => `\`${c}\``).join(', ')} exit 3; \`INTERNAL\` exits 4; every other code (a refusal such as \`NOT_FOUND\`, \`TLP_NOT_PERMITTED\`, \`FORWARD_NOT_PERMITTED\`, or a failed check such as \`REPORT_MISMATCH\`) exits 1. A command that reports per recipient (\`send\`, \`forward\`) exits 1 when any recipient refused or did not get the message, and 3 when \`--wait\` ran out of time with a recipient still pending (\`TIMEOUT\`; the message stays queued), and \`audit verify\`, \`audit witnesses\` and \`policy check\` exit 1 when the check fails, with the result on stdout.`,
+    `A failing command prints \`error CODE: message\` on stderr; the code (node/errors.ts, docs/operations.md) decides the exit: ${
+      [...USAGE_CODES].map(c => `\`${c}\``).join(', ')
+    } exit 2; ${
+      [...UNAVAILABLE_CODES].map(c => `\`${c}\``).join(', ')
+    } exit 3; \`INTERNAL\` exits 4; every other code (a refusal such as \`NOT_FOUND\`, \`TLP_NOT_PERMITTED\`, \`FORWARD_NOT_PERMITTED\`, or a failed check ` +
+    `such as \`REPORT_MISMATCH\`) exits 1. A command that reports per recipient (\`send\`, \`forward\`) exits 1 when any recipient refused or did not get ` +
+    `the message, and 3 when \`--wait\` ran out of time with a recipient still pending (\`TIMEOUT\`; the message stays queued), and \`audit verify\`, ` +
+    `\`audit witnesses\` and \`policy check\` exit 1 when the check fails, with the result on stdout.`,
     ''
   ]
   for (const group of Object.keys(GROUPS) as Group[]) {

@@ -28,12 +28,22 @@ export async function initCommand (p: Invocation): Promise<number> {
   const name = str(p, 'name') ?? process.env.LIAISON_NAME ?? hostname()
   const listen = list(p, 'listen')
   const jurisdiction = str(p, 'jurisdiction')
-  if (jurisdiction != null && !/^[A-Z]{2}$/.test(jurisdiction)) throw new NodeError('BAD_ARGUMENT', `--jurisdiction ${jurisdiction}: expected an ISO 3166-1 alpha-2 code in capitals, such as NL`)
-  const { peerId, paths } = await initDataDir(p.dataDir, { name, listen: listen.length > 0 ? listen : DEFAULT_LISTEN, ...(jurisdiction != null ? { jurisdiction } : {}) })
+  if (jurisdiction != null && !/^[A-Z]{2}$/.test(jurisdiction)) {
+    throw new NodeError('BAD_ARGUMENT', `--jurisdiction ${jurisdiction}: expected an ISO 3166-1 alpha-2 code in capitals, such as NL`)
+  }
+  const { peerId, paths } = await initDataDir(p.dataDir, {
+    name,
+    listen: listen.length > 0 ? listen : DEFAULT_LISTEN,
+    ...(jurisdiction != null ? { jurisdiction } : {})
+  })
   if (p.values.json === true) print({ peerId, dataDir: paths.root })
   else process.stdout.write(`${peerId}\n`)
   process.stderr.write(`initialised ${paths.root} for "${name}" (identity ${paths.identity}, config ${paths.config})\n`)
-  process.stderr.write(`revocation kit ${kitPath(paths.revocationDir, peerId)} (mode 0600): copy it offline now; \`liaison keys revoke --certificate KIT\` tells every peer to stop trusting this key if it is ever stolen\n`)
+  process.stderr.write(
+    `revocation kit ${
+      kitPath(paths.revocationDir, peerId)
+    } (mode 0600): copy it offline now; \`liaison keys revoke --certificate KIT\` tells every peer to stop trusting this key if it is ever stolen\n`
+  )
   return 0
 }
 

@@ -20,7 +20,9 @@ export function indexDir (dataDir: string): string {
 
 function selectorType (value: string | undefined): string {
   if (value === undefined) throw new NodeError('BAD_ARGUMENT', `--type is required (one of ${SELECTOR_TYPE_NAMES.join(', ')})`)
-  if (!SELECTOR_TYPE_NAMES.includes(value)) throw new NodeError('BAD_ARGUMENT', `unknown selector type ${JSON.stringify(value)} (one of ${SELECTOR_TYPE_NAMES.join(', ')})`)
+  if (!SELECTOR_TYPE_NAMES.includes(value)) {
+    throw new NodeError('BAD_ARGUMENT', `unknown selector type ${JSON.stringify(value)} (one of ${SELECTOR_TYPE_NAMES.join(', ')})`)
+  }
   return value
 }
 
@@ -30,8 +32,12 @@ async function entriesFrom (file: string, selectorColumn: string | undefined, re
   const sel = selectorColumn ?? (header.includes('selector') ? 'selector' : header[0])
   const ref = refColumn ?? (header.includes('ref') ? 'ref' : undefined)
   if (!header.includes(sel)) throw new NodeError('BAD_ARGUMENT', `CSV has no column ${JSON.stringify(sel)} (columns: ${header.join(', ')})`)
-  if (ref === undefined || !header.includes(ref)) throw new NodeError('BAD_ARGUMENT', `CSV needs a reference column: --ref-column C (columns: ${header.join(', ')})`)
-  return (async function * () { for await (const r of rows) yield { value: r.cells[sel], ref: r.cells[ref], origin: `line ${r.line}` } })()
+  if (ref === undefined || !header.includes(ref)) {
+    throw new NodeError('BAD_ARGUMENT', `CSV needs a reference column: --ref-column C (columns: ${header.join(', ')})`)
+  }
+  return (async function* () {
+    for await (const r of rows) yield { value: r.cells[sel], ref: r.cells[ref], origin: `line ${r.line}` }
+  })()
 }
 
 export async function indexCommand (p: Invocation): Promise<number> {

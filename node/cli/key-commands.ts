@@ -21,7 +21,12 @@ export async function keysCommand (p: Invocation): Promise<number> {
   const sub = p.sub
   if (sub === 'revoke') return await revokeCommand(str(p, 'certificate', true) as string, durationFlag(p, 'timeout'), p.json)
   if (sub === 'finish') {
-    if (await readRuntime(p.dataDir) != null) throw new NodeError('DATA_DIR_IN_USE', 'stop the node first: the identity switch happens on a stopped node (or automatically at start once every peer has answered)')
+    if (await readRuntime(p.dataDir) != null) {
+      throw new NodeError(
+        'DATA_DIR_IN_USE',
+        'stop the node first: the identity switch happens on a stopped node (or automatically at start once every peer has answered)'
+      )
+    }
     const store = await Store.open(dataDirPaths(p.dataDir).store)
     try {
       const switched = await switchIdentityIfAnswered(p.dataDir, store, pino({ level: 'silent' }), p.values.force === true)
@@ -31,7 +36,12 @@ export async function keysCommand (p: Invocation): Promise<number> {
         await audit.stop()
       } else {
         const own = await store.ownRotation()
-        throw new NodeError('BAD_ARGUMENT', own == null ? 'no key rotation is in progress' : 'some peers have not answered the rotation yet; wait, or use --force (they will refuse the new identity until they approve it)')
+        throw new NodeError(
+          'BAD_ARGUMENT',
+          own == null
+            ? 'no key rotation is in progress'
+            : 'some peers have not answered the rotation yet; wait, or use --force (they will refuse the new identity until they approve it)'
+        )
       }
       const peerId = (await loadIdentity(p.dataDir)).signer.peerId
       if (p.json) print({ switched: true, peerId })
@@ -92,7 +102,11 @@ async function revokeCommand (file: string, timeoutMs: number | undefined, json:
   const delivered = results.filter(r => r.status === 'delivered').length
   if (json) print({ peerId: kit.peerId, courier: kit.courier.peerId, delivered, total: results.length, peers: results })
   else {
-    for (const r of results) process.stdout.write(`${r.status.padEnd(11)}  ${r.name}  ${r.peerId}${r.reason != null ? `  ${r.reason}` : ''}${r.detail != null ? `  (${r.detail})` : ''}\n`)
+    for (const r of results) {
+      process.stdout.write(
+        `${r.status.padEnd(11)}  ${r.name}  ${r.peerId}${r.reason != null ? `  ${r.reason}` : ''}${r.detail != null ? `  (${r.detail})` : ''}\n`
+      )
+    }
     process.stdout.write(`${delivered} of ${results.length} peer(s) accepted the revocation of ${kit.peerId}\n`)
   }
   if (delivered === results.length) return 0
@@ -109,10 +123,20 @@ function describeKeyStatus (status: KeyStatus): string {
   if (r == null) out.push('no key rotation of this node in progress')
   else {
     out.push(`rotation ${r.id}: ${r.oldPeerId} → ${r.newPeerId}, announced ${r.created} to ${r.announcedTo.length} peer(s)`)
-    for (const peer of status.peers) out.push(`  ${peer.peerId}  ${(peer.name ?? '').padEnd(16)}  ${peer.answer.padEnd(9)}  receipt ${peer.received ?? '-'}  approved ${peer.approved ?? '-'}${peer.reason != null ? '  ' + peer.reason : ''}`)
-    if (status.waiting.length > 0) out.push(`  waiting for ${status.waiting.length} peer(s); the node switches at its next start once all answered (or: liaison keys finish)`)
+    for (const peer of status.peers) {
+      out.push(
+        `  ${peer.peerId}  ${(peer.name ?? '').padEnd(16)}  ${peer.answer.padEnd(9)}  receipt ${peer.received ?? '-'}  approved ${peer.approved ?? '-'}${
+          peer.reason != null ? '  ' + peer.reason : ''
+        }`
+      )
+    }
+    if (status.waiting.length > 0) {
+      out.push(`  waiting for ${status.waiting.length} peer(s); the node switches at its next start once all answered (or: liaison keys finish)`)
+    }
   }
   if (status.peerRotations.length === 0) out.push('no rotation announced by a peer')
-  for (const pr of status.peerRotations) out.push(`peer rotation ${pr.oldPeerId} → ${pr.newPeerId}  ${pr.status}${pr.status === 'pending' ? `  (apply: liaison keys approve ${pr.oldPeerId})` : ''}`)
+  for (const pr of status.peerRotations) {
+    out.push(`peer rotation ${pr.oldPeerId} → ${pr.newPeerId}  ${pr.status}${pr.status === 'pending' ? `  (apply: liaison keys approve ${pr.oldPeerId})` : ''}`)
+  }
   return out.join('\n') + '\n'
 }

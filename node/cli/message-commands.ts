@@ -28,14 +28,26 @@ async function readBody (file: string | undefined): Promise<Record<string, unkno
     throw new NodeError('BAD_ARGUMENT', `${where}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err })
   }
   // The whole message (fields and body) must fit in MAX_MESSAGE_PAYLOAD_BYTES; say so before parsing megabytes.
-  if (bytes.length > MAX_MESSAGE_PAYLOAD_BYTES) throw new NodeError('BAD_ARGUMENT', `${where} is ${mib(bytes.length)}; a message, body and fields together, may be at most ${mib(MAX_MESSAGE_PAYLOAD_BYTES)}: send a smaller body, or a reference to where the rest can be fetched`)
+  if (bytes.length > MAX_MESSAGE_PAYLOAD_BYTES) {
+    throw new NodeError(
+      'BAD_ARGUMENT',
+      `${where} is ${mib(bytes.length)}; a message, body and fields together, may be at most ${
+        mib(MAX_MESSAGE_PAYLOAD_BYTES)
+      }: send a smaller body, or a reference to where the rest can be fetched`
+    )
+  }
   let body: unknown
   try {
     body = parseStrictJson(utf8Decode(bytes))
   } catch (err) {
     throw new NodeError('BAD_ARGUMENT', `${where} is not valid JSON: ${(err as Error).message}`, { cause: err })
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new NodeError('BAD_ARGUMENT', `${where} holds ${Array.isArray(body) ? 'an array' : body === null ? 'null' : `a ${typeof body}`}; expected one JSON object, e.g. {"text": "…"}`)
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new NodeError(
+      'BAD_ARGUMENT',
+      `${where} holds ${Array.isArray(body) ? 'an array' : body === null ? 'null' : `a ${typeof body}`}; expected one JSON object, e.g. {"text": "…"}`
+    )
+  }
   return body as Record<string, unknown>
 }
 
@@ -44,7 +56,9 @@ const mib = (n: number): string => n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFix
 /** --expires: a duration from now, or an RFC 3339 time (checked by the message rules). */
 function expiresInput (text: string): Pick<SendInput, 'ttlMs' | 'expires'> {
   if (/^\d+(ms|s|m|h|d)$/.test(text)) return { ttlMs: parseDuration(text) }
-  if (!RFC3339.test(text) || Number.isNaN(Date.parse(text))) throw new NodeError('BAD_ARGUMENT', `--expires ${text}: expected a duration such as 30d or 12h, or an RFC 3339 time such as 2026-12-31T23:59:59.000Z`)
+  if (!RFC3339.test(text) || Number.isNaN(Date.parse(text))) {
+    throw new NodeError('BAD_ARGUMENT', `--expires ${text}: expected a duration such as 30d or 12h, or an RFC 3339 time such as 2026-12-31T23:59:59.000Z`)
+  }
   return { expires: new Date(Date.parse(text)).toISOString() }
 }
 
@@ -81,7 +95,9 @@ export async function sendCommand (p: Invocation): Promise<number> {
   }
   const taskForce = str(p, 'task-force')
   if (taskForce != null) input.taskForce = taskForce
-  if (input.to.length === 0 && taskForce == null) throw new NodeError('BAD_ARGUMENT', 'liaison send: say who receives it: --to PEER_ID[,PEER_ID…] or --task-force ID')
+  if (input.to.length === 0 && taskForce == null) {
+    throw new NodeError('BAD_ARGUMENT', 'liaison send: say who receives it: --to PEER_ID[,PEER_ID…] or --task-force ID')
+  }
   const inReplyTo = str(p, 'in-reply-to')
   if (inReplyTo != null) input.inReplyTo = inReplyTo
   const timeoutMs = durationFlag(p, 'timeout')
@@ -101,7 +117,9 @@ export async function inboxCommand (p: Invocation): Promise<number> {
   const since = str(p, 'since')
   if (since != null) {
     const t = Date.parse(since)
-    if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(t)) throw new NodeError('BAD_ARGUMENT', `--since ${since}: expected an RFC 3339 time such as 2026-03-01T00:00:00Z (or a date, 2026-03-01)`)
+    if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(t)) {
+      throw new NodeError('BAD_ARGUMENT', `--since ${since}: expected an RFC 3339 time such as 2026-03-01T00:00:00Z (or a date, 2026-03-01)`)
+    }
     query.since = t
   }
   const from = str(p, 'from')
@@ -145,7 +163,9 @@ export async function messageCommand (p: Invocation): Promise<number> {
   try {
     const view = await handle.service.message(ref, { envelope: true })
     if (envelope && !p.json) {
-      if (view.envelope == null) throw new NodeError('NOT_FOUND', `the envelope of message ${ref} is no longer stored (purged); liaison message show ${ref} prints what remains`)
+      if (view.envelope == null) {
+        throw new NodeError('NOT_FOUND', `the envelope of message ${ref} is no longer stored (purged); liaison message show ${ref} prints what remains`)
+      }
       process.stdout.write(Buffer.from(view.envelope, 'base64'))
       return 0
     }

@@ -26,12 +26,16 @@ export async function messageEvidenceCommand (p: Invocation): Promise<number> {
   const handle = await openService(p.dataDir)
   try {
     const view = await handle.service.message(ref)
-    if (view.meta.direction !== 'out') throw new NodeError('NOT_FOUND', `${ref} is a message this node received; evidence is what its recipients gave this node`)
+    if (view.meta.direction !== 'out') {
+      throw new NodeError('NOT_FOUND', `${ref} is a message this node received; evidence is what its recipients gave this node`)
+    }
     const receipts = view.receipts
       .filter(r => peer === undefined || r.by === peer)
       .map(r => ({ by: r.by, bytes: new Uint8Array(Buffer.from(r.envelope, 'base64')) }))
       .filter(r => isReceiptEvidence(r.bytes))
-    if (receipts.length === 0) throw new NodeError('NOT_FOUND', `no receipt evidence for ${ref}${peer !== undefined ? ` from ${peer}` : ''} yet (not delivered?)`)
+    if (receipts.length === 0) {
+      throw new NodeError('NOT_FOUND', `no receipt evidence for ${ref}${peer !== undefined ? ` from ${peer}` : ''} yet (not delivered?)`)
+    }
     const written: Array<{ by: string, dir: string }> = []
     for (const r of receipts) {
       const dir = join(out, r.by)

@@ -12,7 +12,14 @@ import { parseReceipt } from '../../protocol/receipt.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
 import type { MessageView } from '../service.ts'
 
-export interface ReceiptStatus { by: string, status: string, reason?: string, at: string, valid: boolean, envelope: string }
+export interface ReceiptStatus {
+  by: string
+  status: string
+  reason?: string
+  at: string
+  valid: boolean
+  envelope: string
+}
 
 export interface MessageShow {
   meta: MessageView['meta']
@@ -24,7 +31,11 @@ export interface MessageShow {
 }
 
 const verifies = (env: ReturnType<typeof decodeEnvelope>, signer: string): boolean => {
-  try { return verifyEnvelope(env, verifyKeyFromPeerId(signer)) } catch { return false }
+  try {
+    return verifyEnvelope(env, verifyKeyFromPeerId(signer))
+  } catch {
+    return false
+  }
 }
 
 /** `view` (fetched with its envelope) as `message show` presents it; `keepEnvelope` keeps the base64. */
@@ -41,7 +52,14 @@ export function showMessage (view: MessageView, keepEnvelope: boolean): MessageS
   const receipts = view.receipts.map(r => {
     const env = decodeEnvelope(Buffer.from(r.envelope, 'base64'))
     const receipt = parseReceipt(env.payload)
-    return { by: r.by, status: receipt.status, ...(receipt.reason != null ? { reason: receipt.reason } : {}), at: receipt.at, valid: verifies(env, r.by), envelope: r.envelope }
+    return {
+      by: r.by,
+      status: receipt.status,
+      ...(receipt.reason != null ? { reason: receipt.reason } : {}),
+      at: receipt.at,
+      valid: verifies(env, r.by),
+      envelope: r.envelope
+    }
   })
   return {
     meta: view.meta,
@@ -58,7 +76,11 @@ const indent = (text: string, by: string): string => text.split('\n').map(l => b
 /** The text form: fields, signature, receipts, deliveries, then the body pretty-printed. */
 export function describeMessage (m: MessageShow): string {
   const meta = m.meta
-  const sig = m.signature.valid == null ? 'not checked: the envelope was purged' : m.signature.valid ? `valid, by ${m.signature.signer}` : `INVALID (does not verify under ${m.signature.signer})`
+  const sig = m.signature.valid == null
+    ? 'not checked: the envelope was purged'
+    : m.signature.valid
+    ? `valid, by ${m.signature.signer}`
+    : `INVALID (does not verify under ${m.signature.signer})`
   const lines = [
     `message     ${meta.id}`,
     `digest      ${meta.digest}`,
@@ -79,7 +101,9 @@ export function describeMessage (m: MessageShow): string {
     `signature   ${sig}`,
     `receipts    ${m.receipts.length === 0 ? 'none yet' : ''}`.trimEnd(),
     ...m.receipts.map(r => `  ${r.by}  ${r.status}${r.reason != null ? ' ' + r.reason : ''}  at ${r.at}  signature ${r.valid ? 'valid' : 'INVALID'}`),
-    ...(m.deliveries != null && m.deliveries.length > 0 ? ['deliveries', ...m.deliveries.map(d => `  ${d.recipient}  ${d.status}${d.reason != null ? ' ' + d.reason : ''}  attempts ${d.attempts}`)] : []),
+    ...(m.deliveries != null && m.deliveries.length > 0
+      ? ['deliveries', ...m.deliveries.map(d => `  ${d.recipient}  ${d.status}${d.reason != null ? ' ' + d.reason : ''}  attempts ${d.attempts}`)]
+      : []),
     'body',
     m.body == null ? '  (purged: only the index record remains)' : indent(JSON.stringify(m.body, null, 2), '  ')
   ]

@@ -62,7 +62,9 @@ async function runNode (p: Parsed, banner: boolean): Promise<number> {
     node = await LiaisonNode.start(dir, { logger })
   } catch (err) {
     // Whatever a failed start left open (a listening socket) must not keep the process alive.
-    setTimeout(() => { process.exit(1) }, 2000).unref()
+    setTimeout(() => {
+      process.exit(1)
+    }, 2000).unref()
     throw err
   }
   if (banner) process.stdout.write(bannerText(node))
@@ -86,14 +88,27 @@ async function runNode (p: Parsed, banner: boolean): Promise<number> {
       }, DEFAULT_SHUTDOWN_GRACE_MS)
       timer.unref()
       node.stop().then(
-        () => { clearTimeout(timer); detach(); resolveExit(0) },
-        (err: unknown) => { clearTimeout(timer); logger.error({ err }, 'shutdown failed'); detach(); resolveExit(1) }
+        () => {
+          clearTimeout(timer)
+          detach()
+          resolveExit(0)
+        },
+        (err: unknown) => {
+          clearTimeout(timer)
+          logger.error({ err }, 'shutdown failed')
+          detach()
+          resolveExit(1)
+        }
       )
     }
     const reload = (): void => {
       node.service.reloadPolicy().then(
-        (policy) => { logger.child({ component: 'policy' }).info({ policy }, 'policy reloaded') },
-        (err: unknown) => { logger.child({ component: 'policy' }).error({ err }, 'policy reload failed; the previous policy stays in force') }
+        (policy) => {
+          logger.child({ component: 'policy' }).info({ policy }, 'policy reloaded')
+        },
+        (err: unknown) => {
+          logger.child({ component: 'policy' }).error({ err }, 'policy reload failed; the previous policy stays in force')
+        }
       )
     }
     const detach = (): void => {

@@ -19,18 +19,29 @@ const apiResponse = (operationId: string): z.ZodType => {
 }
 
 const int = z.number().int()
-const checkpointView = z.object({ origin: z.string(), size: int, root: z.string().describe('standard base64, as in the note'), time: int.describe('the checkpoint\'s time (epoch seconds in the signed note)'), note: z.string().describe('the signed C2SP checkpoint note') })
+const checkpointView = z.object({
+  origin: z.string(),
+  size: int,
+  root: z.string().describe('standard base64, as in the note'),
+  time: int.describe("the checkpoint's time (epoch seconds in the signed note)"),
+  note: z.string().describe('the signed C2SP checkpoint note')
+})
 const secret = z.object({ file: z.string(), present: z.boolean(), mode: z.string().describe('octal file mode, e.g. 600').optional() })
 const counts = z.object({ messages: int, purged: int, receipts: int, entries: int, checkpoints: int, keys: int })
 const signature = z.object({
-  valid: z.boolean().nullable().describe('whether the signature verifies under the signer\'s key; null once the envelope is purged'),
+  valid: z.boolean().nullable().describe("whether the signature verifies under the signer's key; null once the envelope is purged"),
   signer: peerId
 })
 
 export const CLI_OUTPUTS = {
-  MessageEvidence: z.object({ digest, evidence: z.array(z.object({ by: peerId.describe('the recipient whose batch receipt this is'), dir: z.string().describe('where its files were written') })) }),
+  MessageEvidence: z.object({
+    digest,
+    evidence: z.array(z.object({ by: peerId.describe('the recipient whose batch receipt this is'), dir: z.string().describe('where its files were written') }))
+  }),
   TaskForceVerify: z.object({
-    valid: z.array(z.object({ version: int, digest, kind: z.string(), members: z.array(peerId), signers: z.array(peerId) })).describe('versions that bear their governance\'s quorum, oldest first'),
+    valid: z.array(z.object({ version: int, digest, kind: z.string(), members: z.array(peerId), signers: z.array(peerId) })).describe(
+      "versions that bear their governance's quorum, oldest first"
+    ),
     pending: z.array(z.object({ version: int, digest, signers: z.array(peerId) })).describe('versions short of the quorum'),
     superseded: z.array(z.object({ version: int, digest, signers: z.array(peerId) })).describe('versions that lost to a competing one (exit 1)')
   }),
@@ -51,18 +62,35 @@ export const CLI_OUTPUTS = {
     meta: messageMeta,
     body: z.unknown().describe('the message body (or, for a forward or release, its payload) decoded; null once purged'),
     signature,
-    receipts: z.array(z.object({ by: peerId, status: z.string().describe('accepted or rejected, as the receipt says'), reason: z.string().optional(), at: instant, valid: z.boolean().describe('whether the receipt\'s signature verifies under `by`'), envelope: z.base64().describe('the signed receipt envelope, base64') })),
+    receipts: z.array(
+      z.object({
+        by: peerId,
+        status: z.string().describe('accepted or rejected, as the receipt says'),
+        reason: z.string().optional(),
+        at: instant,
+        valid: z.boolean().describe("whether the receipt's signature verifies under `by`"),
+        envelope: z.base64().describe('the signed receipt envelope, base64')
+      })
+    ),
     deliveries: z.array(deliveryRecord).optional(),
     envelope: z.base64().describe('with --envelope: the envelope exactly as signed or received').optional()
   }),
-  EnvelopeVerify: z.object({ valid: z.boolean(), digest: digest.optional(), payloadType: z.string().optional(), code: z.string().describe('the reason code when invalid').optional(), detail: z.string().optional() }),
+  EnvelopeVerify: z.object({
+    valid: z.boolean(),
+    digest: digest.optional(),
+    payloadType: z.string().optional(),
+    code: z.string().describe('the reason code when invalid').optional(),
+    detail: z.string().optional()
+  }),
   KeysFinish: z.object({ switched: z.literal(true), peerId }),
   KeysRevoke: z.object({
     peerId,
     courier: peerId,
     delivered: int,
     total: int,
-    peers: z.array(z.object({ peerId, name: z.string(), status: z.string(), reason: z.string().optional(), detail: z.string().optional(), receipt: z.string().optional() }))
+    peers: z.array(
+      z.object({ peerId, name: z.string(), status: z.string(), reason: z.string().optional(), detail: z.string().optional(), receipt: z.string().optional() })
+    )
   }),
   VerifyReport: z.object({
     ok: z.boolean(),
@@ -80,7 +108,12 @@ export const CLI_OUTPUTS = {
     failureCount: int,
     notes: z.array(z.string()),
     verifier: z.string(),
-    timing: z.object({ ms: z.number(), envelopesPerSecond: z.number(), workers: int, cpuMs: z.object({ total: z.number(), main: z.number(), workers: z.number() }) })
+    timing: z.object({
+      ms: z.number(),
+      envelopesPerSecond: z.number(),
+      workers: int,
+      cpuMs: z.object({ total: z.number(), main: z.number(), workers: z.number() })
+    })
   }),
   AuditExport: z.object({
     out: z.string(),
@@ -97,14 +130,41 @@ export const CLI_OUTPUTS = {
   DigestProof: z.object({
     digest,
     checkpoint: checkpointView.nullable(),
-    leaves: z.array(z.object({ index: int, entry: z.string().describe('the entry exactly as stored'), leafHash: z.string(), proof: z.array(z.string()).nullable().describe('RFC 9162 inclusion proof, bottom-up, hex; null if newer than the checkpoint') }))
+    leaves: z.array(
+      z.object({
+        index: int,
+        entry: z.string().describe('the entry exactly as stored'),
+        leafHash: z.string(),
+        proof: z.array(z.string()).nullable().describe('RFC 9162 inclusion proof, bottom-up, hex; null if newer than the checkpoint')
+      })
+    )
   }),
   Checkpoint: checkpointView,
   SplitView: z.object({ alert: int, reason: z.string(), dir: z.string(), files: z.array(z.string()) }),
-  ReportVerdict: z.object({ ok: z.boolean(), signed: z.boolean(), signer: z.string().nullable(), checkpoint: z.object({ size: int, root: z.string(), rootMatches: z.boolean(), signedCheckpoint: z.boolean() }), differences: z.array(z.string()) }),
-  IndexAdd: z.object({ added: int, updated: int, refused: z.array(z.object({ origin: z.string().describe('where the value came from (a CSV line); never the value'), code: z.string(), reason: z.string() })).describe('at most 1,000 refusals are listed'), refusedTotal: int.describe('every refused line, listed or not') }),
+  ReportVerdict: z.object({
+    ok: z.boolean(),
+    signed: z.boolean(),
+    signer: z.string().nullable(),
+    checkpoint: z.object({ size: int, root: z.string(), rootMatches: z.boolean(), signedCheckpoint: z.boolean() }),
+    differences: z.array(z.string())
+  }),
+  IndexAdd: z.object({
+    added: int,
+    updated: int,
+    refused: z.array(z.object({ origin: z.string().describe('where the value came from (a CSV line); never the value'), code: z.string(), reason: z.string() }))
+      .describe('at most 1,000 refusals are listed'),
+    refusedTotal: int.describe('every refused line, listed or not')
+  }),
   IndexRemove: z.object({ removed: z.literal(true) }),
-  IndexList: z.object({ types: z.record(z.string(), int).describe('selectors per type'), oprfKey: z.object({ epoch: int, publicKey: z.string(), keyId: z.string(), created: instant }) }),
-  IndexRotate: z.object({ epoch: int, records: int, keyId: z.string().describe('the new OPRF key\'s id (hex)'), previousKeyId: z.string().describe('the retired key\'s id (hex)') }),
+  IndexList: z.object({
+    types: z.record(z.string(), int).describe('selectors per type'),
+    oprfKey: z.object({ epoch: int, publicKey: z.string(), keyId: z.string(), created: instant })
+  }),
+  IndexRotate: z.object({
+    epoch: int,
+    records: int,
+    keyId: z.string().describe("the new OPRF key's id (hex)"),
+    previousKeyId: z.string().describe("the retired key's id (hex)")
+  }),
   PeersRevoke: z.union([peerStatusChange, apiResponse('applyRevocation')]).describe('API setPeerStatus; with --certificate, API applyRevocation')
 } satisfies Record<string, z.ZodType>

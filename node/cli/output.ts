@@ -15,7 +15,17 @@ import type { OutputSchema } from './spec.ts'
 import type * as OutputSchemas from './output-schemas.ts'
 
 /** Keys whose numeric value is a time in epoch milliseconds in the stores and the API. */
-export const EPOCH_MS_KEYS: ReadonlySet<string> = new Set(['storedAt', 'purgedAt', 'queuedAt', 'updatedAt', 'cosignedAt', 'at', 'nextAttemptAt', 'receivedAt', 'createdAt'])
+export const EPOCH_MS_KEYS: ReadonlySet<string> = new Set([
+  'storedAt',
+  'purgedAt',
+  'queuedAt',
+  'updatedAt',
+  'cosignedAt',
+  'at',
+  'nextAttemptAt',
+  'receivedAt',
+  'createdAt'
+])
 /** Keys whose numeric value is a time in epoch seconds (C2SP checkpoints). */
 export const EPOCH_SECONDS_KEYS: ReadonlySet<string> = new Set(['time'])
 

@@ -18,21 +18,30 @@ import { DEFAULT_QUERY_MAX, DEFAULT_QUERY_QUOTA_PER_DAY, parseQuotaFlag } from '
 /** The record fields named on the command line (only those given). */
 function fieldsFrom (p: Parsed, current?: PeerRecord): PeerFields {
   const f: PeerFields = {}
-  const name = str(p, 'name'); if (name != null) f.name = name
-  const addresses = list(p, 'address'); if (addresses.length > 0) f.addresses = addresses
-  const jurisdiction = str(p, 'jurisdiction'); if (jurisdiction != null) f.jurisdiction = jurisdiction
+  const name = str(p, 'name')
+  if (name != null) f.name = name
+  const addresses = list(p, 'address')
+  if (addresses.length > 0) f.addresses = addresses
+  const jurisdiction = str(p, 'jurisdiction')
+  if (jurisdiction != null) f.jurisdiction = jurisdiction
   const agreements = list(p, 'agreement').map(a => agreementFlag('agreement', a))
   const added = list(p, 'add-agreement').map(a => agreementFlag('add-agreement', a))
   if (agreements.length > 0 || added.length > 0) {
     const base = agreements.length > 0 ? agreements : (current?.agreements ?? [])
     f.agreements = [...base.filter(a => !added.some(b => b.id === a.id)), ...added]
   }
-  const maxOut = str(p, 'max-tlp-out'); if (maxOut != null) f.maxTlpOut = maxOut as Tlp
-  const maxIn = str(p, 'max-tlp-in'); if (maxIn != null) f.maxTlpIn = maxIn as Tlp
-  const topicsOut = list(p, 'topics-out'); if (topicsOut.length > 0) f.topicsOut = topicsOut
-  const topicsIn = list(p, 'topics-in'); if (topicsIn.length > 0) f.topicsIn = topicsIn
-  const kinds = list(p, 'kinds'); if (kinds.length > 0) f.kinds = kinds as MessageKind[]
-  const note = str(p, 'note'); if (note != null) f.note = note
+  const maxOut = str(p, 'max-tlp-out')
+  if (maxOut != null) f.maxTlpOut = maxOut as Tlp
+  const maxIn = str(p, 'max-tlp-in')
+  if (maxIn != null) f.maxTlpIn = maxIn as Tlp
+  const topicsOut = list(p, 'topics-out')
+  if (topicsOut.length > 0) f.topicsOut = topicsOut
+  const topicsIn = list(p, 'topics-in')
+  if (topicsIn.length > 0) f.topicsIn = topicsIn
+  const kinds = list(p, 'kinds')
+  if (kinds.length > 0) f.kinds = kinds as MessageKind[]
+  const note = str(p, 'note')
+  if (note != null) f.note = note
   const auto = str(p, 'auto-approve-rotation')
   if (auto != null) {
     if (auto !== 'true' && auto !== 'false') throw new NodeError('BAD_ARGUMENT', '--auto-approve-rotation takes true or false')
@@ -55,8 +64,12 @@ function agreementFlag (flagName: string, text: string): ReturnType<typeof parse
   const form = 'ID:YYYY-MM-DD:YYYY-MM-DD, e.g. EU-2024-17:2025-01-01:2026-12-31'
   if (m == null) throw new NodeError('BAD_ARGUMENT', `--${flagName} ${text}: expected ${form}`)
   for (const [part, day] of [['start', m[2]], ['end', m[3]]] as const) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new NodeError('BAD_ARGUMENT', `--${flagName} ${text}: the ${part} ${JSON.stringify(day)} is not a date YYYY-MM-DD (expected ${form})`)
-    if (!isDay(day)) throw new NodeError('BAD_ARGUMENT', `--${flagName} ${text}: the ${part} ${day} is not a day of the calendar (month 01–12, day within the month)`)
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+      throw new NodeError('BAD_ARGUMENT', `--${flagName} ${text}: the ${part} ${JSON.stringify(day)} is not a date YYYY-MM-DD (expected ${form})`)
+    }
+    if (!isDay(day)) {
+      throw new NodeError('BAD_ARGUMENT', `--${flagName} ${text}: the ${part} ${day} is not a day of the calendar (month 01–12, day within the month)`)
+    }
   }
   if (m[2] > m[3]) throw new NodeError('BAD_ARGUMENT', `--${flagName} ${text}: the agreement ends (${m[3]}) before it starts (${m[2]})`)
   return parseAgreementFlag(text)
@@ -75,10 +88,18 @@ function queryGrantFrom (p: Parsed, current?: PeerRecord): PeerRecord['query'] {
   const base = current?.query
   const nextTypes = types == null ? base?.types : types === 'none' ? [] : types.split(',').map(t => t.trim()).filter(t => t !== '')
   if (nextTypes === undefined) throw new NodeError('BAD_ARGUMENT', '--query-quota and --query-max need --query-types (the peer has no query grant yet)')
-  for (const t of nextTypes) if (!SELECTOR_TYPE_NAMES.includes(t)) throw new NodeError('BAD_ARGUMENT', `--query-types: unknown selector type ${JSON.stringify(t)} (one of ${SELECTOR_TYPE_NAMES.join(', ')})`)
+  for (const t of nextTypes) {
+    if (!SELECTOR_TYPE_NAMES.includes(t)) {
+      throw new NodeError('BAD_ARGUMENT', `--query-types: unknown selector type ${JSON.stringify(t)} (one of ${SELECTOR_TYPE_NAMES.join(', ')})`)
+    }
+  }
   let quotaPerDay = base?.quotaPerDay ?? DEFAULT_QUERY_QUOTA_PER_DAY
   if (quota != null) {
-    try { quotaPerDay = parseQuotaFlag(quota) } catch (err) { throw new NodeError('BAD_ARGUMENT', (err as Error).message) }
+    try {
+      quotaPerDay = parseQuotaFlag(quota)
+    } catch (err) {
+      throw new NodeError('BAD_ARGUMENT', (err as Error).message)
+    }
   }
   let maxPerQuery = base?.maxPerQuery ?? DEFAULT_QUERY_MAX
   if (max != null) {
@@ -94,13 +115,19 @@ export function describePeer (r: PeerRecord): string {
     `  status        ${r.status}`,
     `  jurisdiction  ${r.jurisdiction ?? '-'}`,
     `  addresses     ${r.addresses.join(' ') || '-'}`,
-    `  agreements    ${r.agreements.map(a => `${a.id} ${a.validFrom.slice(0, 10)}…${a.validUntil.slice(0, 10)}`).join(', ') || 'none (nothing can flow until one is added)'}`,
+    `  agreements    ${
+      r.agreements.map(a => `${a.id} ${a.validFrom.slice(0, 10)}…${a.validUntil.slice(0, 10)}`).join(', ') || 'none (nothing can flow until one is added)'
+    }`,
     `  TLP out/in    ≤ ${r.maxTlpOut} / ≤ ${r.maxTlpIn}`,
     `  topics out    ${r.topicsOut.join(', ')}`,
     `  topics in     ${r.topicsIn.join(', ')}`,
     `  kinds         ${r.kinds.join(', ')}`,
-    `  keys          ${r.keyHistory.map(k => `${k.peerId.slice(0, 16)}… from ${k.validFrom}${k.validUntil != null ? ` until ${k.validUntil}` : ''}`).join('; ')}`,
-    `  queries       ${r.query != null && r.query.types.length > 0 ? `${r.query.types.join(', ')}; ≤ ${r.query.maxPerQuery} per query, ${r.query.quotaPerDay}/day` : 'none'}`,
+    `  keys          ${
+      r.keyHistory.map(k => `${k.peerId.slice(0, 16)}… from ${k.validFrom}${k.validUntil != null ? ` until ${k.validUntil}` : ''}`).join('; ')
+    }`,
+    `  queries       ${
+      r.query != null && r.query.types.length > 0 ? `${r.query.types.join(', ')}; ≤ ${r.query.maxPerQuery} per query, ${r.query.quotaPerDay}/day` : 'none'
+    }`,
     ...(r.note != null ? [`  note          ${r.note}`] : [])
   ].join('\n') + '\n'
 }
@@ -115,14 +142,33 @@ async function addFromCard (s: LiaisonService, p: Invocation, cardFile: string):
   const expected = str(p, 'fingerprint')
   const unchecked = p.values['no-fingerprint-check'] === true
   if (expected != null && unchecked) throw new NodeError('BAD_ARGUMENT', 'give --fingerprint or --no-fingerprint-check, not both')
-  if (expected == null && !unchecked) throw new NodeError('BAD_ARGUMENT', `liaison peers add --card ${cardFile} needs --fingerprint XXXX-XXXX-XXXX-XXXX-XXXX-XXXX, as the agency confirmed it to you over a separate channel (or --no-fingerprint-check to add it unchecked; that is recorded in the audit log)`)
-  if (expected != null && !/^([A-Za-z2-7]{4}-){5}[A-Za-z2-7]{4}$/.test(expected.trim())) throw new NodeError('BAD_ARGUMENT', `--fingerprint ${expected}: expected six groups of four letters A–Z and digits 2–7, such as ABCD-EFGH-IJKL-MNOP-QRST-UV23`)
+  if (expected == null && !unchecked) {
+    throw new NodeError(
+      'BAD_ARGUMENT',
+      `liaison peers add --card ${cardFile} needs --fingerprint XXXX-XXXX-XXXX-XXXX-XXXX-XXXX, as the agency confirmed it to you over a separate channel (or ` +
+        `--no-fingerprint-check to add it unchecked; that is recorded in the audit log)`
+    )
+  }
+  if (expected != null && !/^([A-Za-z2-7]{4}-){5}[A-Za-z2-7]{4}$/.test(expected.trim())) {
+    throw new NodeError(
+      'BAD_ARGUMENT',
+      `--fingerprint ${expected}: expected six groups of four letters A–Z and digits 2–7, such as ABCD-EFGH-IJKL-MNOP-QRST-UV23`
+    )
+  }
   let text: string
-  try { text = await readFile(cardFile, 'utf8') } catch (err) { throw new NodeError('BAD_ARGUMENT', `--card ${cardFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`) }
+  try {
+    text = await readFile(cardFile, 'utf8')
+  } catch (err) {
+    throw new NodeError('BAD_ARGUMENT', `--card ${cardFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+  }
   const { record, fingerprint } = await s.addPeerFromCard(text, fieldsFrom(p), expected ?? undefined)
   if (p.json) print({ record, fingerprint })
-  else if (unchecked) process.stdout.write(`added ${record.name} (${record.peerId}) from its trust card WITHOUT checking its fingerprint (recorded in the audit log)\nfingerprint ${fingerprint}\nConfirm this fingerprint with ${record.name} over a separate channel before exchanging anything.\n`)
-  else process.stdout.write(`added ${record.name} (${record.peerId}) from its trust card; fingerprint ${fingerprint} confirmed\n`)
+  else if (unchecked) {
+    process.stdout.write(
+      `added ${record.name} (${record.peerId}) from its trust card WITHOUT checking its fingerprint (recorded in the audit log)\nfingerprint ` +
+        `${fingerprint}\nConfirm this fingerprint with ${record.name} over a separate channel before exchanging anything.\n`
+    )
+  } else process.stdout.write(`added ${record.name} (${record.peerId}) from its trust card; fingerprint ${fingerprint} confirmed\n`)
   return 0
 }
 
@@ -150,8 +196,12 @@ export async function peersCommand (p: Invocation): Promise<number> {
       case 'add': {
         const cardFile = str(p, 'card')
         if (cardFile != null) return await addFromCard(s, p, cardFile)
-        if (str(p, 'fingerprint') != null || p.values['no-fingerprint-check'] === true) throw new NodeError('BAD_ARGUMENT', '--fingerprint and --no-fingerprint-check go with --card FILE (a peer added by --peer-id has no card to check)')
-        if (str(p, 'peer-id') == null || str(p, 'name') == null) throw new NodeError('BAD_ARGUMENT', 'liaison peers add needs --card FILE (with --fingerprint), or --peer-id PEER_ID and --name NAME')
+        if (str(p, 'fingerprint') != null || p.values['no-fingerprint-check'] === true) {
+          throw new NodeError('BAD_ARGUMENT', '--fingerprint and --no-fingerprint-check go with --card FILE (a peer added by --peer-id has no card to check)')
+        }
+        if (str(p, 'peer-id') == null || str(p, 'name') == null) {
+          throw new NodeError('BAD_ARGUMENT', 'liaison peers add needs --card FILE (with --fingerprint), or --peer-id PEER_ID and --name NAME')
+        }
         const record = await s.addPeer({ ...fieldsFrom(p), peerId: str(p, 'peer-id', true) as string, name: str(p, 'name', true) as string })
         if (json) print({ record })
         else process.stdout.write(`added ${record.name} (${record.peerId})\n`)
@@ -173,7 +223,9 @@ export async function peersCommand (p: Invocation): Promise<number> {
       case 'list': {
         const peers = await s.peers()
         if (json) print(peers)
-        else for (const r of peers) process.stdout.write(`${r.peerId}  ${r.status.padEnd(9)}  ${(r.jurisdiction ?? '--').padEnd(2)}  ${r.name}  ${r.addresses.join(' ')}\n`)
+        else {for (const r of peers) {
+            process.stdout.write(`${r.peerId}  ${r.status.padEnd(9)}  ${(r.jurisdiction ?? '--').padEnd(2)}  ${r.name}  ${r.addresses.join(' ')}\n`)
+          }}
         return 0
       }
       case 'revoke': {
@@ -187,7 +239,9 @@ export async function peersCommand (p: Invocation): Promise<number> {
         const outcome = await s.applyRevocation(looksLikeKit(text) ? parseKit(text).certificate : text)
         if (json) print(outcome)
         else {
-          process.stdout.write(`${outcome.record.name}: key ${outcome.revocation.peerId} ${outcome.applied ? 'revoked' : 'was already revoked'} (certificate ${outcome.digest})\n`)
+          process.stdout.write(
+            `${outcome.record.name}: key ${outcome.revocation.peerId} ${outcome.applied ? 'revoked' : 'was already revoked'} (certificate ${outcome.digest})\n`
+          )
           if (outcome.cancelled.length > 0) process.stdout.write(`${outcome.cancelled.length} queued message(s) cancelled\n`)
         }
         return 0

@@ -17,7 +17,9 @@ export async function policyCommand (p: Invocation): Promise<number> {
     switch (sub) {
       case 'show':
       case 'reload': {
-        if (sub === 'reload' && !handle.running) throw new NodeError('NODE_NOT_RUNNING', 'no running node to reload (a stopped node reads policy.json when it starts)')
+        if (sub === 'reload' && !handle.running) {
+          throw new NodeError('NODE_NOT_RUNNING', 'no running node to reload (a stopped node reads policy.json when it starts)')
+        }
         const policy = sub === 'show' ? await s.policy() : await s.reloadPolicy()
         if (p.json) print(policy)
         else process.stdout.write((sub === 'reload' ? 'policy reloaded; in force now:\n' : '') + outline(policy))
@@ -34,7 +36,9 @@ export async function policyCommand (p: Invocation): Promise<number> {
         })
         if (p.values.json === true) print(decision)
         else {
-          for (const c of decision.checks) process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(32)} ${c.detail}${c.ok ? '' : `  [${c.reason}]`}\n`)
+          for (const c of decision.checks) {
+            process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(32)} ${c.detail}${c.ok ? '' : `  [${c.reason}]`}\n`)
+          }
           process.stdout.write(decision.decision === 'accept' ? 'decision: accept\n' : `decision: reject ${decision.reason}\n`)
         }
         return decision.decision === 'accept' ? 0 : 1

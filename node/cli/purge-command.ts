@@ -26,11 +26,17 @@ export async function purgeCommand (p: Invocation): Promise<number> {
     await audit.stop()
     const checkpoint = audit.latestCheckpoint()
     if (p.values.json === true) {
-      print({ purged: result.purged, deferred: result.deferred, checkpoint: checkpoint == null ? null : { size: checkpoint.checkpoint.size, time: checkpoint.time } })
+      print({
+        purged: result.purged,
+        deferred: result.deferred,
+        checkpoint: checkpoint == null ? null : { size: checkpoint.checkpoint.size, time: checkpoint.time }
+      })
     } else {
-      process.stdout.write(`Purged ${result.purged.length} expired message${result.purged.length === 1 ? '' : 's'}` +
-        (result.deferred > 0 ? ` (${result.deferred} deferred: deliveries still pending)` : '') +
-        (checkpoint != null ? `; audit log checkpointed at size ${checkpoint.checkpoint.size}.\n` : '.\n'))
+      process.stdout.write(
+        `Purged ${result.purged.length} expired message${result.purged.length === 1 ? '' : 's'}` +
+          (result.deferred > 0 ? ` (${result.deferred} deferred: deliveries still pending)` : '') +
+          (checkpoint != null ? `; audit log checkpointed at size ${checkpoint.checkpoint.size}.\n` : '.\n')
+      )
     }
     return 0
   } finally {

@@ -53,10 +53,16 @@ export async function queryCommand (p: Invocation): Promise<number> {
     return 0
   }
   if (sub === 'pending') {
-    const list = await (await client(p)).call<Array<{ message: string, from: string, type: string, hitRef: string, localRef: string | null, reason: string, received: string }>>('GET', '/v1/queries/pending')
+    const list = await (await client(p)).call<
+      Array<{ message: string, from: string, type: string, hitRef: string, localRef: string | null, reason: string, received: string }>
+    >('GET', '/v1/queries/pending')
     if (p.values.json === true) print(list)
     else if (list.length === 0) process.stdout.write('no pending follow-ups\n')
-    else for (const f of list) process.stdout.write(`${f.received}  ${f.from}  ${f.type}  ref ${f.localRef ?? '(no longer indexed)'}  message ${f.message.slice(0, 16)}  reason: ${f.reason}\n`)
+    else {for (const f of list) {
+        process.stdout.write(
+          `${f.received}  ${f.from}  ${f.type}  ref ${f.localRef ?? '(no longer indexed)'}  message ${f.message.slice(0, 16)}  reason: ${f.reason}\n`
+        )
+      }}
     return 0
   }
   const file = str(p, 'file')
@@ -65,15 +71,26 @@ export async function queryCommand (p: Invocation): Promise<number> {
   const selectors = file !== undefined ? await selectorsFrom(file, str(p, 'selector-column')) : given
   const region = str(p, 'region')
   const outcome = await (await client(p)).call<QueryOutcome>('POST', '/v1/queries', {
-    to: str(p, 'to', true), type: str(p, 'type', true), selectors, legalBasis: str(p, 'legal-basis', true), purpose: str(p, 'purpose', true),
+    to: str(p, 'to', true),
+    type: str(p, 'type', true),
+    selectors,
+    legalBasis: str(p, 'legal-basis', true),
+    purpose: str(p, 'purpose', true),
     ...(region !== undefined ? { region } : {})
   })
   if (p.values.json === true) {
     print(outcome)
     return 0
   }
-  for (const r of outcome.results) process.stdout.write(`${String(r.index + 1).padStart(4)}  ${r.result.padEnd(6)}  ${r.hitRef ?? '-'.padEnd(32)}  ${selectors[r.index]}\n`)
+  for (const r of outcome.results) {
+    process.stdout.write(`${String(r.index + 1).padStart(4)}  ${r.result.padEnd(6)}  ${r.hitRef ?? '-'.padEnd(32)}  ${selectors[r.index]}\n`)
+  }
   process.stdout.write(`${outcome.hits} hit(s) of ${outcome.count}; query ${outcome.queryId}\n`)
-  if (outcome.keyChange !== undefined) process.stdout.write(`the peer's OPRF key changed from ${outcome.keyChange.previousKeyId} to ${outcome.keyChange.keyId} (epoch ${outcome.keyChange.epoch}): its signed key notice was verified and the new key pinned (audited)\n`)
+  if (outcome.keyChange !== undefined) {
+    process.stdout.write(
+      `the peer's OPRF key changed from ${outcome.keyChange.previousKeyId} to ${outcome.keyChange.keyId} (epoch ${outcome.keyChange.epoch}): its signed key ` +
+        `notice was verified and the new key pinned (audited)\n`
+    )
+  }
   return 0
 }

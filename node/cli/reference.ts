@@ -33,7 +33,10 @@ export async function generateDocs (specs: CommandSpec[]): Promise<{ markdown: s
     '',
     '## JSON output',
     '',
-    `With \`--json\` a command prints one JSON document on stdout, in the shape below and nothing else; text is the default. Every time in it is RFC 3339 UTC with milliseconds (\`${RFC3339_MS.source}\`), whatever the node stores (epoch milliseconds for storedAt, purgedAt, …, epoch seconds in checkpoints). "API x" is the local API's response of operation x (docs/api.md, /openapi.json) with that rule applied. The JSON Schema of each is in [cli-output.schema.json](cli-output.schema.json) under \`$defs\`, by command line.`,
+    `With \`--json\` a command prints one JSON document on stdout, in the shape below and nothing else; text is the default. Every time in it is RFC 3339 ` +
+    `UTC with milliseconds (\`${RFC3339_MS.source}\`), whatever the node stores (epoch milliseconds for storedAt, purgedAt, …, epoch seconds in ` +
+    `checkpoints). "API x" is the local API's response of operation x (docs/api.md, /openapi.json) with that rule applied. The JSON Schema of each is in ` +
+    `[cli-output.schema.json](cli-output.schema.json) under \`$defs\`, by command line.`,
     '',
     '| command | prints |',
     '|---|---|',

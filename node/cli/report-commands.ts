@@ -36,7 +36,13 @@ export async function reportCommand (p: Invocation): Promise<number> {
   const runtime = bundle == null ? await readRuntime(p.dataDir) : undefined
   if (runtime != null) {
     const client = new ApiClient(runtime.apiUrl, await readApiToken(p.dataDir))
-    body = (await client.report({ ...(query.from != null ? { from: query.from } : {}), ...(query.to != null ? { to: query.to } : {}), by: [...query.by], format, sign })).body
+    body = (await client.report({
+      ...(query.from != null ? { from: query.from } : {}),
+      ...(query.to != null ? { to: query.to } : {}),
+      by: [...query.by],
+      format,
+      sign
+    })).body
   } else {
     if (sign && bundle != null) throw new NodeError('BAD_ARGUMENT', '--sign needs the node key: use it with --data-dir, not --bundle')
     const source = bundle != null ? await bundleSource(bundle) : await dataDirSource(p.dataDir)
@@ -71,13 +77,22 @@ async function verifyCommand (p: Invocation): Promise<number> {
   }
   if (p.values.json === true) print(verdict)
   else {
-    process.stdout.write([
-      `report: ${verdict.ok ? 'matches' : 'DOES NOT MATCH'} the log`,
-      `checkpoint: size ${verdict.checkpoint.size} root ${verdict.checkpoint.root} ${verdict.checkpoint.rootMatches ? 'recomputed from the entries' : 'DIFFERS from the entries'}${verdict.checkpoint.signedCheckpoint ? ', signed by the node' : ''}`,
-      `signature: ${verdict.signed ? `valid, by ${verdict.signer ?? '?'}` : 'none (unsigned report)'}`,
-      ...verdict.differences.map(d => `differs: ${d}`)
-    ].join('\n') + '\n')
+    process.stdout.write(
+      [
+        `report: ${verdict.ok ? 'matches' : 'DOES NOT MATCH'} the log`,
+        `checkpoint: size ${verdict.checkpoint.size} root ${verdict.checkpoint.root} ${
+          verdict.checkpoint.rootMatches ? 'recomputed from the entries' : 'DIFFERS from the entries'
+        }${verdict.checkpoint.signedCheckpoint ? ', signed by the node' : ''}`,
+        `signature: ${verdict.signed ? `valid, by ${verdict.signer ?? '?'}` : 'none (unsigned report)'}`,
+        ...verdict.differences.map(d => `differs: ${d}`)
+      ].join('\n') + '\n'
+    )
   }
-  if (!verdict.ok) throw new NodeError('REPORT_MISMATCH', `the report differs from the log in ${verdict.differences.length} place(s): ${verdict.differences.slice(0, 5).join(', ')}`)
+  if (!verdict.ok) {
+    throw new NodeError(
+      'REPORT_MISMATCH',
+      `the report differs from the log in ${verdict.differences.length} place(s): ${verdict.differences.slice(0, 5).join(', ')}`
+    )
+  }
   return 0
 }

@@ -103,7 +103,7 @@ export interface CommandSpec {
 
 /** Flags every command takes. */
 export const COMMON_FLAGS: Flags = {
-  'data-dir': { type: 'string', placeholder: 'DIR', help: 'the node\'s data directory (default $LIAISON_DATA_DIR, else ./data)' },
+  'data-dir': { type: 'string', placeholder: 'DIR', help: "the node's data directory (default $LIAISON_DATA_DIR, else ./data)" },
   json: { type: 'boolean', default: false, help: 'print JSON (documented, stable shape) instead of text' },
   help: { type: 'boolean', short: 'h', default: false, help: 'show this help' }
 }

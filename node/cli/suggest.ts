@@ -14,7 +14,10 @@ export function nearest (word: string, candidates: Iterable<string>): string | u
   for (const c of candidates) {
     if (c.startsWith(word) && word.length >= 2) prefixed.push(c)
     const d = isSwap(word, c) ? 1 : distance(word, c)
-    if (d < bestDistance) { best = c; bestDistance = d }
+    if (d < bestDistance) {
+      best = c
+      bestDistance = d
+    }
   }
   if (best != null && bestDistance <= (word.length < 4 ? 1 : word.length < 9 ? 2 : 3)) return best
   return prefixed.length === 1 ? prefixed[0] : undefined

@@ -24,7 +24,9 @@ export async function taskforceCommand (argv: string[]): Promise<number> {
   const spec = sub != null ? TASKFORCE.subcommands?.[sub] : undefined
   if (sub == null || spec == null) throw new NodeError('BAD_ARGUMENT', `usage: liaison taskforce ${Object.keys(TASKFORCE.subcommands ?? {}).join('|')} …`)
   const p = parse(rest, flagsOf(TASKFORCE, sub))
-  for (const [name, f] of Object.entries(spec.flags ?? {})) if (f.required === true && p.values[name] == null) throw new NodeError('BAD_ARGUMENT', `--${name} is required`)
+  for (const [name, f] of Object.entries(spec.flags ?? {})) {
+    if (f.required === true && p.values[name] == null) throw new NodeError('BAD_ARGUMENT', `--${name} is required`)
+  }
   if (sub === 'verify') return await verify(p)
   const api = await client(p)
   const id = (): string => {
@@ -37,21 +39,28 @@ export async function taskforceCommand (argv: string[]): Promise<number> {
       const all = await api.call<TaskForceSummary[]>('GET', '/v1/taskforces')
       if (p.values.json === true) print(all)
       else if (all.length === 0) process.stdout.write('no task forces\n')
-      else for (const t of all) process.stdout.write(`${t.id}  ${t.state.padEnd(19)}  v${t.version ?? '-'}/${t.latest}${t.awaitingMySignature ? '  (awaits your signature)' : ''}  ${t.name}\n`)
+      else {for (const t of all) {
+          process.stdout.write(
+            `${t.id}  ${t.state.padEnd(19)}  v${t.version ?? '-'}/${t.latest}${t.awaitingMySignature ? '  (awaits your signature)' : ''}  ${t.name}\n`
+          )
+        }}
       return 0
     }
     case 'show':
       return show(p, await api.call<TaskForceDetail>('GET', `/v1/taskforces/${id()}${p.values.history === true ? '?history=true' : ''}`))
     case 'propose':
-      return show(p, await api.call<TaskForceDetail>('POST', '/v1/taskforces', {
-        name: str(p, 'name', true),
-        purpose: str(p, 'purpose', true),
-        legalBasis: str(p, 'legal-basis', true),
-        members: list(p, 'member'),
-        topics: list(p, 'topic'),
-        maxTlp: str(p, 'max-tlp', true),
-        ...common(p)
-      }))
+      return show(
+        p,
+        await api.call<TaskForceDetail>('POST', '/v1/taskforces', {
+          name: str(p, 'name', true),
+          purpose: str(p, 'purpose', true),
+          legalBasis: str(p, 'legal-basis', true),
+          members: list(p, 'member'),
+          topics: list(p, 'topic'),
+          maxTlp: str(p, 'max-tlp', true),
+          ...common(p)
+        })
+      )
     case 'sign':
       return show(p, await api.call<TaskForceDetail>('POST', `/v1/taskforces/${id()}/sign`, { ...optional(p, 'digest') }))
     case 'decline':
@@ -60,7 +69,9 @@ export async function taskforceCommand (argv: string[]): Promise<number> {
       const body: Record<string, unknown> = { ...common(p), ...optional(p, 'name'), ...optional(p, 'purpose') }
       const basis = str(p, 'legal-basis')
       if (basis != null) body.legalBasis = basis
-      for (const [flagName, key] of [['add', 'add'], ['remove', 'remove'], ['topic', 'topics']] as const) if (list(p, flagName).length > 0) body[key] = list(p, flagName)
+      for (const [flagName, key] of [['add', 'add'], ['remove', 'remove'], ['topic', 'topics']] as const) {
+        if (list(p, flagName).length > 0) body[key] = list(p, flagName)
+      }
       const tlp = str(p, 'max-tlp')
       if (tlp != null) body.maxTlp = tlp
       return show(p, await api.call<TaskForceDetail>('POST', `/v1/taskforces/${id()}/amend`, body))
@@ -72,7 +83,9 @@ export async function taskforceCommand (argv: string[]): Promise<number> {
 
 async function client (p: Parsed): Promise<ApiClient> {
   const runtime = await readRuntime(p.dataDir)
-  if (runtime == null) throw new NodeError('NODE_NOT_RUNNING', 'task forces are managed through the running node (liaison start); `taskforce verify` works offline')
+  if (runtime == null) {
+    throw new NodeError('NODE_NOT_RUNNING', 'task forces are managed through the running node (liaison start); `taskforce verify` works offline')
+  }
   return new ApiClient(runtime.apiUrl, await readApiToken(p.dataDir))
 }
 
@@ -114,14 +127,20 @@ function show (p: Parsed, t: TaskForceDetail): number {
   const c = t.charter
   process.stdout.write([
     `${t.id}  ${c.name}`,
-    `state     ${t.state}${t.version != null ? ` (version ${t.version} of ${t.latest})` : ` (latest version ${t.latest})`}${t.awaitingMySignature ? '; a version awaits your signature' : ''}`,
+    `state     ${t.state}${t.version != null ? ` (version ${t.version} of ${t.latest})` : ` (latest version ${t.latest})`}${
+      t.awaitingMySignature ? '; a version awaits your signature' : ''
+    }`,
     `purpose   ${c.purpose}`,
     `basis     ${c.legalBasis}   valid ${c.validFrom} … ${c.validUntil}`,
     `topics    ${c.topics.join(', ')}   max TLP:${c.maxTlp}   handling ${c.handling.join(', ') || '-'}   quorum ${c.governance.quorum} of ${c.members.length}`,
     'members',
     ...c.members.map(m => `  ${m.peerId}  ${m.name}${m.jurisdiction != null ? ` (${m.jurisdiction})` : ''}`),
     'versions',
-    ...t.versions.map(v => `  v${v.version}  ${v.status.padEnd(10)} ${(v.kind ?? '-').padEnd(11)} ${v.digest.slice(0, 16)}  signed by ${v.signers.length}: ${v.signers.map(s => s.slice(-6)).join(' ')}${v.declines.length > 0 ? `; declined by ${v.declines.map(d => d.peerId.slice(-6)).join(' ')}` : ''}`),
+    ...t.versions.map(v =>
+      `  v${v.version}  ${v.status.padEnd(10)} ${(v.kind ?? '-').padEnd(11)} ${v.digest.slice(0, 16)}  signed by ${v.signers.length}: ${
+        v.signers.map(s => s.slice(-6)).join(' ')
+      }${v.declines.length > 0 ? `; declined by ${v.declines.map(d => d.peerId.slice(-6)).join(' ')}` : ''}`
+    ),
     ''
   ].join('\n'))
   return 0
@@ -138,7 +157,9 @@ async function verify (p: Parsed): Promise<number> {
     throw new NodeError('BAD_ARGUMENT', `${file}: ${(err as Error).message}`, { cause: err })
   }
   const history = Array.isArray(doc) ? doc : (doc as { history?: unknown } | null)?.history
-  if (!Array.isArray(history) || history.some(h => typeof h !== 'string')) throw new NodeError('BAD_ARGUMENT', `${file} holds no history (export one with: liaison taskforce show ID --history --json)`)
+  if (!Array.isArray(history) || history.some(h => typeof h !== 'string')) {
+    throw new NodeError('BAD_ARGUMENT', `${file} holds no history (export one with: liaison taskforce show ID --history --json)`)
+  }
   const chain = verifyHistory(history.map(h => new Uint8Array(Buffer.from(h as string, 'base64'))))
   const out = {
     valid: chain.valid.map(l => ({ version: l.charter.version, digest: l.digest, kind: l.kind, members: memberIds(l.charter), signers: l.signers })),
@@ -147,8 +168,12 @@ async function verify (p: Parsed): Promise<number> {
   }
   if (p.values.json === true) print(out)
   else {
-    for (const v of out.valid) process.stdout.write(`v${v.version}  valid    ${v.kind.padEnd(11)} ${v.digest}  ${v.signers.length} signature(s) of ${v.members.length} members\n`)
-    for (const v of out.pending) process.stdout.write(`v${v.version}  pending  ${''.padEnd(11)} ${v.digest}  ${v.signers.length} signature(s): not enough for the quorum\n`)
+    for (const v of out.valid) {
+      process.stdout.write(`v${v.version}  valid    ${v.kind.padEnd(11)} ${v.digest}  ${v.signers.length} signature(s) of ${v.members.length} members\n`)
+    }
+    for (const v of out.pending) {
+      process.stdout.write(`v${v.version}  pending  ${''.padEnd(11)} ${v.digest}  ${v.signers.length} signature(s): not enough for the quorum\n`)
+    }
   }
   return out.superseded.length === 0 ? 0 : 1
 }

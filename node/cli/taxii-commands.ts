@@ -40,13 +40,24 @@ async function openAdmin (dir: string): Promise<Admin> {
     if (what === 'collections') {
       if (method === 'GET') return await taxii.listCollections() as T
       if (method === 'POST') return await taxii.addCollection(body as CollectionInput) as T
-      await taxii.removeCollection(id); return { removed: id } as T
+      await taxii.removeCollection(id)
+      return { removed: id } as T
     }
     if (method === 'GET') return await taxii.listClients() as T
-    if (method === 'POST') { const b = body as { name: string, collections: Record<string, Access> }; return await taxii.addClient(b.name, b.collections) as T }
-    await taxii.removeClient(id); return { removed: id } as T
+    if (method === 'POST') {
+      const b = body as { name: string, collections: Record<string, Access> }
+      return await taxii.addClient(b.name, b.collections) as T
+    }
+    await taxii.removeClient(id)
+    return { removed: id } as T
   }
-  return { call, close: async () => { await audit.stop(); await store.close() } }
+  return {
+    call,
+    close: async () => {
+      await audit.stop()
+      await store.close()
+    }
+  }
 }
 
 function parseAccess (specs: string[]): Record<string, Access> {
@@ -68,7 +79,13 @@ export async function taxiiCommand (p: Invocation): Promise<number> {
     if (verb === 'list') {
       const items = await admin.call<unknown[]>('GET', base)
       if (json) print(items)
-      else for (const item of items as Array<Record<string, unknown>>) process.stdout.write(noun === 'clients' ? `${String(item.name)}  ${Object.entries(item.collections as Record<string, string>).map(([c, a]) => `${c}:${a}`).join(',')}\n` : `${String(item.id)}  ${String(item.direction)}  ${String(item.title)}\n`)
+      else {for (const item of items as Array<Record<string, unknown>>) {
+          process.stdout.write(
+            noun === 'clients'
+              ? `${String(item.name)}  ${Object.entries(item.collections as Record<string, string>).map(([c, a]) => `${c}:${a}`).join(',')}\n`
+              : `${String(item.id)}  ${String(item.direction)}  ${String(item.title)}\n`
+          )
+        }}
       return 0
     }
     if (verb === 'remove') {
@@ -80,7 +97,10 @@ export async function taxiiCommand (p: Invocation): Promise<number> {
     }
     if (noun === 'clients') {
       const name = p.positionals[0]
-      const res = await admin.call<{ name: string, secret: string, collections: Record<string, Access> }>('POST', base, { name, collections: parseAccess(list(p, 'collections')) })
+      const res = await admin.call<{ name: string, secret: string, collections: Record<string, Access> }>('POST', base, {
+        name,
+        collections: parseAccess(list(p, 'collections'))
+      })
       if (json) print(res)
       else process.stdout.write(`client ${res.name}\nsecret ${res.secret}\n(shown once: Basic auth is ${res.name}:SECRET, Bearer auth is the secret)\n`)
       return 0
@@ -103,9 +123,12 @@ export async function taxiiCommand (p: Invocation): Promise<number> {
     }
     if (p.values.inbound === true) {
       const inbound: InboundFilter = {}
-      const from = str(p, 'from'); if (from != null) inbound.from = from
-      const topic = str(p, 'topic'); if (topic != null) inbound.topic = topic
-      const maxTlp = str(p, 'max-tlp'); if (maxTlp != null) inbound.maxTlp = maxTlp as Tlp
+      const from = str(p, 'from')
+      if (from != null) inbound.from = from
+      const topic = str(p, 'topic')
+      if (topic != null) inbound.topic = topic
+      const maxTlp = str(p, 'max-tlp')
+      if (maxTlp != null) inbound.maxTlp = maxTlp as Tlp
       input.inbound = inbound
     }
     const col = await admin.call<Record<string, unknown>>('POST', base, input)

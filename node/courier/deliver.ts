@@ -61,7 +61,9 @@ export async function deliverRevocation (kit: RevocationKit, opts: DeliverOption
   if (opts.certificate == null) {
     try {
       const opened = openRevocation(certificate)
-      if (opened.revocation.peerId !== kit.peerId) throw new ProtocolError('SIGNER_MISMATCH', `the kit's certificate revokes ${opened.revocation.peerId}, not ${kit.peerId}`)
+      if (opened.revocation.peerId !== kit.peerId) {
+        throw new ProtocolError('SIGNER_MISMATCH', `the kit's certificate revokes ${opened.revocation.peerId}, not ${kit.peerId}`)
+      }
       digest = opened.digest
     } catch (err) {
       if (err instanceof ProtocolError) throw new NodeError(err.code, `the kit's revocation certificate is invalid: ${err.message}`, { cause: err })

@@ -16,7 +16,9 @@ export class KitKeeper {
   private readonly logger: Logger | undefined
   private running: Promise<void> = Promise.resolve()
   private queued = false
-  private readonly onChange = (): void => { this.schedule() }
+  private readonly onChange = (): void => {
+    this.schedule()
+  }
 
   constructor (revocationDir: string, trust: TrustList, logger?: Logger) {
     this.revocationDir = revocationDir

@@ -75,7 +75,9 @@ export function parseKit (text: string): RevocationKit {
     const issue = parsed.error.issues[0]
     throw new NodeError('KIT_INVALID', `invalid revocation kit: ${issue.path.join('.') || '(root)'}: ${issue.message}`)
   }
-  if (courierSigner(parsed.data).peerId !== parsed.data.courier.peerId) throw new NodeError('KIT_INVALID', 'invalid revocation kit: the courier seed does not match courier.peerId')
+  if (courierSigner(parsed.data).peerId !== parsed.data.courier.peerId) {
+    throw new NodeError('KIT_INVALID', 'invalid revocation kit: the courier seed does not match courier.peerId')
+  }
   return parsed.data
 }
 

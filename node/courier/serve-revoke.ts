@@ -59,7 +59,10 @@ export async function serveRevokeStream (c: RevokeServerComponents, stream: Stre
       reason = 'SIGNER_MISMATCH'
     } else {
       const outcome = await applyRevocation(c.store, c.trust, bytes, now)
-      c.logger.warn({ peer: record.peerId, key: outcome.revocation.peerId, courier, certificate: digest, applied: outcome.applied }, 'revocation certificate delivered by courier: key revoked')
+      c.logger.warn(
+        { peer: record.peerId, key: outcome.revocation.peerId, courier, certificate: digest, applied: outcome.applied },
+        'revocation certificate delivered by courier: key revoked'
+      )
       c.applied?.(outcome)
     }
   } catch (err) {
@@ -90,7 +93,9 @@ async function readOneFrame (stream: Stream): Promise<Uint8Array> {
   const signal = AbortSignal.timeout(REVOCATION_FRAME_TIMEOUT_MS)
   const iterator = stream[Symbol.asyncIterator]()
   const timeout = new Promise<never>((_resolve, reject) => {
-    signal.addEventListener('abort', () => { reject(new ProtocolError('BAD_FRAME', 'no certificate in time')) }, { once: true })
+    signal.addEventListener('abort', () => {
+      reject(new ProtocolError('BAD_FRAME', 'no certificate in time'))
+    }, { once: true })
   })
   while (true) {
     const chunk = await Promise.race([iterator.next(), timeout])

@@ -42,11 +42,18 @@ export type Admission =
 
 export type PayloadHandler = (incoming: Incoming) => Promise<Admission> | Admission
 
-export const refuse = (reason: ReasonCode, messageId: string | null = null, detail?: string): Admission =>
-  ({ ok: false, reason, messageId, ...(detail != null ? { detail } : {}) })
+export const refuse = (reason: ReasonCode, messageId: string | null = null, detail?: string): Admission => ({
+  ok: false,
+  reason,
+  messageId,
+  ...(detail != null ? { detail } : {})
+})
 
 /** Freshness and addressing, shared by every payload type that has them. */
-export function checkEnvelopeHeader (h: { id: string, from: string, to: readonly string[], created: string, expires: string }, incoming: Incoming): Admission | undefined {
+export function checkEnvelopeHeader (
+  h: { id: string, from: string, to: readonly string[], created: string, expires: string },
+  incoming: Incoming
+): Admission | undefined {
   if (h.from !== incoming.signedAs) return refuse('SIGNER_MISMATCH', h.id, `from ${h.from} is not the authenticated peer ${incoming.remote}`)
   if (Date.parse(h.created) > incoming.nowMs + incoming.policy.clockSkewMs) return refuse('CLOCK_SKEW', h.id)
   if (Date.parse(h.expires) <= incoming.nowMs) return refuse('EXPIRED', h.id)

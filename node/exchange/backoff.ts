@@ -18,9 +18,18 @@ export function backoffDelay (attempt: number, init: BackoffInit, random: () => 
 /** Sleep that ends early when `signal` aborts (resolves false then). */
 export function sleep (ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise(resolve => {
-    if (signal?.aborted === true) { resolve(false); return }
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(true) }, ms)
-    const onAbort = (): void => { clearTimeout(timer); resolve(false) }
+    if (signal?.aborted === true) {
+      resolve(false)
+      return
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve(true)
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      resolve(false)
+    }
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -25,7 +25,14 @@ import type { BatchOp } from '../store/group-commit.ts'
 import { openBatchReceipt, type HeldCheckpoint, type OpenedBatchReceipt } from './batch-receipts.ts'
 import { backoffDelay } from './backoff.ts'
 import { Signal } from './signal.ts'
-import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_DELAY_MS, DEFAULT_BATCH_ENVELOPES, DEFAULT_BATCHES_IN_FLIGHT, DEFAULT_DELIVERY_WINDOW_BYTES, DEFAULT_LANE_IDLE_CLOSE_MS } from '../defaults.ts'
+import {
+  DEFAULT_BATCH_BYTES,
+  DEFAULT_BATCH_DELAY_MS,
+  DEFAULT_BATCH_ENVELOPES,
+  DEFAULT_BATCHES_IN_FLIGHT,
+  DEFAULT_DELIVERY_WINDOW_BYTES,
+  DEFAULT_LANE_IDLE_CLOSE_MS
+} from '../defaults.ts'
 import { COALESCE_BYTES, FrameBatch } from './frame-batch.ts'
 
 /** Rejections that say "not now" rather than "never": the message stays queued. */
@@ -246,7 +253,10 @@ export class DeliveryLane {
             inflightCount -= head.records.length
             inflightBytes -= head.bytes
             const write = this.record(head, frame)
-            write.catch((err: unknown) => { readerError ??= err; wake.notify() })
+            write.catch((err: unknown) => {
+              readerError ??= err
+              wake.notify()
+            })
             writes.push(write)
             receipts += head.records.length
             wake.notify()
@@ -316,7 +326,10 @@ export class DeliveryLane {
         }
         close()
         await send()
-        if (queued.length > 0) { idleSince = this.now(); continue }
+        if (queued.length > 0) {
+          idleSince = this.now()
+          continue
+        }
         if (inflight.length === 0 && this.now() - idleSince > idleCloseMs) break
         // Woken by new work, a receipt, or the end of the stream.
         await wake.wait(inflight.length > 0 ? this.init.receiptTimeoutMs : idleCloseMs)
@@ -326,9 +339,13 @@ export class DeliveryLane {
     }
     this.sessionWake = undefined
     if (readerError != null && this.sessionFailed == null) this.sessionFailed = readerError
-    if (readerDone && inflight.length > 0 && this.sessionFailed == null) this.sessionFailed = new ProtocolError('UNAVAILABLE', `stream to ${peer} ended with ${inflightCount} messages unanswered`)
+    if (readerDone && inflight.length > 0 && this.sessionFailed == null) {
+      this.sessionFailed = new ProtocolError('UNAVAILABLE', `stream to ${peer} ended with ${inflightCount} messages unanswered`)
+    }
     if (this.sessionFailed != null || this.stopped) stream.abort(new Error('delivery session ended'))
-    else await stream.close().catch(() => { stream.abort(new Error('close failed')) })
+    else {await stream.close().catch(() => {
+        stream.abort(new Error('close failed'))
+      })}
     await reader
     const results = await Promise.allSettled(writes)
     const failedWrite = results.find(r => r.status === 'rejected')
@@ -403,14 +420,29 @@ export class DeliveryLane {
         transient ??= `${peer} cannot take ${record.digest} now: ${r.reason}`
         continue
       }
-      const next: DeliveryRecord = { ...record, status: r.status === 'accepted' ? 'delivered' : 'rejected', updatedAt: this.now(), attempts: record.attempts + 1 }
+      const next: DeliveryRecord = {
+        ...record,
+        status: r.status === 'accepted' ? 'delivered' : 'rejected',
+        updatedAt: this.now(),
+        attempts: record.attempts + 1
+      }
       if (r.reason != null) next.reason = r.reason
       ops.push(...store.deliveryOps(next, record), store.receiptOp(record.digest, peer, r.evidence))
-      events.push(auditEvents.receiptStored({ for: record.digest, by: peer, receipt: r.evidence, parsed: { for: record.digest, by: peer, status: r.status, ...(r.reason != null ? { reason: r.reason } : {}) } }))
+      events.push(
+        auditEvents.receiptStored({
+          for: record.digest,
+          by: peer,
+          receipt: r.evidence,
+          parsed: { for: record.digest, by: peer, status: r.status, ...(r.reason != null ? { reason: r.reason } : {}) }
+        })
+      )
       done.push(next)
     }
     const seen = this.c.witness?.observe(peer, opened, batch.held)
-    if (seen != null) { ops.push(...seen.ops); events.push(...seen.events) }
+    if (seen != null) {
+      ops.push(...seen.ops)
+      events.push(...seen.events)
+    }
     await store.commit(ops, events)
     seen?.after?.()
     const size = opened.checkpoint.checkpoint.size

@@ -15,7 +15,16 @@ import { auditEvents } from '../audit/events.ts'
  * same write: `preface` holds entries that tell something about the message itself (its
  * `taskforce.message`), so a reader of the log in order (the report) knows it at the message.
  */
-export async function enqueueOutbound (store: Store, meta: MessageMeta, envelope: Uint8Array, recipients: string[], now: number, extraOps: BatchOp[] = [], events: unknown[] = [], preface: unknown[] = []): Promise<DeliveryRecord[]> {
+export async function enqueueOutbound (
+  store: Store,
+  meta: MessageMeta,
+  envelope: Uint8Array,
+  recipients: string[],
+  now: number,
+  extraOps: BatchOp[] = [],
+  events: unknown[] = [],
+  preface: unknown[] = []
+): Promise<DeliveryRecord[]> {
   const ops: BatchOp[] = [...store.messageOps(meta, envelope), ...extraOps]
   const records: DeliveryRecord[] = recipients.map(recipient => ({
     digest: meta.digest,

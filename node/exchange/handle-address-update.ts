@@ -45,9 +45,20 @@ export function handleAddressUpdate (incoming: Incoming): Admission {
   return {
     ok: true,
     meta: {
-      digest: incoming.digest, id: u.id, payloadType: PAYLOAD_TYPES.addressUpdate, direction: 'in', from: u.peerId, to: [incoming.self.peerId],
-      kind: 'alert', tlp: 'CLEAR', topic: 'address-update', legalBasis: 'liaison', handling: [], created: u.created,
-      expires: new Date(created + ADDRESS_UPDATE_RETENTION_MS).toISOString(), storedAt: incoming.nowMs
+      digest: incoming.digest,
+      id: u.id,
+      payloadType: PAYLOAD_TYPES.addressUpdate,
+      direction: 'in',
+      from: u.peerId,
+      to: [incoming.self.peerId],
+      kind: 'alert',
+      tlp: 'CLEAR',
+      topic: 'address-update',
+      legalBasis: 'liaison',
+      handling: [],
+      created: u.created,
+      expires: new Date(created + ADDRESS_UPDATE_RETENTION_MS).toISOString(),
+      storedAt: incoming.nowMs
     },
     ops: [incoming.store.peerOp(after)],
     events: [auditEvents.trustChanged({ peerId: u.peerId, before, after, action: 'peer.addresses-updated' })]

@@ -27,8 +27,21 @@ export async function handleFeedback (incoming: Incoming): Promise<Admission> {
   }
   return {
     ok: true,
-    meta: { ...sent, digest: incoming.digest, id: f.id, payloadType: PAYLOAD_TYPES.feedback, direction: 'in', from: f.from, to: [f.to], created: f.created, expires: f.expires, storedAt: incoming.nowMs },
+    meta: {
+      ...sent,
+      digest: incoming.digest,
+      id: f.id,
+      payloadType: PAYLOAD_TYPES.feedback,
+      direction: 'in',
+      from: f.from,
+      to: [f.to],
+      created: f.created,
+      expires: f.expires,
+      storedAt: incoming.nowMs
+    },
     ops: [],
-    events: [auditEvents.messageRated({ digest: f.messageDigest, rater: f.from, originator: incoming.self.peerId, rating: f.rating, feedback: incoming.digest })]
+    events: [
+      auditEvents.messageRated({ digest: f.messageDigest, rater: f.from, originator: incoming.self.peerId, rating: f.rating, feedback: incoming.digest })
+    ]
   }
 }

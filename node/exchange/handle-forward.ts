@@ -52,7 +52,9 @@ export async function handleForward (incoming: Incoming): Promise<Admission> {
   if (Date.parse(original.expires) <= incoming.nowMs) return refuse('EXPIRED', fwd.id, 'the original has expired')
 
   // Between members of a task force in effect here, the task force's rule (PROTOCOL.md §21.6).
-  const rule = original.taskForce != null ? await forwardRuleFor(new TaskForceRecords(incoming.store.db), incoming.self.peerId, original, fwd.from, incoming.self.peerId, incoming.nowMs) : forwardRule(original)
+  const rule = original.taskForce != null
+    ? await forwardRuleFor(new TaskForceRecords(incoming.store.db), incoming.self.peerId, original, fwd.from, incoming.self.peerId, incoming.nowMs)
+    : forwardRule(original)
   if (rule === 'never') return refuse('FORWARD_NOT_PERMITTED', fwd.id, 'TLP:RED is never forwardable')
   if (rule === 'grant-required') {
     const problem = checkGrant(fwd, original, originalDigest, incoming)
@@ -79,7 +81,9 @@ export async function handleForward (incoming: Incoming): Promise<Admission> {
 
 /** Why the attached grant does not authorise this forward (undefined: it does). */
 function checkGrant (fwd: ForwardV1, original: MessageV1, originalDigest: string, incoming: Incoming): string | undefined {
-  if (fwd.grant == null) return `TLP:${original.tlp}${original.handling.length > 0 ? ' / ' + original.handling.join(',') : ''} needs the originator's release grant`
+  if (fwd.grant == null) {
+    return `TLP:${original.tlp}${original.handling.length > 0 ? ' / ' + original.handling.join(',') : ''} needs the originator's release grant`
+  }
   try {
     const env = decodeEnvelope(fwd.grant)
     if (env.payloadType !== PAYLOAD_TYPES.releaseGrant) return 'the attached grant is not a release grant'

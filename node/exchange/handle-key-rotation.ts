@@ -22,7 +22,9 @@ export function handleKeyRotation (incoming: Incoming): Admission {
   } catch (err) {
     return refuse(err instanceof ProtocolError ? err.code : 'SCHEMA_INVALID')
   }
-  if (rot.oldPeerId !== incoming.remote || incoming.signedAs !== incoming.remote) return refuse('SIGNER_MISMATCH', rot.id, 'a rotation must come from the key it retires')
+  if (rot.oldPeerId !== incoming.remote || incoming.signedAs !== incoming.remote) {
+    return refuse('SIGNER_MISMATCH', rot.id, 'a rotation must come from the key it retires')
+  }
   if (Date.parse(rot.created) > incoming.nowMs + incoming.policy.clockSkewMs) return refuse('CLOCK_SKEW', rot.id)
   try {
     admit(rot.newPeerId)
@@ -32,13 +34,33 @@ export function handleKeyRotation (incoming: Incoming): Admission {
   if (!verifyEnvelope(incoming.env, verifyKeyFromPeerId(rot.newPeerId))) return refuse('BAD_SIGNATURE', rot.id, 'not signed by the new key')
   const peer = incoming.trust.get(rot.oldPeerId)
   if (peer == null) return refuse('UNKNOWN_SIGNER', rot.id)
-  const record: PeerRotation = { oldPeerId: rot.oldPeerId, newPeerId: rot.newPeerId, id: rot.id, created: rot.created, statementDigest: incoming.digest, status: 'pending', updatedAt: incoming.nowMs, ...(rot.courier != null ? { courier: rot.courier } : {}) }
+  const record: PeerRotation = {
+    oldPeerId: rot.oldPeerId,
+    newPeerId: rot.newPeerId,
+    id: rot.id,
+    created: rot.created,
+    statementDigest: incoming.digest,
+    status: 'pending',
+    updatedAt: incoming.nowMs,
+    ...(rot.courier != null ? { courier: rot.courier } : {})
+  }
   return {
     ok: true,
     meta: {
-      digest: incoming.digest, id: rot.id, payloadType: PAYLOAD_TYPES.keyRotation, direction: 'in', from: rot.oldPeerId, to: [incoming.self.peerId],
-      kind: 'alert', tlp: 'CLEAR', topic: 'key-rotation', legalBasis: 'liaison', handling: [], created: rot.created,
-      expires: new Date(Date.parse(rot.created) + 365 * 24 * 3600_000).toISOString(), storedAt: incoming.nowMs
+      digest: incoming.digest,
+      id: rot.id,
+      payloadType: PAYLOAD_TYPES.keyRotation,
+      direction: 'in',
+      from: rot.oldPeerId,
+      to: [incoming.self.peerId],
+      kind: 'alert',
+      tlp: 'CLEAR',
+      topic: 'key-rotation',
+      legalBasis: 'liaison',
+      handling: [],
+      created: rot.created,
+      expires: new Date(Date.parse(rot.created) + 365 * 24 * 3600_000).toISOString(),
+      storedAt: incoming.nowMs
     },
     ops: [incoming.store.rotationOp(record)],
     events: []

@@ -12,8 +12,24 @@ import type { MessageMeta, ReleaseRecord } from '../store/records.ts'
 import { checkEnvelopeHeader, refuse, type Admission, type Incoming } from './admission.ts'
 import { auditEvents } from '../audit/events.ts'
 
-function controlMeta (of: MessageMeta, incoming: Incoming, h: { id: string, from: string, to: string, created: string, expires: string }, payloadType: string): MessageMeta {
-  return { ...of, digest: incoming.digest, id: h.id, payloadType, direction: 'in', from: h.from, to: [h.to], created: h.created, expires: h.expires, storedAt: incoming.nowMs }
+function controlMeta (
+  of: MessageMeta,
+  incoming: Incoming,
+  h: { id: string, from: string, to: string, created: string, expires: string },
+  payloadType: string
+): MessageMeta {
+  return {
+    ...of,
+    digest: incoming.digest,
+    id: h.id,
+    payloadType,
+    direction: 'in',
+    from: h.from,
+    to: [h.to],
+    created: h.created,
+    expires: h.expires,
+    storedAt: incoming.nowMs
+  }
 }
 
 export async function handleReleaseRequest (incoming: Incoming): Promise<Admission> {
@@ -61,8 +77,10 @@ export async function handleReleaseGrant (incoming: Incoming): Promise<Admission
   if (header != null) return header
   const received = await incoming.store.getMeta(grant.messageDigest)
   const request = await incoming.store.getRelease(grant.requestId)
-  if (received == null || received.direction !== 'in' || received.from !== grant.from || grant.forwarder !== incoming.self.peerId ||
-    request == null || request.direction !== 'out' || request.messageDigest !== grant.messageDigest || request.recipient !== grant.recipient) {
+  if (
+    received == null || received.direction !== 'in' || received.from !== grant.from || grant.forwarder !== incoming.self.peerId ||
+    request == null || request.direction !== 'out' || request.messageDigest !== grant.messageDigest || request.recipient !== grant.recipient
+  ) {
     return refuse('FORWARD_NOT_PERMITTED', grant.id, 'the grant answers no request of ours')
   }
   const record: ReleaseRecord = { ...request, status: grant.decision, grantDigest: incoming.digest, grantExpires: grant.expires, updatedAt: incoming.nowMs }
@@ -70,6 +88,8 @@ export async function handleReleaseGrant (incoming: Incoming): Promise<Admission
   const ops = [incoming.store.releaseOp(record)]
   if (grant.decision === 'granted') ops.push(incoming.store.grantOp(grant.messageDigest, grant.recipient, incoming.digest))
   const who = { digest: grant.messageDigest, requester: incoming.self.peerId, originator: grant.from }
-  const event = grant.decision === 'granted' ? auditEvents.releaseGranted({ ...who, grant: incoming.digest }) : auditEvents.releaseDenied({ ...who, reason: grant.reason ?? 'denied' })
+  const event = grant.decision === 'granted'
+    ? auditEvents.releaseGranted({ ...who, grant: incoming.digest })
+    : auditEvents.releaseDenied({ ...who, reason: grant.reason ?? 'denied' })
   return { ok: true, meta: controlMeta(received, incoming, grant, PAYLOAD_TYPES.releaseGrant), ops, events: [event] }
 }

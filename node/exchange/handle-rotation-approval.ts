@@ -19,7 +19,9 @@ export async function handleRotationApproval (incoming: Incoming): Promise<Admis
   } catch (err) {
     return refuse(err instanceof ProtocolError ? err.code : 'SCHEMA_INVALID')
   }
-  if (notice.by !== incoming.remote || incoming.signedAs !== incoming.remote) return refuse('SIGNER_MISMATCH', notice.id, 'an approval comes from the approving peer itself')
+  if (notice.by !== incoming.remote || incoming.signedAs !== incoming.remote) {
+    return refuse('SIGNER_MISMATCH', notice.id, 'an approval comes from the approving peer itself')
+  }
   if (Date.parse(notice.approved) > incoming.nowMs + incoming.policy.clockSkewMs) return refuse('CLOCK_SKEW', notice.id)
   const own = await incoming.store.ownRotation()
   if (own == null || own.statementDigest !== notice.statement || own.oldPeerId !== notice.oldPeerId || own.newPeerId !== notice.newPeerId) {
@@ -28,9 +30,20 @@ export async function handleRotationApproval (incoming: Incoming): Promise<Admis
   return {
     ok: true,
     meta: {
-      digest: incoming.digest, id: notice.id, payloadType: PAYLOAD_TYPES.rotationApproval, direction: 'in', from: notice.by, to: [notice.oldPeerId],
-      kind: 'alert', tlp: 'CLEAR', topic: 'key-rotation', legalBasis: 'liaison', handling: [], created: notice.approved,
-      expires: new Date(Date.parse(notice.approved) + 365 * 24 * 3600_000).toISOString(), storedAt: incoming.nowMs
+      digest: incoming.digest,
+      id: notice.id,
+      payloadType: PAYLOAD_TYPES.rotationApproval,
+      direction: 'in',
+      from: notice.by,
+      to: [notice.oldPeerId],
+      kind: 'alert',
+      tlp: 'CLEAR',
+      topic: 'key-rotation',
+      legalBasis: 'liaison',
+      handling: [],
+      created: notice.approved,
+      expires: new Date(Date.parse(notice.approved) + 365 * 24 * 3600_000).toISOString(),
+      storedAt: incoming.nowMs
     },
     ops: [incoming.store.rotationApprovalOp(notice.statement, notice.by, { approved: notice.approved, notice: incoming.digest })],
     events: []

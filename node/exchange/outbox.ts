@@ -66,12 +66,21 @@ export class Outbox extends EventEmitter<OutboxEvents> {
 
   async stop (): Promise<void> {
     this.running = false
-    await Promise.all([...this.lanes.values()].map(async lane => { await lane.stop() }))
+    await Promise.all([...this.lanes.values()].map(async lane => {
+      await lane.stop()
+    }))
     this.lanes.clear()
   }
 
   /** Durably queue a signed message for its recipients and wake their lanes. */
-  async enqueue (meta: MessageMeta, envelope: Uint8Array, recipients: string[], extraOps: BatchOp[] = [], events: unknown[] = [], preface: unknown[] = []): Promise<DeliveryRecord[]> {
+  async enqueue (
+    meta: MessageMeta,
+    envelope: Uint8Array,
+    recipients: string[],
+    extraOps: BatchOp[] = [],
+    events: unknown[] = [],
+    preface: unknown[] = []
+  ): Promise<DeliveryRecord[]> {
     const records = await enqueueOutbound(this.c.store, meta, envelope, recipients, (this.c.now ?? Date.now)(), extraOps, events, preface)
     this.cache.set(meta.digest, { bytes: envelope, refs: recipients.length })
     for (const r of records) this.lane(r.recipient).offer(r)
@@ -88,7 +97,9 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         dial: this.c.dial,
         now: this.c.now,
         envelopeOf: async (digest) => this.cache.get(digest)?.bytes ?? await this.c.store.getEnvelope(digest),
-        onDelivery: (record) => { this.delivered(record) },
+        onDelivery: (record) => {
+          this.delivered(record)
+        },
         ...(this.c.verify != null ? { verify: this.c.verify } : {}),
         ...(this.c.witness != null ? { witness: this.c.witness } : {}),
         ...(this.c.self != null ? { self: this.c.self } : {})

@@ -116,7 +116,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     let since: number
     let envelopes: Uint8Array[]
     try {
-      ({ since, envelopes } = decodeBatch(body))
+      ;({ since, envelopes } = decodeBatch(body))
     } catch (err) {
       const reason = err instanceof ProtocolError ? err.code : 'BAD_FRAME'
       await this.recordRejections([{ from: remote, reason }])
@@ -145,9 +145,17 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
         continue
       }
       let resolve!: (leaf: number | undefined) => void
-      const done = new Promise<number | undefined>(r => { resolve = r })
+      const done = new Promise<number | undefined>(r => {
+        resolve = r
+      })
       this.inflight.set(idKey, { digest: d.digest, done })
-      settle.push({ i, done: (leaf) => { this.inflight.delete(idKey); resolve(leaf) } })
+      settle.push({
+        i,
+        done: (leaf) => {
+          this.inflight.delete(idKey)
+          resolve(leaf)
+        }
+      })
       local.set(idKey, { digest: d.digest, i })
       const known = await this.c.store.digestOf(meta.from, meta.id)
       if (known != null && known !== d.digest) decisions[i] = rejection('REPLAY', d.digest, meta.id)
@@ -186,7 +194,18 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       const original = await this.c.audit.receivedLeaf(digest)
       if (original != null) return { kind: 'duplicate', digest, leaf: original.index, entry: original.entry }
     }
-    const incoming: Incoming = { env, digest, remote, signedAs, nowMs: now.getTime(), policy: this.c.policy.current, self: this.c.signer, selfIds: this.selfIds, trust: this.c.trust, store: this.c.store }
+    const incoming: Incoming = {
+      env,
+      digest,
+      remote,
+      signedAs,
+      nowMs: now.getTime(),
+      policy: this.c.policy.current,
+      self: this.c.signer,
+      selfIds: this.selfIds,
+      trust: this.c.trust,
+      store: this.c.store
+    }
     const admission = await handler(incoming)
     if (!admission.ok) return rejection(admission.reason, digest, admission.messageId, admission.detail)
     return { kind: 'accept', digest, admission, frame }
@@ -196,7 +215,13 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
    * The batch's one durable write and its receipt. `leaves[i]` is set to the leaf of each
    * accepted envelope once it is durable (for racing batches waiting on it).
    */
-  private async commit (decisions: Decision[], sameAs: ReadonlyMap<number, number>, since: number, remote: string, leaves: Array<number | undefined>): Promise<ReceiveOutcome> {
+  private async commit (
+    decisions: Decision[],
+    sameAs: ReadonlyMap<number, number>,
+    since: number,
+    remote: string,
+    leaves: Array<number | undefined>
+  ): Promise<ReceiveOutcome> {
     const { store, audit } = this.c
     const fresh = decisions.map((d, i) => d.kind !== 'duplicate' && !sameAs.has(i))
     // What admissions tell about their messages (a task force): logged before the checkpoint
@@ -210,7 +235,13 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     for (const [i, d] of decisions.entries()) {
       if (!fresh[i]) continue
       if (d.kind === 'reject') {
-        const info: RejectionInfo = { from: remote, reason: d.reason, digest: d.digest ?? undefined, messageId: d.messageId, ...(d.detail != null ? { detail: d.detail } : {}) }
+        const info: RejectionInfo = {
+          from: remote,
+          reason: d.reason,
+          digest: d.digest ?? undefined,
+          messageId: d.messageId,
+          ...(d.detail != null ? { detail: d.detail } : {})
+        }
         rejected.push(info)
         primaries.push(auditEvents.messageRejected(info))
       } else if (d.kind === 'accept') {
@@ -227,7 +258,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     try {
       await store.commit(ops, [...prefaces, request, ...primaries, ...extras])
     } catch (err) {
-      this.c.logger.error({ err }, 'durable write failed; the batch\'s envelopes are refused')
+      this.c.logger.error({ err }, "durable write failed; the batch's envelopes are refused")
       // Nothing of the batch was written: refuse what would have been accepted, transiently.
       for (const [i, d] of decisions.entries()) {
         if (d.kind === 'accept' && fresh[i]) decisions[i] = rejection('STORAGE_FULL', d.digest, d.admission.meta.id)
@@ -312,7 +343,9 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     if (record == null) return undefined
     const nowMs = this.now().getTime()
     for (const k of record.keyHistory) {
-      if (k.peerId === remote || k.validUntil == null || k.revokedAt != null || nowMs - Date.parse(k.validUntil) > this.c.policy.current.rotationGraceMs) continue
+      if (k.peerId === remote || k.validUntil == null || k.revokedAt != null || nowMs - Date.parse(k.validUntil) > this.c.policy.current.rotationGraceMs) {
+        continue
+      }
       const key = this.c.trust.key(k.peerId)
       if (key != null && await signedBy(this.verify, key, paeBytes, env.signatures)) return k.peerId
     }

@@ -56,7 +56,9 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
     // Still inside the frame the running timer was armed for: leave its deadline alone.
     if (frameTimer !== undefined && completedFrames === 0) return
     clearTimeout(frameTimer)
-    frameTimer = setTimeout(() => { reset('BAD_FRAME', `frame incomplete after ${init.frameTimeoutMs} ms`) }, init.frameTimeoutMs)
+    frameTimer = setTimeout(() => {
+      reset('BAD_FRAME', `frame incomplete after ${init.frameTimeoutMs} ms`)
+    }, init.frameTimeoutMs)
   }
 
   // Receipts that are ready together leave in one write (see FrameBatch), flushed once the
@@ -74,7 +76,9 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
     if (failed || out.bytes === 0) return
     try {
       if (!stream.send(out.take())) {
-        drained = stream.onDrain().finally(() => { drained = undefined })
+        drained = stream.onDrain().finally(() => {
+          drained = undefined
+        })
         drained.catch(abortWrites)
       }
     } catch (err) {
@@ -93,13 +97,20 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
       pending--
       pendingBytes -= frameBytes
       if (failed) return
-      if (result.kind === 'reset') { flush(); reset(result.reason, undefined, false); return }
+      if (result.kind === 'reset') {
+        flush()
+        reset(result.reason, undefined, false)
+        return
+      }
       if (drained != null) await drained
       out.push(encodeFrame(result.receipt))
       if (out.bytes >= COALESCE_BYTES) flush()
       else if (!flushScheduled) {
         flushScheduled = true
-        setImmediate(() => { flushScheduled = false; flush() })
+        setImmediate(() => {
+          flushScheduled = false
+          flush()
+        })
       }
     } catch (err) {
       abortWrites(err)
@@ -120,7 +131,9 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
         pending++
         pendingBytes += frame.length
         const outcome = receiver.receiveBatch(frame, remote)
-        chain = chain.then(async () => { await answer(outcome, frame.length) })
+        chain = chain.then(async () => {
+          await answer(outcome, frame.length)
+        })
       }
       if (failed) break
       // Backpressure towards a sender that does not wait for receipts. Not reading is then our
@@ -141,7 +154,10 @@ export async function serveExchangeStream (stream: Stream, connection: Connectio
     if (!failed) {
       // A frame left open at the end of input (even one with only its prefix read) is
       // truncated: reset, as for any unparseable input, rather than close cleanly.
-      if (decoder.inFrame) { reset('BAD_FRAME'); return }
+      if (decoder.inFrame) {
+        reset('BAD_FRAME')
+        return
+      }
       await stream.close()
     }
   } catch (err) {

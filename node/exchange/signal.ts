@@ -27,7 +27,12 @@ export class Signal {
         this.notified = false
         resolve()
       }
-      if (timeoutMs != null) timer = setTimeout(() => { this.waiter = undefined; resolve() }, timeoutMs)
+      if (timeoutMs != null) {
+        timer = setTimeout(() => {
+          this.waiter = undefined
+          resolve()
+        }, timeoutMs)
+      }
     })
   }
 }

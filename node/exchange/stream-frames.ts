@@ -23,7 +23,9 @@ export function streamFrames (stream: Stream, maxFrameBytes?: number): StreamFra
         ? undefined
         : new Promise<never>((_resolve, reject) => {
           if (signal.aborted) reject(new Error('no answer in time'))
-          signal.addEventListener('abort', () => { reject(new Error('no answer in time')) }, { once: true })
+          signal.addEventListener('abort', () => {
+            reject(new Error('no answer in time'))
+          }, { once: true })
         })
       aborted?.catch(() => {})
       while (ready.length === 0) {

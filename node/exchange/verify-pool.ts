@@ -102,7 +102,9 @@ export class VerifyPool {
       this.queue.push({ key, message, signature, resolve })
       if (!this.flushScheduled) {
         this.flushScheduled = true
-        queueMicrotask(() => { this.flush() })
+        queueMicrotask(() => {
+          this.flush()
+        })
       }
     })
   }
@@ -111,7 +113,9 @@ export class VerifyPool {
   async warm (): Promise<void> {
     if (!this.usable) return
     if (this.slots.length === 0) this.start()
-    await Promise.all(this.slots.map(async s => { if (!s.ready) await s.loaded }))
+    await Promise.all(this.slots.map(async s => {
+      if (!s.ready) await s.loaded
+    }))
   }
 
   /** Stop the workers; later calls verify inline. */
@@ -173,13 +177,32 @@ export class VerifyPool {
     const worker = new Worker(new URL(import.meta.url.endsWith('.js') ? './verify-worker.js' : './verify-worker.ts', import.meta.url))
     worker.unref()
     let loaded!: () => void
-    const slot: Slot = { worker, ready: false, loaded: new Promise(resolve => { loaded = resolve }), retiring: false, load: 0, waiting: new Map() }
+    const slot: Slot = {
+      worker,
+      ready: false,
+      loaded: new Promise(resolve => {
+        loaded = resolve
+      }),
+      retiring: false,
+      load: 0,
+      waiting: new Map()
+    }
     worker.on('message', (message: WorkerMessage) => {
-      if ('ready' in message) { slot.ready = true; loaded(); return }
+      if ('ready' in message) {
+        slot.ready = true
+        loaded()
+        return
+      }
       this.answered(slot, message)
     })
-    worker.on('error', () => { loaded(); this.fail(slot) })
-    worker.on('exit', () => { loaded(); this.fail(slot) })
+    worker.on('error', () => {
+      loaded()
+      this.fail(slot)
+    })
+    worker.on('exit', () => {
+      loaded()
+      this.fail(slot)
+    })
     return slot
   }
 
@@ -188,10 +211,14 @@ export class VerifyPool {
     if (jobs === undefined) return
     slot.waiting.delete(answer.id)
     slot.load -= jobs.length
-    jobs.forEach((job, i) => { job.resolve(answer.ok[i] === 1) })
+    jobs.forEach((job, i) => {
+      job.resolve(answer.ok[i] === 1)
+    })
     if (this.slots.every(s => s.load === 0)) {
       clearTimeout(this.idleTimer)
-      this.idleTimer = setTimeout(() => { void this.retire() }, this.idleMs)
+      this.idleTimer = setTimeout(() => {
+        void this.retire()
+      }, this.idleMs)
       this.idleTimer.unref()
     }
   }

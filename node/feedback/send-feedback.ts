@@ -52,8 +52,18 @@ export async function sendFeedback (c: FeedbackComponents, ref: string, rating: 
   if (digest == null || meta == null) throw new NodeError('NOT_FOUND', `no message ${ref}`)
   if (meta.direction !== 'in' || meta.payloadType != null) throw new NodeError('BAD_ARGUMENT', `${ref} is not a message this node received from its originator`)
   const now = c.now()
-  const verdict = decide(c.policy.current, c.trust.get(meta.from), { tlp: meta.tlp, topic: meta.topic, kind: meta.kind, legalBasis: meta.legalBasis, handling: meta.handling }, 'out', now.getTime())
-  if (verdict.decision !== 'accept') throw new NodeError('RECIPIENT_REFUSED', `policy refuses feedback to ${meta.from}: ${verdict.reason}`, { details: [{ peerId: meta.from, reason: verdict.reason }] })
+  const verdict = decide(
+    c.policy.current,
+    c.trust.get(meta.from),
+    { tlp: meta.tlp, topic: meta.topic, kind: meta.kind, legalBasis: meta.legalBasis, handling: meta.handling },
+    'out',
+    now.getTime()
+  )
+  if (verdict.decision !== 'accept') {
+    throw new NodeError('RECIPIENT_REFUSED', `policy refuses feedback to ${meta.from}: ${verdict.reason}`, {
+      details: [{ peerId: meta.from, reason: verdict.reason }]
+    })
+  }
   const f: FeedbackV1 = {
     v: 1,
     id: uuidV7(now.getTime(), randomBytes(10)),
@@ -68,7 +78,18 @@ export async function sendFeedback (c: FeedbackComponents, ref: string, rating: 
   }
   const env = signEnvelope(PAYLOAD_TYPES.feedback, encodeFeedback(f), c.signer)
   const fDigest = envelopeDigest(env)
-  const control: MessageMeta = { ...meta, digest: fDigest, id: f.id, payloadType: PAYLOAD_TYPES.feedback, direction: 'out', from: f.from, to: [f.to], created: f.created, expires: f.expires, storedAt: now.getTime() }
+  const control: MessageMeta = {
+    ...meta,
+    digest: fDigest,
+    id: f.id,
+    payloadType: PAYLOAD_TYPES.feedback,
+    direction: 'out',
+    from: f.from,
+    to: [f.to],
+    created: f.created,
+    expires: f.expires,
+    storedAt: now.getTime()
+  }
   const events = [auditEvents.messageRated({ digest: meta.digest, rater: c.signer.peerId, originator: meta.from, rating, feedback: fDigest })]
   if (c.outbox != null) await c.outbox.enqueue(control, encodeEnvelope(env), [meta.from], [], events)
   else await enqueueOutbound(c.store, control, encodeEnvelope(env), [meta.from], now.getTime(), [], events)

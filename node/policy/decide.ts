@@ -41,7 +41,9 @@ const topicAllowed = (list: readonly string[], topic: string): boolean => list.i
  */
 export function decide (policy: NodePolicy, peer: PeerRecord | undefined, subject: PolicySubject, direction: Direction, nowMs: number): Decision {
   const checks: Check[] = []
-  const add = (name: string, ok: boolean, reason: ReasonCode, detail: string): void => { checks.push({ name, ok, reason, detail }) }
+  const add = (name: string, ok: boolean, reason: ReasonCode, detail: string): void => {
+    checks.push({ name, ok, reason, detail })
+  }
   const peerUnknownReason: ReasonCode = direction === 'out' ? 'UNKNOWN_PEER' : 'UNKNOWN_SIGNER'
 
   add('peer known', peer != null, peerUnknownReason, peer != null ? `${peer.name} is on the trust list` : 'not on the trust list')
@@ -52,21 +54,41 @@ export function decide (policy: NodePolicy, peer: PeerRecord | undefined, subjec
 
   const agreement = peer.agreements.find(a => a.id === subject.legalBasis)
   const valid = agreement != null && Date.parse(agreement.validFrom) <= nowMs && nowMs <= Date.parse(agreement.validUntil)
-  add('agreement valid', valid, 'AGREEMENT_INVALID', agreement == null
-    ? `no agreement ${subject.legalBasis} with ${peer.name} (has: ${peer.agreements.map(a => a.id).join(', ') || 'none'})`
-    : `${agreement.id} valid ${agreement.validFrom} … ${agreement.validUntil}`)
+  add(
+    'agreement valid',
+    valid,
+    'AGREEMENT_INVALID',
+    agreement == null
+      ? `no agreement ${subject.legalBasis} with ${peer.name} (has: ${peer.agreements.map(a => a.id).join(', ') || 'none'})`
+      : `${agreement.id} valid ${agreement.validFrom} … ${agreement.validUntil}`
+  )
 
   const nodeMax = direction === 'out' ? policy.maxTlpOut : policy.maxTlpIn
   const peerMax = direction === 'out' ? peer.maxTlpOut : peer.maxTlpIn
-  add('TLP within node policy', tlpWithin(subject.tlp, nodeMax), 'TLP_NOT_PERMITTED', `TLP:${subject.tlp} vs node max${direction === 'out' ? 'Out' : 'In'} TLP:${nodeMax}`)
-  add('TLP within peer ceiling', tlpWithin(subject.tlp, peerMax), 'TLP_NOT_PERMITTED', `TLP:${subject.tlp} vs ${peer.name} max${direction === 'out' ? 'Out' : 'In'} TLP:${peerMax}`)
+  add(
+    'TLP within node policy',
+    tlpWithin(subject.tlp, nodeMax),
+    'TLP_NOT_PERMITTED',
+    `TLP:${subject.tlp} vs node max${direction === 'out' ? 'Out' : 'In'} TLP:${nodeMax}`
+  )
+  add(
+    'TLP within peer ceiling',
+    tlpWithin(subject.tlp, peerMax),
+    'TLP_NOT_PERMITTED',
+    `TLP:${subject.tlp} vs ${peer.name} max${direction === 'out' ? 'Out' : 'In'} TLP:${peerMax}`
+  )
 
   const nodeTopics = direction === 'out' ? policy.topicsOut : policy.topicsIn
   const peerTopics = direction === 'out' ? peer.topicsOut : peer.topicsIn
   add('topic allowed by node policy', topicAllowed(nodeTopics, subject.topic), 'TOPIC_NOT_PERMITTED', `${subject.topic} vs [${nodeTopics.join(', ')}]`)
   add('topic allowed for peer', topicAllowed(peerTopics, subject.topic), 'TOPIC_NOT_PERMITTED', `${subject.topic} vs ${peer.name} [${peerTopics.join(', ')}]`)
 
-  add('kind allowed', policy.kinds.includes(subject.kind) && peer.kinds.includes(subject.kind), 'KIND_NOT_PERMITTED', `${subject.kind} vs node [${policy.kinds.join(', ')}], ${peer.name} [${peer.kinds.join(', ')}]`)
+  add(
+    'kind allowed',
+    policy.kinds.includes(subject.kind) && peer.kinds.includes(subject.kind),
+    'KIND_NOT_PERMITTED',
+    `${subject.kind} vs node [${policy.kinds.join(', ')}], ${peer.name} [${peer.kinds.join(', ')}]`
+  )
 
   const required = [...(policy.requiredHandling[subject.topic] ?? []), ...(policy.requiredHandling[ANY_TOPIC] ?? [])]
   const missing = required.filter(code => !subject.handling.includes(code))

@@ -42,14 +42,14 @@ export const nodePolicySchema = z.strictObject({
 })
 
 export type NodePolicy = Readonly<{
-  maxTlpOut: Tlp
-  maxTlpIn: Tlp
-  topicsOut: readonly string[]
-  topicsIn: readonly string[]
-  kinds: readonly MessageKind[]
-  requiredHandling: Readonly<Record<string, readonly string[]>>
-  clockSkewMs: number
-  maxMessageBytes: number
+  maxTlpOut: Tlp,
+  maxTlpIn: Tlp,
+  topicsOut: readonly string[],
+  topicsIn: readonly string[],
+  kinds: readonly MessageKind[],
+  requiredHandling: Readonly<Record<string, readonly string[]>>,
+  clockSkewMs: number,
+  maxMessageBytes: number,
   rotationGraceMs: number
 }>
 

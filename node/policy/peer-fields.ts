@@ -60,7 +60,24 @@ export const peerFieldsSchema = z.strictObject({
   oprfKey: z.strictObject({ publicKey: z.string().max(64), keyId: z.string().regex(/^[0-9a-f]{32}$/) })
 }).partial()
 
-export type PeerFields = Partial<Pick<PeerRecord, 'name' | 'addresses' | 'jurisdiction' | 'agreements' | 'maxTlpOut' | 'maxTlpIn' | 'topicsOut' | 'topicsIn' | 'kinds' | 'note' | 'autoApproveRotation' | 'query' | 'oprfKey'>>
+export type PeerFields = Partial<
+  Pick<
+    PeerRecord,
+    | 'name'
+    | 'addresses'
+    | 'jurisdiction'
+    | 'agreements'
+    | 'maxTlpOut'
+    | 'maxTlpIn'
+    | 'topicsOut'
+    | 'topicsIn'
+    | 'kinds'
+    | 'note'
+    | 'autoApproveRotation'
+    | 'query'
+    | 'oprfKey'
+  >
+>
 
 export function validatePeerFields (value: unknown): PeerFields {
   const result = peerFieldsSchema.safeParse(value)

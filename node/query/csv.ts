@@ -10,9 +10,15 @@
 import { createReadStream } from 'node:fs'
 import { NodeError } from '../errors.ts'
 
-interface CsvRecord { line: number, fields: string[] }
+interface CsvRecord {
+  line: number
+  fields: string[]
+}
 /** One data row: its first line number in the file and its cells by header. */
-export interface CsvRow { line: number, cells: Record<string, string> }
+export interface CsvRow {
+  line: number
+  cells: Record<string, string>
+}
 
 /** The incremental parser: `feed` text as it arrives, `end` at the end; each returns complete records. */
 class CsvParser {
@@ -41,16 +47,25 @@ class CsvParser {
       }
       if (this.#quotePending) {
         this.#quotePending = false
-        if (c === '"') { this.#field += '"'; continue }
+        if (c === '"') {
+          this.#field += '"'
+          continue
+        }
         this.#quoted = false
       }
       if (this.#quoted) {
         if (c === '"') this.#quotePending = true
-        else { if (c === '\n') this.#line++; this.#field += c }
+        else {
+          if (c === '\n') this.#line++
+          this.#field += c
+        }
         continue
       }
       if (c === '"' && this.#field === '') this.#quoted = true
-      else if (c === ',') { this.#fields.push(this.#field); this.#field = '' } else if (c === '\n' || c === '\r') {
+      else if (c === ',') {
+        this.#fields.push(this.#field)
+        this.#field = ''
+      } else if (c === '\n' || c === '\r') {
         if (c === '\r') this.#crPending = true
         this.#endRecord(out)
         this.#line++
@@ -61,7 +76,10 @@ class CsvParser {
   }
 
   end (): CsvRecord[] {
-    if (this.#quotePending) { this.#quotePending = false; this.#quoted = false }
+    if (this.#quotePending) {
+      this.#quotePending = false
+      this.#quoted = false
+    }
     if (this.#quoted) throw new NodeError('BAD_ARGUMENT', `CSV: unterminated quoted field starting on line ${this.#start}`)
     const out: CsvRecord[] = []
     if (this.#field !== '' || this.#fields.length > 0) this.#endRecord(out)
@@ -105,7 +123,10 @@ export async function openCsv (path: string): Promise<{ header: string[], rows: 
   let done = false
   const fill = async (): Promise<void> => {
     const next = await chunks.next()
-    if (next.done === true) { done = true; pending.push(...parser.end()) } else pending.push(...parser.feed(next.value))
+    if (next.done === true) {
+      done = true
+      pending.push(...parser.end())
+    } else pending.push(...parser.feed(next.value))
   }
   try {
     while (pending.length === 0 && !done) await fill()
@@ -115,7 +136,7 @@ export async function openCsv (path: string): Promise<{ header: string[], rows: 
   }
   if (pending.length === 0) throw EMPTY()
   const header = pending.shift()!.fields.map((h) => h.trim())
-  async function * rows (): AsyncGenerator<CsvRow> {
+  async function* rows (): AsyncGenerator<CsvRow> {
     try {
       for (;;) {
         for (const r of pending) yield rowOf(header, r)

@@ -31,7 +31,28 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import { encodeFrame } from '../../protocol/frame.ts'
 import { parseStrictJson, utf8Decode } from '../../protocol/json.ts'
 import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
-import { blindedForWire, blindSelectors, decodeAnswer, decodeFilter, decodeKeyNotice, decodeQuery, evaluateQuery, finaliseTags, FilterSyncCheck, hitTag, KEY_NOTICE_PAYLOAD_TYPE, keyNoticeProblem, oprfKeyId, QUERY_PAYLOAD_TYPES, type AnswerV1, type FilterContext, type FilterV1, type HeldFilter, type KeyNoticeV1, type QueryV1 } from '../../protocol/query/index.ts'
+import {
+  blindedForWire,
+  blindSelectors,
+  decodeAnswer,
+  decodeFilter,
+  decodeKeyNotice,
+  decodeQuery,
+  evaluateQuery,
+  finaliseTags,
+  FilterSyncCheck,
+  hitTag,
+  KEY_NOTICE_PAYLOAD_TYPE,
+  keyNoticeProblem,
+  oprfKeyId,
+  QUERY_PAYLOAD_TYPES,
+  type AnswerV1,
+  type FilterContext,
+  type FilterV1,
+  type HeldFilter,
+  type KeyNoticeV1,
+  type QueryV1
+} from '../../protocol/query/index.ts'
 import { normaliseSelector, SelectorError, type NormaliseOptions } from '../../protocol/selectors/index.ts'
 import { formatRfc3339Millis } from '../../protocol/time.ts'
 import type { Signer } from '../../protocol/types.ts'
@@ -142,7 +163,9 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     const days = this.#c.rotationDays ?? DEFAULT_OPRF_KEY_ROTATION_DAYS
     if (days > 0) {
       const check = (): void => {
-        this.rotateIfDue(days).catch((err: unknown) => { this.#c.logger.error({ err }, 'scheduled OPRF key rotation failed') })
+        this.rotateIfDue(days).catch((err: unknown) => {
+          this.#c.logger.error({ err }, 'scheduled OPRF key rotation failed')
+        })
       }
       this.#rotationTimer = setInterval(check, DEFAULT_OPRF_KEY_ROTATION_CHECK_MS)
       this.#rotationTimer.unref()
@@ -177,7 +200,11 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
   async withIndex<T> (fn: (index: IndexStore) => Promise<T>): Promise<T> {
     const run = this.#indexChain.then(async () => {
       const index = await IndexStore.open(this.#c.indexDir)
-      try { return await fn(index) } finally { await index.close() }
+      try {
+        return await fn(index)
+      } finally {
+        await index.close()
+      }
     })
     this.#indexChain = run.catch(() => {})
     return await run
@@ -234,7 +261,9 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     if (q.from !== remote) throw new ProtocolError('SCHEMA_INVALID', 'query.from is not the connected peer')
     if (q.to !== self) throw new ProtocolError('SCHEMA_INVALID', 'query.to is not this node')
     const queryDigest = createHash('sha256').update(env.payload).digest('hex')
-    const json = async (value: unknown): Promise<void> => { await send(new TextEncoder().encode(JSON.stringify(value))) }
+    const json = async (value: unknown): Promise<void> => {
+      await send(new TextEncoder().encode(JSON.stringify(value)))
+    }
     // Decided and charged inside the index section: answers are serialised, so two concurrent
     // queries of one peer cannot both pass the quota.
     await this.withIndex(async (index) => {
@@ -248,7 +277,14 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
         refused = decideQuery(peer.query, q.type, q.blinded.length, used) ?? undefined
       }
       const metric = (outcome: string, charged: number): void => {
-        this.emit('query', { side: 'answered', peer: remote, type: q.type, count: q.blinded.length, outcome, ...(peer?.query !== undefined ? { quotaUsed: used + charged, quotaLimit: peer.query.quotaPerDay } : {}) })
+        this.emit('query', {
+          side: 'answered',
+          peer: remote,
+          type: q.type,
+          count: q.blinded.length,
+          outcome,
+          ...(peer?.query !== undefined ? { quotaUsed: used + charged, quotaLimit: peer.query.quotaPerDay } : {})
+        })
       }
       if (refused === undefined && peer !== undefined) {
         const valid = peer.agreements.some(a => a.id === q.legalBasis && Date.parse(a.validFrom) <= nowMs && nowMs <= Date.parse(a.validUntil))
@@ -261,12 +297,37 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
       if (refused === undefined && q.keyId !== key.keyId) {
         if (await index.retiredKey(q.keyId) === undefined) refused = 'SCHEMA_INVALID'
         else {
-          const env = signEnvelope(KEY_NOTICE_PAYLOAD_TYPE, new TextEncoder().encode(JSON.stringify({ v: 1, peerId: self, previousKeyId: q.keyId, epoch: key.epoch, keyId: key.keyId, publicKey: key.publicKey, created: key.created } satisfies KeyNoticeV1)), this.#c.signer)
+          const env = signEnvelope(
+            KEY_NOTICE_PAYLOAD_TYPE,
+            new TextEncoder().encode(
+              JSON.stringify(
+                {
+                  v: 1,
+                  peerId: self,
+                  previousKeyId: q.keyId,
+                  epoch: key.epoch,
+                  keyId: key.keyId,
+                  publicKey: key.publicKey,
+                  created: key.created
+                } satisfies KeyNoticeV1
+              )
+            ),
+            this.#c.signer
+          )
           notice = { bytes: encodeEnvelope(env), digest: envelopeDigest(env) }
         }
       }
       const base = { v: 1 as const, query: q.id, queryDigest, from: self, to: remote, created: formatRfc3339Millis(nowMs), keyId: key.keyId }
-      const audit = { queryId: q.id, queryDigest, peer: remote, type: q.type, count: q.blinded.length, legalBasis: q.legalBasis, purpose: q.purpose, keyId: key.keyId }
+      const audit = {
+        queryId: q.id,
+        queryDigest,
+        peer: remote,
+        type: q.type,
+        count: q.blinded.length,
+        legalBasis: q.legalBasis,
+        purpose: q.purpose,
+        keyId: key.keyId
+      }
       if (refused !== undefined) {
         await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, refused }))])
         this.#c.logger.info({ peer: remote, queryId: q.id, type: q.type, count: q.blinded.length, refused }, 'query refused')
@@ -287,14 +348,37 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
       await (await this.#db()).put(`quota!${remote}!${String(nowMs).padStart(15, '0')}!${q.id}`, q.blinded.length, { sync: true })
       await this.#c.store.commit([], [
         auditEvents.query(queryAuditRecord({ event: 'query.answered', ...audit })),
-        ...(notice !== undefined ? [auditEvents.queryKeyNotice({ role: 'announced', peer: remote, previousKeyId: q.keyId, keyId: key.keyId, epoch: key.epoch, notice: notice.digest })] : [])
+        ...(notice !== undefined
+          ? [auditEvents.queryKeyNotice({ role: 'announced', peer: remote, previousKeyId: q.keyId, keyId: key.keyId, epoch: key.epoch, notice: notice.digest })]
+          : [])
       ])
-      this.#c.logger.info({ peer: remote, queryId: q.id, type: q.type, count: q.blinded.length, ...(notice !== undefined ? { keyNotice: { previousKeyId: q.keyId, keyId: key.keyId } } : {}) }, 'query answered')
+      this.#c.logger.info({
+        peer: remote,
+        queryId: q.id,
+        type: q.type,
+        count: q.blinded.length,
+        ...(notice !== undefined ? { keyNotice: { previousKeyId: q.keyId, keyId: key.keyId } } : {})
+      }, 'query answered')
       metric('evaluated', q.blinded.length)
-      await json({ answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, ...evaluated }), oprfKey: key.publicKey, ...(notice !== undefined ? { keyNotice: encodeBase64(notice.bytes) } : {}) })
+      await json({
+        answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, ...evaluated }),
+        oprfKey: key.publicKey,
+        ...(notice !== undefined ? { keyNotice: encodeBase64(notice.bytes) } : {})
+      })
       // The asker's filter, brought up to date from what it says it holds (§19.8).
       const sync = await index.filterSync(q.type, q.have)
-      const head = { v: 1 as const, query: q.id, from: self, to: remote, created: base.created, type: q.type, keyId: sync.keyId, since: sync.since, seq: sync.seq, size: sync.size }
+      const head = {
+        v: 1 as const,
+        query: q.id,
+        from: self,
+        to: remote,
+        created: base.created,
+        type: q.type,
+        keyId: sync.keyId,
+        since: sync.since,
+        seq: sync.seq,
+        size: sync.size
+      }
       let pending: FilterV1 | undefined
       let part = 0
       const tags = (outputs: Uint8Array[]): string[] => outputs.map(o => hitTag(remote, q.type, o))
@@ -340,7 +424,9 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     if (input.selectors.length === 0 || input.selectors.length > 1000) throw new NodeError('BAD_ARGUMENT', 'a query has 1–1000 selectors')
     const options: NormaliseOptions | undefined = input.region === undefined ? undefined : { defaultRegion: input.region.toUpperCase() }
     const canonical = input.selectors.map((s, i) => {
-      try { return normaliseSelector(input.type, s, options) } catch (err) {
+      try {
+        return normaliseSelector(input.type, s, options)
+      } catch (err) {
         if (err instanceof SelectorError) throw new NodeError('BAD_SELECTOR', `selector ${i + 1}: ${err.message}`)
         throw err
       }
@@ -370,65 +456,115 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     }
     const payload = new TextEncoder().encode(JSON.stringify(q))
     const queryDigest = createHash('sha256').update(payload).digest('hex')
-    const audit = { queryId: q.id, queryDigest, peer: input.to, type: input.type, count: canonical.length, legalBasis: input.legalBasis, purpose: input.purpose }
+    const audit = {
+      queryId: q.id,
+      queryDigest,
+      peer: input.to,
+      type: input.type,
+      count: canonical.length,
+      legalBasis: input.legalBasis,
+      purpose: input.purpose
+    }
     await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.sent', ...audit, keyId: q.keyId }))])
     const askedMetric = (outcome: string, hits?: number): void => {
       this.emit('query', { side: 'asked', peer: input.to, type: input.type, count: canonical.length, outcome, ...(hits !== undefined ? { hits } : {}) })
     }
-    const outcome = await this.#exchange(input.to, peer.addresses, encodeEnvelope(signEnvelope(QUERY_PAYLOAD_TYPES.query, payload, this.#c.signer)), async (response, next) => {
-      let answer: AnswerV1
-      try {
-        answer = this.#open(input.to, response.answer, QUERY_PAYLOAD_TYPES.answer, decodeAnswer)
-        if (answer.query !== q.id || answer.queryDigest !== queryDigest || answer.from !== input.to || answer.to !== q.from) throw new ProtocolError('BAD_PROOF', 'the answer is not for this query')
-        if (answer.refused === 'SCHEMA_INVALID' && pin === undefined && answer.keyId !== q.keyId) {
-          // First contact: learn the key id, then ask again (one retry).
-          await db.put(`pin!${input.to}`, { publicKey: '', keyId: answer.keyId })
-          return 'retry' as const
-        }
-        if (answer.refused === 'SCHEMA_INVALID' && pin !== undefined && answer.keyId !== pin.keyId) {
-          // Not re-pinned automatically: a node that could switch keys at will could tag queries (P4).
-          await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: 'OPRF_KEY_CHANGED' }))])
-          askedMetric('OPRF_KEY_CHANGED')
-          throw new NodeError('OPRF_KEY_CHANGED', `the peer now answers under OPRF key ${answer.keyId}, pinned is ${pin.keyId}: confirm it out of band, then liaison query unpin ${input.to}`)
-        }
-        if (answer.refused !== undefined) {
-          await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: answer.refused }))])
-          askedMetric(answer.refused)
-          throw new NodeError(answer.refused, `the peer refused the query: ${answer.refused}`)
-        }
-        // Under another key than the pinned one: only with the peer's signed notice replacing it (§19.9).
-        if (pin !== undefined && answer.keyId !== pin.keyId) {
-          const pinned = pin
-          const refuse = async (why: string): Promise<never> => {
-            await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: 'OPRF_KEY_CHANGED' }))])
-            askedMetric('OPRF_KEY_CHANGED')
-            throw new NodeError('OPRF_KEY_CHANGED', `the peer now answers under OPRF key ${answer.keyId}, pinned is ${pinned.keyId}, and ${why}: confirm it out of band, then liaison query unpin ${input.to}`)
+    const outcome = await this.#exchange(
+      input.to,
+      peer.addresses,
+      encodeEnvelope(signEnvelope(QUERY_PAYLOAD_TYPES.query, payload, this.#c.signer)),
+      async (response, next) => {
+        let answer: AnswerV1
+        try {
+          answer = this.#open(input.to, response.answer, QUERY_PAYLOAD_TYPES.answer, decodeAnswer)
+          if (answer.query !== q.id || answer.queryDigest !== queryDigest || answer.from !== input.to || answer.to !== q.from) {
+            throw new ProtocolError(
+              'BAD_PROOF',
+              'the answer is not for this query'
+            )
           }
-          keyChange = await this.#acceptKeyNotice(input.to, pinned, { keyId: answer.keyId, oprfKey: response.oprfKey }, response.keyNotice, refuse)
-          pin = { publicKey: keyChange.publicKey, keyId: keyChange.keyId }
+          if (answer.refused === 'SCHEMA_INVALID' && pin === undefined && answer.keyId !== q.keyId) {
+            // First contact: learn the key id, then ask again (one retry).
+            await db.put(`pin!${input.to}`, { publicKey: '', keyId: answer.keyId })
+            return 'retry' as const
+          }
+          if (answer.refused === 'SCHEMA_INVALID' && pin !== undefined && answer.keyId !== pin.keyId) {
+            // Not re-pinned automatically: a node that could switch keys at will could tag queries (P4).
+            await this.#c.store.commit([], [
+              auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: 'OPRF_KEY_CHANGED' }))
+            ])
+            askedMetric('OPRF_KEY_CHANGED')
+            throw new NodeError(
+              'OPRF_KEY_CHANGED',
+              `the peer now answers under OPRF key ${answer.keyId}, pinned is ${pin.keyId}: confirm it out of band, then liaison query unpin ${input.to}`
+            )
+          }
+          if (answer.refused !== undefined) {
+            await this.#c.store.commit([], [
+              auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: answer.refused }))
+            ])
+            askedMetric(answer.refused)
+            throw new NodeError(answer.refused, `the peer refused the query: ${answer.refused}`)
+          }
+          // Under another key than the pinned one: only with the peer's signed notice replacing it (§19.9).
+          if (pin !== undefined && answer.keyId !== pin.keyId) {
+            const pinned = pin
+            const refuse = async (why: string): Promise<never> => {
+              await this.#c.store.commit([], [
+                auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: 'OPRF_KEY_CHANGED' }))
+              ])
+              askedMetric('OPRF_KEY_CHANGED')
+              throw new NodeError(
+                'OPRF_KEY_CHANGED',
+                `the peer now answers under OPRF key ${answer.keyId}, pinned is ${pinned.keyId}, and ${why}: confirm it out of band, then liaison query ` +
+                  `unpin ${input.to}`
+              )
+            }
+            keyChange = await this.#acceptKeyNotice(input.to, pinned, { keyId: answer.keyId, oprfKey: response.oprfKey }, response.keyNotice, refuse)
+            pin = { publicKey: keyChange.publicKey, keyId: keyChange.keyId }
+          }
+          const oprfKey = typeof response.oprfKey === 'string' ? tryDecodeBase64(response.oprfKey) : undefined
+          if (oprfKey?.length !== 32 || oprfKeyId(oprfKey) !== answer.keyId) {
+            throw new ProtocolError(
+              'BAD_PROOF',
+              "the OPRF key does not match the answer's key id"
+            )
+          }
+          if (pin !== undefined && pin.publicKey !== '' && pin.publicKey !== encodeBase64(oprfKey)) {
+            throw new ProtocolError(
+              'BAD_PROOF',
+              'the OPRF key differs from the one pinned for this peer'
+            )
+          }
+          if (pin === undefined || pin.publicKey === '') await db.put(`pin!${input.to}`, { publicKey: encodeBase64(oprfKey), keyId: answer.keyId })
+          const tags = finaliseTags(input.type, q.from, oprfKey, pending, { evaluated: answer.evaluated!, proof: answer.proof! })
+          await this.#applyFilter({ query: q.id, from: input.to, to: q.from, type: input.type, keyId: answer.keyId }, held, next)
+          const present = await db.getMany(tags.map(t => `ft!${input.to}!${input.type}!${t}`))
+          return {
+            keyId: answer.keyId,
+            results: pending.map((p, i) => ({ canonical: p.canonical, hit: present[i] !== undefined, hitRef: present[i] !== undefined ? tags[i] : null }))
+          }
+        } catch (err) {
+          // A forged, mismatched or unprovable answer or filter update: audited as such, no result reported.
+          if (err instanceof ProtocolError) {
+            await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: q.keyId, refused: err.code }))])
+            askedMetric(err.code)
+          }
+          throw err
         }
-        const oprfKey = typeof response.oprfKey === 'string' ? tryDecodeBase64(response.oprfKey) : undefined
-        if (oprfKey?.length !== 32 || oprfKeyId(oprfKey) !== answer.keyId) throw new ProtocolError('BAD_PROOF', 'the OPRF key does not match the answer\'s key id')
-        if (pin !== undefined && pin.publicKey !== '' && pin.publicKey !== encodeBase64(oprfKey)) throw new ProtocolError('BAD_PROOF', 'the OPRF key differs from the one pinned for this peer')
-        if (pin === undefined || pin.publicKey === '') await db.put(`pin!${input.to}`, { publicKey: encodeBase64(oprfKey), keyId: answer.keyId })
-        const tags = finaliseTags(input.type, q.from, oprfKey, pending, { evaluated: answer.evaluated!, proof: answer.proof! })
-        await this.#applyFilter({ query: q.id, from: input.to, to: q.from, type: input.type, keyId: answer.keyId }, held, next)
-        const present = await db.getMany(tags.map(t => `ft!${input.to}!${input.type}!${t}`))
-        return { keyId: answer.keyId, results: pending.map((p, i) => ({ canonical: p.canonical, hit: present[i] !== undefined, hitRef: present[i] !== undefined ? tags[i] : null })) }
-      } catch (err) {
-        // A forged, mismatched or unprovable answer or filter update: audited as such, no result reported.
-        if (err instanceof ProtocolError) {
-          await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: q.keyId, refused: err.code }))])
-          askedMetric(err.code)
-        }
-        throw err
       }
-    })
+    )
     if (outcome === 'retry') return await this.ask(input)
     const { results } = outcome
     const hits = results.filter(r => r.hit).length
     const record: AskedRecord = {
-      queryId: q.id, to: input.to, type: input.type, created: q.created, legalBasis: input.legalBasis, purpose: input.purpose, keyId: outcome.keyId,
+      queryId: q.id,
+      to: input.to,
+      type: input.type,
+      created: q.created,
+      legalBasis: input.legalBasis,
+      purpose: input.purpose,
+      keyId: outcome.keyId,
       results: results.map(r => ({ canonical: r.canonical, result: r.hit ? 'hit' : 'no-hit', hitRef: r.hitRef }))
     }
     const ops: Array<{ type: 'put', key: string, value: unknown }> = [{ type: 'put', key: `q!${q.id}`, value: record }]
@@ -437,9 +573,17 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.result', ...audit, keyId: outcome.keyId, hits }))])
     askedMetric('result', hits)
     return {
-      queryId: q.id, queryDigest, to: input.to, type: input.type, count: canonical.length, hits, keyId: outcome.keyId,
+      queryId: q.id,
+      queryDigest,
+      to: input.to,
+      type: input.type,
+      count: canonical.length,
+      hits,
+      keyId: outcome.keyId,
       results: results.map((r, i) => ({ index: i, result: r.hit ? 'hit' : 'no-hit', hitRef: r.hitRef })),
-      ...(keyChange !== undefined ? { keyChange: { previousKeyId: keyChange.previousKeyId, keyId: keyChange.keyId, epoch: keyChange.epoch, notice: keyChange.notice } } : {})
+      ...(keyChange !== undefined
+        ? { keyChange: { previousKeyId: keyChange.previousKeyId, keyId: keyChange.keyId, epoch: keyChange.epoch, notice: keyChange.notice } }
+        : {})
     }
   }
 
@@ -451,7 +595,13 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
    * (`notice!PEER!KEY_ID`) and audits `query.key-notice` (accepted) in the same commit as a
    * trust-record change. Anything else goes to `refuse` (OPRF_KEY_CHANGED).
    */
-  async #acceptKeyNotice (peerId: string, pin: { publicKey: string, keyId: string }, answered: { keyId: string, oprfKey: unknown }, b64: unknown, refuse: (why: string) => Promise<never>): Promise<KeyChange & { publicKey: string }> {
+  async #acceptKeyNotice (
+    peerId: string,
+    pin: { publicKey: string, keyId: string },
+    answered: { keyId: string, oprfKey: unknown },
+    b64: unknown,
+    refuse: (why: string) => Promise<never>
+  ): Promise<KeyChange & { publicKey: string }> {
     const bytes = typeof b64 === 'string' ? tryDecodeBase64(b64) : undefined
     if (bytes === undefined) return await refuse('no signed key notice came with the answer')
     let notice: KeyNoticeV1
@@ -465,17 +615,34 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     if (problem !== null) return await refuse(problem)
     if (notice.publicKey !== answered.oprfKey) return await refuse('the notice names another public key than the answer')
     const digest = envelopeDigest(decodeEnvelope(bytes))
-    const event = auditEvents.queryKeyNotice({ role: 'accepted', peer: peerId, previousKeyId: pin.keyId, keyId: notice.keyId, epoch: notice.epoch, notice: digest })
+    const event = auditEvents.queryKeyNotice({
+      role: 'accepted',
+      peer: peerId,
+      previousKeyId: pin.keyId,
+      keyId: notice.keyId,
+      epoch: notice.epoch,
+      notice: digest
+    })
     const db = await this.#db()
     await db.put(`notice!${peerId}!${notice.keyId}`, encodeBase64(bytes), { sync: true })
     const record = this.#c.trust.get(peerId)
     if (record?.oprfKey !== undefined) {
-      await this.#c.trust.replace(record, { ...record, oprfKey: { publicKey: notice.publicKey, keyId: notice.keyId }, updatedAt: new Date(this.#now()).toISOString() }, 'peer.oprf-key-changed', undefined, [], [event])
+      await this.#c.trust.replace(
+        record,
+        { ...record, oprfKey: { publicKey: notice.publicKey, keyId: notice.keyId }, updatedAt: new Date(this.#now()).toISOString() },
+        'peer.oprf-key-changed',
+        undefined,
+        [],
+        [event]
+      )
     } else {
       await db.put(`pin!${peerId}`, { publicKey: notice.publicKey, keyId: notice.keyId }, { sync: true })
       await this.#c.store.commit([], [event])
     }
-    this.#c.logger.info({ peer: peerId, previousKeyId: pin.keyId, keyId: notice.keyId, epoch: notice.epoch }, 'peer OPRF key changed: signed notice verified, new key pinned')
+    this.#c.logger.info(
+      { peer: peerId, previousKeyId: pin.keyId, keyId: notice.keyId, epoch: notice.epoch },
+      'peer OPRF key changed: signed notice verified, new key pinned'
+    )
     return { previousKeyId: pin.keyId, keyId: notice.keyId, epoch: notice.epoch, notice: digest, publicKey: notice.publicKey }
   }
 
@@ -529,8 +696,14 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     }
     await db.del(state, { sync: true })
     let old: string[] = []
-    const flush = async (): Promise<void> => { await db.batch(old.map(key => ({ type: 'del' as const, key }))); old = [] }
-    for await (const key of db.keys({ gte: prefix, lt: prefix.slice(0, -1) + '"' })) { old.push(key); if (old.length >= 10_000) await flush() }
+    const flush = async (): Promise<void> => {
+      await db.batch(old.map(key => ({ type: 'del' as const, key })))
+      old = []
+    }
+    for await (const key of db.keys({ gte: prefix, lt: prefix.slice(0, -1) + '"' })) {
+      old.push(key)
+      if (old.length >= 10_000) await flush()
+    }
     await flush()
     let size = 0
     for (let p: FilterV1 | undefined = first; p !== undefined; p = check.ended ? undefined : await part()) {
@@ -550,7 +723,9 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
   async unpin (peer: string): Promise<{ unpinned: string }> {
     const record = this.#c.trust.get(peer)
     if (record === undefined) throw new NodeError('NOT_FOUND', 'no such peer on the trust list')
-    if (record.oprfKey !== undefined) throw new NodeError('BAD_ARGUMENT', 'this peer\'s OPRF key comes from its trust card: set the new one from its new card (PATCH /v1/peers/ID with oprfKey)')
+    if (record.oprfKey !== undefined) {
+      throw new NodeError('BAD_ARGUMENT', "this peer's OPRF key comes from its trust card: set the new one from its new card (PATCH /v1/peers/ID with oprfKey)")
+    }
     await (await this.#db()).del(`pin!${peer}`)
     return { unpinned: peer }
   }
@@ -581,14 +756,23 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
    * Dials `peerId`, sends the query envelope and hands the first response frame (a JSON object)
    * to `handle` with `next`, which reads the frames after it, while the stream is open.
    */
-  async #exchange<T> (peerId: string, addresses: string[], envelope: Uint8Array, handle: (response: Record<string, unknown>, next: () => Promise<Uint8Array | undefined>) => Promise<T>): Promise<T> {
+  async #exchange<T> (
+    peerId: string,
+    addresses: string[],
+    envelope: Uint8Array,
+    handle: (response: Record<string, unknown>, next: () => Promise<Uint8Array | undefined>) => Promise<T>
+  ): Promise<T> {
     const signal = AbortSignal.timeout(QUERY_TIMEOUT_MS)
     let stream: Stream
     try {
       stream = await this.#c.libp2p.dialProtocol(dialTargets(peerId, addresses), QUERY_PROTOCOL, { signal })
     } catch (err) {
       // As for a send: the peer cannot be dialled, and the answer names where it was tried.
-      throw new NodeError('PEER_UNREACHABLE', `the peer cannot be reached${addresses.length > 0 ? ` at ${addresses.join(', ')}` : ' (no address on its trust record)'}: ${(err as Error).message}`, { details: { peerId, addresses } })
+      throw new NodeError(
+        'PEER_UNREACHABLE',
+        `the peer cannot be reached${addresses.length > 0 ? ` at ${addresses.join(', ')}` : ' (no address on its trust record)'}: ${(err as Error).message}`,
+        { details: { peerId, addresses } }
+      )
     }
     try {
       if (!stream.send(encodeFrame(envelope, MAX_QUERY_FRAME))) await stream.onDrain()

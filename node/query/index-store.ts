@@ -33,13 +33,33 @@ import { DEFAULT_INDEX_BATCH, DEFAULT_INDEX_POOL_MIN_BATCHES, DEFAULT_QUERY_FILT
 import { evaluateBatch, type EvaluateJob, type EvaluateResult } from './evaluate-batch.ts'
 import { OprfPool } from './oprf-pool.ts'
 
-interface KeyRecord { epoch: number, seed: string, created: string }
-interface SelectorRecord { ref: string, added: string, output: string }
+interface KeyRecord {
+  epoch: number
+  seed: string
+  created: string
+}
+interface SelectorRecord {
+  ref: string
+  added: string
+  output: string
+}
 /** Per type: the last change's sequence number, the record count, the first change still logged. */
-interface TypeMeta { seq: number, size: number, floor: number }
-interface ChangeRecord { op: 'a' | 'd', o: string }
+interface TypeMeta {
+  seq: number
+  size: number
+  floor: number
+}
+interface ChangeRecord {
+  op: 'a' | 'd'
+  o: string
+}
 /** A retired key's public part. */
-export interface RetiredKey { epoch: number, publicKey: string, created: string, retired: string }
+export interface RetiredKey {
+  epoch: number
+  publicKey: string
+  created: string
+  retired: string
+}
 
 /** One selector to add. */
 export interface IndexEntry {
@@ -113,14 +133,25 @@ export class IndexStore {
       rec = { epoch: 1, seed: randomBytes(32).toString('hex'), created: now().toISOString() }
       await db.put('key', rec, { sync: true })
     }
-    return new IndexStore(db, { epoch: rec.epoch, keys: deriveKeyPair(MODE.voprf, Buffer.from(rec.seed, 'hex'), KEY_INFO(rec.epoch)), created: rec.created }, Math.max(1, options.filterLog ?? DEFAULT_QUERY_FILTER_LOG))
+    return new IndexStore(
+      db,
+      { epoch: rec.epoch, keys: deriveKeyPair(MODE.voprf, Buffer.from(rec.seed, 'hex'), KEY_INFO(rec.epoch)), created: rec.created },
+      Math.max(1, options.filterLog ?? DEFAULT_QUERY_FILTER_LOG)
+    )
   }
 
   /** The current OPRF key pair (the secret key never leaves the node). */
-  get keys (): KeyPair { return this.#key.keys }
+  get keys (): KeyPair {
+    return this.#key.keys
+  }
   /** The published part: epoch, public key (base64), key id, since when. */
   publicKey (): { epoch: number, publicKey: string, keyId: string, created: string } {
-    return { epoch: this.#key.epoch, publicKey: Buffer.from(this.#key.keys.publicKey).toString('base64'), keyId: oprfKeyId(this.#key.keys.publicKey), created: this.#key.created }
+    return {
+      epoch: this.#key.epoch,
+      publicKey: Buffer.from(this.#key.keys.publicKey).toString('base64'),
+      keyId: oprfKeyId(this.#key.keys.publicKey),
+      created: this.#key.created
+    }
   }
 
   /** A type's change-log state; an index written before the log existed is counted once. */
@@ -145,7 +176,12 @@ export class IndexStore {
    * `openCsv`); refused values are reported by origin and code. Each batch is written whole
    * (records, outputs, log) or not at all.
    */
-  async add (type: string, entries: Iterable<IndexEntry> | AsyncIterable<IndexEntry>, options?: NormaliseOptions, build: BuildOptions = {}): Promise<AddResult> {
+  async add (
+    type: string,
+    entries: Iterable<IndexEntry> | AsyncIterable<IndexEntry>,
+    options?: NormaliseOptions,
+    build: BuildOptions = {}
+  ): Promise<AddResult> {
     const result: AddResult = { added: 0, updated: 0, refused: [], refusedTotal: 0 }
     const refuse = (origin: string, code: string, reason: string): void => {
       result.refusedTotal++
@@ -153,7 +189,7 @@ export class IndexStore {
     }
     const meta = await this.#meta(type)
     let position = 0
-    const batches = async function * (): AsyncGenerator<{ job: EvaluateJob, entries: IndexEntry[], origins: string[] }> {
+    const batches = async function* (): AsyncGenerator<{ job: EvaluateJob, entries: IndexEntry[], origins: string[] }> {
       let slice: IndexEntry[] = []
       const flush = (): { job: EvaluateJob, entries: IndexEntry[], origins: string[] } => {
         const accepted: IndexEntry[] = []
@@ -163,7 +199,10 @@ export class IndexStore {
           const origin = e.origin ?? `entry ${position}`
           // The reference is checked here, the value by the evaluation (both never echoed).
           if (e.ref.length === 0 || e.ref.length > 256) refuse(origin, 'BAD_SELECTOR', `${type}: the local reference must be 1–256 characters`)
-          else { accepted.push(e); origins.push(origin) }
+          else {
+            accepted.push(e)
+            origins.push(origin)
+          }
         }
         slice = []
         return { job: { type, values: accepted.map(e => e.value), normalise: true, ...(options !== undefined ? { options } : {}) }, entries: accepted, origins }
@@ -206,7 +245,11 @@ export class IndexStore {
    * Evaluates `batches` inline or on the worker pool and hands each result to `write` in input
    * order; at most two batches per worker are in flight, so memory is bounded.
    */
-  async #build<B extends { job: EvaluateJob }> (batches: AsyncIterable<B>, build: BuildOptions, write: (batch: B, evaluated: EvaluateResult) => Promise<void>): Promise<void> {
+  async #build<B extends { job: EvaluateJob }> (
+    batches: AsyncIterable<B>,
+    build: BuildOptions,
+    write: (batch: B, evaluated: EvaluateResult) => Promise<void>
+  ): Promise<void> {
     const keys = this.#key.keys
     const iterator = batches[Symbol.asyncIterator]()
     // Look ahead: a build of fewer batches than the threshold is not worth starting workers for.
@@ -214,13 +257,16 @@ export class IndexStore {
     let ended = false
     while (head.length < DEFAULT_INDEX_POOL_MIN_BATCHES) {
       const next = await iterator.next()
-      if (next.done === true) { ended = true; break }
+      if (next.done === true) {
+        ended = true
+        break
+      }
       head.push(next.value)
     }
     const workers = build.workers ?? defaultIndexWorkers(availableParallelism())
     if (build.pool === undefined && (ended || workers === 0)) {
       for (const b of head) await write(b, evaluateBatch(keys, b.job))
-      if (!ended) for await (const b of { [Symbol.asyncIterator]: () => iterator }) await write(b, evaluateBatch(keys, b.job))
+      if (!ended) { for await (const b of { [Symbol.asyncIterator]: () => iterator }) await write(b, evaluateBatch(keys, b.job)) }
       return
     }
     const pool = build.pool ?? new OprfPool(workers)
@@ -273,7 +319,7 @@ export class IndexStore {
   }
 
   /** The current OPRF outputs of one type (what the hit filters derive from). */
-  async * outputs (type: string): AsyncGenerator<Uint8Array> {
+  async *outputs (type: string): AsyncGenerator<Uint8Array> {
     for await (const key of this.#db.keys({ gt: `o!${type}!`, lt: `o!${type}"` })) yield hexBytes(key.slice(3 + type.length))
   }
 
@@ -285,20 +331,35 @@ export class IndexStore {
   async filterSync (type: string, have?: { keyId: string, seq: number }): Promise<FilterSync> {
     const meta = await this.#meta(type)
     const keyId = this.publicKey().keyId
-    const canDelta = have !== undefined && have.keyId === keyId && have.seq <= meta.seq && have.seq >= meta.floor - 1 && meta.seq - have.seq <= Math.max(meta.size, MAX_FILTER_TAGS)
+    const canDelta = have !== undefined && have.keyId === keyId && have.seq <= meta.seq && have.seq >= meta.floor - 1 &&
+      meta.seq - have.seq <= Math.max(meta.size, MAX_FILTER_TAGS)
     const db = this.#db
-    const chunked = async function * (source: AsyncIterable<{ op: 'a' | 'd', output: Uint8Array }>): AsyncGenerator<{ added: Uint8Array[], removed: Uint8Array[] }> {
+    const chunked = async function* (
+      source: AsyncIterable<{ op: 'a' | 'd', output: Uint8Array }>
+    ): AsyncGenerator<{ added: Uint8Array[], removed: Uint8Array[] }> {
       let part = { added: [] as Uint8Array[], removed: [] as Uint8Array[] }
       let any = false
       for await (const c of source) {
         ;(c.op === 'a' ? part.added : part.removed).push(c.output)
-        if (part.added.length + part.removed.length >= MAX_FILTER_TAGS) { yield part; any = true; part = { added: [], removed: [] } }
+        if (part.added.length + part.removed.length >= MAX_FILTER_TAGS) {
+          yield part
+          any = true
+          part = { added: [], removed: [] }
+        }
       }
       if (!any || part.added.length + part.removed.length > 0) yield part
     }
     if (!canDelta) {
       const outputs = this.outputs(type)
-      return { keyId, since: null, seq: meta.seq, size: meta.size, parts: chunked((async function * () { for await (const o of outputs) yield { op: 'a' as const, output: o } })()) }
+      return {
+        keyId,
+        since: null,
+        seq: meta.seq,
+        size: meta.size,
+        parts: chunked((async function* () {
+          for await (const o of outputs) yield { op: 'a' as const, output: o }
+        })())
+      }
     }
     // Net effect per output: present before the range iff its first change removes it, after iff its last adds it.
     const net = new Map<string, { first: 'a' | 'd', last: 'a' | 'd' }>()
@@ -308,7 +369,7 @@ export class IndexStore {
       if (seen === undefined) net.set(c.o, { first: c.op, last: c.op })
       else seen.last = c.op
     }
-    const changes = async function * (): AsyncGenerator<{ op: 'a' | 'd', output: Uint8Array }> {
+    const changes = async function* (): AsyncGenerator<{ op: 'a' | 'd', output: Uint8Array }> {
       for (const [o, { first, last }] of net) {
         if (first === 'a' && last === 'a') yield { op: 'a', output: hexBytes(o) }
         else if (first === 'd' && last === 'd') yield { op: 'd', output: hexBytes(o) }
@@ -339,12 +400,14 @@ export class IndexStore {
     const dels: string[] = []
     for await (const key of this.#db.keys({ gt: 'o!', lt: 'o"' })) dels.push(key)
     for await (const key of this.#db.keys({ gt: 'c!', lt: 'c"' })) dels.push(key)
-    for (let i = 0; i < dels.length; i += DEFAULT_INDEX_BATCH) await this.#db.batch(dels.slice(i, i + DEFAULT_INDEX_BATCH).map((key) => ({ type: 'del' as const, key })))
+    for (let i = 0; i < dels.length; i += DEFAULT_INDEX_BATCH) {
+      await this.#db.batch(dels.slice(i, i + DEFAULT_INDEX_BATCH).map((key) => ({ type: 'del' as const, key })))
+    }
     const metas = new Map<string, TypeMeta>()
     for await (const [key, value] of this.#db.iterator({ gt: 'n!', lt: 'n"' })) metas.set(key.slice(2), value as TypeMeta)
     // Batches of one type each: canonical selectors, evaluated (not normalised) under the new key.
     const db = this.#db
-    const batches = async function * (): AsyncGenerator<{ job: EvaluateJob, records: Array<[string, SelectorRecord]> }> {
+    const batches = async function* (): AsyncGenerator<{ job: EvaluateJob, records: Array<[string, SelectorRecord]> }> {
       let records: Array<[string, SelectorRecord]> = []
       let type = ''
       const flush = (): { job: EvaluateJob, records: Array<[string, SelectorRecord]> } => {
@@ -378,7 +441,11 @@ export class IndexStore {
       this.#key = previous
       throw err
     }
-    const ops: Op[] = [...metas].map(([type, m]) => ({ type: 'put' as const, key: `n!${type}`, value: { seq: m.seq, size: m.size, floor: m.seq + 1 } satisfies TypeMeta }))
+    const ops: Op[] = [...metas].map(([type, m]) => ({
+      type: 'put' as const,
+      key: `n!${type}`,
+      value: { seq: m.seq, size: m.size, floor: m.seq + 1 } satisfies TypeMeta
+    }))
     const old = { epoch: previous.epoch, publicKey: Buffer.from(previous.keys.publicKey).toString('base64'), created: previous.created, retired: rec.created }
     ops.push({ type: 'put', key: `kh!${oprfKeyId(previous.keys.publicKey)}`, value: old satisfies RetiredKey })
     ops.push({ type: 'put', key: 'key', value: rec })

@@ -35,18 +35,29 @@ export class OprfPool {
     this.#slots = Array.from({ length: Math.max(1, size) }, () => {
       const worker = new Worker(new URL('./oprf-worker.ts', import.meta.url))
       const slot: Slot = { worker, inflight: 0, waiting: new Map() }
-      loaded.push(new Promise<void>((resolve, reject) => {
-        worker.on('message', (reply: WorkerReply) => {
-          if ('ready' in reply) { resolve(); return }
-          const waiter = slot.waiting.get(reply.id)
-          slot.waiting.delete(reply.id)
-          slot.inflight--
-          if ('error' in reply) waiter?.reject(new Error(`OPRF worker: ${reply.error}`))
-          else waiter?.resolve({ ...reply.result, outputs: new Uint8Array(reply.result.outputs) })
+      loaded.push(
+        new Promise<void>((resolve, reject) => {
+          worker.on('message', (reply: WorkerReply) => {
+            if ('ready' in reply) {
+              resolve()
+              return
+            }
+            const waiter = slot.waiting.get(reply.id)
+            slot.waiting.delete(reply.id)
+            slot.inflight--
+            if ('error' in reply) waiter?.reject(new Error(`OPRF worker: ${reply.error}`))
+            else waiter?.resolve({ ...reply.result, outputs: new Uint8Array(reply.result.outputs) })
+          })
+          worker.on('error', (err) => {
+            reject(err)
+            this.#fail(slot, err)
+          })
+          worker.on('exit', (code) => {
+            reject(new Error(`OPRF worker exited with code ${code}`))
+            this.#fail(slot, new Error(`OPRF worker exited with code ${code}`))
+          })
         })
-        worker.on('error', (err) => { reject(err); this.#fail(slot, err) })
-        worker.on('exit', (code) => { reject(new Error(`OPRF worker exited with code ${code}`)); this.#fail(slot, new Error(`OPRF worker exited with code ${code}`)) })
-      }))
+      )
       return slot
     })
     this.#ready = Promise.all(loaded).then(() => {})
@@ -85,6 +96,9 @@ export class OprfPool {
 
   async close (): Promise<void> {
     this.#failed ??= new Error('the OPRF pool is closed')
-    await Promise.all(this.#slots.map(async (s) => { s.worker.removeAllListeners('exit'); await s.worker.terminate() }))
+    await Promise.all(this.#slots.map(async (s) => {
+      s.worker.removeAllListeners('exit')
+      await s.worker.terminate()
+    }))
   }
 }

@@ -68,7 +68,7 @@ export class BoundedMap<K, V> {
   }
 
   /** The live entries, oldest first. */
-  * values (): IterableIterator<V> {
+  *values (): IterableIterator<V> {
     for (let i = this.head; i < this.queue.length; i++) {
       const slot = this.map.get(this.queue[i])
       if (slot != null && slot.seq === this.seqs[i]) yield slot.value

@@ -114,7 +114,13 @@ export async function computeReport (source: EntrySource, query: ReportQuery, op
     checkpoint: source.checkpoint,
     query,
     generatedAt: new Date(opts.now?.() ?? Date.now()).toISOString(),
-    coverage: { entries: normaliser.entries, counted: normaliser.counted, firstAt: normaliser.firstAt, lastAt: normaliser.lastAt, uncorrelated: normaliser.uncorrelated },
+    coverage: {
+      entries: normaliser.entries,
+      counted: normaliser.counted,
+      firstAt: normaliser.firstAt,
+      lastAt: normaliser.lastAt,
+      uncorrelated: normaliser.uncorrelated
+    },
     peers,
     figures: Object.fromEntries(figures.map(f => [f.def.id, f.table()]))
   }

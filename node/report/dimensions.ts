@@ -76,10 +76,14 @@ export function dimensionValue (dim: string, fact: Fact): string {
 
 const text = (field: string) => (e: RawEntry): unknown => e[field]
 
-registerDimension({ id: 'peer', description: 'the counterpart: recipient, sender, requester, originator, witness, queried or querying node', ofFact: f => f.peer })
-registerDimension({ id: 'topic', description: 'the message\'s topic', fromEntry: text('topic') })
-registerDimension({ id: 'agreement', description: 'the message\'s (or query\'s) legal basis, the agreement id', fromEntry: text('legalBasis') })
+registerDimension({
+  id: 'peer',
+  description: 'the counterpart: recipient, sender, requester, originator, witness, queried or querying node',
+  ofFact: f => f.peer
+})
+registerDimension({ id: 'topic', description: "the message's topic", fromEntry: text('topic') })
+registerDimension({ id: 'agreement', description: "the message's (or query's) legal basis, the agreement id", fromEntry: text('legalBasis') })
 registerDimension({ id: 'kind', description: 'the message kind (report, rfi, response, …)', fromEntry: text('kind') })
-registerDimension({ id: 'tlp', description: 'the message\'s TLP', fromEntry: text('tlp') })
+registerDimension({ id: 'tlp', description: "the message's TLP", fromEntry: text('tlp') })
 registerDimension({ id: 'week', description: 'ISO 8601 week, UTC (2026-W49)', ofFact: f => period('week', f.at) })
 registerDimension({ id: 'month', description: 'calendar month, UTC (2026-12)', ofFact: f => period('month', f.at) })

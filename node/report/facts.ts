@@ -61,7 +61,15 @@ export type Fact =
   | (Base & { type: 'forward', direction: Direction })
   | (Base & { type: 'trust', action: 'suspended' | 'resumed' | 'revoked' | 'key-rotated' | 'witness-alert' })
   | (Base & { type: 'feedback', direction: Direction, rating: string })
-  | (Base & { type: 'query', direction: Direction, phase: 'asked' | 'answered' | 'refused', selectorType: string, selectors: number, hits: number | null, reason: string | null })
+  | (Base & {
+    type: 'query',
+    direction: Direction,
+    phase: 'asked' | 'answered' | 'refused',
+    selectorType: string,
+    selectors: number,
+    hits: number | null,
+    reason: string | null
+  })
   /** A plug-in capability's own fact (its entry hook emits it, its registered figure counts it). */
   | (Base & { type: 'ext', name: string, values: Readonly<Record<string, Cell>> })
   | (Base & { type: 'taskforce', direction: Direction, taskForce: string, version: number | null, action: string | null })
@@ -143,7 +151,9 @@ export class Normaliser {
     this.init = init
     this.selves.add(init.self)
     this.messages = new MessageIndex(init.joinLimit)
-    this.awaiting = new BoundedMap(init.joinLimit, a => { this.leftOver(a, 'untracked') })
+    this.awaiting = new BoundedMap(init.joinLimit, a => {
+      this.leftOver(a, 'untracked')
+    })
     this.asked = new BoundedMap(init.joinLimit)
     this.releases = new BoundedMap(init.joinLimit)
     this.told = new BoundedMap(init.joinLimit)
@@ -256,7 +266,7 @@ export class Normaliser {
     if (counted) this.counted++
     this.builtIn(e, atMs, counted)
     const hooks = this.hooks.get(e.type)
-    if (hooks != null) for (const fn of hooks) fn(e, atMs, this)
+    if (hooks != null) { for (const fn of hooks) fn(e, atMs, this) }
   }
 
   /** After the last entry: the deliveries still awaited are in the outbox, or expired there. */
@@ -266,18 +276,24 @@ export class Normaliser {
 
   private builtIn (e: RawEntry, atMs: number, counted: boolean): void {
     switch (e.type) {
-      case 'message.sent': return this.sent(e, atMs, counted)
-      case 'message.received': return this.received(e, atMs, counted)
+      case 'message.sent':
+        return this.sent(e, atMs, counted)
+      case 'message.received':
+        return this.received(e, atMs, counted)
       case 'message.rejected':
         if (!counted) return
         this.emit({ type: 'message', direction: 'in', at: atMs, peer: str(e.from), dims: NO_DIMS })
         this.emit({ type: 'outcome', direction: 'in', at: atMs, peer: str(e.from), dims: NO_DIMS, status: 'rejected', reason: str(e.reason), delayMs: null })
         return
-      case 'receipt.stored': return this.receipt(e, atMs)
-      case 'message.replied': return this.replied(e, atMs)
-      case 'release.requested': return this.releaseRequested(e, atMs, counted)
+      case 'receipt.stored':
+        return this.receipt(e, atMs)
+      case 'message.replied':
+        return this.replied(e, atMs)
+      case 'release.requested':
+        return this.releaseRequested(e, atMs, counted)
       case 'release.granted':
-      case 'release.denied': return this.releaseDecided(e, atMs)
+      case 'release.denied':
+        return this.releaseDecided(e, atMs)
       case 'message.forwarded': {
         if (!counted) return
         const dims = this.dimsOf(e.digest)
@@ -285,22 +301,35 @@ export class Normaliser {
         return
       }
       case 'peer.added':
-      case 'peer.updated': return this.peer(e, atMs, counted)
+      case 'peer.updated':
+        return this.peer(e, atMs, counted)
       case 'key.rotated': {
         if (e.subject === 'self') {
           this.selves.add(str(e.newPeerId))
           this.selves.add(str(e.oldPeerId))
         }
-        if (counted) this.emit({ type: 'trust', action: 'key-rotated', at: atMs, peer: e.subject === 'self' ? this.init.self : str(e.newPeerId), dims: NO_DIMS })
+        if (counted) {
+          this.emit({ type: 'trust', action: 'key-rotated', at: atMs, peer: e.subject === 'self' ? this.init.self : str(e.newPeerId), dims: NO_DIMS })
+        }
         return
       }
       case 'message.rated': {
         // Attributed to the rated message: `given` (in) rates one we received, `received` (out) one we sent.
         const rated = this.messages.get(str(e.digest))
-        if (rated == null) { this.missed++; return }
+        if (rated == null) {
+          this.missed++
+          return
+        }
         if (!rated.counted) return
         const given = this.isSelf(e.rater)
-        this.emit({ type: 'feedback', direction: given ? 'in' : 'out', at: rated.at, peer: given ? str(e.originator) : str(e.rater), dims: rated.dims, rating: str(e.rating) })
+        this.emit({
+          type: 'feedback',
+          direction: given ? 'in' : 'out',
+          at: rated.at,
+          peer: given ? str(e.originator) : str(e.rater),
+          dims: rated.dims,
+          rating: str(e.rating)
+        })
         return
       }
       case 'witness.alert':
@@ -327,7 +356,7 @@ export class Normaliser {
         this.emit({ type: 'message', direction: 'out', at: atMs, peer, dims })
         if (e.kind === 'rfi') this.emit({ type: 'rfi', direction: 'out', at: atMs, peer, dims })
       }
-      if (e.kind === 'rfi') for (const peer of to) this.asked.set(`${str(e.id)}|${peer}`, { at: atMs, counted, dims, direction: 'out' })
+      if (e.kind === 'rfi') { for (const peer of to) this.asked.set(`${str(e.id)}|${peer}`, { at: atMs, counted, dims, direction: 'out' }) }
     }
   }
 
@@ -364,7 +393,16 @@ export class Normaliser {
     this.emit({ type: 'outbox', phase: 'left', at: known.at, peer: by, dims: known.dims, payload: known.payload, delayMs })
     if (known.payload !== 'message') return
     const status = e.status === 'rejected' ? 'rejected' : 'accepted'
-    this.emit({ type: 'outcome', direction: 'out', at: known.at, peer: by, dims: known.dims, status, reason: status === 'rejected' ? str(e.reason) : null, delayMs })
+    this.emit({
+      type: 'outcome',
+      direction: 'out',
+      at: known.at,
+      peer: by,
+      dims: known.dims,
+      status,
+      reason: status === 'rejected' ? str(e.reason) : null,
+      delayMs
+    })
   }
 
   /** Deliveries of `a` that never got a receipt: at the end (waiting / expired) or when forgotten (untracked). */
@@ -379,7 +417,10 @@ export class Normaliser {
   /** A message that answers another (`message.replied`, logged with it): answers a request for information. */
   private replied (e: RawEntry, atMs: number): void {
     const reply = this.messages.get(str(e.digest))
-    if (reply == null) { this.missed++; return }
+    if (reply == null) {
+      this.missed++
+      return
+    }
     for (const peer of reply.peers) {
       const key = `${str(e.inReplyTo)}|${peer}`
       const asked = this.asked.get(key)
@@ -400,11 +441,22 @@ export class Normaliser {
   private releaseDecided (e: RawEntry, atMs: number): void {
     const key = `${str(e.digest)}|${str(e.requester)}`
     const req = this.releases.get(key)
-    if (req == null) { this.missed++; return }
+    if (req == null) {
+      this.missed++
+      return
+    }
     this.releases.delete(key)
     if (!req.counted) return
     const peer = req.direction === 'in' ? str(e.requester) : str(e.originator)
-    this.emit({ type: 'release', direction: req.direction, phase: e.type === 'release.granted' ? 'granted' : 'denied', at: req.at, peer, dims: req.dims, delayMs: atMs - req.at })
+    this.emit({
+      type: 'release',
+      direction: req.direction,
+      phase: e.type === 'release.granted' ? 'granted' : 'denied',
+      at: req.at,
+      peer,
+      dims: req.dims,
+      delayMs: atMs - req.at
+    })
   }
 
   private peer (e: RawEntry, atMs: number, counted: boolean): void {

@@ -150,19 +150,23 @@ registerFigure<{ n: number }>({
   facts: ['outcome'],
   keyOf: f => f.type === 'outcome' && f.status === 'rejected' ? [f.direction, f.reason] : undefined,
   state: () => ({ n: 0 }),
-  add: s => { s.n++ },
+  add: s => {
+    s.n++
+  },
   values: s => [s.n]
 })
 
 registerFigure<Histogram>({
   id: 'delivery',
-  title: 'Delivery time, sent to recipient\'s receipt (ms)',
+  title: "Delivery time, sent to recipient's receipt (ms)",
   keys: [],
   measures: ['receipts', 'p50_ms', 'p90_ms', 'p99_ms', 'max_ms'],
   facts: ['outcome'],
   keyOf: f => f.type === 'outcome' && f.direction === 'out' && f.delayMs != null ? [] : undefined,
   state: () => new Histogram(),
-  add: (h, f) => { if (f.type === 'outcome' && f.delayMs != null) h.add(f.delayMs) },
+  add: (h, f) => {
+    if (f.type === 'outcome' && f.delayMs != null) h.add(f.delayMs)
+  },
   values: h => [h.count, ...pct(h), h.count === 0 ? null : h.max]
 })
 
@@ -182,15 +186,25 @@ registerFigure<{ n: number }>({
     return [DELIVERY_BUCKETS_MS.find(b => d <= b) ?? null]
   },
   state: () => ({ n: 0 }),
-  add: s => { s.n++ },
+  add: s => {
+    s.n++
+  },
   values: s => [s.n]
 })
 
-interface OutboxState { queued: number, left: number, waiting: number, expired: number, untracked: number, h: Histogram, oldest: number | null }
+interface OutboxState {
+  queued: number
+  left: number
+  waiting: number
+  expired: number
+  untracked: number
+  h: Histogram
+  oldest: number | null
+}
 
 registerFigure<OutboxState>({
   id: 'outbox',
-  title: 'Time waiting in the outbox, enqueued to the recipient\'s receipt (ms), and what still waits',
+  title: "Time waiting in the outbox, enqueued to the recipient's receipt (ms), and what still waits",
   keys: ['payload'],
   measures: ['queued', 'left', 'waiting', 'expired', 'untracked', 'p50_wait_ms', 'p90_wait_ms', 'p99_wait_ms', 'oldest_waiting_ms'],
   facts: ['outbox'],
@@ -215,7 +229,10 @@ registerFigure<{ asked: number, answered: number, h: Histogram }>({
   state: () => ({ asked: 0, answered: 0, h: new Histogram() }),
   add: (s, f) => {
     if (f.type === 'rfi') s.asked++
-    else if (f.type === 'answer') { s.answered++; s.h.add(f.delayMs) }
+    else if (f.type === 'answer') {
+      s.answered++
+      s.h.add(f.delayMs)
+    }
   },
   values: s => [s.asked, s.answered, share(s.answered, s.asked), s.h.percentile(0.5), s.h.percentile(0.9)]
 })
@@ -248,11 +265,20 @@ registerFigure<{ n: number }>({
   facts: ['forward'],
   keyOf: f => f.type === 'forward' ? [f.direction] : undefined,
   state: () => ({ n: 0 }),
-  add: s => { s.n++ },
+  add: s => {
+    s.n++
+  },
   values: s => [s.n]
 })
 
-interface FeedbackState { messages: number, rated: number, useful: number, notUseful: number, actioned: number, ledToOperation: number }
+interface FeedbackState {
+  messages: number
+  rated: number
+  useful: number
+  notUseful: number
+  actioned: number
+  ledToOperation: number
+}
 
 registerFigure<FeedbackState>({
   id: 'feedback',
@@ -263,7 +289,10 @@ registerFigure<FeedbackState>({
   keyOf: f => (f.type === 'outcome' && f.status === 'accepted') || f.type === 'feedback' ? [f.direction] : undefined,
   state: () => ({ messages: 0, rated: 0, useful: 0, notUseful: 0, actioned: 0, ledToOperation: 0 }),
   add: (s, f) => {
-    if (f.type === 'outcome') { s.messages++; return }
+    if (f.type === 'outcome') {
+      s.messages++
+      return
+    }
     if (f.type !== 'feedback') return
     s.rated++
     if (f.rating === 'useful') s.useful++
@@ -283,7 +312,9 @@ registerFigure<{ n: number }>({
   facts: ['trust'],
   keyOf: f => f.type === 'trust' ? [f.action] : undefined,
   state: () => ({ n: 0 }),
-  add: s => { s.n++ },
+  add: s => {
+    s.n++
+  },
   values: s => [s.n]
 })
 
@@ -296,6 +327,8 @@ registerFigure<{ out: number, in: number }>({
   facts: ['message'],
   keyOf: f => f.type === 'message' ? [] : undefined,
   state: () => ({ out: 0, in: 0 }),
-  add: (s, f) => { if (f.type === 'message') s[f.direction]++ },
+  add: (s, f) => {
+    if (f.type === 'message') s[f.direction]++
+  },
   values: s => [s.out, s.in]
 })

@@ -16,7 +16,12 @@ import { DELIVERY_BUCKETS_MS } from './figures.ts'
 import { cellText, reportHeader } from './format-text.ts'
 import type { FigureTable, Report } from './types.ts'
 
-const CONFIG = { font: 'Helvetica, Arial, sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 14 } }
+const CONFIG = {
+  font: 'Helvetica, Arial, sans-serif',
+  axis: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12 },
+  title: { fontSize: 14 }
+}
 
 async function svg (spec: vegaLite.TopLevelSpec): Promise<string> {
   const compiled = vegaLite.compile({ config: CONFIG, ...spec } as vegaLite.TopLevelSpec).spec
@@ -52,23 +57,70 @@ export function chartSpecs (r: Report): Array<{ id: string, title: string, spec:
     const key = `${String(row.reason)}|${String(row.direction)}`
     reasons.set(key, (reasons.get(key) ?? 0) + Number(row.rejected))
   }
-  const rejections = [...reasons].map(([k, n]) => ({ reason: k.split('|')[0], direction: k.split('|')[1] === 'out' ? 'by partners' : 'by this node', rejected: n }))
+  const rejections = [...reasons].map(([k, n]) => ({
+    reason: k.split('|')[0],
+    direction: k.split('|')[1] === 'out' ? 'by partners' : 'by this node',
+    rejected: n
+  }))
   // Every bucket, empty ones too, so the distribution's shape shows.
   const counts = new Map(rowsOf(r.figures.delivery_distribution).map(row => [row.up_to_ms as number | null, Number(row.receipts)]))
-  const dist = [...DELIVERY_BUCKETS_MS, null].map(b => ({ bucket: b === null ? `> ${fmtMs(DELIVERY_BUCKETS_MS.at(-1) as number)}` : `≤ ${fmtMs(b)}`, receipts: counts.get(b) ?? 0 }))
+  const dist = [...DELIVERY_BUCKETS_MS, null].map(b => ({
+    bucket: b === null ? `> ${fmtMs(DELIVERY_BUCKETS_MS.at(-1) as number)}` : `≤ ${fmtMs(b)}`,
+    receipts: counts.get(b) ?? 0
+  }))
   const $schema = 'https://vega.github.io/schema/vega-lite/v6.json'
   return [
     {
-      id: 'timeline', title: `Messages per ${period} and partner`,
-      spec: { $schema, width: 480, height: 220, title: `Messages per ${period} and partner`, data: { values: series }, mark: 'bar', encoding: { x: { field: 'period', type: 'ordinal', title: period }, xOffset: { field: 'direction' }, y: { field: 'messages', type: 'quantitative', aggregate: 'sum', title: 'messages' }, color: { field: 'partner', type: 'nominal' }, opacity: { field: 'direction', type: 'ordinal', sort: ['sent', 'received'], scale: { domain: ['sent', 'received'], range: [1, 0.5] } } } } as vegaLite.TopLevelSpec
+      id: 'timeline',
+      title: `Messages per ${period} and partner`,
+      spec: {
+        $schema,
+        width: 480,
+        height: 220,
+        title: `Messages per ${period} and partner`,
+        data: { values: series },
+        mark: 'bar',
+        encoding: {
+          x: { field: 'period', type: 'ordinal', title: period },
+          xOffset: { field: 'direction' },
+          y: { field: 'messages', type: 'quantitative', aggregate: 'sum', title: 'messages' },
+          color: { field: 'partner', type: 'nominal' },
+          opacity: { field: 'direction', type: 'ordinal', sort: ['sent', 'received'], scale: { domain: ['sent', 'received'], range: [1, 0.5] } }
+        }
+      } as vegaLite.TopLevelSpec
     },
     {
-      id: 'rejections', title: 'Rejections by reason code',
-      spec: { $schema, width: 420, height: Math.max(60, 22 * new Set(rejections.map(x => x.reason)).size), title: 'Rejections by reason code', data: { values: rejections }, mark: 'bar', encoding: { y: { field: 'reason', type: 'nominal', title: null, sort: '-x' }, x: { field: 'rejected', type: 'quantitative', aggregate: 'sum', title: 'rejections' }, color: { field: 'direction', type: 'nominal', title: 'refused' } } } as vegaLite.TopLevelSpec
+      id: 'rejections',
+      title: 'Rejections by reason code',
+      spec: {
+        $schema,
+        width: 420,
+        height: Math.max(60, 22 * new Set(rejections.map(x => x.reason)).size),
+        title: 'Rejections by reason code',
+        data: { values: rejections },
+        mark: 'bar',
+        encoding: {
+          y: { field: 'reason', type: 'nominal', title: null, sort: '-x' },
+          x: { field: 'rejected', type: 'quantitative', aggregate: 'sum', title: 'rejections' },
+          color: { field: 'direction', type: 'nominal', title: 'refused' }
+        }
+      } as vegaLite.TopLevelSpec
     },
     {
-      id: 'delivery', title: 'Delivery time distribution',
-      spec: { $schema, width: 480, height: 200, title: 'Delivery time, sent to receipt', data: { values: dist }, mark: 'bar', encoding: { x: { field: 'bucket', type: 'ordinal', sort: null, title: 'delivery time' }, y: { field: 'receipts', type: 'quantitative', title: 'receipts' } } } as vegaLite.TopLevelSpec
+      id: 'delivery',
+      title: 'Delivery time distribution',
+      spec: {
+        $schema,
+        width: 480,
+        height: 200,
+        title: 'Delivery time, sent to receipt',
+        data: { values: dist },
+        mark: 'bar',
+        encoding: {
+          x: { field: 'bucket', type: 'ordinal', sort: null, title: 'delivery time' },
+          y: { field: 'receipts', type: 'quantitative', title: 'receipts' }
+        }
+      } as vegaLite.TopLevelSpec
     }
   ]
 }
@@ -85,11 +137,13 @@ function tableHtml (t: FigureTable, r: Report): string {
   const head = t.columns.map((c, i) => `<th class="${i < t.keys ? 'k' : 'm'}">${esc(c)}</th>`).join('')
   const body = t.rows.length === 0
     ? `<tr><td colspan="${t.columns.length}" class="none">none</td></tr>`
-    : t.rows.map(row => '<tr>' + row.map((c, i) => {
-      const text = t.columns[i] === 'peer' && typeof c === 'string' ? peerLabel(r, c) : cellText(c, t.columns[i])
-      const title = t.columns[i] === 'peer' && typeof c === 'string' ? ` title="${esc(c)}"` : ''
-      return `<td class="${i < t.keys ? 'k' : 'm'}"${title}>${esc(text)}</td>`
-    }).join('') + '</tr>').join('\n')
+    : t.rows.map(row =>
+      '<tr>' + row.map((c, i) => {
+        const text = t.columns[i] === 'peer' && typeof c === 'string' ? peerLabel(r, c) : cellText(c, t.columns[i])
+        const title = t.columns[i] === 'peer' && typeof c === 'string' ? ` title="${esc(c)}"` : ''
+        return `<td class="${i < t.keys ? 'k' : 'm'}"${title}>${esc(text)}</td>`
+      }).join('') + '</tr>'
+    ).join('\n')
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`
 }
 
@@ -120,7 +174,11 @@ export async function formatHtml (r: Report): Promise<string> {
   for (const c of charts) svgs.set(c.id, await svg(c.spec))
   const chartFor: Record<string, string> = { timeline: 'timeline', rejections: 'rejections', delivery_distribution: 'delivery' }
   const sections = Object.entries(r.figures).map(([id, t]) => {
-    const chart = chartFor[id] != null ? `<figure class="chart" data-chart="${chartFor[id]}" aria-label="${esc(charts.find(c => c.id === chartFor[id])?.title ?? '')}">${svgs.get(chartFor[id]) ?? ''}</figure>` : ''
+    const chart = chartFor[id] != null
+      ? `<figure class="chart" data-chart="${chartFor[id]}" aria-label="${esc(charts.find(c => c.id === chartFor[id])?.title ?? '')}">${
+        svgs.get(chartFor[id]) ?? ''
+      }</figure>`
+      : ''
     return `<section id="${esc(id)}"><h2>${esc(t.title)}</h2>${chart}${tableHtml(t, r)}</section>`
   }).join('\n')
   const json = JSON.stringify(r).replaceAll('<', '\\u003c')

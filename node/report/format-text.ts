@@ -23,10 +23,12 @@ export function reportHeader (r: Report): string[] {
 }
 
 function table (t: FigureTable, peers: Record<string, string>): string[] {
-  const cells = t.rows.map(row => row.map((c, i) => {
-    const s = cellText(c, t.columns[i])
-    return t.columns[i] === 'peer' && typeof c === 'string' && peers[c] != null ? `${peers[c]} (${c.slice(0, 12)}…)` : s
-  }))
+  const cells = t.rows.map(row =>
+    row.map((c, i) => {
+      const s = cellText(c, t.columns[i])
+      return t.columns[i] === 'peer' && typeof c === 'string' && peers[c] != null ? `${peers[c]} (${c.slice(0, 12)}…)` : s
+    })
+  )
   const widths = t.columns.map((c, i) => Math.max(c.length, ...cells.map(r => r[i].length)))
   const line = (r: string[]): string => r.map((s, i) => i < t.keys ? s.padEnd(widths[i]) : s.padStart(widths[i])).join('  ').trimEnd()
   const out = [t.title, line(t.columns), line(widths.map(w => '-'.repeat(w)))]

@@ -39,7 +39,20 @@ function onQuery (e: RawEntry, atMs: number, n: Normaliser): void {
   if (role === 'query.sent') {
     const q: Sent = { at: atMs, counted: n.inRange(atMs), peer: str(e.peer), dims: n.dims(e), selectorType: str(e.selectorType), selectors: count(e.count) }
     sent.set(queryId, q)
-    if (q.counted) n.emit({ type: 'query', direction: 'out', phase: 'asked', at: q.at, peer: q.peer, dims: q.dims, selectorType: q.selectorType, selectors: q.selectors, hits: null, reason: null })
+    if (q.counted) {
+      n.emit({
+        type: 'query',
+        direction: 'out',
+        phase: 'asked',
+        at: q.at,
+        peer: q.peer,
+        dims: q.dims,
+        selectorType: q.selectorType,
+        selectors: q.selectors,
+        hits: null,
+        reason: null
+      })
+    }
     return
   }
   if (role !== 'query.result' && role !== 'query.refused' && role !== 'query.answered') return
@@ -49,22 +62,66 @@ function onQuery (e: RawEntry, atMs: number, n: Normaliser): void {
     sent.delete(queryId)
     if (!asked.counted) return
     const refused = role === 'query.refused'
-    n.emit({ type: 'query', direction: 'out', phase: refused ? 'refused' : 'answered', at: asked.at, peer: asked.peer, dims: asked.dims, selectorType: asked.selectorType, selectors: asked.selectors, hits: refused ? null : count(e.hits), reason: refused ? str(e.refused) : null })
+    n.emit({
+      type: 'query',
+      direction: 'out',
+      phase: refused ? 'refused' : 'answered',
+      at: asked.at,
+      peer: asked.peer,
+      dims: asked.dims,
+      selectorType: asked.selectorType,
+      selectors: asked.selectors,
+      hits: refused ? null : count(e.hits),
+      reason: refused ? str(e.refused) : null
+    })
     return
   }
-  if (role === 'query.result') { n.missedJoin(); return }
+  if (role === 'query.result') {
+    n.missedJoin()
+    return
+  }
   // Asked of this node: answered or refused, one entry each.
   if (!n.inRange(atMs)) return
-  n.emit({ type: 'query', direction: 'in', phase: 'asked', at: atMs, peer: str(e.peer), dims: n.dims(e), selectorType: str(e.selectorType), selectors: count(e.count), hits: null, reason: null })
+  n.emit({
+    type: 'query',
+    direction: 'in',
+    phase: 'asked',
+    at: atMs,
+    peer: str(e.peer),
+    dims: n.dims(e),
+    selectorType: str(e.selectorType),
+    selectors: count(e.count),
+    hits: null,
+    reason: null
+  })
   const refused = role === 'query.refused'
-  n.emit({ type: 'query', direction: 'in', phase: refused ? 'refused' : 'answered', at: atMs, peer: str(e.peer), dims: n.dims(e), selectorType: str(e.selectorType), selectors: count(e.count), hits: null, reason: refused ? str(e.refused) : null })
+  n.emit({
+    type: 'query',
+    direction: 'in',
+    phase: refused ? 'refused' : 'answered',
+    at: atMs,
+    peer: str(e.peer),
+    dims: n.dims(e),
+    selectorType: str(e.selectorType),
+    selectors: count(e.count),
+    hits: null,
+    reason: refused ? str(e.refused) : null
+  })
 }
 
 Normaliser.hook('query', onQuery)
 
 const share = (part: number, whole: number): number | null => whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000
 
-interface QueryState { asker: boolean, queries: number, selectors: number, answered: number, answeredSelectors: number, hits: number, refused: number }
+interface QueryState {
+  asker: boolean
+  queries: number
+  selectors: number
+  answered: number
+  answeredSelectors: number
+  hits: number
+  refused: number
+}
 
 registerFigure<QueryState>({
   id: 'queries',
@@ -88,7 +145,15 @@ registerFigure<QueryState>({
     } else s.refused++
   },
   // Only the asking node learns hits (PROTOCOL.md §19.6): null on the answering side.
-  values: s => [s.queries, s.selectors, s.answered, s.refused, s.queries - s.answered - s.refused, s.asker ? s.hits : null, s.asker ? share(s.hits, s.answeredSelectors) : null]
+  values: s => [
+    s.queries,
+    s.selectors,
+    s.answered,
+    s.refused,
+    s.queries - s.answered - s.refused,
+    s.asker ? s.hits : null,
+    s.asker ? share(s.hits, s.answeredSelectors) : null
+  ]
 })
 
 registerFigure<{ n: number }>({
@@ -100,7 +165,9 @@ registerFigure<{ n: number }>({
   facts: ['query'],
   keyOf: f => f.type === 'query' && f.phase === 'refused' ? [f.direction, f.reason] : undefined,
   state: () => ({ n: 0 }),
-  add: s => { s.n++ },
+  add: s => {
+    s.n++
+  },
   values: s => [s.n]
 })
 
@@ -114,7 +181,10 @@ registerFigure<{ requests: number, answered: number, h: Histogram }>({
   state: () => ({ requests: 0, answered: 0, h: new Histogram() }),
   add: (s, f) => {
     if (f.type === 'rfi') s.requests++
-    else if (f.type === 'answer') { s.answered++; s.h.add(f.delayMs) }
+    else if (f.type === 'answer') {
+      s.answered++
+      s.h.add(f.delayMs)
+    }
   },
   values: s => [s.requests, s.answered, share(s.answered, s.requests), s.h.percentile(0.5), s.h.percentile(0.9)]
 })

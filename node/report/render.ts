@@ -8,9 +8,12 @@ import type { Report, ReportFormat } from './types.ts'
 
 export async function renderReport (report: Report, format: ReportFormat): Promise<{ type: string, body: string }> {
   switch (format) {
-    case 'json': return { type: 'application/json', body: JSON.stringify(report, null, 2) + '\n' }
-    case 'text': return { type: 'text/plain; charset=utf-8', body: formatText(report) }
-    case 'csv': return { type: 'text/csv; charset=utf-8', body: formatCsv(report) }
+    case 'json':
+      return { type: 'application/json', body: JSON.stringify(report, null, 2) + '\n' }
+    case 'text':
+      return { type: 'text/plain; charset=utf-8', body: formatText(report) }
+    case 'csv':
+      return { type: 'text/csv; charset=utf-8', body: formatCsv(report) }
     case 'html': {
       // Vega is loaded only for HTML.
       const { formatHtml } = await import('./format-html.ts')

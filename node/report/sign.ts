@@ -37,5 +37,5 @@ export function openSignedReport (bytes: Uint8Array, peerIds?: readonly string[]
       if (verifyEnvelope(env, verifyKeyFromPeerId(peerId))) return { report, signer: peerId }
     } catch { /* not a usable key: try the next */ }
   }
-  throw new NodeError('BAD_SIGNATURE', 'the report\'s signature does not verify under the node\'s key')
+  throw new NodeError('BAD_SIGNATURE', "the report's signature does not verify under the node's key")
 }

@@ -66,11 +66,23 @@ export async function levelSource (db: AbstractLevel<any, string, any>, close: (
   if (audit.meta.status !== 'open') await audit.meta.open()
   const keys = (await audit.nodeKeys()).map(k => k.peerId)
   const latest = await audit.checkpoint(atSize === 0 ? undefined : atSize)
-  if (latest == null && atSize != null && atSize > 0) throw new NodeError('NOT_FOUND', `the store holds no checkpoint of tree size ${atSize} (the one the report names); verify it against the audit bundle exported with it`)
+  if (latest == null && atSize != null && atSize > 0) {
+    throw new NodeError(
+      'NOT_FOUND',
+      `the store holds no checkpoint of tree size ${atSize} (the one the report names); verify it against the audit bundle exported with it`
+    )
+  }
   if (latest == null || atSize === 0) {
     const node = keys.at(-1)
     if (node == null) throw new NodeError('NOT_FOUND', 'the store holds no audit checkpoint yet; run liaison audit checkpoint')
-    return { node, checkpoint: { origin: checkpointOrigin(node), size: 0, root: hex(emptyRoot()) }, signed: false, entries: async function * () {}, texts: async function * () {}, close }
+    return {
+      node,
+      checkpoint: { origin: checkpointOrigin(node), size: 0, root: hex(emptyRoot()) },
+      signed: false,
+      entries: async function* () {},
+      texts: async function* () {},
+      close
+    }
   }
   const opened = openNodeCheckpoint(latest.note, keys)
   const size = opened.checkpoint.size
@@ -87,7 +99,7 @@ export async function levelSource (db: AbstractLevel<any, string, any>, close: (
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function * rangeValues<T> (db: AbstractLevel<any, string, any>, size: number, valueEncoding: 'view' | 'utf8'): AsyncGenerator<T[]> {
+async function* rangeValues<T> (db: AbstractLevel<any, string, any>, size: number, valueEncoding: 'view' | 'utf8'): AsyncGenerator<T[]> {
   if (size === 0) return
   const prefix = `${SEP}audit-entry${SEP}`
   const it = db.values({ gte: prefix, lt: prefix + pad(size), valueEncoding, highWaterMarkBytes: BATCH_BYTES } as never)
@@ -124,7 +136,9 @@ export async function bundleSource (dir: string, size?: number): Promise<EntrySo
   } catch (err) {
     throw new NodeError('BAD_ARGUMENT', `${dir} is not an audit bundle: ${(err as Error).message}`, { cause: err })
   }
-  if (manifest.full !== true) throw new NodeError('BAD_ARGUMENT', `${dir} is a filtered bundle (--since/--peer); a report needs the whole log: export without filters`)
+  if (manifest.full !== true) {
+    throw new NodeError('BAD_ARGUMENT', `${dir} is a filtered bundle (--since/--peer); a report needs the whole log: export without filters`)
+  }
   const cpSize = manifest.checkpoint.size
   const want = size ?? cpSize
   if (want > manifest.counts.entries) throw new NodeError('REPORT_MISMATCH', `the report covers ${want} entries; the bundle holds ${manifest.counts.entries}`)
@@ -143,7 +157,7 @@ export async function bundleSource (dir: string, size?: number): Promise<EntrySo
     node: manifest.node,
     checkpoint: { origin: checkpointOrigin(manifest.node), size: want, root },
     signed,
-    entries: async function * () {
+    entries: async function* () {
       for await (const batch of bundleLines(join(dir, 'audit', 'entries.jsonl'), want)) yield batch.map(line => Buffer.from(line, 'utf8'))
     },
     texts: () => bundleLines(join(dir, 'audit', 'entries.jsonl'), want),
@@ -152,7 +166,7 @@ export async function bundleSource (dir: string, size?: number): Promise<EntrySo
 }
 
 /** The first `want` lines of an entries.jsonl, in batches. */
-async function * bundleLines (file: string, want: number): AsyncGenerator<string[]> {
+async function* bundleLines (file: string, want: number): AsyncGenerator<string[]> {
   if (want === 0) return
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity })
   let n = 0

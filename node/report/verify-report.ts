@@ -47,7 +47,12 @@ export async function verifyReport (file: Uint8Array, source: EntrySource, opts:
   if (report.node !== source.node) differences.push('node')
   const size = report.checkpoint?.size
   if (!Number.isInteger(size) || size < 0) throw new NodeError('REPORT_INVALID', 'the report names no checkpoint size')
-  if (size !== source.checkpoint.size) throw new NodeError('REPORT_MISMATCH', `the report was computed at tree size ${size}; the source's checkpoint is at ${source.checkpoint.size} (open a source at that size)`)
+  if (size !== source.checkpoint.size) {
+    throw new NodeError(
+      'REPORT_MISMATCH',
+      `the report was computed at tree size ${size}; the source's checkpoint is at ${source.checkpoint.size} (open a source at that size)`
+    )
+  }
   const { report: again, root } = await computeReport(source, report.query, { hashLeaves: true, ...opts })
   const rootMatches = root === report.checkpoint.root && (!source.signed || root === source.checkpoint.root)
   if (!rootMatches) differences.push('checkpoint.root')
@@ -59,7 +64,10 @@ export async function verifyReport (file: Uint8Array, source: EntrySource, opts:
   for (const id of ids) {
     const a = report.figures?.[id]
     const b = again.figures[id]
-    if (a == null || b == null) { differences.push(`figures.${id}`); continue }
+    if (a == null || b == null) {
+      differences.push(`figures.${id}`)
+      continue
+    }
     if (jcs(a.columns) !== jcs(b.columns) || a.keys !== b.keys || a.title !== b.title) differences.push(`figures.${id}.columns`)
     const n = Math.max(a.rows?.length ?? 0, b.rows.length)
     for (let i = 0; i < n; i++) if (jcs(a.rows?.[i] ?? null) !== jcs(b.rows[i] ?? null)) differences.push(`figures.${id}.rows[${i}]`)

@@ -13,7 +13,7 @@ export type BatchOp = AbstractBatchOperation<any, any, any>
 
 /** What group commit needs of the database: atomic batches, optionally fsync'd (classic-level). */
 export interface BatchTarget {
-  batch (ops: BatchOp[], options: { sync: boolean }): Promise<void>
+  batch(ops: BatchOp[], options: { sync: boolean }): Promise<void>
 }
 
 /**
@@ -23,9 +23,9 @@ export interface BatchTarget {
  */
 export interface CommitSequencer {
   /** Extra operations for the events of the batch being formed (called in batch order). */
-  seal (events: unknown[]): BatchOp[]
+  seal(events: unknown[]): BatchOp[]
   /** The batch sealed last is durable (`ok`) or failed and must be forgotten. */
-  settle (ok: boolean): void
+  settle(ok: boolean): void
 }
 
 interface Pending {
@@ -80,9 +80,13 @@ export class GroupCommit {
       this.queue.push({ ops, events, resolve, reject })
       if (!this.writing) {
         this.writing = true
-        this.idle = new Promise(resolve => { this.markIdle = resolve })
+        this.idle = new Promise(resolve => {
+          this.markIdle = resolve
+        })
         // Let writers of the same tick join the first batch.
-        setImmediate(() => { void this.drain() })
+        setImmediate(() => {
+          void this.drain()
+        })
       }
     })
   }

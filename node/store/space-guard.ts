@@ -34,7 +34,10 @@ export class SpaceGuard {
       this.checkedAt = now
     }
     if (this.free < this.reserve) {
-      throw new NodeError('STORAGE_FULL', `only ${Math.floor(this.free / 1024)} KiB free under ${this.dir}; writes resume above ${Math.floor(this.reserve / 1024)} KiB`)
+      throw new NodeError(
+        'STORAGE_FULL',
+        `only ${Math.floor(this.free / 1024)} KiB free under ${this.dir}; writes resume above ${Math.floor(this.reserve / 1024)} KiB`
+      )
     }
   }
 }

@@ -138,8 +138,12 @@ export class Store {
     this.changes = db.sublevel<string, string>('chg', utf8)
     this.commits = new GroupCommit(db as unknown as BatchTarget, {
       maxOps: init.maxBatch ?? 4096,
-      recover: async () => { await this.reopen() },
-      precheck: async () => { await this.space.check() }
+      recover: async () => {
+        await this.reopen()
+      },
+      precheck: async () => {
+        await this.space.check()
+      }
     })
   }
 
@@ -151,7 +155,9 @@ export class Store {
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause
       if (cause?.code === 'LEVEL_LOCKED') {
-        throw new NodeError('DATA_DIR_IN_USE', `the store at ${location} is in use by another process (is a node running on this data directory?)`, { cause: err })
+        throw new NodeError('DATA_DIR_IN_USE', `the store at ${location} is in use by another process (is a node running on this data directory?)`, {
+          cause: err
+        })
       }
       throw err
     }
@@ -188,10 +194,12 @@ export class Store {
     if (this.db.status === 'open') await probeSpace(this.location, REOPEN_SPACE_BYTES + await logBytes(this.location))
     if (this.db.status === 'open') await this.db.close()
     // Once closed, keep trying to open: readers are refused until it is open again.
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0;; attempt++) {
       try {
         await this.db.open()
-        await Promise.all(this.sublevels.map(async s => { await s.open() }))
+        await Promise.all(this.sublevels.map(async s => {
+          await s.open()
+        }))
         return
       } catch (err) {
         this.reopenError = err
@@ -257,7 +265,11 @@ export class Store {
       { type: 'put', sublevel: this.msg, key: meta.digest, value: meta },
       { type: 'put', sublevel: this.env, key: meta.digest, value: envelope },
       { type: 'put', sublevel: this.mid, key: meta.from + SEP + meta.id, value: meta.digest },
-      ...(isControl(meta) ? [] : [{ type: 'put', sublevel: meta.direction === 'in' ? this.inbox : this.sent, key: pad(meta.storedAt) + SEP + meta.digest, value: '' } satisfies BatchOp]),
+      ...(isControl(meta)
+        ? []
+        : [
+          { type: 'put', sublevel: meta.direction === 'in' ? this.inbox : this.sent, key: pad(meta.storedAt) + SEP + meta.digest, value: '' } satisfies BatchOp
+        ]),
       ...(isControl(meta) || meta.direction !== 'in' ? [] : [this.changeOp(meta)])
     ]
   }

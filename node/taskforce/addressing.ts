@@ -31,11 +31,24 @@ export interface Addressing {
 }
 
 /** Whom a message under task force `id` goes to, or TASKFORCE_NOT_PERMITTED (NOT_FOUND for an unknown task force). */
-export async function addressTaskForce (records: TaskForceRecords, self: string, id: string, subject: Omit<CharterSubject, 'from' | 'to'>, nowMs: number): Promise<Addressing> {
+export async function addressTaskForce (
+  records: TaskForceRecords,
+  self: string,
+  id: string,
+  subject: Omit<CharterSubject, 'from' | 'to'>,
+  nowMs: number
+): Promise<Addressing> {
   const view = await loadTaskForce(records, id, self, nowMs)
   if (view == null) throw new NodeError('NOT_FOUND', `no task force ${id}`)
   const eff = view.effect.effective
-  if (view.effect.state !== 'in-effect' || eff == null) throw new NodeError('TASKFORCE_NOT_PERMITTED', `task force ${id} is ${view.effect.state} on this node${eff != null ? ` (version ${eff.charter.version}: ${eff.charter.validFrom} … ${eff.charter.validUntil})` : ''}`)
+  if (view.effect.state !== 'in-effect' || eff == null) {
+    throw new NodeError(
+      'TASKFORCE_NOT_PERMITTED',
+      `task force ${id} is ${view.effect.state} on this node${
+        eff != null ? ` (version ${eff.charter.version}: ${eff.charter.validFrom} … ${eff.charter.validUntil})` : ''
+      }`
+    )
+  }
   const handling = [...new Set([...subject.handling, ...eff.charter.handling])]
   const problem = messageProblem(eff.charter, { ...subject, handling, from: self, to: [] })
   if (problem != null) throw new NodeError('TASKFORCE_NOT_PERMITTED', problem)
@@ -50,7 +63,9 @@ export async function addressTaskForce (records: TaskForceRecords, self: string,
         peerId: m,
         status: 'refused',
         reason: 'TASKFORCE_NOT_PERMITTED',
-        detail: there.effective != null && there.effective.digest !== eff.digest ? `version ${there.effective.charter.version} is in effect on its node, not ${eff.charter.version}` : `the task force is ${there.state} on its node (it has not signed version ${eff.charter.version})`
+        detail: there.effective != null && there.effective.digest !== eff.digest
+          ? `version ${there.effective.charter.version} is in effect on its node, not ${eff.charter.version}`
+          : `the task force is ${there.state} on its node (it has not signed version ${eff.charter.version})`
       })
     }
   }
@@ -58,14 +73,22 @@ export async function addressTaskForce (records: TaskForceRecords, self: string,
 }
 
 /** Why this node refuses a message sent under `ref` (undefined: the charter in effect here admits it). */
-export async function taskForceRefusal (records: TaskForceRecords, self: string, ref: TaskForceRef, m: CharterSubject, nowMs: number): Promise<string | undefined> {
+export async function taskForceRefusal (
+  records: TaskForceRecords,
+  self: string,
+  ref: TaskForceRef,
+  m: CharterSubject,
+  nowMs: number
+): Promise<string | undefined> {
   const view = await loadTaskForce(records, ref.id, self, nowMs)
   if (view == null) return `this node knows no task force ${ref.id}`
   const eff = view.effect.effective
   if (view.effect.state !== 'in-effect' || eff == null) return `task force ${ref.id} is ${view.effect.state} on this node`
   if (eff.digest !== ref.charter) {
     const named = view.signed.get(ref.charter)
-    return `the message names ${named != null ? `version ${named.charter.version}` : `an unknown charter ${ref.charter}`}; version ${eff.charter.version} is in effect on this node`
+    return `the message names ${
+      named != null ? `version ${named.charter.version}` : `an unknown charter ${ref.charter}`
+    }; version ${eff.charter.version} is in effect on this node`
   }
   return messageProblem(eff.charter, m)
 }

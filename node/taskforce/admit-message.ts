@@ -21,6 +21,12 @@ export function withTaskForceCheck (handler: PayloadHandler): PayloadHandler {
     const ref = meta.taskForce as { id: string, charter: string }
     const problem = await taskForceRefusal(new TaskForceRecords(incoming.store.db), incoming.self.peerId, ref, meta, incoming.nowMs)
     if (problem != null) return refuse('TASKFORCE_NOT_PERMITTED', meta.id, problem)
-    return { ...admission, preface: [...(admission.preface ?? []), taskForceEvents.message({ digest: meta.digest, taskForce: ref.id, charter: ref.charter, direction: 'in', peers: [meta.from] })] }
+    return {
+      ...admission,
+      preface: [
+        ...(admission.preface ?? []),
+        taskForceEvents.message({ digest: meta.digest, taskForce: ref.id, charter: ref.charter, direction: 'in', peers: [meta.from] })
+      ]
+    }
   }
 }

@@ -38,7 +38,14 @@ export function insideForwardRule (msg: { tlp: Tlp, handling: readonly string[] 
 }
 
 /** The rule for forwarding `msg` from `forwarder` to `recipient`, as the node of `self` sees the task force. */
-export async function forwardRuleFor (records: TaskForceRecords, self: string, msg: ForwardSubject, forwarder: string, recipient: string, nowMs: number): Promise<ForwardRule> {
+export async function forwardRuleFor (
+  records: TaskForceRecords,
+  self: string,
+  msg: ForwardSubject,
+  forwarder: string,
+  recipient: string,
+  nowMs: number
+): Promise<ForwardRule> {
   if (msg.taskForce == null) return forwardRule(msg)
   const view = await loadTaskForce(records, msg.taskForce.id, self, nowMs)
   const eff = view?.effect.state === 'in-effect' ? view.effect.effective : undefined

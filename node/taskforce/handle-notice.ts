@@ -16,7 +16,15 @@
  * @module
  */
 import { ProtocolError } from '../../protocol/errors.ts'
-import { allowedSigners, memberIds, openHistory, parseCharter, parseNotice, type SignedCharter, type TaskForceNoticeV1 } from '../../protocol/taskforce/index.ts'
+import {
+  allowedSigners,
+  memberIds,
+  openHistory,
+  parseCharter,
+  parseNotice,
+  type SignedCharter,
+  type TaskForceNoticeV1
+} from '../../protocol/taskforce/index.ts'
 import { taskForceEvents } from '../audit/events.ts'
 import { checkEnvelopeHeader, refuse, type Admission, type Incoming } from '../exchange/admission.ts'
 import type { BatchOp } from '../store/group-commit.ts'
@@ -46,8 +54,19 @@ export async function handleTaskForceNotice (incoming: Incoming): Promise<Admiss
     const before = c.previous != null ? known.get(c.previous) : undefined
     const voters = [...memberIds(c), ...(before != null ? memberIds(parseCharter(before.envelope.payload)) : [])]
     if (!voters.includes(n.from)) return refuse('NOT_ADDRESSED', n.id, 'the sender is not a member of that version or the one before')
-    return admit(n, incoming, c.legalBasis, [records.declineOp(n.taskForce, n.charter, { peerId: n.from, at: incoming.nowMs, ...(n.reason != null ? { reason: n.reason } : {}) })],
-      [taskForceEvents.charter({ taskForce: n.taskForce, version: c.version, charter: n.charter, previous: c.previous, action: 'taskforce.declined', by: n.from, signers: v.envelope.signatures.map(x => x.keyid).sort() })])
+    return admit(n, incoming, c.legalBasis, [
+      records.declineOp(n.taskForce, n.charter, { peerId: n.from, at: incoming.nowMs, ...(n.reason != null ? { reason: n.reason } : {}) })
+    ], [
+      taskForceEvents.charter({
+        taskForce: n.taskForce,
+        version: c.version,
+        charter: n.charter,
+        previous: c.previous,
+        action: 'taskforce.declined',
+        by: n.from,
+        signers: v.envelope.signatures.map(x => x.keyid).sort()
+      })
+    ])
   }
 
   let chain: SignedCharter[]
@@ -57,11 +76,17 @@ export async function handleTaskForceNotice (incoming: Incoming): Promise<Admiss
     return refuse(err instanceof ProtocolError ? err.code : 'SCHEMA_INVALID', n.id, (err as Error).message)
   }
   const subject = chain.at(-1) as SignedCharter
-  if (subject.digest !== n.charter || subject.charter.id !== n.taskForce) return refuse('SCHEMA_INVALID', n.id, 'the chain does not end with the charter the notice names')
+  if (subject.digest !== n.charter || subject.charter.id !== n.taskForce) {
+    return refuse('SCHEMA_INVALID', n.id, 'the chain does not end with the charter the notice names')
+  }
   const prev = chain.at(-2)
-  if (!allowedSigners(prev, subject.charter).includes(self)) return refuse('NOT_ADDRESSED', n.id, `this node is not a member of version ${subject.charter.version} or the one before`)
+  if (!allowedSigners(prev, subject.charter).includes(self)) {
+    return refuse('NOT_ADDRESSED', n.id, `this node is not a member of version ${subject.charter.version} or the one before`)
+  }
   if (!subject.signers.includes(n.from)) return refuse('BAD_SIGNATURE', n.id, 'the sender has not signed the charter it sends')
-  if (!memberIds(subject.charter).includes(n.from) && !(prev != null && memberIds(prev.charter).includes(n.from))) return refuse('NOT_ADDRESSED', n.id, 'the sender is not a member')
+  if (!memberIds(subject.charter).includes(n.from) && !(prev != null && memberIds(prev.charter).includes(n.from))) {
+    return refuse('NOT_ADDRESSED', n.id, 'the sender is not a member')
+  }
 
   const ops: BatchOp[] = []
   const events: unknown[] = []
@@ -71,7 +96,17 @@ export async function handleTaskForceNotice (incoming: Incoming): Promise<Admiss
     const fresh = s.signers.filter(x => !held.has(x))
     if (have != null && fresh.length === 0) continue
     ops.push(...records.versionOps(s, incoming.nowMs, have != null))
-    events.push(taskForceEvents.charter({ taskForce: s.charter.id, version: s.charter.version, charter: s.digest, previous: s.charter.previous, action: 'taskforce.received', by: n.from, signers: [...new Set([...held, ...s.signers])].sort() }))
+    events.push(
+      taskForceEvents.charter({
+        taskForce: s.charter.id,
+        version: s.charter.version,
+        charter: s.digest,
+        previous: s.charter.previous,
+        action: 'taskforce.received',
+        by: n.from,
+        signers: [...new Set([...held, ...s.signers])].sort()
+      })
+    )
   }
   return admit(n, incoming, subject.charter.legalBasis, ops, events)
 }

@@ -31,5 +31,7 @@ export { NOTICE_TOPIC, noticeMeta, sendNotice } from './notices.ts'
 
 /** The `taskforce.message` entry of a message sent under a charter (none for other messages). */
 export function taskForceSendEvents (meta: MessageMeta): unknown[] {
-  return meta.taskForce != null ? [taskForceEvents.message({ digest: meta.digest, taskForce: meta.taskForce.id, charter: meta.taskForce.charter, direction: 'out', peers: meta.to })] : []
+  return meta.taskForce != null
+    ? [taskForceEvents.message({ digest: meta.digest, taskForce: meta.taskForce.id, charter: meta.taskForce.charter, direction: 'out', peers: meta.to })]
+    : []
 }

@@ -45,8 +45,20 @@ export interface NoticeInput {
 /** The index record of a notice (either direction). */
 export function noticeMeta (n: TaskForceNoticeV1, digest: string, legalBasis: string, direction: 'in' | 'out', storedAt: number): MessageMeta {
   return {
-    digest, id: n.id, payloadType: PAYLOAD_TYPES.taskforceNotice, direction, from: n.from, to: n.to, kind: 'report', tlp: 'AMBER',
-    topic: NOTICE_TOPIC, legalBasis, handling: [], created: n.created, expires: n.expires, storedAt
+    digest,
+    id: n.id,
+    payloadType: PAYLOAD_TYPES.taskforceNotice,
+    direction,
+    from: n.from,
+    to: n.to,
+    kind: 'report',
+    tlp: 'AMBER',
+    topic: NOTICE_TOPIC,
+    legalBasis,
+    handling: [],
+    created: n.created,
+    expires: n.expires,
+    storedAt
   }
 }
 

@@ -60,7 +60,13 @@ export class TaskForceRecords {
     const id = signed.charter.id
     const ops: BatchOp[] = []
     if (!known) {
-      const record: VersionRecord = { taskForce: id, digest: signed.digest, version: signed.charter.version, payload: Buffer.from(signed.envelope.payload).toString('base64'), firstSeen }
+      const record: VersionRecord = {
+        taskForce: id,
+        digest: signed.digest,
+        version: signed.charter.version,
+        payload: Buffer.from(signed.envelope.payload).toString('base64'),
+        firstSeen
+      }
       ops.push({ type: 'put', sublevel: this.sub, key: ['c', id, signed.digest].join(SEP), value: record })
     }
     for (const s of signed.envelope.signatures) {
@@ -79,7 +85,11 @@ export class TaskForceRecords {
     const versions = new Map<string, StoredVersion>()
     for await (const [, record] of this.sub.iterator({ gt: `c${SEP}${taskForce}${SEP}`, lt: `c${SEP}${taskForce}${SEP}${END}` })) {
       const r = record as VersionRecord
-      versions.set(r.digest, { ...r, envelope: { payloadType: PAYLOAD_TYPES.taskforceCharter, payload: new Uint8Array(Buffer.from(r.payload, 'base64')), signatures: [] }, declines: [] })
+      versions.set(r.digest, {
+        ...r,
+        envelope: { payloadType: PAYLOAD_TYPES.taskforceCharter, payload: new Uint8Array(Buffer.from(r.payload, 'base64')), signatures: [] },
+        declines: []
+      })
     }
     for await (const [key, sig] of this.sub.iterator({ gt: `s${SEP}${taskForce}${SEP}`, lt: `s${SEP}${taskForce}${SEP}${END}` })) {
       const [, , digest, keyid] = key.split(SEP)

@@ -35,13 +35,24 @@ Normaliser.hook('taskforce.message', (e: RawEntry, atMs, n) => {
   if (!n.inRange(atMs)) return
   const direction = e.direction === 'in' ? 'in' : 'out'
   const peers = Array.isArray(e.peers) ? e.peers : []
-  for (const peer of peers) n.emit({ type: 'taskforce', direction, at: atMs, peer: str(peer), dims: NO_DIMS, taskForce: str(e.taskForce), version: null, action: null })
+  for (const peer of peers) {
+    n.emit({ type: 'taskforce', direction, at: atMs, peer: str(peer), dims: NO_DIMS, taskForce: str(e.taskForce), version: null, action: null })
+  }
 })
 
 Normaliser.hook('taskforce.charter', (e: RawEntry, atMs, n) => {
   if (!n.inRange(atMs)) return
   const version = typeof e.version === 'number' ? e.version : null
-  n.emit({ type: 'taskforce', direction: n.isSelf(e.by) ? 'out' : 'in', at: atMs, peer: str(e.by), dims: NO_DIMS, taskForce: str(e.taskForce), version, action: str(e.action).replace(/^taskforce\./, '') })
+  n.emit({
+    type: 'taskforce',
+    direction: n.isSelf(e.by) ? 'out' : 'in',
+    at: atMs,
+    peer: str(e.by),
+    dims: NO_DIMS,
+    taskForce: str(e.taskForce),
+    version,
+    action: str(e.action).replace(/^taskforce\./, '')
+  })
 })
 
 registerFigure<{ n: number }>({
@@ -53,7 +64,9 @@ registerFigure<{ n: number }>({
   dimensions: ['peer', 'week', 'month'],
   keyOf: f => f.type === 'taskforce' && f.action == null ? [f.taskForce, f.direction] : undefined,
   state: () => ({ n: 0 }),
-  add: s => { s.n++ },
+  add: s => {
+    s.n++
+  },
   values: s => [s.n]
 })
 
@@ -66,6 +79,8 @@ registerFigure<{ n: number }>({
   dimensions: ['peer', 'week', 'month'],
   keyOf: f => f.type === 'taskforce' && f.action != null ? [f.taskForce, f.version, f.action] : undefined,
   state: () => ({ n: 0 }),
-  add: s => { s.n++ },
+  add: s => {
+    s.n++
+  },
   values: s => [s.n]
 })

@@ -11,8 +11,17 @@
  */
 import { randomBytes } from 'node:crypto'
 import {
-  addSignature, allowedSigners, encodeCharter, memberIds, signCharter, successorKind, checkCharterEnvelope,
-  type CharterMember, type CharterV1, type ChainLink, type SignedCharter
+  addSignature,
+  allowedSigners,
+  encodeCharter,
+  memberIds,
+  signCharter,
+  successorKind,
+  checkCharterEnvelope,
+  type CharterMember,
+  type CharterV1,
+  type ChainLink,
+  type SignedCharter
 } from '../../protocol/taskforce/index.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { isRfc3339Millis } from '../../protocol/time.ts'
@@ -147,7 +156,13 @@ export class TaskForces {
     const to = allowedSigners(prev, target.charter).filter(m => m !== this.self)
     const ops = [this.records.declineOp(id, target.digest, { peerId: this.self, at: nowMs, ...(reason != null ? { reason } : {}) })]
     const events = [this.event(target, 'taskforce.declined', this.self)]
-    await sendNotice(this.c, { action: 'decline', taskForce: id, charter: target.digest, legalBasis: target.charter.legalBasis, chain: [], to, ...(reason != null ? { reason } : {}) }, nowMs, ops, events)
+    await sendNotice(
+      this.c,
+      { action: 'decline', taskForce: id, charter: target.digest, legalBasis: target.charter.legalBasis, chain: [], to, ...(reason != null ? { reason } : {}) },
+      nowMs,
+      ops,
+      events
+    )
     return await this.show(id)
   }
 
@@ -171,7 +186,9 @@ export class TaskForces {
         validUntil: changes.validUntil ?? base.validUntil,
         governance: { quorum: changes.quorum ?? Math.min(base.governance.quorum, members.length) }
       }
-      if (Object.entries(next).every(([k, v]) => JSON.stringify(v) === JSON.stringify(base[k as keyof CharterV1]))) throw new NodeError('BAD_ARGUMENT', 'the amendment changes nothing')
+      if (Object.entries(next).every(([k, v]) => JSON.stringify(v) === JSON.stringify(base[k as keyof CharterV1]))) {
+        throw new NodeError('BAD_ARGUMENT', 'the amendment changes nothing')
+      }
       return next
     })
   }
@@ -194,7 +211,14 @@ export class TaskForces {
     const view = await this.view(id)
     const tip = this.currentTip(view)
     const base = tip.charter
-    const next = this.charterOf({ ...base, ...change(base), version: base.version + 1, previous: tip.digest, proposedBy: this.self, proposed: this.c.now().toISOString() })
+    const next = this.charterOf({
+      ...base,
+      ...change(base),
+      version: base.version + 1,
+      previous: tip.digest,
+      proposedBy: this.self,
+      proposed: this.c.now().toISOString()
+    })
     const kind = successorKind(tip, next)
     if (typeof kind !== 'string') throw new NodeError('BAD_ARGUMENT', `not a valid next version: ${kind.problem}`)
     const signed = checkCharterEnvelope(signCharter(encodeCharter(next), this.c.signer), memberIds(base))
@@ -218,7 +242,9 @@ export class TaskForces {
   // ---- internals -------------------------------------------------------------------------
 
   private signable (view: TaskForceView, digest: string | undefined): SignedCharter {
-    if (view.effect.state === 'dissolved' || view.effect.state === 'left' || view.effect.state === 'removed') throw new NodeError('TASKFORCE_STATE', `task force ${view.id} is ${view.effect.state} on this node`)
+    if (view.effect.state === 'dissolved' || view.effect.state === 'left' || view.effect.state === 'removed') {
+      throw new NodeError('TASKFORCE_STATE', `task force ${view.id} is ${view.effect.state} on this node`)
+    }
     if (digest == null) {
       const target = awaiting(view, this.self)
       if (target == null) throw new NodeError('TASKFORCE_STATE', `no version of task force ${view.id} awaits this node's signature`)
@@ -226,7 +252,9 @@ export class TaskForces {
     }
     const target = view.signed.get(digest)
     if (target == null) throw new NodeError('NOT_FOUND', `task force ${view.id} has no version ${digest}`)
-    if (view.chain.superseded.some(s => s.digest === digest)) throw new NodeError('TASKFORCE_STATE', `version ${target.charter.version} (${digest}) was superseded`)
+    if (view.chain.superseded.some(s => s.digest === digest)) {
+      throw new NodeError('TASKFORCE_STATE', `version ${target.charter.version} (${digest}) was superseded`)
+    }
     if (target.signers.includes(this.self)) throw new NodeError('TASKFORCE_STATE', `this node already signed version ${target.charter.version}`)
     if (!memberIds(target.charter).includes(this.self)) throw new NodeError('TASKFORCE_STATE', `this node is not a member of version ${target.charter.version}`)
     return target
@@ -249,11 +277,25 @@ export class TaskForces {
     const ops: BatchOp[] = this.records.versionOps(signed, nowMs, known)
     const events = [this.event(signed, action, this.self)]
     const to = allowedSigners(prev, signed.charter).filter(m => m !== this.self)
-    await sendNotice(this.c, { action: notice, taskForce: signed.charter.id, charter: signed.digest, legalBasis: signed.charter.legalBasis, chain: chainOf(view, signed), to }, nowMs, ops, events)
+    await sendNotice(
+      this.c,
+      { action: notice, taskForce: signed.charter.id, charter: signed.digest, legalBasis: signed.charter.legalBasis, chain: chainOf(view, signed), to },
+      nowMs,
+      ops,
+      events
+    )
   }
 
   private event (s: SignedCharter, action: string, by: string): unknown {
-    return taskForceEvents.charter({ taskForce: s.charter.id, version: s.charter.version, charter: s.digest, previous: s.charter.previous, action, by, signers: s.signers })
+    return taskForceEvents.charter({
+      taskForce: s.charter.id,
+      version: s.charter.version,
+      charter: s.digest,
+      previous: s.charter.previous,
+      action,
+      by,
+      signers: s.signers
+    })
   }
 
   private ownMember (): CharterMember {
@@ -265,12 +307,16 @@ export class TaskForces {
     if (peerId === this.self) return this.ownMember()
     const record = this.c.trust.get(peerId)
     if (record == null) throw new NodeError('UNKNOWN_PEER', `member ${peerId} is not on this node's trust list; add the agency first (liaison peers add)`)
-    if (record.status !== 'active') throw new NodeError(record.status === 'revoked' ? 'PEER_REVOKED' : 'PEER_SUSPENDED', `member ${record.name} (${peerId}) is ${record.status} on this node`)
+    if (record.status !== 'active') {
+      throw new NodeError(record.status === 'revoked' ? 'PEER_REVOKED' : 'PEER_SUSPENDED', `member ${record.name} (${peerId}) is ${record.status} on this node`)
+    }
     return { peerId, name: record.name.slice(0, 200), ...(record.jurisdiction != null ? { jurisdiction: record.jurisdiction } : {}) }
   }
 
   private charterOf (value: CharterV1): CharterV1 {
-    for (const t of [value.validFrom, value.validUntil]) if (!isRfc3339Millis(t)) throw new NodeError('BAD_ARGUMENT', `${t} is not an RFC 3339 UTC time with milliseconds`)
+    for (const t of [value.validFrom, value.validUntil]) {
+      if (!isRfc3339Millis(t)) throw new NodeError('BAD_ARGUMENT', `${t} is not an RFC 3339 UTC time with milliseconds`)
+    }
     try {
       encodeCharter(value)
       return value

@@ -92,7 +92,9 @@ export function previousOf (view: TaskForceView, s: SignedCharter): SignedCharte
 
 /** The version a signature of `self` would help: valid or pending, in the chain, `self` a member, not yet signed. */
 export function awaiting (view: TaskForceView, self: string): SignedCharter | undefined {
-  const candidates = [...view.chain.valid, ...view.chain.pending].filter(s => !s.signers.includes(self) && allowedSigners(previousOf(view, s), s.charter).includes(self) && memberIds(s.charter).includes(self))
+  const candidates = [...view.chain.valid, ...view.chain.pending].filter(s =>
+    !s.signers.includes(self) && allowedSigners(previousOf(view, s), s.charter).includes(self) && memberIds(s.charter).includes(self)
+  )
   return candidates.at(-1)
 }
 

@@ -111,11 +111,22 @@ async function auditLeaf (store: Store, digest: string): Promise<number | undefi
 
 /** The objects of a page as served: markings inherited, provenance added (one read per message). */
 export async function loadObjects (store: Store, _self: string, items: readonly IndexEntry[]): Promise<Map<IndexEntry, StixObject>> {
-  const messages = new Map<string, { objects: StixObject[], resolve: (ref: string) => ReturnType<ReturnType<typeof tlpResolver>>, tlp: Parameters<typeof withInheritedTlp>[1], provenance: Record<string, unknown> } | undefined>()
+  const messages = new Map<
+    string,
+    {
+      objects: StixObject[],
+      resolve: (ref: string) => ReturnType<ReturnType<typeof tlpResolver>>,
+      tlp: Parameters<typeof withInheritedTlp>[1],
+      provenance: Record<string, unknown>
+    } | undefined
+  >()
   for (const digest of new Set(items.map(e => e.digest))) {
     const meta = await store.getMeta(digest)
     const content = meta != null ? await bundleObjects(store, digest) : undefined
-    if (meta == null || content == null) { messages.set(digest, undefined); continue }
+    if (meta == null || content == null) {
+      messages.set(digest, undefined)
+      continue
+    }
     const inbound = meta.direction === 'in'
     const receipt = inbound ? undefined : await receiptDigest(store, digest)
     const leaf = inbound ? await auditLeaf(store, digest) : undefined

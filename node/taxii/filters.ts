@@ -22,7 +22,9 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/
 const ID = /^[a-z][a-z0-9-]*--[0-9a-fA-F-]{36}$/
 const TYPE = /^[a-z][a-z0-9-]{0,249}$/
 
-const bad = (what: string): never => { throw new TaxiiError(400, 'Bad filter', what) }
+const bad = (what: string): never => {
+  throw new TaxiiError(400, 'Bad filter', what)
+}
 
 function list (params: URLSearchParams, name: string, rule: (s: string) => boolean): Set<string> | undefined {
   const v = params.get(name)
@@ -65,7 +67,13 @@ export function parseFilter (params: URLSearchParams, opts: { defaultLimit: numb
 }
 
 /** What filtering needs of an entry. */
-export interface Filterable { id: string, type: string, version: string, specVersion: string, at: number }
+export interface Filterable {
+  id: string
+  type: string
+  version: string
+  specVersion: string
+  at: number
+}
 
 /** Whether a filter's `match[id]`, `match[type]` and `match[spec_version]` admit an entry. */
 export function admits (e: Filterable, f: Filter): boolean {

@@ -43,9 +43,18 @@ const CHUNK = 256
 /** How often the indexer looks for changes when nobody asks (ms). */
 const IDLE_POLL_MS = 500
 
-interface IndexState { state: 'building' | 'built', cursor?: string }
+interface IndexState {
+  state: 'building' | 'built'
+  cursor?: string
+}
 
-interface DeleteJob { collection: string, id: string, client: string, done: (entries: IndexEntry[]) => void, fail: (err: unknown) => void }
+interface DeleteJob {
+  collection: string
+  id: string
+  client: string
+  done: (entries: IndexEntry[]) => void
+  fail: (err: unknown) => void
+}
 
 const rank = (t: Tlp): number => TLP_LEVELS.indexOf(t)
 
@@ -97,7 +106,9 @@ export class TaxiiIndexer {
   }
 
   start (): void {
-    this.timer = setInterval(() => { this.kick() }, IDLE_POLL_MS)
+    this.timer = setInterval(() => {
+      this.kick()
+    }, IDLE_POLL_MS)
     this.timer.unref()
     this.kick()
   }
@@ -133,8 +144,13 @@ export class TaxiiIndexer {
 
   private kick (): void {
     if (this.stopped) return
-    if (this.running != null) { this.again = true; return }
-    this.running = this.loop().finally(() => { this.running = undefined })
+    if (this.running != null) {
+      this.again = true
+      return
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined
+    })
   }
 
   private async loop (): Promise<void> {
@@ -284,8 +300,15 @@ export class TaxiiIndexer {
       const entries = await this.index.removeObject(batch, job.collection, job.id)
       if (entries.length > 0) {
         batch.ops.push(this.taxii.deleteOp(job.collection, job.id, Date.now()))
-        await this.store.commit(await this.index.finish(batch),
-          [auditEvents.taxiiRequest({ client: job.client, collection: job.collection, action: 'object.delete', objects: [job.id], digests: [...new Set(entries.map(e => e.digest))] })])
+        await this.store.commit(await this.index.finish(batch), [
+          auditEvents.taxiiRequest({
+            client: job.client,
+            collection: job.collection,
+            action: 'object.delete',
+            objects: [job.id],
+            digests: [...new Set(entries.map(e => e.digest))]
+          })
+        ])
       }
       job.done(entries)
     } catch (err) {

@@ -41,8 +41,19 @@ export function splitIntoBundles (objects: readonly StixObject[], room: number):
   let size = 0
   for (let i = 0; i < objects.length; i++) {
     const n = Buffer.byteLength(JSON.stringify(objects[i])) + 1
-    if (n + 128 > room) throw new TaxiiError(413, 'Object too large', `$.objects[${i}] is ${n} bytes; one message carries at most ${room} bytes of objects (the message size limit less its header)`, 'TOO_LARGE')
-    if (current.length > 0 && size + n + 128 > room) { groups.push(current); current = []; size = 0 }
+    if (n + 128 > room) {
+      throw new TaxiiError(
+        413,
+        'Object too large',
+        `$.objects[${i}] is ${n} bytes; one message carries at most ${room} bytes of objects (the message size limit less its header)`,
+        'TOO_LARGE'
+      )
+    }
+    if (current.length > 0 && size + n + 128 > room) {
+      groups.push(current)
+      current = []
+      size = 0
+    }
     current.push(objects[i])
     size += n
   }
@@ -50,12 +61,22 @@ export function splitIntoBundles (objects: readonly StixObject[], room: number):
   return groups
 }
 
-export async function ingest (c: IngestComponents, client: TaxiiClient, collection: TaxiiCollection, envelope: unknown, now = new Date()): Promise<StatusRecord> {
+export async function ingest (
+  c: IngestComponents,
+  client: TaxiiClient,
+  collection: TaxiiCollection,
+  envelope: unknown,
+  now = new Date()
+): Promise<StatusRecord> {
   const out = collection.outbound
   if (out == null) throw new TaxiiError(403, 'Read-only collection', 'objects are added to an inbound collection only by received messages')
-  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) throw new TaxiiError(422, 'Not an envelope', 'the body is not a TAXII envelope object', 'SCHEMA_INVALID')
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
+    throw new TaxiiError(422, 'Not an envelope', 'the body is not a TAXII envelope object', 'SCHEMA_INVALID')
+  }
   const objects = (envelope as { objects?: unknown }).objects
-  if (!Array.isArray(objects) || objects.length === 0) throw new TaxiiError(422, 'Not an envelope', '$.objects must be a non-empty array of STIX objects', 'SCHEMA_INVALID')
+  if (!Array.isArray(objects) || objects.length === 0) {
+    throw new TaxiiError(422, 'Not an envelope', '$.objects must be a non-empty array of STIX objects', 'SCHEMA_INVALID')
+  }
   try {
     validateStixBundle({ type: 'bundle', id: `bundle--${randomUUID()}`, objects })
     checkMarkings(objects as StixObject[], out.tlp)
@@ -67,10 +88,18 @@ export async function ingest (c: IngestComponents, client: TaxiiClient, collecti
   const status: StatusRecord = { id: randomUUID(), collection: collection.id, client: client.name, requestTimestamp: now.toISOString(), entries: [] }
   const digests: string[] = []
   const entriesOf = (group: StixObject[], digest: string | undefined, queued: string[], refused: RecipientOutcome[]): StatusEntry[] =>
-    group.map(o => ({ id: String(o.id), version: versionOf(o), ...(digest != null ? { digest } : {}), recipients: queued, failures: refused.map(r => `${r.reason ?? 'REFUSED'}: recipient ${r.peerId} refused by policy`) }))
+    group.map(o => ({
+      id: String(o.id),
+      version: versionOf(o),
+      ...(digest != null ? { digest } : {}),
+      recipients: queued,
+      failures: refused.map(r => `${r.reason ?? 'REFUSED'}: recipient ${r.peerId} refused by policy`)
+    }))
   const statusOps = (): { ops: BatchOp[], events: unknown[] } => ({
     ops: [{ type: 'put', sublevel: c.taxii.statuses, key: status.id, value: status }],
-    events: [auditEvents.taxiiRequest({ client: client.name, collection: collection.id, action: 'objects.add', objects: status.entries.map(e => e.id), digests })]
+    events: [
+      auditEvents.taxiiRequest({ client: client.name, collection: collection.id, action: 'objects.add', objects: status.entries.map(e => e.id), digests })
+    ]
   })
   // The status resource and its audit event go in the same write as the last message sent
   // (one fsync per POST); in a write of their own only when that message was refused.
@@ -90,19 +119,30 @@ export async function ingest (c: IngestComponents, client: TaxiiClient, collecti
     let recipients: RecipientOutcome[]
     let digest: string | undefined
     try {
-        const res = await c.service.send({ to: out.to, ...(out.taskForce != null ? { taskForce: out.taskForce } : {}), kind: out.kind, tlp: out.tlp, topic: out.topic, legalBasis: out.legalBasis, body }, { alongside })
+      const res = await c.service.send({
+        to: out.to,
+        ...(out.taskForce != null ? { taskForce: out.taskForce } : {}),
+        kind: out.kind,
+        tlp: out.tlp,
+        topic: out.topic,
+        legalBasis: out.legalBasis,
+        body
+      }, { alongside })
       recipients = res.recipients
       digest = res.digest
     } catch (err) {
       if (recorded) throw err
       if (err instanceof NodeError && err.code === 'RECIPIENT_REFUSED') recipients = err.details as RecipientOutcome[]
-      else if ((err instanceof NodeError || err instanceof ProtocolError) && out.taskForce != null && out.to.length === 0) recipients = [{ peerId: `task force ${out.taskForce}`, status: 'refused', reason: err.code }]
-      else if (err instanceof NodeError || err instanceof ProtocolError) recipients = out.to.map(peerId => ({ peerId, status: 'refused', reason: err.code }))
+      else if ((err instanceof NodeError || err instanceof ProtocolError) && out.taskForce != null && out.to.length === 0) {
+        recipients = [{ peerId: `task force ${out.taskForce}`, status: 'refused', reason: err.code }]
+      } else if (err instanceof NodeError || err instanceof ProtocolError) recipients = out.to.map(peerId => ({ peerId, status: 'refused', reason: err.code }))
       else throw err
     }
     if (recorded) break
     if (digest != null) digests.push(digest)
-    status.entries.push(...entriesOf(group, digest, recipients.filter(r => r.status !== 'refused').map(r => r.peerId), recipients.filter(r => r.status === 'refused')))
+    status.entries.push(
+      ...entriesOf(group, digest, recipients.filter(r => r.status !== 'refused').map(r => r.peerId), recipients.filter(r => r.status === 'refused'))
+    )
   }
   if (!recorded) {
     const record = statusOps()
@@ -121,7 +161,10 @@ export async function statusResource (store: Store, record: StatusRecord): Promi
   const delivery = (digest: string, recipient: string): ReturnType<Store['getDelivery']> => {
     const key = digest + '!' + recipient
     let d = deliveries.get(key)
-    if (d == null) { d = store.getDelivery(digest, recipient); deliveries.set(key, d) }
+    if (d == null) {
+      d = store.getDelivery(digest, recipient)
+      deliveries.set(key, d)
+    }
     return d
   }
   for (const e of record.entries) {

@@ -7,7 +7,11 @@
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1'
 export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1'
 
-interface MediaRange { type: string, version?: string, q: number }
+interface MediaRange {
+  type: string
+  version?: string
+  q: number
+}
 
 function parseRanges (header: string): MediaRange[] {
   return header.split(',').map(part => {
@@ -26,8 +30,7 @@ function parseRanges (header: string): MediaRange[] {
 export function accepts (header: string | undefined, mediaType: string): boolean {
   if (header == null || header.trim() === '') return true
   const [wantType] = mediaType.split(';')
-  return parseRanges(header).some(r =>
-    r.type === '*/*' || r.type === 'application/*' || (r.type === wantType && (r.version == null || r.version === '2.1')))
+  return parseRanges(header).some(r => r.type === '*/*' || r.type === 'application/*' || (r.type === wantType && (r.version == null || r.version === '2.1')))
 }
 
 /** Whether a Content-Type header is TAXII 2.1 (the version parameter may be omitted). */

@@ -64,7 +64,15 @@ export function entriesOf (objects: readonly StixObject[], at: number, digest: s
   objects.forEach((o, index) => {
     const id = String(o.id)
     if (skip.has(id)) return
-    out.push({ id, type: String(o.type), version: versionOf(o, at), specVersion: typeof o.spec_version === 'string' ? o.spec_version : '2.1', at, digest, index })
+    out.push({
+      id,
+      type: String(o.type),
+      version: versionOf(o, at),
+      specVersion: typeof o.spec_version === 'string' ? o.spec_version : '2.1',
+      at,
+      digest,
+      index
+    })
   })
   return out
 }
@@ -95,7 +103,9 @@ export class ObjectIndex {
     const record = collection + SEP + 'm' + SEP + digest
     if (entries.length === 0 || batch.added.has(collection + SEP + digest) || await this.sub.get(record) != null) return
     batch.added.add(collection + SEP + digest)
-    const put = (key: string, value: string): void => { batch.ops.push({ type: 'put', sublevel: this.sub, key: collection + SEP + key, value }) }
+    const put = (key: string, value: string): void => {
+      batch.ops.push({ type: 'put', sublevel: this.sub, key: collection + SEP + key, value })
+    }
     for (const e of entries) {
       const pos = posOf(e.at, e.digest, e.index)
       put('a' + SEP + pos, JSON.stringify([e.id, e.type, e.version, e.specVersion]))
@@ -113,7 +123,9 @@ export class ObjectIndex {
     batch.ops.push({ type: 'del', sublevel: this.sub, key: collection + SEP + 'm' + SEP + digest })
     const entries = (JSON.parse(record) as Array<[number, string, string, number]>).map(([index, id, type, at]) => ({ id, type, at, digest, index }))
     const present = await this.sub.getMany(entries.map(e => collection + SEP + 'a' + SEP + posOf(e.at, e.digest, e.index)))
-    entries.forEach((e, i) => { if (present[i] != null) this.removeEntry(batch, collection, e) })
+    entries.forEach((e, i) => {
+      if (present[i] != null) this.removeEntry(batch, collection, e)
+    })
   }
 
   /** Removes every version of one object id from a collection; the entries removed. */
@@ -125,7 +137,9 @@ export class ObjectIndex {
 
   private removeEntry (batch: IndexBatch, collection: string, e: Pick<IndexEntry, 'id' | 'type' | 'at' | 'digest' | 'index'>): void {
     const pos = posOf(e.at, e.digest, e.index)
-    for (const key of ['a' + SEP + pos, 'i' + SEP + e.id + SEP + pos, 't' + SEP + e.type + SEP + pos]) batch.ops.push({ type: 'del', sublevel: this.sub, key: collection + SEP + key })
+    for (const key of ['a' + SEP + pos, 'i' + SEP + e.id + SEP + pos, 't' + SEP + e.type + SEP + pos]) {
+      batch.ops.push({ type: 'del', sublevel: this.sub, key: collection + SEP + key })
+    }
     this.bump(batch, collection, e.id, -1)
   }
 
@@ -147,11 +161,14 @@ export class ObjectIndex {
   }
 
   /** Every key of a collection (its removal), in chunks. */
-  async * collectionKeys (collection: string, chunk = 1000): AsyncGenerator<string[]> {
+  async *collectionKeys (collection: string, chunk = 1000): AsyncGenerator<string[]> {
     let batch: string[] = []
     for await (const key of this.sub.keys({ gt: collection + SEP, lt: collection + SEP + END })) {
       batch.push(key)
-      if (batch.length >= chunk) { yield batch; batch = [] }
+      if (batch.length >= chunk) {
+        yield batch
+        batch = []
+      }
     }
     if (batch.length > 0) yield batch
   }
@@ -178,7 +195,7 @@ export class ObjectIndex {
    * Entries in date-added order after `after` (a POS, exclusive), all types or one type, in
    * batches of at most `size`; the caller stops iterating once it has its page.
    */
-  async * scan (collection: string, after: string | undefined, type?: string, size = 256): AsyncGenerator<IndexEntry[]> {
+  async *scan (collection: string, after: string | undefined, type?: string, size = 256): AsyncGenerator<IndexEntry[]> {
     const prefix = collection + SEP + (type != null ? 't' + SEP + type + SEP : 'a' + SEP)
     const it = this.sub.iterator({ gt: prefix + (after ?? ''), lt: prefix + END })
     try {

@@ -51,7 +51,12 @@ export interface TaxiiComponents {
   maxMessageBytes: () => number
 }
 
-interface Ctx { req: IncomingMessage, url: URL, client: TaxiiClient, parts: string[] }
+interface Ctx {
+  req: IncomingMessage
+  url: URL
+  client: TaxiiClient
+  parts: string[]
+}
 
 export class TaxiiServer {
   private readonly c: TaxiiComponents
@@ -61,7 +66,9 @@ export class TaxiiServer {
   private indexer: TaxiiIndexer | undefined
 
   constructor (components: TaxiiComponents, init: TaxiiInit) {
-    if (!isLoopback(init.host) && init.tls == null) throw new NodeError('CONFIG_INVALID', `taxii.listen ${init.host} is not a loopback address; a non-loopback TAXII listener needs taxii.tls (cert and key)`)
+    if (!isLoopback(init.host) && init.tls == null) {
+      throw new NodeError('CONFIG_INVALID', `taxii.listen ${init.host} is not a loopback address; a non-loopback TAXII listener needs taxii.tls (cert and key)`)
+    }
     this.c = components
     this.init = init
   }
@@ -76,14 +83,19 @@ export class TaxiiServer {
   async start (): Promise<void> {
     this.indexer = new TaxiiIndexer(this.c.store, this.c.taxii, this.c.logger)
     this.indexer.start()
-    const handler = (req: IncomingMessage, res: ServerResponse): void => { void this.handle(req, res) }
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      void this.handle(req, res)
+    }
     const server = this.init.tls != null
       ? createTlsServer({ cert: readFileSync(this.init.tls.cert), key: readFileSync(this.init.tls.key) }, handler) as unknown as Server
       : createServer(handler)
     this.server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(this.init.port, this.init.host, () => { server.off('error', reject); resolve() })
+      server.listen(this.init.port, this.init.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
   }
 
@@ -91,7 +103,12 @@ export class TaxiiServer {
     const server = this.server
     if (server == null) return
     this.server = undefined
-    await new Promise<void>(resolve => { server.close(() => { resolve() }); server.closeAllConnections() })
+    await new Promise<void>(resolve => {
+      server.close(() => {
+        resolve()
+      })
+      server.closeAllConnections()
+    })
     await this.indexer?.stop()
   }
 
@@ -143,11 +160,20 @@ export class TaxiiServer {
         throw new TaxiiError(405, 'Method not allowed', `${method} is not allowed here`)
       }
     }
-    if (parts.length === 1 && parts[0] === 'taxii2') { only('GET'); this.reply(res, 200, this.discovery()); return }
+    if (parts.length === 1 && parts[0] === 'taxii2') {
+      only('GET')
+      this.reply(res, 200, this.discovery())
+      return
+    }
     if (parts[0] !== API_ROOT) throw new TaxiiError(404, 'Not found', `no resource ${ctx.url.pathname}`)
     if (parts.length === 1) {
       only('GET')
-      this.reply(res, 200, { title: this.init.title, description: 'Liaison node: STIX 2.1 over the signed exchange', versions: [TAXII_MEDIA_TYPE], max_content_length: this.init.maxContentLength })
+      this.reply(res, 200, {
+        title: this.init.title,
+        description: 'Liaison node: STIX 2.1 over the signed exchange',
+        versions: [TAXII_MEDIA_TYPE],
+        max_content_length: this.init.maxContentLength
+      })
       return
     }
     if (parts[1] === 'status' && parts.length === 3) {
@@ -169,15 +195,32 @@ export class TaxiiServer {
     if (collection == null || access == null) throw new TaxiiError(404, 'Not found', `no collection ${parts[2]} for this client`)
     const canRead = access.includes('r')
     const canWrite = access.includes('w') && collection.direction === 'outbound'
-    const needRead = (): void => { if (!canRead) throw new TaxiiError(403, 'Forbidden', 'this client may not read this collection') }
-    if (parts.length === 3) { only('GET'); this.reply(res, 200, this.collectionResource(collection, ctx.client)); return }
+    const needRead = (): void => {
+      if (!canRead) throw new TaxiiError(403, 'Forbidden', 'this client may not read this collection')
+    }
+    if (parts.length === 3) {
+      only('GET')
+      this.reply(res, 200, this.collectionResource(collection, ctx.client))
+      return
+    }
     const endpoint = parts[3]
     if (endpoint === 'objects' && parts.length === 4) {
       only('GET', 'POST')
       if (method === 'POST') {
-        if (!canWrite) throw new TaxiiError(403, 'Forbidden', collection.direction === 'inbound' ? 'an inbound collection is read-only' : 'this client may not write to this collection')
+        if (!canWrite) {
+          throw new TaxiiError(
+            403,
+            'Forbidden',
+            collection.direction === 'inbound' ? 'an inbound collection is read-only' : 'this client may not write to this collection'
+          )
+        }
         const envelope = await this.readBody(req)
-        const status = await ingest({ store: this.c.store, taxii: this.c.taxii, service: this.c.service, maxMessageBytes: this.c.maxMessageBytes }, ctx.client, collection, envelope)
+        const status = await ingest(
+          { store: this.c.store, taxii: this.c.taxii, service: this.c.service, maxMessageBytes: this.c.maxMessageBytes },
+          ctx.client,
+          collection,
+          envelope
+        )
         this.reply(res, 202, await statusResource(this.c.store, status))
         return
       }
@@ -186,7 +229,8 @@ export class TaxiiServer {
       return
     }
     if (endpoint === 'manifest' && parts.length === 4) {
-      only('GET'); needRead()
+      only('GET')
+      needRead()
       const f = parseFilter(ctx.url.searchParams, this.limits())
       const page = await this.page(collection, 'manifest', f)
       await this.auditServed(ctx, collection, 'manifest.get', page.items)
@@ -213,7 +257,8 @@ export class TaxiiServer {
         return
       }
       if (parts.length === 6 && parts[5] === 'versions') {
-        only('GET'); needRead()
+        only('GET')
+        needRead()
         const f = parseFilter(ctx.url.searchParams, { ...this.limits(), allowed: ['added_after', 'limit', 'next', 'match[spec_version]'] })
         f.ids = new Set([objectId])
         f.versions = ['all']
@@ -233,7 +278,12 @@ export class TaxiiServer {
 
   private discovery (): Record<string, unknown> {
     const base = this.url
-    return { title: this.init.title, description: 'TAXII 2.1 server of a Liaison node', default: `${base.replace(/taxii2\/$/, '')}${API_ROOT}/`, api_roots: [`${base.replace(/taxii2\/$/, '')}${API_ROOT}/`] }
+    return {
+      title: this.init.title,
+      description: 'TAXII 2.1 server of a Liaison node',
+      default: `${base.replace(/taxii2\/$/, '')}${API_ROOT}/`,
+      api_roots: [`${base.replace(/taxii2\/$/, '')}${API_ROOT}/`]
+    }
   }
 
   private collectionResource (col: TaxiiCollection, client: TaxiiClient): Record<string, unknown> {
@@ -253,7 +303,13 @@ export class TaxiiServer {
     return this.indexer
   }
 
-  private async page (collection: TaxiiCollection, endpoint: string, f: Filter): Promise<{ total: number, items: IndexEntry[], headers: Record<string, string>, body: (map: (e: IndexEntry) => unknown, key: string) => Record<string, unknown> }> {
+  private async page (
+    collection: TaxiiCollection,
+    endpoint: string,
+    f: Filter
+  ): Promise<
+    { total: number, items: IndexEntry[], headers: Record<string, string>, body: (map: (e: IndexEntry) => unknown, key: string) => Record<string, unknown> }
+  > {
     const key = queryKey(collection.id, endpoint, f)
     let after: string | undefined
     if (f.next != null) {
@@ -287,7 +343,11 @@ export class TaxiiServer {
   private async auditServed (ctx: Ctx, collection: TaxiiCollection, action: string, items: readonly IndexEntry[]): Promise<void> {
     if (items.length === 0) return
     await this.c.store.commit([], [auditEvents.taxiiRequest({
-      client: ctx.client.name, collection: collection.id, action, objects: items.map(e => e.id), digests: [...new Set(items.map(e => e.digest))]
+      client: ctx.client.name,
+      collection: collection.id,
+      action,
+      objects: items.map(e => e.id),
+      digests: [...new Set(items.map(e => e.digest))]
     })])
   }
 

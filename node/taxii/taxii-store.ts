@@ -92,15 +92,17 @@ export class TaxiiStore {
       ...(input.inbound != null ? { inbound: input.inbound } : {}),
       createdAt: now.toISOString()
     }
-    await this.store.commit([{ type: 'put', sublevel: this.collections, key: id, value: collection }],
-      [auditEvents.taxiiRequest({ client: 'operator', collection: id, action: 'collection.add', objects: [], digests: [] })])
+    await this.store.commit([{ type: 'put', sublevel: this.collections, key: id, value: collection }], [
+      auditEvents.taxiiRequest({ client: 'operator', collection: id, action: 'collection.add', objects: [], digests: [] })
+    ])
     return collection
   }
 
   async removeCollection (id: string): Promise<void> {
     if (await this.collections.get(id) == null) throw new NodeError('NOT_FOUND', `no TAXII collection ${id}`)
-    await this.store.commit([{ type: 'del', sublevel: this.collections, key: id }],
-      [auditEvents.taxiiRequest({ client: 'operator', collection: id, action: 'collection.remove', objects: [], digests: [] })])
+    await this.store.commit([{ type: 'del', sublevel: this.collections, key: id }], [
+      auditEvents.taxiiRequest({ client: 'operator', collection: id, action: 'collection.remove', objects: [], digests: [] })
+    ])
   }
 
   async listClients (): Promise<Array<Omit<TaxiiClient, 'secretSha256'>>> {
@@ -112,7 +114,11 @@ export class TaxiiStore {
   }
 
   /** A new client with a fresh secret, returned once (only its SHA-256 is stored). */
-  async addClient (name: string, collections: Record<string, Access>, now = new Date()): Promise<{ name: string, secret: string, collections: Record<string, Access> }> {
+  async addClient (
+    name: string,
+    collections: Record<string, Access>,
+    now = new Date()
+  ): Promise<{ name: string, secret: string, collections: Record<string, Access> }> {
     if (!NAME.test(name)) throw new NodeError('BAD_ARGUMENT', 'client name: 1-64 characters of [A-Za-z0-9._-], starting with a letter or digit')
     if (await this.clients.get(name) != null) throw new NodeError('BAD_ARGUMENT', `a TAXII client ${name} exists; remove it first`)
     for (const id of Object.keys(collections)) {
@@ -123,7 +129,15 @@ export class TaxiiStore {
     await this.store.commit([
       { type: 'put', sublevel: this.clients, key: name, value: record },
       { type: 'put', sublevel: this.secrets, key: record.secretSha256, value: name }
-    ], [auditEvents.taxiiRequest({ client: 'operator', collection: Object.keys(collections).join(',') || '-', action: 'client.add', objects: [name], digests: [] })])
+    ], [
+      auditEvents.taxiiRequest({
+        client: 'operator',
+        collection: Object.keys(collections).join(',') || '-',
+        action: 'client.add',
+        objects: [name],
+        digests: []
+      })
+    ])
     return { name, secret, collections }
   }
 
@@ -181,7 +195,9 @@ function checkOutbound (o: OutboundMapping): void {
 function checkInbound (i: InboundFilter): void {
   if (i.from != null && !isPeerId(i.from)) throw new NodeError('BAD_PEER_ID', `--from: ${i.from} is not a peer ID`)
   if (i.topic != null && !SLUG.test(i.topic)) throw new NodeError('BAD_ARGUMENT', '--topic: a lowercase slug')
-  if (i.maxTlp != null && !(TLP_LEVELS as readonly string[]).includes(i.maxTlp)) throw new NodeError('BAD_ARGUMENT', `--max-tlp: one of ${TLP_LEVELS.join(', ')}`)
+  if (i.maxTlp != null && !(TLP_LEVELS as readonly string[]).includes(i.maxTlp)) {
+    throw new NodeError('BAD_ARGUMENT', `--max-tlp: one of ${TLP_LEVELS.join(', ')}`)
+  }
 }
 
 export type { Access, MessageKind, Tlp }

@@ -79,7 +79,9 @@ export class Gossip {
       })
     }, { maxInboundStreams: 2 })
     if (this.intervalMs > 0) {
-      this.timer = setInterval(() => { void this.gossipAll() }, this.intervalMs)
+      this.timer = setInterval(() => {
+        void this.gossipAll()
+      }, this.intervalMs)
       this.timer.unref()
     }
   }
@@ -96,8 +98,12 @@ export class Gossip {
     if (this.round != null) return await this.round
     this.round = (async () => {
       const peers = this.c.trust.list().filter(p => p.status === 'active' && p.addresses.length > 0)
-      await Promise.all(peers.map(async p => { await this.gossipWith(p.peerId, p.addresses) }))
-    })().finally(() => { this.round = undefined })
+      await Promise.all(peers.map(async p => {
+        await this.gossipWith(p.peerId, p.addresses)
+      }))
+    })().finally(() => {
+      this.round = undefined
+    })
     await this.round
   }
 
@@ -120,10 +126,16 @@ export class Gossip {
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
-    if (!this.c.trust.isActive(remote)) { stream.abort(new Error('not an active peer')); return }
+    if (!this.c.trust.isActive(remote)) {
+      stream.abort(new Error('not an active peer'))
+      return
+    }
     const io = frames(stream)
     const first = await io.next() as Record<string, unknown> | undefined
-    if (first?.type !== 'have' || !Array.isArray(first.origins) || first.origins.length > MAX_ORIGINS) { stream.abort(new Error('expected have')); return }
+    if (first?.type !== 'have' || !Array.isArray(first.origins) || first.origins.length > MAX_ORIGINS) {
+      stream.abort(new Error('expected have'))
+      return
+    }
     const wanted = new Set(first.origins.filter((o): o is string => typeof o === 'string'))
     const mine = (await this.held(remote)).filter(s => wanted.has(s.peerId))
     await send(stream, { type: 'checkpoints', notes: mine.map(s => this.vouch(s)) })
@@ -183,10 +195,20 @@ export class Gossip {
     if (verdict === 'unreachable') return
     if (verdict === 'consistent') {
       this.judged.add(key)
-      this.c.logger.debug({ peer: origin, witness: gossiper, from: small.checkpoint.size, to: large.checkpoint.size }, 'gossiped checkpoint consistent with ours (the origin proved it)')
+      this.c.logger.debug(
+        { peer: origin, witness: gossiper, from: small.checkpoint.size, to: large.checkpoint.size },
+        'gossiped checkpoint consistent with ours (the origin proved it)'
+      )
       return
     }
-    await this.raise(origin, gossiper, held, note, `no valid consistency proof from size ${small.checkpoint.size} to ${large.checkpoint.size} (the origin ${verdict}): one checkpoint cosigned here, one cosigned by ${gossiper}`)
+    await this.raise(
+      origin,
+      gossiper,
+      held,
+      note,
+      `no valid consistency proof from size ${small.checkpoint.size} to ${large.checkpoint.size} (the origin ${verdict}): one checkpoint cosigned here, one ` +
+        `cosigned by ${gossiper}`
+    )
   }
 
   private async askOrigin (origin: string, addresses: string[], small: NodeCheckpoint, large: NodeCheckpoint): Promise<'consistent' | 'unreachable' | string> {
@@ -198,13 +220,17 @@ export class Gossip {
     }
     try {
       await send(stream, { type: 'consistency', from: small.checkpoint.size, to: large.checkpoint.size })
-      const answer = await Promise.race([frames(stream).next(), new Promise(resolve => setTimeout(resolve, GOSSIP_TIMEOUT_MS).unref())]) as Record<string, unknown> | undefined
+      const answer = await Promise.race([frames(stream).next(), new Promise(resolve => setTimeout(resolve, GOSSIP_TIMEOUT_MS).unref())]) as
+        | Record<string, unknown>
+        | undefined
       await stream.close().catch(() => {})
       if (answer == null) return 'unreachable'
       if (answer.type !== 'proof' || !Array.isArray(answer.proof)) return 'gave none'
       const proof = answer.proof.map(p => typeof p === 'string' ? tryDecodeBase64(p) : undefined)
       if (!proof.every(p => p != null)) return 'sent a malformed one'
-      return verifyConsistency(small.checkpoint.size, large.checkpoint.size, proof as Uint8Array[], small.checkpoint.root, large.checkpoint.root) ? 'consistent' : 'sent one that does not verify'
+      return verifyConsistency(small.checkpoint.size, large.checkpoint.size, proof as Uint8Array[], small.checkpoint.root, large.checkpoint.root)
+        ? 'consistent'
+        : 'sent one that does not verify'
     } catch {
       return 'unreachable'
     }
@@ -215,10 +241,25 @@ export class Gossip {
     if (this.judged.has(key)) return
     this.judged.add(key)
     const previous = this.vouch(held)
-    const alert: WitnessAlert = { seq: this.c.witness.nextAlertSeq(), peerId: origin, at: this.now(), reason: 'SPLIT_VIEW', detail, previous, presented, reportedBy: gossiper }
-    this.c.logger.error({ peer: origin, witness: gossiper, detail }, 'SPLIT VIEW: a peer showed another witness a history inconsistent with the one it showed us')
+    const alert: WitnessAlert = {
+      seq: this.c.witness.nextAlertSeq(),
+      peerId: origin,
+      at: this.now(),
+      reason: 'SPLIT_VIEW',
+      detail,
+      previous,
+      presented,
+      reportedBy: gossiper
+    }
+    this.c.logger.error(
+      { peer: origin, witness: gossiper, detail },
+      'SPLIT VIEW: a peer showed another witness a history inconsistent with the one it showed us'
+    )
     await this.c.store.commit([this.c.witness.records.alertOp(alert)], [auditEvents.witnessAlert({
-      witness: this.c.signer.peerId, origin: checkpointOrigin(origin), reason: 'SPLIT_VIEW', detail: { detail, reportedBy: gossiper, previous, presented }
+      witness: this.c.signer.peerId,
+      origin: checkpointOrigin(origin),
+      reason: 'SPLIT_VIEW',
+      detail: { detail, reportedBy: gossiper, previous, presented }
     })])
     this.c.witness.emit('alert', alert)
   }

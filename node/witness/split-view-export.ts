@@ -61,9 +61,14 @@ of the audit log of \`${alert.peerId}\`, both signed with its key (\`origin.pub.
 | checkpoint-1.txt | ${cps[0].size} | ${cps[0].root} |
 | checkpoint-2.txt | ${cps[1].size} | ${cps[1].root} |
 
-${same
-  ? 'Both are for the same tree size with different roots: one log cannot have two. The two signatures alone prove the split.'
-  : 'The sizes differ. An honest log can prove that the smaller tree is a prefix of the larger (an RFC 9162 consistency proof); the origin was asked for one and ' + alert.detail.replace(/^no valid consistency proof[^(]*\(the origin ([^)]*)\).*$/, '$1') + '. Ask the origin for that proof: none can verify against both roots if the histories diverged.'}
+${
+    same
+      ? 'Both are for the same tree size with different roots: one log cannot have two. The two signatures alone prove the split.'
+      : 'The sizes differ. An honest log can prove that the smaller tree is a prefix of the larger (an RFC 9162 consistency proof); the origin was asked for ' +
+        'one and ' +
+        alert.detail.replace(/^no valid consistency proof[^(]*\(the origin ([^)]*)\).*$/, '$1') +
+        '. Ask the origin for that proof: none can verify against both roots if the histories diverged.'
+  }
 
 Each note is the signed text (up to the blank line), then signature lines \`— <name> <base64>\`.
 The origin's Ed25519 signature is the line named \`${origin}\` whose base64 decodes to 68 bytes

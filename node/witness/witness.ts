@@ -92,7 +92,9 @@ export class Witness extends EventEmitter<WitnessEvents> {
       })
     }, { maxInboundStreams: 2 })
     if (this.init.intervalMs > 0) {
-      this.timer = setInterval(() => { void this.presentToAll() }, this.init.intervalMs)
+      this.timer = setInterval(() => {
+        void this.presentToAll()
+      }, this.init.intervalMs)
       this.timer.unref()
     }
   }
@@ -155,13 +157,25 @@ export class Witness extends EventEmitter<WitnessEvents> {
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
     const record = this.c.trust.get(remote)
-    if (record == null || record.status !== 'active') { stream.abort(new Error('not an active peer')); return }
+    if (record == null || record.status !== 'active') {
+      stream.abort(new Error('not an active peer'))
+      return
+    }
     const io = frames(stream)
     const first = await io.next() as Record<string, unknown> | undefined
-    if (first?.type === 'consistency') { await this.proveBetween(stream, first); return }
-    if (first?.type !== 'checkpoint' || typeof first.note !== 'string') { stream.abort(new Error('expected a checkpoint')); return }
+    if (first?.type === 'consistency') {
+      await this.proveBetween(stream, first)
+      return
+    }
+    if (first?.type !== 'checkpoint' || typeof first.note !== 'string') {
+      stream.abort(new Error('expected a checkpoint'))
+      return
+    }
     const presented = openNodeCheckpoint(first.note, record.keyHistory.map(k => k.peerId))
-    if (presented.signer !== remote) { stream.abort(new Error('checkpoint of another log')); return }
+    if (presented.signer !== remote) {
+      stream.abort(new Error('checkpoint of another log'))
+      return
+    }
     const { size, root } = presented.checkpoint
     const previous = await this.records.latest(remote)
     let inconsistency: { reason: 'FORK' | 'ROLLBACK', detail: string } | undefined
@@ -210,7 +224,10 @@ export class Witness extends EventEmitter<WitnessEvents> {
   /** A consistency proof between two sizes of our own log, for a witness comparing notes. */
   private async proveBetween (stream: Stream, ask: Record<string, unknown>): Promise<void> {
     const { from, to } = ask
-    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || (from as number) < 1 || (from as number) > (to as number) || (to as number) > this.c.audit.size) {
+    if (
+      !Number.isSafeInteger(from) || !Number.isSafeInteger(to) || (from as number) < 1 || (from as number) > (to as number) ||
+      (to as number) > this.c.audit.size
+    ) {
       await send(stream, { type: 'error', reason: 'no such sizes in this log' })
     } else {
       const proof = await this.c.audit.consistencyProof(from as number, to as number)
@@ -235,16 +252,36 @@ export class Witness extends EventEmitter<WitnessEvents> {
       },
       observe: (peerId, receipt, held) => {
         const { size, root } = receipt.checkpoint.checkpoint
-        const seen: WitnessedCheckpoint = { peerId, size, root: encodeBase64(root), note: receipt.checkpoint.note, time: receipt.checkpoint.time, cosignedAt: this.now(), via: 'receipt' }
+        const seen: WitnessedCheckpoint = {
+          peerId,
+          size,
+          root: encodeBase64(root),
+          note: receipt.checkpoint.note,
+          time: receipt.checkpoint.time,
+          cosignedAt: this.now(),
+          via: 'receipt'
+        }
         if (receipt.consistent === false && held !== undefined) {
           const reason = size < held.size ? 'ROLLBACK' : 'FORK'
-          const detail = size < held.size ? `size ${size} after ${held.size} (batch receipt)` : `no valid consistency proof from ${held.size} to ${size} in a batch receipt`
+          const detail = size < held.size
+            ? `size ${size} after ${held.size} (batch receipt)`
+            : `no valid consistency proof from ${held.size} to ${size} in a batch receipt`
           const alert: WitnessAlert = { seq: ++this.alertSeq, peerId, at: this.now(), reason, detail, previous: held.note, presented: receipt.checkpoint.note }
           return {
             ops: [this.records.seenOp(seen), this.records.alertOp(alert)],
-            events: [auditEvents.witnessAlert({ witness: this.c.signer.peerId, origin: checkpointOrigin(peerId), reason, detail: { detail, previous: held.note, presented: receipt.checkpoint.note } })],
+            events: [
+              auditEvents.witnessAlert({
+                witness: this.c.signer.peerId,
+                origin: checkpointOrigin(peerId),
+                reason,
+                detail: { detail, previous: held.note, presented: receipt.checkpoint.note }
+              })
+            ],
             after: () => {
-              this.c.logger.error({ peer: peerId, reason, detail }, 'WITNESS ALERT: a peer\'s batch receipt shows a log inconsistent with the one it showed before')
+              this.c.logger.error(
+                { peer: peerId, reason, detail },
+                "WITNESS ALERT: a peer's batch receipt shows a log inconsistent with the one it showed before"
+              )
               this.emit('alert', alert)
             }
           }
@@ -261,9 +298,15 @@ export class Witness extends EventEmitter<WitnessEvents> {
 
   private async raise (peerId: string, what: { reason: 'FORK' | 'ROLLBACK', detail: string }, previous: WitnessedCheckpoint, presented: string): Promise<void> {
     const alert: WitnessAlert = { seq: ++this.alertSeq, peerId, at: this.now(), reason: what.reason, detail: what.detail, previous: previous.note, presented }
-    this.c.logger.error({ peer: peerId, reason: what.reason, detail: what.detail }, 'WITNESS ALERT: a peer presented a checkpoint inconsistent with one it showed before')
+    this.c.logger.error(
+      { peer: peerId, reason: what.reason, detail: what.detail },
+      'WITNESS ALERT: a peer presented a checkpoint inconsistent with one it showed before'
+    )
     await this.c.store.commit([this.records.alertOp(alert)], [auditEvents.witnessAlert({
-      witness: this.c.signer.peerId, origin: checkpointOrigin(peerId), reason: what.reason, detail: { detail: what.detail, previous: previous.note, presented }
+      witness: this.c.signer.peerId,
+      origin: checkpointOrigin(peerId),
+      reason: what.reason,
+      detail: { detail: what.detail, previous: previous.note, presented }
     })])
     this.emit('alert', alert)
   }

@@ -18,7 +18,20 @@ export { MODE, SUITE_ID, type Mode } from './context.ts'
 export { GroupError, NE, NS, NH, deserializeElement } from './group.ts'
 export { PROOF_BYTES, generateProof, verifyProof } from './proof.ts'
 export {
-  type KeyPair, type Blinded, type Evaluation, type FinalizeItem, GENERATOR,
-  deriveKeyPair, blind, oprfBlindEvaluate, voprfBlindEvaluate, oprfFinalize, voprfFinalize, evaluate,
-  poprfBlind, poprfBlindEvaluate, poprfFinalize, poprfEvaluate
+  type KeyPair,
+  type Blinded,
+  type Evaluation,
+  type FinalizeItem,
+  GENERATOR,
+  deriveKeyPair,
+  blind,
+  oprfBlindEvaluate,
+  voprfBlindEvaluate,
+  oprfFinalize,
+  voprfFinalize,
+  evaluate,
+  poprfBlind,
+  poprfBlindEvaluate,
+  poprfFinalize,
+  poprfEvaluate
 } from './modes.ts'

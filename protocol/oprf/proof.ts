@@ -38,7 +38,15 @@ function challenge (mode: Mode, b: Uint8Array, m: Uint8Array, z: Uint8Array, t2:
  * GenerateProof(k, A, B, C, D). `r` is the proof's random scalar (tests pass the RFC's; callers
  * leave it out for a fresh one).
  */
-export function generateProof (mode: Mode, k: Uint8Array, a: Uint8Array, b: Uint8Array, c: readonly Uint8Array[], d: readonly Uint8Array[], r: Uint8Array = scalar.random()): Uint8Array {
+export function generateProof (
+  mode: Mode,
+  k: Uint8Array,
+  a: Uint8Array,
+  b: Uint8Array,
+  c: readonly Uint8Array[],
+  d: readonly Uint8Array[],
+  r: Uint8Array = scalar.random()
+): Uint8Array {
   const m = sumOfProducts(compositeScalars(mode, b, c, d), c)
   const z = mul(k, m)
   const t2 = mul(r, a)

@@ -50,7 +50,9 @@ export class FilterSyncCheck {
   }
 
   /** True once the part marked `last` was accepted. */
-  get ended (): boolean { return this.#ended }
+  get ended (): boolean {
+    return this.#ended
+  }
 
   accept (p: FilterV1): void {
     const ctx = this.#ctx
@@ -65,7 +67,9 @@ export class FilterSyncCheck {
       this.#first = p
       const held = this.#held
       if (p.since === null) {
-        if (held !== undefined && held.keyId === ctx.keyId && held.seq > p.seq) throw stale(`a full filter at seq ${p.seq} is older than the one held (seq ${held.seq})`)
+        if (held !== undefined && held.keyId === ctx.keyId && held.seq > p.seq) {
+          throw stale(`a full filter at seq ${p.seq} is older than the one held (seq ${held.seq})`)
+        }
       } else {
         if (held === undefined) throw stale('a delta, but no filter is held for this peer and type')
         if (held.keyId !== ctx.keyId) throw stale('a delta on a filter of another OPRF key')
@@ -84,7 +88,11 @@ export class FilterSyncCheck {
 }
 
 /** Checks a whole sync at once (`FilterSyncCheck` over every part). */
-export function checkFilterSync (parts: readonly FilterV1[], ctx: FilterContext, held: HeldFilter | undefined): { since: number | null, seq: number, size: number } {
+export function checkFilterSync (
+  parts: readonly FilterV1[],
+  ctx: FilterContext,
+  held: HeldFilter | undefined
+): { since: number | null, seq: number, size: number } {
   const check = new FilterSyncCheck(ctx, held)
   for (const p of parts) check.accept(p)
   return check.finish()

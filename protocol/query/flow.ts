@@ -61,22 +61,44 @@ export interface SelectorResult {
  * answering node's card), finalises, and returns each output's hit tag for `self` (this
  * node's peer ID), in order. BAD_PROOF if the proof does not hold or the counts differ.
  */
-export function finaliseTags (type: string, self: string, publicKey: Uint8Array, pending: readonly PendingSelector[], answer: { evaluated: readonly string[], proof: string }): string[] {
-  if (answer.evaluated.length !== pending.length) throw new ProtocolError('BAD_PROOF', `the answer has ${answer.evaluated.length} evaluations for ${pending.length} selectors`)
+export function finaliseTags (
+  type: string,
+  self: string,
+  publicKey: Uint8Array,
+  pending: readonly PendingSelector[],
+  answer: { evaluated: readonly string[], proof: string }
+): string[] {
+  if (answer.evaluated.length !== pending.length) {
+    throw new ProtocolError('BAD_PROOF', `the answer has ${answer.evaluated.length} evaluations for ${pending.length} selectors`)
+  }
   let outputs: Uint8Array[]
   try {
-    outputs = voprfFinalize(publicKey, pending.map((p, i) => ({
-      input: selectorInput(type, p.canonical), blind: p.blind, blinded: p.blinded, evaluated: tryDecodeBase64(answer.evaluated[i]) ?? new Uint8Array()
-    })), tryDecodeBase64(answer.proof) ?? new Uint8Array())
+    outputs = voprfFinalize(
+      publicKey,
+      pending.map((p, i) => ({
+        input: selectorInput(type, p.canonical),
+        blind: p.blind,
+        blinded: p.blinded,
+        evaluated: tryDecodeBase64(answer.evaluated[i]) ?? new Uint8Array()
+      })),
+      tryDecodeBase64(answer.proof) ?? new Uint8Array()
+    )
   } catch (e) {
-    if (e instanceof GroupError) throw new ProtocolError('BAD_PROOF', 'the answer\'s VOPRF proof does not hold under the pinned OPRF key')
+    if (e instanceof GroupError) throw new ProtocolError('BAD_PROOF', "the answer's VOPRF proof does not hold under the pinned OPRF key")
     throw e
   }
   return outputs.map((o) => hitTag(self, type, o))
 }
 
 /** Step 3 with a filter in memory: `finaliseTags`, then each tag tested against `filter`. */
-export function finaliseAnswer (type: string, self: string, publicKey: Uint8Array, pending: readonly PendingSelector[], answer: { evaluated: readonly string[], proof: string }, filter: ReadonlySet<string>): SelectorResult[] {
+export function finaliseAnswer (
+  type: string,
+  self: string,
+  publicKey: Uint8Array,
+  pending: readonly PendingSelector[],
+  answer: { evaluated: readonly string[], proof: string },
+  filter: ReadonlySet<string>
+): SelectorResult[] {
   const tags = finaliseTags(type, self, publicKey, pending, answer)
   return pending.map((p, i) => {
     const hit = filter.has(tags[i])

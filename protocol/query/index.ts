@@ -11,7 +11,21 @@
  *
  * @module
  */
-export { QUERY_PAYLOAD_TYPES, MAX_QUERY_SELECTORS, MAX_FILTER_TAGS, MAX_FILTER_PARTS, QuerySchema, AnswerSchema, FilterSchema, decodeQuery, decodeAnswer, decodeFilter, type QueryV1, type AnswerV1, type FilterV1 } from './payloads.ts'
+export {
+  QUERY_PAYLOAD_TYPES,
+  MAX_QUERY_SELECTORS,
+  MAX_FILTER_TAGS,
+  MAX_FILTER_PARTS,
+  QuerySchema,
+  AnswerSchema,
+  FilterSchema,
+  decodeQuery,
+  decodeAnswer,
+  decodeFilter,
+  type QueryV1,
+  type AnswerV1,
+  type FilterV1
+} from './payloads.ts'
 export { hitTag, oprfKeyId, TAG_BYTES } from './tags.ts'
 export { blindSelectors, blindedForWire, evaluateQuery, finaliseAnswer, finaliseTags, indexOutput, type PendingSelector, type SelectorResult } from './flow.ts'
 export { checkFilterSync, FilterSyncCheck, type HeldFilter, type FilterContext } from './filter-sync.ts'

@@ -59,7 +59,7 @@ export function decodeKeyNotice (payload: Uint8Array): KeyNoticeV1 {
  * Returns the reason it does not apply, or null.
  */
 export function keyNoticeProblem (n: KeyNoticeV1, expect: { peerId: string, pinnedKeyId: string, answerKeyId: string }): string | null {
-  if (n.peerId !== expect.peerId) return 'the notice is not the answering node\'s'
+  if (n.peerId !== expect.peerId) return "the notice is not the answering node's"
   if (n.previousKeyId !== expect.pinnedKeyId) return `the notice replaces key ${n.previousKeyId}, pinned is ${expect.pinnedKeyId}`
   if (n.keyId !== expect.answerKeyId) return `the notice names key ${n.keyId}, the answer is under ${expect.answerKeyId}`
   return null

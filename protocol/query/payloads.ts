@@ -63,7 +63,8 @@ export const AnswerSchema = z.strictObject({
   keyId,
   evaluated: z.array(element).max(MAX_QUERY_SELECTORS).optional(),
   proof: z.string().refine((s) => tryDecodeBase64(s)?.length === 64, 'must be base64 of 64 bytes').optional(),
-  refused: z.enum(['QUERY_NOT_PERMITTED', 'SELECTOR_TYPE_NOT_PERMITTED', 'QUOTA_EXCEEDED', 'AGREEMENT_INVALID', 'SCHEMA_INVALID', 'TOO_LARGE', 'UNAVAILABLE']).optional()
+  refused: z.enum(['QUERY_NOT_PERMITTED', 'SELECTOR_TYPE_NOT_PERMITTED', 'QUOTA_EXCEEDED', 'AGREEMENT_INVALID', 'SCHEMA_INVALID', 'TOO_LARGE', 'UNAVAILABLE'])
+    .optional()
 }).refine((a) => (a.refused === undefined) === (a.evaluated !== undefined && a.proof !== undefined), 'an answer has evaluated and proof, or refused, not both')
 export type AnswerV1 = z.infer<typeof AnswerSchema>
 

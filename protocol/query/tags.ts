@@ -23,7 +23,8 @@ function lp (bytes: Uint8Array): Uint8Array {
 /** The hex tag of one OPRF output for one peer and type. */
 export function hitTag (peerId: string, type: string, output: Uint8Array): string {
   const enc = new TextEncoder()
-  return createHash('sha512').update(TAG_LABEL).update(lp(enc.encode(peerId))).update(lp(enc.encode(type))).update(output).digest().subarray(0, TAG_BYTES).toString('hex')
+  return createHash('sha512').update(TAG_LABEL).update(lp(enc.encode(peerId))).update(lp(enc.encode(type))).update(output).digest().subarray(0, TAG_BYTES)
+    .toString('hex')
 }
 
 /** The OPRF key id: SHA-256 of the 32-byte public key, first 16 bytes, hex. */

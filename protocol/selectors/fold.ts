@@ -7,8 +7,23 @@
  */
 
 const SPELLED: Readonly<Record<string, string>> = {
-  ß: 'ss', ẞ: 'ss', æ: 'ae', Æ: 'ae', ø: 'o', Ø: 'o', ł: 'l', Ł: 'l', đ: 'd', Đ: 'd',
-  þ: 'th', Þ: 'th', œ: 'oe', Œ: 'oe', ı: 'i', ð: 'd', Ð: 'd'
+  ß: 'ss',
+  ẞ: 'ss',
+  æ: 'ae',
+  Æ: 'ae',
+  ø: 'o',
+  Ø: 'o',
+  ł: 'l',
+  Ł: 'l',
+  đ: 'd',
+  Đ: 'd',
+  þ: 'th',
+  Þ: 'th',
+  œ: 'oe',
+  Œ: 'oe',
+  ı: 'i',
+  ð: 'd',
+  Ð: 'd'
 }
 
 /** Folds diacritics and case: "Müller-Łukasz" → "muller-lukasz". */

@@ -144,7 +144,10 @@ const crypto: SelectorType = {
     let v = value.trim()
     let chain = ''
     const m = /^([a-z][a-z0-9-]{1,15}):(.+)$/i.exec(v)
-    if (m !== null) { chain = m[1].toLowerCase(); v = m[2].trim() }
+    if (m !== null) {
+      chain = m[1].toLowerCase()
+      v = m[2].trim()
+    }
     if (/^0x[0-9a-fA-F]{40}$/.test(v)) return `${chain === '' ? 'eth' : chain}:${v.toLowerCase()}`
     if (/^(bc|tb|ltc)1[02-9ac-hj-np-z]{6,87}$/i.test(v) && (v === v.toLowerCase() || v === v.toUpperCase())) {
       return `${chain === '' ? BECH32_CHAIN[v.slice(0, v.indexOf('1')).toLowerCase()] : chain}:${v.toLowerCase()}`

@@ -19,7 +19,7 @@ const rank = (tlp: Tlp): number => TLP_LEVELS.indexOf(tlp)
 /** The marking ids an object refers to (object and granular markings). */
 export function markingRefs (object: StixObject): string[] {
   const refs: string[] = []
-  if (Array.isArray(object.object_marking_refs)) for (const r of object.object_marking_refs) if (typeof r === 'string') refs.push(r)
+  if (Array.isArray(object.object_marking_refs)) { for (const r of object.object_marking_refs) if (typeof r === 'string') refs.push(r) }
   if (Array.isArray(object.granular_markings)) {
     for (const g of object.granular_markings) {
       const ref = (g as { marking_ref?: unknown } | null)?.marking_ref
@@ -55,7 +55,10 @@ export function checkMarkings (objects: readonly StixObject[], messageTlp: Tlp):
   for (let i = 0; i < objects.length; i++) {
     const marked = objectTlp(objects[i], resolve)
     if (marked != null && rank(marked.tlp) > rank(messageTlp)) {
-      throw new ProtocolError('MARKING_CONFLICT', `$.objects[${i}] (${String(objects[i].id)}) is marked TLP:${marked.tlp} (${marked.ref}); the message's TLP ${messageTlp} is less restrictive`)
+      throw new ProtocolError(
+        'MARKING_CONFLICT',
+        `$.objects[${i}] (${String(objects[i].id)}) is marked TLP:${marked.tlp} (${marked.ref}); the message's TLP ${messageTlp} is less restrictive`
+      )
     }
   }
 }

@@ -26,11 +26,15 @@ export function isStixBundle (body: unknown): body is { type: 'bundle', id: stri
 function describe (e: ErrorObject, prefix = ''): string {
   const path = pointerToJsonPath(prefix + e.instancePath)
   if (e.keyword === 'required') return `${path}.${String((e.params as { missingProperty: string }).missingProperty)} is missing`
-  if (e.keyword === 'additionalProperties') return `${path} has an unknown property ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}`
+  if (e.keyword === 'additionalProperties') {
+    return `${path} has an unknown property ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}`
+  }
   return `${path} ${e.message ?? 'is invalid'}`
 }
 
-const fail = (problem: string): never => { throw new ProtocolError('STIX_INVALID', `not a valid STIX 2.1 bundle: ${problem}`) }
+const fail = (problem: string): never => {
+  throw new ProtocolError('STIX_INVALID', `not a valid STIX 2.1 bundle: ${problem}`)
+}
 
 /** The most specific of a failed schema's errors: the deepest instance path, first of those. */
 function deepest (errors: readonly ErrorObject[]): ErrorObject {

@@ -74,7 +74,25 @@ export interface CharterV1 {
   proposed: string
 }
 
-const KEYS: ReadonlySet<string> = new Set(['v', 'id', 'version', 'previous', 'name', 'purpose', 'legalBasis', 'members', 'topics', 'maxTlp', 'handling', 'validFrom', 'validUntil', 'governance', 'status', 'proposedBy', 'proposed'])
+const KEYS: ReadonlySet<string> = new Set([
+  'v',
+  'id',
+  'version',
+  'previous',
+  'name',
+  'purpose',
+  'legalBasis',
+  'members',
+  'topics',
+  'maxTlp',
+  'handling',
+  'validFrom',
+  'validUntil',
+  'governance',
+  'status',
+  'proposedBy',
+  'proposed'
+])
 const MEMBER_KEYS: ReadonlySet<string> = new Set(['peerId', 'name', 'jurisdiction'])
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/
 const X_HANDLING = /^x-[a-z0-9]+(-[a-z0-9]+)*$/
@@ -85,7 +103,9 @@ const KNOWN_HANDLING: ReadonlySet<string> = new Set(HANDLING_CODES)
 export function validateCharter (value: unknown): CharterV1 {
   const o = versionedObject(value, KEYS, 'charter')
   const version = o.version
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > MAX_CHARTER_VERSIONS) bad('version', version, `must be an integer 1..${MAX_CHARTER_VERSIONS}`)
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > MAX_CHARTER_VERSIONS) {
+    bad('version', version, `must be an integer 1..${MAX_CHARTER_VERSIONS}`)
+  }
   let previous: string | null = null
   if (version === 1) {
     if (o.previous !== null) bad('previous', o.previous, 'must be null in version 1')
@@ -93,8 +113,22 @@ export function validateCharter (value: unknown): CharterV1 {
     previous = digestField(o, 'previous')
   }
   const members = checkMembers(o.members)
-  const topics = checkList(o.topics, 'topics', MAX_TASKFORCE_TOPICS, 1, t => typeof t === 'string' && t.length <= MAX_SLUG_LENGTH && SLUG.test(t), `a topic slug of at most ${MAX_SLUG_LENGTH} characters`)
-  const handling = checkList(o.handling, 'handling', 16, 0, c => typeof c === 'string' && (KNOWN_HANDLING.has(c) || (c.length <= MAX_SLUG_LENGTH && X_HANDLING.test(c))), 'a known handling code or an x- slug')
+  const topics = checkList(
+    o.topics,
+    'topics',
+    MAX_TASKFORCE_TOPICS,
+    1,
+    t => typeof t === 'string' && t.length <= MAX_SLUG_LENGTH && SLUG.test(t),
+    `a topic slug of at most ${MAX_SLUG_LENGTH} characters`
+  )
+  const handling = checkList(
+    o.handling,
+    'handling',
+    16,
+    0,
+    c => typeof c === 'string' && (KNOWN_HANDLING.has(c) || (c.length <= MAX_SLUG_LENGTH && X_HANDLING.test(c))),
+    'a known handling code or an x- slug'
+  )
   const maxTlp = o.maxTlp
   if (typeof maxTlp !== 'string' || !(TLP_LEVELS as readonly string[]).includes(maxTlp)) bad('maxTlp', maxTlp, `must be one of ${TLP_LEVELS.join(', ')}`)
   const validFrom = timeField(o, 'validFrom')
@@ -102,7 +136,9 @@ export function validateCharter (value: unknown): CharterV1 {
   if (Date.parse(validUntil) <= Date.parse(validFrom)) invalid('validUntil must be after validFrom')
   const governance = checkGovernance(o.governance, members.length)
   const status = o.status
-  if (typeof status !== 'string' || !(CHARTER_STATUSES as readonly string[]).includes(status)) bad('status', status, `must be one of ${CHARTER_STATUSES.join(', ')}`)
+  if (typeof status !== 'string' || !(CHARTER_STATUSES as readonly string[]).includes(status)) {
+    bad('status', status, `must be one of ${CHARTER_STATUSES.join(', ')}`)
+  }
   return {
     v: 1,
     id: uuidField(o, 'id'),
@@ -173,6 +209,8 @@ function checkGovernance (value: unknown, members: number): { quorum: number } {
   const g = value as Record<string, unknown>
   for (const key of Object.keys(g)) if (key !== 'quorum') invalid(`governance has unknown field ${JSON.stringify(key)}`)
   const q = g.quorum
-  if (typeof q !== 'number' || !Number.isInteger(q) || q < 1 || q > members) bad('governance.quorum', q, `must be an integer 1..${members} (the number of members)`)
+  if (typeof q !== 'number' || !Number.isInteger(q) || q < 1 || q > members) {
+    bad('governance.quorum', q, `must be an integer 1..${members} (the number of members)`)
+  }
   return { quorum: q }
 }

@@ -24,7 +24,10 @@ export function openHistory (envelopes: readonly Uint8Array[]): SignedCharter[] 
     const signed = openCharter(bytes, prev != null ? memberIds(prev.charter) : [])
     const c = signed.charter
     if (prev == null ? c.version !== 1 : (c.id !== prev.charter.id || c.version !== prev.charter.version + 1 || c.previous !== prev.digest)) {
-      throw new ProtocolError('SCHEMA_INVALID', `chain[${i}] (version ${c.version}) does not follow ${prev == null ? 'nothing: the chain starts at version 1' : `version ${prev.charter.version}`}`)
+      throw new ProtocolError(
+        'SCHEMA_INVALID',
+        `chain[${i}] (version ${c.version}) does not follow ${prev == null ? 'nothing: the chain starts at version 1' : `version ${prev.charter.version}`}`
+      )
     }
     out.push(signed)
   }

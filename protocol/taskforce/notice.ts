@@ -43,14 +43,18 @@ const KEYS: ReadonlySet<string> = new Set(['v', 'id', 'from', 'to', 'created', '
 export function validateNotice (value: unknown, chainAsBase64 = false): TaskForceNoticeV1 {
   const o = versionedObject(value, KEYS, 'task force notice')
   const action = o.action
-  if (typeof action !== 'string' || !(NOTICE_ACTIONS as readonly string[]).includes(action)) bad('action', action, `must be one of ${NOTICE_ACTIONS.join(', ')}`)
+  if (typeof action !== 'string' || !(NOTICE_ACTIONS as readonly string[]).includes(action)) {
+    bad('action', action, `must be one of ${NOTICE_ACTIONS.join(', ')}`)
+  }
   const to = o.to
   if (!Array.isArray(to) || to.length === 0 || to.length > MAX_RECIPIENTS) bad('to', to, `must list 1..${MAX_RECIPIENTS} peer IDs`)
   for (let i = 0; i < to.length; i++) if (!isPeerId(to[i])) invalid(`to[${i}] is not a peer ID`)
   if (new Set(to).size !== to.length) invalid('to repeats a recipient')
   const chain = o.chain
   if (!Array.isArray(chain) || chain.length > MAX_CHARTER_VERSIONS) bad('chain', chain, `must be an array of at most ${MAX_CHARTER_VERSIONS} charter envelopes`)
-  if ((action === 'decline') !== (chain.length === 0)) invalid(action === 'decline' ? 'a decline carries no chain' : `a ${action} notice carries the chain of charter envelopes`)
+  if ((action === 'decline') !== (chain.length === 0)) {
+    invalid(action === 'decline' ? 'a decline carries no chain' : `a ${action} notice carries the chain of charter envelopes`)
+  }
   const envelopes = chain.map((e: unknown, i) => {
     if (!chainAsBase64) {
       if (!(e instanceof Uint8Array)) invalid(`chain[${i}] is not bytes`)

@@ -42,15 +42,21 @@ export function openCharter (bytes: Uint8Array, previousMembers: readonly string
 
 /** `openCharter` for an envelope already decoded. */
 export function checkCharterEnvelope (envelope: Envelope, previousMembers: readonly string[] = []): SignedCharter {
-  if (envelope.payloadType !== PAYLOAD_TYPES.taskforceCharter) throw new ProtocolError('BAD_PAYLOAD_TYPE', `payload type ${envelope.payloadType} is not a task force charter`)
+  if (envelope.payloadType !== PAYLOAD_TYPES.taskforceCharter) {
+    throw new ProtocolError('BAD_PAYLOAD_TYPE', `payload type ${envelope.payloadType} is not a task force charter`)
+  }
   const charter = parseCharter(envelope.payload)
   const allowed = new Set([...memberIds(charter), ...previousMembers])
   const bytes = pae(envelope.payloadType, envelope.payload)
   const signers = new Set<string>()
   for (const [i, { keyid, sig }] of envelope.signatures.entries()) {
-    if (!isPeerId(keyid) || !allowed.has(keyid)) throw new ProtocolError('BAD_SIGNATURE', `signatures[${i}] is by ${keyid}, who is not a member of this version or the one before`)
+    if (!isPeerId(keyid) || !allowed.has(keyid)) {
+      throw new ProtocolError('BAD_SIGNATURE', `signatures[${i}] is by ${keyid}, who is not a member of this version or the one before`)
+    }
     if (signers.has(keyid)) throw new ProtocolError('BAD_SIGNATURE', `signatures[${i}]: ${keyid} signs twice`)
-    if (!opensslVerify(verifyKeyFromPeerId(keyid), bytes, sig)) throw new ProtocolError('BAD_SIGNATURE', `signatures[${i}] does not verify under the key of ${keyid}`)
+    if (!opensslVerify(verifyKeyFromPeerId(keyid), bytes, sig)) {
+      throw new ProtocolError('BAD_SIGNATURE', `signatures[${i}] does not verify under the key of ${keyid}`)
+    }
     signers.add(keyid)
   }
   return { envelope, charter, digest: paeDigest(bytes), signers: [...signers].sort() }

@@ -25,9 +25,20 @@ export type AgentRequest =
   | { op: 'rss' }
   | { op: 'stop' }
 
-export interface RawResult { count: number, seconds: number, rate: number }
-export interface ProbeResult { envelopeBytes: number, receiptBytes: number }
-export interface InfoResult { peerId: string, ackBytes: number, deliveryWindow: number }
+export interface RawResult {
+  count: number
+  seconds: number
+  rate: number
+}
+export interface ProbeResult {
+  envelopeBytes: number
+  receiptBytes: number
+}
+export interface InfoResult {
+  peerId: string
+  ackBytes: number
+  deliveryWindow: number
+}
 export interface IngestResult {
   count: number
   recipients: number
@@ -37,9 +48,18 @@ export interface IngestResult {
   /** Deliveries (message × recipient) per second, first send to last verified, recorded receipt. */
   rate: number
 }
-export interface LatencyResult { samples: number[] }
-export interface OpenLoopResult extends LatencyResult { rate: number, issueSeconds: number, maxIssueLagMs: number }
-export interface FanoutResult { ms: number, perRecipientMs: number[] }
+export interface LatencyResult {
+  samples: number[]
+}
+export interface OpenLoopResult extends LatencyResult {
+  rate: number
+  issueSeconds: number
+  maxIssueLagMs: number
+}
+export interface FanoutResult {
+  ms: number
+  perRecipientMs: number[]
+}
 
 /**
  * The check of the agent's last sending operation, done after the clock stopped: every
@@ -53,5 +73,8 @@ export interface DeliveryCheck {
   receiptsChecked: number
   problems: string[]
 }
-export interface InboxResult { count: number, accepted: number }
+export interface InboxResult {
+  count: number
+  accepted: number
+}
 export type RssResult = NodeJS.MemoryUsage

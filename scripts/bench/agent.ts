@@ -25,8 +25,18 @@ import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
 import type { SendInput } from '../../node/service.ts'
 import type { DeliveryRecord } from '../../node/store/records.ts'
 import {
-  BENCH_LEGAL_BASIS, RAW_PROTOCOL, type AgentRequest, type DeliveryCheck, type FanoutResult, type InboxResult, type InfoResult,
-  type IngestResult, type LatencyResult, type OpenLoopResult, type ProbeResult, type RawResult
+  BENCH_LEGAL_BASIS,
+  RAW_PROTOCOL,
+  type AgentRequest,
+  type DeliveryCheck,
+  type FanoutResult,
+  type InboxResult,
+  type InfoResult,
+  type IngestResult,
+  type LatencyResult,
+  type OpenLoopResult,
+  type ProbeResult,
+  type RawResult
 } from './agent-api.ts'
 
 const dir = process.argv[2]
@@ -43,7 +53,9 @@ const ackBytes = 800
 const ACK_BASE_BYTES = 1200
 
 let accepted = 0
-node.receiver.on('accepted', () => { accepted++ })
+node.receiver.on('accepted', () => {
+  accepted++
+})
 
 await node.libp2p.handle(RAW_PROTOCOL, async (stream: Stream) => {
   const decoder = new FrameDecoder()
@@ -52,7 +64,10 @@ await node.libp2p.handle(RAW_PROTOCOL, async (stream: Stream) => {
     for (const frame of decoder.push(chunk)) {
       const n = frame.length >= 2 ? (frame[0] << 8) | frame[1] : 1
       let ack = acks.get(n)
-      if (ack == null) { ack = encodeFrame(new Uint8Array(ackBytes * Math.max(1, n) + ACK_BASE_BYTES).fill(0x61)); acks.set(n, ack) }
+      if (ack == null) {
+        ack = encodeFrame(new Uint8Array(ackBytes * Math.max(1, n) + ACK_BASE_BYTES).fill(0x61))
+        acks.set(n, ack)
+      }
       if (!stream.send(ack)) await stream.onDrain()
     }
   }
@@ -80,7 +95,9 @@ function message (to: string[], bodyBytes: number, n: number): SendInput {
   return { to, kind: 'report', tlp: 'AMBER', topic: 'benchmark', legalBasis: BENCH_LEGAL_BASIS, body: { n, text: textOf(bodyBytes, n) } }
 }
 
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+const sleep = async (ms: number): Promise<void> => {
+  await new Promise(resolve => setTimeout(resolve, ms))
+}
 
 // ---- watching deliveries and checking them afterwards -----------------------------------
 
@@ -109,17 +126,25 @@ function watchDeliveries (): Watch {
   return {
     at,
     records,
-    stop: () => { node.outbox.off('delivery', listener) },
+    stop: () => {
+      node.outbox.off('delivery', listener)
+    },
     waitFor: async (n, timeoutMs) => {
       if (total >= n) return
       target = n
       let timer: NodeJS.Timeout | undefined
       await Promise.race([
-        new Promise<void>(resolve => { reached = resolve }),
+        new Promise<void>(resolve => {
+          reached = resolve
+        }),
         new Promise<void>((_resolve, reject) => {
-          timer = setTimeout(() => { reject(new Error(`only ${total} of ${n} deliveries reached a final state within ${timeoutMs} ms`)) }, timeoutMs)
+          timer = setTimeout(() => {
+            reject(new Error(`only ${total} of ${n} deliveries reached a final state within ${timeoutMs} ms`))
+          }, timeoutMs)
         })
-      ]).finally(() => { clearTimeout(timer) })
+      ]).finally(() => {
+        clearTimeout(timer)
+      })
     }
   }
 }
@@ -133,7 +158,9 @@ async function check (): Promise<DeliveryCheck> {
   lastRun = undefined
   let notDelivered = 0
   const problems: string[] = []
-  const problem = (text: string): void => { if (problems.length < 10) problems.push(text) }
+  const problem = (text: string): void => {
+    if (problems.length < 10) problems.push(text)
+  }
   for (const digest of digests) {
     const finals = records.get(digest) ?? []
     for (const r of recipients) if (!finals.some(f => f.recipient === r && f.status === 'delivered')) notDelivered++
@@ -142,19 +169,28 @@ async function check (): Promise<DeliveryCheck> {
   const checkedNotes = new Set<string>()
   for (const recipient of recipients) {
     const key = node.trust.key(recipient)
-    if (key == null) { problem(`no key for ${recipient}`); continue }
+    if (key == null) {
+      problem(`no key for ${recipient}`)
+      continue
+    }
     for (let i = 0; i < digests.length; i += 1024) {
       const chunk = digests.slice(i, i + 1024)
       const stored = await node.store.rcpt.getMany(chunk.map(d => d + '!' + recipient))
       stored.forEach((bytes, j) => {
         receiptsChecked++
-        if (bytes == null) { problem(`no receipt stored for ${chunk[j]} from ${recipient}`); return }
+        if (bytes == null) {
+          problem(`no receipt stored for ${chunk[j]} from ${recipient}`)
+          return
+        }
         try {
           // Exchange v2: the evidence kept from the batch receipt, proof and checkpoint checked.
           const evidence = parseReceiptEvidence(bytes)
           if (evidence.for !== chunk[j] || evidence.by !== key.peerId) throw new Error('evidence names another message or recipient')
           checkReceiptEvidence(evidence)
-          if (!checkedNotes.has(evidence.checkpoint)) { openNodeCheckpoint(evidence.checkpoint, [key.peerId]); checkedNotes.add(evidence.checkpoint) }
+          if (!checkedNotes.has(evidence.checkpoint)) {
+            openNodeCheckpoint(evidence.checkpoint, [key.peerId])
+            checkedNotes.add(evidence.checkpoint)
+          }
           if (evidence.status !== 'accepted') problem(`receipt for ${chunk[j]} says ${evidence.status} (${evidence.reason ?? ''})`)
         } catch (err) {
           problem(`receipt for ${chunk[j]} does not verify: ${(err as Error).message}`)
@@ -188,7 +224,12 @@ async function raw (req: Extract<AgentRequest, { op: 'raw' }>): Promise<RawResul
     }
   })()
   while (sent < req.count) {
-    if (sent - acked >= req.window) { await new Promise<void>(resolve => { wake = resolve }); continue }
+    if (sent - acked >= req.window) {
+      await new Promise<void>(resolve => {
+        wake = resolve
+      })
+      continue
+    }
     sent += perFrame
     if (!stream.send(frame)) await stream.onDrain()
   }
@@ -275,7 +316,13 @@ async function openLoop (req: Extract<AgentRequest, { op: 'open-loop' }>): Promi
         const t = start + issued * interval
         maxLag = Math.max(maxLag, now - t)
         const n = issued++
-        sends.push(node.service.send(message([req.to], req.bodyBytes, n)).then(res => { scheduled.set(res.digest, t) }, (err: unknown) => { failure ??= err }))
+        sends.push(
+          node.service.send(message([req.to], req.bodyBytes, n)).then(res => {
+            scheduled.set(res.digest, t)
+          }, (err: unknown) => {
+            failure ??= err
+          })
+        )
       }
       const wait = start + issued * interval - performance.now()
       if (wait > 0) await sleep(wait)
@@ -342,24 +389,59 @@ async function profileStop (file: string): Promise<unknown> {
 }
 
 process.on('message', (req: AgentRequest & { seq: number }) => {
-  const reply = (value: unknown): void => { process.send?.({ seq: req.seq, value }) }
-  const fail = (err: unknown): void => { process.send?.({ seq: req.seq, error: (err as Error).stack ?? String(err) }) }
+  const reply = (value: unknown): void => {
+    process.send?.({ seq: req.seq, value })
+  }
+  const fail = (err: unknown): void => {
+    process.send?.({ seq: req.seq, error: (err as Error).stack ?? String(err) })
+  }
   switch (req.op) {
-    case 'raw': raw(req).then(reply, fail); break
-    case 'probe': probe(req).then(reply, fail); break
-    case 'ingest': ingest(req).then(reply, fail); break
-    case 'latency': latency(req).then(reply, fail); break
-    case 'open-loop': openLoop(req).then(reply, fail); break
-    case 'fanout': fanout(req).then(reply, fail); break
-    case 'check': check().then(reply, fail); break
-    case 'inbox': inbox().then(reply, fail); break
-    case 'info': reply({ peerId: node.signer.peerId, ackBytes, deliveryWindow: node.config.exchange.deliveryWindow } satisfies InfoResult); break
-    case 'profile-start': profileStart(req.intervalUs).then(reply, fail); break
-    case 'profile-stop': profileStop(req.file).then(reply, fail); break
-    case 'rss': reply(process.memoryUsage()); break
-    case 'stop': node.stop().then(() => { reply({}); process.exit(0) }, fail); break
+    case 'raw':
+      raw(req).then(reply, fail)
+      break
+    case 'probe':
+      probe(req).then(reply, fail)
+      break
+    case 'ingest':
+      ingest(req).then(reply, fail)
+      break
+    case 'latency':
+      latency(req).then(reply, fail)
+      break
+    case 'open-loop':
+      openLoop(req).then(reply, fail)
+      break
+    case 'fanout':
+      fanout(req).then(reply, fail)
+      break
+    case 'check':
+      check().then(reply, fail)
+      break
+    case 'inbox':
+      inbox().then(reply, fail)
+      break
+    case 'info':
+      reply({ peerId: node.signer.peerId, ackBytes, deliveryWindow: node.config.exchange.deliveryWindow } satisfies InfoResult)
+      break
+    case 'profile-start':
+      profileStart(req.intervalUs).then(reply, fail)
+      break
+    case 'profile-stop':
+      profileStop(req.file).then(reply, fail)
+      break
+    case 'rss':
+      reply(process.memoryUsage())
+      break
+    case 'stop':
+      node.stop().then(() => {
+        reply({})
+        process.exit(0)
+      }, fail)
+      break
   }
 })
 // An orchestrator that dies must not leave nodes behind.
-process.on('disconnect', () => { process.exit(1) })
+process.on('disconnect', () => {
+  process.exit(1)
+})
 process.send?.({ ready: node.runtime() })

@@ -89,11 +89,17 @@ export class Agent {
 
   async start (opts: StartOptions = {}): Promise<RuntimeInfo> {
     await ensureBuilt()
-    const child = fork(AGENT, [this.dir, opts.logLevel ?? 'warn'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...startFlags(), ...(opts.execArgv ?? [])] })
+    const child = fork(AGENT, [this.dir, opts.logLevel ?? 'warn'], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [...startFlags(), ...(opts.execArgv ?? [])]
+    })
     this.child = child
     return await new Promise((resolve, reject) => {
       child.on('message', (msg: { ready?: RuntimeInfo, seq?: number, value?: unknown, error?: string }) => {
-        if (msg.ready != null) { resolve(msg.ready); return }
+        if (msg.ready != null) {
+          resolve(msg.ready)
+          return
+        }
         const w = this.waiting.get(msg.seq ?? -1)
         if (w == null) return
         this.waiting.delete(msg.seq as number)
@@ -145,7 +151,9 @@ export class Fleet {
   }
 
   async stop (): Promise<void> {
-    const results = await Promise.allSettled(this.agents.map(async a => { await a.stop() }))
+    const results = await Promise.allSettled(this.agents.map(async a => {
+      await a.stop()
+    }))
     for (const a of this.agents) a.kill()
     const failed = results.find(r => r.status === 'rejected')
     if (failed != null) throw (failed as PromiseRejectedResult).reason

@@ -94,7 +94,12 @@ export function rawVerifyRate (seconds: number, library: 'openssl' | 'libsodium'
   return ops / ((now - start) / 1000)
 }
 
-interface VerifyRun { messages: number, seconds: number, envelopes: number, rate: number }
+interface VerifyRun {
+  messages: number
+  seconds: number
+  envelopes: number
+  rate: number
+}
 
 const fmt = (n: number): string => n >= 1_000_000 ? `${n / 1_000_000} M` : `${n / 1000} k`
 
@@ -131,8 +136,14 @@ export class AuditBench {
     const t = performance.now()
     const report = await verifier.verify(d.dir, { workers: this.ctx.cores })
     const seconds = (performance.now() - t) / 1000
-    if (report.ok !== true) throw new IntegrityError(`audit verify fails on the pre-filled store of ${fmt(d.messages)} messages: ${JSON.stringify(report.failures ?? report).slice(0, 800)}`)
-    if (!(report.envelopes >= 2 * d.messages)) throw new IntegrityError(`audit verify checked ${report.envelopes} envelopes in a store of ${d.messages} messages with their receipts`)
+    if (report.ok !== true) {
+      throw new IntegrityError(
+        `audit verify fails on the pre-filled store of ${fmt(d.messages)} messages: ${JSON.stringify(report.failures ?? report).slice(0, 800)}`
+      )
+    }
+    if (!(report.envelopes >= 2 * d.messages)) {
+      throw new IntegrityError(`audit verify checked ${report.envelopes} envelopes in a store of ${d.messages} messages with their receipts`)
+    }
     this.lastReport = report
     return { messages: d.messages, seconds, envelopes: report.envelopes, rate: report.envelopes / seconds }
   }
@@ -143,9 +154,20 @@ export class AuditBench {
     const dir = join(ctx.scratch, 'profiles', 'audit-verify')
     await mkdir(dir, { recursive: true })
     const verifier = this.verifier as { path: string }
-    const { stdout } = await promisify(execFile)(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, VERIFY_CHILD, verifier.path, d.dir, String(ctx.cores)], { maxBuffer: 1 << 20 })
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      VERIFY_CHILD,
+      verifier.path,
+      d.dir,
+      String(ctx.cores)
+    ], { maxBuffer: 1 << 20 })
     const result = JSON.parse(stdout) as { ok: boolean, envelopes: number, ms: number, failures: unknown[] }
-    if (!result.ok) throw new IntegrityError(`audit verify fails on the pre-filled store of ${fmt(d.messages)} messages (profiled run): ${JSON.stringify(result.failures).slice(0, 800)}`)
+    if (!result.ok) {
+      throw new IntegrityError(
+        `audit verify fails on the pre-filled store of ${fmt(d.messages)} messages (profiled run): ${JSON.stringify(result.failures).slice(0, 800)}`
+      )
+    }
     // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread.
     const files = (await readdir(dir)).filter(f => f.endsWith('.cpuprofile'))
     const thread = (f: string): number => Number(f.split('.')[4])
@@ -159,7 +181,11 @@ export class AuditBench {
     return {
       id: 'audit',
       title: 'Audit verify',
-      description: `One extra verification of the ${fmt(d.messages)}-message store with ${ctx.cores} workers, in a child process under \`node --cpu-prof\` (main thread and every worker thread; ${Math.round(result.envelopes / (result.ms / 1000)).toLocaleString('en-US')} envelopes/s under the profiler, not a figure).`,
+      description: `One extra verification of the ${
+        fmt(d.messages)
+      }-message store with ${ctx.cores} workers, in a child process under \`node --cpu-prof\` (main thread and every worker thread; ${
+        Math.round(result.envelopes / (result.ms / 1000)).toLocaleString('en-US')
+      } envelopes/s under the profiler, not a figure).`,
       threads
     }
   }
@@ -175,7 +201,11 @@ export class AuditBench {
         this.ceilings.push(rawVerifyRate(ctx.quick ? 0.5 : 1) * ctx.cores)
         this.sodiumCeilings.push(rawVerifyRate(ctx.quick ? 0.5 : 1, 'libsodium') * ctx.cores)
         this.rateRuns.push(await this.verifyOnce(d))
-        ctx.log(`  audit verify run ${r + 1}/${runs} at ${fmt(d.messages)} messages: ${Math.round(this.rateRuns[r].rate)} envelopes/s (ceiling ${Math.round(this.ceilings[r])})`)
+        ctx.log(
+          `  audit verify run ${r + 1}/${runs} at ${fmt(d.messages)} messages: ${Math.round(this.rateRuns[r].rate)} envelopes/s (ceiling ${
+            Math.round(this.ceilings[r])
+          })`
+        )
       }
       if (median(this.rateRuns.map(x => x.rate)) / median(this.ceilings) < AUDIT_GOAL_RATIO) this.profile = await this.profileVerify(d)
     }
@@ -189,7 +219,11 @@ export class AuditBench {
     const leveldb = await auditLogProofs(d.dir, count)
     const memory = await memoryProofs(leveldb.size, count)
     this.proofs.push({ leveldb, memory })
-    ctx.log(`  proofs at ${leveldb.size} entries: ${leveldb.meanHashes.toFixed(1)} hashes (max ${leveldb.maxHashes}, bound ${leveldb.bound}), ${leveldb.meanUs.toFixed(0)} µs from LevelDB, ${memory.meanUs.toFixed(1)} µs in memory`)
+    ctx.log(
+      `  proofs at ${leveldb.size} entries: ${leveldb.meanHashes.toFixed(1)} hashes (max ${leveldb.maxHashes}, bound ${leveldb.bound}), ${
+        leveldb.meanUs.toFixed(0)
+      } µs from LevelDB, ${memory.meanUs.toFixed(1)} µs in memory`
+    )
   }
 
   /** Item 4's figure, and item 5's audit and proof figures. */
@@ -198,7 +232,9 @@ export class AuditBench {
     const base: Omit<FigureInput, 'samples'> = {
       id: 'audit.verify',
       name: 'Audit verify',
-      measured: `verifyDataDir with ${ctx.cores} workers over a stopped node's data directory holding ${this.rateDir == null ? '' : fmt(this.rateDir.messages) + ' '}received messages with their receipts and audit entries (LevelDB file checksums, every envelope and receipt signature, the Merkle tree and checkpoint): envelopes checked per second`,
+      measured: `verifyDataDir with ${ctx.cores} workers over a stopped node's data directory holding ${
+        this.rateDir == null ? '' : fmt(this.rateDir.messages) + ' '
+      }received messages with their receipts and audit entries (LevelDB file checksums, every envelope and receipt signature, the Merkle tree and checkpoint): envelopes checked per second`,
       unit: 'envelopes/s',
       ceilingName: `raw OpenSSL Ed25519 verify/s on one core × ${ctx.cores} cores, measured before each run`,
       goal: { op: '>=', ratio: AUDIT_GOAL_RATIO },
@@ -228,7 +264,9 @@ export class AuditBench {
       figures.push(makeFigure({
         id: 'growth.audit',
         name: `Audit verify time per envelope, ${fmt(last.messages)} vs ${fmt(first.messages)} messages`,
-        measured: `verifyDataDir wall time / envelopes checked, at ${fmt(last.messages)} messages (value) and at ${fmt(first.messages)} (ceiling); near 1 means linear cost`,
+        measured: `verifyDataDir wall time / envelopes checked, at ${fmt(last.messages)} messages (value) and at ${
+          fmt(first.messages)
+        } (ceiling); near 1 means linear cost`,
         unit: 'µs/envelope',
         samples: [(last.seconds * 1e6) / last.envelopes],
         ceilingSamples: [(first.seconds * 1e6) / first.envelopes],
@@ -237,10 +275,25 @@ export class AuditBench {
       charts.push({
         file: 'growth-audit.svg',
         title: 'Audit verify time vs log size',
-        spec: lines({ title: 'Audit verify time vs messages stored', xTitle: 'messages (log scale)', yTitle: 'seconds (log scale)', logX: true, logY: true, rows: this.series.map(s => ({ x: s.messages, series: 'verifyDataDir', y: s.seconds })) })
+        spec: lines({
+          title: 'Audit verify time vs messages stored',
+          xTitle: 'messages (log scale)',
+          yTitle: 'seconds (log scale)',
+          logX: true,
+          logY: true,
+          rows: this.series.map(s => ({ x: s.messages, series: 'verifyDataDir', y: s.seconds }))
+        })
       })
     } else if (this.verifier == null) {
-      figures.push(unavailableFigure({ id: 'growth.audit', name: 'Audit verify time per envelope vs log size', measured: 'verifyDataDir wall time / envelopes checked', unit: 'µs/envelope', note: this.unavailable }))
+      figures.push(
+        unavailableFigure({
+          id: 'growth.audit',
+          name: 'Audit verify time per envelope vs log size',
+          measured: 'verifyDataDir wall time / envelopes checked',
+          unit: 'µs/envelope',
+          note: this.unavailable
+        })
+      )
     }
     if (this.proofs.length > 0) {
       const smallest = this.proofs[0].leveldb
@@ -257,7 +310,9 @@ export class AuditBench {
       figures.push(makeFigure({
         id: 'growth.proof.time',
         name: `Inclusion proof time, ${largest.size.toLocaleString('en-US')} vs ${smallest.size.toLocaleString('en-US')} audit entries`,
-        measured: `mean time to build one inclusion proof from the audit log in LevelDB (random entries), at ${largest.size} entries (value) and ${smallest.size} (ceiling)`,
+        measured:
+          `mean time to build one inclusion proof from the audit log in LevelDB (random entries), at ${largest.size} entries (value) and ${smallest.size} ` +
+          `(ceiling)`,
         unit: 'µs',
         samples: [largest.meanUs],
         ceilingSamples: [smallest.meanUs],
@@ -286,7 +341,13 @@ export class AuditBench {
           yTitle: 'µs per proof (log scale)',
           logX: true,
           logY: true,
-          rows: this.proofs.flatMap(p => [{ x: p.leveldb.size, series: 'audit log in LevelDB', y: p.leveldb.meanUs }, { x: p.memory.size, series: 'same size, tree in memory', y: p.memory.meanUs }])
+          rows: this.proofs.flatMap(
+            p => [{ x: p.leveldb.size, series: 'audit log in LevelDB', y: p.leveldb.meanUs }, {
+              x: p.memory.size,
+              series: 'same size, tree in memory',
+              y: p.memory.meanUs
+            }]
+          )
         })
       })
     }

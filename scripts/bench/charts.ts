@@ -44,7 +44,9 @@ export async function renderCharts (dir: string, charts: readonly ChartSpec[]): 
 }
 
 /** Grouped bars: one group per category, one bar per series (e.g. product vs ceiling). */
-export function groupedBars (opts: { title: string, rows: Array<{ group: string, series: string, value: number }>, yTitle: string, width?: number }): vegaLite.TopLevelSpec {
+export function groupedBars (
+  opts: { title: string, rows: Array<{ group: string, series: string, value: number }>, yTitle: string, width?: number }
+): vegaLite.TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: opts.title,
@@ -62,7 +64,9 @@ export function groupedBars (opts: { title: string, rows: Array<{ group: string,
 }
 
 /** Lines over a numeric x axis (optionally logarithmic), one line per series, with points. */
-export function lines (opts: { title: string, rows: Array<{ x: number, series: string, y: number }>, xTitle: string, yTitle: string, logX?: boolean, logY?: boolean, width?: number }): vegaLite.TopLevelSpec {
+export function lines (
+  opts: { title: string, rows: Array<{ x: number, series: string, y: number }>, xTitle: string, yTitle: string, logX?: boolean, logY?: boolean, width?: number }
+): vegaLite.TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: opts.title,
@@ -121,7 +125,13 @@ export function goalAttainment (rows: Array<{ figure: string, attainment: number
         encoding: {
           y: { field: 'figure', type: 'nominal', title: null, sort: null, axis: { labelLimit: 520 } },
           x: { field: 'attainment', type: 'quantitative', title: 'attainment (log scale)', scale: { type: 'log' } },
-          color: { field: 'verdict', type: 'nominal', title: 'goal', scale: { domain: ['met', 'missed'], range: ['#4c9a2a', '#c0392b'] }, legend: { orient: 'bottom' } }
+          color: {
+            field: 'verdict',
+            type: 'nominal',
+            title: 'goal',
+            scale: { domain: ['met', 'missed'], range: ['#4c9a2a', '#c0392b'] },
+            legend: { orient: 'bottom' }
+          }
         }
       },
       { mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { x: { datum: 1 } } }

@@ -46,7 +46,9 @@ export async function runFanout (ctx: BenchContext, root: string): Promise<ItemR
     const peers: Agent[] = []
     for (let i = 0; i < PEERS; i++) peers.push(fleet.add(await Agent.create(`peer-${String(i + 1).padStart(2, '0')}`, root)))
     await hub.trust(peers)
-    await inBatches(peers, 8, async p => { await p.trust([hub]) })
+    await inBatches(peers, 8, async p => {
+      await p.trust([hub])
+    })
     await inBatches([hub, ...peers], 6, async a => await a.start({ logLevel: 'error' }))
     const startSeconds = (performance.now() - started) / 1000
     ctx.log(`  fan-out: ${PEERS + 1} nodes up in ${startSeconds.toFixed(1)} s`)
@@ -106,7 +108,9 @@ export async function runFanout (ctx: BenchContext, root: string): Promise<ItemR
       makeFigure({
         id: 'fanout.rss',
         name: 'RSS per idle node (worst of 29)',
-        measured: `resident set size of each of the 29 peers, idle ${ctx.quick ? 1 : 3} s after the fan-out runs; value is the largest, spread is min–max over the 29 nodes`,
+        measured: `resident set size of each of the 29 peers, idle ${
+          ctx.quick ? 1 : 3
+        } s after the fan-out runs; value is the largest, spread is min–max over the 29 nodes`,
         unit: 'MB',
         samples: idle.map(m => m.rss / MB),
         aggregate: 'max',
@@ -124,7 +128,13 @@ export async function runFanout (ctx: BenchContext, root: string): Promise<ItemR
     for (const f of figures) ctx.figures.set(f.id, f)
     const baseline = await baselineRss(ctx.scratch)
     const breakdown = (key: keyof RssResult): number => median(idle.map(m => m[key] / MB))
-    const memory = { rss: breakdown('rss'), heapTotal: breakdown('heapTotal'), heapUsed: breakdown('heapUsed'), external: breakdown('external'), arrayBuffers: breakdown('arrayBuffers') }
+    const memory = {
+      rss: breakdown('rss'),
+      heapTotal: breakdown('heapTotal'),
+      heapUsed: breakdown('heapUsed'),
+      external: breakdown('external'),
+      arrayBuffers: breakdown('arrayBuffers')
+    }
     return {
       figures,
       details: {
@@ -151,10 +161,20 @@ export async function runFanout (ctx: BenchContext, root: string): Promise<ItemR
         })
       }],
       notes: [
-        `Idle peer memory (median over the 29, MB): RSS ${memory.rss.toFixed(1)}, V8 heap ${memory.heapUsed.toFixed(1)} used of ${memory.heapTotal.toFixed(1)}, external ${memory.external.toFixed(1)} (array buffers ${memory.arrayBuffers.toFixed(1)}). The nodes run what \`npm start\` runs: the compiled build (dist/), with its Node flags (${startFlags().join(' ') || 'none'}). For comparison, an empty Node process has an RSS of ${baseline.plainMB.toFixed(1)} MB and one that has run a one-line TypeScript file ${baseline.typescriptMB.toFixed(1)} MB (the type stripper loaded, as in a node run from its .ts sources); the rest is the node's code, libp2p, LevelDB's native caches and allocator slack.`
+        `Idle peer memory (median over the 29, MB): RSS ${memory.rss.toFixed(1)}, V8 heap ${memory.heapUsed.toFixed(1)} used of ${
+          memory.heapTotal.toFixed(1)
+        }, external ${memory.external.toFixed(1)} (array buffers ${
+          memory.arrayBuffers.toFixed(1)
+        }). The nodes run what \`npm start\` runs: the compiled build (dist/), with its Node flags (${
+          startFlags().join(' ') || 'none'
+        }). For comparison, an empty Node process has an RSS of ${baseline.plainMB.toFixed(1)} MB and one that has run a one-line TypeScript file ${
+          baseline.typescriptMB.toFixed(1)
+        } MB (the type stripper loaded, as in a node run from its .ts sources); the rest is the node's code, libp2p, LevelDB's native caches and allocator slack.`
       ]
     }
   } finally {
-    await fleet.stop().catch(() => { fleet.kill() })
+    await fleet.stop().catch(() => {
+      fleet.kill()
+    })
   }
 }

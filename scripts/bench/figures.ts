@@ -63,10 +63,14 @@ export interface FigureInput {
 
 export function compare (actual: number, op: GoalOp, threshold: number): boolean {
   switch (op) {
-    case '>=': return actual >= threshold
-    case '>': return actual > threshold
-    case '<=': return actual <= threshold
-    case '<': return actual < threshold
+    case '>=':
+      return actual >= threshold
+    case '>':
+      return actual > threshold
+    case '<=':
+      return actual <= threshold
+    case '<':
+      return actual < threshold
   }
 }
 

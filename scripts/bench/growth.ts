@@ -56,10 +56,17 @@ export async function runGrowth (ctx: BenchContext, root: string, atSize: (dir: 
       compact: !ctx.quick,
       onProgress: (done, total) => {
         const pct = Math.floor((100 * done) / total / 10) * 10
-        if (pct !== lastPct && total >= 100_000) { lastPct = pct; ctx.log(`    prefill ${fmt(total)}: ${pct} %`) }
+        if (pct !== lastPct && total >= 100_000) {
+          lastPct = pct
+          ctx.log(`    prefill ${fmt(total)}: ${pct} %`)
+        }
       }
     })
-    ctx.log(`  pre-filled ${fmt(n)} messages into ${receiver.name} in ${result.seconds.toFixed(1)} s (${Math.round(n / result.seconds)}/s${result.compactSeconds > 0.01 ? `, of which compaction ${result.compactSeconds.toFixed(1)} s` : ''})`)
+    ctx.log(
+      `  pre-filled ${fmt(n)} messages into ${receiver.name} in ${result.seconds.toFixed(1)} s (${Math.round(n / result.seconds)}/s${
+        result.compactSeconds > 0.01 ? `, of which compaction ${result.compactSeconds.toFixed(1)} s` : ''
+      })`
+    )
     return result
   }
   const filled = { small: await prefill(small, sizes.small), mid: undefined as PrefillResult | undefined, big: undefined as PrefillResult | undefined }
@@ -90,13 +97,21 @@ export async function runGrowth (ctx: BenchContext, root: string, atSize: (dir: 
         rates[which].push(result.rate)
         await receiver.stop()
       }
-      ctx.log(`  growth run ${r + 1}/${runs}: ${Math.round(rates.small[r])} msg/s with ${fmt(sizes.small)} stored, ${Math.round(rates.big[r])} msg/s with ${fmt(sizes.big)}`)
+      ctx.log(
+        `  growth run ${r + 1}/${runs}: ${Math.round(rates.small[r])} msg/s with ${fmt(sizes.small)} stored, ${Math.round(rates.big[r])} msg/s with ${
+          fmt(sizes.big)
+        }`
+      )
     }
     const figures: Figure[] = [
       makeFigure({
         id: 'growth.ingest',
         name: `Ingest with ${fmt(sizes.big)} messages stored`,
-        measured: `${count} 1 KiB messages per run into a receiver pre-filled with ${fmt(sizes.big)} messages (signed, with receipts and audit entries), runs interleaved with the same ingest into one holding ${fmt(sizes.small)}; only the measured receiver runs (each is started, warmed up with 500 messages, measured and stopped)`,
+        measured: `${count} 1 KiB messages per run into a receiver pre-filled with ${
+          fmt(sizes.big)
+        } messages (signed, with receipts and audit entries), runs interleaved with the same ingest into one holding ${
+          fmt(sizes.small)
+        }; only the measured receiver runs (each is started, warmed up with 500 messages, measured and stopped)`,
         unit: 'msg/s',
         samples: rates.big,
         ceilingSamples: rates.small,
@@ -129,9 +144,17 @@ export async function runGrowth (ctx: BenchContext, root: string, atSize: (dir: 
           rows: [...rates.small.map(y => ({ x: sizes.small, series: 'ingest 1 KiB', y })), ...rates.big.map(y => ({ x: sizes.big, series: 'ingest 1 KiB', y }))]
         })
       }],
-      notes: [`Pre-filling ${fmt(sizes.big)} messages took ${prefillSeconds.toFixed(0)} s (${Math.round(sizes.big / prefillSeconds)}/s: two Ed25519 signatures and two audit entries per message, built on ${ctx.cores} worker threads, written in unsynced batches${ctx.quick ? '; quick mode skips compaction' : ', each step ending with a full compaction'}).`]
+      notes: [
+        `Pre-filling ${fmt(sizes.big)} messages took ${prefillSeconds.toFixed(0)} s (${
+          Math.round(sizes.big / prefillSeconds)
+        }/s: two Ed25519 signatures and two audit entries per message, built on ${ctx.cores} worker threads, written in unsynced batches${
+          ctx.quick ? '; quick mode skips compaction' : ', each step ending with a full compaction'
+        }).`
+      ]
     }
   } finally {
-    await fleet.stop().catch(() => { fleet.kill() })
+    await fleet.stop().catch(() => {
+      fleet.kill()
+    })
   }
 }

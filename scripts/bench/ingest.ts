@@ -69,7 +69,14 @@ export async function runIngest (ctx: BenchContext, pair: Pair): Promise<ItemRes
   const rows: Array<{ group: string, series: string, value: number }> = []
   for (const size of ingestSizes(ctx.quick)) {
     const probe = await sender.request<ProbeResult>({ op: 'probe', to: receiver.peerId, bodyBytes: size.bodyBytes })
-    const raw = { op: 'raw', peerId: receiver.peerId, address: receiver.address, frameBytes: probe.envelopeBytes, window: info.deliveryWindow, perFrame: Math.min(DEFAULT_BATCH_ENVELOPES, Math.max(1, Math.floor(1024 * 1024 / probe.envelopeBytes))) } as const
+    const raw = {
+      op: 'raw',
+      peerId: receiver.peerId,
+      address: receiver.address,
+      frameBytes: probe.envelopeBytes,
+      window: info.deliveryWindow,
+      perFrame: Math.min(DEFAULT_BATCH_ENVELOPES, Math.max(1, Math.floor(1024 * 1024 / probe.envelopeBytes)))
+    } as const
     // Warm-up (JIT, connection, LevelDB): not reported.
     await sender.request<RawResult>({ ...raw, count: Math.min(1000, size.count) })
     await measureIngest(pair, `ingest ${size.label} warm-up`, size.bodyBytes, Math.min(500, size.count))
@@ -81,20 +88,30 @@ export async function runIngest (ctx: BenchContext, pair: Pair): Promise<ItemRes
       // The CPU window closes when the clock stops, before the integrity checks run.
       const cpuBefore = pids.map(cpuSeconds)
       let cpuUsed: number[] = []
-      const ingest = await measureIngest(pair, `ingest ${size.label} run ${r + 1}`, size.bodyBytes, size.count, async () => { cpuUsed = pids.map((pid, i) => cpuSeconds(pid) - cpuBefore[i]) })
+      const ingest = await measureIngest(pair, `ingest ${size.label} run ${r + 1}`, size.bodyBytes, size.count, async () => {
+        cpuUsed = pids.map((pid, i) => cpuSeconds(pid) - cpuBefore[i])
+      })
       const run: IngestRun = { raw: rawRun.result, ingest, rawCpuUs: perMessage(rawRun.cpu), ingestCpuUs: perMessage(cpuUsed) }
       results.push(run)
-      ctx.log(`  ingest ${size.label} run ${r + 1}/${runs}: ${Math.round(run.ingest.rate)} msg/s (raw ceiling ${Math.round(run.raw.rate)} frames/s); CPU per message ${run.ingestCpuUs.map(Math.round).join(' + ')} µs (raw ${run.rawCpuUs.map(Math.round).join(' + ')} µs)`)
+      ctx.log(
+        `  ingest ${size.label} run ${r + 1}/${runs}: ${Math.round(run.ingest.rate)} msg/s (raw ceiling ${
+          Math.round(run.raw.rate)
+        } frames/s); CPU per message ${run.ingestCpuUs.map(Math.round).join(' + ')} µs (raw ${run.rawCpuUs.map(Math.round).join(' + ')} µs)`
+      )
     }
     const id = size.bodyBytes === 1024 ? 'ingest.1k' : 'ingest.64k'
     const figure = makeFigure({
       id,
       name: `Ingest, ${size.label} bodies`,
-      measured: `${size.count} messages per run (${probe.envelopeBytes}-byte envelopes), ${INGEST_CONCURRENCY} concurrent senders, window ${info.deliveryWindow}: first send to last verified, recorded receipt; sender and receiver in separate processes`,
+      measured:
+        `${size.count} messages per run (${probe.envelopeBytes}-byte envelopes), ${INGEST_CONCURRENCY} concurrent senders, window ${info.deliveryWindow}: ` +
+        `first send to last verified, recorded receipt; sender and receiver in separate processes`,
       unit: 'msg/s',
       samples: results.map(x => x.ingest.rate),
       ceilingSamples: results.map(x => x.raw.rate),
-      ceilingName: `raw libp2p request/ack, ${raw.perFrame} × ${probe.envelopeBytes}-byte envelopes per frame (a batch), acks of ${info.ackBytes} bytes per envelope + 1200, window ${info.deliveryWindow}, same processes`,
+      ceilingName:
+        `raw libp2p request/ack, ${raw.perFrame} × ${probe.envelopeBytes}-byte envelopes per frame (a batch), acks of ${info.ackBytes} bytes per envelope + ` +
+        `1200, window ${info.deliveryWindow}, same processes`,
       goal: size.bodyBytes === 1024 ? { op: '>=', value: 10_000 } : { op: '>=', ratio: 0.6 }
     })
     figures.push(figure)
@@ -105,13 +122,19 @@ export async function runIngest (ctx: BenchContext, pair: Pair): Promise<ItemRes
       const cpuFigure = makeFigure({
         id: `${id}.cpu`,
         name: `Ingest CPU per message, ${sizeLabel} bodies`,
-        measured: `CPU time (user + system, all threads) of the sender and receiver processes during the ingest runs above, per message; median per-side split ${median(results.map(x => x.ingestCpuUs[0])).toFixed(0)} µs sender + ${median(results.map(x => x.ingestCpuUs[1])).toFixed(0)} µs receiver (raw: ${median(results.map(x => x.rawCpuUs[0])).toFixed(0)} + ${median(results.map(x => x.rawCpuUs[1])).toFixed(0)} µs)`,
+        measured:
+          `CPU time (user + system, all threads) of the sender and receiver processes during the ingest runs above, per message; median per-side split ${
+            median(results.map(x => x.ingestCpuUs[0])).toFixed(0)
+          } µs sender + ${median(results.map(x => x.ingestCpuUs[1])).toFixed(0)} µs receiver (raw: ${median(results.map(x => x.rawCpuUs[0])).toFixed(0)} + ${
+            median(results.map(x => x.rawCpuUs[1])).toFixed(0)
+          } µs)`,
         unit: 'µs',
         samples: results.map(x => cpuTotal(x.ingestCpuUs)),
         ceilingSamples: results.map(x => cpuTotal(x.rawCpuUs)),
         ceilingName: 'CPU per message of the raw libp2p request/ack runs above (sender + receiver)',
         ...(size.bodyBytes === 1024 ? { goal: { op: '<=', value: 200 } as const } : {}),
-        note: 'the budget (1 KiB): ≤ 200 µs per message for both processes together, i.e. 10,000 msg/s on 2 cores; the ratio says how many times the CPU of moving the bytes a message costs. CPU time is far less sensitive to a loaded machine than the rate'
+        note: 'the budget (1 KiB): ≤ 200 µs per message for both processes together, i.e. 10,000 msg/s on 2 cores; the ratio says how many times the CPU of ' +
+          'moving the bytes a message costs. CPU time is far less sensitive to a loaded machine than the rate'
       })
       figures.push(cpuFigure)
       ctx.figures.set(cpuFigure.id, cpuFigure)
@@ -123,7 +146,11 @@ export async function runIngest (ctx: BenchContext, pair: Pair): Promise<ItemRes
   return {
     figures,
     details,
-    charts: [{ file: 'ingest.svg', title: 'Ingest rate vs raw libp2p ceiling', spec: groupedBars({ title: 'Ingest vs raw libp2p ceiling (median of runs)', rows, yTitle: 'per second' }) }],
+    charts: [{
+      file: 'ingest.svg',
+      title: 'Ingest rate vs raw libp2p ceiling',
+      spec: groupedBars({ title: 'Ingest vs raw libp2p ceiling (median of runs)', rows, yTitle: 'per second' })
+    }],
     notes: [`Message bodies are random base64 text (incompressible), so LevelDB's compression does not flatter the write path.`]
   }
 }

@@ -49,7 +49,11 @@ export async function runLatency (ctx: BenchContext, pair: Pair): Promise<ItemRe
     assertInboxGrowth(`latency open-loop run ${r + 1}`, before, after, openCount)
     if (o.samples.length !== openCount) throw new IntegrityError(`open loop: ${o.samples.length} latencies for ${openCount} sends`)
     half.push(o)
-    ctx.log(`  latency run ${r + 1}/${runs} (after ${(idleWaitsMs[r] / 1000).toFixed(1)} s for the nodes to go idle): light p99 ${percentile(l.samples, 99).toFixed(2)} ms; at ${Math.round(o.rate)} msg/s p99 ${percentile(o.samples, 99).toFixed(2)} ms`)
+    ctx.log(
+      `  latency run ${r + 1}/${runs} (after ${(idleWaitsMs[r] / 1000).toFixed(1)} s for the nodes to go idle): light p99 ${
+        percentile(l.samples, 99).toFixed(2)
+      } ms; at ${Math.round(o.rate)} msg/s p99 ${percentile(o.samples, 99).toFixed(2)} ms`
+    )
   }
 
   const figures: Figure[] = []
@@ -58,7 +62,9 @@ export async function runLatency (ctx: BenchContext, pair: Pair): Promise<ItemRe
     figures.push(makeFigure({
       id: `latency.light.p${p}`,
       name: `Latency p${p}, light load`,
-      measured: `${lightCount} sends per run, one in flight, 1 KiB bodies: service.send → receipt verified and recorded by the sender (nearest-rank p${p} of each run); each run starts once both nodes together have used < 5 % of a core for a whole second, after the heavy run before it`,
+      measured:
+        `${lightCount} sends per run, one in flight, 1 KiB bodies: service.send → receipt verified and recorded by the sender (nearest-rank p${p} of each ` +
+        `run); each run starts once both nodes together have used < 5 % of a core for a whole second, after the heavy run before it`,
       unit: 'ms',
       samples: light.map(l => percentile(l.samples, p)),
       ...(p === 99 ? { goal: lightGoal } : {})
@@ -68,7 +74,9 @@ export async function runLatency (ctx: BenchContext, pair: Pair): Promise<ItemRe
     figures.push(makeFigure({
       id: `latency.half.p${p}`,
       name: `Latency p${p}, 50 % load (open loop)`,
-      measured: `${openCount} sends per run issued on a fixed schedule at ${Math.round(rate)} msg/s (half the measured 1 KiB ingest rate): scheduled send time → delivery event (nearest-rank p${p} of each run)`,
+      measured: `${openCount} sends per run issued on a fixed schedule at ${
+        Math.round(rate)
+      } msg/s (half the measured 1 KiB ingest rate): scheduled send time → delivery event (nearest-rank p${p} of each run)`,
       unit: 'ms',
       samples: half.map(o => percentile(o.samples, p))
     }))
@@ -80,7 +88,12 @@ export async function runLatency (ctx: BenchContext, pair: Pair): Promise<ItemRe
       lightCount,
       lightIdleWaitMs: idleWaitsMs,
       openLoop: { targetRate: rate, count: openCount, achievedRates: half.map(o => o.rate), maxIssueLagMs: half.map(o => o.maxIssueLagMs) },
-      light: light.map(l => ({ p50: percentile(l.samples, 50), p90: percentile(l.samples, 90), p99: percentile(l.samples, 99), max: percentile(l.samples, 100) })),
+      light: light.map(l => ({
+        p50: percentile(l.samples, 50),
+        p90: percentile(l.samples, 90),
+        p99: percentile(l.samples, 99),
+        max: percentile(l.samples, 100)
+      })),
       half: half.map(o => ({ p50: percentile(o.samples, 50), p90: percentile(o.samples, 90), p99: percentile(o.samples, 99), max: percentile(o.samples, 100) }))
     },
     charts: [{

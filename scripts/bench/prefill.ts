@@ -55,7 +55,9 @@ export async function prefillInbox (opts: PrefillOptions): Promise<PrefillResult
   }
   const workers = Array.from({ length: Math.max(1, opts.workers) }, () => new Worker(WORKER, { workerData }))
   try {
-    await Promise.all(workers.map(async w => { await nextMessage(w) }))
+    await Promise.all(workers.map(async w => {
+      await nextMessage(w)
+    }))
     let next = 0
     let done = 0
     let writing = Promise.resolve()
@@ -108,8 +110,14 @@ export async function prefillInbox (opts: PrefillOptions): Promise<PrefillResult
 
 async function nextMessage (w: Worker): Promise<unknown> {
   return await new Promise((resolve, reject) => {
-    const onMessage = (msg: unknown): void => { w.off('error', onError); resolve(msg) }
-    const onError = (err: Error): void => { w.off('message', onMessage); reject(err) }
+    const onMessage = (msg: unknown): void => {
+      w.off('error', onError)
+      resolve(msg)
+    }
+    const onError = (err: Error): void => {
+      w.off('message', onMessage)
+      reject(err)
+    }
     w.once('message', onMessage)
     w.once('error', onError)
   })

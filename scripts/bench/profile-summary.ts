@@ -45,8 +45,33 @@ export interface ProfileSummary {
 }
 
 const NOISE = ['@chainsafe/libp2p-noise', '@noble/ciphers', '@chainsafe/as-chacha20poly1305', '@chainsafe/as-sha256']
-const LIBP2P = ['libp2p', '@libp2p/', 'it-', 'uint8arraylist', '@multiformats/', 'multiformats', 'p-queue', 'race-signal', 'main-event', 'progress-events', 'uint8arrays', 'abort-error', 'p-defer', 'any-signal']
-const LEVEL = ['level', 'classic-level', 'abstract-level', 'level-transcoder', 'level-supports', 'module-error', 'maybe-combine-errors', 'napi-macros', 'node-gyp-build']
+const LIBP2P = [
+  'libp2p',
+  '@libp2p/',
+  'it-',
+  'uint8arraylist',
+  '@multiformats/',
+  'multiformats',
+  'p-queue',
+  'race-signal',
+  'main-event',
+  'progress-events',
+  'uint8arrays',
+  'abort-error',
+  'p-defer',
+  'any-signal'
+]
+const LEVEL = [
+  'level',
+  'classic-level',
+  'abstract-level',
+  'level-transcoder',
+  'level-supports',
+  'module-error',
+  'maybe-combine-errors',
+  'napi-macros',
+  'node-gyp-build'
+]
 
 /** The package a node_modules path belongs to (`@scope/name` or `name`). */
 export function packageOf (url: string): string | undefined {

@@ -70,7 +70,11 @@ export function ingestProfileSet (run: ProfileRun): ProfileSet {
   return {
     id: 'ingest',
     title: 'Ingest, 1 KiB',
-    description: `One extra 1 KiB ingest run of ${run.count.toLocaleString('en-US')} messages with the V8 CPU profiler on in both processes, started and stopped through the inspector around exactly the measured run (${Math.round(run.rate).toLocaleString('en-US')} msg/s under the profiler; not a figure).`,
+    description: `One extra 1 KiB ingest run of ${
+      run.count.toLocaleString('en-US')
+    } messages with the V8 CPU profiler on in both processes, started and stopped through the inspector around exactly the measured run (${
+      Math.round(run.rate).toLocaleString('en-US')
+    } msg/s under the profiler; not a figure).`,
     threads: [{ who: 'Sender', summary: run.sender }, { who: 'Receiver', summary: run.receiver }]
   }
 }

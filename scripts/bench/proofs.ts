@@ -63,7 +63,9 @@ export async function memoryProofs (size: number, proofs: number): Promise<Proof
     const t = performance.now()
     const proof = await inclusionProof(store, index, size)
     ms += performance.now() - t
-    if (!verifyInclusion(index, size, leaf(index), proof, root)) throw new IntegrityError(`memory tree: inclusion proof of leaf ${index} of ${size} does not verify`)
+    if (!verifyInclusion(index, size, leaf(index), proof, root)) {
+      throw new IntegrityError(`memory tree: inclusion proof of leaf ${index} of ${size} does not verify`)
+    }
     lengths.push(proof.length)
   }
   return stats(size, lengths, ms, { meanReads: (store.reads - readsBefore) / proofs, buildSeconds })

@@ -36,7 +36,12 @@ import { IntegrityError } from './context.ts'
 import { makeFigure, type Figure } from './figures.ts'
 import { median } from './stats.ts'
 
-interface Sodium { ready: Promise<void>, crypto_scalarmult_ristretto255: (s: Uint8Array, p: Uint8Array) => Uint8Array, crypto_core_ristretto255_from_hash: (h: Uint8Array) => Uint8Array, crypto_core_ristretto255_scalar_random: () => Uint8Array }
+interface Sodium {
+  ready: Promise<void>
+  crypto_scalarmult_ristretto255: (s: Uint8Array, p: Uint8Array) => Uint8Array
+  crypto_core_ristretto255_from_hash: (h: Uint8Array) => Uint8Array
+  crypto_core_ristretto255_scalar_random: () => Uint8Array
+}
 
 const PEER = '12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN'
 const AGREEMENT = 'BENCH-QUERY'
@@ -83,8 +88,13 @@ async function parallelScalarMult (threads: number, n: number): Promise<{ perSec
     })`
   const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData: { sodiumPath, n } }))
   try {
-    await Promise.all(workers.map(async w => { await once(w, 'message') }))
-    const results = await Promise.all(workers.map(async w => { w.postMessage('go'); return (await once(w, 'message'))[0] as { perSec: number, cpuUs: number } }))
+    await Promise.all(workers.map(async w => {
+      await once(w, 'message')
+    }))
+    const results = await Promise.all(workers.map(async w => {
+      w.postMessage('go')
+      return (await once(w, 'message'))[0] as { perSec: number, cpuUs: number }
+    }))
     return { perSec: results.reduce((a, r) => a + r.perSec, 0), cpuUs: results.reduce((a, r) => a + r.cpuUs, 0) / threads }
   } finally {
     await Promise.all(workers.map(async w => await w.terminate()))
@@ -109,7 +119,9 @@ async function writeCsv (file: string, size: number): Promise<void> {
 async function rssGrowth<T> (fn: () => Promise<T>): Promise<{ value: T, mb: number }> {
   const before = process.memoryUsage.rss()
   let peak = before
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()) }, 50)
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss())
+  }, 50)
   try {
     const value = await fn()
     peak = Math.max(peak, process.memoryUsage.rss())
@@ -130,7 +142,20 @@ async function twoNodes (root: string, size: number): Promise<{ a: NodeProcess, 
   const a = await node('qa')
   const b = await node('qb')
   for (const [x, y] of [[a, b], [b, a]]) {
-    await must(['peers', 'add', '--data-dir', x.proc.dir, '--peer-id', y.peerId, '--name', y.proc.name, '--address', y.address, '--agreement', `${AGREEMENT}:2020-01-01:2099-12-31`])
+    await must([
+      'peers',
+      'add',
+      '--data-dir',
+      x.proc.dir,
+      '--peer-id',
+      y.peerId,
+      '--name',
+      y.proc.name,
+      '--address',
+      y.address,
+      '--agreement',
+      `${AGREEMENT}:2020-01-01:2099-12-31`
+    ])
   }
   await must(['peers', 'update', a.peerId, '--data-dir', b.proc.dir, '--query-types', 'phone', '--query-quota', '100000000/day', '--query-max', '100'])
   const csv = join(root, 'b-phones.csv')
@@ -142,7 +167,10 @@ async function twoNodes (root: string, size: number): Promise<{ a: NodeProcess, 
   return { a: a.proc, b: b.proc, peerB: b.peerId, apiA }
 }
 
-interface Outcome { hits: number, results: Array<{ result: string }> }
+interface Outcome {
+  hits: number
+  results: Array<{ result: string }>
+}
 
 export async function runQuery (ctx: BenchContext, root: string): Promise<ItemResult> {
   const sodium = createRequire(import.meta.url)('libsodium-wrappers-sumo') as Sodium
@@ -150,7 +178,13 @@ export async function runQuery (ctx: BenchContext, root: string): Promise<ItemRe
   const runs = ctx.quick ? 1 : 3
   const size = ctx.quick ? 10_000 : 50_000
   const cores = ctx.cores
-  const raw: { build: number[], nominal: number[], cpu: number[], evaluate: number[], answer: number[] } = { build: [], nominal: [], cpu: [], evaluate: [], answer: [] }
+  const raw: { build: number[], nominal: number[], cpu: number[], evaluate: number[], answer: number[] } = {
+    build: [],
+    nominal: [],
+    cpu: [],
+    evaluate: [],
+    answer: []
+  }
   const build: number[] = []
   const buildCpu: number[] = []
   const buildRss: number[] = []
@@ -173,7 +207,14 @@ export async function runQuery (ctx: BenchContext, root: string): Promise<ItemRe
       let t = performance.now()
       const { value: added, mb } = await rssGrowth(async () => {
         const { rows } = await openCsv(csv)
-        return await store.add('phone', (async function * () { for await (const row of rows) yield { value: row.cells.selector, ref: row.cells.ref, origin: `line ${row.line}` } })(), undefined, { workers: cores })
+        return await store.add(
+          'phone',
+          (async function* () {
+            for await (const row of rows) yield { value: row.cells.selector, ref: row.cells.ref, origin: `line ${row.line}` }
+          })(),
+          undefined,
+          { workers: cores }
+        )
       })
       build.push(size / ((performance.now() - t) / 1000))
       const cpu = process.cpuUsage(cpu0)
@@ -216,7 +257,13 @@ export async function runQuery (ctx: BenchContext, root: string): Promise<ItemRe
       // Fresh selectors each round (half of them hits), as an investigation would ask.
       const selectors = Array.from({ length: 100 }, (_, i) => i % 2 === 0 ? phone((round * 50 + i / 2) % size) : phone(size + round * 50 + (i - 1) / 2))
       const t0 = performance.now()
-      const out = await nodes.apiA.call<Outcome>('POST', '/v1/queries', { to: nodes.peerB, type: 'phone', selectors, legalBasis: AGREEMENT, purpose: 'benchmark' })
+      const out = await nodes.apiA.call<Outcome>('POST', '/v1/queries', {
+        to: nodes.peerB,
+        type: 'phone',
+        selectors,
+        legalBasis: AGREEMENT,
+        purpose: 'benchmark'
+      })
       const ms = performance.now() - t0
       if (out.hits !== 50) throw new IntegrityError(`query bench: ${out.hits} hits end to end, expected 50`)
       return ms
@@ -236,15 +283,99 @@ export async function runQuery (ctx: BenchContext, root: string): Promise<ItemRe
   }
 
   const figures: Figure[] = [
-    makeFigure({ id: 'query.index.build', name: 'Index build from a streamed CSV (normalise + Evaluate on the worker pool + LevelDB)', measured: `${size} phone selectors per run from a CSV file, batches of 1,000, ${cores} workers (one per core), LevelDB writes on the main thread`, unit: 'selectors/s', samples: build, ceilingSamples: raw.build, ceilingName: `raw libsodium ristretto255 scalar multiplications per second on ${cores} threads at once (measured just before, same machine load)`, goal: { op: '>=', ratio: 0.8 }, note: 'issue 16 goal: ≥ 0.8 × the primitive-bound rate' }),
-    makeFigure({ id: 'query.index.build.nominal', name: 'Index build against one thread × cores', measured: 'the same builds as query.index.build', unit: 'selectors/s', samples: build, ceilingSamples: raw.nominal, ceilingName: `raw scalar multiplications per second on one thread × ${cores} (measured just before; assumes idle cores)` }),
-    makeFigure({ id: 'query.index.build.cpu', name: 'Index build per CPU-second (load-independent)', measured: 'selectors indexed per CPU-second of the whole process (all threads: main, workers, LevelDB)', unit: 'selectors/CPU-s', samples: buildCpu, ceilingSamples: raw.cpu, ceilingName: 'raw scalar multiplications per CPU-second (thread CPU time of the parallel measurement)', note: 'each selector needs one scalar multiplication plus hash-to-group (two Elligator maps), two SHA-512 expansions and the normalisation: the share left for everything else' }),
-    makeFigure({ id: 'query.index.build.evaluate', name: 'Index build against the raw RFC 9497 Evaluate, per CPU-second', measured: 'the same builds as query.index.build.cpu', unit: 'selectors/CPU-s', samples: buildCpu, ceilingSamples: raw.evaluate, ceilingName: 'raw RFC 9497 Evaluate (hash-to-group + scalar multiplication + hash) per CPU-second, one thread', note: 'what normalisation, the pool and LevelDB cost beyond the cryptography one selector needs' }),
-    makeFigure({ id: 'query.index.million', name: 'Time to index 1,000,000 selectors at the measured rate', measured: 'derived: 1,000,000 / index build rate', unit: 's', samples: build.map(b => 1_000_000 / b), goal: { op: '<=', value: 600 }, note: 'issue 16 goal: ≤ 10 minutes on this 2-core machine' }),
-    makeFigure({ id: 'query.index.rss', name: 'Resident memory growth of the build', measured: `peak RSS during the streamed build of ${size} selectors minus RSS before`, unit: 'MB', samples: buildRss, aggregate: 'max' }),
-    makeFigure({ id: 'query.answer', name: 'Query answer (BlindEvaluateBatch + batched proof)', measured: '100 blinded selectors per answer, one thread', unit: 'selectors/s', samples: answer, ceilingSamples: raw.answer, ceilingName: 'raw libsodium ristretto255 scalar multiplications per second, one thread (measured just before)' }),
-    makeFigure({ id: 'query.e2e.100', name: '100-selector query end to end through two nodes', measured: `POST /v1/queries on A to its answer (A normalises, blinds, signs; libp2p to B; B checks policy and quota, evaluates with proof, audits, sends the filter update; A verifies, finalises, applies the update, tests, audits, stores its record), B holding ${size} phones, 50 hits; median per run`, unit: 'ms', samples: e2e, aggregate: 'max', goal: { op: '<=', value: 300 }, note: `issue 16 goal: ≤ 300 ms end to end; the first query (key pin and full filter of ${size} tags) took ${Math.round(firstMs)} ms` }),
-    makeFigure({ id: 'query.pipeline.100', name: '100-selector query through the pure pipeline (no network, no storage)', measured: 'blind + evaluate with proof + verify and finalise + filter lookup, median per run', unit: 'ms', samples: pipeline, aggregate: 'max' })
+    makeFigure({
+      id: 'query.index.build',
+      name: 'Index build from a streamed CSV (normalise + Evaluate on the worker pool + LevelDB)',
+      measured: `${size} phone selectors per run from a CSV file, batches of 1,000, ${cores} workers (one per core), LevelDB writes on the main thread`,
+      unit: 'selectors/s',
+      samples: build,
+      ceilingSamples: raw.build,
+      ceilingName: `raw libsodium ristretto255 scalar multiplications per second on ${cores} threads at once (measured just before, same machine load)`,
+      goal: { op: '>=', ratio: 0.8 },
+      note: 'issue 16 goal: ≥ 0.8 × the primitive-bound rate'
+    }),
+    makeFigure({
+      id: 'query.index.build.nominal',
+      name: 'Index build against one thread × cores',
+      measured: 'the same builds as query.index.build',
+      unit: 'selectors/s',
+      samples: build,
+      ceilingSamples: raw.nominal,
+      ceilingName: `raw scalar multiplications per second on one thread × ${cores} (measured just before; assumes idle cores)`
+    }),
+    makeFigure({
+      id: 'query.index.build.cpu',
+      name: 'Index build per CPU-second (load-independent)',
+      measured: 'selectors indexed per CPU-second of the whole process (all threads: main, workers, LevelDB)',
+      unit: 'selectors/CPU-s',
+      samples: buildCpu,
+      ceilingSamples: raw.cpu,
+      ceilingName: 'raw scalar multiplications per CPU-second (thread CPU time of the parallel measurement)',
+      note:
+        'each selector needs one scalar multiplication plus hash-to-group (two Elligator maps), two SHA-512 expansions and the normalisation: the share left ' +
+        'for everything else'
+    }),
+    makeFigure({
+      id: 'query.index.build.evaluate',
+      name: 'Index build against the raw RFC 9497 Evaluate, per CPU-second',
+      measured: 'the same builds as query.index.build.cpu',
+      unit: 'selectors/CPU-s',
+      samples: buildCpu,
+      ceilingSamples: raw.evaluate,
+      ceilingName: 'raw RFC 9497 Evaluate (hash-to-group + scalar multiplication + hash) per CPU-second, one thread',
+      note: 'what normalisation, the pool and LevelDB cost beyond the cryptography one selector needs'
+    }),
+    makeFigure({
+      id: 'query.index.million',
+      name: 'Time to index 1,000,000 selectors at the measured rate',
+      measured: 'derived: 1,000,000 / index build rate',
+      unit: 's',
+      samples: build.map(b => 1_000_000 / b),
+      goal: { op: '<=', value: 600 },
+      note: 'issue 16 goal: ≤ 10 minutes on this 2-core machine'
+    }),
+    makeFigure({
+      id: 'query.index.rss',
+      name: 'Resident memory growth of the build',
+      measured: `peak RSS during the streamed build of ${size} selectors minus RSS before`,
+      unit: 'MB',
+      samples: buildRss,
+      aggregate: 'max'
+    }),
+    makeFigure({
+      id: 'query.answer',
+      name: 'Query answer (BlindEvaluateBatch + batched proof)',
+      measured: '100 blinded selectors per answer, one thread',
+      unit: 'selectors/s',
+      samples: answer,
+      ceilingSamples: raw.answer,
+      ceilingName: 'raw libsodium ristretto255 scalar multiplications per second, one thread (measured just before)'
+    }),
+    makeFigure({
+      id: 'query.e2e.100',
+      name: '100-selector query end to end through two nodes',
+      measured:
+        `POST /v1/queries on A to its answer (A normalises, blinds, signs; libp2p to B; B checks policy and quota, evaluates with proof, audits, sends the ` +
+        `filter update; A verifies, finalises, applies the update, tests, audits, stores its record), B holding ${size} phones, 50 hits; median per run`,
+      unit: 'ms',
+      samples: e2e,
+      aggregate: 'max',
+      goal: { op: '<=', value: 300 },
+      note: `issue 16 goal: ≤ 300 ms end to end; the first query (key pin and full filter of ${size} tags) took ${Math.round(firstMs)} ms`
+    }),
+    makeFigure({
+      id: 'query.pipeline.100',
+      name: '100-selector query through the pure pipeline (no network, no storage)',
+      measured: 'blind + evaluate with proof + verify and finalise + filter lookup, median per run',
+      unit: 'ms',
+      samples: pipeline,
+      aggregate: 'max'
+    })
   ]
-  return { figures, details: { size, runs, cores, firstQueryMs: firstMs }, charts: [], notes: [`The index build runs on ${cores} worker threads; the answer on one thread per query.`] }
+  return {
+    figures,
+    details: { size, runs, cores, firstQueryMs: firstMs },
+    charts: [],
+    notes: [`The index build runs on ${cores} worker threads; the answer on one thread per query.`]
+  }
 }

@@ -35,7 +35,17 @@ const run = promisify(execFile)
 export const REPORT_GOAL_MS = 10_000
 export const REPORT_RSS_GROWTH_GOAL_BYTES = 128 * 1024 * 1024
 
-export interface ReportRun { entries: number, uncorrelated: number, computeMs: number, computeCpuMs: number, verifyMs: number, maxRss: number, rssAfterCompute: number, anonAfterCompute: number, retainedHeap: number | null }
+export interface ReportRun {
+  entries: number
+  uncorrelated: number
+  computeMs: number
+  computeCpuMs: number
+  verifyMs: number
+  maxRss: number
+  rssAfterCompute: number
+  anonAfterCompute: number
+  retainedHeap: number | null
+}
 
 export async function measureReport (root: string, entries: number, log: (line: string) => void): Promise<ReportRun> {
   const dir = await mkdtemp(join(root, 'report-'))
@@ -46,7 +56,11 @@ export async function measureReport (root: string, entries: number, log: (line: 
     const { stdout } = await run(process.execPath, ['--expose-gc', CHILD, dir], { maxBuffer: 1 << 20 })
     const result = JSON.parse(stdout.trim().split('\n').at(-1) as string) as ReportRun
     const mb = (b: number | null): string => b == null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MB`
-    log(`report: ${result.entries} entries in ${(result.computeMs / 1000).toFixed(2)} s (CPU ${(result.computeCpuMs / 1000).toFixed(2)} s; verify ${(result.verifyMs / 1000).toFixed(2)} s), peak anonymous RSS ${mb(result.anonAfterCompute)}, peak RSS ${mb(result.rssAfterCompute)}, retained heap ${mb(result.retainedHeap)}`)
+    log(
+      `report: ${result.entries} entries in ${(result.computeMs / 1000).toFixed(2)} s (CPU ${(result.computeCpuMs / 1000).toFixed(2)} s; verify ${
+        (result.verifyMs / 1000).toFixed(2)
+      } s), peak anonymous RSS ${mb(result.anonAfterCompute)}, peak RSS ${mb(result.rssAfterCompute)}, retained heap ${mb(result.retainedHeap)}`
+    )
     return result
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -60,15 +74,39 @@ export async function runReport (ctx: BenchContext, root: string, entries = ctx.
   const mb = (b: number | null): string => b == null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MB`
   return {
     figures: [
-      makeFigure({ id: 'report.time', name: `Report over ${big.entries.toLocaleString('en')} audit entries`, measured: 'time to compute every figure by peer and week, fresh process', unit: 'ms', samples: [big.computeMs], goal: { op: '<=', value: REPORT_GOAL_MS } }),
-      makeFigure({ id: 'report.cpu', name: `Report over ${big.entries.toLocaleString('en')} audit entries, CPU time`, measured: 'user + system CPU of the child while computing (both threads: LevelDB reads on the thread pool)', unit: 'ms', samples: [big.computeCpuMs] }),
-      makeFigure({ id: 'report.memory', name: 'Report memory growth for 10 × the entries', measured: `peak anonymous RSS at ${big.entries} entries minus at ${small.entries}`, unit: 'bytes', samples: [growth], goal: { op: '<=', value: REPORT_RSS_GROWTH_GOAL_BYTES } })
+      makeFigure({
+        id: 'report.time',
+        name: `Report over ${big.entries.toLocaleString('en')} audit entries`,
+        measured: 'time to compute every figure by peer and week, fresh process',
+        unit: 'ms',
+        samples: [big.computeMs],
+        goal: { op: '<=', value: REPORT_GOAL_MS }
+      }),
+      makeFigure({
+        id: 'report.cpu',
+        name: `Report over ${big.entries.toLocaleString('en')} audit entries, CPU time`,
+        measured: 'user + system CPU of the child while computing (both threads: LevelDB reads on the thread pool)',
+        unit: 'ms',
+        samples: [big.computeCpuMs]
+      }),
+      makeFigure({
+        id: 'report.memory',
+        name: 'Report memory growth for 10 × the entries',
+        measured: `peak anonymous RSS at ${big.entries} entries minus at ${small.entries}`,
+        unit: 'bytes',
+        samples: [growth],
+        goal: { op: '<=', value: REPORT_RSS_GROWTH_GOAL_BYTES }
+      })
     ],
     details: { small, big },
     charts: [],
     notes: [
       `report verify (recompute + Merkle root of every leaf) took ${(big.verifyMs / 1000).toFixed(2)} s at ${big.entries} entries.`,
-      `Memory at ${small.entries} / ${big.entries} entries: peak anonymous RSS ${mb(small.anonAfterCompute)} / ${mb(big.anonAfterCompute)}; kernel peak RSS (with the LevelDB table pages mapped) ${mb(small.rssAfterCompute)} / ${mb(big.rssAfterCompute)}; heap retained after a full GC ${mb(small.retainedHeap)} / ${mb(big.retainedHeap)}; joins given up ${small.uncorrelated} / ${big.uncorrelated}.`
+      `Memory at ${small.entries} / ${big.entries} entries: peak anonymous RSS ${mb(small.anonAfterCompute)} / ${
+        mb(big.anonAfterCompute)
+      }; kernel peak RSS (with the LevelDB table pages mapped) ${mb(small.rssAfterCompute)} / ${mb(big.rssAfterCompute)}; heap retained after a full GC ${
+        mb(small.retainedHeap)
+      } / ${mb(big.retainedHeap)}; joins given up ${small.uncorrelated} / ${big.uncorrelated}.`
     ]
   }
 }

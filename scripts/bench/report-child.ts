@@ -29,7 +29,9 @@ const anonKb = (): number | null => {
   }
 }
 let anonPeak = 0
-const sample = (): void => { anonPeak = Math.max(anonPeak, (anonKb() ?? 0) * 1024) }
+const sample = (): void => {
+  anonPeak = Math.max(anonPeak, (anonKb() ?? 0) * 1024)
+}
 const timer = setInterval(sample, 20)
 
 // The heap the computation retains, measured just before the figures are tabulated.
@@ -63,14 +65,16 @@ await again.close()
 const verifyMs = performance.now() - t1
 clearInterval(timer)
 if (!verdict.ok) throw new Error(`report verify failed: ${verdict.differences.join(', ')}`)
-process.stdout.write(JSON.stringify({
-  entries: report.coverage.entries,
-  uncorrelated: report.coverage.uncorrelated,
-  computeMs,
-  computeCpuMs,
-  verifyMs,
-  maxRss: process.resourceUsage().maxRSS * 1024,
-  rssAfterCompute,
-  anonAfterCompute,
-  retainedHeap
-}) + '\n')
+process.stdout.write(
+  JSON.stringify({
+    entries: report.coverage.entries,
+    uncorrelated: report.coverage.uncorrelated,
+    computeMs,
+    computeCpuMs,
+    verifyMs,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    rssAfterCompute,
+    anonAfterCompute,
+    retainedHeap
+  }) + '\n'
+)

@@ -34,16 +34,25 @@ function bundleObjects (run: number, n: number): Array<Record<string, unknown>> 
   return Array.from({ length: OBJECTS_PER_BUNDLE }, (_, i) => {
     const hex = (run * 1_000_000 + n * 100 + i).toString(16).padStart(12, '0')
     return {
-      type: 'indicator', spec_version: '2.1', id: `indicator--8e2e2d2b-17d4-4cbf-938f-${hex}`,
-      created: '2026-01-15T09:30:00.000Z', modified: '2026-01-15T09:30:00.000Z', name: `bench ${run}/${n}/${i}`,
-      indicator_types: ['malicious-activity'], pattern: `[ipv4-addr:value = '198.51.100.${i}']`, pattern_type: 'stix', valid_from: '2026-01-15T09:30:00Z'
+      type: 'indicator',
+      spec_version: '2.1',
+      id: `indicator--8e2e2d2b-17d4-4cbf-938f-${hex}`,
+      created: '2026-01-15T09:30:00.000Z',
+      modified: '2026-01-15T09:30:00.000Z',
+      name: `bench ${run}/${n}/${i}`,
+      indicator_types: ['malicious-activity'],
+      pattern: `[ipv4-addr:value = '198.51.100.${i}']`,
+      pattern_type: 'stix',
+      valid_from: '2026-01-15T09:30:00Z'
     }
   })
 }
 
 async function pool (count: number, work: (n: number) => Promise<void>): Promise<void> {
   let next = 0
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next < count) await work(next++) }))
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < count) await work(next++)
+  }))
 }
 
 async function node (root: string, name: string): Promise<{ proc: NodeProcess, peerId: string, address: string }> {
@@ -59,15 +68,47 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
   const a = await node(root, 'a')
   const b = await node(root, 'b')
   for (const [x, y] of [[a, b], [b, a]]) {
-    await must(['peers', 'add', '--data-dir', x.proc.dir, '--peer-id', y.peerId, '--name', y.proc.name, '--address', y.address, '--agreement', `${AGREEMENT}:2020-01-01:2099-12-31`])
+    await must([
+      'peers',
+      'add',
+      '--data-dir',
+      x.proc.dir,
+      '--peer-id',
+      y.peerId,
+      '--name',
+      y.proc.name,
+      '--address',
+      y.address,
+      '--agreement',
+      `${AGREEMENT}:2020-01-01:2099-12-31`
+    ])
   }
   await a.proc.start(['--log-level', 'error'])
   await b.proc.start(['--log-level', 'error'])
   try {
-    const outbound = await must(['taxii', 'collections', 'add', '--data-dir', a.proc.dir, '--outbound', '--to', b.peerId, '--topic', 'bench', '--tlp', 'GREEN', '--legal-basis', AGREEMENT])
+    const outbound = await must([
+      'taxii',
+      'collections',
+      'add',
+      '--data-dir',
+      a.proc.dir,
+      '--outbound',
+      '--to',
+      b.peerId,
+      '--topic',
+      'bench',
+      '--tlp',
+      'GREEN',
+      '--legal-basis',
+      AGREEMENT
+    ])
     const inbound = await must(['taxii', 'collections', 'add', '--data-dir', b.proc.dir, '--inbound', '--from', a.peerId, '--topic', 'bench'])
-    const pusher = JSON.parse(await must(['taxii', 'clients', 'add', 'pusher', '--data-dir', a.proc.dir, '--collections', `${outbound}:w`, '--json'])) as { secret: string }
-    const puller = JSON.parse(await must(['taxii', 'clients', 'add', 'puller', '--data-dir', b.proc.dir, '--collections', `${inbound}:r`, '--json'])) as { secret: string }
+    const pusher = JSON.parse(await must(['taxii', 'clients', 'add', 'pusher', '--data-dir', a.proc.dir, '--collections', `${outbound}:w`, '--json'])) as {
+      secret: string
+    }
+    const puller = JSON.parse(await must(['taxii', 'clients', 'add', 'puller', '--data-dir', b.proc.dir, '--collections', `${inbound}:r`, '--json'])) as {
+      secret: string
+    }
     const apiA = new ApiClient(a.proc.runtime?.apiUrl as string, (await readFile(join(a.proc.dir, 'api-token'), 'utf8')).trim())
     const apiB = new ApiClient(b.proc.runtime?.apiUrl as string, (await readFile(join(b.proc.dir, 'api-token'), 'utf8')).trim())
     const taxiiA = (a.proc.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')
@@ -88,7 +129,9 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
       let next: string | undefined
       do {
         const q = new URLSearchParams({ limit: '1000', added_after: new Date(since).toISOString(), ...(next != null ? { next } : {}) })
-        const res = await fetch(`${taxiiB}collections/${inbound}/objects/?${q.toString()}`, { headers: { authorization: `Bearer ${puller.secret}`, accept: TAXII } })
+        const res = await fetch(`${taxiiB}collections/${inbound}/objects/?${q.toString()}`, {
+          headers: { authorization: `Bearer ${puller.secret}`, accept: TAXII }
+        })
         const env = await res.json() as { objects?: Array<{ id: string }>, next?: string, more?: boolean }
         for (const o of env.objects ?? []) seen.add(o.id)
         const added = res.headers.get('x-taxii-date-added-last')
@@ -103,7 +146,9 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
       let next: string | undefined
       do {
         const q = new URLSearchParams({ limit: '1000', ...(next != null ? { next } : {}) })
-        const res = await fetch(`${taxiiB}collections/${inbound}/objects/?${q.toString()}`, { headers: { authorization: `Bearer ${puller.secret}`, accept: TAXII } })
+        const res = await fetch(`${taxiiB}collections/${inbound}/objects/?${q.toString()}`, {
+          headers: { authorization: `Bearer ${puller.secret}`, accept: TAXII }
+        })
         const env = await res.json() as { objects?: unknown[], next?: string, more?: boolean }
         total += env.objects?.length ?? 0
         next = env.more === true ? env.next : undefined
@@ -117,7 +162,18 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
       const inboxBefore = await plainSince(since)
       const t = performance.now()
       await pool(bundles, async (n) => {
-        await apiA.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'plain', legalBasis: AGREEMENT, body: { type: 'bundle', id: `bundle--5d0092c5-5f74-4287-9642-${(run * 100000 + n).toString(16).padStart(12, '0')}`, objects: bundleObjects(2 * run, n) } })
+        await apiA.send({
+          to: [b.peerId],
+          kind: 'report',
+          tlp: 'GREEN',
+          topic: 'plain',
+          legalBasis: AGREEMENT,
+          body: {
+            type: 'bundle',
+            id: `bundle--5d0092c5-5f74-4287-9642-${(run * 100000 + n).toString(16).padStart(12, '0')}`,
+            objects: bundleObjects(2 * run, n)
+          }
+        })
       })
       await until(async () => (await plainSince(since)) - inboxBefore >= bundles, 600_000, 'plain bundles stored at B', 20)
       plain.push(objects / ((performance.now() - t) / 1000))
@@ -128,13 +184,22 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
       let cursor = Date.now() - 1000
       const t = performance.now()
       await pool(bundles, async (n) => {
-        const res = await fetch(`${taxiiA}collections/${outbound}/objects/`, { method: 'POST', headers: { authorization: `Bearer ${pusher.secret}`, accept: TAXII, 'content-type': TAXII }, body: JSON.stringify({ objects: bundleObjects(2 * run + 1, n) }) })
+        const res = await fetch(`${taxiiA}collections/${outbound}/objects/`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${pusher.secret}`, accept: TAXII, 'content-type': TAXII },
+          body: JSON.stringify({ objects: bundleObjects(2 * run + 1, n) })
+        })
         if (res.status !== 202) throw new IntegrityError(`taxii: POST answered ${res.status}`)
       })
-      await until(async () => {
-        cursor = await pullSince(cursor, seen)
-        return [...ids].every(id => seen.has(id))
-      }, 600_000, 'TAXII objects served by B', 20)
+      await until(
+        async () => {
+          cursor = await pullSince(cursor, seen)
+          return [...ids].every(id => seen.has(id))
+        },
+        600_000,
+        'TAXII objects served by B',
+        20
+      )
       viaTaxii.push(objects / ((performance.now() - t) / 1000))
       const expected = served + objects
       served = await countServed()
@@ -149,12 +214,20 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
     for (let run = 0; run < runs; run++) {
       ctx.log(`taxii: run ${run + 1}/${runs}, ${bundles} bundles of ${OBJECTS_PER_BUNDLE} objects`)
       // Alternate the order, so that neither side always runs on a fresher store.
-      if (run % 2 === 0) { await measurePlain(run); await measureTaxii(run) } else { await measureTaxii(run); await measurePlain(run) }
+      if (run % 2 === 0) {
+        await measurePlain(run)
+        await measureTaxii(run)
+      } else {
+        await measureTaxii(run)
+        await measurePlain(run)
+      }
     }
     const figure = makeFigure({
       id: 'taxii.ingest',
       name: 'TAXII ingest',
-      measured: `STIX objects per second from TAXII POSTs on A (${bundles} envelopes of ${OBJECTS_PER_BUNDLE} indicators, ${CONCURRENCY} concurrent) to all of them served by B's inbound collection, against plain send of the same bundles through A's local API until B stored them`,
+      measured:
+        `STIX objects per second from TAXII POSTs on A (${bundles} envelopes of ${OBJECTS_PER_BUNDLE} indicators, ${CONCURRENCY} concurrent) to all of them ` +
+        `served by B's inbound collection, against plain send of the same bundles through A's local API until B stored them`,
       unit: 'objects/s',
       samples: viaTaxii,
       ceilingSamples: plain,

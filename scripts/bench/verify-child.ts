@@ -16,4 +16,6 @@ const mod = await import(pathToFileURL(modulePath).href) as {
 }
 const started = performance.now()
 const report = await mod.verifyDataDir(dataDir, { workers: Number(workers) })
-process.stdout.write(JSON.stringify({ ok: report.ok, envelopes: report.envelopes, ms: performance.now() - started, failures: report.failures?.slice(0, 5) ?? [] }) + '\n')
+process.stdout.write(
+  JSON.stringify({ ok: report.ok, envelopes: report.envelopes, ms: performance.now() - started, failures: report.failures?.slice(0, 5) ?? [] }) + '\n'
+)

@@ -13,7 +13,12 @@ import { randomBytes } from 'node:crypto'
 
 const n = Number(process.argv[2] ?? 300)
 const require = createRequire(import.meta.url)
-const sodium = require('libsodium-wrappers-sumo') as { ready: Promise<void>, crypto_scalarmult_ristretto255: (s: Uint8Array, p: Uint8Array) => Uint8Array, crypto_core_ristretto255_from_hash: (h: Uint8Array) => Uint8Array, crypto_core_ristretto255_scalar_random: () => Uint8Array }
+const sodium = require('libsodium-wrappers-sumo') as {
+  ready: Promise<void>,
+  crypto_scalarmult_ristretto255: (s: Uint8Array, p: Uint8Array) => Uint8Array,
+  crypto_core_ristretto255_from_hash: (h: Uint8Array) => Uint8Array,
+  crypto_core_ristretto255_scalar_random: () => Uint8Array
+}
 await sodium.ready
 
 function time (label: string, fn: () => void): void {

@@ -20,7 +20,12 @@ import { IndexStore } from '../../node/query/index.ts'
 import { blindedForWire, blindSelectors, evaluateQuery, finaliseAnswer, hitTag } from '../../protocol/query/index.ts'
 
 const size = Number(process.argv[2] ?? 2000)
-const sodium = createRequire(import.meta.url)('libsodium-wrappers-sumo') as { ready: Promise<void>, crypto_scalarmult_ristretto255: (s: Uint8Array, p: Uint8Array) => Uint8Array, crypto_core_ristretto255_from_hash: (h: Uint8Array) => Uint8Array, crypto_core_ristretto255_scalar_random: () => Uint8Array }
+const sodium = createRequire(import.meta.url)('libsodium-wrappers-sumo') as {
+  ready: Promise<void>,
+  crypto_scalarmult_ristretto255: (s: Uint8Array, p: Uint8Array) => Uint8Array,
+  crypto_core_ristretto255_from_hash: (h: Uint8Array) => Uint8Array,
+  crypto_core_ristretto255_scalar_random: () => Uint8Array
+}
 await sodium.ready
 const s = sodium.crypto_core_ristretto255_scalar_random()
 const p = sodium.crypto_core_ristretto255_from_hash(randomBytes(64))
@@ -57,12 +62,16 @@ await store.close()
 rmSync(dir, { recursive: true, force: true })
 const cores = availableParallelism()
 e2e.sort((a, b) => a - b)
-console.log(JSON.stringify({
-  rawScalarMultPerSecPerCore: Math.round(rawPerSec),
-  cores,
-  indexBuildSelectorsPerSec: Math.round(buildPerSec),
-  indexBuildVsRawOneCore: +(buildPerSec / rawPerSec).toFixed(2),
-  queryAnswerSelectorsPerSec: Math.round(answerPerSec),
-  query100EndToEndMsMedian: +e2e[Math.floor(e2e.length / 2)].toFixed(1),
-  projectedMinutesFor1MOneCore: +(1e6 / buildPerSec / 60).toFixed(1)
-}, null, 2))
+console.log(JSON.stringify(
+  {
+    rawScalarMultPerSecPerCore: Math.round(rawPerSec),
+    cores,
+    indexBuildSelectorsPerSec: Math.round(buildPerSec),
+    indexBuildVsRawOneCore: +(buildPerSec / rawPerSec).toFixed(2),
+    queryAnswerSelectorsPerSec: Math.round(answerPerSec),
+    query100EndToEndMsMedian: +e2e[Math.floor(e2e.length / 2)].toFixed(1),
+    projectedMinutesFor1MOneCore: +(1e6 / buildPerSec / 60).toFixed(1)
+  },
+  null,
+  2
+))

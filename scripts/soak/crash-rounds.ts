@@ -53,7 +53,9 @@ export interface CrashFigures {
   seconds: number
 }
 
-const pause = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+const pause = async (ms: number): Promise<void> => {
+  await new Promise(resolve => setTimeout(resolve, ms))
+}
 const between = (lo: number, hi: number): number => lo + Math.floor(Math.random() * (hi - lo))
 
 /** Send until `count` messages are acknowledged, 16 API calls at a time; a send that fails (sender killed) is not acknowledged and is made again as a new message. */
@@ -72,7 +74,9 @@ async function stream (client: () => Promise<ApiClient>, to: string, count: numb
         // `unknown` check's business (in the inbox is fine only if the sender lists it as sent).
         next--
         await pause(100)
-        try { api = await client() } catch {}
+        try {
+          api = await client()
+        } catch {}
       }
     }
   }))

@@ -105,9 +105,11 @@ export async function applyPermissions (fed: Federation): Promise<void> {
         peerId: other.peerId,
         name: other.name,
         addresses: [other.address.replace(/\/p2p\/.*$/, '')],
-        agreements: [p.agreementValid
-          ? { id: SOAK_AGREEMENT, validFrom: '2020-01-01T00:00:00Z', validUntil: '2099-12-31T00:00:00Z' }
-          : { id: SOAK_AGREEMENT, validFrom: '2020-01-01T00:00:00Z', validUntil: '2021-01-01T00:00:00Z' }],
+        agreements: [
+          p.agreementValid
+            ? { id: SOAK_AGREEMENT, validFrom: '2020-01-01T00:00:00Z', validUntil: '2099-12-31T00:00:00Z' }
+            : { id: SOAK_AGREEMENT, validFrom: '2020-01-01T00:00:00Z', validUntil: '2021-01-01T00:00:00Z' }
+        ],
         maxTlpOut: p.maxTlpOut,
         maxTlpIn: p.maxTlpIn,
         topicsOut: p.topicsOut,

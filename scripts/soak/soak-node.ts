@@ -56,7 +56,9 @@ export class SoakNode {
   async start (): Promise<void> {
     // The node's own output is kept in the log file; do not hold it in memory too.
     await this.process.start([], 60_000)
-    const forget = (): void => { this.process.output = '' }
+    const forget = (): void => {
+      this.process.output = ''
+    }
     forget()
     this.process.child?.stdout?.on('data', forget)
     this.process.child?.stderr?.on('data', forget)
@@ -79,7 +81,21 @@ export class SoakNode {
 
   /** Trust `other` with the soak agreement and any extra `peers add` flags. */
   async trust (other: SoakNode, extra: string[] = []): Promise<void> {
-    const res = await cli(['peers', 'add', '--data-dir', this.dir, '--peer-id', other.peerId, '--name', other.name, '--address', other.address, '--agreement', `${SOAK_AGREEMENT}:2020-01-01:2099-12-31`, ...extra])
+    const res = await cli([
+      'peers',
+      'add',
+      '--data-dir',
+      this.dir,
+      '--peer-id',
+      other.peerId,
+      '--name',
+      other.name,
+      '--address',
+      other.address,
+      '--agreement',
+      `${SOAK_AGREEMENT}:2020-01-01:2099-12-31`,
+      ...extra
+    ])
     if (res.code !== 0) throw new Error(`peers add on ${this.name} failed: ${res.stderr}`)
   }
 

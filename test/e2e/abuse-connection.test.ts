@@ -8,7 +8,14 @@ import { connect } from 'node:net'
 import { TEST_AGREEMENT, until, type TestNode } from '../helpers/node-process.ts'
 import { openHostileArena, type HostileArena } from '../helpers/hostile-arena.ts'
 import {
-  HostileClient, MESSAGE_TYPE, batch, envelopeBytes, jsonBytes, messageFields, openReceipt, varint,
+  HostileClient,
+  MESSAGE_TYPE,
+  batch,
+  envelopeBytes,
+  jsonBytes,
+  messageFields,
+  openReceipt,
+  varint,
   type HostileStream
 } from '../helpers/hostile-client.ts'
 import { DEFAULT_MAX_INBOUND_STREAMS } from '../../node/defaults.ts'
@@ -43,9 +50,18 @@ describe('connection-level abuse', () => {
 
   /** Sends `count` messages good → target and waits until all are delivered. */
   async function goodPeerDelivers (count: number): Promise<void> {
-    const ids = await Promise.all(Array.from({ length: count }, async (_, n) =>
-      (await goodApi.send({ to: [target.peerId], kind: 'report', tlp: 'GREEN', topic: 'good-traffic', legalBasis: TEST_AGREEMENT, body: { n } })).id))
-    await until(async () => (await goodApi.outbox()).filter(r => ids.includes(r.messageId) && r.status === 'delivered').length === count, 30_000, 'good peer delivery')
+    const ids = await Promise.all(
+      Array.from(
+        { length: count },
+        async (_, n) =>
+          (await goodApi.send({ to: [target.peerId], kind: 'report', tlp: 'GREEN', topic: 'good-traffic', legalBasis: TEST_AGREEMENT, body: { n } })).id
+      )
+    )
+    await until(
+      async () => (await goodApi.outbox()).filter(r => ids.includes(r.messageId) && r.status === 'delivered').length === count,
+      30_000,
+      'good peer delivery'
+    )
     const inbox = await api.inbox({ from: good.peerId })
     expect(ids.every(id => inbox.some(m => m.id === id))).toBe(true)
   }
@@ -69,11 +85,19 @@ describe('connection-level abuse', () => {
 
     it('a raw TCP client sending garbage instead of a handshake is disconnected', async () => {
       const closed = await new Promise<boolean>((resolve) => {
-        const socket = connect(target.port, '127.0.0.1', () => { socket.write(Buffer.alloc(4096, 0x41)) })
-        const timer = setTimeout(() => { socket.destroy(); resolve(false) }, 10_000)
+        const socket = connect(target.port, '127.0.0.1', () => {
+          socket.write(Buffer.alloc(4096, 0x41))
+        })
+        const timer = setTimeout(() => {
+          socket.destroy()
+          resolve(false)
+        }, 10_000)
         socket.on('data', () => {})
         socket.on('error', () => {})
-        socket.on('close', () => { clearTimeout(timer); resolve(true) })
+        socket.on('close', () => {
+          clearTimeout(timer)
+          resolve(true)
+        })
       })
       expect(closed).toBe(true)
       expect((await api.health()).status).toBe('ready')
@@ -108,7 +132,10 @@ describe('connection-level abuse', () => {
       expect(refused).toBe(12)
       await goodPeerDelivers(5)
       // Closing them frees the slots: a new stream works again.
-      await Promise.all(answered.map(async s => { await s.closeWrite(); await s.end() }))
+      await Promise.all(answered.map(async s => {
+        await s.closeWrite()
+        await s.end()
+      }))
       const again = await hostile.openStream(target.address)
       await again.write(rejectable())
       expect(openReceipt(await again.readFrame(), target.peerId).status).toBe('rejected')

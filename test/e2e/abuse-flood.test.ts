@@ -10,7 +10,18 @@ import { join } from 'node:path'
 import { TEST_AGREEMENT, until, type TestNode } from '../helpers/node-process.ts'
 import { openHostileArena, type HostileArena } from '../helpers/hostile-arena.ts'
 import {
-  MESSAGE_TYPE, RECEIPT_TYPE, batch, concat, digestOf, envelopeBytes, frame, jsonBytes, messageFields, openReceipt, rssOf, varint,
+  MESSAGE_TYPE,
+  RECEIPT_TYPE,
+  batch,
+  concat,
+  digestOf,
+  envelopeBytes,
+  frame,
+  jsonBytes,
+  messageFields,
+  openReceipt,
+  rssOf,
+  varint,
   type HostileClient
 } from '../helpers/hostile-client.ts'
 import type { ApiClient } from '../../node/api/client.ts'
@@ -78,7 +89,11 @@ describe('a flood of invalid frames from one trusted peer', () => {
     const past = { created: new Date(Date.now() - 7_200_000).toISOString(), expires: new Date(Date.now() - 3_600_000).toISOString() }
     for (let i = 0; i < n; i++) {
       const kind = i % 5
-      const fields = messageFields(hostile.peerId, [target.peerId], kind === 2 ? past : kind === 3 ? { to: [good.peerId] } : kind === 4 ? { kind: 'gossip' } : {})
+      const fields = messageFields(
+        hostile.peerId,
+        [target.peerId],
+        kind === 2 ? past : kind === 3 ? { to: [good.peerId] } : kind === 4 ? { kind: 'gossip' } : {}
+      )
       const payload = jsonBytes(fields)
       const type = kind === 1 ? RECEIPT_TYPE : MESSAGE_TYPE
       const sigs = kind === 0 ? [] : [hostile.identity.signature(type, payload)]
@@ -125,65 +140,84 @@ describe('a flood of invalid frames from one trusted peer', () => {
     return resets
   }
 
-  it(`answers ${INVALID_FRAMES.toLocaleString('en')} invalid envelopes with signed rejections and resets ${GARBAGE_STREAMS.toLocaleString('en')} garbage streams, memory bounded, good peer unaffected`, async () => {
-    const pid = target.child?.pid as number
-    // Warm up (JIT, heap growth, buffers, LevelDB caches) before the baseline is taken: the
-    // question is whether memory keeps growing with the flood, not how big a warm heap is.
-    for (let round = 0; round < WARM_UP_FLOODS; round++) {
-      await Promise.all([0, 1, 2, 3].map(async () => { await sendAndCheck(invalidEnvelopes(INVALID_FRAMES / 4)) }))
-      await garbageStreams(GARBAGE_STREAMS)
-      rss[`warm${round}`] = await rssOf(pid)
-    }
-    rss.before = await rssOf(pid)
-    heap.before = await heapUsed()
-
-    // The good peer sends throughout.
-    const goodIds: string[] = []
-    let flooding = true
-    const goodTraffic = (async () => {
-      let n = 0
-      while (flooding) {
-        const res = await goodApi.send({ to: [target.peerId], kind: 'report', tlp: 'GREEN', topic: 'good-traffic', legalBasis: TEST_AGREEMENT, body: { n: n++ } })
-        goodIds.push(res.id)
-        await new Promise(resolve => setTimeout(resolve, 20))
+  it(
+    `answers ${INVALID_FRAMES.toLocaleString('en')} invalid envelopes with signed rejections and resets ${GARBAGE_STREAMS.toLocaleString('en')} garbage ` +
+      `streams, memory bounded, good peer unaffected`,
+    async () => {
+      const pid = target.child?.pid as number
+      // Warm up (JIT, heap growth, buffers, LevelDB caches) before the baseline is taken: the
+      // question is whether memory keeps growing with the flood, not how big a warm heap is.
+      for (let round = 0; round < WARM_UP_FLOODS; round++) {
+        await Promise.all([0, 1, 2, 3].map(async () => {
+          await sendAndCheck(invalidEnvelopes(INVALID_FRAMES / 4))
+        }))
+        await garbageStreams(GARBAGE_STREAMS)
+        rss[`warm${round}`] = await rssOf(pid)
       }
-    })()
+      rss.before = await rssOf(pid)
+      heap.before = await heapUsed()
 
-    const started = Date.now()
-    const cases = invalidEnvelopes(INVALID_FRAMES)
-    // Four streams at once, 2,500 pipelined frames each.
-    await Promise.all([0, 1, 2, 3].map(async i => { await sendAndCheck(cases.slice(i * 2500, (i + 1) * 2500)) }))
-    const invalidMs = Date.now() - started
-    rss.afterInvalid = await rssOf(pid)
+      // The good peer sends throughout.
+      const goodIds: string[] = []
+      let flooding = true
+      const goodTraffic = (async () => {
+        let n = 0
+        while (flooding) {
+          const res = await goodApi.send({
+            to: [target.peerId],
+            kind: 'report',
+            tlp: 'GREEN',
+            topic: 'good-traffic',
+            legalBasis: TEST_AGREEMENT,
+            body: { n: n++ }
+          })
+          goodIds.push(res.id)
+          await new Promise(resolve => setTimeout(resolve, 20))
+        }
+      })()
 
-    const garbageStarted = Date.now()
-    const resets = await garbageStreams(GARBAGE_STREAMS)
-    const garbageMs = Date.now() - garbageStarted
-    rss.afterGarbage = await rssOf(pid)
-    heap.afterGarbage = await heapUsed()
-    console.log(`flood: ${INVALID_FRAMES} rejected receipts in ${invalidMs} ms; ${resets}/${GARBAGE_STREAMS} garbage streams reset in ${garbageMs} ms`)
-    expect(resets).toBe(GARBAGE_STREAMS)
+      const started = Date.now()
+      const cases = invalidEnvelopes(INVALID_FRAMES)
+      // Four streams at once, 2,500 pipelined frames each.
+      await Promise.all([0, 1, 2, 3].map(async i => {
+        await sendAndCheck(cases.slice(i * 2500, (i + 1) * 2500))
+      }))
+      const invalidMs = Date.now() - started
+      rss.afterInvalid = await rssOf(pid)
 
-    flooding = false
-    await goodTraffic
-    expect(goodIds.length).toBeGreaterThan(50)
-    await until(async () => (await goodApi.outbox()).filter(r => goodIds.includes(r.messageId) && r.status === 'delivered').length === goodIds.length, 30_000, 'good traffic delivered')
-    const inbox = await api.inbox({ from: good.peerId })
-    expect(inbox.map(m => m.id).sort()).toEqual([...goodIds].sort())
-    // Nothing from the hostile peer was stored.
-    expect(await api.inbox({ from: hostile.peerId })).toEqual([])
-    expect((await api.health()).status).toBe('ready')
+      const garbageStarted = Date.now()
+      const resets = await garbageStreams(GARBAGE_STREAMS)
+      const garbageMs = Date.now() - garbageStarted
+      rss.afterGarbage = await rssOf(pid)
+      heap.afterGarbage = await heapUsed()
+      console.log(`flood: ${INVALID_FRAMES} rejected receipts in ${invalidMs} ms; ${resets}/${GARBAGE_STREAMS} garbage streams reset in ${garbageMs} ms`)
+      expect(resets).toBe(GARBAGE_STREAMS)
 
-    rss.after = await rssOf(pid)
-    expect(rss.afterGarbage - rss.before).toBeLessThan(MAX_RSS_GROWTH)
-    expect(rss.after - rss.before).toBeLessThan(MAX_RSS_GROWTH)
-    // The V8 heap is reported, not asserted: right after a flood its "used" figure includes
-    // old-generation garbage no full collection has reclaimed yet (with the small young
-    // generation of `npm start`, much of a flood's short-lived data is promoted first), 29 MB
-    // before and anywhere from 53 to 134 MB after in runs of this test. The heap is part of the
-    // RSS bounded above, so a leak there breaks those assertions anyway.
-    heap.after = await heapUsed()
-  })
+      flooding = false
+      await goodTraffic
+      expect(goodIds.length).toBeGreaterThan(50)
+      await until(
+        async () => (await goodApi.outbox()).filter(r => goodIds.includes(r.messageId) && r.status === 'delivered').length === goodIds.length,
+        30_000,
+        'good traffic delivered'
+      )
+      const inbox = await api.inbox({ from: good.peerId })
+      expect(inbox.map(m => m.id).sort()).toEqual([...goodIds].sort())
+      // Nothing from the hostile peer was stored.
+      expect(await api.inbox({ from: hostile.peerId })).toEqual([])
+      expect((await api.health()).status).toBe('ready')
+
+      rss.after = await rssOf(pid)
+      expect(rss.afterGarbage - rss.before).toBeLessThan(MAX_RSS_GROWTH)
+      expect(rss.after - rss.before).toBeLessThan(MAX_RSS_GROWTH)
+      // The V8 heap is reported, not asserted: right after a flood its "used" figure includes
+      // old-generation garbage no full collection has reclaimed yet (with the small young
+      // generation of `npm start`, much of a flood's short-lived data is promoted first), 29 MB
+      // before and anywhere from 53 to 134 MB after in runs of this test. The heap is part of the
+      // RSS bounded above, so a leak there breaks those assertions anyway.
+      heap.after = await heapUsed()
+    }
+  )
 
   it(`max-size invalid frames on all ${DEFAULT_MAX_INBOUND_STREAMS} streams at once: each rejected, memory bounded by streams × frame size`, async () => {
     const pid = target.child?.pid as number
@@ -197,13 +231,19 @@ describe('a flood of invalid frames from one trusted peer', () => {
     const digest = digestOf(RECEIPT_TYPE, payload)
     rss.beforeBig = await rssOf(pid)
     let peak = 0
-    const sampler = setInterval(() => { rssOf(pid).then(v => { peak = Math.max(peak, v) }, () => {}) }, 50)
+    const sampler = setInterval(() => {
+      rssOf(pid).then(v => {
+        peak = Math.max(peak, v)
+      }, () => {})
+    }, 50)
     const started = Date.now()
     try {
       const streams = await Promise.all(Array.from({ length: DEFAULT_MAX_INBOUND_STREAMS }, async () => await hostile.openStream(target.address)))
       await Promise.all(streams.map(async (s) => {
         for (let i = 0; i < 3; i++) await s.write(bytes)
-        for (let i = 0; i < 3; i++) expect(openReceipt(await s.readFrame(60_000), target.peerId)).toMatchObject({ status: 'rejected', reason: 'BAD_PAYLOAD_TYPE', for: digest })
+        for (let i = 0; i < 3; i++) {
+          expect(openReceipt(await s.readFrame(60_000), target.peerId)).toMatchObject({ status: 'rejected', reason: 'BAD_PAYLOAD_TYPE', for: digest })
+        }
         await s.closeWrite()
       }))
     } finally {

@@ -13,7 +13,13 @@ const COUNT = 60
 const SHORT = 6
 
 const message = (to: string, n: number, ttlMs?: number): SendInput => ({
-  to: [to], kind: 'report', tlp: 'AMBER', topic: 'drug-trafficking', legalBasis: TEST_AGREEMENT, body: { n, text: `report ${n}` }, ...(ttlMs != null ? { ttlMs } : {})
+  to: [to],
+  kind: 'report',
+  tlp: 'AMBER',
+  topic: 'drug-trafficking',
+  legalBasis: TEST_AGREEMENT,
+  body: { n, text: `report ${n}` },
+  ...(ttlMs != null ? { ttlMs } : {})
 })
 
 async function sendAll (client: LiaisonService, to: string, count: number, ttlMs?: number): Promise<string[]> {
@@ -87,7 +93,15 @@ describe('audit log of two real nodes', () => {
     expect(types).toEqual(['message.sent', 'receipt.stored'])
     const rootHash = Buffer.from(proof.checkpoint?.root as string, 'base64')
     for (const leaf of proof.leaves) {
-      expect(verifyInclusion(leaf.index, proof.checkpoint?.size as number, Buffer.from(leaf.leafHash, 'hex'), (leaf.proof as string[]).map(h => Buffer.from(h, 'hex')), rootHash)).toBe(true)
+      expect(
+        verifyInclusion(
+          leaf.index,
+          proof.checkpoint?.size as number,
+          Buffer.from(leaf.leafHash, 'hex'),
+          (leaf.proof as string[]).map(h => Buffer.from(h, 'hex')),
+          rootHash
+        )
+      ).toBe(true)
     }
     const bundle = join(root, 'bundle-a')
     expect((await cli(['audit', 'export', '--data-dir', a.dir, '--out', bundle, '--peer', b.peerId])).code).toBe(0)

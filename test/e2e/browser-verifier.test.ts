@@ -13,11 +13,23 @@ import { bundle } from '../../scripts/build-web.ts'
 import { opensslVerify } from '../../protocol/ed25519.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run'
+]
 const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(`../vectors/${path}`, import.meta.url), 'utf8'))
-interface Case { pk: string, msg: string, sig: string }
+interface Case {
+  pk: string
+  msg: string
+  sig: string
+}
 
-describe.skipIf(!existsSync(CHROMIUM))('the browser Ed25519 verifier has node:crypto\'s verdicts', () => {
+describe.skipIf(!existsSync(CHROMIUM))("the browser Ed25519 verifier has node:crypto's verdicts", () => {
   let browser: Browser
   let page: Page
 
@@ -36,9 +48,12 @@ globalThis.verifierName = fastVerifierName()`
     await page.addScriptTag({ content: probe })
   })
 
-  afterAll(async () => { await browser?.close() })
+  afterAll(async () => {
+    await browser?.close()
+  })
 
-  const run = async (cases: Case[]): Promise<boolean[]> => await page.evaluate((c) => (globalThis as unknown as { verifyCases: (c: Case[]) => boolean[] }).verifyCases(c), cases)
+  const run = async (cases: Case[]): Promise<boolean[]> =>
+    await page.evaluate((c) => (globalThis as unknown as { verifyCases: (c: Case[]) => boolean[] }).verifyCases(c), cases)
   const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
   const node = (c: Case): boolean => c.pk.length === 64 ? opensslVerify(hex(c.pk), hex(c.msg), hex(c.sig)) : false
 
@@ -47,7 +62,9 @@ globalThis.verifierName = fastVerifierName()`
   })
 
   it('accepts exactly the valid Wycheproof cases, as node:crypto', async () => {
-    const file = readJson('wycheproof/ed25519_test.json') as { testGroups: Array<{ publicKey: { pk: string }, tests: Array<{ tcId: number, msg: string, sig: string, result: string }> }> }
+    const file = readJson('wycheproof/ed25519_test.json') as {
+      testGroups: Array<{ publicKey: { pk: string }, tests: Array<{ tcId: number, msg: string, sig: string, result: string }> }>
+    }
     const cases = file.testGroups.flatMap(g => g.tests.map(t => ({ pk: g.publicKey.pk, msg: t.msg, sig: t.sig, tcId: t.tcId, valid: t.result === 'valid' })))
     expect(cases).toHaveLength(151)
     const verdicts = await run(cases)
@@ -56,7 +73,11 @@ globalThis.verifierName = fastVerifierName()`
   })
 
   it('accepts only speccheck case 3, as node:crypto', async () => {
-    const cases = (readJson('speccheck/cases.json') as Array<{ message: string, pub_key: string, signature: string }>).map(c => ({ pk: c.pub_key, msg: c.message, sig: c.signature }))
+    const cases = (readJson('speccheck/cases.json') as Array<{ message: string, pub_key: string, signature: string }>).map(c => ({
+      pk: c.pub_key,
+      msg: c.message,
+      sig: c.signature
+    }))
     const verdicts = await run(cases)
     expect(verdicts.flatMap((v, i) => v ? [i] : [])).toEqual([3])
     expect(verdicts).toEqual(cases.map(node))

@@ -28,7 +28,9 @@ describe('liaison init and id', () => {
     root = await tempDir()
     dir = join(root, 'alpha')
   })
-  afterAll(async () => { await rm(root, { recursive: true, force: true }) })
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
 
   it('init creates the data dir 0700 with identity.key and api-token 0600, and prints the peer ID', async () => {
     const res = await cli(['init', '--data-dir', dir, '--name', 'alpha'])
@@ -108,7 +110,9 @@ describe('liaison envelope sign and verify', () => {
     await writeFile(otherPemFile, (JSON.parse(pb.stdout) as { publicKeyPem: string }).publicKeyPem)
     message = freshMessage(signer.peerId, [otherPeerId], { topic: 'test-topic', body: { text: 'hello' } }, 3600_000)
   })
-  afterAll(async () => { await rm(root, { recursive: true, force: true }) })
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
 
   it('sign --type message reads stdin; verify --public-key exits 0 and prints the digest', async () => {
     const signed = await cli(['envelope', 'sign', '--data-dir', dir, '--type', 'message'], { input: JSON.stringify(message) })
@@ -146,7 +150,7 @@ describe('liaison envelope sign and verify', () => {
     expect(Buffer.from(envelopeOf(signed.stdout).payload).toString()).toBe(Buffer.from(encodeMessage(message)).toString())
   })
 
-  it('verify with another peer\'s key exits 1 and prints BAD_SIGNATURE', async () => {
+  it("verify with another peer's key exits 1 and prints BAD_SIGNATURE", async () => {
     const signed = await cli(['envelope', 'sign', '--data-dir', dir, '--type', 'message'], { input: JSON.stringify(message) })
     const res = await cli(['envelope', 'verify', '--public-key', otherPemFile], { input: signed.stdout })
     expect(res.code).toBe(1)
@@ -207,7 +211,15 @@ describe('liaison envelope sign and verify', () => {
   })
 
   it('sign --type receipt and verify round trip, signing the compact encoding', async () => {
-    const receipt: ReceiptV1 = { v: 1, for: 'ab'.repeat(32), messageId: message.id, by: signer.peerId, at: new Date().toISOString(), status: 'rejected', reason: 'EXPIRED' }
+    const receipt: ReceiptV1 = {
+      v: 1,
+      for: 'ab'.repeat(32),
+      messageId: message.id,
+      by: signer.peerId,
+      at: new Date().toISOString(),
+      status: 'rejected',
+      reason: 'EXPIRED'
+    }
     const signed = await cli(['envelope', 'sign', '--data-dir', dir, '--type', 'receipt'], { input: JSON.stringify(receipt, null, 2) + '\n' })
     expect(signed.code, signed.stderr).toBe(0)
     const env = envelopeOf(signed.stdout)
@@ -255,7 +267,7 @@ describe('liaison help and the Node it runs on', () => {
     for (const command of ['init', 'id', 'start', 'peers', 'send', 'inbox', 'envelope']) expect(res.stdout).toMatch(new RegExp(`^  ${command} `, 'm'))
   })
 
-  it('<command> --help exits 0 and prints that command\'s usage', async () => {
+  it("<command> --help exits 0 and prints that command's usage", async () => {
     const res = await cli(['envelope', '--help'])
     expect(res.code).toBe(0)
     expect(res.stdout).toMatch(/^liaison envelope — /)
@@ -276,7 +288,7 @@ describe('liaison help and the Node it runs on', () => {
     expect(stdout.trim()).toMatch(/^v24\.\d+\.\d+$/)
   })
 
-  it('the CLI runs on Node 24 (the tests\' own node)', () => {
+  it("the CLI runs on Node 24 (the tests' own node)", () => {
     expect(process.versions.node).toMatch(/^24\./)
   })
 })

@@ -17,7 +17,11 @@ import { TEST_AGREEMENT, TestNode, startAll, tempDir, until } from '../helpers/n
 import { outputChecker, runCli, type OutputChecker } from '../helpers/cli-run.ts'
 import { EXIT } from '../../node/cli/exit-codes.ts'
 
-interface SendOut { id: string, digest: string, recipients: Array<{ peerId: string, status: string, reason?: string }> }
+interface SendOut {
+  id: string
+  digest: string
+  recipients: Array<{ peerId: string, status: string, reason?: string }>
+}
 
 describe('--json of the commands that need a running node or a peer', () => {
   let root: string
@@ -29,14 +33,28 @@ describe('--json of the commands that need a running node or a peer', () => {
   beforeAll(async () => {
     root = await tempDir('liaison-cli-json-')
     ;[a, b, c] = await Promise.all(['a', 'b', 'c'].map(async name => await TestNode.create({ name, root })))
-    await a.trust(b); await b.trust(a); await c.trust(a); await c.trust(b)
+    await a.trust(b)
+    await b.trust(a)
+    await c.trust(a)
+    await c.trust(b)
     // A and B know C from its trust card, which names C's courier (the key `keys revoke` uses).
     const card = await runCli('card', 'export', '--data-dir', c.dir, '--json')
     const { envelope, fingerprint } = JSON.parse(card.stdout) as { envelope: string, fingerprint: string }
     const cardFile = join(root, 'c.card.json')
     await writeFile(cardFile, envelope)
     for (const n of [a, b]) {
-      const added = await runCli('peers', 'add', '--data-dir', n.dir, '--card', cardFile, '--fingerprint', fingerprint, '--agreement', `${TEST_AGREEMENT}:2020-01-01:2099-12-31`)
+      const added = await runCli(
+        'peers',
+        'add',
+        '--data-dir',
+        n.dir,
+        '--card',
+        cardFile,
+        '--fingerprint',
+        fingerprint,
+        '--agreement',
+        `${TEST_AGREEMENT}:2020-01-01:2099-12-31`
+      )
       expect(added.code, added.stderr).toBe(0)
     }
     // B answers A's hit/no-hit queries for phone numbers.
@@ -57,18 +75,67 @@ describe('--json of the commands that need a running node or a peer', () => {
   it('messages: send --wait, feedback, release request|grant|deny, forward, and forward --wait timing out', async () => {
     const body = join(root, 'body.json')
     await writeFile(body, JSON.stringify({ text: 'hello' }))
-    sent = await json<SendOut>('send', 'send', '--data-dir', a.dir, '--to', b.peerId, '--tlp', 'AMBER', '--topic', 'fraud', '--legal-basis', TEST_AGREEMENT, '--body', body, '--wait', '--timeout', '20s')
+    sent = await json<SendOut>(
+      'send',
+      'send',
+      '--data-dir',
+      a.dir,
+      '--to',
+      b.peerId,
+      '--tlp',
+      'AMBER',
+      '--topic',
+      'fraud',
+      '--legal-basis',
+      TEST_AGREEMENT,
+      '--body',
+      body,
+      '--wait',
+      '--timeout',
+      '20s'
+    )
     expect(sent.recipients[0].status).toBe('delivered')
     await json('feedback', 'feedback', sent.id, '--rating', 'useful', '--note', 'thanks', '--data-dir', b.dir)
 
     // B asks A (the originator) to release the message to C, twice: A grants one, denies the other.
-    const asked = await json<{ requestId: string }>('release request', 'release', 'request', sent.id, '--to', c.peerId, '--reason', 'joint case 42', '--data-dir', b.dir)
-    const again = await json<{ requestId: string }>('release request', 'release', 'request', sent.id, '--to', c.peerId, '--reason', 'joint case 43', '--data-dir', b.dir)
-    const incoming = async (): Promise<string[]> => (await json<Array<{ requestId: string, direction: string }>>('release list', 'release', 'list', '--data-dir', a.dir)).filter(r => r.direction === 'in').map(r => r.requestId)
+    const asked = await json<{ requestId: string }>(
+      'release request',
+      'release',
+      'request',
+      sent.id,
+      '--to',
+      c.peerId,
+      '--reason',
+      'joint case 42',
+      '--data-dir',
+      b.dir
+    )
+    const again = await json<{ requestId: string }>(
+      'release request',
+      'release',
+      'request',
+      sent.id,
+      '--to',
+      c.peerId,
+      '--reason',
+      'joint case 43',
+      '--data-dir',
+      b.dir
+    )
+    const incoming = async (): Promise<string[]> =>
+      (await json<Array<{ requestId: string, direction: string }>>('release list', 'release', 'list', '--data-dir', a.dir)).filter(r => r.direction === 'in')
+        .map(r => r.requestId)
     await until(async () => (await incoming()).length === 2, 20_000, 'both release requests at A')
     await json('release deny', 'release', 'deny', again.requestId, '--reason', 'source protection', '--data-dir', a.dir)
     await json('release grant', 'release', 'grant', asked.requestId, '--valid', '1d', '--data-dir', a.dir)
-    await until(async () => (await json<Array<{ requestId: string, status: string }>>('release list', 'release', 'list', '--data-dir', b.dir)).some(r => r.requestId === asked.requestId && r.status === 'granted'), 20_000, 'the grant at B')
+    await until(
+      async () =>
+        (await json<Array<{ requestId: string, status: string }>>('release list', 'release', 'list', '--data-dir', b.dir)).some(r =>
+          r.requestId === asked.requestId && r.status === 'granted'
+        ),
+      20_000,
+      'the grant at B'
+    )
 
     // C is down: --wait runs out of time; the forward stays queued (pending, TIMEOUT), exit 3.
     const timedOut = await runCli('forward', sent.id, '--to', c.peerId, '--wait', '--timeout', '1s', '--json', '--data-dir', b.dir)
@@ -85,7 +152,24 @@ describe('--json of the commands that need a running node or a peer', () => {
   })
 
   it('queries: query, follow-up, pending, unpin', async () => {
-    const asked = await json<{ results: Array<{ result: string, hitRef?: string }> }>('query', 'query', '--data-dir', a.dir, '--to', b.peerId, '--type', 'phone', '--selector', '+4915110000001', '--selector', '+4915110000009', '--legal-basis', TEST_AGREEMENT, '--purpose', 'case 2026/117')
+    const asked = await json<{ results: Array<{ result: string, hitRef?: string }> }>(
+      'query',
+      'query',
+      '--data-dir',
+      a.dir,
+      '--to',
+      b.peerId,
+      '--type',
+      'phone',
+      '--selector',
+      '+4915110000001',
+      '--selector',
+      '+4915110000009',
+      '--legal-basis',
+      TEST_AGREEMENT,
+      '--purpose',
+      'case 2026/117'
+    )
     expect(asked.results.map(r => r.result)).toEqual(['hit', 'no-hit'])
     await json('query follow-up', 'query', 'follow-up', asked.results[0].hitRef!, '--reason', 'warrant 2026/113', '--data-dir', a.dir)
     await until(async () => (await json<unknown[]>('query pending', 'query', 'pending', '--data-dir', b.dir)).length > 0, 20_000, 'the follow-up at B')
@@ -101,10 +185,34 @@ describe('--json of the commands that need a running node or a peer', () => {
   })
 
   it('task forces: propose, list, show, sign, amend, decline, verify, leave, dissolve', async () => {
-    const proposed = await json<{ id: string }>('taskforce propose', 'taskforce', 'propose', '--data-dir', a.dir, '--name', 'JIT Rhine', '--purpose', 'a cross-border fraud ring', '--legal-basis', TEST_AGREEMENT,
-      '--member', b.peerId, '--topic', 'fraud', '--max-tlp', 'GREEN', '--until', '1d', '--quorum', '1')
+    const proposed = await json<{ id: string }>(
+      'taskforce propose',
+      'taskforce',
+      'propose',
+      '--data-dir',
+      a.dir,
+      '--name',
+      'JIT Rhine',
+      '--purpose',
+      'a cross-border fraud ring',
+      '--legal-basis',
+      TEST_AGREEMENT,
+      '--member',
+      b.peerId,
+      '--topic',
+      'fraud',
+      '--max-tlp',
+      'GREEN',
+      '--until',
+      '1d',
+      '--quorum',
+      '1'
+    )
     const id = proposed.id
-    const awaiting = async (): Promise<boolean> => (await json<Array<{ id: string, awaitingMySignature?: boolean }>>('taskforce list', 'taskforce', 'list', '--data-dir', b.dir)).some(t => t.id === id && t.awaitingMySignature === true)
+    const awaiting = async (): Promise<boolean> =>
+      (await json<Array<{ id: string, awaitingMySignature?: boolean }>>('taskforce list', 'taskforce', 'list', '--data-dir', b.dir)).some(t =>
+        t.id === id && t.awaitingMySignature === true
+      )
     await until(awaiting, 20_000, 'the proposal at B')
     await json('taskforce sign', 'taskforce', 'sign', id, '--data-dir', b.dir)
     await json('taskforce amend', 'taskforce', 'amend', id, '--purpose', 'the fraud ring and its launderers', '--data-dir', a.dir)
@@ -129,7 +237,14 @@ describe('--json of the commands that need a running node or a peer', () => {
     // A rotates; B's operator approves; A (stopped) switches.
     const oldA = a.peerId
     await json('keys rotate', 'keys', 'rotate', '--data-dir', a.dir)
-    await until(async () => (await json<{ peers?: Array<{ peerId: string, answer?: string }> }>('keys status', 'keys', 'status', '--data-dir', a.dir)).peers?.some(p => p.peerId === b.peerId && p.answer === 'accepted') === true, 20_000, 'B received the rotation')
+    await until(
+      async () =>
+        (await json<{ peers?: Array<{ peerId: string, answer?: string }> }>('keys status', 'keys', 'status', '--data-dir', a.dir)).peers?.some(p =>
+          p.peerId === b.peerId && p.answer === 'accepted'
+        ) === true,
+      20_000,
+      'B received the rotation'
+    )
     await json('keys approve', 'keys', 'approve', oldA, '--data-dir', b.dir)
     await a.stop()
     // A report is verified against a stopped node's store (a running one holds it: DATA_DIR_IN_USE).
@@ -140,9 +255,37 @@ describe('--json of the commands that need a running node or a peer', () => {
   })
 
   it('covered every command line the unit walk leaves out (audit split-view: in split-view.test.ts)', () => {
-    for (const line of ['query', 'query follow-up', 'query pending', 'query unpin', 'feedback', 'forward', 'release request', 'release grant', 'release deny',
-      'keys rotate', 'keys approve', 'keys revoke', 'keys finish', 'peers revoke', 'policy reload', 'config check', 'report', 'report verify',
-      'taskforce propose', 'taskforce list', 'taskforce show', 'taskforce sign', 'taskforce amend', 'taskforce decline', 'taskforce verify', 'taskforce leave', 'taskforce dissolve']) {
+    for (
+      const line of [
+        'query',
+        'query follow-up',
+        'query pending',
+        'query unpin',
+        'feedback',
+        'forward',
+        'release request',
+        'release grant',
+        'release deny',
+        'keys rotate',
+        'keys approve',
+        'keys revoke',
+        'keys finish',
+        'peers revoke',
+        'policy reload',
+        'config check',
+        'report',
+        'report verify',
+        'taskforce propose',
+        'taskforce list',
+        'taskforce show',
+        'taskforce sign',
+        'taskforce amend',
+        'taskforce decline',
+        'taskforce verify',
+        'taskforce leave',
+        'taskforce dissolve'
+      ]
+    ) {
       expect(out.checked.has(line), line).toBe(true)
     }
   })

@@ -49,13 +49,17 @@ describe('new inbound connections from one address', () => {
     return { accepted, refused, seconds: (Date.now() - started) / 1000 }
   }
 
-  it(`by default takes ${DEFAULT_INBOUND_CONNECTIONS_PER_HOST} per second and closes the rest of a burst, even from a trusted peer, and stays healthy`, async () => {
-    const { accepted, refused, seconds } = await burst(strict)
-    expect(refused).toBeGreaterThan(0)
-    // The limit counts in fixed one-second windows; the burst spanned at most this many.
-    expect(accepted).toBeLessThanOrEqual(DEFAULT_INBOUND_CONNECTIONS_PER_HOST * (Math.ceil(seconds) + 1))
-    expect((await (await strict.client()).health()).status).toBe('ready')
-  })
+  it(
+    `by default takes ${DEFAULT_INBOUND_CONNECTIONS_PER_HOST} per second and closes the rest of a burst, even from a trusted peer, and stays ` +
+      `healthy`,
+    async () => {
+      const { accepted, refused, seconds } = await burst(strict)
+      expect(refused).toBeGreaterThan(0)
+      // The limit counts in fixed one-second windows; the burst spanned at most this many.
+      expect(accepted).toBeLessThanOrEqual(DEFAULT_INBOUND_CONNECTIONS_PER_HOST * (Math.ceil(seconds) + 1))
+      expect((await (await strict.client()).health()).status).toBe('ready')
+    }
+  )
 
   it('raised in the config, lets the same burst through', async () => {
     expect(await burst(lenient)).toMatchObject({ accepted: BURST, refused: 0 })

@@ -29,10 +29,23 @@ import { cli, TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-p
 import type { ApiClient } from '../../node/api/client.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run'
+]
 const ROOT = new URL('../..', import.meta.url).pathname
 /** The page's globals that the keyboard checks use (the tests compile without the DOM lib). */
-interface InPage { document: { activeElement: { id: string, textContent: string | null } | null, body: { tabIndex: number, focus: () => void, removeAttribute: (name: string) => void } } }
+interface InPage {
+  document: {
+    activeElement: { id: string, textContent: string | null } | null,
+    body: { tabIndex: number, focus: () => void, removeAttribute: (name: string) => void }
+  }
+}
 
 describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium', () => {
   let root: string
@@ -62,7 +75,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     token = (await readFile(join(a.dir, 'api-token'), 'utf8')).trim()
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
     page = await browser.newPage({ viewport: { width: 1366, height: 800 } })
-    page.on('dialog', d => { void d.accept() })
+    page.on('dialog', d => {
+      void d.accept()
+    })
   }, 180_000)
 
   afterAll(async () => {
@@ -74,7 +89,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
   /** A second tab on `node`'s console, logged in with its token. */
   async function consoleOf (node: TestNode): Promise<Page> {
     const p = await browser.newPage({ viewport: { width: 1366, height: 800 } })
-    p.on('dialog', d => { void d.accept() })
+    p.on('dialog', d => {
+      void d.accept()
+    })
     await p.goto(node.runtime!.apiUrl + '/')
     await p.getByLabel('API token').fill((await readFile(join(node.dir, 'api-token'), 'utf8')).trim())
     await p.getByRole('button', { name: 'Log in' }).click()
@@ -150,8 +167,24 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
 
   it('the message view of a STIX message: objects with their markings, signature and receipt checked in the browser', async () => {
     const fixture = JSON.parse(await readFile(join(ROOT, 'test/fixtures/stix-message.json'), 'utf8')) as { body: { objects: Array<Record<string, unknown>> } }
-    const objects = [...fixture.body.objects, { type: 'identity', spec_version: '2.1', id: 'identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061', created: '2026-01-15T09:00:00.000Z', modified: '2026-01-16T09:00:00.000Z', name: 'Agency A', identity_class: 'organization' }]
-    const sent = await (await a.client()).send({ to: [b.peerId], kind: 'report', tlp: 'AMBER', topic: 'malware', legalBasis: TEST_AGREEMENT, handling: [], body: { ...fixture.body, objects } }, { wait: true })
+    const objects = [...fixture.body.objects, {
+      type: 'identity',
+      spec_version: '2.1',
+      id: 'identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061',
+      created: '2026-01-15T09:00:00.000Z',
+      modified: '2026-01-16T09:00:00.000Z',
+      name: 'Agency A',
+      identity_class: 'organization'
+    }]
+    const sent = await (await a.client()).send({
+      to: [b.peerId],
+      kind: 'report',
+      tlp: 'AMBER',
+      topic: 'malware',
+      legalBasis: TEST_AGREEMENT,
+      handling: [],
+      body: { ...fixture.body, objects }
+    }, { wait: true })
     stixDigest = sent.digest
     await page.goto(`${a.runtime!.apiUrl}/#/message/${stixDigest}`)
     const table = page.locator('#stix-objects')
@@ -163,7 +196,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(rows[0]).toContain('TLP:GREEN')
     expect(rows[0]).toContain('2026-01-15T09:00:00.000Z')
     expect(rows[1]).toContain('identity')
-    expect(rows[1]).toContain('inherits the message\'s TLP:AMBER')
+    expect(rows[1]).toContain("inherits the message's TLP:AMBER")
     expect(await page.locator('#signature-status').textContent()).toMatch(/^valid: Ed25519/)
     await page.locator('#receipts').filter({ hasText: 'accepted' }).filter({ hasText: 'proof and signature valid' }).waitFor()
     expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+ \(message\.sent\)/)
@@ -173,16 +206,20 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     const [msg] = await cb.inbox()
     await cb.requestRelease(msg.id, c.peerId, 'joint investigation with C')
     await page.goto(a.runtime!.apiUrl + '/#/releases')
-    await until(async () => {
-      await page.reload()
-      return await page.locator('#releases-waiting button', { hasText: 'Grant' }).count() > 0
-    }, 30_000, 'release request at A')
+    await until(
+      async () => {
+        await page.reload()
+        return await page.locator('#releases-waiting button', { hasText: 'Grant' }).count() > 0
+      },
+      30_000,
+      'release request at A'
+    )
     await page.locator('#releases-waiting button', { hasText: 'Grant' }).click()
     await page.locator('[role=status]').filter({ hasText: 'Granted' }).waitFor()
     await until(async () => (await cb.releases()).some(r => r.status === 'granted'), 30_000, 'grant at B')
   })
 
-  it('runs a hit/no-hit query against B, follows the hit up, and B\'s operator refuses it from B\'s console', async () => {
+  it("runs a hit/no-hit query against B, follows the hit up, and B's operator refuses it from B's console", async () => {
     await page.goto(a.runtime!.apiUrl + '/#/queries')
     await page.locator('#index-stats tbody tr').first().waitFor()
     expect(await page.locator('#oprf-key').textContent()).toMatch(/OPRF key epoch \d+, id [0-9a-f]+/)
@@ -234,78 +271,107 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(answers).toHaveLength(1)
   })
 
-  it('a task force C proposes awaits B\'s signature in B\'s console; B signs it there, it is in effect on both, and B sends to it from the send form; B declines a second one with a reason and proposes a third from the form', async () => {
-    const cc = await c.client()
-    const propose = async (name: string): Promise<string> => (await cc.call<{ id: string }>('POST', '/v1/taskforces', { name, purpose: 'a cross-border fraud ring', legalBasis: TEST_AGREEMENT, members: [b.peerId], topics: ['fraud'], maxTlp: 'AMBER', handling: ['no-judicial-use-without-consent'], validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(), quorum: 2 })).id
-    const [rhine, danube] = [await propose('JIT Rhine'), await propose('JIT Danube')]
-    await until(async () => (await cb.call<Array<{ id: string }>>('GET', '/v1/taskforces')).length === 2, 30_000, 'proposals at B')
-    const pb = await consoleOf(b)
-    try {
-      await pb.goto(b.runtime!.apiUrl + '/#/taskforces')
-      const row = pb.locator('#taskforces-table tbody tr').filter({ hasText: 'JIT Rhine' })
-      await row.waitFor()
-      expect(await row.textContent()).toBe('JIT Rhineawaiting-signatures-1awaited')
-      expect(await seriousViolations(pb)).toEqual([])
-      await row.getByRole('link', { name: 'JIT Rhine' }).click()
-      await pb.locator('#tf-awaiting').waitFor()
-      expect(await pb.locator('#charter').textContent()).toContain('TLP:AMBER')
-      expect(await pb.locator('#tf-members tbody tr').count()).toBe(2)
-      expect(await seriousViolations(pb)).toEqual([])
-      await pb.getByRole('button', { name: 'Sign', exact: true }).click()
-      await pb.locator('#taskforce [role=status]').filter({ hasText: /^Signed version 1; the task force is in-effect here/ }).waitFor({ timeout: 30_000 })
-      await pb.locator('#tf-state').filter({ hasText: 'in-effect' }).waitFor()
-      expect(await pb.locator('#tf-versions tbody tr').first().textContent()).toMatch(/^1foundingvalid/)
-      expect(await pb.locator('#tf-awaiting').count()).toBe(0)
-      await until(async () => (await cc.call<{ state: string }>('GET', `/v1/taskforces/${rhine}`)).state === 'in-effect', 30_000, 'in effect at C')
+  it(
+    "a task force C proposes awaits B's signature in B's console; B signs it there, it is in effect on both, and B sends to it from the send form; B " +
+      'declines a second one with a reason and proposes a third from the form',
+    async () => {
+      const cc = await c.client()
+      const propose = async (name: string): Promise<string> =>
+        (await cc.call<{ id: string }>('POST', '/v1/taskforces', {
+          name,
+          purpose: 'a cross-border fraud ring',
+          legalBasis: TEST_AGREEMENT,
+          members: [b.peerId],
+          topics: ['fraud'],
+          maxTlp: 'AMBER',
+          handling: ['no-judicial-use-without-consent'],
+          validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+          quorum: 2
+        })).id
+      const [rhine, danube] = [await propose('JIT Rhine'), await propose('JIT Danube')]
+      await until(async () => (await cb.call<Array<{ id: string }>>('GET', '/v1/taskforces')).length === 2, 30_000, 'proposals at B')
+      const pb = await consoleOf(b)
+      try {
+        await pb.goto(b.runtime!.apiUrl + '/#/taskforces')
+        const row = pb.locator('#taskforces-table tbody tr').filter({ hasText: 'JIT Rhine' })
+        await row.waitFor()
+        expect(await row.textContent()).toBe('JIT Rhineawaiting-signatures-1awaited')
+        expect(await seriousViolations(pb)).toEqual([])
+        await row.getByRole('link', { name: 'JIT Rhine' }).click()
+        await pb.locator('#tf-awaiting').waitFor()
+        expect(await pb.locator('#charter').textContent()).toContain('TLP:AMBER')
+        expect(await pb.locator('#tf-members tbody tr').count()).toBe(2)
+        expect(await seriousViolations(pb)).toEqual([])
+        await pb.getByRole('button', { name: 'Sign', exact: true }).click()
+        await pb.locator('#taskforce [role=status]').filter({ hasText: /^Signed version 1; the task force is in-effect here/ }).waitFor({ timeout: 30_000 })
+        await pb.locator('#tf-state').filter({ hasText: 'in-effect' }).waitFor()
+        expect(await pb.locator('#tf-versions tbody tr').first().textContent()).toMatch(/^1foundingvalid/)
+        expect(await pb.locator('#tf-awaiting').count()).toBe(0)
+        await until(async () => (await cc.call<{ state: string }>('GET', `/v1/taskforces/${rhine}`)).state === 'in-effect', 30_000, 'in effect at C')
 
-      // The send form, addressed to the task force: the charter's rule first (RED is above its TLP), then sent to C.
-      await pb.goto(b.runtime!.apiUrl + '/#/send')
-      await pb.getByLabel('a task force (every current member)').check()
-      await pb.getByLabel('Task force', { exact: true }).selectOption(rhine)
-      await pb.getByLabel('TLP', { exact: true }).selectOption('RED')
-      await pb.getByLabel('Topic').fill('fraud')
-      await pb.getByLabel('Legal basis (agreement ID)').fill(TEST_AGREEMENT)
-      await pb.getByRole('button', { name: 'Check policy' }).click()
-      await pb.locator('#policy-verdict').filter({ hasText: 'decision: reject TASKFORCE_NOT_PERMITTED' }).waitFor()
-      await pb.getByLabel('TLP', { exact: true }).selectOption('AMBER')
-      await pb.getByRole('button', { name: 'Check policy' }).click()
-      await pb.locator('#policy-verdict').filter({ hasText: 'decision: accept' }).waitFor()
-      // The charter's rule, then C's own policy check (the one `policy check --to C` explains).
-      const checks = await pb.locator('#policy-decision tbody tr').allTextContents()
-      expect(checks[0]).toMatch(/^oktask forcefits version 1 of JIT Rhine; goes to \S+; handling no-judicial-use-without-consent$/)
-      expect(checks.length).toBeGreaterThan(1)
-      expect(checks.every(c => c.startsWith('ok'))).toBe(true)
-      expect(await seriousViolations(pb)).toEqual([])
-      await pb.locator('#send-button').click()
-      await pb.waitForURL(/#\/message\//, { timeout: 30_000 })
-      await until(async () => (await cc.inbox()).some(m => m.taskForce?.id === rhine), 30_000, 'task force message at C')
+        // The send form, addressed to the task force: the charter's rule first (RED is above its TLP), then sent to C.
+        await pb.goto(b.runtime!.apiUrl + '/#/send')
+        await pb.getByLabel('a task force (every current member)').check()
+        await pb.getByLabel('Task force', { exact: true }).selectOption(rhine)
+        await pb.getByLabel('TLP', { exact: true }).selectOption('RED')
+        await pb.getByLabel('Topic').fill('fraud')
+        await pb.getByLabel('Legal basis (agreement ID)').fill(TEST_AGREEMENT)
+        await pb.getByRole('button', { name: 'Check policy' }).click()
+        await pb.locator('#policy-verdict').filter({ hasText: 'decision: reject TASKFORCE_NOT_PERMITTED' }).waitFor()
+        await pb.getByLabel('TLP', { exact: true }).selectOption('AMBER')
+        await pb.getByRole('button', { name: 'Check policy' }).click()
+        await pb.locator('#policy-verdict').filter({ hasText: 'decision: accept' }).waitFor()
+        // The charter's rule, then C's own policy check (the one `policy check --to C` explains).
+        const checks = await pb.locator('#policy-decision tbody tr').allTextContents()
+        expect(checks[0]).toMatch(/^oktask forcefits version 1 of JIT Rhine; goes to \S+; handling no-judicial-use-without-consent$/)
+        expect(checks.length).toBeGreaterThan(1)
+        expect(checks.every(c => c.startsWith('ok'))).toBe(true)
+        expect(await seriousViolations(pb)).toEqual([])
+        await pb.locator('#send-button').click()
+        await pb.waitForURL(/#\/message\//, { timeout: 30_000 })
+        await until(async () => (await cc.inbox()).some(m => m.taskForce?.id === rhine), 30_000, 'task force message at C')
 
-      // Decline the other one, with a reason the members are told.
-      await pb.goto(`${b.runtime!.apiUrl}/#/taskforce/${danube}`)
-      await pb.getByRole('button', { name: 'Decline…' }).click()
-      await pb.getByLabel(/^Reason for declining version 1/).fill('no case of ours')
-      await pb.getByRole('button', { name: 'Decline version' }).click()
-      await pb.locator('#taskforce [role=status]').filter({ hasText: /^Declined version 1/ }).waitFor({ timeout: 30_000 })
-      await pb.locator('#tf-versions tbody tr').first().filter({ hasText: /^1-pending.*: no case of ours$/ }).waitFor()
+        // Decline the other one, with a reason the members are told.
+        await pb.goto(`${b.runtime!.apiUrl}/#/taskforce/${danube}`)
+        await pb.getByRole('button', { name: 'Decline…' }).click()
+        await pb.getByLabel(/^Reason for declining version 1/).fill('no case of ours')
+        await pb.getByRole('button', { name: 'Decline version' }).click()
+        await pb.locator('#taskforce [role=status]').filter({ hasText: /^Declined version 1/ }).waitFor({ timeout: 30_000 })
+        await pb.locator('#tf-versions tbody tr').first().filter({ hasText: /^1-pending.*: no case of ours$/ }).waitFor()
 
-      // B proposes one of its own from the form; it reaches C awaiting C's signature.
-      await pb.goto(b.runtime!.apiUrl + '/#/taskforces')
-      await pb.getByLabel('Name', { exact: true }).fill('JIT Elbe')
-      await pb.getByLabel('Purpose').fill('money mules of case K-21')
-      await pb.getByLabel('Legal basis (agreement ID)').fill(TEST_AGREEMENT)
-      await pb.locator(`#tf-m-${c.peerId}`).check()
-      await pb.getByLabel('Topics (comma-separated)').fill('fraud, money-laundering')
-      await pb.getByLabel('Highest TLP').selectOption('GREEN')
-      await pb.getByLabel('Valid until (last day, UTC)').fill(new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10))
-      await pb.getByRole('button', { name: 'Propose' }).click()
-      await pb.locator('#taskforces [role=status]').filter({ hasText: /^Proposed JIT Elbe/ }).waitFor({ timeout: 30_000 })
-      await pb.locator('#taskforces-table tbody tr').filter({ hasText: 'JIT Elbe' }).filter({ hasText: 'not awaited' }).waitFor()
-    } finally {
-      await pb.close()
+        // B proposes one of its own from the form; it reaches C awaiting C's signature.
+        await pb.goto(b.runtime!.apiUrl + '/#/taskforces')
+        await pb.getByLabel('Name', { exact: true }).fill('JIT Elbe')
+        await pb.getByLabel('Purpose').fill('money mules of case K-21')
+        await pb.getByLabel('Legal basis (agreement ID)').fill(TEST_AGREEMENT)
+        await pb.locator(`#tf-m-${c.peerId}`).check()
+        await pb.getByLabel('Topics (comma-separated)').fill('fraud, money-laundering')
+        await pb.getByLabel('Highest TLP').selectOption('GREEN')
+        await pb.getByLabel('Valid until (last day, UTC)').fill(new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10))
+        await pb.getByRole('button', { name: 'Propose' }).click()
+        await pb.locator('#taskforces [role=status]').filter({ hasText: /^Proposed JIT Elbe/ }).waitFor({ timeout: 30_000 })
+        await pb.locator('#taskforces-table tbody tr').filter({ hasText: 'JIT Elbe' }).filter({ hasText: 'not awaited' }).waitFor()
+      } finally {
+        await pb.close()
+      }
+      await until(
+        async () =>
+          (await cc.call<{ versions: Array<{ declines: Array<{ reason?: string }> }> }>('GET', `/v1/taskforces/${danube}`)).versions[0].declines.some(d =>
+            d.reason === 'no case of ours'
+          ),
+        30_000,
+        'decline at C'
+      )
+      await until(
+        async () =>
+          (await cc.call<Array<{ name: string, awaitingMySignature: boolean }>>('GET', '/v1/taskforces')).some(t =>
+            t.name === 'JIT Elbe' && t.awaitingMySignature
+          ),
+        30_000,
+        "B's proposal at C"
+      )
     }
-    await until(async () => (await cc.call<{ versions: Array<{ declines: Array<{ reason?: string }> }> }>('GET', `/v1/taskforces/${danube}`)).versions[0].declines.some(d => d.reason === 'no case of ours'), 30_000, 'decline at C')
-    await until(async () => (await cc.call<Array<{ name: string, awaitingMySignature: boolean }>>('GET', '/v1/taskforces')).some(t => t.name === 'JIT Elbe' && t.awaitingMySignature), 30_000, 'B\'s proposal at C')
-  })
+  )
 
   it('suspends a peer after confirmation', async () => {
     await page.goto(a.runtime!.apiUrl + '/#/peers')
@@ -314,12 +380,14 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect((await (await a.client()).peer(b.peerId)).status).toBe('suspended')
   })
 
-  it('the evaluation report page: the node\'s figures as tables and its SVG charts as images', async () => {
+  it("the evaluation report page: the node's figures as tables and its SVG charts as images", async () => {
     await page.goto(a.runtime!.apiUrl + '/#/report')
     await page.getByLabel('peer', { exact: true }).check()
     await page.getByRole('button', { name: 'Compute report' }).click()
     await page.locator('#report-result').waitFor({ timeout: 60_000 })
-    const cli = JSON.parse((await (await a.client()).report({ by: ['peer'], format: 'json', sign: false })).body) as { figures: Record<string, { rows: unknown[][] }> }
+    const cli = JSON.parse((await (await a.client()).report({ by: ['peer'], format: 'json', sign: false })).body) as {
+      figures: Record<string, { rows: unknown[][] }>
+    }
     const tables = await page.locator('#report-result table').count()
     expect(tables).toBe(Object.keys(cli.figures).length)
     const messages = await page.locator('#figure-messages tbody tr').allTextContents()
@@ -329,7 +397,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(await charts.count()).toBe(3)
     for (const img of await charts.all()) {
       expect(await img.getAttribute('src')).toMatch(/^data:image\/svg\+xml/)
-      await expect.poll(async () => await img.evaluate(e => (e as unknown as { complete: boolean, naturalWidth: number }).complete && (e as unknown as { naturalWidth: number }).naturalWidth > 0)).toBe(true)
+      await expect.poll(async () =>
+        await img.evaluate(e =>
+          (e as unknown as { complete: boolean, naturalWidth: number }).complete && (e as unknown as { naturalWidth: number }).naturalWidth > 0
+        )
+      ).toBe(true)
     }
   })
 
@@ -354,17 +426,25 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await page.locator('#checkpoints tbody tr').first().waitFor()
   })
 
-  it('after the export\'s checkpoint, the message view shows the leaf included, its proof checked in the browser', async () => {
+  it("after the export's checkpoint, the message view shows the leaf included, its proof checked in the browser", async () => {
     await page.goto(`${a.runtime!.apiUrl}/#/message/${stixDigest}`)
     await page.locator('#audit-position').filter({ hasText: 'included in checkpoint' }).waitFor()
     expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+ \(message\.sent\): included in checkpoint \d+/)
   })
 
-  it('every console page passes axe-core\'s WCAG 2.1 A/AA rules with no serious or critical violation, and works from the keyboard', async () => {
+  it("every console page passes axe-core's WCAG 2.1 A/AA rules with no serious or critical violation, and works from the keyboard", async () => {
     const pages: Array<[string, string]> = [
-      ['overview', '#health .ok'], ['peers', '#peers-table tbody tr'], ['inbox', '#messages'], ['outbox', '#deliveries tbody tr'],
-      ['send', '#send-form'], ['releases', '#releases-all tbody tr'], ['queries', '#index-stats tbody tr'], ['taskforces', '#propose-form'], ['audit', '#checkpoints tbody tr'],
-      [`message/${stixDigest}`, '#stix-objects'], ['report', '#report-form']
+      ['overview', '#health .ok'],
+      ['peers', '#peers-table tbody tr'],
+      ['inbox', '#messages'],
+      ['outbox', '#deliveries tbody tr'],
+      ['send', '#send-form'],
+      ['releases', '#releases-all tbody tr'],
+      ['queries', '#index-stats tbody tr'],
+      ['taskforces', '#propose-form'],
+      ['audit', '#checkpoints tbody tr'],
+      [`message/${stixDigest}`, '#stix-objects'],
+      ['report', '#report-form']
     ]
     const found: Record<string, unknown> = {}
     for (const [hash, ready] of pages) {
@@ -387,7 +467,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
       await expect.poll(async () => await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.id)).toBe('page-title')
       expect(await page.locator('#page-title').textContent()).toBe(name)
     }
-    await page.evaluate(() => { const b = (globalThis as unknown as InPage).document.body; b.tabIndex = -1; b.focus(); b.removeAttribute('tabindex') })
+    await page.evaluate(() => {
+      const b = (globalThis as unknown as InPage).document.body
+      b.tabIndex = -1
+      b.focus()
+      b.removeAttribute('tabindex')
+    })
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.textContent)).toBe('Skip to content')
   })
@@ -398,7 +483,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     try {
       await p.goto('file://' + join(ROOT, 'dist/web/auditor.html'))
       const requests: string[] = []
-      p.on('request', r => { requests.push(r.url()) })
+      p.on('request', r => {
+        requests.push(r.url())
+      })
       await p.locator(dir.endsWith('.zip') ? '#archive' : '#bundle').setInputFiles(dir)
       await p.locator('#verdict').waitFor({ timeout: 120_000 })
       const report = await p.evaluate(() => (globalThis as unknown as { liaisonReport: VerifyReport }).liaisonReport)
@@ -410,9 +497,20 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     }
   }
 
-  const verdict = (r: VerifyReport): unknown => ({ ok: r.ok, failures: r.failures, failureCount: r.failureCount, entries: r.entries, tree: r.tree, checkpoints: r.checkpoints, messages: r.messages, receipts: r.receipts, envelopes: r.envelopes, files: r.files })
+  const verdict = (r: VerifyReport): unknown => ({
+    ok: r.ok,
+    failures: r.failures,
+    failureCount: r.failureCount,
+    entries: r.entries,
+    tree: r.tree,
+    checkpoints: r.checkpoints,
+    messages: r.messages,
+    receipts: r.receipts,
+    envelopes: r.envelopes,
+    files: r.files
+  })
 
-  it('the auditor page verifies the bundle with the CLI\'s verdict and makes no request', async () => {
+  it("the auditor page verifies the bundle with the CLI's verdict and makes no request", async () => {
     const cli = await verifyBundle(bundle)
     expect(cli.ok).toBe(true)
     const { report, requests } = await audit(bundle)
@@ -437,11 +535,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(requests).toEqual([])
     expect(report.ok).toBe(false)
     expect(verdict({ ...report, source: '' })).toEqual(verdict({ ...cli, source: '' }))
-    expect(report.failures).toContainEqual({ check: 'bundle', where: `messages/${msg.digest}/envelope.json`, detail: 'differs from the SHA-256 manifest.json lists' })
+    expect(report.failures).toContainEqual({
+      check: 'bundle',
+      where: `messages/${msg.digest}/envelope.json`,
+      detail: 'differs from the SHA-256 manifest.json lists'
+    })
     expect(report.failures.some(f => f.check === 'message' && f.where === `message ${msg.digest}`)).toBe(true)
   })
 
-  it('a .zip archive of the bundle, good (the console\'s) and with one flipped byte: the page\'s verdicts are the CLI\'s on the same archives', async () => {
+  it("a .zip archive of the bundle, good (the console's) and with one flipped byte: the page's verdicts are the CLI's on the same archives", async () => {
     const good = archive
     const bad = join(root, 'tampered.zip')
     await zipBundle(join(root, 'tampered'), bad)
@@ -452,7 +554,13 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
       const { report, requests } = await audit(zip)
       expect(requests).toEqual([])
       expect(verdict(report)).toEqual(verdict(cli))
-      if (!ok) expect(report.failures).toContainEqual({ check: 'bundle', where: `messages/${msg.digest}/envelope.json`, detail: 'differs from the SHA-256 manifest.json lists' })
+      if (!ok) {
+        expect(report.failures).toContainEqual({
+          check: 'bundle',
+          where: `messages/${msg.digest}/envelope.json`,
+          detail: 'differs from the SHA-256 manifest.json lists'
+        })
+      }
     }
   })
 })

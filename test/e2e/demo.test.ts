@@ -33,7 +33,7 @@ describe('npm run demo', () => {
   it('narrates each scenario the issue asks for', () => {
     const out = result.stdout
     expect(out).toMatch(/delivered: message [0-9a-f-]{36}/)
-    expect(out).toContain('B\'s receipt verifies under B\'s key')
+    expect(out).toContain("B's receipt verifies under B's key")
     expect(out).toMatch(/refused: error RECIPIENT_REFUSED: .*TLP_NOT_PERMITTED/)
     expect(out).toContain('connection refused: peer is not active on the trust list')
     expect(out).toMatch(/refused: error FORWARD_NOT_PERMITTED/)

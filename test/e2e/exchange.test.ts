@@ -8,7 +8,12 @@ import { TestNode, tempDir, until } from '../helpers/node-process.ts'
 import type { LiaisonService, SendInput } from '../../node/service.ts'
 
 const message = (to: string[], n: number): SendInput => ({
-  to, kind: 'report', tlp: 'AMBER', topic: 'drug-trafficking', legalBasis: 'EU-2024-17', body: { n, text: `report ${n}` }
+  to,
+  kind: 'report',
+  tlp: 'AMBER',
+  topic: 'drug-trafficking',
+  legalBasis: 'EU-2024-17',
+  body: { n, text: `report ${n}` }
 })
 
 async function sendMany (client: LiaisonService, to: string[], count: number, concurrency = 32): Promise<string[]> {
@@ -31,9 +36,12 @@ describe('two and three nodes over real TCP', () => {
   beforeAll(async () => {
     root = await tempDir()
     ;[a, b, c] = await Promise.all(['a', 'b', 'c'].map(async name => await TestNode.create({ name, root })))
-    await a.trust(b); await a.trust(c)
-    await b.trust(a); await b.trust(c)
-    await c.trust(a); await c.trust(b)
+    await a.trust(b)
+    await a.trust(c)
+    await b.trust(a)
+    await b.trust(c)
+    await c.trust(a)
+    await c.trust(b)
     await Promise.all([a.start(), b.start(), c.start()])
   })
 
@@ -77,14 +85,33 @@ describe('two and three nodes over real TCP', () => {
     await new Promise(resolve => setTimeout(resolve, 1000))
     expect((await ca.outbox()).filter(r => sent.includes(r.messageId)).every(r => r.status === 'pending')).toBe(true)
     await c.start()
-    await until(async () => (await ca.outbox()).filter(r => sent.includes(r.messageId) && r.status === 'delivered').length === 20, 60_000, 'delivery after return')
+    await until(
+      async () => (await ca.outbox()).filter(r => sent.includes(r.messageId) && r.status === 'delivered').length === 20,
+      60_000,
+      'delivery after return'
+    )
     const cc = await c.client()
     expect((await cc.inbox()).filter(m => sent.includes(m.id))).toHaveLength(20)
   })
 
   it('send --wait reports the receipt and the CLI exits 0', async () => {
     const { cli } = await import('../helpers/node-process.ts')
-    const res = await cli(['send', '--data-dir', a.dir, '--to', b.peerId, '--tlp', 'GREEN', '--topic', 'cybercrime', '--legal-basis', 'EU-2024-17', '--body', '-', '--wait'], { input: '{"x":1}' })
+    const res = await cli([
+      'send',
+      '--data-dir',
+      a.dir,
+      '--to',
+      b.peerId,
+      '--tlp',
+      'GREEN',
+      '--topic',
+      'cybercrime',
+      '--legal-basis',
+      'EU-2024-17',
+      '--body',
+      '-',
+      '--wait'
+    ], { input: '{"x":1}' })
     expect(res.stderr).toBe('')
     expect(res.code).toBe(0)
     expect(res.stdout).toMatch(/delivered/)
@@ -109,7 +136,8 @@ describe('receipt evidence: checkable with OpenSSL and sha256sum by the recipe o
   beforeAll(async () => {
     root = await tempDir()
     ;[a, b] = await Promise.all(['ea', 'eb'].map(async name => await TestNode.create({ name, root })))
-    await a.trust(b); await b.trust(a)
+    await a.trust(b)
+    await b.trust(a)
     await Promise.all([a.start(), b.start()])
   })
 

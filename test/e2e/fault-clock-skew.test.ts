@@ -7,10 +7,14 @@ import { DEFAULT_CLOCK_SKEW_MS } from '../../node/defaults.ts'
 import type { SendInput } from '../../node/service.ts'
 
 const message = (to: string, n: number): SendInput => ({
-  to: [to], kind: 'report', tlp: 'GREEN', topic: 'skew', legalBasis: TEST_AGREEMENT, body: { n }
+  to: [to],
+  kind: 'report',
+  tlp: 'GREEN',
+  topic: 'skew',
+  legalBasis: TEST_AGREEMENT,
+  body: { n }
 })
-const shifted = (ms: number): NodeSpawnOptions =>
-  ({ execArgv: ['--import', CLOCK_SHIFT_MODULE], env: { LIAISON_CLOCK_SHIFT_MS: String(ms) } })
+const shifted = (ms: number): NodeSpawnOptions => ({ execArgv: ['--import', CLOCK_SHIFT_MODULE], env: { LIAISON_CLOCK_SHIFT_MS: String(ms) } })
 
 // Real processes, one of them on a wall clock shifted by a preload (scripts/soak/clock-shift.ts).
 describe('fault: clock skew between nodes', () => {
@@ -53,7 +57,7 @@ describe('fault: clock skew between nodes', () => {
     expect(JSON.parse(evidence.entry)).toMatchObject({ type: 'message.rejected', reason: 'CLOCK_SKEW' })
   })
 
-  it('accepts messages from a sender whose clock runs behind (created in the receiver\'s past, not yet expired)', async () => {
+  it("accepts messages from a sender whose clock runs behind (created in the receiver's past, not yet expired)", async () => {
     const cs = await slow.client()
     const ch = await honest.client()
     const res = await cs.send(message(honest.peerId, 1), { wait: true, timeoutMs: 20_000 })

@@ -30,17 +30,28 @@ describe(`fault: kill -9 during a ${TOTAL}-message stream, audit log verified af
   }
 
   for (const victim of ['receiver', 'sender'] as const) {
-    it(`${victim} killed ${ROUNDS} times: audit verify passes on the stopped node each time; nothing acknowledged lost, nothing twice, outbox empty`, async () => {
-      const [sender, receiver] = await pair()
-      const failures: string[] = []
-      const figures = await runCrashRounds({
-        sender, receiver, victim, rounds: ROUNDS, total: TOTAL, legalBasis: TEST_AGREEMENT,
-        onAuditFailure: (round, output) => { failures.push(`round ${round}: ${output}`) }
-      })
-      expect(failures).toEqual([])
-      expect(figures).toMatchObject({ auditRuns: ROUNDS, auditFailures: 0, lost: 0, duplicates: 0, unknown: 0, outboxLeft: 0 })
-      expect(figures.acknowledged).toBeGreaterThan(0)
-      expect(figures.delivered).toBeGreaterThanOrEqual(figures.acknowledged)
-    })
+    it(
+      `${victim} killed ${ROUNDS} times: audit verify passes on the stopped node each time; nothing acknowledged lost, nothing twice, outbox ` +
+        `empty`,
+      async () => {
+        const [sender, receiver] = await pair()
+        const failures: string[] = []
+        const figures = await runCrashRounds({
+          sender,
+          receiver,
+          victim,
+          rounds: ROUNDS,
+          total: TOTAL,
+          legalBasis: TEST_AGREEMENT,
+          onAuditFailure: (round, output) => {
+            failures.push(`round ${round}: ${output}`)
+          }
+        })
+        expect(failures).toEqual([])
+        expect(figures).toMatchObject({ auditRuns: ROUNDS, auditFailures: 0, lost: 0, duplicates: 0, unknown: 0, outboxLeft: 0 })
+        expect(figures.acknowledged).toBeGreaterThan(0)
+        expect(figures.delivered).toBeGreaterThanOrEqual(figures.acknowledged)
+      }
+    )
   }
 })

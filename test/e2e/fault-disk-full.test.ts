@@ -8,7 +8,12 @@ import type { SendInput } from '../../node/service.ts'
 
 const run = promisify(execFile)
 const message = (to: string, n: number): SendInput => ({
-  to: [to], kind: 'report', tlp: 'GREEN', topic: 'disk-full', legalBasis: TEST_AGREEMENT, body: { n, pad: 'x'.repeat(2000) }
+  to: [to],
+  kind: 'report',
+  tlp: 'GREEN',
+  topic: 'disk-full',
+  legalBasis: TEST_AGREEMENT,
+  body: { n, pad: 'x'.repeat(2000) }
 })
 
 /** A small tmpfs of our own (needs root and a sandbox that allows mounts). */
@@ -32,14 +37,16 @@ async function fill (file: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err
   }
   // Byte-sized writes take what is left of the last page.
-  try { for (;;) await fh.write(Buffer.alloc(1)) } catch {}
+  try {
+    for (;;) await fh.write(Buffer.alloc(1))
+  } catch {}
   await fh.close()
 }
 
 const root = await tempDir()
 const mounted = await mountTmpfs(join(root, 'disk'), '48m')
 
-describe.skipIf(!mounted)('fault: the receiver\'s disk fills up (real tmpfs)', () => {
+describe.skipIf(!mounted)("fault: the receiver's disk fills up (real tmpfs)", () => {
   let a: TestNode, b: TestNode
   const ballast = join(root, 'disk', 'ballast')
 
@@ -85,7 +92,11 @@ describe.skipIf(!mounted)('fault: the receiver\'s disk fills up (real tmpfs)', (
     expect((await cb.inbox()).filter(m => ids.includes(m.id))).toEqual([])
 
     await rm(ballast)
-    await until(async () => (await ca.outbox()).filter(r => ids.includes(r.messageId) && r.status === 'delivered').length === ids.length, 60_000, 'delivery after space returned')
+    await until(
+      async () => (await ca.outbox()).filter(r => ids.includes(r.messageId) && r.status === 'delivered').length === ids.length,
+      60_000,
+      'delivery after space returned'
+    )
     const inbox = (await cb.inbox()).map(m => m.id).filter(id => ids.includes(id))
     expect(inbox.sort()).toEqual([...ids].sort())
 

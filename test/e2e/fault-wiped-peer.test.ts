@@ -38,7 +38,10 @@ describe('fault: a peer restarts with a wiped data directory and the same key', 
     ;[a, b] = await startTrustedPair(root)
     const ca = await a.client()
     cb = await b.client()
-    const sent = await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'wipe', legalBasis: TEST_AGREEMENT, body: { n: 1 } }, { wait: true, timeoutMs: 20_000 })
+    const sent = await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'wipe', legalBasis: TEST_AGREEMENT, body: { n: 1 } }, {
+      wait: true,
+      timeoutMs: 20_000
+    })
     expect(sent.recipients[0].status).toBe('delivered')
     expect(await ca.witness()).toEqual([{ peerId: b.peerId, status: 'cosigned' }])
     const view = await ca.message(sent.id, { envelope: true })
@@ -89,7 +92,10 @@ describe('fault: a peer restarts with a wiped data directory and the same key', 
     await a.trust(b)
     await a.start()
     const ca = await a.client()
-    const res = await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'wipe', legalBasis: TEST_AGREEMENT, body: { n: 2 } }, { wait: true, timeoutMs: 20_000 })
+    const res = await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'wipe', legalBasis: TEST_AGREEMENT, body: { n: 2 } }, {
+      wait: true,
+      timeoutMs: 20_000
+    })
     expect(res.recipients[0].status).toBe('delivered')
     expect((await cb.inbox()).filter(m => m.from === a.peerId)).toHaveLength(2)
     const outcome = await ca.witness()

@@ -17,7 +17,13 @@ import { Store } from '../../node/store/store.ts'
 import { enqueueOutbound } from '../../node/exchange/enqueue.ts'
 
 const base = (to: string, tlp: SendInput['tlp'], handling: string[] = []): SendInput => ({
-  to: [to], kind: 'report', tlp, handling, topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { case: 'K-17', tlp }
+  to: [to],
+  kind: 'report',
+  tlp,
+  handling,
+  topic: 'fraud',
+  legalBasis: TEST_AGREEMENT,
+  body: { case: 'K-17', tlp }
 })
 
 async function signerOf (node: TestNode): Promise<Signer> {
@@ -60,28 +66,44 @@ describe('forwarding under originator control', () => {
     const signer = await signerOf(b)
     const now = Date.now()
     const fwd = {
-      v: 1 as const, id: uuidV7(now, randomBytes(10)), from: b.peerId, to: [c.peerId],
-      created: new Date(now).toISOString(), expires: new Date(now + 3600_000).toISOString(), legalBasis: TEST_AGREEMENT,
-      original: new Uint8Array(original), ...(grant != null ? { grant } : {})
+      v: 1 as const,
+      id: uuidV7(now, randomBytes(10)),
+      from: b.peerId,
+      to: [c.peerId],
+      created: new Date(now).toISOString(),
+      expires: new Date(now + 3600_000).toISOString(),
+      legalBasis: TEST_AGREEMENT,
+      original: new Uint8Array(original),
+      ...(grant != null ? { grant } : {})
     }
     const env = signEnvelope(PAYLOAD_TYPES.forward, encodeForward(fwd), signer)
     const digest = envelopeDigest(env)
     await b.stop()
     const store = await Store.open(join(b.dir, 'store'))
-    await enqueueOutbound(store, { ...view.meta, digest, id: fwd.id, payloadType: PAYLOAD_TYPES.forward, direction: 'out', from: b.peerId, to: [c.peerId], storedAt: now }, encodeEnvelope(env), [c.peerId], now)
+    await enqueueOutbound(
+      store,
+      { ...view.meta, digest, id: fwd.id, payloadType: PAYLOAD_TYPES.forward, direction: 'out', from: b.peerId, to: [c.peerId], storedAt: now },
+      encodeEnvelope(env),
+      [c.peerId],
+      now
+    )
     await store.close()
     await b.start()
     cb = await b.client()
     let final: { status: string, reason?: string } = { status: 'pending' }
-    await until(async () => {
-      const d = (await cb.outbox()).find(r => r.digest === digest)
-      if (d != null && d.status !== 'pending') final = d
-      return final.status !== 'pending'
-    }, 30_000, 'crafted forward to be answered')
+    await until(
+      async () => {
+        const d = (await cb.outbox()).find(r => r.digest === digest)
+        if (d != null && d.status !== 'pending') final = d
+        return final.status !== 'pending'
+      },
+      30_000,
+      'crafted forward to be answered'
+    )
     return final
   }
 
-  it('forwards TLP:GREEN freely; C verifies both the originator\'s and the forwarder\'s signatures', async () => {
+  it("forwards TLP:GREEN freely; C verifies both the originator's and the forwarder's signatures", async () => {
     const id = await receivedAtB(base(b.peerId, 'GREEN'))
     const fwd = await cb.forward(id, [c.peerId])
     expect(fwd.recipients[0].status).toBe('queued')
@@ -95,7 +117,7 @@ describe('forwarding under originator control', () => {
     expect(parseMessage(inner.payload).id).toBe(id)
   })
 
-  it('refuses to forward TLP:AMBER without a grant at B\'s CLI, and C rejects a hand-made one', async () => {
+  it("refuses to forward TLP:AMBER without a grant at B's CLI, and C rejects a hand-made one", async () => {
     const id = await receivedAtB(base(b.peerId, 'AMBER'))
     const res = await cli(['forward', id, '--to', c.peerId, '--data-dir', b.dir])
     expect(res.code).toBe(1)
@@ -104,11 +126,24 @@ describe('forwarding under originator control', () => {
     // A "grant" signed by B itself is no grant.
     const now = Date.now()
     const meta = (await cb.message(id)).meta
-    const fake = encodeEnvelope(signEnvelope(PAYLOAD_TYPES.releaseGrant, encodeReleaseGrant({
-      v: 1, id: uuidV7(now, randomBytes(10)), requestId: uuidV7(now, randomBytes(10)), from: a.peerId, to: b.peerId,
-      created: new Date(now).toISOString(), expires: new Date(now + 3600_000).toISOString(), messageDigest: meta.digest, messageId: id,
-      forwarder: b.peerId, recipient: c.peerId, decision: 'granted'
-    }), await signerOf(b)))
+    const fake = encodeEnvelope(signEnvelope(
+      PAYLOAD_TYPES.releaseGrant,
+      encodeReleaseGrant({
+        v: 1,
+        id: uuidV7(now, randomBytes(10)),
+        requestId: uuidV7(now, randomBytes(10)),
+        from: a.peerId,
+        to: b.peerId,
+        created: new Date(now).toISOString(),
+        expires: new Date(now + 3600_000).toISOString(),
+        messageDigest: meta.digest,
+        messageId: id,
+        forwarder: b.peerId,
+        recipient: c.peerId,
+        decision: 'granted'
+      }),
+      await signerOf(b)
+    ))
     expect(await craftedForward(id, fake)).toMatchObject({ status: 'rejected', reason: 'FORWARD_NOT_PERMITTED' })
   })
 
@@ -138,7 +173,13 @@ describe('forwarding under originator control', () => {
   it('without --legal-basis a forward takes an agreement valid toward the new recipient, or says which to name', async () => {
     const id = await receivedAtB(base(b.peerId, 'GREEN'))
     const before = (await cb.peer(c.peerId)).agreements
-    await cb.updatePeer(c.peerId, { agreements: [{ id: 'JIT-2026-4', validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }, { id: 'MLA-2026-9', validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }] })
+    await cb.updatePeer(c.peerId, {
+      agreements: [{ id: 'JIT-2026-4', validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }, {
+        id: 'MLA-2026-9',
+        validFrom: '2020-01-01T00:00:00.000Z',
+        validUntil: '2099-12-31T23:59:59.999Z'
+      }]
+    })
     try {
       const ask = await cli(['forward', id, '--to', c.peerId, '--data-dir', b.dir])
       expect(ask.code).toBe(1)
@@ -168,11 +209,24 @@ describe('forwarding under originator control', () => {
     await expect(cb.requestRelease(id, c.peerId, 'x')).rejects.toMatchObject({ code: 'FORWARD_NOT_PERMITTED' })
     const now = Date.now()
     const meta = (await cb.message(id)).meta
-    const realGrant = encodeEnvelope(signEnvelope(PAYLOAD_TYPES.releaseGrant, encodeReleaseGrant({
-      v: 1, id: uuidV7(now, randomBytes(10)), requestId: uuidV7(now, randomBytes(10)), from: a.peerId, to: b.peerId,
-      created: new Date(now).toISOString(), expires: new Date(now + 3600_000).toISOString(), messageDigest: meta.digest, messageId: id,
-      forwarder: b.peerId, recipient: c.peerId, decision: 'granted'
-    }), await signerOf(a)))
+    const realGrant = encodeEnvelope(signEnvelope(
+      PAYLOAD_TYPES.releaseGrant,
+      encodeReleaseGrant({
+        v: 1,
+        id: uuidV7(now, randomBytes(10)),
+        requestId: uuidV7(now, randomBytes(10)),
+        from: a.peerId,
+        to: b.peerId,
+        created: new Date(now).toISOString(),
+        expires: new Date(now + 3600_000).toISOString(),
+        messageDigest: meta.digest,
+        messageId: id,
+        forwarder: b.peerId,
+        recipient: c.peerId,
+        decision: 'granted'
+      }),
+      await signerOf(a)
+    ))
     expect(await craftedForward(id, realGrant)).toMatchObject({ status: 'rejected', reason: 'FORWARD_NOT_PERMITTED' })
     expect((await cc.inbox()).some(m => m.original?.id === id)).toBe(false)
   })

@@ -26,7 +26,13 @@ const RESTRICTING = ['no-onward-without-consent', 'originator-only', 'x-eu-restr
 const USE_ONLY = ['no-judicial-use-without-consent', 'no-operational-use-without-consent']
 
 const green = (to: string, handling: string[]): SendInput => ({
-  to: [to], kind: 'report', tlp: 'GREEN', handling, topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { case: 'K-17', handling }
+  to: [to],
+  kind: 'report',
+  tlp: 'GREEN',
+  handling,
+  topic: 'fraud',
+  legalBasis: TEST_AGREEMENT,
+  body: { case: 'K-17', handling }
 })
 
 describe('handling codes on send, receive and forward (A → B → C)', () => {
@@ -77,7 +83,7 @@ describe('handling codes on send, receive and forward (A → B → C)', () => {
     expect((await cc.inbox()).filter(m => m.from === b.peerId)).toEqual([])
   })
 
-  it('forward at B: a use restriction does not block the forward and reaches C unchanged in A\'s signed original', async () => {
+  it("forward at B: a use restriction does not block the forward and reaches C unchanged in A's signed original", async () => {
     for (const code of USE_ONLY) {
       const fwd = await cb.forward(received.get(code) as string, [c.peerId])
       await until(async () => (await cc.inbox()).some(m => m.id === fwd.id), 20_000, `forward (${code}) at C`)
@@ -91,8 +97,13 @@ describe('handling codes on send, receive and forward (A → B → C)', () => {
     const now = Date.now()
     const crafted = views.map(view => {
       const fwd = {
-        v: 1 as const, id: uuidV7(now, randomBytes(10)), from: b.peerId, to: [c.peerId],
-        created: new Date(now).toISOString(), expires: new Date(now + 3600_000).toISOString(), legalBasis: TEST_AGREEMENT,
+        v: 1 as const,
+        id: uuidV7(now, randomBytes(10)),
+        from: b.peerId,
+        to: [c.peerId],
+        created: new Date(now).toISOString(),
+        expires: new Date(now + 3600_000).toISOString(),
+        legalBasis: TEST_AGREEMENT,
         original: new Uint8Array(Buffer.from(view.envelope as string, 'base64'))
       }
       const env = signEnvelope(PAYLOAD_TYPES.forward, encodeForward(fwd), signer)
@@ -101,22 +112,32 @@ describe('handling codes on send, receive and forward (A → B → C)', () => {
     await b.stop()
     const store = await Store.open(join(b.dir, 'store'))
     for (const x of crafted) {
-      await enqueueOutbound(store, { ...x.view.meta, digest: x.digest, id: x.fwd.id, payloadType: PAYLOAD_TYPES.forward, direction: 'out', from: b.peerId, to: [c.peerId], storedAt: now }, encodeEnvelope(x.env), [c.peerId], now)
+      await enqueueOutbound(
+        store,
+        { ...x.view.meta, digest: x.digest, id: x.fwd.id, payloadType: PAYLOAD_TYPES.forward, direction: 'out', from: b.peerId, to: [c.peerId], storedAt: now },
+        encodeEnvelope(x.env),
+        [c.peerId],
+        now
+      )
     }
     await store.close()
     await b.start()
     cb = await b.client()
-    await until(async () => {
-      const out = await cb.outbox()
-      return crafted.every(x => out.some(r => r.digest === x.digest && r.status !== 'pending'))
-    }, 30_000, 'crafted forwards answered')
+    await until(
+      async () => {
+        const out = await cb.outbox()
+        return crafted.every(x => out.some(r => r.digest === x.digest && r.status !== 'pending'))
+      },
+      30_000,
+      'crafted forwards answered'
+    )
     const out = await cb.outbox()
     for (const [i, x] of crafted.entries()) {
       expect(out.find(r => r.digest === x.digest), RESTRICTING[i]).toMatchObject({ status: 'rejected', reason: 'FORWARD_NOT_PERMITTED' })
     }
   })
 
-  it('forward with a grant: the originator\'s release lifts originator-only for that recipient', async () => {
+  it("forward with a grant: the originator's release lifts originator-only for that recipient", async () => {
     const id = received.get('originator-only') as string
     await cb.requestRelease(id, c.peerId, 'joint investigation K-17')
     await until(async () => (await ca.releases()).some(r => r.messageId === id && r.status === 'pending'), 20_000, 'request at A')
@@ -132,11 +153,15 @@ describe('handling codes on send, receive and forward (A → B → C)', () => {
     const res = await ca.send(green(b.peerId, []), { wait: true })
     const fwd = await cb.forward(res.id, [d.peerId])
     let final: { status: string, reason?: string } = { status: 'pending' }
-    await until(async () => {
-      const r = (await cb.outbox()).find(o => o.messageId === fwd.id)
-      if (r != null && r.status !== 'pending') final = r
-      return final.status !== 'pending'
-    }, 30_000, 'forward to D answered')
+    await until(
+      async () => {
+        const r = (await cb.outbox()).find(o => o.messageId === fwd.id)
+        if (r != null && r.status !== 'pending') final = r
+        return final.status !== 'pending'
+      },
+      30_000,
+      'forward to D answered'
+    )
     expect(final).toMatchObject({ status: 'rejected', reason: 'UNKNOWN_ORIGINATOR' })
     // D's log says which originator it lacks (the receipt carries the code).
     await until(() => d.output.split('\n').some(l => l.includes('UNKNOWN_ORIGINATOR') && l.includes(a.peerId)), 10_000, 'D to log the missing originator')

@@ -20,8 +20,27 @@ import { join } from 'node:path'
 import { Store } from '../../node/store/store.ts'
 import { AuditLog, decodeEntry } from '../../node/audit/index.ts'
 import {
-  Identity, MESSAGE_TYPE, RECEIPT_TYPE, EXCHANGE, batch, batchSince, digestOf, edgeCaseSignatures, envelopeBytes, frame, jsonBytes,
-  malleate, messageFields, openBatchReceipt, openReceipt, pae, varint, concat, type HostileClient, type RawSignature, type ReceiptJson
+  Identity,
+  MESSAGE_TYPE,
+  RECEIPT_TYPE,
+  EXCHANGE,
+  batch,
+  batchSince,
+  digestOf,
+  edgeCaseSignatures,
+  envelopeBytes,
+  frame,
+  jsonBytes,
+  malleate,
+  messageFields,
+  openBatchReceipt,
+  openReceipt,
+  pae,
+  varint,
+  concat,
+  type HostileClient,
+  type RawSignature,
+  type ReceiptJson
 } from '../helpers/hostile-client.ts'
 import { EXCHANGE_PROTOCOL } from '../../protocol/frame.ts'
 import { MAX_FRAME_BYTES, MAX_MESSAGE_PAYLOAD_BYTES } from '../../protocol/limits.ts'
@@ -33,7 +52,11 @@ import { sha512 } from '@noble/hashes/sha2.js'
 
 hashes.sha512 ??= sha512 // noble's own verify needs it wired
 
-interface SpeccheckCase { message: string, pub_key: string, signature: string }
+interface SpeccheckCase {
+  message: string
+  pub_key: string
+  signature: string
+}
 const speccheck = JSON.parse(readFileSync(new URL('../vectors/speccheck/cases.json', import.meta.url), 'utf8')) as SpeccheckCase[]
 
 describe('a trusted peer sending hostile input is refused, case by case', () => {
@@ -62,8 +85,7 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
   })
 
   /** A message payload from the hostile peer to the target, with overrides. */
-  const payloadOf = (overrides: Record<string, unknown> = {}): Uint8Array =>
-    jsonBytes(messageFields(hostile.peerId, [target.peerId], overrides))
+  const payloadOf = (overrides: Record<string, unknown> = {}): Uint8Array => jsonBytes(messageFields(hostile.peerId, [target.peerId], overrides))
 
   const signed = (payload: Uint8Array, payloadType = MESSAGE_TYPE): Uint8Array =>
     envelopeBytes(payloadType, payload, [hostile.identity.signature(payloadType, payload)])
@@ -198,7 +220,9 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
     it('JSON with duplicate keys (a lenient parser would read a valid, signed message)', async () => {
       const payload = payloadOf()
       const sig = Buffer.from(hostile.identity.sign(pae(MESSAGE_TYPE, payload))).toString('base64')
-      const text = `{"payloadType":"${RECEIPT_TYPE}","payloadType":"${MESSAGE_TYPE}","payload":"${Buffer.from(payload).toString('base64')}","signatures":[{"keyid":"${hostile.peerId}","sig":"${sig}"}]}`
+      const text = `{"payloadType":"${RECEIPT_TYPE}","payloadType":"${MESSAGE_TYPE}","payload":"${
+        Buffer.from(payload).toString('base64')
+      }","signatures":[{"keyid":"${hostile.peerId}","sig":"${sig}"}]}`
       // JSON.parse keeps the last payloadType: the envelope it sees is genuine and acceptable.
       expect((JSON.parse(text) as { payloadType: string }).payloadType).toBe(MESSAGE_TYPE)
       await expectUnparseable('duplicate keys', text)
@@ -451,14 +475,16 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
     for (const b of batches) {
       const results = openBatchReceipt(await s.readFrame(), target.peerId)
       expect(results).toHaveLength(b.length)
-      b.forEach((c, i) => { expect(results[i]).toMatchObject({ status: 'rejected', reason: c.reason, for: c.digest }) })
+      b.forEach((c, i) => {
+        expect(results[i]).toMatchObject({ status: 'rejected', reason: c.reason, for: c.digest })
+      })
     }
     await s.closeWrite()
     expect((await s.end())?.how).toBe('closed')
     await expectNothingStored()
   })
 
-  describe('policy, as the target\'s operator set it for this peer', () => {
+  describe("policy, as the target's operator set it for this peer", () => {
     /** Narrow the hostile peer's record for one case, then put it back. */
     async function withRecord (patch: Parameters<typeof api.updatePeer>[1], body: () => Promise<void>): Promise<void> {
       const before = await api.peer(hostile.peerId)
@@ -470,7 +496,7 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
       }
     }
 
-    it('TLP above the peer\'s inbound ceiling: TLP_NOT_PERMITTED', async () => {
+    it("TLP above the peer's inbound ceiling: TLP_NOT_PERMITTED", async () => {
       await withRecord({ maxTlpIn: 'GREEN' }, async () => {
         const p = payloadOf({ tlp: 'AMBER' })
         await expectRejected('TLP above the ceiling', signed(p), 'TLP_NOT_PERMITTED', MESSAGE_TYPE, p)
@@ -515,7 +541,11 @@ describe('a trusted peer sending hostile input is refused, case by case', () => 
     const sent = await goodTraffic.stop()
     expect(sent.length).toBeGreaterThan(20)
     const goodApi = await good.client()
-    await until(async () => (await goodApi.outbox()).filter(r => sent.includes(r.messageId) && r.status === 'delivered').length === sent.length, 30_000, 'good traffic delivered')
+    await until(
+      async () => (await goodApi.outbox()).filter(r => sent.includes(r.messageId) && r.status === 'delivered').length === sent.length,
+      30_000,
+      'good traffic delivered'
+    )
     const inbox = await api.inbox({ from: good.peerId })
     expect(inbox.map(m => m.id).sort()).toEqual([...sent].sort())
     // …and it was flowing while the hostile cases ran, not only afterwards.

@@ -83,7 +83,11 @@ describe('keys revoke: a courier delivers the revocation to every peer', () => {
         expect(chunks, protocol).toEqual([])
         expect(stream.status, protocol).not.toBe('open')
       }
-      await until(() => b.output.includes('stream refused: a courier connection may only deliver revocation certificates'), 10_000, 'B refuses the courier stream')
+      await until(
+        () => b.output.includes('stream refused: a courier connection may only deliver revocation certificates'),
+        10_000,
+        'B refuses the courier stream'
+      )
       await expect(stranger.dialProtocol(multiaddr(b.address), REVOKE_PROTOCOL)).rejects.toThrow()
     } finally {
       await Promise.all([courier.stop(), stranger.stop()])
@@ -107,7 +111,9 @@ describe('keys revoke: a courier delivers the revocation to every peer', () => {
 
   it('with A and its data dir gone, keys revoke from a separate process: B and C revoke A at once and refuse its key from then on', async () => {
     const ca = await a.client()
-    const before = await ca.send({ to: [b.peerId, c.peerId], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { n: 1 } }, { wait: true })
+    const before = await ca.send({ to: [b.peerId, c.peerId], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { n: 1 } }, {
+      wait: true
+    })
     expect(before.recipients.map(r => r.status)).toEqual(['delivered', 'delivered'])
     await a.stop()
     backup = join(root, 'a-backup')
@@ -131,9 +137,14 @@ describe('keys revoke: a courier delivers the revocation to every peer', () => {
     // A node started from a backup of A's data dir (a thief's copy of the key) is refused.
     again = new NodeProcess('a-backup', backup)
     await again.start()
-    const cAgain = new (await import('../../node/api/client.ts')).ApiClient(again.runtime?.apiUrl as string, (await readFile(join(backup, 'api-token'), 'utf8')).trim())
+    const cAgain = new (await import('../../node/api/client.ts')).ApiClient(
+      again.runtime?.apiUrl as string,
+      (await readFile(join(backup, 'api-token'), 'utf8')).trim()
+    )
     const after = await cAgain.send({ to: [b.peerId, c.peerId], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { n: 2 } })
-    for (const peer of [b, c]) await until(() => peer.output.includes('connection refused') && peer.output.includes(a.peerId), 20_000, `${peer.name} refuses A's key`)
+    for (const peer of [b, c]) {
+      await until(() => peer.output.includes('connection refused') && peer.output.includes(a.peerId), 20_000, `${peer.name} refuses A's key`)
+    }
     for (const peer of [b, c]) {
       const inbox = await (await peer.client()).inbox()
       expect(inbox.some(m => m.id === before.id)).toBe(true)

@@ -17,7 +17,8 @@ describe('rotation approval notices', () => {
   beforeAll(async () => {
     root = await tempDir()
     ;[a, b, c] = await Promise.all(['a', 'b', 'c'].map(async name => await TestNode.create({ name, root })))
-    await a.trust(b); await a.trust(c)
+    await a.trust(b)
+    await a.trust(c)
     await b.trust(a)
     await c.trust(a, ['--auto-approve-rotation', 'true'])
     await Promise.all([a.start(), b.start(), c.start()])
@@ -35,7 +36,7 @@ describe('rotation approval notices', () => {
     expect(rotate.code, rotate.stderr).toBe(0)
     const approvedBy = async (peerId: string): Promise<string | null | undefined> => (await ca.keyStatus()).peers.find(p => p.peerId === peerId)?.approved
 
-    await until(async () => await approvedBy(c.peerId) != null, 20_000, 'C\'s approval seen by A')
+    await until(async () => await approvedBy(c.peerId) != null, 20_000, "C's approval seen by A")
     await until(async () => (await ca.keyStatus()).peers.find(p => p.peerId === b.peerId)?.answer === 'accepted', 20_000, 'B received the statement')
     // B received the statement but its operator has not approved: A must not say it did.
     expect(await approvedBy(b.peerId)).toBeNull()

@@ -22,7 +22,8 @@ describe('key rotation', () => {
   beforeAll(async () => {
     root = await tempDir()
     ;[a, b, c] = await Promise.all(['a', 'b', 'c'].map(async name => await TestNode.create({ name, root })))
-    await a.trust(b); await a.trust(c)
+    await a.trust(b)
+    await a.trust(c)
     await b.trust(a)
     await c.trust(a, ['--auto-approve-rotation', 'true'])
     await Promise.all([a.start(), b.start(), c.start()])
@@ -84,7 +85,7 @@ describe('key rotation', () => {
     expect(verifyEnvelope(decodeEnvelope(Buffer.from(old.envelope!, 'base64')), verifyKeyFromPeerId(oldA))).toBe(true)
   })
 
-  it('accepts the old key over the new key\'s connection within the grace window (exactly once), and refuses it after', async () => {
+  it("accepts the old key over the new key's connection within the grace window (exactly once), and refuses it after", async () => {
     // Replay the old envelope as if it were still queued, from the new identity's connection.
     const old = (await cb.inbox()).find(m => m.from === oldA)!
     const view = await cb.message(old.id, { envelope: true })
@@ -98,7 +99,11 @@ describe('key rotation', () => {
     }
     const answer = async (): Promise<Record<string, unknown>> => {
       const ca = await a.client()
-      await until(async () => (await ca.outbox()).some(r => r.digest === view.meta.digest && r.recipient === b.peerId && r.status !== 'pending'), 20_000, 'answer')
+      await until(
+        async () => (await ca.outbox()).some(r => r.digest === view.meta.digest && r.recipient === b.peerId && r.status !== 'pending'),
+        20_000,
+        'answer'
+      )
       return (await ca.outbox()).find(r => r.digest === view.meta.digest && r.recipient === b.peerId)! as unknown as Record<string, unknown>
     }
     // Within the grace window: B answers with its original receipt; the message is not stored twice.

@@ -20,7 +20,22 @@ describe('node lifecycle and the CLI with and without a running node', () => {
   })
 
   it('queues with the node stopped, and delivers once it starts', async () => {
-    const sent = await cli(['send', '--data-dir', a.dir, '--to', b.peerId, '--tlp', 'GREEN', '--topic', 'fraud', '--legal-basis', TEST_AGREEMENT, '--body', '-', '--json'], { input: '{"offline":true}' })
+    const sent = await cli([
+      'send',
+      '--data-dir',
+      a.dir,
+      '--to',
+      b.peerId,
+      '--tlp',
+      'GREEN',
+      '--topic',
+      'fraud',
+      '--legal-basis',
+      TEST_AGREEMENT,
+      '--body',
+      '-',
+      '--json'
+    ], { input: '{"offline":true}' })
     expect(sent.code).toBe(0)
     const { id } = JSON.parse(sent.stdout)
     const outbox = await cli(['outbox', '--data-dir', a.dir, '--json'])
@@ -53,7 +68,11 @@ describe('node lifecycle and the CLI with and without a running node', () => {
     expect(atB.stdout).toBe(atA.stdout)
     expect(JSON.parse(atB.stdout).payloadType).toBe('application/vnd.liaison.message.v1+json')
     const show = await cli(['message', 'show', res.id, '--json', '--data-dir', b.dir])
-    expect(JSON.parse(show.stdout)).toMatchObject({ meta: { id: res.id, digest: res.digest, from: a.peerId, tlp: 'AMBER' }, body: { n: 2 }, signature: { valid: true, signer: a.peerId } })
+    expect(JSON.parse(show.stdout)).toMatchObject({
+      meta: { id: res.id, digest: res.digest, from: a.peerId, tlp: 'AMBER' },
+      body: { n: 2 },
+      signature: { valid: true, signer: a.peerId }
+    })
     // Text by default: the body decoded and the signature's status.
     const text = await cli(['message', 'show', res.id, '--data-dir', b.dir])
     expect(text.stdout).toMatch(/^signature +valid, by /m)
@@ -73,7 +92,11 @@ describe('node lifecycle and the CLI with and without a running node', () => {
 
   it('answers a wrong API token with 401 UNAUTHORIZED and does nothing', async () => {
     await a.start()
-    const res = await fetch(`${a.runtime!.apiUrl}/v1/peers`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{}' })
+    const res = await fetch(`${a.runtime!.apiUrl}/v1/peers`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+      body: '{}'
+    })
     expect(res.status).toBe(401)
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED')
     const none = await fetch(`${a.runtime!.apiUrl}/health`)

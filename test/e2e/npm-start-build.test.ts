@@ -28,11 +28,24 @@ describe('npm start runs the compiled build', () => {
   it('starts the node from dist/ with the flags of package.json (npm start), and it stops cleanly on Ctrl-C', async () => {
     const dir = join(root, 'data')
     // Its own process group, so that Ctrl-C reaches npm, its shell and the node as at a terminal.
-    const child = spawn('npm', ['start'], { cwd: PROJECT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIAISON_DATA_DIR: dir, LIAISON_NAME: 'Build Test Agency', LIAISON_LOG_LEVEL: 'warn' } })
+    const child = spawn('npm', ['start'], {
+      cwd: PROJECT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LIAISON_DATA_DIR: dir, LIAISON_NAME: 'Build Test Agency', LIAISON_LOG_LEVEL: 'warn' }
+    })
     let output = ''
-    child.stdout.on('data', (d: Buffer) => { output += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { output += d.toString() })
-    const exited = new Promise<void>(resolve => { child.once('exit', () => { resolve() }) })
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString()
+    })
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString()
+    })
+    const exited = new Promise<void>(resolve => {
+      child.once('exit', () => {
+        resolve()
+      })
+    })
     let pid = 0
     try {
       await until(() => output.includes('Stop with Ctrl-C.') || child.exitCode != null, 60_000, 'the banner')
@@ -64,9 +77,11 @@ describe('npm start runs the compiled build', () => {
     }
     await cp(join(PROJECT, 'dist'), join(copy, 'dist'), { recursive: true })
     await symlink(join(PROJECT, 'node_modules'), join(copy, 'node_modules'))
-    const liaison = async (): Promise<{ code: number, stdout: string, stderr: string }> => await run(process.execPath, [join(copy, 'dist/node/cli/liaison.js'), '--help']).then(
-      r => ({ code: 0, ...r }),
-      (err: { code: number, stdout: string, stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }))
+    const liaison = async (): Promise<{ code: number, stdout: string, stderr: string }> =>
+      await run(process.execPath, [join(copy, 'dist/node/cli/liaison.js'), '--help']).then(
+        r => ({ code: 0, ...r }),
+        (err: { code: number, stdout: string, stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr })
+      )
 
     expect((await liaison()).code).toBe(0)
     await appendFile(join(copy, 'protocol/uuid.ts'), '// changed after the build\n')

@@ -14,7 +14,10 @@ import { openApiDocument } from '../../node/api/openapi.ts'
 import { initDataDir } from '../../node/data-dir.ts'
 import { LiaisonNode } from '../../node/liaison-node.ts'
 
-type Operation = { parameters?: Array<{ name: string, in: string, schema: { enum?: string[] } }>, responses: Record<string, { content?: Record<string, { schema: unknown }> }> }
+type Operation = {
+  parameters?: Array<{ name: string, in: string, schema: { enum?: string[] } }>,
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>
+}
 const doc = openApiDocument() as unknown as { paths: Record<string, Record<string, Operation>>, components: { schemas: Record<string, unknown> } }
 const defs = JSON.parse(JSON.stringify(doc.components.schemas).replaceAll('#/components/schemas/', '#/$defs/')) as Record<string, unknown>
 
@@ -36,7 +39,14 @@ describe('the local API keeps to its OpenAPI document', () => {
   let calls = 0
 
   /** Call the API and check the answer against the documented schema for its status. */
-  async function call (node: TestNode, method: string, template: string, params: Record<string, string> = {}, body?: unknown, query = ''): Promise<{ status: number, value: unknown }> {
+  async function call (
+    node: TestNode,
+    method: string,
+    template: string,
+    params: Record<string, string> = {},
+    body?: unknown,
+    query = ''
+  ): Promise<{ status: number, value: unknown }> {
     const path = template.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(params[k]))
     const t = (await readFile(join(node.dir, 'api-token'), 'utf8')).trim()
     const res = await fetch(node.runtime!.apiUrl + path + query, {
@@ -46,7 +56,12 @@ describe('the local API keeps to its OpenAPI document', () => {
     })
     const value = await res.json() as unknown
     const check = responseSchema(method, template, res.status).safeParse(value)
-    expect(check.success, `${method} ${template} → ${res.status} does not match its schema: ${JSON.stringify(check.error?.issues.slice(0, 3))}\n${JSON.stringify(value).slice(0, 400)}`).toBe(true)
+    expect(
+      check.success,
+      `${method} ${template} → ${res.status} does not match its schema: ${JSON.stringify(check.error?.issues.slice(0, 3))}\n${
+        JSON.stringify(value).slice(0, 400)
+      }`
+    ).toBe(true)
     calls++
     return { status: res.status, value }
   }
@@ -89,19 +104,35 @@ describe('the local API keeps to its OpenAPI document', () => {
     await call(b, 'DELETE', '/v1/peers/{peerId}', { peerId: c.peerId })
     // c is not running: its operator exports the card with the CLI and hands it over.
     const cardText = (await cli(['card', 'export', '--data-dir', c.dir])).stdout
-    await call(b, 'POST', '/v1/peers/from-card', {}, { card: cardText, fields: { agreements: [{ id: TEST_AGREEMENT, validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }] } })
+    await call(b, 'POST', '/v1/peers/from-card', {}, {
+      card: cardText,
+      fields: { agreements: [{ id: TEST_AGREEMENT, validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }] }
+    })
 
     await call(a, 'GET', '/v1/card')
     await call(a, 'GET', '/v1/policy')
     await call(a, 'POST', '/v1/policy/reload', {}, {})
-    const decision = (await call(a, 'POST', '/v1/policy/check', {}, { to: b.peerId, tlp: 'RED', topic: 'fraud', kind: 'report', legalBasis: TEST_AGREEMENT, handling: [] })).value
+    const decision =
+      (await call(a, 'POST', '/v1/policy/check', {}, { to: b.peerId, tlp: 'RED', topic: 'fraud', kind: 'report', legalBasis: TEST_AGREEMENT, handling: [] }))
+        .value
     expect(decision).toMatchObject({ decision: 'reject', reason: 'TLP_NOT_PERMITTED' })
 
     const request = (await call(b, 'POST', '/v1/releases', {}, { message: sent.id, recipient: c.peerId, reason: 'joint case' })).value as { requestId: string }
     await call(b, 'GET', '/v1/releases')
-    await until(async () => ((await call(a, 'GET', '/v1/releases')).value as Array<{ requestId: string }>).some(r => r.requestId === request.requestId), 20_000, 'the request at A')
+    await until(
+      async () => ((await call(a, 'GET', '/v1/releases')).value as Array<{ requestId: string }>).some(r => r.requestId === request.requestId),
+      20_000,
+      'the request at A'
+    )
     await call(a, 'POST', '/v1/releases/{requestId}/grant', { requestId: request.requestId }, { validMs: 3_600_000 })
-    await until(async () => ((await call(b, 'GET', '/v1/releases')).value as Array<{ requestId: string, status: string }>).some(r => r.requestId === request.requestId && r.status === 'granted'), 20_000, 'the grant at B')
+    await until(
+      async () =>
+        ((await call(b, 'GET', '/v1/releases')).value as Array<{ requestId: string, status: string }>).some(r =>
+          r.requestId === request.requestId && r.status === 'granted'
+        ),
+      20_000,
+      'the grant at B'
+    )
     await call(b, 'POST', '/v1/messages/{ref}/forward', { ref: sent.id }, { to: [c.peerId] })
     await call(a, 'GET', '/v1/keys')
     expect(calls).toBeGreaterThan(25)
@@ -110,8 +141,18 @@ describe('the local API keeps to its OpenAPI document', () => {
   it('answers errors as { error: { code, message } } with the documented status', async () => {
     expect((await call(a, 'GET', '/v1/messages/{ref}', { ref: 'no-such-message' })).status).toBe(404)
     expect((await call(a, 'GET', '/v1/peers/{peerId}', { peerId: c.peerId })).status).toBe(404)
-    const refused = await call(a, 'POST', '/v1/messages', {}, { to: [b.peerId], kind: 'report', tlp: 'RED', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: {} })
-    expect(refused).toMatchObject({ status: 422, value: { error: { code: 'RECIPIENT_REFUSED', details: [{ peerId: b.peerId, status: 'refused', reason: 'TLP_NOT_PERMITTED' }] } } })
+    const refused = await call(a, 'POST', '/v1/messages', {}, {
+      to: [b.peerId],
+      kind: 'report',
+      tlp: 'RED',
+      topic: 'fraud',
+      legalBasis: TEST_AGREEMENT,
+      body: {}
+    })
+    expect(refused).toMatchObject({
+      status: 422,
+      value: { error: { code: 'RECIPIENT_REFUSED', details: [{ peerId: b.peerId, status: 'refused', reason: 'TLP_NOT_PERMITTED' }] } }
+    })
     expect((await call(a, 'POST', '/v1/peers', {}, { peerId: b.peerId, name: 'again' })).value).toMatchObject({ error: { code: 'PEER_EXISTS' } })
     expect((await call(a, 'GET', '/v1/inbox', {}, undefined, '?since=yesterday')).value).toMatchObject({ error: { code: 'BAD_ARGUMENT' } })
   })
@@ -127,7 +168,10 @@ describe('the local API keeps to its OpenAPI document', () => {
     let tried = 0
     for (const [template, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
-        const path = template.replace(/\{(\w+)\}/g, (_, name: string) => name === 'peerId' ? b.peerId : op.parameters?.find(p => p.name === name)?.schema.enum?.[0] ?? 'x')
+        const path = template.replace(
+          /\{(\w+)\}/g,
+          (_, name: string) => name === 'peerId' ? b.peerId : op.parameters?.find(p => p.name === name)?.schema.enum?.[0] ?? 'x'
+        )
         for (const authorization of [undefined, 'Bearer wrong-token', `Bearer ${token}x`, `Basic ${token}`, token]) {
           const body = bodies[template] ?? {}
           const res = await fetch(a.runtime!.apiUrl + path, {

@@ -6,7 +6,13 @@ import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-p
 
 const BODY_TEXT = 'XYZZY-body-text-that-must-never-reach-a-log-7f3a'
 
-interface LogLine { level: number, time: number, msg: string, component?: string, [key: string]: unknown }
+interface LogLine {
+  level: number
+  time: number
+  msg: string
+  component?: string
+  [key: string]: unknown
+}
 
 /** Every way the node's secret could appear in text: PEM lines, the raw seed in base64/base64url/hex. */
 async function secretsOf (node: TestNode): Promise<string[]> {
@@ -15,7 +21,9 @@ async function secretsOf (node: TestNode): Promise<string[]> {
   const seed = Buffer.from(d, 'base64url')
   return [
     ...pem.split('\n').filter(l => l !== '' && !l.startsWith('-----')),
-    d, seed.toString('base64'), seed.toString('hex'),
+    d,
+    seed.toString('base64'),
+    seed.toString('hex'),
     (await readFile(join(node.dir, 'api-token'), 'utf8')).trim()
   ]
 }
@@ -35,19 +43,55 @@ describe('logs at debug level while messages and trust cards are exchanged', () 
       const exported = await cli(['card', 'export', '--data-dir', from.dir, '--out', card])
       expect(exported.code).toBe(0)
       const fingerprint = /fingerprint (\S+)/.exec(exported.stdout)![1]
-      const res = await cli(['peers', 'add', '--data-dir', to.dir, '--card', card, '--fingerprint', fingerprint, '--agreement', `${TEST_AGREEMENT}:2020-01-01:2099-12-31`, '--max-tlp-out', 'RED'])
+      const res = await cli([
+        'peers',
+        'add',
+        '--data-dir',
+        to.dir,
+        '--card',
+        card,
+        '--fingerprint',
+        fingerprint,
+        '--agreement',
+        `${TEST_AGREEMENT}:2020-01-01:2099-12-31`,
+        '--max-tlp-out',
+        'RED'
+      ])
       expect(res.stderr).toBe('')
     }
     await Promise.all([a.start(), b.start()])
     const ca = await a.client()
-    const input = { to: [b.peerId], kind: 'report' as const, topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { text: BODY_TEXT, nested: { again: BODY_TEXT } } }
+    const input = {
+      to: [b.peerId],
+      kind: 'report' as const,
+      topic: 'fraud',
+      legalBasis: TEST_AGREEMENT,
+      body: { text: BODY_TEXT, nested: { again: BODY_TEXT } }
+    }
     for (let i = 0; i < 3; i++) expect((await ca.send({ ...input, tlp: 'AMBER' }, { wait: true })).recipients[0].status).toBe('delivered')
     // B refuses TLP:RED from A (its ceiling for A is AMBER): a rejection with a reason code.
     expect((await ca.send({ ...input, tlp: 'RED' }, { wait: true })).recipients[0]).toMatchObject({ status: 'rejected', reason: 'TLP_NOT_PERMITTED' })
     // Through the CLI too (body from a file, via the API).
     const bodyFile = join(root, 'body.json')
     await writeFile(bodyFile, JSON.stringify({ text: BODY_TEXT }))
-    expect((await cli(['send', '--data-dir', a.dir, '--to', b.peerId, '--tlp', 'GREEN', '--topic', 'fraud', '--legal-basis', TEST_AGREEMENT, '--body', bodyFile, '--wait'])).code).toBe(0)
+    expect(
+      (await cli([
+        'send',
+        '--data-dir',
+        a.dir,
+        '--to',
+        b.peerId,
+        '--tlp',
+        'GREEN',
+        '--topic',
+        'fraud',
+        '--legal-basis',
+        TEST_AGREEMENT,
+        '--body',
+        bodyFile,
+        '--wait'
+      ])).code
+    ).toBe(0)
     // A wrong token at the API, and a policy reload by SIGHUP.
     expect((await fetch(a.runtime!.apiUrl + '/v1/peers', { headers: { authorization: 'Bearer not-the-token' } })).status).toBe(401)
     a.child?.kill('SIGHUP')

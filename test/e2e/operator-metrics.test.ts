@@ -43,7 +43,13 @@ async function get (node: TestNode, path: string, token?: string): Promise<Respo
 }
 
 const msg = (to: string, over: Partial<SendInput> = {}): SendInput => ({
-  to: [to], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { n: 1 }, ...over
+  to: [to],
+  kind: 'report',
+  tlp: 'GREEN',
+  topic: 'fraud',
+  legalBasis: TEST_AGREEMENT,
+  body: { n: 1 },
+  ...over
 })
 
 describe('GET /metrics on real nodes', () => {
@@ -114,7 +120,26 @@ describe('GET /metrics on real nodes', () => {
 
   it('never labels a metric with message content (only peer IDs, names, reason codes, outcomes)', () => {
     const labels = new Set([...(textA + textB).matchAll(/(\w+)="/g)].map(m => m[1]))
-    for (const l of labels) expect(['peer', 'peer_id', 'version', 'type', 'reason', 'outcome', 'status', 'name', 'jurisdiction', 'direction', 'le', 'kind', 'space', 'major', 'minor', 'patch']).toContain(l)
+    for (const l of labels) {
+      expect([
+        'peer',
+        'peer_id',
+        'version',
+        'type',
+        'reason',
+        'outcome',
+        'status',
+        'name',
+        'jurisdiction',
+        'direction',
+        'le',
+        'kind',
+        'space',
+        'major',
+        'minor',
+        'patch'
+      ]).toContain(l)
+    }
   })
 
   it('answers 401 UNAUTHORIZED without the token, and serves /openapi.json with it', async () => {
@@ -129,7 +154,11 @@ describe('GET /metrics on real nodes', () => {
 })
 
 describe('NodeMetrics with small fake components', () => {
-  function fakes (): { receiver: EventEmitter, outbox: EventEmitter & { depth: () => Promise<Map<string, number>> }, trust: EventEmitter & { list: () => PeerRecord[] } } {
+  function fakes (): {
+    receiver: EventEmitter,
+    outbox: EventEmitter & { depth: () => Promise<Map<string, number>> },
+    trust: EventEmitter & { list: () => PeerRecord[] }
+  } {
     const outbox = Object.assign(new EventEmitter(), { depth: async () => new Map([['p1', 3]]) })
     const trust = Object.assign(new EventEmitter(), { list: () => [] as PeerRecord[] })
     return { receiver: new EventEmitter(), outbox, trust }

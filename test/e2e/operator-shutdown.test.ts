@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rm } from 'node:fs/promises'
 import { TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
 
-const pause = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+const pause = async (ms: number): Promise<void> => {
+  await new Promise(resolve => setTimeout(resolve, ms))
+}
 
 /**
  * Send from `node` until `stop()` is called or the API goes away; returns the ids the API
@@ -25,7 +27,13 @@ function flow (node: TestNode, to: string): { acknowledged: string[], stop: () =
       }
     }))
   })()
-  return { acknowledged, stop: async () => { running = false; await workers } }
+  return {
+    acknowledged,
+    stop: async () => {
+      running = false
+      await workers
+    }
+  }
 }
 
 describe('graceful shutdown while messages flow', () => {

@@ -11,9 +11,17 @@ const FINGERPRINT = /[A-Z2-7]{4}(-[A-Z2-7]{4}){5}/
 async function npmStart (env: NodeJS.ProcessEnv, signal: NodeJS.Signals = 'SIGINT'): Promise<{ code: number | null, output: string }> {
   const child = spawn(process.execPath, [CLI, 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
-  child.stdout.on('data', (d: Buffer) => { output += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { output += d.toString() })
-  const exited = new Promise<number | null>(resolve => { child.once('exit', code => { resolve(code) }) })
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  child.stderr.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  const exited = new Promise<number | null>(resolve => {
+    child.once('exit', code => {
+      resolve(code)
+    })
+  })
   try {
     await until(() => output.includes('Stop with Ctrl-C.') || child.exitCode != null, 30_000, 'the banner')
   } catch (err) {

@@ -8,7 +8,13 @@ import { decodeEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
 import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
 
 const msg = (to: string, over: Partial<SendInput> = {}): SendInput => ({
-  to: [to], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { x: 1 }, ...over
+  to: [to],
+  kind: 'report',
+  tlp: 'GREEN',
+  topic: 'fraud',
+  legalBasis: TEST_AGREEMENT,
+  body: { x: 1 },
+  ...over
 })
 
 describe('policy through real nodes', () => {
@@ -107,7 +113,21 @@ describe('policy through real nodes', () => {
     expect(res.code).toBe(1)
     expect(res.stdout).toMatch(/FAIL\s+TLP within peer ceiling/)
     expect(res.stdout).toMatch(/decision: reject TLP_NOT_PERMITTED/)
-    const ok = await cli(['policy', 'check', '--data-dir', a.dir, '--to', c.peerId, '--tlp', 'GREEN', '--topic', 'fraud', '--legal-basis', TEST_AGREEMENT, '--json'])
+    const ok = await cli([
+      'policy',
+      'check',
+      '--data-dir',
+      a.dir,
+      '--to',
+      c.peerId,
+      '--tlp',
+      'GREEN',
+      '--topic',
+      'fraud',
+      '--legal-basis',
+      TEST_AGREEMENT,
+      '--json'
+    ])
     expect(ok.code).toBe(0)
     expect(JSON.parse(ok.stdout).decision).toBe('accept')
   })
@@ -116,7 +136,10 @@ describe('policy through real nodes', () => {
     await writeFile(join(a.dir, 'policy.json'), JSON.stringify({ maxTlpOut: 'GREEN' }))
     const reload = await cli(['policy', 'reload', '--data-dir', a.dir])
     expect(reload.code).toBe(0)
-    await expect(ca.send(msg(b.peerId, { tlp: 'AMBER' }))).rejects.toMatchObject({ code: 'RECIPIENT_REFUSED', details: [expect.objectContaining({ reason: 'TLP_NOT_PERMITTED' })] })
+    await expect(ca.send(msg(b.peerId, { tlp: 'AMBER' }))).rejects.toMatchObject({
+      code: 'RECIPIENT_REFUSED',
+      details: [expect.objectContaining({ reason: 'TLP_NOT_PERMITTED' })]
+    })
     await writeFile(join(a.dir, 'policy.json'), '{"maxTlpOut": "PURPLE"}')
     const bad = await cli(['policy', 'reload', '--data-dir', a.dir])
     expect(bad.code).toBe(1)
@@ -141,7 +164,11 @@ describe('policy through real nodes', () => {
     await new Promise(resolve => setTimeout(resolve, 700))
     expect((await ca.outbox()).filter(r => r.recipient === b.peerId && r.status === 'pending').length).toBe(queued.length)
     await cb.setPeerStatus(a.peerId, 'active')
-    await until(async () => (await ca.outbox()).filter(r => r.recipient === b.peerId && r.status === 'pending').length === 0, 20_000, 'queued messages delivered after resume')
+    await until(
+      async () => (await ca.outbox()).filter(r => r.recipient === b.peerId && r.status === 'pending').length === 0,
+      20_000,
+      'queued messages delivered after resume'
+    )
   })
 
   it('revocation cancels queued messages, refuses new ones, and keeps old messages verifiable', async () => {
@@ -168,10 +195,23 @@ describe('policy through real nodes', () => {
     expect(exp.code).toBe(0)
     const fingerprint = /fingerprint (\S+)/.exec(exp.stdout)![1]
     expect(fingerprint).toMatch(/^([A-Z2-7]{4}-){5}[A-Z2-7]{4}$/)
-    const add = await cli(['peers', 'add', '--data-dir', b.dir, '--card', out, '--fingerprint', fingerprint, '--agreement', `${TEST_AGREEMENT}:2020-01-01:2099-12-31`, '--max-tlp-in', 'GREEN'])
+    const add = await cli([
+      'peers',
+      'add',
+      '--data-dir',
+      b.dir,
+      '--card',
+      out,
+      '--fingerprint',
+      fingerprint,
+      '--agreement',
+      `${TEST_AGREEMENT}:2020-01-01:2099-12-31`,
+      '--max-tlp-in',
+      'GREEN'
+    ])
     expect(add.code).toBe(0)
     expect(add.stdout).toContain(fingerprint)
-    expect((await cb.peer(c.peerId))).toMatchObject({ name: 'c', maxTlpIn: 'GREEN', addresses: [c.address] })
+    expect(await cb.peer(c.peerId)).toMatchObject({ name: 'c', maxTlpIn: 'GREEN', addresses: [c.address] })
     // A tampered card is refused.
     const card = JSON.parse(await readFile(out, 'utf8'))
     const payload = JSON.parse(Buffer.from(card.payload, 'base64').toString())
@@ -183,4 +223,3 @@ describe('policy through real nodes', () => {
     expect(bad.stderr).toMatch(/BAD_SIGNATURE|PEER_EXISTS/)
   })
 })
-

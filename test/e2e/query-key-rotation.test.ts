@@ -18,8 +18,7 @@ describe('OPRF key rotation schedule', () => {
   let oldKeyId: string
 
   beforeAll(async () => {
-    root = await tempDir()
-    // A peer (never started): `keys rotate` on a node with no peers stores its statement without an audit leaf (a separate issue).
+    root = await tempDir() // A peer (never started): `keys rotate` on a node with no peers stores its statement without an audit leaf (a separate issue).
     ;[d] = await createTrusting(root, [{ name: 'd' }, { name: 'e' }])
     // An index whose key was made 40 days ago, with a few records.
     const index = await IndexStore.open(join(d.dir, 'query-index'), { now: () => new Date(Date.now() - 40 * 24 * 3600 * 1000) })
@@ -36,36 +35,48 @@ describe('OPRF key rotation schedule', () => {
     await rm(root, { recursive: true, force: true })
   })
 
-  it('rotates a key past its lifetime at start, re-keys the index, publishes and audits it; keys rotate rotates it too, and index rotate-key on the stopped node (audited)', async () => {
-    await d.start()
-    const client = await d.client()
-    let keyId = oldKeyId
-    for (let i = 0; i < 100 && keyId === oldKeyId; i++) {
-      keyId = (await client.card()).card.oprfKey!.keyId
-      if (keyId === oldKeyId) await new Promise(resolve => setTimeout(resolve, 100))
-    }
-    expect(keyId).not.toBe(oldKeyId)
-    const rotated = await cli(['keys', 'rotate', '--data-dir', d.dir, '--json'])
-    expect(rotated.code, rotated.stderr).toBe(0)
-    const afterIdentity = (await client.card()).card.oprfKey!.keyId
-    expect(afterIdentity).not.toBe(keyId)
-    await d.stop()
-    // Still due? No: the new key is fresh, a restart does not rotate again.
-    const index = await IndexStore.open(join(d.dir, 'query-index'))
-    expect(index.publicKey()).toMatchObject({ epoch: 3, keyId: afterIdentity })
-    expect(await index.stats()).toEqual({ email: 2 })
-    // The public part of each retired key is kept, for the signed key notice (PROTOCOL.md §19.9).
-    expect(await index.retiredKey(keyId)).toMatchObject({ epoch: 2 })
-    await index.close()
-    const operator = await cli(['index', 'rotate-key', '--data-dir', d.dir, '--json'])
-    expect(operator.code, operator.stderr).toBe(0)
-    const byOperator = JSON.parse(operator.stdout) as { epoch: number, keyId: string, previousKeyId: string, records: number }
-    expect(byOperator).toMatchObject({ epoch: 4, previousKeyId: afterIdentity, records: 2 })
-    const verified = await cli(['audit', 'verify', '--data-dir', d.dir])
-    expect(verified.code, verified.stdout + verified.stderr).toBe(0)
-    const out = join(root, 'bundle')
-    expect((await cli(['audit', 'export', '--data-dir', d.dir, '--out', out])).code).toBe(0)
-    const events = (await readFile(join(out, 'audit', 'entries.jsonl'), 'utf8')).trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>).filter(e => e.type === 'query.key-rotated')
-    expect(events.map(e => [e.reason, e.previousKeyId, e.keyId, e.records])).toEqual([['schedule', oldKeyId, keyId, 2], ['identity rotation', keyId, afterIdentity, 2], ['operator', afterIdentity, byOperator.keyId, 2]])
-  }, 120_000)
+  it(
+    'rotates a key past its lifetime at start, re-keys the index, publishes and audits it; keys rotate rotates it too, and index rotate-key on the stopped ' +
+      'node (audited)',
+    async () => {
+      await d.start()
+      const client = await d.client()
+      let keyId = oldKeyId
+      for (let i = 0; i < 100 && keyId === oldKeyId; i++) {
+        keyId = (await client.card()).card.oprfKey!.keyId
+        if (keyId === oldKeyId) await new Promise(resolve => setTimeout(resolve, 100))
+      }
+      expect(keyId).not.toBe(oldKeyId)
+      const rotated = await cli(['keys', 'rotate', '--data-dir', d.dir, '--json'])
+      expect(rotated.code, rotated.stderr).toBe(0)
+      const afterIdentity = (await client.card()).card.oprfKey!.keyId
+      expect(afterIdentity).not.toBe(keyId)
+      await d.stop()
+      // Still due? No: the new key is fresh, a restart does not rotate again.
+      const index = await IndexStore.open(join(d.dir, 'query-index'))
+      expect(index.publicKey()).toMatchObject({ epoch: 3, keyId: afterIdentity })
+      expect(await index.stats()).toEqual({ email: 2 })
+      // The public part of each retired key is kept, for the signed key notice (PROTOCOL.md §19.9).
+      expect(await index.retiredKey(keyId)).toMatchObject({ epoch: 2 })
+      await index.close()
+      const operator = await cli(['index', 'rotate-key', '--data-dir', d.dir, '--json'])
+      expect(operator.code, operator.stderr).toBe(0)
+      const byOperator = JSON.parse(operator.stdout) as { epoch: number, keyId: string, previousKeyId: string, records: number }
+      expect(byOperator).toMatchObject({ epoch: 4, previousKeyId: afterIdentity, records: 2 })
+      const verified = await cli(['audit', 'verify', '--data-dir', d.dir])
+      expect(verified.code, verified.stdout + verified.stderr).toBe(0)
+      const out = join(root, 'bundle')
+      expect((await cli(['audit', 'export', '--data-dir', d.dir, '--out', out])).code).toBe(0)
+      const events = (await readFile(join(out, 'audit', 'entries.jsonl'), 'utf8')).trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>).filter(
+        e => e.type === 'query.key-rotated'
+      )
+      expect(events.map(e => [e.reason, e.previousKeyId, e.keyId, e.records])).toEqual([['schedule', oldKeyId, keyId, 2], [
+        'identity rotation',
+        keyId,
+        afterIdentity,
+        2
+      ], ['operator', afterIdentity, byOperator.keyId, 2]])
+    },
+    120_000
+  )
 })

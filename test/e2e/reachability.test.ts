@@ -30,7 +30,24 @@ async function client (node: NodeProcess): Promise<ApiClient> {
 const portOf = (address: string): number => Number(/\/tcp\/(\d+)/.exec(address)![1])
 
 async function sendWait (from: NodeProcess, to: string, timeout = '20s'): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  return await cli(['send', '--data-dir', from.dir, '--to', to, '--kind', 'report', '--tlp', 'GREEN', '--topic', 'fraud', '--legal-basis', TEST_AGREEMENT, '--wait', '--timeout', timeout])
+  return await cli([
+    'send',
+    '--data-dir',
+    from.dir,
+    '--to',
+    to,
+    '--kind',
+    'report',
+    '--tlp',
+    'GREEN',
+    '--topic',
+    'fraud',
+    '--legal-basis',
+    TEST_AGREEMENT,
+    '--wait',
+    '--timeout',
+    timeout
+  ])
 }
 
 async function seedOf (dir: string): Promise<Uint8Array> {
@@ -50,13 +67,22 @@ describe('reachability: a restart keeps the port, a changed address reaches the 
     ;({ node: b, peerId: bId } = await initNode(root, 'b'))
     await Promise.all([a.start(), b.start()])
     const agreement = `${TEST_AGREEMENT}:2020-01-01:2099-12-31`
-    expect((await cli(['peers', 'add', '--data-dir', a.dir, '--peer-id', bId, '--name', 'b', '--address', b.runtime!.addresses[0], '--agreement', agreement])).code).toBe(0)
-    expect((await cli(['peers', 'add', '--data-dir', b.dir, '--peer-id', aId, '--name', 'a', '--address', a.runtime!.addresses[0], '--agreement', agreement])).code).toBe(0)
+    expect(
+      (await cli(['peers', 'add', '--data-dir', a.dir, '--peer-id', bId, '--name', 'b', '--address', b.runtime!.addresses[0], '--agreement', agreement])).code
+    ).toBe(0)
+    expect(
+      (await cli(['peers', 'add', '--data-dir', b.dir, '--peer-id', aId, '--name', 'a', '--address', a.runtime!.addresses[0], '--agreement', agreement])).code
+    ).toBe(0)
   })
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()])
-    await new Promise<void>(resolve => { if (blocker == null) resolve(); else blocker.close(() => { resolve() }) })
+    await new Promise<void>(resolve => {
+      if (blocker == null) resolve()
+      else {blocker.close(() => {
+          resolve()
+        })}
+    })
     await rm(root, { recursive: true, force: true })
   })
 
@@ -82,7 +108,7 @@ describe('reachability: a restart keeps the port, a changed address reaches the 
     expect(portOf(now)).not.toBe(portOf(old))
     expect(a.output).toMatch(/signed address update queued/)
     const cb = await client(b)
-    await until(async () => (await cb.peer(aId)).addresses.includes(now), 30_000, 'B applies A\'s address update')
+    await until(async () => (await cb.peer(aId)).addresses.includes(now), 30_000, "B applies A's address update")
     expect((await cb.peer(aId)).addresses).toEqual([now])
     const sent = await sendWait(b, aId)
     expect(sent.stdout).toMatch(new RegExp(`${aId}  delivered`))

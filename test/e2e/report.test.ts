@@ -11,7 +11,13 @@ import type { Report } from '../../node/report/index.ts'
 const CHROMIUM = '/usr/bin/chromium'
 
 const msg = (to: string, over: Partial<SendInput> = {}): SendInput => ({
-  to: [to], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { case: 'R-19' }, ...over
+  to: [to],
+  kind: 'report',
+  tlp: 'GREEN',
+  topic: 'fraud',
+  legalBasis: TEST_AGREEMENT,
+  body: { case: 'R-19' },
+  ...over
 })
 
 /** The row of `figure` whose key columns have these values, as an object (undefined if none). */
@@ -58,7 +64,12 @@ describe('cooperation report from the audit log of real nodes', () => {
       expect(res.recipients[0].status).toBe('delivered')
       first.push(res.id)
     }
-    for (const [over, reason] of [[{ tlp: 'RED' }, 'TLP_NOT_PERMITTED'], [{ topic: 'drugs' }, 'TOPIC_NOT_PERMITTED'], [{ topic: 'handled' }, 'HANDLING_REQUIRED']] as const) {
+    for (
+      const [over, reason] of [[{ tlp: 'RED' }, 'TLP_NOT_PERMITTED'], [{ topic: 'drugs' }, 'TOPIC_NOT_PERMITTED'], [
+        { topic: 'handled' },
+        'HANDLING_REQUIRED'
+      ]] as const
+    ) {
       const res = await ca.send(msg(b.peerId, over), { wait: true, timeoutMs: 20_000 })
       expect(res.recipients[0]).toMatchObject({ status: 'rejected', reason })
     }
@@ -95,7 +106,10 @@ describe('cooperation report from the audit log of real nodes', () => {
     const asked = await ask('phone', ['+4915110000001', '+4915199999999', '+4915110000003'])
     expect(asked.hits).toBe(2)
     await expect(ask('email', ['x@example.org'])).rejects.toMatchObject({ code: 'SELECTOR_TYPE_NOT_PERMITTED' })
-    const followUp = await ca.call<{ id: string, recipients: Array<{ status: string }> }>('POST', '/v1/queries/follow-up', { hitRef: asked.results[0].hitRef, reason: 'joint investigation R-19' })
+    const followUp = await ca.call<{ id: string, recipients: Array<{ status: string }> }>('POST', '/v1/queries/follow-up', {
+      hitRef: asked.results[0].hitRef,
+      reason: 'joint investigation R-19'
+    })
     expect(followUp.recipients[0].status).toBe('delivered')
     const followUpAnswer = await cb.send(msg(a.peerId, { kind: 'response', inReplyTo: followUp.id }), { wait: true, timeoutMs: 20_000 })
     expect(followUpAnswer.recipients[0].status).toBe('delivered')
@@ -122,7 +136,7 @@ describe('cooperation report from the audit log of real nodes', () => {
     await rm(root, { recursive: true, force: true })
   })
 
-  it('A\'s figures equal the scripted counts, through the API and on the stopped node', async () => {
+  it("A's figures equal the scripted counts, through the API and on the stopped node", async () => {
     for (const r of [liveA, await reportOf(a)]) {
       expect(r.node).toBe(a.peerId)
       expect(r.checkpoint.size).toBeGreaterThan(0)
@@ -141,14 +155,38 @@ describe('cooperation report from the audit log of real nodes', () => {
       expect(delivery.p99_ms as number).toBeLessThanOrEqual(delivery.max_ms as number)
       expect(row(r, 'releases', { peer: b.peerId, direction: 'in' })).toMatchObject({ requested: 2, granted: 1, denied: 1, undecided: 0 })
       expect(r.figures.forwards.rows).toHaveLength(0)
-      expect(row(r, 'feedback', { peer: b.peerId, direction: 'out' })).toMatchObject({ messages: 7, rated: 2, rated_share: 0.2857, useful: 1, not_useful: 0, actioned: 0, led_to_operation: 1 })
+      expect(row(r, 'feedback', { peer: b.peerId, direction: 'out' })).toMatchObject({
+        messages: 7,
+        rated: 2,
+        rated_share: 0.2857,
+        useful: 1,
+        not_useful: 0,
+        actioned: 0,
+        led_to_operation: 1
+      })
       expect(r.peers[b.peerId]).toBe('b')
       // Every message left the outbox with its receipt; the wait is the delivery time.
       const outbox = row(r, 'outbox', { peer: b.peerId, payload: 'message' })!
       expect(outbox).toMatchObject({ queued: 10, left: 10, waiting: 0, expired: 0, untracked: 0 })
       expect(outbox.p99_wait_ms).toBe(delivery.p99_ms)
-      expect(row(r, 'queries', { peer: b.peerId, direction: 'out', selector_type: 'phone' })).toMatchObject({ queries: 2, selectors: 6, answered: 1, refused: 0, no_outcome: 1, hits: 2, hit_rate: 0.6667 })
-      expect(row(r, 'queries', { peer: b.peerId, direction: 'out', selector_type: 'email' })).toMatchObject({ queries: 1, selectors: 1, answered: 0, refused: 1, no_outcome: 0, hits: 0, hit_rate: null })
+      expect(row(r, 'queries', { peer: b.peerId, direction: 'out', selector_type: 'phone' })).toMatchObject({
+        queries: 2,
+        selectors: 6,
+        answered: 1,
+        refused: 0,
+        no_outcome: 1,
+        hits: 2,
+        hit_rate: 0.6667
+      })
+      expect(row(r, 'queries', { peer: b.peerId, direction: 'out', selector_type: 'email' })).toMatchObject({
+        queries: 1,
+        selectors: 1,
+        answered: 0,
+        refused: 1,
+        no_outcome: 0,
+        hits: 0,
+        hit_rate: null
+      })
       expect(r.figures.query_refusals.rows).toEqual([[b.peerId, 'out', 'SELECTOR_TYPE_NOT_PERMITTED', 1]])
       expect(row(r, 'query_follow_ups', { peer: b.peerId, direction: 'out' })).toMatchObject({ follow_ups: 1, answered: 1, answered_share: 1 })
     }
@@ -168,7 +206,15 @@ describe('cooperation report from the audit log of real nodes', () => {
     expect(row(rb, 'outbox', { peer: a.peerId, payload: 'feedback' })).toMatchObject({ queued: 2, left: 2, waiting: 0 })
     expect(row(rb, 'outbox', { peer: c.peerId, payload: 'forward' })).toMatchObject({ queued: 1, left: 1, waiting: 0 })
     // The answering side: what it was asked, answered and refused (it learns no hits).
-    expect(row(rb, 'queries', { peer: a.peerId, direction: 'in', selector_type: 'phone' })).toMatchObject({ queries: 2, selectors: 6, answered: 1, refused: 1, no_outcome: 0, hits: null, hit_rate: null })
+    expect(row(rb, 'queries', { peer: a.peerId, direction: 'in', selector_type: 'phone' })).toMatchObject({
+      queries: 2,
+      selectors: 6,
+      answered: 1,
+      refused: 1,
+      no_outcome: 0,
+      hits: null,
+      hit_rate: null
+    })
     expect(row(rb, 'queries', { peer: a.peerId, direction: 'in', selector_type: 'email' })).toMatchObject({ queries: 1, answered: 0, refused: 1 })
     expect(rb.figures.query_refusals.rows).toEqual([[a.peerId, 'in', 'SCHEMA_INVALID', 1], [a.peerId, 'in', 'SELECTOR_TYPE_NOT_PERMITTED', 1]])
     expect(row(rb, 'query_follow_ups', { peer: a.peerId, direction: 'in' })).toMatchObject({ follow_ups: 1, answered: 1 })
@@ -248,15 +294,23 @@ describe('cooperation report from the audit log of real nodes', () => {
     // The HTML file is itself verifiable (it embeds its JSON).
     expect((await cli(['report', 'verify', file, '--data-dir', a.dir])).code).toBe(0)
     const { chromium } = await import('playwright-core')
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] })
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+    })
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
       const requests: string[] = []
-      page.on('request', r => { requests.push(r.url()) })
+      page.on('request', r => {
+        requests.push(r.url())
+      })
       const url = pathToFileURL(file).href
       await page.goto(url, { waitUntil: 'load' })
       expect(requests).toEqual([url])
-      const charts = await page.$$eval('figure.chart', els => els.map(e => ({ chart: e.getAttribute('data-chart'), marks: e.querySelectorAll('svg path, svg rect').length })))
+      const charts = await page.$$eval(
+        'figure.chart',
+        els => els.map(e => ({ chart: e.getAttribute('data-chart'), marks: e.querySelectorAll('svg path, svg rect').length }))
+      )
       expect(charts.map(c => c.chart).sort()).toEqual(['delivery', 'rejections', 'timeline'])
       for (const c of charts) expect(c.marks, c.chart ?? '').toBeGreaterThan(2)
       expect(await page.locator('section#messages table td').first().textContent()).toBe('b')

@@ -133,7 +133,11 @@ describe('split views: honest witnesses comparing notes raise nothing', () => {
       await new Promise(resolve => setTimeout(resolve, 700))
     }
     const [cb, cc] = await Promise.all([b.client(), c.client()])
-    await until(async () => (await cb.witnesses()).seen.some(s => s.peerId === a.peerId) && (await cc.witnesses()).seen.some(s => s.peerId === a.peerId), 30_000, 'B and C witness A')
+    await until(
+      async () => (await cb.witnesses()).seen.some(s => s.peerId === a.peerId) && (await cc.witnesses()).seen.some(s => s.peerId === a.peerId),
+      30_000,
+      'B and C witness A'
+    )
     // Gossip compares what B and C hold of A (same tree head, or proven consistent by A).
     await until(() => [b, c].every(n => /gossiped checkpoint consistent with ours/.test(n.output)), 30_000, 'B and C compare notes on A')
     await new Promise(resolve => setTimeout(resolve, 2000))

@@ -20,7 +20,25 @@ describe('TAXII over TLS', () => {
     node = await TestNode.create({ name: 'tls', root })
     const cert = join(root, 'taxii.crt')
     const key = join(root, 'taxii.key')
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' })
+    execFileSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert
+    ], { stdio: 'ignore' })
     ca = await readFile(cert, 'utf8')
     const file = join(node.dir, 'config.json')
     const config = JSON.parse(await readFile(file, 'utf8'))
@@ -39,12 +57,19 @@ describe('TAXII over TLS', () => {
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/taxii2\/$/)
     const res = await cli(['taxii', 'collections', 'add', '--data-dir', node.dir, '--inbound'])
     const id = res.stdout.trim()
-    const client = JSON.parse((await cli(['taxii', 'clients', 'add', 'c', '--data-dir', node.dir, '--collections', `${id}:r`, '--json'])).stdout) as { name: string, secret: string }
+    const client = JSON.parse((await cli(['taxii', 'clients', 'add', 'c', '--data-dir', node.dir, '--collections', `${id}:r`, '--json'])).stdout) as {
+      name: string,
+      secret: string
+    }
     const body = await new Promise<{ status: number, text: string }>((resolve, reject) => {
       const req = request(url, { ca, headers: { authorization: `Bearer ${client.secret}`, accept: 'application/taxii+json;version=2.1' } }, (r) => {
         let text = ''
-        r.on('data', (c: Buffer) => { text += c.toString() })
-        r.on('end', () => { resolve({ status: r.statusCode ?? 0, text }) })
+        r.on('data', (c: Buffer) => {
+          text += c.toString()
+        })
+        r.on('end', () => {
+          resolve({ status: r.statusCode ?? 0, text })
+        })
       })
       req.on('error', reject)
       req.end()

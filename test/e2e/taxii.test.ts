@@ -35,11 +35,27 @@ async function liaison (args: string[]): Promise<string> {
   return res.stdout
 }
 
-const identity = { type: 'identity', spec_version: '2.1', id: 'identity--311b2d2d-f010-4473-83ec-1edf84858f4c', created: '2026-01-15T09:30:00.000Z', modified: '2026-01-15T09:30:00.000Z', name: 'Agency A', identity_class: 'organization' }
+const identity = {
+  type: 'identity',
+  spec_version: '2.1',
+  id: 'identity--311b2d2d-f010-4473-83ec-1edf84858f4c',
+  created: '2026-01-15T09:30:00.000Z',
+  modified: '2026-01-15T09:30:00.000Z',
+  name: 'Agency A',
+  identity_class: 'organization'
+}
 const indicator = (n: number, marked: boolean): Record<string, unknown> => ({
-  type: 'indicator', spec_version: '2.1', id: `indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd${(0x10 + n).toString(16)}`,
-  created: '2026-01-15T09:30:00.000Z', modified: '2026-01-15T09:30:00.000Z', created_by_ref: identity.id,
-  name: `dropper ${n}`, indicator_types: ['malicious-activity'], pattern: `[ipv4-addr:value = '198.51.100.${n}']`, pattern_type: 'stix', valid_from: '2026-01-15T09:30:00Z',
+  type: 'indicator',
+  spec_version: '2.1',
+  id: `indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd${(0x10 + n).toString(16)}`,
+  created: '2026-01-15T09:30:00.000Z',
+  modified: '2026-01-15T09:30:00.000Z',
+  created_by_ref: identity.id,
+  name: `dropper ${n}`,
+  indicator_types: ['malicious-activity'],
+  pattern: `[ipv4-addr:value = '198.51.100.${n}']`,
+  pattern_type: 'stix',
+  valid_from: '2026-01-15T09:30:00Z',
   ...(marked ? { object_marking_refs: [TLP1_MARKING_IDS.GREEN] } : {})
 })
 
@@ -59,12 +75,54 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
     config.taxii = { maxContentLength: 256 * 1024 }
     await writeFile(configFile, JSON.stringify(config))
     await startAll([a, b])
-    outbound = (await liaison(['taxii', 'collections', 'add', '--data-dir', a.dir, '--outbound', '--to', b.peerId, '--topic', 'malware', '--tlp', 'AMBER', '--legal-basis', TEST_AGREEMENT, '--kind', 'report', '--title', 'to B'])).trim()
+    outbound = (await liaison([
+      'taxii',
+      'collections',
+      'add',
+      '--data-dir',
+      a.dir,
+      '--outbound',
+      '--to',
+      b.peerId,
+      '--topic',
+      'malware',
+      '--tlp',
+      'AMBER',
+      '--legal-basis',
+      TEST_AGREEMENT,
+      '--kind',
+      'report',
+      '--title',
+      'to B'
+    ])).trim()
     readOnly = (await liaison(['taxii', 'collections', 'add', '--data-dir', a.dir, '--inbound', '--title', 'from anyone'])).trim()
-    inbound = (await liaison(['taxii', 'collections', 'add', '--data-dir', b.dir, '--inbound', '--from', a.peerId, '--topic', 'malware', '--max-tlp', 'AMBER', '--title', 'from A'])).trim()
-    creds.misp = JSON.parse(await liaison(['taxii', 'clients', 'add', 'misp', '--data-dir', a.dir, '--collections', `${outbound}:rw,${readOnly}:r`, '--json'])) as { name: string, secret: string }
-    creds.reader = JSON.parse(await liaison(['taxii', 'clients', 'add', 'reader', '--data-dir', a.dir, '--collections', `${outbound}:r`, '--json'])) as { name: string, secret: string }
-    creds.opencti = JSON.parse(await liaison(['taxii', 'clients', 'add', 'opencti', '--data-dir', b.dir, '--collections', `${inbound}:r`, '--json'])) as { name: string, secret: string }
+    inbound = (await liaison([
+      'taxii',
+      'collections',
+      'add',
+      '--data-dir',
+      b.dir,
+      '--inbound',
+      '--from',
+      a.peerId,
+      '--topic',
+      'malware',
+      '--max-tlp',
+      'AMBER',
+      '--title',
+      'from A'
+    ])).trim()
+    creds.misp = JSON.parse(
+      await liaison(['taxii', 'clients', 'add', 'misp', '--data-dir', a.dir, '--collections', `${outbound}:rw,${readOnly}:r`, '--json'])
+    ) as { name: string, secret: string }
+    creds.reader = JSON.parse(await liaison(['taxii', 'clients', 'add', 'reader', '--data-dir', a.dir, '--collections', `${outbound}:r`, '--json'])) as {
+      name: string,
+      secret: string
+    }
+    creds.opencti = JSON.parse(await liaison(['taxii', 'clients', 'add', 'opencti', '--data-dir', b.dir, '--collections', `${inbound}:r`, '--json'])) as {
+      name: string,
+      secret: string
+    }
   })
 
   afterAll(async () => {
@@ -86,7 +144,9 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
     console.log('reference client, push to A:\n' + JSON.stringify(pushed, null, 1))
     expect((pushed.discovery as { api_roots: string[] }).api_roots).toHaveLength(1)
     expect((pushed.api_root as { versions: string[] }).versions).toEqual([TAXII])
-    expect((pushed.collections as Array<{ id: string, can_write: boolean }>).map(c => [c.id, c.can_write]).sort()).toEqual([[outbound, true], [readOnly, false]].sort())
+    expect((pushed.collections as Array<{ id: string, can_write: boolean }>).map(c => [c.id, c.can_write]).sort()).toEqual(
+      [[outbound, true], [readOnly, false]].sort()
+    )
     const status = pushed.status as Record<string, unknown>
     expect(status).toMatchObject({ status: 'complete', total_count: 5, success_count: 5, failure_count: 0, pending_count: 0 })
 
@@ -103,8 +163,12 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
 
     const pulled = await python(['pull', b.runtime?.taxiiUrl as string, creds.opencti.name, creds.opencti.secret, inbound, '2'])
     console.log('reference client, pull from B:\n' + JSON.stringify(pulled, null, 1))
-    expect(pulled.pages).toEqual([{ count: 2, more: true, has_next: true }, { count: 2, more: true, has_next: true }, { count: 2, more: false, has_next: false }])
-    const objects = (pulled.objects as Array<Record<string, unknown>>)
+    expect(pulled.pages).toEqual([{ count: 2, more: true, has_next: true }, { count: 2, more: true, has_next: true }, {
+      count: 2,
+      more: false,
+      has_next: false
+    }])
+    const objects = pulled.objects as Array<Record<string, unknown>>
     expect(objects).toHaveLength(6)
     expect(objects[5].id).toBe(later.id)
     for (const [i, o] of objects.slice(0, 5).entries()) {
@@ -127,7 +191,11 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
     const base = (n: TestNode): string => (n.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')
     const basic = (c: { name: string, secret: string }): string => 'Basic ' + Buffer.from(`${c.name}:${c.secret}`).toString('base64')
     const post = async (body: string, headers: Record<string, string> = {}, auth = basic(creds.misp), col = outbound): Promise<Response> =>
-      await fetch(`${base(a)}collections/${col}/objects/`, { method: 'POST', headers: { authorization: auth, accept: TAXII, 'content-type': TAXII, ...headers }, body })
+      await fetch(`${base(a)}collections/${col}/objects/`, {
+        method: 'POST',
+        headers: { authorization: auth, accept: TAXII, 'content-type': TAXII, ...headers },
+        body
+      })
     let sentBefore = 0
     let inboxBefore = 0
 
@@ -172,7 +240,8 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
     })
 
     it('malformed filters and a forged next are 400', async () => {
-      const get = async (q: string): Promise<number> => (await fetch(`${base(b)}collections/${inbound}/objects/?${q}`, { headers: { authorization: basic(creds.opencti), accept: TAXII } })).status
+      const get = async (q: string): Promise<number> =>
+        (await fetch(`${base(b)}collections/${inbound}/objects/?${q}`, { headers: { authorization: basic(creds.opencti), accept: TAXII } })).status
       expect(await get('added_after=yesterday')).toBe(400)
       expect(await get('limit=0')).toBe(400)
       expect(await get('limit=-3')).toBe(400)
@@ -191,11 +260,31 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
 
   it('a recipient refused by policy is a failure with its reason code in the status resource, never silent', async () => {
     // A's policy lets nothing above AMBER out to B (the trust-list default): a RED collection is refused.
-    const red = (await liaison(['taxii', 'collections', 'add', '--data-dir', a.dir, '--outbound', '--to', b.peerId, '--topic', 'malware', '--tlp', 'RED', '--legal-basis', TEST_AGREEMENT])).trim()
-    const writer = JSON.parse(await liaison(['taxii', 'clients', 'add', 'red-writer', '--data-dir', a.dir, '--collections', `${red}:rw`, '--json'])) as { name: string, secret: string }
+    const red = (await liaison([
+      'taxii',
+      'collections',
+      'add',
+      '--data-dir',
+      a.dir,
+      '--outbound',
+      '--to',
+      b.peerId,
+      '--topic',
+      'malware',
+      '--tlp',
+      'RED',
+      '--legal-basis',
+      TEST_AGREEMENT
+    ])).trim()
+    const writer = JSON.parse(await liaison(['taxii', 'clients', 'add', 'red-writer', '--data-dir', a.dir, '--collections', `${red}:rw`, '--json'])) as {
+      name: string,
+      secret: string
+    }
     const sentBefore = (await (await a.client()).sent()).length
     const res = await fetch(`${(a.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')}collections/${red}/objects/`, {
-      method: 'POST', headers: { authorization: `Bearer ${writer.secret}`, accept: TAXII, 'content-type': TAXII }, body: JSON.stringify({ objects: [indicator(11, false)] })
+      method: 'POST',
+      headers: { authorization: `Bearer ${writer.secret}`, accept: TAXII, 'content-type': TAXII },
+      body: JSON.stringify({ objects: [indicator(11, false)] })
     })
     expect(res.status).toBe(202)
     const status = await res.json() as { status: string, failure_count: number, success_count: number, failures: Array<{ id: string, message: string }> }
@@ -209,7 +298,11 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
     const ca = await a.client()
     const cb = await b.client()
     const types = Object.keys(INTEROP_OBJECTS)
-    const sent = await Promise.all(types.map(async (type, i) => await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'interop', legalBasis: TEST_AGREEMENT, body: interopBundle(type, i) })))
+    const sent = await Promise.all(
+      types.map(async (type, i) =>
+        await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'interop', legalBasis: TEST_AGREEMENT, body: interopBundle(type, i) })
+      )
+    )
     await until(async () => (await cb.inbox()).filter(m => m.topic === 'interop').length === types.length, 60_000, 'all interop bundles at B')
     for (const [i, type] of types.entries()) {
       const view = await cb.message(sent[i].id, { envelope: true })
@@ -218,22 +311,30 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
     }
   })
 
-  it('DELETE removes an object from this node\'s view only (with write access), and is audited', async () => {
+  it("DELETE removes an object from this node's view only (with write access), and is audited", async () => {
     const objectUrl = `${(a.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')}collections/${outbound}/objects/${identity.id}/`
-    const auth = (c: { name: string, secret: string }): Record<string, string> => ({ authorization: 'Basic ' + Buffer.from(`${c.name}:${c.secret}`).toString('base64'), accept: TAXII })
+    const auth = (c: { name: string, secret: string }): Record<string, string> => ({
+      authorization: 'Basic ' + Buffer.from(`${c.name}:${c.secret}`).toString('base64'),
+      accept: TAXII
+    })
     expect((await fetch(objectUrl, { headers: auth(creds.reader) })).status).toBe(200)
     expect((await fetch(objectUrl, { method: 'DELETE', headers: auth(creds.reader) })).status).toBe(403)
     expect((await fetch(objectUrl, { method: 'DELETE', headers: auth(creds.misp) })).status).toBe(200)
     expect((await fetch(objectUrl, { headers: auth(creds.reader) })).status).toBe(404)
     // B still serves it: deletion is local.
-    const atB = await fetch(`${(b.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')}collections/${inbound}/objects/${identity.id}/`, { headers: auth(creds.opencti) })
+    const atB = await fetch(`${(b.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1/')}collections/${inbound}/objects/${identity.id}/`, {
+      headers: auth(creds.opencti)
+    })
     expect(atB.status).toBe(200)
   })
 
   describe('the requests MISP and OpenCTI send, exactly as they send them (docs/taxii.md §4, §5)', () => {
     it('MISP: discovery, collections and objects with `Authorization: basic base64(NAME:SECRET)`, then its push script', async () => {
       // MISP/MISP app/Model/TaxiiServer.php queryInstance(): these three headers on every request.
-      const c = JSON.parse(await liaison(['taxii', 'clients', 'add', 'misp-sync', '--data-dir', a.dir, '--collections', `${outbound}:rw`, '--json'])) as { name: string, secret: string }
+      const c = JSON.parse(await liaison(['taxii', 'clients', 'add', 'misp-sync', '--data-dir', a.dir, '--collections', `${outbound}:rw`, '--json'])) as {
+        name: string,
+        secret: string
+      }
       const key = Buffer.from(`${c.name}:${c.secret}`).toString('base64') // MISP's "API Key" field
       const baseurl = (a.runtime?.taxiiUrl as string).replace(/\/taxii2\/$/, '') // MISP's "Base URL"
       const headers = { Accept: TAXII, 'Content-type': TAXII, Authorization: 'basic ' + key }
@@ -243,7 +344,9 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
       const roots = ((await discovery.json()) as { api_roots: string[] }).api_roots.map(r => r.replace(/^\/+|\/+$/g, '').split('/').pop())
       expect(roots).toEqual(['api1'])
       // TaxiiServer::getCollections(), getObjects() (limit 50, then next), getObject().
-      const collections = await (await fetch(`${baseurl}/${roots[0]}/collections/`, { headers })).json() as { collections: Array<{ id: string, can_write: boolean }> }
+      const collections = await (await fetch(`${baseurl}/${roots[0]}/collections/`, { headers })).json() as {
+        collections: Array<{ id: string, can_write: boolean }>
+      }
       expect(collections.collections.map(col => [col.id, col.can_write])).toEqual([[outbound, true]])
       for (const query of ['limit=50', 'limit=50&next=']) {
         const page = await fetch(`${baseurl}/${roots[0]}/collections/${outbound}/objects/?${query}`, { headers })
@@ -263,29 +366,54 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
 
     it('OpenCTI: its TAXII POST stream connector posts a one-object STIX bundle as application/stix+json', async () => {
       // OpenCTI-Platform/connectors stream/taxii-post/src/taxii_post_connector/connector.py: _process_message().
-      const c = JSON.parse(await liaison(['taxii', 'clients', 'add', 'octi-post', '--data-dir', a.dir, '--collections', `${outbound}:w`, '--json'])) as { name: string, secret: string }
+      const c = JSON.parse(await liaison(['taxii', 'clients', 'add', 'octi-post', '--data-dir', a.dir, '--collections', `${outbound}:w`, '--json'])) as {
+        name: string,
+        secret: string
+      }
       const base = (a.runtime?.taxiiUrl as string).replace(/\/taxii2\/$/, '') // TAXII_URL
       const url = base.replace(/\/+$/, '') + '/' + 'api1' + '/collections/' + outbound + '/objects/' // TAXII_API_ROOT=api1, TAXII_COLLECTION_ID
       // _prepare_object() with the defaults: spec_version set, object_marking_refs and created_by_ref removed; OpenCTI's own extension kept.
       const object = indicator(14, true)
       delete object.object_marking_refs
       delete object.created_by_ref
-      const data = { ...object, spec_version: '2.1', extensions: { 'extension-definition--ea279b3e-5c71-4632-ac08-831c66a786ba': { extension_type: 'property-extension', id: '6e0c2ab2-5ab1-4bd5-9dd3-7b29f6d2f0a1', type: 'Indicator', score: 50, detection: false } } }
+      const data = {
+        ...object,
+        spec_version: '2.1',
+        extensions: {
+          'extension-definition--ea279b3e-5c71-4632-ac08-831c66a786ba': {
+            extension_type: 'property-extension',
+            id: '6e0c2ab2-5ab1-4bd5-9dd3-7b29f6d2f0a1',
+            type: 'Indicator',
+            score: 50,
+            detection: false
+          }
+        }
+      }
       const bundle = { type: 'bundle', spec_version: '2.1', id: 'bundle--5d0092c5-5f74-4287-9642-000000000014', objects: [data] }
       const cb = await b.client()
       const before = (await cb.inbox()).filter(m => m.topic === 'malware').length
-      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/stix+json; version=2.1', Accept: 'application/taxii+json; version=2.1', Authorization: 'Bearer ' + c.secret }, body: JSON.stringify(bundle) })
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/stix+json; version=2.1', Accept: 'application/taxii+json; version=2.1', Authorization: 'Bearer ' + c.secret },
+        body: JSON.stringify(bundle)
+      })
       expect(res.status).toBe(202)
       expect(await res.json()).toMatchObject({ total_count: 1, failure_count: 0 })
       await until(async () => (await cb.inbox()).filter(m => m.topic === 'malware').length === before + 1, 30_000, 'B received the OpenCTI post')
     })
 
     it('OpenCTI: its TAXII feed polls the API root with next, then added_after from X-TAXII-Date-Added-Last (Basic and Bearer)', async () => {
-      const c = JSON.parse(await liaison(['taxii', 'clients', 'add', 'octi-feed', '--data-dir', b.dir, '--collections', `${inbound}:r`, '--json'])) as { name: string, secret: string }
+      const c = JSON.parse(await liaison(['taxii', 'clients', 'add', 'octi-feed', '--data-dir', b.dir, '--collections', `${inbound}:r`, '--json'])) as {
+        name: string,
+        secret: string
+      }
       const uri = (b.runtime?.taxiiUrl as string).replace(/taxii2\/$/, 'api1') // OpenCTI's "TAXII server URL" (the API root)
       // OpenCTI-Platform/opencti opencti-graphql/src/manager/ingestion/ingestionTaxii.ts: taxiiHttpGet() and processTaxiiResponse().
       const url = `${uri.endsWith('/') ? uri : `${uri}/`}collections/${inbound}/objects/`
-      interface State { cursor?: string, addedAfter?: Date }
+      interface State {
+        cursor?: string
+        addedAfter?: Date
+      }
       const poll = async (state: State, authorization: string, limit?: number): Promise<string[]> => {
         // axios drops undefined params and sends a Date as toISOString(); the order is { next, added_after, limit }.
         const params = new URLSearchParams()
@@ -298,7 +426,10 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
         const last = res.headers.get('x-taxii-date-added-last')
         if (data.objects != null && data.objects.length > 0) {
           if (data.more === true && data.next != null && data.next !== '') state.cursor = data.next
-          else { state.cursor = undefined; state.addedAfter = last != null ? new Date(last) : new Date() }
+          else {
+            state.cursor = undefined
+            state.addedAfter = last != null ? new Date(last) : new Date()
+          }
         }
         return (data.objects ?? []).map(o => o.id)
       }
@@ -307,7 +438,9 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
         for (let got = await poll(state, authorization, limit); got.length > 0; got = await poll(state, authorization, limit)) ids.push(...got)
         return ids
       }
-      const everything = ((await (await fetch(`${url}?limit=1000`, { headers: { Accept: TAXII, Authorization: `Bearer ${c.secret}` } })).json()) as { objects: Array<{ id: string }> }).objects.map(o => o.id)
+      const everything = ((await (await fetch(`${url}?limit=1000`, { headers: { Accept: TAXII, Authorization: `Bearer ${c.secret}` } })).json()) as {
+        objects: Array<{ id: string }>
+      }).objects.map(o => o.id)
       expect(everything.length).toBeGreaterThan(4)
       // Basic user / password, "Import from date" set, limit_per_request 2: pages with next while added_after stays.
       const basicState: State = { addedAfter: new Date('2020-01-01T00:00:00.000Z') }
@@ -318,7 +451,14 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
       // Something new arrives: the next polls, from X-TAXII-Date-Added-Last, get it alone.
       const fresh = indicator(13, true)
       const ca = await a.client()
-      await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'malware', legalBasis: TEST_AGREEMENT, body: { type: 'bundle', id: 'bundle--5d0092c5-5f74-4287-9642-000000000013', objects: [fresh] } })
+      await ca.send({
+        to: [b.peerId],
+        kind: 'report',
+        tlp: 'GREEN',
+        topic: 'malware',
+        legalBasis: TEST_AGREEMENT,
+        body: { type: 'bundle', id: 'bundle--5d0092c5-5f74-4287-9642-000000000013', objects: [fresh] }
+      })
       const cb = await b.client()
       await until(async () => (await cb.inbox()).some(m => m.topic === 'malware' && m.tlp === 'GREEN'), 30_000, 'B received the new bundle')
       expect(await drain(basicState, 'Basic ' + Buffer.from(`${c.name}:${c.secret}`).toString('base64'), 2)).toEqual([fresh.id])
@@ -331,7 +471,9 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
     const entries = async (n: TestNode): Promise<Array<Record<string, unknown>>> => {
       const out = join(root, `audit-${n.name}`)
       await liaison(['audit', 'export', '--data-dir', n.dir, '--out', out])
-      return (await readFile(join(out, 'audit', 'entries.jsonl'), 'utf8')).trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>).filter(e => e.type === 'taxii.request')
+      return (await readFile(join(out, 'audit', 'entries.jsonl'), 'utf8')).trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>).filter(e =>
+        e.type === 'taxii.request'
+      )
     }
     const atA = await entries(a)
     const atB = await entries(b)

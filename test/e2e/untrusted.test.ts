@@ -46,6 +46,8 @@ describe('a node is closed to peers not on its trust list', () => {
 
   it('B never dials an untrusted peer either', async () => {
     const client = await b.client()
-    await expect(client.send({ to: [stranger.peerId.toString()], kind: 'report', tlp: 'CLEAR', topic: 't', legalBasis: 'L', body: {} })).rejects.toMatchObject({ code: 'RECIPIENT_REFUSED' })
+    await expect(client.send({ to: [stranger.peerId.toString()], kind: 'report', tlp: 'CLEAR', topic: 't', legalBasis: 'L', body: {} })).rejects.toMatchObject({
+      code: 'RECIPIENT_REFUSED'
+    })
   })
 })

@@ -37,7 +37,7 @@ describe('witnessing: peers cosign checkpoints after checking consistency, and c
     await rm(root, { recursive: true, force: true })
   })
 
-  it('B cosigns A\'s checkpoints, checking a consistency proof from the one it saw before', async () => {
+  it("B cosigns A's checkpoints, checking a consistency proof from the one it saw before", async () => {
     await ca.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { n: 1 } }, { wait: true })
     expect(await ca.witness()).toEqual([{ peerId: b.peerId, status: 'cosigned' }])
     const first = (await cb.witnesses()).seen.find(s => s.peerId === a.peerId)!
@@ -58,7 +58,12 @@ describe('witnessing: peers cosign checkpoints after checking consistency, and c
     const signer = signerFromPkcs8Pem(pem)
     const forged = issueCheckpoint(signer, seen.size, new Uint8Array(32).fill(7), Math.floor(Date.now() / 1000))
     const seed = new Uint8Array(Buffer.from(createPrivateKey(pem).export({ format: 'jwk' }).d!, 'base64url'))
-    const host = await createLibp2p({ privateKey: await generateKeyPairFromSeed('Ed25519', seed), transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    const host = await createLibp2p({
+      privateKey: await generateKeyPairFromSeed('Ed25519', seed),
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()]
+    })
     try {
       const stream = await host.dialProtocol(multiaddr(b.address), WITNESS_PROTOCOL)
       stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify({ type: 'checkpoint', note: forged }))))
@@ -66,7 +71,10 @@ describe('witnessing: peers cosign checkpoints after checking consistency, and c
       let answer: { type: string, reason?: string } | undefined
       for await (const chunk of stream) {
         const frames = decoder.push(chunk)
-        if (frames.length > 0) { answer = JSON.parse(new TextDecoder().decode(frames[0])); break }
+        if (frames.length > 0) {
+          answer = JSON.parse(new TextDecoder().decode(frames[0]))
+          break
+        }
       }
       expect(answer).toEqual({ type: 'alert', reason: 'FORK' })
     } finally {
@@ -79,12 +87,14 @@ describe('witnessing: peers cosign checkpoints after checking consistency, and c
     const shown = await cli(['audit', 'witnesses', '--data-dir', b.dir])
     expect(shown.code).toBe(1)
     expect(shown.stdout).toMatch(new RegExp(`ALERT FORK  ${a.peerId}`))
-    const metrics = await fetch(`${b.runtime!.apiUrl}/metrics`, { headers: { authorization: `Bearer ${(await readFile(join(b.dir, 'api-token'), 'utf8')).trim()}` } })
+    const metrics = await fetch(`${b.runtime!.apiUrl}/metrics`, {
+      headers: { authorization: `Bearer ${(await readFile(join(b.dir, 'api-token'), 'utf8')).trim()}` }
+    })
     expect(await metrics.text()).toMatch(/liaison_witness_alerts_total\{peer="[^"]+",reason="FORK"\} 1/)
     await a.start()
   })
 
-  it('stores witness cosignatures on A\'s checkpoint, verifiable with B\'s public key', async () => {
+  it("stores witness cosignatures on A's checkpoint, verifiable with B's public key", async () => {
     const ca2 = await a.client()
     await ca2.send({ to: [b.peerId], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { n: 3 } }, { wait: true })
     // B holds a FORK alert for A, but judges each new checkpoint against the last one it cosigned.
@@ -109,7 +119,7 @@ describe('witnessing: peers cosign checkpoints after checking consistency, and c
     await a.start()
   })
 
-  it('cosigns an earlier head of A\'s log once A proves it a prefix of the larger one B holds, and raises ROLLBACK when A cannot', async () => {
+  it("cosigns an earlier head of A's log once A proves it a prefix of the larger one B holds, and raises ROLLBACK when A cannot", async () => {
     // Batch receipts give B checkpoints signed after the one A picked to present, so an earlier
     // head can arrive after a larger one: not a rollback while A still proves the larger tree.
     const held = (await cb.witnesses()).seen.find(s => s.peerId === a.peerId)!
@@ -130,10 +140,17 @@ describe('witnessing: peers cosign checkpoints after checking consistency, and c
       await store.close()
     }
     const seed = new Uint8Array(Buffer.from(createPrivateKey(pem).export({ format: 'jwk' }).d!, 'base64url'))
-    const host = await createLibp2p({ privateKey: await generateKeyPairFromSeed('Ed25519', seed), transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    const host = await createLibp2p({
+      privateKey: await generateKeyPairFromSeed('Ed25519', seed),
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()]
+    })
     const present = async (answer: (ask: { from: number, to: number }) => Uint8Array[]): Promise<{ type: string, reason?: string, line?: string }> => {
       const stream = await host.dialProtocol(multiaddr(b.address), WITNESS_PROTOCOL)
-      const say = (v: unknown): void => { stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify(v)))) }
+      const say = (v: unknown): void => {
+        stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify(v))))
+      }
       say({ type: 'checkpoint', note: earlier })
       const decoder = new FrameDecoder()
       for await (const chunk of stream) {

@@ -12,15 +12,25 @@ import { COMMANDS, main } from '../../node/cli/main.ts'
 import { outputs } from '../../node/cli/reference.ts'
 import { cliJsonSchema, loadSchemaTools } from '../../node/cli/output.ts'
 
-export interface CliRun { code: number, stdout: string, stderr: string }
+export interface CliRun {
+  code: number
+  stdout: string
+  stderr: string
+}
 
 /** main() in this process, stdout and stderr captured. */
 export async function runCli (...argv: string[]): Promise<CliRun> {
   let stdout = ''
   let stderr = ''
   const text = (chunk: string | Uint8Array): string => typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += text(chunk); return true })
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += text(chunk); return true })
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += text(chunk)
+    return true
+  })
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += text(chunk)
+    return true
+  })
   try {
     const code = await main(argv)
     return { code, stdout, stderr }
@@ -40,7 +50,9 @@ const CONTENT_KEYS = new Set(['body', 'payload'])
 export function badTimes (value: unknown, path = ''): string[] {
   if (typeof value === 'string') return /^\d{4}-\d{2}-\d{2}T/.test(value) && !RFC3339_MS.test(value) ? [`${path}: ${value}`] : []
   if (Array.isArray(value)) return value.flatMap((v, i) => badTimes(v, `${path}/${i}`))
-  if (value != null && typeof value === 'object') return Object.entries(value).filter(([k]) => !CONTENT_KEYS.has(k)).flatMap(([k, v]) => badTimes(v, `${path}/${k}`))
+  if (value != null && typeof value === 'object') {
+    return Object.entries(value).filter(([k]) => !CONTENT_KEYS.has(k)).flatMap(([k, v]) => badTimes(v, `${path}/${k}`))
+  }
   return []
 }
 

@@ -17,7 +17,17 @@ import { peerIdFromPublicKey } from '../../protocol/peer-id.ts'
 import { uuidV7 } from '../../protocol/uuid.ts'
 import { checkpointOrigin, formatCheckpoint, signNote } from '../../protocol/checkpoint.ts'
 import { cosign } from '../../protocol/cosignature.ts'
-import { HANDLING_CODES, MESSAGE_KINDS, PAYLOAD_TYPES, TLP_LEVELS, type Envelope, type MessageV1, type ReceiptV1, type Signer, type VerifyKey } from '../../protocol/types.ts'
+import {
+  HANDLING_CODES,
+  MESSAGE_KINDS,
+  PAYLOAD_TYPES,
+  TLP_LEVELS,
+  type Envelope,
+  type MessageV1,
+  type ReceiptV1,
+  type Signer,
+  type VerifyKey
+} from '../../protocol/types.ts'
 import { REASON_CODES } from '../../protocol/errors.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -47,8 +57,45 @@ export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
 // Mutators
 
 /** Bytes that change the meaning of JSON, base64, UTF-8, varints and notes. */
-const INTERESTING_BYTES = [0x00, 0x01, 0x09, 0x0a, 0x20, 0x22, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x3a, 0x3d, 0x41,
-  0x45, 0x5b, 0x5c, 0x5d, 0x5f, 0x61, 0x65, 0x75, 0x7b, 0x7d, 0x7f, 0x80, 0xbf, 0xc0, 0xc3, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xff]
+const INTERESTING_BYTES = [
+  0x00,
+  0x01,
+  0x09,
+  0x0a,
+  0x20,
+  0x22,
+  0x2b,
+  0x2c,
+  0x2d,
+  0x2e,
+  0x2f,
+  0x30,
+  0x31,
+  0x3a,
+  0x3d,
+  0x41,
+  0x45,
+  0x5b,
+  0x5c,
+  0x5d,
+  0x5f,
+  0x61,
+  0x65,
+  0x75,
+  0x7b,
+  0x7d,
+  0x7f,
+  0x80,
+  0xbf,
+  0xc0,
+  0xc3,
+  0xe2,
+  0xed,
+  0xef,
+  0xf0,
+  0xf4,
+  0xff
+]
 
 const byteValue = fc.oneof(fc.constantFrom(...INTERESTING_BYTES), fc.integer({ min: 0, max: 255 }))
 
@@ -101,8 +148,39 @@ export function mutatedFrom<T extends { bytes: Uint8Array }> (pool: readonly T[]
 }
 
 /** Characters that matter to notes, base64, base58, timestamps and JSON — and lone surrogates. */
-const INTERESTING_CHARS = ['\n', ' ', '\t', '\u2014', '+', '/', '=', '-', '_', '.', ':', 'T', 'Z', '0', '9', '1', 'l', 'O',
-  'I', '"', '\\', '{', '}', '\u0000', '\u007f', '\u00e9', '\ud800', '\udc00', '\ud83d\ude00', '\u2028', '\ufeff']
+const INTERESTING_CHARS = [
+  '\n',
+  ' ',
+  '\t',
+  '\u2014',
+  '+',
+  '/',
+  '=',
+  '-',
+  '_',
+  '.',
+  ':',
+  'T',
+  'Z',
+  '0',
+  '9',
+  '1',
+  'l',
+  'O',
+  'I',
+  '"',
+  '\\',
+  '{',
+  '}',
+  '\u0000',
+  '\u007f',
+  '\u00e9',
+  '\ud800',
+  '\udc00',
+  '\ud83d\ude00',
+  '\u2028',
+  '\ufeff'
+]
 
 const charValue = fc.oneof(fc.constantFrom(...INTERESTING_CHARS), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }))
 
@@ -188,9 +266,18 @@ export const messageArb: fc.Arbitrary<MessageV1> = fc.record({
   body: fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 5 }).filter(b => jsonDataProblem(b) === undefined)
 }).map(r => {
   const m: MessageV1 = {
-    v: 1, id: r.id, kind: r.kind, from: r.from, to: r.to,
-    created: new Date(r.created).toISOString(), expires: new Date(r.created + r.ttl).toISOString(),
-    tlp: r.tlp, handling: r.handling, topic: r.topic, legalBasis: r.legalBasis, body: r.body as Record<string, unknown>
+    v: 1,
+    id: r.id,
+    kind: r.kind,
+    from: r.from,
+    to: r.to,
+    created: new Date(r.created).toISOString(),
+    expires: new Date(r.created + r.ttl).toISOString(),
+    tlp: r.tlp,
+    handling: r.handling,
+    topic: r.topic,
+    legalBasis: r.legalBasis,
+    body: r.body as Record<string, unknown>
   }
   if (r.inReplyTo !== undefined) m.inReplyTo = r.inReplyTo
   return m
@@ -204,7 +291,14 @@ export const receiptArb: fc.Arbitrary<ReceiptV1> = fc.record({
   at: instantArb,
   reason: fc.option(fc.constantFrom(...Object.keys(REASON_CODES)), { nil: undefined })
 }).map(r => {
-  const receipt: ReceiptV1 = { v: 1, for: r.for, messageId: r.messageId, by: r.by, at: new Date(r.at).toISOString(), status: r.reason === undefined ? 'accepted' : 'rejected' }
+  const receipt: ReceiptV1 = {
+    v: 1,
+    for: r.for,
+    messageId: r.messageId,
+    by: r.by,
+    at: new Date(r.at).toISOString(),
+    status: r.reason === undefined ? 'accepted' : 'rejected'
+  }
   if (r.reason !== undefined) receipt.reason = r.reason
   return receipt
 })
@@ -236,7 +330,15 @@ export const MESSAGES: ReadonlyArray<{ message: MessageV1, bytes: Uint8Array }> 
 /** A few valid receipts to mutate. */
 export const RECEIPTS: ReadonlyArray<{ receipt: ReceiptV1, bytes: Uint8Array }> = [
   { v: 1, for: 'a'.repeat(64), messageId: MESSAGES[0].message.id, by: SIGNER.peerId, at: new Date(T0).toISOString(), status: 'accepted' },
-  { v: 1, for: '0123456789abcdef'.repeat(4), messageId: null, by: OTHER_SIGNER.peerId, at: new Date(T0).toISOString(), status: 'rejected', reason: 'BAD_SIGNATURE' }
+  {
+    v: 1,
+    for: '0123456789abcdef'.repeat(4),
+    messageId: null,
+    by: OTHER_SIGNER.peerId,
+    at: new Date(T0).toISOString(),
+    status: 'rejected',
+    reason: 'BAD_SIGNATURE'
+  }
 ].map(r => ({ receipt: r as ReceiptV1, bytes: encodeReceipt(r as ReceiptV1) }))
 
 export interface EnvelopeFixture {

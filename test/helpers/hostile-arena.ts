@@ -41,11 +41,15 @@ export async function openHostileArena (init: HostileArenaInit = {}): Promise<Ho
   }
   try {
     const root = await tempDir()
-    undo.push(async () => { await rm(root, { recursive: true, force: true }) })
+    undo.push(async () => {
+      await rm(root, { recursive: true, force: true })
+    })
     const [target, good] = await createTrusting(root, [{ name: 'target', exchange: init.targetExchange }, { name: 'good' }])
     undo.push(async () => await Promise.all([target.stop(), good.stop()]))
     const hostile = await HostileClient.create()
-    undo.push(async () => { await hostile.stop() })
+    undo.push(async () => {
+      await hostile.stop()
+    })
     await trustPeer(target.dir, hostile.peerId, 'hostile')
     for (const [name, id] of Object.entries(init.alsoTrusted ?? {})) await trustPeer(target.dir, id.peerId, name)
     await startAll([target, good])

@@ -232,7 +232,7 @@ export function edgeCaseSignatures (id: Identity, message: Uint8Array): Record<s
   const honest = id.sign(message)
   const r = BigInt(1 + (randomBytes(4).readUInt32BE(0) % 1000))
   const mixedR = Point.BASE.multiply(r).add(TORSION_8).toBytes()
-  const largeS = concat([honest.subarray(0, 32), bigIntToLe32((leToBigInt(honest.subarray(32)) | (0xfn << 252n)))])
+  const largeS = concat([honest.subarray(0, 32), bigIntToLe32(leToBigInt(honest.subarray(32)) | (0xfn << 252n))])
   return {
     // small-order R (the identity), equation holds exactly: only the small-order-R rule rejects it
     'small-order R': id.craft(message, IDENTITY_POINT, 0n),
@@ -272,7 +272,11 @@ export function publicKeyOf (peerId: string): Uint8Array {
   return id.publicKey.raw
 }
 
-const sha256 = (...parts: Uint8Array[]): Buffer => { const h = createHash('sha256'); for (const p of parts) h.update(p); return h.digest() }
+const sha256 = (...parts: Uint8Array[]): Buffer => {
+  const h = createHash('sha256')
+  for (const p of parts) h.update(p)
+  return h.digest()
+}
 
 /** The root a multiproof (PROTOCOL.md §22.1) implies for `leaves` (ascending), or undefined. */
 export function multiProofRoot (size: number, leaves: Array<{ index: number, hash: Uint8Array }>, proof: Uint8Array[]): Uint8Array | undefined {
@@ -280,7 +284,13 @@ export function multiProofRoot (size: number, leaves: Array<{ index: number, has
   let bad = false
   const walk = (lo: number, hi: number): Uint8Array => {
     const inside = leaves.filter(l => l.index >= lo && l.index < hi)
-    if (inside.length === 0) { if (p >= proof.length) { bad = true; return new Uint8Array(32) } return proof[p++] }
+    if (inside.length === 0) {
+      if (p >= proof.length) {
+        bad = true
+        return new Uint8Array(32)
+      }
+      return proof[p++]
+    }
     if (hi - lo === 1) return inside[0].hash
     let k = 1
     while (k * 2 < hi - lo) k *= 2
@@ -296,7 +306,13 @@ export function multiProofRoot (size: number, leaves: Array<{ index: number, has
  * the body's root. Returns one ReceiptJson per result, in batch order. Throws Error otherwise.
  */
 export function openBatchReceipt (bytes: Uint8Array, signerPeerId: string): ReceiptJson[] {
-  const r = JSON.parse(Buffer.from(bytes).toString('utf8')) as { v: number, checkpoint: string, results: Array<{ leaf: number, entry: string }>, proof: string[], consistency: string[] | null }
+  const r = JSON.parse(Buffer.from(bytes).toString('utf8')) as {
+    v: number,
+    checkpoint: string,
+    results: Array<{ leaf: number, entry: string }>,
+    proof: string[],
+    consistency: string[] | null
+  }
   if (r.v !== 2 || Object.keys(r).join() !== 'v,checkpoint,results,proof,consistency') throw new Error('not a batch receipt')
   const note = r.checkpoint
   const split = note.indexOf('\n\n')
@@ -307,7 +323,10 @@ export function openBatchReceipt (bytes: Uint8Array, signerPeerId: string): Rece
   const lines = note.slice(split + 2).split('\n').filter(l => l !== '')
   const sigs = lines.filter(l => l.startsWith(`\u2014 ${origin} `)).map(l => Buffer.from(l.slice(origin.length + 3), 'base64'))
   const signedBody = sigs.some(sig => sig.length === 68 && verify(null, Buffer.from(body), key, sig.subarray(4)))
-  const cosigned = sigs.some(sig => sig.length === 76 && verify(null, Buffer.concat([Buffer.from(`cosignature/v1\ntime ${sig.readBigUInt64BE(4)}\n`), Buffer.from(body)]), key, sig.subarray(12)))
+  const cosigned = sigs.some(sig =>
+    sig.length === 76 &&
+    verify(null, Buffer.concat([Buffer.from(`cosignature/v1\ntime ${sig.readBigUInt64BE(4)}\n`), Buffer.from(body)]), key, sig.subarray(12))
+  )
   if (!signedBody || !cosigned) throw new Error(`checkpoint is not signed and time-cosigned by ${signerPeerId}`)
   const size = Number(sizeText)
   const unique = new Map<number, Uint8Array>()
@@ -348,8 +367,21 @@ export function openReceipt (bytes: Uint8Array, signerPeerId: string): ReceiptJs
  * the test agreement valid (so a well-formed message from it passes policy) and `extra` flags.
  */
 export async function trustPeer (dir: string, peerId: string, name = 'hostile', extra: string[] = []): Promise<void> {
-  const res = await cli(['peers', 'add', '--data-dir', dir, '--peer-id', peerId, '--name', name, '--address', '/ip4/127.0.0.1/tcp/1',
-    '--agreement', `${TEST_AGREEMENT}:2020-01-01:2099-12-31`, ...extra])
+  const res = await cli([
+    'peers',
+    'add',
+    '--data-dir',
+    dir,
+    '--peer-id',
+    peerId,
+    '--name',
+    name,
+    '--address',
+    '/ip4/127.0.0.1/tcp/1',
+    '--agreement',
+    `${TEST_AGREEMENT}:2020-01-01:2099-12-31`,
+    ...extra
+  ])
   if (res.code !== 0) throw new Error(`peers add failed: ${res.stderr}`)
 }
 
@@ -409,7 +441,11 @@ export class HostileStream {
 
   private async changed (deadline: number): Promise<void> {
     await new Promise<void>((resolve) => {
-      const wake = (): void => { clearTimeout(timer); this.waiters.delete(wake); resolve() }
+      const wake = (): void => {
+        clearTimeout(timer)
+        this.waiters.delete(wake)
+        resolve()
+      }
       const timer = setTimeout(wake, Math.max(0, deadline - Date.now()))
       this.waiters.add(wake)
     })
@@ -505,7 +541,7 @@ export class HostileClient {
    */
   async redial (address: string, attempts = 5): Promise<Connection> {
     await this.hangUp(address)
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1;; attempt++) {
       try {
         return await this.connect(address)
       } catch (err) {

@@ -67,7 +67,21 @@ export class TestNode extends NodeProcess {
    * agreement TEST_AGREEMENT valid, and any extra flags (`--max-tlp-in RED`, …).
    */
   async trust (other: TestNode, extra: string[] = []): Promise<void> {
-    const res = await cli(['peers', 'add', '--data-dir', this.dir, '--peer-id', other.peerId, '--name', other.name, '--address', other.address, '--agreement', `${TEST_AGREEMENT}:2020-01-01:2099-12-31`, ...extra])
+    const res = await cli([
+      'peers',
+      'add',
+      '--data-dir',
+      this.dir,
+      '--peer-id',
+      other.peerId,
+      '--name',
+      other.name,
+      '--address',
+      other.address,
+      '--agreement',
+      `${TEST_AGREEMENT}:2020-01-01:2099-12-31`,
+      ...extra
+    ])
     if (res.code !== 0) throw new Error(`peers add failed: ${res.stderr}`)
   }
 }

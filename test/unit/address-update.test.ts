@@ -3,7 +3,13 @@ import { encodeAddressUpdate, parseAddressUpdate, validateAddressUpdate } from '
 import { announceable, boundPorts, resolveListen } from '../../node/addresses/listen-state.ts'
 
 const PEER = '12D3KooWQK1wnefoLrcVHbbnf5tLzbopUd3K3bFAoJpA7YJgL5pV'
-const good = { v: 1, id: '019bc0fd-89c0-7c4d-9e21-5a7703b8e16f', peerId: PEER, addresses: ['/ip4/192.0.2.10/tcp/4001', '/dns4/liaison.example.org/tcp/4001'], created: '2026-01-15T09:30:00.000Z' }
+const good = {
+  v: 1,
+  id: '019bc0fd-89c0-7c4d-9e21-5a7703b8e16f',
+  peerId: PEER,
+  addresses: ['/ip4/192.0.2.10/tcp/4001', '/dns4/liaison.example.org/tcp/4001'],
+  created: '2026-01-15T09:30:00.000Z'
+}
 
 describe('address update v1 schema', () => {
   it('round-trips a valid update in the fixed key order', () => {
@@ -32,11 +38,20 @@ describe('address update v1 schema', () => {
 describe('listen state', () => {
   it('asks again for the port a port-0 address got, and leaves fixed ports alone', () => {
     const state = { v: 1 as const, ports: { '/ip4/127.0.0.1/tcp/0': 41723 }, addresses: [] }
-    expect(resolveListen(['/ip4/127.0.0.1/tcp/0', '/ip4/0.0.0.0/tcp/4001', '/ip6/::1/tcp/0'], state)).toEqual(['/ip4/127.0.0.1/tcp/41723', '/ip4/0.0.0.0/tcp/4001', '/ip6/::1/tcp/0'])
+    expect(resolveListen(['/ip4/127.0.0.1/tcp/0', '/ip4/0.0.0.0/tcp/4001', '/ip6/::1/tcp/0'], state)).toEqual([
+      '/ip4/127.0.0.1/tcp/41723',
+      '/ip4/0.0.0.0/tcp/4001',
+      '/ip6/::1/tcp/0'
+    ])
   })
 
   it('maps each port-0 address to the port it was bound to, wildcard hosts by family', () => {
-    const bound = [`/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`, `/ip4/127.0.0.1/tcp/41723/p2p/${PEER}`, `/ip4/10.0.0.5/tcp/41723/p2p/${PEER}`, `/ip6/::1/tcp/41999/p2p/${PEER}`]
+    const bound = [
+      `/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`,
+      `/ip4/127.0.0.1/tcp/41723/p2p/${PEER}`,
+      `/ip4/10.0.0.5/tcp/41723/p2p/${PEER}`,
+      `/ip6/::1/tcp/41999/p2p/${PEER}`
+    ]
     expect(boundPorts(['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0'], bound)).toEqual({ '/ip4/0.0.0.0/tcp/0': 41723, '/ip6/::/tcp/0': 41999 })
     expect(announceable(bound)).toEqual(['/ip4/10.0.0.5/tcp/41723', '/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/41723', '/ip6/::1/tcp/41999'])
   })

@@ -6,7 +6,8 @@ import { defineRoute } from '../../node/api/route.ts'
 import { STATUS_BY_CODE } from '../../node/api/server.ts'
 import { NodeError } from '../../node/errors.ts'
 
-const route = (method: 'GET' | 'POST', path: string, extra: object = {}): ReturnType<typeof defineRoute> => defineRoute({ method, path, operationId: path, summary: path, tags: ['t'], response: z.unknown(), handler: async () => null, ...extra })
+const route = (method: 'GET' | 'POST', path: string, extra: object = {}): ReturnType<typeof defineRoute> =>
+  defineRoute({ method, path, operationId: path, summary: path, tags: ['t'], response: z.unknown(), handler: async () => null, ...extra })
 
 function issues (fn: () => unknown): unknown {
   try {
@@ -51,31 +52,56 @@ describe('validating a matched request', () => {
   })
 
   it('returns transformed input when everything passes', () => {
-    expect(validateInput(r, { params: { id: '7' }, query: { limit: '5' }, body: { kind: 'a', to: ['xy'] } })).toEqual({ params: { id: '7' }, query: { limit: 5 }, body: { kind: 'a', to: ['xy'] } })
+    expect(validateInput(r, { params: { id: '7' }, query: { limit: '5' }, body: { kind: 'a', to: ['xy'] } })).toEqual({
+      params: { id: '7' },
+      query: { limit: 5 },
+      body: { kind: 'a', to: ['xy'] }
+    })
   })
 
   it('reports every issue with its part, JSON Pointer and problem', () => {
-    expect(issues(() => validateInput(r, { params: { id: 'x' }, query: { limit: 'abc', colour: 'red' }, body: { to: ['xy', 'z'], colour: 1, 'a/b~c': 'no' } }))).toEqual([
-      { in: 'path', path: '/id', problem: 'invalid', message: expect.any(String) },
-      { in: 'query', path: '/limit', problem: 'invalid', message: expect.any(String) },
-      { in: 'query', path: '/colour', problem: 'unknown', message: expect.any(String) },
-      { in: 'body', path: '/kind', problem: 'missing', message: 'required' },
-      { in: 'body', path: '/to/1', problem: 'invalid', message: expect.any(String) },
-      { in: 'body', path: '/a~1b~0c', problem: 'invalid', message: expect.any(String) },
-      { in: 'body', path: '/colour', problem: 'unknown', message: expect.any(String) }
-    ])
+    expect(issues(() => validateInput(r, { params: { id: 'x' }, query: { limit: 'abc', colour: 'red' }, body: { to: ['xy', 'z'], colour: 1, 'a/b~c': 'no' } })))
+      .toEqual([
+        { in: 'path', path: '/id', problem: 'invalid', message: expect.any(String) },
+        { in: 'query', path: '/limit', problem: 'invalid', message: expect.any(String) },
+        { in: 'query', path: '/colour', problem: 'unknown', message: expect.any(String) },
+        { in: 'body', path: '/kind', problem: 'missing', message: 'required' },
+        { in: 'body', path: '/to/1', problem: 'invalid', message: expect.any(String) },
+        { in: 'body', path: '/a~1b~0c', problem: 'invalid', message: expect.any(String) },
+        { in: 'body', path: '/colour', problem: 'unknown', message: expect.any(String) }
+      ])
   })
 
   it('refuses a body on a route that takes none, and a missing body on one that needs it', () => {
-    expect(issues(() => validateInput(route('GET', '/y'), { params: {}, query: {}, body: {} }))).toEqual([{ in: 'body', path: '', problem: 'unknown', message: expect.any(String) }])
-    expect(issues(() => validateInput(r, { params: { id: '1' }, query: {}, body: undefined }))).toEqual([{ in: 'body', path: '', problem: 'missing', message: 'required' }])
+    expect(issues(() => validateInput(route('GET', '/y'), { params: {}, query: {}, body: {} }))).toEqual([{
+      in: 'body',
+      path: '',
+      problem: 'unknown',
+      message: expect.any(String)
+    }])
+    expect(issues(() => validateInput(r, { params: { id: '1' }, query: {}, body: undefined }))).toEqual([{
+      in: 'body',
+      path: '',
+      problem: 'missing',
+      message: 'required'
+    }])
   })
 
   it('refuses any query parameter on a route without a query schema, and a repeated one where one is expected', () => {
-    expect(issues(() => validateInput(route('GET', '/y'), { params: {}, query: { a: '1' }, body: undefined }))).toEqual([{ in: 'query', path: '/a', problem: 'unknown', message: expect.any(String) }])
+    expect(issues(() => validateInput(route('GET', '/y'), { params: {}, query: { a: '1' }, body: undefined }))).toEqual([{
+      in: 'query',
+      path: '/a',
+      problem: 'unknown',
+      message: expect.any(String)
+    }])
     const q = queryObject(new URLSearchParams('limit=1&limit=2&x=3'))
     expect(q).toEqual({ limit: ['1', '2'], x: '3' })
-    expect(issues(() => validateInput(r, { params: { id: '1' }, query: { limit: q.limit }, body: { kind: 'a', to: [] } }))).toEqual([{ in: 'query', path: '/limit', problem: 'invalid', message: expect.any(String) }])
+    expect(issues(() => validateInput(r, { params: { id: '1' }, query: { limit: q.limit }, body: { kind: 'a', to: [] } }))).toEqual([{
+      in: 'query',
+      path: '/limit',
+      problem: 'invalid',
+      message: expect.any(String)
+    }])
   })
 
   it('escapes JSON Pointers per RFC 6901', () => {

@@ -21,7 +21,16 @@ import { cli } from '../helpers/node-process.ts'
 let root: string
 let base: SyntheticDataDir
 let folder: string
-const verdict = (r: VerifyReport): unknown => ({ ok: r.ok, failures: r.failures, entries: r.entries, tree: r.tree, checkpoints: r.checkpoints, messages: r.messages, receipts: r.receipts, files: r.files })
+const verdict = (r: VerifyReport): unknown => ({
+  ok: r.ok,
+  failures: r.failures,
+  entries: r.entries,
+  tree: r.tree,
+  checkpoints: r.checkpoints,
+  messages: r.messages,
+  receipts: r.receipts,
+  files: r.files
+})
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'audit-archive-'))
@@ -63,7 +72,11 @@ describe('audit bundle archives', () => {
     const fromZip = await verifyBundle(join(root, 'tampered.zip'))
     expect(fromZip.ok).toBe(false)
     expect(verdict(fromZip)).toEqual(verdict(await verifyBundle(tampered)))
-    expect(fromZip.failures).toContainEqual({ check: 'bundle', where: `messages/${digest}/envelope.json`, detail: 'differs from the SHA-256 manifest.json lists' })
+    expect(fromZip.failures).toContainEqual({
+      check: 'bundle',
+      where: `messages/${digest}/envelope.json`,
+      detail: 'differs from the SHA-256 manifest.json lists'
+    })
   })
 
   it('bytes that are not a zip archive are BAD_ARGUMENT', () => {

@@ -38,7 +38,14 @@ async function hasOpenssl (): Promise<boolean> {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'audit-bundle-'))
-  base = await buildSyntheticDataDir({ dir: join(root, 'node'), inbound: 12, outbound: 12, peers: 2, expiring: 0.25, now: Date.parse('2026-03-01T00:00:00.000Z') })
+  base = await buildSyntheticDataDir({
+    dir: join(root, 'node'),
+    inbound: 12,
+    outbound: 12,
+    peers: 2,
+    expiring: 0.25,
+    now: Date.parse('2026-03-01T00:00:00.000Z')
+  })
   full = out()
   await exportBundle(base.dir, { out: full })
 })
@@ -79,7 +86,7 @@ describe('audit export bundle', () => {
     expect(stdout.split(' ')[0]).toBe(digest)
   })
 
-  it('exports only one peer\'s messages and the entries about them, each with an inclusion proof', async () => {
+  it("exports only one peer's messages and the entries about them, each with an inclusion proof", async () => {
     const peer = base.peers[1].peerId
     const dir = out()
     const { manifest } = await exportBundle(base.dir, { out: dir, peer })
@@ -92,7 +99,9 @@ describe('audit export bundle', () => {
     lines.forEach((line, i) => {
       const entry = decodeEntry(Buffer.from(line))
       expect(entryDigests(entry).every(d => exported.has(d))).toBe(true)
-      expect(verifyInclusion(leaves[i].index, 48, leafHash(Buffer.from(line)), (leaves[i].proof as string[]).map(h => Buffer.from(h, 'hex')), root48)).toBe(true)
+      expect(verifyInclusion(leaves[i].index, 48, leafHash(Buffer.from(line)), (leaves[i].proof as string[]).map(h => Buffer.from(h, 'hex')), root48)).toBe(
+        true
+      )
     })
     expect(lines.length).toBe(24)
     expect(failures(await verifyBundle(dir))).toBe('')
@@ -128,7 +137,12 @@ describe('audit export bundle', () => {
       ;(leaves[3].proof as string[])[0] = 'ab'.repeat(32)
       await writeFile(file, JSON.stringify(leaves))
     }
-    for (const [name, tamper, pattern, source] of [...cases.map(c => [...c, full] as const), ['proof', proof, /line 4 \(leaf \d+\): its inclusion proof does not lead to the signed root/, filtered] as const]) {
+    for (
+      const [name, tamper, pattern, source] of [
+        ...cases.map(c => [...c, full] as const),
+        ['proof', proof, /line 4 \(leaf \d+\): its inclusion proof does not lead to the signed root/, filtered] as const
+      ]
+    ) {
       const dir = out()
       await cp(source, dir, { recursive: true })
       await tamper(dir)
@@ -168,7 +182,15 @@ describe('liaison audit CLI', () => {
     expect(proof.leaves.map(l => JSON.parse(l.entry).type).sort()).toEqual(['message.sent', 'receipt.stored'])
     const rootBytes = Buffer.from(proof.checkpoint?.root as string, 'base64')
     for (const leaf of proof.leaves) {
-      expect(verifyInclusion(leaf.index, proof.checkpoint?.size as number, Buffer.from(leaf.leafHash, 'hex'), (leaf.proof as string[]).map(h => Buffer.from(h, 'hex')), rootBytes)).toBe(true)
+      expect(
+        verifyInclusion(
+          leaf.index,
+          proof.checkpoint?.size as number,
+          Buffer.from(leaf.leafHash, 'hex'),
+          (leaf.proof as string[]).map(h => Buffer.from(h, 'hex')),
+          rootBytes
+        )
+      ).toBe(true)
     }
     expect((await cli(['audit', 'prove', 'f'.repeat(64), '--data-dir', base.dir])).stderr).toMatch(/NOT_FOUND/)
   })

@@ -117,7 +117,11 @@ const CASES: Record<AuditSubcommand, Record<string, Case>> = {
     },
     workers: async () => {
       for (const source of [['--data-dir', base.dir], ['--bundle', bundle]]) {
-        const [one, three, zero] = await Promise.all([verify(...source, '--workers', '1'), verify(...source, '--workers', '3'), verify(...source, '--workers', '0')])
+        const [one, three, zero] = await Promise.all([
+          verify(...source, '--workers', '1'),
+          verify(...source, '--workers', '3'),
+          verify(...source, '--workers', '0')
+        ])
         expect(one.report.timing.workers, source[0]).toBe(1)
         expect(three.report.timing.workers, source[0]).toBe(3)
         expect(one.report.ok && three.report.ok, source[0]).toBe(true)
@@ -139,14 +143,19 @@ const CASES: Record<AuditSubcommand, Record<string, Case>> = {
       // Another node's bundle is not the expected node's record, and neither is one whose
       // manifest merely claims to be.
       expect((await verify('--bundle', otherBundle, '--expect-node', base.node.peerId)).res.stderr).toMatch(/NODE_MISMATCH/)
-      const claimed = await rewrittenBundle('VERIFY.md', t => t, m => { m.node = base.peers[0].peerId; m.nodeKeys = [base.node.peerId, base.peers[0].peerId] })
+      const claimed = await rewrittenBundle('VERIFY.md', t => t, m => {
+        m.node = base.peers[0].peerId
+        m.nodeKeys = [base.node.peerId, base.peers[0].peerId]
+      })
       const lie = await verify('--bundle', claimed, '--expect-node', base.peers[0].peerId)
       expect(lie.res.code).toBe(1)
       expect(lie.res.stderr).toMatch(/NODE_MISMATCH/)
     },
     thorough: async () => {
       // Data directory: a consistent rewrite of a stored tree node is found only with --thorough.
-      const dir = await tamperedDataDir(async (_store, audit) => { await audit.node.put(nodeKey(3, 2), new Uint8Array(32)) })
+      const dir = await tamperedDataDir(async (_store, audit) => {
+        await audit.node.put(nodeKey(3, 2), new Uint8Array(32))
+      })
       const [quick, deep] = await Promise.all([verify('--data-dir', dir), verify('--data-dir', dir, '--thorough')])
       expect(quick.res.code).toBe(0)
       expect(deep.res.code).toBe(1)
@@ -155,7 +164,11 @@ const CASES: Record<AuditSubcommand, Record<string, Case>> = {
       const good = await witnessLine(1)
       const withForged = await rewrittenBundle('checkpoints/48/note.txt', t => t + line + good)
       const withGood = await rewrittenBundle('checkpoints/48/note.txt', t => t + good)
-      const [q, d, ok] = await Promise.all([verify('--bundle', withForged), verify('--bundle', withForged, '--thorough'), verify('--bundle', withGood, '--thorough')])
+      const [q, d, ok] = await Promise.all([
+        verify('--bundle', withForged),
+        verify('--bundle', withForged, '--thorough'),
+        verify('--bundle', withGood, '--thorough')
+      ])
       expect(q.res.code).toBe(0)
       expect(d.res.code).toBe(1)
       expect(failuresOf(d.report)).toMatch(new RegExp(`witness ${base.peers[0].peerId}`))
@@ -180,7 +193,10 @@ const CASES: Record<AuditSubcommand, Record<string, Case>> = {
       expect((JSON.parse(await readFile(join(b, 'manifest.json'), 'utf8')) as BundleManifest).node).toBe(other.node.peerId)
     },
     json: async () => {
-      const [text, structured] = await Promise.all([cli(['audit', 'export', '--data-dir', base.dir, '--out', fresh('out')]), cli(['audit', 'export', '--data-dir', base.dir, '--out', fresh('out'), '--json'])])
+      const [text, structured] = await Promise.all([
+        cli(['audit', 'export', '--data-dir', base.dir, '--out', fresh('out')]),
+        cli(['audit', 'export', '--data-dir', base.dir, '--out', fresh('out'), '--json'])
+      ])
       expect(text.stdout).toMatch(/^Exported to /)
       expect(json<{ counts: { messages: number } }>(structured).counts.messages).toBe(24)
     },
@@ -213,19 +229,28 @@ const CASES: Record<AuditSubcommand, Record<string, Case>> = {
         cli(['audit', 'export', '--data-dir', base.dir, '--out', fresh('out'), '--peer', base.peers[1].peerId, '--json']),
         cli(['audit', 'export', '--data-dir', base.dir, '--out', fresh('out'), '--peer', 'nobody'])
       ])
-      expect(json<{ counts: { messages: number }, filters: { peer: string } }>(one)).toMatchObject({ counts: { messages: 12 }, filters: { peer: base.peers[1].peerId } })
+      expect(json<{ counts: { messages: number }, filters: { peer: string } }>(one)).toMatchObject({
+        counts: { messages: 12 },
+        filters: { peer: base.peers[1].peerId }
+      })
       expect(bad.code).toBe(2)
     }
   },
   prove: {
     'data-dir': async () => {
-      const [here, there] = await Promise.all([cli(['audit', 'prove', base.outbound[0], '--data-dir', base.dir, '--json']), cli(['audit', 'prove', base.outbound[0], '--data-dir', other.dir, '--json'])])
+      const [here, there] = await Promise.all([
+        cli(['audit', 'prove', base.outbound[0], '--data-dir', base.dir, '--json']),
+        cli(['audit', 'prove', base.outbound[0], '--data-dir', other.dir, '--json'])
+      ])
       expect(here.code).toBe(0)
       expect(there.code).toBe(1)
       expect(there.stderr).toMatch(/NOT_FOUND/)
     },
     json: async () => {
-      const [text, structured] = await Promise.all([cli(['audit', 'prove', base.outbound[0], '--data-dir', base.dir]), cli(['audit', 'prove', base.outbound[0], '--data-dir', base.dir, '--json'])])
+      const [text, structured] = await Promise.all([
+        cli(['audit', 'prove', base.outbound[0], '--data-dir', base.dir]),
+        cli(['audit', 'prove', base.outbound[0], '--data-dir', base.dir, '--json'])
+      ])
       expect(text.code).toBe(0)
       expect(text.stdout).toMatch(new RegExp(`^${base.outbound[0]}: 2 entries, included in checkpoint 48`))
       expect(json<DigestProof>(structured).leaves).toHaveLength(2)
@@ -260,7 +285,10 @@ const CASES: Record<AuditSubcommand, Record<string, Case>> = {
   },
   witnesses: {
     'data-dir': async () => {
-      const [here, missing] = await Promise.all([cli(['audit', 'witnesses', '--data-dir', base.dir]), cli(['audit', 'witnesses', '--data-dir', join(root, 'missing')])])
+      const [here, missing] = await Promise.all([
+        cli(['audit', 'witnesses', '--data-dir', base.dir]),
+        cli(['audit', 'witnesses', '--data-dir', join(root, 'missing')])
+      ])
       expect(here.code).toBe(0)
       expect(missing.code).toBe(1)
       expect(missing.stderr).toMatch(/NOT_INITIALISED/)
@@ -325,10 +353,20 @@ const CASES: Record<AuditSubcommand, Record<string, Case>> = {
 /** A copy of the data dir holding two witness alerts (FORK, then SPLIT_VIEW) about its first peer, made of two of the node's own signed checkpoints. */
 async function withAlerts (): Promise<string> {
   const sizes = (await readdir(join(bundle, 'checkpoints'))).filter(s => /^\d+$/.test(s)).sort((a, b) => Number(a) - Number(b))
-  const [previous, presented] = await Promise.all([sizes[0], sizes.at(-1)].map(async s => await readFile(join(bundle, 'checkpoints', s as string, 'note.txt'), 'utf8')))
+  const [previous, presented] = await Promise.all(
+    [sizes[0], sizes.at(-1)].map(async s => await readFile(join(bundle, 'checkpoints', s as string, 'note.txt'), 'utf8'))
+  )
   return await tamperedDataDir(async (store) => {
     const witness = new WitnessStore(store.db)
-    const alert = (seq: number, reason: 'FORK' | 'SPLIT_VIEW'): WitnessAlert => ({ seq, peerId: base.node.peerId, at: NOW, reason, detail: 'planted by the test', previous: previous as string, presented: presented as string })
+    const alert = (seq: number, reason: 'FORK' | 'SPLIT_VIEW'): WitnessAlert => ({
+      seq,
+      peerId: base.node.peerId,
+      at: NOW,
+      reason,
+      detail: 'planted by the test',
+      previous: previous as string,
+      presented: presented as string
+    })
     await store.db.batch([witness.alertOp(alert(1, 'FORK')), witness.alertOp(alert(2, 'SPLIT_VIEW'))] as never)
   })
 }
@@ -349,7 +387,7 @@ afterAll(async () => {
 })
 
 describe('liaison audit: every flag it parses has its effect', () => {
-  it('has a case for every flag of every subcommand, taken from the parser\'s definition', () => {
+  it("has a case for every flag of every subcommand, taken from the parser's definition", () => {
     expect(Object.keys(CASES).sort()).toEqual(Object.keys(AUDIT_OPTIONS).sort())
     for (const sub of Object.keys(AUDIT_OPTIONS) as AuditSubcommand[]) {
       expect(Object.keys(CASES[sub]).sort(), sub).toEqual(auditFlags(sub).sort())

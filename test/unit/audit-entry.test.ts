@@ -56,10 +56,10 @@ describe('audit entry encoding', () => {
     const bytes = encodeEntry(auditEvents.messageReceived(meta, envelope), AT)
     expect(text(bytes)).toBe(
       '{"v":1,"type":"message.received","at":"2026-03-01T12:00:00.123Z",' +
-      `"digest":"${D1}","payloadType":"application/vnd.liaison.message.v1+json","id":"01a221a0-f770-7abc-9c9b-5cb5337b45bf","kind":"report","from":"${alice.peerId}",` +
-      `"to":["${bob.peerId}"],"created":"2026-03-01T11:00:00.000Z","expires":"2026-04-01T11:00:00.000Z","tlp":"AMBER","handling":["originator-only"],` +
-      '"topic":"drug-trafficking","legalBasis":"EU-2024-17",' +
-      `"envelopeSha256":"${sha256Hex(envelope)}"}`
+        `"digest":"${D1}","payloadType":"application/vnd.liaison.message.v1+json","id":"01a221a0-f770-7abc-9c9b-5cb5337b45bf","kind":"report","from":"${alice.peerId}",` +
+        `"to":["${bob.peerId}"],"created":"2026-03-01T11:00:00.000Z","expires":"2026-04-01T11:00:00.000Z","tlp":"AMBER","handling":["originator-only"],` +
+        '"topic":"drug-trafficking","legalBasis":"EU-2024-17",' +
+        `"envelopeSha256":"${sha256Hex(envelope)}"}`
     )
     const entry = decodeEntry(bytes)
     expect(entry).toMatchObject({ v: 1, type: 'message.received', at: '2026-03-01T12:00:00.123Z', digest: D1, from: alice.peerId })
@@ -87,12 +87,21 @@ describe('audit entry encoding', () => {
     const before = { z: 1, a: [{ y: true, b: null }], 10: 'ten', 9: 'nine' }
     const event = auditEvents.policyChanged(before, { b: 'x', a: 'y' })
     const bytes = encodeEntry(event, AT)
-    expect(text(bytes)).toBe('{"v":1,"type":"policy.changed","at":"2026-03-01T12:00:00.123Z","before":{"10":"ten","9":"nine","a":[{"b":null,"y":true}],"z":1},"after":{"a":"y","b":"x"}}')
+    expect(text(bytes)).toBe(
+      '{"v":1,"type":"policy.changed","at":"2026-03-01T12:00:00.123Z","before":{"10":"ten","9":"nine","a":[{"b":null,"y":true}],"z":1},"after":{"a":"y","b":"x"}}'
+    )
     expect(decodeEntry(bytes)).toMatchObject({ type: 'policy.changed', before: { 9: 'nine', 10: 'ten', z: 1 } })
   })
 
   it('maps trust-list changes to peer.added, peer.updated and peer.removed with before/after', () => {
-    const record = { peerId: bob.peerId, name: 'bob', addresses: [], status: 'active', addedAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' }
+    const record = {
+      peerId: bob.peerId,
+      name: 'bob',
+      addresses: [],
+      status: 'active',
+      addedAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z'
+    }
     const suspended = { ...record, status: 'suspended' }
     expect(auditEvents.trustChanged({ peerId: bob.peerId, before: undefined, after: record as never, action: 'peer.added' }).type).toBe('peer.added')
     const updated = auditEvents.trustChanged({ peerId: bob.peerId, before: record as never, after: suspended as never, action: 'peer.suspended' })
@@ -209,9 +218,28 @@ describe('audit entry encoding', () => {
       auditEvents.messageReplied({ digest: D2, inReplyTo: meta.id }),
       auditEvents.messageRated({ digest: D1, rater: bob.peerId, originator: alice.peerId, rating: 'useful', feedback: D2 }),
       auditEvents.taxiiRequest({ client: 'misp', collection: 'c1', action: 'objects.add', objects: ['indicator--x'], digests: [D1] }),
-      auditEvents.query({ event: 'query.result', queryId: meta.id, queryDigest: D1, peer: bob.peerId, type: 'phone', count: 3, legalBasis: 'EU-2024-17', purpose: 'case 1', hits: 1, keyId: 'ab'.repeat(16) }),
+      auditEvents.query({
+        event: 'query.result',
+        queryId: meta.id,
+        queryDigest: D1,
+        peer: bob.peerId,
+        type: 'phone',
+        count: 3,
+        legalBasis: 'EU-2024-17',
+        purpose: 'case 1',
+        hits: 1,
+        keyId: 'ab'.repeat(16)
+      }),
       auditEvents.queryKeyRotated({ epoch: 2, keyId: 'cd'.repeat(16), previousKeyId: 'ab'.repeat(16), records: 2500, reason: 'schedule' }),
-      taskForceEvents.charter({ taskForce: meta.id, version: 2, charter: D1, previous: D2, action: 'taskforce.signed', by: alice.peerId, signers: [alice.peerId, bob.peerId] }),
+      taskForceEvents.charter({
+        taskForce: meta.id,
+        version: 2,
+        charter: D1,
+        previous: D2,
+        action: 'taskforce.signed',
+        by: alice.peerId,
+        signers: [alice.peerId, bob.peerId]
+      }),
       taskForceEvents.message({ digest: D2, taskForce: meta.id, charter: D1, direction: 'in', peers: [bob.peerId] }),
       auditEvents.queryKeyNotice({ role: 'accepted', peer: bob.peerId, previousKeyId: 'ab'.repeat(16), keyId: 'cd'.repeat(16), epoch: 2, notice: D2 })
     ]
@@ -231,13 +259,16 @@ describe('audit entry encoding', () => {
   })
 
   it('decodes what it encodes for arbitrary free-form JSON (property)', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
-      const clean = JSON.parse(JSON.stringify(value)) as unknown
-      fc.pre(jsonDataProblem(clean) === undefined) // unsafe integers are refused, as they must be
-      const bytes = encodeEntry(auditEvents.policyChanged(clean, null), AT)
-      const entry = decodeEntry(bytes) as { before: unknown }
-      expect(jcs(entry.before)).toBe(jcs(clean))
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
+        const clean = JSON.parse(JSON.stringify(value)) as unknown
+        fc.pre(jsonDataProblem(clean) === undefined) // unsafe integers are refused, as they must be
+        const bytes = encodeEntry(auditEvents.policyChanged(clean, null), AT)
+        const entry = decodeEntry(bytes) as { before: unknown }
+        expect(jcs(entry.before)).toBe(jcs(clean))
+      }),
+      { numRuns: 300 }
+    )
   })
 
   it('documents every event type and field in node/audit/README.md', async () => {
@@ -245,7 +276,7 @@ describe('audit entry encoding', () => {
     for (const type of AUDIT_EVENT_TYPES) {
       const row = readme.split('\n').find(line => line.startsWith(`| \`${type}\` |`))
       expect(row, type).toBeDefined()
-      if (type !== 'message.received') for (const [name] of EVENT_SCHEMA[type]) expect(row, `${type}.${name}`).toContain(`\`${name}\``)
+      if (type !== 'message.received') { for (const [name] of EVENT_SCHEMA[type]) expect(row, `${type}.${name}`).toContain(`\`${name}\``) }
     }
   })
 })

@@ -12,8 +12,18 @@ import { signReceipt } from '../../node/exchange/receipts.ts'
 const alice = signerFromSeed(new Uint8Array(32).fill(3))
 const bob = signerFromSeed(new Uint8Array(32).fill(4))
 const msg: MessageV1 = {
-  v: 1, id: '01a221a0-f770-7abc-9c9b-5cb5337b45bf', kind: 'report', from: alice.peerId, to: [bob.peerId],
-  created: '2026-03-01T00:00:00.000Z', expires: '2026-04-01T00:00:00.000Z', tlp: 'AMBER', handling: [], topic: 't', legalBasis: 'L', body: { text: 'hello' }
+  v: 1,
+  id: '01a221a0-f770-7abc-9c9b-5cb5337b45bf',
+  kind: 'report',
+  from: alice.peerId,
+  to: [bob.peerId],
+  created: '2026-03-01T00:00:00.000Z',
+  expires: '2026-04-01T00:00:00.000Z',
+  tlp: 'AMBER',
+  handling: [],
+  topic: 't',
+  legalBasis: 'L',
+  body: { text: 'hello' }
 }
 const env = signEnvelope(PAYLOAD_TYPES.message, encodeMessage(msg), alice)
 const bytes = encodeEnvelope(env)
@@ -40,7 +50,7 @@ describe('checkStoredEnvelope', () => {
     expect(Buffer.from(result.sha256, 'latin1').toString('hex')).toBe(createHash('sha256').update(bytes).digest('hex'))
   })
 
-  it('gives the strict decoder\'s verdict for other spellings of the same envelope', () => {
+  it("gives the strict decoder's verdict for other spellings of the same envelope", () => {
     const payloadB64 = Buffer.from(env.payload).toString('base64')
     const sigB64 = Buffer.from(env.signatures[0].sig).toString('base64')
     const variants: Record<string, string> = {
@@ -62,8 +72,14 @@ describe('checkStoredEnvelope', () => {
 
   it('names what is wrong: payload type, digest, signature, index fields', () => {
     expect(checkStoredEnvelope(bytes, key, { ...expect0, kind: 'receipt' })).toMatchObject({ ok: false, problem: expect.stringMatching(/payload type/) })
-    expect(checkStoredEnvelope(bytes, key, { ...expect0, digest: new Uint8Array(32) })).toMatchObject({ ok: false, problem: expect.stringMatching(/PAE digest/) })
-    expect(checkStoredEnvelope(bytes, verifyKeyFromPeerId(bob.peerId), expect0)).toMatchObject({ ok: false, problem: expect.stringMatching(/no signature verifies/) })
+    expect(checkStoredEnvelope(bytes, key, { ...expect0, digest: new Uint8Array(32) })).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/PAE digest/)
+    })
+    expect(checkStoredEnvelope(bytes, verifyKeyFromPeerId(bob.peerId), expect0)).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/no signature verifies/)
+    })
     const wrongIndex = utf8.encode(messagePrefix({ ...msg, tlp: 'CLEAR' }))
     expect(checkStoredEnvelope(bytes, key, { ...expect0, prefix: wrongIndex })).toMatchObject({ ok: false, problem: expect.stringMatching(/index record/) })
   })

@@ -34,7 +34,9 @@ describe('snappy', () => {
     // "abcd" literal, then copy length 8 offset 4 (1-byte offset form).
     expect(Buffer.from(snappyDecompress(Uint8Array.from([12, 0x0c, 97, 98, 99, 100, 0x11, 4]))).toString()).toBe('abcdabcdabcd')
     // "ab", then copy length 6 offset 2 (2-byte offset form), then copy length 2 offset 1 (4-byte form).
-    expect(Buffer.from(snappyDecompress(Uint8Array.from([10, 0x04, 97, 98, (6 - 1) << 2 | 2, 2, 0, (2 - 1) << 2 | 3, 1, 0, 0, 0]))).toString()).toBe('abababab' + 'bb')
+    expect(Buffer.from(snappyDecompress(Uint8Array.from([10, 0x04, 97, 98, (6 - 1) << 2 | 2, 2, 0, (2 - 1) << 2 | 3, 1, 0, 0, 0]))).toString()).toBe(
+      'abababab' + 'bb'
+    )
     // A 70-byte literal uses the one-extra-length-byte form (tag 60).
     const long = fill(70, i => 65 + (i % 26))
     expect(snappyDecompress(Uint8Array.from([70, 60 << 2, 69, ...long]))).toEqual(long)
@@ -113,7 +115,9 @@ describe('LevelDB file checks on a real database', () => {
     const bytes = await readFile(join(dir, table))
     expect(checkLevelDbFile('table', bytes.subarray(0, bytes.length - 1), new Set(names))).not.toEqual([])
     expect(checkLevelDbFile('table', bytes, new Set(names), bytes.length + 1)).toEqual([`is ${bytes.length} bytes; the manifest says ${bytes.length + 1}`])
-    expect(checkLevelDbFile('current', new TextEncoder().encode('MANIFEST-999999\n'), new Set(names))).toEqual(['CURRENT names MANIFEST-999999, which does not exist'])
+    expect(checkLevelDbFile('current', new TextEncoder().encode('MANIFEST-999999\n'), new Set(names))).toEqual([
+      'CURRENT names MANIFEST-999999, which does not exist'
+    ])
   })
 
   it('reports a log cut inside a record as a torn write', async () => {

@@ -46,7 +46,9 @@ describe('AuditLog', () => {
   it('installs itself as the store sequencer and appends one leaf per event, in commit order, in the same write', async () => {
     const log = await AuditLog.open(store, { signer: node, now: () => clock })
     expect(store.commits.sequencer).toBe(log)
-    await Promise.all(Array.from({ length: 50 }, async (_, i) => { await store.commit([], [rejected(i)]) }))
+    await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+      await store.commit([], [rejected(i)])
+    }))
     await store.commit([{ type: 'put', sublevel: store.meta, key: 'x', value: 1 }], [rejected(50), rejected(51)])
     expect(log.size).toBe(52)
     const all = await entries(log)
@@ -75,7 +77,9 @@ describe('AuditLog', () => {
     const root = log.root()
     const target = store.db as unknown as BatchTarget
     const original = target.batch.bind(target)
-    target.batch = async () => { throw new Error('disk full') }
+    target.batch = async () => {
+      throw new Error('disk full')
+    }
     await expect(store.commit([{ type: 'put', sublevel: store.meta, key: 'y', value: 1 }], [rejected(2)])).rejects.toThrow('disk full')
     target.batch = original
     expect(log.size).toBe(1)
@@ -154,9 +158,19 @@ describe('AuditLog', () => {
 
   it('adopts messages and receipts stored before the log existed, one leaf each', async () => {
     const meta = {
-      digest: D(9), id: '01a221a0-f770-7abc-9c9b-5cb5337b45bf', direction: 'in' as const, from: peer.peerId, to: [node.peerId],
-      kind: 'report' as const, tlp: 'GREEN' as const, topic: 't', legalBasis: 'L', handling: [], created: '2026-01-01T00:00:00.000Z',
-      expires: '2027-01-01T00:00:00.000Z', storedAt: 1
+      digest: D(9),
+      id: '01a221a0-f770-7abc-9c9b-5cb5337b45bf',
+      direction: 'in' as const,
+      from: peer.peerId,
+      to: [node.peerId],
+      kind: 'report' as const,
+      tlp: 'GREEN' as const,
+      topic: 't',
+      legalBasis: 'L',
+      handling: [],
+      created: '2026-01-01T00:00:00.000Z',
+      expires: '2027-01-01T00:00:00.000Z',
+      storedAt: 1
     }
     await store.commit(store.messageOps(meta, new TextEncoder().encode('{}')))
     const log = await AuditLog.open(store, { signer: node })

@@ -27,7 +27,14 @@ async function open (dir: string): Promise<{ store: Store, audit: AuditLog, clos
   const store = await Store.open(join(dir, 'store'))
   const { signer } = await loadIdentity(dir)
   const audit = await AuditLog.open(store, { signer, now: () => NOW + 10 })
-  return { store, audit, close: async () => { await audit.stop(); await store.close() } }
+  return {
+    store,
+    audit,
+    close: async () => {
+      await audit.stop()
+      await store.close()
+    }
+  }
 }
 
 beforeAll(async () => {
@@ -82,7 +89,15 @@ describe('Purger', () => {
     const digest = base.outbound.find(d => base.expiring.includes(d)) as string
     const meta = await store.getMeta(digest)
     await store.commit(store.deliveryOps({
-      digest, messageId: meta?.id as string, recipient: meta?.to[0] as string, status: 'pending', seq: 1, attempts: 0, queuedAt: NOW, updatedAt: NOW, expires: meta?.expires as string
+      digest,
+      messageId: meta?.id as string,
+      recipient: meta?.to[0] as string,
+      status: 'pending',
+      seq: 1,
+      attempts: 0,
+      queuedAt: NOW,
+      updatedAt: NOW,
+      expires: meta?.expires as string
     }))
     const result = await new Purger({ store, audit }).purge(NOW + 10)
     expect(result.deferred).toBe(1)

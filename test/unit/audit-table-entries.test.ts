@@ -33,7 +33,9 @@ async function readDirectly (dir: string, ranges: KeyRange[]): Promise<Map<strin
       expect(tableEntries(bytes, ranges, true, visit)).toEqual([])
     }
     if (kind === 'log' && n >= live.logNumber) {
-      expect(logEntries(readLogFile(bytes, true).records, ranges, () => { seen.logEntries++ })).toEqual([])
+      expect(logEntries(readLogFile(bytes, true).records, ranges, () => {
+        seen.logEntries++
+      })).toEqual([])
       expect(logEntries(readLogFile(bytes, true).records, ranges, visit)).toEqual([])
     }
   }
@@ -68,7 +70,12 @@ describe('reading LevelDB files directly', () => {
       const ops = []
       for (let i = 0; i < 800; i++) {
         const key = `key-${String((i * 7 + round * 13) % 1000).padStart(4, '0')}`
-        ops.push({ type: 'put' as const, sublevel: round % 2 === 0 ? a : b, key, value: round % 3 === 0 ? `r${round} `.repeat(40) : randomBytes(700).toString('base64') })
+        ops.push({
+          type: 'put' as const,
+          sublevel: round % 2 === 0 ? a : b,
+          key,
+          value: round % 3 === 0 ? `r${round} `.repeat(40) : randomBytes(700).toString('base64')
+        })
         if (i % 9 === round) ops.push({ type: 'del' as const, sublevel: a, key: `key-${String(i).padStart(4, '0')}` })
       }
       await db.batch(ops)
@@ -76,7 +83,9 @@ describe('reading LevelDB files directly', () => {
     }
     // A last small batch (overwrites and deletions of keys the tables hold) stays in the live log.
     const last = []
-    for (let i = 0; i < 150; i++) last.push({ type: 'put' as const, sublevel: i % 2 === 0 ? a : b, key: `key-${String(i * 3).padStart(4, '0')}`, value: `last ${i}` })
+    for (let i = 0; i < 150; i++) {
+      last.push({ type: 'put' as const, sublevel: i % 2 === 0 ? a : b, key: `key-${String(i * 3).padStart(4, '0')}`, value: `last ${i}` })
+    }
     for (let i = 0; i < 50; i++) last.push({ type: 'del' as const, sublevel: b, key: `key-${String(i * 7 + 1).padStart(4, '0')}` })
     await db.batch(last)
     await db.put('zzz', 'outside')
@@ -109,7 +118,9 @@ describe('reading LevelDB files directly', () => {
     const bytes = Uint8Array.from(await readFile(join(dir, table)))
     bytes[20] ^= 1
     let seen = 0
-    const problems = tableEntries(bytes, [prefixRange('!a!'), prefixRange('!b!')], true, () => { seen++ })
+    const problems = tableEntries(bytes, [prefixRange('!a!'), prefixRange('!b!')], true, () => {
+      seen++
+    })
     expect(problems.join()).toMatch(/fails its checksum/)
     expect(seen).toBeGreaterThan(0)
   })

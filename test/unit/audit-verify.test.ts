@@ -75,7 +75,9 @@ describe('verifyDataDir', () => {
   })
 
   it('skips only the derived data (tree nodes, indexes) without --thorough, and says so', async () => {
-    const dir = await tampered(async (_store, audit) => { await audit.node.put(nodeKey(3, 2), new Uint8Array(32)) })
+    const dir = await tampered(async (_store, audit) => {
+      await audit.node.put(nodeKey(3, 2), new Uint8Array(32))
+    })
     const quick = await verifyDataDir(dir, { workers: 2 })
     expect(quick.ok).toBe(true)
     expect(quick.notes.join()).toMatch(/--thorough/)
@@ -111,7 +113,9 @@ describe('verifyDataDir', () => {
 
   it('finds an envelope deleted without a purge', async () => {
     const digest = base.outbound[2]
-    const dir = await tampered(async store => { await store.env.del(digest) })
+    const dir = await tampered(async store => {
+      await store.env.del(digest)
+    })
     await expectFailure(dir, new RegExp(`message ${digest}: its envelope is missing \\(it was not purged\\)`))
   })
 
@@ -238,7 +242,9 @@ describe('verifyDataDir', () => {
   })
 
   it('finds a stored tree node that is not the hash of its children', async () => {
-    const dir = await tampered(async (_store, audit) => { await audit.node.put(nodeKey(3, 2), new Uint8Array(32)) })
+    const dir = await tampered(async (_store, audit) => {
+      await audit.node.put(nodeKey(3, 2), new Uint8Array(32))
+    })
     await expectFailure(dir, /node 3\/2: differs from the hash of the entries below it/)
   })
 
@@ -281,7 +287,9 @@ describe('verifyDataDir', () => {
         await writeFile(join(store, name), copy)
         const report = await verifyDataDir(dir, { workers: 1 })
         expect(report.ok, `${name} byte ${at}`).toBe(false)
-        expect(report.failures.map(f => f.where).join(), `${name} byte ${at}`).toMatch(name === current || name === 'CURRENT' ? /store/ : new RegExp(name.replace('.', '\\.')))
+        expect(report.failures.map(f => f.where).join(), `${name} byte ${at}`).toMatch(
+          name === current || name === 'CURRENT' ? /store/ : new RegExp(name.replace('.', '\\.'))
+        )
         flips++
       }
       await writeFile(join(store, name), original)

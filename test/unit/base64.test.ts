@@ -9,8 +9,13 @@ const toUrl = (s: string): string => s.replaceAll('+', '-').replaceAll('/', '_')
 describe('base64', () => {
   it('decodes RFC 4648 section 10 vectors, padded and unpadded', () => {
     const vectors: Array<[string, string]> = [
-      ['', ''], ['f', 'Zg=='], ['fo', 'Zm8='], ['foo', 'Zm9v'],
-      ['foob', 'Zm9vYg=='], ['fooba', 'Zm9vYmE='], ['foobar', 'Zm9vYmFy']
+      ['', ''],
+      ['f', 'Zg=='],
+      ['fo', 'Zm8='],
+      ['foo', 'Zm9v'],
+      ['foob', 'Zm9vYg=='],
+      ['fooba', 'Zm9vYmE='],
+      ['foobar', 'Zm9vYmFy']
     ]
     for (const [plain, encoded] of vectors) {
       expect(Buffer.from(tryDecodeBase64(encoded)!).toString()).toBe(plain)

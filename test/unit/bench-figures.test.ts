@@ -33,7 +33,15 @@ describe('bench stats', () => {
 
 describe('bench figures', () => {
   it('reports the median of runs, the median ceiling, and ratio = value / ceiling exactly', () => {
-    const f = makeFigure({ id: 'x', name: 'x', measured: 'm', unit: 'msg/s', samples: [4000, 3000, 5000], ceilingSamples: [9000, 10_000, 11_000], goal: { op: '>=', ratio: 0.6 } })
+    const f = makeFigure({
+      id: 'x',
+      name: 'x',
+      measured: 'm',
+      unit: 'msg/s',
+      samples: [4000, 3000, 5000],
+      ceilingSamples: [9000, 10_000, 11_000],
+      goal: { op: '>=', ratio: 0.6 }
+    })
     expect(f.value).toBe(4000)
     expect(f.ceiling).toBe(10_000)
     expect(f.ratio).toBe(f.value as number / (f.ceiling as number))
@@ -77,13 +85,28 @@ describe('bench figures', () => {
   })
 
   it('reports an unmeasured figure as value null, met false, with the reason', () => {
-    const f = unavailableFigure({ id: 'audit.verify', name: 'Audit verify', measured: 'm', unit: 'envelopes/s', goal: { op: '>=', ratio: 0.8 }, note: 'audit verify not available' })
+    const f = unavailableFigure({
+      id: 'audit.verify',
+      name: 'Audit verify',
+      measured: 'm',
+      unit: 'envelopes/s',
+      goal: { op: '>=', ratio: 0.8 },
+      note: 'audit verify not available'
+    })
     expect(f).toMatchObject({ value: null, met: false, note: 'audit verify not available', runs: 0, spread: null })
     expect(recheck(f)).toBe(true)
   })
 
   it('lets a reader recompute every verdict from the published numbers, and catches a tampered one', () => {
-    const f = makeFigure({ id: 'x', name: 'x', measured: 'm', unit: 'msg/s', samples: [7000], ceilingSamples: [10_000], goal: { op: '>=', ratio: 0.6, value: 5000 } })
+    const f = makeFigure({
+      id: 'x',
+      name: 'x',
+      measured: 'm',
+      unit: 'msg/s',
+      samples: [7000],
+      ceilingSamples: [10_000],
+      goal: { op: '>=', ratio: 0.6, value: 5000 }
+    })
     const published = JSON.parse(JSON.stringify(f)) as typeof f
     expect(recheck(published)).toBe(true)
     expect(recheck({ ...published, met: false })).toBe(false)
@@ -97,7 +120,15 @@ describe('bench figures', () => {
   })
 
   it('measures attainment as 1 on goal, above 1 when better, for both directions', () => {
-    const higher = makeFigure({ id: 'a', name: 'a', measured: 'm', unit: 'msg/s', samples: [3000], ceilingSamples: [10_000], goal: { op: '>=', ratio: 0.6, value: 5000 } })
+    const higher = makeFigure({
+      id: 'a',
+      name: 'a',
+      measured: 'm',
+      unit: 'msg/s',
+      samples: [3000],
+      ceilingSamples: [10_000],
+      goal: { op: '>=', ratio: 0.6, value: 5000 }
+    })
     expect(attainment(higher)).toBeCloseTo(0.5)
     const lower = makeFigure({ id: 'b', name: 'b', measured: 'm', unit: 'ms', samples: [5], goal: { op: '<=', value: 10 } })
     expect(attainment(lower)).toBe(2)
@@ -155,20 +186,38 @@ describe('bench integrity checks', () => {
   const clean = { expected: 100, notDelivered: 0, receiptsChecked: 100, problems: [] }
 
   it('passes a run where every delivery has a verified receipt', () => {
-    expect(() => { assertDelivered('run', clean, 100) }).not.toThrow()
+    expect(() => {
+      assertDelivered('run', clean, 100)
+    }).not.toThrow()
   })
 
   it('fails a run that lost a message, skipped a receipt or stored one that does not verify', () => {
-    expect(() => { assertDelivered('run', { ...clean, notDelivered: 1 }, 100) }).toThrow(IntegrityError)
-    expect(() => { assertDelivered('run', { ...clean, receiptsChecked: 99 }, 100) }).toThrow(IntegrityError)
-    expect(() => { assertDelivered('run', { ...clean, problems: ['receipt for x does not verify'] }, 100) }).toThrow(/does not verify/)
-    expect(() => { assertDelivered('run', { ...clean, expected: 99, receiptsChecked: 99 }, 100) }).toThrow(IntegrityError)
+    expect(() => {
+      assertDelivered('run', { ...clean, notDelivered: 1 }, 100)
+    }).toThrow(IntegrityError)
+    expect(() => {
+      assertDelivered('run', { ...clean, receiptsChecked: 99 }, 100)
+    }).toThrow(IntegrityError)
+    expect(() => {
+      assertDelivered('run', { ...clean, problems: ['receipt for x does not verify'] }, 100)
+    }).toThrow(/does not verify/)
+    expect(() => {
+      assertDelivered('run', { ...clean, expected: 99, receiptsChecked: 99 }, 100)
+    }).toThrow(IntegrityError)
   })
 
   it('fails a run unless the inbox grew by exactly the number sent, each accepted once', () => {
-    expect(() => { assertInboxGrowth('run', { count: 10, accepted: 0 }, { count: 110, accepted: 100 }, 100) }).not.toThrow()
-    expect(() => { assertInboxGrowth('run', { count: 10, accepted: 0 }, { count: 109, accepted: 100 }, 100) }).toThrow(IntegrityError)
-    expect(() => { assertInboxGrowth('run', { count: 10, accepted: 0 }, { count: 111, accepted: 101 }, 100) }).toThrow(IntegrityError)
-    expect(() => { assertInboxGrowth('run', { count: 10, accepted: 0 }, { count: 110, accepted: 99 }, 100) }).toThrow(IntegrityError)
+    expect(() => {
+      assertInboxGrowth('run', { count: 10, accepted: 0 }, { count: 110, accepted: 100 }, 100)
+    }).not.toThrow()
+    expect(() => {
+      assertInboxGrowth('run', { count: 10, accepted: 0 }, { count: 109, accepted: 100 }, 100)
+    }).toThrow(IntegrityError)
+    expect(() => {
+      assertInboxGrowth('run', { count: 10, accepted: 0 }, { count: 111, accepted: 101 }, 100)
+    }).toThrow(IntegrityError)
+    expect(() => {
+      assertInboxGrowth('run', { count: 10, accepted: 0 }, { count: 110, accepted: 99 }, 100)
+    }).toThrow(IntegrityError)
   })
 })

@@ -13,7 +13,10 @@ describe('build stamp (which sources dist/ was built from)', () => {
     await mkdir(join(root, 'dist'), { recursive: true })
     await writeFile(join(root, 'node/a.ts'), 'export const a = 1\n')
     await writeFile(join(root, 'node/b.ts'), 'export const b = 2\n')
-    const stamp: BuildStamp = { version: 1, inputs: { 'node/a.ts': hashFile(join(root, 'node/a.ts')) as string, 'node/b.ts': hashFile(join(root, 'node/b.ts')) as string } }
+    const stamp: BuildStamp = {
+      version: 1,
+      inputs: { 'node/a.ts': hashFile(join(root, 'node/a.ts')) as string, 'node/b.ts': hashFile(join(root, 'node/b.ts')) as string }
+    }
     await writeFile(join(root, 'dist', STAMP_FILE), JSON.stringify(stamp))
   })
 

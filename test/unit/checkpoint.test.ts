@@ -5,11 +5,24 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import type { ReasonCode } from '../../protocol/errors.ts'
 import { emptyRoot, leafHash } from '../../protocol/merkle.ts'
 import {
-  MAX_NOTE_SIGNATURES, checkpointOrigin, ed25519NoteKey, formatCheckpoint, formatSignatureLine, noteKeyHash,
-  openCheckpoint, openNote, parseCheckpoint, signNote
+  MAX_NOTE_SIGNATURES,
+  checkpointOrigin,
+  ed25519NoteKey,
+  formatCheckpoint,
+  formatSignatureLine,
+  noteKeyHash,
+  openCheckpoint,
+  openNote,
+  parseCheckpoint,
+  signNote
 } from '../../protocol/checkpoint.ts'
 import {
-  cosign, cosignatureKeyId, cosignatureNoteKey, cosignatureTime, cosignedMessage, verifyCosignature
+  cosign,
+  cosignatureKeyId,
+  cosignatureNoteKey,
+  cosignatureTime,
+  cosignedMessage,
+  verifyCosignature
 } from '../../protocol/cosignature.ts'
 import type { Signer } from '../../protocol/types.ts'
 
@@ -46,7 +59,7 @@ const PETER = {
   keyId: 0xc74f20a3,
   publicKey: b64('ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW').subarray(1),
   seed: b64('AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz').subarray(1),
-  text: 'If you think cryptography is the answer to your problem,\nthen you don\'t know what your problem is.\n',
+  text: "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n",
   signature: 'x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM='
 }
 const PETER_NOTE = `${PETER.text}\n— PeterNeumann ${PETER.signature}\n`
@@ -110,7 +123,7 @@ describe('openNote signer handling', () => {
     expect(codeOf(() => openNote(note, []))).toBe('UNKNOWN_SIGNER')
   })
 
-  it('rejects the whole note when a trusted key\'s signature fails, even beside a good one', () => {
+  it("rejects the whole note when a trusted key's signature fails, even beside a good one", () => {
     const bad = formatSignatureLine('other.example/b', noteKeyHash('other.example/b', other.publicKey), new Uint8Array(64))
     const keys = [logKey, ed25519NoteKey('other.example/b', other.publicKey)]
     expect(codeOf(() => openNote(note + bad, keys))).toBe('BAD_SIGNATURE')

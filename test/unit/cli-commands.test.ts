@@ -50,11 +50,16 @@ describe('every command definition', () => {
         const words = sub != null && sub !== '' ? sub.split(' ') : []
         for (const [name, f] of Object.entries(flagsOf(spec, sub))) {
           const argv = [...words, `--${name}`, ...(f.type === 'string' ? [f.choices?.[0] ?? 'x'] : [])]
-          try { parseInvocation(spec, argv) } catch (err) { expect((err as Error).message, `${spec.name} ${sub ?? ''} --${name}`).not.toMatch(/has no flag/) }
+          try {
+            parseInvocation(spec, argv)
+          } catch (err) {
+            expect((err as Error).message, `${spec.name} ${sub ?? ''} --${name}`).not.toMatch(/has no flag/)
+          }
         }
         expect(() => parseInvocation(spec, [...words, '--no-such-flag']), `${spec.name} ${sub ?? ''}`).toThrow(/has no flag --no-such-flag/)
       }
-      expect(spec.examples?.length ?? subs.map(s => spec.subcommands?.[s]?.examples?.length ?? 0).reduce((a, b) => a + b, 0), `${spec.name} has an example`).toBeGreaterThan(0)
+      expect(spec.examples?.length ?? subs.map(s => spec.subcommands?.[s]?.examples?.length ?? 0).reduce((a, b) => a + b, 0), `${spec.name} has an example`)
+        .toBeGreaterThan(0)
     }
   })
 
@@ -91,10 +96,14 @@ describe('the command line, run', () => {
     b = join(root, 'b')
     checker = await outputChecker()
   })
-  afterAll(async () => { await rm(root, { recursive: true, force: true }) })
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
 
   it('prints JSON in the documented shape, every time RFC 3339 UTC with milliseconds', async () => {
-    expect((await json<{ peerId: string }>('init', 'init', '--data-dir', a, '--name', 'Alpha', '--jurisdiction', 'NL', '--listen', '/ip4/127.0.0.1/tcp/0')).peerId).toMatch(/^12D3KooW/)
+    expect(
+      (await json<{ peerId: string }>('init', 'init', '--data-dir', a, '--name', 'Alpha', '--jurisdiction', 'NL', '--listen', '/ip4/127.0.0.1/tcp/0')).peerId
+    ).toMatch(/^12D3KooW/)
     bId = (await json<{ peerId: string }>('init', 'init', '--data-dir', b, '--name', 'Beta', '--listen', '/ip4/127.0.0.1/tcp/0')).peerId
     await json('id', 'id', '--data-dir', a)
     const config = await json<{ config: { jurisdiction?: string } }>('config show', 'config', 'show', '--data-dir', a)
@@ -103,7 +112,21 @@ describe('the command line, run', () => {
     const card = await json<{ envelope: string, fingerprint: string }>('card export', 'card', 'export', '--data-dir', b)
     const cardFile = join(root, 'b.card.json')
     await writeFile(cardFile, card.envelope)
-    await json('peers add', 'peers', 'add', '--data-dir', a, '--card', cardFile, '--fingerprint', card.fingerprint, '--agreement', 'EU-2024-17:2020-01-01:2099-12-31', '--max-tlp-out', 'RED')
+    await json(
+      'peers add',
+      'peers',
+      'add',
+      '--data-dir',
+      a,
+      '--card',
+      cardFile,
+      '--fingerprint',
+      card.fingerprint,
+      '--agreement',
+      'EU-2024-17:2020-01-01:2099-12-31',
+      '--max-tlp-out',
+      'RED'
+    )
     await json('peers show', 'peers', 'show', bId, '--data-dir', a)
     await json('peers list', 'peers', 'list', '--data-dir', a)
     await json('peers update', 'peers', 'update', bId, '--data-dir', a, '--note', 'partner')
@@ -113,11 +136,33 @@ describe('the command line, run', () => {
     await json('policy check', 'policy', 'check', '--data-dir', a, '--to', bId, '--tlp', 'AMBER', '--topic', 'fraud', '--legal-basis', 'EU-2024-17')
     const body = join(root, 'body.json')
     await writeFile(body, JSON.stringify({ text: 'hello', at: '2026-01-01T00:00:00Z' }))
-    const sent = await json<{ id: string, digest: string }>('send', 'send', '--data-dir', a, '--to', bId, '--tlp', 'AMBER', '--topic', 'fraud', '--legal-basis', 'EU-2024-17', '--body', body)
+    const sent = await json<{ id: string, digest: string }>(
+      'send',
+      'send',
+      '--data-dir',
+      a,
+      '--to',
+      bId,
+      '--tlp',
+      'AMBER',
+      '--topic',
+      'fraud',
+      '--legal-basis',
+      'EU-2024-17',
+      '--body',
+      body
+    )
     const outbox = await json<Array<{ queuedAt: string }>>('outbox', 'outbox', '--data-dir', a)
     expect(outbox[0].queuedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
     await json('inbox', 'inbox', '--data-dir', a)
-    const shown = await json<{ body: unknown, signature: { valid: boolean }, meta: { storedAt: string } }>('message show', 'message', 'show', sent.id, '--data-dir', a)
+    const shown = await json<{ body: unknown, signature: { valid: boolean }, meta: { storedAt: string } }>(
+      'message show',
+      'message',
+      'show',
+      sent.id,
+      '--data-dir',
+      a
+    )
     expect(shown.body).toEqual({ text: 'hello', at: '2026-01-01T00:00:00Z' })
     expect(shown.signature.valid).toBe(true)
     const text = await run('message', 'show', sent.id, '--data-dir', a)
@@ -144,7 +189,7 @@ describe('the command line, run', () => {
     await json('peers revoke', 'peers', 'revoke', bId, '--data-dir', a)
     await json('peers remove', 'peers', 'remove', bId, '--data-dir', a)
     const pem = join(root, 'a.pem')
-    await writeFile(pem, ((await json<{ publicKeyPem: string }>('id', 'id', '--data-dir', a)).publicKeyPem))
+    await writeFile(pem, (await json<{ publicKeyPem: string }>('id', 'id', '--data-dir', a)).publicKeyPem)
     const env = join(root, 'msg.dsse.json')
     const raw = await run('message', 'show', sent.id, '--envelope', '--data-dir', a)
     await writeFile(env, raw.stdout)
@@ -212,9 +257,14 @@ describe('the command line, run', () => {
     expect(await readFile(join(bundle, 'audit', 'entries.jsonl'), 'utf8')).toContain('peer.added.fingerprint-unchecked')
   })
 
-  it('a running node\'s request errors read as the flags the operator typed', () => {
+  it("a running node's request errors read as the flags the operator typed", () => {
     const api = new NodeError('BAD_ARGUMENT', 'invalid request: body/topic: Invalid string', {
-      details: [{ in: 'body', path: '/topic', problem: 'invalid', message: 'Invalid string: must match pattern /^[a-z0-9]+(-[a-z0-9]+)*$/' }, { in: 'body', path: '/legalBasis', problem: 'missing', message: 'required' }]
+      details: [{ in: 'body', path: '/topic', problem: 'invalid', message: 'Invalid string: must match pattern /^[a-z0-9]+(-[a-z0-9]+)*$/' }, {
+        in: 'body',
+        path: '/legalBasis',
+        problem: 'missing',
+        message: 'required'
+      }]
     })
     const said = operatorError(api, { topic: 'Bad_Topic' }) as NodeError
     expect(said.code).toBe('BAD_ARGUMENT')
@@ -228,7 +278,11 @@ describe('the command line, run', () => {
     expect(bash.code).toBe(EXIT.OK)
     expect(bash.stdout).toContain('--no-fingerprint-check')
     // What bash offers, asked as bash asks it.
-    const offer = (...words: string[]): string[] => execFileSync('bash', ['-c', `${bash.stdout}\nCOMP_WORDS=(${words.map(w => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _liaison; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' }).trim().split(/\s+/)
+    const offer = (...words: string[]): string[] =>
+      execFileSync('bash', [
+        '-c',
+        `${bash.stdout}\nCOMP_WORDS=(${words.map(w => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _liaison; echo "\${COMPREPLY[@]}"`
+      ], { encoding: 'utf8' }).trim().split(/\s+/)
     expect(offer('liaison', 'pe')).toEqual(['peers'])
     expect(offer('liaison', 'taxii', 'clients', '')).toEqual(['add', 'list', 'remove'])
     expect(offer('liaison', 'send', '--tlp', '')).toEqual(['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'])

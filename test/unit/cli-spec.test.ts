@@ -11,7 +11,14 @@ const TOY: CommandSpec = {
   group: 'trust',
   summary: 'manage the trust list',
   subcommands: {
-    add: { summary: 'add a peer', flags: { card: flag.string('the trust card', { placeholder: 'FILE' }), 'max-tlp-out': flag.string('ceiling', { placeholder: 'TLP', choices: ['CLEAR', 'GREEN', 'AMBER'], default: 'AMBER' }) }, examples: ['liaison peers add --card b.card.json'] },
+    add: {
+      summary: 'add a peer',
+      flags: {
+        card: flag.string('the trust card', { placeholder: 'FILE' }),
+        'max-tlp-out': flag.string('ceiling', { placeholder: 'TLP', choices: ['CLEAR', 'GREEN', 'AMBER'], default: 'AMBER' })
+      },
+      examples: ['liaison peers add --card b.card.json']
+    },
     list: { summary: 'list peers' }
   },
   run: async () => 0
@@ -20,7 +27,9 @@ const TOY: CommandSpec = {
 describe('command definitions', () => {
   it('help lists every flag of every subcommand with its default, choices and an example', () => {
     const text = renderCommand(TOY)
-    for (const f of ['--card FILE', '--max-tlp-out TLP', '--data-dir DIR', '--json', 'default AMBER', 'CLEAR|GREEN|AMBER', 'liaison peers add --card b.card.json']) expect(text).toContain(f)
+    for (
+      const f of ['--card FILE', '--max-tlp-out TLP', '--data-dir DIR', '--json', 'default AMBER', 'CLEAR|GREEN|AMBER', 'liaison peers add --card b.card.json']
+    ) expect(text).toContain(f)
     expect(renderOverview([TOY])).toContain('Trust list and policy:')
   })
 
@@ -46,10 +55,14 @@ describe('command definitions', () => {
 
   it('generates bash and zsh completion scripts the shells accept', () => {
     const bash = bashCompletion([TOY])
-    expect(bash).toContain('--max-tlp-out) COMPREPLY=( $(compgen -W \'CLEAR GREEN AMBER\'')
+    expect(bash).toContain("--max-tlp-out) COMPREPLY=( $(compgen -W 'CLEAR GREEN AMBER'")
     execFileSync('bash', ['-n'], { input: bash })
     const zsh = zshCompletion([TOY])
     expect(zsh).toContain("'add:add a peer'")
-    try { execFileSync('zsh', ['-n'], { input: zsh }) } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err }
+    try {
+      execFileSync('zsh', ['-n'], { input: zsh })
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
   })
 })

@@ -50,7 +50,12 @@ describe('config validation', () => {
         inboundConnectionsPerHost: D.DEFAULT_INBOUND_CONNECTIONS_PER_HOST
       },
       audit: { witnessIntervalMs: D.DEFAULT_WITNESS_INTERVAL_MS, gossipIntervalMs: D.DEFAULT_WITNESS_GOSSIP_INTERVAL_MS },
-      taxii: { listen: D.DEFAULT_TAXII_LISTEN, maxContentLength: D.DEFAULT_TAXII_MAX_CONTENT_LENGTH, pageSize: D.DEFAULT_TAXII_PAGE_SIZE, maxPageSize: D.DEFAULT_TAXII_MAX_PAGE_SIZE },
+      taxii: {
+        listen: D.DEFAULT_TAXII_LISTEN,
+        maxContentLength: D.DEFAULT_TAXII_MAX_CONTENT_LENGTH,
+        pageSize: D.DEFAULT_TAXII_PAGE_SIZE,
+        maxPageSize: D.DEFAULT_TAXII_MAX_PAGE_SIZE
+      },
       query: { oprfKeyRotationDays: D.DEFAULT_OPRF_KEY_ROTATION_DAYS },
       logLevel: D.DEFAULT_LOG_LEVEL
     })
@@ -62,13 +67,19 @@ describe('config validation', () => {
     expect(Object.isFrozen(config.api)).toBe(true)
     expect(Object.isFrozen(config.exchange)).toBe(true)
     expect(Object.isFrozen(config.listen)).toBe(true)
-    expect(() => { (config.api as { port: number }).port = 1 }).toThrow(TypeError)
+    expect(() => {
+      ;(config.api as { port: number }).port = 1
+    }).toThrow(TypeError)
   })
 
   it('rejects unknown keys, at the top and nested, naming the path and the keys it expected', () => {
-    expect(problems({ name: 'A', colour: 'blue' })).toEqual(['colour: unknown key; expected one of name, jurisdiction, listen, api, exchange, audit, taxii, query, logLevel'])
+    expect(problems({ name: 'A', colour: 'blue' })).toEqual([
+      'colour: unknown key; expected one of name, jurisdiction, listen, api, exchange, audit, taxii, query, logLevel'
+    ])
     expect(problems({ name: 'A', api: { prot: 1 } })).toEqual(['api.prot: unknown key; expected one of host, port, allowNonLoopback'])
-    expect(problems({ name: 'A', exchange: { retrycap: 1 } })[0]).toMatch(/^exchange\.retrycap: unknown key; expected one of deliveryWindow, retryBaseMs, retryCapMs, /)
+    expect(problems({ name: 'A', exchange: { retrycap: 1 } })[0]).toMatch(
+      /^exchange\.retrycap: unknown key; expected one of deliveryWindow, retryBaseMs, retryCapMs, /
+    )
   })
 
   it('names the path, the value found and what was expected', () => {
@@ -76,11 +87,17 @@ describe('config validation', () => {
     expect(problems({ name: 'A', api: { port: 1.5 } })).toEqual(['api.port: got 1.5; expected an integer'])
     expect(problems({ name: 'A', api: { port: 70000 } })).toEqual(['api.port: got 70000; expected a number at most 65535'])
     expect(problems({ name: 'A', exchange: { deliveryWindow: 0 } })).toEqual(['exchange.deliveryWindow: got 0; expected a number at least 1'])
-    expect(problems({ name: 'A', logLevel: 'chatty' })).toEqual(['logLevel: got "chatty"; expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent"'])
+    expect(problems({ name: 'A', logLevel: 'chatty' })).toEqual([
+      'logLevel: got "chatty"; expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent"'
+    ])
     expect(problems({ name: 'A', jurisdiction: 'nl' })).toEqual(['jurisdiction: got "nl"; expected an ISO 3166-1 alpha-2 code such as NL'])
-    expect(problems({ name: 'A', listen: ['127.0.0.1:4001'] })).toEqual(['listen.0: got "127.0.0.1:4001"; expected a TCP multiaddr such as /ip4/127.0.0.1/tcp/4001'])
+    expect(problems({ name: 'A', listen: ['127.0.0.1:4001'] })).toEqual([
+      'listen.0: got "127.0.0.1:4001"; expected a TCP multiaddr such as /ip4/127.0.0.1/tcp/4001'
+    ])
     expect(problems({ name: 'A', listen: [] })).toEqual(['listen: got an array of 0; expected at least 1 item'])
-    expect(problems({ name: 'A', taxii: { listen: '0.0.0.0:9443' } })[0]).toMatch(/^taxii\.listen: got "0\.0\.0\.0:9443"; expected a loopback address, or set taxii\.tls/)
+    expect(problems({ name: 'A', taxii: { listen: '0.0.0.0:9443' } })[0]).toMatch(
+      /^taxii\.listen: got "0\.0\.0\.0:9443"; expected a loopback address, or set taxii\.tls/
+    )
     expect(validateConfig({ name: 'A', taxii: { listen: '0.0.0.0:9443', tls: { cert: 'c.pem', key: 'k.pem' } } }).taxii.listen).toBe('0.0.0.0:9443')
     expect(problems({})).toEqual(['name: got nothing (the key is missing); expected a string'])
     expect(problems([])).toEqual(['(root): got an array of 0; expected an object'])

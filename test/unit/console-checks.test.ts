@@ -31,9 +31,13 @@ describe('console checks', () => {
   it('lists the STIX objects with the TLP of their markings', () => {
     const s = checkSigned(envelope, sender) as { payload: { body: unknown } }
     expect(stixRows(s.payload.body)).toEqual([{
-      type: 'indicator', id: 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f', name: 'Invoice-fraud dropper',
-      markings: [{ ref: 'marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb', tlp: 'GREEN' }], tlp: 'GREEN',
-      created: '2026-01-15T09:00:00.000Z', modified: '2026-01-15T09:00:00.000Z'
+      type: 'indicator',
+      id: 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f',
+      name: 'Invoice-fraud dropper',
+      markings: [{ ref: 'marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb', tlp: 'GREEN' }],
+      tlp: 'GREEN',
+      created: '2026-01-15T09:00:00.000Z',
+      modified: '2026-01-15T09:00:00.000Z'
     }])
     expect(stixRows({ case: 1 })).toBeUndefined()
     expect(stixRows({ type: 'bundle', id: 'bundle--x', objects: [{ type: 'note', id: 'note--1' }] })?.[0].tlp).toBe('inherited')

@@ -15,13 +15,34 @@ const me = fixture('sender.peer-id.txt')
 const other = fixture('recipient.peer-id.txt')
 
 const charter: CharterV1 = {
-  v: 1, id: '01890a5d-ac96-774b-bcce-b302099a8057', version: 1, previous: null, name: 'JIT Rhine', purpose: 'a fraud ring', legalBasis: 'EU-2024-17',
-  members: [{ peerId: me, name: 'Agency A' }, { peerId: other, name: 'Agency B', jurisdiction: 'DE' }], topics: ['fraud'], maxTlp: 'AMBER',
-  handling: ['no-judicial-use-without-consent'], validFrom: '2026-01-01T00:00:00.000Z', validUntil: '2027-01-01T00:00:00.000Z', governance: { quorum: 2 },
-  status: 'active', proposedBy: other, proposed: '2026-01-01T00:00:00.000Z'
+  v: 1,
+  id: '01890a5d-ac96-774b-bcce-b302099a8057',
+  version: 1,
+  previous: null,
+  name: 'JIT Rhine',
+  purpose: 'a fraud ring',
+  legalBasis: 'EU-2024-17',
+  members: [{ peerId: me, name: 'Agency A' }, { peerId: other, name: 'Agency B', jurisdiction: 'DE' }],
+  topics: ['fraud'],
+  maxTlp: 'AMBER',
+  handling: ['no-judicial-use-without-consent'],
+  validFrom: '2026-01-01T00:00:00.000Z',
+  validUntil: '2027-01-01T00:00:00.000Z',
+  governance: { quorum: 2 },
+  status: 'active',
+  proposedBy: other,
+  proposed: '2026-01-01T00:00:00.000Z'
 }
-const version = (n: number, status: VersionInfo['status'], signers: string[], declines: VersionInfo['declines'] = []): VersionInfo =>
-  ({ version: n, digest: String(n).repeat(64), status, kind: n === 1 ? 'founding' : 'amendment', proposedBy: other, proposed: charter.proposed, signers, declines })
+const version = (n: number, status: VersionInfo['status'], signers: string[], declines: VersionInfo['declines'] = []): VersionInfo => ({
+  version: n,
+  digest: String(n).repeat(64),
+  status,
+  kind: n === 1 ? 'founding' : 'amendment',
+  proposedBy: other,
+  proposed: charter.proposed,
+  signers,
+  declines
+})
 
 describe('console task force logic', () => {
   it('the awaited version: newest pending one not signed or declined by this node, none unless the node says so', () => {
@@ -32,22 +53,33 @@ describe('console task force logic', () => {
     expect(awaitingVersion({ awaitingMySignature: true, versions }, undefined)).toBeUndefined()
   })
 
-  it('a message to the task force: the charter\'s rule, its handling codes added', () => {
+  it("a message to the task force: the charter's rule, its handling codes added", () => {
     const ok = { topic: 'fraud', tlp: 'AMBER' as const, legalBasis: 'EU-2024-17', handling: [] }
-    expect(charterDecision(charter, me, ok)).toEqual({ decision: 'accept', checks: [{ name: 'task force', ok: true, detail: 'fits version 1 of JIT Rhine; goes to Agency B; handling no-judicial-use-without-consent' }] })
+    expect(charterDecision(charter, me, ok)).toEqual({
+      decision: 'accept',
+      checks: [{ name: 'task force', ok: true, detail: 'fits version 1 of JIT Rhine; goes to Agency B; handling no-judicial-use-without-consent' }]
+    })
     const reasons = [
-      [{ ...ok, tlp: 'RED' as const }, 'TLP:RED is above the task force\'s maximum TLP:AMBER'],
-      [{ ...ok, topic: 'drugs' }, 'topic drugs is not among the task force\'s topics (fraud)'],
-      [{ ...ok, legalBasis: 'EU-2025-1' }, 'legal basis EU-2025-1 is not the task force\'s (EU-2024-17)']
+      [{ ...ok, tlp: 'RED' as const }, "TLP:RED is above the task force's maximum TLP:AMBER"],
+      [{ ...ok, topic: 'drugs' }, "topic drugs is not among the task force's topics (fraud)"],
+      [{ ...ok, legalBasis: 'EU-2025-1' }, "legal basis EU-2025-1 is not the task force's (EU-2024-17)"]
     ] as const
     for (const [subject, detail] of reasons) {
-      expect(charterDecision(charter, me, subject)).toEqual({ decision: 'reject', reason: 'TASKFORCE_NOT_PERMITTED', checks: [{ name: 'task force', ok: false, detail, reason: 'TASKFORCE_NOT_PERMITTED' }] })
+      expect(charterDecision(charter, me, subject)).toEqual({
+        decision: 'reject',
+        reason: 'TASKFORCE_NOT_PERMITTED',
+        checks: [{ name: 'task force', ok: false, detail, reason: 'TASKFORCE_NOT_PERMITTED' }]
+      })
     }
     expect(charterDecision(charter, 'someone-else', ok).checks[0].detail).toMatch(/^the sender someone-else is not a member/)
   })
-  it('with the members\' policy checks: sent when the charter fits and one member accepts, each refusal shown', () => {
+  it("with the members' policy checks: sent when the charter fits and one member accepts, each refusal shown", () => {
     const yes: Decision = { decision: 'accept', checks: [{ name: 'tlp', ok: true, detail: 'AMBER ≤ AMBER' }] }
-    const no: Decision = { decision: 'reject', reason: 'TOPIC_NOT_ALLOWED', checks: [{ name: 'topic', ok: false, detail: 'fraud not allowed', reason: 'TOPIC_NOT_ALLOWED' }] }
+    const no: Decision = {
+      decision: 'reject',
+      reason: 'TOPIC_NOT_ALLOWED',
+      checks: [{ name: 'topic', ok: false, detail: 'fraud not allowed', reason: 'TOPIC_NOT_ALLOWED' }]
+    }
     const fits = charterDecision(charter, me, { topic: 'fraud', tlp: 'AMBER', legalBasis: 'EU-2024-17', handling: [] })
     expect(withMembers(fits, [['B', yes]])).toEqual({ decision: 'accept', checks: [...fits.checks, { name: 'B: tlp', ok: true, detail: 'AMBER ≤ AMBER' }] })
     const some = withMembers(fits, [['B', yes], ['C', no]])

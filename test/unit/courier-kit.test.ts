@@ -39,7 +39,7 @@ describe('courier announcements', () => {
     expectCode(() => validateCard({ ...card, courier: 'x' }), 'BAD_PEER_ID', 'SCHEMA_INVALID')
   })
 
-  it('a rotation statement may name the new key\'s courier, differing from both keys', () => {
+  it("a rotation statement may name the new key's courier, differing from both keys", () => {
     const r = { v: 1, id: '01890a5d-ac96-774b-bcce-b302099a8057', oldPeerId: id(), newPeerId: id(), created: '2026-01-01T00:00:00.000Z' }
     const courier = id()
     expect(validateKeyRotation({ ...r, courier }).courier).toBe(courier)

@@ -32,7 +32,13 @@ import { uuidV7 } from '../../protocol/uuid.ts'
 import { PAYLOAD_TYPES, type MessageV1, type Signer } from '../../protocol/types.ts'
 
 const dirs: string[] = []
-afterEach(async () => { await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) })) })
+afterEach(async () => {
+  await Promise.all(
+    dirs.splice(0).map(async d => {
+      await rm(d, { recursive: true, force: true })
+    })
+  )
+})
 
 /** The peer's audit log, in memory (entries only say what the sender checks). */
 const log = { tree: new MerkleAppender(), nodes: memoryNodeStore() }
@@ -47,7 +53,9 @@ class PeerStream {
   private wake: (() => void) | undefined
   private ended = false
   private readonly peer: Signer
-  constructor (peer: Signer) { this.peer = peer }
+  constructor (peer: Signer) {
+    this.peer = peer
+  }
 
   send (data: Uint8Array): boolean {
     for (const frame of this.decoder.push(data.slice())) {
@@ -64,27 +72,48 @@ class PeerStream {
       })
       const size = log.tree.size
       const checkpoint = issueCheckpoint(this.peer, size, log.tree.root(), Math.floor(Date.now() / 1000))
-      this.pending.push(multiProof(log.nodes, results.map(r => r.leaf), size).then(proof => encodeFrame(encodeBatchReceipt({ v: 2, checkpoint, results, proof, consistency: null }))))
+      this.pending.push(
+        multiProof(log.nodes, results.map(r => r.leaf), size).then(proof =>
+          encodeFrame(encodeBatchReceipt({ v: 2, checkpoint, results, proof, consistency: null }))
+        )
+      )
     }
-    void Promise.all(this.pending).then(frames => { this.out.push(...frames); this.pending = []; this.wake?.() })
+    void Promise.all(this.pending).then(frames => {
+      this.out.push(...frames)
+      this.pending = []
+      this.wake?.()
+    })
     return true
   }
 
-  async * [Symbol.asyncIterator] (): AsyncGenerator<Uint8Array> {
+  async *[Symbol.asyncIterator] (): AsyncGenerator<Uint8Array> {
     while (true) {
       const next = this.out.shift()
-      if (next != null) { yield next; continue }
+      if (next != null) {
+        yield next
+        continue
+      }
       if (this.ended) return
-      await new Promise<void>(resolve => { this.wake = resolve })
+      await new Promise<void>(resolve => {
+        this.wake = resolve
+      })
     }
   }
 
   async onDrain (): Promise<void> {}
-  async close (): Promise<void> { this.ended = true; this.wake?.() }
-  abort (): void { this.ended = true; this.wake?.() }
+  async close (): Promise<void> {
+    this.ended = true
+    this.wake?.()
+  }
+  abort (): void {
+    this.ended = true
+    this.wake?.()
+  }
 }
 
-async function setUp (windowBytes: number): Promise<{ store: Store, lane: DeliveryLane, dials: PeerStream[], delivered: DeliveryRecord[], queue: (n: number, bodyBytes: number) => Promise<void> }> {
+async function setUp (
+  windowBytes: number
+): Promise<{ store: Store, lane: DeliveryLane, dials: PeerStream[], delivered: DeliveryRecord[], queue: (n: number, bodyBytes: number) => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'liaison-lane-'))
   dirs.push(dir)
   const store = await Store.open(join(dir, 'store'))
@@ -99,17 +128,32 @@ async function setUp (windowBytes: number): Promise<{ store: Store, lane: Delive
     store,
     trust,
     logger: pino({ level: 'silent' }),
-    dial: async () => { const s = new PeerStream(peer); dials.push(s); return s as unknown as Stream },
+    dial: async () => {
+      const s = new PeerStream(peer)
+      dials.push(s)
+      return s as unknown as Stream
+    },
     envelopeOf: async (digest) => envelopes.get(digest),
-    onDelivery: (record) => { delivered.push(record) }
+    onDelivery: (record) => {
+      delivered.push(record)
+    }
   }, { peerId: peer.peerId, window: 64, windowBytes, retryBaseMs: 10, retryCapMs: 50, receiptTimeoutMs: 5_000, idleCloseMs: 60_000 })
   const queue = async (n: number, bodyBytes: number): Promise<void> => {
     for (let i = 0; i < n; i++) {
       const now = Date.now()
       const msg: MessageV1 = {
-        v: 1, id: uuidV7(now, randomBytes(10)), kind: 'report', from: self.peerId, to: [peer.peerId],
-        created: new Date(now).toISOString(), expires: new Date(now + 86_400_000).toISOString(),
-        tlp: 'AMBER', handling: [], topic: 'fraud', legalBasis: 'EU-2024-17', body: { text: randomBytes(bodyBytes).toString('base64') }
+        v: 1,
+        id: uuidV7(now, randomBytes(10)),
+        kind: 'report',
+        from: self.peerId,
+        to: [peer.peerId],
+        created: new Date(now).toISOString(),
+        expires: new Date(now + 86_400_000).toISOString(),
+        tlp: 'AMBER',
+        handling: [],
+        topic: 'fraud',
+        legalBasis: 'EU-2024-17',
+        body: { text: randomBytes(bodyBytes).toString('base64') }
       }
       const env = signEnvelope(PAYLOAD_TYPES.message, encodeMessage(msg), self)
       const digest = envelopeDigest(env)
@@ -128,7 +172,9 @@ async function until (check: () => boolean): Promise<void> {
 }
 
 describe('DeliveryLane', () => {
-  for (const [what, windowBytes, bodyBytes] of [['within the frame window', 1 << 30, 100], ['with batches cut short by the byte window', 3_000, 1_000]] as const) {
+  for (
+    const [what, windowBytes, bodyBytes] of [['within the frame window', 1 << 30, 100], ['with batches cut short by the byte window', 3_000, 1_000]] as const
+  ) {
     it(`delivers everything queued while it runs, each once, in one session (${what})`, async () => {
       const { store, lane, dials, delivered, queue } = await setUp(windowBytes)
       lane.start()

@@ -21,7 +21,11 @@ const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(`../
 interface WycheproofFile {
   testGroups: Array<{ publicKey: { pk: string }, tests: Array<{ tcId: number, msg: string, sig: string, result: string }> }>
 }
-interface SpeccheckCase { message: string, pub_key: string, signature: string }
+interface SpeccheckCase {
+  message: string
+  pub_key: string
+  signature: string
+}
 
 const wycheproof = readJson('wycheproof/ed25519_test.json') as WycheproofFile
 const wycheproofCases = wycheproof.testGroups.flatMap(g => g.tests.map(t => ({ ...t, pk: g.publicKey.pk })))
@@ -80,9 +84,9 @@ describe('speccheck cases.json', () => {
     })
   }
 
-  it('documents why noble\'s own verify is not used: both its modes disagree with node:crypto', () => {
-    const stock = (zip215: boolean): number[] => speccheck.flatMap((c, i) =>
-      nobleStockVerify(hex(c.signature), hex(c.message), hex(c.pub_key), { zip215 }) ? [i] : [])
+  it("documents why noble's own verify is not used: both its modes disagree with node:crypto", () => {
+    const stock = (zip215: boolean): number[] =>
+      speccheck.flatMap((c, i) => nobleStockVerify(hex(c.signature), hex(c.message), hex(c.pub_key), { zip215 }) ? [i] : [])
     expect(stock(false)).toEqual([2, 3, 4, 5]) // cofactored: accepts residues 2, 4, 5
     expect(stock(true)).toEqual([0, 1, 2, 3, 4, 5, 9, 10, 11])
   })
@@ -114,8 +118,7 @@ describe('small-order points node:crypto and nobleVerify both reject', () => {
   const P = 2n ** 255n - 19n
   const le = (b: Uint8Array): bigint => BigInt('0x' + Buffer.from(b).reverse().toString('hex'))
   const toLE = (n: bigint): Buffer => Buffer.from(n.toString(16).padStart(64, '0'), 'hex').reverse()
-  const challenge = (r: Uint8Array, a: Uint8Array, m: Uint8Array): bigint =>
-    le(createHash('sha512').update(r).update(a).update(m).digest()) % L
+  const challenge = (r: Uint8Array, a: Uint8Array, m: Uint8Array): bigint => le(createHash('sha512').update(r).update(a).update(m).digest()) % L
   const order8 = Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a')
   const torsion = Array.from({ length: 8 }, (_, i) => i === 0 ? Point.ZERO : order8.multiply(BigInt(i), false))
 
@@ -184,21 +187,29 @@ describe('small-order points node:crypto and nobleVerify both reject', () => {
 describe('openssl, noble and libsodium agree off the vectors', () => {
   it('on random keys, messages and signatures with random bytes corrupted', () => {
     const signers = Array.from({ length: 4 }, () => signerFromSeed(randomBytes(32)))
-    fc.assert(fc.property(
-      fc.nat(3), fc.uint8Array({ maxLength: 200 }), fc.nat(95), fc.nat(255), fc.boolean(),
-      (who, msg, at, value, corrupt) => {
-        const signer = signers[who]
-        const sig = signer.sign(msg)
-        const pub = new Uint8Array(signer.publicKey)
-        if (corrupt) { // somewhere in R (0-31), S (32-63) or the key (64-95)
-          if (at < 64) sig[at] = value
-          else pub[at - 64] = value
+    fc.assert(
+      fc.property(
+        fc.nat(3),
+        fc.uint8Array({ maxLength: 200 }),
+        fc.nat(95),
+        fc.nat(255),
+        fc.boolean(),
+        (who, msg, at, value, corrupt) => {
+          const signer = signers[who]
+          const sig = signer.sign(msg)
+          const pub = new Uint8Array(signer.publicKey)
+          if (corrupt) { // somewhere in R (0-31), S (32-63) or the key (64-95)
+            if (at < 64) sig[at] = value
+            else pub[at - 64] = value
+          }
+          const verdict = opensslVerify(pub, msg, sig)
+          expect(nobleVerify(pub, msg, sig)).toBe(verdict)
+          expect(sodiumVerify(pub, msg, sig)).toBe(verdict)
+          expect(fastVerify(pub, msg, sig)).toBe(verdict)
         }
-        const verdict = opensslVerify(pub, msg, sig)
-        expect(nobleVerify(pub, msg, sig)).toBe(verdict)
-        expect(sodiumVerify(pub, msg, sig)).toBe(verdict)
-        expect(fastVerify(pub, msg, sig)).toBe(verdict)
-      }), { numRuns: 300 })
+      ),
+      { numRuns: 300 }
+    )
   })
 
   it('on keys that are not curve points (both say false)', () => {
@@ -237,8 +248,16 @@ describe('fastVerify', () => {
 describe('fastSigner', () => {
   // RFC 8032 §7.1 TEST 1 (empty message) and TEST 2 (one byte).
   const rfc = [
-    { seed: '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', msg: '', sig: 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b' },
-    { seed: '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', msg: '72', sig: '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00' }
+    {
+      seed: '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
+      msg: '',
+      sig: 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b'
+    },
+    {
+      seed: '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb',
+      msg: '72',
+      sig: '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00'
+    }
   ]
 
   it('signs the RFC 8032 test vectors byte for byte, with libsodium', () => {
@@ -251,11 +270,14 @@ describe('fastSigner', () => {
     }
   })
 
-  it('gives node:crypto\'s signature on random keys and messages', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 2000 }), (seed, msg) => {
-      const base = signerFromSeed(seed)
-      expect(Buffer.from(fastSigner(base, seed).sign(msg))).toEqual(Buffer.from(base.sign(msg)))
-    }), { numRuns: 200 })
+  it("gives node:crypto's signature on random keys and messages", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 2000 }), (seed, msg) => {
+        const base = signerFromSeed(seed)
+        expect(Buffer.from(fastSigner(base, seed).sign(msg))).toEqual(Buffer.from(base.sign(msg)))
+      }),
+      { numRuns: 200 }
+    )
   })
 
   it('keeps the node:crypto signer when the seed is not its key, or libsodium is off', () => {
@@ -277,7 +299,12 @@ describe('verifier hygiene', () => {
   const key = hex(wycheproofCases[0].pk)
   const msg = hex(wycheproofCases[0].msg)
   const sig = hex(wycheproofCases[0].sig)
-  const all: Array<(key: VerifyKey | Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean> = [opensslVerify, nobleVerify, sodiumVerify, fastVerify]
+  const all: Array<(key: VerifyKey | Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean> = [
+    opensslVerify,
+    nobleVerify,
+    sodiumVerify,
+    fastVerify
+  ]
 
   it('returns false, never throws, for wrong signature and key lengths', () => {
     for (const verify of all) {

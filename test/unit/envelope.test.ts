@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { nobleVerify, opensslVerify } from '../../protocol/ed25519.ts'
 import {
-  decodeEnvelope, encodeEnvelope, envelopeDigest, pae, paeDigest, signEnvelope, verifyEnvelope, verifyEnvelopeDigest,
+  decodeEnvelope,
+  encodeEnvelope,
+  envelopeDigest,
+  pae,
+  paeDigest,
+  signEnvelope,
+  verifyEnvelope,
+  verifyEnvelopeDigest,
   verifyEnvelopeWith
 } from '../../protocol/envelope.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
@@ -26,7 +33,11 @@ const validDoc = (): { payloadType: string, payload: string, signatures: Array<{
 
 function expectCode (fn: () => unknown, code: string, message?: RegExp): ProtocolError {
   let caught: unknown
-  try { fn() } catch (err) { caught = err }
+  try {
+    fn()
+  } catch (err) {
+    caught = err
+  }
   expect(caught).toBeInstanceOf(ProtocolError)
   const err = caught as ProtocolError
   expect(err.code).toBe(code)
@@ -37,7 +48,7 @@ function expectCode (fn: () => unknown, code: string, message?: RegExp): Protoco
 const verifiers = { openssl: opensslVerify, noble: nobleVerify }
 
 describe('signEnvelope / verifyEnvelope', () => {
-  it('signs with the signer\'s peer ID as keyid and verifies under its key', () => {
+  it("signs with the signer's peer ID as keyid and verifies under its key", () => {
     const env = signEnvelope(TYPE, PAYLOAD, alice)
     expect(env.signatures).toHaveLength(1)
     expect(env.signatures[0].keyid).toBe(alice.peerId)
@@ -64,11 +75,12 @@ describe('signEnvelope / verifyEnvelope', () => {
     it(`fails on every flipped bit of payload, payloadType and signature (${name})`, () => {
       const env = signEnvelope('t/x', utf8('tiny payload'), alice)
       expect(verifyEnvelopeWith(env, aliceKey, verifier)).toBe(true)
-      const flips = (bytes: Uint8Array): Uint8Array[] => Array.from({ length: bytes.length * 8 }, (_, bit) => {
-        const copy = new Uint8Array(bytes)
-        copy[bit >> 3] ^= 1 << (bit & 7)
-        return copy
-      })
+      const flips = (bytes: Uint8Array): Uint8Array[] =>
+        Array.from({ length: bytes.length * 8 }, (_, bit) => {
+          const copy = new Uint8Array(bytes)
+          copy[bit >> 3] ^= 1 << (bit & 7)
+          return copy
+        })
       for (const payload of flips(env.payload)) {
         expect(verifyEnvelopeWith({ ...env, payload }, aliceKey, verifier)).toBe(false)
       }
@@ -89,7 +101,7 @@ describe('signEnvelope / verifyEnvelope', () => {
     expect(verifyEnvelope({ ...env, signatures: [{ keyid: '', sig: env.signatures[0].sig }] }, aliceKey)).toBe(true)
   })
 
-  it('does not trust keyid: another key\'s signature labelled with the expected keyid fails', () => {
+  it("does not trust keyid: another key's signature labelled with the expected keyid fails", () => {
     const forged = signEnvelope(TYPE, PAYLOAD, mallory)
     forged.signatures[0].keyid = alice.peerId
     expect(verifyEnvelope(forged, aliceKey)).toBe(false)
@@ -139,7 +151,8 @@ describe('encodeEnvelope', () => {
       signatures: [{ keyid: 'k', sig: Uint8Array.of(0xff, 0xfe, 0xfd, 0xfc) }]
     }
     expect(Buffer.from(encodeEnvelope(env)).toString()).toBe(
-      '{"payloadType":"a\\"b","payload":"+/8=","signatures":[{"keyid":"k","sig":"//79/A=="}]}')
+      '{"payloadType":"a\\"b","payload":"+/8=","signatures":[{"keyid":"k","sig":"//79/A=="}]}'
+    )
   })
 
   it('returns a plain Uint8Array', () => {
@@ -193,7 +206,14 @@ describe('decodeEnvelope', () => {
   it('rejects non-JSON and strict-JSON violations with BAD_ENVELOPE, keeping the parser error as cause', () => {
     const doc = validDoc()
     const cases = [
-      '', 'null', '[]', '"x"', '42', 'not json', '{', `${JSON.stringify(doc)} x`,
+      '',
+      'null',
+      '[]',
+      '"x"',
+      '42',
+      'not json',
+      '{',
+      `${JSON.stringify(doc)} x`,
       `{"payloadType":"${TYPE}","payloadType":"${TYPE}","payload":"","signatures":[]}`,
       `{"payloadType":"t","payload":"","signatures":[],"signatures":[]}`,
       `{"payloadType":"t","payload":"","signatures":[{"keyid":"a","keyid":"b","sig":""}]}`,
@@ -250,8 +270,13 @@ describe('decodeEnvelope', () => {
   })
 
   const badBase64: Array<[string, string]> = [
-    ['whitespace', 'aG k='], ['a newline', 'aGk=\n'], ['an invalid character', 'aG*='], ['mixed alphabets', 'a+_A'],
-    ['wrong padding', 'aGk=='], ['a stray pad', 'a=Gk'], ['an impossible length', 'aGkhY'],
+    ['whitespace', 'aG k='],
+    ['a newline', 'aGk=\n'],
+    ['an invalid character', 'aG*='],
+    ['mixed alphabets', 'a+_A'],
+    ['wrong padding', 'aGk=='],
+    ['a stray pad', 'a=Gk'],
+    ['an impossible length', 'aGkhY'],
     ['non-canonical trailing bits', 'aGl=']
   ]
   for (const [what, text] of badBase64) {
@@ -259,8 +284,11 @@ describe('decodeEnvelope', () => {
       expectCode(() => decodeEnvelope(json({ ...ok, payload: text })), 'BAD_ENVELOPE', /payload is not base64/)
     })
     it(`rejects a sig with ${what} in its base64 with BAD_ENVELOPE`, () => {
-      expectCode(() => decodeEnvelope(json({ ...ok, signatures: [ok.signatures[0], { keyid: 'k', sig: text }] })),
-        'BAD_ENVELOPE', /signatures\[1\]\.sig is not base64/)
+      expectCode(
+        () => decodeEnvelope(json({ ...ok, signatures: [ok.signatures[0], { keyid: 'k', sig: text }] })),
+        'BAD_ENVELOPE',
+        /signatures\[1\]\.sig is not base64/
+      )
     })
   }
 

@@ -179,7 +179,9 @@ const skipNote = missing.length > 0 ? ` (SKIPPED: ${missing.join(', ')} not on P
 
 describe(`verifying the example with the OpenSSL command line, as PROTOCOL.md §17.3 prints it${skipNote}`, () => {
   const dirs: string[] = []
-  afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  })
 
   /** A temp dir holding the named fixture files, with `overrides` written over them. */
   function workDir (overrides: Record<string, Uint8Array> = {}): string {
@@ -247,10 +249,13 @@ describe(`verifying the example with the OpenSSL command line, as PROTOCOL.md §
     expect(res.stdout).toContain('Signature Verified Successfully')
   })
 
-  it.skipIf(missing.length > 0 || !onPath('xxd'))(`build sender.pub.pem from the raw key with printf, xxd and openssl${onPath('xxd') ? '' : ' (SKIPPED: xxd not on PATH)'}`, async () => {
-    const dir = workDir()
-    const res = await runScript(shellBlock('pem-from-raw-key'), dir)
-    expect(res.code).toBe(0)
-    expect(readFileSync(join(dir, 'pub.pem'), 'utf8')).toBe(text('sender.pub.pem'))
-  })
+  it.skipIf(missing.length > 0 || !onPath('xxd'))(
+    `build sender.pub.pem from the raw key with printf, xxd and openssl${onPath('xxd') ? '' : ' (SKIPPED: xxd not on PATH)'}`,
+    async () => {
+      const dir = workDir()
+      const res = await runScript(shellBlock('pem-from-raw-key'), dir)
+      expect(res.code).toBe(0)
+      expect(readFileSync(join(dir, 'pub.pem'), 'utf8')).toBe(text('sender.pub.pem'))
+    }
+  )
 })

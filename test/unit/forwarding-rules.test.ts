@@ -17,12 +17,16 @@ describe('the third-party rule (forwardRule)', () => {
   })
 
   for (const [code, rule] of Object.entries(ON_GREEN)) {
-    it(`${code}: ${rule === 'free' ? 'does not block' : 'needs a grant for'} a TLP:CLEAR/GREEN forward; AMBER needs one and RED is never forwardable either way`, () => {
-      for (const tlp of ['CLEAR', 'GREEN'] as const) expect(forwardRule({ tlp, handling: [code] }), tlp).toBe(rule)
-      for (const tlp of ['AMBER', 'AMBER+STRICT'] as const) expect(forwardRule({ tlp, handling: [code] }), tlp).toBe('grant-required')
-      expect(forwardRule({ tlp: 'RED', handling: [code] })).toBe('never')
-      expect(disseminationCodes([code])).toEqual(rule === 'free' ? [] : [code])
-    })
+    it(
+      `${code}: ${rule === 'free' ? 'does not block' : 'needs a grant for'} a TLP:CLEAR/GREEN forward; AMBER needs one and RED is never forwardable either ` +
+        `way`,
+      () => {
+        for (const tlp of ['CLEAR', 'GREEN'] as const) expect(forwardRule({ tlp, handling: [code] }), tlp).toBe(rule)
+        for (const tlp of ['AMBER', 'AMBER+STRICT'] as const) expect(forwardRule({ tlp, handling: [code] }), tlp).toBe('grant-required')
+        expect(forwardRule({ tlp: 'RED', handling: [code] })).toBe('never')
+        expect(disseminationCodes([code])).toEqual(rule === 'free' ? [] : [code])
+      }
+    )
   }
 
   it('without handling codes follows TLP alone', () => {

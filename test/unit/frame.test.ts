@@ -16,8 +16,13 @@ describe('encodeFrame', () => {
 
   it('prefixes the body with its LEB128 length', () => {
     const cases: Array<[number, number[]]> = [
-      [1, [0x01]], [127, [0x7f]], [128, [0x80, 0x01]], [300, [0xac, 0x02]], [16383, [0xff, 0x7f]],
-      [16384, [0x80, 0x80, 0x01]], [MAX_FRAME_BYTES, [0x80, 0x80, 0x84, 0x02]]
+      [1, [0x01]],
+      [127, [0x7f]],
+      [128, [0x80, 0x01]],
+      [300, [0xac, 0x02]],
+      [16383, [0xff, 0x7f]],
+      [16384, [0x80, 0x80, 0x01]],
+      [MAX_FRAME_BYTES, [0x80, 0x80, 0x84, 0x02]]
     ]
     for (const [n, prefix] of cases) {
       const frame = encodeFrame(body(n))
@@ -29,12 +34,15 @@ describe('encodeFrame', () => {
   })
 
   it('agrees with uint8-varint, the codec js-libp2p uses', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 70_000 }), n => {
-      const frame = encodeFrame(new Uint8Array(n))
-      const prefix = varint.encode(n)
-      expect(frame.subarray(0, prefix.length)).toEqual(prefix)
-      expect(frame.length).toBe(prefix.length + n)
-    }), { numRuns: 100 })
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 70_000 }), n => {
+        const frame = encodeFrame(new Uint8Array(n))
+        const prefix = varint.encode(n)
+        expect(frame.subarray(0, prefix.length)).toEqual(prefix)
+        expect(frame.length).toBe(prefix.length + n)
+      }),
+      { numRuns: 100 }
+    )
   })
 
   it('throws TypeError for an empty body and TOO_LARGE above the limit', () => {
@@ -136,32 +144,38 @@ describe('FrameDecoder', () => {
   it('reassembles any sequence of frames under any chunking', () => {
     const frames = fc.array(fc.uint8Array({ minLength: 1, maxLength: 400 }), { minLength: 1, maxLength: 12 })
     const cuts = fc.array(fc.nat(), { maxLength: 30 })
-    fc.assert(fc.property(frames, cuts, (bodies, rawCuts) => {
-      const stream = Buffer.concat(bodies.map(b => encodeFrame(b)))
-      const points = [...new Set(rawCuts.map(c => c % (stream.length + 1)))].sort((a, b) => a - b)
-      const decoder = new FrameDecoder()
-      const out: Uint8Array[] = []
-      let from = 0
-      for (const to of [...points, stream.length]) {
-        out.push(...decoder.push(stream.subarray(from, to)))
-        from = to
-      }
-      decoder.end()
-      expect(out.map(f => Buffer.from(f))).toEqual(bodies.map(b => Buffer.from(b)))
-      expect(decoder.buffered).toBe(0)
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(frames, cuts, (bodies, rawCuts) => {
+        const stream = Buffer.concat(bodies.map(b => encodeFrame(b)))
+        const points = [...new Set(rawCuts.map(c => c % (stream.length + 1)))].sort((a, b) => a - b)
+        const decoder = new FrameDecoder()
+        const out: Uint8Array[] = []
+        let from = 0
+        for (const to of [...points, stream.length]) {
+          out.push(...decoder.push(stream.subarray(from, to)))
+          from = to
+        }
+        decoder.end()
+        expect(out.map(f => Buffer.from(f))).toEqual(bodies.map(b => Buffer.from(b)))
+        expect(decoder.buffered).toBe(0)
+      }),
+      { numRuns: 300 }
+    )
   })
 
   it('throws only ProtocolError on random bytes', () => {
-    fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 10 }), chunks => {
-      const decoder = new FrameDecoder(100)
-      try {
-        for (const chunk of chunks) decoder.push(chunk)
-        decoder.end()
-      } catch (err) {
-        expect(err).toBeInstanceOf(ProtocolError)
-        expect(['BAD_FRAME', 'TOO_LARGE']).toContain((err as ProtocolError).code)
-      }
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 10 }), chunks => {
+        const decoder = new FrameDecoder(100)
+        try {
+          for (const chunk of chunks) decoder.push(chunk)
+          decoder.end()
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProtocolError)
+          expect(['BAD_FRAME', 'TOO_LARGE']).toContain((err as ProtocolError).code)
+        }
+      }),
+      { numRuns: 300 }
+    )
   })
 })

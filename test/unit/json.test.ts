@@ -27,7 +27,13 @@ describe('parseStrictJson', () => {
       '[0,-0,1.5,-2.25e-3,1E10,1e+2,123456789012345,-9007199254740991,9007199254740991]',
       '[1e308,5e-324,9007199254740993.0,1.7976931348623157e308]',
       '{"":0,"a b":1,"0":2}',
-      'null', 'true', 'false', '0', '"x"', '[]', '{}'
+      'null',
+      'true',
+      'false',
+      '0',
+      '"x"',
+      '[]',
+      '{}'
     ]
     for (const doc of docs) expect(parseStrictJson(doc)).toStrictEqual(JSON.parse(doc))
   })
@@ -107,11 +113,53 @@ describe('parseStrictJson', () => {
 
   it('rejects malformed documents', () => {
     const bad = [
-      '', ' ', '1 2', '{} x', '[1]]', '\ufeff{}', '{"a":1}\u0000',
-      '01', '-01', '1.', '.5', '-', '+1', '1e', '1e+', '0x10', 'NaN', 'Infinity', '-Infinity',
-      '[1,]', '[,1]', '{"a":1,}', '{,}', '{"a"}', '{"a" 1}', '{a:1}', "{'a':1}", '[1 2]', '{"a":1 "b":2}',
-      '"abc', '"\u0001"', '"\n"', '"\t"', '"\\x"', '"\\u12G4"', '"\\u123"', '"\\', "'a'",
-      'tru', 'nul', 'falsey', 'True', 'undefined', '[', '{', '{"a":', '[1,2'
+      '',
+      ' ',
+      '1 2',
+      '{} x',
+      '[1]]',
+      '\ufeff{}',
+      '{"a":1}\u0000',
+      '01',
+      '-01',
+      '1.',
+      '.5',
+      '-',
+      '+1',
+      '1e',
+      '1e+',
+      '0x10',
+      'NaN',
+      'Infinity',
+      '-Infinity',
+      '[1,]',
+      '[,1]',
+      '{"a":1,}',
+      '{,}',
+      '{"a"}',
+      '{"a" 1}',
+      '{a:1}',
+      "{'a':1}",
+      '[1 2]',
+      '{"a":1 "b":2}',
+      '"abc',
+      '"\u0001"',
+      '"\n"',
+      '"\t"',
+      '"\\x"',
+      '"\\u12G4"',
+      '"\\u123"',
+      '"\\',
+      "'a'",
+      'tru',
+      'nul',
+      'falsey',
+      'True',
+      'undefined',
+      '[',
+      '{',
+      '{"a":',
+      '[1,2'
     ]
     for (const doc of bad) schemaError(() => parseStrictJson(doc))
   })
@@ -148,34 +196,43 @@ describe('parseStrictJson', () => {
 
   it('agrees with JSON.parse on any JSON.stringify output of JSON data', () => {
     const data = fc.jsonValue({ maxDepth: 8 }).filter(v => jsonDataProblem(v) === undefined)
-    fc.assert(fc.property(data, fc.constantFrom(undefined, 2), (value, indent) => {
-      const text = JSON.stringify(value, null, indent)
-      expect(parseStrictJson(text)).toStrictEqual(JSON.parse(text))
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(data, fc.constantFrom(undefined, 2), (value, indent) => {
+        const text = JSON.stringify(value, null, indent)
+        expect(parseStrictJson(text)).toStrictEqual(JSON.parse(text))
+      }),
+      { numRuns: 300 }
+    )
   })
 
   it('agrees with JSON.parse on documents with arbitrary Unicode strings', () => {
     const data = fc.jsonValue({ maxDepth: 4, stringUnit: 'grapheme' }).filter(v => jsonDataProblem(v) === undefined)
-    fc.assert(fc.property(data, value => {
-      const text = JSON.stringify(value)
-      expect(parseStrictJson(text)).toStrictEqual(JSON.parse(text))
-    }), { numRuns: 200 })
+    fc.assert(
+      fc.property(data, value => {
+        const text = JSON.stringify(value)
+        expect(parseStrictJson(text)).toStrictEqual(JSON.parse(text))
+      }),
+      { numRuns: 200 }
+    )
   })
 
   it('throws only ProtocolError on random strings, and agrees with JSON.parse when it accepts', () => {
     const alphabet = fc.constantFrom(...'{}[]:,"\\ntrufalse0123456789-+.eE u/\ud800\udc00é'.split(''))
     const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: alphabet, maxLength: 40 }))
-    fc.assert(fc.property(text, s => {
-      let value: unknown
-      try {
-        value = parseStrictJson(s)
-      } catch (err) {
-        expect(err).toBeInstanceOf(ProtocolError)
-        expect((err as ProtocolError).code).toBe('SCHEMA_INVALID')
-        return
-      }
-      expect(value).toStrictEqual(JSON.parse(s))
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(text, s => {
+        let value: unknown
+        try {
+          value = parseStrictJson(s)
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProtocolError)
+          expect((err as ProtocolError).code).toBe('SCHEMA_INVALID')
+          return
+        }
+        expect(value).toStrictEqual(JSON.parse(s))
+      }),
+      { numRuns: 300 }
+    )
   })
 
   it('throws only ProtocolError on single-character corruptions of valid documents', () => {
@@ -183,14 +240,17 @@ describe('parseStrictJson', () => {
       const text = JSON.stringify(v)
       return fc.tuple(fc.constant(text), fc.nat({ max: text.length }), fc.string({ unit: 'binary', maxLength: 2 }), fc.boolean())
     })
-    fc.assert(fc.property(corrupted, ([text, at, insert, replace]) => {
-      const s = text.slice(0, at) + insert + text.slice(replace ? at + 1 : at)
-      try {
-        parseStrictJson(s)
-      } catch (err) {
-        expect(err).toBeInstanceOf(ProtocolError)
-      }
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(corrupted, ([text, at, insert, replace]) => {
+        const s = text.slice(0, at) + insert + text.slice(replace ? at + 1 : at)
+        try {
+          parseStrictJson(s)
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProtocolError)
+        }
+      }),
+      { numRuns: 300 }
+    )
   })
 })
 
@@ -204,16 +264,26 @@ describe('utf8Decode', () => {
 
   it('rejects invalid UTF-8 with SCHEMA_INVALID', () => {
     const bad = [
-      [0xff], [0x80], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82],
-      [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x61, 0xc3]
+      [0xff],
+      [0x80],
+      [0xc0, 0xaf],
+      [0xe0, 0x80, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xe2, 0x82],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xf8, 0x88, 0x80, 0x80, 0x80],
+      [0x61, 0xc3]
     ]
     for (const bytes of bad) schemaError(() => utf8Decode(Uint8Array.from(bytes)))
   })
 
   it('round-trips any well-formed string', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), s => {
-      expect(utf8Decode(new TextEncoder().encode(s))).toBe(s)
-    }), { numRuns: 200 })
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), s => {
+        expect(utf8Decode(new TextEncoder().encode(s))).toBe(s)
+      }),
+      { numRuns: 200 }
+    )
   })
 
   it('throws TypeError for a non-Uint8Array', () => {
@@ -237,8 +307,20 @@ describe('canonicalJson', () => {
     const cycle: Record<string, unknown> = {}
     cycle.self = cycle
     const bad: unknown[] = [
-      undefined, { a: undefined }, [() => 1], { n: NaN }, { n: Infinity }, { b: 1n }, { d: new Date(0) },
-      { u: new Uint8Array(1) }, sparse, { s: '\ud800' }, { '\udc00': 1 }, { n: 2 ** 53 }, cycle, Symbol('x'),
+      undefined,
+      { a: undefined },
+      [() => 1],
+      { n: NaN },
+      { n: Infinity },
+      { b: 1n },
+      { d: new Date(0) },
+      { u: new Uint8Array(1) },
+      sparse,
+      { s: '\ud800' },
+      { '\udc00': 1 },
+      { n: 2 ** 53 },
+      cycle,
+      Symbol('x'),
       { m: new Map() }
     ]
     for (const value of bad) expect(() => canonicalJson(value)).toThrow(TypeError)
@@ -259,10 +341,13 @@ describe('canonicalJson', () => {
 
   it('emits only documents parseStrictJson reads back equal', () => {
     const data = fc.jsonValue({ maxDepth: 8, stringUnit: 'grapheme' }).filter(v => jsonDataProblem(v) === undefined)
-    fc.assert(fc.property(data, value => {
-      const text = canonicalJson(value)
-      expect(parseStrictJson(text)).toStrictEqual(JSON.parse(JSON.stringify(value)))
-      expect(canonicalJson(parseStrictJson(text))).toBe(text)
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(data, value => {
+        const text = canonicalJson(value)
+        expect(parseStrictJson(text)).toStrictEqual(JSON.parse(JSON.stringify(value)))
+        expect(canonicalJson(parseStrictJson(text))).toBe(text)
+      }),
+      { numRuns: 300 }
+    )
   })
 })

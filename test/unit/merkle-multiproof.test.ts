@@ -23,23 +23,31 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 describe('multiproofs', () => {
   it('verify every set of leaves of every tree size to its root, and give each leaf its RFC 9162 proof', async () => {
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: SIZE }).chain(n => fc.tuple(fc.constant(n), fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { minLength: 1, maxLength: 20 }))), async ([n, set]) => {
-      const leaves = [...set].sort((a, b) => a - b)
-      const proof = await multiProof(store, leaves, n)
-      const check = rootFromMultiProof(n, leaves.map(index => ({ index, hash: hashes[index] })), proof)
-      expect(check).toBeDefined()
-      expect(hex(check!.root)).toBe(hex(await rootAt(store, n)))
-      for (const m of leaves) expect(inclusionFromNodes(check!.nodes, m, n).map(hex)).toEqual((await inclusionProof(store, m, n)).map(hex))
-      // One hash fewer, one more, or one changed: no longer the root.
-      const leafSet = leaves.map(index => ({ index, hash: hashes[index] }))
-      if (proof.length > 0) {
-        expect(rootFromMultiProof(n, leafSet, proof.slice(1))).toBeUndefined()
-        const changed = proof.map(h => new Uint8Array(h))
-        changed[0][0] ^= 1
-        expect(hex(rootFromMultiProof(n, leafSet, changed)!.root)).not.toBe(hex(check!.root))
-      }
-      expect(rootFromMultiProof(n, leafSet, [...proof, hashes[0]])).toBeUndefined()
-    }), { numRuns: 150 })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: SIZE }).chain(n =>
+          fc.tuple(fc.constant(n), fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { minLength: 1, maxLength: 20 }))
+        ),
+        async ([n, set]) => {
+          const leaves = [...set].sort((a, b) => a - b)
+          const proof = await multiProof(store, leaves, n)
+          const check = rootFromMultiProof(n, leaves.map(index => ({ index, hash: hashes[index] })), proof)
+          expect(check).toBeDefined()
+          expect(hex(check!.root)).toBe(hex(await rootAt(store, n)))
+          for (const m of leaves) expect(inclusionFromNodes(check!.nodes, m, n).map(hex)).toEqual((await inclusionProof(store, m, n)).map(hex))
+          // One hash fewer, one more, or one changed: no longer the root.
+          const leafSet = leaves.map(index => ({ index, hash: hashes[index] }))
+          if (proof.length > 0) {
+            expect(rootFromMultiProof(n, leafSet, proof.slice(1))).toBeUndefined()
+            const changed = proof.map(h => new Uint8Array(h))
+            changed[0][0] ^= 1
+            expect(hex(rootFromMultiProof(n, leafSet, changed)!.root)).not.toBe(hex(check!.root))
+          }
+          expect(rootFromMultiProof(n, leafSet, [...proof, hashes[0]])).toBeUndefined()
+        }
+      ),
+      { numRuns: 150 }
+    )
   })
 
   it('refuses leaves out of order, repeated or outside the tree', () => {

@@ -3,7 +3,13 @@ import fc from 'fast-check'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { emptyRoot, leafHash, nodeHash, verifyConsistency, verifyInclusion } from '../../protocol/merkle.ts'
 import {
-  MerkleAppender, appendLeaf, consistencyProof, frontierFromStore, inclusionProof, memoryNodeStore, rootAt
+  MerkleAppender,
+  appendLeaf,
+  consistencyProof,
+  frontierFromStore,
+  inclusionProof,
+  memoryNodeStore,
+  rootAt
 } from '../../protocol/merkle-tree.ts'
 import type { MemoryNodeStore } from '../../protocol/merkle-tree.ts'
 
@@ -58,9 +64,11 @@ function subproof (m: number, leaves: Uint8Array[], b: boolean, start = 0, end =
 function seededLeaves (count: number, seed: number): Uint8Array[] {
   let x = seed >>> 0 || 1
   return Array.from({ length: count }, () => {
-    x ^= x << 13; x >>>= 0
+    x ^= x << 13
+    x >>>= 0
     x ^= x >>> 17
-    x ^= x << 5; x >>>= 0
+    x ^= x << 5
+    x >>>= 0
     return leafHash(new TextEncoder().encode(`entry ${x}`))
   })
 }
@@ -74,8 +82,7 @@ function build (leaves: Uint8Array[]): { store: MemoryNodeStore, log: MerkleAppe
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const hexAll = (list: Uint8Array[]): string[] => list.map(hex)
-const sameList = (a: Uint8Array[], b: Uint8Array[]): boolean =>
-  a.length === b.length && a.every((x, i) => Buffer.compare(x, b[i]) === 0)
+const sameList = (a: Uint8Array[], b: Uint8Array[]): boolean => a.length === b.length && a.every((x, i) => Buffer.compare(x, b[i]) === 0)
 const log2ceil = (n: number): number => Math.ceil(Math.log2(n))
 
 describe('MerkleAppender', () => {
@@ -185,21 +192,28 @@ describe('proofs and roots for every past size of a 300-leaf tree', () => {
 
 describe('proof properties on random trees', () => {
   it('proofs from random trees verify and roots match the naive MTH', async () => {
-    await fc.assert(fc.asyncProperty(
-      fc.integer({ min: 1, max: 300 }), fc.integer(), fc.nat(), fc.nat(), fc.nat(),
-      async (n, seed, a, b, c) => {
-        const leaves = seededLeaves(n, seed)
-        const { store, log } = build(leaves)
-        const size = 1 + (a % n)
-        const index = b % size
-        const size1 = 1 + (c % size)
-        expect(hex(log.root())).toBe(hex(mth(leaves)))
-        const root = await rootAt(store, size)
-        expect(hex(root)).toBe(hex(mth(leaves.slice(0, size))))
-        expect(verifyInclusion(index, size, leaves[index], await inclusionProof(store, index, size), root)).toBe(true)
-        expect(verifyConsistency(size1, size, await consistencyProof(store, size1, size), await rootAt(store, size1), root)).toBe(true)
-      }
-    ), { numRuns: 200, seed: 20240611 })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer(),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        async (n, seed, a, b, c) => {
+          const leaves = seededLeaves(n, seed)
+          const { store, log } = build(leaves)
+          const size = 1 + (a % n)
+          const index = b % size
+          const size1 = 1 + (c % size)
+          expect(hex(log.root())).toBe(hex(mth(leaves)))
+          const root = await rootAt(store, size)
+          expect(hex(root)).toBe(hex(mth(leaves.slice(0, size))))
+          expect(verifyInclusion(index, size, leaves[index], await inclusionProof(store, index, size), root)).toBe(true)
+          expect(verifyConsistency(size1, size, await consistencyProof(store, size1, size), await rootAt(store, size1), root)).toBe(true)
+        }
+      ),
+      { numRuns: 200, seed: 20240611 }
+    )
   })
 })
 

@@ -3,7 +3,12 @@ import { fileURLToPath } from 'node:url'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
-  emptyRoot, leafHash, nodeHash, rootFromInclusionProof, verifyConsistency, verifyInclusion
+  emptyRoot,
+  leafHash,
+  nodeHash,
+  rootFromInclusionProof,
+  verifyConsistency,
+  verifyInclusion
 } from '../../protocol/merkle.ts'
 
 const VECTORS = fileURLToPath(new URL('../vectors/merkle/', import.meta.url))
@@ -54,8 +59,7 @@ describe('transparency-dev/merkle inclusion vectors', () => {
 
   it.each(inclusionFiles.map((path) => [relative(VECTORS, path), path]))('%s matches wantErr', (_name, path) => {
     const v = load(path)
-    const ok = verifyInclusion(v.leafIdx as number, v.treeSize as number, b64(v.leafHash as string),
-      proofOf(v.proof), b64(v.root as string))
+    const ok = verifyInclusion(v.leafIdx as number, v.treeSize as number, b64(v.leafHash as string), proofOf(v.proof), b64(v.root as string))
     expect(ok).toBe(!(v.wantErr as boolean))
     if (v.wantErr === false) {
       const root = rootFromInclusionProof(v.leafIdx as number, v.treeSize as number, b64(v.leafHash as string), proofOf(v.proof))
@@ -71,8 +75,7 @@ describe('transparency-dev/merkle consistency vectors', () => {
 
   it.each(consistencyFiles.map((path) => [relative(VECTORS, path), path]))('%s matches wantErr', (_name, path) => {
     const v = load(path)
-    const ok = verifyConsistency(v.size1 as number, v.size2 as number, proofOf(v.proof),
-      b64(v.root1 as string), b64(v.root2 as string))
+    const ok = verifyConsistency(v.size1 as number, v.size2 as number, proofOf(v.proof), b64(v.root1 as string), b64(v.root2 as string))
     expect(ok).toBe(!(v.wantErr as boolean))
   })
 })

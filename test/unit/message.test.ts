@@ -183,8 +183,16 @@ describe('parseMessage', () => {
   })
 
   it('requires created and expires to be real RFC 3339 UTC millisecond timestamps', () => {
-    for (const created of ['2026-02-30T00:00:00.000Z', '2026-01-02T24:00:00.000Z', '2026-01-02T03:04:60.000Z',
-      '2026-01-02T03:04:05Z', '2026-01-02T03:04:05.678+00:00', 1767323045678]) {
+    for (
+      const created of [
+        '2026-02-30T00:00:00.000Z',
+        '2026-01-02T24:00:00.000Z',
+        '2026-01-02T03:04:60.000Z',
+        '2026-01-02T03:04:05Z',
+        '2026-01-02T03:04:05.678+00:00',
+        1767323045678
+      ]
+    ) {
       rejectsPatch({ created }, /^created is not an RFC 3339/)
     }
     rejectsPatch({ expires: '2026-02-01' }, /^expires is not an RFC 3339/)
@@ -257,7 +265,9 @@ describe('validateMessage', () => {
   })
 
   it('rejects class instances and non-objects', () => {
-    class Message { v = 1 }
+    class Message {
+      v = 1
+    }
     rejects(() => validateMessage(new Message()), 'SCHEMA_INVALID', 'not a plain object')
     for (const value of [null, undefined, 'x', [sample()]]) rejects(() => validateMessage(value), 'SCHEMA_INVALID')
   })
@@ -294,24 +304,30 @@ describe('message round trip', () => {
   })
 
   it('encode then parse returns the same message and re-encodes to the same bytes', () => {
-    fc.assert(fc.property(message, m => {
-      const encoded = encodeMessage(m)
-      const parsed = parseMessage(encoded)
-      expect(parsed).toStrictEqual(JSON.parse(JSON.stringify(validateMessage(m))))
-      expect(encodeMessage(parsed)).toStrictEqual(encoded)
-    }), { numRuns: 150 })
+    fc.assert(
+      fc.property(message, m => {
+        const encoded = encodeMessage(m)
+        const parsed = parseMessage(encoded)
+        expect(parsed).toStrictEqual(JSON.parse(JSON.stringify(validateMessage(m))))
+        expect(encodeMessage(parsed)).toStrictEqual(encoded)
+      }),
+      { numRuns: 150 }
+    )
   })
 
   it('throws only ProtocolError when an encoded message is corrupted', () => {
     const corrupt = fc.tuple(message, fc.nat(), fc.integer({ min: 1, max: 255 }))
-    fc.assert(fc.property(corrupt, ([m, at, flip]) => {
-      const encoded = encodeMessage(m)
-      encoded[at % encoded.length] ^= flip
-      try {
-        parseMessage(encoded)
-      } catch (err) {
-        expect(err).toBeInstanceOf(ProtocolError)
-      }
-    }), { numRuns: 150 })
+    fc.assert(
+      fc.property(corrupt, ([m, at, flip]) => {
+        const encoded = encodeMessage(m)
+        encoded[at % encoded.length] ^= flip
+        try {
+          parseMessage(encoded)
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProtocolError)
+        }
+      }),
+      { numRuns: 150 }
+    )
   })
 })

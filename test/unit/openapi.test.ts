@@ -9,13 +9,18 @@ import { NODE_ERROR_CODES } from '../../node/errors.ts'
 import { REASON_CODES } from '../../protocol/errors.ts'
 import type { LiaisonService } from '../../node/service.ts'
 
-type Doc = { paths: Record<string, Record<string, { operationId: string, parameters?: Array<{ name: string, in: string }>, responses: Record<string, unknown> }>>, components: { schemas: Record<string, unknown> } }
+type Doc = {
+  paths: Record<string, Record<string, { operationId: string, parameters?: Array<{ name: string, in: string }>, responses: Record<string, unknown> }>>,
+  components: { schemas: Record<string, unknown> }
+}
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete']
 const doc = openApiDocument() as unknown as Doc
 
 function operations (): Array<{ method: string, template: string }> {
-  return Object.entries(doc.paths).flatMap(([template, item]) => METHODS.filter(m => item[m] != null).map(method => ({ method: method.toUpperCase(), template })))
+  return Object.entries(doc.paths).flatMap(([template, item]) =>
+    METHODS.filter(m => item[m] != null).map(method => ({ method: method.toUpperCase(), template }))
+  )
 }
 
 describe('the OpenAPI document of the local API, generated from the route table', () => {

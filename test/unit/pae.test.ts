@@ -25,7 +25,10 @@ describe('PAE', () => {
     fc.assert(fc.property(fc.string(), fc.uint8Array({ maxLength: 2000 }), (type, body) => {
       const t = Buffer.from(type, 'utf8')
       const expected = Buffer.concat([
-        Buffer.from(`DSSEv1 ${t.length} `), t, Buffer.from(` ${body.length} `), body
+        Buffer.from(`DSSEv1 ${t.length} `),
+        t,
+        Buffer.from(` ${body.length} `),
+        body
       ])
       expect(Buffer.from(pae(type, body)).equals(expected)).toBe(true)
     }))

@@ -4,11 +4,21 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
-  encodeBase58btc, isPeerId, peerIdFromPublicKey, publicKeyFromPeerId, tryDecodeBase58btc
+  encodeBase58btc,
+  isPeerId,
+  peerIdFromPublicKey,
+  publicKeyFromPeerId,
+  tryDecodeBase58btc
 } from '../../protocol/peer-id.ts'
 import {
-  createSigner, generateSigner, publicKeyFromSpkiPem, publicKeyToSpkiPem, signerFromPkcs8Pem, signerFromSeed,
-  verifyKeyFromPeerId, verifyKeyFromPublicKey
+  createSigner,
+  generateSigner,
+  publicKeyFromSpkiPem,
+  publicKeyToSpkiPem,
+  signerFromPkcs8Pem,
+  signerFromSeed,
+  verifyKeyFromPeerId,
+  verifyKeyFromPublicKey
 } from '../../protocol/keys.ts'
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
@@ -67,8 +77,20 @@ describe('peer IDs', () => {
     const wrongPrefix = encodeBase58btc(Uint8Array.of(0x00, 0x24, 0x08, 0x02, 0x12, 0x20, ...TEST1_PUBLIC))
     const wrongHash = encodeBase58btc(Uint8Array.of(0x12, 0x24, 0x08, 0x01, 0x12, 0x20, ...TEST1_PUBLIC))
     const bad = [
-      '', 'hello', good.slice(0, -1), good + '1', good.replace('K', 'l'), good.replace(/.$/, '0'),
-      ` ${good.slice(1)}`, 'z'.repeat(52), '1'.repeat(52), rsa, secp, cid, wrongHash, wrongPrefix
+      '',
+      'hello',
+      good.slice(0, -1),
+      good + '1',
+      good.replace('K', 'l'),
+      good.replace(/.$/, '0'),
+      ` ${good.slice(1)}`,
+      'z'.repeat(52),
+      '1'.repeat(52),
+      rsa,
+      secp,
+      cid,
+      wrongHash,
+      wrongPrefix
     ]
     expect(wrongPrefix).toHaveLength(52) // so these two reach the multihash check, not the length one
     expect(wrongHash).toHaveLength(52)
@@ -95,7 +117,7 @@ describe('keys', () => {
     expect(Object.isFrozen(a)).toBe(true)
   })
 
-  it('copies the raw key so later changes to the caller\'s buffer do not leak in', () => {
+  it("copies the raw key so later changes to the caller's buffer do not leak in", () => {
     const raw = new Uint8Array(TEST1_PUBLIC)
     const key = verifyKeyFromPublicKey(raw)
     raw[0] ^= 1
@@ -125,7 +147,8 @@ describe('keys', () => {
   it('signs RFC 8032 TEST 1 with the expected signature', () => {
     const sig = signerFromSeed(TEST1_SEED).sign(new Uint8Array(0))
     expect(Buffer.from(sig).toString('hex')).toBe(
-      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b')
+      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b'
+    )
   })
 
   it('rejects non-Ed25519 or unreadable private keys', () => {

@@ -136,7 +136,7 @@ describe('PROTOCOL.md §16 Limits and defaults', () => {
 })
 
 describe('PROTOCOL.md §6 PAE examples', () => {
-  it('DSSE\'s HelloWorld example is what pae() builds, and its stated length', () => {
+  it("DSSE's HelloWorld example is what pae() builds, and its stated length", () => {
     const bytes = pae('http://example.com/HelloWorld', new TextEncoder().encode('hello world'))
     const text = Buffer.from(bytes).toString('utf8')
     expect(section('PAE: the signed bytes')).toContain('`' + text + '`')
@@ -181,12 +181,20 @@ describe('PROTOCOL.md §10 Message v1', () => {
     it(`the ${member} regex it quotes, with its length limit, is exactly what validateMessage accepts`, () => {
       const regex = quotedRegex(member)
       const chars = fc.constantFrom(...alphabet)
-      fc.assert(fc.property(
-        fc.oneof(fc.string({ unit: chars, maxLength: 12 }), fc.stringMatching(regex), fc.string({ unit: chars, minLength: maxLength - 2, maxLength: maxLength + 2 })),
-        (s) => {
-          const documented = regex.test(s) && s.length <= maxLength
-          expect(accepts(patch(s)), JSON.stringify(s)).toBe(documented)
-        }), { numRuns: 400 })
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.string({ unit: chars, maxLength: 12 }),
+            fc.stringMatching(regex),
+            fc.string({ unit: chars, minLength: maxLength - 2, maxLength: maxLength + 2 })
+          ),
+          (s) => {
+            const documented = regex.test(s) && s.length <= maxLength
+            expect(accepts(patch(s)), JSON.stringify(s)).toBe(documented)
+          }
+        ),
+        { numRuns: 400 }
+      )
     })
   }
 })
@@ -197,17 +205,28 @@ describe('PROTOCOL.md §4 UUIDv7 regex', () => {
     expect(m).not.toBeNull()
     const regex = new RegExp(m![1])
     const example = buildExample().message
-    fc.assert(fc.property(fc.oneof(fc.uuid(), fc.stringMatching(regex), fc.uuid().map(u => u.toUpperCase())), (id) => {
-      let ok = true
-      try { validateMessage({ ...example, id }) } catch { ok = false }
-      expect(ok).toBe(regex.test(id))
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(fc.oneof(fc.uuid(), fc.stringMatching(regex), fc.uuid().map(u => u.toUpperCase())), (id) => {
+        let ok = true
+        try {
+          validateMessage({ ...example, id })
+        } catch {
+          ok = false
+        }
+        expect(ok).toBe(regex.test(id))
+      }),
+      { numRuns: 300 }
+    )
   })
 })
 
 // ---- §7: the Ed25519 verdict table ----
 
-interface SpeccheckCase { message: string, pub_key: string, signature: string }
+interface SpeccheckCase {
+  message: string
+  pub_key: string
+  signature: string
+}
 const speccheck = JSON.parse(readFileSync(new URL('../vectors/speccheck/cases.json', import.meta.url), 'utf8')) as SpeccheckCase[]
 const hexBytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
 
@@ -247,25 +266,35 @@ describe('PROTOCOL.md §7 speccheck verdict table', () => {
 
   const version = openssl3()
   const dirs: string[] = []
-  afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
-
-  it.skipIf(version === undefined)(`gives the verdicts of the openssl command line in its plain OpenSSL column${version === undefined ? ' (SKIPPED: no OpenSSL 3 openssl on PATH)' : ` (${version})`}`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'liaison-speccheck-'))
-    dirs.push(dir)
-    speccheck.forEach((c, i) => {
-      writeFileSync(join(dir, 'pub.pem'), publicKeyToSpkiPem(hexBytes(c.pub_key)))
-      writeFileSync(join(dir, 'msg.bin'), hexBytes(c.message))
-      writeFileSync(join(dir, 'sig.bin'), hexBytes(c.signature))
-      let accepted: boolean
-      try {
-        execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'pub.pem', '-rawin', '-in', 'msg.bin', '-sigfile', 'sig.bin'], { cwd: dir, stdio: 'pipe' })
-        accepted = true
-      } catch {
-        accepted = false
-      }
-      expect(accepted, `case ${i}`).toBe(table.get(i)![0])
-    })
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
   })
+
+  it.skipIf(version === undefined)(
+    `gives the verdicts of the openssl command line in its plain OpenSSL column${
+      version === undefined ? ' (SKIPPED: no OpenSSL 3 openssl on PATH)' : ` (${version})`
+    }`,
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'liaison-speccheck-'))
+      dirs.push(dir)
+      speccheck.forEach((c, i) => {
+        writeFileSync(join(dir, 'pub.pem'), publicKeyToSpkiPem(hexBytes(c.pub_key)))
+        writeFileSync(join(dir, 'msg.bin'), hexBytes(c.message))
+        writeFileSync(join(dir, 'sig.bin'), hexBytes(c.signature))
+        let accepted: boolean
+        try {
+          execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'pub.pem', '-rawin', '-in', 'msg.bin', '-sigfile', 'sig.bin'], {
+            cwd: dir,
+            stdio: 'pipe'
+          })
+          accepted = true
+        } catch {
+          accepted = false
+        }
+        expect(accepted, `case ${i}`).toBe(table.get(i)![0])
+      })
+    }
+  )
 })
 
 describe('PROTOCOL.md structure', () => {

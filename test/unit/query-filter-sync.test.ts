@@ -14,9 +14,28 @@ const from = peerIdFromPublicKey(randomBytes(32))
 const to = peerIdFromPublicKey(randomBytes(32))
 const ctx = { query: '01890a5d-ac96-774b-bcce-b302099a8057', from, to, type: 'phone', keyId: 'ab'.repeat(16) }
 const tag = (n: number): string => n.toString(16).padStart(32, '0')
-const part = (over: Partial<FilterV1> = {}): FilterV1 => ({ v: 1, created: '2026-12-03T08:00:00.000Z', ...ctx, since: 4, seq: 6, size: 10, part: 0, last: true, added: [tag(1)], removed: [tag(2)], ...over })
+const part = (over: Partial<FilterV1> = {}): FilterV1 => ({
+  v: 1,
+  created: '2026-12-03T08:00:00.000Z',
+  ...ctx,
+  since: 4,
+  seq: 6,
+  size: 10,
+  part: 0,
+  last: true,
+  added: [tag(1)],
+  removed: [tag(2)],
+  ...over
+})
 const held = { keyId: ctx.keyId, seq: 4, size: 10 }
-const code = (f: () => unknown): string => { try { f(); return 'none' } catch (e) { return (e as { code: string }).code } }
+const code = (f: () => unknown): string => {
+  try {
+    f()
+    return 'none'
+  } catch (e) {
+    return (e as { code: string }).code
+  }
+}
 
 describe('hit filter sync checks', () => {
   it('applies a full filter and a delta on exactly the held seq, in parts', () => {
@@ -27,20 +46,22 @@ describe('hit filter sync checks', () => {
   })
 
   it('refuses what does not apply with FILTER_STALE', () => {
-    for (const [why, parts, h] of [
-      ['delta on another seq', [part({ since: 3 })], held],
-      ['delta on no filter', [part()], undefined],
-      ['delta on another key', [part()], { ...held, keyId: 'cd'.repeat(16) }],
-      ['full older than held', [part({ since: null, removed: [], seq: 3 })], held],
-      ['replayed from another query', [part({ query: '01890a5d-ac96-774b-bcce-b302099a8058' })], held],
-      ['for another type', [part({ type: 'iban' })], held],
-      ['under another key than the answer', [part({ keyId: 'cd'.repeat(16) })], held],
-      ['out of order', [part({ part: 1 })], held],
-      ['parts disagree', [part({ last: false }), part({ part: 1, size: 11 })], held],
-      ['cut short', [part({ last: false })], held],
-      ['after the last', [part(), part({ part: 1 })], held],
-      ['no parts', [], held]
-    ] as const) expect(code(() => checkFilterSync(parts, ctx, h)), why).toBe('FILTER_STALE')
+    for (
+      const [why, parts, h] of [
+        ['delta on another seq', [part({ since: 3 })], held],
+        ['delta on no filter', [part()], undefined],
+        ['delta on another key', [part()], { ...held, keyId: 'cd'.repeat(16) }],
+        ['full older than held', [part({ since: null, removed: [], seq: 3 })], held],
+        ['replayed from another query', [part({ query: '01890a5d-ac96-774b-bcce-b302099a8058' })], held],
+        ['for another type', [part({ type: 'iban' })], held],
+        ['under another key than the answer', [part({ keyId: 'cd'.repeat(16) })], held],
+        ['out of order', [part({ part: 1 })], held],
+        ['parts disagree', [part({ last: false }), part({ part: 1, size: 11 })], held],
+        ['cut short', [part({ last: false })], held],
+        ['after the last', [part(), part({ part: 1 })], held],
+        ['no parts', [], held]
+      ] as const
+    ) expect(code(() => checkFilterSync(parts, ctx, h)), why).toBe('FILTER_STALE')
   })
 
   it('the schema refuses a full filter that removes, since after seq, and unknown fields', () => {

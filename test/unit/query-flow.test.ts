@@ -11,7 +11,17 @@ import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { deriveKeyPair, MODE } from '../../protocol/oprf/index.ts'
 import { normaliseSelector } from '../../protocol/selectors/index.ts'
-import { blindedForWire, blindSelectors, decodeAnswer, decodeQuery, evaluateQuery, finaliseAnswer, hitTag, indexOutput, oprfKeyId } from '../../protocol/query/index.ts'
+import {
+  blindedForWire,
+  blindSelectors,
+  decodeAnswer,
+  decodeQuery,
+  evaluateQuery,
+  finaliseAnswer,
+  hitTag,
+  indexOutput,
+  oprfKeyId
+} from '../../protocol/query/index.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { peerIdFromPublicKey } from '../../protocol/peer-id.ts'
 
@@ -55,9 +65,18 @@ describe('hit/no-hit query steps', () => {
     const answer = evaluateQuery(keysB, blindedForWire(pending))
     const proof = Buffer.from(answer.proof, 'base64')
     proof[10] ^= 0x40
-    const code = (f: () => unknown): string => { try { f(); return 'none' } catch (e) { return (e as ProtocolError).code } }
+    const code = (f: () => unknown): string => {
+      try {
+        f()
+        return 'none'
+      } catch (e) {
+        return (e as ProtocolError).code
+      }
+    }
     expect(code(() => finaliseAnswer('phone', peerA, keysB.publicKey, pending, { ...answer, proof: proof.toString('base64') }, filterForA))).toBe('BAD_PROOF')
-    expect(code(() => finaliseAnswer('phone', peerA, keysB.publicKey, pending, { ...answer, evaluated: [answer.evaluated[1], answer.evaluated[0]] }, filterForA))).toBe('BAD_PROOF')
+    expect(
+      code(() => finaliseAnswer('phone', peerA, keysB.publicKey, pending, { ...answer, evaluated: [answer.evaluated[1], answer.evaluated[0]] }, filterForA))
+    ).toBe('BAD_PROOF')
     expect(code(() => finaliseAnswer('phone', peerA, keysB.publicKey, pending, { ...answer, evaluated: [answer.evaluated[0]] }, filterForA))).toBe('BAD_PROOF')
     const other = deriveKeyPair(MODE.voprf, randomBytes(32), new Uint8Array())
     const tagged = evaluateQuery(other, blindedForWire(pending))
@@ -81,7 +100,18 @@ describe('hit/no-hit query steps', () => {
 
   it('payload schemas: a valid query and answer decode; unknown fields and bad elements are SCHEMA_INVALID', () => {
     const pending = blindSelectors('phone', [phones[0]])
-    const q = { v: 1, id: '01890a5d-ac96-774b-bcce-b302099a8057', from: peerA, to: peerIdFromPublicKey(randomBytes(32)), created: '2026-12-02T18:00:00.000Z', type: 'phone', keyId: oprfKeyId(keysB.publicKey), legalBasis: 'agreement-2026-7', purpose: 'investigation 4711', blinded: blindedForWire(pending) }
+    const q = {
+      v: 1,
+      id: '01890a5d-ac96-774b-bcce-b302099a8057',
+      from: peerA,
+      to: peerIdFromPublicKey(randomBytes(32)),
+      created: '2026-12-02T18:00:00.000Z',
+      type: 'phone',
+      keyId: oprfKeyId(keysB.publicKey),
+      legalBasis: 'agreement-2026-7',
+      purpose: 'investigation 4711',
+      blinded: blindedForWire(pending)
+    }
     const enc = (o: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(o))
     expect(decodeQuery(enc(q)).blinded).toEqual(q.blinded)
     expect(() => decodeQuery(enc({ ...q, selector: '+49' }))).toThrow(/SCHEMA_INVALID|unrecognized|selector/i)

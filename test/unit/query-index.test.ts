@@ -21,7 +21,9 @@ import { normaliseSelector } from '../../protocol/selectors/index.ts'
 import { peerIdFromPublicKey } from '../../protocol/peer-id.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'liaison-qindex-'))
-afterAll(() => { rmSync(root, { recursive: true, force: true }) })
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true })
+})
 const peerA = peerIdFromPublicKey(randomBytes(32))
 
 async function filterOf (store: IndexStore, type: string): Promise<Set<string>> {
@@ -64,7 +66,9 @@ describe('query index', () => {
     expect(phoneFilter.size).toBe(2000)
     expect(ask(store, 'phone', ['0151 11000007', '+4915111001999', '+4915111002000', '+4915199999999'], phoneFilter, 'DE')).toEqual([true, true, false, false])
     expect(ask(store, 'person', ['MULLER, Jorg 03.02.1980', 'Jörg Müller 1980-02-04'], await filterOf(store, 'person'))).toEqual([true, false])
-    expect(await store.lookupOutput('iban', (await store.outputs('iban').next()).value as Uint8Array)).toMatchObject({ ref: expect.stringMatching(/^acct-/) as unknown as string })
+    expect(await store.lookupOutput('iban', (await store.outputs('iban').next()).value as Uint8Array)).toMatchObject({
+      ref: expect.stringMatching(/^acct-/) as unknown as string
+    })
 
     expect(await store.remove('phone', '+49 151 11000007')).toBe(true)
     expect(await store.remove('phone', '+49 151 11000007')).toBe(false)
@@ -93,7 +97,11 @@ describe('query index', () => {
     expect(rows.map(r => r.line)).toEqual([2, 3, 4, 6])
     writeFileSync(file, 'a,b\n1,2\n3\n')
     const bad = await openCsv(file)
-    await expect((async () => { let n = 0; for await (const row of bad.rows) n += row.line; return n })()).rejects.toThrow(/line 3/)
+    await expect((async () => {
+      let n = 0
+      for await (const row of bad.rows) n += row.line
+      return n
+    })()).rejects.toThrow(/line 3/)
   })
 
   it('the worker pool gives exactly the inline records, outputs and refusals', async () => {
@@ -104,7 +112,14 @@ describe('query index', () => {
     try {
       // Same key in both: copy the seed record by rotating neither and comparing under each key instead.
       const a = await inline.add('phone', entries, undefined, { workers: 0 })
-      const b = await pooled.add('phone', (async function * () { yield * entries })(), undefined, { pool })
+      const b = await pooled.add(
+        'phone',
+        (async function* () {
+          yield* entries
+        })(),
+        undefined,
+        { pool }
+      )
       expect(b).toEqual(a)
       expect(a).toMatchObject({ added: 2499, refusedTotal: 1, refused: [{ origin: 'entry 1701', code: 'BAD_SELECTOR' }] })
       // Each store's outputs are its own key's RFC 9497 Evaluate: the pooled filter answers like the inline one.
@@ -125,7 +140,11 @@ describe('query index', () => {
     const store = await IndexStore.open(join(root, 'sync'), { filterLog: 5 })
     const collect = async (sync: FilterSync): Promise<{ added: Set<string>, removed: Set<string>, parts: number }> => {
       const out = { added: new Set<string>(), removed: new Set<string>(), parts: 0 }
-      for await (const p of sync.parts) { out.parts++; p.added.forEach(o => out.added.add(hitTag(peerA, 'email', o))); p.removed.forEach(o => out.removed.add(hitTag(peerA, 'email', o))) }
+      for await (const p of sync.parts) {
+        out.parts++
+        p.added.forEach(o => out.added.add(hitTag(peerA, 'email', o)))
+        p.removed.forEach(o => out.removed.add(hitTag(peerA, 'email', o)))
+      }
       return out
     }
     try {

@@ -16,15 +16,32 @@ import { tempDir } from '../helpers/node-process.ts'
 
 const PEER = '12D3KooWQK1wnefoLrcVHbbnf5tLzbopUd3K3bFAoJpA7YJgL5pV'
 const keys = deriveKeyPair(MODE.voprf, new Uint8Array(32).fill(7), new TextEncoder().encode('test'))
-const notice = { v: 1, peerId: PEER, previousKeyId: 'ab'.repeat(16), epoch: 2, keyId: oprfKeyId(keys.publicKey), publicKey: encodeBase64(keys.publicKey), created: '2026-03-01T12:00:00.000Z' }
+const notice = {
+  v: 1,
+  peerId: PEER,
+  previousKeyId: 'ab'.repeat(16),
+  epoch: 2,
+  keyId: oprfKeyId(keys.publicKey),
+  publicKey: encodeBase64(keys.publicKey),
+  created: '2026-03-01T12:00:00.000Z'
+}
 const bytes = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v))
-const code = (f: () => unknown): string => { try { f() } catch (e) { return (e as ProtocolError).code + ': ' + (e as Error).message } return 'none' }
+const code = (f: () => unknown): string => {
+  try {
+    f()
+  } catch (e) {
+    return (e as ProtocolError).code + ': ' + (e as Error).message
+  }
+  return 'none'
+}
 
 describe('OPRF key notice', () => {
   let root: string | undefined
-  afterAll(async () => { if (root !== undefined) await rm(root, { recursive: true, force: true }) })
+  afterAll(async () => {
+    if (root !== undefined) await rm(root, { recursive: true, force: true })
+  })
 
-  it('decodes a valid notice and refuses a key id that is not the key\'s, a non-change, unknown fields', () => {
+  it("decodes a valid notice and refuses a key id that is not the key's, a non-change, unknown fields", () => {
     expect(decodeKeyNotice(bytes(notice))).toEqual(notice)
     expect(code(() => decodeKeyNotice(bytes({ ...notice, keyId: 'cd'.repeat(16) })))).toMatch(/^SCHEMA_INVALID: .*key id of publicKey/)
     expect(code(() => decodeKeyNotice(bytes({ ...notice, previousKeyId: notice.keyId })))).toMatch(/^SCHEMA_INVALID: .*differ/)
@@ -32,7 +49,7 @@ describe('OPRF key notice', () => {
     expect(code(() => decodeKeyNotice(bytes({ ...notice, epoch: 0 })))).toMatch(/^SCHEMA_INVALID: OPRF key notice: epoch/)
   })
 
-  it('applies only from the answering node, replacing exactly the pinned key, naming the answer\'s key', () => {
+  it("applies only from the answering node, replacing exactly the pinned key, naming the answer's key", () => {
     const n = decodeKeyNotice(bytes(notice))
     const expectOk = { peerId: PEER, pinnedKeyId: notice.previousKeyId, answerKeyId: notice.keyId }
     expect(keyNoticeProblem(n, expectOk)).toBeNull()
@@ -41,7 +58,7 @@ describe('OPRF key notice', () => {
     expect(keyNoticeProblem(n, { ...expectOk, answerKeyId: 'ef'.repeat(16) })).toMatch(/names key/)
   })
 
-  it('the index keeps each retired key\'s public part by key id, and nothing for the current or an unknown one', async () => {
+  it("the index keeps each retired key's public part by key id, and nothing for the current or an unknown one", async () => {
     root = await tempDir()
     const index = await IndexStore.open(join(root, 'index'))
     try {

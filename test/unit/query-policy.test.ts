@@ -38,7 +38,17 @@ describe('query policy', () => {
   })
 
   it('audit records carry no selector field', () => {
-    const base = { event: 'query.answered' as const, queryId: 'q', queryDigest: 'd', peer: 'p', type: 'phone', count: 3, legalBasis: 'lb', purpose: 'x', keyId: 'k' }
+    const base = {
+      event: 'query.answered' as const,
+      queryId: 'q',
+      queryDigest: 'd',
+      peer: 'p',
+      type: 'phone',
+      count: 3,
+      legalBasis: 'lb',
+      purpose: 'x',
+      keyId: 'k'
+    }
     expect(queryAuditRecord(base)).toEqual(base)
     expect(() => queryAuditRecord({ ...base, selector: '+49' } as never)).toThrow(TypeError)
   })

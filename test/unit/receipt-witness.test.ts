@@ -21,7 +21,13 @@ import { multiProof } from '../../protocol/merkle-multiproof.ts'
 import { generateSigner } from '../../protocol/keys.ts'
 
 const dirs: string[] = []
-afterEach(async () => { await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) })) })
+afterEach(async () => {
+  await Promise.all(
+    dirs.splice(0).map(async d => {
+      await rm(d, { recursive: true, force: true })
+    })
+  )
+})
 
 const receiver = generateSigner().signer
 const digest = (n: number): string => n.toString(16).padStart(64, '0')
@@ -41,14 +47,27 @@ async function receiptOf (log: ReturnType<typeof logOf>, since: number, salt = '
   const leaf = size - 1
   const note = issueCheckpoint(receiver, size, log.tree.root(), 1_767_000_000)
   const consistency = since === 0 || since > size ? null : await consistencyProof(log.nodes, since, size)
-  return encodeBatchReceipt({ v: 2, checkpoint: note, results: [{ leaf, entry: entry(leaf, salt) }], proof: await multiProof(log.nodes, [leaf], size), consistency })
+  return encodeBatchReceipt({
+    v: 2,
+    checkpoint: note,
+    results: [{ leaf, entry: entry(leaf, salt) }],
+    proof: await multiProof(log.nodes, [leaf], size),
+    consistency
+  })
 }
 
 async function witnessOf (): Promise<{ witness: Witness, store: Store }> {
   const dir = await mkdtemp(join(tmpdir(), 'liaison-rw-'))
   dirs.push(dir)
   const store = await Store.open(join(dir, 'store'))
-  const witness = new Witness({ libp2p: {} as never, store, audit: {} as never, trust: {} as never, signer: generateSigner().signer, logger: pino({ level: 'silent' }) }, { intervalMs: 0 })
+  const witness = new Witness({
+    libp2p: {} as never,
+    store,
+    audit: {} as never,
+    trust: {} as never,
+    signer: generateSigner().signer,
+    logger: pino({ level: 'silent' })
+  }, { intervalMs: 0 })
   return { witness, store }
 }
 
@@ -83,7 +102,9 @@ describe('checkpoints from batch receipts feed the witness records', () => {
     await store.commit(w.observe(receiver.peerId, opened, undefined).ops)
     const held = await w.latest(receiver.peerId) as HeldCheckpoint
     const alerts: string[] = []
-    witness.on('alert', (a) => { alerts.push(a.reason) })
+    witness.on('alert', (a) => {
+      alerts.push(a.reason)
+    })
     for (const [what, other] of [['fork', logOf(9, 'rewritten')], ['rollback', logOf(2, 'wiped')]] as const) {
       const salt = what === 'fork' ? 'rewritten' : 'wiped'
       const receipt = openBatchReceipt(await receiptOf(other, held.size, salt), receiver.peerId, [digest(other.tree.size - 1)], held)

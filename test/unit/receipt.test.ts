@@ -32,9 +32,11 @@ describe('encodeReceipt', () => {
   it('emits compact JSON with keys in the fixed order', () => {
     const reversed = Object.fromEntries(Object.entries(rejected()).reverse()) as unknown as ReceiptV1
     expect(new TextDecoder().decode(encodeReceipt(reversed))).toBe(
-      `{"v":1,"for":"${DIGEST}","messageId":null,"by":"${BOB}","at":"${AT}","status":"rejected","reason":"BAD_SIGNATURE"}`)
+      `{"v":1,"for":"${DIGEST}","messageId":null,"by":"${BOB}","at":"${AT}","status":"rejected","reason":"BAD_SIGNATURE"}`
+    )
     expect(new TextDecoder().decode(encodeReceipt({ ...accepted(), reason: undefined }))).toBe(
-      `{"v":1,"for":"${DIGEST}","messageId":"${MSG_ID}","by":"${BOB}","at":"${AT}","status":"accepted"}`)
+      `{"v":1,"for":"${DIGEST}","messageId":"${MSG_ID}","by":"${BOB}","at":"${AT}","status":"accepted"}`
+    )
   })
 
   it('rejects an invalid receipt with SCHEMA_INVALID', () => {
@@ -97,20 +99,28 @@ describe('receipt round trip', () => {
   const reasons = Object.keys(REASON_CODES) as ReasonCode[]
   const receipt: fc.Arbitrary<ReceiptV1> = fc.record({
     for: fc.uint8Array({ minLength: 32, maxLength: 32 }).map(b => Buffer.from(b).toString('hex')),
-    messageId: fc.option(fc.tuple(fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.uint8Array({ minLength: 10, maxLength: 10 }))
-      .map(([ms, r]) => uuidV7(ms, r)), { nil: null }),
+    messageId: fc.option(
+      fc.tuple(fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.uint8Array({ minLength: 10, maxLength: 10 }))
+        .map(([ms, r]) => uuidV7(ms, r)),
+      { nil: null }
+    ),
     by: fc.uint8Array({ minLength: 32, maxLength: 32 }).map(peer),
     at: fc.integer({ min: -62167219200000, max: 253402300799999 }).map(formatRfc3339Millis),
     reason: fc.option(fc.constantFrom(...reasons), { nil: undefined })
-  }).map(({ reason, ...rest }): ReceiptV1 => reason === undefined
-    ? { v: 1, ...rest, status: 'accepted' }
-    : { v: 1, ...rest, status: 'rejected', reason })
+  }).map(({ reason, ...rest }): ReceiptV1 =>
+    reason === undefined
+      ? { v: 1, ...rest, status: 'accepted' }
+      : { v: 1, ...rest, status: 'rejected', reason }
+  )
 
   it('encode then parse returns the same receipt', () => {
-    fc.assert(fc.property(receipt, r => {
-      const encoded = encodeReceipt(r)
-      expect(parseReceipt(encoded)).toStrictEqual(r)
-      expect(encodeReceipt(parseReceipt(encoded))).toStrictEqual(encoded)
-    }), { numRuns: 150 })
+    fc.assert(
+      fc.property(receipt, r => {
+        const encoded = encodeReceipt(r)
+        expect(parseReceipt(encoded)).toStrictEqual(r)
+        expect(encodeReceipt(parseReceipt(encoded))).toStrictEqual(encoded)
+      }),
+      { numRuns: 150 }
+    )
   })
 })

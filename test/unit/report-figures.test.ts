@@ -26,20 +26,70 @@ const MESSAGE = 'application/vnd.liaison.message.v1+json'
 const FEEDBACK = 'application/vnd.liaison.feedback.v1+json'
 
 function sent (n: number, ms: number, over: Partial<RawEntry> = {}): RawEntry {
-  return { type: 'message.sent', at: at(ms), digest: D(n), payloadType: MESSAGE, id: `id-${n}`, kind: 'report', from: self, to: [peer], tlp: 'GREEN', topic: 'fraud', legalBasis: 'EU-1', expires: at(86_400_000), ...over }
+  return {
+    type: 'message.sent',
+    at: at(ms),
+    digest: D(n),
+    payloadType: MESSAGE,
+    id: `id-${n}`,
+    kind: 'report',
+    from: self,
+    to: [peer],
+    tlp: 'GREEN',
+    topic: 'fraud',
+    legalBasis: 'EU-1',
+    expires: at(86_400_000),
+    ...over
+  }
 }
 function received (n: number, ms: number, over: Partial<RawEntry> = {}): RawEntry {
-  return { type: 'message.received', at: at(ms), digest: D(n), payloadType: MESSAGE, id: `id-${n}`, kind: 'report', from: peer, to: [self], tlp: 'GREEN', topic: 'fraud', legalBasis: 'EU-1', expires: at(86_400_000), ...over }
+  return {
+    type: 'message.received',
+    at: at(ms),
+    digest: D(n),
+    payloadType: MESSAGE,
+    id: `id-${n}`,
+    kind: 'report',
+    from: peer,
+    to: [self],
+    tlp: 'GREEN',
+    topic: 'fraud',
+    legalBasis: 'EU-1',
+    expires: at(86_400_000),
+    ...over
+  }
 }
 const receipt = (n: number, ms: number, by = peer): RawEntry => ({ type: 'receipt.stored', at: at(ms), for: D(n), by, status: 'accepted', reason: null })
-const query = (role: string, id: string, ms: number, over: Partial<RawEntry> = {}): RawEntry =>
-  ({ type: 'query', at: at(ms), role, queryId: id, queryDigest: D(999), peer, selectorType: 'phone', count: 5, legalBasis: 'EU-1', purpose: 'case', hits: null, refused: null, keyId: 'k', ...over })
+const query = (role: string, id: string, ms: number, over: Partial<RawEntry> = {}): RawEntry => ({
+  type: 'query',
+  at: at(ms),
+  role,
+  queryId: id,
+  queryDigest: D(999),
+  peer,
+  selectorType: 'phone',
+  count: 5,
+  legalBasis: 'EU-1',
+  purpose: 'case',
+  hits: null,
+  refused: null,
+  keyId: 'k',
+  ...over
+})
 
 /** Figure `id` over `entries`, as objects keyed by column. */
 function figure (id: string, entries: RawEntry[], by: string[] = [], joinLimit = 100): Array<Record<string, Cell>> {
   const def = figureDefs().find(d => d.id === id)!
   const acc = new FigureAccumulator(def, by)
-  const n = new Normaliser({ self, fromMs: -Infinity, toMs: Infinity, joinLimit, emit: f => { acc.add(f) } })
+  const n = new Normaliser({
+    self,
+    fromMs: -Infinity,
+    toMs: Infinity,
+    joinLimit,
+    emit: f => {
+      acc.add(f)
+    }
+  })
   for (const e of entries) n.add(e)
   n.finish()
   const t = acc.table()
@@ -71,39 +121,80 @@ describe('report: histogram regimes', () => {
 describe('report: the outbox figure', () => {
   it('counts what left with a receipt, what still waits, what expired and what was forgotten', () => {
     const rows = figure('outbox', [
-      sent(1, 0), receipt(1, 1500), // left after 1.5 s
-      sent(2, 10, { to: [peer, other] }), receipt(2, 510), // one of two left; the other still waits
+      sent(1, 0),
+      receipt(1, 1500), // left after 1.5 s
+      sent(2, 10, { to: [peer, other] }),
+      receipt(2, 510), // one of two left; the other still waits
       sent(3, 20, { expires: at(1000) }), // expired before the last entry
-      sent(4, 30, { payloadType: FEEDBACK }), receipt(4, 40),
+      sent(4, 30, { payloadType: FEEDBACK }),
+      receipt(4, 40),
       sent(5, 5000)
     ])
     expect(rows).toEqual([
-      { payload: 'feedback', queued: 1, left: 1, waiting: 0, expired: 0, untracked: 0, p50_wait_ms: 10, p90_wait_ms: 10, p99_wait_ms: 10, oldest_waiting_ms: null },
+      {
+        payload: 'feedback',
+        queued: 1,
+        left: 1,
+        waiting: 0,
+        expired: 0,
+        untracked: 0,
+        p50_wait_ms: 10,
+        p90_wait_ms: 10,
+        p99_wait_ms: 10,
+        oldest_waiting_ms: null
+      },
       // waiting: message 2 to `other` (5,000 - 10 ms) and message 5 (0 ms, sealed last).
-      { payload: 'message', queued: 5, left: 2, waiting: 2, expired: 1, untracked: 0, p50_wait_ms: 500, p90_wait_ms: 1500, p99_wait_ms: 1500, oldest_waiting_ms: 4990 }
+      {
+        payload: 'message',
+        queued: 5,
+        left: 2,
+        waiting: 2,
+        expired: 1,
+        untracked: 0,
+        p50_wait_ms: 500,
+        p90_wait_ms: 1500,
+        p99_wait_ms: 1500,
+        oldest_waiting_ms: 4990
+      }
     ])
   })
 
   it('counts deliveries forgotten beyond the join limit as untracked (queued = left + waiting + expired + untracked)', () => {
     const rows = figure('outbox', [sent(1, 0), sent(2, 1), sent(3, 2), receipt(3, 3), receipt(1, 4)], [], 2)
-    expect(rows).toEqual([{ payload: 'message', queued: 3, left: 1, waiting: 1, expired: 0, untracked: 1, p50_wait_ms: 1, p90_wait_ms: 1, p99_wait_ms: 1, oldest_waiting_ms: 3 }])
+    expect(rows).toEqual([{
+      payload: 'message',
+      queued: 3,
+      left: 1,
+      waiting: 1,
+      expired: 0,
+      untracked: 1,
+      p50_wait_ms: 1,
+      p90_wait_ms: 1,
+      p99_wait_ms: 1,
+      oldest_waiting_ms: 3
+    }])
   })
 })
 
 describe('report: hit/no-hit query figures', () => {
   const entries: RawEntry[] = [
     // Asked by this node: answered with 2 hits of 5, refused by the peer, refused locally (BAD_PROOF), and one without outcome.
-    query('query.sent', 'q1', 0), query('query.result', 'q1', 100, { hits: 2 }),
-    query('query.sent', 'q2', 200, { count: 3 }), query('query.refused', 'q2', 300, { count: 3, refused: 'QUOTA_EXCEEDED' }),
-    query('query.sent', 'q3', 400), query('query.refused', 'q3', 500, { refused: 'BAD_PROOF' }),
+    query('query.sent', 'q1', 0),
+    query('query.result', 'q1', 100, { hits: 2 }),
+    query('query.sent', 'q2', 200, { count: 3 }),
+    query('query.refused', 'q2', 300, { count: 3, refused: 'QUOTA_EXCEEDED' }),
+    query('query.sent', 'q3', 400),
+    query('query.refused', 'q3', 500, { refused: 'BAD_PROOF' }),
     query('query.sent', 'q4', 600, { selectorType: 'email', count: 1 }),
     // Asked of this node by the peer: answered once, refused twice.
     query('query.answered', 'r1', 700, { count: 4 }),
     query('query.refused', 'r2', 800, { count: 1, refused: 'SELECTOR_TYPE_NOT_PERMITTED' }),
     query('query.refused', 'r3', 900, { count: 1, refused: 'SELECTOR_TYPE_NOT_PERMITTED' }),
     // A follow-up of a hit (an rfi on the follow-up topic), answered by the peer.
-    sent(10, 1000, { kind: 'rfi', topic: FOLLOW_UP_TOPIC }), receipt(10, 1010),
-    received(11, 61_000, { kind: 'response', topic: FOLLOW_UP_TOPIC }), { type: 'message.replied', at: at(61_000), digest: D(11), inReplyTo: 'id-10' },
+    sent(10, 1000, { kind: 'rfi', topic: FOLLOW_UP_TOPIC }),
+    receipt(10, 1010),
+    received(11, 61_000, { kind: 'response', topic: FOLLOW_UP_TOPIC }),
+    { type: 'message.replied', at: at(61_000), digest: D(11), inReplyTo: 'id-10' },
     // And one received, not answered.
     received(12, 62_000, { kind: 'rfi', topic: FOLLOW_UP_TOPIC })
   ]

@@ -21,7 +21,9 @@ function rng (seed: number): () => number {
 describe('report joins: BoundedMap', () => {
   it('forgets the oldest live entry first, counts it, and tells onEvict', () => {
     const gone: string[] = []
-    const m = new BoundedMap<string, number>(3, (_v, k) => { gone.push(k) })
+    const m = new BoundedMap<string, number>(3, (_v, k) => {
+      gone.push(k)
+    })
     for (const k of ['a', 'b', 'c']) m.set(k, 1)
     m.delete('a')
     m.set('d', 1)
@@ -65,7 +67,14 @@ describe('report joins: BoundedMap', () => {
 })
 
 describe('report joins: MessageIndex', () => {
-  const rec = (i: number): MessageRecord => ({ at: i, counted: i % 2 === 0, out: i % 3 === 0, payload: 'message', dims: { topic: `t${i % 5}` }, peers: i % 4 === 0 ? ['p1', 'p2'] : ['p1'] })
+  const rec = (i: number): MessageRecord => ({
+    at: i,
+    counted: i % 2 === 0,
+    out: i % 3 === 0,
+    payload: 'message',
+    dims: { topic: `t${i % 5}` },
+    peers: i % 4 === 0 ? ['p1', 'p2'] : ['p1']
+  })
 
   it('keeps the last `limit` messages (a ring) and finds each by digest', () => {
     const next = rng(7)

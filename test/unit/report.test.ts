@@ -15,7 +15,19 @@ const D = (n: number): string => n.toString(16).padStart(64, '0')
 const at = (ms: number): string => new Date(Date.UTC(2026, 11, 1) + ms).toISOString()
 
 function sent (n: number, ms: number, kind = 'report'): RawEntry {
-  return { type: 'message.sent', at: at(ms), digest: D(n), payloadType: 'application/vnd.liaison.message.v1+json', id: `id-${n}`, kind, from: self, to: [peer], tlp: 'GREEN', topic: 'fraud', legalBasis: 'EU-1' }
+  return {
+    type: 'message.sent',
+    at: at(ms),
+    digest: D(n),
+    payloadType: 'application/vnd.liaison.message.v1+json',
+    id: `id-${n}`,
+    kind,
+    from: self,
+    to: [peer],
+    tlp: 'GREEN',
+    topic: 'fraud',
+    legalBasis: 'EU-1'
+  }
 }
 function receipt (n: number, ms: number, status = 'accepted', reason: string | null = null): RawEntry {
   return { type: 'receipt.stored', at: at(ms), for: D(n), by: peer, status, reason }
@@ -23,7 +35,15 @@ function receipt (n: number, ms: number, status = 'accepted', reason: string | n
 
 function run (entries: RawEntry[], opts: { fromMs?: number, joinLimit?: number } = {}): { facts: Fact[], n: Normaliser } {
   const facts: Fact[] = []
-  const n = new Normaliser({ self, fromMs: opts.fromMs ?? -Infinity, toMs: Infinity, joinLimit: opts.joinLimit ?? 100, emit: f => { facts.push(f) } })
+  const n = new Normaliser({
+    self,
+    fromMs: opts.fromMs ?? -Infinity,
+    toMs: Infinity,
+    joinLimit: opts.joinLimit ?? 100,
+    emit: f => {
+      facts.push(f)
+    }
+  })
   for (const e of entries) n.add(e)
   return { facts, n }
 }
@@ -74,7 +94,19 @@ describe('report: normaliser and figures', () => {
   })
 
   it('links an answer to its request for information through message.replied', () => {
-    const answer: RawEntry = { type: 'message.received', at: at(60_000), digest: D(9), payloadType: 'application/vnd.liaison.message.v1+json', id: 'id-9', kind: 'response', from: peer, to: [self], tlp: 'GREEN', topic: 'fraud', legalBasis: 'EU-1' }
+    const answer: RawEntry = {
+      type: 'message.received',
+      at: at(60_000),
+      digest: D(9),
+      payloadType: 'application/vnd.liaison.message.v1+json',
+      id: 'id-9',
+      kind: 'response',
+      from: peer,
+      to: [self],
+      tlp: 'GREEN',
+      topic: 'fraud',
+      legalBasis: 'EU-1'
+    }
     const { facts } = run([sent(1, 0, 'rfi'), answer, { type: 'message.replied', at: at(60_000), digest: D(9), inReplyTo: 'id-1' }])
     expect(facts.find(f => f.type === 'answer')).toMatchObject({ direction: 'out', peer, delayMs: 60_000 })
   })
@@ -82,7 +114,11 @@ describe('report: normaliser and figures', () => {
 
 describe('report: query, files, CSV', () => {
   it('checks the query', () => {
-    expect(reportQuery({ from: '2026-10-01', to: '2026-12-31', by: ['peer', 'month', 'peer'] })).toEqual({ from: '2026-10-01T00:00:00.000Z', to: '2026-12-31T23:59:59.999Z', by: ['peer', 'month'] })
+    expect(reportQuery({ from: '2026-10-01', to: '2026-12-31', by: ['peer', 'month', 'peer'] })).toEqual({
+      from: '2026-10-01T00:00:00.000Z',
+      to: '2026-12-31T23:59:59.999Z',
+      by: ['peer', 'month']
+    })
     expect(() => reportQuery({ by: ['colour'] })).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT' }))
     expect(() => reportQuery({ from: 'yesterday' })).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT' }))
     expect(() => reportQuery({ from: '2026-12-02', to: '2026-12-01' })).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT' }))
@@ -94,7 +130,10 @@ describe('report: query, files, CSV', () => {
   })
 
   it('writes CSV cells RFC 4180-quoted', () => {
-    const report = { format: REPORT_FORMAT, figures: { rejections: { title: 't', columns: ['topic', 'reason', 'rejected'], keys: 2, rows: [['a,"b"', 'X', 3]] } } } as unknown as Report
+    const report = {
+      format: REPORT_FORMAT,
+      figures: { rejections: { title: 't', columns: ['topic', 'reason', 'rejected'], keys: 2, rows: [['a,"b"', 'X', 3]] } }
+    } as unknown as Report
     expect(formatCsv(report)).toBe('figure,topic,reason,measure,value\r\nrejections,"a,""b""",X,rejected,3\r\n')
   })
 })

@@ -68,7 +68,17 @@ describe('applyRevocation', () => {
     const stolen = generateSigner().signer
     const thief = generateSigner().signer
     await trust.add({ peerId: stolen.peerId, name: 'k' })
-    await store.commit([store.rotationOp({ oldPeerId: stolen.peerId, newPeerId: thief.peerId, id: '0190a5f0-0000-7000-8000-000000000001', created: '2026-01-01T00:00:00.000Z', statementDigest: 'a'.repeat(64), status: 'pending', updatedAt: 0 })])
+    await store.commit([
+      store.rotationOp({
+        oldPeerId: stolen.peerId,
+        newPeerId: thief.peerId,
+        id: '0190a5f0-0000-7000-8000-000000000001',
+        created: '2026-01-01T00:00:00.000Z',
+        statementDigest: 'a'.repeat(64),
+        status: 'pending',
+        updatedAt: 0
+      })
+    ])
     await applyPeerRotation(store, trust, stolen.peerId, new Date())
     expect(trust.isActive(thief.peerId)).toBe(true)
     const out = await applyRevocation(store, trust, encodeEnvelope(signRevocation(stolen, cert(stolen))), new Date())

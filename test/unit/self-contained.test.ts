@@ -10,11 +10,11 @@ import { describe, expect, it } from 'vitest'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const SKIP = new Set(['node_modules', 'dist', '.git', 'data', 'vectors', 'fixtures'])
 
-function * sources (dir: string): Generator<string> {
+function* sources (dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
     if (SKIP.has(name)) continue
     const path = join(dir, name)
-    if (statSync(path).isDirectory()) yield * sources(path)
+    if (statSync(path).isDirectory()) yield* sources(path)
     else if (/\.(ts|js|mjs|cjs|json|sh|py)$/.test(name)) yield path
   }
 }
@@ -24,7 +24,11 @@ describe('a clone is self-contained', () => {
     const offenders: string[] = []
     for (const dir of ['test', 'scripts', 'node', 'protocol', 'bench', '.ci']) {
       let files: string[]
-      try { files = [...sources(join(ROOT, dir))] } catch { continue }
+      try {
+        files = [...sources(join(ROOT, dir))]
+      } catch {
+        continue
+      }
       for (const file of files) {
         if (file.endsWith('self-contained.test.ts')) continue
         if (/\.\.\/shared\b|\/work\/shared\b/.test(readFileSync(file, 'utf8'))) offenders.push(relative(ROOT, file))

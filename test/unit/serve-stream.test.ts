@@ -24,29 +24,50 @@ class ScriptedStream {
   /** Chunks the server has taken from the stream so far. */
   taken = 0
 
-  push (chunk: Uint8Array): void { this.chunks.push(chunk); this.wake?.() }
-  end (): void { this.ended = true; this.wake?.() }
+  push (chunk: Uint8Array): void {
+    this.chunks.push(chunk)
+    this.wake?.()
+  }
+  end (): void {
+    this.ended = true
+    this.wake?.()
+  }
 
-  async * [Symbol.asyncIterator] (): AsyncGenerator<Uint8Array> {
+  async *[Symbol.asyncIterator] (): AsyncGenerator<Uint8Array> {
     while (true) {
       const next = this.chunks.shift()
-      if (next != null) { this.taken++; yield next; continue }
+      if (next != null) {
+        this.taken++
+        yield next
+        continue
+      }
       if (this.ended) return
-      await new Promise<void>(resolve => { this.wake = resolve })
+      await new Promise<void>(resolve => {
+        this.wake = resolve
+      })
     }
   }
 
-  send (data: Uint8Array): boolean { this.writes.push(data.slice()); return true }
+  send (data: Uint8Array): boolean {
+    this.writes.push(data.slice())
+    return true
+  }
   async onDrain (): Promise<void> {}
-  async close (): Promise<void> { this.closed = true }
-  abort (err: Error): void { this.aborted = err }
+  async close (): Promise<void> {
+    this.closed = true
+  }
+  abort (err: Error): void {
+    this.aborted = err
+  }
 }
 
 /** A receiver that answers each frame (batch) with a receipt naming it, once `release` is called. */
 function scriptedReceiver (): { receiver: Receiver, seen: Uint8Array[], release: () => void } {
   const seen: Uint8Array[] = []
   let gate!: () => void
-  const opened = new Promise<void>(resolve => { gate = resolve })
+  const opened = new Promise<void>(resolve => {
+    gate = resolve
+  })
   const receiver = {
     receiveBatch: async (frame: Uint8Array): Promise<ReceiveOutcome> => {
       seen.push(frame.slice())

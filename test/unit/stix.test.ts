@@ -11,8 +11,17 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import { encodeMessage, parseMessage, validateMessage } from '../../protocol/message.ts'
 import { MAX_MESSAGE_PAYLOAD_BYTES } from '../../protocol/limits.ts'
 import {
-  checkStixBody, createStixAjv, OPENCTI_AMBER_STRICT_ID, oasisDir, SAFE_PATTERNS, SCHEMA_BASE, TLP1_MARKING_IDS, TLP2_MARKING_IDS,
-  tlpResolver, validateStixBundle, withInheritedTlp
+  checkStixBody,
+  createStixAjv,
+  OPENCTI_AMBER_STRICT_ID,
+  oasisDir,
+  SAFE_PATTERNS,
+  SCHEMA_BASE,
+  TLP1_MARKING_IDS,
+  TLP2_MARKING_IDS,
+  tlpResolver,
+  validateStixBundle,
+  withInheritedTlp
 } from '../../protocol/stix/index.ts'
 import { freshMessage as fresh } from '../helpers/messages.ts'
 import { signerFromSeed } from '../../protocol/keys.ts'
@@ -24,24 +33,41 @@ const freshMessage = (fields: Partial<MessageV1>): MessageV1 => fresh(A, [B], fi
 import { INTEROP_OBJECTS, interopBundle, UPSTREAM_TYPOS } from '../stix/interop-examples.ts'
 
 const code = (fn: () => unknown): { code?: string, message?: string } => {
-  try { fn(); return {} } catch (err) { return err instanceof ProtocolError ? { code: err.code, message: err.message } : { message: String(err) } }
+  try {
+    fn()
+    return {}
+  } catch (err) {
+    return err instanceof ProtocolError ? { code: err.code, message: err.message } : { message: String(err) }
+  }
 }
 
 const indicator = (marking?: string): Record<string, unknown> => ({
   ...INTEROP_OBJECTS.indicator,
   object_marking_refs: marking == null ? undefined : [marking]
 })
-const bundleOf = (...objects: Array<Record<string, unknown>>): Record<string, unknown> =>
-  ({ type: 'bundle', id: 'bundle--44af6c39-c09b-49c5-9de2-394224b04982', objects: objects.map(o => JSON.parse(JSON.stringify(o))) })
+const bundleOf = (...objects: Array<Record<string, unknown>>): Record<string, unknown> => ({
+  type: 'bundle',
+  id: 'bundle--44af6c39-c09b-49c5-9de2-394224b04982',
+  objects: objects.map(o => JSON.parse(JSON.stringify(o)))
+})
 
 describe('STIX 2.1 bundle validation', () => {
   it('accepts every interop example bundle', () => {
-    for (const type of Object.keys(INTEROP_OBJECTS)) expect(code(() => { validateStixBundle(interopBundle(type)) }), type).toEqual({})
+    for (const type of Object.keys(INTEROP_OBJECTS)) {
+      expect(
+        code(() => {
+          validateStixBundle(interopBundle(type))
+        }),
+        type
+      ).toEqual({})
+    }
   })
 
   it('refuses an invalid timestamp with STIX_INVALID and its JSON path', () => {
     const b = bundleOf(INTEROP_OBJECTS.tool, { ...INTEROP_OBJECTS.indicator, created: 'yesterday' })
-    const e = code(() => { validateStixBundle(b) })
+    const e = code(() => {
+      validateStixBundle(b)
+    })
     expect(e.code).toBe('STIX_INVALID')
     expect(e.message).toContain('$.objects[1].created')
   })
@@ -49,19 +75,31 @@ describe('STIX 2.1 bundle validation', () => {
   it('names a missing required property by its path', () => {
     const rest = { ...INTEROP_OBJECTS.indicator }
     delete rest.pattern
-    const e = code(() => { validateStixBundle(bundleOf(rest)) })
+    const e = code(() => {
+      validateStixBundle(bundleOf(rest))
+    })
     expect(e.code).toBe('STIX_INVALID')
     expect(e.message).toContain('$.objects[0].pattern is missing')
   })
 
   it('refuses a bundle without an id, and one whose id is not a bundle id', () => {
-    expect(code(() => { validateStixBundle({ type: 'bundle', objects: [] }) }).code).toBe('STIX_INVALID')
-    expect(code(() => { validateStixBundle({ type: 'bundle', id: 'indicator--44af6c39-c09b-49c5-9de2-394224b04982' }) }).message).toContain('$.id')
+    expect(
+      code(() => {
+        validateStixBundle({ type: 'bundle', objects: [] })
+      }).code
+    ).toBe('STIX_INVALID')
+    expect(
+      code(() => {
+        validateStixBundle({ type: 'bundle', id: 'indicator--44af6c39-c09b-49c5-9de2-394224b04982' })
+      }).message
+    ).toContain('$.id')
   })
 
   it('answers a hostile type string at once (no exponential backtracking)', () => {
     const started = performance.now()
-    const e = code(() => { validateStixBundle(bundleOf({ ...INTEROP_OBJECTS.tool, type: 'a'.repeat(200) + '!' })) })
+    const e = code(() => {
+      validateStixBundle(bundleOf({ ...INTEROP_OBJECTS.tool, type: 'a'.repeat(200) + '!' }))
+    })
     expect(e.code).toBe('STIX_INVALID')
     expect(performance.now() - started).toBeLessThan(2000)
   })
@@ -117,7 +155,9 @@ describe('TLP markings', () => {
   for (const [name, id, tlp] of cases) {
     it(`${name} is ${tlp}: a message below it is MARKING_CONFLICT, at or above it passes`, () => {
       for (const level of levels) {
-        const e = code(() => { checkStixBody(bundleOf(indicator(id)), level) })
+        const e = code(() => {
+          checkStixBody(bundleOf(indicator(id)), level)
+        })
         if (levels.indexOf(level) < levels.indexOf(tlp)) {
           expect(e.code, level).toBe('MARKING_CONFLICT')
           expect(e.message).toContain('$.objects[0]')
@@ -129,15 +169,34 @@ describe('TLP markings', () => {
   }
 
   it('counts granular markings and TLP definitions carried in the bundle itself', () => {
-    const granular = { ...INTEROP_OBJECTS.tool, object_marking_refs: undefined, granular_markings: [{ marking_ref: TLP1_MARKING_IDS.RED, selectors: ['name'] }] }
-    expect(code(() => { checkStixBody(bundleOf(granular), 'AMBER') }).code).toBe('MARKING_CONFLICT')
+    const granular = {
+      ...INTEROP_OBJECTS.tool,
+      object_marking_refs: undefined,
+      granular_markings: [{ marking_ref: TLP1_MARKING_IDS.RED, selectors: ['name'] }]
+    }
+    expect(
+      code(() => {
+        checkStixBody(bundleOf(granular), 'AMBER')
+      }).code
+    ).toBe('MARKING_CONFLICT')
     const defs = JSON.parse(readFileSync(join(oasisDir(), 'tlp-2.0-marking-definitions.json'), 'utf8')) as Array<Record<string, unknown>>
     const own = { ...defs[4], id: 'marking-definition--0d4a4a4e-64d8-4b48-a0c6-6ab1f8c1c9c1' }
-    expect(code(() => { checkStixBody(bundleOf(own, indicator(own.id as string)), 'AMBER') }).code).toBe('MARKING_CONFLICT')
+    expect(
+      code(() => {
+        checkStixBody(bundleOf(own, indicator(own.id as string)), 'AMBER')
+      }).code
+    ).toBe('MARKING_CONFLICT')
   })
 
   it('the most restrictive marking of any object decides', () => {
-    expect(code(() => { checkStixBody(bundleOf(indicator(TLP1_MARKING_IDS.GREEN), { ...indicator(TLP2_MARKING_IDS.RED), id: 'indicator--1e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f' }), 'AMBER') }).message).toContain('$.objects[1]')
+    expect(
+      code(() => {
+        checkStixBody(
+          bundleOf(indicator(TLP1_MARKING_IDS.GREEN), { ...indicator(TLP2_MARKING_IDS.RED), id: 'indicator--1e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f' }),
+          'AMBER'
+        )
+      }).message
+    ).toContain('$.objects[1]')
   })
 
   it('an object without a marking inherits the message TLP on export; a marked one is unchanged', () => {
@@ -157,7 +216,7 @@ describe('TLP markings', () => {
 })
 
 describe('the OASIS interop profile', () => {
-  it('each example object satisfies its type\'s interop schema (upstream typos in `required` aside)', () => {
+  it("each example object satisfies its type's interop schema (upstream typos in `required` aside)", () => {
     const dir = join(oasisDir(), 'interop')
     const ajv = createStixAjv([JSON.parse(readFileSync(join(dir, 'core.json'), 'utf8')) as object])
     const files = readdirSync(dir).filter(f => f !== 'core.json')

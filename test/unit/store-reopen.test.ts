@@ -17,7 +17,13 @@ import { generateSigner } from '../../protocol/keys.ts'
 import { freshMessage } from '../helpers/messages.ts'
 
 const dirs: string[] = []
-afterEach(async () => { await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) })) })
+afterEach(async () => {
+  await Promise.all(
+    dirs.splice(0).map(async d => {
+      await rm(d, { recursive: true, force: true })
+    })
+  )
+})
 
 const sender = generateSigner().signer
 const receiver = generateSigner().signer
@@ -48,10 +54,17 @@ describe('Store after a failed write', () => {
     const batch = db.batch.bind(s.db)
     const close = db.close.bind(s.db)
     let closes = 0
-    db.close = async () => { closes++; await close() }
-    db.batch = async () => { throw Object.assign(new Error('simulated ENOSPC'), { code: 'LEVEL_IO_ERROR' }) }
+    db.close = async () => {
+      closes++
+      await close()
+    }
+    db.batch = async () => {
+      throw Object.assign(new Error('simulated ENOSPC'), { code: 'LEVEL_IO_ERROR' })
+    }
     const { meta: failedMeta, envelope: failedEnvelope } = message(2)
-    await expect(s.commit(s.messageOps(failedMeta, failedEnvelope), [auditEvents.messageReceived(failedMeta, failedEnvelope)])).rejects.toThrow('simulated ENOSPC')
+    await expect(s.commit(s.messageOps(failedMeta, failedEnvelope), [auditEvents.messageReceived(failedMeta, failedEnvelope)])).rejects.toThrow(
+      'simulated ENOSPC'
+    )
     expect(audit.size).toBe(sizeBefore)
     expect(Buffer.from(audit.root()).toString('hex')).toBe(rootBefore)
     expect(closes).toBe(0)

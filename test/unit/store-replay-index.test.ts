@@ -18,7 +18,9 @@ const COUNT = 2_600 // more than two of the open-time batches (1,024 entries eac
 
 describe('the replay index after a restart', () => {
   let dir: string
-  afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   it(`knows each of ${COUNT.toLocaleString('en')} stored (sender, id) pairs, and no other`, async () => {
     dir = await mkdtemp(join(tmpdir(), 'liaison-replay-index-'))

@@ -41,7 +41,9 @@ describe('task force records and views', () => {
   })
 
   it('merges signatures written by two notices in the same batch; the view puts the charter in effect', async () => {
-    const put = async (s: SignedCharter, known: boolean): Promise<void> => { await store.commit(records.versionOps(s, T0, known)) }
+    const put = async (s: SignedCharter, known: boolean): Promise<void> => {
+      await store.commit(records.versionOps(s, T0, known))
+    }
     await put(one, false)
     expect((await loadTaskForce(records, charter.id, B.peerId, T0))?.effect.state).toBe('awaiting-signatures')
     // B's and C's signatures arrive at once, each notice holding only its own: both are kept.

@@ -13,8 +13,24 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import { encodeMessage, parseMessage } from '../../protocol/message.ts'
 import { publicKeyFromPeerId } from '../../protocol/peer-id.ts'
 import {
-  MAX_TASKFORCE_MEMBERS, addSignature, buildChain, checkCharterEnvelope, effectOn, encodeCharter, encodeNotice, memberIds, messageProblem, openCharter,
-  openHistory, parseCharter, parseNotice, signCharter, validateCharter, verifyHistory, type CharterV1, type SignedCharter
+  MAX_TASKFORCE_MEMBERS,
+  addSignature,
+  buildChain,
+  checkCharterEnvelope,
+  effectOn,
+  encodeCharter,
+  encodeNotice,
+  memberIds,
+  messageProblem,
+  openCharter,
+  openHistory,
+  parseCharter,
+  parseNotice,
+  signCharter,
+  validateCharter,
+  verifyHistory,
+  type CharterV1,
+  type SignedCharter
 } from '../../protocol/taskforce/index.ts'
 import { signerFromSeed } from '../../protocol/keys.ts'
 import { PAYLOAD_TYPES, type Signer } from '../../protocol/types.ts'
@@ -28,7 +44,11 @@ const example = buildTaskForceExample()
 const [A, B, C] = example.signers
 const committed = (name: string): Buffer => readFileSync(new URL(name, TASKFORCE_FIXTURES_DIR))
 const code = (fn: () => unknown): string | undefined => {
-  try { fn() } catch (err) { return err instanceof ProtocolError ? err.code : String(err) }
+  try {
+    fn()
+  } catch (err) {
+    return err instanceof ProtocolError ? err.code : String(err)
+  }
   return undefined
 }
 const T0 = Date.parse('2026-05-01T00:00:00.000Z')
@@ -37,7 +57,13 @@ const signed = (c: CharterV1, by: Signer[], previousMembers: string[] = []): Sig
   for (const s of by.slice(1)) env = addSignature(checkCharterEnvelope(env, previousMembers), s)
   return checkCharterEnvelope(env, previousMembers)
 }
-const next = (prev: SignedCharter, fields: Partial<CharterV1>): CharterV1 => ({ ...prev.charter, version: prev.charter.version + 1, previous: prev.digest, proposed: '2026-05-02T00:00:00.000Z', ...fields })
+const next = (prev: SignedCharter, fields: Partial<CharterV1>): CharterV1 => ({
+  ...prev.charter,
+  version: prev.charter.version + 1,
+  previous: prev.digest,
+  proposed: '2026-05-02T00:00:00.000Z',
+  ...fields
+})
 
 describe('task force fixtures (known answers)', () => {
   it('are byte for byte what scripts/make-taskforce-fixtures.ts builds, and nothing else', () => {
@@ -45,16 +71,24 @@ describe('task force fixtures (known answers)', () => {
     for (const [name, bytes] of Object.entries(example.files)) expect(committed(name).equals(Buffer.from(bytes)), name).toBe(true)
   })
 
-  it('digest is SHA-256 of PAE, and every signature verifies under its member\'s peer-ID key with node:crypto alone', () => {
+  it("digest is SHA-256 of PAE, and every signature verifies under its member's peer-ID key with node:crypto alone", () => {
     for (const v of ['v1', 'v2']) {
-      const env = JSON.parse(committed(`charter-${v}.envelope.json`).toString('utf8')) as { payloadType: string, payload: string, signatures: Array<{ keyid: string, sig: string }> }
+      const env = JSON.parse(committed(`charter-${v}.envelope.json`).toString('utf8')) as {
+        payloadType: string,
+        payload: string,
+        signatures: Array<{ keyid: string, sig: string }>
+      }
       const payload = Buffer.from(env.payload, 'base64')
       expect(payload.equals(committed(`charter-${v}.json`))).toBe(true)
       expect(env.payloadType).toBe('application/vnd.liaison.taskforce-charter.v1+json')
       const pae = Buffer.concat([Buffer.from(`DSSEv1 ${env.payloadType.length} ${env.payloadType} ${payload.length} `), payload])
       expect(createHash('sha256').update(pae).digest('hex') + '\n').toBe(committed(`charter-${v}.digest.txt`).toString())
       for (const s of env.signatures) {
-        const key = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKeyFromPeerId(s.keyid)]), format: 'der', type: 'spki' })
+        const key = createPublicKey({
+          key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKeyFromPeerId(s.keyid)]),
+          format: 'der',
+          type: 'spki'
+        })
         expect(verify(null, pae, key, Buffer.from(s.sig, 'base64')), s.keyid).toBe(true)
       }
     }
@@ -102,7 +136,12 @@ describe('charter schema', () => {
 
   it('accepts up to MAX_TASKFORCE_MEMBERS members, one signature each (more than a message envelope may carry)', () => {
     const signers = Array.from({ length: MAX_TASKFORCE_MEMBERS }, () => signerFromSeed(new Uint8Array(randomBytes(32))))
-    const c: CharterV1 = { ...v1, members: signers.map((s, i) => ({ peerId: s.peerId, name: `agency ${i}` })), proposedBy: signers[0].peerId, governance: { quorum: 17 } }
+    const c: CharterV1 = {
+      ...v1,
+      members: signers.map((s, i) => ({ peerId: s.peerId, name: `agency ${i}` })),
+      proposedBy: signers[0].peerId,
+      governance: { quorum: 17 }
+    }
     const payload = encodeCharter(c)
     const paeBytes = pae(PAYLOAD_TYPES.taskforceCharter, payload)
     const env = { payloadType: PAYLOAD_TYPES.taskforceCharter, payload, signatures: signers.map(x => ({ keyid: x.peerId, sig: x.sign(paeBytes) })) }
@@ -199,7 +238,14 @@ describe('governance', () => {
 
 describe('messages under a charter', () => {
   const c = example.v1
-  const ok = { from: A.peerId, to: [B.peerId, C.peerId], topic: 'fraud', tlp: 'AMBER' as const, legalBasis: 'JIT-2026-04', handling: ['no-judicial-use-without-consent'] }
+  const ok = {
+    from: A.peerId,
+    to: [B.peerId, C.peerId],
+    topic: 'fraud',
+    tlp: 'AMBER' as const,
+    legalBasis: 'JIT-2026-04',
+    handling: ['no-judicial-use-without-consent']
+  }
   it.each([
     ['fits', {}, undefined],
     ['a sender outside', { from: signerFromSeed(new Uint8Array(32).fill(7)).peerId }, /sender .* is not a member/],
@@ -228,8 +274,16 @@ describe('task force notices', () => {
   it('round-trip with the chain as base64, and a decline carries no chain', () => {
     const env = decodeEnvelope(committed('charter-v1.envelope.json'), 1 << 20, 64)
     const n = {
-      v: 1 as const, id: uuidV7(T0, new Uint8Array(10)), from: A.peerId, to: [B.peerId, C.peerId], created: '2026-05-01T00:00:00.000Z', expires: '2026-05-31T00:00:00.000Z',
-      action: 'propose' as const, taskForce: example.v1.id, charter: committed('charter-v1.digest.txt').toString().trim(), chain: [new Uint8Array(committed('charter-v1.envelope.json'))]
+      v: 1 as const,
+      id: uuidV7(T0, new Uint8Array(10)),
+      from: A.peerId,
+      to: [B.peerId, C.peerId],
+      created: '2026-05-01T00:00:00.000Z',
+      expires: '2026-05-31T00:00:00.000Z',
+      action: 'propose' as const,
+      taskForce: example.v1.id,
+      charter: committed('charter-v1.digest.txt').toString().trim(),
+      chain: [new Uint8Array(committed('charter-v1.envelope.json'))]
     }
     const back = parseNotice(encodeNotice(n))
     expect(back).toEqual(n)
@@ -244,7 +298,11 @@ describe('forwarding inside a task force', () => {
   it('lets members pass on CLEAR, GREEN and AMBER among themselves unless a code restricts dissemination; AMBER+STRICT and RED as outside', () => {
     const rule = (tlp: 'CLEAR' | 'GREEN' | 'AMBER' | 'AMBER+STRICT' | 'RED', handling: string[] = []): string => insideForwardRule({ tlp, handling })
     expect([rule('CLEAR'), rule('GREEN'), rule('AMBER'), rule('AMBER+STRICT'), rule('RED')]).toEqual(['free', 'free', 'free', 'grant-required', 'never'])
-    expect([rule('AMBER', ['no-onward-without-consent']), rule('GREEN', ['originator-only']), rule('GREEN', ['x-eyes-only'])]).toEqual(['grant-required', 'grant-required', 'grant-required'])
+    expect([rule('AMBER', ['no-onward-without-consent']), rule('GREEN', ['originator-only']), rule('GREEN', ['x-eyes-only'])]).toEqual([
+      'grant-required',
+      'grant-required',
+      'grant-required'
+    ])
     expect(rule('AMBER', ['no-judicial-use-without-consent'])).toBe('free')
   })
 })

@@ -10,8 +10,15 @@ import { accepts, isObjectsContent, isTaxiiContent } from '../../node/taxii/medi
 import type { IndexEntry } from '../../node/taxii/object-index.ts'
 
 const opts = { defaultLimit: 100, maxLimit: 1000 }
-const entry = (id: string, version: string, at: number, type = id.split('--')[0], specVersion = '2.1'): IndexEntry =>
-  ({ id, type, version, specVersion, at, digest: 'd'.repeat(64), index: at })
+const entry = (id: string, version: string, at: number, type = id.split('--')[0], specVersion = '2.1'): IndexEntry => ({
+  id,
+  type,
+  version,
+  specVersion,
+  at,
+  digest: 'd'.repeat(64),
+  index: at
+})
 const A = 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f'
 const B = 'malware--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061'
 const entries = [
@@ -22,7 +29,14 @@ const entries = [
   entry('tool--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f', '2026-01-01T00:00:00.000Z', 5, 'tool', '2.0')
 ]
 const f = (q: string): ReturnType<typeof parseFilter> => parseFilter(new URLSearchParams(q), opts)
-const status = (q: string): number | undefined => { try { f(q); return undefined } catch (err) { return err instanceof TaxiiError ? err.status : -1 } }
+const status = (q: string): number | undefined => {
+  try {
+    f(q)
+    return undefined
+  } catch (err) {
+    return err instanceof TaxiiError ? err.status : -1
+  }
+}
 
 describe('TAXII filters', () => {
   it('match[version] defaults to last; first, all and timestamps select those versions', () => {
@@ -42,7 +56,20 @@ describe('TAXII filters', () => {
   })
 
   it('malformed, repeated or unknown parameters are 400', () => {
-    for (const q of ['added_after=yesterday', 'limit=0', 'limit=1.5', 'limit=-1', 'match[id]=x', 'match[type]=A', 'match[version]=latest', 'match[spec_version]=3.0', 'match[colour]=red', 'limit=1&limit=2']) {
+    for (
+      const q of [
+        'added_after=yesterday',
+        'limit=0',
+        'limit=1.5',
+        'limit=-1',
+        'match[id]=x',
+        'match[type]=A',
+        'match[version]=latest',
+        'match[spec_version]=3.0',
+        'match[colour]=red',
+        'limit=1&limit=2'
+      ]
+    ) {
       expect(status(q), q).toBe(400)
     }
     expect(status('limit=10&match[type]=indicator,malware')).toBeUndefined()

@@ -33,15 +33,51 @@ const id = (type: string, n: number): string => `${type}--8e2e2d2b-17d4-4cbf-938
 function objects (n: number): Array<Record<string, unknown>> {
   const modified = new Date(T0 + (n % 7) * 60_000).toISOString()
   return [
-    { type: 'indicator', spec_version: '2.1', id: id('indicator', 0), created: '2026-01-01T00:00:00.000Z', modified, name: `shared ${n}`, pattern: "[ipv4-addr:value = '198.51.100.1']", pattern_type: 'stix', valid_from: '2026-01-01T00:00:00Z' },
-    { type: 'indicator', spec_version: '2.1', id: id('indicator', 1000 + n), created: modified, modified, name: `own ${n}`, pattern: "[ipv4-addr:value = '198.51.100.2']", pattern_type: 'stix', valid_from: '2026-01-01T00:00:00Z' },
-    { type: 'indicator', spec_version: '2.1', id: id('indicator', 2000 + n), created: modified, modified, name: `own2 ${n}`, pattern: "[ipv4-addr:value = '198.51.100.3']", pattern_type: 'stix', valid_from: '2026-01-01T00:00:00Z' },
+    {
+      type: 'indicator',
+      spec_version: '2.1',
+      id: id('indicator', 0),
+      created: '2026-01-01T00:00:00.000Z',
+      modified,
+      name: `shared ${n}`,
+      pattern: "[ipv4-addr:value = '198.51.100.1']",
+      pattern_type: 'stix',
+      valid_from: '2026-01-01T00:00:00Z'
+    },
+    {
+      type: 'indicator',
+      spec_version: '2.1',
+      id: id('indicator', 1000 + n),
+      created: modified,
+      modified,
+      name: `own ${n}`,
+      pattern: "[ipv4-addr:value = '198.51.100.2']",
+      pattern_type: 'stix',
+      valid_from: '2026-01-01T00:00:00Z'
+    },
+    {
+      type: 'indicator',
+      spec_version: '2.1',
+      id: id('indicator', 2000 + n),
+      created: modified,
+      modified,
+      name: `own2 ${n}`,
+      pattern: "[ipv4-addr:value = '198.51.100.3']",
+      pattern_type: 'stix',
+      valid_from: '2026-01-01T00:00:00Z'
+    },
     { type: 'malware', spec_version: '2.1', id: id('malware', n % 5), created: '2026-01-01T00:00:00.000Z', modified, name: `family ${n % 5}`, is_family: true },
     { type: 'tool', spec_version: '2.0', id: id('tool', n), created: modified, modified, name: `tool ${n}` }
   ]
 }
 
-interface Stored { digest: string, at: number, from: string, topic: string, objects: Array<Record<string, unknown>> }
+interface Stored {
+  digest: string
+  at: number
+  from: string
+  topic: string
+  objects: Array<Record<string, unknown>>
+}
 
 describe('TAXII object index', () => {
   let root: string
@@ -58,7 +94,11 @@ describe('TAXII object index', () => {
 
   async function receive (from: Signer, topic: string, fields: Partial<MessageV1> = {}, storedAt?: number): Promise<Stored> {
     const i = n++
-    const msg = freshMessage(from.peerId, [self.peerId], { topic, body: { type: 'bundle', id: `bundle--5d0092c5-5f74-4287-9642-${i.toString(16).padStart(12, '0')}`, objects: objects(i) }, ...fields })
+    const msg = freshMessage(from.peerId, [self.peerId], {
+      topic,
+      body: { type: 'bundle', id: `bundle--5d0092c5-5f74-4287-9642-${i.toString(16).padStart(12, '0')}`, objects: objects(i) },
+      ...fields
+    })
     const env = signEnvelope(PAYLOAD_TYPES.message, encodeMessage(msg), from)
     const bytes = encodeEnvelope(env)
     const meta = metaOf(msg, envelopeDigest(env), 'in', storedAt ?? T0 + i * 1000)
@@ -105,9 +145,19 @@ describe('TAXII object index', () => {
     }
   }
 
-  const QUERIES = ['', 'match[type]=malware', 'match[type]=malware,tool&match[spec_version]=2.0,2.1', `match[id]=${id('indicator', 0)}`,
-    `match[id]=${id('indicator', 0)}&match[version]=all`, 'match[version]=first', 'match[version]=all', `match[version]=${new Date(T0 + 120_000).toISOString()}`,
-    'match[spec_version]=2.0', `added_after=${new Date(T0 + 20_500).toISOString()}`, `added_after=${new Date(T0 + 20_500).toISOString()}&match[type]=indicator&match[version]=all`]
+  const QUERIES = [
+    '',
+    'match[type]=malware',
+    'match[type]=malware,tool&match[spec_version]=2.0,2.1',
+    `match[id]=${id('indicator', 0)}`,
+    `match[id]=${id('indicator', 0)}&match[version]=all`,
+    'match[version]=first',
+    'match[version]=all',
+    `match[version]=${new Date(T0 + 120_000).toISOString()}`,
+    'match[spec_version]=2.0',
+    `added_after=${new Date(T0 + 20_500).toISOString()}`,
+    `added_after=${new Date(T0 + 20_500).toISOString()}&match[type]=indicator&match[version]=all`
+  ]
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'liaison-taxii-index-'))
@@ -160,10 +210,13 @@ describe('TAXII object index', () => {
     await expectServes(c.id, model(s => s.topic === 'malware', new Set([gone])), QUERIES)
   })
 
-  it('a purge removes the purged messages\' objects (and nothing else)', async () => {
+  it("a purge removes the purged messages' objects (and nothing else)", async () => {
     const c = await taxii.addCollection({ inbound: { from: y.peerId } })
     await indexer.sync()
-    const short = [await receive(y, 'fraud', { expires: new Date(Date.now() + 200).toISOString() }), await receive(y, 'fraud', { expires: new Date(Date.now() + 200).toISOString() })]
+    const short = [
+      await receive(y, 'fraud', { expires: new Date(Date.now() + 200).toISOString() }),
+      await receive(y, 'fraud', { expires: new Date(Date.now() + 200).toISOString() })
+    ]
     await expectServes(c.id, model(s => s.from === y.peerId), [''])
     const result = await new Purger({ store, audit }).purge(Date.now() + 1000)
     expect(result.purged).toEqual(expect.arrayContaining(short.map(s => s.digest)))
@@ -189,7 +242,11 @@ describe('TAXII object index', () => {
     const c = await taxii.addCollection({ inbound: { topic: 'fraud' } })
     // What a store from before the index holds: collections, no index, no change feed.
     for await (const keys of indexer.index.collectionKeys(c.id)) expect(keys).toEqual([])
-    const cursor = (await (async () => { const out: string[] = []; for await (const k of store.inbox.keys({ limit: 10 })) out.push(k); return out })())[9]
+    const cursor = (await (async () => {
+      const out: string[] = []
+      for await (const k of store.inbox.keys({ limit: 10 })) out.push(k)
+      return out
+    })())[9]
     await taxii.indexStates.put(c.id, { state: 'building', cursor })
     indexer = new TaxiiIndexer(store, taxii)
     indexer.start()

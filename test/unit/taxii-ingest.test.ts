@@ -18,9 +18,15 @@ import type { TaxiiCollection } from '../../node/taxii/records.ts'
 import { TaxiiStore } from '../../node/taxii/taxii-store.ts'
 
 const indicator = (n: number): Record<string, unknown> => ({
-  type: 'indicator', spec_version: '2.1', id: `indicator--8e2e2d2b-17d4-4cbf-938f-${n.toString(16).padStart(12, '0')}`,
-  created: '2026-01-15T09:30:00.000Z', modified: '2026-01-15T09:30:00.000Z', name: `split ${n}`,
-  pattern: "[ipv4-addr:value = '198.51.100.7']", pattern_type: 'stix', valid_from: '2026-01-15T09:30:00Z'
+  type: 'indicator',
+  spec_version: '2.1',
+  id: `indicator--8e2e2d2b-17d4-4cbf-938f-${n.toString(16).padStart(12, '0')}`,
+  created: '2026-01-15T09:30:00.000Z',
+  modified: '2026-01-15T09:30:00.000Z',
+  name: `split ${n}`,
+  pattern: "[ipv4-addr:value = '198.51.100.7']",
+  pattern_type: 'stix',
+  valid_from: '2026-01-15T09:30:00Z'
 })
 
 describe('TAXII ingest across several messages', () => {
@@ -38,7 +44,9 @@ describe('TAXII ingest across several messages', () => {
   const service = {
     send: async (input: SendInput, opts: { alongside?: SendAlongside }) => {
       const n = sends.length
-      if (n >= refuseFrom) throw new NodeError('RECIPIENT_REFUSED', 'every recipient was refused', { details: [{ peerId: peer, status: 'refused', reason: 'TLP_NOT_PERMITTED' }] })
+      if (n >= refuseFrom) {
+        throw new NodeError('RECIPIENT_REFUSED', 'every recipient was refused', { details: [{ peerId: peer, status: 'refused', reason: 'TLP_NOT_PERMITTED' }] })
+      }
       const digest = n.toString(16).padStart(64, '0')
       const extra = opts.alongside?.({ digest, storedAt: Date.now(), queued: input.to, refused: [] }) ?? { ops: [], events: [] }
       await store.commit(extra.ops, extra.events)
@@ -62,7 +70,9 @@ describe('TAXII ingest across several messages', () => {
   })
 
   const post = async (count: number): Promise<Awaited<ReturnType<typeof ingest>>> =>
-    await ingest({ store, taxii, service, maxMessageBytes: () => 6 * 1024 + 1400 }, client, collection, { objects: Array.from({ length: count }, (_, i) => indicator(i)) })
+    await ingest({ store, taxii, service, maxMessageBytes: () => 6 * 1024 + 1400 }, client, collection, {
+      objects: Array.from({ length: count }, (_, i) => indicator(i))
+    })
 
   it('writes the status with the last message, and a mark per message for the indexer', async () => {
     sends = []

@@ -15,7 +15,9 @@ describe('splitting a POST into messages', () => {
     const groups = splitIntoBundles(objects, room)
     expect(groups.flat()).toEqual(objects)
     expect(groups.length).toBeGreaterThan(5)
-    for (const g of groups) expect(JSON.stringify({ type: 'bundle', id: 'bundle--00000000-0000-4000-8000-000000000000', objects: g }).length).toBeLessThanOrEqual(room)
+    for (const g of groups) {
+      expect(JSON.stringify({ type: 'bundle', id: 'bundle--00000000-0000-4000-8000-000000000000', objects: g }).length).toBeLessThanOrEqual(room)
+    }
   })
 
   it('one bundle when everything fits', () => {

@@ -28,20 +28,30 @@ describe('uuidV7', () => {
 
   it('yields valid UUIDv7s whose timestamp reads back', () => {
     const args = fc.tuple(fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.uint8Array({ minLength: 10, maxLength: 10 }))
-    fc.assert(fc.property(args, ([ms, random]) => {
-      const id = uuidV7(ms, random)
-      expect(isUuidV7(id)).toBe(true)
-      expect(uuidV7Timestamp(id)).toBe(ms)
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(args, ([ms, random]) => {
+        const id = uuidV7(ms, random)
+        expect(isUuidV7(id)).toBe(true)
+        expect(uuidV7Timestamp(id)).toBe(ms)
+      }),
+      { numRuns: 300 }
+    )
   })
 
   it('sorts by creation time as text', () => {
-    const args = fc.tuple(fc.integer({ min: 0, max: 2 ** 48 - 2 }), fc.integer({ min: 1, max: 2 ** 40 }),
-      fc.uint8Array({ minLength: 10, maxLength: 10 }), fc.uint8Array({ minLength: 10, maxLength: 10 }))
-    fc.assert(fc.property(args, ([ms, delta, r1, r2]) => {
-      fc.pre(ms + delta < 2 ** 48)
-      expect(uuidV7(ms, r1) < uuidV7(ms + delta, r2)).toBe(true)
-    }), { numRuns: 200 })
+    const args = fc.tuple(
+      fc.integer({ min: 0, max: 2 ** 48 - 2 }),
+      fc.integer({ min: 1, max: 2 ** 40 }),
+      fc.uint8Array({ minLength: 10, maxLength: 10 }),
+      fc.uint8Array({ minLength: 10, maxLength: 10 })
+    )
+    fc.assert(
+      fc.property(args, ([ms, delta, r1, r2]) => {
+        fc.pre(ms + delta < 2 ** 48)
+        expect(uuidV7(ms, r1) < uuidV7(ms + delta, r2)).toBe(true)
+      }),
+      { numRuns: 200 }
+    )
   })
 })
 
@@ -53,8 +63,16 @@ describe('isUuidV7', () => {
       '017f22e2-79b0-4cc3-98c4-dc0c0c07398f', // version 4
       '017f22e2-79b0-7cc3-c8c4-dc0c0c07398f', // variant 110
       '017f22e2-79b0-7cc3-78c4-dc0c0c07398f', // variant 0
-      `{${RFC_UUID}}`, RFC_UUID.replaceAll('-', ''), `${RFC_UUID} `, RFC_UUID.slice(1),
-      '017f22e279b0-7cc3-98c4-dc0c0c07398f-', 'urn:uuid:' + RFC_UUID, '', null, 42, undefined
+      `{${RFC_UUID}}`,
+      RFC_UUID.replaceAll('-', ''),
+      `${RFC_UUID} `,
+      RFC_UUID.slice(1),
+      '017f22e279b0-7cc3-98c4-dc0c0c07398f-',
+      'urn:uuid:' + RFC_UUID,
+      '',
+      null,
+      42,
+      undefined
     ]
     for (const value of bad) expect(isUuidV7(value)).toBe(false)
   })

@@ -12,20 +12,32 @@ import { VerifyPool } from '../../node/exchange/verify-pool.ts'
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
 const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(`../vectors/${path}`, import.meta.url), 'utf8'))
 
-interface Case { key: VerifyKey, msg: Uint8Array, sig: Uint8Array, name: string }
-const wycheproof = readJson('wycheproof/ed25519_test.json') as { testGroups: Array<{ publicKey: { pk: string }, tests: Array<{ tcId: number, msg: string, sig: string }> }> }
+interface Case {
+  key: VerifyKey
+  msg: Uint8Array
+  sig: Uint8Array
+  name: string
+}
+const wycheproof = readJson('wycheproof/ed25519_test.json') as {
+  testGroups: Array<{ publicKey: { pk: string }, tests: Array<{ tcId: number, msg: string, sig: string }> }>
+}
 const speccheck = readJson('speccheck/cases.json') as Array<{ message: string, pub_key: string, signature: string }>
 const cases: Case[] = [
-  ...wycheproof.testGroups.flatMap(g => g.tests.map(t => ({ key: verifyKeyFromPublicKey(hex(g.publicKey.pk)), msg: hex(t.msg), sig: hex(t.sig), name: `wycheproof ${t.tcId}` }))),
+  ...wycheproof.testGroups.flatMap(g =>
+    g.tests.map(t => ({ key: verifyKeyFromPublicKey(hex(g.publicKey.pk)), msg: hex(t.msg), sig: hex(t.sig), name: `wycheproof ${t.tcId}` }))
+  ),
   ...speccheck.map((c, i) => ({ key: verifyKeyFromPublicKey(hex(c.pub_key)), msg: hex(c.message), sig: hex(c.signature), name: `speccheck ${i}` }))
 ]
 const expected = cases.map(c => opensslVerify(c.key, c.msg, c.sig))
 
 let pool: VerifyPool | undefined
-afterEach(async () => { await pool?.close(); pool = undefined })
+afterEach(async () => {
+  await pool?.close()
+  pool = undefined
+})
 
 describe('VerifyPool', () => {
-  it('gives opensslVerify\'s verdict on every Wycheproof and speccheck case, verified in a worker', async () => {
+  it("gives opensslVerify's verdict on every Wycheproof and speccheck case, verified in a worker", async () => {
     pool = new VerifyPool({ workers: 2, maxBatch: 16 })
     await pool.warm()
     const verdicts = await Promise.all(cases.map(async c => await (pool as VerifyPool).verify(c.key, c.msg, c.sig)))
@@ -50,7 +62,7 @@ describe('VerifyPool', () => {
     expect(pool.stats.inline).toBe(cases.length)
   })
 
-  it('answers a dead worker\'s batch inline, and everything after it', async () => {
+  it("answers a dead worker's batch inline, and everything after it", async () => {
     pool = new VerifyPool({ workers: 1 })
     await pool.warm()
     const { signer } = generateSigner()

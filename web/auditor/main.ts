@@ -13,7 +13,7 @@ import { memorySource } from '../../node/audit/bundle/bundle-source.ts'
 import { zipEntries } from '../../node/audit/bundle/archive.ts'
 import type { VerifyFailure, VerifyProgress, VerifyReport } from '../../node/audit/verify/report.ts'
 
-const VERIFIER = 'pure JavaScript (@noble/ed25519 point arithmetic, node:crypto\'s rule: protocol/ed25519.ts nobleVerify); SHA-256 of files by WebCrypto'
+const VERIFIER = "pure JavaScript (@noble/ed25519 point arithmetic, node:crypto's rule: protocol/ed25519.ts nobleVerify); SHA-256 of files by WebCrypto"
 
 async function webSha256Hex (data: Uint8Array): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>))
@@ -29,15 +29,40 @@ function el<K extends keyof HTMLElementTagNameMap> (tag: K, attrs: Record<string
   return e
 }
 
-const PHASES: Record<VerifyProgress['phase'], string> = { files: 'Files against the manifest', tree: 'Checkpoints', entries: 'Audit entries and Merkle tree', envelopes: 'Message and receipt signatures' }
+const PHASES: Record<VerifyProgress['phase'], string> = {
+  files: 'Files against the manifest',
+  tree: 'Checkpoints',
+  entries: 'Audit entries and Merkle tree',
+  envelopes: 'Message and receipt signatures'
+}
 
 /** Rows of the per-check table: which failure kinds belong to which check. */
 const CHECKS: Array<{ id: string, title: string, kinds: VerifyFailure['check'][], summary: (r: VerifyReport) => string }> = [
   { id: 'files', title: 'Files and keys against manifest.json (SHA-256)', kinds: ['bundle'], summary: r => `${r.files.checked} files, ${r.files.bytes} bytes` },
-  { id: 'checkpoints', title: 'Checkpoints: signatures, time cosignatures, consistency proofs', kinds: ['checkpoint'], summary: r => `${r.checkpoints.count} checkpoints${r.checkpoints.latest != null ? `, latest size ${r.checkpoints.latest.size}` : ''}` },
-  { id: 'entries', title: 'Audit entries: leaf hashes, inclusion or rebuilt Merkle tree', kinds: ['entry', 'tree'], summary: r => `${r.entries} entries, root ${r.tree.root ?? '-'}` },
-  { id: 'messages', title: 'Message envelopes: Ed25519 signatures, PAE, recorded bytes', kinds: ['message'], summary: r => `${r.messages.verified} of ${r.messages.stored} verified, ${r.messages.purged} purged` },
-  { id: 'receipts', title: 'Receipts: Ed25519 signatures, recorded bytes', kinds: ['receipt'], summary: r => `${r.receipts.verified} of ${r.receipts.stored} verified` }
+  {
+    id: 'checkpoints',
+    title: 'Checkpoints: signatures, time cosignatures, consistency proofs',
+    kinds: ['checkpoint'],
+    summary: r => `${r.checkpoints.count} checkpoints${r.checkpoints.latest != null ? `, latest size ${r.checkpoints.latest.size}` : ''}`
+  },
+  {
+    id: 'entries',
+    title: 'Audit entries: leaf hashes, inclusion or rebuilt Merkle tree',
+    kinds: ['entry', 'tree'],
+    summary: r => `${r.entries} entries, root ${r.tree.root ?? '-'}`
+  },
+  {
+    id: 'messages',
+    title: 'Message envelopes: Ed25519 signatures, PAE, recorded bytes',
+    kinds: ['message'],
+    summary: r => `${r.messages.verified} of ${r.messages.stored} verified, ${r.messages.purged} purged`
+  },
+  {
+    id: 'receipts',
+    title: 'Receipts: Ed25519 signatures, recorded bytes',
+    kinds: ['receipt'],
+    summary: r => `${r.receipts.verified} of ${r.receipts.stored} verified`
+  }
 ]
 
 /** Bundle-relative path of a picked file: webkitRelativePath without the chosen folder's own name. */
@@ -85,31 +110,55 @@ async function verifyPicked (read: () => Promise<{ label: string, map: Map<strin
 }
 
 function render (report: VerifyReport, out: HTMLElement): void {
-  const verdict = el('h2', { id: 'verdict', 'data-ok': String(report.ok), class: report.ok ? 'ok' : 'bad' },
-    report.ok ? `VERIFIED: every check passed (${report.source})` : `FAILED: ${report.failureCount} failure${report.failureCount === 1 ? '' : 's'} (${report.source})`)
-  const facts = el('dl', {},
-    el('dt', {}, 'Node'), el('dd', { class: 'mono' }, report.node ?? '(unknown)'),
-    el('dt', {}, 'Signatures checked by'), el('dd', {}, report.verifier))
-  const table = el('table', { id: 'checks' }, el('caption', {}, 'Result per check'),
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Check'), el('th', { scope: 'col' }, 'Result'), el('th', { scope: 'col' }, 'What was checked'))))
+  const verdict = el(
+    'h2',
+    { id: 'verdict', 'data-ok': String(report.ok), class: report.ok ? 'ok' : 'bad' },
+    report.ok
+      ? `VERIFIED: every check passed (${report.source})`
+      : `FAILED: ${report.failureCount} failure${report.failureCount === 1 ? '' : 's'} (${report.source})`
+  )
+  const facts = el(
+    'dl',
+    {},
+    el('dt', {}, 'Node'),
+    el('dd', { class: 'mono' }, report.node ?? '(unknown)'),
+    el('dt', {}, 'Signatures checked by'),
+    el('dd', {}, report.verifier)
+  )
+  const table = el(
+    'table',
+    { id: 'checks' },
+    el('caption', {}, 'Result per check'),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Check'), el('th', { scope: 'col' }, 'Result'), el('th', { scope: 'col' }, 'What was checked')))
+  )
   const body = el('tbody')
   for (const c of CHECKS) {
     const n = report.failures.filter(f => c.kinds.includes(f.check)).length
-    body.append(el('tr', { 'data-check': c.id, 'data-ok': String(n === 0) }, el('th', { scope: 'row' }, c.title),
-      el('td', { class: n === 0 ? 'ok' : 'bad' }, n === 0 ? 'pass' : `FAIL (${n})`), el('td', {}, c.summary(report))))
+    body.append(
+      el(
+        'tr',
+        { 'data-check': c.id, 'data-ok': String(n === 0) },
+        el('th', { scope: 'row' }, c.title),
+        el('td', { class: n === 0 ? 'ok' : 'bad' }, n === 0 ? 'pass' : `FAIL (${n})`),
+        el('td', {}, c.summary(report))
+      )
+    )
   }
   table.append(body)
   out.append(verdict, facts, table)
   if (report.failures.length > 0) {
-    const list = el('table', { id: 'failures' }, el('caption', {}, `Failures${report.failureCount > report.failures.length ? ` (first ${report.failures.length} of ${report.failureCount})` : ''}`),
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Check'), el('th', { scope: 'col' }, 'Where'), el('th', { scope: 'col' }, 'What is wrong'))))
+    const list = el(
+      'table',
+      { id: 'failures' },
+      el('caption', {}, `Failures${report.failureCount > report.failures.length ? ` (first ${report.failures.length} of ${report.failureCount})` : ''}`),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Check'), el('th', { scope: 'col' }, 'Where'), el('th', { scope: 'col' }, 'What is wrong')))
+    )
     const tb = el('tbody')
     for (const f of report.failures) tb.append(el('tr', {}, el('td', {}, f.check), el('td', { class: 'mono where' }, f.where), el('td', {}, f.detail)))
     list.append(tb)
     out.append(list)
   }
-  for (const n of report.notes) out.append(el('p', { class: 'note' }, `Note: ${n}`))
-  // For scripts and tests: the whole report, as `liaison audit verify --bundle --json` prints it.
+  for (const n of report.notes) out.append(el('p', { class: 'note' }, `Note: ${n}`)) // For scripts and tests: the whole report, as `liaison audit verify --bundle --json` prints it.
   ;(window as unknown as { liaisonReport: VerifyReport }).liaisonReport = report
 }
 

@@ -21,7 +21,12 @@ import { checkpointOrigin, ed25519NoteKey, openNote } from '../../protocol/check
 const fromBase64 = (s: string): Uint8Array => Uint8Array.from(atob(s), c => c.charCodeAt(0))
 const fromHex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], b => parseInt(b, 16))
 
-export interface Signed { envelope: Envelope, payload: unknown, verified: boolean, why?: string }
+export interface Signed {
+  envelope: Envelope
+  payload: unknown
+  verified: boolean
+  why?: string
+}
 
 /** Decode base64 envelope bytes, verify a signature by `signer`'s key, parse the JSON payload. */
 export function checkSigned (base64: string, signer: string): Signed | { error: string } {
@@ -32,7 +37,11 @@ export function checkSigned (base64: string, signer: string): Signed | { error: 
     return { error: `not a DSSE envelope: ${(err as Error).message}` }
   }
   let payload: unknown
-  try { payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(envelope.payload)) } catch { payload = undefined }
+  try {
+    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(envelope.payload))
+  } catch {
+    payload = undefined
+  }
   let key: Uint8Array
   try {
     key = publicKeyFromPeerId(signer)
@@ -45,7 +54,14 @@ export function checkSigned (base64: string, signer: string): Signed | { error: 
 }
 
 /** What a recipient's receipt evidence (exchange v2, PROTOCOL.md §22.4) says, checked here. */
-export interface EvidenceCheck { status: string, reason: string | null, leaf: number, size: number, verified: boolean, why?: string }
+export interface EvidenceCheck {
+  status: string
+  reason: string | null
+  leaf: number
+  size: number
+  verified: boolean
+  why?: string
+}
 
 /**
  * Check receipt evidence as the sender keeps it: the entry says the status about this message,
@@ -69,8 +85,17 @@ export function checkEvidence (base64: string, by: string): EvidenceCheck | { er
   }
 }
 
-export interface LeafProof { index: number, entry: string, leafHash?: string, proof: string[] | null }
-export interface CheckpointView { size: number, root: string, time: number }
+export interface LeafProof {
+  index: number
+  entry: string
+  leafHash?: string
+  proof: string[] | null
+}
+export interface CheckpointView {
+  size: number
+  root: string
+  time: number
+}
 
 /** Is the leaf in the tree of the checkpoint? Recomputes the leaf hash from the entry bytes. */
 export function checkInclusion (leaf: LeafProof, checkpoint: CheckpointView | null): 'included' | 'not yet checkpointed' | 'PROOF FAILS' {
@@ -79,12 +104,22 @@ export function checkInclusion (leaf: LeafProof, checkpoint: CheckpointView | nu
   return verifyInclusion(leaf.index, checkpoint.size, hash, leaf.proof.map(fromHex), fromBase64(checkpoint.root)) ? 'included' : 'PROOF FAILS'
 }
 
-export interface StixRow { type: string, id: string, name: string, markings: Array<{ ref: string, tlp?: string }>, tlp: string, created: string, modified: string }
+export interface StixRow {
+  type: string
+  id: string
+  name: string
+  markings: Array<{ ref: string, tlp?: string }>
+  tlp: string
+  created: string
+  modified: string
+}
 
 /** The objects of a STIX bundle body, or undefined if the body is not one (PROTOCOL.md §10.2). */
 export function stixRows (body: unknown): StixRow[] | undefined {
   if (body == null || typeof body !== 'object' || (body as { type?: unknown }).type !== 'bundle') return undefined
-  const objects = (Array.isArray((body as { objects?: unknown }).objects) ? (body as { objects: unknown[] }).objects : []).filter((o): o is StixObject => o != null && typeof o === 'object')
+  const objects = (Array.isArray((body as { objects?: unknown }).objects) ? (body as { objects: unknown[] }).objects : []).filter((o): o is StixObject =>
+    o != null && typeof o === 'object'
+  )
   const resolve = tlpResolver(objects)
   const str = (v: unknown): string => typeof v === 'string' ? v : ''
   return objects.map(o => {

@@ -13,10 +13,23 @@ import type { CharterV1 } from '../../protocol/taskforce/charter.ts'
 import type { Tlp } from '../../protocol/types.ts'
 
 /** As node/policy/decide.ts answers and `liaison policy check` prints it: check by check. */
-export interface Decision { decision: 'accept' | 'reject', reason?: string, checks: Array<{ name: string, ok: boolean, detail: string, reason?: string }> }
+export interface Decision {
+  decision: 'accept' | 'reject'
+  reason?: string
+  checks: Array<{ name: string, ok: boolean, detail: string, reason?: string }>
+}
 
 /** One version as GET /v1/taskforces/{id} lists it. */
-export interface VersionInfo { version: number, digest: string, status: 'valid' | 'pending' | 'superseded', kind: string | null, proposedBy: string, proposed: string, signers: string[], declines: Array<{ peerId: string, at: number, reason?: string }> }
+export interface VersionInfo {
+  version: number
+  digest: string
+  status: 'valid' | 'pending' | 'superseded'
+  kind: string | null
+  proposedBy: string
+  proposed: string
+  signers: string[]
+  declines: Array<{ peerId: string, at: number, reason?: string }>
+}
 
 /** The version `self` is asked to sign: the newest pending one it has neither signed nor declined (none unless the node says one awaits it). */
 export function awaitingVersion (d: { awaitingMySignature: boolean, versions: VersionInfo[] }, self: string | undefined): VersionInfo | undefined {
@@ -24,15 +37,33 @@ export function awaitingVersion (d: { awaitingMySignature: boolean, versions: Ve
   return d.versions.filter(v => v.status === 'pending' && !v.signers.includes(self) && !v.declines.some(x => x.peerId === self)).at(-1)
 }
 
-export interface Subject { topic: string, tlp: Tlp, legalBasis: string, handling: string[] }
+export interface Subject {
+  topic: string
+  tlp: Tlp
+  legalBasis: string
+  handling: string[]
+}
 
 /** The task force rule's verdict on a message `self` sends under charter `c` (the version in effect). */
 export function charterDecision (c: CharterV1, self: string, subject: Subject): Decision {
   const { handling } = withCharterHandling(c, subject)
   const problem = messageProblem(c, { from: self, to: [], topic: subject.topic, tlp: subject.tlp, legalBasis: subject.legalBasis, handling })
-  if (problem != null) return { decision: 'reject', reason: 'TASKFORCE_NOT_PERMITTED', checks: [{ name: 'task force', ok: false, detail: problem, reason: 'TASKFORCE_NOT_PERMITTED' }] }
+  if (problem != null) {
+    return {
+      decision: 'reject',
+      reason: 'TASKFORCE_NOT_PERMITTED',
+      checks: [{ name: 'task force', ok: false, detail: problem, reason: 'TASKFORCE_NOT_PERMITTED' }]
+    }
+  }
   const to = c.members.filter(m => m.peerId !== self).map(m => m.name).join(', ')
-  return { decision: 'accept', checks: [{ name: 'task force', ok: true, detail: `fits version ${c.version} of ${c.name}; goes to ${to}; handling ${handling.length === 0 ? 'none' : handling.join(', ')}` }] }
+  return {
+    decision: 'accept',
+    checks: [{
+      name: 'task force',
+      ok: true,
+      detail: `fits version ${c.version} of ${c.name}; goes to ${to}; handling ${handling.length === 0 ? 'none' : handling.join(', ')}`
+    }]
+  }
 }
 
 /**
@@ -47,7 +78,11 @@ export function withMembers (charter: Decision, members: Array<[name: string, de
   if (charter.decision === 'reject') return { ...charter, checks }
   const refused = members.filter(([, d]) => d.decision === 'reject')
   if (refused.length === members.length) return { decision: 'reject', reason: refused[0]?.[1].reason ?? 'RECIPIENT_REFUSED', checks }
-  return { decision: 'accept', ...(refused.length > 0 ? { reason: `refused for ${refused.map(([name, d]) => `${name} (${d.reason ?? ''})`).join(', ')}` } : {}), checks }
+  return {
+    decision: 'accept',
+    ...(refused.length > 0 ? { reason: `refused for ${refused.map(([name, d]) => `${name} (${d.reason ?? ''})`).join(', ')}` } : {}),
+    checks
+  }
 }
 
 /** The subject with the charter's default handling codes added, as the node sends it. */

@@ -11,7 +11,11 @@ import { api, ApiError } from './api.ts'
 
 export { h }
 
-export interface Loaded<T> { data: T | undefined, error: Error | undefined, reload: () => void }
+export interface Loaded<T> {
+  data: T | undefined
+  error: Error | undefined
+  reload: () => void
+}
 
 /** GET `path` through the API, again on reload(). */
 export function useApi<T> (path: string): Loaded<T> {
@@ -20,10 +24,25 @@ export function useApi<T> (path: string): Loaded<T> {
   const [n, setN] = useState(0)
   useEffect(() => {
     let live = true
-    api<T>('GET', path).then(d => { if (live) { setData(d); setError(undefined) } }, (e: Error) => { if (live) setError(e) })
-    return () => { live = false }
+    api<T>('GET', path).then(d => {
+      if (live) {
+        setData(d)
+        setError(undefined)
+      }
+    }, (e: Error) => {
+      if (live) setError(e)
+    })
+    return () => {
+      live = false
+    }
   }, [path, n])
-  return { data, error, reload: useCallback(() => { setN(x => x + 1) }, []) }
+  return {
+    data,
+    error,
+    reload: useCallback(() => {
+      setN(x => x + 1)
+    }, [])
+  }
 }
 
 export function ErrorLine ({ error }: { error: unknown }): ComponentChild {
@@ -37,10 +56,13 @@ export function Status ({ text }: { text: string | undefined }): ComponentChild 
 }
 
 export function Table ({ caption, head, rows, id }: { caption: string, head: string[], rows: ComponentChildren[][], id?: string }): ComponentChild {
-  return h('table', { id },
+  return h(
+    'table',
+    { id },
     h('caption', null, caption),
     h('thead', null, h('tr', null, head.map(c => h('th', { scope: 'col' }, c)))),
-    h('tbody', null, rows.length === 0 ? h('tr', null, h('td', { colSpan: head.length }, 'none')) : rows.map(r => h('tr', null, r.map(c => h('td', null, c))))))
+    h('tbody', null, rows.length === 0 ? h('tr', null, h('td', { colSpan: head.length }, 'none')) : rows.map(r => h('tr', null, r.map(c => h('td', null, c)))))
+  )
 }
 
 /** Ask before doing something that changes the node; resolves true when confirmed. */

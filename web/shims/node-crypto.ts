@@ -38,8 +38,13 @@ export function hash (algorithm: string, data: Uint8Array | string, encoding = '
 export function createHash (algorithm: string): { update: (d: Uint8Array | string) => unknown, digest: (e?: string) => Buffer | string } {
   const parts: Uint8Array[] = []
   const h = {
-    update (d: Uint8Array | string) { parts.push(bytes(d)); return h },
-    digest (e?: string) { return encode(digest(algorithm, Buffer.concat(parts)), e) }
+    update (d: Uint8Array | string) {
+      parts.push(bytes(d))
+      return h
+    },
+    digest (e?: string) {
+      return encode(digest(algorithm, Buffer.concat(parts)), e)
+    }
   }
   return h
 }
@@ -78,8 +83,18 @@ export function verify (_algorithm: null | undefined, data: Uint8Array, key: Key
   return nobleVerify(key.raw, data, signature)
 }
 
-export function createPrivateKey (): never { throw new Error('browser shim: no private keys') }
-export function generateKeyPairSync (): never { throw new Error('browser shim: no private keys') }
-export function sign (): never { throw new Error('browser shim: no signing') }
-export function timingSafeEqual (): never { throw new Error('browser shim: not available') }
-export function randomUUID (): string { return crypto.randomUUID() }
+export function createPrivateKey (): never {
+  throw new Error('browser shim: no private keys')
+}
+export function generateKeyPairSync (): never {
+  throw new Error('browser shim: no private keys')
+}
+export function sign (): never {
+  throw new Error('browser shim: no signing')
+}
+export function timingSafeEqual (): never {
+  throw new Error('browser shim: not available')
+}
+export function randomUUID (): string {
+  return crypto.randomUUID()
+}

@@ -20,7 +20,7 @@ export const auditRoutes: Route[] = [
     method: 'POST',
     path: '/v1/witness',
     operationId: 'witness',
-    summary: 'Ask every active peer to cosign this node\'s latest checkpoint now',
+    summary: "Ask every active peer to cosign this node's latest checkpoint now",
     tags: ['audit'],
     body: noBody,
     response: z.array(witnessOutcome),
@@ -31,7 +31,7 @@ export const auditRoutes: Route[] = [
     method: 'GET',
     path: '/v1/witnesses',
     operationId: 'witnesses',
-    summary: 'Peers\' checkpoints this node witnessed, and inconsistency alerts',
+    summary: "Peers' checkpoints this node witnessed, and inconsistency alerts",
     tags: ['audit'],
     response: witnesses,
     handler: async ({ service }) => await service.witnesses()
@@ -40,9 +40,14 @@ export const auditRoutes: Route[] = [
     method: 'GET',
     path: '/v1/audit',
     operationId: 'audit',
-    summary: 'This node\'s audit log: size, root, every checkpoint, and what it witnessed',
+    summary: "This node's audit log: size, root, every checkpoint, and what it witnessed",
     tags: ['audit'],
-    response: z.looseObject({ size: z.number().int(), root: z.string(), nodeKeys: z.array(z.string()), checkpoints: z.array(z.object({ size: z.number().int(), time: z.number().int(), root: z.string(), signer: z.string(), cosignatures: z.number().int() })) }),
+    response: z.looseObject({
+      size: z.number().int(),
+      root: z.string(),
+      nodeKeys: z.array(z.string()),
+      checkpoints: z.array(z.object({ size: z.number().int(), time: z.number().int(), root: z.string(), signer: z.string(), cosignatures: z.number().int() }))
+    }),
     errors: [409],
     handler: async ({ auditView }) => await view(auditView).overview()
   }),
@@ -63,7 +68,9 @@ export const auditRoutes: Route[] = [
     operationId: 'auditExport',
     summary: 'Sign a checkpoint now and export a full audit bundle up to it into DIR/exports/ (the node keeps running)',
     tags: ['audit'],
-    query: z.strictObject({ archive: boolParam.describe('write the bundle as one .zip archive (DIR/exports/bundle-<time>.zip) instead of a folder').optional() }),
+    query: z.strictObject({
+      archive: boolParam.describe('write the bundle as one .zip archive (DIR/exports/bundle-<time>.zip) instead of a folder').optional()
+    }),
     body: noBody,
     response: z.object({ out: z.string(), counts: z.unknown(), checkpoint: z.unknown() }),
     errors: [400, 404, 409],

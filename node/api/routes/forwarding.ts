@@ -18,7 +18,7 @@ export const forwardingRoutes: Route[] = [
     method: 'POST',
     path: '/v1/messages/{ref}/forward',
     operationId: 'forward',
-    summary: 'Forward a received message, under the originator\'s control',
+    summary: "Forward a received message, under the originator's control",
     tags: ['forwarding'],
     params: z.strictObject({ ref: messageRef }),
     body: z.strictObject({ to: z.array(peerId).min(1).max(64), legalBasis: legalBasis.optional() }),

@@ -12,7 +12,7 @@ export const keyRoutes: Route[] = [
     method: 'GET',
     path: '/v1/keys',
     operationId: 'keyStatus',
-    summary: 'Key rotation status: this node\'s, and those its peers announced',
+    summary: "Key rotation status: this node's, and those its peers announced",
     tags: ['keys'],
     response: keyStatus,
     handler: async ({ service }) => await service.keyStatus()
@@ -35,7 +35,7 @@ export const keyRoutes: Route[] = [
     operationId: 'approveRotation',
     summary: 'Apply the key rotation a peer announced (peerId: its old ID)',
     tags: ['keys'],
-    params: z.strictObject({ peerId: peerId.describe('the peer\'s old peer ID') }),
+    params: z.strictObject({ peerId: peerId.describe("the peer's old peer ID") }),
     body: noBody,
     response: peerRecord,
     errors: [400, 404, 422],
@@ -45,8 +45,10 @@ export const keyRoutes: Route[] = [
     method: 'POST',
     path: '/v1/revocations',
     operationId: 'applyRevocation',
-    summary: 'Act on a peer\'s revocation certificate: its key and its record are revoked at once',
-    description: 'The certificate is signed in advance by the key it revokes (PROTOCOL.md §9); a revocation kit (§9.1) is accepted too. Applying one twice changes nothing (`applied: false`).',
+    summary: "Act on a peer's revocation certificate: its key and its record are revoked at once",
+    description:
+      'The certificate is signed in advance by the key it revokes (PROTOCOL.md §9); a revocation kit (§9.1) is accepted too. Applying one twice changes ' +
+      'nothing (`applied: false`).',
     tags: ['keys'],
     body: z.strictObject({ certificate: z.string().min(1).max(65_536).describe('the certificate envelope, or a revocation kit (JSON text)') }),
     response: z.object({

@@ -19,16 +19,19 @@ export const messageRoutes: Route[] = [
     path: '/v1/messages',
     operationId: 'send',
     summary: 'Sign and send a message',
-    description: 'Policy is checked per recipient before signing; refused recipients are reported and not queued. 200 means the message is durably queued (or, with wait=true, that every recipient answered).',
+    description:
+      'Policy is checked per recipient before signing; refused recipients are reported and not queued. 200 means the message is durably queued (or, with ' +
+      'wait=true, that every recipient answered).',
     tags: ['messages'],
     query: z.strictObject({
-      wait: boolParam.describe('answer only once every recipient\'s receipt is recorded').optional(),
+      wait: boolParam.describe("answer only once every recipient's receipt is recorded").optional(),
       timeoutMs: positiveIntParam.describe('how long to wait (default 60000)').optional()
     }),
     body: sendInput,
     response: sendResult,
     errors: [400, 409, 413, 422, 504],
-    handler: async ({ service, query, body }) => await service.send(body, { wait: query.wait === true, ...(query.timeoutMs != null ? { timeoutMs: query.timeoutMs } : {}) })
+    handler: async ({ service, query, body }) =>
+      await service.send(body, { wait: query.wait === true, ...(query.timeoutMs != null ? { timeoutMs: query.timeoutMs } : {}) })
   }),
   defineRoute({
     method: 'GET',

@@ -7,15 +7,16 @@
 import { defineRoute, type Route } from '../route.ts'
 import { health } from '../schemas.ts'
 
-const healthRoute = (path: string, operationId: string): Route => defineRoute({
-  method: 'GET',
-  path,
-  operationId,
-  summary: 'Whether the node is ready',
-  tags: ['node'],
-  response: health,
-  handler: async ({ service }) => await service.health()
-})
+const healthRoute = (path: string, operationId: string): Route =>
+  defineRoute({
+    method: 'GET',
+    path,
+    operationId,
+    summary: 'Whether the node is ready',
+    tags: ['node'],
+    response: health,
+    handler: async ({ service }) => await service.health()
+  })
 
 export const nodeRoutes: Route[] = [
   healthRoute('/health', 'health'),

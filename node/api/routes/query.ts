@@ -46,7 +46,7 @@ const outcome = z.object({
   keyId: z.string(),
   results: z.array(z.object({ index: z.number().int(), result: z.enum(['hit', 'no-hit']), hitRef: z.string().nullable() })),
   keyChange: z.object({ previousKeyId: z.string(), keyId: z.string(), epoch: z.number().int(), notice: digest })
-    .describe('the peer\'s OPRF key changed: its signed key notice came with this answer, was verified and the new key pinned (PROTOCOL.md §19.9)').optional()
+    .describe("the peer's OPRF key changed: its signed key notice came with this answer, was verified and the new key pinned (PROTOCOL.md §19.9)").optional()
 })
 
 export const queryRoutes: Route[] = [
@@ -66,7 +66,15 @@ export const queryRoutes: Route[] = [
     }),
     response: outcome,
     errors: [400, 404, 409, 422, 504],
-    handler: async ({ queries, body }) => await exchange(queries).ask({ to: body.to, type: body.type, selectors: body.selectors, legalBasis: body.legalBasis, purpose: body.purpose, ...(body.region != null ? { region: body.region } : {}) })
+    handler: async ({ queries, body }) =>
+      await exchange(queries).ask({
+        to: body.to,
+        type: body.type,
+        selectors: body.selectors,
+        legalBasis: body.legalBasis,
+        purpose: body.purpose,
+        ...(body.region != null ? { region: body.region } : {})
+      })
   }),
   defineRoute({
     method: 'POST',
@@ -79,10 +87,15 @@ export const queryRoutes: Route[] = [
     errors: [400, 404, 409, 422, 504],
     handler: async ({ queries, service, body }) => {
       const found = await exchange(queries).findHit(body.hitRef)
-      if (found === undefined) throw new NodeError('NOT_FOUND', 'no hit with this reference in this node\'s query records')
+      if (found === undefined) throw new NodeError('NOT_FOUND', "no hit with this reference in this node's query records")
       const { record: q, canonical } = found
       return await service.send({
-        to: [q.to], kind: 'rfi', tlp: 'AMBER', topic: FOLLOW_UP_TOPIC, legalBasis: q.legalBasis, handling: [],
+        to: [q.to],
+        kind: 'rfi',
+        tlp: 'AMBER',
+        topic: FOLLOW_UP_TOPIC,
+        legalBasis: q.legalBasis,
+        handling: [],
         body: { queryFollowUp: { queryId: q.queryId, type: q.type, selector: canonical, hitRef: body.hitRef, reason: body.reason, purpose: q.purpose } }
       }, { wait: true })
     }
@@ -104,7 +117,21 @@ export const queryRoutes: Route[] = [
     operationId: 'queryPending',
     summary: 'Received follow-ups not yet answered, with the local reference of the record each names',
     tags: ['queries'],
-    response: z.array(z.object({ message: digest, messageId: uuid, from: peerId, received: z.string(), queryId: z.unknown(), type: z.string(), selector: z.string(), hitRef: z.unknown(), reason: z.unknown(), localRef: z.string().nullable(), legalBasis: z.string().describe('the rfi\'s legal basis, for the response in reply to it') })),
+    response: z.array(
+      z.object({
+        message: digest,
+        messageId: uuid,
+        from: peerId,
+        received: z.string(),
+        queryId: z.unknown(),
+        type: z.string(),
+        selector: z.string(),
+        hitRef: z.unknown(),
+        reason: z.unknown(),
+        localRef: z.string().nullable(),
+        legalBasis: z.string().describe("the rfi's legal basis, for the response in reply to it")
+      })
+    ),
     errors: [409],
     handler: async ({ queries, service }) => {
       const q = exchange(queries)
@@ -115,7 +142,9 @@ export const queryRoutes: Route[] = [
       for (const meta of inbox) {
         const view = await service.message(meta.digest, { envelope: true })
         if (view.envelope === undefined) continue
-        const payload = JSON.parse(new TextDecoder().decode(decodeEnvelope(Buffer.from(view.envelope, 'base64')).payload)) as { body?: { queryFollowUp?: Record<string, unknown> } }
+        const payload = JSON.parse(new TextDecoder().decode(decodeEnvelope(Buffer.from(view.envelope, 'base64')).payload)) as {
+          body?: { queryFollowUp?: Record<string, unknown> }
+        }
         const f = payload.body?.queryFollowUp
         if (f === undefined || typeof f.type !== 'string' || typeof f.selector !== 'string') continue
         const type = f.type
@@ -126,7 +155,19 @@ export const queryRoutes: Route[] = [
           if (hitTag(meta.from, type, output) !== f.hitRef) return null
           return (await index.lookupOutput(type, output))?.ref ?? null
         })
-        out.push({ message: meta.digest, messageId: meta.id, from: meta.from, received: meta.created, queryId: f.queryId, type, selector, hitRef: f.hitRef, reason: f.reason, localRef: local, legalBasis: meta.legalBasis })
+        out.push({
+          message: meta.digest,
+          messageId: meta.id,
+          from: meta.from,
+          received: meta.created,
+          queryId: f.queryId,
+          type,
+          selector,
+          hitRef: f.hitRef,
+          reason: f.reason,
+          localRef: local,
+          legalBasis: meta.legalBasis
+        })
       }
       return out
     }
@@ -135,7 +176,7 @@ export const queryRoutes: Route[] = [
     method: 'GET',
     path: '/v1/queries/index',
     operationId: 'queryIndex',
-    summary: 'This node\'s hit/no-hit index: records per selector type and its OPRF key (as `liaison index list`)',
+    summary: "This node's hit/no-hit index: records per selector type and its OPRF key (as `liaison index list`)",
     tags: ['queries'],
     response: z.object({
       types: z.record(z.string(), z.number().int()).describe('indexed records per selector type'),
@@ -143,13 +184,14 @@ export const queryRoutes: Route[] = [
       oprfKey: z.object({ epoch: z.number().int(), publicKey: z.string(), keyId: z.string(), created: z.string() })
     }),
     errors: [409],
-    handler: async ({ queries }) => await exchange(queries).withIndex(async (index) => ({ types: await index.stats(), selectorTypes: SELECTOR_TYPE_NAMES, oprfKey: index.publicKey() }))
+    handler: async ({ queries }) =>
+      await exchange(queries).withIndex(async (index) => ({ types: await index.stats(), selectorTypes: SELECTOR_TYPE_NAMES, oprfKey: index.publicKey() }))
   }),
   defineRoute({
     method: 'POST',
     path: '/v1/queries/index/rotate-key',
     operationId: 'queryRotateKey',
-    summary: 'Rotate this node\'s OPRF key now and re-key its index (audited; peers accept the new key from its signed notice)',
+    summary: "Rotate this node's OPRF key now and re-key its index (audited; peers accept the new key from its signed notice)",
     description: 'PROTOCOL.md §19.2 and §19.9. Answers wait while the index is re-keyed; every peer gets a full filter under the new key at its next query.',
     tags: ['queries'],
     body: noBody,

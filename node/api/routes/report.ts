@@ -16,7 +16,9 @@ const REPORT_TYPES: Record<string, string> = { text: 'text/plain; charset=utf-8'
 const period = {
   from: z.string().describe('start of the period (RFC 3339 date or date-time)').optional(),
   to: z.string().describe('end of the period (RFC 3339 date or date-time)').optional(),
-  by: z.union([z.string(), z.array(z.string())]).describe('breakdown dimensions, repeatable or comma-separated: peer, topic, agreement, kind, tlp, week, month, taskforce').optional()
+  by: z.union([z.string(), z.array(z.string())]).describe(
+    'breakdown dimensions, repeatable or comma-separated: peer, topic, agreement, kind, tlp, week, month, taskforce'
+  ).optional()
 }
 
 function periodOf (query: { from?: string, to?: string, by?: string | string[] }): { from?: string, to?: string, by: string[] } {
@@ -46,7 +48,9 @@ export const reportRoutes: Route[] = [
     path: '/v1/report',
     operationId: 'report',
     summary: 'The cooperation report, computed from the audit log',
-    description: 'Issues a checkpoint, then computes the report over every entry up to it (docs/report.md explains each figure). `format=json` (default) answers the report object; text, csv and html answer that rendering; `sign=true` answers the DSSE envelope of the JSON report, signed by the node.',
+    description:
+      'Issues a checkpoint, then computes the report over every entry up to it (docs/report.md explains each figure). `format=json` (default) answers the ' +
+      'report object; text, csv and html answer that rendering; `sign=true` answers the DSSE envelope of the JSON report, signed by the node.',
     tags: ['report'],
     query: z.strictObject({
       ...period,
@@ -67,7 +71,9 @@ export const reportRoutes: Route[] = [
     path: '/v1/report/charts',
     operationId: 'reportCharts',
     summary: 'The cooperation report (JSON) with its charts as SVG, for the console',
-    description: 'The report as GET /v1/report answers it, and the charts of the HTML report, each a self-contained SVG document (no script, no external reference) that the console shows as an image.',
+    description:
+      'The report as GET /v1/report answers it, and the charts of the HTML report, each a self-contained SVG document (no script, no external reference) ' +
+      'that the console shows as an image.',
     tags: ['report'],
     query: z.strictObject(period),
     response: z.object({

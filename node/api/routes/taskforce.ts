@@ -26,25 +26,29 @@ function taskForces (t: TaskForces | undefined): TaskForces {
 const STATES = ['in-effect', 'awaiting-signatures', 'not-yet-valid', 'expired', 'dissolved', 'removed', 'left'] as const
 
 const member = z.object({ peerId, name: z.string(), jurisdiction: z.string().optional() })
-const charter = named('TaskForceCharter', z.object({
-  v: z.literal(1),
-  id: uuid.describe('the task force id, the same in every version'),
-  version: z.number().int(),
-  previous: digest.nullable().describe('digest of the version before; null for version 1'),
-  name: z.string(),
-  purpose: z.string(),
-  legalBasis: z.string(),
-  members: z.array(member),
-  topics: z.array(z.string()),
-  maxTlp: tlp,
-  handling: z.array(z.string()),
-  validFrom: instant,
-  validUntil: instant,
-  governance: z.object({ quorum: z.number().int().describe('signatures of the current members a new version needs') }),
-  status: z.enum(['active', 'dissolved']),
-  proposedBy: peerId,
-  proposed: instant
-}), 'A task force charter version (PROTOCOL.md §21.1).')
+const charter = named(
+  'TaskForceCharter',
+  z.object({
+    v: z.literal(1),
+    id: uuid.describe('the task force id, the same in every version'),
+    version: z.number().int(),
+    previous: digest.nullable().describe('digest of the version before; null for version 1'),
+    name: z.string(),
+    purpose: z.string(),
+    legalBasis: z.string(),
+    members: z.array(member),
+    topics: z.array(z.string()),
+    maxTlp: tlp,
+    handling: z.array(z.string()),
+    validFrom: instant,
+    validUntil: instant,
+    governance: z.object({ quorum: z.number().int().describe('signatures of the current members a new version needs') }),
+    status: z.enum(['active', 'dissolved']),
+    proposedBy: peerId,
+    proposed: instant
+  }),
+  'A task force charter version (PROTOCOL.md §21.1).'
+)
 
 const summaryShape = {
   id: uuid,
@@ -56,21 +60,24 @@ const summaryShape = {
   awaitingMySignature: z.boolean()
 }
 const summary = named('TaskForceSummary', z.object(summaryShape))
-const detail = named('TaskForceDetail', z.object({
-  ...summaryShape,
-  charter: charter.describe('the charter in effect here, else the latest version'),
-  versions: z.array(z.object({
-    version: z.number().int(),
-    digest,
-    status: z.enum(['valid', 'pending', 'superseded']),
-    kind: z.enum(['founding', 'amendment', 'leave', 'dissolution']).nullable(),
-    proposedBy: peerId,
-    proposed: instant,
-    signers: z.array(peerId),
-    declines: z.array(z.object({ peerId, at: z.number().int(), reason: z.string().optional() }))
-  })),
-  history: z.array(z.base64()).describe('with ?history=true: every charter envelope (base64), version 1 first').optional()
-}))
+const detail = named(
+  'TaskForceDetail',
+  z.object({
+    ...summaryShape,
+    charter: charter.describe('the charter in effect here, else the latest version'),
+    versions: z.array(z.object({
+      version: z.number().int(),
+      digest,
+      status: z.enum(['valid', 'pending', 'superseded']),
+      kind: z.enum(['founding', 'amendment', 'leave', 'dissolution']).nullable(),
+      proposedBy: peerId,
+      proposed: instant,
+      signers: z.array(peerId),
+      declines: z.array(z.object({ peerId, at: z.number().int(), reason: z.string().optional() }))
+    })),
+    history: z.array(z.base64()).describe('with ?history=true: every charter envelope (base64), version 1 first').optional()
+  })
+)
 
 const rfc3339Millis = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/).describe('RFC 3339 UTC with milliseconds')
 const topics = z.array(slug).min(1).max(MAX_TASKFORCE_TOPICS)
@@ -98,7 +105,7 @@ export const taskForceRoutes: Route[] = [
       name: z.string().min(1).max(200),
       purpose: z.string().min(1).max(2000),
       legalBasis,
-      members: z.array(peerId).min(1).max(MAX_TASKFORCE_MEMBERS - 1).describe('the other members (on this node\'s trust list)'),
+      members: z.array(peerId).min(1).max(MAX_TASKFORCE_MEMBERS - 1).describe("the other members (on this node's trust list)"),
       topics,
       maxTlp: tlp,
       handling: handling.optional(),
@@ -126,7 +133,7 @@ export const taskForceRoutes: Route[] = [
     method: 'POST',
     path: '/v1/taskforces/{id}/sign',
     operationId: 'signTaskForce',
-    summary: 'Sign the version awaiting this node\'s signature (or the one named), and send the signature to the members',
+    summary: "Sign the version awaiting this node's signature (or the one named), and send the signature to the members",
     tags: ['taskforces'],
     params: idParams,
     body: z.strictObject({ digest: digest.optional() }).optional(),
@@ -138,7 +145,7 @@ export const taskForceRoutes: Route[] = [
     method: 'POST',
     path: '/v1/taskforces/{id}/decline',
     operationId: 'declineTaskForce',
-    summary: 'Decline the version awaiting this node\'s signature; the members are told',
+    summary: "Decline the version awaiting this node's signature; the members are told",
     tags: ['taskforces'],
     params: idParams,
     body: z.strictObject({ reason: z.string().min(1).max(1000).optional(), digest: digest.optional() }).optional(),
@@ -150,7 +157,7 @@ export const taskForceRoutes: Route[] = [
     method: 'POST',
     path: '/v1/taskforces/{id}/amend',
     operationId: 'amendTaskForce',
-    summary: 'Propose the next version (members added or removed, topics, TLP, handling, validity, quorum); it needs the current members\' quorum',
+    summary: "Propose the next version (members added or removed, topics, TLP, handling, validity, quorum); it needs the current members' quorum",
     tags: ['taskforces'],
     params: idParams,
     body: z.strictObject({
@@ -170,18 +177,20 @@ export const taskForceRoutes: Route[] = [
     errors: [400, 404, 409, 422],
     handler: async ({ taskForces: t, params, body }) => await taskForces(t).amend(params.id, body)
   }),
-  ...(['leave', 'dissolve'] as const).map(action => defineRoute({
-    method: 'POST',
-    path: `/v1/taskforces/{id}/${action}`,
-    operationId: `${action}TaskForce`,
-    summary: action === 'leave'
-      ? 'Leave the task force (a version without this node, valid with its signature alone)'
-      : 'Propose dissolving the task force (a final version; it needs the current members\' quorum)',
-    tags: ['taskforces'],
-    params: idParams,
-    body: noBody,
-    response: detail,
-    errors: [400, 404, 409, 422],
-    handler: async ({ taskForces: t, params }) => await taskForces(t)[action](params.id)
-  }))
+  ...(['leave', 'dissolve'] as const).map(action =>
+    defineRoute({
+      method: 'POST',
+      path: `/v1/taskforces/{id}/${action}`,
+      operationId: `${action}TaskForce`,
+      summary: action === 'leave'
+        ? 'Leave the task force (a version without this node, valid with its signature alone)'
+        : "Propose dissolving the task force (a final version; it needs the current members' quorum)",
+      tags: ['taskforces'],
+      params: idParams,
+      body: noBody,
+      response: detail,
+      errors: [400, 404, 409, 422],
+      handler: async ({ taskForces: t, params }) => await taskForces(t)[action](params.id)
+    })
+  )
 ]

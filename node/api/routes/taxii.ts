@@ -14,9 +14,11 @@ import { kind, named, peerId, slug, tlp } from '../schemas.ts'
 const access = z.enum(['r', 'w', 'rw']).describe('read, write, or both')
 const outbound = z.strictObject({
   to: z.array(peerId).describe('recipients of the messages a POST becomes (at least one, unless taskForce)'),
-  taskForce: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/).describe('instead of to: every current member of this task force (PROTOCOL.md §21.5)').optional(),
+  taskForce: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/).describe(
+    'instead of to: every current member of this task force (PROTOCOL.md §21.5)'
+  ).optional(),
   topic: slug,
-  tlp: tlp.describe('the messages\' TLP (objects may not be marked more restrictively)'),
+  tlp: tlp.describe("the messages' TLP (objects may not be marked more restrictively)"),
   legalBasis: z.string().min(1).max(128).describe('agreement id'),
   kind
 })
@@ -25,15 +27,18 @@ const inbound = z.strictObject({
   topic: slug.describe('only objects of messages on this topic').optional(),
   maxTlp: tlp.describe('only objects of messages at most this TLP').optional()
 })
-const collection = named('TaxiiCollection', z.object({
-  id: z.string(),
-  title: z.string(),
-  description: z.string().optional(),
-  direction: z.enum(['outbound', 'inbound']),
-  outbound: outbound.optional(),
-  inbound: inbound.optional(),
-  createdAt: z.string()
-}))
+const collection = named(
+  'TaxiiCollection',
+  z.object({
+    id: z.string(),
+    title: z.string(),
+    description: z.string().optional(),
+    direction: z.enum(['outbound', 'inbound']),
+    outbound: outbound.optional(),
+    inbound: inbound.optional(),
+    createdAt: z.string()
+  })
+)
 const client = named('TaxiiClient', z.object({ name: z.string(), collections: z.record(z.string(), access), createdAt: z.string() }))
 const clientName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).describe('client name: 1–64 characters of [A-Za-z0-9._-]')
 
@@ -78,7 +83,10 @@ export const taxiiRoutes: Route[] = [
     params: z.strictObject({ id: z.string().min(1).max(64) }),
     response: z.object({ removed: z.string() }),
     errors: [400, 404, 409],
-    handler: async ({ taxii, params }) => { await store(taxii).removeCollection(params.id); return { removed: params.id } }
+    handler: async ({ taxii, params }) => {
+      await store(taxii).removeCollection(params.id)
+      return { removed: params.id }
+    }
   }),
   defineRoute({
     method: 'GET',
@@ -110,6 +118,9 @@ export const taxiiRoutes: Route[] = [
     params: z.strictObject({ name: clientName }),
     response: z.object({ removed: z.string() }),
     errors: [400, 404, 409],
-    handler: async ({ taxii, params }) => { await store(taxii).removeClient(params.name); return { removed: params.name } }
+    handler: async ({ taxii, params }) => {
+      await store(taxii).removeClient(params.name)
+      return { removed: params.name }
+    }
   })
 ]

@@ -39,7 +39,7 @@ export const trustRoutes: Route[] = [
     body: z.strictObject({
       card: z.string().min(1).max(64 * 1024).describe('the card envelope (JSON text)'),
       fields: peerFields.optional(),
-      fingerprint: z.string().min(1).max(128).describe('refuse unless the card\'s key has this fingerprint').optional()
+      fingerprint: z.string().min(1).max(128).describe("refuse unless the card's key has this fingerprint").optional()
     }),
     response: addPeerResult,
     errors: [400, 409, 422],
@@ -60,7 +60,7 @@ export const trustRoutes: Route[] = [
     method: 'PATCH',
     path: '/v1/peers/{peerId}',
     operationId: 'updatePeer',
-    summary: 'Change a peer\'s permissions, addresses or name',
+    summary: "Change a peer's permissions, addresses or name",
     tags: ['trust'],
     params: byPeer,
     body: peerFields,
@@ -77,14 +77,17 @@ export const trustRoutes: Route[] = [
     params: byPeer,
     response: z.object({ removed: peerId }),
     errors: [400, 404],
-    handler: async ({ service, params }) => { await service.removePeer(params.peerId); return { removed: params.peerId } }
+    handler: async ({ service, params }) => {
+      await service.removePeer(params.peerId)
+      return { removed: params.peerId }
+    }
   }),
   defineRoute({
     method: 'POST',
     path: '/v1/peers/{peerId}/status',
     operationId: 'setPeerStatus',
     summary: 'Suspend, resume or revoke a peer',
-    description: 'Suspension closes the peer\'s connections at once; revocation is permanent and cancels everything queued for it.',
+    description: "Suspension closes the peer's connections at once; revocation is permanent and cancels everything queued for it.",
     tags: ['trust'],
     params: byPeer,
     body: z.strictObject({ status: z.enum(['active', 'suspended', 'revoked']) }),
@@ -96,7 +99,7 @@ export const trustRoutes: Route[] = [
     method: 'GET',
     path: '/v1/card',
     operationId: 'card',
-    summary: 'This node\'s self-signed trust card',
+    summary: "This node's self-signed trust card",
     tags: ['trust'],
     response: cardExport,
     handler: async ({ service }) => await service.card()

@@ -23,7 +23,10 @@ export async function zipBundle (dir: string, file: string): Promise<{ files: nu
   let failed: Error | undefined
   try {
     const zip = new Zip((err, chunk) => {
-      if (err != null) { failed = err; return }
+      if (err != null) {
+        failed = err
+        return
+      }
       writeSync(fd, chunk)
       bytes += chunk.length
     })
@@ -42,7 +45,9 @@ export async function zipBundle (dir: string, file: string): Promise<{ files: nu
     await rename(partial, file)
     return { files: names.length, bytes }
   } catch (err) {
-    try { closeSync(fd) } catch {}
+    try {
+      closeSync(fd)
+    } catch {}
     await rm(partial, { force: true })
     throw err
   }

@@ -84,10 +84,11 @@ export function expectationOf (item: EnvelopeToCheck): Parameters<typeof checkSt
 }
 
 /** Check every envelope here, with the one strict decoder. */
-export const inlineChecker: EnvelopeChecker = async (items, keys) => items.map(item => {
-  const result = checkStoredEnvelope(item.bytes, keys.get(item.signer) as VerifyKey, expectationOf(item))
-  return result.ok ? null : result.problem
-})
+export const inlineChecker: EnvelopeChecker = async (items, keys) =>
+  items.map(item => {
+    const result = checkStoredEnvelope(item.bytes, keys.get(item.signer) as VerifyKey, expectationOf(item))
+    return result.ok ? null : result.problem
+  })
 
 /** Envelopes checked per batch: bounds what is held at once. */
 const BATCH = 1024
@@ -186,7 +187,9 @@ async function check (c: Ctx, report: VerifyReport, failures: Failures): Promise
   // Whose record this is: the key that signed the latest checkpoint, not what the manifest says.
   const node = latest?.signer ?? manifest.node
   report.node = node
-  if (latest !== undefined && latest.signer !== manifest.node) failures.add('bundle', 'manifest.json', `names node ${String(manifest.node)}, but the latest checkpoint is signed by ${latest.signer}`)
+  if (latest !== undefined && latest.signer !== manifest.node) {
+    failures.add('bundle', 'manifest.json', `names node ${String(manifest.node)}, but the latest checkpoint is signed by ${latest.signer}`)
+  }
   if (c.opts.expectNode != null && node !== c.opts.expectNode) {
     failures.add('node', 'manifest.json', `the node key is ${node}, not the expected ${c.opts.expectNode}`, 'NODE_MISMATCH')
   }
@@ -204,7 +207,10 @@ async function check (c: Ctx, report: VerifyReport, failures: Failures): Promise
     report.notes.push('witness cosignatures were not checked (run with --thorough to check them too)')
   }
   report.checkpoints = { count: checkpoints.length, latest: latest == null ? null : { size: latest.checkpoint.size, time: latest.time }, uncheckpointed: 0 }
-  if (latest === undefined || latest.checkpoint.size !== manifest.checkpoint.size || Buffer.from(latest.checkpoint.root).toString('base64') !== manifest.checkpoint.root) {
+  if (
+    latest === undefined || latest.checkpoint.size !== manifest.checkpoint.size ||
+    Buffer.from(latest.checkpoint.root).toString('base64') !== manifest.checkpoint.root
+  ) {
     failures.add('checkpoint', 'manifest.json', 'the checkpoint it names is not the latest verified checkpoint of the bundle')
     return
   }
@@ -247,8 +253,10 @@ async function checkCheckpoints (c: Ctx, manifest: BundleManifest, failures: Fai
     const proof = consistency.find(c => c.from === a && c.to === b)
     const ra = roots.get(a)
     const rb = roots.get(b)
-    if (proof === undefined || ra === undefined || rb === undefined ||
-        !verifyConsistency(a, b, proof.proof.map(h => Buffer.from(h, 'hex')), ra.checkpoint.root, rb.checkpoint.root)) {
+    if (
+      proof === undefined || ra === undefined || rb === undefined ||
+      !verifyConsistency(a, b, proof.proof.map(h => Buffer.from(h, 'hex')), ra.checkpoint.root, rb.checkpoint.root)
+    ) {
       failures.add('checkpoint', `checkpoints ${a} → ${b}`, 'are not shown consistent')
     }
     if (out[i].time < out[i - 1].time) failures.add('checkpoint', `checkpoint ${b}`, 'is dated before the checkpoint preceding it')
@@ -299,7 +307,7 @@ async function checkEntries (c: Ctx, manifest: BundleManifest, checkpoints: Node
       const entry = decodeEntry(bytes)
       if (entry.type === 'message.sent' || entry.type === 'message.received') facts.messages.set(entry.digest, entry.envelopeSha256)
       if (entry.type === 'receipt.stored') facts.receipts.set(`${entry.for}!${entry.by}`, entry.envelopeSha256)
-      if (entry.type === 'purge') for (const d of entry.digests) facts.purged.add(d)
+      if (entry.type === 'purge') { for (const d of entry.digests) facts.purged.add(d) }
     } catch (err) {
       failures.add('entry', where, (err as Error).message)
     }

@@ -85,7 +85,10 @@ export async function exportBundle (dataDir: string, options: ExportOptions): Pr
  * just signed (AuditLog.checkpoint); entries, messages and receipts recorded after it are left
  * out. The caller makes sure `out` is new.
  */
-export async function exportLiveBundle (db: Awaited<ReturnType<typeof openStoreSnapshot>>['db'], options: ExportOptions & { upTo: number }): Promise<ExportSummary> {
+export async function exportLiveBundle (
+  db: Awaited<ReturnType<typeof openStoreSnapshot>>['db'],
+  options: ExportOptions & { upTo: number }
+): Promise<ExportSummary> {
   return await write(db, options)
 }
 

@@ -42,11 +42,13 @@ function poolChecker (pool: WorkerPool): EnvelopeChecker {
     const flush = (): void => {
       if (writer.count === 0) return
       const at = indexes
-      chunks.push(pool.checkEnvelopes(writer.finish(), writer.count).then(result => {
-        const status = new Uint8Array(result.status)
-        const found = new Map(result.problems)
-        for (let i = 0; i < at.length; i++) if (status[i] !== 0) problems[at[i]] = found.get(i) ?? 'does not verify'
-      }))
+      chunks.push(
+        pool.checkEnvelopes(writer.finish(), writer.count).then(result => {
+          const status = new Uint8Array(result.status)
+          const found = new Map(result.problems)
+          for (let i = 0; i < at.length; i++) if (status[i] !== 0) problems[at[i]] = found.get(i) ?? 'does not verify'
+        })
+      )
       writer = new ChunkWriter(CHUNK_BYTES)
       indexes = []
     }

@@ -68,7 +68,9 @@ export function readLogFile (bytes: Uint8Array, collect = false): { records: Uin
       continue
     }
     if (pos + HEADER_SIZE > bytes.length) {
-      problems.push(`file ends inside a record header at byte ${pos} (a torn write: the node crashed mid-write and has not restarted since, or the file was cut)`)
+      problems.push(
+        `file ends inside a record header at byte ${pos} (a torn write: the node crashed mid-write and has not restarted since, or the file was cut)`
+      )
       break
     }
     const stored = u32(bytes, pos)
@@ -81,9 +83,11 @@ export function readLogFile (bytes: Uint8Array, collect = false): { records: Uin
     }
     const dataEnd = pos + HEADER_SIZE + length
     if (dataEnd > bytes.length || length > blockLeft - HEADER_SIZE) {
-      problems.push(dataEnd > bytes.length
-        ? `record at byte ${pos} runs past the end of the file (a torn write, a cut file, or a changed length)`
-        : `record at byte ${pos} crosses a block boundary (changed length)`)
+      problems.push(
+        dataEnd > bytes.length
+          ? `record at byte ${pos} runs past the end of the file (a torn write, a cut file, or a changed length)`
+          : `record at byte ${pos} crosses a block boundary (changed length)`
+      )
       break
     }
     const crc = crc32cUpdate(crc32c(bytes, pos + 6, pos + 7), bytes, pos + HEADER_SIZE, dataEnd)
@@ -117,7 +121,10 @@ const TRAILER_SIZE = 5
 const MAGIC_LO = 0x8b80fb57
 const MAGIC_HI = 0xdb477524
 
-interface Handle { offset: number, size: number }
+interface Handle {
+  offset: number
+  size: number
+}
 
 export function varint (b: Uint8Array, pos: number, end: number): [number, number] {
   let result = 0
@@ -185,8 +192,8 @@ export function checkTableFile (bytes: Uint8Array): string[] {
   if (u32(bytes, bytes.length - 8) !== MAGIC_LO || u32(bytes, bytes.length - 4) !== MAGIC_HI) return ['footer magic number is wrong']
   let metaindex: Handle, index: Handle, pos: number
   try {
-    [metaindex, pos] = handleAt(bytes, footer, footer + 40);
-    [index, pos] = handleAt(bytes, pos, footer + 40)
+    ;[metaindex, pos] = handleAt(bytes, footer, footer + 40)
+    ;[index, pos] = handleAt(bytes, pos, footer + 40)
   } catch (err) {
     return [`footer block handles are malformed: ${(err as Error).message}`]
   }

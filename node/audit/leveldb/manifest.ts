@@ -31,18 +31,42 @@ export function liveFiles (manifest: Uint8Array): { live: LiveFiles, problems: s
   const live: LiveFiles = { tables: new Map(), logNumber: 0, prevLogNumber: 0 }
   for (const edit of records) {
     let pos = 0
-    const num = (): number => { const [v, p] = varint(edit, pos, edit.length); pos = p; return v }
-    const slice = (): void => { const n = num(); if (pos + n > edit.length) throw new RangeError('manifest edit slice overruns'); pos += n }
+    const num = (): number => {
+      const [v, p] = varint(edit, pos, edit.length)
+      pos = p
+      return v
+    }
+    const slice = (): void => {
+      const n = num()
+      if (pos + n > edit.length) throw new RangeError('manifest edit slice overruns')
+      pos += n
+    }
     while (pos < edit.length) {
       const tag = num()
       switch (tag) {
-        case COMPARATOR: slice(); break
-        case LOG_NUMBER: live.logNumber = num(); break
-        case PREV_LOG_NUMBER: live.prevLogNumber = num(); break
-        case NEXT_FILE: num(); break
-        case LAST_SEQUENCE: num(); break
-        case COMPACT_POINTER: num(); slice(); break
-        case DELETED_FILE: num(); live.tables.delete(num()); break
+        case COMPARATOR:
+          slice()
+          break
+        case LOG_NUMBER:
+          live.logNumber = num()
+          break
+        case PREV_LOG_NUMBER:
+          live.prevLogNumber = num()
+          break
+        case NEXT_FILE:
+          num()
+          break
+        case LAST_SEQUENCE:
+          num()
+          break
+        case COMPACT_POINTER:
+          num()
+          slice()
+          break
+        case DELETED_FILE:
+          num()
+          live.tables.delete(num())
+          break
         case NEW_FILE: {
           num()
           const file = num()
@@ -52,7 +76,8 @@ export function liveFiles (manifest: Uint8Array): { live: LiveFiles, problems: s
           live.tables.set(file, size)
           break
         }
-        default: throw new RangeError(`manifest edit has unknown tag ${tag}`)
+        default:
+          throw new RangeError(`manifest edit has unknown tag ${tag}`)
       }
     }
   }

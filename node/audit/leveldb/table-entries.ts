@@ -112,7 +112,10 @@ function blockEntries (block: Uint8Array, ranges: readonly KeyRange[], visit: En
   }
 }
 
-interface Handle { offset: number, size: number }
+interface Handle {
+  offset: number
+  size: number
+}
 
 /**
  * Decompressed blocks of the table being read, end to end in one reused buffer (values handed

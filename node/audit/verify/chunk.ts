@@ -30,7 +30,11 @@ const HEADER = 48
 
 /** Payload types that are stored as messages, by code. */
 export const PAYLOAD_CODES: readonly string[] = [
-  PAYLOAD_TYPES.message, PAYLOAD_TYPES.forward, PAYLOAD_TYPES.releaseRequest, PAYLOAD_TYPES.releaseGrant, PAYLOAD_TYPES.keyRotation,
+  PAYLOAD_TYPES.message,
+  PAYLOAD_TYPES.forward,
+  PAYLOAD_TYPES.releaseRequest,
+  PAYLOAD_TYPES.releaseGrant,
+  PAYLOAD_TYPES.keyRotation,
   PAYLOAD_TYPES.addressUpdate,
   PAYLOAD_TYPES.feedback,
   PAYLOAD_TYPES.rotationApproval,
@@ -98,7 +102,7 @@ export function itemSize (prefix: string, envelope: string): number {
 const utf8 = new TextEncoder()
 
 /** Read the items of a chunk (views into `buffer`, no copies). */
-export function * readChunk (buffer: ArrayBuffer, count: number): Generator<ChunkItem> {
+export function* readChunk (buffer: ArrayBuffer, count: number): Generator<ChunkItem> {
   const view = new DataView(buffer)
   const bytes = new Uint8Array(buffer)
   let at = 0

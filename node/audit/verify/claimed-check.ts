@@ -49,7 +49,10 @@ const COMMA = 0x2c
 
 let scratch = Buffer.allocUnsafeSlow(4096)
 
-interface Claim { signer: string, tuple: string }
+interface Claim {
+  signer: string
+  tuple: string
+}
 
 /** The claimed signer and index-fields tuple of a message payload, or undefined. */
 function claimOf (payload: Buffer): Claim | undefined {

@@ -43,13 +43,13 @@ export interface VerifyContext {
   checkpoints: CheckedCheckpoint[]
   progress: (phase: VerifyProgress['phase'], done: number, total: number) => void
   counts: {
-    entries: number
-    messageLeaves: number
-    receiptLeaves: number
-    metas: number
-    envelopes: number
-    receipts: number
-    envelopesVerified: number
+    entries: number,
+    messageLeaves: number,
+    receiptLeaves: number,
+    metas: number,
+    envelopes: number,
+    receipts: number,
+    envelopesVerified: number,
     receiptsVerified: number
   }
   /** Also check derived data: stored tree nodes, the digest and expiry indexes. */
@@ -66,7 +66,7 @@ export interface VerifyContext {
  * Iterate a LevelDB range in batches (one native call per `size` entries), bypassing LevelDB's
  * block cache: every block is read once, and filling the cache only costs time.
  */
-export async function * batches<V> (sub: ReadableSub<V>, options: Record<string, unknown> = {}, size = 512): AsyncGenerator<Array<[string, V]>> {
+export async function* batches<V> (sub: ReadableSub<V>, options: Record<string, unknown> = {}, size = 512): AsyncGenerator<Array<[string, V]>> {
   const it = sub.iterator({ fillCache: false, ...options })
   try {
     while (true) {

@@ -78,7 +78,11 @@ export async function entryPass (ctx: VerifyContext, expectedSize: number, versi
       tree.append(leaves, 32 * index)
       while (cp < ctx.checkpoints.length && ctx.checkpoints[cp].size === tree.size) {
         if (!equalBytes(ctx.checkpoints[cp].root, tree.root())) {
-          failures.add('checkpoint', `checkpoint ${tree.size}`, 'its signed root differs from the root of the first entries of the log (the log was changed after it was signed)')
+          failures.add(
+            'checkpoint',
+            `checkpoint ${tree.size}`,
+            'its signed root differs from the root of the first entries of the log (the log was changed after it was signed)'
+          )
         }
         cp++
       }
@@ -97,7 +101,9 @@ export async function entryPass (ctx: VerifyContext, expectedSize: number, versi
   ctx.counts.entries = index
   ctx.progress('entries', index, Math.max(index, expectedSize))
   for (; cp < ctx.checkpoints.length; cp++) {
-    if (!ctx.treeBroken) failures.add('checkpoint', `checkpoint ${ctx.checkpoints[cp].size}`, `signs a tree larger than the log (${index} entries): entries were removed`)
+    if (!ctx.treeBroken) {
+      failures.add('checkpoint', `checkpoint ${ctx.checkpoints[cp].size}`, `signs a tree larger than the log (${index} entries): entries were removed`)
+    }
   }
   ctx.tree = { size: index, root: ctx.treeBroken ? null : tree.root() }
   return leaves.subarray(0, 32 * index)
@@ -136,8 +142,8 @@ function record (ctx: VerifyContext, from: FoundEntryFile, r: number, index: num
     default: {
       const digests = from.digests.get(r)
       if (digests === undefined) break
-      if (type === ENTRY_PURGE) for (const d of digests) table.leafFlags[table.recordHex(d, 0)] |= LEAF_PURGE
-      if (ctx.thorough) for (const d of new Set(digests)) ctx.refs.add(d + '!' + pad(index))
+      if (type === ENTRY_PURGE) { for (const d of digests) table.leafFlags[table.recordHex(d, 0)] |= LEAF_PURGE }
+      if (ctx.thorough) { for (const d of new Set(digests)) ctx.refs.add(d + '!' + pad(index)) }
     }
   }
 }

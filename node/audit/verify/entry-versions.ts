@@ -47,7 +47,11 @@ export class EntryVersions {
   private apply (ctx: VerifyContext, found: FoundEntries): void {
     const view = new DataView(found.buffer)
     const from: FoundEntryFile = {
-      found, view, bytes: Buffer.from(found.buffer), problems: new Map(found.problems), digests: new Map(found.digests),
+      found,
+      view,
+      bytes: Buffer.from(found.buffer),
+      problems: new Map(found.problems),
+      digests: new Map(found.digests),
       peers: found.peers.map(p => ctx.pool.peer(p))
     }
     for (let i = 0; i < found.count; i++) {

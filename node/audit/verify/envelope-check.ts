@@ -64,8 +64,6 @@ const RECEIPT_TYPE = PAYLOAD_TYPES.receipt
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
 
-
-
 /** SHA-256 as a latin1 string: far cheaper than a Buffer per call (fast-hash.ts). */
 export function sha256 (bytes: Uint8Array): string {
   return hash('sha256', bytes, 'binary')
@@ -356,7 +354,9 @@ function payloadCheck (payload: Uint8Array, signer: VerifyKey, expect: EnvelopeE
   if (expect.kind === 'message' && (expect.payloadType ?? MESSAGE_TYPE) !== MESSAGE_TYPE) {
     // Forwards, release requests and grants name their sender `from`; key rotations `oldPeerId`;
     // address updates `peerId`, rotation approvals `by` (their `oldPeerId` is the recipient).
-    const sender = expect.payloadType === PAYLOAD_TYPES.rotationApproval ? doc.by === signer.peerId : doc.from === signer.peerId || doc.oldPeerId === signer.peerId || doc.peerId === signer.peerId
+    const sender = expect.payloadType === PAYLOAD_TYPES.rotationApproval
+      ? doc.by === signer.peerId
+      : doc.from === signer.peerId || doc.oldPeerId === signer.peerId || doc.peerId === signer.peerId
     if (!sender) return fail(`the signed payload is not from ${signer.peerId}, as the index says`)
     if (expect.id !== undefined && doc.id !== expect.id) return fail(`the signed payload has id ${String(doc.id)}, the index says ${expect.id}`)
   } else if (expect.kind === 'message') {

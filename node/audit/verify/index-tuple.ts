@@ -39,7 +39,9 @@ const J = JSON.stringify
  * which lets the verifier take it from the entry by position instead of rebuilding it.
  */
 export function indexFieldsText (m: IndexFields): string {
-  return `"id":${J(m.id)},"kind":${J(m.kind)},"from":${J(m.from)},"to":${J(m.to)},"created":${J(m.created)},"expires":${J(m.expires)},"tlp":${J(m.tlp)},"handling":${J(m.handling)},"topic":${J(m.topic)},"legalBasis":${J(m.legalBasis)},`
+  return `"id":${J(m.id)},"kind":${J(m.kind)},"from":${J(m.from)},"to":${J(m.to)},"created":${J(m.created)},"expires":${J(m.expires)},"tlp":${
+    J(m.tlp)
+  },"handling":${J(m.handling)},"topic":${J(m.topic)},"legalBasis":${J(m.legalBasis)},`
 }
 
 /** The opening of a canonically encoded message payload with these index fields. */
@@ -56,7 +58,8 @@ export function messagePrefix (m: IndexFields): string {
  * canonical encoding (entry.ts), so no searching: escaped quotes in earlier fields cannot mislead it.
  */
 export function indexFieldsOfEntry (text: string, type: string, payloadType: string): string {
-  const start = '{"v":1,"type":'.length + J(type).length + ',"at":'.length + 26 + ',"digest":'.length + 66 + ',"payloadType":'.length + J(payloadType).length + 1
+  const start = '{"v":1,"type":'.length + J(type).length + ',"at":'.length + 26 + ',"digest":'.length + 66 + ',"payloadType":'.length + J(payloadType).length +
+    1
   const end = text.length - (',"envelopeSha256":'.length + 66 + 1) + 1
   return text.slice(start, end)
 }

@@ -12,8 +12,18 @@ import { formatRfc3339Millis } from '../../../protocol/time.ts'
 import { batches } from './context.ts'
 import type { VerifyContext } from './context.ts'
 import {
-  ENVELOPE_CHECKED, HAS_ENVELOPE, HAS_META, HAS_RECEIPT, LEAF_MESSAGE, LEAF_OUT, LEAF_PURGE, LEAF_RECEIPT, LEAF_REPEATED,
-  META_OUT, META_PURGED, SetFingerprint
+  ENVELOPE_CHECKED,
+  HAS_ENVELOPE,
+  HAS_META,
+  HAS_RECEIPT,
+  LEAF_MESSAGE,
+  LEAF_OUT,
+  LEAF_PURGE,
+  LEAF_RECEIPT,
+  LEAF_REPEATED,
+  META_OUT,
+  META_PURGED,
+  SetFingerprint
 } from './record-table.ts'
 import { where } from './store-pass.ts'
 
@@ -33,7 +43,9 @@ export function judgeRecords (ctx: VerifyContext): Judgement {
     const at = (): string => where(ctx, r)
     const leafIndex = table.leafIndex[r]
     if (table.slotOf[r] !== 0) {
-      if ((leaf & LEAF_RECEIPT) !== 0 && (stored & HAS_RECEIPT) === 0) failures.add('receipt', at(), `is missing from the store (its leaf is entry ${leafIndex})`)
+      if ((leaf & LEAF_RECEIPT) !== 0 && (stored & HAS_RECEIPT) === 0) {
+        failures.add('receipt', at(), `is missing from the store (its leaf is entry ${leafIndex})`)
+      }
       if ((leaf & LEAF_RECEIPT) === 0 && (stored & HAS_RECEIPT) !== 0) failures.add('receipt', at(), 'is stored without its audit leaf')
       if ((leaf & LEAF_RECEIPT) !== 0 && (stored & HAS_RECEIPT) !== 0 && !table.shaEqual(r)) {
         failures.add('receipt', at(), `its stored bytes differ from those its leaf (entry ${leafIndex}) records`)
@@ -57,7 +69,9 @@ export function judgeRecords (ctx: VerifyContext): Judgement {
       if (leafPurged) failures.add('message', at(), 'a purge leaf names it, but neither the log nor the store has the message')
       continue
     }
-    if (((leaf & LEAF_OUT) !== 0) !== ((stored & META_OUT) !== 0)) failures.add('message', at(), 'its direction (sent/received) differs between the store and its leaf')
+    if (((leaf & LEAF_OUT) !== 0) !== ((stored & META_OUT) !== 0)) {
+      failures.add('message', at(), 'its direction (sent/received) differs between the store and its leaf')
+    }
     if (table.leafPeer[r] !== table.metaPeer[r]) failures.add('message', at(), 'its sender differs between the store and its leaf')
     if (!table.tupleEqual(r)) failures.add('message', at(), `its index record differs from its leaf (entry ${leafIndex})`)
     if (metaPurged || leafPurged) {
@@ -71,7 +85,9 @@ export function judgeRecords (ctx: VerifyContext): Judgement {
       failures.add('message', at(), 'its envelope is missing (it was not purged)')
       continue
     }
-    if ((stored & ENVELOPE_CHECKED) !== 0 && !table.shaEqual(r)) failures.add('message', at(), `its stored envelope bytes differ from those its leaf (entry ${leafIndex}) records`)
+    if ((stored & ENVELOPE_CHECKED) !== 0 && !table.shaEqual(r)) {
+      failures.add('message', at(), `its stored envelope bytes differ from those its leaf (entry ${leafIndex}) records`)
+    }
   }
   return { purged, repeated }
 }
@@ -83,7 +99,11 @@ export async function refIndexPass (ctx: VerifyContext): Promise<void> {
     for (const [key] of batch) found.add(key)
   }
   if (!found.equals(ctx.refs)) {
-    ctx.failures.add('index', 'audit-ref', `the digest index holds ${found.count} keys that do not match the ${ctx.refs.count} the entries imply (\`prove\` would miss or invent leaves)`)
+    ctx.failures.add(
+      'index',
+      'audit-ref',
+      `the digest index holds ${found.count} keys that do not match the ${ctx.refs.count} the entries imply (\`prove\` would miss or invent leaves)`
+    )
   }
 }
 
@@ -101,6 +121,11 @@ export async function expiryIndexPass (ctx: VerifyContext): Promise<void> {
     expected.add(formatRfc3339Millis(table.expires[r]) + '!' + table.digestHex(r))
   }
   if (!found.equals(expected)) {
-    ctx.failures.add('index', 'audit-exp', `the expiry index holds ${found.count} keys that do not match the ${expected.count} unpurged messages of the log (retention would skip or misdate messages)`)
+    ctx.failures.add(
+      'index',
+      'audit-exp',
+      `the expiry index holds ${found.count} keys that do not match the ${expected.count} unpurged messages of the log (retention would skip or misdate ` +
+        `messages)`
+    )
   }
 }

@@ -155,7 +155,7 @@ export class RecordTable {
   private grow (): void {
     const cap = this.capacity * 2
     const copy = <T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(a: T, size: number, fill?: number): T => {
-      const next = new (a.constructor as new (n: number) => T)(size)
+      const next = new (a.constructor as new(n: number) => T)(size)
       if (fill !== undefined) next.fill(fill)
       next.set(a)
       return next

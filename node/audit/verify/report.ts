@@ -45,9 +45,9 @@ export interface VerifyReport {
   /** The Ed25519 verifier that checked the signatures (protocol/ed25519-fast.ts). */
   verifier: string
   timing: {
-    ms: number
-    envelopesPerSecond: number
-    workers: number
+    ms: number,
+    envelopesPerSecond: number,
+    workers: number,
     /** CPU time: the whole process, the main thread, the workers (ms). */
     cpuMs: { total: number, main: number, workers: number }
   }
@@ -92,17 +92,25 @@ export function formatReport (report: VerifyReport): string {
     `${report.ok ? 'OK' : 'FAILED'}: ${report.source}`,
     `  node        ${report.node ?? '(unknown)'}${report.nodeKeys.length > 1 ? ` (earlier keys: ${report.nodeKeys.slice(0, -1).join(', ')})` : ''}`,
     `  log         ${report.tree.size} entries, root ${report.tree.root ?? '-'}`,
-    `  checkpoints ${report.checkpoints.count}${report.checkpoints.latest != null ? `, latest size ${report.checkpoints.latest.size} at ${new Date(report.checkpoints.latest.time * 1000).toISOString()}` : ''}${report.checkpoints.uncheckpointed > 0 ? `, ${report.checkpoints.uncheckpointed} newer entries not yet checkpointed` : ''}`,
+    `  checkpoints ${report.checkpoints.count}${
+      report.checkpoints.latest != null
+        ? `, latest size ${report.checkpoints.latest.size} at ${new Date(report.checkpoints.latest.time * 1000).toISOString()}`
+        : ''
+    }${report.checkpoints.uncheckpointed > 0 ? `, ${report.checkpoints.uncheckpointed} newer entries not yet checkpointed` : ''}`,
     `  messages    ${report.messages.stored} stored, ${report.messages.verified} verified, ${report.messages.purged} purged`,
     `  receipts    ${report.receipts.stored} stored, ${report.receipts.verified} verified`,
     `  files       ${report.files.checked} checked (${report.files.bytes} bytes)`,
     ...(report.verifier === '' ? [] : [`  signatures  ${report.verifier}`]),
     `  time        ${(report.timing.ms / 1000).toFixed(2)} s, ${Math.round(report.timing.envelopesPerSecond)} envelopes/s` +
-      (report.timing.workers > 0 ? ` on ${report.timing.workers} workers (CPU ${(report.timing.cpuMs.total / 1000).toFixed(2)} s)` : '')
+    (report.timing.workers > 0 ? ` on ${report.timing.workers} workers (CPU ${(report.timing.cpuMs.total / 1000).toFixed(2)} s)` : '')
   ]
   for (const note of report.notes) lines.push(`  note: ${note}`)
   if (report.failureCount > 0) {
-    lines.push(`  ${report.failureCount} failure${report.failureCount === 1 ? '' : 's'}${report.failureCount > report.failures.length ? ` (first ${report.failures.length} listed)` : ''}:`)
+    lines.push(
+      `  ${report.failureCount} failure${report.failureCount === 1 ? '' : 's'}${
+        report.failureCount > report.failures.length ? ` (first ${report.failures.length} listed)` : ''
+      }:`
+    )
     for (const f of report.failures) lines.push(`    [${f.check}] ${f.where}: ${f.detail}`)
   }
   return lines.join('\n') + '\n'

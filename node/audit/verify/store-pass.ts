@@ -63,7 +63,12 @@ class Dispatcher {
     const promise = this.ctx.pool.checkEnvelopes(this.writer.finish(), kinds)
     this.writer = new ChunkWriter(CHUNK_BYTES, this.spare.pop())
     this.records = []
-    this.inflight.push({ done: promise.then(result => { this.apply(records, result); this.spare.push(result.buffer) }) })
+    this.inflight.push({
+      done: promise.then(result => {
+        this.apply(records, result)
+        this.spare.push(result.buffer)
+      })
+    })
     while (this.inflight.length >= 2 * this.ctx.pool.size) await (this.inflight.shift() as Pending).done
   }
 
@@ -89,7 +94,11 @@ class Dispatcher {
         failures.add(receipt ? 'receipt' : 'message', where(this.ctx, r), problems.get(i) ?? 'failed')
       }
     }
-    this.ctx.progress('envelopes', counts.envelopesVerified + counts.receiptsVerified, Math.max(counts.envelopes + counts.receipts, counts.messageLeaves + counts.receiptLeaves))
+    this.ctx.progress(
+      'envelopes',
+      counts.envelopesVerified + counts.receiptsVerified,
+      Math.max(counts.envelopes + counts.receipts, counts.messageLeaves + counts.receiptLeaves)
+    )
   }
 }
 
@@ -120,8 +129,12 @@ export async function metaPass (ctx: VerifyContext, senderText: Map<number, stri
       const payloadType = meta.payloadType ?? PAYLOAD_TYPES.message
       sha256Into(payloadType + '\n' + indexFieldsText(meta), table.metaTuple, r * 16, 16)
       if (meta.digest !== digest) failures.add('message', `message ${digest}`, `its index record names digest ${String(meta.digest)}`)
-      if (meta.direction !== 'in' && meta.direction !== 'out') failures.add('message', `message ${digest}`, `its index record has direction ${String(meta.direction)}`)
-      if (meta.direction === 'out' && !own.has(meta.from)) failures.add('message', `message ${digest}`, `stored as sent by this node, but from ${String(meta.from)}`)
+      if (meta.direction !== 'in' && meta.direction !== 'out') {
+        failures.add('message', `message ${digest}`, `its index record has direction ${String(meta.direction)}`)
+      }
+      if (meta.direction === 'out' && !own.has(meta.from)) {
+        failures.add('message', `message ${digest}`, `stored as sent by this node, but from ${String(meta.from)}`)
+      }
     }
   }
 }
@@ -141,13 +154,23 @@ export async function recheckPass (ctx: VerifyContext, records: readonly number[
       const meta = metas[j]
       const envelope = envs[j]
       if (meta === undefined || envelope === undefined) {
-        ctx.failures.add('storage', `message ${hexes[j]}`, `the store's files hold ${meta === undefined ? 'its index record' : 'its envelope'}, but LevelDB does not serve it`)
+        ctx.failures.add(
+          'storage',
+          `message ${hexes[j]}`,
+          `the store's files hold ${meta === undefined ? 'its index record' : 'its envelope'}, but LevelDB does not serve it`
+        )
         continue
       }
       const payloadType = meta.payloadType ?? PAYLOAD_TYPES.message
       const code = PAYLOAD_CODES.indexOf(payloadType)
-      const wait = out.add(r, meta.direction === 'out' ? KIND_OUT : KIND_IN, code < 0 ? UNKNOWN_PAYLOAD : code, ctx.table.metaPeer[r],
-        code === 0 ? PAYLOAD_OPENING + indexFieldsText(meta) : String(meta.id), envelope)
+      const wait = out.add(
+        r,
+        meta.direction === 'out' ? KIND_OUT : KIND_IN,
+        code < 0 ? UNKNOWN_PAYLOAD : code,
+        ctx.table.metaPeer[r],
+        code === 0 ? PAYLOAD_OPENING + indexFieldsText(meta) : String(meta.id),
+        envelope
+      )
       if (wait !== undefined) await wait
     }
   }

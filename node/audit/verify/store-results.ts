@@ -121,7 +121,11 @@ export class StoreResults {
       counts.envelopes++
       const sender = table.metaPeer[r]
       if (sender < 0 || !validPeer(sender)) {
-        failures.add('message', `message ${table.digestHex(r)}`, `its index record names a sender that is not a peer ID: ${sender < 0 ? this.senderText.get(r) ?? 'undefined' : pool.peers[sender]}`)
+        failures.add(
+          'message',
+          `message ${table.digestHex(r)}`,
+          `its index record names a sender that is not a peer ID: ${sender < 0 ? this.senderText.get(r) ?? 'undefined' : pool.peers[sender]}`
+        )
         continue
       }
       if (status === FOUND_OK && table.claimedPeer[r] === sender && table.claimEqual(r)) {

@@ -69,7 +69,11 @@ export type StoreFile = { kind: 'table', bytes: Uint8Array } | { kind: 'log', re
  * passed its checksum checks (else each table block read is checked, and problems reading the
  * entries are left to those checks to report). Returns what it found and the problems.
  */
-export function scanStoreFile (source: StoreFile, checked: boolean, keyOf: (peerId: string) => VerifyKey | null): { found: Found, entries: FoundEntries, problems: string[] } {
+export function scanStoreFile (
+  source: StoreFile,
+  checked: boolean,
+  keyOf: (peerId: string) => VerifyKey | null
+): { found: Found, entries: FoundEntries, problems: string[] } {
   const out = new FoundWriter()
   const entries = new EntryWriter()
   const messages: ClaimedItem[] = []

@@ -88,7 +88,9 @@ export async function verifyDataDir (dataDir: string, options: VerifyOptions = {
   report.verifier = fastVerifierName(libsodium)
   const pool = new WorkerPool(options.workers ?? availableParallelism(), { libsodium })
   report.timing.workers = pool.size
-  const progress = (phase: VerifyProgress['phase'], done: number, total: number): void => { options.onProgress?.({ phase, done, total }) }
+  const progress = (phase: VerifyProgress['phase'], done: number, total: number): void => {
+    options.onProgress?.({ phase, done, total })
+  }
   try {
     const found = new StoreResults()
     const entries = new EntryVersions()
@@ -141,8 +143,13 @@ function describe (err: unknown): string {
  * so the workers finish together.
  */
 async function checkFiles (
-  storeDir: string, pool: WorkerPool, report: VerifyReport, failures: Failures,
-  progress: (phase: VerifyProgress['phase'], done: number, total: number) => void, found: StoreResults, entries: EntryVersions
+  storeDir: string,
+  pool: WorkerPool,
+  report: VerifyReport,
+  failures: Failures,
+  progress: (phase: VerifyProgress['phase'], done: number, total: number) => void,
+  found: StoreResults,
+  entries: EntryVersions
 ): Promise<void> {
   const names = await readdir(storeDir)
   const plan = await planFileChecks(storeDir, names)
@@ -169,9 +176,15 @@ async function checkFiles (
 }
 
 async function verifyStore (
-  db: Level<string, unknown>, pool: WorkerPool, failures: Failures, report: VerifyReport,
-  progress: (phase: VerifyProgress['phase'], done: number, total: number) => void, options: VerifyOptions,
-  files: Promise<void>, found: StoreResults, entries: EntryVersions
+  db: Level<string, unknown>,
+  pool: WorkerPool,
+  failures: Failures,
+  report: VerifyReport,
+  progress: (phase: VerifyProgress['phase'], done: number, total: number) => void,
+  options: VerifyOptions,
+  files: Promise<void>,
+  found: StoreResults,
+  entries: EntryVersions
 ): Promise<void> {
   const audit = new AuditStore(db)
   const nodeKeys = (await audit.nodeKeys()).map(k => k.peerId)
@@ -204,7 +217,9 @@ async function verifyStore (
   found.attach(ctx)
   entries.attach(ctx)
   await Promise.all([
-    entryPass(ctx, size, entries, files).then(async leaves => { if (thorough) await treePass(ctx, leaves) }),
+    entryPass(ctx, size, entries, files).then(async leaves => {
+      if (thorough) await treePass(ctx, leaves)
+    }),
     metaPass(ctx, found.senderText)
   ])
   // Every file read (a failed file job is reported by the caller, which awaits it too).
@@ -220,7 +235,9 @@ async function verifyStore (
     latest: latest === undefined ? null : { size: latest.size, time: latest.time },
     uncheckpointed: Math.max(0, ctx.tree.size - (latest?.size ?? 0))
   }
-  if (report.checkpoints.uncheckpointed > 0) report.notes.push(`${report.checkpoints.uncheckpointed} entries are newer than the latest checkpoint (a running node signs one every interval and on stop)`)
+  if (report.checkpoints.uncheckpointed > 0) {
+    report.notes.push(`${report.checkpoints.uncheckpointed} entries are newer than the latest checkpoint (a running node signs one every interval and on stop)`)
+  }
   if (judged.repeated > 0) report.notes.push(`${judged.repeated} messages or receipts were logged more than once (the stored bytes match the latest leaf)`)
   report.entries = ctx.counts.entries
   report.messages = { stored: ctx.counts.metas, verified: ctx.counts.envelopesVerified, purged: judged.purged }

@@ -225,7 +225,12 @@ if (port != null) {
       const result = checkEnvelopes(job)
       port.postMessage(result, [result.status, result.shas, result.buffer])
     } else {
-      checkFile(job).then(result => { port.postMessage(result, [...(result.found === undefined ? [] : [result.found.buffer]), ...(result.entries === undefined ? [] : [result.entries.buffer])]) }, (err: unknown) => {
+      checkFile(job).then(result => {
+        port.postMessage(result, [
+          ...(result.found === undefined ? [] : [result.found.buffer]),
+          ...(result.entries === undefined ? [] : [result.entries.buffer])
+        ])
+      }, (err: unknown) => {
         port.postMessage({ type: 'file', id: job.id, problems: [`check failed: ${(err as Error).message}`], bytes: 0, cpu: cpuMicros() })
       })
     }

@@ -43,8 +43,12 @@ export class WorkerPool {
         if (result.type === 'file' && result.verifier !== undefined) this.verifiers.add(result.verifier)
         waiter?.resolve(result)
       })
-      worker.on('error', (err) => { this.fail(slot, err) })
-      worker.on('exit', (code) => { if (slot.waiting.size > 0) this.fail(slot, new Error(`verification worker exited with code ${code}`)) })
+      worker.on('error', (err) => {
+        this.fail(slot, err)
+      })
+      worker.on('exit', (code) => {
+        if (slot.waiting.size > 0) this.fail(slot, new Error(`verification worker exited with code ${code}`))
+      })
       return slot
     })
   }
@@ -104,6 +108,8 @@ export class WorkerPool {
   }
 
   async close (): Promise<void> {
-    await Promise.all(this.slots.map(async s => { await s.worker.terminate() }))
+    await Promise.all(this.slots.map(async s => {
+      await s.worker.terminate()
+    }))
   }
 }

@@ -11,14 +11,14 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
   {
     name: 'audit',
     group: 'audit',
-    summary: 'the offline auditor\'s toolkit: verify, export, prove, checkpoint (stopped node or a copy)',
+    summary: "the offline auditor's toolkit: verify, export, prove, checkpoint (stopped node or a copy)",
     subcommands: {
       verify: {
         summary: 'check the audit log, checkpoints, messages and receipts; exit 0 only if every check passed',
         flags: {
           bundle: flag.string('verify an exported bundle instead of a data directory', { placeholder: 'DIR' }),
           workers: flag.string('signature-checking threads (default: one per core)', { placeholder: 'N' }),
-          'expect-node': flag.string('fail (NODE_MISMATCH) unless the record is this node\'s', { placeholder: 'PEER_ID' }),
+          'expect-node': flag.string("fail (NODE_MISMATCH) unless the record is this node's", { placeholder: 'PEER_ID' }),
           thorough: flag.boolean('also re-check every inclusion proof and envelope byte for byte'),
           openssl: flag.boolean('check signatures with node:crypto (OpenSSL) instead of libsodium')
         },
@@ -35,12 +35,28 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
         output: cliOutput('AuditExport'),
         examples: ['liaison audit export --out /media/usb/audit-2026-03 --since 30d', 'liaison audit export --out audit-2026-03.zip']
       },
-      prove: { summary: 'where a message is in the audit log, with inclusion proofs', args: 'DIGEST', output: cliOutput('DigestProof'), examples: ['liaison audit prove 3f2a…(64 hex digits)'] },
-      checkpoint: { summary: 'sign a checkpoint of the audit log now (uses the node key)', output: cliOutput('Checkpoint'), examples: ['liaison audit checkpoint'] },
-      witnesses: { summary: 'peers\' checkpoints this node cosigned, and inconsistency alerts (exit 1 if any)', output: apiOutput('witnesses'), examples: ['liaison audit witnesses --json'] },
+      prove: {
+        summary: 'where a message is in the audit log, with inclusion proofs',
+        args: 'DIGEST',
+        output: cliOutput('DigestProof'),
+        examples: ['liaison audit prove 3f2a…(64 hex digits)']
+      },
+      checkpoint: {
+        summary: 'sign a checkpoint of the audit log now (uses the node key)',
+        output: cliOutput('Checkpoint'),
+        examples: ['liaison audit checkpoint']
+      },
+      witnesses: {
+        summary: "peers' checkpoints this node cosigned, and inconsistency alerts (exit 1 if any)",
+        output: apiOutput('witnesses'),
+        examples: ['liaison audit witnesses --json']
+      },
       'split-view': {
-        summary: 'a witness alert\'s two signed checkpoints as files for an auditor (default: the latest SPLIT_VIEW)',
-        flags: { out: flag.string('the directory to write', { placeholder: 'DIR', required: true }), alert: flag.string('the alert number (see audit witnesses)', { placeholder: 'SEQ' }) },
+        summary: "a witness alert's two signed checkpoints as files for an auditor (default: the latest SPLIT_VIEW)",
+        flags: {
+          out: flag.string('the directory to write', { placeholder: 'DIR', required: true }),
+          alert: flag.string('the alert number (see audit witnesses)', { placeholder: 'SEQ' })
+        },
         output: cliOutput('SplitView'),
         examples: ['liaison audit split-view --out evidence/']
       }
@@ -57,7 +73,10 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
         flags: {
           from: flag.string('first day (YYYY-MM-DD or RFC 3339)', { placeholder: 'DATE' }),
           to: flag.string('last day (YYYY-MM-DD or RFC 3339)', { placeholder: 'DATE' }),
-          by: flag.list('group the counts by', { placeholder: 'DIMENSION', choices: ['peer', 'topic', 'agreement', 'kind', 'tlp', 'week', 'month', 'taskforce'] }),
+          by: flag.list('group the counts by', {
+            placeholder: 'DIMENSION',
+            choices: ['peer', 'topic', 'agreement', 'kind', 'tlp', 'week', 'month', 'taskforce']
+          }),
           format: flag.string('output format (--json is --format json)', { placeholder: 'FORMAT', choices: ['text', 'json', 'csv', 'html'], default: 'text' }),
           out: flag.string('write the report to this file', { placeholder: 'FILE' }),
           sign: flag.boolean('write the signed DSSE envelope of the JSON report (node key)'),

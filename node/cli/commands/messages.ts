@@ -63,7 +63,7 @@ export const MESSAGE_COMMANDS: CommandSpec[] = [
     summary: 'one message: its body, signature and receipts, or its receipt evidence',
     subcommands: {
       show: {
-        summary: 'the message\'s fields and body (decoded), its signature and receipt status',
+        summary: "the message's fields and body (decoded), its signature and receipt status",
         args: 'MESSAGE_ID|DIGEST',
         flags: { envelope: flag.boolean('print the signed envelope byte for byte instead (with --json: base64 in the view)') },
         output: cliOutput('MessageShow'),
@@ -85,11 +85,13 @@ export const MESSAGE_COMMANDS: CommandSpec[] = [
   {
     name: 'forward',
     group: 'messages',
-    summary: 'pass a received message on to another peer, under the originator\'s control',
+    summary: "pass a received message on to another peer, under the originator's control",
     args: 'MESSAGE_ID',
     flags: {
       to: F.to,
-      'legal-basis': flag.string('agreement with the new recipient(s) (default: the message\'s own, if valid toward every new recipient)', { placeholder: 'AGREEMENT' }),
+      'legal-basis': flag.string("agreement with the new recipient(s) (default: the message's own, if valid toward every new recipient)", {
+        placeholder: 'AGREEMENT'
+      }),
       wait: F.wait,
       timeout: F.timeout
     },
@@ -105,12 +107,30 @@ export const MESSAGE_COMMANDS: CommandSpec[] = [
       request: {
         summary: 'ask the originator of MESSAGE_ID to let this node forward it to --to',
         args: 'MESSAGE_ID',
-        flags: { to: flag.string('the peer the message would go to', { placeholder: 'PEER_ID', required: true }), reason: flag.string('why, for the originator', { placeholder: 'TEXT', required: true }) },
+        flags: {
+          to: flag.string('the peer the message would go to', { placeholder: 'PEER_ID', required: true }),
+          reason: flag.string('why, for the originator', { placeholder: 'TEXT', required: true })
+        },
         output: apiOutput('requestRelease'),
         examples: ['liaison release request 0190f2c4-… --to 12D3KooW… --reason "joint investigation 42"']
       },
-      grant: { summary: 'grant a release request asked of this node', args: 'REQUEST_ID', flags: { valid: flag.string('how long the grant lasts', { placeholder: 'DURATION', default: '7d' }), reason: flag.string('a note for the requester', { placeholder: 'TEXT' }) }, output: apiOutput('grantRelease'), examples: ['liaison release grant 0190f2d1-… --valid 14d'] },
-      deny: { summary: 'deny a release request asked of this node', args: 'REQUEST_ID', flags: { reason: flag.string('why, for the requester', { placeholder: 'TEXT' }) }, output: apiOutput('denyRelease'), examples: ['liaison release deny 0190f2d1-… --reason "source protection"'] },
+      grant: {
+        summary: 'grant a release request asked of this node',
+        args: 'REQUEST_ID',
+        flags: {
+          valid: flag.string('how long the grant lasts', { placeholder: 'DURATION', default: '7d' }),
+          reason: flag.string('a note for the requester', { placeholder: 'TEXT' })
+        },
+        output: apiOutput('grantRelease'),
+        examples: ['liaison release grant 0190f2d1-… --valid 14d']
+      },
+      deny: {
+        summary: 'deny a release request asked of this node',
+        args: 'REQUEST_ID',
+        flags: { reason: flag.string('why, for the requester', { placeholder: 'TEXT' }) },
+        output: apiOutput('denyRelease'),
+        examples: ['liaison release deny 0190f2d1-… --reason "source protection"']
+      },
       list: { summary: 'release requests asked of this node and by it', output: apiOutput('releases'), examples: ['liaison release list'] }
     },
     run: lazy(forwardCmds, 'releaseCommand')
@@ -121,7 +141,11 @@ export const MESSAGE_COMMANDS: CommandSpec[] = [
     summary: 'rate a received message to its originator (a signed rating)',
     args: 'MESSAGE_ID',
     flags: {
-      rating: flag.string('how useful the message was', { placeholder: 'RATING', required: true, choices: ['useful', 'not-useful', 'actioned', 'led-to-operation'] }),
+      rating: flag.string('how useful the message was', {
+        placeholder: 'RATING',
+        required: true,
+        choices: ['useful', 'not-useful', 'actioned', 'led-to-operation']
+      }),
       note: flag.string('a short note for the originator', { placeholder: 'TEXT' })
     },
     output: apiOutput('feedback'),
@@ -135,13 +159,19 @@ export const MESSAGE_COMMANDS: CommandSpec[] = [
     subcommands: {
       sign: {
         summary: 'sign a message or receipt (strict JSON naming this node) with the node key; prints the envelope',
-        flags: { type: flag.string('what the JSON is', { placeholder: 'TYPE', required: true, choices: ['message', 'receipt'] }), in: flag.string('read the JSON from this file (default stdin)', { placeholder: 'FILE' }) },
+        flags: {
+          type: flag.string('what the JSON is', { placeholder: 'TYPE', required: true, choices: ['message', 'receipt'] }),
+          in: flag.string('read the JSON from this file (default stdin)', { placeholder: 'FILE' })
+        },
         output: 'none',
         examples: ['liaison envelope sign --type message --in message.json > message.dsse.json']
       },
       verify: {
         summary: 'verify an envelope under a public key; prints its digest, or the reason code (exit 1)',
-        flags: { 'public-key': flag.string('the signer\'s public key (SPKI PEM, from `liaison id`)', { placeholder: 'PEM', required: true }), in: flag.string('read the envelope from this file (default stdin)', { placeholder: 'FILE' }) },
+        flags: {
+          'public-key': flag.string("the signer's public key (SPKI PEM, from `liaison id`)", { placeholder: 'PEM', required: true }),
+          in: flag.string('read the envelope from this file (default stdin)', { placeholder: 'FILE' })
+        },
         output: cliOutput('EnvelopeVerify'),
         examples: ['liaison envelope verify --public-key antwerp.pem --in message.dsse.json']
       }

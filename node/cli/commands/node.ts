@@ -13,8 +13,14 @@ const identity = async (): Promise<typeof IdentityCommands> => await import('../
 const nodeCmds = async (): Promise<typeof NodeCommands> => await import('../node-commands.ts')
 
 const LOG_FLAGS = {
-  'log-level': flag.string('log level (default: logLevel in config.json, else info)', { placeholder: 'LEVEL', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
-  'log-format': flag.string('log lines as JSON, or human-readable (default: pretty on a terminal, else json)', { placeholder: 'FORMAT', choices: ['json', 'pretty'] }),
+  'log-level': flag.string('log level (default: logLevel in config.json, else info)', {
+    placeholder: 'LEVEL',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+  }),
+  'log-format': flag.string('log lines as JSON, or human-readable (default: pretty on a terminal, else json)', {
+    placeholder: 'FORMAT',
+    choices: ['json', 'pretty']
+  }),
   pretty: flag.boolean('same as --log-format pretty')
 }
 
@@ -22,11 +28,11 @@ export const NODE_COMMANDS: CommandSpec[] = [
   {
     name: 'init',
     group: 'node',
-    summary: 'create this node\'s identity key, config and API token in the data directory',
+    summary: "create this node's identity key, config and API token in the data directory",
     flags: {
-      name: flag.string('the agency\'s name, shown on its trust card (default $LIAISON_NAME, else the host name)', { placeholder: 'NAME' }),
+      name: flag.string("the agency's name, shown on its trust card (default $LIAISON_NAME, else the host name)", { placeholder: 'NAME' }),
       listen: flag.list('multiaddr to listen on for peers (default /ip4/0.0.0.0/tcp/4001)', { placeholder: 'MULTIADDR' }),
-      jurisdiction: flag.string('ISO 3166-1 alpha-2 code of the agency\'s jurisdiction, shown on its trust card', { placeholder: 'CC' })
+      jurisdiction: flag.string("ISO 3166-1 alpha-2 code of the agency's jurisdiction, shown on its trust card", { placeholder: 'CC' })
     },
     output: cliOutput('Init'),
     examples: ['liaison init --data-dir /var/lib/liaison --name "Politie Rotterdam" --jurisdiction NL --listen /ip4/0.0.0.0/tcp/4001'],
@@ -35,7 +41,7 @@ export const NODE_COMMANDS: CommandSpec[] = [
   {
     name: 'id',
     group: 'node',
-    summary: 'print this node\'s peer ID and public key (SPKI PEM)',
+    summary: "print this node's peer ID and public key (SPKI PEM)",
     output: cliOutput('Id'),
     examples: ['liaison id --json'],
     run: lazy(identity, 'idCommand')
@@ -53,7 +59,7 @@ export const NODE_COMMANDS: CommandSpec[] = [
     name: 'up',
     group: 'node',
     summary: 'initialise the data directory on first use, then start (what npm start runs)',
-    flags: { name: flag.string('the agency\'s name when initialising (default $LIAISON_NAME, else the host name)', { placeholder: 'NAME' }), ...LOG_FLAGS },
+    flags: { name: flag.string("the agency's name when initialising (default $LIAISON_NAME, else the host name)", { placeholder: 'NAME' }), ...LOG_FLAGS },
     output: 'none',
     examples: ['liaison up --name "Politie Rotterdam"'],
     run: lazy(nodeCmds, 'upCommand')
@@ -63,9 +69,13 @@ export const NODE_COMMANDS: CommandSpec[] = [
     group: 'node',
     summary: 'the effective configuration (secrets never shown), or validate a config file without starting',
     subcommands: {
-      show: { summary: 'config.json with defaults and LIAISON_* overrides applied, and where each secret lives', output: cliOutput('ConfigReport'), examples: ['liaison config show --json'] },
+      show: {
+        summary: 'config.json with defaults and LIAISON_* overrides applied, and where each secret lives',
+        output: cliOutput('ConfigReport'),
+        examples: ['liaison config show --json']
+      },
       check: {
-        summary: 'validate a config file (default: the data directory\'s) and optionally a policy file',
+        summary: "validate a config file (default: the data directory's) and optionally a policy file",
         args: '[FILE]',
         flags: { policy: flag.string('also validate this policy file', { placeholder: 'FILE' }) },
         output: cliOutput('ConfigCheck'),

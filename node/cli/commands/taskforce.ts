@@ -20,26 +20,48 @@ const CHANGE_FLAGS: Flags = {
 export const TASKFORCE: CommandSpec = {
   name: 'taskforce',
   group: 'messages',
-  summary: 'joint task forces: a charter signed by its members, enforced by every member\'s node',
+  summary: "joint task forces: a charter signed by its members, enforced by every member's node",
   subcommands: {
     propose: {
       summary: 'propose a task force (version 1, signed by this node) to its other members',
       flags: {
-        name: flag.string('the task force\'s name', { placeholder: 'NAME', required: true }),
+        name: flag.string("the task force's name", { placeholder: 'NAME', required: true }),
         purpose: flag.string('what it is for', { placeholder: 'TEXT', required: true }),
         'legal-basis': flag.string('the agreement it works under (every message names it)', { placeholder: 'ID', required: true }),
         member: flag.list('another member agency (on the trust list)', { placeholder: 'PEER', required: true }),
         ...CHANGE_FLAGS
       },
       output: apiOutput('proposeTaskForce'),
-      examples: ['liaison taskforce propose --name "JIT Rhine" --purpose "cross-border fraud ring" --legal-basis JIT-2026-04 --member 12D3KooWB… --member 12D3KooWC… --topic fraud --max-tlp AMBER --until 180d']
+      examples: [
+        'liaison taskforce propose --name "JIT Rhine" --purpose "cross-border fraud ring" --legal-basis JIT-2026-04 --member 12D3KooWB… --member 12D3KooWC… ' +
+        '--topic fraud --max-tlp AMBER --until 180d'
+      ]
     },
     list: { summary: 'every task force this node knows, and its state here', output: apiOutput('taskForces') },
-    show: { summary: 'one task force: the charter in effect here, each version, its signers', args: 'ID', flags: { history: flag.boolean('include every charter envelope (for `taskforce verify`)') }, output: apiOutput('taskForce') },
-    sign: { summary: 'sign the version awaiting this node\'s signature', args: 'ID', flags: { digest: flag.string('sign this version rather than the latest awaiting one', { placeholder: 'DIGEST' }) }, output: apiOutput('signTaskForce'), examples: ['liaison taskforce sign 0192…'] },
-    decline: { summary: 'decline the version awaiting this node\'s signature', args: 'ID', flags: { reason: flag.string('why (shown to the members)', { placeholder: 'TEXT' }), digest: flag.string('decline this version', { placeholder: 'DIGEST' }) }, output: apiOutput('declineTaskForce') },
+    show: {
+      summary: 'one task force: the charter in effect here, each version, its signers',
+      args: 'ID',
+      flags: { history: flag.boolean('include every charter envelope (for `taskforce verify`)') },
+      output: apiOutput('taskForce')
+    },
+    sign: {
+      summary: "sign the version awaiting this node's signature",
+      args: 'ID',
+      flags: { digest: flag.string('sign this version rather than the latest awaiting one', { placeholder: 'DIGEST' }) },
+      output: apiOutput('signTaskForce'),
+      examples: ['liaison taskforce sign 0192…']
+    },
+    decline: {
+      summary: "decline the version awaiting this node's signature",
+      args: 'ID',
+      flags: {
+        reason: flag.string('why (shown to the members)', { placeholder: 'TEXT' }),
+        digest: flag.string('decline this version', { placeholder: 'DIGEST' })
+      },
+      output: apiOutput('declineTaskForce')
+    },
     amend: {
-      summary: 'propose the next version; it needs the current members\' quorum',
+      summary: "propose the next version; it needs the current members' quorum",
       args: 'ID',
       flags: {
         add: flag.list('add a member (on the trust list)', { placeholder: 'PEER' }),
@@ -52,9 +74,14 @@ export const TASKFORCE: CommandSpec = {
       output: apiOutput('amendTaskForce'),
       examples: ['liaison taskforce amend 0192… --remove 12D3KooWC…', 'liaison taskforce amend 0192… --until 2027-06-30']
     },
-    leave: { summary: 'leave the task force (takes effect with this node\'s signature alone)', args: 'ID', output: apiOutput('leaveTaskForce') },
-    dissolve: { summary: 'propose dissolving the task force (needs the current members\' quorum)', args: 'ID', output: apiOutput('dissolveTaskForce') },
-    verify: { summary: 'check an exported history with the signatures alone (offline)', args: 'FILE', output: cliOutput('TaskForceVerify'), examples: ['liaison taskforce show 0192… --history --json > jit.json && liaison taskforce verify jit.json'] }
+    leave: { summary: "leave the task force (takes effect with this node's signature alone)", args: 'ID', output: apiOutput('leaveTaskForce') },
+    dissolve: { summary: "propose dissolving the task force (needs the current members' quorum)", args: 'ID', output: apiOutput('dissolveTaskForce') },
+    verify: {
+      summary: 'check an exported history with the signatures alone (offline)',
+      args: 'FILE',
+      output: cliOutput('TaskForceVerify'),
+      examples: ['liaison taskforce show 0192… --history --json > jit.json && liaison taskforce verify jit.json']
+    }
   },
   run: async (argv) => await (await import('../taskforce-commands.ts')).taskforceCommand(argv)
 }

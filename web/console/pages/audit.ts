@@ -4,7 +4,13 @@ import { useState } from 'preact/hooks'
 import { api } from '../api.ts'
 import { ErrorLine, h, short, Status, Table, time, useApi } from '../ui.ts'
 
-interface Audit { size: number, root: string, checkpoints: Array<{ size: number, time: number, root: string, cosignatures: number }>, seen: Array<{ peerId: string, size: number, time?: number }>, alerts: Array<{ peerId: string, reason: string, detail: string, at: number }> }
+interface Audit {
+  size: number
+  root: string
+  checkpoints: Array<{ size: number, time: number, root: string, cosignatures: number }>
+  seen: Array<{ peerId: string, size: number, time?: number }>
+  alerts: Array<{ peerId: string, reason: string, detail: string, at: number }>
+}
 
 export function Audit (): ComponentChild {
   const audit = useApi<Audit>('/v1/audit')
@@ -12,20 +18,72 @@ export function Audit (): ComponentChild {
   const [status, setStatus] = useState<string | undefined>(undefined)
   const [archive, setArchive] = useState(false)
   const exportNow = async (): Promise<void> => {
-    setError(undefined); setStatus('Exporting…')
+    setError(undefined)
+    setStatus('Exporting…')
     try {
       const r = await api<{ out: string, counts: Record<string, number> }>('POST', `/v1/audit/export${archive ? '?archive=true' : ''}`)
-      setStatus(`Exported to ${r.out}: ${r.counts.messages} messages, ${r.counts.receipts} receipts, ${r.counts.entries} entries, ${r.counts.checkpoints} checkpoints. Open the auditor's page and choose that ${archive ? 'archive' : 'folder'}.`)
+      setStatus(
+        `Exported to ${r.out}: ${r.counts.messages} messages, ${r.counts.receipts} receipts, ${r.counts.entries} entries, ${r.counts.checkpoints} checkpoints. Open the auditor's page and choose that ${
+          archive ? 'archive' : 'folder'
+        }.`
+      )
       audit.reload()
-    } catch (err) { setError(err); setStatus(undefined) }
+    } catch (err) {
+      setError(err)
+      setStatus(undefined)
+    }
   }
   const a = audit.data
-  return h('section', null, h(ErrorLine, { error: audit.error ?? error }),
+  return h(
+    'section',
+    null,
+    h(ErrorLine, { error: audit.error ?? error }),
     h('p', null, `Log: ${a?.size ?? '…'} entries, root `, h('span', { class: 'mono' }, a?.root ?? '…')),
-    h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'export-bundle', onClick: () => { void exportNow() } }, 'Sign a checkpoint and export a bundle'),
-      h('span', { class: 'field check' }, h('input', { id: 'export-archive', type: 'checkbox', checked: archive, onChange: (e: Event) => { setArchive((e.target as HTMLInputElement).checked) } }), h('label', { for: 'export-archive' }, 'as one .zip archive')), h('a', { href: '/auditor.html', target: '_blank', rel: 'noopener' }, 'Open the auditor\'s page')),
+    h(
+      'div',
+      { class: 'buttons' },
+      h('button', {
+        type: 'button',
+        id: 'export-bundle',
+        onClick: () => {
+          void exportNow()
+        }
+      }, 'Sign a checkpoint and export a bundle'),
+      h(
+        'span',
+        { class: 'field check' },
+        h('input', {
+          id: 'export-archive',
+          type: 'checkbox',
+          checked: archive,
+          onChange: (e: Event) => {
+            setArchive((e.target as HTMLInputElement).checked)
+          }
+        }),
+        h('label', { for: 'export-archive' }, 'as one .zip archive')
+      ),
+      h('a', { href: '/auditor.html', target: '_blank', rel: 'noopener' }, "Open the auditor's page")
+    ),
     h(Status, { text: status }),
-    h(Table, { caption: 'Witness alerts', id: 'alerts', head: ['Peer', 'Reason', 'Detail', 'At'], rows: (a?.alerts ?? []).map(x => [short(x.peerId), x.reason, x.detail, time(x.at)]) }),
-    h(Table, { caption: 'Checkpoints of this node', id: 'checkpoints', head: ['Size', 'Time', 'Root', 'Witness cosignatures'], rows: (a?.checkpoints ?? []).slice().reverse().map(c => [String(c.size), time(c.time * 1000), h('span', { class: 'mono' }, c.root), String(c.cosignatures)]) }),
-    h(Table, { caption: 'Peers\' checkpoints this node witnessed', id: 'witnessed', head: ['Peer', 'Size', 'Time'], rows: (a?.seen ?? []).map(x => [h('span', { class: 'mono' }, short(x.peerId)), String(x.size), x.time != null ? time(x.time * 1000) : '-']) }))
+    h(Table, {
+      caption: 'Witness alerts',
+      id: 'alerts',
+      head: ['Peer', 'Reason', 'Detail', 'At'],
+      rows: (a?.alerts ?? []).map(x => [short(x.peerId), x.reason, x.detail, time(x.at)])
+    }),
+    h(Table, {
+      caption: 'Checkpoints of this node',
+      id: 'checkpoints',
+      head: ['Size', 'Time', 'Root', 'Witness cosignatures'],
+      rows: (a?.checkpoints ?? []).slice().reverse().map(
+        c => [String(c.size), time(c.time * 1000), h('span', { class: 'mono' }, c.root), String(c.cosignatures)]
+      )
+    }),
+    h(Table, {
+      caption: "Peers' checkpoints this node witnessed",
+      id: 'witnessed',
+      head: ['Peer', 'Size', 'Time'],
+      rows: (a?.seen ?? []).map(x => [h('span', { class: 'mono' }, short(x.peerId)), String(x.size), x.time != null ? time(x.time * 1000) : '-'])
+    })
+  )
 }

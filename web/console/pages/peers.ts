@@ -9,7 +9,17 @@ import { parseAgreementFlag } from '../../../node/policy/peer-fields.ts'
 import { api } from '../api.ts'
 import { confirmAction, ErrorLine, Field, h, short, Status, Table, useApi } from '../ui.ts'
 
-interface Peer { peerId: string, name: string, status: string, maxTlpOut: string, maxTlpIn: string, topicsOut: string[], topicsIn: string[], kinds: string[], agreements: Array<{ id: string, validFrom: string, validUntil: string }> }
+interface Peer {
+  peerId: string
+  name: string
+  status: string
+  maxTlpOut: string
+  maxTlpIn: string
+  topicsOut: string[]
+  topicsIn: string[]
+  kinds: string[]
+  agreements: Array<{ id: string, validFrom: string, validUntil: string }>
+}
 
 function list (text: string): string[] {
   return text.split(',').map(s => s.trim()).filter(s => s !== '')
@@ -29,12 +39,41 @@ function fieldsFrom (f: Record<string, string>): Record<string, unknown> {
 const TLPS = ['', 'CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED']
 
 function PermissionInputs ({ prefix, f, set }: { prefix: string, f: Record<string, string>, set: (k: string, v: string) => void }): ComponentChild {
-  const text = (k: string, label: string, hint: string): ComponentChild => h(Field, { id: `${prefix}-${k}`, label, hint }, h('input', { id: `${prefix}-${k}`, value: f[k], 'aria-describedby': `${prefix}-${k}-hint`, onInput: (e: Event) => { set(k, (e.target as HTMLInputElement).value) } }))
-  const tlp = (k: string, label: string): ComponentChild => h(Field, { id: `${prefix}-${k}`, label }, h('select', { id: `${prefix}-${k}`, value: f[k], onChange: (e: Event) => { set(k, (e.target as HTMLSelectElement).value) } }, TLPS.map(t => h('option', { value: t }, t === '' ? '(unchanged)' : t))))
-  return h('fieldset', null, h('legend', null, 'Permissions'),
+  const text = (k: string, label: string, hint: string): ComponentChild =>
+    h(
+      Field,
+      { id: `${prefix}-${k}`, label, hint },
+      h('input', {
+        id: `${prefix}-${k}`,
+        value: f[k],
+        'aria-describedby': `${prefix}-${k}-hint`,
+        onInput: (e: Event) => {
+          set(k, (e.target as HTMLInputElement).value)
+        }
+      })
+    )
+  const tlp = (k: string, label: string): ComponentChild =>
+    h(
+      Field,
+      { id: `${prefix}-${k}`, label },
+      h('select', {
+        id: `${prefix}-${k}`,
+        value: f[k],
+        onChange: (e: Event) => {
+          set(k, (e.target as HTMLSelectElement).value)
+        }
+      }, TLPS.map(t => h('option', { value: t }, t === '' ? '(unchanged)' : t)))
+    )
+  return h(
+    'fieldset',
+    null,
+    h('legend', null, 'Permissions'),
     text('agreements', 'Agreements', 'ID:YYYY-MM-DD:YYYY-MM-DD, comma-separated (replaces the list)'),
-    tlp('maxTlpOut', 'Highest TLP we send'), tlp('maxTlpIn', 'Highest TLP we accept'),
-    text('topicsOut', 'Topics we send', 'comma-separated'), text('topicsIn', 'Topics we accept', 'comma-separated'))
+    tlp('maxTlpOut', 'Highest TLP we send'),
+    tlp('maxTlpIn', 'Highest TLP we accept'),
+    text('topicsOut', 'Topics we send', 'comma-separated'),
+    text('topicsIn', 'Topics we accept', 'comma-separated')
+  )
 }
 
 const EMPTY = { agreements: '', maxTlpOut: '', maxTlpIn: '', topicsOut: '', topicsIn: '' }
@@ -50,20 +89,82 @@ function AddFromCard ({ done }: { done: () => void }): ComponentChild {
     e.preventDefault()
     setError(undefined)
     try {
-      const r = await api<{ record: Peer, fingerprint: string }>('POST', '/v1/peers/from-card', { card, fingerprint: fingerprint.trim(), fields: fieldsFrom(f) })
+      const r = await api<{ record: Peer, fingerprint: string }>('POST', '/v1/peers/from-card', {
+        card,
+        fingerprint: fingerprint.trim(),
+        fields: fieldsFrom(f)
+      })
       setStatus(`Added ${r.record.name} (${r.record.peerId}), fingerprint ${r.fingerprint} confirmed.`)
-      setCard(''); setFingerprint(''); setConfirmed(false); setF({ ...EMPTY })
+      setCard('')
+      setFingerprint('')
+      setConfirmed(false)
+      setF({ ...EMPTY })
       done()
-    } catch (err) { setError(err) }
+    } catch (err) {
+      setError(err)
+    }
   }
-  return h('form', { id: 'add-peer', onSubmit: (e: Event) => { void submit(e) } },
+  return h(
+    'form',
+    {
+      id: 'add-peer',
+      onSubmit: (e: Event) => {
+        void submit(e)
+      }
+    },
     h('h2', null, 'Add a peer from its card'),
-    h(Field, { id: 'card', label: 'Trust card (JSON, as `liaison card export` writes it)' }, h('textarea', { id: 'card', rows: 5, value: card, onInput: (e: Event) => { setCard((e.target as HTMLTextAreaElement).value) } })),
-    h(Field, { id: 'fingerprint', label: 'Fingerprint the agency told you over a separate channel', hint: 'XXXX-XXXX-XXXX-XXXX-XXXX-XXXX; the node refuses the card unless its key has this fingerprint' }, h('input', { id: 'fingerprint', value: fingerprint, 'aria-describedby': 'fingerprint-hint', onInput: (e: Event) => { setFingerprint((e.target as HTMLInputElement).value) } })),
-    h('div', { class: 'field check' }, h('input', { id: 'fp-confirmed', type: 'checkbox', checked: confirmed, onChange: (e: Event) => { setConfirmed((e.target as HTMLInputElement).checked) } }), h('label', { for: 'fp-confirmed' }, 'I confirmed this fingerprint with the agency itself')),
-    h(PermissionInputs, { prefix: 'new', f, set: (k, v) => { setF({ ...f, [k]: v }) } }),
+    h(
+      Field,
+      { id: 'card', label: 'Trust card (JSON, as `liaison card export` writes it)' },
+      h('textarea', {
+        id: 'card',
+        rows: 5,
+        value: card,
+        onInput: (e: Event) => {
+          setCard((e.target as HTMLTextAreaElement).value)
+        }
+      })
+    ),
+    h(
+      Field,
+      {
+        id: 'fingerprint',
+        label: 'Fingerprint the agency told you over a separate channel',
+        hint: 'XXXX-XXXX-XXXX-XXXX-XXXX-XXXX; the node refuses the card unless its key has this fingerprint'
+      },
+      h('input', {
+        id: 'fingerprint',
+        value: fingerprint,
+        'aria-describedby': 'fingerprint-hint',
+        onInput: (e: Event) => {
+          setFingerprint((e.target as HTMLInputElement).value)
+        }
+      })
+    ),
+    h(
+      'div',
+      { class: 'field check' },
+      h('input', {
+        id: 'fp-confirmed',
+        type: 'checkbox',
+        checked: confirmed,
+        onChange: (e: Event) => {
+          setConfirmed((e.target as HTMLInputElement).checked)
+        }
+      }),
+      h('label', { for: 'fp-confirmed' }, 'I confirmed this fingerprint with the agency itself')
+    ),
+    h(PermissionInputs, {
+      prefix: 'new',
+      f,
+      set: (k, v) => {
+        setF({ ...f, [k]: v })
+      }
+    }),
     h('button', { type: 'submit', disabled: !confirmed || fingerprint.trim() === '' }, 'Add peer'),
-    h(ErrorLine, { error }), h(Status, { text: status }))
+    h(ErrorLine, { error }),
+    h(Status, { text: status })
+  )
 }
 
 function EditPeer ({ peer, done }: { peer: Peer, done: () => void }): ComponentChild {
@@ -75,37 +176,109 @@ function EditPeer ({ peer, done }: { peer: Peer, done: () => void }): ComponentC
     setError(undefined)
     try {
       await api('PATCH', `/v1/peers/${encodeURIComponent(peer.peerId)}`, fieldsFrom(f))
-      setStatus('Saved.'); done()
-    } catch (err) { setError(err) }
+      setStatus('Saved.')
+      done()
+    } catch (err) {
+      setError(err)
+    }
   }
   const setStatusTo = async (s: string): Promise<void> => {
-    if (!confirmAction(`${s === 'active' ? 'Resume' : s === 'suspended' ? 'Suspend' : 'Revoke'} ${peer.name} (${peer.peerId})?${s === 'revoked' ? ' Revocation cannot be undone.' : ''}`)) return
+    if (
+      !confirmAction(
+        `${s === 'active' ? 'Resume' : s === 'suspended' ? 'Suspend' : 'Revoke'} ${peer.name} (${peer.peerId})?${
+          s === 'revoked' ? ' Revocation cannot be undone.' : ''
+        }`
+      )
+    ) return
     setError(undefined)
     try {
       await api('POST', `/v1/peers/${encodeURIComponent(peer.peerId)}/status`, { status: s })
-      setStatus(`Status is now ${s}.`); done()
-    } catch (err) { setError(err) }
+      setStatus(`Status is now ${s}.`)
+      done()
+    } catch (err) {
+      setError(err)
+    }
   }
-  return h('form', { class: 'edit-peer', onSubmit: (e: Event) => { void save(e) } },
+  return h(
+    'form',
+    {
+      class: 'edit-peer',
+      onSubmit: (e: Event) => {
+        void save(e)
+      }
+    },
     h('h3', null, `${peer.name}: `, h('span', { class: 'peer-status' }, peer.status)),
-    h('p', null, `Agreements: ${peer.agreements.map(a => `${a.id} (${a.validFrom.slice(0, 10)} to ${a.validUntil.slice(0, 10)})`).join(', ') || 'none'}; TLP out ≤ ${peer.maxTlpOut}, in ≤ ${peer.maxTlpIn}; topics out ${peer.topicsOut.join(', ') || '-'}, in ${peer.topicsIn.join(', ') || '-'}`),
-    h(PermissionInputs, { prefix: `edit-${peer.peerId.slice(-6)}`, f, set: (k, v) => { setF({ ...f, [k]: v }) } }),
-    h('div', { class: 'buttons' },
+    h(
+      'p',
+      null,
+      `Agreements: ${
+        peer.agreements.map(a => `${a.id} (${a.validFrom.slice(0, 10)} to ${a.validUntil.slice(0, 10)})`).join(', ') || 'none'
+      }; TLP out ≤ ${peer.maxTlpOut}, in ≤ ${peer.maxTlpIn}; topics out ${peer.topicsOut.join(', ') || '-'}, in ${peer.topicsIn.join(', ') || '-'}`
+    ),
+    h(PermissionInputs, {
+      prefix: `edit-${peer.peerId.slice(-6)}`,
+      f,
+      set: (k, v) => {
+        setF({ ...f, [k]: v })
+      }
+    }),
+    h(
+      'div',
+      { class: 'buttons' },
       h('button', { type: 'submit' }, 'Save permissions'),
-      peer.status === 'active' ? h('button', { type: 'button', onClick: () => { void setStatusTo('suspended') } }, 'Suspend') : null,
-      peer.status === 'suspended' ? h('button', { type: 'button', onClick: () => { void setStatusTo('active') } }, 'Resume') : null,
-      peer.status !== 'revoked' ? h('button', { type: 'button', class: 'danger', onClick: () => { void setStatusTo('revoked') } }, 'Revoke') : null),
-    h(ErrorLine, { error }), h(Status, { text: status }))
+      peer.status === 'active'
+        ? h('button', {
+          type: 'button',
+          onClick: () => {
+            void setStatusTo('suspended')
+          }
+        }, 'Suspend')
+        : null,
+      peer.status === 'suspended'
+        ? h('button', {
+          type: 'button',
+          onClick: () => {
+            void setStatusTo('active')
+          }
+        }, 'Resume')
+        : null,
+      peer.status !== 'revoked'
+        ? h('button', {
+          type: 'button',
+          class: 'danger',
+          onClick: () => {
+            void setStatusTo('revoked')
+          }
+        }, 'Revoke')
+        : null
+    ),
+    h(ErrorLine, { error }),
+    h(Status, { text: status })
+  )
 }
 
 export function Peers (): ComponentChild {
   const peers = useApi<Peer[]>('/v1/peers')
   const card = useApi<{ envelope: string, fingerprint: string }>('/v1/card')
-  return h('section', null,
+  return h(
+    'section',
+    null,
     h(ErrorLine, { error: peers.error }),
-    h(Table, { caption: 'Trust list', id: 'peers-table', head: ['Name', 'Peer ID', 'Status', 'Agreements'], rows: (peers.data ?? []).map(p => [p.name, h('span', { class: 'mono', title: p.peerId }, short(p.peerId)), p.status, p.agreements.map(a => a.id).join(', ')]) }),
+    h(Table, {
+      caption: 'Trust list',
+      id: 'peers-table',
+      head: ['Name', 'Peer ID', 'Status', 'Agreements'],
+      rows: (peers.data ?? []).map(p => [
+        p.name,
+        h('span', { class: 'mono', title: p.peerId }, short(p.peerId)),
+        p.status,
+        p.agreements.map(a => a.id).join(', ')
+      ])
+    }),
     (peers.data ?? []).map(p => h(EditPeer, { key: p.peerId + p.status, peer: p, done: peers.reload })),
     h(AddFromCard, { done: peers.reload }),
-    h('h2', null, 'This node\'s card'), h('p', null, 'Fingerprint: ', h('strong', { class: 'mono', id: 'own-fingerprint' }, card.data?.fingerprint ?? '…')),
-    h('textarea', { readOnly: true, rows: 4, 'aria-label': 'This node\'s trust card', value: card.data?.envelope ?? '' }))
+    h('h2', null, "This node's card"),
+    h('p', null, 'Fingerprint: ', h('strong', { class: 'mono', id: 'own-fingerprint' }, card.data?.fingerprint ?? '…')),
+    h('textarea', { readOnly: true, rows: 4, 'aria-label': "This node's trust card", value: card.data?.envelope ?? '' })
+  )
 }
