@@ -32,8 +32,10 @@ export const MAX_ADDRESSES = 16
 export const MAX_ADDRESS_LENGTH = 256
 
 /** A TCP multiaddr over an IP address or DNS name, no peer ID (`/ip4/192.0.2.10/tcp/4001`). */
-export const TCP_MULTIADDR =
-  /^\/(ip4\/(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}|ip6\/[0-9a-fA-F:.]{2,45}|dns4\/[A-Za-z0-9.-]{1,253}|dns6\/[A-Za-z0-9.-]{1,253}|dns\/[A-Za-z0-9.-]{1,253})\/tcp\/([1-9]\d{0,4})$/
+export const TCP_MULTIADDR = new RegExp(
+  String.raw`^\/(ip4\/(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}|ip6\/[0-9a-fA-F:.]{2,45}` +
+    String.raw`|dns4\/[A-Za-z0-9.-]{1,253}|dns6\/[A-Za-z0-9.-]{1,253}|dns\/[A-Za-z0-9.-]{1,253})\/tcp\/([1-9]\d{0,4})$`
+)
 
 const KEYS: ReadonlySet<string> = new Set(['v', 'id', 'peerId', 'addresses', 'created'])
 

@@ -21,7 +21,10 @@
  * | checkpoint | the receiver's C2SP signed checkpoint note (signature and time cosignature) |
  * | results | one per envelope, in batch order: `{"leaf":<index>,"entry":"<audit entry text>"}` |
  * | proof | multiproof (merkle-multiproof.ts) of the results' leaves in the checkpoint's tree, base64 |
- * | consistency | RFC 9162 consistency proof from `since` to the checkpoint size (base64; [] when equal); null when `since` is 0, or when the receiver cannot prove it (its log is smaller than `since`: rolled back) |
+ * | consistency | RFC 9162 consistency proof from `since` to the checkpoint size (base64; [] when equal), or null (below) |
+ *
+ * `consistency` is null when `since` is 0, or when the receiver cannot prove it (its log is
+ * smaller than `since`: rolled back).
  *
  * The entry of an accepted envelope is the receiver's `message.received` entry of it (its
  * digest); of a rejected one the `message.rejected` entry (digest, or null when the envelope

@@ -12,8 +12,11 @@
  * | jurisdiction | optional ISO 3166-1 alpha-2 (`NL`) |
  * | addresses    | 0..16 multiaddrs (strings ≤ 256) |
  * | created      | RFC 3339 UTC with milliseconds |
- * | courier      | optional peer ID of the node's courier key: the only key that may deliver this node's revocation certificate to a peer (PROTOCOL.md §9.1); differs from peerId |
+ * | courier      | optional peer ID of the node's courier key (below); differs from peerId |
  * | oprfKey      | optional `{ publicKey, keyId }`: the node's VOPRF key for hit/no-hit queries (PROTOCOL.md §19.2), base64 of 32 bytes and its key id |
+ *
+ * The courier key is the only key that may deliver this node's revocation certificate to a peer
+ * (PROTOCOL.md §9.1).
  *
  * @module
  */

@@ -1,7 +1,8 @@
 /**
  * `liaison query --to PEER --type T (--selector V | --file FILE) --legal-basis ID --purpose TEXT`,
  * `liaison query follow-up HIT_REF --reason TEXT` and `liaison query pending`: hit/no-hit
- * queries (PROTOCOL.md §19), and `liaison query unpin PEER` (after a confirmed OPRF key rotation), through the running node's local API. A query needs a running node
+ * queries (PROTOCOL.md §19), and `liaison query unpin PEER` (after a confirmed OPRF key
+ * rotation), through the running node's local API. A query needs a running node
  * (it is an online exchange); the answers name each selector by its position and as given, on
  * this operator's terminal only — nothing here logs a selector.
  *

@@ -232,9 +232,11 @@ export class AuditBench {
     const base: Omit<FigureInput, 'samples'> = {
       id: 'audit.verify',
       name: 'Audit verify',
-      measured: `verifyDataDir with ${ctx.cores} workers over a stopped node's data directory holding ${
-        this.rateDir == null ? '' : fmt(this.rateDir.messages) + ' '
-      }received messages with their receipts and audit entries (LevelDB file checksums, every envelope and receipt signature, the Merkle tree and checkpoint): envelopes checked per second`,
+      measured:
+        `verifyDataDir with ${ctx.cores} workers over a stopped node's data directory holding ${
+          this.rateDir == null ? '' : fmt(this.rateDir.messages) + ' '
+        }received messages with their receipts and audit entries ` +
+        '(LevelDB file checksums, every envelope and receipt signature, the Merkle tree and checkpoint): envelopes checked per second',
       unit: 'envelopes/s',
       ceilingName: `raw OpenSSL Ed25519 verify/s on one core × ${ctx.cores} cores, measured before each run`,
       goal: { op: '>=', ratio: AUDIT_GOAL_RATIO },

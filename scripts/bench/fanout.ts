@@ -169,7 +169,8 @@ export async function runFanout (ctx: BenchContext, root: string): Promise<ItemR
           startFlags().join(' ') || 'none'
         }). For comparison, an empty Node process has an RSS of ${baseline.plainMB.toFixed(1)} MB and one that has run a one-line TypeScript file ${
           baseline.typescriptMB.toFixed(1)
-        } MB (the type stripper loaded, as in a node run from its .ts sources); the rest is the node's code, libp2p, LevelDB's native caches and allocator slack.`
+        } MB (the type stripper loaded, as in a node run from its .ts sources); ` +
+        "the rest is the node's code, libp2p, LevelDB's native caches and allocator slack."
       ]
     }
   } finally {

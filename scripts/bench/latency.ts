@@ -2,7 +2,8 @@
  * Item 2 — latency: send → verified, recorded receipt, 1 KiB bodies.
  *
  * Light load: one message in flight (the next send starts when the previous receipt is
- * recorded), on nodes that have gone idle after the heavy run before (cpu.ts `untilIdle`). Half load: open loop — sends issued on a fixed schedule at half the ingest rate
+ * recorded), on nodes that have gone idle after the heavy run before (cpu.ts `untilIdle`).
+ * Half load: open loop — sends issued on a fixed schedule at half the ingest rate
  * measured earlier in this run, each latency taken from the send's scheduled time to its
  * `delivery` event, so a node that falls behind cannot hide it by slowing the schedule.
  *

@@ -125,13 +125,16 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
           p.receiver.busyPct.toFixed(0)
         } % of one core each; Ed25519 signing and verification took ${share(p.sender, ED25519).toFixed(0)} % of the sender's and ${
           share(p.receiver, ED25519).toFixed(0)
-        } % of the receiver's samples (event loops only: signatures of inbound envelopes and receipts are verified in worker threads, which this profile does not sample).`
+        } % of the receiver's samples (event loops only: signatures of inbound envelopes and receipts are verified in worker threads, ` +
+          'which this profile does not sample).'
       )
       if (Math.min(...idle) > 20 && f.id === 'ingest.1k' && (byId.get('ingest.1k.cpu')?.value ?? 0) === 0) {
         out.push(
           `Neither process is CPU-bound (${idle[0].toFixed(0)} % / ${idle[1].toFixed(0)} % idle): the pipeline waits — on fsync (each group commit costs ${
             input.fsync.p50.toFixed(2)
-          } ms p50 on this disk), on receipts coming back within the delivery window, and on hand-offs between the stages. What moves it: more work per fsync (larger group commits on both sides, the sender's enqueue and receipt writes merged), and keeping the window full while a batch is being made durable.`
+          } ms p50 on this disk), on receipts coming back within the delivery window, and on hand-offs between the stages. ` +
+            "What moves it: more work per fsync (larger group commits on both sides, the sender's enqueue and receipt writes merged), " +
+            'and keeping the window full while a batch is being made durable.'
         )
       }
     }
@@ -148,9 +151,10 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
       out.push(
         `Cryptography alone bounds each process at about ${
           Math.round(cryptoBound).toLocaleString('en-US')
-        } msg/s on one core (per message the sender signs the message and verifies the receipt, the receiver verifies the message and signs the receipt; this run's raw rates: sign ${
-          Math.round(sign as number).toLocaleString('en-US')
-        }/s, verify ${Math.round(verify as number).toLocaleString('en-US')}/s).`
+        } msg/s on one core (per message the sender signs the message and verifies the receipt, ` +
+          `the receiver verifies the message and signs the receipt; this run's raw rates: sign ${
+            Math.round(sign as number).toLocaleString('en-US')
+          }/s, verify ${Math.round(verify as number).toLocaleString('en-US')}/s).`
       )
     }
     const cpu = byId.get(`${f.id}.cpu`)
@@ -185,12 +189,11 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
     }
   } else if (f.id.startsWith('latency')) {
     out.push(
-      `At light load one message costs three durable writes in series — the sender's enqueue, the receiver's store, the sender's receipt record — and this disk's fsync alone takes ${
-        input.fsync.p50.toFixed(2)
-      } ms p50 / ${
-        input.fsync.p99.toFixed(2)
-      } ms p99, so the tail follows the disk's tail. What moves it: fewer fsyncs on the path (record the receipt without waiting for the ' +
-        'enqueue's fsync to finish; one write per side), and a disk with a shorter fsync tail.`
+      `At light load one message costs three durable writes in series — the sender's enqueue, the receiver's store, the sender's receipt record — ` +
+        `and this disk's fsync alone takes ${input.fsync.p50.toFixed(2)} ms p50 / ${
+          input.fsync.p99.toFixed(2)
+        } ms p99, so the tail follows the disk's tail. What moves it: fewer fsyncs on the path (record the receipt without waiting for the ` +
+        "enqueue's fsync to finish; one write per side), and a disk with a shorter fsync tail."
     )
   } else if (f.id === 'fanout.rss') {
     const note = input.sections.flatMap(s => s.result.notes).find(n => n.startsWith('Idle peer memory'))
@@ -209,7 +212,8 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
     out.push(
       `The envelope path adds ${(1e6 / f.value - 1e6 / f.ceiling).toFixed(1)} µs per operation to the ${
         (1e6 / f.ceiling).toFixed(1)
-      } µs of the bare OpenSSL call (PAE construction — a copy of the payload behind a length-prefixed header — and argument checks). What moves it: building the PAE once per envelope and reusing it for the digest.`
+      } µs of the bare OpenSSL call (PAE construction — a copy of the payload behind a length-prefixed header — and argument checks). ` +
+        'What moves it: building the PAE once per envelope and reusing it for the digest.'
     )
   } else if (f.id === 'audit.verify' && f.value == null) {
     out.push(`${f.note ?? 'The audit verifier is not available'}. The benchmark measures it as soon as node/audit exports a \`verifyDataDir\` that loads.`)
@@ -228,11 +232,13 @@ function hints (f: Figure, input: ReportInput, byId: Map<string, Figure>): strin
       const saturated = workers.length > 0 && workers.every(t => t.summary.busyPct > 85)
       if (saturated && main != null) {
         out.push(
-          `The workers are saturated, mostly with Ed25519 itself, so the gap to the ceiling is not idle workers: with ${workers.length} workers on ${input.machine.cores} cores, the main thread's ${
-            main.busyPct.toFixed(0)
-          } % of a core and the workers' non-Ed25519 work share the cores the ceiling gives entirely to verification (and on a shared machine, other processes take their part of them too). What moves it: ${
-            main.busyPct > 20 ? 'less main-thread work per envelope, and ' : ''
-          }fewer bytes checksummed, hashed and decoded per envelope in the workers, and overlapping the main thread's entry pass with the workers' reading.`
+          `The workers are saturated, mostly with Ed25519 itself, so the gap to the ceiling is not idle workers: ` +
+            `with ${workers.length} workers on ${input.machine.cores} cores, the main thread's ${
+              main.busyPct.toFixed(0)
+            } % of a core and the workers' non-Ed25519 work share the cores the ceiling gives entirely to verification ` +
+            `(and on a shared machine, other processes take their part of them too). What moves it: ${
+              main.busyPct > 20 ? 'less main-thread work per envelope, and ' : ''
+            }fewer bytes checksummed, hashed and decoded per envelope in the workers, and overlapping the main thread's entry pass with the workers' reading.`
         )
       } else {
         out.push(
@@ -271,7 +277,8 @@ export function renderReport (input: ReportInput): string {
     out.push(
       `> ⚠️ **The machine was shared**: the 1-minute load average was ${
         m.loadAverage[0].toFixed(1)
-      } on ${m.cores} cores before the benchmark started anything, so other processes were using the CPU. Absolute rates are depressed and noisy; ratios to ceilings measured in the same run, and the spreads, say more than the absolute numbers.`,
+      } on ${m.cores} cores before the benchmark started anything, so other processes were using the CPU. ` +
+        'Absolute rates are depressed and noisy; ratios to ceilings measured in the same run, and the spreads, say more than the absolute numbers.',
       ''
     )
   }

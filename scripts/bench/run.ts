@@ -152,9 +152,11 @@ try {
       '5. Cost growth',
       `The same work with more history: ingest into a receiver already holding ${
         quick ? '100 k' : '1 M'
-      } messages vs one holding 10 k (pre-filled through the store with signed messages, receipts and audit entries before the nodes start; runs interleaved), audit verification time vs log size, and inclusion proof length and time vs log size (the real audit log in LevelDB, and the Merkle tree in memory for reference).${
-        quick ? ' Quick mode: 10 k vs 100 k stored for ingest, 10 k and 50 k for audit verification.' : ''
-      }`,
+      } messages vs one holding 10 k (pre-filled through the store with signed messages, receipts and audit entries before the nodes start; ` +
+        'runs interleaved), audit verification time vs log size, and inclusion proof length and time vs log size ' +
+        `(the real audit log in LevelDB, and the Merkle tree in memory for reference).${
+          quick ? ' Quick mode: 10 k vs 100 k stored for ingest, 10 k and 50 k for audit verification.' : ''
+        }`,
       merge(growth, auditResults.growth)
     )
   }
@@ -164,7 +166,8 @@ try {
       '7. Cooperation report',
       `A cooperation report (every figure, broken down by peer and week) computed in a fresh process from a stopped node's data directory holding ${
         quick ? '100 k' : '1 M'
-      } audit entries (signed messages both ways with their receipts), streamed from LevelDB; then report verify of it. Memory: peak RSS growth from a tenth of the entries to all of them.`,
+      } audit entries (signed messages both ways with their receipts), streamed from LevelDB; then report verify of it. ` +
+        'Memory: peak RSS growth from a tenth of the entries to all of them.',
       await runReport(ctx, dataRoot)
     )
   }

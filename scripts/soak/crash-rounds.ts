@@ -58,7 +58,10 @@ const pause = async (ms: number): Promise<void> => {
 }
 const between = (lo: number, hi: number): number => lo + Math.floor(Math.random() * (hi - lo))
 
-/** Send until `count` messages are acknowledged, 16 API calls at a time; a send that fails (sender killed) is not acknowledged and is made again as a new message. */
+/**
+ * Send until `count` messages are acknowledged, 16 API calls at a time; a send that fails
+ * (sender killed) is not acknowledged and is made again as a new message.
+ */
 async function stream (client: () => Promise<ApiClient>, to: string, count: number, legalBasis: string, acknowledged: string[]): Promise<void> {
   let next = 0
   let api = await client()

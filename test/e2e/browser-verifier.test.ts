@@ -39,7 +39,11 @@ describe.skipIf(!existsSync(CHROMIUM))("the browser Ed25519 verifier has node:cr
       contents: `import { fastVerify, fastVerifierName } from './protocol/ed25519-fast.ts'
 import { verifyKeyFromPublicKey } from './protocol/keys.ts'
 const hex = (s) => Uint8Array.from(s.match(/../g) ?? [], b => parseInt(b, 16))
-globalThis.verifyCases = (cases) => cases.map(c => { let key; try { key = verifyKeyFromPublicKey(hex(c.pk)) } catch { return false } return fastVerify(key, hex(c.msg), hex(c.sig)) })
+globalThis.verifyCases = (cases) => cases.map(c => {
+  let key
+  try { key = verifyKeyFromPublicKey(hex(c.pk)) } catch { return false }
+  return fastVerify(key, hex(c.msg), hex(c.sig))
+})
 globalThis.verifierName = fastVerifierName()`
     })
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { encodeAddressUpdate, parseAddressUpdate, validateAddressUpdate } from '../../protocol/address-update.ts'
+import { createHash } from 'node:crypto'
+import { encodeAddressUpdate, parseAddressUpdate, TCP_MULTIADDR, validateAddressUpdate } from '../../protocol/address-update.ts'
 import { announceable, boundPorts, resolveListen } from '../../node/addresses/listen-state.ts'
 
 const PEER = '12D3KooWQK1wnefoLrcVHbbnf5tLzbopUd3K3bFAoJpA7YJgL5pV'
@@ -32,6 +33,14 @@ describe('address update v1 schema', () => {
     ['v 2', { v: 2 }]
   ])('refuses %s with SCHEMA_INVALID', (_, patch) => {
     expect(() => validateAddressUpdate({ ...good, ...patch })).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }))
+  })
+})
+
+describe('TCP multiaddr pattern', () => {
+  it('is, built from parts to fit the line limit, the same pattern as the one-line regex literal it replaced', () => {
+    // SHA-256 of the literal's .source before the split (too long for one line itself)
+    expect(createHash('sha256').update(TCP_MULTIADDR.source).digest('hex')).toBe('bf1ab4aaefd0e831655c5211106b7e97839d95e8e0f594c9f3a7214efbe273d9')
+    expect(TCP_MULTIADDR.flags).toBe('')
   })
 })
 

@@ -56,7 +56,8 @@ describe('audit entry encoding', () => {
     const bytes = encodeEntry(auditEvents.messageReceived(meta, envelope), AT)
     expect(text(bytes)).toBe(
       '{"v":1,"type":"message.received","at":"2026-03-01T12:00:00.123Z",' +
-        `"digest":"${D1}","payloadType":"application/vnd.liaison.message.v1+json","id":"01a221a0-f770-7abc-9c9b-5cb5337b45bf","kind":"report","from":"${alice.peerId}",` +
+        `"digest":"${D1}","payloadType":"application/vnd.liaison.message.v1+json",` +
+        `"id":"01a221a0-f770-7abc-9c9b-5cb5337b45bf","kind":"report","from":"${alice.peerId}",` +
         `"to":["${bob.peerId}"],"created":"2026-03-01T11:00:00.000Z","expires":"2026-04-01T11:00:00.000Z","tlp":"AMBER","handling":["originator-only"],` +
         '"topic":"drug-trafficking","legalBasis":"EU-2024-17",' +
         `"envelopeSha256":"${sha256Hex(envelope)}"}`
@@ -88,7 +89,8 @@ describe('audit entry encoding', () => {
     const event = auditEvents.policyChanged(before, { b: 'x', a: 'y' })
     const bytes = encodeEntry(event, AT)
     expect(text(bytes)).toBe(
-      '{"v":1,"type":"policy.changed","at":"2026-03-01T12:00:00.123Z","before":{"10":"ten","9":"nine","a":[{"b":null,"y":true}],"z":1},"after":{"a":"y","b":"x"}}'
+      '{"v":1,"type":"policy.changed","at":"2026-03-01T12:00:00.123Z",' +
+        '"before":{"10":"ten","9":"nine","a":[{"b":null,"y":true}],"z":1},"after":{"a":"y","b":"x"}}'
     )
     expect(decodeEntry(bytes)).toMatchObject({ type: 'policy.changed', before: { 9: 'nine', 10: 'ten', z: 1 } })
   })

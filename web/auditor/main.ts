@@ -158,8 +158,10 @@ function render (report: VerifyReport, out: HTMLElement): void {
     list.append(tb)
     out.append(list)
   }
-  for (const n of report.notes) out.append(el('p', { class: 'note' }, `Note: ${n}`)) // For scripts and tests: the whole report, as `liaison audit verify --bundle --json` prints it.
-  ;(window as unknown as { liaisonReport: VerifyReport }).liaisonReport = report
+  for (const n of report.notes) out.append(el('p', { class: 'note' }, `Note: ${n}`))
+  // For scripts and tests: the whole report, as `liaison audit verify --bundle --json` prints it.
+  const page = window as unknown as { liaisonReport: VerifyReport }
+  page.liaisonReport = report
 }
 
 const folder = document.getElementById('bundle') as HTMLInputElement

@@ -23,9 +23,8 @@ export function Audit (): ComponentChild {
     try {
       const r = await api<{ out: string, counts: Record<string, number> }>('POST', `/v1/audit/export${archive ? '?archive=true' : ''}`)
       setStatus(
-        `Exported to ${r.out}: ${r.counts.messages} messages, ${r.counts.receipts} receipts, ${r.counts.entries} entries, ${r.counts.checkpoints} checkpoints. Open the auditor's page and choose that ${
-          archive ? 'archive' : 'folder'
-        }.`
+        `Exported to ${r.out}: ${r.counts.messages} messages, ${r.counts.receipts} receipts, ${r.counts.entries} entries, ` +
+          `${r.counts.checkpoints} checkpoints. Open the auditor's page and choose that ${archive ? 'archive' : 'folder'}.`
       )
       audit.reload()
     } catch (err) {
