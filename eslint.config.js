@@ -13,6 +13,11 @@ export default tseslint.config(
     }
   },
   {
+    // The line limit dprint formats to (dprint.json lineWidth); dprint cannot break strings and comments, so this catches them.
+    files: ['**/*.{ts,tsx,mts,cts}'],
+    rules: { 'max-len': ['error', { code: 160 }] }
+  },
+  {
     files: ['node/cli/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/explicit-module-boundary-types': 'off' }
   },
