@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config'
 // loopback, real LevelDB) in a single fork so they do not fight for the two cores.
 export default defineConfig({
   test: {
+    // The default reporter, then the slowest files (the tail of a CI log shows where time goes).
+    reporters: ['default', './test/helpers/slowest-reporter.ts'],
     projects: [
       {
         test: {
