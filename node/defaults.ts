@@ -210,3 +210,52 @@ export const DEFAULT_BATCH_DELAY_MS = 2
  * waits and the next batch is fuller: batches grow with the load instead of staying small.
  */
 export const DEFAULT_BATCHES_IN_FLIGHT = 4
+
+// ---- gathered from the modules that used them (issue 18 §3) --------------------------------
+
+/** How long `send --wait`, `forward --wait` and `POST /v1/messages?wait=true` wait for the final receipts. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 60_000
+
+/** How long a release grant may be used when `release grant` gives no `--valid` (7 days). */
+export const DEFAULT_RELEASE_GRANT_VALIDITY_MS = 7 * 24 * 60 * 60 * 1000
+
+/** How long a release request may wait for delivery and an answer (30 days). */
+export const RELEASE_REQUEST_TTL_MS = 30 * 24 * 60 * 60 * 1000
+
+/** How long a feedback envelope may wait for delivery (30 days). */
+export const FEEDBACK_TTL_MS = 30 * 24 * 60 * 60 * 1000
+
+/** An address update stays deliverable this long (a peer offline for longer is re-introduced by card; 30 days). */
+export const ADDRESS_UPDATE_TTL_MS = 30 * 24 * 60 * 60 * 1000
+
+/** How long a received address update is kept (it is evidence of where a peer said it was; 365 days). */
+export const ADDRESS_UPDATE_RETENTION_MS = 365 * 24 * 60 * 60 * 1000
+
+/** Connections libp2p's connection manager allows at once (all peers, both directions). */
+export const DEFAULT_MAX_CONNECTIONS = 300
+
+/** A hit/no-hit query exchange (dial, request, every answer frame) must finish within this. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 30_000
+
+/** Selectors a peer may have evaluated per rolling day, and per query, when `--query-types` is given without the numbers. */
+export const DEFAULT_QUERY_QUOTA_PER_DAY = 1000
+export const DEFAULT_QUERY_MAX = 100
+
+/** A witness request (dial, checkpoint, cosignature) must finish within this. */
+export const DEFAULT_WITNESS_TIMEOUT_MS = 10_000
+
+/** A witness gossip exchange with one peer must finish within this. */
+export const DEFAULT_WITNESS_GOSSIP_TIMEOUT_MS = 10_000
+
+/**
+ * Bits of the in-memory filter of message ids seen (node/store/seen-filter.ts): 2^25 bits is
+ * 4 MiB; with 7 hashes about 1 % false positives (each costs one store read) at 3.5 million ids.
+ */
+export const DEFAULT_SEEN_FILTER_BITS = 1 << 25
+
+/**
+ * Free disk space the store keeps in reserve before it answers STORAGE_FULL: the larger of
+ * twice the write buffer and this fraction of the file system.
+ */
+export const MIN_RESERVE_BYTES = 2 * DEFAULT_STORE_WRITE_BUFFER_BYTES
+export const RESERVE_FRACTION = 0.02

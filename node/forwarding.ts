@@ -26,6 +26,7 @@ import { enqueueOutbound } from './exchange/enqueue.ts'
 import type { RecipientOutcome, SendResult } from './service.ts'
 import { forwardRuleFor } from './taskforce/forwarding.ts'
 import { TaskForceRecords } from './taskforce/records.ts'
+import { DEFAULT_RELEASE_GRANT_VALIDITY_MS, RELEASE_REQUEST_TTL_MS } from './defaults.ts'
 
 export interface ForwardingComponents {
   store: Store
@@ -35,8 +36,6 @@ export interface ForwardingComponents {
   outbox?: Outbox
   now: () => Date
 }
-
-const DAY = 24 * 3600_000
 
 export class Forwarding {
   private readonly c: ForwardingComponents
@@ -146,7 +145,7 @@ export class Forwarding {
       from: this.c.signer.peerId,
       to: meta.from,
       created: now.toISOString(),
-      expires: new Date(now.getTime() + 30 * DAY).toISOString(),
+      expires: new Date(now.getTime() + RELEASE_REQUEST_TTL_MS).toISOString(),
       messageDigest: meta.digest,
       messageId: meta.id,
       recipient,
@@ -203,7 +202,7 @@ export class Forwarding {
       from: this.c.signer.peerId,
       to: record.forwarder,
       created: now.toISOString(),
-      expires: new Date(now.getTime() + (opts.validMs ?? 7 * DAY)).toISOString(),
+      expires: new Date(now.getTime() + (opts.validMs ?? DEFAULT_RELEASE_GRANT_VALIDITY_MS)).toISOString(),
       messageDigest: record.messageDigest,
       messageId: record.messageId,
       forwarder: record.forwarder,

@@ -12,7 +12,7 @@ import { encodeMessage, validateMessage } from '../protocol/message.ts'
 import { uuidV7 } from '../protocol/uuid.ts'
 import { ProtocolError } from '../protocol/errors.ts'
 import { PAYLOAD_TYPES, type MessageKind, type MessageV1, type Signer, type Tlp } from '../protocol/types.ts'
-import { DEFAULT_MESSAGE_TTL_MS } from './defaults.ts'
+import { DEFAULT_MESSAGE_TTL_MS, DEFAULT_WAIT_TIMEOUT_MS } from './defaults.ts'
 import { NodeError } from './errors.ts'
 import type { Store, InboxQuery } from './store/store.ts'
 import type { BatchOp } from './store/group-commit.ts'
@@ -367,7 +367,7 @@ export class LocalService implements LiaisonService {
     return { id: msg.id, digest, recipients: outcomes }
   }
 
-  private waitFor (digest: string, recipients: string[], timeoutMs = 60_000): Promise<DeliveryRecord[]> {
+  private waitFor (digest: string, recipients: string[], timeoutMs = DEFAULT_WAIT_TIMEOUT_MS): Promise<DeliveryRecord[]> {
     const outbox = this.c.outbox as Outbox
     return new Promise((resolve, reject) => {
       const done = new Map<string, DeliveryRecord>()

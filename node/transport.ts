@@ -20,7 +20,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { TrustList } from './trust-list.ts'
-import { DEFAULT_COURIER_CONNECTION_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from './defaults.ts'
+import { DEFAULT_COURIER_CONNECTION_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST, DEFAULT_MAX_CONNECTIONS } from './defaults.ts'
 import { REVOKE_PROTOCOL } from '../protocol/revocation.ts'
 
 export interface TransportInit {
@@ -88,7 +88,7 @@ export async function createTransport (components: TransportComponents, init: Tr
     streamMuxers: [yamux()],
     connectionGater: trustGater(components.trust, components.logger),
     connectionManager: {
-      maxConnections: init.maxConnections ?? 300,
+      maxConnections: init.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       inboundConnectionThreshold: init.inboundConnectionsPerHost ?? DEFAULT_INBOUND_CONNECTIONS_PER_HOST
     }
   })

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { canonicalJson } from './json.ts'
+import { compactJson } from './json.ts'
 import { bad, parsePayload, peerIdField, timeField, uuidField, versionedObject } from './schema-kit.ts'
 
 export interface AddressUpdateV1 {
@@ -53,4 +53,4 @@ export function validateAddressUpdate (value: unknown): AddressUpdateV1 {
 }
 
 export const parseAddressUpdate = (payload: Uint8Array): AddressUpdateV1 => validateAddressUpdate(parsePayload(payload, 'address update'))
-export const encodeAddressUpdate = (u: AddressUpdateV1): Uint8Array => new TextEncoder().encode(canonicalJson(validateAddressUpdate(u)))
+export const encodeAddressUpdate = (u: AddressUpdateV1): Uint8Array => new TextEncoder().encode(compactJson(validateAddressUpdate(u)))

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { canonicalJson } from './json.ts'
+import { compactJson } from './json.ts'
 import { tryDecodeBase64 } from './base64.ts'
 import { oprfKeyId } from './query/tags.ts'
 import { bad, invalid, parsePayload, peerIdField, stringField, timeField, versionedObject } from './schema-kit.ts'
@@ -84,5 +84,5 @@ export function parseCard (payload: Uint8Array): CardV1 {
 }
 
 export function encodeCard (card: CardV1): Uint8Array {
-  return new TextEncoder().encode(canonicalJson(validateCard(card)))
+  return new TextEncoder().encode(compactJson(validateCard(card)))
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { canonicalJson } from './json.ts'
+import { compactJson } from './json.ts'
 import { digestField, invalid, parsePayload, peerIdField, stringField, timeField, uuidField, versionedObject } from './schema-kit.ts'
 
 export const FEEDBACK_RATINGS = ['useful', 'not-useful', 'actioned', 'led-to-operation'] as const
@@ -48,4 +48,4 @@ export function validateFeedback (value: unknown): FeedbackV1 {
 }
 
 export const parseFeedback = (payload: Uint8Array): FeedbackV1 => validateFeedback(parsePayload(payload, 'feedback'))
-export const encodeFeedback = (f: FeedbackV1): Uint8Array => new TextEncoder().encode(canonicalJson(validateFeedback(f)))
+export const encodeFeedback = (f: FeedbackV1): Uint8Array => new TextEncoder().encode(compactJson(validateFeedback(f)))

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { canonicalJson } from './json.ts'
+import { compactJson } from './json.ts'
 import { MAX_FORWARD_PAYLOAD_BYTES, MAX_LEGAL_BASIS_LENGTH, MAX_RECIPIENTS } from './limits.ts'
 import { encodeBase64, tryDecodeBase64 } from './base64.ts'
 import { bad, invalid, parsePayload, peerIdField, stringField, timeField, uuidField, versionedObject } from './schema-kit.ts'
@@ -69,7 +69,7 @@ export function encodeForward (f: ForwardV1): Uint8Array {
     original: encodeBase64(f.original)
   }
   if (f.grant != null) value.grant = encodeBase64(f.grant)
-  const bytes = new TextEncoder().encode(canonicalJson(value))
+  const bytes = new TextEncoder().encode(compactJson(value))
   parseForward(bytes)
   return bytes
 }

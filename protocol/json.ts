@@ -417,14 +417,15 @@ export function utf8Decode (bytes: Uint8Array): string {
 }
 
 /**
- * Deterministic compact JSON for our own payloads: no whitespace, object keys in the order
+ * Deterministic compact JSON for our own payloads (not RFC 8785: signatures cover the bytes as
+ * sent, so nothing needs a canonical form — PROTOCOL.md §1): no whitespace, object keys in the order
  * `Object.keys` yields them (insertion order, except that integer-like keys such as "0" come
  * first in ascending order — a JavaScript rule JSON.stringify shares). Only JSON data within
  * `maxDepth` (default MAX_JSON_DEPTH) is accepted — see `jsonDataProblem`; anything else is a
  * caller bug and throws TypeError. So whatever this emits, `parseStrictJson` accepts and reads
  * back equal.
  */
-export function canonicalJson (value: unknown, opts?: { maxDepth?: number }): string {
+export function compactJson (value: unknown, opts?: { maxDepth?: number }): string {
   const problem = jsonDataProblem(value, opts)
   if (problem !== undefined) throw new TypeError(problem)
   return JSON.stringify(value)

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { canonicalJson } from './json.ts'
+import { compactJson } from './json.ts'
 import { invalid, parsePayload, peerIdField, timeField, uuidField, versionedObject } from './schema-kit.ts'
 
 export interface KeyRotationV1 {
@@ -46,4 +46,4 @@ export function validateKeyRotation (value: unknown): KeyRotationV1 {
 }
 
 export const parseKeyRotation = (payload: Uint8Array): KeyRotationV1 => validateKeyRotation(parsePayload(payload, 'key rotation'))
-export const encodeKeyRotation = (r: KeyRotationV1): Uint8Array => new TextEncoder().encode(canonicalJson(validateKeyRotation(r)))
+export const encodeKeyRotation = (r: KeyRotationV1): Uint8Array => new TextEncoder().encode(compactJson(validateKeyRotation(r)))

@@ -40,7 +40,7 @@
  * @module
  */
 import { ProtocolError } from './errors.ts'
-import { canonicalJson, jsonDataProblem, parseStrictJson, utf8Decode } from './json.ts'
+import { compactJson, jsonDataProblem, parseStrictJson, utf8Decode } from './json.ts'
 import { MAX_JSON_DEPTH, MAX_LEGAL_BASIS_LENGTH, MAX_MESSAGE_PAYLOAD_BYTES, MAX_RECIPIENTS, MAX_SLUG_LENGTH } from './limits.ts'
 import { parseRfc3339Millis, isRfc3339Millis } from './time.ts'
 import { HANDLING_CODES, MESSAGE_KINDS, TLP_LEVELS } from './types.ts'
@@ -90,7 +90,7 @@ export function validateMessage (value: unknown): MessageV1 {
  * ProtocolError: SCHEMA_INVALID if invalid, TOO_LARGE if over MAX_MESSAGE_PAYLOAD_BYTES.
  */
 export function encodeMessage (m: MessageV1): Uint8Array {
-  const bytes = Buffer.from(canonicalJson(checkMessage(m, true)), 'utf8')
+  const bytes = Buffer.from(compactJson(checkMessage(m, true)), 'utf8')
   if (bytes.length > MAX_MESSAGE_PAYLOAD_BYTES) {
     throw new ProtocolError('TOO_LARGE', `message payload is ${bytes.length} bytes; the limit is ${MAX_MESSAGE_PAYLOAD_BYTES}`)
   }

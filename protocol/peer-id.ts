@@ -1,5 +1,6 @@
 /**
- * libp2p peer IDs for Ed25519 keys, and the base58btc codec they are written in.
+ * libp2p peer IDs for Ed25519 keys, and the base58btc codec they are written in (multiformats',
+ * behind a strict alphabet check).
  *
  * An Ed25519 key is small enough to be inlined in its peer ID: the ID is the base58btc text of
  * the identity multihash of the protobuf-encoded libp2p PublicKey:
@@ -19,68 +20,32 @@
  *
  * @module
  */
+import { base58btc } from 'multiformats/bases/base58'
 import { ProtocolError } from './errors.ts'
-
-const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
-const DIGIT = new Int8Array(128).fill(-1)
-for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i
 
 /** Multihash (identity, 36 bytes) + protobuf PublicKey header (Type=Ed25519, Data length 32). */
 const PREFIX = Uint8Array.of(0x00, 0x24, 0x08, 0x01, 0x12, 0x20)
 const ID_BYTES = PREFIX.length + 32
 /** Every Ed25519 identity peer ID is exactly this long in base58btc. */
 const ID_LENGTH = 52
+/**
+ * Text made only of the Bitcoin alphabet. Checked before decoding because the codec underneath
+ * (multiformats' base-x) reads a character above U+00FF as no digit at all rather than refusing
+ * it: `'€'` would decode to zero bytes.
+ */
+const BASE58 = /^[1-9A-HJ-NP-Za-km-z]*$/
 
-/** base58btc (Bitcoin alphabet); each leading zero byte becomes a leading '1'. */
+/** base58btc (Bitcoin alphabet, no multibase prefix); each leading zero byte becomes a leading '1'. */
 export function encodeBase58btc (bytes: Uint8Array): string {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
-  let zeros = 0
-  while (zeros < bytes.length && bytes[zeros] === 0) zeros++
-  // Base-58 digits, least significant first; log(256)/log(58) < 1.37.
-  const digits = new Uint8Array(Math.ceil((bytes.length - zeros) * 1.37) + 1)
-  let used = 0
-  for (let i = zeros; i < bytes.length; i++) {
-    let carry = bytes[i]
-    for (let j = 0; j < used; j++) {
-      carry += digits[j] << 8
-      digits[j] = carry % 58
-      carry = (carry / 58) | 0
-    }
-    while (carry > 0) {
-      digits[used++] = carry % 58
-      carry = (carry / 58) | 0
-    }
-  }
-  let out = '1'.repeat(zeros)
-  for (let j = used - 1; j >= 0; j--) out += ALPHABET[digits[j]]
-  return out
+  return base58btc.baseEncode(bytes)
 }
 
-/** Decodes base58btc, or returns undefined on any character outside the alphabet. */
+/** Decodes base58btc (no multibase prefix), or returns undefined on any character outside the alphabet. */
 export function tryDecodeBase58btc (text: string): Uint8Array | undefined {
   if (typeof text !== 'string') throw new TypeError('text must be a string')
-  let zeros = 0
-  while (zeros < text.length && text.charCodeAt(zeros) === 0x31) zeros++ // '1'
-  // Bytes, least significant first; log(58)/log(256) < 0.733.
-  const bytes = new Uint8Array(Math.ceil((text.length - zeros) * 0.733) + 1)
-  let used = 0
-  for (let i = zeros; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    let carry = c < 128 ? DIGIT[c] : -1
-    if (carry < 0) return undefined
-    for (let j = 0; j < used; j++) {
-      carry += bytes[j] * 58
-      bytes[j] = carry & 0xff
-      carry >>= 8
-    }
-    while (carry > 0) {
-      bytes[used++] = carry & 0xff
-      carry >>= 8
-    }
-  }
-  const out = new Uint8Array(zeros + used)
-  for (let j = 0; j < used; j++) out[zeros + j] = bytes[used - 1 - j]
-  return out
+  if (!BASE58.test(text)) return undefined
+  return base58btc.baseDecode(text)
 }
 
 /** The peer ID of a raw 32-byte Ed25519 public key. */

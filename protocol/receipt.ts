@@ -21,7 +21,7 @@ import { ProtocolError } from './errors.ts'
 
 /** The shape of a reason code; the catalogue in errors.ts lists the ones this version emits. */
 export const REASON_CODE_SHAPE = /^[A-Z][A-Z0-9_]{0,63}$/
-import { canonicalJson, parseStrictJson, utf8Decode } from './json.ts'
+import { compactJson, parseStrictJson, utf8Decode } from './json.ts'
 import { MAX_SMALL_PAYLOAD_BYTES } from './limits.ts'
 import { isRfc3339Millis } from './time.ts'
 import type { ReceiptV1 } from './types.ts'
@@ -57,7 +57,7 @@ export function validateReceipt (value: unknown): ReceiptV1 {
 
 /** Validates then encodes a receipt as compact UTF-8 JSON in the fixed key order. Throws ProtocolError. */
 export function encodeReceipt (r: ReceiptV1): Uint8Array {
-  const bytes = Buffer.from(canonicalJson(checkReceipt(r, true)), 'utf8')
+  const bytes = Buffer.from(compactJson(checkReceipt(r, true)), 'utf8')
   if (bytes.length > MAX_SMALL_PAYLOAD_BYTES) {
     throw new ProtocolError('TOO_LARGE', `receipt payload is ${bytes.length} bytes; the limit is ${MAX_SMALL_PAYLOAD_BYTES}`)
   }

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { canonicalJson } from './json.ts'
+import { compactJson } from './json.ts'
 import { digestField, invalid, parsePayload, peerIdField, stringField, timeField, uuidField, versionedObject } from './schema-kit.ts'
 
 export interface ReleaseRequestV1 {
@@ -108,5 +108,5 @@ export const parseReleaseRequest = (payload: Uint8Array): ReleaseRequestV1 => va
 export const parseReleaseGrant = (payload: Uint8Array): ReleaseGrantV1 => validateReleaseGrant(parsePayload(payload, 'release grant'))
 
 const encoder = new TextEncoder()
-export const encodeReleaseRequest = (r: ReleaseRequestV1): Uint8Array => encoder.encode(canonicalJson(validateReleaseRequest(r)))
-export const encodeReleaseGrant = (g: ReleaseGrantV1): Uint8Array => encoder.encode(canonicalJson(validateReleaseGrant(g)))
+export const encodeReleaseRequest = (r: ReleaseRequestV1): Uint8Array => encoder.encode(compactJson(validateReleaseRequest(r)))
+export const encodeReleaseGrant = (g: ReleaseGrantV1): Uint8Array => encoder.encode(compactJson(validateReleaseGrant(g)))

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { canonicalJson } from './json.ts'
+import { compactJson } from './json.ts'
 import { decodeEnvelope, signEnvelope, verifyEnvelope } from './envelope.ts'
 import { envelopeDigest } from './digest.ts'
 import { verifyKeyFromPeerId } from './keys.ts'
@@ -43,7 +43,7 @@ export function validateRevocation (value: unknown): RevocationV1 {
 }
 
 export const parseRevocation = (payload: Uint8Array): RevocationV1 => validateRevocation(parsePayload(payload, 'revocation'))
-export const encodeRevocation = (r: RevocationV1): Uint8Array => new TextEncoder().encode(canonicalJson(validateRevocation(r)))
+export const encodeRevocation = (r: RevocationV1): Uint8Array => new TextEncoder().encode(compactJson(validateRevocation(r)))
 
 /** Sign a certificate revoking `signer`'s own key. */
 export function signRevocation (signer: Signer, r: RevocationV1): Envelope {

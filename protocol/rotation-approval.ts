@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { canonicalJson } from './json.ts'
+import { compactJson } from './json.ts'
 import { digestField, invalid, parsePayload, peerIdField, timeField, uuidField, versionedObject } from './schema-kit.ts'
 
 export interface RotationApprovalV1 {
@@ -48,4 +48,4 @@ export function validateRotationApproval (value: unknown): RotationApprovalV1 {
 }
 
 export const parseRotationApproval = (payload: Uint8Array): RotationApprovalV1 => validateRotationApproval(parsePayload(payload, 'rotation approval'))
-export const encodeRotationApproval = (r: RotationApprovalV1): Uint8Array => new TextEncoder().encode(canonicalJson(validateRotationApproval(r)))
+export const encodeRotationApproval = (r: RotationApprovalV1): Uint8Array => new TextEncoder().encode(compactJson(validateRotationApproval(r)))

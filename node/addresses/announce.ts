@@ -15,9 +15,7 @@ import { PAYLOAD_TYPES, type Signer } from '../../protocol/types.ts'
 import type { MessageMeta } from '../store/records.ts'
 import type { TrustList } from '../trust-list.ts'
 import type { Outbox } from '../exchange/outbox.ts'
-
-/** An address update stays deliverable this long (a peer offline for longer is re-introduced by card). */
-export const ADDRESS_UPDATE_TTL_MS = 30 * 24 * 3600_000
+import { ADDRESS_UPDATE_TTL_MS } from '../defaults.ts'
 
 export interface AnnounceComponents {
   signer: Signer

@@ -5,4 +5,5 @@
  * @module
  */
 export { announceable, boundPorts, readListenState, resolveListen, writeListenState, listenStatePath, type ListenState } from './listen-state.ts'
-export { announceAddresses, ADDRESS_UPDATE_TTL_MS } from './announce.ts'
+export { announceAddresses } from './announce.ts'
+export { ADDRESS_UPDATE_TTL_MS } from '../defaults.ts'

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { NodeError, type ErrorCode } from '../errors.ts'
+import { NodeError, type DetailsOf, type ErrorCode } from '../errors.ts'
 import type { AddPeerResult, Health, KeyStatus, LiaisonService, MessageView, PeerStatusChange, PolicyCheckInput, SendInput, SendResult } from '../service.ts'
 import type { PeerFields } from '../policy/peer-fields.ts'
 import type { NodePolicy } from '../policy/node-policy.ts'
@@ -33,7 +33,7 @@ export class ApiClient implements LiaisonService {
       headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {})
     })
-    const value = await res.json() as { error?: { code: ErrorCode, message: string, details?: unknown } }
+    const value = await res.json() as { error?: { code: ErrorCode, message: string, details?: DetailsOf<ErrorCode> } }
     if (!res.ok) {
       const e = value.error
       throw new NodeError(e?.code ?? 'INTERNAL', e?.message ?? `HTTP ${res.status}`, { details: e?.details })
@@ -46,7 +46,7 @@ export class ApiClient implements LiaisonService {
     const res = await fetch(this.base + path, { method, headers: { authorization: `Bearer ${this.token}` } })
     const body = await res.text()
     if (!res.ok) {
-      const e = (JSON.parse(body) as { error?: { code: ErrorCode, message: string, details?: unknown } }).error
+      const e = (JSON.parse(body) as { error?: { code: ErrorCode, message: string, details?: DetailsOf<ErrorCode> } }).error
       throw new NodeError(e?.code ?? 'INTERNAL', e?.message ?? `HTTP ${res.status}`, { details: e?.details })
     }
     return { type: res.headers.get('content-type') ?? 'application/octet-stream', body }

@@ -8,16 +8,11 @@
  * @module
  */
 import type { z } from 'zod'
-import { NodeError } from '../errors.ts'
+import { NodeError, type ValidationIssue } from '../errors.ts'
 import type { Route } from './route.ts'
 
-export interface ValidationIssue {
-  in: 'path' | 'query' | 'body'
-  /** RFC 6901 JSON Pointer within that part; '' for the part itself. */
-  path: string
-  problem: 'missing' | 'unknown' | 'invalid'
-  message: string
-}
+/** The details of BAD_ARGUMENT from request validation (defined with the other per-code details in node/errors.ts). */
+export type { ValidationIssue }
 
 interface Compiled {
   route: Route

@@ -13,6 +13,8 @@ import type { IncomingMessage } from 'node:http'
 import { z } from 'zod'
 import { ROUTES, type Route } from './routes/index.ts'
 import type { ErrorStatus } from './route.ts'
+import { httpStatus, type ErrorCode, type HttpStatus } from '../errors.ts'
+import { API_MAX_BODY_BYTES } from '../defaults.ts'
 import { API_ERROR_CODES, apiComponents, apiError, validationIssue } from './schemas.ts'
 
 export { API_ERROR_CODES }
@@ -36,20 +38,32 @@ const TAGS = [
   { name: 'taskforces', description: 'joint task forces: charters signed by their members (PROTOCOL.md §21)' }
 ]
 
-const ERROR_TEXT: Record<ErrorStatus | 401 | 500, string> = {
-  400: 'BAD_ARGUMENT (request validation: `details` lists each offending field as a ValidationIssue), SCHEMA_INVALID, BAD_PEER_ID or BAD_KEY: the request is ' +
-    'malformed; nothing was done.',
-  401: 'UNAUTHORIZED: the bearer token is missing or wrong; nothing was done.',
-  404: 'NOT_FOUND: no such message, peer, release request or route.',
-  409: 'PEER_EXISTS or NODE_NOT_RUNNING.',
-  413: 'TOO_LARGE: the request body (2 MiB) or the message exceeds its limit.',
+/** The codes the API answers with `status`, in catalogue order (node/errors.ts, then protocol/errors.ts). */
+function codesWith (status: HttpStatus): string[] {
+  return API_ERROR_CODES.filter(code => httpStatus(code as ErrorCode) === status)
+}
+
+/** What an error status means; the codes in front come from the catalogue (all but 422's, which are most of them). */
+const ERROR_MEANING: Record<ErrorStatus | 401 | 500, string> = {
+  400: 'the request is malformed (BAD_ARGUMENT from request validation: `details` lists each offending field as a ValidationIssue); nothing was done.',
+  401: 'the bearer token is missing or wrong; nothing was done.',
+  404: 'no such message, peer, release request or route.',
+  409: 'the peer is already on the trust list, or the command needs a running node.',
+  413: `the request body (${API_MAX_BODY_BYTES / 2 ** 20} MiB) or the message exceeds its limit.`,
   422: 'A refusal with a stable reason code (RECIPIENT_REFUSED, FORWARD_NOT_PERMITTED, PEER_REVOKED, CONFIG_INVALID…).',
-  500: 'INTERNAL: an unexpected error; logged by the node.',
-  503: 'UNAVAILABLE: the node is busy reopening its store; retry.',
-  504:
-    'TIMEOUT or PEER_UNREACHABLE: `wait` ran out before every recipient answered (PEER_UNREACHABLE: a recipient could not be dialled; the message names the ' +
-    'addresses tried and `details` lists them); the message stays queued.',
-  507: 'STORAGE_FULL: the node cannot store; nothing was done.'
+  500: 'an unexpected error; logged by the node.',
+  503: 'the node is busy reopening its store; retry.',
+  504: '`wait` ran out before every recipient answered (PEER_UNREACHABLE: a recipient could not be dialled; the message names the addresses tried and ' +
+    '`details` lists them); the message stays queued.',
+  507: 'the node cannot store; nothing was done.'
+}
+
+const errorText = (status: ErrorStatus | 401 | 500): string => status === 422 ? ERROR_MEANING[422] : `${codesWith(status).join(', ')}: ${ERROR_MEANING[status]}`
+
+/** "400 A, B; 401 C; …; 422 every other code." from the catalogue. */
+function statusByCode (): string {
+  const statuses = [...new Set(API_ERROR_CODES.map(code => httpStatus(code as ErrorCode)))].filter(s => s !== 422).sort((a, b) => a - b)
+  return statuses.map(s => `${s} ${codesWith(s).join(', ')}`).join('; ') + '; 422 every other code.'
 }
 
 /** zod → JSON Schema 2020-12 with named schemas as `$ref`s into `components`. */
@@ -102,8 +116,8 @@ function operation (route: Route, toSchema: (s: z.ZodType) => Schema): Schema {
   const errorRef = toSchema(apiError)
   const ok = json(toSchema(route.response), route.summary)
   for (const type of route.produces ?? []) (ok.content as Record<string, Schema>)[type] = { schema: { type: 'string' } }
-  const responses: Record<string, Schema> = { 200: ok, 401: json(errorRef, ERROR_TEXT[401]), 500: json(errorRef, ERROR_TEXT[500]) }
-  for (const status of route.errors ?? []) responses[status] = json(errorRef, ERROR_TEXT[status])
+  const responses: Record<string, Schema> = { 200: ok, 401: json(errorRef, errorText(401)), 500: json(errorRef, errorText(500)) }
+  for (const status of route.errors ?? []) responses[status] = json(errorRef, errorText(status))
   const params = [...parameters(route, 'path', toSchema), ...parameters(route, 'query', toSchema)]
   let requestBody: Schema | undefined
   if (route.body != null) {
@@ -140,7 +154,7 @@ export function openApiDocument (version = '0.1.0', routes: readonly Route[] = R
       tags: ['node'],
       responses: {
         200: { description: 'metrics', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } } },
-        401: { description: ERROR_TEXT[401], content: { 'application/json': { schema: errorRef } } }
+        401: { description: errorText(401), content: { 'application/json': { schema: errorRef } } }
       }
     }
   }
@@ -151,7 +165,7 @@ export function openApiDocument (version = '0.1.0', routes: readonly Route[] = R
       tags: ['node'],
       responses: {
         200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } },
-        401: { description: ERROR_TEXT[401], content: { 'application/json': { schema: errorRef } } }
+        401: { description: errorText(401), content: { 'application/json': { schema: errorRef } } }
       }
     }
   }
@@ -171,9 +185,8 @@ export function openApiDocument (version = '0.1.0', routes: readonly Route[] = R
         'field and whether it is `missing`, `unknown` or `invalid`.',
         '',
         'Errors are `{ "error": { "code", "message", "details"? } }`. The code is stable and is the one the CLI prints',
-        '(`error CODE: message`). HTTP status by code: 400 BAD_ARGUMENT, SCHEMA_INVALID, BAD_PEER_ID, BAD_KEY;',
-        '401 UNAUTHORIZED; 404 NOT_FOUND; 409 PEER_EXISTS, NODE_NOT_RUNNING; 413 TOO_LARGE; 500 INTERNAL;',
-        '503 UNAVAILABLE; 504 TIMEOUT, PEER_UNREACHABLE; 507 STORAGE_FULL; 422 every other code.'
+        '(`error CODE: message`). HTTP status by code:',
+        statusByCode()
       ].join('\n')
     },
     servers: [{

@@ -8,6 +8,7 @@
  * @module
  */
 import type { z } from 'zod'
+import type { HttpStatus } from '../errors.ts'
 import type { LiaisonService } from '../service.ts'
 import type { TaxiiStore } from '../taxii/taxii-store.ts'
 import type { QueryExchange } from '../query/exchange.ts'
@@ -16,8 +17,8 @@ import type { TaskForces } from '../taskforce/index.ts'
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
-/** Error statuses a route may document (every route also documents 200, 401 and 500). */
-export type ErrorStatus = 400 | 404 | 409 | 413 | 422 | 503 | 504 | 507
+/** Error statuses a route may document (every route also documents 200, 401 and 500); the catalogue's statuses (node/errors.ts). */
+export type ErrorStatus = Exclude<HttpStatus, 401 | 500>
 
 /** What a handler gets: validated (and transformed) input, and the service it works on. */
 export interface RouteContext<P, Q, B> {

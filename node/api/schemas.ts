@@ -11,7 +11,7 @@ import { z } from 'zod'
 import { REASON_CODES } from '../../protocol/errors.ts'
 import { MAX_LEGAL_BASIS_LENGTH, MAX_RECIPIENTS, MAX_SLUG_LENGTH } from '../../protocol/limits.ts'
 import { MESSAGE_KINDS, TLP_LEVELS } from '../../protocol/types.ts'
-import { NODE_ERROR_CODES } from '../errors.ts'
+import { ERROR_DETAILS, NODE_ERROR_CODES } from '../errors.ts'
 import { peerFieldsSchema } from '../policy/peer-fields.ts'
 import { nodePolicySchema } from '../policy/node-policy.ts'
 
@@ -79,8 +79,7 @@ export const apiError = named(
       code: errorCode,
       message: z.string().describe('Human-readable; may change between versions (the code does not).'),
       details: z.unknown().describe(
-        'Code-specific detail: ValidationIssue[] for BAD_ARGUMENT from request validation, per-recipient outcomes for RECIPIENT_REFUSED, the list of ' +
-          'problems for CONFIG_INVALID.'
+        `Code-specific detail (no other code has any): ${Object.entries(ERROR_DETAILS).map(([code, what]) => `${code}: ${what}`).join('; ')}.`
       ).optional()
     })
   })

@@ -12,7 +12,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
-import { NodeError, errorCode, type ErrorCode } from '../errors.ts'
+import { NODE_ERROR_CODES, NodeError, errorCode, httpStatus, type ErrorCode, type HttpStatus } from '../errors.ts'
+import { REASON_CODES } from '../../protocol/errors.ts'
 import type { LiaisonService } from '../service.ts'
 import { ROUTES } from './routes/index.ts'
 import { RawBody, type Route, type RouteContext } from './route.ts'
@@ -56,23 +57,13 @@ export interface ApiComponents {
   open?: (req: IncomingMessage, url: URL) => Promise<{ status: number, headers: Record<string, string>, body: string | Uint8Array } | undefined>
 }
 
-/** HTTP status of each error code; every other code is 422, INTERNAL 500 (docs/api.md lists them; a test checks it). */
-export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
-  BAD_ARGUMENT: 400,
-  SCHEMA_INVALID: 400,
-  TOO_LARGE: 413,
-  UNAUTHORIZED: 401,
-  NOT_FOUND: 404,
-  PEER_EXISTS: 409,
-  RECIPIENT_REFUSED: 422,
-  BAD_PEER_ID: 400,
-  BAD_KEY: 400,
-  NODE_NOT_RUNNING: 409,
-  UNAVAILABLE: 503,
-  STORAGE_FULL: 507,
-  TIMEOUT: 504,
-  PEER_UNREACHABLE: 504
-}
+/**
+ * The HTTP status of each code the API does not answer 422, as the catalogues give it
+ * (node/errors.ts, protocol/errors.ts: `httpStatus`); docs/api.md lists them, a test checks it.
+ */
+export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, HttpStatus>>> = Object.fromEntries(
+  [...Object.keys(NODE_ERROR_CODES), ...Object.keys(REASON_CODES)].map(code => [code, httpStatus(code as ErrorCode)]).filter(([, status]) => status !== 422)
+)
 
 export function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
@@ -177,7 +168,7 @@ export class ApiServer {
       }
     } catch (err) {
       const code = errorCode(err)
-      const status = STATUS_BY_CODE[code] ?? (code === 'INTERNAL' ? 500 : 422)
+      const status = httpStatus(code)
       if (status >= 500) this.c.logger.error({ err, path: url.pathname }, 'API request failed')
       else this.c.logger.info({ code, path: url.pathname, method: req.method }, 'API request refused')
       send(res, status, {

@@ -13,7 +13,6 @@
  * @example
  * ```ts
  * const audit = await AuditLog.open(store, { signer, logger })     // installs itself on the store
- * trust.hook = auditTrustHook()
  * audit.start()
  * await store.commit(ops, [auditEvents.messageSent(meta, envelope)])
  * const report = await verifyDataDir(dir)                          // offline, node stopped
@@ -21,10 +20,6 @@
  *
  * @module
  */
-import type { BatchOp } from '../store/group-commit.ts'
-import { auditEvents } from './events.ts'
-import type { TrustChange } from './events.ts'
-
 export { AuditLog, DEFAULT_CHECKPOINT_INTERVAL_MS } from './audit-log.ts'
 export type { AuditLogInit } from './audit-log.ts'
 export { Purger, DEFAULT_PURGE_INTERVAL_MS, DEFAULT_PURGE_CHUNK } from './purger.ts'
@@ -44,11 +39,3 @@ export type { VerifyFailure, VerifyProgress, VerifyReport } from './verify/repor
 export { exportBundle } from './bundle/export-bundle.ts'
 export type { ExportOptions } from './bundle/export-bundle.ts'
 export { verifyBundle } from './bundle/verify-bundle.ts'
-
-/**
- * A TrustList hook (node/trust-list.ts `TrustChangeHook`) that logs every trust-list change as
- * a peer.added / peer.updated / peer.removed leaf in the same write.
- */
-export function auditTrustHook (): (change: TrustChange) => Promise<{ ops: BatchOp[], events: unknown[] }> {
-  return async (change) => ({ ops: [], events: [auditEvents.trustChanged(change)] })
-}

@@ -12,6 +12,7 @@ import { describeSendResult, outcomeCode } from './message-commands.ts'
 import { EXIT } from './exit-codes.ts'
 import type { LiaisonService, SendResult } from '../service.ts'
 import type { MessageMeta } from '../store/records.ts'
+import { DEFAULT_WAIT_TIMEOUT_MS } from '../defaults.ts'
 
 /**
  * The legal basis of a forward when --legal-basis is not given: the message's own agreement if
@@ -66,7 +67,7 @@ export async function forwardCommand (p: Invocation): Promise<number> {
   const ref = p.positionals[0]
   const to = list(p, 'to')
   const wait = p.values.wait === true
-  const timeoutMs = durationFlag(p, 'timeout') ?? 60_000
+  const timeoutMs = durationFlag(p, 'timeout') ?? DEFAULT_WAIT_TIMEOUT_MS
   const handle = await openService(p.dataDir)
   try {
     const s = handle.service

@@ -13,7 +13,8 @@ import type { Invocation } from './spec.ts'
 import { openService } from './context.ts'
 import type { LiaisonService } from '../service.ts'
 import { SELECTOR_TYPE_NAMES } from '../../protocol/selectors/index.ts'
-import { DEFAULT_QUERY_MAX, DEFAULT_QUERY_QUOTA_PER_DAY, parseQuotaFlag } from '../query/policy.ts'
+import { parseQuotaFlag } from '../query/policy.ts'
+import { DEFAULT_QUERY_MAX, DEFAULT_QUERY_QUOTA_PER_DAY } from '../defaults.ts'
 
 /** The record fields named on the command line (only those given). */
 function fieldsFrom (p: Parsed, current?: PeerRecord): PeerFields {

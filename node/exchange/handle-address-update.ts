@@ -16,9 +16,7 @@ import { PAYLOAD_TYPES } from '../../protocol/types.ts'
 import { auditEvents } from '../audit/events.ts'
 import type { PeerRecord } from '../store/records.ts'
 import { refuse, type Admission, type Incoming } from './admission.ts'
-
-/** How long a stored address update is kept (it is evidence of where a peer said it was). */
-const ADDRESS_UPDATE_RETENTION_MS = 365 * 24 * 3600_000
+import { ADDRESS_UPDATE_RETENTION_MS } from '../defaults.ts'
 
 export function handleAddressUpdate (incoming: Incoming): Admission {
   let u: AddressUpdateV1

@@ -22,6 +22,7 @@ import type { PolicyHolder } from '../policy/policy-holder.ts'
 import type { MessageMeta } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 import type { TrustList } from '../trust-list.ts'
+import { FEEDBACK_TTL_MS } from '../defaults.ts'
 
 export interface FeedbackComponents {
   store: Store
@@ -40,9 +41,6 @@ export interface FeedbackResult {
   rating: FeedbackRating
   status: 'queued'
 }
-
-/** How long a feedback envelope may wait for delivery. */
-const FEEDBACK_TTL_MS = 30 * 24 * 3600_000
 
 export async function sendFeedback (c: FeedbackComponents, ref: string, rating: string, note?: string): Promise<FeedbackResult> {
   if (!(FEEDBACK_RATINGS as readonly string[]).includes(rating)) throw new NodeError('BAD_ARGUMENT', `--rating must be one of ${FEEDBACK_RATINGS.join(', ')}`)

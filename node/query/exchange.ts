@@ -60,7 +60,7 @@ import { uuidV7 } from '../../protocol/uuid.ts'
 import { encodeBase64, tryDecodeBase64 } from '../../protocol/base64.ts'
 import { envelopeDigest } from '../../protocol/digest.ts'
 import { auditEvents } from '../audit/events.ts'
-import { DEFAULT_OPRF_KEY_ROTATION_CHECK_MS, DEFAULT_OPRF_KEY_ROTATION_DAYS } from '../defaults.ts'
+import { DEFAULT_OPRF_KEY_ROTATION_CHECK_MS, DEFAULT_OPRF_KEY_ROTATION_DAYS, DEFAULT_QUERY_TIMEOUT_MS as QUERY_TIMEOUT_MS } from '../defaults.ts'
 import { NodeError } from '../errors.ts'
 import { streamFrames } from '../exchange/stream-frames.ts'
 import type { Store } from '../store/store.ts'
@@ -77,7 +77,6 @@ const QUOTA_WINDOW_MS = QuotaLedger.WINDOW_MS
 export const QUERY_PROTOCOL = '/liaison/query/1.0.0'
 /** Largest response frame: a full filter of 20,000 tags with its envelope, base64 twice. */
 const MAX_QUERY_FRAME = 4 * 1024 * 1024
-const QUERY_TIMEOUT_MS = 30_000
 
 export interface QueryExchangeComponents {
   libp2p: Libp2p

@@ -9,6 +9,7 @@ export { IndexStore, MAX_REFUSALS_LISTED, type IndexEntry, type AddResult, type 
 export { OprfPool } from './oprf-pool.ts'
 export { evaluateBatch, type EvaluateJob, type EvaluateResult } from './evaluate-batch.ts'
 export { parseCsv, openCsv, type CsvRow } from './csv.ts'
-export { decideQuery, parseQuotaFlag, QuotaLedger, DEFAULT_QUERY_MAX, DEFAULT_QUERY_QUOTA_PER_DAY, type QueryGrant, type QueryRefusal } from './policy.ts'
+export { decideQuery, parseQuotaFlag, QuotaLedger, type QueryGrant, type QueryRefusal } from './policy.ts'
+export { DEFAULT_QUERY_MAX, DEFAULT_QUERY_QUOTA_PER_DAY } from '../defaults.ts'
 export { queryAuditRecord, type QueryAuditRecord } from './audit-record.ts'
 export { rotateOprfKey, type OprfRotation, type OprfRotationReason } from './rotation.ts'

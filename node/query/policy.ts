@@ -17,10 +17,6 @@ export interface QueryGrant {
   readonly maxPerQuery: number
 }
 
-/** Defaults when `--query-types` is given without the numbers (node/defaults.ts would hold them). */
-export const DEFAULT_QUERY_QUOTA_PER_DAY = 1000
-export const DEFAULT_QUERY_MAX = 100
-
 export type QueryRefusal = 'QUERY_NOT_PERMITTED' | 'SELECTOR_TYPE_NOT_PERMITTED' | 'QUOTA_EXCEEDED'
 
 /** The decision for a query of `count` selectors of `type`; null means allowed. */

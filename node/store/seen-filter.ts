@@ -8,8 +8,7 @@
  *
  * @module
  */
-
-export const DEFAULT_SEEN_FILTER_BITS = 1 << 25
+import { DEFAULT_SEEN_FILTER_BITS } from '../defaults.ts'
 
 export class SeenFilter {
   private readonly bits: Uint32Array

@@ -9,10 +9,7 @@
  */
 import { statfs } from 'node:fs/promises'
 import { NodeError } from '../errors.ts'
-import { DEFAULT_STORE_WRITE_BUFFER_BYTES } from '../defaults.ts'
-
-export const MIN_RESERVE_BYTES = 2 * DEFAULT_STORE_WRITE_BUFFER_BYTES
-export const RESERVE_FRACTION = 0.02
+import { MIN_RESERVE_BYTES, RESERVE_FRACTION } from '../defaults.ts'
 const CACHE_MS = 200
 
 export class SpaceGuard {

@@ -38,9 +38,9 @@ import type { TrustList } from '../trust-list.ts'
 import { dialTargets } from '../transport.ts'
 import { bodyOf, frames, send, WITNESS_PROTOCOL, type Witness } from './witness.ts'
 import type { WitnessAlert, WitnessedCheckpoint } from './witness-store.ts'
+import { DEFAULT_WITNESS_GOSSIP_TIMEOUT_MS as GOSSIP_TIMEOUT_MS } from '../defaults.ts'
 
 export const GOSSIP_PROTOCOL = '/liaison/witness-gossip/1.0.0'
-const GOSSIP_TIMEOUT_MS = 10_000
 const MAX_ORIGINS = 1024
 
 export interface GossipComponents {

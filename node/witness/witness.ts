@@ -41,10 +41,10 @@ import { dialTargets } from '../transport.ts'
 import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from './witness-store.ts'
 import { streamFrames } from '../exchange/stream-frames.ts'
 import type { ReceiptWitness } from '../exchange/delivery-lane.ts'
+import { DEFAULT_WITNESS_TIMEOUT_MS as WITNESS_TIMEOUT_MS } from '../defaults.ts'
 
 export const WITNESS_PROTOCOL = '/liaison/witness/1.0.0'
 const MAX_WITNESS_FRAME = 64 * 1024
-const WITNESS_TIMEOUT_MS = 10_000
 
 export interface WitnessComponents {
   libp2p: Libp2p

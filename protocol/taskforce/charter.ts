@@ -29,7 +29,7 @@
  *
  * @module
  */
-import { canonicalJson } from '../json.ts'
+import { compactJson } from '../json.ts'
 import { isAdmissiblePublicKey } from '../ed25519.ts'
 import { MAX_LEGAL_BASIS_LENGTH, MAX_SLUG_LENGTH } from '../limits.ts'
 import { publicKeyFromPeerId } from '../peer-id.ts'
@@ -165,7 +165,7 @@ export const parseCharter = (payload: Uint8Array): CharterV1 => validateCharter(
 
 /** Validates, then writes compact JSON in the fixed key order. */
 export function encodeCharter (c: CharterV1): Uint8Array {
-  const bytes = new TextEncoder().encode(canonicalJson(validateCharter(c)))
+  const bytes = new TextEncoder().encode(compactJson(validateCharter(c)))
   if (bytes.length > MAX_CHARTER_BYTES) invalid(`charter is ${bytes.length} bytes; the limit is ${MAX_CHARTER_BYTES}`)
   return bytes
 }

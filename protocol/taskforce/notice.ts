@@ -11,7 +11,7 @@
  * @module
  */
 import { encodeBase64, tryDecodeBase64 } from '../base64.ts'
-import { canonicalJson } from '../json.ts'
+import { compactJson } from '../json.ts'
 import { MAX_MESSAGE_PAYLOAD_BYTES, MAX_RECIPIENTS } from '../limits.ts'
 import { isPeerId } from '../peer-id.ts'
 import { bad, digestField, invalid, parsePayload, peerIdField, stringField, timeField, uuidField, versionedObject } from '../schema-kit.ts'
@@ -85,5 +85,5 @@ export const parseNotice = (payload: Uint8Array): TaskForceNoticeV1 => validateN
 
 export function encodeNotice (n: TaskForceNoticeV1): Uint8Array {
   const checked = validateNotice(n)
-  return new TextEncoder().encode(canonicalJson({ ...checked, chain: checked.chain.map(encodeBase64) }))
+  return new TextEncoder().encode(compactJson({ ...checked, chain: checked.chain.map(encodeBase64) }))
 }

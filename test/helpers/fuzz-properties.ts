@@ -17,7 +17,7 @@ import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import { decodeEnvelope, encodeEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
 import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
-import { canonicalJson, jsonDataProblem, parseStrictJson, utf8Decode } from '../../protocol/json.ts'
+import { compactJson, jsonDataProblem, parseStrictJson, utf8Decode } from '../../protocol/json.ts'
 import { encodeBase64, isBase64, tryDecodeBase64 } from '../../protocol/base64.ts'
 import { encodeMessage, parseMessage, validateMessage } from '../../protocol/message.ts'
 import { encodeReceipt, parseReceipt } from '../../protocol/receipt.ts'
@@ -95,8 +95,8 @@ function withoutNegativeZero (v: unknown): unknown {
 
 /**
  * Equal as JSON data: deep strict equality, except that JSON has one zero. The strict parser
- * reads `-0` (or `-0e5`) as −0, as JSON.parse does, and the canonical encoding (RFC 8785) writes
- * it `0`, so a payload holding it reads back with 0 there.
+ * reads `-0` (or `-0e5`) as −0, as JSON.parse does, and the compact encoding (compactJson, as
+ * JSON.stringify) writes it `0`, so a payload holding it reads back with 0 there.
  */
 const sameJson = (a: unknown, b: unknown): boolean => isDeepStrictEqual(a, b) || isDeepStrictEqual(withoutNegativeZero(a), withoutNegativeZero(b))
 
@@ -493,14 +493,14 @@ const jsonProperties: FuzzProperty[] = [
   },
   {
     decoder: 'strict-json',
-    name: 'JSON data within the rules is accepted and canonicalJson reads back equal',
+    name: 'JSON data within the rules is accepted and compactJson reads back equal',
     property: () =>
       prop(fc.jsonValue({ maxDepth: 8 }), fc.boolean(), (value: unknown, pretty: boolean) => {
         const text = JSON.stringify(value, null, pretty ? 2 : undefined)
         const r = outcome(() => parseStrictJson(text), JSON_CODES)
         const legal = jsonDataProblem(value) === undefined
         check(r.ok === legal, `strict parser ${r.ok ? 'accepts' : 'rejects'} data jsonDataProblem calls ${legal ? 'legal' : 'illegal'}`)
-        if (r.ok) check(canonicalJson(parseStrictJson(canonicalJson(r.value))) === canonicalJson(r.value), 'canonicalJson not stable')
+        if (r.ok) check(compactJson(parseStrictJson(compactJson(r.value))) === compactJson(r.value), 'compactJson not stable')
       })
   },
   {

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { RouteMatcher, pointer, queryObject, validateInput } from '../../node/api/dispatch.ts'
 import { defineRoute } from '../../node/api/route.ts'
 import { STATUS_BY_CODE } from '../../node/api/server.ts'
-import { NodeError } from '../../node/errors.ts'
+import { NodeError, httpStatus, type ErrorCode } from '../../node/errors.ts'
 
 const route = (method: 'GET' | 'POST', path: string, extra: object = {}): ReturnType<typeof defineRoute> =>
   defineRoute({ method, path, operationId: path, summary: path, tags: ['t'], response: z.unknown(), handler: async () => null, ...extra })
@@ -119,6 +119,14 @@ describe('docs/api.md', () => {
       expect(at, `${code} is not in docs/api.md's status list`).toBeGreaterThan(0)
       const before = line.slice(0, at).match(/\b(\d{3})\b/g) ?? []
       expect(Number(before.at(-1)), `${code} should be listed under ${String(status)}`).toBe(status)
+    }
+    // The 422 codes it names as examples (RECIPIENT_REFUSED, …) stand under 422.
+    const named = [...line.matchAll(/`([A-Z_]+)`/g)].map(m => m[1]).filter(code => !(code in STATUS_BY_CODE))
+    expect(named).toContain('RECIPIENT_REFUSED')
+    for (const code of named) {
+      expect(httpStatus(code as ErrorCode), code).toBe(422)
+      const before = line.slice(0, line.indexOf(`\`${code}\``)).match(/\b(\d{3})\b/g) ?? []
+      expect(Number(before.at(-1)), `${code} should be listed under 422`).toBe(422)
     }
   })
 })

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ProtocolError } from '../../protocol/errors.ts'
-import { canonicalJson, jsonDataProblem, parseStrictJson, utf8Decode } from '../../protocol/json.ts'
+import { compactJson, jsonDataProblem, parseStrictJson, utf8Decode } from '../../protocol/json.ts'
 import { MAX_JSON_DEPTH } from '../../protocol/limits.ts'
 
 function schemaError (fn: () => unknown): ProtocolError {
@@ -291,14 +291,14 @@ describe('utf8Decode', () => {
   })
 })
 
-describe('canonicalJson', () => {
+describe('compactJson', () => {
   it('writes compact JSON with keys in insertion order', () => {
-    expect(canonicalJson({ b: 1, a: [true, null, 'x', -1.5], c: { z: {}, y: [] } }))
+    expect(compactJson({ b: 1, a: [true, null, 'x', -1.5], c: { z: {}, y: [] } }))
       .toBe('{"b":1,"a":[true,null,"x",-1.5],"c":{"z":{},"y":[]}}')
   })
 
   it('escapes strings as JSON.stringify does', () => {
-    expect(canonicalJson({ s: 'a"b\\c\n\u0001é😀' })).toBe('{"s":"a\\"b\\\\c\\n\\u0001é😀"}')
+    expect(compactJson({ s: 'a"b\\c\n\u0001é😀' })).toBe('{"s":"a\\"b\\\\c\\n\\u0001é😀"}')
   })
 
   it('rejects values that are not JSON data with TypeError naming the path', () => {
@@ -323,29 +323,29 @@ describe('canonicalJson', () => {
       Symbol('x'),
       { m: new Map() }
     ]
-    for (const value of bad) expect(() => canonicalJson(value)).toThrow(TypeError)
-    expect(() => canonicalJson({ a: [1, { b: NaN }] })).toThrow('$.a[1].b is not a finite number')
+    for (const value of bad) expect(() => compactJson(value)).toThrow(TypeError)
+    expect(() => compactJson({ a: [1, { b: NaN }] })).toThrow('$.a[1].b is not a finite number')
   })
 
   it('rejects nesting beyond maxDepth', () => {
-    expect(() => canonicalJson(JSON.parse(nested(MAX_JSON_DEPTH)))).not.toThrow()
-    expect(() => canonicalJson(JSON.parse(nested(MAX_JSON_DEPTH + 1)))).toThrow(TypeError)
-    expect(() => canonicalJson([[1]], { maxDepth: 1 })).toThrow(TypeError)
+    expect(() => compactJson(JSON.parse(nested(MAX_JSON_DEPTH)))).not.toThrow()
+    expect(() => compactJson(JSON.parse(nested(MAX_JSON_DEPTH + 1)))).toThrow(TypeError)
+    expect(() => compactJson([[1]], { maxDepth: 1 })).toThrow(TypeError)
   })
 
   it('accepts null-prototype objects', () => {
     const o = Object.create(null) as Record<string, unknown>
     o.a = 1
-    expect(canonicalJson(o)).toBe('{"a":1}')
+    expect(compactJson(o)).toBe('{"a":1}')
   })
 
   it('emits only documents parseStrictJson reads back equal', () => {
     const data = fc.jsonValue({ maxDepth: 8, stringUnit: 'grapheme' }).filter(v => jsonDataProblem(v) === undefined)
     fc.assert(
       fc.property(data, value => {
-        const text = canonicalJson(value)
+        const text = compactJson(value)
         expect(parseStrictJson(text)).toStrictEqual(JSON.parse(JSON.stringify(value)))
-        expect(canonicalJson(parseStrictJson(text))).toBe(text)
+        expect(compactJson(parseStrictJson(text))).toBe(text)
       }),
       { numRuns: 300 }
     )

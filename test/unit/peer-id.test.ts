@@ -44,6 +44,28 @@ describe('base58btc', () => {
   it('rejects characters outside the alphabet (0 O I l, +, space, non-ASCII)', () => {
     for (const bad of ['0', 'O', 'I', 'l', '+', ' ', 'é', '12D3 ']) expect(tryDecodeBase58btc(bad)).toBeUndefined()
   })
+
+  it('rejects characters above U+00FF, which the underlying codec would skip', () => {
+    for (const bad of ['€', '1€', '2NEpo7TZRRrLZSi2U€', '😀']) expect(tryDecodeBase58btc(bad)).toBeUndefined()
+  })
+})
+
+describe('peer IDs: known answers', () => {
+  // The RFC 8032 §7.1 TEST 1–3 public keys and their peer IDs as @libp2p/peer-id wrote them
+  // (TEST 1's is also the worked example of PROTOCOL.md §2).
+  const KNOWN: Array<[string, string]> = [
+    ['d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', '12D3KooWQK1wnefoLrcVHbbnf5tLzbopUd3K3bFAoJpA7YJgL5pV'],
+    ['3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', '12D3KooWDwTirQce1RRKnasT5fPVFgzXCy6SiRgSwrwPGLC7zE91'],
+    ['fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025', '12D3KooWSoKFn4y7TtC1chE8CRkXdPZZfkjfNbTSUK5rjjp4oPHn']
+  ]
+
+  it('writes and reads the fixed peer IDs of the RFC 8032 test keys', () => {
+    for (const [key, id] of KNOWN) {
+      expect(peerIdFromPublicKey(hex(key))).toBe(id)
+      expect(publicKeyFromPeerId(id)).toEqual(hex(key))
+      expect(isPeerId(id)).toBe(true)
+    }
+  })
 })
 
 describe('peer IDs', () => {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { defineRoute, type Route } from '../route.ts'
+import { DEFAULT_WAIT_TIMEOUT_MS } from '../../defaults.ts'
 import { boolParam, deliveryRecord, instantParam, messageMeta, messageRef, messageView, peerId, positiveIntParam, sendInput, sendResult } from '../schemas.ts'
 
 const listQuery = z.strictObject({
@@ -25,7 +26,7 @@ export const messageRoutes: Route[] = [
     tags: ['messages'],
     query: z.strictObject({
       wait: boolParam.describe("answer only once every recipient's receipt is recorded").optional(),
-      timeoutMs: positiveIntParam.describe('how long to wait (default 60000)').optional()
+      timeoutMs: positiveIntParam.describe(`how long to wait (default ${DEFAULT_WAIT_TIMEOUT_MS})`).optional()
     }),
     body: sendInput,
     response: sendResult,

@@ -7,7 +7,7 @@
  */
 import { HANDLING_CODES, MESSAGE_KINDS, TLP_LEVELS } from '../../../protocol/types.ts'
 import { flag, type Invocation } from '../spec.ts'
-import { DEFAULT_MESSAGE_TTL_MS } from '../../defaults.ts'
+import { DEFAULT_MESSAGE_TTL_MS, DEFAULT_WAIT_TIMEOUT_MS } from '../../defaults.ts'
 
 /** The default lifetime of a message, as a flag value (30d). */
 export const DEFAULT_EXPIRES = `${DEFAULT_MESSAGE_TTL_MS / 86_400_000}d`
@@ -23,7 +23,7 @@ export const F = {
   kind: flag.string('message kind', { placeholder: 'KIND', choices: KINDS, default: 'report' }),
   handling: flag.list(`handling code(s) the recipients must honour (PROTOCOL.md §10.1: ${HANDLING_CODES.join(', ')})`, { placeholder: 'CODE' }),
   wait: flag.boolean('wait until every recipient answered with a signed receipt (or --timeout passed)'),
-  timeout: flag.string('how long --wait waits', { placeholder: 'DURATION', default: '60s' }),
+  timeout: flag.string('how long --wait waits', { placeholder: 'DURATION', default: `${DEFAULT_WAIT_TIMEOUT_MS / 1000}s` }),
   peerId: flag.string('peer ID on the trust list (or give it as the argument)', { placeholder: 'PEER_ID' })
 }
 

@@ -7,6 +7,7 @@
 import { flag, type CommandSpec } from '../spec.ts'
 import { apiOutput, cliOutput } from '../output.ts'
 import { DEFAULT_EXPIRES, F, lazy } from './flags.ts'
+import { DEFAULT_RELEASE_GRANT_VALIDITY_MS } from '../../defaults.ts'
 import type * as MessageCommands from '../message-commands.ts'
 import type * as ForwardCommands from '../forward-commands.ts'
 
@@ -118,7 +119,7 @@ export const MESSAGE_COMMANDS: CommandSpec[] = [
         summary: 'grant a release request asked of this node',
         args: 'REQUEST_ID',
         flags: {
-          valid: flag.string('how long the grant lasts', { placeholder: 'DURATION', default: '7d' }),
+          valid: flag.string('how long the grant lasts', { placeholder: 'DURATION', default: `${DEFAULT_RELEASE_GRANT_VALIDITY_MS / 86_400_000}d` }),
           reason: flag.string('a note for the requester', { placeholder: 'TEXT' })
         },
         output: apiOutput('grantRelease'),
