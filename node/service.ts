@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import { signEnvelope, encodeEnvelope } from '../protocol/envelope.ts'
 import { envelopeDigest } from '../protocol/digest.ts'
 import { encodeMessage, validateMessage } from '../protocol/message.ts'
@@ -37,6 +36,7 @@ import type { TrustList, PeerInput } from './trust-list.ts'
 import type { Outbox } from './exchange/outbox.ts'
 import type { DialFailure } from './exchange/delivery-lane.ts'
 import { enqueueOutbound } from './exchange/enqueue.ts'
+import { idRandom } from './exchange/id-random.ts'
 import { metaOf } from './store/message-meta.ts'
 import { decide, type Decision, type PolicySubject } from './policy/decide.ts'
 import type { PolicyHolder } from './policy/policy-holder.ts'
@@ -320,7 +320,7 @@ export class LocalService implements LiaisonService {
     const expires = input.expires ?? new Date(now.getTime() + (input.ttlMs ?? DEFAULT_MESSAGE_TTL_MS)).toISOString()
     const draft: Record<string, unknown> = {
       v: 1,
-      id: uuidV7(now.getTime(), randomBytes(10)),
+      id: uuidV7(now.getTime(), idRandom()),
       kind: input.kind,
       from: this.c.signer.peerId,
       to: allowed,

@@ -56,6 +56,44 @@ export function encodeReceiptEvidence (e: ReceiptEvidence): Uint8Array {
   )
 }
 
+/**
+ * Encodes the evidence of many messages of one batch receipt: the same bytes as
+ * `encodeReceiptEvidence` for each (JSON.stringify of an object is the concatenation of its
+ * members' JSON), but the members every message of the batch shares — `by` and the checkpoint
+ * note, whose JSON escapes a few hundred characters — are escaped and encoded once per batch, and
+ * each proof hash is quoted once however many of the batch's proofs it is in (the upper nodes
+ * are in all of them).
+ */
+export class BatchEvidenceEncoder {
+  private readonly by: string
+  private readonly tail: Uint8Array
+  private readonly quoted = new Map<Uint8Array, string>()
+
+  constructor (by: string, checkpoint: string) {
+    this.by = JSON.stringify(by)
+    this.tail = utf8.encode('],"checkpoint":' + JSON.stringify(checkpoint) + '}')
+  }
+
+  /** The evidence of one message: `proof` bottom-up, as raw hashes. */
+  encode (e: { for: string, status: 'accepted' | 'rejected', reason: string | null, leaf: number, entry: string }, proof: readonly Uint8Array[]): Uint8Array {
+    let text = '{"v":2,"for":' + JSON.stringify(e.for) + ',"by":' + this.by + ',"status":' + JSON.stringify(e.status) + ',"reason":' +
+      JSON.stringify(e.reason) + ',"leaf":' + JSON.stringify(e.leaf) + ',"entry":' + JSON.stringify(e.entry) + ',"proof":['
+    for (let i = 0; i < proof.length; i++) {
+      let q = this.quoted.get(proof[i])
+      if (q === undefined) {
+        q = JSON.stringify(Buffer.from(proof[i].buffer, proof[i].byteOffset, proof[i].byteLength).toString('hex'))
+        this.quoted.set(proof[i], q)
+      }
+      text += i === 0 ? q : ',' + q
+    }
+    const head = Buffer.byteLength(text)
+    const out = new Uint8Array(head + this.tail.length)
+    utf8.encodeInto(text, out)
+    out.set(this.tail, head)
+    return out
+  }
+}
+
 function invalid (message: string): never {
   throw new ProtocolError('SCHEMA_INVALID', `receipt evidence: ${message}`)
 }

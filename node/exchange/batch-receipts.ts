@@ -15,7 +15,8 @@
  *
  * One signature check per batch (two: the note and its time cosignature), SHA-256 for the rest.
  * For each message it returns the evidence to keep (protocol/receipt-evidence.ts), its inclusion
- * proof read off the nodes the multiproof check computed (no more hashing).
+ * proof read off the nodes the multiproof check computed (no more hashing), encoded with what the
+ * batch's messages share (receiver, checkpoint note, upper proof nodes) escaped once per batch.
  *
  * @module
  */
@@ -23,7 +24,7 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import { parseBatchReceipt } from '../../protocol/batch.ts'
 import { leafHash, verifyConsistency } from '../../protocol/merkle.ts'
 import { inclusionFromNodes, rootFromMultiProof } from '../../protocol/merkle-multiproof.ts'
-import { encodeReceiptEvidence, statusOfEntry } from '../../protocol/receipt-evidence.ts'
+import { BatchEvidenceEncoder, statusOfEntry } from '../../protocol/receipt-evidence.ts'
 import { nodeNoteKeys, openNodeCheckpoint, type NodeCheckpoint } from '../audit/checkpoints.ts'
 import type { NoteKey } from '../../protocol/checkpoint.ts'
 
@@ -62,7 +63,6 @@ export interface OpenedBatchReceipt {
 }
 
 const utf8 = new TextEncoder()
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
 /**
  * Open `bytes` from `receiver` as the answer to the batch of `digests` (in batch order).
@@ -91,21 +91,15 @@ export function openBatchReceipt (bytes: Uint8Array, receiver: string, digests: 
   if (held !== undefined && held.size > 0) {
     consistent = receipt.consistency !== null && verifyConsistency(held.size, size, receipt.consistency, held.root, root)
   }
+  const evidence = new BatchEvidenceEncoder(receiver, receipt.checkpoint)
   const results = receipt.results.map((r, i): ReceiptResult => ({
     status: says[i].status,
     reason: says[i].reason,
     leaf: r.leaf,
-    evidence: encodeReceiptEvidence({
-      v: 2,
-      for: digests[i],
-      by: receiver,
-      status: says[i].status,
-      reason: says[i].reason,
-      leaf: r.leaf,
-      entry: r.entry,
-      proof: inclusionFromNodes(check.nodes, r.leaf, size).map(hex),
-      checkpoint: receipt.checkpoint
-    })
+    evidence: evidence.encode(
+      { for: digests[i], status: says[i].status, reason: says[i].reason, leaf: r.leaf, entry: r.entry },
+      inclusionFromNodes(check.nodes, r.leaf, size)
+    )
   }))
   return { checkpoint, results, consistent }
 }
