@@ -6,8 +6,8 @@ import { TEST_AGREEMENT, cli, tempDir, until, startTrustedPair, type TestNode } 
 import type { LiaisonService, SendInput } from '../../node/service.ts'
 import type { VerifyReport } from '../../node/audit/verify/report.ts'
 import type { DigestProof } from '../../node/audit/proof.ts'
-import { levelDbFileKind } from '../../node/audit/leveldb/file-check.ts'
-import { liveFiles } from '../../node/audit/leveldb/manifest.ts'
+import { levelDbFileKind } from '../../node/store/fsck/file-check.ts'
+import { liveFiles } from '../../node/store/fsck/manifest.ts'
 
 const COUNT = 60
 const SHORT = 6
