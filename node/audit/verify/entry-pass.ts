@@ -8,45 +8,20 @@
  *
  * @module
  */
-import { emptyRoot } from '../../../protocol/merkle.ts'
 import { utf8Decode } from '../../../protocol/json.ts'
+import { MerkleAppender } from '../../../protocol/merkle-tree.ts'
 import { pad } from '../audit-store.ts'
 import { decodeEntryText, entryDigests } from '../entry.ts'
 import type { AuditEntry } from '../entry.ts'
 import { timestampMs } from '../timestamp.ts'
 import { batches } from './context.ts'
 import type { VerifyContext } from './context.ts'
-import { leafHashInto, nodeHashInto, sha256Into } from './fast-hash.ts'
+import { leafHashInto, sha256Into } from './fast-hash.ts'
 import { indexFieldsOfEntry } from './index-tuple.ts'
 import { hexInto, LEAF_MESSAGE, LEAF_OUT, LEAF_PURGE, LEAF_RECEIPT, LEAF_REPEATED } from './record-table.ts'
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0
-}
-
-/** The RFC 9162 frontier in one buffer (one 32-byte slot per set bit of the size), no copies. */
-class Frontier {
-  size = 0
-  private count = 0
-  private readonly slots = Buffer.alloc(64 * 32)
-
-  append (leaves: Buffer, at: number): void {
-    leaves.copy(this.slots, 32 * this.count, at, at + 32)
-    this.count++
-    for (let index = this.size; index % 2 === 1; index = (index - 1) / 2) {
-      const left = 32 * (this.count - 2)
-      nodeHashInto(this.slots.subarray(left, left + 32), this.slots.subarray(left + 32, left + 64), this.slots, left)
-      this.count--
-    }
-    this.size++
-  }
-
-  root (): Uint8Array {
-    if (this.size === 0) return emptyRoot()
-    const root = Buffer.from(this.slots.subarray(32 * (this.count - 1), 32 * this.count))
-    for (let i = this.count - 2; i >= 0; i--) nodeHashInto(this.slots.subarray(32 * i, 32 * i + 32), root, root, 0)
-    return root
-  }
 }
 
 /**
@@ -55,7 +30,7 @@ class Frontier {
  */
 export async function entryPass (ctx: VerifyContext, expectedSize: number): Promise<Buffer> {
   const { failures } = ctx
-  const tree = new Frontier()
+  const tree = new MerkleAppender()
   let leaves = Buffer.alloc(32 * Math.max(expectedSize, 1024))
   let cp = 0
   let lastAt = -Infinity
@@ -73,7 +48,7 @@ export async function entryPass (ctx: VerifyContext, expectedSize: number): Prom
       }
       leafHashInto(value, leaves, 32 * index)
       if (!ctx.treeBroken) {
-        tree.append(leaves, 32 * index)
+        tree.append(leaves.subarray(32 * index, 32 * index + 32))
         while (cp < ctx.checkpoints.length && ctx.checkpoints[cp].size === tree.size) {
           if (!equalBytes(ctx.checkpoints[cp].root, tree.root())) {
             failures.add(

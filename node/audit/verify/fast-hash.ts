@@ -27,11 +27,3 @@ export function leafHashInto (bytes: Uint8Array, out: Buffer, at: number): void 
   scratch.set(bytes, 1)
   sha256Into(scratch.subarray(0, bytes.length + 1), out, at)
 }
-
-/** RFC 9162 node hash SHA-256(0x01 ‖ left ‖ right) into out[at, at + 32); the inputs may overlap it. */
-export function nodeHashInto (left: Uint8Array, right: Uint8Array, out: Buffer, at: number): void {
-  scratch[0] = 1
-  scratch.set(left, 1)
-  scratch.set(right, 33)
-  sha256Into(scratch.subarray(0, 65), out, at)
-}
