@@ -148,7 +148,8 @@ async function message (ctx: VerifyContext, out: Dispatcher, [digest, meta]: [st
   table.storeFlags[r] |= HAS_META | (meta.direction === 'out' ? META_OUT : 0) | (meta.purgedAt != null ? META_PURGED : 0)
   table.metaPeer[r] = typeof meta.from === 'string' ? pool.peer(meta.from) : -1
   const payloadType = meta.payloadType ?? PAYLOAD_TYPES.message
-  sha256Into(payloadType + '\n' + indexFieldsText(meta), table.metaTuple, r * 16, 16)
+  const fields = indexFieldsText(meta)
+  sha256Into(payloadType + '\n' + fields, table.metaTuple, r * 16, 16)
   if (meta.digest !== digest) failures.add('message', `message ${digest}`, `its index record names digest ${String(meta.digest)}`)
   if (meta.direction !== 'in' && meta.direction !== 'out') {
     failures.add('message', `message ${digest}`, `its index record has direction ${String(meta.direction)}`)
@@ -164,7 +165,7 @@ async function message (ctx: VerifyContext, out: Dispatcher, [digest, meta]: [st
     return
   }
   const code = PAYLOAD_CODES.indexOf(payloadType)
-  const prefix = code === 0 ? PAYLOAD_OPENING + indexFieldsText(meta) : String(meta.id)
+  const prefix = code === 0 ? PAYLOAD_OPENING + fields : String(meta.id)
   await out.add(r, meta.direction === 'out' ? KIND_OUT : KIND_IN, code < 0 ? UNKNOWN_PAYLOAD : code, table.metaPeer[r], prefix, envelope)
 }
 
