@@ -24,7 +24,6 @@ import { join } from 'node:path'
 import { Level } from 'level'
 import { dataDirPaths } from '../data-dir.ts'
 import { NodeError } from '../errors.ts'
-import { levelDbFileKind } from './leveldb/file-check.ts'
 
 export interface StoreSnapshot {
   /** The snapshot's LevelDB directory. */
@@ -123,11 +122,10 @@ export async function snapshotStore (storeDir: string): Promise<StoreSnapshot> {
   watch(dir)
   try {
     for (const name of await readdir(storeDir)) {
-      const kind = levelDbFileKind(name)
       if (name === 'LOCK' || name === 'LOG' || name === 'LOG.old') continue
       const from = join(storeDir, name)
       const to = join(dir, name)
-      if (kind === 'table') {
+      if (/^\d+\.(ldb|sst)$/.test(name)) { // a table: LevelDB never changes one once written
         try {
           await link(from, to)
           continue

@@ -115,6 +115,14 @@ export const CLI_OUTPUTS = {
       cpuMs: z.object({ total: z.number(), main: z.number(), workers: z.number() })
     })
   }),
+  StoreFsck: z.object({
+    ok: z.boolean(),
+    source: z.string(),
+    files: z.object({ checked: int, bytes: int }),
+    failures: z.array(z.object({ check: z.literal('storage'), where: z.string(), detail: z.string() })),
+    failureCount: int,
+    notes: z.array(z.string())
+  }),
   AuditExport: z.object({
     out: z.string(),
     format: z.string(),

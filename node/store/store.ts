@@ -68,6 +68,11 @@ export const pad = (n: number): string => n.toString().padStart(16, '0')
 
 export interface StoreInit {
   maxBatch?: number
+  /**
+   * Open an existing store to read it, as the auditor does (on a private snapshot, node/audit/
+   * snapshot.ts): never create one, and skip what only a writer needs (the seen filter).
+   */
+  reader?: boolean
 }
 
 export interface InboxQuery {
@@ -149,7 +154,11 @@ export class Store {
 
   /** Open (creating if needed). A store held by another process fails with DATA_DIR_IN_USE. */
   static async open (location: string, init: StoreInit = {}): Promise<Store> {
-    const db = new Level<string, unknown>(location, { valueEncoding: 'json', writeBufferSize: DEFAULT_STORE_WRITE_BUFFER_BYTES })
+    const db = new Level<string, unknown>(location, {
+      valueEncoding: 'json',
+      writeBufferSize: DEFAULT_STORE_WRITE_BUFFER_BYTES,
+      ...(init.reader === true ? { createIfMissing: false } : {})
+    })
     try {
       await db.open()
     } catch (err) {
@@ -163,6 +172,7 @@ export class Store {
     }
     const store = new Store(db, location, init)
     store.seq = ((await store.meta.get('seq')) as number | undefined) ?? 0
+    if (init.reader === true) return store
     // Batches of entries per native call, around the block cache (each block is read once);
     // LevelDB reads the next batch while this one is hashed.
     // fillCache is classic-level's option (the sublevel passes it on), unknown to the abstract types.

@@ -3,10 +3,10 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
-import { crc32c, maskCrc, unmaskCrc } from '../../node/audit/leveldb/crc32c.ts'
-import { snappyDecompress } from '../../node/audit/leveldb/snappy.ts'
-import { checkLevelDbFile, levelDbFileKind } from '../../node/audit/leveldb/file-check.ts'
-import { liveFiles } from '../../node/audit/leveldb/manifest.ts'
+import { crc32c, maskCrc, unmaskCrc } from '../../node/store/fsck/crc32c.ts'
+import { snappyDecompress } from '../../node/store/fsck/snappy.ts'
+import { checkLevelDbFile, levelDbFileKind } from '../../node/store/fsck/file-check.ts'
+import { liveFiles } from '../../node/store/fsck/manifest.ts'
 
 const fill = (n: number, f: (i: number) => number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => f(i))
 

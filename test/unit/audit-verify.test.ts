@@ -10,8 +10,6 @@ import type { SyntheticDataDir } from '../../node/audit/synthetic-data-dir.ts'
 import { verifyDataDir } from '../../node/audit/verify/verify-data-dir.ts'
 import type { VerifyReport } from '../../node/audit/verify/report.ts'
 import { AuditStore, nodeKey, pad } from '../../node/audit/audit-store.ts'
-import { levelDbFileKind } from '../../node/audit/leveldb/file-check.ts'
-import { liveFiles } from '../../node/audit/leveldb/manifest.ts'
 import { NodeError } from '../../node/errors.ts'
 
 let root: string
@@ -266,43 +264,11 @@ describe('verifyDataDir', () => {
     expect(failuresOf(report)).toMatch(/audit-exp/)
   })
 
-  it('fails, naming the file, for flipped bytes anywhere in the live LevelDB files of a copy', async () => {
-    const dir = await tampered()
-    const store = join(dir, 'store')
-    const names = await readdir(store)
-    const current = (await readFile(join(store, 'CURRENT'), 'latin1')).trim()
-    const { live } = liveFiles(await readFile(join(store, current)))
-    const targets = names.filter(n => {
-      const kind = levelDbFileKind(n)
-      if (kind === 'table') return live.tables.has(Number(n.split('.')[0]))
-      return kind === 'log' || kind === 'manifest' || kind === 'current'
-    })
-    expect(targets.length).toBeGreaterThanOrEqual(3)
-    let flips = 0
-    for (const name of targets) {
-      const original = await readFile(join(store, name))
-      for (const at of [0, Math.floor(original.length / 3), Math.floor(original.length / 2), original.length - 1]) {
-        const copy = Buffer.from(original)
-        copy[at] ^= 0x10
-        await writeFile(join(store, name), copy)
-        const report = await verifyDataDir(dir, { workers: 1 })
-        expect(report.ok, `${name} byte ${at}`).toBe(false)
-        expect(report.failures.map(f => f.where).join(), `${name} byte ${at}`).toMatch(
-          name === current || name === 'CURRENT' ? /store/ : new RegExp(name.replace('.', '\\.'))
-        )
-        flips++
-      }
-      await writeFile(join(store, name), original)
-    }
-    expect((await verifyDataDir(dir, { workers: 1 })).ok).toBe(true)
-    expect(flips).toBeGreaterThanOrEqual(12)
-  })
-
   it('reports a store LevelDB refuses to open as a storage failure with its message', async () => {
     const dir = await tampered()
     await writeFile(join(dir, 'store', 'CURRENT'), 'MANIFEST-999999\n')
-    const report = await expectFailure(dir, /CURRENT names MANIFEST-999999, which does not exist/)
-    expect(failuresOf(report)).toMatch(/LevelDB refused to open the store/)
+    // (That CURRENT names a manifest that does not exist is `store fsck`'s finding: store-fsck.test.ts.)
+    await expectFailure(dir, /LevelDB refused to open the store/)
   })
 })
 

@@ -176,6 +176,7 @@ describe('the command line, run', () => {
     await json('audit verify', 'audit', 'verify', '--data-dir', a, '--workers', '1')
     await json('audit export', 'audit', 'export', '--data-dir', a, '--out', join(root, 'bundle'))
     await json('purge', 'purge', '--data-dir', a)
+    await json('store fsck', 'store', 'fsck', '--data-dir', a)
     await json('index add', 'index', 'add', '--data-dir', a, '--type', 'email', '--selector', 'someone@example.org', '--ref', 'case-1')
     await json('index list', 'index', 'list', '--data-dir', a)
     await json('index remove', 'index', 'remove', '--data-dir', a, '--type', 'email', '--selector', 'someone@example.org')

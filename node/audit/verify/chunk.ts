@@ -67,16 +67,18 @@ export class ChunkWriter {
   }
 
   /**
-   * Append an item, the prefix and envelope given as strings and written as UTF-8 straight into
-   * the chunk; false if it does not fit.
+   * Append an item, the prefix (a string) written as UTF-8 straight into the chunk, the envelope
+   * copied as it is stored (or, given as a string, written as UTF-8); false if it does not fit.
    */
-  add (kind: number, payloadCode: number, signer: number, digest: Uint8Array, prefix: string, envelope: string): boolean {
+  add (kind: number, payloadCode: number, signer: number, digest: Uint8Array, prefix: string, envelope: string | Uint8Array): boolean {
     const at = this.offset
     if (at + HEADER > this.buffer.byteLength) return false
     const p = utf8.encodeInto(prefix, this.bytes.subarray(at + HEADER))
     if (p.read < prefix.length) return false
-    const e = utf8.encodeInto(envelope, this.bytes.subarray(at + HEADER + p.written))
-    if (e.read < envelope.length) return false
+    const start = at + HEADER + p.written
+    const e = typeof envelope === 'string' ? utf8.encodeInto(envelope, this.bytes.subarray(start)) : { read: envelope.length, written: envelope.length }
+    if (e.read < envelope.length || start + e.written > this.buffer.byteLength) return false
+    if (typeof envelope !== 'string') this.bytes.set(envelope, start)
     this.view.setUint8(at, kind)
     this.view.setUint8(at + 1, payloadCode)
     this.view.setUint32(at + 4, signer, true)
@@ -95,8 +97,8 @@ export class ChunkWriter {
 }
 
 /** Bytes a chunk may need to hold one item (UTF-8 takes at most 3 bytes per UTF-16 unit). */
-export function itemSize (prefix: string, envelope: string): number {
-  return HEADER + 3 * (prefix.length + envelope.length)
+export function itemSize (prefix: string, envelope: string | Uint8Array): number {
+  return HEADER + 3 * prefix.length + (typeof envelope === 'string' ? 3 : 1) * envelope.length
 }
 
 const utf8 = new TextEncoder()

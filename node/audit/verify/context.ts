@@ -1,21 +1,22 @@
 /**
- * What the passes of `verifyDataDir` share: the opened snapshot's sublevels, the worker pool,
- * the record table that joins log and store, the failure list and running counts.
+ * What the passes of `verifyDataDir` share: the store opened read-only on a snapshot (the same
+ * Store and AuditStore the node writes through), the worker pool, the record table that joins
+ * log and store, the failure list and running counts; and the one way they read: iterators in
+ * large batches.
  *
  * @module
  */
 import type { AbstractIterator } from 'abstract-level'
 import type { AuditStore } from '../audit-store.ts'
-import type { MessageMeta } from '../../store/records.ts'
+import type { Store } from '../../store/store.ts'
 import type { Failures, VerifyProgress } from './report.ts'
 import type { RecordTable, SetFingerprint } from './record-table.ts'
 import type { WorkerPool } from './worker-pool.ts'
 
-/** The sublevels `verify` reads, as any AbstractLevel-like store exposes them. */
+/** A sublevel as `verify` reads it. */
 export interface ReadableSub<V> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   iterator: (options?: Record<string, unknown>) => AbstractIterator<any, string, V>
-  getMany: (keys: string[]) => Promise<Array<V | undefined>>
 }
 
 export interface CheckedCheckpoint {
@@ -26,15 +27,8 @@ export interface CheckedCheckpoint {
 }
 
 export interface VerifyContext {
+  store: Store
   audit: AuditStore
-  msg: ReadableSub<MessageMeta>
-  /**
-   * Envelopes are read as strings: LevelDB hands those over far cheaper than byte
-   * views, and valid UTF-8 (which every envelope must be) round-trips exactly;
-   * anything else no longer matches its hash and fails. (Most envelopes never pass through
-   * LevelDB: the workers read them from the store's files, stored-scan.ts.)
-   */
-  env: ReadableSub<string>
   pool: WorkerPool
   table: RecordTable
   failures: Failures
@@ -63,18 +57,46 @@ export interface VerifyContext {
 }
 
 /**
- * Iterate a LevelDB range in batches (one native call per `size` entries), bypassing LevelDB's
- * block cache: every block is read once, and filling the cache only costs time.
+ * Read a range in batches (one native call per `size` entries, the next one asked for while
+ * this one is handled), bypassing LevelDB's block cache: every block is read once.
  */
-export async function* batches<V> (sub: ReadableSub<V>, options: Record<string, unknown> = {}, size = 512): AsyncGenerator<Array<[string, V]>> {
+export async function* batches<V> (sub: ReadableSub<V>, options: Record<string, unknown> = {}, size = 1024): AsyncGenerator<Array<[string, V]>> {
   const it = sub.iterator({ fillCache: false, ...options })
+  let next = it.nextv(size)
   try {
     while (true) {
-      const batch = await it.nextv(size)
+      const batch = await next
       if (batch.length === 0) return
+      next = it.nextv(size)
       yield batch as Array<[string, V]>
     }
   } finally {
+    await next.catch(() => {})
     await it.close()
+  }
+}
+
+/** One entry at a time over `batches`, for passes that walk two ranges side by side. */
+export class Cursor<V> {
+  private readonly it: AsyncGenerator<Array<[string, V]>>
+  private batch: Array<[string, V]> = []
+  private at = 0
+
+  constructor (sub: ReadableSub<V>, options: Record<string, unknown> = {}, size = 1024) {
+    this.it = batches(sub, options, size)
+  }
+
+  async next (): Promise<[string, V] | undefined> {
+    if (this.at === this.batch.length) {
+      const next = await this.it.next()
+      if (next.done === true) return undefined
+      this.batch = next.value
+      this.at = 0
+    }
+    return this.batch[this.at++]
+  }
+
+  async close (): Promise<void> {
+    await this.it.return(undefined)
   }
 }

@@ -8,7 +8,6 @@
  */
 import { hash } from 'node:crypto'
 
-const utf8 = new TextEncoder()
 let scratch = Buffer.allocUnsafeSlow(64 * 1024)
 
 /** SHA-256 of `data` (bytes, or a string hashed as UTF-8) as a 32-character latin1 string. */
@@ -21,18 +20,10 @@ export function sha256Into (data: Uint8Array | string, out: Buffer, at: number, 
   out.write(sha256Latin1(data), at, length, 'latin1')
 }
 
-/** RFC 9162 leaf hash SHA-256(0x00 ‖ UTF-8 of `text`) into out[at, at + 32). */
-export function leafHashInto (text: string, out: Buffer, at: number): void {
-  if (scratch.length < 3 * text.length + 1) scratch = Buffer.allocUnsafeSlow(3 * text.length + 1)
+/** RFC 9162 leaf hash SHA-256(0x00 ‖ `bytes`) into out[at, at + 32). */
+export function leafHashInto (bytes: Uint8Array, out: Buffer, at: number): void {
+  if (scratch.length < bytes.length + 1) scratch = Buffer.allocUnsafeSlow(2 * bytes.length + 1)
   scratch[0] = 0
-  const { written } = utf8.encodeInto(text, scratch.subarray(1))
-  sha256Into(scratch.subarray(0, written + 1), out, at)
-}
-
-/** RFC 9162 node hash SHA-256(0x01 ‖ left ‖ right) into out[at, at + 32); the inputs may overlap it. */
-export function nodeHashInto (left: Uint8Array, right: Uint8Array, out: Buffer, at: number): void {
-  scratch[0] = 1
-  scratch.set(left, 1)
-  scratch.set(right, 33)
-  sha256Into(scratch.subarray(0, 65), out, at)
+  scratch.set(bytes, 1)
+  sha256Into(scratch.subarray(0, bytes.length + 1), out, at)
 }

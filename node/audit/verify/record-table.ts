@@ -55,15 +55,6 @@ export class RecordTable {
   /** First 16 bytes of the index tuple (index-tuple.ts) per the leaf and per the index record. */
   leafTuple: Buffer
   metaTuple: Buffer
-  /**
-   * The newest version of the record's envelope or receipt found in the store's files
-   * (store-results.ts): its LevelDB sequence number (−1: none found), its FOUND_* status, the
-   * signer and index tuple a message claims.
-   */
-  storeSeq: Float64Array
-  foundStatus: Uint8Array
-  claimedPeer: Int32Array
-  claimedTuple: Buffer
 
   private readonly scratch = new Uint8Array(32)
 
@@ -83,10 +74,6 @@ export class RecordTable {
     this.storedSha = Buffer.alloc(32 * initial)
     this.leafTuple = Buffer.alloc(16 * initial)
     this.metaTuple = Buffer.alloc(16 * initial)
-    this.storeSeq = new Float64Array(initial).fill(-1)
-    this.foundStatus = new Uint8Array(initial)
-    this.claimedPeer = new Int32Array(initial).fill(-1)
-    this.claimedTuple = Buffer.alloc(16 * initial)
   }
 
   private hashOf (digest: Uint8Array, slot: number): number {
@@ -145,13 +132,6 @@ export class RecordTable {
     return true
   }
 
-  /** Whether the tuple a stored message claims is its index record's. */
-  claimEqual (record: number): boolean {
-    const base = record * 16
-    for (let i = 0; i < 16; i++) if (this.claimedTuple[base + i] !== this.metaTuple[base + i]) return false
-    return true
-  }
-
   private grow (): void {
     const cap = this.capacity * 2
     const copy = <T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(a: T, size: number, fill?: number): T => {
@@ -177,10 +157,6 @@ export class RecordTable {
     this.storedSha = grown(this.storedSha, 32 * cap)
     this.leafTuple = grown(this.leafTuple, 16 * cap)
     this.metaTuple = grown(this.metaTuple, 16 * cap)
-    this.storeSeq = copy(this.storeSeq, cap, -1)
-    this.foundStatus = copy(this.foundStatus, cap)
-    this.claimedPeer = copy(this.claimedPeer, cap, -1)
-    this.claimedTuple = grown(this.claimedTuple, 16 * cap)
     this.capacity = cap
     this.slots = new Int32Array(cap * 2).fill(-1)
     this.mask = cap * 2 - 1
@@ -195,8 +171,7 @@ export class RecordTable {
 /**
  * An order-independent fingerprint of a set of keys (four 32-bit lane sums of FNV-style
  * mixes): `verify` compares the keys a derived index should hold, computed from the leaves,
- * with the keys it holds. Raw corruption is caught by the file checksums; this catches an index
- * that disagrees with the log.
+ * with the keys it holds: this catches an index that disagrees with the log.
  */
 export class SetFingerprint {
   private readonly lanes = new Uint32Array(4)

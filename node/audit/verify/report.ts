@@ -38,6 +38,10 @@ export interface VerifyReport {
   receipts: { stored: number, verified: number }
   /** Envelopes whose signatures were checked (messages + receipts). */
   envelopes: number
+  /**
+   * A bundle: its files checked against manifest.json. A data directory: the store's files in
+   * the snapshot it read (their checksums are `liaison store fsck`'s).
+   */
   files: { checked: number, bytes: number }
   failures: VerifyFailure[]
   failureCount: number

@@ -11,7 +11,7 @@
 import { nodeHash, verifyConsistency } from '../../../protocol/merkle.ts'
 import { consistencyProof } from '../../../protocol/merkle-tree.ts'
 import { nodeKey } from '../audit-store.ts'
-import { batches } from './context.ts'
+import { Cursor } from './context.ts'
 import type { VerifyContext } from './context.ts'
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
@@ -19,33 +19,8 @@ function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** A cursor over one level of stored nodes, in index order. */
-class LevelCursor {
-  private readonly it: AsyncGenerator<Array<[string, Uint8Array]>>
-  private batch: Array<[string, Uint8Array]> = []
-  private at = 0
-  private done = false
-
-  constructor (ctx: VerifyContext, level: number) {
-    this.it = batches<Uint8Array>(ctx.audit.node, { gte: nodeKey(level, 0), lte: nodeKey(level, Number.MAX_SAFE_INTEGER) }, 1024)
-  }
-
-  async next (): Promise<[string, Uint8Array] | undefined> {
-    if (this.at === this.batch.length) {
-      if (this.done) return undefined
-      const next = await this.it.next()
-      this.batch = next.done === true ? [] : next.value
-      this.at = 0
-      if (this.batch.length === 0) {
-        this.done = true
-        return undefined
-      }
-    }
-    return this.batch[this.at++]
-  }
-
-  async close (): Promise<void> {
-    await this.it.return(undefined)
-  }
+function levelCursor (ctx: VerifyContext, level: number): Cursor<Uint8Array> {
+  return new Cursor<Uint8Array>(ctx.audit.node, { gte: nodeKey(level, 0), lte: nodeKey(level, Number.MAX_SAFE_INTEGER) })
 }
 
 /**
@@ -61,7 +36,7 @@ export async function treePass (ctx: VerifyContext, leaves: Uint8Array): Promise
   let checked = 0
   for (; level === 0 || 2 ** level <= size; level++) {
     const count = computed.length / 32
-    const cursor = new LevelCursor(ctx, level)
+    const cursor = levelCursor(ctx, level)
     let problems = 0
     const fail = (where: string, detail: string): void => {
       if (problems++ < 10) failures.add('tree', where, detail)
@@ -92,7 +67,7 @@ export async function treePass (ctx: VerifyContext, leaves: Uint8Array): Promise
     computed = next
   }
   // No node above the top level of this tree.
-  const above = new LevelCursor(ctx, level)
+  const above = levelCursor(ctx, level)
   try {
     const stray = await above.next()
     if (stray !== undefined) failures.add('tree', `node ${stray[0]}`, `stored above the top level of a tree of ${size}`)

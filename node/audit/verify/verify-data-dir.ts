@@ -2,24 +2,24 @@
  * `verifyDataDir`: the offline audit of a stopped node's data directory (or a copy of it). Needs
  * no private key: the node's keys are its peer IDs, recorded in the log and in every checkpoint.
  *
- * 1. raw files — every LevelDB file checked against its on-disk format and checksums
- *    (leveldb/file-check.ts), in the workers;
- * 2. checkpoints — each signed note verifies under a node key, with its time cosignature;
- * 3. entries — re-hashed and decoded by the workers from the files they check in step 1
- *    (entry-scan.ts), the newest version of each kept (entry-versions.ts), the tree rebuilt,
- *    roots compared with the checkpoints (entry-pass.ts); with `thorough`, every stored tree
- *    node too (tree-pass.ts);
- * 4. store — every message envelope and receipt: signature under its signer's key, digest,
- *    payload against the index. The workers read envelopes and receipts from the files they
- *    check in step 1 and check them there (stored-scan.ts); the main thread reads the index
- *    records and settles the join (store-pass.ts, store-results.ts);
- * 5. the join — each stored thing has its leaf and each leaf its thing, same bytes, purges
+ * The store is read through the interface the node writes through — `Store` and `AuditStore`
+ * over LevelDB, opened read-only on a private snapshot (snapshot.ts), never on the directory
+ * itself — with iterators in large batches; the verifier never touches LevelDB's files. (Their
+ * checksums are `liaison store fsck`'s business, node/store/fsck/: an operator's check for a
+ * failing disk, not tamper evidence — whoever rewrites a value recomputes its checksum.)
+ *
+ * 1. checkpoints — each signed note verifies under a node key, with its time cosignature;
+ * 2. entries — decoded, re-hashed, the tree rebuilt, roots compared with the checkpoints
+ *    (entry-pass.ts); with `thorough`, every stored tree node too (tree-pass.ts);
+ * 3. store — every message envelope and receipt, with its index record, checked in the workers
+ *    by the one strict decoder (store-pass.ts, envelope-check.ts): signature under its signer's
+ *    key, digest, payload against the index;
+ * 4. the join — each stored thing has its leaf and each leaf its thing, same bytes, purges
  *    consistent (judge.ts); consecutive checkpoints consistent; with `thorough`, the derived
  *    indexes exact.
  *
- * Steps 1 and 4 (workers) and 3 and 4 (main thread) run concurrently. LevelDB is
- * opened on a private snapshot (snapshot.ts), never on the directory itself. If LevelDB refuses
- * to open the store or fails while reading, that is reported as a storage failure.
+ * Steps 2 and 3 run concurrently. If LevelDB refuses to open the store or fails while reading,
+ * that is reported as a storage failure.
  *
  * @example
  * ```ts
@@ -30,25 +30,21 @@
  * @module
  */
 import { availableParallelism } from 'node:os'
+import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { readdir } from 'node:fs/promises'
-import { Level } from 'level'
 import { fastVerifierName } from '../../../protocol/ed25519-fast.ts'
 import { dataDirPaths } from '../../data-dir.ts'
-import type { MessageMeta } from '../../store/records.ts'
+import { Store } from '../../store/store.ts'
 import { AuditStore } from '../audit-store.ts'
 import { nodeNoteKeys, openNodeCheckpoint } from '../checkpoints.ts'
-import { planFileChecks } from './file-plan.ts'
 import { assertNodeStopped, assertStoreExists, snapshotStore } from '../snapshot.ts'
 import type { CheckedCheckpoint, VerifyContext } from './context.ts'
 import { entryPass } from './entry-pass.ts'
-import { EntryVersions } from './entry-versions.ts'
 import { expiryIndexPass, judgeRecords, refIndexPass } from './judge.ts'
 import { RecordTable, SetFingerprint } from './record-table.ts'
 import { emptyReport, Failures } from './report.ts'
 import type { VerifyProgress, VerifyReport } from './report.ts'
-import { metaPass, recheckPass } from './store-pass.ts'
-import { StoreResults } from './store-results.ts'
+import { storePass } from './store-pass.ts'
 import { consistencyPass, treePass } from './tree-pass.ts'
 import { WorkerPool } from './worker-pool.ts'
 import { checkWitnessCosignatures, witnessNote } from './witness-check.ts'
@@ -61,9 +57,8 @@ export interface VerifyOptions {
   expectNode?: string
   /**
    * Also check what the node derives from the log for its own use: every stored tree node
-   * (what `prove` builds proofs from), the digest index and the expiry index. Raw changes to
-   * them are caught by the file checksums either way; this catches a consistent rewrite, which
-   * could only make the node serve proofs that fail or skip a purge.
+   * (what `prove` builds proofs from), the digest index and the expiry index: a rewrite of
+   * them could only make the node serve proofs that fail or skip a purge.
    */
   thorough?: boolean
   /**
@@ -92,31 +87,30 @@ export async function verifyDataDir (dataDir: string, options: VerifyOptions = {
     options.onProgress?.({ phase, done, total })
   }
   try {
-    const found = new StoreResults()
-    const entries = new EntryVersions()
-    const files = checkFiles(paths.store, pool, report, failures, progress, found, entries)
     const snapshot = await snapshotStore(paths.store)
     try {
-      const db = new Level<string, unknown>(snapshot.dir, { valueEncoding: 'json', createIfMissing: false })
+      const files = await readdir(snapshot.dir)
+      for (const name of files) report.files.bytes += (await stat(join(snapshot.dir, name))).size
+      report.files.checked = files.length
+      progress('files', files.length, files.length)
+      let store: Store | undefined
       try {
-        await db.open()
+        store = await Store.open(snapshot.dir, { reader: true })
       } catch (err) {
         failures.add('storage', paths.store, `LevelDB refused to open the store: ${describe(err)}`)
       }
-      if (db.status === 'open') {
+      if (store !== undefined) {
         try {
-          await verifyStore(db, pool, failures, report, progress, options, files, found, entries)
+          await verifyStore(store, pool, failures, report, progress, options)
         } catch (err) {
           failures.add('storage', paths.store, `LevelDB failed while reading the store: ${describe(err)}`)
         } finally {
-          await db.close()
+          await store.close()
         }
       }
     } finally {
       await snapshot.dispose()
     }
-    await files
-    // What checked the signatures: the workers' verifier (the main thread's if no file job ran).
     if (pool.verifiers.size > 0) report.verifier = [...pool.verifiers].join('; ')
     const cpu = process.cpuUsage(cpu0)
     const main = process.threadCpuUsage(main0)
@@ -137,56 +131,15 @@ function describe (err: unknown): string {
   return [e.message, e.cause?.message].filter(m => m != null && m !== '').join(': ')
 }
 
-/**
- * Check every live file in the workers, which also read and check the envelopes and receipts
- * in tables and logs (into `found`). Largest files first and a few jobs per worker at a time,
- * so the workers finish together.
- */
-async function checkFiles (
-  storeDir: string,
-  pool: WorkerPool,
-  report: VerifyReport,
-  failures: Failures,
-  progress: (phase: VerifyProgress['phase'], done: number, total: number) => void,
-  found: StoreResults,
-  entries: EntryVersions
-): Promise<void> {
-  const names = await readdir(storeDir)
-  const plan = await planFileChecks(storeDir, names)
-  for (const problem of plan.problems) failures.add('storage', problem[0], problem[1])
-  report.notes.push(...plan.notes)
-  report.files.checked += plan.checked
-  report.files.bytes += plan.bytes
-  const jobs = [...plan.jobs].sort((a, b) => (b.size ?? 0) - (a.size ?? 0))
-  let next = 0
-  let done = 0
-  const run = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const job = jobs[next++]
-      const result = await pool.checkFile(join(storeDir, job.name), job.kind, names, job.size, job.kind === 'table' || job.kind === 'log')
-      for (const problem of result.problems) failures.add('storage', `store/${job.name}`, problem)
-      if (result.found !== undefined) found.add(result.found)
-      if (result.entries !== undefined) entries.add(result.entries)
-      report.files.checked++
-      report.files.bytes += result.bytes
-      progress('files', ++done, jobs.length)
-    }
-  }
-  await Promise.all(Array.from({ length: 2 * pool.size }, run))
-}
-
 async function verifyStore (
-  db: Level<string, unknown>,
+  store: Store,
   pool: WorkerPool,
   failures: Failures,
   report: VerifyReport,
   progress: (phase: VerifyProgress['phase'], done: number, total: number) => void,
-  options: VerifyOptions,
-  files: Promise<void>,
-  found: StoreResults,
-  entries: EntryVersions
+  options: VerifyOptions
 ): Promise<void> {
-  const audit = new AuditStore(db)
+  const audit = new AuditStore(store.db)
   const nodeKeys = (await audit.nodeKeys()).map(k => k.peerId)
   report.nodeKeys = nodeKeys
   report.node = nodeKeys.at(-1) ?? null
@@ -197,9 +150,8 @@ async function verifyStore (
   const checkpoints = await readCheckpoints(audit, nodeKeys, failures, options.thorough === true ? report : undefined)
   const size = await audit.size()
   const ctx: VerifyContext = {
+    store,
     audit,
-    msg: db.sublevel<string, MessageMeta>('msg', { valueEncoding: 'json' }),
-    env: db.sublevel<string, string>('env', { valueEncoding: 'utf8' }),
     pool,
     // About one record per message and per receipt: at most one per entry.
     table: new RecordTable(2 ** Math.ceil(Math.log2(Math.max(size, 1 << 16)))),
@@ -214,18 +166,13 @@ async function verifyStore (
     tree: { size: 0, root: null }
   }
   const thorough = ctx.thorough
-  found.attach(ctx)
-  entries.attach(ctx)
   await Promise.all([
-    entryPass(ctx, size, entries, files).then(async leaves => {
+    entryPass(ctx, size).then(async leaves => {
       if (thorough) await treePass(ctx, leaves)
     }),
-    metaPass(ctx, found.senderText)
+    storePass(ctx)
   ])
-  // Every file read (a failed file job is reported by the caller, which awaits it too).
-  await files.catch(() => {})
-  const recheck = found.settle(ctx)
-  await Promise.all([recheckPass(ctx, recheck), consistencyPass(ctx), ...(thorough ? [refIndexPass(ctx), expiryIndexPass(ctx)] : [])])
+  await Promise.all([consistencyPass(ctx), ...(thorough ? [refIndexPass(ctx), expiryIndexPass(ctx)] : [])])
   if (!thorough) report.notes.push('stored tree nodes, derived indexes and witness cosignatures were not checked (run with --thorough to check them too)')
   const judged = judgeRecords(ctx)
   const latest = checkpoints.at(-1)

@@ -91,5 +91,19 @@ export const NODE_COMMANDS: CommandSpec[] = [
     output: cliOutput('Purge'),
     examples: ['liaison purge --data-dir /var/lib/liaison'],
     run: lazy(async () => await import('../purge-command.ts'), 'purgeCommand')
+  },
+  {
+    name: 'store',
+    group: 'node',
+    summary: "the operator's tools for the store's files (stopped node or a copy)",
+    subcommands: {
+      fsck: {
+        summary:
+          'check every live LevelDB file against its format and CRC-32C checksums (a failing disk, a bad copy); not tamper evidence: that is audit verify',
+        output: cliOutput('StoreFsck'),
+        examples: ['liaison store fsck --data-dir /var/lib/liaison']
+      }
+    },
+    run: lazy(async () => await import('../store-commands.ts'), 'storeCommand')
   }
 ]

@@ -240,7 +240,7 @@ export function checkCurrentFile (bytes: Uint8Array, names: ReadonlySet<string>)
 }
 
 /**
- * Problems with one file by kind (the worker entry point for file jobs). `expectedSize`: the
+ * Problems with one file by kind. `expectedSize`: the
  * size the manifest records for a table.
  */
 export function checkLevelDbFile (kind: LevelDbFileKind, bytes: Uint8Array, names: ReadonlySet<string>, expectedSize?: number): string[] {
