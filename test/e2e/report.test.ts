@@ -169,6 +169,13 @@ describe('cooperation report from the audit log of real nodes', () => {
       const outbox = row(r, 'outbox', { peer: b.peerId, payload: 'message' })!
       expect(outbox).toMatchObject({ queued: 10, left: 10, waiting: 0, expired: 0, untracked: 0 })
       expect(outbox.p99_wait_ms).toBe(delivery.p99_ms)
+      // Split at the first transmission, which every receipt entry of this build names.
+      const split = row(r, 'outbox_split', { peer: b.peerId, payload: 'message' })!
+      expect(split).toMatchObject({ left: 10, without_sent_at: 0 })
+      for (const m of ['p50_to_first_send_ms', 'p99_to_first_send_ms', 'p50_send_to_receipt_ms', 'p99_send_to_receipt_ms']) {
+        expect(split[m] as number, m).toBeGreaterThanOrEqual(0)
+        expect(split[m] as number, m).toBeLessThanOrEqual(delivery.max_ms as number)
+      }
       expect(row(r, 'queries', { peer: b.peerId, direction: 'out', selector_type: 'phone' })).toMatchObject({
         queries: 2,
         selectors: 6,
