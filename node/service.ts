@@ -45,7 +45,8 @@ import type { PeerFields } from './policy/peer-fields.ts'
 import { exportCard, openCard, setPeerStatus, type CardExport } from './peer-admin.ts'
 import type { AuditLog } from './audit/audit-log.ts'
 import type { OprfRotation, OprfRotationReason } from './query/rotation.ts'
-import { reportOf, type ReportRequest } from './report/serve-report.ts'
+import { reportOf, verifyReportOf, type ReportRequest } from './report/serve-report.ts'
+import type { ReportVerdict } from './report/verify-report.ts'
 import { addressTaskForce, taskForceSendEvents, TaskForceRecords, type Addressing } from './taskforce/index.ts'
 
 /** The audit action of a peer added from a card whose fingerprint was not compared (`--no-fingerprint-check`). */
@@ -162,6 +163,8 @@ export interface LiaisonService {
   feedback(ref: string, rating: string, note?: string): Promise<FeedbackResult>
   /** The cooperation report up to a checkpoint issued now (running node only), rendered or signed. */
   report(input: ReportRequest): Promise<{ type: string, body: string }>
+  /** Recompute a report (its file's text: JSON, signed or HTML) from this node's log at the checkpoint it names, and compare. */
+  verifyReport(report: string): Promise<ReportVerdict>
   answerRelease(requestId: string, decision: 'granted' | 'denied', opts?: { validMs?: number, reason?: string }): Promise<ReleaseRecord>
   releases(): Promise<ReleaseRecord[]>
   /** Ask every active peer to cosign our latest checkpoint now (running node). */
@@ -270,6 +273,10 @@ export class LocalService implements LiaisonService {
       throw new NodeError('NODE_NOT_RUNNING', 'the report through the service needs a running node; on a stopped one `liaison report` reads the store itself')
     }
     return await reportOf({ db: this.c.store.db, audit: this.c.audit, signer: this.c.signer }, input)
+  }
+
+  async verifyReport (report: string): Promise<ReportVerdict> {
+    return await verifyReportOf({ db: this.c.store.db }, Buffer.from(report, 'utf8'))
   }
 
   async answerRelease (requestId: string, decision: 'granted' | 'denied', opts: { validMs?: number, reason?: string } = {}): Promise<ReleaseRecord> {

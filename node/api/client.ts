@@ -15,6 +15,7 @@ import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, ReleaseRecor
 import type { InboxQuery } from '../store/store.ts'
 import type { FeedbackResult } from '../feedback/send-feedback.ts'
 import type { ReportRequest } from '../report/serve-report.ts'
+import type { ReportVerdict } from '../report/verify-report.ts'
 import type { RevocationOutcome } from '../revocation.ts'
 import type { PeerInput } from '../trust-list.ts'
 
@@ -145,6 +146,10 @@ export class ApiClient implements LiaisonService {
     for (const d of input.by) params.append('by', d)
     if (input.sign) params.set('sign', 'true')
     return await this.raw('GET', `/v1/report?${params}`)
+  }
+
+  async verifyReport (report: string): Promise<ReportVerdict> {
+    return await this.call('POST', '/v1/report/verify', { report })
   }
 
   async requestRelease (message: string, recipient: string, reason: string): Promise<ReleaseRecord> {

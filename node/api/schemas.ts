@@ -188,7 +188,8 @@ export const deliveryRecord = named(
     updatedAt: epochMs,
     expires: instant,
     reason: errorCode.optional(),
-    receiptDigest: digest.optional()
+    receiptDigest: digest.optional(),
+    sentAt: epochMs.describe("when the message was first written to the recipient's stream").optional()
   })
 )
 

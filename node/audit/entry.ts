@@ -9,7 +9,8 @@
  * - the members are exactly `v` (the integer 1), `type`, `at` (RFC 3339 UTC with milliseconds:
  *   when the entry was sealed into the log), then the fields of that type in the order
  *   `EVENT_SCHEMA` (events.ts, README.md) lists them — every field always present, `null` where
- *   a value is unknown;
+ *   a value is unknown, except that an entry sealed before a field was added to its type
+ *   (`ADDED_FIELDS`, always the type's last fields) ends before that field;
  * - values that are free-form JSON (`before`, `after`, `detail`) and everything nested inside
  *   them are written as RFC 8785 (JCS) does: object keys sorted by UTF-16 code units, numbers and
  *   strings as ECMAScript JSON.stringify writes them;
@@ -29,7 +30,7 @@ import { isPeerId } from '../../protocol/peer-id.ts'
 import { formatRfc3339Millis } from '../../protocol/time.ts'
 import { timestampMs } from './timestamp.ts'
 import { MESSAGE_KINDS, TLP_LEVELS } from '../../protocol/types.ts'
-import { EVENT_SCHEMA, isAuditEvent } from './events.ts'
+import { ADDED_FIELDS, EVENT_SCHEMA, isAuditEvent } from './events.ts'
 import type { AuditEvent, AuditEventType, FieldKind } from './events.ts'
 
 /** Largest entry, in bytes. */
@@ -92,6 +93,8 @@ function fieldProblem (kind: FieldKind, value: unknown): string | undefined {
       return Array.isArray(value) && value.every(isText) ? undefined : 'must be an array of short strings'
     case 'time':
       return Number.isNaN(timestampMs(value)) ? 'must be an RFC 3339 UTC timestamp with milliseconds' : undefined
+    case 'time?':
+      return value === null || !Number.isNaN(timestampMs(value)) ? undefined : 'must be an RFC 3339 UTC timestamp with milliseconds or null'
     case 'reason':
       return isReasonCode(value) ? undefined : 'must be a reason code'
     case 'reason?':
@@ -130,8 +133,11 @@ export function jcs (value: unknown): string {
 /** The canonical text of an entry whose fields are known to be valid. */
 function entryText (type: AuditEventType, at: string, fields: Record<string, unknown>): string {
   let out = `{"v":1,"type":${JSON.stringify(type)},"at":${JSON.stringify(at)}`
+  const added = ADDED_FIELDS[type]
   for (const [name, kind] of EVENT_SCHEMA[type]) {
     const value = fields[name]
+    // An entry sealed before the field existed ends before it (eventProblem: none after it either).
+    if (value === undefined && added?.has(name) === true) break
     out += `,${JSON.stringify(name)}:${kind === 'json' ? jcs(value) : JSON.stringify(value)}`
   }
   return out + '}'
@@ -172,6 +178,7 @@ const READ_OK: { readonly [K in Exclude<FieldKind, 'json'>]: (value: unknown) =>
   'text?': value => value === null || isText(value),
   codes: value => Array.isArray(value) && value.every(isText),
   time: value => !Number.isNaN(timestampMs(value)),
+  'time?': value => value === null || !Number.isNaN(timestampMs(value)),
   reason: isReasonCode,
   'reason?': value => value === null || isReasonCode(value),
   kind: value => typeof value === 'string' && KINDS.has(value),
@@ -190,6 +197,8 @@ interface ReadField {
   digest: boolean
   /** Free text (checked for escapes and control characters) */
   text: boolean
+  /** Added to the type later (ADDED_FIELDS): an entry may end before it. */
+  added: boolean
 }
 
 /** Per type without free-form JSON fields, its fields in schema order. */
@@ -201,7 +210,8 @@ const READ_FIELDS = new Map<string, ReadField[]>(
       prefix: `,${JSON.stringify(name)}:`,
       ok: READ_OK[kind as Exclude<FieldKind, 'json'>],
       digest: kind === 'digest',
-      text: kind === 'text' || kind === 'text?' || kind === 'codes'
+      text: kind === 'text' || kind === 'text?' || kind === 'codes',
+      added: ADDED_FIELDS[type as AuditEventType]?.has(name) === true
     }))
   ])
 )
@@ -266,6 +276,7 @@ function readCanonical (text: string): AuditEntry | undefined {
   const entry: Record<string, unknown> = { v: 1, type, at: sealed }
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]
+    if (field.added && after === text.length - 1) break
     if (!text.startsWith(field.prefix, after)) return undefined
     const at = after + field.prefix.length
     if (field.digest) {
@@ -285,13 +296,23 @@ function readCanonical (text: string): AuditEntry | undefined {
 function eventProblem (obj: Record<string, unknown>, extraKeys: readonly string[]): string | undefined {
   const type = obj.type as AuditEventType
   const schema = EVENT_SCHEMA[type]
+  const added = ADDED_FIELDS[type]
+  // Fields added later that the entry lacks (sealed before they existed; undefined from a factory: not written).
+  let missing = 0
+  let skipped = false
   for (const [name, kind] of schema) {
+    if (obj[name] === undefined && added?.has(name) === true) {
+      if (!Object.hasOwn(obj, name)) missing++
+      skipped = true
+      continue
+    }
     if (!Object.hasOwn(obj, name)) return `${name} is missing`
+    if (skipped) return `${name} comes after an added field the entry lacks`
     const problem = fieldProblem(kind, obj[name])
     if (problem !== undefined) return `${name} ${problem}`
   }
   const keys = Object.keys(obj)
-  if (keys.length !== schema.length + extraKeys.length) {
+  if (keys.length !== schema.length - missing + extraKeys.length) {
     const known = new Set([...extraKeys, ...schema.map(([name]) => name)])
     return `unknown field ${JSON.stringify(keys.find(k => !known.has(k)))}`
   }

@@ -13,7 +13,7 @@
  * | message.sent       | digest, payloadType, id, kind, from, to, created, expires, tlp, handling, topic, legalBasis, envelopeSha256 |
  * | message.received   | same as message.sent                                                           |
  * | message.rejected   | from, reason, digest (or null), messageId (or null)                            |
- * | receipt.stored     | for, by, status, reason (or null), envelopeSha256                              |
+ * | receipt.stored     | for, by, status, reason (or null), envelopeSha256, sentAt (or null; added later) |
  * | peer.added         | peerId, action, after                                                          |
  * | peer.updated       | peerId, action, before, after                                                  |
  * | peer.removed       | peerId, action, before                                                         |
@@ -32,6 +32,10 @@
  * | taskforce.charter  | taskForce, version, charter (digest), previous (digest or null), action, by, signers (PROTOCOL.md §21) |
  * | taskforce.message  | digest (of the message), taskForce, charter (digest of the version it was sent under), direction, peers |
  * | query.key-notice   | role (announced or accepted), peer, previousKeyId, keyId, epoch, notice (digest) (PROTOCOL.md §19.9) |
+ *
+ * A field added to a type after entries of it were first written is listed in ADDED_FIELDS: it
+ * comes last in the type's schema, an entry sealed before it existed ends before it (and stays
+ * valid), an entry written since always has it (`null` where unknown).
  *
  * Checkpoints are not leaves: a checkpoint commits to the log, it is not an event in it (they are
  * kept beside it, see audit-store.ts).
@@ -53,7 +57,7 @@ import { jsonDataProblem } from '../../protocol/json.ts'
 import { isPeerId } from '../../protocol/peer-id.ts'
 import { parseReceipt } from '../../protocol/receipt.ts'
 import { isReceiptEvidence, parseReceiptEvidence } from '../../protocol/receipt-evidence.ts'
-import { isRfc3339Millis } from '../../protocol/time.ts'
+import { formatRfc3339Millis, isRfc3339Millis } from '../../protocol/time.ts'
 import { MESSAGE_KINDS, PAYLOAD_TYPES, TLP_LEVELS } from '../../protocol/types.ts'
 import type { MessageV1, ReceiptV1 } from '../../protocol/types.ts'
 import type { MessageMeta, PeerRecord } from '../store/records.ts'
@@ -103,7 +107,20 @@ export type AuditEvent =
   | ({ type: 'message.sent' } & MessageFields)
   | ({ type: 'message.received' } & MessageFields)
   | { type: 'message.rejected', from: string, reason: string, digest: string | null, messageId: string | null }
-  | { type: 'receipt.stored', for: string, by: string, status: 'accepted' | 'rejected', reason: string | null, envelopeSha256: string }
+  | {
+    type: 'receipt.stored',
+    for: string,
+    by: string,
+    status: 'accepted' | 'rejected',
+    reason: string | null,
+    envelopeSha256: string,
+    /**
+     * When the sender first transmitted the message to `by` (RFC 3339 UTC ms, its own clock), for
+     * the report's outbox split; null when unknown (a receipt adopted from an older store, a
+     * courier); absent in entries sealed before the field existed (ADDED_FIELDS).
+     */
+    sentAt?: string | null
+  }
   | { type: 'peer.added', peerId: string, action: string, after: JsonValue }
   | { type: 'peer.updated', peerId: string, action: string, before: JsonValue, after: JsonValue }
   | { type: 'peer.removed', peerId: string, action: string, before: JsonValue }
@@ -157,6 +174,7 @@ export type FieldKind =
   | 'text?'
   | 'codes'
   | 'time'
+  | 'time?'
   | 'reason'
   | 'reason?'
   | 'kind'
@@ -171,7 +189,7 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   'message.sent': messageSchema(),
   'message.received': messageSchema(),
   'message.rejected': [['from', 'peer'], ['reason', 'reason'], ['digest', 'digest?'], ['messageId', 'text?']],
-  'receipt.stored': [['for', 'digest'], ['by', 'peer'], ['status', 'status'], ['reason', 'reason?'], ['envelopeSha256', 'digest']],
+  'receipt.stored': [['for', 'digest'], ['by', 'peer'], ['status', 'status'], ['reason', 'reason?'], ['envelopeSha256', 'digest'], ['sentAt', 'time?']],
   'peer.added': [['peerId', 'peer'], ['action', 'action'], ['after', 'json']],
   'peer.updated': [['peerId', 'peer'], ['action', 'action'], ['before', 'json'], ['after', 'json']],
   'peer.removed': [['peerId', 'peer'], ['action', 'action'], ['before', 'json']],
@@ -206,6 +224,15 @@ export const EVENT_SCHEMA: { readonly [T in AuditEventType]: ReadonlyArray<reado
   ]],
   'taskforce.message': [['digest', 'digest'], ['taskForce', 'text'], ['charter', 'digest'], ['direction', 'text'], ['peers', 'peers']],
   'query.key-notice': [['role', 'text'], ['peer', 'peer'], ['previousKeyId', 'text'], ['keyId', 'text'], ['epoch', 'json'], ['notice', 'digest']]
+}
+
+/**
+ * Fields added to a type after entries of it were first written (module header): always the last
+ * of the type's schema; an entry may end before them (sealed before they existed), never skip one
+ * and carry a later one.
+ */
+export const ADDED_FIELDS: { readonly [T in AuditEventType]?: ReadonlySet<string> } = {
+  'receipt.stored': new Set(['sentAt'])
 }
 
 function messageSchema (): ReadonlyArray<readonly [string, FieldKind]> {
@@ -356,28 +383,46 @@ export const auditEvents = {
   /**
    * A receipt envelope was stored: ours for a message we accepted, or a recipient's for one we
    * sent. Status and reason are read from the receipt itself, so the entry says what it says.
+   * `sentAt` (epoch ms or RFC 3339): when this node first transmitted the message to `by`, if it
+   * knows (the delivery lane does).
    */
-  receiptStored (input: { for: string, by: string, receipt: Uint8Array, parsed?: Pick<ReceiptV1, 'for' | 'by' | 'status' | 'reason'> }): AuditEvent {
+  receiptStored (input: {
+    for: string,
+    by: string,
+    receipt: Uint8Array,
+    parsed?: Pick<ReceiptV1, 'for' | 'by' | 'status' | 'reason'>,
+    sentAt?: number | string | null
+  }): AuditEvent {
     const digest = check.digest(input.for, 'for')
     const by = check.peer(input.by, 'by')
     if (!(input.receipt instanceof Uint8Array)) throw new TypeError('receipt must be the receipt envelope bytes')
+    const sentAt = input.sentAt == null ? null : check.time(typeof input.sentAt === 'number' ? formatRfc3339Millis(input.sentAt) : input.sentAt, 'sentAt')
+    const stored = (status: 'accepted' | 'rejected', reason: string | null): AuditEvent => ({
+      type: 'receipt.stored',
+      for: digest,
+      by,
+      status,
+      reason,
+      envelopeSha256: sha256Hex(input.receipt),
+      sentAt
+    })
     // The hot paths have just built or verified this receipt: they pass it parsed.
     if (input.parsed != null) {
       const r = input.parsed
       if (r.for !== digest || r.by !== by) throw new TypeError('receipt does not match for/by')
-      return { type: 'receipt.stored', for: digest, by, status: r.status, reason: r.reason ?? null, envelopeSha256: sha256Hex(input.receipt) }
+      return stored(r.status, r.reason ?? null)
     }
     // Exchange v2 keeps, per message, the evidence taken from its batch receipt (PROTOCOL.md §22).
     if (isReceiptEvidence(input.receipt)) {
       const e = parseReceiptEvidence(input.receipt)
       if (e.for !== digest || e.by !== by) throw new TypeError('receipt evidence does not match for/by')
-      return { type: 'receipt.stored', for: digest, by, status: e.status, reason: e.reason, envelopeSha256: sha256Hex(input.receipt) }
+      return stored(e.status, e.reason)
     }
     const env = decodeEnvelope(input.receipt)
     if (env.payloadType !== PAYLOAD_TYPES.receipt) throw new TypeError('receipt is not a receipt envelope')
     const receipt = parseReceipt(env.payload)
     if (receipt.for !== digest || receipt.by !== by) throw new TypeError('receipt does not match for/by')
-    return { type: 'receipt.stored', for: digest, by, status: receipt.status, reason: receipt.reason ?? null, envelopeSha256: sha256Hex(input.receipt) }
+    return stored(receipt.status, receipt.reason ?? null)
   },
 
   /** A trust-list change (the TrustList hook's argument): peer.added / peer.updated / peer.removed. */

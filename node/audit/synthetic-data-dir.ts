@@ -102,7 +102,7 @@ export async function buildSyntheticDataDir (init: SyntheticInit): Promise<Synth
     const receipt = signReceipt(by, { digest, messageId: msg.id, status: 'accepted' }, new Date(now))
     await store.commit([...store.messageOps(meta, bytes), store.receiptOp(digest, by.peerId, receipt)], [
       inbound ? auditEvents.messageReceived(meta, bytes) : auditEvents.messageSent(meta, bytes),
-      auditEvents.receiptStored({ for: digest, by: by.peerId, receipt })
+      auditEvents.receiptStored({ for: digest, by: by.peerId, receipt, sentAt: inbound ? null : Date.now() })
     ])
     ;(inbound ? out.inbound : out.outbound).push(digest)
     if (expiring) out.expiring.push(digest)

@@ -5,6 +5,9 @@
  *          [--format text|json|csv|html] [--out FILE] [--sign] [--bundle DIR] [--data-dir DIR]
  *   report verify REPORT [--data-dir DIR | --bundle DIR] [--json]
  *
+ * `verify` on a running node's data directory asks that node (POST /v1/report/verify): its store
+ * is locked while it runs. The output says who recomputed it (`via`: api, data-dir, bundle).
+ *
  * On a running node the report comes through the local API (GET /v1/report); on a stopped one
  * it is computed from a private snapshot of the store; with --bundle from a full audit bundle.
  * `--sign` writes the DSSE envelope of the JSON report, signed with the node key.
@@ -16,7 +19,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { loadIdentity, readApiToken } from '../data-dir.ts'
 import { NodeError } from '../errors.ts'
 import { bundleSource, computeReport, dataDirSource, renderReport, reportQuery, signReport, verifyReport } from '../report/index.ts'
-import type { EntrySource, ReportFormat } from '../report/index.ts'
+import type { ReportFormat, ReportVerdict } from '../report/index.ts'
 import { REPORT_FORMATS } from '../report/types.ts'
 import { list, print, str } from './args.ts'
 import type { Invocation } from './spec.ts'
@@ -63,23 +66,41 @@ async function verifyCommand (p: Invocation): Promise<number> {
   const file = p.positionals[0]
   const bytes = await readFile(file)
   const bundle = str(p, 'bundle')
-  let source: EntrySource
   // Read at the size the report names: the log has usually grown since it was computed.
   const { readReportFile } = await import('../report/verify-report.ts')
-  const size = readReportFile(bytes).report.checkpoint?.size
-  if (bundle != null) source = await bundleSource(bundle, size)
-  else source = await dataDirSource(p.dataDir, Number.isInteger(size) ? size : undefined)
-  let verdict
-  try {
-    verdict = await verifyReport(bytes, source)
-  } finally {
-    await source.close()
+  const read = readReportFile(bytes)
+  const size = read.report.checkpoint?.size
+  let verdict: ReportVerdict
+  let via: 'api' | 'data-dir' | 'bundle'
+  // A running node holds its store (LevelDB's lock): it recomputes the report itself, through its API.
+  const runtime = bundle == null ? await readRuntime(p.dataDir) : undefined
+  if (runtime != null) {
+    const client = new ApiClient(runtime.apiUrl, await readApiToken(p.dataDir))
+    // An HTML report is sent as the JSON it embeds (its charts are not verified, and would only weigh on the request).
+    const text = read.envelope != null || !isHtml(bytes) ? bytes.toString('utf8') : JSON.stringify(read.report)
+    verdict = await client.verifyReport(text)
+    via = 'api'
+  } else {
+    const source = bundle != null ? await bundleSource(bundle, size) : await dataDirSource(p.dataDir, Number.isInteger(size) ? size : undefined)
+    try {
+      verdict = await verifyReport(bytes, source)
+    } finally {
+      await source.close()
+    }
+    via = bundle != null ? 'bundle' : 'data-dir'
   }
-  if (p.values.json === true) print(verdict)
+  if (p.values.json === true) print({ ...verdict, via })
   else {
     process.stdout.write(
       [
         `report: ${verdict.ok ? 'matches' : 'DOES NOT MATCH'} the log`,
+        `recomputed by: ${
+          via === 'api'
+            ? `the node running on ${p.dataDir} (pid ${runtime?.pid ?? '?'}), through its local API`
+            : via === 'bundle'
+            ? `this command, from the bundle ${bundle ?? ''}`
+            : `this command, from a snapshot of ${p.dataDir}`
+        }`,
         `checkpoint: size ${verdict.checkpoint.size} root ${verdict.checkpoint.root} ${
           verdict.checkpoint.rootMatches ? 'recomputed from the entries' : 'DIFFERS from the entries'
         }${verdict.checkpoint.signedCheckpoint ? ', signed by the node' : ''}`,
@@ -95,4 +116,8 @@ async function verifyCommand (p: Invocation): Promise<number> {
     )
   }
   return 0
+}
+
+function isHtml (bytes: Uint8Array): boolean {
+  return /^\s*<(!doctype|html)/i.test(new TextDecoder().decode(bytes.subarray(0, 256)))
 }

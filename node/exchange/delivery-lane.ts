@@ -301,7 +301,10 @@ export class DeliveryLane {
         let bytes = 0
         const close = (): void => {
           if (records.length === 0) return
-          inflight.push({ records, sentAt: this.now(), bytes, held: this.held })
+          const sentAt = this.now()
+          // The first transmission is the one a receipt's sentAt names (kept if this one goes unanswered: keepSentAt).
+          for (let i = 0; i < records.length; i++) if (records[i].sentAt === undefined) records[i] = { ...records[i], sentAt }
+          inflight.push({ records, sentAt, bytes, held: this.held })
           inflightCount += records.length
           inflightBytes += bytes
           out.push(encodeFrame(encodeBatch(this.held?.size ?? 0, envelopes)))
@@ -350,6 +353,7 @@ export class DeliveryLane {
     const results = await Promise.allSettled(writes)
     const failedWrite = results.find(r => r.status === 'rejected')
     if (failedWrite != null && this.sessionFailed == null) this.sessionFailed = (failedWrite as PromiseRejectedResult).reason
+    await this.keepSentAt(inflight.flatMap(b => b.records.filter(r => r.sentAt === b.sentAt)))
     return receipts
   }
 
@@ -418,6 +422,8 @@ export class DeliveryLane {
       const r = opened.results[i]
       if (r.status === 'rejected' && TRANSIENT_REASONS.has(r.reason ?? '')) {
         transient ??= `${peer} cannot take ${record.digest} now: ${r.reason}`
+        // Still queued: its first transmission was this one, if it had none before.
+        if (record.sentAt === batch.sentAt) ops.push(...store.deliveryOps(record, record))
         continue
       }
       const next: DeliveryRecord = {
@@ -433,7 +439,8 @@ export class DeliveryLane {
           for: record.digest,
           by: peer,
           receipt: r.evidence,
-          parsed: { for: record.digest, by: peer, status: r.status, ...(r.reason != null ? { reason: r.reason } : {}) }
+          parsed: { for: record.digest, by: peer, status: r.status, ...(r.reason != null ? { reason: r.reason } : {}) },
+          sentAt: record.sentAt ?? batch.sentAt
         })
       )
       done.push(next)
@@ -451,6 +458,30 @@ export class DeliveryLane {
     }
     for (const next of done) this.c.onDelivery(next)
     if (transient !== undefined) throw new ProtocolError('UNAVAILABLE', transient)
+  }
+
+  /**
+   * Deliveries first transmitted in a session that ended without their receipt: store when that
+   * was, so the retransmission (this process or after a restart) keeps naming the first one.
+   * Only records still pending as sent are written (an operator may have cancelled one since).
+   * Lost on a crash: the next transmission's time is then recorded (docs/report.md).
+   */
+  private async keepSentAt (records: DeliveryRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const { store } = this.c
+    try {
+      const now = await store.dlv.getMany(records.map(r => r.digest + '!' + r.recipient))
+      const ops: BatchOp[] = []
+      for (const [i, current] of now.entries()) {
+        const sent = records[i]
+        if (current?.status === 'pending' && current.seq === sent.seq && current.sentAt === undefined) {
+          ops.push(...store.deliveryOps({ ...current, sentAt: sent.sentAt }, current))
+        }
+      }
+      if (ops.length > 0) await store.commit(ops, [])
+    } catch (err) {
+      this.c.logger.debug({ peer: this.init.peerId, err }, 'could not keep the first transmission time of unanswered deliveries')
+    }
   }
 
   /** A message that expired in the queue. */

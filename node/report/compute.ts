@@ -6,12 +6,11 @@
  *
  * @module
  */
-import { leafHash } from '../../protocol/merkle.ts'
-import { MerkleAppender } from '../../protocol/merkle-tree.ts'
 import { parseRfc3339Millis } from '../../protocol/time.ts'
 import { DEFAULT_REPORT_JOIN_LIMIT } from '../defaults.ts'
 import { NodeError } from '../errors.ts'
 import { Normaliser, type RawEntry } from './facts.ts'
+import { TextRoot } from './text-root.ts'
 // Registers the hit/no-hit query hook and figures (the registry's first plug-in).
 import './queries.ts'
 import { DimensionKeyer, FigureAccumulator, figureDefs, figureDimensions } from './figures.ts'
@@ -80,28 +79,19 @@ export async function computeReport (source: EntrySource, query: ReportQuery, op
     }
     normaliser.add(entry)
   }
-  if (opts.hashLeaves === true) {
-    // The exact bytes, for the leaf hashes.
-    const tree = new MerkleAppender()
-    const decoder = new TextDecoder()
-    for await (const batch of source.entries()) {
-      for (const bytes of batch) {
-        tree.append(leafHash(bytes))
-        add(decoder.decode(bytes))
-      }
-    }
-    root = Buffer.from(tree.root()).toString('hex')
-  } else {
-    for await (const batch of source.texts()) {
-      // Each entry's text is dropped once parsed, so it dies young instead of being promoted
-      // with the rest of its batch (V8 would size its old space to all that garbage).
-      for (let i = 0; i < batch.length; i++) {
-        const text = batch[i]
-        batch[i] = ''
-        add(text)
-      }
+  const hashing = opts.hashLeaves === true ? new TextRoot() : undefined
+  for await (const batch of source.texts()) {
+    // Each entry's text is dropped once parsed, so it dies young instead of being promoted
+    // with the rest of its batch (V8 would size its old space to all that garbage).
+    for (let i = 0; i < batch.length; i++) {
+      const text = batch[i]
+      batch[i] = ''
+      // The leaf hashes from the same texts the figures are computed from (text-root.ts).
+      hashing?.add(text)
+      add(text)
     }
   }
+  if (hashing != null) root = hashing.rootHex()
   normaliser.finish()
   if (normaliser.entries !== source.checkpoint.size) {
     throw new NodeError('REPORT_MISMATCH', `the checkpoint covers ${source.checkpoint.size} entries; the source holds ${normaliser.entries}`)

@@ -54,7 +54,14 @@ export type OutboxPhase = 'queued' | 'left' | 'waiting' | 'expired' | 'untracked
 export type Fact =
   | (Base & { type: 'message', direction: Direction })
   | (Base & { type: 'outcome', direction: Direction, status: 'accepted' | 'rejected', reason: string | null, delayMs: number | null })
-  | (Base & { type: 'outbox', phase: OutboxPhase, payload: string, delayMs: number | null })
+  | (Base & {
+    type: 'outbox',
+    phase: OutboxPhase,
+    payload: string,
+    delayMs: number | null,
+    /** For `left`: when the delivery was first transmitted (epoch ms, the receipt entry's `sentAt`); null when the entry does not say. */
+    sentMs?: number | null
+  })
   | (Base & { type: 'rfi', direction: Direction })
   | (Base & { type: 'answer', direction: Direction, delayMs: number })
   | (Base & { type: 'release', direction: Direction, phase: 'requested' | 'granted' | 'denied', delayMs: number | null })
@@ -390,7 +397,9 @@ export class Normaliser {
     const known = a.msg
     if (!known.counted) return
     const delayMs = atMs - known.at
-    this.emit({ type: 'outbox', phase: 'left', at: known.at, peer: by, dims: known.dims, payload: known.payload, delayMs })
+    const sent = typeof e.sentAt === 'string' ? Date.parse(e.sentAt) : NaN
+    const sentMs = Number.isNaN(sent) ? null : sent
+    this.emit({ type: 'outbox', phase: 'left', at: known.at, peer: by, dims: known.dims, payload: known.payload, delayMs, sentMs })
     if (known.payload !== 'message') return
     const status = e.status === 'rejected' ? 'rejected' : 'accepted'
     this.emit({

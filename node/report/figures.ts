@@ -219,6 +219,43 @@ registerFigure<OutboxState>({
   values: s => [s.queued, s.left, s.waiting, s.expired, s.untracked, ...pct(s.h), s.oldest]
 })
 
+interface OutboxSplitState {
+  left: number
+  timed: number
+  toSend: Histogram
+  afterSend: Histogram
+}
+
+registerFigure<OutboxSplitState>({
+  id: 'outbox_split',
+  title: "Time in the outbox split: enqueued to first transmission, first transmission to the recipient's receipt (ms)",
+  keys: ['payload'],
+  measures: [
+    'left',
+    'without_sent_at',
+    'p50_to_first_send_ms',
+    'p90_to_first_send_ms',
+    'p99_to_first_send_ms',
+    'p50_send_to_receipt_ms',
+    'p90_send_to_receipt_ms',
+    'p99_send_to_receipt_ms'
+  ],
+  facts: ['outbox'],
+  keyOf: f => f.type === 'outbox' && f.phase === 'left' ? [f.payload] : undefined,
+  state: () => ({ left: 0, timed: 0, toSend: new Histogram(), afterSend: new Histogram() }),
+  add: (s, f) => {
+    if (f.type !== 'outbox' || f.phase !== 'left') return
+    s.left++
+    if (f.sentMs == null || f.delayMs == null) return
+    s.timed++
+    // Both on this node's clock; a transmission is never before the enqueue nor after the receipt (clamped if the clock stepped).
+    const toSend = Math.min(Math.max(0, f.sentMs - f.at), f.delayMs)
+    s.toSend.add(toSend)
+    s.afterSend.add(f.delayMs - toSend)
+  },
+  values: s => [s.left, s.left - s.timed, ...pct(s.toSend), ...pct(s.afterSend)]
+})
+
 registerFigure<{ asked: number, answered: number, h: Histogram }>({
   id: 'rfi',
   title: 'Requests for information and their answers',

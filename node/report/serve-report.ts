@@ -14,6 +14,7 @@ import { renderReport } from './render.ts'
 import { signReport } from './sign.ts'
 import { levelSource } from './sources.ts'
 import type { ReportFormat } from './types.ts'
+import { readReportFile, verifyReport, type ReportVerdict } from './verify-report.ts'
 
 export interface ReportRequest {
   from?: string
@@ -36,4 +37,20 @@ export async function reportOf (c: ReportComponents, input: ReportRequest): Prom
   const { report } = await computeReport(await levelSource(c.db), query)
   if (input.sign) return { type: 'application/json', body: Buffer.from(signReport(report, c.signer)).toString('utf8') }
   return await renderReport(report, input.format)
+}
+
+/**
+ * `report verify` on the running node (`POST /v1/report/verify`): the report file (JSON, signed
+ * or HTML) recomputed from the node's own store at the checkpoint it names — the CLI cannot open
+ * a data directory whose node holds it (LevelDB's lock), so it asks the node. Read-only: entries
+ * 0 … size-1 never change, however much the log grew since.
+ */
+export async function verifyReportOf (c: Pick<ReportComponents, 'db'>, file: Uint8Array): Promise<ReportVerdict> {
+  const size = readReportFile(file).report.checkpoint?.size
+  const source = await levelSource(c.db, async () => {}, Number.isInteger(size) && size >= 0 ? size : undefined)
+  try {
+    return await verifyReport(file, source)
+  } finally {
+    await source.close()
+  }
 }

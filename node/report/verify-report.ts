@@ -9,10 +9,10 @@
  */
 import { jcs } from '../audit/entry.ts'
 import { NodeError } from '../errors.ts'
-import { computeReport } from './compute.ts'
+import { computeReport, reportQuery } from './compute.ts'
 import { openSignedReport } from './sign.ts'
 import type { EntrySource } from './sources.ts'
-import { REPORT_FORMAT, type Report } from './types.ts'
+import { REPORT_FORMAT, type Report, type ReportQuery } from './types.ts'
 
 export interface ReportVerdict {
   ok: boolean
@@ -40,6 +40,24 @@ export function readReportFile (bytes: Uint8Array): { report: Report, envelope?:
   return { report: value as Report }
 }
 
+/**
+ * The report's query, checked as `liaison report` checks its flags (a query it could not have
+ * been computed for is REPORT_INVALID, not a crash; one written differently is recomputed in its
+ * normal form and then differs in `query`).
+ */
+function queryOf (report: Report): ReportQuery {
+  const q = report.query as unknown as { from?: unknown, to?: unknown, by?: unknown } | null
+  const text = (v: unknown): string | null => typeof v === 'string' ? v : null
+  if (q == null || typeof q !== 'object' || !Array.isArray(q.by) || !q.by.every(d => typeof d === 'string')) {
+    throw new NodeError('REPORT_INVALID', 'the report names no query (from, to, by)')
+  }
+  try {
+    return reportQuery({ from: text(q.from), to: text(q.to), by: q.by as string[] })
+  } catch (err) {
+    throw new NodeError('REPORT_INVALID', `the report's query cannot be recomputed: ${(err as Error).message}`, { cause: err })
+  }
+}
+
 export async function verifyReport (file: Uint8Array, source: EntrySource, opts: { joinLimit?: number } = {}): Promise<ReportVerdict> {
   const { report, envelope } = readReportFile(file)
   const signer = envelope != null ? openSignedReport(envelope).signer : null
@@ -53,7 +71,7 @@ export async function verifyReport (file: Uint8Array, source: EntrySource, opts:
       `the report was computed at tree size ${size}; the source's checkpoint is at ${source.checkpoint.size} (open a source at that size)`
     )
   }
-  const { report: again, root } = await computeReport(source, report.query, { hashLeaves: true, ...opts })
+  const { report: again, root } = await computeReport(source, queryOf(report), { hashLeaves: true, ...opts })
   const rootMatches = root === report.checkpoint.root && (!source.signed || root === source.checkpoint.root)
   if (!rootMatches) differences.push('checkpoint.root')
   if (report.checkpoint.origin !== again.checkpoint.origin) differences.push('checkpoint.origin')

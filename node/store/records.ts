@@ -52,6 +52,12 @@ export interface DeliveryRecord {
   reason?: string
   /** Digest of the recipient's receipt envelope (delivered / rejected). */
   receiptDigest?: string
+  /**
+   * When the delivery lane first wrote the message to the recipient's stream (epoch ms); kept
+   * across sessions and restarts once a session ends without the receipt, and recorded as the
+   * `sentAt` of its `receipt.stored` entry (the report's outbox split).
+   */
+  sentAt?: number
 }
 
 export type PeerStatus = 'active' | 'suspended' | 'revoked'

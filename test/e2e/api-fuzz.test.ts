@@ -100,6 +100,7 @@ describe('the local API under random and mutated requests', () => {
         'POST /v1/releases/{requestId}/grant': { validMs: 60_000, reason: 'ok' },
         'POST /v1/releases/{requestId}/deny': { reason: 'no' },
         'POST /v1/messages/{ref}/feedback': { rating: 'useful', note: 'n' },
+        'POST /v1/report/verify': { report: '{"format":"liaison-report/1","checkpoint":{"size":0}}' },
         'POST /v1/taxii/collections': { title: 'to b', outbound: { to: [b], topic: 'fraud', tlp: 'GREEN', legalBasis: AGREEMENT, kind: 'report' } },
         'POST /v1/taxii/clients': { name: 'misp', collections: {} },
         'POST /v1/queries': { to: b, type: 'phone', selectors: ['+4915112345678'], legalBasis: AGREEMENT, purpose: 'case K-2' },

@@ -247,7 +247,7 @@ describe('--json of the commands that need a running node or a peer', () => {
     )
     await json('keys approve', 'keys', 'approve', oldA, '--data-dir', b.dir)
     await a.stop()
-    // A report is verified against a stopped node's store (a running one holds it: DATA_DIR_IN_USE).
+    // A report is verified against a stopped node's store here (a running node recomputes it through its API: report.test.ts).
     const file = join(root, 'report.json')
     expect((await runCli('report', '--format', 'json', '--by', 'peer', '--out', file, '--data-dir', a.dir)).code).toBe(EXIT.OK)
     await json('report verify', 'report', 'verify', file, '--data-dir', a.dir)

@@ -7,6 +7,7 @@ import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-p
 import type { ApiClient } from '../../node/api/client.ts'
 import type { SendInput } from '../../node/service.ts'
 import type { Report } from '../../node/report/index.ts'
+import { generateSigner } from '../../protocol/keys.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 
@@ -169,6 +170,13 @@ describe('cooperation report from the audit log of real nodes', () => {
       const outbox = row(r, 'outbox', { peer: b.peerId, payload: 'message' })!
       expect(outbox).toMatchObject({ queued: 10, left: 10, waiting: 0, expired: 0, untracked: 0 })
       expect(outbox.p99_wait_ms).toBe(delivery.p99_ms)
+      // Split at the first transmission, which every receipt entry of this build names.
+      const split = row(r, 'outbox_split', { peer: b.peerId, payload: 'message' })!
+      expect(split).toMatchObject({ left: 10, without_sent_at: 0 })
+      for (const m of ['p50_to_first_send_ms', 'p99_to_first_send_ms', 'p50_send_to_receipt_ms', 'p99_send_to_receipt_ms']) {
+        expect(split[m] as number, m).toBeGreaterThanOrEqual(0)
+        expect(split[m] as number, m).toBeLessThanOrEqual(delivery.max_ms as number)
+      }
       expect(row(r, 'queries', { peer: b.peerId, direction: 'out', selector_type: 'phone' })).toMatchObject({
         queries: 2,
         selectors: 6,
@@ -235,7 +243,7 @@ describe('cooperation report from the audit log of real nodes', () => {
     expect((await cli(['report', '--format', 'json', '--by', 'peer', '--by', 'week', '--out', file, '--data-dir', a.dir])).code).toBe(0)
     const ok = await cli(['report', 'verify', file, '--data-dir', a.dir, '--json'])
     expect(ok.code, ok.stderr).toBe(0)
-    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, checkpoint: { rootMatches: true, signedCheckpoint: true }, differences: [] })
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, checkpoint: { rootMatches: true, signedCheckpoint: true }, differences: [], via: 'data-dir' })
     // The log grows after the report (here: a peer added, a new checkpoint): verify reads the
     // data dir at the checkpoint the report names, not at the latest.
     const grown = await TestNode.create({ name: 'later', root })
@@ -267,7 +275,7 @@ describe('cooperation report from the audit log of real nodes', () => {
     expect(exp.code, exp.stderr).toBe(0)
     const viaBundle = await cli(['report', 'verify', signed, '--bundle', bundle, '--json'])
     expect(viaBundle.code, viaBundle.stderr).toBe(0)
-    expect(JSON.parse(viaBundle.stdout)).toMatchObject({ ok: true, signed: true, signer: a.peerId })
+    expect(JSON.parse(viaBundle.stdout)).toMatchObject({ ok: true, signed: true, signer: a.peerId, via: 'bundle' })
     const env = JSON.parse(await readFile(signed, 'utf8')) as { payload: string }
     const forged = JSON.parse(Buffer.from(env.payload, 'base64').toString()) as Report
     forged.figures.messages.rows[0][2] = 99
@@ -276,6 +284,50 @@ describe('cooperation report from the audit log of real nodes', () => {
     const forgedRes = await cli(['report', 'verify', join(root, 'forged.json'), '--bundle', bundle])
     expect(forgedRes.code).toBe(1)
     expect(forgedRes.stderr).toContain('BAD_SIGNATURE')
+  })
+
+  it('report verify on a running node: the node recomputes the report through its local API (its store is locked while it runs)', async () => {
+    await a.start()
+    try {
+      const file = join(root, 'a-live.json')
+      const signed = join(root, 'a-live.dsse.json')
+      expect((await cli(['report', '--format', 'json', '--by', 'peer', '--by', 'month', '--out', file, '--data-dir', a.dir])).code).toBe(0)
+      expect((await cli(['report', '--sign', '--by', 'peer', '--out', signed, '--data-dir', a.dir])).code).toBe(0)
+      const report = JSON.parse(await readFile(file, 'utf8')) as Report
+      // The log grows after the report: verify recomputes at the checkpoint the report names.
+      const later = generateSigner().signer.peerId
+      expect((await cli(['peers', 'add', '--peer-id', later, '--name', 'later-live', '--data-dir', a.dir])).code).toBe(0)
+      const ok = await cli(['report', 'verify', file, '--data-dir', a.dir, '--json'])
+      expect(ok.code, ok.stderr).toBe(0)
+      expect(JSON.parse(ok.stdout)).toMatchObject({
+        ok: true,
+        via: 'api',
+        checkpoint: { size: report.checkpoint.size, rootMatches: true, signedCheckpoint: true },
+        differences: []
+      })
+      const text = await cli(['report', 'verify', signed, '--data-dir', a.dir])
+      expect(text.code, text.stderr).toBe(0)
+      expect(text.stdout).toContain('report: matches the log')
+      expect(text.stdout).toContain('through its local API')
+      expect(text.stdout).toContain(`signature: valid, by ${a.peerId}`)
+      // A changed figure: the node answers the differences, the CLI exits 1 naming them.
+      const tampered = structuredClone(report)
+      const t = tampered.figures.outbox_split
+      t.rows[0][t.columns.indexOf('left')] = (t.rows[0][t.columns.indexOf('left')] as number) + 1
+      await writeFile(join(root, 'a-live-tampered.json'), JSON.stringify(tampered))
+      const bad = await cli(['report', 'verify', join(root, 'a-live-tampered.json'), '--data-dir', a.dir])
+      expect(bad.code).toBe(1)
+      expect(bad.stderr).toContain('REPORT_MISMATCH')
+      expect(bad.stdout).toContain('differs: figures.outbox_split.rows[0]')
+      const junk = await cli(['report', 'verify', join(root, 'phones.csv'), '--data-dir', a.dir])
+      expect(junk.stderr).toContain('REPORT_INVALID')
+    } finally {
+      await a.stop()
+    }
+    // Stopped again: this command reads the data directory itself, and says so.
+    const stopped = await cli(['report', 'verify', join(root, 'a-live.json'), '--data-dir', a.dir, '--json'])
+    expect(stopped.code, stopped.stderr).toBe(0)
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ ok: true, via: 'data-dir' })
   })
 
   it('text and CSV carry the same figures', async () => {

@@ -84,6 +84,27 @@ describe('audit entry encoding', () => {
     expect(() => auditEvents.receiptStored({ for: D1, by: alice.peerId, receipt })).toThrow(TypeError)
   })
 
+  it("records when a receipt's message was first sent (sentAt), and keeps entries sealed before sentAt existed valid", () => {
+    const receipt = signReceipt(bob, { digest: D1, messageId: null, status: 'accepted' }, new Date(AT))
+    const sent = encodeEntry(auditEvents.receiptStored({ for: D1, by: bob.peerId, receipt, sentAt: AT - 36 }), AT)
+    expect(text(sent).endsWith(`"envelopeSha256":"${sha256Hex(receipt)}","sentAt":"2026-03-01T12:00:00.087Z"}`)).toBe(true)
+    expect(decodeEntry(sent)).toMatchObject({ type: 'receipt.stored', status: 'accepted', sentAt: '2026-03-01T12:00:00.087Z' })
+    expect(decodeEntry(encodeEntry(auditEvents.receiptStored({ for: D1, by: bob.peerId, receipt }), AT))).toMatchObject({ sentAt: null })
+    // As an older node wrote it: no sentAt member. Still valid, and it re-encodes to itself.
+    const legacy = `{"v":1,"type":"receipt.stored","at":"2026-03-01T12:00:00.123Z","for":"${D1}","by":"${bob.peerId}","status":"accepted","reason":null,` +
+      `"envelopeSha256":"${sha256Hex(receipt)}"}`
+    const old = decodeEntryText(legacy)
+    expect(Object.hasOwn(old, 'sentAt')).toBe(false)
+    const event: Record<string, unknown> = { ...old }
+    delete event.v
+    delete event.at
+    expect(text(encodeEntry(event as AuditEvent, AT))).toBe(legacy)
+    rejectsWith(utf8.encode(legacy.replace('"reason":null', '"reason": null')), /canonical/)
+    rejectsWith(utf8.encode(legacy.slice(0, -1) + ',"sentAt":"yesterday"}'), /sentAt/)
+    rejectsWith(utf8.encode(legacy.slice(0, -1) + ',"sentAt":null,"more":1}'), /unknown field/)
+    expect(() => auditEvents.receiptStored({ for: D1, by: bob.peerId, receipt, sentAt: 'soon' })).toThrow(/sentAt/)
+  })
+
   it('writes free-form values as RFC 8785 JCS (sorted keys, integer-like keys included) and reads them back', () => {
     const before = { z: 1, a: [{ y: true, b: null }], 10: 'ten', 9: 'nine' }
     const event = auditEvents.policyChanged(before, { b: 'x', a: 'y' })

@@ -53,11 +53,21 @@ class PeerStream {
   private wake: (() => void) | undefined
   private ended = false
   private readonly peer: Signer
-  constructor (peer: Signer) {
+  /** false: the connection drops after the first write, unanswered (a lost session). */
+  private readonly answers: boolean
+  constructor (peer: Signer, answers = true) {
     this.peer = peer
+    this.answers = answers
   }
 
   send (data: Uint8Array): boolean {
+    if (!this.answers) {
+      for (const frame of this.decoder.push(data.slice())) this.batches.push(decodeBatch(frame).envelopes.length)
+      setTimeout(() => {
+        this.abort()
+      }, 20)
+      return true
+    }
     for (const frame of this.decoder.push(data.slice())) {
       const { envelopes } = decodeBatch(frame)
       this.batches.push(envelopes.length)
@@ -112,8 +122,18 @@ class PeerStream {
 }
 
 async function setUp (
-  windowBytes: number
-): Promise<{ store: Store, lane: DeliveryLane, dials: PeerStream[], delivered: DeliveryRecord[], queue: (n: number, bodyBytes: number) => Promise<void> }> {
+  windowBytes: number,
+  dropFirst = false
+): Promise<
+  {
+    store: Store,
+    lane: DeliveryLane,
+    dials: PeerStream[],
+    dialedAt: number[],
+    delivered: DeliveryRecord[],
+    queue: (n: number, bodyBytes: number) => Promise<void>
+  }
+> {
   const dir = await mkdtemp(join(tmpdir(), 'liaison-lane-'))
   dirs.push(dir)
   const store = await Store.open(join(dir, 'store'))
@@ -123,14 +143,16 @@ async function setUp (
   await trust.add({ peerId: peer.peerId, name: 'peer', addresses: [`/ip4/127.0.0.1/tcp/9/p2p/${peer.peerId}`] })
   const envelopes = new Map<string, Uint8Array>()
   const dials: PeerStream[] = []
+  const dialedAt: number[] = []
   const delivered: DeliveryRecord[] = []
   const lane = new DeliveryLane({
     store,
     trust,
     logger: pino({ level: 'silent' }),
     dial: async () => {
-      const s = new PeerStream(peer)
+      const s = new PeerStream(peer, !dropFirst || dials.length > 0)
       dials.push(s)
+      dialedAt.push(Date.now())
       return s as unknown as Stream
     },
     envelopeOf: async (digest) => envelopes.get(digest),
@@ -163,7 +185,7 @@ async function setUp (
       lane.offer(record)
     }
   }
-  return { store, lane, dials, delivered, queue }
+  return { store, lane, dials, dialedAt, delivered, queue }
 }
 
 async function until (check: () => boolean): Promise<void> {
@@ -194,4 +216,21 @@ describe('DeliveryLane', () => {
       await store.close()
     })
   }
+
+  it('records the first transmission (sentAt) and keeps it when a session is lost before the receipt', async () => {
+    const { store, lane, dials, dialedAt, delivered, queue } = await setUp(1 << 30, true)
+    const queuedAt = Date.now()
+    await queue(3, 100)
+    lane.start()
+    await until(() => delivered.length === 3)
+    expect(dials.length).toBeGreaterThanOrEqual(2)
+    expect(dials[0].batches.reduce((a, b) => a + b, 0)).toBe(3)
+    for (const d of delivered) {
+      // Sent first on the lost session, delivered on a later one: the first time is kept.
+      expect(d.sentAt).toBeGreaterThanOrEqual(queuedAt)
+      expect(d.sentAt).toBeLessThan(dialedAt[1])
+    }
+    await lane.stop()
+    await store.close()
+  })
 })

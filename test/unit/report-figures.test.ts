@@ -118,6 +118,35 @@ describe('report: histogram regimes', () => {
   })
 })
 
+describe('report: the outbox split at the first transmission', () => {
+  it("splits enqueued → receipt at the receipt entry's sentAt, and counts the receipts logged without one", () => {
+    const rows = figure('outbox_split', [
+      sent(1, 0),
+      { ...receipt(1, 1500), sentAt: at(1200) }, // 1.2 s waiting for a first transmission (peer offline), 0.3 s after it
+      sent(2, 10),
+      { ...receipt(2, 110), sentAt: at(20) }, // 10 ms, then 90 ms
+      sent(3, 20),
+      receipt(3, 60), // logged before receipt.stored had sentAt: left, not split
+      sent(4, 30),
+      { ...receipt(4, 40), sentAt: null }, // a receipt whose transmission time is not known
+      sent(5, 40) // still waiting: not in this figure
+    ])
+    expect(rows).toEqual([{
+      payload: 'message',
+      left: 4,
+      without_sent_at: 2,
+      p50_to_first_send_ms: 10,
+      p90_to_first_send_ms: 1200,
+      p99_to_first_send_ms: 1200,
+      p50_send_to_receipt_ms: 90,
+      p90_send_to_receipt_ms: 300,
+      p99_send_to_receipt_ms: 300
+    }])
+    // The parts add up to the outbox figure's wait of each delivery.
+    expect(figure('outbox', [sent(1, 0), { ...receipt(1, 1500), sentAt: at(1200) }])[0].p50_wait_ms).toBe(1500)
+  })
+})
+
 describe('report: the outbox figure', () => {
   it('counts what left with a receipt, what still waits, what expired and what was forgotten', () => {
     const rows = figure('outbox', [

@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { FEEDBACK_RATINGS } from '../../../protocol/feedback.ts'
 import { REPORT_FORMATS, type Report } from '../../report/types.ts'
 import { RawBody, defineRoute, type Route } from '../route.ts'
-import { boolParam, digest, messageRef, peerId, uuid } from '../schemas.ts'
+import { boolParam, digest, messageRef, named, peerId, uuid } from '../schemas.ts'
 
 const REPORT_TYPES: Record<string, string> = { text: 'text/plain; charset=utf-8', csv: 'text/csv; charset=utf-8', html: 'text/html; charset=utf-8' }
 
@@ -41,6 +41,22 @@ async function chartsOf (report: Report): Promise<Array<{ id: string, title: str
   lastCharts = { key, charts }
   return charts
 }
+
+const reportVerdict = named(
+  'ReportVerdict',
+  z.object({
+    ok: z.boolean().describe('every figure, the query, the coverage and the checkpoint root match'),
+    signed: z.boolean(),
+    signer: peerId.nullable().describe('the signer of a signed report'),
+    checkpoint: z.object({
+      size: z.number().int(),
+      root: z.string().describe('the root the report names (hex)'),
+      rootMatches: z.boolean().describe('recomputed from the entries, and equal to the signed checkpoint of that size'),
+      signedCheckpoint: z.boolean()
+    }),
+    differences: z.array(z.string()).describe('what differs, e.g. figures.messages.rows[2], checkpoint.root')
+  })
+)
 
 export const reportRoutes: Route[] = [
   defineRoute({
@@ -86,6 +102,21 @@ export const reportRoutes: Route[] = [
       const report = JSON.parse(body) as Report
       return { report, charts: await chartsOf(report) }
     }
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/report/verify',
+    operationId: 'reportVerify',
+    summary: "Recompute a cooperation report from this node's audit log and say whether it matches",
+    description:
+      '`liaison report verify` on a running node (its data directory is locked by the node). The body carries the report file as text — the JSON report, ' +
+      'its DSSE envelope (the signature is checked first) or the HTML report (its embedded JSON) — which is recomputed from the entries 0 … size-1 of the ' +
+      'checkpoint it names and compared cell by cell. Read-only. A mismatch is an answer (`ok: false`, `differences`), not an error.',
+    tags: ['report'],
+    body: z.strictObject({ report: z.string().min(1).describe("the report file's text (JSON, DSSE envelope or HTML)") }),
+    response: reportVerdict,
+    errors: [400, 404, 413, 422],
+    handler: async ({ service, body }) => await service.verifyReport(body.report)
   }),
   defineRoute({
     method: 'POST',

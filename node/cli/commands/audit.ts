@@ -86,7 +86,7 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
         examples: ['liaison report --from 2026-01-01 --to 2026-03-31 --by peer --by month --format html --out q1.html']
       },
       verify: {
-        summary: 'recompute a report from the log and compare (exit 0 only if it matches)',
+        summary: 'recompute a report from the log and compare (exit 0 only if it matches); on a running node, the node recomputes it (local API)',
         args: 'REPORT',
         flags: { bundle: flag.string('compare with an exported audit bundle', { placeholder: 'DIR' }) },
         output: cliOutput('ReportVerdict'),
