@@ -156,7 +156,8 @@ export const CLI_OUTPUTS = {
     checkpoint: z.object({ size: int, root: z.string(), rootMatches: z.boolean(), signedCheckpoint: z.boolean() }),
     differences: z.array(z.string()),
     via: z.enum(['api', 'data-dir', 'bundle']).describe(
-      "who recomputed it: api — the node running on the data directory (POST /v1/report/verify; its store is locked while it runs); data-dir — this command, from a snapshot of a stopped node's store; bundle — this command, from the audit bundle"
+      'who recomputed it: api — the node running on the data directory (POST /v1/report/verify; its store is locked while it runs); ' +
+        "data-dir — this command, from a snapshot of a stopped node's store; bundle — this command, from the audit bundle"
     )
   }),
   IndexAdd: z.object({
