@@ -16,9 +16,18 @@ import type { AuditEntry } from '../entry.ts'
 import { timestampMs } from '../timestamp.ts'
 import { batches } from './context.ts'
 import type { VerifyContext } from './context.ts'
-import { leafHashInto, sha256Into } from './fast-hash.ts'
 import { indexFieldsOfEntry } from './index-tuple.ts'
-import { hexInto, LEAF_MESSAGE, LEAF_OUT, LEAF_PURGE, LEAF_RECEIPT, LEAF_REPEATED } from './record-table.ts'
+import { hexInto, LEAF_MESSAGE, LEAF_OUT, LEAF_PURGE, LEAF_RECEIPT, LEAF_REPEATED, sha256Into } from './record-table.ts'
+
+let scratch = Buffer.allocUnsafeSlow(64 * 1024)
+
+/** RFC 9162 leaf hash SHA-256(0x00 ‖ `bytes`) into out[at, at + 32), through one reused buffer. */
+function leafHashInto (bytes: Uint8Array, out: Buffer, at: number): void {
+  if (scratch.length < bytes.length + 1) scratch = Buffer.allocUnsafeSlow(2 * bytes.length + 1)
+  scratch[0] = 0
+  scratch.set(bytes, 1)
+  sha256Into(scratch.subarray(0, bytes.length + 1), out, at)
+}
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0

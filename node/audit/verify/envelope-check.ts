@@ -5,7 +5,10 @@
  * - the bytes decode as a DSSE v1 envelope — with protocol/envelope.ts `decodeEnvelope`, the
  *   strict decoder the node's receive path uses (exchange/receiver.ts), so the auditor accepts
  *   exactly what a node accepts; a receipt stored as exchange v2 evidence
- *   (protocol/receipt-evidence.ts) is checked by evidence-check.ts;
+ *   (protocol/receipt-evidence.ts) instead names the message and recipient it is stored under,
+ *   its inclusion proof leads to the checkpoint's root, and that checkpoint is signed (note and
+ *   time cosignature) by the recipient — a batch shares one note, so a note already verified
+ *   under the same key is not verified again (a bounded cache per thread);
  * - the payload type is a message's (for a message) or a receipt's (for a receipt);
  * - for a message, SHA-256 of its PAE bytes is the digest it is stored under;
  * - a signature verifies under the signer's key (the peer ID inlines the Ed25519 key);
@@ -20,18 +23,16 @@
 import { hash } from 'node:crypto'
 import { fastVerify } from '../../../protocol/ed25519-fast.ts'
 import { decodeEnvelope, pae } from '../../../protocol/envelope.ts'
-import { isReceiptEvidence } from '../../../protocol/receipt-evidence.ts'
+import { checkReceiptEvidence, isReceiptEvidence, parseReceiptEvidence } from '../../../protocol/receipt-evidence.ts'
 import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
 import type { VerifyKey } from '../../../protocol/types.ts'
-import { checkStoredEvidence } from './evidence-check.ts'
+import { openNodeCheckpoint } from '../checkpoints.ts'
 import { messagePrefix } from './index-tuple.ts'
 import type { IndexFields } from './index-tuple.ts'
 
-export type StoredKind = 'message' | 'receipt'
-
 export interface EnvelopeExpectation {
   /** `message`: anything stored as a message (a message, forward, release request/grant, key rotation). */
-  kind: StoredKind
+  kind: 'message' | 'receipt'
   /** The message digest (32 raw bytes): the key a message is stored under, or the one a receipt answers. */
   digest: Uint8Array
   /** For `message`: the payload type the index records (default: a message). */
@@ -45,16 +46,12 @@ export interface EnvelopeExpectation {
 /** `sha256`: SHA-256 of the stored bytes as a 32-character latin1 string (one byte per character). */
 export type EnvelopeCheck = { ok: true, sha256: string } | { ok: false, sha256: string, problem: string }
 
-export interface EnvelopeToCheck {
-  bytes: Uint8Array
-  signer: VerifyKey
-  expect: EnvelopeExpectation
-}
-
 const MESSAGE_TYPE = PAYLOAD_TYPES.message
 const RECEIPT_TYPE = PAYLOAD_TYPES.receipt
 const utf8 = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+/** Receipt-evidence checkpoint notes verified, as signer + note. */
+const verifiedNotes = new Set<string>()
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0
@@ -67,8 +64,25 @@ function startsWithBytes (bytes: Uint8Array, prefix: Uint8Array): boolean {
 /** Check one stored envelope against what the index says it is (see the module header). */
 export function checkStoredEnvelope (bytes: Uint8Array, signer: VerifyKey, expect: EnvelopeExpectation): EnvelopeCheck {
   const digest = hash('sha256', bytes, 'binary')
-  if (expect.kind === 'receipt' && isReceiptEvidence(bytes)) return checkStoredEvidence(bytes, signer, expect.digest, digest)
   const fail = (problem: string): EnvelopeCheck => ({ ok: false, sha256: digest, problem })
+  if (expect.kind === 'receipt' && isReceiptEvidence(bytes)) {
+    try {
+      const e = parseReceiptEvidence(bytes)
+      const digestHex = Buffer.from(expect.digest).toString('hex')
+      if (e.for !== digestHex) return fail(`the receipt evidence is for ${e.for}, stored for ${digestHex}`)
+      if (e.by !== signer.peerId) return fail(`the receipt evidence says by ${e.by}, stored as by ${signer.peerId}`)
+      checkReceiptEvidence(e)
+      const key = signer.peerId + '\n' + e.checkpoint
+      if (!verifiedNotes.has(key)) {
+        openNodeCheckpoint(e.checkpoint, [signer.peerId])
+        if (verifiedNotes.size >= 4096) verifiedNotes.clear()
+        verifiedNotes.add(key)
+      }
+      return { ok: true, sha256: digest }
+    } catch (err) {
+      return fail(`receipt evidence: ${(err as Error).message}`)
+    }
+  }
   let env
   try {
     env = decodeEnvelope(bytes)
@@ -90,7 +104,7 @@ export function checkStoredEnvelope (bytes: Uint8Array, signer: VerifyKey, expec
 }
 
 /** `checkStoredEnvelope` for each of many. */
-export function checkStoredEnvelopes (items: readonly EnvelopeToCheck[]): EnvelopeCheck[] {
+export function checkStoredEnvelopes (items: ReadonlyArray<{ bytes: Uint8Array, signer: VerifyKey, expect: EnvelopeExpectation }>): EnvelopeCheck[] {
   return items.map(item => checkStoredEnvelope(item.bytes, item.signer, item.expect))
 }
 

@@ -16,8 +16,6 @@
  *
  * @module
  */
-import { hash } from 'node:crypto'
-
 export interface IndexFields {
   id: unknown
   kind: unknown
@@ -62,10 +60,4 @@ export function indexFieldsOfEntry (text: string, type: string, payloadType: str
     1
   const end = text.length - (',"envelopeSha256":'.length + 66 + 1) + 1
   return text.slice(start, end)
-}
-
-/** First 16 bytes of SHA-256 of a prefix. */
-export function prefixDigest (prefix: string): Uint8Array {
-  const out = hash('sha256', prefix, 'buffer')
-  return new Uint8Array(out.buffer, out.byteOffset, 16)
 }

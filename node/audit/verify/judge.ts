@@ -10,7 +10,7 @@
  */
 import { formatRfc3339Millis } from '../../../protocol/time.ts'
 import { batches } from './context.ts'
-import type { VerifyContext } from './context.ts'
+import type { ReadableSub, VerifyContext } from './context.ts'
 import {
   ENVELOPE_CHECKED,
   HAS_ENVELOPE,
@@ -27,12 +27,7 @@ import {
 } from './record-table.ts'
 import { where } from './store-pass.ts'
 
-export interface Judgement {
-  purged: number
-  repeated: number
-}
-
-export function judgeRecords (ctx: VerifyContext): Judgement {
+export function judgeRecords (ctx: VerifyContext): { purged: number, repeated: number } {
   const { table, failures } = ctx
   let purged = 0
   let repeated = 0
@@ -92,12 +87,16 @@ export function judgeRecords (ctx: VerifyContext): Judgement {
   return { purged, repeated }
 }
 
+/** The fingerprint of a sublevel's keys. */
+async function keysOf (sub: ReadableSub<unknown>): Promise<SetFingerprint> {
+  const found = new SetFingerprint()
+  for await (const batch of batches(sub, { values: false }, 2048)) for (const [key] of batch) found.add(key)
+  return found
+}
+
 /** audit-ref must hold exactly digest!index for every digest every entry names. */
 export async function refIndexPass (ctx: VerifyContext): Promise<void> {
-  const found = new SetFingerprint()
-  for await (const batch of batches(ctx.audit.ref, { values: false }, 2048)) {
-    for (const [key] of batch) found.add(key)
-  }
+  const found = await keysOf(ctx.audit.ref)
   if (!found.equals(ctx.refs)) {
     ctx.failures.add(
       'index',
@@ -109,16 +108,13 @@ export async function refIndexPass (ctx: VerifyContext): Promise<void> {
 
 /** audit-exp must hold expires!digest for every logged message not purged. */
 export async function expiryIndexPass (ctx: VerifyContext): Promise<void> {
-  const found = new SetFingerprint()
-  for await (const batch of batches(ctx.audit.exp, { values: false }, 2048)) {
-    for (const [key] of batch) found.add(key)
-  }
+  const found = await keysOf(ctx.audit.exp)
   const expected = new SetFingerprint()
   const { table } = ctx
   for (let r = 0; r < table.count; r++) {
-    if (table.slotOf[r] !== 0) continue
-    if ((table.leafFlags[r] & LEAF_MESSAGE) === 0 || (table.leafFlags[r] & LEAF_PURGE) !== 0) continue
-    expected.add(formatRfc3339Millis(table.expires[r]) + '!' + table.digestHex(r))
+    if (table.slotOf[r] === 0 && (table.leafFlags[r] & (LEAF_MESSAGE | LEAF_PURGE)) === LEAF_MESSAGE) {
+      expected.add(formatRfc3339Millis(table.expires[r]) + '!' + table.digestHex(r))
+    }
   }
   if (!found.equals(expected)) {
     ctx.failures.add(

@@ -15,10 +15,9 @@ import type { MessageMeta } from '../../store/records.ts'
 import { ChunkWriter, KIND_IN, KIND_OUT, KIND_RECEIPT, PAYLOAD_CODES, UNKNOWN_PAYLOAD, itemSize } from './chunk.ts'
 import { batches, Cursor } from './context.ts'
 import type { VerifyContext } from './context.ts'
-import { sha256Into } from './fast-hash.ts'
 import { PAYLOAD_OPENING, indexFieldsText } from './index-tuple.ts'
-import { ENVELOPE_CHECKED, HAS_ENVELOPE, HAS_META, HAS_RECEIPT, META_OUT, META_PURGED } from './record-table.ts'
-import type { EnvelopeResult } from './verify-worker.ts'
+import { ENVELOPE_CHECKED, HAS_ENVELOPE, HAS_META, HAS_RECEIPT, META_OUT, META_PURGED, sha256Into } from './record-table.ts'
+import type { EnvelopeResult } from './worker-pool.ts'
 
 /** Bytes per chunk: a few hundred typical envelopes (~1.5 KB each). */
 const CHUNK_BYTES = 512 * 1024
