@@ -10,7 +10,7 @@
  *
  * 1. checkpoints — each signed note verifies under a node key, with its time cosignature;
  * 2. entries — decoded, re-hashed, the tree rebuilt, roots compared with the checkpoints
- *    (entry-pass.ts); with `thorough`, every stored tree node too (tree-pass.ts);
+ *    (log-pass.ts); with `thorough`, every stored tree node too;
  * 3. store — every message envelope and receipt, with its index record, checked in the workers
  *    by the one strict decoder (store-pass.ts, envelope-check.ts): signature under its signer's
  *    key, digest, payload against the index;
@@ -39,13 +39,12 @@ import { AuditStore } from '../audit-store.ts'
 import { nodeNoteKeys, openNodeCheckpoint } from '../checkpoints.ts'
 import { assertNodeStopped, assertStoreExists, snapshotStore } from '../snapshot.ts'
 import type { CheckedCheckpoint, VerifyContext } from './context.ts'
-import { entryPass } from './entry-pass.ts'
+import { consistencyPass, entryPass, treePass } from './log-pass.ts'
 import { expiryIndexPass, judgeRecords, refIndexPass } from './judge.ts'
 import { RecordTable, SetFingerprint } from './record-table.ts'
 import { emptyReport, Failures } from './report.ts'
 import type { VerifyProgress, VerifyReport } from './report.ts'
 import { storePass } from './store-pass.ts'
-import { consistencyPass, treePass } from './tree-pass.ts'
 import { WorkerPool } from './worker-pool.ts'
 import { checkWitnessCosignatures, witnessNote } from './witness-check.ts'
 
