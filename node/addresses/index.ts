@@ -1,8 +1,10 @@
 /**
  * Reachability across restarts: the listen ports a node keeps (listen-state.ts) and the signed
- * address updates it sends its peers when its addresses change anyway (announce.ts).
+ * address updates it sends its peers when its addresses change anyway (announce.ts), and which
+ * hosts are this machine only (loopback.ts).
  *
  * @module
  */
 export { announceable, boundPorts, readListenState, resolveListen, writeListenState, listenStatePath, type ListenState } from './listen-state.ts'
 export { announceAddresses, ADDRESS_UPDATE_TTL_MS } from './announce.ts'
+export { isLoopback } from './loopback.ts'

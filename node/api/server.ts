@@ -22,6 +22,7 @@ import type { AuditView } from './console-routes.ts'
 import type { TaskForces } from '../taskforce/index.ts'
 import { RouteMatcher, queryObject, validateInput } from './dispatch.ts'
 import { API_MAX_BODY_BYTES } from '../defaults.ts'
+import { isLoopback } from '../addresses/loopback.ts'
 
 // Not `import … from 'node:http'`: an ES module import of node:http evaluates every export of
 // it, and its lazy WebSocket/CloseEvent/MessageEvent exports load undici and with it http2 —
@@ -72,10 +73,6 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   STORAGE_FULL: 507,
   TIMEOUT: 504,
   PEER_UNREACHABLE: 504
-}
-
-export function isLoopback (host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
 export class ApiServer {

@@ -23,7 +23,8 @@
  * @module
  */
 import { registerFigure } from '../report/figures.ts'
-import { NO_DIMS, Normaliser, type RawEntry } from '../report/facts.ts'
+import { Normaliser } from '../report/facts.ts'
+import { NO_DIMS, type RawEntry } from '../report/fact.ts'
 import { registerDimension } from '../report/dimensions.ts'
 
 const str = (v: unknown): string => typeof v === 'string' ? v : '-'
