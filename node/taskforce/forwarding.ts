@@ -19,7 +19,7 @@
  */
 import { memberIds } from '../../protocol/taskforce/index.ts'
 import type { Tlp } from '../../protocol/types.ts'
-import { disseminationCodes, forwardRule, type ForwardRule } from '../policy/forwarding-rules.ts'
+import { disseminationCodes, forwardRule, type ForwardRule } from '../forwarding/rules.ts'
 import type { TaskForceRecords } from './records.ts'
 import { loadTaskForce } from './state.ts'
 

@@ -9,9 +9,9 @@ import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { register as globalRegistry } from 'prom-client'
 import { TEST_AGREEMENT, TestNode, tempDir } from '../helpers/node-process.ts'
-import { createMetrics } from '../../node/metrics.ts'
+import { createMetrics } from '../../node/runtime/metrics.ts'
 import { openApiDocument } from '../../node/api/openapi.ts'
-import type { SendInput } from '../../node/service.ts'
+import type { SendInput } from '../../node/service/liaison-service.ts'
 import type { DeliveryRecord, PeerRecord } from '../../node/store/records.ts'
 
 const DOCS = new URL('../../docs/metrics.md', import.meta.url)

@@ -19,9 +19,9 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
-import type { TrustList } from './trust-list.ts'
-import { DEFAULT_COURIER_CONNECTION_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from './defaults.ts'
-import { REVOKE_PROTOCOL } from '../protocol/revocation.ts'
+import type { TrustList } from '../trust/trust-list.ts'
+import { DEFAULT_COURIER_CONNECTION_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from '../defaults.ts'
+import { REVOKE_PROTOCOL } from '../../protocol/revocation.ts'
 
 export interface TransportInit {
   seed: Uint8Array

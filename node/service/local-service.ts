@@ -1,175 +1,66 @@
 /**
- * What an operator can ask of a node — send, inbox, outbox, message, peers, health — as one
- * interface. The running node serves it over the local API; the CLI calls it through the API
- * when the node runs, or directly on the store when it does not.
+ * LocalService: the LiaisonService (liaison-service.ts) answered from this node's own store,
+ * trust list and outbox — by the running node behind its local API, and by the CLI on a
+ * stopped node's data directory.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { signEnvelope, encodeEnvelope } from '../protocol/envelope.ts'
-import { envelopeDigest } from '../protocol/digest.ts'
-import { encodeMessage, validateMessage } from '../protocol/message.ts'
-import { uuidV7 } from '../protocol/uuid.ts'
-import { ProtocolError } from '../protocol/errors.ts'
-import { PAYLOAD_TYPES, type MessageKind, type MessageV1, type Signer, type Tlp } from '../protocol/types.ts'
-import { DEFAULT_MESSAGE_TTL_MS } from './defaults.ts'
-import { NodeError } from './errors.ts'
-import type { Store, InboxQuery } from './store/store.ts'
-import type { BatchOp } from './store/group-commit.ts'
-import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './store/records.ts'
-import { applyRevocation, type RevocationOutcome } from './revocation.ts'
-import { courierOf } from './courier/kit.ts'
-import { dataDirPaths } from './data-dir.ts'
+import { signEnvelope, encodeEnvelope } from '../../protocol/envelope.ts'
+import { envelopeDigest } from '../../protocol/digest.ts'
+import { encodeMessage, validateMessage } from '../../protocol/message.ts'
+import { uuidV7 } from '../../protocol/uuid.ts'
+import { ProtocolError } from '../../protocol/errors.ts'
+import { PAYLOAD_TYPES, type MessageV1, type Signer } from '../../protocol/types.ts'
+import { DEFAULT_MESSAGE_TTL_MS } from '../defaults.ts'
+import { NodeError } from '../errors.ts'
+import type { Store, InboxQuery } from '../store/store.ts'
+import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, ReleaseRecord } from '../store/records.ts'
+import { applyRevocation, type RevocationOutcome } from '../trust/revocation.ts'
+import { courierOf } from '../courier/kit.ts'
+import { dataDirPaths } from '../config/data-dir.ts'
 import {
   announceRotation,
   applyPeerRotation,
   rotationAnswered,
   rotationPeerStates,
-  type BeforeRotationApplied,
-  type RotationPeerState
-} from './key-rotation.ts'
-import { Forwarding } from './forwarding.ts'
-import { sendFeedback, type FeedbackResult } from './feedback/send-feedback.ts'
-import { auditEvents } from './audit/events.ts'
-import type { Witness, WitnessOutcome } from './witness/witness.ts'
-import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from './witness/witness-store.ts'
-import type { TrustList, PeerInput } from './trust-list.ts'
-import type { Outbox } from './exchange/outbox.ts'
-import type { DialFailure } from './exchange/delivery-lane.ts'
-import { enqueueOutbound } from './exchange/enqueue.ts'
-import { metaOf } from './store/message-meta.ts'
-import { decide, type Decision, type PolicySubject } from './policy/decide.ts'
-import type { PolicyHolder } from './policy/policy-holder.ts'
-import type { NodePolicy } from './policy/node-policy.ts'
-import type { PeerFields } from './policy/peer-fields.ts'
-import { exportCard, openCard, setPeerStatus, type CardExport } from './peer-admin.ts'
-import type { AuditLog } from './audit/audit-log.ts'
-import type { OprfRotation, OprfRotationReason } from './query/rotation.ts'
-import { reportOf, type ReportRequest } from './report/serve-report.ts'
-import { addressTaskForce, taskForceSendEvents, TaskForceRecords, type Addressing } from './taskforce/index.ts'
+  type BeforeRotationApplied
+} from '../trust/key-rotation.ts'
+import { Forwarding } from '../forwarding/forwarding.ts'
+import { sendFeedback, type FeedbackResult } from '../feedback/send-feedback.ts'
+import { auditEvents } from '../audit/events.ts'
+import type { Witness, WitnessOutcome } from '../witness/witness.ts'
+import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from '../witness/witness-store.ts'
+import type { TrustList, PeerInput } from '../trust/trust-list.ts'
+import type { Outbox } from '../exchange/outbox.ts'
+import type { DialFailure } from '../exchange/delivery-lane.ts'
+import { enqueueOutbound } from '../exchange/enqueue.ts'
+import { metaOf } from '../store/message-meta.ts'
+import { decide, type Decision, type PolicySubject } from '../policy/decide.ts'
+import type { PolicyHolder } from '../policy/policy-holder.ts'
+import type { NodePolicy } from '../policy/node-policy.ts'
+import type { PeerFields } from '../policy/peer-fields.ts'
+import { exportCard, openCard, setPeerStatus, type CardExport } from '../trust/peer-admin.ts'
+import type { AuditLog } from '../audit/audit-log.ts'
+import type { OprfRotation, OprfRotationReason } from '../query/rotation.ts'
+import { reportOf, type ReportRequest } from '../report/serve-report.ts'
+import { addressTaskForce, taskForceSendEvents, TaskForceRecords, type Addressing } from '../taskforce/index.ts'
+import type {
+  AddPeerResult,
+  Health,
+  KeyStatus,
+  LiaisonService,
+  MessageView,
+  PeerStatusChange,
+  PolicyCheckInput,
+  RecipientOutcome,
+  SendAlongside,
+  SendInput,
+  SendResult
+} from './liaison-service.ts'
 
 /** The audit action of a peer added from a card whose fingerprint was not compared (`--no-fingerprint-check`). */
 export const UNCHECKED_CARD_ACTION = 'peer.added.fingerprint-unchecked'
-
-export interface SendInput {
-  to: string[]
-  /** Send under this task force's charter in effect, to every current member (PROTOCOL.md §21.5); `to` stays empty. */
-  taskForce?: string
-  kind: MessageKind
-  tlp: Tlp
-  topic: string
-  legalBasis: string
-  handling?: string[]
-  inReplyTo?: string
-  /** Absolute expiry (RFC 3339) or lifetime in ms; default DEFAULT_MESSAGE_TTL_MS. */
-  expires?: string
-  ttlMs?: number
-  body: Record<string, unknown>
-}
-
-export interface RecipientOutcome {
-  peerId: string
-  status: 'queued' | 'refused' | 'delivered' | 'rejected' | 'expired' | 'cancelled' | 'pending'
-  reason?: string
-  /** With reason PEER_UNREACHABLE: the addresses tried and the last error. */
-  detail?: string
-}
-
-export interface SendResult {
-  id: string
-  digest: string
-  recipients: RecipientOutcome[]
-}
-
-/**
- * Records a caller stores in the same durable write as the message it sends (the TAXII
- * server's status resource and audit event: one fsync per POST, not two). Called once the
- * message is signed, with its digest, the recipients it is queued for and those refused.
- */
-export type SendAlongside = (
-  message: { digest: string, storedAt: number, queued: string[], refused: RecipientOutcome[] }
-) => { ops: BatchOp[], events: unknown[] }
-
-export interface MessageView {
-  meta: MessageMeta
-  /** Base64 of the envelope bytes exactly as signed or received (when asked and not purged). */
-  envelope?: string
-  receipts: Array<{ by: string, envelope: string }>
-  deliveries?: DeliveryRecord[]
-}
-
-export interface Health {
-  status: 'ready' | 'not-ready'
-  peerId: string
-  name: string
-  running: boolean
-  /** Peers with an open connection right now (running node only). */
-  connected?: string[]
-}
-
-export interface PolicyCheckInput extends PolicySubject {
-  to: string
-}
-
-export interface PeerStatusChange {
-  record: PeerRecord
-  cancelled: DeliveryRecord[]
-}
-
-export interface AddPeerResult {
-  record: PeerRecord
-  /** Present when the peer was added from a trust card: compare it out of band. */
-  fingerprint?: string
-}
-
-/**
- * Key rotation status. `waiting`: peers whose receipt for this node's rotation statement has not
- * arrived yet (not: peers that have not approved); `peers`: what each peer did (announced,
- * received, approved).
- */
-export interface KeyStatus {
-  rotation?: OwnRotation
-  waiting: string[]
-  peers: RotationPeerState[]
-  peerRotations: PeerRotation[]
-}
-
-export interface LiaisonService {
-  send(input: SendInput, opts?: { wait?: boolean, timeoutMs?: number }): Promise<SendResult>
-  inbox(query?: InboxQuery): Promise<MessageMeta[]>
-  sent(query?: InboxQuery): Promise<MessageMeta[]>
-  outbox(): Promise<DeliveryRecord[]>
-  message(ref: string, opts?: { envelope?: boolean }): Promise<MessageView>
-  peers(): Promise<PeerRecord[]>
-  peer(peerId: string): Promise<PeerRecord>
-  addPeer(input: PeerInput): Promise<PeerRecord>
-  /** Add from a self-signed trust card (envelope JSON text), with permission fields. */
-  addPeerFromCard(card: string, fields: PeerFields, expectFingerprint?: string): Promise<AddPeerResult>
-  updatePeer(peerId: string, fields: PeerFields): Promise<PeerRecord>
-  setPeerStatus(peerId: string, status: 'active' | 'suspended' | 'revoked'): Promise<PeerStatusChange>
-  removePeer(peerId: string): Promise<void>
-  policy(): Promise<NodePolicy>
-  reloadPolicy(): Promise<NodePolicy>
-  checkPolicy(input: PolicyCheckInput): Promise<Decision>
-  card(): Promise<CardExport>
-  rotateKey(): Promise<OwnRotation>
-  keyStatus(): Promise<KeyStatus>
-  approveRotation(oldPeerId: string): Promise<PeerRecord>
-  /** Act on a peer's revocation certificate (its envelope, JSON text): revoke that key and its record. */
-  applyRevocation(certificate: string): Promise<RevocationOutcome>
-  forward(ref: string, to: string[], legalBasis?: string): Promise<SendResult>
-  requestRelease(ref: string, recipient: string, reason: string): Promise<ReleaseRecord>
-  feedback(ref: string, rating: string, note?: string): Promise<FeedbackResult>
-  /** The cooperation report up to a checkpoint issued now (running node only), rendered or signed. */
-  report(input: ReportRequest): Promise<{ type: string, body: string }>
-  answerRelease(requestId: string, decision: 'granted' | 'denied', opts?: { validMs?: number, reason?: string }): Promise<ReleaseRecord>
-  releases(): Promise<ReleaseRecord[]>
-  /** Ask every active peer to cosign our latest checkpoint now (running node). */
-  witness(): Promise<WitnessOutcome[]>
-  /** What this node witnessed: peers' latest checkpoints, and any inconsistency alerts. */
-  witnesses(): Promise<{ seen: WitnessedCheckpoint[], alerts: WitnessAlert[] }>
-  health(): Promise<Health>
-}
 
 export interface LocalServiceComponents {
   /** The data directory (key rotation writes the next key there). */
@@ -538,4 +429,3 @@ export class LocalService implements LiaisonService {
     }
   }
 }
-export { metaOf } from './store/message-meta.ts'
