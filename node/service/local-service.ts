@@ -98,22 +98,22 @@ export function describeDialFailure (f: DialFailure): string {
 const FINAL = new Set(['delivered', 'rejected', 'expired', 'cancelled'])
 
 export class LocalService implements LiaisonService {
-  private readonly c: LocalServiceComponents
+  private readonly components: LocalServiceComponents
   private readonly now: () => Date
   private readonly forwarding: Forwarding
   /** Set while the node shuts down: health says not-ready. */
   stopping = false
 
   constructor (components: LocalServiceComponents) {
-    this.c = components
+    this.components = components
     this.now = components.now ?? (() => new Date())
     this.forwarding = new Forwarding({ ...components, now: this.now })
   }
 
   async rotateKey (): Promise<OwnRotation> {
-    const rotation = await announceRotation({ ...this.c, now: this.now })
+    const rotation = await announceRotation({ ...this.components, now: this.now })
     // A new identity starts a new OPRF key too (PROTOCOL.md §19.2): the new card names both.
-    await this.c.rotateOprfKey?.('identity rotation')
+    await this.components.rotateOprfKey?.('identity rotation')
     return rotation
   }
 
@@ -123,24 +123,24 @@ export class LocalService implements LiaisonService {
    * through `POST /v1/queries/index/rotate-key`).
    */
   async rotateOprfKey (reason: OprfRotationReason): Promise<OprfRotation> {
-    if (this.c.rotateOprfKey == null) throw new NodeError('NODE_NOT_RUNNING', 'this service has no query index to rotate')
-    return await this.c.rotateOprfKey(reason)
+    if (this.components.rotateOprfKey == null) throw new NodeError('NODE_NOT_RUNNING', 'this service has no query index to rotate')
+    return await this.components.rotateOprfKey(reason)
   }
 
   async keyStatus (): Promise<KeyStatus> {
-    const rotation = await this.c.store.ownRotation()
-    const waiting = rotation != null ? (await rotationAnswered(this.c.store, rotation)).waiting : []
-    const peers = rotation != null ? await rotationPeerStates(this.c.store, this.c.trust, rotation) : []
-    return { ...(rotation != null ? { rotation } : {}), waiting, peers, peerRotations: await this.c.store.listRotations() }
+    const rotation = await this.components.store.ownRotation()
+    const waiting = rotation != null ? (await rotationAnswered(this.components.store, rotation)).waiting : []
+    const peers = rotation != null ? await rotationPeerStates(this.components.store, this.components.trust, rotation) : []
+    return { ...(rotation != null ? { rotation } : {}), waiting, peers, peerRotations: await this.components.store.listRotations() }
   }
 
   async approveRotation (oldPeerId: string): Promise<PeerRecord> {
-    return await applyPeerRotation(this.c.store, this.c.trust, oldPeerId, this.now(), this.c.beforeRotationApplied)
+    return await applyPeerRotation(this.components.store, this.components.trust, oldPeerId, this.now(), this.components.beforeRotationApplied)
   }
 
   async applyRevocation (certificate: string): Promise<RevocationOutcome> {
-    const outcome = await applyRevocation(this.c.store, this.c.trust, new TextEncoder().encode(certificate), this.now())
-    for (const r of outcome.cancelled) this.c.outbox?.emit('delivery', r)
+    const outcome = await applyRevocation(this.components.store, this.components.trust, new TextEncoder().encode(certificate), this.now())
+    for (const r of outcome.cancelled) this.components.outbox?.emit('delivery', r)
     return outcome
   }
 
@@ -153,14 +153,14 @@ export class LocalService implements LiaisonService {
   }
 
   async feedback (ref: string, rating: string, note?: string): Promise<FeedbackResult> {
-    return await sendFeedback({ ...this.c, now: this.now }, ref, rating, note)
+    return await sendFeedback({ ...this.components, now: this.now }, ref, rating, note)
   }
 
   async report (input: ReportRequest): Promise<{ type: string, body: string }> {
-    if (this.c.audit == null) {
+    if (this.components.audit == null) {
       throw new NodeError('NODE_NOT_RUNNING', 'the report through the service needs a running node; on a stopped one `liaison report` reads the store itself')
     }
-    return await reportOf({ db: this.c.store.db, audit: this.c.audit, signer: this.c.signer }, input)
+    return await reportOf({ db: this.components.store.db, audit: this.components.audit, signer: this.components.signer }, input)
   }
 
   async answerRelease (requestId: string, decision: 'granted' | 'denied', opts: { validMs?: number, reason?: string } = {}): Promise<ReleaseRecord> {
@@ -172,7 +172,9 @@ export class LocalService implements LiaisonService {
   }
 
   async send (input: SendInput, opts: { wait?: boolean, timeoutMs?: number, alongside?: SendAlongside } = {}): Promise<SendResult> {
-    if (opts.wait === true && this.c.outbox == null) throw new NodeError('NODE_NOT_RUNNING', '--wait needs a running node (start it with `liaison start`)')
+    if (opts.wait === true && this.components.outbox == null) {
+      throw new NodeError('NODE_NOT_RUNNING', '--wait needs a running node (start it with `liaison start`)')
+    }
     const now = this.now()
     const outcomes: RecipientOutcome[] = []
     const allowed: string[] = []
@@ -183,7 +185,7 @@ export class LocalService implements LiaisonService {
       if (recipients.length > 0) {
         throw new NodeError('BAD_ARGUMENT', 'give recipients (to) or a task force, not both: a task force message goes to every current member')
       }
-      taskForce = await addressTaskForce(new TaskForceRecords(this.c.store.db), this.c.signer.peerId, input.taskForce, subject, now.getTime())
+      taskForce = await addressTaskForce(new TaskForceRecords(this.components.store.db), this.components.signer.peerId, input.taskForce, subject, now.getTime())
       recipients = taskForce.to
       subject.handling = taskForce.handling
       outcomes.push(...taskForce.refused)
@@ -199,7 +201,7 @@ export class LocalService implements LiaisonService {
     }
     if (!Array.isArray(recipients) || recipients.length === 0) throw new NodeError('BAD_ARGUMENT', 'to: at least one recipient is required')
     for (const peerId of [...new Set(recipients)]) {
-      const verdict = decide(this.c.policy.current, this.c.trust.get(peerId), subject, 'out', now.getTime())
+      const verdict = decide(this.components.policy.current, this.components.trust.get(peerId), subject, 'out', now.getTime())
       if (verdict.decision === 'accept') allowed.push(peerId)
       else outcomes.push({ peerId, status: 'refused', reason: verdict.reason })
     }
@@ -213,7 +215,7 @@ export class LocalService implements LiaisonService {
       v: 1,
       id: uuidV7(now.getTime(), randomBytes(10)),
       kind: input.kind,
-      from: this.c.signer.peerId,
+      from: this.components.signer.peerId,
       to: allowed,
       created: now.toISOString(),
       expires,
@@ -233,10 +235,10 @@ export class LocalService implements LiaisonService {
       throw err
     }
     const payload = encodeMessage(msg)
-    if (payload.length > this.c.policy.current.maxMessageBytes) {
-      throw new NodeError('TOO_LARGE', `the message is ${payload.length} bytes; policy allows ${this.c.policy.current.maxMessageBytes}`)
+    if (payload.length > this.components.policy.current.maxMessageBytes) {
+      throw new NodeError('TOO_LARGE', `the message is ${payload.length} bytes; policy allows ${this.components.policy.current.maxMessageBytes}`)
     }
-    const envelope = signEnvelope(PAYLOAD_TYPES.message, payload, this.c.signer)
+    const envelope = signEnvelope(PAYLOAD_TYPES.message, payload, this.components.signer)
     const bytes = encodeEnvelope(envelope)
     const digest = envelopeDigest(envelope)
     const meta = metaOf(msg, digest, 'out', now.getTime())
@@ -244,14 +246,14 @@ export class LocalService implements LiaisonService {
     const extra = opts.alongside?.({ digest, storedAt: meta.storedAt, queued: allowed, refused: [...outcomes] }) ?? { ops: [], events: [] }
     // The task force entry goes just before message.sent (same write): the report reads the task force there.
     const preface = taskForceSendEvents(meta)
-    if (this.c.outbox != null) await this.c.outbox.enqueue(meta, bytes, allowed, extra.ops, extra.events, preface)
-    else await enqueueOutbound(this.c.store, meta, bytes, allowed, now.getTime(), extra.ops, extra.events, preface)
+    if (this.components.outbox != null) await this.components.outbox.enqueue(meta, bytes, allowed, extra.ops, extra.events, preface)
+    else await enqueueOutbound(this.components.store, meta, bytes, allowed, now.getTime(), extra.ops, extra.events, preface)
     if (waiting != null) {
       const finals = await waiting
       for (const r of finals) outcomes.push({ peerId: r.recipient, status: r.status, ...(r.reason != null ? { reason: r.reason } : {}) })
     } else {
       for (const peerId of allowed) {
-        const failure = this.c.outbox?.unreachable(peerId)
+        const failure = this.components.outbox?.unreachable(peerId)
         outcomes.push({ peerId, status: 'queued', ...(failure != null ? { reason: 'PEER_UNREACHABLE', detail: describeDialFailure(failure) } : {}) })
       }
     }
@@ -259,7 +261,7 @@ export class LocalService implements LiaisonService {
   }
 
   private waitFor (digest: string, recipients: string[], timeoutMs = 60_000): Promise<DeliveryRecord[]> {
-    const outbox = this.c.outbox as Outbox
+    const outbox = this.components.outbox as Outbox
     return new Promise((resolve, reject) => {
       const done = new Map<string, DeliveryRecord>()
       const timer = setTimeout(() => {
@@ -274,7 +276,7 @@ export class LocalService implements LiaisonService {
             new NodeError(
               'PEER_UNREACHABLE',
               `no final receipt within ${timeoutMs} ms; the message stays queued. ${
-                unreachable.map(u => `${this.c.trust.get(u.peerId)?.name ?? u.peerId} (${u.peerId}): ${describeDialFailure(u)}`).join('. ')
+                unreachable.map(u => `${this.components.trust.get(u.peerId)?.name ?? u.peerId} (${u.peerId}): ${describeDialFailure(u)}`).join('. ')
               }`,
               { details: unreachable }
             )
@@ -297,19 +299,19 @@ export class LocalService implements LiaisonService {
   }
 
   async inbox (query: InboxQuery = {}): Promise<MessageMeta[]> {
-    return await this.c.store.listMessages('in', query)
+    return await this.components.store.listMessages('in', query)
   }
 
   async sent (query: InboxQuery = {}): Promise<MessageMeta[]> {
-    return await this.c.store.listMessages('out', query)
+    return await this.components.store.listMessages('out', query)
   }
 
   async outbox (): Promise<DeliveryRecord[]> {
-    return await this.c.store.listDeliveries()
+    return await this.components.store.listDeliveries()
   }
 
   async message (ref: string, opts: { envelope?: boolean } = {}): Promise<MessageView> {
-    const { store } = this.c
+    const { store } = this.components
     const digest = await store.resolveRef(ref)
     const meta = digest == null ? undefined : await store.getMeta(digest)
     if (digest == null || meta == null) throw new NodeError('NOT_FOUND', `no message ${ref}`)
@@ -329,17 +331,17 @@ export class LocalService implements LiaisonService {
   }
 
   async peers (): Promise<PeerRecord[]> {
-    return this.c.trust.list()
+    return this.components.trust.list()
   }
 
   async peer (peerId: string): Promise<PeerRecord> {
-    const record = this.c.trust.get(peerId)
+    const record = this.components.trust.get(peerId)
     if (record == null) throw new NodeError('NOT_FOUND', `peer ${peerId} is not on the trust list`)
     return record
   }
 
   async addPeer (input: PeerInput): Promise<PeerRecord> {
-    return await this.c.trust.add(input, this.now())
+    return await this.components.trust.add(input, this.now())
   }
 
   async addPeerFromCard (text: string, fields: PeerFields, expectFingerprint?: string): Promise<AddPeerResult> {
@@ -352,7 +354,7 @@ export class LocalService implements LiaisonService {
           `separate channel`
       )
     }
-    const record = await this.c.trust.add(
+    const record = await this.components.trust.add(
       {
         name: card.name,
         addresses: card.addresses,
@@ -368,64 +370,64 @@ export class LocalService implements LiaisonService {
   }
 
   async updatePeer (peerId: string, fields: PeerFields): Promise<PeerRecord> {
-    return await this.c.trust.update(peerId, fields, this.now())
+    return await this.components.trust.update(peerId, fields, this.now())
   }
 
   async setPeerStatus (peerId: string, status: 'active' | 'suspended' | 'revoked'): Promise<PeerStatusChange> {
-    const change = await setPeerStatus(this.c.store, this.c.trust, peerId, status, this.now())
-    for (const r of change.cancelled) this.c.outbox?.emit('delivery', r)
+    const change = await setPeerStatus(this.components.store, this.components.trust, peerId, status, this.now())
+    for (const r of change.cancelled) this.components.outbox?.emit('delivery', r)
     return change
   }
 
   async policy (): Promise<NodePolicy> {
-    return this.c.policy.current
+    return this.components.policy.current
   }
 
   async reloadPolicy (): Promise<NodePolicy> {
-    const { before, after } = await this.c.policy.reload()
-    if (JSON.stringify(before) !== JSON.stringify(after)) await this.c.store.commit([], [auditEvents.policyChanged(before, after)])
+    const { before, after } = await this.components.policy.reload()
+    if (JSON.stringify(before) !== JSON.stringify(after)) await this.components.store.commit([], [auditEvents.policyChanged(before, after)])
     return after
   }
 
   async checkPolicy (input: PolicyCheckInput): Promise<Decision> {
-    return decide(this.c.policy.current, this.c.trust.get(input.to), input, 'out', this.now().getTime())
+    return decide(this.components.policy.current, this.components.trust.get(input.to), input, 'out', this.now().getTime())
   }
 
   async card (): Promise<CardExport> {
     // The courier of this key's revocation kit, announced so peers admit it (PROTOCOL.md §9.1).
-    const courier = await courierOf(dataDirPaths(this.c.dir).revocationDir, this.c.signer.peerId)
-    const oprfKey = await this.c.oprfKey?.()
-    return exportCard(this.c.signer, {
-      name: this.c.name,
-      addresses: this.c.addresses(),
-      ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}),
+    const courier = await courierOf(dataDirPaths(this.components.dir).revocationDir, this.components.signer.peerId)
+    const oprfKey = await this.components.oprfKey?.()
+    return exportCard(this.components.signer, {
+      name: this.components.name,
+      addresses: this.components.addresses(),
+      ...(this.components.jurisdiction != null ? { jurisdiction: this.components.jurisdiction } : {}),
       ...(courier != null ? { courier } : {}),
       ...(oprfKey != null ? { oprfKey } : {})
     }, this.now())
   }
 
   async removePeer (peerId: string): Promise<void> {
-    await this.c.trust.remove(peerId)
+    await this.components.trust.remove(peerId)
   }
 
   async witness (): Promise<WitnessOutcome[]> {
-    if (this.c.witness == null) throw new NodeError('NODE_NOT_RUNNING', 'witnessing needs a running node')
-    return await this.c.witness.presentToAll()
+    if (this.components.witness == null) throw new NodeError('NODE_NOT_RUNNING', 'witnessing needs a running node')
+    return await this.components.witness.presentToAll()
   }
 
   async witnesses (): Promise<{ seen: WitnessedCheckpoint[], alerts: WitnessAlert[] }> {
-    const records = new WitnessStore(this.c.store.db)
+    const records = new WitnessStore(this.components.store.db)
     return { seen: await records.listSeen(), alerts: await records.listAlerts() }
   }
 
   async health (): Promise<Health> {
-    const running = this.c.outbox != null
+    const running = this.components.outbox != null
     return {
       status: this.stopping ? 'not-ready' : 'ready',
-      peerId: this.c.signer.peerId,
-      name: this.c.name,
+      peerId: this.components.signer.peerId,
+      name: this.components.name,
       running,
-      ...(this.c.connectedPeers != null ? { connected: this.c.connectedPeers() } : {})
+      ...(this.components.connectedPeers != null ? { connected: this.components.connectedPeers() } : {})
     }
   }
 }
