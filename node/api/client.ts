@@ -14,19 +14,17 @@ import type {
   PolicyCheckInput,
   SendInput,
   SendResult
-} from '../service/liaison-service.ts'
+} from '../service/index.ts'
 import type { PeerFields } from '../policy/peer-fields.ts'
 import type { NodePolicy } from '../policy/node-policy.ts'
 import type { Decision } from '../policy/decide.ts'
-import type { CardExport } from '../trust/peer-admin.ts'
+import type { CardExport, RevocationOutcome, PeerInput } from '../trust/index.ts'
 import type { WitnessOutcome } from '../witness/witness.ts'
 import type { WitnessAlert, WitnessedCheckpoint } from '../witness/witness-store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, ReleaseRecord } from '../store/records.ts'
 import type { InboxQuery } from '../store/store.ts'
 import type { FeedbackResult } from '../feedback/send-feedback.ts'
 import type { ReportRequest } from '../report/serve-report.ts'
-import type { RevocationOutcome } from '../trust/revocation.ts'
-import type { PeerInput } from '../trust/trust-list.ts'
 
 export class ApiClient implements LiaisonService {
   private readonly base: string

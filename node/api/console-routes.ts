@@ -22,7 +22,7 @@ import { join } from 'node:path'
 import type { AuditLog } from '../audit/audit-log.ts'
 import { openNodeCheckpoint } from '../audit/checkpoints.ts'
 import { NodeError } from '../errors.ts'
-import type { LiaisonService } from '../service/liaison-service.ts'
+import type { LiaisonService } from '../service/index.ts'
 import type { Store } from '../store/store.ts'
 
 export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +

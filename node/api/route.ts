@@ -8,7 +8,7 @@
  * @module
  */
 import type { z } from 'zod'
-import type { LiaisonService } from '../service/liaison-service.ts'
+import type { LiaisonService } from '../service/index.ts'
 import type { TaxiiStore } from '../taxii/taxii-store.ts'
 import type { QueryExchange } from '../query/exchange.ts'
 import type { AuditView } from './console-routes.ts'

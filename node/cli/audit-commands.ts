@@ -18,7 +18,7 @@
 import { availableParallelism } from 'node:os'
 import { parseDuration, parseRfc3339Millis } from '../../protocol/time.ts'
 import { isPeerId } from '../../protocol/peer-id.ts'
-import { dataDirPaths, loadIdentity } from '../config/data-dir.ts'
+import { dataDirPaths, loadIdentity } from '../config/index.ts'
 import { NodeError } from '../errors.ts'
 import { Store } from '../store/store.ts'
 import { AuditLog } from '../audit/audit-log.ts'

@@ -11,7 +11,7 @@ import type { MessageKind, Tlp } from '../../protocol/types.ts'
 import { str, list, print, type Parsed } from './args.ts'
 import type { Invocation } from './spec.ts'
 import { openService } from './context.ts'
-import type { LiaisonService } from '../service/liaison-service.ts'
+import type { LiaisonService } from '../service/index.ts'
 import { SELECTOR_TYPE_NAMES } from '../../protocol/selectors/index.ts'
 import { DEFAULT_QUERY_MAX, DEFAULT_QUERY_QUOTA_PER_DAY, parseQuotaFlag } from '../query/policy.ts'
 

@@ -13,7 +13,7 @@
  * @module
  */
 import { readFile, writeFile } from 'node:fs/promises'
-import { loadIdentity, readApiToken } from '../config/data-dir.ts'
+import { loadIdentity, readApiToken } from '../config/index.ts'
 import { NodeError } from '../errors.ts'
 import { bundleSource, computeReport, dataDirSource, renderReport, reportQuery, signReport, verifyReport } from '../report/index.ts'
 import type { EntrySource, ReportFormat } from '../report/index.ts'

@@ -21,7 +21,7 @@ import { decide } from '../policy/decide.ts'
 import type { PolicyHolder } from '../policy/policy-holder.ts'
 import type { MessageMeta } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
-import type { TrustList } from '../trust/trust-list.ts'
+import type { TrustList } from '../trust/index.ts'
 
 export interface FeedbackComponents {
   store: Store

@@ -13,11 +13,21 @@ import { runInNewContext } from 'node:vm'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
 import { EXCHANGE_PROTOCOL } from '../../protocol/frame.ts'
-import { loadConfig, validateConfig, type Config } from '../config/config.ts'
-import { dataDirPaths, loadIdentity, loadKeyHistory, readApiToken, switchIdentity, type DataDirPaths } from '../config/data-dir.ts'
+import {
+  loadConfig,
+  validateConfig,
+  type Config,
+  dataDirPaths,
+  loadIdentity,
+  loadKeyHistory,
+  readApiToken,
+  switchIdentity,
+  type DataDirPaths
+} from '../config/index.ts'
 import { Store } from '../store/store.ts'
-import { TrustList } from '../trust/trust-list.ts'
-import { createTransport, dialTargets } from './transport.ts'
+import { TrustList, sendApprovalNotice, applyPeerRotation, rotationAnswered } from '../trust/index.ts'
+import { createTransport } from './transport.ts'
+import { dialTargets } from '../addresses/dial-targets.ts'
 import { Receiver } from '../exchange/receiver.ts'
 import { VerifyPool } from '../exchange/verify-pool.ts'
 import { defaultVerifyWorkers } from '../defaults.ts'
@@ -26,15 +36,13 @@ import type { ReceiptWitness } from '../exchange/delivery-lane.ts'
 import { Outbox } from '../exchange/outbox.ts'
 import { ApiServer } from '../api/server.ts'
 import { AuditView, consoleFiles } from '../api/console-routes.ts'
-import { LocalService } from '../service/local-service.ts'
+import { LocalService } from '../service/index.ts'
 import type { Signer } from '../../protocol/types.ts'
 import type { OwnRotation, PeerRecord, PeerRotation } from '../store/records.ts'
-import { sendApprovalNotice } from '../trust/approval-notice.ts'
 import { PolicyHolder } from '../policy/policy-holder.ts'
 import { createMetrics, metricsRoute, type NodeMetrics } from './metrics.ts'
 import { lazyOpenApiRoute } from '../api/openapi-route.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
-import { applyPeerRotation, rotationAnswered } from '../trust/key-rotation.ts'
 import { auditEvents } from '../audit/events.ts'
 // Not the audit index: it also loads the offline verifier and bundle code a node never runs.
 import { AuditLog } from '../audit/audit-log.ts'

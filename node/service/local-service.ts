@@ -16,22 +16,28 @@ import { DEFAULT_MESSAGE_TTL_MS } from '../defaults.ts'
 import { NodeError } from '../errors.ts'
 import type { Store, InboxQuery } from '../store/store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, ReleaseRecord } from '../store/records.ts'
-import { applyRevocation, type RevocationOutcome } from '../trust/revocation.ts'
-import { courierOf } from '../courier/kit.ts'
-import { dataDirPaths } from '../config/data-dir.ts'
 import {
+  applyRevocation,
+  type RevocationOutcome,
   announceRotation,
   applyPeerRotation,
   rotationAnswered,
   rotationPeerStates,
-  type BeforeRotationApplied
-} from '../trust/key-rotation.ts'
-import { Forwarding } from '../forwarding/forwarding.ts'
+  type BeforeRotationApplied,
+  type TrustList,
+  type PeerInput,
+  exportCard,
+  openCard,
+  setPeerStatus,
+  type CardExport
+} from '../trust/index.ts'
+import { courierOf } from '../courier/kit.ts'
+import { dataDirPaths } from '../config/index.ts'
+import { Forwarding } from '../forwarding/index.ts'
 import { sendFeedback, type FeedbackResult } from '../feedback/send-feedback.ts'
 import { auditEvents } from '../audit/events.ts'
 import type { Witness, WitnessOutcome } from '../witness/witness.ts'
 import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from '../witness/witness-store.ts'
-import type { TrustList, PeerInput } from '../trust/trust-list.ts'
 import type { Outbox } from '../exchange/outbox.ts'
 import type { DialFailure } from '../exchange/delivery-lane.ts'
 import { enqueueOutbound } from '../exchange/enqueue.ts'
@@ -40,7 +46,6 @@ import { decide, type Decision, type PolicySubject } from '../policy/decide.ts'
 import type { PolicyHolder } from '../policy/policy-holder.ts'
 import type { NodePolicy } from '../policy/node-policy.ts'
 import type { PeerFields } from '../policy/peer-fields.ts'
-import { exportCard, openCard, setPeerStatus, type CardExport } from '../trust/peer-admin.ts'
 import type { AuditLog } from '../audit/audit-log.ts'
 import type { OprfRotation, OprfRotationReason } from '../query/rotation.ts'
 import { reportOf, type ReportRequest } from '../report/serve-report.ts'

@@ -20,7 +20,7 @@ import { PAYLOAD_TYPES, type Signer } from '../../protocol/types.ts'
 import { encodeBatch } from '../../protocol/batch.ts'
 import { openBatchReceipt } from '../exchange/batch-receipts.ts'
 import { streamFrames } from '../exchange/stream-frames.ts'
-import { dialTargets } from '../runtime/transport.ts'
+import { dialTargets } from '../addresses/dial-targets.ts'
 import type { PeerRecord, PeerRotation } from '../store/records.ts'
 import { DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS } from '../defaults.ts'
 
