@@ -46,7 +46,7 @@ export type { ExportOptions } from './bundle/export-bundle.ts'
 export { verifyBundle } from './bundle/verify-bundle.ts'
 
 /**
- * A TrustList hook (node/trust-list.ts `TrustChangeHook`) that logs every trust-list change as
+ * A TrustList hook (node/trust/trust-list.ts `TrustChangeHook`) that logs every trust-list change as
  * a peer.added / peer.updated / peer.removed leaf in the same write.
  */
 export function auditTrustHook (): (change: TrustChange) => Promise<{ ops: BatchOp[], events: unknown[] }> {

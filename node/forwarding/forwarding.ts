@@ -1,7 +1,7 @@
 /**
  * The forwarder's and the originator's side of the third-party rule: forwarding a received
  * message (wrapping the original envelope byte for byte), asking the originator for release,
- * and answering such requests. The recipient's side is node/exchange/handle-forward.ts.
+ * and answering such requests. The recipient's side is node/forwarding/handle-forward.ts.
  *
  * @module
  */

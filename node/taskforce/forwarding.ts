@@ -13,7 +13,7 @@
  *   originator's own) — then a grant is needed, as outside.
  *
  * To anyone outside the task force the usual third-party rule applies unchanged
- * (node/policy/forwarding-rules.ts).
+ * (node/forwarding/rules.ts).
  *
  * @module
  */

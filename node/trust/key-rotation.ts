@@ -133,7 +133,7 @@ export async function rotationPeerStates (store: Store, trust: TrustList, own: O
 
 /**
  * Called with the rotation about to be applied while the peer's old identity is still trusted:
- * the running node sends its approval notice there (node/approval-notice.ts). Never throws.
+ * the running node sends its approval notice there (node/trust/approval-notice.ts). Never throws.
  */
 export type BeforeRotationApplied = (rotation: PeerRotation, record: PeerRecord) => Promise<void>
 

@@ -1,6 +1,6 @@
 /**
  * Metrics and the served OpenAPI document through real nodes. Needs the wiring in
- * node/liaison-node.ts: createMetrics({ receiver, outbox, trust, libp2p, store }) and an ApiServer
+ * node/runtime/liaison-node.ts: createMetrics({ receiver, outbox, trust, libp2p, store }) and an ApiServer
  * `extra` serving metricsRoute(metrics) and openApiRoute().
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -1,5 +1,5 @@
 /**
- * Revocation certificates (protocol/revocation.ts) and acting on one (node/revocation.ts), on a
+ * Revocation certificates (protocol/revocation.ts) and acting on one (node/trust/revocation.ts), on a
  * real store: the certificate verifies only under the key it revokes, and revoking a key that a
  * rotation has since replaced revokes the record too — a thief who rotated the stolen key to
  * one of its own does not escape.
