@@ -20,7 +20,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { RuntimeInfo } from '../node/liaison-node.ts'
+import type { RuntimeInfo } from '../node/runtime/liaison-node.ts'
 
 /** The CLI entry point (node/cli/liaison.ts), run with this process's Node. */
 export const CLI = new URL('../node/cli/liaison.ts', import.meta.url).pathname

@@ -23,7 +23,7 @@
 import { rm } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import type { Tlp } from '../protocol/types.ts'
-import type { SendResult } from '../node/service.ts'
+import type { SendResult } from '../node/service/liaison-service.ts'
 import { tempDir, until } from './node-driver.ts'
 import { SOAK_AGREEMENT, SoakNode, auditVerify } from './soak/soak-node.ts'
 import { MARKINGS, TOPICS, applyPermissions, drawPermissions, pick, verdict, type Federation, type Verdict } from './soak/federation.ts'

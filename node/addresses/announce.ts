@@ -13,7 +13,7 @@ import { encodeAddressUpdate, type AddressUpdateV1 } from '../../protocol/addres
 import { uuidV7 } from '../../protocol/uuid.ts'
 import { PAYLOAD_TYPES, type Signer } from '../../protocol/types.ts'
 import type { MessageMeta } from '../store/records.ts'
-import type { TrustList } from '../trust-list.ts'
+import type { TrustList } from '../trust/index.ts'
 import type { Outbox } from '../exchange/outbox.ts'
 import { ADDRESS_UPDATE_TTL_MS } from '../defaults.ts'
 

@@ -4,11 +4,21 @@
  * @module
  */
 import { NodeError, type DetailsOf, type ErrorCode } from '../errors.ts'
-import type { AddPeerResult, Health, KeyStatus, LiaisonService, MessageView, PeerStatusChange, PolicyCheckInput, SendInput, SendResult } from '../service.ts'
+import type {
+  AddPeerResult,
+  Health,
+  KeyStatus,
+  LiaisonService,
+  MessageView,
+  PeerStatusChange,
+  PolicyCheckInput,
+  SendInput,
+  SendResult
+} from '../service/index.ts'
 import type { PeerFields } from '../policy/peer-fields.ts'
 import type { NodePolicy } from '../policy/node-policy.ts'
 import type { Decision } from '../policy/decide.ts'
-import type { CardExport } from '../peer-admin.ts'
+import type { CardExport, RevocationOutcome, PeerInput } from '../trust/index.ts'
 import type { WitnessOutcome } from '../witness/witness.ts'
 import type { WitnessAlert, WitnessedCheckpoint } from '../witness/witness-store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, ReleaseRecord } from '../store/records.ts'
@@ -16,8 +26,6 @@ import type { InboxQuery } from '../store/store.ts'
 import type { FeedbackResult } from '../feedback/send-feedback.ts'
 import type { ReportRequest } from '../report/serve-report.ts'
 import type { ReportVerdict } from '../report/verify-report.ts'
-import type { RevocationOutcome } from '../revocation.ts'
-import type { PeerInput } from '../trust-list.ts'
 
 export class ApiClient implements LiaisonService {
   private readonly base: string

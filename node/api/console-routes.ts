@@ -22,7 +22,7 @@ import { join } from 'node:path'
 import type { AuditLog } from '../audit/audit-log.ts'
 import { openNodeCheckpoint } from '../audit/checkpoints.ts'
 import { NodeError } from '../errors.ts'
-import type { LiaisonService } from '../service.ts'
+import type { LiaisonService } from '../service/index.ts'
 import type { Store } from '../store/store.ts'
 
 export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
@@ -89,17 +89,17 @@ export interface AuditViewComponents {
  * (api/routes/audit.ts: GET /v1/audit, GET /v1/audit/prove/{digest}, POST /v1/audit/export).
  */
 export class AuditView {
-  private readonly c: AuditViewComponents
+  private readonly components: AuditViewComponents
 
   constructor (components: AuditViewComponents) {
-    this.c = components
+    this.components = components
   }
 
   /** Tree size, root, every checkpoint, witnessed peers and alerts. */
   async overview (): Promise<Record<string, unknown>> {
-    const keys = this.c.audit.nodeKeys()
+    const keys = this.components.audit.nodeKeys()
     const checkpoints: Array<{ size: number, time: number, root: string, signer: string, cosignatures: number }> = []
-    for await (const note of this.c.audit.audit.cp.values()) {
+    for await (const note of this.components.audit.audit.cp.values()) {
       const cp = openNodeCheckpoint(note, keys)
       checkpoints.push({
         size: cp.checkpoint.size,
@@ -109,13 +109,13 @@ export class AuditView {
         cosignatures: Math.max(0, note.split('\n— ').length - 3)
       })
     }
-    const witnesses = await this.c.service.witnesses()
-    return { size: this.c.audit.size, root: Buffer.from(this.c.audit.root()).toString('base64'), nodeKeys: keys, checkpoints, ...witnesses }
+    const witnesses = await this.components.service.witnesses()
+    return { size: this.components.audit.size, root: Buffer.from(this.components.audit.root()).toString('base64'), nodeKeys: keys, checkpoints, ...witnesses }
   }
 
   /** Where message `digest` is in the log (`liaison audit prove`). */
   async prove (digest: string): Promise<unknown> {
-    return await this.c.audit.prove(digest)
+    return await this.components.audit.prove(digest)
   }
 
   /**
@@ -123,13 +123,13 @@ export class AuditView {
    * DIR/exports/bundle-<time>/, or with `archive` as one zip, DIR/exports/bundle-<time>.zip.
    */
   async export (options: { archive?: boolean } = {}): Promise<{ out: string, counts: unknown, checkpoint: unknown }> {
-    const cp = await this.c.audit.checkpoint()
+    const cp = await this.components.audit.checkpoint()
     if (cp === undefined) throw new NodeError('NOT_FOUND', 'the audit log is empty; there is nothing to export')
-    await mkdir(this.c.exportsDir, { recursive: true, mode: 0o700 })
-    const dir = join(this.c.exportsDir, `bundle-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+    await mkdir(this.components.exportsDir, { recursive: true, mode: 0o700 })
+    const dir = join(this.components.exportsDir, `bundle-${new Date().toISOString().replace(/[:.]/g, '-')}`)
     // Loaded on first export: a node that never exports never loads the bundle code.
     const { exportLiveBundle } = await import('../audit/bundle/export-bundle.ts')
-    const { manifest } = await exportLiveBundle(this.c.store.db as never, { out: dir, upTo: cp.checkpoint.size })
+    const { manifest } = await exportLiveBundle(this.components.store.db as never, { out: dir, upTo: cp.checkpoint.size })
     let out = dir
     if (options.archive === true) {
       const { zipBundle } = await import('../audit/bundle/archive-write.ts')

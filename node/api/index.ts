@@ -13,7 +13,7 @@
  *
  * @module
  */
-export { ApiServer, isLoopback, type ApiComponents, type ApiInit } from './server.ts'
+export { ApiServer, type ApiComponents, type ApiInit } from './server.ts'
 export { ApiClient } from './client.ts'
 export { ROUTES } from './routes/index.ts'
 export { defineRoute, type Route, type RouteSpec, type RouteContext, type ErrorStatus, type Method } from './route.ts'

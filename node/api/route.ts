@@ -9,7 +9,7 @@
  */
 import type { z } from 'zod'
 import type { HttpStatus } from '../errors.ts'
-import type { LiaisonService } from '../service.ts'
+import type { LiaisonService } from '../service/index.ts'
 import type { TaxiiStore } from '../taxii/taxii-store.ts'
 import type { QueryExchange } from '../query/exchange.ts'
 import type { AuditView } from './console-routes.ts'

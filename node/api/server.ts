@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { NODE_ERROR_CODES, NodeError, errorCode, httpStatus, type ErrorCode, type HttpStatus } from '../errors.ts'
 import { REASON_CODES } from '../../protocol/errors.ts'
-import type { LiaisonService } from '../service.ts'
+import type { LiaisonService } from '../service/index.ts'
 import { ROUTES } from './routes/index.ts'
 import { RawBody, type Route, type RouteContext } from './route.ts'
 import type { TaxiiStore } from '../taxii/taxii-store.ts'
@@ -23,6 +23,7 @@ import type { AuditView } from './console-routes.ts'
 import type { TaskForces } from '../taskforce/index.ts'
 import { RouteMatcher, queryObject, validateInput } from './dispatch.ts'
 import { API_MAX_BODY_BYTES } from '../defaults.ts'
+import { isLoopback } from '../addresses/loopback.ts'
 
 // Not `import … from 'node:http'`: an ES module import of node:http evaluates every export of
 // it, and its lazy WebSocket/CloseEvent/MessageEvent exports load undici and with it http2 —
@@ -65,12 +66,8 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, HttpStatus>>> = 
   [...Object.keys(NODE_ERROR_CODES), ...Object.keys(REASON_CODES)].map(code => [code, httpStatus(code as ErrorCode)]).filter(([, status]) => status !== 422)
 )
 
-export function isLoopback (host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
-}
-
 export class ApiServer {
-  private readonly c: ApiComponents
+  private readonly components: ApiComponents
   private readonly init: ApiInit
   private server: Server | undefined
   /** The routes served, from the table (routes/index.ts) unless the components give others. */
@@ -81,7 +78,7 @@ export class ApiServer {
     if (!isLoopback(init.host) && init.allowNonLoopback !== true) {
       throw new NodeError('CONFIG_INVALID', `api.host ${init.host} is not a loopback address; set api.allowNonLoopback to bind it`)
     }
-    this.c = components
+    this.components = components
     this.init = init
     this.routes = components.routes ?? ROUTES
     this.matcher = new RouteMatcher(this.routes)
@@ -133,14 +130,14 @@ export class ApiServer {
   private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req.url)
     try {
-      const open = await this.c.open?.(req, url)
+      const open = await this.components.open?.(req, url)
       if (open != null) {
         res.writeHead(open.status, open.headers)
         res.end(open.body)
         return
       }
       if (!this.authorised(req)) throw new NodeError('UNAUTHORIZED', 'missing or wrong bearer token (see DIR/api-token)')
-      const extra = await this.c.extra?.(req, url)
+      const extra = await this.components.extra?.(req, url)
       if (extra != null) {
         res.writeHead(extra.status, { 'content-type': extra.type })
         res.end(extra.body)
@@ -153,11 +150,11 @@ export class ApiServer {
       const result = await matched.route.handler(
         {
           ...input,
-          service: this.c.service,
-          ...(this.c.taxii != null ? { taxii: this.c.taxii } : {}),
-          ...(this.c.queries != null ? { queries: this.c.queries } : {}),
-          ...(this.c.auditView != null ? { auditView: this.c.auditView } : {}),
-          ...(this.c.taskForces != null ? { taskForces: this.c.taskForces } : {})
+          service: this.components.service,
+          ...(this.components.taxii != null ? { taxii: this.components.taxii } : {}),
+          ...(this.components.queries != null ? { queries: this.components.queries } : {}),
+          ...(this.components.auditView != null ? { auditView: this.components.auditView } : {}),
+          ...(this.components.taskForces != null ? { taskForces: this.components.taskForces } : {})
         } as RouteContext<unknown, unknown, unknown>
       )
       if (result instanceof RawBody) {
@@ -169,8 +166,8 @@ export class ApiServer {
     } catch (err) {
       const code = errorCode(err)
       const status = httpStatus(code)
-      if (status >= 500) this.c.logger.error({ err, path: url.pathname }, 'API request failed')
-      else this.c.logger.info({ code, path: url.pathname, method: req.method }, 'API request refused')
+      if (status >= 500) this.components.logger.error({ err, path: url.pathname }, 'API request failed')
+      else this.components.logger.info({ code, path: url.pathname, method: req.method }, 'API request refused')
       send(res, status, {
         error: { code, message: (err as Error).message, ...(err instanceof NodeError && err.details != null ? { details: err.details } : {}) }
       })

@@ -55,7 +55,7 @@ export interface PurgeResult {
 }
 
 export class Purger {
-  private readonly c: PurgerComponents
+  private readonly components: PurgerComponents
   private readonly intervalMs: number
   private readonly chunk: number
   private readonly now: () => number
@@ -63,7 +63,7 @@ export class Purger {
   private running: Promise<PurgeResult> | undefined
 
   constructor (components: PurgerComponents, init: PurgerInit = {}) {
-    this.c = components
+    this.components = components
     this.intervalMs = init.intervalMs ?? DEFAULT_PURGE_INTERVAL_MS
     this.chunk = init.chunk ?? DEFAULT_PURGE_CHUNK
     this.now = init.now ?? Date.now
@@ -81,7 +81,7 @@ export class Purger {
   }
 
   private async run (nowMs: number): Promise<PurgeResult> {
-    const exp = this.c.audit.audit.exp
+    const exp = this.components.audit.audit.exp
     const result: PurgeResult = { purged: [], deferred: 0 }
     // Expiry is inclusive of `now`, as on the receive path (expires <= now is expired).
     const until = formatRfc3339Millis(nowMs) + SEP + '\xff'
@@ -90,7 +90,7 @@ export class Purger {
     const digests: string[] = []
     const flush = async (): Promise<void> => {
       if (ops.length === 0) return
-      await this.c.store.commit(ops.splice(0), digests.length > 0 ? [auditEvents.purge(digests.slice())] : [])
+      await this.components.store.commit(ops.splice(0), digests.length > 0 ? [auditEvents.purge(digests.slice())] : [])
       result.purged.push(...digests.splice(0))
     }
     let cursor: string | undefined
@@ -102,12 +102,12 @@ export class Purger {
       await this.purgeKeys(keys, nowMs, ops, digests, flush, result)
     }
     await flush()
-    if (result.purged.length > 0) this.c.logger?.info({ purged: result.purged.length, deferred: result.deferred }, 'expired messages purged')
+    if (result.purged.length > 0) this.components.logger?.info({ purged: result.purged.length, deferred: result.deferred }, 'expired messages purged')
     return result
   }
 
   private async purgeKeys (keys: string[], nowMs: number, ops: BatchOp[], digests: string[], flush: () => Promise<void>, result: PurgeResult): Promise<void> {
-    const { store, audit } = this.c
+    const { store, audit } = this.components
     for (const key of keys) {
       const sep = key.indexOf(SEP)
       const expires = key.slice(0, sep)
@@ -134,7 +134,7 @@ export class Purger {
   }
 
   private async pendingDelivery (digest: string): Promise<boolean> {
-    for await (const record of this.c.store.dlv.values({ gt: digest + SEP, lt: digest + SEP + '\xff' })) {
+    for await (const record of this.components.store.dlv.values({ gt: digest + SEP, lt: digest + SEP + '\xff' })) {
       if (record.status === 'pending') return true
     }
     return false
@@ -144,7 +144,7 @@ export class Purger {
     if (this.timer !== undefined || this.intervalMs <= 0) return
     this.timer = setInterval(() => {
       this.purge().catch((err: unknown) => {
-        this.c.logger?.error({ err }, 'purge failed')
+        this.components.logger?.error({ err }, 'purge failed')
       })
     }, this.intervalMs)
     this.timer.unref()

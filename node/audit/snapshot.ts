@@ -22,7 +22,7 @@ import { copyFile, link, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/pr
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
-import { dataDirPaths } from '../data-dir.ts'
+import { dataDirPaths } from '../config/data-dir.ts'
 import { NodeError } from '../errors.ts'
 
 export interface StoreSnapshot {

@@ -10,7 +10,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { readFile } from 'node:fs/promises'
 import { NodeError } from '../errors.ts'
-import { resolveDataDir } from '../data-dir.ts'
+import { resolveDataDir } from '../config/data-dir-path.ts'
 import { cliJson } from './output.ts'
 import { parseDuration } from '../../protocol/time.ts'
 

@@ -18,7 +18,7 @@
 import { availableParallelism } from 'node:os'
 import { parseDuration, parseRfc3339Millis } from '../../protocol/time.ts'
 import { isPeerId } from '../../protocol/peer-id.ts'
-import { dataDirPaths, loadIdentity } from '../data-dir.ts'
+import { dataDirPaths, loadIdentity } from '../config/index.ts'
 import { NodeError } from '../errors.ts'
 import { Store } from '../store/store.ts'
 import { AuditLog } from '../audit/audit-log.ts'
@@ -35,33 +35,11 @@ import { verifyDataDir } from '../audit/verify/verify-data-dir.ts'
 import { formatReport } from '../audit/verify/report.ts'
 import type { VerifyProgress, VerifyReport } from '../audit/verify/report.ts'
 import { print, str } from './args.ts'
-import { flagsOf, type CommandSpec, type Flags, type Invocation } from './spec.ts'
-import { AUDIT_COMMANDS } from './commands/audit.ts'
+import type { Invocation } from './spec.ts'
 import { openService } from './context.ts'
 import { exportAlertEvidence } from '../witness/split-view-export.ts'
 
-/**
- * Every flag each `audit` subcommand takes besides the common ones, from its definition
- * (commands/audit.ts): the list test/unit/audit-cli-flags.test.ts walks, so a flag added there
- * without a test that shows its effect fails that test.
- */
-export const AUDIT_OPTIONS = Object.fromEntries(Object.entries(auditSpec().subcommands ?? {}).map(([sub, s]) => [sub, s.flags ?? {}])) as Record<
-  AuditSubcommand,
-  Flags
->
-
 export type AuditSubcommand = 'verify' | 'export' | 'prove' | 'checkpoint' | 'witnesses' | 'split-view'
-
-function auditSpec (): CommandSpec {
-  const spec = AUDIT_COMMANDS.find(c => c.name === 'audit')
-  if (spec == null) throw new Error('no audit command definition')
-  return spec
-}
-
-/** Every flag `audit SUB` accepts, the common ones included (without leading dashes). */
-export function auditFlags (sub: AuditSubcommand): string[] {
-  return Object.keys(flagsOf(auditSpec(), sub))
-}
 
 export async function auditCommand (p: Invocation): Promise<number> {
   switch (p.sub as AuditSubcommand) {

@@ -6,8 +6,7 @@
  * @module
  */
 import { readFile, stat } from 'node:fs/promises'
-import { dataDirPaths } from '../data-dir.ts'
-import { envOverrides, loadConfig, parseConfig, type Config } from '../config.ts'
+import { dataDirPaths, envOverrides, loadConfig, parseConfig, type Config } from '../config/index.ts'
 import { loadNodePolicy } from '../policy/node-policy.ts'
 import { NodeError } from '../errors.ts'
 import { str, print, type Parsed } from './args.ts'

@@ -6,21 +6,20 @@
  */
 import { readFile } from 'node:fs/promises'
 import { pino, type Logger } from 'pino'
-import { dataDirPaths, loadIdentity, readApiToken, isInitialised } from '../data-dir.ts'
-import { loadConfig } from '../config.ts'
+import { dataDirPaths, loadIdentity, readApiToken, isInitialised, loadConfig } from '../config/index.ts'
 import { NodeError } from '../errors.ts'
 import { Store } from '../store/store.ts'
 import { readListenState } from '../addresses/index.ts'
-import { TrustList } from '../trust-list.ts'
+import { TrustList } from '../trust/index.ts'
 import { KitKeeper } from '../courier/kit-keeper.ts'
-import { LocalService, type LiaisonService } from '../service.ts'
+import { LocalService, type LiaisonService } from '../service/index.ts'
 import { ApiClient } from '../api/client.ts'
 import { join } from 'node:path'
 import { IndexStore } from '../query/index-store.ts'
 import { rotateOprfKey } from '../query/rotation.ts'
 import { PolicyHolder } from '../policy/policy-holder.ts'
 import { AuditLog } from '../audit/audit-log.ts'
-import type { RuntimeInfo } from '../liaison-node.ts'
+import type { RuntimeInfo } from '../runtime/index.ts'
 
 export interface ServiceHandle {
   service: LiaisonService

@@ -12,7 +12,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { NodeError } from '../errors.ts'
-import { resolveDataDir } from '../data-dir-path.ts'
+import { resolveDataDir } from '../config/data-dir-path.ts'
 import { flagsOf, type CommandSpec, type Flag, type Flags, type Invocation } from './spec.ts'
 import { didYouMean } from './suggest.ts'
 

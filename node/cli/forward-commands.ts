@@ -10,7 +10,7 @@ import type { Invocation } from './spec.ts'
 import { openService } from './context.ts'
 import { describeSendResult, outcomeCode } from './message-commands.ts'
 import { EXIT } from './exit-codes.ts'
-import type { LiaisonService, SendResult } from '../service.ts'
+import type { LiaisonService, SendResult } from '../service/index.ts'
 import type { MessageMeta } from '../store/records.ts'
 import { DEFAULT_WAIT_TIMEOUT_MS } from '../defaults.ts'
 

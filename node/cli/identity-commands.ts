@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { initDataDir, loadIdentity } from '../data-dir.ts'
+import { initDataDir, loadIdentity } from '../config/index.ts'
 import { kitPath } from '../courier/kit.ts'
 import { publicKeyToSpkiPem, publicKeyFromSpkiPem, verifyKeyFromPublicKey } from '../../protocol/keys.ts'
 import { decodeEnvelope, encodeEnvelope, signEnvelope, verifyEnvelope, envelopeDigest } from '../../protocol/envelope.ts'

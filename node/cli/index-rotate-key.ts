@@ -8,7 +8,7 @@
  */
 import { ApiClient } from '../api/client.ts'
 import type { OprfRotation } from '../query/rotation.ts'
-import { LocalService } from '../service.ts'
+import { LocalService } from '../service/index.ts'
 import { openService } from './context.ts'
 
 export async function rotateIndexKey (dataDir: string): Promise<OprfRotation> {

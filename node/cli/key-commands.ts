@@ -8,14 +8,14 @@
 import { readFile } from 'node:fs/promises'
 import { pino } from 'pino'
 import { NodeError } from '../errors.ts'
-import { dataDirPaths, loadIdentity } from '../data-dir.ts'
+import { dataDirPaths, loadIdentity } from '../config/index.ts'
 import { Store } from '../store/store.ts'
-import { recordIdentitySwitch, switchIdentityIfAnswered } from '../liaison-node.ts'
+import { recordIdentitySwitch, switchIdentityIfAnswered } from '../runtime/liaison-node.ts'
 import { AuditLog } from '../audit/index.ts'
 import { durationFlag, print, str } from './args.ts'
 import type { Invocation } from './spec.ts'
 import { openService, readRuntime } from './context.ts'
-import type { LiaisonService } from '../service.ts'
+import type { LiaisonService } from '../service/index.ts'
 
 export async function keysCommand (p: Invocation): Promise<number> {
   const sub = p.sub

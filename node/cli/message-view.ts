@@ -10,7 +10,7 @@ import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
 import { parseMessage } from '../../protocol/message.ts'
 import { parseReceipt } from '../../protocol/receipt.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
-import type { MessageView } from '../service.ts'
+import type { MessageView } from '../service/index.ts'
 
 export interface ReceiptStatus {
   by: string

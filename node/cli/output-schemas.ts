@@ -8,7 +8,7 @@
  * @module
  */
 import { z } from 'zod'
-import { configSchema } from '../config.ts'
+import { configSchema } from '../config/index.ts'
 import { digest, instant, messageMeta, deliveryRecord, peerId, peerStatusChange } from '../api/schemas.ts'
 import { ROUTES } from '../api/routes/index.ts'
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { dataDirPaths, loadIdentity } from '../data-dir.ts'
+import { dataDirPaths, loadIdentity } from '../config/index.ts'
 import { NodeError } from '../errors.ts'
 import { Store } from '../store/store.ts'
 import { AuditLog } from '../audit/audit-log.ts'

@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { ApiClient } from '../api/client.ts'
-import { readApiToken } from '../data-dir.ts'
+import { readApiToken } from '../config/index.ts'
 import { NodeError } from '../errors.ts'
 import type { QueryOutcome } from '../query/exchange.ts'
 import { parseCsv } from '../query/csv.ts'

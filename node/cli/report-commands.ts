@@ -16,7 +16,7 @@
  * @module
  */
 import { readFile, writeFile } from 'node:fs/promises'
-import { loadIdentity, readApiToken } from '../data-dir.ts'
+import { loadIdentity, readApiToken } from '../config/index.ts'
 import { NodeError } from '../errors.ts'
 import { bundleSource, computeReport, dataDirSource, renderReport, reportQuery, signReport, verifyReport } from '../report/index.ts'
 import type { ReportFormat, ReportVerdict } from '../report/index.ts'

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { dataDirPaths } from '../data-dir.ts'
+import { dataDirPaths } from '../config/index.ts'
 import { NodeError } from '../errors.ts'
 import { assertNodeStopped, assertStoreExists } from '../audit/snapshot.ts'
 import { formatFsckReport, fsckStore } from '../store/fsck/index.ts'

@@ -11,15 +11,15 @@ import { readFile } from 'node:fs/promises'
 import { parseDuration } from '../../protocol/time.ts'
 import { memberIds, verifyHistory } from '../../protocol/taskforce/index.ts'
 import { ApiClient } from '../api/client.ts'
-import { readApiToken } from '../data-dir.ts'
+import { readApiToken } from '../config/index.ts'
 import { NodeError } from '../errors.ts'
 import type { TaskForceDetail, TaskForceSummary } from '../taskforce/index.ts'
 import { list, parse, print, str, type Parsed } from './args.ts'
 import { readRuntime } from './context.ts'
-import { flagsOf } from './spec.ts'
-import { TASKFORCE } from './commands/taskforce.ts'
+import { flagsOf, type CommandSpec } from './spec.ts'
 
-export async function taskforceCommand (argv: string[]): Promise<number> {
+/** `liaison taskforce SUB …`; `TASKFORCE` is its definition (commands/taskforce.ts, which loads this module lazily and hands itself in). */
+export async function taskforceCommand (argv: string[], TASKFORCE: CommandSpec): Promise<number> {
   const [sub, ...rest] = argv
   const spec = sub != null ? TASKFORCE.subcommands?.[sub] : undefined
   if (sub == null || spec == null) throw new NodeError('BAD_ARGUMENT', `usage: liaison taskforce ${Object.keys(TASKFORCE.subcommands ?? {}).join('|')} …`)

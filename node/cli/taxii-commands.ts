@@ -10,7 +10,7 @@
  */
 import { ApiClient } from '../api/client.ts'
 import { AuditLog } from '../audit/audit-log.ts'
-import { dataDirPaths, isInitialised, loadIdentity, readApiToken } from '../data-dir.ts'
+import { dataDirPaths, isInitialised, loadIdentity, readApiToken } from '../config/index.ts'
 import { NodeError } from '../errors.ts'
 import { Store } from '../store/store.ts'
 import type { Access, InboundFilter, OutboundMapping } from '../taxii/records.ts'

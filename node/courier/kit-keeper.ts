@@ -7,7 +7,7 @@
  * @module
  */
 import type { Logger } from 'pino'
-import type { TrustList } from '../trust-list.ts'
+import type { TrustList } from '../trust/index.ts'
 import { kitPeers, refreshKits } from './kit.ts'
 
 export class KitKeeper {

@@ -2,7 +2,7 @@
  * The peer's side of `/liaison/revoke/1.0.0` (PROTOCOL.md §9.1): a courier admitted by the gate
  * sends one frame, a revocation certificate envelope; the node checks it (signed by the key it
  * revokes, and that key is one of the record that announced this courier), acts on it at once
- * (node/revocation.ts: key and record revoked, links dropped, queue cancelled, audited) and
+ * (node/trust/revocation.ts: key and record revoked, links dropped, queue cancelled, audited) and
  * answers with one frame, its signed receipt for the certificate: `accepted` (also when it had
  * already acted on it), or `rejected` with a reason code. Nothing else is read from a courier.
  *
@@ -17,9 +17,8 @@ import { envelopeDigest } from '../../protocol/digest.ts'
 import { decodeEnvelope } from '../../protocol/envelope.ts'
 import type { Signer } from '../../protocol/types.ts'
 import { signReceipt } from '../exchange/receipts.ts'
-import { applyRevocation, type RevocationOutcome } from '../revocation.ts'
+import { applyRevocation, type RevocationOutcome, type TrustList } from '../trust/index.ts'
 import type { Store } from '../store/store.ts'
-import type { TrustList } from '../trust-list.ts'
 import { NodeError } from '../errors.ts'
 import { DEFAULT_REVOCATION_FRAME_TIMEOUT_MS } from '../defaults.ts'
 

@@ -9,7 +9,7 @@ import type { Envelope, Signer } from '../../protocol/types.ts'
 import type { BatchOp } from '../store/group-commit.ts'
 import type { MessageMeta } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
-import type { TrustList } from '../trust-list.ts'
+import type { TrustList } from '../trust/trust-list.ts'
 import type { NodePolicy } from '../policy/node-policy.ts'
 
 export interface Incoming {

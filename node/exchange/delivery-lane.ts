@@ -18,7 +18,7 @@ import { encodeBatch } from '../../protocol/batch.ts'
 import { ProtocolError, type ReasonCode } from '../../protocol/errors.ts'
 import type { Store } from '../store/store.ts'
 import type { DeliveryRecord } from '../store/records.ts'
-import type { TrustList } from '../trust-list.ts'
+import type { TrustList } from '../trust/trust-list.ts'
 import type { AsyncVerifier } from './verify-pool.ts'
 import { auditEvents } from '../audit/events.ts'
 import type { BatchOp } from '../store/group-commit.ts'
@@ -101,7 +101,7 @@ interface InFlight {
 }
 
 export class DeliveryLane {
-  private readonly c: LaneComponents
+  private readonly components: LaneComponents
   private readonly init: LaneInit
   private readonly work = new Signal()
   private readonly controller = new AbortController()
@@ -114,7 +114,7 @@ export class DeliveryLane {
   unreachable: DialFailure | undefined
 
   constructor (components: LaneComponents, init: LaneInit) {
-    this.c = components
+    this.components = components
     this.init = init
     this.now = components.now ?? Date.now
   }
@@ -168,7 +168,7 @@ export class DeliveryLane {
   }
 
   private async run (): Promise<void> {
-    const { store, trust, logger } = this.c
+    const { store, trust, logger } = this.components
     const peer = this.init.peerId
     let failures = 0
     while (!this.stopped) {
@@ -185,7 +185,7 @@ export class DeliveryLane {
         }
         let stream: Stream
         try {
-          stream = await this.c.dial(peer, record.addresses, this.controller.signal)
+          stream = await this.components.dial(peer, record.addresses, this.controller.signal)
         } catch (err) {
           if (!this.stopped) this.unreachable = { at: this.now(), addresses: [...record.addresses], error: dialError(err) }
           throw err
@@ -241,7 +241,7 @@ export class DeliveryLane {
     let readerError: unknown
     let readerDone = false
     // The newest checkpoint of the peer's log we hold: each batch asks for consistency with it.
-    this.held = await this.c.witness?.latest(peer).catch(() => undefined)
+    this.held = await this.components.witness?.latest(peer).catch(() => undefined)
 
     const reader = (async () => {
       const decoder = new FrameDecoder()
@@ -282,7 +282,7 @@ export class DeliveryLane {
           throw new ProtocolError('UNAVAILABLE', `no receipt from ${peer} within ${this.init.receiptTimeoutMs} ms`)
         }
         const room = this.init.window - inflightCount
-        const peerRecord = this.c.trust.get(peer)
+        const peerRecord = this.components.trust.get(peer)
         if (peerRecord?.status !== 'active') break
         // Refill in chunks (a quarter window at least) rather than a few messages per receipt,
         // and only while fewer than `batchesInFlight` batches are unanswered: under load what is
@@ -314,7 +314,7 @@ export class DeliveryLane {
         }
         for (const [n, record] of queued.entries()) {
           lastSeq = record.seq
-          const envelope = await this.c.envelopeOf(record.digest)
+          const envelope = await this.components.envelopeOf(record.digest)
           if (envelope == null) continue
           if (records.length > 0 && (records.length >= batchEnvelopes || bytes + envelope.length > batchBytes)) close()
           records.push(record)
@@ -369,7 +369,7 @@ export class DeliveryLane {
    */
   private async nextBatch (room: number, afterSeq: number): Promise<DeliveryRecord[]> {
     if (this.synced) return await this.takeOffered(room)
-    const { store } = this.c
+    const { store } = this.components
     const peer = this.init.peerId
     const generation = this.generation
     const entries = await store.pendingFor(peer, room, afterSeq)
@@ -412,8 +412,8 @@ export class DeliveryLane {
    */
   private async record (batch: InFlight, frame: Uint8Array): Promise<void> {
     const peer = this.init.peerId
-    const opened = openBatchReceipt(frame, peer, batch.records.map(r => r.digest), batch.held, this.c.self?.())
-    const { store } = this.c
+    const opened = openBatchReceipt(frame, peer, batch.records.map(r => r.digest), batch.held, this.components.self?.())
+    const { store } = this.components
     const ops: BatchOp[] = []
     const events: unknown[] = []
     const done: DeliveryRecord[] = []
@@ -445,7 +445,7 @@ export class DeliveryLane {
       )
       done.push(next)
     }
-    const seen = this.c.witness?.observe(peer, opened, batch.held)
+    const seen = this.components.witness?.observe(peer, opened, batch.held)
     if (seen != null) {
       ops.push(...seen.ops)
       events.push(...seen.events)
@@ -456,7 +456,7 @@ export class DeliveryLane {
     if (this.held === undefined || size > this.held.size || opened.consistent === false) {
       this.held = { size, root: opened.checkpoint.checkpoint.root, note: opened.checkpoint.note }
     }
-    for (const next of done) this.c.onDelivery(next)
+    for (const next of done) this.components.onDelivery(next)
     if (transient !== undefined) throw new ProtocolError('UNAVAILABLE', transient)
   }
 
@@ -468,7 +468,7 @@ export class DeliveryLane {
    */
   private async keepSentAt (records: DeliveryRecord[]): Promise<void> {
     if (records.length === 0) return
-    const { store } = this.c
+    const { store } = this.components
     try {
       const now = await store.dlv.getMany(records.map(r => r.digest + '!' + r.recipient))
       const ops: BatchOp[] = []
@@ -480,20 +480,20 @@ export class DeliveryLane {
       }
       if (ops.length > 0) await store.commit(ops, [])
     } catch (err) {
-      this.c.logger.debug({ peer: this.init.peerId, err }, 'could not keep the first transmission time of unanswered deliveries')
+      this.components.logger.debug({ peer: this.init.peerId, err }, 'could not keep the first transmission time of unanswered deliveries')
     }
   }
 
   /** A message that expired in the queue. */
   private async finish (record: DeliveryRecord, status: DeliveryRecord['status']): Promise<void> {
     const next: DeliveryRecord = { ...record, status, updatedAt: this.now(), attempts: record.attempts + 1 }
-    await this.c.store.commit(this.c.store.deliveryOps(next, record), [])
-    this.c.onDelivery(next)
+    await this.components.store.commit(this.components.store.deliveryOps(next, record), [])
+    this.components.onDelivery(next)
   }
 
   /** Mark every pending message to this peer whose expiry has passed as `expired`. */
   private async expireDue (): Promise<void> {
-    const { store } = this.c
+    const { store } = this.components
     const now = this.now()
     let after = 0
     while (true) {

@@ -11,7 +11,7 @@ import { verifyEnvelope } from '../../protocol/envelope.ts'
 import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
-import { admit } from '../trust-list.ts'
+import { admit } from '../trust/trust-list.ts'
 import { refuse, type Admission, type Incoming } from './admission.ts'
 import type { PeerRotation } from '../store/records.ts'
 

@@ -9,7 +9,7 @@ import type { Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { Store } from '../store/store.ts'
 import type { DeliveryRecord, MessageMeta } from '../store/records.ts'
-import type { TrustList } from '../trust-list.ts'
+import type { TrustList } from '../trust/trust-list.ts'
 import { DeliveryLane, type DialFailure, type LaneInit } from './delivery-lane.ts'
 import { enqueueOutbound } from './enqueue.ts'
 import type { BatchOp } from '../store/group-commit.ts'
@@ -37,7 +37,7 @@ export interface OutboxEvents {
 }
 
 export class Outbox extends EventEmitter<OutboxEvents> {
-  private readonly c: OutboxComponents
+  private readonly components: OutboxComponents
   private readonly init: OutboxInit
   private readonly lanes = new Map<string, DeliveryLane>()
   /** Envelopes queued by this process, so lanes need not read them back from disk. */
@@ -46,7 +46,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
 
   constructor (components: OutboxComponents, init: OutboxInit) {
     super()
-    this.c = components
+    this.components = components
     this.init = init
     this.setMaxListeners(0)
     components.trust.on('change', (peerId, record, before) => {
@@ -61,7 +61,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
 
   async start (): Promise<void> {
     this.running = true
-    for (const peerId of await this.c.store.recipientsWithPending()) this.lane(peerId)
+    for (const peerId of await this.components.store.recipientsWithPending()) this.lane(peerId)
   }
 
   async stop (): Promise<void> {
@@ -81,7 +81,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     events: unknown[] = [],
     preface: unknown[] = []
   ): Promise<DeliveryRecord[]> {
-    const records = await enqueueOutbound(this.c.store, meta, envelope, recipients, (this.c.now ?? Date.now)(), extraOps, events, preface)
+    const records = await enqueueOutbound(this.components.store, meta, envelope, recipients, (this.components.now ?? Date.now)(), extraOps, events, preface)
     this.cache.set(meta.digest, { bytes: envelope, refs: recipients.length })
     for (const r of records) this.lane(r.recipient).offer(r)
     return records
@@ -91,18 +91,18 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     let lane = this.lanes.get(peerId)
     if (lane == null) {
       lane = new DeliveryLane({
-        store: this.c.store,
-        trust: this.c.trust,
-        logger: this.c.logger.child({ peer: peerId }),
-        dial: this.c.dial,
-        now: this.c.now,
-        envelopeOf: async (digest) => this.cache.get(digest)?.bytes ?? await this.c.store.getEnvelope(digest),
+        store: this.components.store,
+        trust: this.components.trust,
+        logger: this.components.logger.child({ peer: peerId }),
+        dial: this.components.dial,
+        now: this.components.now,
+        envelopeOf: async (digest) => this.cache.get(digest)?.bytes ?? await this.components.store.getEnvelope(digest),
         onDelivery: (record) => {
           this.delivered(record)
         },
-        ...(this.c.verify != null ? { verify: this.c.verify } : {}),
-        ...(this.c.witness != null ? { witness: this.c.witness } : {}),
-        ...(this.c.self != null ? { self: this.c.self } : {})
+        ...(this.components.verify != null ? { verify: this.components.verify } : {}),
+        ...(this.components.witness != null ? { witness: this.components.witness } : {}),
+        ...(this.components.self != null ? { self: this.components.self } : {})
       }, { ...this.init, peerId })
       this.lanes.set(peerId, lane)
       if (this.running) lane.start()
@@ -123,6 +123,6 @@ export class Outbox extends EventEmitter<OutboxEvents> {
 
   /** Messages still pending, per recipient. */
   async depth (): Promise<Map<string, number>> {
-    return await this.c.store.countPending()
+    return await this.components.store.countPending()
   }
 }

@@ -25,14 +25,14 @@ import { decodeBatch, encodeBatchReceipt, type BatchResult } from '../../protoco
 import { inlineVerify, signedBy, type AsyncVerifier } from './verify-pool.ts'
 import type { Store } from '../store/store.ts'
 import type { MessageMeta } from '../store/records.ts'
-import type { TrustList } from '../trust-list.ts'
+import type { TrustList } from '../trust/trust-list.ts'
 import type { PolicyHolder } from '../policy/policy-holder.ts'
 import { auditEvents } from '../audit/events.ts'
 import { CheckpointRequest, type AuditLog } from '../audit/audit-log.ts'
 import type { BatchOp } from '../store/group-commit.ts'
 import type { Admission, Incoming, PayloadHandler } from './admission.ts'
 import { handleMessage } from './handle-message.ts'
-import { handleForward } from './handle-forward.ts'
+import { handleForward } from '../forwarding/index.ts'
 import { handleReleaseGrant, handleReleaseRequest } from './handle-release.ts'
 import { handleFeedback } from './handle-feedback.ts'
 import { handleKeyRotation } from './handle-key-rotation.ts'
@@ -96,7 +96,7 @@ const HANDLERS: Readonly<Record<string, PayloadHandler>> = {
 }
 
 export class Receiver extends EventEmitter<ReceiverEvents> {
-  private readonly c: ReceiverComponents
+  private readonly components: ReceiverComponents
   private readonly now: () => Date
   private readonly verify: AsyncVerifier
   private readonly selfIds: ReadonlySet<string>
@@ -105,7 +105,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
 
   constructor (components: ReceiverComponents) {
     super()
-    this.c = components
+    this.components = components
     this.now = components.now ?? (() => new Date())
     this.verify = components.verify ?? inlineVerify
     this.selfIds = new Set([components.signer.peerId, ...(components.formerIds ?? [])])
@@ -157,7 +157,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
         }
       })
       local.set(idKey, { digest: d.digest, i })
-      const known = await this.c.store.digestOf(meta.from, meta.id)
+      const known = await this.components.store.digestOf(meta.from, meta.id)
       if (known != null && known !== d.digest) decisions[i] = rejection('REPLAY', d.digest, meta.id)
     }
     const leaves: Array<number | undefined> = new Array(decisions.length)
@@ -180,7 +180,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     const digest = paeDigest(paeBytes)
     const handler = HANDLERS[env.payloadType]
     if (handler == null) return rejection('BAD_PAYLOAD_TYPE', digest, null, env.payloadType)
-    const key = this.c.trust.key(remote)
+    const key = this.components.trust.key(remote)
     if (key == null) return rejection('UNKNOWN_SIGNER', digest, null)
     let signedAs = remote
     if (!(await signedBy(this.verify, key, paeBytes, env.signatures))) {
@@ -190,8 +190,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     }
     // An envelope we already stored gets its original leaf again, whatever changed since
     // (expiry, policy): the sender may be retrying after a crash.
-    if (this.c.store.mayHaveDigest(digest)) {
-      const original = await this.c.audit.receivedLeaf(digest)
+    if (this.components.store.mayHaveDigest(digest)) {
+      const original = await this.components.audit.receivedLeaf(digest)
       if (original != null) return { kind: 'duplicate', digest, leaf: original.index, entry: original.entry }
     }
     const incoming: Incoming = {
@@ -200,11 +200,11 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       remote,
       signedAs,
       nowMs: now.getTime(),
-      policy: this.c.policy.current,
-      self: this.c.signer,
+      policy: this.components.policy.current,
+      self: this.components.signer,
       selfIds: this.selfIds,
-      trust: this.c.trust,
-      store: this.c.store
+      trust: this.components.trust,
+      store: this.components.store
     }
     const admission = await handler(incoming)
     if (!admission.ok) return rejection(admission.reason, digest, admission.messageId, admission.detail)
@@ -222,7 +222,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     remote: string,
     leaves: Array<number | undefined>
   ): Promise<ReceiveOutcome> {
-    const { store, audit } = this.c
+    const { store, audit } = this.components
     const fresh = decisions.map((d, i) => d.kind !== 'duplicate' && !sameAs.has(i))
     // What admissions tell about their messages (a task force): logged before the checkpoint
     // request, so its captured entries stay exactly the primaries, and before the messages, so the
@@ -258,7 +258,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     try {
       await store.commit(ops, [...prefaces, request, ...primaries, ...extras])
     } catch (err) {
-      this.c.logger.error({ err }, "durable write failed; the batch's envelopes are refused")
+      this.components.logger.error({ err }, "durable write failed; the batch's envelopes are refused")
       // Nothing of the batch was written: refuse what would have been accepted, transiently.
       for (const [i, d] of decisions.entries()) {
         if (d.kind === 'accept' && fresh[i]) decisions[i] = rejection('STORAGE_FULL', d.digest, d.admission.meta.id)
@@ -275,7 +275,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       try {
         await store.commit([], [request, ...events])
       } catch (again) {
-        this.c.logger.error({ err: again }, 'could not even log the refusals; resetting the stream')
+        this.components.logger.error({ err: again }, 'could not even log the refusals; resetting the stream')
         return { kind: 'reset', reason: 'STORAGE_FULL' }
       }
     }
@@ -308,7 +308,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   }
 
   private async entryText (leaf: number): Promise<string> {
-    const bytes = await this.c.audit.entry(leaf)
+    const bytes = await this.components.audit.entry(leaf)
     if (bytes == null) throw new Error(`audit entry ${leaf} is missing`)
     return utf8.decode(bytes)
   }
@@ -320,16 +320,16 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
 
   private rejected (info: RejectionInfo): void {
     this.emit('rejected', info)
-    this.c.logger.info({ peer: info.from, digest: info.digest, reason: info.reason, detail: info.detail }, 'envelope rejected')
+    this.components.logger.info({ peer: info.from, digest: info.digest, reason: info.reason, detail: info.detail }, 'envelope rejected')
   }
 
   /** Rejections without a receipt (stream resets): logged in their own write. */
   private async recordRejections (infos: RejectionInfo[]): Promise<void> {
     for (const info of infos) this.rejected(info)
     try {
-      await this.c.store.commit([], infos.map(info => auditEvents.messageRejected(info)))
+      await this.components.store.commit([], infos.map(info => auditEvents.messageRejected(info)))
     } catch (err) {
-      this.c.logger.error({ err }, 'could not audit a rejection')
+      this.components.logger.error({ err }, 'could not audit a rejection')
     }
   }
 
@@ -339,14 +339,16 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
    * before it switched arrives over its new key's connection (PROTOCOL.md §14).
    */
   private async signedByRetiredKey (remote: string, paeBytes: Uint8Array, env: Envelope): Promise<string | undefined> {
-    const record = this.c.trust.get(remote)
+    const record = this.components.trust.get(remote)
     if (record == null) return undefined
     const nowMs = this.now().getTime()
     for (const k of record.keyHistory) {
-      if (k.peerId === remote || k.validUntil == null || k.revokedAt != null || nowMs - Date.parse(k.validUntil) > this.c.policy.current.rotationGraceMs) {
+      if (
+        k.peerId === remote || k.validUntil == null || k.revokedAt != null || nowMs - Date.parse(k.validUntil) > this.components.policy.current.rotationGraceMs
+      ) {
         continue
       }
-      const key = this.c.trust.key(k.peerId)
+      const key = this.components.trust.key(k.peerId)
       if (key != null && await signedBy(this.verify, key, paeBytes, env.signatures)) return k.peerId
     }
     return undefined
@@ -356,7 +358,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   private signedByAnotherPeer (env: Envelope, remote: string): boolean {
     for (const sig of env.signatures) {
       if (sig.keyid === remote) continue
-      const other = this.c.trust.key(sig.keyid)
+      const other = this.components.trust.key(sig.keyid)
       if (other != null && verifyEnvelope({ ...env, signatures: [sig] }, other)) return true
     }
     return false

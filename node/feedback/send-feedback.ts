@@ -21,7 +21,7 @@ import { decide } from '../policy/decide.ts'
 import type { PolicyHolder } from '../policy/policy-holder.ts'
 import type { MessageMeta } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
-import type { TrustList } from '../trust-list.ts'
+import type { TrustList } from '../trust/index.ts'
 import { FEEDBACK_TTL_MS } from '../defaults.ts'
 
 export interface FeedbackComponents {

@@ -64,8 +64,8 @@ import { DEFAULT_OPRF_KEY_ROTATION_CHECK_MS, DEFAULT_OPRF_KEY_ROTATION_DAYS, DEF
 import { NodeError } from '../errors.ts'
 import { streamFrames } from '../exchange/stream-frames.ts'
 import type { Store } from '../store/store.ts'
-import type { TrustList } from '../trust-list.ts'
-import { dialTargets } from '../transport.ts'
+import type { TrustList } from '../trust/index.ts'
+import { dialTargets } from '../addresses/dial-targets.ts'
 import { queryAuditRecord } from './audit-record.ts'
 import { IndexStore } from './index-store.ts'
 import { decideQuery, QuotaLedger } from './policy.ts'
@@ -145,7 +145,7 @@ export interface AskedRecord {
 }
 
 export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'key-rotated': [{ reason: string }] }> {
-  readonly #c: QueryExchangeComponents
+  readonly #components: QueryExchangeComponents
   readonly #now: () => number
   #asked: Level<string, unknown> | undefined
   /** Serialises opens of the index (LevelDB allows one handle). */
@@ -154,25 +154,25 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
 
   constructor (components: QueryExchangeComponents) {
     super()
-    this.#c = components
+    this.#components = components
     this.#now = components.now ?? Date.now
   }
 
   async start (): Promise<void> {
-    const days = this.#c.rotationDays ?? DEFAULT_OPRF_KEY_ROTATION_DAYS
+    const days = this.#components.rotationDays ?? DEFAULT_OPRF_KEY_ROTATION_DAYS
     if (days > 0) {
       const check = (): void => {
         this.rotateIfDue(days).catch((err: unknown) => {
-          this.#c.logger.error({ err }, 'scheduled OPRF key rotation failed')
+          this.#components.logger.error({ err }, 'scheduled OPRF key rotation failed')
         })
       }
       this.#rotationTimer = setInterval(check, DEFAULT_OPRF_KEY_ROTATION_CHECK_MS)
       this.#rotationTimer.unref()
       check()
     }
-    await this.#c.libp2p.handle(QUERY_PROTOCOL, async (stream, connection) => {
+    await this.#components.libp2p.handle(QUERY_PROTOCOL, async (stream, connection) => {
       await this.#serve(stream, connection).catch((err: unknown) => {
-        this.#c.logger.debug({ err, peer: connection.remotePeer.toString() }, 'query exchange failed')
+        this.#components.logger.debug({ err, peer: connection.remotePeer.toString() }, 'query exchange failed')
         stream.abort(err as Error)
       })
     }, { maxInboundStreams: 4 })
@@ -180,14 +180,14 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
 
   async stop (): Promise<void> {
     clearInterval(this.#rotationTimer)
-    await this.#c.libp2p.unhandle(QUERY_PROTOCOL).catch(() => {})
+    await this.#components.libp2p.unhandle(QUERY_PROTOCOL).catch(() => {})
     await this.#asked?.close()
   }
 
   /** DATA_DIR/query-asked, opened at first use (an idle node that never queries keeps no handle). */
   async #db (): Promise<Level<string, unknown>> {
     if (this.#asked === undefined) {
-      const db = new Level<string, unknown>(this.#c.askedDir, { valueEncoding: 'json' })
+      const db = new Level<string, unknown>(this.#components.askedDir, { valueEncoding: 'json' })
       this.#asked = db
       await db.open()
     }
@@ -198,7 +198,7 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
   /** Runs `fn` with the index open (one at a time). */
   async withIndex<T> (fn: (index: IndexStore) => Promise<T>): Promise<T> {
     const run = this.#indexChain.then(async () => {
-      const index = await IndexStore.open(this.#c.indexDir)
+      const index = await IndexStore.open(this.#components.indexDir)
       try {
         return await fn(index)
       } finally {
@@ -217,8 +217,8 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
    */
   async rotateOprfKey (reason: OprfRotationReason): Promise<OprfRotation> {
     return await this.withIndex(async (index) => {
-      const out = await rotateOprfKey(index, this.#c.store, reason)
-      this.#c.logger.info({ ...out, reason }, 'OPRF key rotated, query index re-keyed')
+      const out = await rotateOprfKey(index, this.#components.store, reason)
+      this.#components.logger.info({ ...out, reason }, 'OPRF key rotated, query index re-keyed')
       this.emit('key-rotated', { reason })
       return out
     })
@@ -256,7 +256,7 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     if (env.payloadType !== QUERY_PAYLOAD_TYPES.query) throw new ProtocolError('SCHEMA_INVALID', 'not a query envelope')
     if (!verifyEnvelope(env, verifyKeyFromPeerId(remote))) throw new ProtocolError('BAD_SIGNATURE', 'the query is not signed by the connected peer')
     const q = decodeQuery(env.payload)
-    const self = this.#c.signer.peerId
+    const self = this.#components.signer.peerId
     if (q.from !== remote) throw new ProtocolError('SCHEMA_INVALID', 'query.from is not the connected peer')
     if (q.to !== self) throw new ProtocolError('SCHEMA_INVALID', 'query.to is not this node')
     const queryDigest = createHash('sha256').update(env.payload).digest('hex')
@@ -266,7 +266,7 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     // Decided and charged inside the index section: answers are serialised, so two concurrent
     // queries of one peer cannot both pass the quota.
     await this.withIndex(async (index) => {
-      const peer = this.#c.trust.get(remote)
+      const peer = this.#components.trust.get(remote)
       const nowMs = this.#now()
       let refused: AnswerV1['refused']
       let used = 0
@@ -311,7 +311,7 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
                 } satisfies KeyNoticeV1
               )
             ),
-            this.#c.signer
+            this.#components.signer
           )
           notice = { bytes: encodeEnvelope(env), digest: envelopeDigest(env) }
         }
@@ -328,8 +328,8 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
         keyId: key.keyId
       }
       if (refused !== undefined) {
-        await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, refused }))])
-        this.#c.logger.info({ peer: remote, queryId: q.id, type: q.type, count: q.blinded.length, refused }, 'query refused')
+        await this.#components.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, refused }))])
+        this.#components.logger.info({ peer: remote, queryId: q.id, type: q.type, count: q.blinded.length, refused }, 'query refused')
         metric(refused, 0)
         await json({ answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, refused }) })
         return
@@ -339,19 +339,19 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
         evaluated = evaluateQuery(index.keys, q.blinded)
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err
-        await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, refused: 'SCHEMA_INVALID' }))])
+        await this.#components.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, refused: 'SCHEMA_INVALID' }))])
         metric('SCHEMA_INVALID', 0)
         await json({ answer: this.#sign(QUERY_PAYLOAD_TYPES.answer, { ...base, refused: 'SCHEMA_INVALID' }) })
         return
       }
       await (await this.#db()).put(`quota!${remote}!${String(nowMs).padStart(15, '0')}!${q.id}`, q.blinded.length, { sync: true })
-      await this.#c.store.commit([], [
+      await this.#components.store.commit([], [
         auditEvents.query(queryAuditRecord({ event: 'query.answered', ...audit })),
         ...(notice !== undefined
           ? [auditEvents.queryKeyNotice({ role: 'announced', peer: remote, previousKeyId: q.keyId, keyId: key.keyId, epoch: key.epoch, notice: notice.digest })]
           : [])
       ])
-      this.#c.logger.info({
+      this.#components.logger.info({
         peer: remote,
         queryId: q.id,
         type: q.type,
@@ -410,14 +410,14 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
   }
 
   #envelope (payloadType: string, value: unknown): Uint8Array {
-    return encodeEnvelope(signEnvelope(payloadType, new TextEncoder().encode(JSON.stringify(value)), this.#c.signer))
+    return encodeEnvelope(signEnvelope(payloadType, new TextEncoder().encode(JSON.stringify(value)), this.#components.signer))
   }
 
   // ---- asking ---------------------------------------------------------------------------
 
   /** Sends one query and reports per selector hit or no-hit. */
   async ask (input: AskInput): Promise<QueryOutcome> {
-    const peer = this.#c.trust.get(input.to)
+    const peer = this.#components.trust.get(input.to)
     if (peer === undefined) throw new NodeError('NOT_FOUND', 'no such peer on the trust list')
     if (peer.status !== 'active') throw new NodeError('PEER_SUSPENDED', `the peer is ${peer.status}`)
     if (input.selectors.length === 0 || input.selectors.length > 1000) throw new NodeError('BAD_ARGUMENT', 'a query has 1–1000 selectors')
@@ -440,7 +440,7 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     const q: QueryV1 = {
       v: 1,
       id: uuidV7(nowMs, randomBytes(10)),
-      from: this.#c.signer.peerId,
+      from: this.#components.signer.peerId,
       to: input.to,
       created: formatRfc3339Millis(nowMs),
       type: input.type,
@@ -464,14 +464,14 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
       legalBasis: input.legalBasis,
       purpose: input.purpose
     }
-    await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.sent', ...audit, keyId: q.keyId }))])
+    await this.#components.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.sent', ...audit, keyId: q.keyId }))])
     const askedMetric = (outcome: string, hits?: number): void => {
       this.emit('query', { side: 'asked', peer: input.to, type: input.type, count: canonical.length, outcome, ...(hits !== undefined ? { hits } : {}) })
     }
     const outcome = await this.#exchange(
       input.to,
       peer.addresses,
-      encodeEnvelope(signEnvelope(QUERY_PAYLOAD_TYPES.query, payload, this.#c.signer)),
+      encodeEnvelope(signEnvelope(QUERY_PAYLOAD_TYPES.query, payload, this.#components.signer)),
       async (response, next) => {
         let answer: AnswerV1
         try {
@@ -489,7 +489,7 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
           }
           if (answer.refused === 'SCHEMA_INVALID' && pin !== undefined && answer.keyId !== pin.keyId) {
             // Not re-pinned automatically: a node that could switch keys at will could tag queries (P4).
-            await this.#c.store.commit([], [
+            await this.#components.store.commit([], [
               auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: 'OPRF_KEY_CHANGED' }))
             ])
             askedMetric('OPRF_KEY_CHANGED')
@@ -499,7 +499,7 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
             )
           }
           if (answer.refused !== undefined) {
-            await this.#c.store.commit([], [
+            await this.#components.store.commit([], [
               auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: answer.refused }))
             ])
             askedMetric(answer.refused)
@@ -509,7 +509,7 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
           if (pin !== undefined && answer.keyId !== pin.keyId) {
             const pinned = pin
             const refuse = async (why: string): Promise<never> => {
-              await this.#c.store.commit([], [
+              await this.#components.store.commit([], [
                 auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: answer.keyId, refused: 'OPRF_KEY_CHANGED' }))
               ])
               askedMetric('OPRF_KEY_CHANGED')
@@ -546,7 +546,9 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
         } catch (err) {
           // A forged, mismatched or unprovable answer or filter update: audited as such, no result reported.
           if (err instanceof ProtocolError) {
-            await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: q.keyId, refused: err.code }))])
+            await this.#components.store.commit([], [
+              auditEvents.query(queryAuditRecord({ event: 'query.refused', ...audit, keyId: q.keyId, refused: err.code }))
+            ])
             askedMetric(err.code)
           }
           throw err
@@ -569,7 +571,7 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     const ops: Array<{ type: 'put', key: string, value: unknown }> = [{ type: 'put', key: `q!${q.id}`, value: record }]
     for (const r of results) if (r.hitRef !== null) ops.push({ type: 'put', key: `hit!${r.hitRef}`, value: q.id })
     await db.batch(ops, { sync: true })
-    await this.#c.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.result', ...audit, keyId: outcome.keyId, hits }))])
+    await this.#components.store.commit([], [auditEvents.query(queryAuditRecord({ event: 'query.result', ...audit, keyId: outcome.keyId, hits }))])
     askedMetric('result', hits)
     return {
       queryId: q.id,
@@ -624,9 +626,9 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     })
     const db = await this.#db()
     await db.put(`notice!${peerId}!${notice.keyId}`, encodeBase64(bytes), { sync: true })
-    const record = this.#c.trust.get(peerId)
+    const record = this.#components.trust.get(peerId)
     if (record?.oprfKey !== undefined) {
-      await this.#c.trust.replace(
+      await this.#components.trust.replace(
         record,
         { ...record, oprfKey: { publicKey: notice.publicKey, keyId: notice.keyId }, updatedAt: new Date(this.#now()).toISOString() },
         'peer.oprf-key-changed',
@@ -636,9 +638,9 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
       )
     } else {
       await db.put(`pin!${peerId}`, { publicKey: notice.publicKey, keyId: notice.keyId }, { sync: true })
-      await this.#c.store.commit([], [event])
+      await this.#components.store.commit([], [event])
     }
-    this.#c.logger.info(
+    this.#components.logger.info(
       { peer: peerId, previousKeyId: pin.keyId, keyId: notice.keyId, epoch: notice.epoch },
       'peer OPRF key changed: signed notice verified, new key pinned'
     )
@@ -720,7 +722,7 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
    * For after a key rotation confirmed out of band.
    */
   async unpin (peer: string): Promise<{ unpinned: string }> {
-    const record = this.#c.trust.get(peer)
+    const record = this.#components.trust.get(peer)
     if (record === undefined) throw new NodeError('NOT_FOUND', 'no such peer on the trust list')
     if (record.oprfKey !== undefined) {
       throw new NodeError('BAD_ARGUMENT', "this peer's OPRF key comes from its trust card: set the new one from its new card (PATCH /v1/peers/ID with oprfKey)")
@@ -764,7 +766,7 @@ export class QueryExchange extends EventEmitter<{ query: [QueryMetricEvent], 'ke
     const signal = AbortSignal.timeout(QUERY_TIMEOUT_MS)
     let stream: Stream
     try {
-      stream = await this.#c.libp2p.dialProtocol(dialTargets(peerId, addresses), QUERY_PROTOCOL, { signal })
+      stream = await this.#components.libp2p.dialProtocol(dialTargets(peerId, addresses), QUERY_PROTOCOL, { signal })
     } catch (err) {
       // As for a send: the peer cannot be dialled, and the answer names where it was tried.
       throw new NodeError(

@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics of hit/no-hit queries (docs/metrics.md), registered on the node's own
- * registry by node/metrics.ts when the node runs a query exchange. They listen to the
+ * registry by node/runtime/metrics.ts when the node runs a query exchange. They listen to the
  * exchange's `query` and `key-rotated` events. Labels are the peer ID, the selector *type*
  * (`phone`, `iban`, …), the outcome or refusal code and the rotation reason — never a
  * selector, blinded element, OPRF output, tag, legal basis or purpose.
@@ -36,7 +36,7 @@ export interface QueryEvents {
   off(event: 'key-rotated', fn: Listener<[{ reason: string }]>): unknown
 }
 
-/** prom-client's constructors, as node/metrics.ts loads them. */
+/** prom-client's constructors, as node/runtime/metrics.ts loads them. */
 export interface PromConstructors {
   readonly Counter: typeof PromClient.Counter
   readonly Gauge: typeof PromClient.Gauge

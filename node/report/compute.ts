@@ -9,7 +9,8 @@
 import { parseRfc3339Millis } from '../../protocol/time.ts'
 import { DEFAULT_REPORT_JOIN_LIMIT } from '../defaults.ts'
 import { NodeError } from '../errors.ts'
-import { Normaliser, type RawEntry } from './facts.ts'
+import { Normaliser } from './facts.ts'
+import type { RawEntry } from './fact.ts'
 import { TextRoot } from './text-root.ts'
 // Registers the hit/no-hit query hook and figures (the registry's first plug-in).
 import './queries.ts'

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Fact, RawEntry } from './facts.ts'
+import type { Fact, RawEntry } from './fact.ts'
 import { isoWeek, month } from './periods.ts'
 import { UNKNOWN } from './types.ts'
 

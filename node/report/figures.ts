@@ -9,7 +9,7 @@
  * @module
  */
 import { dimensionValue } from './dimensions.ts'
-import type { Fact } from './facts.ts'
+import type { Fact } from './fact.ts'
 import { Histogram } from './histogram.ts'
 import type { Cell, Dimension, FigureTable } from './types.ts'
 

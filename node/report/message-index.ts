@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { MessageDims } from './facts.ts'
+import type { MessageDims } from './fact.ts'
 
 export interface MessageRecord {
   at: number

@@ -14,7 +14,8 @@
  *
  * @module
  */
-import { Normaliser, str, type Fact, type MessageDims, type RawEntry } from './facts.ts'
+import { Normaliser, str } from './facts.ts'
+import type { Fact, MessageDims, RawEntry } from './fact.ts'
 import { registerFigure } from './figures.ts'
 import { Histogram } from './histogram.ts'
 

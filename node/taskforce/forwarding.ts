@@ -13,13 +13,13 @@
  *   originator's own) — then a grant is needed, as outside.
  *
  * To anyone outside the task force the usual third-party rule applies unchanged
- * (node/policy/forwarding-rules.ts).
+ * (node/forwarding/rules.ts).
  *
  * @module
  */
 import { memberIds } from '../../protocol/taskforce/index.ts'
 import type { Tlp } from '../../protocol/types.ts'
-import { disseminationCodes, forwardRule, type ForwardRule } from '../policy/forwarding-rules.ts'
+import { disseminationCodes, forwardRule, type ForwardRule } from '../forwarding/rules.ts'
 import type { TaskForceRecords } from './records.ts'
 import { loadTaskForce } from './state.ts'
 

@@ -10,7 +10,7 @@
  *
  * - `--by taskforce`: a message dimension. The message's own entry does not carry its task
  *   force; its `taskforce.message` entry, written just before it in the same write
- *   (node/service.ts send, node/taskforce/admit-message.ts), tells it (`n.tell`), so the
+ *   (node/service/local-service.ts send, node/taskforce/admit-message.ts), tells it (`n.tell`), so the
  *   message's facts from its `message.sent` / `message.received` on — sent, received, its
  *   receipts (accepted, rejected by reason, delivery times), answers, releases, forwards,
  *   ratings — carry the task force id; `-` for messages outside any task force (and for
@@ -23,7 +23,8 @@
  * @module
  */
 import { registerFigure } from '../report/figures.ts'
-import { NO_DIMS, Normaliser, type RawEntry } from '../report/facts.ts'
+import { Normaliser } from '../report/facts.ts'
+import { NO_DIMS, type RawEntry } from '../report/fact.ts'
 import { registerDimension } from '../report/dimensions.ts'
 
 const str = (v: unknown): string => typeof v === 'string' ? v : '-'

@@ -32,7 +32,7 @@ import { NodeError } from '../errors.ts'
 import type { Outbox } from '../exchange/outbox.ts'
 import type { BatchOp } from '../store/group-commit.ts'
 import type { Store } from '../store/store.ts'
-import type { TrustList } from '../trust-list.ts'
+import type { TrustList } from '../trust/index.ts'
 import { sendNotice } from './notices.ts'
 import { TaskForceRecords } from './records.ts'
 import { loadTaskForce, type TaskForceView } from './state.ts'
@@ -83,20 +83,20 @@ export interface AmendInput {
 export const majority = (n: number): number => Math.floor(n / 2) + 1
 
 export class TaskForces {
-  private readonly c: TaskForceComponents
+  private readonly components: TaskForceComponents
   readonly records: TaskForceRecords
 
   constructor (components: TaskForceComponents) {
-    this.c = components
+    this.components = components
     this.records = new TaskForceRecords(components.store.db)
   }
 
   private get self (): string {
-    return this.c.signer.peerId
+    return this.components.signer.peerId
   }
 
   async load (id: string): Promise<TaskForceView | undefined> {
-    return await loadTaskForce(this.records, id, this.self, this.c.now().getTime())
+    return await loadTaskForce(this.records, id, this.self, this.components.now().getTime())
   }
 
   private async view (id: string): Promise<TaskForceView> {
@@ -107,7 +107,7 @@ export class TaskForces {
 
   /** Propose a new task force: version 1, signed by this node, sent to every other member. */
   async propose (input: ProposeInput): Promise<TaskForceDetail> {
-    const now = this.c.now()
+    const now = this.components.now()
     const others = [...new Set(input.members)].filter(m => m !== this.self)
     if (others.length === 0) throw new NodeError('BAD_ARGUMENT', 'a task force needs at least one other member (--member PEER)')
     const members = [this.ownMember(), ...others.map(m => this.memberEntry(m))]
@@ -131,7 +131,7 @@ export class TaskForces {
       proposed: now.toISOString()
     })
     if (Date.parse(charter.validUntil) <= now.getTime()) throw new NodeError('BAD_ARGUMENT', `--until ${charter.validUntil} is not in the future`)
-    const signed = checkCharterEnvelope(signCharter(encodeCharter(charter), this.c.signer))
+    const signed = checkCharterEnvelope(signCharter(encodeCharter(charter), this.components.signer))
     await this.publish(undefined, signed, 'propose', 'taskforce.proposed')
     return await this.show(charter.id)
   }
@@ -142,7 +142,7 @@ export class TaskForces {
     const target = this.signable(view, digest)
     const prev = previousOf(view, target)
     for (const m of memberIds(target.charter)) if (m !== this.self) this.memberEntry(m)
-    const signed = checkCharterEnvelope(addSignature(target, this.c.signer), prev != null ? memberIds(prev.charter) : [])
+    const signed = checkCharterEnvelope(addSignature(target, this.components.signer), prev != null ? memberIds(prev.charter) : [])
     await this.publish(view, signed, 'sign', 'taskforce.signed')
     return await this.show(id)
   }
@@ -152,12 +152,12 @@ export class TaskForces {
     const view = await this.view(id)
     const target = this.signable(view, digest)
     const prev = previousOf(view, target)
-    const nowMs = this.c.now().getTime()
+    const nowMs = this.components.now().getTime()
     const to = allowedSigners(prev, target.charter).filter(m => m !== this.self)
     const ops = [this.records.declineOp(id, target.digest, { peerId: this.self, at: nowMs, ...(reason != null ? { reason } : {}) })]
     const events = [this.event(target, 'taskforce.declined', this.self)]
     await sendNotice(
-      this.c,
+      this.components,
       { action: 'decline', taskForce: id, charter: target.digest, legalBasis: target.charter.legalBasis, chain: [], to, ...(reason != null ? { reason } : {}) },
       nowMs,
       ops,
@@ -217,11 +217,11 @@ export class TaskForces {
       version: base.version + 1,
       previous: tip.digest,
       proposedBy: this.self,
-      proposed: this.c.now().toISOString()
+      proposed: this.components.now().toISOString()
     })
     const kind = successorKind(tip, next)
     if (typeof kind !== 'string') throw new NodeError('BAD_ARGUMENT', `not a valid next version: ${kind.problem}`)
-    const signed = checkCharterEnvelope(signCharter(encodeCharter(next), this.c.signer), memberIds(base))
+    const signed = checkCharterEnvelope(signCharter(encodeCharter(next), this.components.signer), memberIds(base))
     await this.publish(view, signed, 'propose', 'taskforce.proposed')
     return await this.show(id)
   }
@@ -271,14 +271,14 @@ export class TaskForces {
 
   /** Store `signed`, audit `action`, and send the chain up to it to every other allowed signer. */
   private async publish (view: TaskForceView | undefined, signed: SignedCharter, notice: 'propose' | 'sign', action: string): Promise<void> {
-    const nowMs = this.c.now().getTime()
+    const nowMs = this.components.now().getTime()
     const prev = view != null && signed.charter.previous != null ? view.signed.get(signed.charter.previous) : undefined
     const known = view?.signed.has(signed.digest) === true
     const ops: BatchOp[] = this.records.versionOps(signed, nowMs, known)
     const events = [this.event(signed, action, this.self)]
     const to = allowedSigners(prev, signed.charter).filter(m => m !== this.self)
     await sendNotice(
-      this.c,
+      this.components,
       { action: notice, taskForce: signed.charter.id, charter: signed.digest, legalBasis: signed.charter.legalBasis, chain: chainOf(view, signed), to },
       nowMs,
       ops,
@@ -299,13 +299,13 @@ export class TaskForces {
   }
 
   private ownMember (): CharterMember {
-    return { peerId: this.self, name: this.c.name, ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}) }
+    return { peerId: this.self, name: this.components.name, ...(this.components.jurisdiction != null ? { jurisdiction: this.components.jurisdiction } : {}) }
   }
 
   /** A member entry from the trust list: every other member must be a trusted, active peer here. */
   private memberEntry (peerId: string): CharterMember {
     if (peerId === this.self) return this.ownMember()
-    const record = this.c.trust.get(peerId)
+    const record = this.components.trust.get(peerId)
     if (record == null) throw new NodeError('UNKNOWN_PEER', `member ${peerId} is not on this node's trust list; add the agency first (liaison peers add)`)
     if (record.status !== 'active') {
       throw new NodeError(record.status === 'revoked' ? 'PEER_REVOKED' : 'PEER_SUSPENDED', `member ${record.name} (${peerId}) is ${record.status} on this node`)

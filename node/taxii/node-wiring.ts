@@ -5,8 +5,8 @@
  * @module
  */
 import type { Logger } from 'pino'
-import { taxiiAddress, type Config } from '../config.ts'
-import type { LocalService } from '../service.ts'
+import { taxiiAddress, type Config } from '../config/index.ts'
+import type { LocalService } from '../service/index.ts'
 import type { Store } from '../store/store.ts'
 import { TaxiiServer } from './server.ts'
 import type { TaxiiStore } from './taxii-store.ts'

@@ -12,9 +12,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { auditEvents } from '../audit/events.ts'
-import { isLoopback } from '../api/server.ts'
+import { isLoopback } from '../addresses/loopback.ts'
 import { NodeError } from '../errors.ts'
-import type { LocalService } from '../service.ts'
+import type { LocalService } from '../service/index.ts'
 import type { Store } from '../store/store.ts'
 import { loadObjects, selectPage } from './collection-view.ts'
 import { parseFilter, queryKey, type Filter } from './filters.ts'
@@ -59,7 +59,7 @@ interface Ctx {
 }
 
 export class TaxiiServer {
-  private readonly c: TaxiiComponents
+  private readonly components: TaxiiComponents
   private readonly init: TaxiiInit
   private readonly tokens = new PageTokens()
   private server: Server | undefined
@@ -69,7 +69,7 @@ export class TaxiiServer {
     if (!isLoopback(init.host) && init.tls == null) {
       throw new NodeError('CONFIG_INVALID', `taxii.listen ${init.host} is not a loopback address; a non-loopback TAXII listener needs taxii.tls (cert and key)`)
     }
-    this.c = components
+    this.components = components
     this.init = init
   }
 
@@ -81,7 +81,7 @@ export class TaxiiServer {
   }
 
   async start (): Promise<void> {
-    this.indexer = new TaxiiIndexer(this.c.store, this.c.taxii, this.c.logger)
+    this.indexer = new TaxiiIndexer(this.components.store, this.components.taxii, this.components.logger)
     this.indexer.start()
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       void this.handle(req, res)
@@ -120,10 +120,10 @@ export class TaxiiServer {
       const text = Buffer.from(basic[1], 'base64').toString('utf8')
       const colon = text.indexOf(':')
       if (colon < 1) return undefined
-      return await this.c.taxii.authenticate(text.slice(colon + 1), text.slice(0, colon))
+      return await this.components.taxii.authenticate(text.slice(colon + 1), text.slice(0, colon))
     }
     const bearer = /^Bearer +([A-Za-z0-9_-]{1,256})$/i.exec(header)
-    return bearer != null ? await this.c.taxii.authenticate(bearer[1]) : undefined
+    return bearer != null ? await this.components.taxii.authenticate(bearer[1]) : undefined
   }
 
   private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -139,8 +139,8 @@ export class TaxiiServer {
       await this.route({ req, url, client, parts }, res)
     } catch (err) {
       const e = err instanceof TaxiiError ? err : new TaxiiError(500, 'Internal error', 'the request failed; see the node log')
-      if (!(err instanceof TaxiiError)) this.c.logger.error({ err, path: url.pathname }, 'TAXII request failed')
-      else this.c.logger.info({ status: e.status, path: url.pathname, method: req.method, code: e.code }, 'TAXII request refused')
+      if (!(err instanceof TaxiiError)) this.components.logger.error({ err, path: url.pathname }, 'TAXII request failed')
+      else this.components.logger.info({ status: e.status, path: url.pathname, method: req.method, code: e.code }, 'TAXII request refused')
       this.reply(res, e.status, e.resource())
     }
   }
@@ -178,19 +178,19 @@ export class TaxiiServer {
     }
     if (parts[1] === 'status' && parts.length === 3) {
       only('GET')
-      const record: StatusRecord | undefined = await this.c.taxii.statuses.get(parts[2])
+      const record: StatusRecord | undefined = await this.components.taxii.statuses.get(parts[2])
       if (record == null || record.client !== ctx.client.name) throw new TaxiiError(404, 'Not found', `no status ${parts[2]}`)
-      this.reply(res, 200, await statusResource(this.c.store, record))
+      this.reply(res, 200, await statusResource(this.components.store, record))
       return
     }
     if (parts[1] !== 'collections') throw new TaxiiError(404, 'Not found', `no resource ${ctx.url.pathname}`)
     if (parts.length === 2) {
       only('GET')
-      const visible = (await this.c.taxii.listCollections()).filter(col => ctx.client.collections[col.id] != null)
+      const visible = (await this.components.taxii.listCollections()).filter(col => ctx.client.collections[col.id] != null)
       this.reply(res, 200, visible.length > 0 ? { collections: visible.map(col => this.collectionResource(col, ctx.client)) } : {})
       return
     }
-    const collection = await this.c.taxii.getCollection(parts[2])
+    const collection = await this.components.taxii.getCollection(parts[2])
     const access = collection != null ? ctx.client.collections[collection.id] : undefined
     if (collection == null || access == null) throw new TaxiiError(404, 'Not found', `no collection ${parts[2]} for this client`)
     const canRead = access.includes('r')
@@ -216,12 +216,12 @@ export class TaxiiServer {
         }
         const envelope = await this.readBody(req)
         const status = await ingest(
-          { store: this.c.store, taxii: this.c.taxii, service: this.c.service, maxMessageBytes: this.c.maxMessageBytes },
+          { store: this.components.store, taxii: this.components.taxii, service: this.components.service, maxMessageBytes: this.components.maxMessageBytes },
           ctx.client,
           collection,
           envelope
         )
-        this.reply(res, 202, await statusResource(this.c.store, status))
+        this.reply(res, 202, await statusResource(this.components.store, status))
         return
       }
       needRead()
@@ -335,14 +335,14 @@ export class TaxiiServer {
     const page = await this.page(collection, endpoint, f)
     if (single && page.total === 0) throw new TaxiiError(404, 'Not found', 'no such object in this collection')
     await this.auditServed(ctx, collection, 'objects.get', page.items)
-    const objects = await loadObjects(this.c.store, this.c.self, page.items)
+    const objects = await loadObjects(this.components.store, this.components.self, page.items)
     this.reply(res, 200, page.body(e => objects.get(e), 'objects'), page.headers)
   }
 
   /** What a page served, in the audit log before it is sent: who, which collection, which objects, which messages. */
   private async auditServed (ctx: Ctx, collection: TaxiiCollection, action: string, items: readonly IndexEntry[]): Promise<void> {
     if (items.length === 0) return
-    await this.c.store.commit([], [auditEvents.taxiiRequest({
+    await this.components.store.commit([], [auditEvents.taxiiRequest({
       client: ctx.client.name,
       collection: collection.id,
       action,

@@ -34,8 +34,8 @@ import type { Signer } from '../../protocol/types.ts'
 import { openNodeCheckpoint, type NodeCheckpoint } from '../audit/checkpoints.ts'
 import { auditEvents } from '../audit/events.ts'
 import type { Store } from '../store/store.ts'
-import type { TrustList } from '../trust-list.ts'
-import { dialTargets } from '../transport.ts'
+import type { TrustList } from '../trust/index.ts'
+import { dialTargets } from '../addresses/dial-targets.ts'
 import { bodyOf, frames, send, WITNESS_PROTOCOL, type Witness } from './witness.ts'
 import type { WitnessAlert, WitnessedCheckpoint } from './witness-store.ts'
 import { DEFAULT_WITNESS_GOSSIP_TIMEOUT_MS as GOSSIP_TIMEOUT_MS } from '../defaults.ts'
@@ -54,7 +54,7 @@ export interface GossipComponents {
 }
 
 export class Gossip {
-  private readonly c: GossipComponents
+  private readonly components: GossipComponents
   private readonly intervalMs: number
   private readonly now: () => number
   private timer: NodeJS.Timeout | undefined
@@ -63,18 +63,18 @@ export class Gossip {
   private round: Promise<void> | undefined
 
   constructor (components: GossipComponents, init: { intervalMs: number }) {
-    this.c = components
+    this.components = components
     this.intervalMs = init.intervalMs
     this.now = components.now ?? Date.now
   }
 
   async start (): Promise<void> {
-    for (const a of await this.c.witness.records.listAlerts()) {
+    for (const a of await this.components.witness.records.listAlerts()) {
       if (a.reason === 'SPLIT_VIEW') this.judged.add(pairKey(a.peerId, a.previous, a.presented))
     }
-    await this.c.libp2p.handle(GOSSIP_PROTOCOL, async (stream, connection) => {
+    await this.components.libp2p.handle(GOSSIP_PROTOCOL, async (stream, connection) => {
       await this.serve(stream, connection).catch((err: unknown) => {
-        this.c.logger.debug({ err, peer: connection.remotePeer.toString() }, 'witness gossip failed')
+        this.components.logger.debug({ err, peer: connection.remotePeer.toString() }, 'witness gossip failed')
         stream.abort(err as Error)
       })
     }, { maxInboundStreams: 2 })
@@ -90,14 +90,14 @@ export class Gossip {
     clearInterval(this.timer)
     // A round in flight is not awaited: stopping libp2p ends its streams, and what it would
     // still compare is compared again at the next start.
-    await this.c.libp2p.unhandle(GOSSIP_PROTOCOL).catch(() => {})
+    await this.components.libp2p.unhandle(GOSSIP_PROTOCOL).catch(() => {})
   }
 
   /** One round: compare notes with every active peer (one round at a time). */
   async gossipAll (): Promise<void> {
     if (this.round != null) return await this.round
     this.round = (async () => {
-      const peers = this.c.trust.list().filter(p => p.status === 'active' && p.addresses.length > 0)
+      const peers = this.components.trust.list().filter(p => p.status === 'active' && p.addresses.length > 0)
       await Promise.all(peers.map(async p => {
         await this.gossipWith(p.peerId, p.addresses)
       }))
@@ -109,7 +109,9 @@ export class Gossip {
 
   private async gossipWith (peerId: string, addresses: string[]): Promise<void> {
     try {
-      const stream = await this.c.libp2p.dialProtocol(dialTargets(peerId, addresses), GOSSIP_PROTOCOL, { signal: AbortSignal.timeout(GOSSIP_TIMEOUT_MS) })
+      const stream = await this.components.libp2p.dialProtocol(dialTargets(peerId, addresses), GOSSIP_PROTOCOL, {
+        signal: AbortSignal.timeout(GOSSIP_TIMEOUT_MS)
+      })
       const io = frames(stream)
       const mine = await this.held(peerId)
       await send(stream, { type: 'have', origins: mine.map(s => s.peerId) })
@@ -120,13 +122,13 @@ export class Gossip {
       await stream.close().catch(() => {})
       await this.compareAll(peerId, theirs)
     } catch (err) {
-      this.c.logger.debug({ err, peer: peerId }, 'witness gossip with a peer failed; next round')
+      this.components.logger.debug({ err, peer: peerId }, 'witness gossip with a peer failed; next round')
     }
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
-    if (!this.c.trust.isActive(remote)) {
+    if (!this.components.trust.isActive(remote)) {
       stream.abort(new Error('not an active peer'))
       return
     }
@@ -146,12 +148,15 @@ export class Gossip {
 
   /** The newest checkpoint we cosigned of every origin but `peer` itself. */
   private async held (peer: string): Promise<WitnessedCheckpoint[]> {
-    return (await this.c.witness.records.listSeen()).filter(s => s.peerId !== peer && this.c.trust.get(s.peerId) != null)
+    return (await this.components.witness.records.listSeen()).filter(s => s.peerId !== peer && this.components.trust.get(s.peerId) != null)
   }
 
   /** The note with our cosignature added: what we vouch we saw. */
   private vouch (s: WitnessedCheckpoint): string {
-    const line = cosign(bodyOf(s.note), checkpointOrigin(this.c.signer.peerId), this.c.signer, Math.floor(s.cosignedAt / 1000)).replace(/\n$/, '')
+    const line = cosign(bodyOf(s.note), checkpointOrigin(this.components.signer.peerId), this.components.signer, Math.floor(s.cosignedAt / 1000)).replace(
+      /\n$/,
+      ''
+    )
     return (s.note.endsWith('\n') ? s.note : s.note + '\n') + line + '\n'
   }
 
@@ -160,21 +165,21 @@ export class Gossip {
       try {
         await this.compare(gossiper, note)
       } catch (err) {
-        this.c.logger.debug({ err, peer: gossiper }, 'a gossiped checkpoint could not be judged')
+        this.components.logger.debug({ err, peer: gossiper }, 'a gossiped checkpoint could not be judged')
       }
     }
   }
 
   private async compare (gossiper: string, note: string): Promise<void> {
     const origin = originOf(note)
-    const record = origin == null ? undefined : this.c.trust.get(origin)
+    const record = origin == null ? undefined : this.components.trust.get(origin)
     if (origin == null || record == null) return
     const theirs = openNodeCheckpoint(note, record.keyHistory.map(k => k.peerId))
     if (theirs.signer !== origin) return
     // The gossiper must vouch for it: its own cosignature on the note.
     const line = note.split('\n').find(l => l.startsWith(`\u2014 ${checkpointOrigin(gossiper)} `))
     if (line == null || !verifyCosignature(line, bodyOf(note), checkpointOrigin(gossiper), publicKeyFromPeerId(gossiper)).ok) return
-    const held = await this.c.witness.records.latest(origin)
+    const held = await this.components.witness.records.latest(origin)
     if (held == null) return
     const mine = openNodeCheckpoint(held.note, record.keyHistory.map(k => k.peerId))
     const key = pairKey(origin, held.note, note)
@@ -184,7 +189,7 @@ export class Gossip {
     if (a.size === b.size) {
       if (equal(a.root, b.root)) {
         this.judged.add(key)
-        this.c.logger.debug({ peer: origin, witness: gossiper, size: a.size }, 'gossiped checkpoint consistent with ours (same tree head)')
+        this.components.logger.debug({ peer: origin, witness: gossiper, size: a.size }, 'gossiped checkpoint consistent with ours (same tree head)')
         return
       }
       await this.raise(origin, gossiper, held, note, `two roots for size ${a.size}: one cosigned here, one cosigned by ${gossiper}`)
@@ -195,7 +200,7 @@ export class Gossip {
     if (verdict === 'unreachable') return
     if (verdict === 'consistent') {
       this.judged.add(key)
-      this.c.logger.debug(
+      this.components.logger.debug(
         { peer: origin, witness: gossiper, from: small.checkpoint.size, to: large.checkpoint.size },
         'gossiped checkpoint consistent with ours (the origin proved it)'
       )
@@ -214,7 +219,7 @@ export class Gossip {
   private async askOrigin (origin: string, addresses: string[], small: NodeCheckpoint, large: NodeCheckpoint): Promise<'consistent' | 'unreachable' | string> {
     let stream: Stream
     try {
-      stream = await this.c.libp2p.dialProtocol(dialTargets(origin, addresses), WITNESS_PROTOCOL, { signal: AbortSignal.timeout(GOSSIP_TIMEOUT_MS) })
+      stream = await this.components.libp2p.dialProtocol(dialTargets(origin, addresses), WITNESS_PROTOCOL, { signal: AbortSignal.timeout(GOSSIP_TIMEOUT_MS) })
     } catch {
       return 'unreachable'
     }
@@ -242,7 +247,7 @@ export class Gossip {
     this.judged.add(key)
     const previous = this.vouch(held)
     const alert: WitnessAlert = {
-      seq: this.c.witness.nextAlertSeq(),
+      seq: this.components.witness.nextAlertSeq(),
       peerId: origin,
       at: this.now(),
       reason: 'SPLIT_VIEW',
@@ -251,17 +256,17 @@ export class Gossip {
       presented,
       reportedBy: gossiper
     }
-    this.c.logger.error(
+    this.components.logger.error(
       { peer: origin, witness: gossiper, detail },
       'SPLIT VIEW: a peer showed another witness a history inconsistent with the one it showed us'
     )
-    await this.c.store.commit([this.c.witness.records.alertOp(alert)], [auditEvents.witnessAlert({
-      witness: this.c.signer.peerId,
+    await this.components.store.commit([this.components.witness.records.alertOp(alert)], [auditEvents.witnessAlert({
+      witness: this.components.signer.peerId,
       origin: checkpointOrigin(origin),
       reason: 'SPLIT_VIEW',
       detail: { detail, reportedBy: gossiper, previous, presented }
     })])
-    this.c.witness.emit('alert', alert)
+    this.components.witness.emit('alert', alert)
   }
 }
 

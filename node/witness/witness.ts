@@ -36,8 +36,8 @@ import { openNodeCheckpoint, type NodeCheckpoint } from '../audit/checkpoints.ts
 import type { AuditLog } from '../audit/audit-log.ts'
 import { auditEvents } from '../audit/events.ts'
 import type { Store } from '../store/store.ts'
-import type { TrustList } from '../trust-list.ts'
-import { dialTargets } from '../transport.ts'
+import type { TrustList } from '../trust/index.ts'
+import { dialTargets } from '../addresses/dial-targets.ts'
 import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from './witness-store.ts'
 import { streamFrames } from '../exchange/stream-frames.ts'
 import type { ReceiptWitness } from '../exchange/delivery-lane.ts'
@@ -69,7 +69,7 @@ export interface WitnessEvents {
 export type WitnessOutcome = { peerId: string, status: 'cosigned' | 'alert' | 'failed', detail?: string }
 
 export class Witness extends EventEmitter<WitnessEvents> {
-  private readonly c: WitnessComponents
+  private readonly components: WitnessComponents
   private readonly init: WitnessInit
   readonly records: WitnessStore
   private readonly now: () => number
@@ -78,16 +78,16 @@ export class Witness extends EventEmitter<WitnessEvents> {
 
   constructor (components: WitnessComponents, init: WitnessInit) {
     super()
-    this.c = components
+    this.components = components
     this.init = init
     this.records = new WitnessStore(components.store.db)
     this.now = components.now ?? Date.now
   }
 
   async start (): Promise<void> {
-    await this.c.libp2p.handle(WITNESS_PROTOCOL, async (stream, connection) => {
+    await this.components.libp2p.handle(WITNESS_PROTOCOL, async (stream, connection) => {
       await this.serve(stream, connection).catch((err: unknown) => {
-        this.c.logger.debug({ err, peer: connection.remotePeer.toString() }, 'witness exchange failed')
+        this.components.logger.debug({ err, peer: connection.remotePeer.toString() }, 'witness exchange failed')
         stream.abort(err as Error)
       })
     }, { maxInboundStreams: 2 })
@@ -101,14 +101,14 @@ export class Witness extends EventEmitter<WitnessEvents> {
 
   async stop (): Promise<void> {
     clearInterval(this.timer)
-    await this.c.libp2p.unhandle(WITNESS_PROTOCOL).catch(() => {})
+    await this.components.libp2p.unhandle(WITNESS_PROTOCOL).catch(() => {})
   }
 
   /** Present our latest checkpoint to every active peer (issuing one first if the log grew). */
   async presentToAll (): Promise<WitnessOutcome[]> {
-    const checkpoint = await this.c.audit.checkpoint() ?? this.c.audit.latestCheckpoint()
+    const checkpoint = await this.components.audit.checkpoint() ?? this.components.audit.latestCheckpoint()
     if (checkpoint == null) return []
-    const peers = this.c.trust.list().filter(p => p.status === 'active' && p.addresses.length > 0)
+    const peers = this.components.trust.list().filter(p => p.status === 'active' && p.addresses.length > 0)
     return await Promise.all(peers.map(async p => await this.presentTo(p.peerId, p.addresses, checkpoint)))
   }
 
@@ -117,7 +117,7 @@ export class Witness extends EventEmitter<WitnessEvents> {
   private async presentTo (peerId: string, addresses: string[], cp: NodeCheckpoint): Promise<WitnessOutcome> {
     const signal = AbortSignal.timeout(WITNESS_TIMEOUT_MS)
     try {
-      const stream = await this.c.libp2p.dialProtocol(dialTargets(peerId, addresses), WITNESS_PROTOCOL, { signal })
+      const stream = await this.components.libp2p.dialProtocol(dialTargets(peerId, addresses), WITNESS_PROTOCOL, { signal })
       const io = frames(stream)
       await send(stream, { type: 'checkpoint', note: cp.note })
       while (true) {
@@ -128,8 +128,8 @@ export class Witness extends EventEmitter<WitnessEvents> {
           // this log (from a batch receipt signed after this checkpoint was picked) ask for the
           // proof that the presented one is an earlier head of it.
           const to = typeof msg.to === 'number' ? msg.to : cp.checkpoint.size
-          const valid = Number.isSafeInteger(msg.from) && Number.isSafeInteger(to) && msg.from >= 1 && msg.from <= to && to <= this.c.audit.size
-          const proof = valid ? await this.c.audit.consistencyProof(msg.from, to) : []
+          const valid = Number.isSafeInteger(msg.from) && Number.isSafeInteger(to) && msg.from >= 1 && msg.from <= to && to <= this.components.audit.size
+          const proof = valid ? await this.components.audit.consistencyProof(msg.from, to) : []
           await send(stream, { type: 'proof', proof: proof.map(encodeBase64) })
           continue
         }
@@ -137,12 +137,12 @@ export class Witness extends EventEmitter<WitnessEvents> {
         if (msg.type === 'cosignature' && typeof msg.line === 'string') {
           const check = verifyCosignature(msg.line, bodyOf(cp.note), checkpointOrigin(peerId), publicKeyFromPeerId(peerId))
           if (!check.ok) return { peerId, status: 'failed', detail: 'cosignature does not verify' }
-          await this.c.audit.addCosignatures(cp.checkpoint.size, [msg.line])
+          await this.components.audit.addCosignatures(cp.checkpoint.size, [msg.line])
           this.emit('cosigned', { witness: peerId, size: cp.checkpoint.size })
           return { peerId, status: 'cosigned' }
         }
         if (msg.type === 'alert') {
-          this.c.logger.error({ witness: peerId, reason: msg.reason }, 'a witness reports our log as inconsistent with what it saw before')
+          this.components.logger.error({ witness: peerId, reason: msg.reason }, 'a witness reports our log as inconsistent with what it saw before')
           return { peerId, status: 'alert', detail: String(msg.reason) }
         }
         return { peerId, status: 'failed', detail: 'unexpected answer' }
@@ -156,7 +156,7 @@ export class Witness extends EventEmitter<WitnessEvents> {
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
-    const record = this.c.trust.get(remote)
+    const record = this.components.trust.get(remote)
     if (record == null || record.status !== 'active') {
       stream.abort(new Error('not an active peer'))
       return
@@ -193,7 +193,7 @@ export class Witness extends EventEmitter<WitnessEvents> {
         if (!ok) inconsistency = { reason: 'ROLLBACK', detail: `size ${size} after ${previous.size}` }
         else {
           // Consistent: cosign what was presented; what is recorded stays the larger head.
-          const line = cosign(bodyOf(first.note), checkpointOrigin(this.c.signer.peerId), this.c.signer, Math.floor(this.now() / 1000))
+          const line = cosign(bodyOf(first.note), checkpointOrigin(this.components.signer.peerId), this.components.signer, Math.floor(this.now() / 1000))
           await send(stream, { type: 'cosignature', line })
           await stream.close().catch(() => {})
           return
@@ -215,8 +215,8 @@ export class Witness extends EventEmitter<WitnessEvents> {
       return
     }
     const seen: WitnessedCheckpoint = { peerId: remote, size, root: encodeBase64(root), note: first.note, time: presented.time, cosignedAt: this.now() }
-    await this.c.store.commit([this.records.seenOp(seen)])
-    const line = cosign(bodyOf(first.note), checkpointOrigin(this.c.signer.peerId), this.c.signer, Math.floor(this.now() / 1000))
+    await this.components.store.commit([this.records.seenOp(seen)])
+    const line = cosign(bodyOf(first.note), checkpointOrigin(this.components.signer.peerId), this.components.signer, Math.floor(this.now() / 1000))
     await send(stream, { type: 'cosignature', line })
     await stream.close().catch(() => {})
   }
@@ -226,11 +226,11 @@ export class Witness extends EventEmitter<WitnessEvents> {
     const { from, to } = ask
     if (
       !Number.isSafeInteger(from) || !Number.isSafeInteger(to) || (from as number) < 1 || (from as number) > (to as number) ||
-      (to as number) > this.c.audit.size
+      (to as number) > this.components.audit.size
     ) {
       await send(stream, { type: 'error', reason: 'no such sizes in this log' })
     } else {
-      const proof = await this.c.audit.consistencyProof(from as number, to as number)
+      const proof = await this.components.audit.consistencyProof(from as number, to as number)
       await send(stream, { type: 'proof', proof: proof.map(encodeBase64) })
     }
     await stream.close().catch(() => {})
@@ -271,14 +271,14 @@ export class Witness extends EventEmitter<WitnessEvents> {
             ops: [this.records.seenOp(seen), this.records.alertOp(alert)],
             events: [
               auditEvents.witnessAlert({
-                witness: this.c.signer.peerId,
+                witness: this.components.signer.peerId,
                 origin: checkpointOrigin(peerId),
                 reason,
                 detail: { detail, previous: held.note, presented: receipt.checkpoint.note }
               })
             ],
             after: () => {
-              this.c.logger.error(
+              this.components.logger.error(
                 { peer: peerId, reason, detail },
                 "WITNESS ALERT: a peer's batch receipt shows a log inconsistent with the one it showed before"
               )
@@ -298,12 +298,12 @@ export class Witness extends EventEmitter<WitnessEvents> {
 
   private async raise (peerId: string, what: { reason: 'FORK' | 'ROLLBACK', detail: string }, previous: WitnessedCheckpoint, presented: string): Promise<void> {
     const alert: WitnessAlert = { seq: ++this.alertSeq, peerId, at: this.now(), reason: what.reason, detail: what.detail, previous: previous.note, presented }
-    this.c.logger.error(
+    this.components.logger.error(
       { peer: peerId, reason: what.reason, detail: what.detail },
       'WITNESS ALERT: a peer presented a checkpoint inconsistent with one it showed before'
     )
-    await this.c.store.commit([this.records.alertOp(alert)], [auditEvents.witnessAlert({
-      witness: this.c.signer.peerId,
+    await this.components.store.commit([this.records.alertOp(alert)], [auditEvents.witnessAlert({
+      witness: this.components.signer.peerId,
       origin: checkpointOrigin(peerId),
       reason: what.reason,
       detail: { detail: what.detail, previous: previous.note, presented }

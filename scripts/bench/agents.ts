@@ -13,11 +13,11 @@ import { join } from 'node:path'
 import { freePort, startFlags } from '../node-driver.ts'
 import { fileURLToPath } from 'node:url'
 import { buildProblem, DIST_DIR } from '../build-stamp.ts'
-import { initDataDir } from '../../node/data-dir.ts'
+import { initDataDir } from '../../node/config/data-dir.ts'
 import { Store } from '../../node/store/store.ts'
-import { TrustList } from '../../node/trust-list.ts'
+import { TrustList } from '../../node/trust/trust-list.ts'
 import { BENCH_LEGAL_BASIS, type AgentRequest } from './agent-api.ts'
-import type { RuntimeInfo } from '../../node/liaison-node.ts'
+import type { RuntimeInfo } from '../../node/runtime/liaison-node.ts'
 
 const PROJECT = fileURLToPath(new URL('../../', import.meta.url))
 const AGENT = join(PROJECT, DIST_DIR, 'scripts/bench/agent.js')

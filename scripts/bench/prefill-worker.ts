@@ -10,8 +10,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { parentPort, workerData } from 'node:worker_threads'
-import { loadIdentity } from '../../node/data-dir.ts'
-import { metaOf } from '../../node/service.ts'
+import { loadIdentity } from '../../node/config/data-dir.ts'
+import { metaOf } from '../../node/store/message-meta.ts'
 import { signReceipt } from '../../node/exchange/receipts.ts'
 import { encodeEnvelope, envelopeDigest, signEnvelope } from '../../protocol/envelope.ts'
 import { encodeMessage } from '../../protocol/message.ts'

@@ -12,7 +12,7 @@
  * @module
  */
 import type { Tlp } from '../../protocol/types.ts'
-import type { PeerInput } from '../../node/trust-list.ts'
+import type { PeerInput } from '../../node/trust/trust-list.ts'
 import { SOAK_AGREEMENT, type SoakNode } from './soak-node.ts'
 
 export const TLPS: readonly Tlp[] = ['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED']

@@ -20,8 +20,8 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { pino } from 'pino'
 import { tempDir } from '../helpers/node-process.ts'
-import { initDataDir } from '../../node/data-dir.ts'
-import { LiaisonNode } from '../../node/liaison-node.ts'
+import { initDataDir } from '../../node/config/data-dir.ts'
+import { LiaisonNode } from '../../node/runtime/liaison-node.ts'
 import { ROUTES, type Route } from '../../node/api/routes/index.ts'
 
 const RUNS = 10_000

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { TestNode, tempDir, until } from '../helpers/node-process.ts'
-import type { LiaisonService, SendInput } from '../../node/service.ts'
+import type { LiaisonService, SendInput } from '../../node/service/liaison-service.ts'
 
 const message = (to: string[], n: number): SendInput => ({
   to,

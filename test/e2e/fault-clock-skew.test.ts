@@ -4,7 +4,7 @@ import { TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-proces
 import { CLOCK_SHIFT_MODULE } from '../../scripts/soak/clock-shift.ts'
 import type { NodeSpawnOptions } from '../../scripts/node-driver.ts'
 import { DEFAULT_CLOCK_SKEW_MS } from '../../node/defaults.ts'
-import type { SendInput } from '../../node/service.ts'
+import type { SendInput } from '../../node/service/liaison-service.ts'
 
 const message = (to: string, n: number): SendInput => ({
   to: [to],

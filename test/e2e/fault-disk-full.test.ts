@@ -4,7 +4,7 @@ import { mkdir, open, rm, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-process.ts'
-import type { SendInput } from '../../node/service.ts'
+import type { SendInput } from '../../node/service/liaison-service.ts'
 
 const run = promisify(execFile)
 const message = (to: string, n: number): SendInput => ({

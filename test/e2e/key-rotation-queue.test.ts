@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rm } from 'node:fs/promises'
 import { TEST_AGREEMENT, cli, createTrusting, startAll, tempDir, until, type TestNode } from '../helpers/node-process.ts'
-import type { SendInput } from '../../node/service.ts'
+import type { SendInput } from '../../node/service/liaison-service.ts'
 
 const COUNT = 200
 const msg = (to: string, n: number): SendInput => ({ to: [to], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { n } })

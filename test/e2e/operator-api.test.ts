@@ -11,8 +11,8 @@ import { z } from 'zod'
 import { pino } from 'pino'
 import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-process.ts'
 import { openApiDocument } from '../../node/api/openapi.ts'
-import { initDataDir } from '../../node/data-dir.ts'
-import { LiaisonNode } from '../../node/liaison-node.ts'
+import { initDataDir } from '../../node/config/data-dir.ts'
+import { LiaisonNode } from '../../node/runtime/liaison-node.ts'
 
 type Operation = {
   parameters?: Array<{ name: string, in: string, schema: { enum?: string[] } }>,

@@ -1,6 +1,6 @@
 /**
  * Metrics and the served OpenAPI document through real nodes. Needs the wiring in
- * node/liaison-node.ts: createMetrics({ receiver, outbox, trust, libp2p, store }) and an ApiServer
+ * node/runtime/liaison-node.ts: createMetrics({ receiver, outbox, trust, libp2p, store }) and an ApiServer
  * `extra` serving metricsRoute(metrics) and openApiRoute().
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,9 +9,9 @@ import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { register as globalRegistry } from 'prom-client'
 import { TEST_AGREEMENT, TestNode, tempDir } from '../helpers/node-process.ts'
-import { createMetrics } from '../../node/metrics.ts'
+import { createMetrics } from '../../node/runtime/metrics.ts'
 import { openApiDocument } from '../../node/api/openapi.ts'
-import type { SendInput } from '../../node/service.ts'
+import type { SendInput } from '../../node/service/liaison-service.ts'
 import type { DeliveryRecord, PeerRecord } from '../../node/store/records.ts'
 
 const DOCS = new URL('../../docs/metrics.md', import.meta.url)

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { TEST_AGREEMENT, TestNode, cli, tempDir, until } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
-import type { SendInput } from '../../node/service.ts'
+import type { SendInput } from '../../node/service/liaison-service.ts'
 import type { Report } from '../../node/report/index.ts'
 import { generateSigner } from '../../protocol/keys.ts'
 

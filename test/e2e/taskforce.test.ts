@@ -6,7 +6,7 @@ import { TEST_AGREEMENT, TestNode, cli, startAll, tempDir, until } from '../help
 import { HostileClient, batch, envelopeBytes, openReceipt, trustPeer } from '../helpers/hostile-client.ts'
 import { CLOCK_SHIFT_MODULE } from '../../scripts/soak/clock-shift.ts'
 import type { ApiClient } from '../../node/api/client.ts'
-import type { SendInput } from '../../node/service.ts'
+import type { SendInput } from '../../node/service/liaison-service.ts'
 import type { TaskForceDetail, TaskForceSummary } from '../../node/taskforce/index.ts'
 import { Store } from '../../node/store/store.ts'
 import { AuditLog } from '../../node/audit/audit-log.ts'

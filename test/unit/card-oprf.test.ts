@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { exportCard, openCard } from '../../node/peer-admin.ts'
+import { exportCard, openCard } from '../../node/trust/peer-admin.ts'
 import { generateSigner } from '../../protocol/keys.ts'
 import { validateCard } from '../../protocol/card.ts'
 import { oprfKeyId } from '../../protocol/query/index.ts'

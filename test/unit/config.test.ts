@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { ENV_VARIABLES, applyEnv, configSchema, envOverrides, parseConfig, validateConfig } from '../../node/config.ts'
+import { ENV_VARIABLES, applyEnv, configSchema, envOverrides, parseConfig, validateConfig } from '../../node/config/config.ts'
 import { NodeError, NODE_ERROR_CODES } from '../../node/errors.ts'
 import { REASON_CODES } from '../../protocol/errors.ts'
 import { validateNodePolicy } from '../../node/policy/node-policy.ts'

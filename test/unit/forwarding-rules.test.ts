@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { HANDLING_CODES, TLP_LEVELS } from '../../protocol/types.ts'
-import { disseminationCodes, forwardRule } from '../../node/policy/forwarding-rules.ts'
+import { disseminationCodes, forwardRule } from '../../node/forwarding/rules.ts'
 
 /** What each handling code does to a forward of TLP:GREEN content (PROTOCOL.md §10.1). */
 const ON_GREEN: Record<string, 'free' | 'grant-required'> = {

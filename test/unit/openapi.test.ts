@@ -7,7 +7,7 @@ import { API_ERROR_CODES, EXTRA_PATHS, openApiDocument, openApiRoute } from '../
 import { ROUTES } from '../../node/api/routes/index.ts'
 import { NODE_ERROR_CODES } from '../../node/errors.ts'
 import { REASON_CODES } from '../../protocol/errors.ts'
-import type { LiaisonService } from '../../node/service.ts'
+import type { LiaisonService } from '../../node/service/liaison-service.ts'
 
 type Doc = {
   paths: Record<string, Record<string, { operationId: string, parameters?: Array<{ name: string, in: string }>, responses: Record<string, unknown> }>>,

@@ -6,7 +6,8 @@
  * computeReport takes.
  */
 import { describe, expect, it } from 'vitest'
-import { Normaliser, type RawEntry } from '../../node/report/facts.ts'
+import { Normaliser } from '../../node/report/facts.ts'
+import type { RawEntry } from '../../node/report/fact.ts'
 import { FigureAccumulator, figureDefs } from '../../node/report/figures.ts'
 import { registerDimension } from '../../node/report/dimensions.ts'
 import { EXACT_DISTINCT, Histogram } from '../../node/report/histogram.ts'

@@ -7,7 +7,8 @@
  * FigureAccumulator path computeReport takes.
  */
 import { describe, expect, it } from 'vitest'
-import { Normaliser, type RawEntry } from '../../node/report/facts.ts'
+import { Normaliser } from '../../node/report/facts.ts'
+import type { RawEntry } from '../../node/report/fact.ts'
 import { FigureAccumulator, figureDefs } from '../../node/report/figures.ts'
 import { reportQuery } from '../../node/report/compute.ts'
 import '../../node/taskforce/report-figures.ts'

@@ -1,5 +1,5 @@
 /**
- * Revocation certificates (protocol/revocation.ts) and acting on one (node/revocation.ts), on a
+ * Revocation certificates (protocol/revocation.ts) and acting on one (node/trust/revocation.ts), on a
  * real store: the certificate verifies only under the key it revokes, and revoking a key that a
  * rotation has since replaced revokes the record too — a thief who rotated the stolen key to
  * one of its own does not escape.
@@ -13,10 +13,10 @@ import { generateSigner } from '../../protocol/keys.ts'
 import { encodeRevocation, openRevocation, signRevocation, type RevocationV1 } from '../../protocol/revocation.ts'
 import { PAYLOAD_TYPES, type Signer } from '../../protocol/types.ts'
 import { Store } from '../../node/store/store.ts'
-import { TrustList } from '../../node/trust-list.ts'
+import { TrustList } from '../../node/trust/trust-list.ts'
 import { AuditLog } from '../../node/audit/audit-log.ts'
-import { applyRevocation } from '../../node/revocation.ts'
-import { applyPeerRotation } from '../../node/key-rotation.ts'
+import { applyRevocation } from '../../node/trust/revocation.ts'
+import { applyPeerRotation } from '../../node/trust/key-rotation.ts'
 import { rejects as expectCode } from '../helpers/expect-code.ts'
 
 const cert = (s: Signer): RevocationV1 => ({ v: 1, id: '0190a5f0-0000-7000-8000-000000000000', peerId: s.peerId, created: '2026-01-01T00:00:00.000Z' })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { getHeapStatistics } from 'node:v8'
-import { releaseStartupGarbage } from '../../node/liaison-node.ts'
+import { releaseStartupGarbage } from '../../node/runtime/liaison-node.ts'
 
 describe('the garbage collection after start-up', () => {
   it('frees garbage and gives committed heap back, without leaving a global gc function behind', () => {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { flag, type CommandSpec } from '../spec.ts'
+import { flag, flagsOf, type CommandSpec, type Flags } from '../spec.ts'
 import { apiOutput, cliOutput } from '../output.ts'
 import { lazy } from './flags.ts'
 
@@ -96,3 +96,24 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
     run: lazy(async () => await import('../report-commands.ts'), 'reportCommand')
   }
 ]
+
+function auditSpec (): CommandSpec {
+  const spec = AUDIT_COMMANDS.find(c => c.name === 'audit')
+  if (spec == null) throw new Error('no audit command definition')
+  return spec
+}
+
+/**
+ * Every flag each `audit` subcommand takes besides the common ones, from its definition above:
+ * the list test/unit/audit-cli-flags.test.ts walks, so a flag added here without a test that
+ * shows its effect fails that test. (Here, not in audit-commands.ts, which this file loads
+ * lazily: the handler module does not import its own definition back.)
+ */
+export const AUDIT_OPTIONS: Readonly<Record<string, Flags>> = Object.fromEntries(
+  Object.entries(auditSpec().subcommands ?? {}).map(([sub, s]) => [sub, s.flags ?? {}])
+)
+
+/** Every flag `audit SUB` accepts, the common ones included (without leading dashes). */
+export function auditFlags (sub: string): string[] {
+  return Object.keys(flagsOf(auditSpec(), sub))
+}

@@ -83,5 +83,5 @@ export const TASKFORCE: CommandSpec = {
       examples: ['liaison taskforce show 0192… --history --json > jit.json && liaison taskforce verify jit.json']
     }
   },
-  run: async (argv) => await (await import('../taskforce-commands.ts')).taskforceCommand(argv)
+  run: async (argv) => await (await import('../taskforce-commands.ts')).taskforceCommand(argv, TASKFORCE)
 }

@@ -12,11 +12,11 @@
  *
  * @module
  */
-import { openRevocation, type RevocationV1 } from '../protocol/revocation.ts'
-import { NodeError } from './errors.ts'
-import type { Store } from './store/store.ts'
-import type { BatchOp } from './store/group-commit.ts'
-import type { DeliveryRecord, PeerRecord } from './store/records.ts'
+import { openRevocation, type RevocationV1 } from '../../protocol/revocation.ts'
+import { NodeError } from '../errors.ts'
+import type { Store } from '../store/store.ts'
+import type { BatchOp } from '../store/group-commit.ts'
+import type { DeliveryRecord, PeerRecord } from '../store/records.ts'
 import type { TrustList } from './trust-list.ts'
 
 export interface RevocationOutcome {

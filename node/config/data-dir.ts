@@ -4,7 +4,7 @@
  *
  *   DIR/               mode 0700
  *   DIR/identity.key   PKCS#8 PEM Ed25519 private key, mode 0600 — the signing key AND the libp2p key
- *   DIR/config.json    node configuration (node/config.ts)
+ *   DIR/config.json    node configuration (config.ts)
  *   DIR/policy.json    node policy (node/policy/node-policy.ts); absent = defaults
  *   DIR/identity-next.key  during a key rotation: the new key, until the switch (mode 0600)
  *   DIR/keys/          retired identity keys (<peerId>.key, 0600) and history.json
@@ -21,15 +21,15 @@
 import { randomBytes, createPrivateKey } from 'node:crypto'
 import { mkdir, open, readFile, rename, stat, writeFile, chmod } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { fastSigner } from '../protocol/ed25519-fast.ts'
-import { generateSigner, signerFromPkcs8Pem } from '../protocol/keys.ts'
-import type { Signer } from '../protocol/types.ts'
-import { signRevocation } from '../protocol/revocation.ts'
-import { encodeEnvelope } from '../protocol/envelope.ts'
-import { uuidV7 } from '../protocol/uuid.ts'
-import { writeNewKit, type KitPeer } from './courier/kit.ts'
-import { DEFAULT_LISTEN } from './defaults.ts'
-import { NodeError } from './errors.ts'
+import { fastSigner } from '../../protocol/ed25519-fast.ts'
+import { generateSigner, signerFromPkcs8Pem } from '../../protocol/keys.ts'
+import type { Signer } from '../../protocol/types.ts'
+import { signRevocation } from '../../protocol/revocation.ts'
+import { encodeEnvelope } from '../../protocol/envelope.ts'
+import { uuidV7 } from '../../protocol/uuid.ts'
+import { writeNewKit, type KitPeer } from '../courier/kit.ts'
+import { DEFAULT_LISTEN } from '../defaults.ts'
+import { NodeError } from '../errors.ts'
 import { validateConfig } from './config.ts'
 
 export interface DataDirPaths {
@@ -45,8 +45,6 @@ export interface DataDirPaths {
   keyHistory: string
   revocationDir: string
 }
-
-export { resolveDataDir } from './data-dir-path.ts'
 
 export function dataDirPaths (dir: string): DataDirPaths {
   const root = resolve(dir)

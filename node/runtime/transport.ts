@@ -16,12 +16,11 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
-import type { TrustList } from './trust-list.ts'
-import { DEFAULT_COURIER_CONNECTION_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST, DEFAULT_MAX_CONNECTIONS } from './defaults.ts'
-import { REVOKE_PROTOCOL } from '../protocol/revocation.ts'
+import type { TrustList } from '../trust/index.ts'
+import { DEFAULT_COURIER_CONNECTION_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST, DEFAULT_MAX_CONNECTIONS } from '../defaults.ts'
+import { REVOKE_PROTOCOL } from '../../protocol/revocation.ts'
 
 export interface TransportInit {
   seed: Uint8Array
@@ -110,12 +109,4 @@ export async function createTransport (components: TransportComponents, init: Tr
     }
   })
   return node
-}
-
-/** Dial targets for a trusted peer: its addresses, each with /p2p/<peerId>. */
-export function dialTargets (peerId: string, addresses: string[]): Multiaddr[] {
-  return addresses.map(a => {
-    const ma = multiaddr(a)
-    return ma.getComponents().some(c => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${peerId}`)
-  })
 }

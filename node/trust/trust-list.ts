@@ -7,17 +7,17 @@
  * @module
  */
 import { EventEmitter } from 'node:events'
-import { assertAdmissiblePublicKey } from '../protocol/ed25519.ts'
-import { publicKeyFromPeerId } from '../protocol/peer-id.ts'
-import { verifyKeyFromPublicKey } from '../protocol/keys.ts'
-import { ProtocolError } from '../protocol/errors.ts'
-import type { VerifyKey } from '../protocol/types.ts'
-import { NodeError } from './errors.ts'
-import { auditEvents } from './audit/events.ts'
-import type { Store } from './store/store.ts'
-import type { BatchOp } from './store/group-commit.ts'
-import type { PeerRecord, PeerStatus } from './store/records.ts'
-import { defaultPeerPermissions, validatePeerFields, type PeerFields } from './policy/peer-fields.ts'
+import { assertAdmissiblePublicKey } from '../../protocol/ed25519.ts'
+import { publicKeyFromPeerId } from '../../protocol/peer-id.ts'
+import { verifyKeyFromPublicKey } from '../../protocol/keys.ts'
+import { ProtocolError } from '../../protocol/errors.ts'
+import type { VerifyKey } from '../../protocol/types.ts'
+import { NodeError } from '../errors.ts'
+import { auditEvents } from '../audit/events.ts'
+import type { Store } from '../store/store.ts'
+import type { BatchOp } from '../store/group-commit.ts'
+import type { PeerRecord, PeerStatus } from '../store/records.ts'
+import { defaultPeerPermissions, validatePeerFields, type PeerFields } from '../policy/peer-fields.ts'
 
 export interface TrustListEvents {
   change: [peerId: string, record: PeerRecord | undefined, before: PeerRecord | undefined]

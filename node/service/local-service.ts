@@ -1,178 +1,72 @@
 /**
- * What an operator can ask of a node — send, inbox, outbox, message, peers, health — as one
- * interface. The running node serves it over the local API; the CLI calls it through the API
- * when the node runs, or directly on the store when it does not.
+ * LocalService: the LiaisonService (liaison-service.ts) answered from this node's own store,
+ * trust list and outbox — by the running node behind its local API, and by the CLI on a
+ * stopped node's data directory.
  *
  * @module
  */
-import { signEnvelope, encodeEnvelope } from '../protocol/envelope.ts'
-import { envelopeDigest } from '../protocol/digest.ts'
-import { encodeMessage, validateMessage } from '../protocol/message.ts'
-import { uuidV7 } from '../protocol/uuid.ts'
-import { ProtocolError } from '../protocol/errors.ts'
-import { PAYLOAD_TYPES, type MessageKind, type MessageV1, type Signer, type Tlp } from '../protocol/types.ts'
-import { DEFAULT_MESSAGE_TTL_MS, DEFAULT_WAIT_TIMEOUT_MS } from './defaults.ts'
-import { NodeError } from './errors.ts'
-import type { Store, InboxQuery } from './store/store.ts'
-import type { BatchOp } from './store/group-commit.ts'
-import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from './store/records.ts'
-import { applyRevocation, type RevocationOutcome } from './revocation.ts'
-import { courierOf } from './courier/kit.ts'
-import { dataDirPaths } from './data-dir.ts'
+import { signEnvelope, encodeEnvelope } from '../../protocol/envelope.ts'
+import { envelopeDigest } from '../../protocol/digest.ts'
+import { encodeMessage, validateMessage } from '../../protocol/message.ts'
+import { uuidV7 } from '../../protocol/uuid.ts'
+import { ProtocolError } from '../../protocol/errors.ts'
+import { PAYLOAD_TYPES, type MessageV1, type Signer } from '../../protocol/types.ts'
+import { DEFAULT_MESSAGE_TTL_MS, DEFAULT_WAIT_TIMEOUT_MS } from '../defaults.ts'
+import { NodeError } from '../errors.ts'
+import type { Store, InboxQuery } from '../store/store.ts'
+import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, ReleaseRecord } from '../store/records.ts'
 import {
+  applyRevocation,
+  type RevocationOutcome,
   announceRotation,
   applyPeerRotation,
   rotationAnswered,
   rotationPeerStates,
   type BeforeRotationApplied,
-  type RotationPeerState
-} from './key-rotation.ts'
-import { Forwarding } from './forwarding.ts'
-import { sendFeedback, type FeedbackResult } from './feedback/send-feedback.ts'
-import { auditEvents } from './audit/events.ts'
-import type { Witness, WitnessOutcome } from './witness/witness.ts'
-import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from './witness/witness-store.ts'
-import type { TrustList, PeerInput } from './trust-list.ts'
-import type { Outbox } from './exchange/outbox.ts'
-import type { DialFailure } from './exchange/delivery-lane.ts'
-import { enqueueOutbound } from './exchange/enqueue.ts'
-import { idRandom } from './exchange/id-random.ts'
-import { metaOf } from './store/message-meta.ts'
-import { decide, type Decision, type PolicySubject } from './policy/decide.ts'
-import type { PolicyHolder } from './policy/policy-holder.ts'
-import type { NodePolicy } from './policy/node-policy.ts'
-import type { PeerFields } from './policy/peer-fields.ts'
-import { exportCard, openCard, setPeerStatus, type CardExport } from './peer-admin.ts'
-import type { AuditLog } from './audit/audit-log.ts'
-import type { OprfRotation, OprfRotationReason } from './query/rotation.ts'
-import { reportOf, verifyReportOf, type ReportRequest } from './report/serve-report.ts'
-import type { ReportVerdict } from './report/verify-report.ts'
-import { addressTaskForce, taskForceSendEvents, TaskForceRecords, type Addressing } from './taskforce/index.ts'
+  type TrustList,
+  type PeerInput,
+  exportCard,
+  openCard,
+  setPeerStatus,
+  type CardExport
+} from '../trust/index.ts'
+import { courierOf } from '../courier/kit.ts'
+import { dataDirPaths } from '../config/index.ts'
+import { Forwarding } from '../forwarding/index.ts'
+import { sendFeedback, type FeedbackResult } from '../feedback/send-feedback.ts'
+import { auditEvents } from '../audit/events.ts'
+import type { Witness, WitnessOutcome } from '../witness/witness.ts'
+import { WitnessStore, type WitnessAlert, type WitnessedCheckpoint } from '../witness/witness-store.ts'
+import type { Outbox } from '../exchange/outbox.ts'
+import type { DialFailure } from '../exchange/delivery-lane.ts'
+import { enqueueOutbound } from '../exchange/enqueue.ts'
+import { idRandom } from '../exchange/id-random.ts'
+import { metaOf } from '../store/message-meta.ts'
+import { decide, type Decision, type PolicySubject } from '../policy/decide.ts'
+import type { PolicyHolder } from '../policy/policy-holder.ts'
+import type { NodePolicy } from '../policy/node-policy.ts'
+import type { PeerFields } from '../policy/peer-fields.ts'
+import type { AuditLog } from '../audit/audit-log.ts'
+import type { OprfRotation, OprfRotationReason } from '../query/rotation.ts'
+import { reportOf, verifyReportOf, type ReportRequest } from '../report/serve-report.ts'
+import type { ReportVerdict } from '../report/verify-report.ts'
+import { addressTaskForce, taskForceSendEvents, TaskForceRecords, type Addressing } from '../taskforce/index.ts'
+import type {
+  AddPeerResult,
+  Health,
+  KeyStatus,
+  LiaisonService,
+  MessageView,
+  PeerStatusChange,
+  PolicyCheckInput,
+  RecipientOutcome,
+  SendAlongside,
+  SendInput,
+  SendResult
+} from './liaison-service.ts'
 
 /** The audit action of a peer added from a card whose fingerprint was not compared (`--no-fingerprint-check`). */
 export const UNCHECKED_CARD_ACTION = 'peer.added.fingerprint-unchecked'
-
-export interface SendInput {
-  to: string[]
-  /** Send under this task force's charter in effect, to every current member (PROTOCOL.md §21.5); `to` stays empty. */
-  taskForce?: string
-  kind: MessageKind
-  tlp: Tlp
-  topic: string
-  legalBasis: string
-  handling?: string[]
-  inReplyTo?: string
-  /** Absolute expiry (RFC 3339) or lifetime in ms; default DEFAULT_MESSAGE_TTL_MS. */
-  expires?: string
-  ttlMs?: number
-  body: Record<string, unknown>
-}
-
-export interface RecipientOutcome {
-  peerId: string
-  status: 'queued' | 'refused' | 'delivered' | 'rejected' | 'expired' | 'cancelled' | 'pending'
-  reason?: string
-  /** With reason PEER_UNREACHABLE: the addresses tried and the last error. */
-  detail?: string
-}
-
-export interface SendResult {
-  id: string
-  digest: string
-  recipients: RecipientOutcome[]
-}
-
-/**
- * Records a caller stores in the same durable write as the message it sends (the TAXII
- * server's status resource and audit event: one fsync per POST, not two). Called once the
- * message is signed, with its digest, the recipients it is queued for and those refused.
- */
-export type SendAlongside = (
-  message: { digest: string, storedAt: number, queued: string[], refused: RecipientOutcome[] }
-) => { ops: BatchOp[], events: unknown[] }
-
-export interface MessageView {
-  meta: MessageMeta
-  /** Base64 of the envelope bytes exactly as signed or received (when asked and not purged). */
-  envelope?: string
-  receipts: Array<{ by: string, envelope: string }>
-  deliveries?: DeliveryRecord[]
-}
-
-export interface Health {
-  status: 'ready' | 'not-ready'
-  peerId: string
-  name: string
-  running: boolean
-  /** Peers with an open connection right now (running node only). */
-  connected?: string[]
-}
-
-export interface PolicyCheckInput extends PolicySubject {
-  to: string
-}
-
-export interface PeerStatusChange {
-  record: PeerRecord
-  cancelled: DeliveryRecord[]
-}
-
-export interface AddPeerResult {
-  record: PeerRecord
-  /** Present when the peer was added from a trust card: compare it out of band. */
-  fingerprint?: string
-}
-
-/**
- * Key rotation status. `waiting`: peers whose receipt for this node's rotation statement has not
- * arrived yet (not: peers that have not approved); `peers`: what each peer did (announced,
- * received, approved).
- */
-export interface KeyStatus {
-  rotation?: OwnRotation
-  waiting: string[]
-  peers: RotationPeerState[]
-  peerRotations: PeerRotation[]
-}
-
-export interface LiaisonService {
-  send(input: SendInput, opts?: { wait?: boolean, timeoutMs?: number }): Promise<SendResult>
-  inbox(query?: InboxQuery): Promise<MessageMeta[]>
-  sent(query?: InboxQuery): Promise<MessageMeta[]>
-  outbox(): Promise<DeliveryRecord[]>
-  message(ref: string, opts?: { envelope?: boolean }): Promise<MessageView>
-  peers(): Promise<PeerRecord[]>
-  peer(peerId: string): Promise<PeerRecord>
-  addPeer(input: PeerInput): Promise<PeerRecord>
-  /** Add from a self-signed trust card (envelope JSON text), with permission fields. */
-  addPeerFromCard(card: string, fields: PeerFields, expectFingerprint?: string): Promise<AddPeerResult>
-  updatePeer(peerId: string, fields: PeerFields): Promise<PeerRecord>
-  setPeerStatus(peerId: string, status: 'active' | 'suspended' | 'revoked'): Promise<PeerStatusChange>
-  removePeer(peerId: string): Promise<void>
-  policy(): Promise<NodePolicy>
-  reloadPolicy(): Promise<NodePolicy>
-  checkPolicy(input: PolicyCheckInput): Promise<Decision>
-  card(): Promise<CardExport>
-  rotateKey(): Promise<OwnRotation>
-  keyStatus(): Promise<KeyStatus>
-  approveRotation(oldPeerId: string): Promise<PeerRecord>
-  /** Act on a peer's revocation certificate (its envelope, JSON text): revoke that key and its record. */
-  applyRevocation(certificate: string): Promise<RevocationOutcome>
-  forward(ref: string, to: string[], legalBasis?: string): Promise<SendResult>
-  requestRelease(ref: string, recipient: string, reason: string): Promise<ReleaseRecord>
-  feedback(ref: string, rating: string, note?: string): Promise<FeedbackResult>
-  /** The cooperation report up to a checkpoint issued now (running node only), rendered or signed. */
-  report(input: ReportRequest): Promise<{ type: string, body: string }>
-  /** Recompute a report (its file's text: JSON, signed or HTML) from this node's log at the checkpoint it names, and compare. */
-  verifyReport(report: string): Promise<ReportVerdict>
-  answerRelease(requestId: string, decision: 'granted' | 'denied', opts?: { validMs?: number, reason?: string }): Promise<ReleaseRecord>
-  releases(): Promise<ReleaseRecord[]>
-  /** Ask every active peer to cosign our latest checkpoint now (running node). */
-  witness(): Promise<WitnessOutcome[]>
-  /** What this node witnessed: peers' latest checkpoints, and any inconsistency alerts. */
-  witnesses(): Promise<{ seen: WitnessedCheckpoint[], alerts: WitnessAlert[] }>
-  health(): Promise<Health>
-}
 
 export interface LocalServiceComponents {
   /** The data directory (key rotation writes the next key there). */
@@ -210,22 +104,22 @@ export function describeDialFailure (f: DialFailure): string {
 const FINAL = new Set(['delivered', 'rejected', 'expired', 'cancelled'])
 
 export class LocalService implements LiaisonService {
-  private readonly c: LocalServiceComponents
+  private readonly components: LocalServiceComponents
   private readonly now: () => Date
   private readonly forwarding: Forwarding
   /** Set while the node shuts down: health says not-ready. */
   stopping = false
 
   constructor (components: LocalServiceComponents) {
-    this.c = components
+    this.components = components
     this.now = components.now ?? (() => new Date())
     this.forwarding = new Forwarding({ ...components, now: this.now })
   }
 
   async rotateKey (): Promise<OwnRotation> {
-    const rotation = await announceRotation({ ...this.c, now: this.now })
+    const rotation = await announceRotation({ ...this.components, now: this.now })
     // A new identity starts a new OPRF key too (PROTOCOL.md §19.2): the new card names both.
-    await this.c.rotateOprfKey?.('identity rotation')
+    await this.components.rotateOprfKey?.('identity rotation')
     return rotation
   }
 
@@ -235,24 +129,24 @@ export class LocalService implements LiaisonService {
    * through `POST /v1/queries/index/rotate-key`).
    */
   async rotateOprfKey (reason: OprfRotationReason): Promise<OprfRotation> {
-    if (this.c.rotateOprfKey == null) throw new NodeError('NODE_NOT_RUNNING', 'this service has no query index to rotate')
-    return await this.c.rotateOprfKey(reason)
+    if (this.components.rotateOprfKey == null) throw new NodeError('NODE_NOT_RUNNING', 'this service has no query index to rotate')
+    return await this.components.rotateOprfKey(reason)
   }
 
   async keyStatus (): Promise<KeyStatus> {
-    const rotation = await this.c.store.ownRotation()
-    const waiting = rotation != null ? (await rotationAnswered(this.c.store, rotation)).waiting : []
-    const peers = rotation != null ? await rotationPeerStates(this.c.store, this.c.trust, rotation) : []
-    return { ...(rotation != null ? { rotation } : {}), waiting, peers, peerRotations: await this.c.store.listRotations() }
+    const rotation = await this.components.store.ownRotation()
+    const waiting = rotation != null ? (await rotationAnswered(this.components.store, rotation)).waiting : []
+    const peers = rotation != null ? await rotationPeerStates(this.components.store, this.components.trust, rotation) : []
+    return { ...(rotation != null ? { rotation } : {}), waiting, peers, peerRotations: await this.components.store.listRotations() }
   }
 
   async approveRotation (oldPeerId: string): Promise<PeerRecord> {
-    return await applyPeerRotation(this.c.store, this.c.trust, oldPeerId, this.now(), this.c.beforeRotationApplied)
+    return await applyPeerRotation(this.components.store, this.components.trust, oldPeerId, this.now(), this.components.beforeRotationApplied)
   }
 
   async applyRevocation (certificate: string): Promise<RevocationOutcome> {
-    const outcome = await applyRevocation(this.c.store, this.c.trust, new TextEncoder().encode(certificate), this.now())
-    for (const r of outcome.cancelled) this.c.outbox?.emit('delivery', r)
+    const outcome = await applyRevocation(this.components.store, this.components.trust, new TextEncoder().encode(certificate), this.now())
+    for (const r of outcome.cancelled) this.components.outbox?.emit('delivery', r)
     return outcome
   }
 
@@ -265,18 +159,18 @@ export class LocalService implements LiaisonService {
   }
 
   async feedback (ref: string, rating: string, note?: string): Promise<FeedbackResult> {
-    return await sendFeedback({ ...this.c, now: this.now }, ref, rating, note)
+    return await sendFeedback({ ...this.components, now: this.now }, ref, rating, note)
   }
 
   async report (input: ReportRequest): Promise<{ type: string, body: string }> {
-    if (this.c.audit == null) {
+    if (this.components.audit == null) {
       throw new NodeError('NODE_NOT_RUNNING', 'the report through the service needs a running node; on a stopped one `liaison report` reads the store itself')
     }
-    return await reportOf({ db: this.c.store.db, audit: this.c.audit, signer: this.c.signer }, input)
+    return await reportOf({ db: this.components.store.db, audit: this.components.audit, signer: this.components.signer }, input)
   }
 
   async verifyReport (report: string): Promise<ReportVerdict> {
-    return await verifyReportOf({ db: this.c.store.db }, Buffer.from(report, 'utf8'))
+    return await verifyReportOf({ db: this.components.store.db }, Buffer.from(report, 'utf8'))
   }
 
   async answerRelease (requestId: string, decision: 'granted' | 'denied', opts: { validMs?: number, reason?: string } = {}): Promise<ReleaseRecord> {
@@ -288,7 +182,9 @@ export class LocalService implements LiaisonService {
   }
 
   async send (input: SendInput, opts: { wait?: boolean, timeoutMs?: number, alongside?: SendAlongside } = {}): Promise<SendResult> {
-    if (opts.wait === true && this.c.outbox == null) throw new NodeError('NODE_NOT_RUNNING', '--wait needs a running node (start it with `liaison start`)')
+    if (opts.wait === true && this.components.outbox == null) {
+      throw new NodeError('NODE_NOT_RUNNING', '--wait needs a running node (start it with `liaison start`)')
+    }
     const now = this.now()
     const outcomes: RecipientOutcome[] = []
     const allowed: string[] = []
@@ -299,7 +195,7 @@ export class LocalService implements LiaisonService {
       if (recipients.length > 0) {
         throw new NodeError('BAD_ARGUMENT', 'give recipients (to) or a task force, not both: a task force message goes to every current member')
       }
-      taskForce = await addressTaskForce(new TaskForceRecords(this.c.store.db), this.c.signer.peerId, input.taskForce, subject, now.getTime())
+      taskForce = await addressTaskForce(new TaskForceRecords(this.components.store.db), this.components.signer.peerId, input.taskForce, subject, now.getTime())
       recipients = taskForce.to
       subject.handling = taskForce.handling
       outcomes.push(...taskForce.refused)
@@ -315,7 +211,7 @@ export class LocalService implements LiaisonService {
     }
     if (!Array.isArray(recipients) || recipients.length === 0) throw new NodeError('BAD_ARGUMENT', 'to: at least one recipient is required')
     for (const peerId of [...new Set(recipients)]) {
-      const verdict = decide(this.c.policy.current, this.c.trust.get(peerId), subject, 'out', now.getTime())
+      const verdict = decide(this.components.policy.current, this.components.trust.get(peerId), subject, 'out', now.getTime())
       if (verdict.decision === 'accept') allowed.push(peerId)
       else outcomes.push({ peerId, status: 'refused', reason: verdict.reason })
     }
@@ -329,7 +225,7 @@ export class LocalService implements LiaisonService {
       v: 1,
       id: uuidV7(now.getTime(), idRandom()),
       kind: input.kind,
-      from: this.c.signer.peerId,
+      from: this.components.signer.peerId,
       to: allowed,
       created: now.toISOString(),
       expires,
@@ -349,10 +245,10 @@ export class LocalService implements LiaisonService {
       throw err
     }
     const payload = encodeMessage(msg)
-    if (payload.length > this.c.policy.current.maxMessageBytes) {
-      throw new NodeError('TOO_LARGE', `the message is ${payload.length} bytes; policy allows ${this.c.policy.current.maxMessageBytes}`)
+    if (payload.length > this.components.policy.current.maxMessageBytes) {
+      throw new NodeError('TOO_LARGE', `the message is ${payload.length} bytes; policy allows ${this.components.policy.current.maxMessageBytes}`)
     }
-    const envelope = signEnvelope(PAYLOAD_TYPES.message, payload, this.c.signer)
+    const envelope = signEnvelope(PAYLOAD_TYPES.message, payload, this.components.signer)
     const bytes = encodeEnvelope(envelope)
     const digest = envelopeDigest(envelope)
     const meta = metaOf(msg, digest, 'out', now.getTime())
@@ -360,14 +256,14 @@ export class LocalService implements LiaisonService {
     const extra = opts.alongside?.({ digest, storedAt: meta.storedAt, queued: allowed, refused: [...outcomes] }) ?? { ops: [], events: [] }
     // The task force entry goes just before message.sent (same write): the report reads the task force there.
     const preface = taskForceSendEvents(meta)
-    if (this.c.outbox != null) await this.c.outbox.enqueue(meta, bytes, allowed, extra.ops, extra.events, preface)
-    else await enqueueOutbound(this.c.store, meta, bytes, allowed, now.getTime(), extra.ops, extra.events, preface)
+    if (this.components.outbox != null) await this.components.outbox.enqueue(meta, bytes, allowed, extra.ops, extra.events, preface)
+    else await enqueueOutbound(this.components.store, meta, bytes, allowed, now.getTime(), extra.ops, extra.events, preface)
     if (waiting != null) {
       const finals = await waiting
       for (const r of finals) outcomes.push({ peerId: r.recipient, status: r.status, ...(r.reason != null ? { reason: r.reason } : {}) })
     } else {
       for (const peerId of allowed) {
-        const failure = this.c.outbox?.unreachable(peerId)
+        const failure = this.components.outbox?.unreachable(peerId)
         outcomes.push({ peerId, status: 'queued', ...(failure != null ? { reason: 'PEER_UNREACHABLE', detail: describeDialFailure(failure) } : {}) })
       }
     }
@@ -375,7 +271,7 @@ export class LocalService implements LiaisonService {
   }
 
   private waitFor (digest: string, recipients: string[], timeoutMs = DEFAULT_WAIT_TIMEOUT_MS): Promise<DeliveryRecord[]> {
-    const outbox = this.c.outbox as Outbox
+    const outbox = this.components.outbox as Outbox
     return new Promise((resolve, reject) => {
       const done = new Map<string, DeliveryRecord>()
       const timer = setTimeout(() => {
@@ -390,7 +286,7 @@ export class LocalService implements LiaisonService {
             new NodeError(
               'PEER_UNREACHABLE',
               `no final receipt within ${timeoutMs} ms; the message stays queued. ${
-                unreachable.map(u => `${this.c.trust.get(u.peerId)?.name ?? u.peerId} (${u.peerId}): ${describeDialFailure(u)}`).join('. ')
+                unreachable.map(u => `${this.components.trust.get(u.peerId)?.name ?? u.peerId} (${u.peerId}): ${describeDialFailure(u)}`).join('. ')
               }`,
               { details: unreachable }
             )
@@ -413,19 +309,19 @@ export class LocalService implements LiaisonService {
   }
 
   async inbox (query: InboxQuery = {}): Promise<MessageMeta[]> {
-    return await this.c.store.listMessages('in', query)
+    return await this.components.store.listMessages('in', query)
   }
 
   async sent (query: InboxQuery = {}): Promise<MessageMeta[]> {
-    return await this.c.store.listMessages('out', query)
+    return await this.components.store.listMessages('out', query)
   }
 
   async outbox (): Promise<DeliveryRecord[]> {
-    return await this.c.store.listDeliveries()
+    return await this.components.store.listDeliveries()
   }
 
   async message (ref: string, opts: { envelope?: boolean } = {}): Promise<MessageView> {
-    const { store } = this.c
+    const { store } = this.components
     const digest = await store.resolveRef(ref)
     const meta = digest == null ? undefined : await store.getMeta(digest)
     if (digest == null || meta == null) throw new NodeError('NOT_FOUND', `no message ${ref}`)
@@ -445,17 +341,17 @@ export class LocalService implements LiaisonService {
   }
 
   async peers (): Promise<PeerRecord[]> {
-    return this.c.trust.list()
+    return this.components.trust.list()
   }
 
   async peer (peerId: string): Promise<PeerRecord> {
-    const record = this.c.trust.get(peerId)
+    const record = this.components.trust.get(peerId)
     if (record == null) throw new NodeError('NOT_FOUND', `peer ${peerId} is not on the trust list`)
     return record
   }
 
   async addPeer (input: PeerInput): Promise<PeerRecord> {
-    return await this.c.trust.add(input, this.now())
+    return await this.components.trust.add(input, this.now())
   }
 
   async addPeerFromCard (text: string, fields: PeerFields, expectFingerprint?: string): Promise<AddPeerResult> {
@@ -468,7 +364,7 @@ export class LocalService implements LiaisonService {
           `separate channel`
       )
     }
-    const record = await this.c.trust.add(
+    const record = await this.components.trust.add(
       {
         name: card.name,
         addresses: card.addresses,
@@ -484,65 +380,64 @@ export class LocalService implements LiaisonService {
   }
 
   async updatePeer (peerId: string, fields: PeerFields): Promise<PeerRecord> {
-    return await this.c.trust.update(peerId, fields, this.now())
+    return await this.components.trust.update(peerId, fields, this.now())
   }
 
   async setPeerStatus (peerId: string, status: 'active' | 'suspended' | 'revoked'): Promise<PeerStatusChange> {
-    const change = await setPeerStatus(this.c.store, this.c.trust, peerId, status, this.now())
-    for (const r of change.cancelled) this.c.outbox?.emit('delivery', r)
+    const change = await setPeerStatus(this.components.store, this.components.trust, peerId, status, this.now())
+    for (const r of change.cancelled) this.components.outbox?.emit('delivery', r)
     return change
   }
 
   async policy (): Promise<NodePolicy> {
-    return this.c.policy.current
+    return this.components.policy.current
   }
 
   async reloadPolicy (): Promise<NodePolicy> {
-    const { before, after } = await this.c.policy.reload()
-    if (JSON.stringify(before) !== JSON.stringify(after)) await this.c.store.commit([], [auditEvents.policyChanged(before, after)])
+    const { before, after } = await this.components.policy.reload()
+    if (JSON.stringify(before) !== JSON.stringify(after)) await this.components.store.commit([], [auditEvents.policyChanged(before, after)])
     return after
   }
 
   async checkPolicy (input: PolicyCheckInput): Promise<Decision> {
-    return decide(this.c.policy.current, this.c.trust.get(input.to), input, 'out', this.now().getTime())
+    return decide(this.components.policy.current, this.components.trust.get(input.to), input, 'out', this.now().getTime())
   }
 
   async card (): Promise<CardExport> {
     // The courier of this key's revocation kit, announced so peers admit it (PROTOCOL.md §9.1).
-    const courier = await courierOf(dataDirPaths(this.c.dir).revocationDir, this.c.signer.peerId)
-    const oprfKey = await this.c.oprfKey?.()
-    return exportCard(this.c.signer, {
-      name: this.c.name,
-      addresses: this.c.addresses(),
-      ...(this.c.jurisdiction != null ? { jurisdiction: this.c.jurisdiction } : {}),
+    const courier = await courierOf(dataDirPaths(this.components.dir).revocationDir, this.components.signer.peerId)
+    const oprfKey = await this.components.oprfKey?.()
+    return exportCard(this.components.signer, {
+      name: this.components.name,
+      addresses: this.components.addresses(),
+      ...(this.components.jurisdiction != null ? { jurisdiction: this.components.jurisdiction } : {}),
       ...(courier != null ? { courier } : {}),
       ...(oprfKey != null ? { oprfKey } : {})
     }, this.now())
   }
 
   async removePeer (peerId: string): Promise<void> {
-    await this.c.trust.remove(peerId)
+    await this.components.trust.remove(peerId)
   }
 
   async witness (): Promise<WitnessOutcome[]> {
-    if (this.c.witness == null) throw new NodeError('NODE_NOT_RUNNING', 'witnessing needs a running node')
-    return await this.c.witness.presentToAll()
+    if (this.components.witness == null) throw new NodeError('NODE_NOT_RUNNING', 'witnessing needs a running node')
+    return await this.components.witness.presentToAll()
   }
 
   async witnesses (): Promise<{ seen: WitnessedCheckpoint[], alerts: WitnessAlert[] }> {
-    const records = new WitnessStore(this.c.store.db)
+    const records = new WitnessStore(this.components.store.db)
     return { seen: await records.listSeen(), alerts: await records.listAlerts() }
   }
 
   async health (): Promise<Health> {
-    const running = this.c.outbox != null
+    const running = this.components.outbox != null
     return {
       status: this.stopping ? 'not-ready' : 'ready',
-      peerId: this.c.signer.peerId,
-      name: this.c.name,
+      peerId: this.components.signer.peerId,
+      name: this.components.name,
       running,
-      ...(this.c.connectedPeers != null ? { connected: this.c.connectedPeers() } : {})
+      ...(this.components.connectedPeers != null ? { connected: this.components.connectedPeers() } : {})
     }
   }
 }
-export { metaOf } from './store/message-meta.ts'

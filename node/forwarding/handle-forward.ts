@@ -16,11 +16,11 @@ import { parseReleaseGrant } from '../../protocol/release.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { PAYLOAD_TYPES, type MessageV1 } from '../../protocol/types.ts'
 import { decide } from '../policy/decide.ts'
-import { forwardRule } from '../policy/forwarding-rules.ts'
+import { forwardRule } from './rules.ts'
 import { metaOf } from '../store/message-meta.ts'
 import { forwardRuleFor } from '../taskforce/forwarding.ts'
 import { TaskForceRecords } from '../taskforce/records.ts'
-import { checkEnvelopeHeader, refuse, type Admission, type Incoming } from './admission.ts'
+import { checkEnvelopeHeader, refuse, type Admission, type Incoming } from '../exchange/admission.ts'
 
 export async function handleForward (incoming: Incoming): Promise<Admission> {
   let fwd: ForwardV1

@@ -1,6 +1,7 @@
 /**
  * The running node: wires identity, store, trust list, libp2p, the receive pipeline, the
- * outbox and the local API together, and takes them down again in reverse order.
+ * outbox and the local API together, and takes them down again in reverse order (one list of
+ * started parts, startable.ts).
  *
  * @module
  */
@@ -11,44 +12,53 @@ import { join } from 'node:path'
 import { runInNewContext } from 'node:vm'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
-import { EXCHANGE_PROTOCOL } from '../protocol/frame.ts'
-import { loadConfig, validateConfig, type Config } from './config.ts'
-import { dataDirPaths, loadIdentity, loadKeyHistory, readApiToken, switchIdentity, type DataDirPaths } from './data-dir.ts'
-import { Store } from './store/store.ts'
-import { TrustList } from './trust-list.ts'
-import { createTransport, dialTargets } from './transport.ts'
-import { Receiver } from './exchange/receiver.ts'
-import { VerifyPool } from './exchange/verify-pool.ts'
-import { defaultVerifyWorkers } from './defaults.ts'
-import { serveExchangeStream } from './exchange/serve-stream.ts'
-import type { ReceiptWitness } from './exchange/delivery-lane.ts'
-import { Outbox } from './exchange/outbox.ts'
-import { ApiServer } from './api/server.ts'
-import { AuditView, consoleFiles } from './api/console-routes.ts'
-import { LocalService } from './service.ts'
-import type { Signer } from '../protocol/types.ts'
-import type { OwnRotation, PeerRecord, PeerRotation } from './store/records.ts'
-import { sendApprovalNotice } from './approval-notice.ts'
-import { PolicyHolder } from './policy/policy-holder.ts'
+import { EXCHANGE_PROTOCOL } from '../../protocol/frame.ts'
+import {
+  loadConfig,
+  validateConfig,
+  type Config,
+  dataDirPaths,
+  loadIdentity,
+  loadKeyHistory,
+  readApiToken,
+  switchIdentity,
+  type DataDirPaths
+} from '../config/index.ts'
+import { Store } from '../store/store.ts'
+import { TrustList, sendApprovalNotice, applyPeerRotation, rotationAnswered } from '../trust/index.ts'
+import { createTransport } from './transport.ts'
+import { dialTargets } from '../addresses/dial-targets.ts'
+import { Receiver } from '../exchange/receiver.ts'
+import { VerifyPool } from '../exchange/verify-pool.ts'
+import { defaultVerifyWorkers } from '../defaults.ts'
+import { serveExchangeStream } from '../exchange/serve-stream.ts'
+import type { ReceiptWitness } from '../exchange/delivery-lane.ts'
+import { Outbox } from '../exchange/outbox.ts'
+import { ApiServer } from '../api/server.ts'
+import { AuditView, consoleFiles } from '../api/console-routes.ts'
+import { LocalService } from '../service/index.ts'
+import type { Signer } from '../../protocol/types.ts'
+import type { OwnRotation, PeerRecord, PeerRotation } from '../store/records.ts'
+import { PolicyHolder } from '../policy/policy-holder.ts'
 import { createMetrics, metricsRoute, type NodeMetrics } from './metrics.ts'
-import { lazyOpenApiRoute } from './api/openapi-route.ts'
-import { PAYLOAD_TYPES } from '../protocol/types.ts'
-import { applyPeerRotation, rotationAnswered } from './key-rotation.ts'
-import { auditEvents } from './audit/events.ts'
+import { lazyOpenApiRoute } from '../api/openapi-route.ts'
+import { PAYLOAD_TYPES } from '../../protocol/types.ts'
+import { auditEvents } from '../audit/events.ts'
 // Not the audit index: it also loads the offline verifier and bundle code a node never runs.
-import { AuditLog } from './audit/audit-log.ts'
-import { Purger } from './audit/purger.ts'
-import { Witness } from './witness/witness.ts'
-import { Gossip } from './witness/gossip.ts'
-import { announceable, announceAddresses, boundPorts, readListenState, resolveListen, writeListenState, type ListenState } from './addresses/index.ts'
-import type { AnnounceComponents } from './addresses/announce.ts'
-import { startTaxii, type TaxiiServer } from './taxii/node-wiring.ts'
-import { TaxiiStore } from './taxii/taxii-store.ts'
-import { REVOKE_PROTOCOL } from '../protocol/revocation.ts'
-import { serveRevokeStream } from './courier/serve-revoke.ts'
-import { KitKeeper } from './courier/kit-keeper.ts'
-import { QueryExchange } from './query/exchange.ts'
-import { TaskForces } from './taskforce/index.ts'
+import { AuditLog } from '../audit/audit-log.ts'
+import { Purger } from '../audit/purger.ts'
+import { Witness } from '../witness/witness.ts'
+import { Gossip } from '../witness/gossip.ts'
+import { announceable, announceAddresses, boundPorts, readListenState, resolveListen, writeListenState, type ListenState } from '../addresses/index.ts'
+import type { AnnounceComponents } from '../addresses/announce.ts'
+import { startTaxii, type TaxiiServer } from '../taxii/node-wiring.ts'
+import { TaxiiStore } from '../taxii/taxii-store.ts'
+import { REVOKE_PROTOCOL } from '../../protocol/revocation.ts'
+import { serveRevokeStream } from '../courier/serve-revoke.ts'
+import { KitKeeper } from '../courier/kit-keeper.ts'
+import { QueryExchange } from '../query/exchange.ts'
+import { StartedParts } from './startable.ts'
+import { TaskForces } from '../taskforce/index.ts'
 
 export interface RuntimeInfo {
   peerId: string
@@ -77,7 +87,8 @@ interface NodeParts {
   trust: TrustList
   libp2p: Libp2p
   receiver: Receiver
-  verifyPool: VerifyPool
+  /** Everything started, in start order (stop() stops it in reverse). */
+  parts: StartedParts
   outbox: Outbox
   service: LocalService
   api: ApiServer
@@ -89,7 +100,6 @@ interface NodeParts {
   query: QueryExchange
   logger: Logger
   taxii?: TaxiiServer
-  kits?: KitKeeper
 }
 
 export class LiaisonNode {
@@ -100,7 +110,7 @@ export class LiaisonNode {
   readonly trust: TrustList
   readonly libp2p: Libp2p
   readonly receiver: Receiver
-  private readonly verifyPool: VerifyPool
+  private readonly parts: StartedParts
   readonly outbox: Outbox
   readonly service: LocalService
   readonly api: ApiServer
@@ -112,7 +122,6 @@ export class LiaisonNode {
   readonly taxii: TaxiiServer | undefined
   readonly query: QueryExchange
   private readonly logger: Logger
-  private readonly kits: KitKeeper | undefined
   private stopping: Promise<void> | undefined
   private startupGc: NodeJS.Timeout | undefined
 
@@ -124,7 +133,7 @@ export class LiaisonNode {
     this.trust = parts.trust
     this.libp2p = parts.libp2p
     this.receiver = parts.receiver
-    this.verifyPool = parts.verifyPool
+    this.parts = parts.parts
     this.outbox = parts.outbox
     this.service = parts.service
     this.api = parts.api
@@ -136,7 +145,6 @@ export class LiaisonNode {
     this.query = parts.query
     this.logger = parts.logger
     this.taxii = parts.taxii
-    this.kits = parts.kits
   }
 
   static async start (dir: string, opts: NodeOptions): Promise<LiaisonNode> {
@@ -147,16 +155,18 @@ export class LiaisonNode {
       : validateConfig({ ...fileConfig, ...opts.config, exchange: { ...fileConfig.exchange, ...opts.config.exchange } }, 'config with overrides')
     const logger = opts.logger
     const store = await Store.open(paths.store, { maxBatch: config.exchange.maxBatch })
-    // What has been started so far, stopped again if a later step fails.
-    const started: Array<() => Promise<void>> = []
+    // What has been started so far, in order: stopped in reverse by stop(), and if a later
+    // step fails here. The order is chosen so that the reverse is the shutdown order: the API
+    // and TAXII first (no new work), the outbox before the transport it dials through, the
+    // transport before the verify workers its inbound frames use, the audit log's final
+    // checkpoint last (the store closes after all of them).
+    const parts = new StartedParts()
     try {
       const switched = await switchIdentityIfAnswered(dir, store, logger)
       const { signer, seed } = await loadIdentity(dir)
       // The audit log seals a leaf into every write from here on (it is the store's sequencer).
       const audit = await AuditLog.open(store, { signer, logger: logger.child({ component: 'audit' }) })
-      started.push(async () => {
-        await audit.stop()
-      })
+      parts.started('audit', audit)
       if (switched != null) await recordIdentitySwitch(store, switched)
       const purger = new Purger({ store, audit, logger: logger.child({ component: 'audit' }) })
       const formerIds = (await loadKeyHistory(dir)).map(k => k.peerId).filter(id => id !== signer.peerId)
@@ -166,6 +176,8 @@ export class LiaisonNode {
       const listenState = await readListenState(dir)
       const wanted = resolveListen(config.listen, listenState)
       const transportLog = logger.child({ component: 'transport' })
+      const verifyPool = new VerifyPool({ workers: config.exchange.verifyWorkers ?? defaultVerifyWorkers(availableParallelism()) })
+      parts.started('verify-pool', { stop: async () => await verifyPool.close() })
       const transportInit = { seed, inboundConnectionsPerHost: config.exchange.inboundConnectionsPerHost }
       let libp2p: Libp2p
       try {
@@ -175,14 +187,8 @@ export class LiaisonNode {
         transportLog.warn({ err, wanted }, 'cannot listen on the ports of the last run; taking new ones (peers get a signed address update)')
         libp2p = await createTransport({ trust, logger: transportLog }, { ...transportInit, listen: [...config.listen] })
       }
-      started.push(async () => {
-        await libp2p.stop()
-      })
+      parts.started('libp2p', libp2p)
       const policy = await PolicyHolder.load(paths.policy)
-      const verifyPool = new VerifyPool({ workers: config.exchange.verifyWorkers ?? defaultVerifyWorkers(availableParallelism()) })
-      started.push(async () => {
-        await verifyPool.close()
-      })
       const receiver = new Receiver({
         store,
         trust,
@@ -268,27 +274,6 @@ export class LiaisonNode {
           stream.abort(err as Error)
         })
       }, { maxInboundStreams: 1, maxOutboundStreams: 1 })
-      // The revocation kits list every peer of the trust list: kept current from now on.
-      const kits = new KitKeeper(paths.revocationDir, trust, logger.child({ component: 'courier' }))
-      kits.start()
-      started.push(async () => {
-        await kits.stop()
-      })
-      const witness = new Witness({ libp2p, store, audit, trust, signer, logger: logger.child({ component: 'witness' }) }, {
-        intervalMs: config.audit.witnessIntervalMs
-      })
-      receiptWitness.current = witness.receiptWitness()
-      await witness.start()
-      started.push(async () => {
-        await witness.stop()
-      })
-      const gossip = new Gossip({ libp2p, store, trust, signer, witness, logger: logger.child({ component: 'witness' }) }, {
-        intervalMs: config.audit.gossipIntervalMs
-      })
-      await gossip.start()
-      started.push(async () => {
-        await gossip.stop()
-      })
       const query = new QueryExchange({
         libp2p,
         store,
@@ -299,10 +284,19 @@ export class LiaisonNode {
         rotationDays: config.query.oprfKeyRotationDays,
         logger: logger.child({ component: 'query' })
       })
-      await query.start()
-      started.push(async () => {
-        await query.stop()
+      await parts.start('query', query)
+      // The revocation kits list every peer of the trust list: kept current from now on.
+      const kits = new KitKeeper(paths.revocationDir, trust, logger.child({ component: 'courier' }))
+      await parts.start('kits', kits)
+      const witness = new Witness({ libp2p, store, audit, trust, signer, logger: logger.child({ component: 'witness' }) }, {
+        intervalMs: config.audit.witnessIntervalMs
       })
+      receiptWitness.current = witness.receiptWitness()
+      await parts.start('witness', witness)
+      const gossip = new Gossip({ libp2p, store, trust, signer, witness, logger: logger.child({ component: 'witness' }) }, {
+        intervalMs: config.audit.gossipIntervalMs
+      })
+      await parts.start('gossip', gossip)
       const service = new LocalService({
         dir,
         store,
@@ -357,6 +351,13 @@ export class LiaisonNode {
         const latest = audit.latestCheckpoint()
         return { treeSize: audit.size, ...(latest != null ? { lastCheckpointAt: latest.time * 1000 } : {}) }
       })
+      // The purger only sets its timer here: started before the outbox so that it stops after it.
+      await parts.start('purger', purger)
+      await parts.start('outbox', outbox)
+      await rememberAddresses(dir, config.listen, listenState, libp2p, { signer, trust, outbox, now: () => new Date() }, logger)
+      audit.start()
+      // The metrics listen to the parts above from when they were made; detached on stop.
+      parts.started('metrics', metrics)
       const taxii = await startTaxii({
         store,
         taxii: taxiiStore,
@@ -365,11 +366,7 @@ export class LiaisonNode {
         logger: logger.child({ component: 'taxii' }),
         maxMessageBytes: () => policy.current.maxMessageBytes
       }, config)
-      if (taxii != null) {
-        started.push(async () => {
-          await taxii.stop()
-        })
-      }
+      if (taxii != null) parts.started('taxii', taxii)
       const node = new LiaisonNode({
         paths,
         config,
@@ -387,31 +384,17 @@ export class LiaisonNode {
         witness,
         gossip,
         logger,
-        verifyPool,
-        kits,
+        parts,
         query,
         ...(taxii != null ? { taxii } : {})
       })
-      await outbox.start()
-      started.push(async () => {
-        await outbox.stop()
-      })
-      await rememberAddresses(dir, config.listen, listenState, libp2p, { signer, trust, outbox, now: () => new Date() }, logger)
-      audit.start()
-      purger.start()
-      started.push(async () => {
-        await purger.stop()
-      })
-      await api.start()
-      started.push(async () => {
-        await api.stop()
-      })
+      await parts.start('api', api)
       await writeFile(paths.runtime, JSON.stringify(node.runtime(), null, 2) + '\n', { mode: 0o600 })
       logger.info({ peerId: signer.peerId, addresses: node.runtime().addresses, api: api.url }, 'node started')
       node.startupGc = setTimeout(releaseStartupGarbage, STARTUP_GC_DELAY_MS).unref()
       return node
     } catch (err) {
-      for (const stop of started.reverse()) await stop().catch(() => {})
+      await parts.stopAll()
       await store.close()
       throw err
     }
@@ -437,19 +420,9 @@ export class LiaisonNode {
       clearTimeout(this.startupGc)
       this.service.stopping = true
       await rm(this.paths.runtime, { force: true })
-      await this.api.stop()
-      await this.taxii?.stop()
-      this.metrics.stop()
-      await this.outbox.stop()
-      await this.purger.stop()
-      await this.gossip.stop()
-      await this.witness.stop()
-      await this.kits?.stop()
-      await this.query.stop()
-      await this.libp2p.stop()
-      await this.verifyPool.close()
-      // A final checkpoint over everything this run logged, then the store.
-      await this.audit.stop()
+      // api, taxii, metrics, outbox, purger, gossip, witness, kits, query, libp2p, verify pool,
+      // and last the audit log (a final checkpoint over everything this run logged); then the store.
+      await this.parts.stop()
       await this.store.close()
       this.logger.info('node stopped')
     })()

@@ -5,7 +5,7 @@
  * @module
  */
 import { resolve } from 'node:path'
-import { DEFAULT_DATA_DIR } from './defaults.ts'
+import { DEFAULT_DATA_DIR } from '../defaults.ts'
 
 /** --data-dir, else LIAISON_DATA_DIR, else ./data. */
 export function resolveDataDir (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {

@@ -1,32 +1,32 @@
 /**
  * The forwarder's and the originator's side of the third-party rule: forwarding a received
  * message (wrapping the original envelope byte for byte), asking the originator for release,
- * and answering such requests. The recipient's side is node/exchange/handle-forward.ts.
+ * and answering such requests. The recipient's side is node/forwarding/handle-forward.ts.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { signEnvelope, encodeEnvelope, decodeEnvelope } from '../protocol/envelope.ts'
-import { auditEvents } from './audit/events.ts'
-import type { BatchOp } from './store/group-commit.ts'
-import { envelopeDigest } from '../protocol/digest.ts'
-import { encodeForward, type ForwardV1 } from '../protocol/forward.ts'
-import { encodeReleaseGrant, encodeReleaseRequest, type ReleaseGrantV1, type ReleaseRequestV1 } from '../protocol/release.ts'
-import { uuidV7 } from '../protocol/uuid.ts'
-import { PAYLOAD_TYPES, type Signer } from '../protocol/types.ts'
-import { NodeError } from './errors.ts'
-import { decide } from './policy/decide.ts'
-import type { PolicyHolder } from './policy/policy-holder.ts'
-import { forwardRule } from './policy/forwarding-rules.ts'
-import type { Store } from './store/store.ts'
-import type { MessageMeta, ReleaseRecord } from './store/records.ts'
-import type { TrustList } from './trust-list.ts'
-import type { Outbox } from './exchange/outbox.ts'
-import { enqueueOutbound } from './exchange/enqueue.ts'
-import type { RecipientOutcome, SendResult } from './service.ts'
-import { forwardRuleFor } from './taskforce/forwarding.ts'
-import { TaskForceRecords } from './taskforce/records.ts'
-import { DEFAULT_RELEASE_GRANT_VALIDITY_MS, RELEASE_REQUEST_TTL_MS } from './defaults.ts'
+import { signEnvelope, encodeEnvelope, decodeEnvelope } from '../../protocol/envelope.ts'
+import { auditEvents } from '../audit/events.ts'
+import type { BatchOp } from '../store/group-commit.ts'
+import { envelopeDigest } from '../../protocol/digest.ts'
+import { encodeForward, type ForwardV1 } from '../../protocol/forward.ts'
+import { encodeReleaseGrant, encodeReleaseRequest, type ReleaseGrantV1, type ReleaseRequestV1 } from '../../protocol/release.ts'
+import { uuidV7 } from '../../protocol/uuid.ts'
+import { PAYLOAD_TYPES, type Signer } from '../../protocol/types.ts'
+import { NodeError } from '../errors.ts'
+import { decide } from '../policy/decide.ts'
+import type { PolicyHolder } from '../policy/policy-holder.ts'
+import { forwardRule } from './rules.ts'
+import type { Store } from '../store/store.ts'
+import type { MessageMeta, ReleaseRecord } from '../store/records.ts'
+import type { TrustList } from '../trust/index.ts'
+import type { Outbox } from '../exchange/outbox.ts'
+import { enqueueOutbound } from '../exchange/enqueue.ts'
+import type { RecipientOutcome, SendResult } from '../service/liaison-service.ts'
+import { forwardRuleFor } from '../taskforce/forwarding.ts'
+import { TaskForceRecords } from '../taskforce/records.ts'
+import { DEFAULT_RELEASE_GRANT_VALIDITY_MS, RELEASE_REQUEST_TTL_MS } from '../defaults.ts'
 
 export interface ForwardingComponents {
   store: Store
@@ -38,16 +38,16 @@ export interface ForwardingComponents {
 }
 
 export class Forwarding {
-  private readonly c: ForwardingComponents
+  private readonly components: ForwardingComponents
 
   constructor (components: ForwardingComponents) {
-    this.c = components
+    this.components = components
   }
 
   /** B forwards a message it received from A to `to` (C…). */
   async forward (ref: string, to: string[], legalBasis?: string): Promise<SendResult> {
     const { meta, bytes } = await this.received(ref)
-    const now = this.c.now()
+    const now = this.components.now()
     const rule = forwardRule(meta)
     if (rule === 'never') throw new NodeError('FORWARD_NOT_PERMITTED', `TLP:RED is never forwardable (message ${meta.id})`)
     const outcomes: RecipientOutcome[] = []
@@ -57,7 +57,14 @@ export class Forwarding {
       let grant: Uint8Array | undefined
       // Between members of a task force in effect here, the task force's rule (PROTOCOL.md §21.6).
       const recipientRule = meta.taskForce != null
-        ? await forwardRuleFor(new TaskForceRecords(this.c.store.db), this.c.signer.peerId, meta, this.c.signer.peerId, peerId, now.getTime())
+        ? await forwardRuleFor(
+          new TaskForceRecords(this.components.store.db),
+          this.components.signer.peerId,
+          meta,
+          this.components.signer.peerId,
+          peerId,
+          now.getTime()
+        )
         : rule
       if (recipientRule === 'never') {
         outcomes.push({ peerId, status: 'refused', reason: 'FORWARD_NOT_PERMITTED' })
@@ -70,7 +77,7 @@ export class Forwarding {
           continue
         }
       }
-      const verdict = decide(this.c.policy.current, this.c.trust.get(peerId), { ...meta, legalBasis: basis }, 'out', now.getTime())
+      const verdict = decide(this.components.policy.current, this.components.trust.get(peerId), { ...meta, legalBasis: basis }, 'out', now.getTime())
       if (verdict.decision === 'reject') {
         outcomes.push({ peerId, status: 'refused', reason: verdict.reason })
         continue
@@ -96,7 +103,7 @@ export class Forwarding {
       const fwd: ForwardV1 = {
         v: 1,
         id: uuidV7(now.getTime(), randomBytes(10)),
-        from: this.c.signer.peerId,
+        from: this.components.signer.peerId,
         to: [peerId],
         created: now.toISOString(),
         expires: meta.expires,
@@ -104,7 +111,7 @@ export class Forwarding {
         original: bytes,
         ...(grant != null ? { grant } : {})
       }
-      const env = signEnvelope(PAYLOAD_TYPES.forward, encodeForward(fwd), this.c.signer)
+      const env = signEnvelope(PAYLOAD_TYPES.forward, encodeForward(fwd), this.components.signer)
       const digest = envelopeDigest(env)
       const out: MessageMeta = {
         ...meta,
@@ -137,12 +144,12 @@ export class Forwarding {
   async requestRelease (ref: string, recipient: string, reason: string): Promise<ReleaseRecord> {
     const { meta } = await this.received(ref)
     if (forwardRule(meta) === 'never') throw new NodeError('FORWARD_NOT_PERMITTED', 'TLP:RED is never forwardable; no release can be requested')
-    if (this.c.trust.get(recipient) == null) throw new NodeError('UNKNOWN_PEER', `${recipient} is not on the trust list`)
-    const now = this.c.now()
+    if (this.components.trust.get(recipient) == null) throw new NodeError('UNKNOWN_PEER', `${recipient} is not on the trust list`)
+    const now = this.components.now()
     const req: ReleaseRequestV1 = {
       v: 1,
       id: uuidV7(now.getTime(), randomBytes(10)),
-      from: this.c.signer.peerId,
+      from: this.components.signer.peerId,
       to: meta.from,
       created: now.toISOString(),
       expires: new Date(now.getTime() + RELEASE_REQUEST_TTL_MS).toISOString(),
@@ -151,7 +158,7 @@ export class Forwarding {
       recipient,
       reason
     }
-    const env = signEnvelope(PAYLOAD_TYPES.releaseRequest, encodeReleaseRequest(req), this.c.signer)
+    const env = signEnvelope(PAYLOAD_TYPES.releaseRequest, encodeReleaseRequest(req), this.components.signer)
     const digest = envelopeDigest(env)
     const record: ReleaseRecord = {
       requestId: req.id,
@@ -159,7 +166,7 @@ export class Forwarding {
       status: 'pending',
       messageDigest: meta.digest,
       messageId: meta.id,
-      forwarder: this.c.signer.peerId,
+      forwarder: this.components.signer.peerId,
       originator: meta.from,
       recipient,
       reason,
@@ -178,28 +185,28 @@ export class Forwarding {
       expires: req.expires,
       storedAt: now.getTime()
     }
-    await this.enqueue(control, encodeEnvelope(env), [meta.from], [this.c.store.releaseOp(record)], [
-      auditEvents.releaseRequested({ digest: meta.digest, requester: this.c.signer.peerId, originator: meta.from, request: digest })
+    await this.enqueue(control, encodeEnvelope(env), [meta.from], [this.components.store.releaseOp(record)], [
+      auditEvents.releaseRequested({ digest: meta.digest, requester: this.components.signer.peerId, originator: meta.from, request: digest })
     ])
     return record
   }
 
   /** A answers a pending request: grant (valid for `validMs`) or deny. */
   async answerRelease (requestId: string, decision: 'granted' | 'denied', opts: { validMs?: number, reason?: string } = {}): Promise<ReleaseRecord> {
-    const record = await this.c.store.getRelease(requestId)
+    const record = await this.components.store.getRelease(requestId)
     if (record == null || record.direction !== 'in') throw new NodeError('NOT_FOUND', `no release request ${requestId} addressed to this node`)
     if (record.status !== 'pending') throw new NodeError('BAD_ARGUMENT', `request ${requestId} was already ${record.status}`)
-    const sent = await this.c.store.getMeta(record.messageDigest)
+    const sent = await this.components.store.getMeta(record.messageDigest)
     if (sent == null) throw new NodeError('NOT_FOUND', `message ${record.messageId} is no longer stored`)
     if (decision === 'granted' && forwardRule(sent) === 'never') {
       throw new NodeError('FORWARD_NOT_PERMITTED', 'TLP:RED is never forwardable; the request can only be denied')
     }
-    const now = this.c.now()
+    const now = this.components.now()
     const grant: ReleaseGrantV1 = {
       v: 1,
       id: uuidV7(now.getTime(), randomBytes(10)),
       requestId,
-      from: this.c.signer.peerId,
+      from: this.components.signer.peerId,
       to: record.forwarder,
       created: now.toISOString(),
       expires: new Date(now.getTime() + (opts.validMs ?? DEFAULT_RELEASE_GRANT_VALIDITY_MS)).toISOString(),
@@ -210,7 +217,7 @@ export class Forwarding {
       decision,
       ...(opts.reason != null ? { reason: opts.reason } : {})
     }
-    const env = signEnvelope(PAYLOAD_TYPES.releaseGrant, encodeReleaseGrant(grant), this.c.signer)
+    const env = signEnvelope(PAYLOAD_TYPES.releaseGrant, encodeReleaseGrant(grant), this.components.signer)
     const digest = envelopeDigest(env)
     const next: ReleaseRecord = { ...record, status: decision, grantDigest: digest, grantExpires: grant.expires, updatedAt: now.getTime() }
     const control: MessageMeta = {
@@ -225,39 +232,39 @@ export class Forwarding {
       expires: grant.expires,
       storedAt: now.getTime()
     }
-    const who = { digest: record.messageDigest, requester: record.forwarder, originator: this.c.signer.peerId }
-    await this.enqueue(control, encodeEnvelope(env), [record.forwarder], [this.c.store.releaseOp(next)], [
+    const who = { digest: record.messageDigest, requester: record.forwarder, originator: this.components.signer.peerId }
+    await this.enqueue(control, encodeEnvelope(env), [record.forwarder], [this.components.store.releaseOp(next)], [
       decision === 'granted' ? auditEvents.releaseGranted({ ...who, grant: digest }) : auditEvents.releaseDenied({ ...who, reason: opts.reason ?? 'denied' })
     ])
     return next
   }
 
   async releases (): Promise<ReleaseRecord[]> {
-    return await this.c.store.listReleases()
+    return await this.components.store.listReleases()
   }
 
   private async received (ref: string): Promise<{ meta: MessageMeta, bytes: Uint8Array }> {
-    const digest = await this.c.store.resolveRef(ref)
-    const meta = digest == null ? undefined : await this.c.store.getMeta(digest)
+    const digest = await this.components.store.resolveRef(ref)
+    const meta = digest == null ? undefined : await this.components.store.getMeta(digest)
     if (digest == null || meta == null) throw new NodeError('NOT_FOUND', `no message ${ref}`)
     if (meta.direction !== 'in' || meta.payloadType != null) {
       throw new NodeError('BAD_ARGUMENT', `${ref} is not a message this node received from its originator`)
     }
-    const bytes = await this.c.store.getEnvelope(digest)
+    const bytes = await this.components.store.getEnvelope(digest)
     if (bytes == null) throw new NodeError('NOT_FOUND', `the envelope of ${ref} is no longer stored (purged)`)
     return { meta, bytes }
   }
 
   private async usableGrant (messageDigest: string, recipient: string, nowMs: number): Promise<Uint8Array | undefined> {
-    const grantDigest = await this.c.store.grantFor(messageDigest, recipient)
+    const grantDigest = await this.components.store.grantFor(messageDigest, recipient)
     if (grantDigest == null) return undefined
-    const meta = await this.c.store.getMeta(grantDigest)
+    const meta = await this.components.store.getMeta(grantDigest)
     if (meta == null || Date.parse(meta.expires) <= nowMs) return undefined
-    return await this.c.store.getEnvelope(grantDigest)
+    return await this.components.store.getEnvelope(grantDigest)
   }
 
   private async enqueue (meta: MessageMeta, bytes: Uint8Array, recipients: string[], extraOps: BatchOp[] = [], events: unknown[] = []): Promise<void> {
-    if (this.c.outbox != null) await this.c.outbox.enqueue(meta, bytes, recipients, extraOps, events)
-    else await enqueueOutbound(this.c.store, meta, bytes, recipients, this.c.now().getTime(), extraOps, events)
+    if (this.components.outbox != null) await this.components.outbox.enqueue(meta, bytes, recipients, extraOps, events)
+    else await enqueueOutbound(this.components.store, meta, bytes, recipients, this.components.now().getTime(), extraOps, events)
   }
 }

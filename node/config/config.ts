@@ -18,10 +18,10 @@
  */
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
-import { parseStrictJson } from '../protocol/json.ts'
-import * as D from './defaults.ts'
-import { NodeError } from './errors.ts'
-import { isLoopback } from './api/server.ts'
+import { parseStrictJson } from '../../protocol/json.ts'
+import * as D from '../defaults.ts'
+import { NodeError } from '../errors.ts'
+import { isLoopback } from '../addresses/loopback.ts'
 
 const multiaddr = z.string().regex(
   /^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d{1,5}(\/p2p\/[1-9A-HJ-NP-Za-km-z]+)?$/,

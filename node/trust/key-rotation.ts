@@ -9,21 +9,21 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { encodeEnvelope, signEnvelope } from '../protocol/envelope.ts'
-import { envelopeDigest } from '../protocol/digest.ts'
-import { encodeKeyRotation, type KeyRotationV1 } from '../protocol/key-rotation.ts'
-import { uuidV7 } from '../protocol/uuid.ts'
-import { PAYLOAD_TYPES, type Signer } from '../protocol/types.ts'
-import { createNextIdentity, dataDirPaths } from './data-dir.ts'
-import { courierOf, kitPeers } from './courier/kit.ts'
-import { NodeError } from './errors.ts'
-import type { Store } from './store/store.ts'
-import type { BatchOp } from './store/group-commit.ts'
-import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation } from './store/records.ts'
+import { encodeEnvelope, signEnvelope } from '../../protocol/envelope.ts'
+import { envelopeDigest } from '../../protocol/digest.ts'
+import { encodeKeyRotation, type KeyRotationV1 } from '../../protocol/key-rotation.ts'
+import { uuidV7 } from '../../protocol/uuid.ts'
+import { PAYLOAD_TYPES, type Signer } from '../../protocol/types.ts'
+import { createNextIdentity, dataDirPaths } from '../config/index.ts'
+import { courierOf, kitPeers } from '../courier/kit.ts'
+import { NodeError } from '../errors.ts'
+import type { Store } from '../store/store.ts'
+import type { BatchOp } from '../store/group-commit.ts'
+import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation } from '../store/records.ts'
 import type { TrustList } from './trust-list.ts'
-import type { Outbox } from './exchange/outbox.ts'
-import { enqueueOutbound } from './exchange/enqueue.ts'
-import { auditEvents } from './audit/events.ts'
+import type { Outbox } from '../exchange/outbox.ts'
+import { enqueueOutbound } from '../exchange/enqueue.ts'
+import { auditEvents } from '../audit/events.ts'
 
 export interface RotationComponents {
   dir: string
@@ -133,7 +133,7 @@ export async function rotationPeerStates (store: Store, trust: TrustList, own: O
 
 /**
  * Called with the rotation about to be applied while the peer's old identity is still trusted:
- * the running node sends its approval notice there (node/approval-notice.ts). Never throws.
+ * the running node sends its approval notice there (node/trust/approval-notice.ts). Never throws.
  */
 export type BeforeRotationApplied = (rotation: PeerRotation, record: PeerRecord) => Promise<void>
 
