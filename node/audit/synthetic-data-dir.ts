@@ -21,7 +21,7 @@ import type { MessageV1, Signer } from '../../protocol/types.ts'
 import { uuidV7 } from '../../protocol/uuid.ts'
 import { dataDirPaths, initDataDir, loadIdentity } from '../config/data-dir.ts'
 import { signReceipt } from '../exchange/receipts.ts'
-import type { MessageMeta } from '../store/records.ts'
+import { metaOf } from '../store/message-meta.ts'
 import { Store } from '../store/store.ts'
 import { AuditLog } from './audit-log.ts'
 import { auditEvents } from './events.ts'
@@ -79,25 +79,10 @@ export async function buildSyntheticDataDir (init: SyntheticInit): Promise<Synth
     const env = signEnvelope(PAYLOAD_TYPES.message, encodeMessage(msg), from)
     return { msg, bytes: encodeEnvelope(env), digest: envelopeDigest(env), expiring }
   }
-  const metaOf = (msg: MessageV1, digest: string, direction: 'in' | 'out'): MessageMeta => ({
-    digest,
-    id: msg.id,
-    direction,
-    from: msg.from,
-    to: msg.to,
-    kind: msg.kind,
-    tlp: msg.tlp,
-    topic: msg.topic,
-    legalBasis: msg.legalBasis,
-    handling: msg.handling,
-    created: msg.created,
-    expires: msg.expires,
-    storedAt: now
-  })
   const one = async (n: number, inbound: boolean): Promise<void> => {
     const peer = peers[n % peers.length]
     const { msg, bytes, digest, expiring } = inbound ? message(peer, node.peerId, n) : message(node, peer.peerId, n)
-    const meta = metaOf(msg, digest, inbound ? 'in' : 'out')
+    const meta = metaOf(msg, digest, inbound ? 'in' : 'out', now)
     const by = inbound ? node : peer
     const receipt = signReceipt(by, { digest, messageId: msg.id, status: 'accepted' }, new Date(now))
     await store.commit([...store.messageOps(meta, bytes), store.receiptOp(digest, by.peerId, receipt)], [
