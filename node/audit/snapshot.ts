@@ -20,7 +20,7 @@ import { constants } from 'node:fs'
 import { rmSync } from 'node:fs'
 import { copyFile, link, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { Level } from 'level'
 import { dataDirPaths } from '../config/data-dir.ts'
 import { NodeError } from '../errors.ts'
@@ -47,11 +47,20 @@ export async function assertNodeStopped (dataDir: string): Promise<void> {
   throw new NodeError('DATA_DIR_IN_USE', `a node (pid ${pid}) is running on ${dataDir}; stop it, or work on a copy of the directory`)
 }
 
-/** Throws NOT_FOUND unless `storeDir` looks like a LevelDB directory. */
+/**
+ * Throws NOT_FOUND unless `storeDir` looks like a LevelDB directory. A data dir that `liaison init`
+ * made but no node ever started has an identity and no store yet: the message says so, since the
+ * operator's next step (start it once) differs from that for a wrong path.
+ */
 export async function assertStoreExists (storeDir: string): Promise<void> {
   try {
     await stat(join(storeDir, 'CURRENT'))
   } catch {
+    const dataDir = dirname(storeDir)
+    const initialised = await stat(dataDirPaths(dataDir).identity).then(() => true, () => false)
+    if (initialised) {
+      throw new NodeError('NOT_FOUND', `the node in ${dataDir} has never been started, so it has no store yet (start it once with liaison start)`)
+    }
     throw new NodeError('NOT_FOUND', `${storeDir} holds no LevelDB store (no CURRENT file)`)
   }
 }
