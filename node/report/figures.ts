@@ -31,6 +31,8 @@ export interface FigureDef<S = unknown> {
   state: () => S
   add: (state: S, fact: Fact) => void
   values: (state: S) => Cell[]
+  /** Whether a group's percentiles are approximate (its histograms bucketed); default never. */
+  approximate?: (state: S) => boolean
 }
 
 const REGISTRY = new Map<string, FigureDef>()
@@ -159,10 +161,14 @@ export class FigureAccumulator {
   }
 
   table (): FigureTable {
-    const rows = this.groups.map(g => [...g.key, ...this.def.values(g.state)])
+    const approx = this.def.approximate
+    const built = this.groups.map(g => ({ row: [...g.key, ...this.def.values(g.state)], approximate: approx?.(g.state) === true }))
     const keys = this.dims.length + this.def.keys.length
-    rows.sort((a, b) => compareKeys(a, b, keys))
-    return { title: this.def.title, columns: [...this.dims, ...this.def.keys, ...this.def.measures], keys, rows }
+    built.sort((a, b) => compareKeys(a.row, b.row, keys))
+    const table: FigureTable = { title: this.def.title, columns: [...this.dims, ...this.def.keys, ...this.def.measures], keys, rows: built.map(b => b.row) }
+    const approximate = built.flatMap((b, i) => b.approximate ? [i] : [])
+    if (approximate.length > 0) table.approximate = approximate
+    return table
   }
 }
 
@@ -225,7 +231,8 @@ registerFigure<Histogram>({
   add: (h, f) => {
     if (f.type === 'outcome' && f.delayMs != null) h.add(f.delayMs)
   },
-  values: h => [h.count, ...pct(h), h.count === 0 ? null : h.max]
+  values: h => [h.count, ...pct(h), h.count === 0 ? null : h.max],
+  approximate: h => !h.exact
 })
 
 /** Upper bounds (ms) of the delivery-time distribution's bars; the last bar is everything above. */
@@ -274,7 +281,8 @@ registerFigure<OutboxState>({
     if (f.phase === 'left' && f.delayMs != null) s.h.add(f.delayMs)
     if (f.phase === 'waiting' && f.delayMs != null) s.oldest = Math.max(s.oldest ?? 0, f.delayMs)
   },
-  values: s => [s.queued, s.left, s.waiting, s.expired, s.untracked, ...pct(s.h), s.oldest]
+  values: s => [s.queued, s.left, s.waiting, s.expired, s.untracked, ...pct(s.h), s.oldest],
+  approximate: s => !s.h.exact
 })
 
 interface OutboxSplitState {
@@ -311,7 +319,8 @@ registerFigure<OutboxSplitState>({
     s.toSend.add(toSend)
     s.afterSend.add(f.delayMs - toSend)
   },
-  values: s => [s.left, s.left - s.timed, ...pct(s.toSend), ...pct(s.afterSend)]
+  values: s => [s.left, s.left - s.timed, ...pct(s.toSend), ...pct(s.afterSend)],
+  approximate: s => !s.toSend.exact || !s.afterSend.exact
 })
 
 registerFigure<{ asked: number, answered: number, h: Histogram }>({
@@ -329,7 +338,8 @@ registerFigure<{ asked: number, answered: number, h: Histogram }>({
       s.h.add(f.delayMs)
     }
   },
-  values: s => [s.asked, s.answered, share(s.answered, s.asked), s.h.percentile(0.5), s.h.percentile(0.9)]
+  values: s => [s.asked, s.answered, share(s.answered, s.asked), s.h.percentile(0.5), s.h.percentile(0.9)],
+  approximate: s => !s.h.exact
 })
 
 registerFigure<{ requested: number, granted: number, denied: number, h: Histogram }>({
@@ -349,7 +359,8 @@ registerFigure<{ requested: number, granted: number, denied: number, h: Histogra
       if (f.delayMs != null) s.h.add(f.delayMs)
     }
   },
-  values: s => [s.requested, s.granted, s.denied, s.requested - s.granted - s.denied, s.h.percentile(0.5), s.h.percentile(0.9)]
+  values: s => [s.requested, s.granted, s.denied, s.requested - s.granted - s.denied, s.h.percentile(0.5), s.h.percentile(0.9)],
+  approximate: s => !s.h.exact
 })
 
 registerFigure<{ n: number }>({
