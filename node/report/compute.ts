@@ -2,7 +2,8 @@
  * Computing a report: stream the source's entries once, normalise them into facts, feed every
  * registered figure. Memory is bounded by the join limit and the number of groups, not by the
  * log. With `hashLeaves` the RFC 9162 root of the entries read is recomputed on the way
- * (`report verify`), in O(log n) memory.
+ * (`report verify`), in O(log n) memory, on a worker thread beside the figures
+ * (text-root-worker.ts).
  *
  * @module
  */
@@ -11,7 +12,7 @@ import { DEFAULT_REPORT_JOIN_LIMIT } from '../defaults.ts'
 import { NodeError } from '../errors.ts'
 import { Normaliser } from './facts.ts'
 import type { RawEntry } from './fact.ts'
-import { TextRoot } from './text-root.ts'
+import { TextRootWorker } from './text-root-worker.ts'
 // Registers the hit/no-hit query hook and figures (the registry's first plug-in).
 import './queries.ts'
 import { DimensionKeyer, FigureAccumulator, figureDefs, figureDimensions } from './figures.ts'
@@ -80,19 +81,23 @@ export async function computeReport (source: EntrySource, query: ReportQuery, op
     }
     normaliser.add(entry)
   }
-  const hashing = opts.hashLeaves === true ? new TextRoot() : undefined
-  for await (const batch of source.texts()) {
-    // Each entry's text is dropped once parsed, so it dies young instead of being promoted
-    // with the rest of its batch (V8 would size its old space to all that garbage).
-    for (let i = 0; i < batch.length; i++) {
-      const text = batch[i]
-      batch[i] = ''
-      // The leaf hashes from the same texts the figures are computed from (text-root.ts).
-      hashing?.add(text)
-      add(text)
+  const hashing = opts.hashLeaves === true ? new TextRootWorker() : undefined
+  try {
+    for await (const batch of source.texts()) {
+      // The leaf hashes from a copy of the same texts the figures are computed from (text-root.ts).
+      if (hashing != null) await hashing.add(batch)
+      // Each entry's text is dropped once parsed, so it dies young instead of being promoted
+      // with the rest of its batch (V8 would size its old space to all that garbage).
+      for (let i = 0; i < batch.length; i++) {
+        const text = batch[i]
+        batch[i] = ''
+        add(text)
+      }
     }
+    if (hashing != null) root = await hashing.rootHex()
+  } finally {
+    await hashing?.close()
   }
-  if (hashing != null) root = hashing.rootHex()
   normaliser.finish()
   if (normaliser.entries !== source.checkpoint.size) {
     throw new NodeError('REPORT_MISMATCH', `the checkpoint covers ${source.checkpoint.size} entries; the source holds ${normaliser.entries}`)

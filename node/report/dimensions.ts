@@ -74,6 +74,12 @@ export function dimensionValue (dim: string, fact: Fact): string {
   return fact.dims[dim] ?? UNKNOWN
 }
 
+/** dimensionValue for one dimension, its definition looked up once (for a reader of every fact). */
+export function dimensionReader (dim: string): (fact: Fact) => string {
+  const ofFact = REGISTRY.get(dim)?.ofFact
+  return ofFact ?? (fact => fact.dims[dim] ?? UNKNOWN)
+}
+
 const text = (field: string) => (e: RawEntry): unknown => e[field]
 
 registerDimension({

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { dimensionValue } from './dimensions.ts'
+import { dimensionReader, dimensionValue } from './dimensions.ts'
 import type { Fact } from './fact.ts'
 import { Histogram } from './histogram.ts'
 import type { Cell, Dimension, FigureTable } from './types.ts'
@@ -31,6 +31,8 @@ export interface FigureDef<S = unknown> {
   state: () => S
   add: (state: S, fact: Fact) => void
   values: (state: S) => Cell[]
+  /** Whether a group's percentiles are approximate (its histograms bucketed); default never. */
+  approximate?: (state: S) => boolean
 }
 
 const REGISTRY = new Map<string, FigureDef>()
@@ -45,25 +47,51 @@ export function figureDefs (): FigureDef[] {
 }
 
 /**
- * The breakdown part of a fact's group key, for one list of dimensions; figures with the same
- * list share one (computeReport), so a fact's key is built once, not once per figure.
+ * The breakdown part of a fact's group, for one list of dimensions, as a small integer: figures
+ * with the same list share one keyer (computeReport), so a fact's breakdown key is built and
+ * looked up once, not once per figure, and each figure finds its row from that number (below).
  */
 export class DimensionKeyer {
   readonly dims: readonly Dimension[]
+  private readonly readers: Array<(fact: Fact) => string>
+  /** A trie of the values, one level per dimension; the last level maps to the id. */
+  private readonly root = new Map<string, unknown>()
+  /** The dimension values of each id (a row's leading key cells). */
+  readonly values: string[][] = []
   private last: Fact | null = null
-  private lastKey = ''
+  private lastId = 0
 
   constructor (dims: readonly Dimension[]) {
     this.dims = dims
+    this.readers = dims.map(d => dimensionReader(d))
+    if (dims.length === 0) this.values.push([])
   }
 
-  key (fact: Fact): string {
-    if (fact === this.last) return this.lastKey
-    let k = ''
-    for (const d of this.dims) k += dimensionValue(d, fact) + '\u0000'
+  id (fact: Fact): number {
+    if (fact === this.last) return this.lastId
+    const n = this.readers.length
+    let id = 0
+    if (n > 0) {
+      let level = this.root
+      for (let i = 0; i < n - 1; i++) {
+        const v = this.readers[i](fact)
+        let next = level.get(v) as Map<string, unknown> | undefined
+        if (next === undefined) level.set(v, next = new Map())
+        level = next
+      }
+      const v = this.readers[n - 1](fact)
+      const known = level.get(v) as number | undefined
+      if (known === undefined) {
+        id = this.values.length
+        level.set(v, id)
+        this.values.push(this.readers.map(r => r(fact)))
+      } else {
+        id = known
+      }
+    }
     this.last = fact
-    this.lastKey = k
-    return k
+    this.lastId = id
+    return id
   }
 }
 
@@ -72,39 +100,75 @@ export function figureDimensions (def: FigureDef, by: readonly Dimension[]): Dim
   return def.fixed != null ? def.fixed(by) : by.filter(d => def.dimensions == null || def.dimensions.includes(d))
 }
 
-/** One figure being computed: groups by key, state per group. */
+interface Group {
+  key: Cell[]
+  state: unknown
+}
+
+/** A figure's own key cells as one Map key (a single cell is its own key: no string is built). */
+function ownKey (own: Cell[]): Cell {
+  if (own.length === 1) return own[0]
+  let k = ''
+  for (const c of own) k += (c === null ? '\u0001' : typeof c === 'number' ? 'n' + String(c) : 's' + c) + '\u0000'
+  return k
+}
+
+/**
+ * One figure being computed: state per group, found in two steps — the breakdown's id from the
+ * shared keyer indexes an array, and within it the figure's own key cells (none: the group
+ * itself; otherwise a Map by the cell, or by the cells joined) — so counting a fact builds no
+ * key string and creates no object unless it opens a group.
+ */
 export class FigureAccumulator {
   readonly def: FigureDef
   readonly dims: readonly Dimension[]
   private readonly keyer: DimensionKeyer
-  private readonly groups = new Map<string, { key: Cell[], state: unknown }>()
+  /** By breakdown id: the group (a figure without own keys) or the Map of its groups by own key. */
+  private readonly byDims: Array<Group | Map<Cell, Group> | undefined> = []
+  private readonly groups: Group[] = []
+  private readonly ownKeys: boolean
 
   constructor (def: FigureDef, by: readonly Dimension[], keyer?: DimensionKeyer) {
     this.def = def
     this.keyer = keyer ?? new DimensionKeyer(figureDimensions(def, by))
     this.dims = this.keyer.dims
+    this.ownKeys = def.keys.length > 0
   }
 
   add (fact: Fact): void {
     const own = this.def.keyOf(fact)
     if (own === undefined) return
-    let k = this.keyer.key(fact)
-    for (const c of own) k += (c === null ? '\u0001' : String(c)) + '\u0000'
-    let g = this.groups.get(k)
-    if (g == null) {
-      const key: Cell[] = this.dims.map(d => dimensionValue(d, fact))
-      key.push(...own)
-      g = { key, state: this.def.state() }
-      this.groups.set(k, g)
+    const id = this.keyer.id(fact)
+    let g: Group | undefined
+    if (!this.ownKeys) {
+      g = this.byDims[id] as Group | undefined
+      if (g === undefined) this.byDims[id] = g = this.open(id, own)
+    } else {
+      let inner = this.byDims[id] as Map<Cell, Group> | undefined
+      if (inner === undefined) this.byDims[id] = inner = new Map()
+      const k = ownKey(own)
+      g = inner.get(k)
+      if (g === undefined) inner.set(k, g = this.open(id, own))
     }
     this.def.add(g.state, fact)
   }
 
+  private open (id: number, own: Cell[]): Group {
+    const key: Cell[] = [...this.keyer.values[id], ...own]
+    const g = { key, state: this.def.state() }
+    this.groups.push(g)
+    return g
+  }
+
   table (): FigureTable {
-    const rows = [...this.groups.values()].map(g => [...g.key, ...this.def.values(g.state)])
+    const approx = this.def.approximate
+    const built = this.groups.map(g => ({ row: [...g.key, ...this.def.values(g.state)], approximate: approx?.(g.state) === true }))
     const keys = this.dims.length + this.def.keys.length
-    rows.sort((a, b) => compareKeys(a, b, keys))
-    return { title: this.def.title, columns: [...this.dims, ...this.def.keys, ...this.def.measures], keys, rows }
+    built.sort((a, b) => compareKeys(a.row, b.row, keys))
+    const table: FigureTable = { title: this.def.title, columns: [...this.dims, ...this.def.keys, ...this.def.measures], keys, rows: built.map(b => b.row) }
+    const approximate = built.flatMap((b, i) => b.approximate ? [i] : [])
+    if (approximate.length > 0) table.approximate = approximate
+    return table
   }
 }
 
@@ -167,7 +231,8 @@ registerFigure<Histogram>({
   add: (h, f) => {
     if (f.type === 'outcome' && f.delayMs != null) h.add(f.delayMs)
   },
-  values: h => [h.count, ...pct(h), h.count === 0 ? null : h.max]
+  values: h => [h.count, ...pct(h), h.count === 0 ? null : h.max],
+  approximate: h => !h.exact
 })
 
 /** Upper bounds (ms) of the delivery-time distribution's bars; the last bar is everything above. */
@@ -216,7 +281,8 @@ registerFigure<OutboxState>({
     if (f.phase === 'left' && f.delayMs != null) s.h.add(f.delayMs)
     if (f.phase === 'waiting' && f.delayMs != null) s.oldest = Math.max(s.oldest ?? 0, f.delayMs)
   },
-  values: s => [s.queued, s.left, s.waiting, s.expired, s.untracked, ...pct(s.h), s.oldest]
+  values: s => [s.queued, s.left, s.waiting, s.expired, s.untracked, ...pct(s.h), s.oldest],
+  approximate: s => !s.h.exact
 })
 
 interface OutboxSplitState {
@@ -253,7 +319,8 @@ registerFigure<OutboxSplitState>({
     s.toSend.add(toSend)
     s.afterSend.add(f.delayMs - toSend)
   },
-  values: s => [s.left, s.left - s.timed, ...pct(s.toSend), ...pct(s.afterSend)]
+  values: s => [s.left, s.left - s.timed, ...pct(s.toSend), ...pct(s.afterSend)],
+  approximate: s => !s.toSend.exact || !s.afterSend.exact
 })
 
 registerFigure<{ asked: number, answered: number, h: Histogram }>({
@@ -271,7 +338,8 @@ registerFigure<{ asked: number, answered: number, h: Histogram }>({
       s.h.add(f.delayMs)
     }
   },
-  values: s => [s.asked, s.answered, share(s.answered, s.asked), s.h.percentile(0.5), s.h.percentile(0.9)]
+  values: s => [s.asked, s.answered, share(s.answered, s.asked), s.h.percentile(0.5), s.h.percentile(0.9)],
+  approximate: s => !s.h.exact
 })
 
 registerFigure<{ requested: number, granted: number, denied: number, h: Histogram }>({
@@ -291,7 +359,8 @@ registerFigure<{ requested: number, granted: number, denied: number, h: Histogra
       if (f.delayMs != null) s.h.add(f.delayMs)
     }
   },
-  values: s => [s.requested, s.granted, s.denied, s.requested - s.granted - s.denied, s.h.percentile(0.5), s.h.percentile(0.9)]
+  values: s => [s.requested, s.granted, s.denied, s.requested - s.granted - s.denied, s.h.percentile(0.5), s.h.percentile(0.9)],
+  approximate: s => !s.h.exact
 })
 
 registerFigure<{ n: number }>({

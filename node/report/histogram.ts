@@ -29,16 +29,21 @@ function floorOf (bucket: number): number {
 export class Histogram {
   /** Exact regime: duration → count. Bucketed: bucket → count (below 1 s a bucket is the duration). */
   private buckets = new Map<number, number>()
-  private exact = true
+  private bucketed = false
   private above = 0
   count = 0
   max = 0
 
+  /** Whether its percentiles are exact (false once durations of a second or more went into 1 % buckets). */
+  get exact (): boolean {
+    return !this.bucketed
+  }
+
   add (ms: number): void {
     const v = Math.max(0, Math.round(ms))
-    const key = this.exact ? v : bucketOf(v)
+    const key = this.bucketed ? bucketOf(v) : v
     const n = this.buckets.get(key)
-    if (n == null && v >= LINEAR_MS && this.exact && ++this.above > EXACT_DISTINCT) {
+    if (n == null && v >= LINEAR_MS && !this.bucketed && ++this.above > EXACT_DISTINCT) {
       this.toBuckets()
       this.add(ms)
       return
@@ -55,7 +60,7 @@ export class Histogram {
     let seen = 0
     for (const b of [...this.buckets.keys()].sort((x, y) => x - y)) {
       seen += this.buckets.get(b) as number
-      if (seen >= rank) return this.exact ? b : Math.min(floorOf(b), this.max)
+      if (seen >= rank) return this.bucketed ? Math.min(floorOf(b), this.max) : b
     }
     return this.max
   }
@@ -63,7 +68,7 @@ export class Histogram {
   private toBuckets (): void {
     const exact = this.buckets
     this.buckets = new Map()
-    this.exact = false
+    this.bucketed = true
     for (const [v, n] of exact) {
       const b = bucketOf(v)
       this.buckets.set(b, (this.buckets.get(b) ?? 0) + n)

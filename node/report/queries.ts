@@ -187,5 +187,6 @@ registerFigure<{ requests: number, answered: number, h: Histogram }>({
       s.h.add(f.delayMs)
     }
   },
-  values: s => [s.requests, s.answered, share(s.answered, s.requests), s.h.percentile(0.5), s.h.percentile(0.9)]
+  values: s => [s.requests, s.answered, share(s.answered, s.requests), s.h.percentile(0.5), s.h.percentile(0.9)],
+  approximate: s => !s.h.exact
 })

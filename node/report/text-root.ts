@@ -2,7 +2,8 @@
  * The RFC 9162 root of a log read as entry texts, for `report verify`: each leaf hash is
  * SHA-256(0x00 ‖ UTF-8 of the text), taken from the string itself (crypto.hash encodes it), so
  * the entries are read from LevelDB as strings — about three times cheaper than as bytes, and no
- * TextDecoder pass — and decoded once, for both the hash and the figures.
+ * TextDecoder pass — and decoded once, for both the hash and the figures. `report verify` runs
+ * it on a worker thread (text-root-worker.ts), on copies of the very strings it counts.
  *
  * Sound for the verdict: the figures are computed from exactly the texts whose UTF-8 encodings
  * are hashed, so if the root equals the signed checkpoint's, the signed log is what was counted.

@@ -44,6 +44,12 @@ export interface FigureTable {
   keys: number
   /** Sorted by the key columns. */
   rows: Cell[][]
+  /**
+   * The rows (indexes into `rows`) whose percentiles are within 1 % instead of exact (a
+   * histogram that saw more than 2,048 distinct durations of a second or more,
+   * node/report/histogram.ts); absent when every percentile is exact.
+   */
+  approximate?: number[]
 }
 
 export interface ReportCheckpoint {

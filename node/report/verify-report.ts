@@ -87,6 +87,7 @@ export async function verifyReport (file: Uint8Array, source: EntrySource, opts:
       continue
     }
     if (jcs(a.columns) !== jcs(b.columns) || a.keys !== b.keys || a.title !== b.title) differences.push(`figures.${id}.columns`)
+    if (jcs(a.approximate ?? []) !== jcs(b.approximate ?? [])) differences.push(`figures.${id}.approximate`)
     const n = Math.max(a.rows?.length ?? 0, b.rows.length)
     for (let i = 0; i < n; i++) if (jcs(a.rows?.[i] ?? null) !== jcs(b.rows[i] ?? null)) differences.push(`figures.${id}.rows[${i}]`)
   }

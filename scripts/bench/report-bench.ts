@@ -11,7 +11,10 @@
  * the kernel's peak RSS and the heap retained after a full GC are reported beside it.
  *
  * The log is written by node/audit/synthetic-data-dir.ts (signed messages both ways with their
- * receipts: two entries per message), through the real Store and AuditLog.
+ * receipts: two entries per message), through the real Store and AuditLog, and settled (its
+ * LevelDB compacted before it is closed: written that fast, the store is left with a compaction
+ * debt the report's snapshot would otherwise pay — about 40 % of the report's CPU at 100 k
+ * entries — which a node writing at its real pace pays as it goes).
  *
  * Smoke it alone at a tiny size (never the full run on a shared machine):
  *
@@ -40,7 +43,11 @@ export interface ReportRun {
   uncorrelated: number
   computeMs: number
   computeCpuMs: number
+  /** Main thread only (null where process.threadCpuUsage is missing). */
+  computeMainCpuMs: number | null
   verifyMs: number
+  verifyCpuMs: number
+  verifyMainCpuMs: number | null
   maxRss: number
   rssAfterCompute: number
   anonAfterCompute: number
@@ -52,15 +59,15 @@ export async function measureReport (root: string, entries: number, log: (line: 
   try {
     const messages = Math.ceil(entries / 2)
     log(`report: writing ${messages} signed messages with receipts (${messages * 2} entries)`)
-    await buildSyntheticDataDir({ dir, inbound: Math.floor(messages / 2), outbound: Math.ceil(messages / 2), peers: 5, bodyBytes: 200 })
+    await buildSyntheticDataDir({ dir, inbound: Math.floor(messages / 2), outbound: Math.ceil(messages / 2), peers: 5, bodyBytes: 200, settle: true })
     const { stdout } = await run(process.execPath, ['--expose-gc', CHILD, dir], { maxBuffer: 1 << 20 })
     const result = JSON.parse(stdout.trim().split('\n').at(-1) as string) as ReportRun
     const mb = (b: number | null): string => b == null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MB`
-    log(
-      `report: ${result.entries} entries in ${(result.computeMs / 1000).toFixed(2)} s (CPU ${(result.computeCpuMs / 1000).toFixed(2)} s; verify ${
-        (result.verifyMs / 1000).toFixed(2)
-      } s), peak anonymous RSS ${mb(result.anonAfterCompute)}, peak RSS ${mb(result.rssAfterCompute)}, retained heap ${mb(result.retainedHeap)}`
-    )
+    const sec = (v: number | null): string => v == null ? 'n/a' : `${(v / 1000).toFixed(2)} s`
+    const compute = `CPU ${sec(result.computeCpuMs)}, main thread ${sec(result.computeMainCpuMs)}`
+    const verify = `${sec(result.verifyMs)}, CPU ${sec(result.verifyCpuMs)}, main thread ${sec(result.verifyMainCpuMs)}`
+    const memory = `peak anonymous RSS ${mb(result.anonAfterCompute)}, peak RSS ${mb(result.rssAfterCompute)}, retained heap ${mb(result.retainedHeap)}`
+    log(`report: ${result.entries} entries in ${sec(result.computeMs)} (${compute}; verify ${verify}), ${memory}`)
     return result
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -101,7 +108,9 @@ export async function runReport (ctx: BenchContext, root: string, entries = ctx.
     details: { small, big },
     charts: [],
     notes: [
-      `report verify (recompute + Merkle root of every leaf) took ${(big.verifyMs / 1000).toFixed(2)} s at ${big.entries} entries.`,
+      `report verify (recompute + Merkle root of every leaf) took ${(big.verifyMs / 1000).toFixed(2)} s at ${big.entries} entries (CPU ${
+        (big.verifyCpuMs / 1000).toFixed(2)
+      } s, main thread ${big.verifyMainCpuMs == null ? 'n/a' : (big.verifyMainCpuMs / 1000).toFixed(2) + ' s'}).`,
       `Memory at ${small.entries} / ${big.entries} entries: peak anonymous RSS ${mb(small.anonAfterCompute)} / ${
         mb(big.anonAfterCompute)
       }; kernel peak RSS (with the LevelDB table pages mapped) ${mb(small.rssAfterCompute)} / ${mb(big.rssAfterCompute)}; heap retained after a full GC ${

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { Normaliser } from '../../node/report/facts.ts'
-import type { RawEntry } from '../../node/report/fact.ts'
+import type { Fact, RawEntry } from '../../node/report/fact.ts'
 import { FigureAccumulator, figureDefs } from '../../node/report/figures.ts'
 import { registerDimension } from '../../node/report/dimensions.ts'
 import { EXACT_DISTINCT, Histogram } from '../../node/report/histogram.ts'
@@ -116,6 +116,32 @@ describe('report: histogram regimes', () => {
       expect(got as number).toBeLessThanOrEqual(truth)
       expect(got as number).toBeGreaterThanOrEqual(truth * 0.99)
     }
+    expect([exact.exact, a.exact]).toEqual([true, false])
+  })
+
+  it("marks the rows whose percentiles became approximate in the table's `approximate`, and only those", () => {
+    const def = figureDefs().find(d => d.id === 'delivery')!
+    const acc = new FigureAccumulator(def, ['peer'])
+    const outcome = (peer: string, delayMs: number): Fact => ({
+      type: 'outcome',
+      direction: 'out',
+      at: 0,
+      peer,
+      dims: {},
+      status: 'accepted',
+      reason: null,
+      delayMs
+    })
+    // peer-a: EXACT_DISTINCT distinct durations of a second or more (still exact); peer-b: one more (bucketed); peer-c: many, all under a second.
+    for (let i = 0; i < EXACT_DISTINCT; i++) acc.add(outcome('peer-a', 1_000 + i))
+    for (let i = 0; i <= EXACT_DISTINCT; i++) acc.add(outcome('peer-b', 1_000 + i))
+    for (let i = 0; i < 5 * EXACT_DISTINCT; i++) acc.add(outcome('peer-c', i % 1_000))
+    const t = acc.table()
+    expect(t.rows.map(r => r[0])).toEqual(['peer-a', 'peer-b', 'peer-c'])
+    expect(t.approximate).toEqual([1])
+    const exactOnly = new FigureAccumulator(def, ['peer'])
+    exactOnly.add(outcome('peer-a', 5_000))
+    expect('approximate' in exactOnly.table()).toBe(false)
   })
 })
 

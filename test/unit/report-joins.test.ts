@@ -1,8 +1,10 @@
 /**
  * The report's join state against plain Map models: BoundedMap (FIFO eviction in O(1), deletes
  * free their place, re-set keys are not evicted early) and MessageIndex (ring of slots over an
- * open-addressing table with backward-shift deletion), under random operations.
+ * open-addressing table with backward-shift deletion, digests kept as bytes), under random
+ * operations, and with fast-check against a Map-and-ring model.
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { BoundedMap } from '../../node/report/bounded-map.ts'
 import { MessageIndex, type MessageRecord } from '../../node/report/message-index.ts'
@@ -111,5 +113,55 @@ describe('report joins: MessageIndex', () => {
     idx.set('c', rec(4))
     expect(idx.get('a')).toBeUndefined()
     expect(idx.get('b')?.at).toBe(3)
+  })
+
+  // Keys of every kind the index must tell apart: the log's digests (64 lowercase hex digits,
+  // kept as bytes), the same digits in capitals (a different string, kept as a string), digests
+  // that share all but their last byte, and any other string.
+  const hex = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(b => Buffer.from(b).toString('hex'))
+  const key = fc.oneof(
+    hex,
+    hex.map(h => h.toUpperCase()),
+    fc.integer({ min: 0, max: 15 }).map(n => 'ab'.repeat(31) + 'c' + n.toString(16)),
+    fc.string({ maxLength: 70 })
+  )
+  const op = fc.oneof(
+    fc.record({ set: fc.constant(true), key, at: fc.integer() }),
+    fc.record({ set: fc.constant(false), key, at: fc.constant(0) })
+  )
+
+  it('answers as a Map of the `limit` most recently inserted digests would (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.array(op, { maxLength: 400 }), (limit, ops) => {
+        const idx = new MessageIndex(limit)
+        const model = new Map<string, number>()
+        // Slot i of the ring holds the i-th new key mod limit, as the index reuses its slots.
+        const ring: string[] = []
+        let next = 0
+        let evicted = 0
+        const keys: string[] = []
+        for (const o of ops) {
+          keys.push(o.key)
+          if (o.set) {
+            if (!model.has(o.key)) {
+              const slot = next++ % limit
+              if (ring[slot] !== undefined) {
+                model.delete(ring[slot])
+                evicted++
+              }
+              ring[slot] = o.key
+            }
+            model.set(o.key, o.at)
+            idx.set(o.key, { ...rec(0), at: o.at })
+          } else {
+            expect(idx.get(o.key)?.at).toBe(model.get(o.key))
+          }
+        }
+        expect(idx.size).toBe(model.size)
+        expect(idx.evicted).toBe(evicted)
+        for (const k of keys) expect(idx.get(k)?.at).toBe(model.get(k))
+      }),
+      { numRuns: 300 }
+    )
   })
 })
