@@ -35,7 +35,7 @@ describe('TAXII client credentials', () => {
   /** Every key and value in the database, as text. */
   async function everything (): Promise<string[]> {
     const out: string[] = []
-    for await (const [k, v] of store.db.iterator({ keyEncoding: 'utf8', valueEncoding: 'utf8' })) out.push(k, v)
+    for await (const [k, v] of store.db.iterator({ keyEncoding: 'utf8', valueEncoding: 'utf8' })) out.push(k, String(v))
     return out
   }
 
