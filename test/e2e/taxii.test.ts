@@ -422,8 +422,12 @@ describe('TAXII 2.1 with the OASIS reference client', () => {
         if (limit != null) params.set('limit', String(limit))
         const res = await fetch(url + (params.size > 0 ? `?${params.toString()}` : ''), { headers: { Accept: TAXII, Authorization: authorization } })
         expect(res.status).toBe(200)
-        const data = await res.json() as { more?: boolean, next?: string, objects?: Array<{ id: string }> }
+        const data = await res.json() as { more?: boolean, next?: string, objects?: Array<{ id: string, x_liaison_provenance: { date_added: string } }> }
         const last = res.headers.get('x-taxii-date-added-last')
+        // Sorted by date added; the headers name the first and last object's date added on this page.
+        const added = (data.objects ?? []).map(o => o.x_liaison_provenance.date_added)
+        expect([...added].sort()).toEqual(added)
+        expect([res.headers.get('x-taxii-date-added-first'), last]).toEqual(added.length > 0 ? [added[0], added[added.length - 1]] : [null, null])
         if (data.objects != null && data.objects.length > 0) {
           if (data.more === true && data.next != null && data.next !== '') state.cursor = data.next
           else {

@@ -76,6 +76,7 @@ interface Stored {
   at: number
   from: string
   topic: string
+  tlp: string
   objects: Array<Record<string, unknown>>
 }
 
@@ -103,7 +104,7 @@ describe('TAXII object index', () => {
     const bytes = encodeEnvelope(env)
     const meta = metaOf(msg, envelopeDigest(env), 'in', storedAt ?? T0 + i * 1000)
     await store.commit(store.messageOps(meta, bytes), [auditEvents.messageReceived(meta, bytes)])
-    const s = { digest: meta.digest, at: meta.storedAt, from: from.peerId, topic, objects: msg.body.objects as Array<Record<string, unknown>> }
+    const s = { digest: meta.digest, at: meta.storedAt, from: from.peerId, topic, tlp: msg.tlp, objects: msg.body.objects as Array<Record<string, unknown>> }
     stored.push(s)
     return s
   }
@@ -235,6 +236,19 @@ describe('TAXII object index', () => {
     const after = await pages(c.id, q(`added_after=${new Date(last.at).toISOString()}&match[version]=all`))
     expect(after.items.length).toBe(4)
     expect(after.items.every(e => e.digest === late.digest && e.at === last.at + 1)).toBe(true)
+  })
+
+  it('an inbound collection with a TLP ceiling (--max-tlp) leaves out messages above it; what it serves is marked with the message TLP', async () => {
+    const c = await taxii.addCollection({ inbound: { topic: 'ceiling', maxTlp: 'AMBER' } })
+    for (const tlp of ['CLEAR', 'AMBER', 'AMBER+STRICT', 'RED', 'GREEN'] as const) await receive(x, 'ceiling', { tlp })
+    const within = (s: Stored): boolean => s.topic === 'ceiling' && ['CLEAR', 'GREEN', 'AMBER'].includes(s.tlp)
+    await expectServes(c.id, model(within), QUERIES)
+    const { items } = await pages(c.id, q('match[version]=all'))
+    expect(new Set(items.map(e => e.digest))).toEqual(new Set(stored.filter(within).map(s => s.digest)))
+    const served = await loadObjects(store, self.peerId, items)
+    const marks = new Set(items.map(e => (served.get(e) as { object_marking_refs: string[] }).object_marking_refs[0]))
+    expect(marks).toEqual(new Set([TLP2_MARKING_IDS.CLEAR, TLP2_MARKING_IDS.GREEN, TLP2_MARKING_IDS.AMBER]))
+    await taxii.removeCollection(c.id)
   })
 
   it('migrates a data directory from before the index, resuming a backfill cut short, and forgets removed collections', async () => {
