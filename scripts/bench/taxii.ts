@@ -9,15 +9,21 @@
  *
  *     npm run bench -- --only=taxii --quick --out=/tmp/bench-smoke     # a smoke run
  *
+ * Where the time goes: with `LIAISON_BENCH_TAXII_PROFILE=DIR` both nodes run under `--cpu-prof`
+ * (profiles in DIR, a self-time summary of each printed at the end) and only the TAXII runs are
+ * made, so the profiles hold A's POST path and B's receive and paged-GET path and nothing of plain
+ * send. Such a run's rate is not a figure (the profiler slows both nodes) and none is reported.
+ *
  * @module
  */
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ApiClient } from '../../node/api/client.ts'
 import { cli, freePort, NodeProcess, until } from '../node-driver.ts'
 import type { BenchContext, ItemResult } from './context.ts'
 import { IntegrityError } from './context.ts'
 import { makeFigure } from './figures.ts'
+import { summariseProfile, type CpuProfile } from './profile-summary.ts'
 
 const AGREEMENT = 'BENCH-TAXII'
 const TAXII = 'application/taxii+json;version=2.1'
@@ -83,8 +89,13 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
       `${AGREEMENT}:2020-01-01:2099-12-31`
     ])
   }
-  await a.proc.start(['--log-level', 'error'])
-  await b.proc.start(['--log-level', 'error'])
+  const profileDir = process.env.LIAISON_BENCH_TAXII_PROFILE
+  const spawnOpts = (name: string): { execArgv: string[] } => ({
+    execArgv: profileDir == null ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`, '--cpu-prof-interval=200']
+  })
+  await a.proc.start(['--log-level', 'error'], 30_000, spawnOpts('a'))
+  await b.proc.start(['--log-level', 'error'], 30_000, spawnOpts('b'))
+  let profiled = false
   try {
     const outbound = await must([
       'taxii',
@@ -117,6 +128,10 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
     const plain: number[] = []
     const viaTaxii: number[] = []
     let served = 0
+    /** Where a run's time went: until the last POST (send) was answered, and until B served (stored) all. */
+    const postedMs: number[] = []
+    const taxiiMs: number[] = []
+    const postedPlainMs: number[] = []
 
     /**
      * What a polling client does (OpenCTI resumes with added_after = X-TAXII-Date-Added-Last):
@@ -175,6 +190,7 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
           }
         })
       })
+      postedPlainMs.push(performance.now() - t)
       await until(async () => (await plainSince(since)) - inboxBefore >= bundles, 600_000, 'plain bundles stored at B', 20)
       plain.push(objects / ((performance.now() - t) / 1000))
     }
@@ -191,6 +207,7 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
         })
         if (res.status !== 202) throw new IntegrityError(`taxii: POST answered ${res.status}`)
       })
+      postedMs.push(performance.now() - t)
       await until(
         async () => {
           cursor = await pullSince(cursor, seen)
@@ -201,6 +218,7 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
         20
       )
       viaTaxii.push(objects / ((performance.now() - t) / 1000))
+      taxiiMs.push(performance.now() - t)
       const expected = served + objects
       served = await countServed()
       if (served !== expected) throw new IntegrityError(`taxii: B serves ${served} objects, expected ${expected}`)
@@ -209,8 +227,13 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
     ctx.log('taxii: warm-up round')
     await measurePlain(1000)
     await measureTaxii(1000)
-    plain.length = 0
-    viaTaxii.length = 0
+    for (const list of [plain, viaTaxii, postedMs, taxiiMs, postedPlainMs]) list.length = 0
+    if (profileDir != null) {
+      ctx.log(`taxii: profiling ${runs} TAXII run(s) only (profiles in ${profileDir})`)
+      for (let run = 0; run < runs; run++) await measureTaxii(run)
+      profiled = true
+      return { figures: [], details: { bundles, objectsPerBundle: OBJECTS_PER_BUNDLE, profiledRates: viaTaxii, postedMs, taxiiMs }, charts: [], notes: [] }
+    }
     for (let run = 0; run < runs; run++) {
       ctx.log(`taxii: run ${run + 1}/${runs}, ${bundles} bundles of ${OBJECTS_PER_BUNDLE} objects`)
       // Alternate the order, so that neither side always runs on a fresher store.
@@ -234,9 +257,26 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
       ceilingName: 'plain send of the same bundles',
       goal: { op: '>=', ratio: 0.8 }
     })
-    return { figures: [figure], details: { bundles, objectsPerBundle: OBJECTS_PER_BUNDLE, plain, viaTaxii }, charts: [], notes: [] }
+    return {
+      figures: [figure],
+      details: { bundles, objectsPerBundle: OBJECTS_PER_BUNDLE, plain, viaTaxii, postedMs, taxiiMs, postedPlainMs },
+      charts: [],
+      notes: []
+    }
   } finally {
     await a.proc.stop()
     await b.proc.stop()
+    if (profiled && profileDir != null) await printProfiles(ctx, profileDir)
+  }
+}
+
+/** The self-time summary of each node's main-thread profile (thread 0; workers write their own files). */
+async function printProfiles (ctx: BenchContext, dir: string): Promise<void> {
+  for (const name of ['a', 'b']) {
+    const file = (await readdir(join(dir, name))).find(f => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f))
+    if (file === undefined) continue
+    const profile = JSON.parse(await readFile(join(dir, name, file), 'utf8')) as CpuProfile
+    const summary = summariseProfile(profile, process.cwd(), 25)
+    ctx.log(`taxii profile of node ${name} (${join(dir, name, file)}):\n${JSON.stringify(summary, null, 2)}`)
   }
 }
