@@ -364,7 +364,11 @@ export class LiaisonNode {
         service,
         self: signer.peerId,
         logger: logger.child({ component: 'taxii' }),
-        maxMessageBytes: () => policy.current.maxMessageBytes
+        maxMessageBytes: () => policy.current.maxMessageBytes,
+        onStored: (listener) => {
+          receiver.on('accepted', listener)
+          return () => receiver.off('accepted', listener)
+        }
       }, config)
       if (taxii != null) parts.started('taxii', taxii)
       const node = new LiaisonNode({

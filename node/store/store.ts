@@ -260,6 +260,16 @@ export class Store {
     return await this.env.get(digest)
   }
 
+  /** `getMeta` of many messages in one read (LevelDB getMany), in the order given. */
+  async getMetas (digests: readonly string[]): Promise<Array<MessageMeta | undefined>> {
+    return digests.length === 0 ? [] : await this.msg.getMany([...digests])
+  }
+
+  /** `getEnvelope` of many messages in one read, in the order given. */
+  async getEnvelopes (digests: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    return digests.length === 0 ? [] : await this.env.getMany([...digests])
+  }
+
   async digestOf (from: string, id: string): Promise<string | undefined> {
     const key = from + SEP + id
     if (!this.seen.mayHave(key)) return undefined

@@ -21,6 +21,11 @@
  * `X-TAXII-Date-Added-Last` it saw (OpenCTI does) misses nothing, even when messages stored
  * close together were committed out of order.
  *
+ * The node calls `notify()` whenever it stores a received message, so indexing runs alongside
+ * the traffic rather than all at once when a client next asks (a client polling after a burst
+ * otherwise waited for the whole burst to be indexed: ~300 ms after 200 messages in the TAXII
+ * bench). Notifications while a pass runs coalesce into one more pass.
+ *
  * Readers call `sync(collection)` first: it resolves once every change committed before the
  * call is in the index and that collection's backfill is complete, so a TAXII client sees what
  * the inbox shows (and a collection being backfilled does not hold up the others).
@@ -65,12 +70,14 @@ export function inboundMatches (collection: TaxiiCollection, meta: MessageMeta):
   return (f.from == null || meta.from === f.from) && (f.topic == null || meta.topic === f.topic) && (f.maxTlp == null || rank(meta.tlp) <= rank(f.maxTlp))
 }
 
-/**
- * The STIX objects of a stored message, or undefined when it carries none, was purged, or
- * cannot be read (logged: one unreadable envelope must not stop the index).
- */
-export async function bundleObjects (store: Store, digest: string, logger?: Logger): Promise<{ msg: MessageV1, objects: StixObject[] } | undefined> {
-  const bytes = await store.getEnvelope(digest)
+/** What a stored message carries for the index: the message and its STIX objects. */
+export interface BundleContent {
+  msg: MessageV1
+  objects: StixObject[]
+}
+
+/** The STIX objects of a stored envelope, or undefined when it carries none or cannot be read (logged). */
+export function objectsOf (bytes: Uint8Array | undefined, digest: string, logger?: Logger): BundleContent | undefined {
   if (bytes == null) return undefined
   let msg: MessageV1
   try {
@@ -81,6 +88,22 @@ export async function bundleObjects (store: Store, digest: string, logger?: Logg
   }
   if (!isStixBundle(msg.body)) return undefined
   return { msg, objects: (msg.body.objects ?? []) as StixObject[] }
+}
+
+/**
+ * The STIX objects of a stored message, or undefined when it carries none, was purged, or
+ * cannot be read (logged: one unreadable envelope must not stop the index).
+ */
+export async function bundleObjects (store: Store, digest: string, logger?: Logger): Promise<BundleContent | undefined> {
+  return objectsOf(await store.getEnvelope(digest), digest, logger)
+}
+
+/** A message to add to a collection in this pass; `at` fixes its date added (a backfill). */
+interface Addition {
+  c: TaxiiCollection
+  meta: MessageMeta
+  content: BundleContent | undefined
+  at?: number
 }
 
 export class TaxiiIndexer {
@@ -140,6 +163,11 @@ export class TaxiiIndexer {
       this.jobs.push({ collection, id, client, done: resolve, fail: reject })
       this.kick()
     })
+  }
+
+  /** Something was stored that may belong in the index: run a pass soon (coalesced). */
+  notify (): void {
+    this.kick()
   }
 
   private kick (): void {
@@ -220,12 +248,10 @@ export class TaxiiIndexer {
     const keys: string[] = []
     for await (const key of source.keys(range)) keys.push(key)
     const batch = new IndexBatch()
-    for (const key of keys) {
-      const digest = key.slice(key.lastIndexOf('!') + 1)
-      const meta = await this.store.getMeta(digest)
-      if (meta == null || (c.direction === 'inbound' && !inboundMatches(c, meta))) continue
-      await this.add(batch, c, meta, await bundleObjects(this.store, digest, this.logger), meta.storedAt)
-    }
+    const metas = (await this.store.getMetas(keys.map(key => key.slice(key.lastIndexOf('!') + 1))))
+      .filter((meta): meta is MessageMeta => meta != null && (c.direction !== 'inbound' || inboundMatches(c, meta)))
+    const contents = await this.contentsOf(metas.map(meta => meta.digest))
+    await this.addMany(batch, metas.map((meta, i) => ({ c, meta, content: contents[i], at: meta.storedAt })))
     const complete = keys.length < CHUNK
     const state: IndexState = complete ? { state: 'built' } : { state: 'building', cursor: keys[keys.length - 1].slice(prefix.length) }
     batch.ops.push({ type: 'put', sublevel: this.taxii.indexStates, key: c.id, value: state })
@@ -240,14 +266,30 @@ export class TaxiiIndexer {
     return storedAt > latest ? storedAt : latest + 1
   }
 
-  private async add (batch: IndexBatch, c: TaxiiCollection, meta: MessageMeta, content: Awaited<ReturnType<typeof bundleObjects>>, at?: number): Promise<void> {
-    if (content == null) return
-    at ??= await this.dateAdded(c.id, meta.storedAt)
-    this.latest.set(c.id, Math.max(at, this.latest.get(c.id) ?? 0))
-    const ids = [...new Set(content.objects.map(o => String(o.id)))]
-    const marks = await this.taxii.deleted.getMany(ids.map(id => c.id + '!' + id))
-    const skip = new Set(ids.filter((_, i) => marks[i] != null))
-    await this.index.add(batch, c.id, meta.digest, entriesOf(content.objects, at, meta.digest, skip))
+  /** The contents of many stored messages, read in one go. */
+  private async contentsOf (digests: readonly string[]): Promise<Array<BundleContent | undefined>> {
+    const envelopes = await this.store.getEnvelopes(digests)
+    return digests.map((digest, i) => objectsOf(envelopes[i], digest, this.logger))
+  }
+
+  /**
+   * Adds messages to collections, in order: what the index already holds and which objects
+   * were deleted locally are read for all of them at once (two reads, not two per message).
+   */
+  private async addMany (batch: IndexBatch, additions: readonly Addition[]): Promise<void> {
+    const live = additions.filter((a): a is Addition & { content: BundleContent } => a.content != null)
+    if (live.length === 0) return
+    const idsOf = live.map(a => [...new Set(a.content.objects.map(o => String(o.id)))])
+    const held = await this.index.held(live.map(a => ({ collection: a.c.id, digest: a.meta.digest })))
+    const markKeys = live.flatMap((a, n) => idsOf[n].map(id => a.c.id + '!' + id))
+    const marks = markKeys.length > 0 ? await this.taxii.deleted.getMany(markKeys) : []
+    const deleted = new Set(markKeys.filter((_, k) => marks[k] != null))
+    for (const [n, a] of live.entries()) {
+      const at = a.at ?? await this.dateAdded(a.c.id, a.meta.storedAt)
+      this.latest.set(a.c.id, Math.max(at, this.latest.get(a.c.id) ?? 0))
+      const skip = new Set(idsOf[n].filter(id => deleted.has(a.c.id + '!' + id)))
+      this.index.addKnown(batch, a.c.id, a.meta.digest, entriesOf(a.content.objects, at, a.meta.digest, skip), held[n])
+    }
   }
 
   /** Received and purged messages from the store's change feed. */
@@ -256,21 +298,21 @@ export class TaxiiIndexer {
     for await (const key of this.store.changes.keys({ limit: CHUNK })) keys.push(key)
     if (keys.length === 0) return 0
     const batch = new IndexBatch()
-    for (const key of keys) {
-      batch.ops.push({ type: 'del', sublevel: this.store.changes, key })
-      // No collection, nothing to learn (a node that does not use TAXII only drains its feed).
-      if (collections.length === 0) continue
-      const digest = key.slice(key.lastIndexOf('!') + 1)
-      const meta = await this.store.getMeta(digest)
+    for (const key of keys) batch.ops.push({ type: 'del', sublevel: this.store.changes, key })
+    // No collection, nothing to learn (a node that does not use TAXII only drains its feed).
+    const metas = collections.length === 0 ? [] : await this.store.getMetas(keys.map(key => key.slice(key.lastIndexOf('!') + 1)))
+    const wanted: Array<{ meta: MessageMeta, matching: TaxiiCollection[] }> = []
+    for (const meta of metas) {
       if (meta == null) continue
       if (meta.purgedAt != null) {
-        for (const c of collections) await this.index.removeMessage(batch, c.id, digest)
+        for (const c of collections) await this.index.removeMessage(batch, c.id, meta.digest)
         continue
       }
       const matching = collections.filter(c => inboundMatches(c, meta))
-      const content = matching.length > 0 ? await bundleObjects(this.store, digest, this.logger) : undefined
-      for (const c of matching) await this.add(batch, c, meta, content)
+      if (matching.length > 0) wanted.push({ meta, matching })
     }
+    const contents = await this.contentsOf(wanted.map(w => w.meta.digest))
+    await this.addMany(batch, wanted.flatMap((w, i) => w.matching.map(c => ({ c, meta: w.meta, content: contents[i] }))))
     await this.store.commit(await this.index.finish(batch))
     return keys.length
   }
@@ -282,14 +324,16 @@ export class TaxiiIndexer {
     if (keys.length === 0) return 0
     const byId = new Map(collections.map(c => [c.id, c]))
     const batch = new IndexBatch()
-    for (const key of keys) {
-      batch.ops.push({ type: 'del', sublevel: this.taxii.outboundMarks, key })
-      const [, digest, collection] = key.split('!')
-      const c = byId.get(collection)
-      const meta = await this.store.getMeta(digest)
-      if (c == null || meta == null || meta.purgedAt != null) continue
-      await this.add(batch, c, meta, await bundleObjects(this.store, digest, this.logger))
-    }
+    for (const key of keys) batch.ops.push({ type: 'del', sublevel: this.taxii.outboundMarks, key })
+    const marked = keys.map(key => key.split('!')).map(([, digest, collection]) => ({ digest, c: byId.get(collection) }))
+    const metas = await this.store.getMetas(marked.map(m => m.digest))
+    const wanted: Array<{ c: TaxiiCollection, meta: MessageMeta }> = []
+    marked.forEach(({ c }, i) => {
+      const meta = metas[i]
+      if (c != null && meta != null && meta.purgedAt == null) wanted.push({ c, meta })
+    })
+    const contents = await this.contentsOf(wanted.map(w => w.meta.digest))
+    await this.addMany(batch, wanted.map((w, i) => ({ ...w, content: contents[i] })))
     await this.store.commit(await this.index.finish(batch))
     return keys.length
   }

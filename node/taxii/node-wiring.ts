@@ -21,6 +21,8 @@ export interface TaxiiWiring {
   self: string
   logger: Logger
   maxMessageBytes: () => number
+  /** Subscribes to "a received message was stored"; the index then keeps up with the traffic. */
+  onStored?: (listener: () => void) => () => void
 }
 
 /** Starts the TAXII server unless `taxii.listen` is `off`. */
@@ -28,7 +30,15 @@ export async function startTaxii (w: TaxiiWiring, config: Config): Promise<Taxii
   const taxii = w.taxii
   const address = taxiiAddress(config.taxii.listen)
   if (address == null) return undefined
-  const server = new TaxiiServer({ store: w.store, taxii, service: w.service, self: w.self, logger: w.logger, maxMessageBytes: w.maxMessageBytes }, {
+  const server = new TaxiiServer({
+    store: w.store,
+    taxii,
+    service: w.service,
+    self: w.self,
+    logger: w.logger,
+    maxMessageBytes: w.maxMessageBytes,
+    ...(w.onStored != null ? { onStored: w.onStored } : {})
+  }, {
     host: address.host,
     port: address.port,
     ...(config.taxii.tls != null ? { tls: config.taxii.tls } : {}),

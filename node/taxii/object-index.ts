@@ -100,8 +100,25 @@ export class ObjectIndex {
 
   /** Adds a message's entries to a collection, unless it is there already. */
   async add (batch: IndexBatch, collection: string, digest: string, entries: readonly IndexEntry[]): Promise<void> {
-    const record = collection + SEP + 'm' + SEP + digest
-    if (entries.length === 0 || batch.added.has(collection + SEP + digest) || await this.sub.get(record) != null) return
+    if (entries.length === 0) return
+    this.addKnown(batch, collection, digest, entries, await this.sub.get(this.recordKey(collection, digest)) != null)
+  }
+
+  /** The key of what one message contributed to a collection (see the layout above). */
+  recordKey (collection: string, digest: string): string {
+    return collection + SEP + 'm' + SEP + digest
+  }
+
+  /** Which of these messages a collection already holds, in one read: `add` without its own read. */
+  async held (pairs: ReadonlyArray<{ collection: string, digest: string }>): Promise<boolean[]> {
+    if (pairs.length === 0) return []
+    return (await this.sub.getMany(pairs.map(p => this.recordKey(p.collection, p.digest)))).map(v => v != null)
+  }
+
+  /** `add` when whether the collection holds the message already is known (`held`). */
+  addKnown (batch: IndexBatch, collection: string, digest: string, entries: readonly IndexEntry[], held: boolean): void {
+    const record = this.recordKey(collection, digest)
+    if (entries.length === 0 || held || batch.added.has(collection + SEP + digest)) return
     batch.added.add(collection + SEP + digest)
     const put = (key: string, value: string): void => {
       batch.ops.push({ type: 'put', sublevel: this.sub, key: collection + SEP + key, value })

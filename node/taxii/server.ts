@@ -49,6 +49,8 @@ export interface TaxiiComponents {
   self: string
   logger: Logger
   maxMessageBytes: () => number
+  /** Subscribes to "a received message was stored" (the receiver's `accepted`); returns the unsubscribe. */
+  onStored?: (listener: () => void) => () => void
 }
 
 interface Ctx {
@@ -64,6 +66,7 @@ export class TaxiiServer {
   private readonly tokens = new PageTokens()
   private server: Server | undefined
   private indexer: TaxiiIndexer | undefined
+  private unsubscribe: (() => void) | undefined
 
   constructor (components: TaxiiComponents, init: TaxiiInit) {
     if (!isLoopback(init.host) && init.tls == null) {
@@ -83,6 +86,10 @@ export class TaxiiServer {
   async start (): Promise<void> {
     this.indexer = new TaxiiIndexer(this.components.store, this.components.taxii, this.components.logger)
     this.indexer.start()
+    const indexer = this.indexer
+    this.unsubscribe = this.components.onStored?.(() => {
+      indexer.notify()
+    })
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       void this.handle(req, res)
     }
@@ -109,6 +116,8 @@ export class TaxiiServer {
       })
       server.closeAllConnections()
     })
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
     await this.indexer?.stop()
   }
 

@@ -187,6 +187,29 @@ describe('TAXII object index', () => {
     expect((await taxii.indexStates.get(fromX.id))?.state).toBe('built')
   })
 
+  it('notify() indexes a message just received with no reader asking (the node calls it on every stored message)', async () => {
+    const [c] = (await taxii.listCollections()).filter(col => col.inbound?.from == null)
+    await indexer.sync()
+    // An indexer that was never started has no idle poll: only notify() can set it going.
+    await indexer.stop()
+    const quiet = new TaxiiIndexer(store, taxii)
+    try {
+      const s = await receive(x, 'malware')
+      quiet.notify()
+      // No sync(): the index itself is read until the notified pass has written the message.
+      const deadline = Date.now() + 30_000
+      while (await quiet.index.sub.get(`${c.id}!m!${s.digest}`) == null) {
+        if (Date.now() > deadline) throw new Error('not indexed after notify()')
+        await new Promise(resolve => setTimeout(resolve, 5))
+      }
+    } finally {
+      await quiet.stop()
+      indexer = new TaxiiIndexer(store, taxii)
+      indexer.start()
+    }
+    await expectServes(c.id, model(() => true), QUERIES.slice(0, 3))
+  })
+
   it('serves the signed objects with provenance, one envelope read per message', async () => {
     const [c] = (await taxii.listCollections()).filter(col => col.inbound?.from == null)
     const page = await selectPage(indexer.index, c.id, q('match[version]=all&match[spec_version]=2.0,2.1', 12), undefined)
