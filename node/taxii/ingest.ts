@@ -78,7 +78,8 @@ export async function ingest (
     throw new TaxiiError(422, 'Not an envelope', '$.objects must be a non-empty array of STIX objects', 'SCHEMA_INVALID')
   }
   try {
-    validateStixBundle({ type: 'bundle', id: `bundle--${randomUUID()}`, objects })
+    // Frozen once valid: each message built from them below then skips re-checking them.
+    validateStixBundle({ type: 'bundle', id: `bundle--${randomUUID()}`, objects }, { freeze: true })
     checkMarkings(objects as StixObject[], out.tlp)
   } catch (err) {
     if (err instanceof ProtocolError) throw new TaxiiError(422, err.code === 'STIX_INVALID' ? 'Invalid STIX' : 'Marking conflict', err.message, err.code)

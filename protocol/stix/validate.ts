@@ -41,8 +41,26 @@ function deepest (errors: readonly ErrorObject[]): ErrorObject {
   return [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]
 }
 
-/** Throws ProtocolError('STIX_INVALID') naming the JSON path of the first error. */
-export function validateStixBundle (bundle: unknown): void {
+/**
+ * Objects that passed their own type's schema and were deep-frozen then (`freeze`): being
+ * frozen, they cannot have changed since, so a later check of a bundle holding them skips
+ * them. A TAXII POST is validated whole before it is split into messages (so that nothing is
+ * sent unless all of it is valid), and each message is validated again when it is built;
+ * this spares the second pass over the same objects.
+ */
+const validated = new WeakSet<object>()
+
+function deepFreeze (value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return
+  for (const v of Object.values(value)) deepFreeze(v)
+  Object.freeze(value)
+}
+
+/**
+ * Throws ProtocolError('STIX_INVALID') naming the JSON path of the first error. With `freeze`,
+ * the objects of a valid bundle are deep-frozen and remembered as valid (see `validated`).
+ */
+export function validateStixBundle (bundle: unknown, options: { freeze?: boolean } = {}): void {
   if (typeof bundle !== 'object' || bundle === null || Array.isArray(bundle)) fail('$ must be object')
   const { bundle: validateBundle } = stixValidators()
   const { objects: given, ...head } = bundle as Record<string, unknown>
@@ -53,6 +71,7 @@ export function validateStixBundle (bundle: unknown): void {
   if (objects.length === 0) fail('$.objects must NOT have fewer than 1 items')
   for (let i = 0; i < objects.length; i++) {
     const object = objects[i] as { type?: unknown }
+    if (typeof object === 'object' && object !== null && validated.has(object)) continue
     const own = typeof object?.type === 'string' ? objectValidator(object.type) : undefined
     if (own != null) {
       if (!own(object)) fail(describe((own.errors ?? [])[0], `/objects/${i}`))
@@ -62,5 +81,11 @@ export function validateStixBundle (bundle: unknown): void {
       const e = deepest(validateBundle.errors ?? [])
       fail(describe({ ...e, instancePath: e.instancePath.replace(/^\/objects\/0/, '') }, `/objects/${i}`))
     }
+  }
+  if (options.freeze !== true) return
+  for (const object of objects) {
+    if (typeof object !== 'object' || object === null) continue
+    deepFreeze(object)
+    validated.add(object)
   }
 }

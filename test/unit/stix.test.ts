@@ -133,6 +133,39 @@ describe('STIX 2.1 bundle validation', () => {
     expect(e.message).toContain(String(MAX_MESSAGE_PAYLOAD_BYTES))
   })
 
+  it("freeze: a valid bundle's objects are deep-frozen and not checked again; without it, or when invalid, nothing is frozen", () => {
+    const plain = bundleOf(INTEROP_OBJECTS.indicator)
+    validateStixBundle(plain)
+    expect(Object.isFrozen((plain.objects as object[])[0])).toBe(false)
+
+    const bad = bundleOf(INTEROP_OBJECTS.indicator, { ...INTEROP_OBJECTS.indicator, created: 'yesterday' })
+    expect(
+      code(() => {
+        validateStixBundle(bad, { freeze: true })
+      }).code
+    ).toBe('STIX_INVALID')
+    expect((bad.objects as object[]).some(o => Object.isFrozen(o))).toBe(false)
+
+    const good = bundleOf(INTEROP_OBJECTS.indicator, INTEROP_OBJECTS.malware)
+    validateStixBundle(good, { freeze: true })
+    const [frozen] = good.objects as Array<Record<string, unknown>>
+    expect(Object.isFrozen(frozen)).toBe(true)
+    expect(() => {
+      frozen.name = 'changed'
+    }).toThrow(TypeError)
+    // Remembered as valid (skipping it is unobservable but for time, since it cannot change):
+    // a message built from the frozen objects passes.
+    expect(code(() => {
+      validateStixBundle({ type: 'bundle', id: 'bundle--44af6c39-c09b-49c5-9de2-394224b04983', objects: [frozen] })
+    })).toEqual({})
+    // An equal but unfrozen copy of an invalid object is checked as ever.
+    expect(
+      code(() => {
+        validateStixBundle({ type: 'bundle', id: 'bundle--44af6c39-c09b-49c5-9de2-394224b04983', objects: [{ ...frozen, created: 'yesterday' }] })
+      }).code
+    ).toBe('STIX_INVALID')
+  })
+
   it('leaves a body that is not a bundle alone', () => {
     expect(code(() => validateMessage(freshMessage({ body: { type: 'note', text: 'free' } }))).code).toBeUndefined()
   })
