@@ -4,6 +4,10 @@
  * secret key arrives with each job over the in-process message port; it never leaves the
  * process.
  *
+ * Each reply also carries the CPU time this thread spent on the job (`process.threadCpuUsage`,
+ * µs), so the pool can tell how much CPU the evaluation took apart from the main thread's
+ * reading and writing (the bench's per-CPU-second figures).
+ *
  * @module
  */
 import { parentPort } from 'node:worker_threads'
@@ -19,9 +23,11 @@ export interface WorkerJob extends EvaluateJob {
 if (parentPort === null) throw new Error('oprf-worker.ts runs as a worker thread')
 const port = parentPort
 port.on('message', (job: WorkerJob) => {
+  const cpu0 = process.threadCpuUsage()
   try {
     const result = evaluateBatch({ secretKey: job.secretKey, publicKey: job.publicKey }, job)
-    port.postMessage({ id: job.id, result }, [result.outputs.buffer as ArrayBuffer])
+    const cpu = process.threadCpuUsage(cpu0)
+    port.postMessage({ id: job.id, result, cpuMicros: cpu.user + cpu.system }, [result.outputs.buffer as ArrayBuffer])
   } catch (err) {
     port.postMessage({ id: job.id, error: (err as Error).message })
   }
