@@ -9,7 +9,8 @@
  * then fails whole batches, never writes half of one).
  *
  * `cpuMicros()` gives each worker's CPU time spent on jobs so far (as the worker measured it
- * with `process.threadCpuUsage`), so a caller can set a build's rate against CPU time.
+ * with `process.threadCpuUsage`), `startCpuMicros()` what each took to start, so a caller can
+ * set a build's rate against CPU time.
  *
  * @module
  */
@@ -22,10 +23,11 @@ interface Slot {
   worker: Worker
   inflight: number
   cpuMicros: number
+  startMicros: number
   waiting: Map<number, { resolve: (r: EvaluateResult) => void, reject: (err: Error) => void }>
 }
 
-type WorkerReply = { ready: true } | { id: number, result: EvaluateResult, cpuMicros: number } | { id: number, error: string }
+type WorkerReply = { ready: true, cpuMicros: number } | { id: number, result: EvaluateResult, cpuMicros: number } | { id: number, error: string }
 
 export class OprfPool {
   readonly #slots: Slot[]
@@ -38,11 +40,12 @@ export class OprfPool {
     const loaded: Array<Promise<void>> = []
     this.#slots = Array.from({ length: Math.max(1, size) }, () => {
       const worker = new Worker(new URL('./oprf-worker.ts', import.meta.url))
-      const slot: Slot = { worker, inflight: 0, cpuMicros: 0, waiting: new Map() }
+      const slot: Slot = { worker, inflight: 0, cpuMicros: 0, startMicros: 0, waiting: new Map() }
       loaded.push(
         new Promise<void>((resolve, reject) => {
           worker.on('message', (reply: WorkerReply) => {
             if ('ready' in reply) {
+              slot.startMicros = reply.cpuMicros
               resolve()
               return
             }
@@ -78,6 +81,11 @@ export class OprfPool {
   /** CPU time (µs) each worker has spent on its jobs so far, in worker order. */
   cpuMicros (): number[] {
     return this.#slots.map((s) => s.cpuMicros)
+  }
+
+  /** CPU time (µs) each worker took to start (modules, libsodium's WebAssembly), in worker order; 0 until ready. */
+  startCpuMicros (): number[] {
+    return this.#slots.map((s) => s.startMicros)
   }
 
   /** Resolves when every worker is loaded; rejects if one failed to start. */

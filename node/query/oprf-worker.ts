@@ -6,7 +6,8 @@
  *
  * Each reply also carries the CPU time this thread spent on the job (`process.threadCpuUsage`,
  * µs), so the pool can tell how much CPU the evaluation took apart from the main thread's
- * reading and writing (the bench's per-CPU-second figures).
+ * reading and writing (the bench's per-CPU-second figures); the ready message carries the CPU
+ * time the thread took to start (module loading, libsodium's WebAssembly).
  *
  * @module
  */
@@ -32,4 +33,6 @@ port.on('message', (job: WorkerJob) => {
     port.postMessage({ id: job.id, error: (err as Error).message })
   }
 })
-port.postMessage({ ready: true })
+// The thread's CPU time from its start to here: loading the modules and libsodium's WebAssembly.
+const start = process.threadCpuUsage()
+port.postMessage({ ready: true, cpuMicros: start.user + start.system })
