@@ -94,16 +94,21 @@ async function parallelScalarMult (threads: number, n: number): Promise<{ perSec
       })
       parentPort.postMessage('ready')
     })`
-  const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData: { sodiumPath, n } }))
+  const results = await atOnce<{ perSec: number, cpuUs: number }>(code, threads, { sodiumPath, n })
+  return { perSec: results.reduce((a, r) => a + r.perSec, 0), cpuUs: results.reduce((a, r) => a + r.cpuUs, 0) / threads }
+}
+
+/** Starts `threads` eval'd workers, waits until each is ready, starts them all at once and returns each one's result. */
+async function atOnce<T> (code: string, threads: number, workerData: unknown): Promise<T[]> {
+  const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData }))
   try {
     await Promise.all(workers.map(async w => {
       await once(w, 'message')
     }))
-    const results = await Promise.all(workers.map(async w => {
+    return await Promise.all(workers.map(async w => {
       w.postMessage('go')
-      return (await once(w, 'message'))[0] as { perSec: number, cpuUs: number }
+      return (await once(w, 'message'))[0] as T
     }))
-    return { perSec: results.reduce((a, r) => a + r.perSec, 0), cpuUs: results.reduce((a, r) => a + r.cpuUs, 0) / threads }
   } finally {
     await Promise.all(workers.map(async w => await w.terminate()))
   }
@@ -144,19 +149,8 @@ async function parallelPrimitive (threads: number, n: number): Promise<{ perSec:
       parentPort.postMessage('ready')
     })`
   const dst = 'HashToGroup-OPRFV1-\u0001-ristretto255-SHA512'
-  const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData: { sodiumPath, n, dst } }))
-  try {
-    await Promise.all(workers.map(async w => {
-      await once(w, 'message')
-    }))
-    const results = await Promise.all(workers.map(async w => {
-      w.postMessage('go')
-      return (await once(w, 'message'))[0] as { perSec: number, perCpuSec: number }
-    }))
-    return { perSec: results.reduce((a, r) => a + r.perSec, 0), perCpuSec: results.reduce((a, r) => a + r.perCpuSec, 0) / threads }
-  } finally {
-    await Promise.all(workers.map(async w => await w.terminate()))
-  }
+  const results = await atOnce<{ perSec: number, perCpuSec: number }>(code, threads, { sodiumPath, n, dst })
+  return { perSec: results.reduce((a, r) => a + r.perSec, 0), perCpuSec: results.reduce((a, r) => a + r.perCpuSec, 0) / threads }
 }
 
 async function must (args: string[]): Promise<string> {
