@@ -4,13 +4,16 @@
  * function runs inline and in the worker pool (oprf-worker.ts), so both give identical
  * records; outputs come back packed (64 bytes each) so a worker can transfer them.
  *
+ * The values are normalised first, then the accepted ones evaluated in one `evaluateMany`
+ * call (libsodium's heap, one buffer per batch): byte-identical to `indexOutput` per value,
+ * without the wrappers' per-call allocations.
+ *
  * A refused value is reported by its position and code, never by its value.
  *
  * @module
  */
-import { NH, type KeyPair } from '../../protocol/oprf/index.ts'
-import { indexOutput } from '../../protocol/query/index.ts'
-import { normaliseSelector, SelectorError, type NormaliseOptions } from '../../protocol/selectors/index.ts'
+import { evaluateMany, MODE, NH, type KeyPair } from '../../protocol/oprf/index.ts'
+import { normaliseSelector, selectorInput, SelectorError, type NormaliseOptions } from '../../protocol/selectors/index.ts'
 
 /** A batch to evaluate. */
 export interface EvaluateJob {
@@ -31,18 +34,25 @@ export interface EvaluateResult {
 /** Evaluates one batch on this thread. */
 export function evaluateBatch (keys: KeyPair, job: EvaluateJob): EvaluateResult {
   const canonical: Array<string | null> = []
-  const outputs = new Uint8Array(job.values.length * NH)
   const refused: EvaluateResult['refused'] = []
+  const inputs: Uint8Array[] = []
+  const positions: number[] = []
   job.values.forEach((value, i) => {
     try {
       const c = job.normalise ? normaliseSelector(job.type, value, job.options) : value
-      outputs.set(indexOutput(keys, job.type, c), i * NH)
       canonical.push(c)
+      inputs.push(selectorInput(job.type, c))
+      positions.push(i)
     } catch (err) {
       if (!(err instanceof SelectorError)) throw err
       canonical.push(null)
       refused.push({ index: i, code: err.code, reason: err.message })
     }
   })
+  // indexOutput is Evaluate in VOPRF mode of selectorInput(type, canonical).
+  const evaluated = evaluateMany(MODE.voprf, keys.secretKey, inputs)
+  if (refused.length === 0) return { canonical, outputs: evaluated, refused }
+  const outputs = new Uint8Array(job.values.length * NH)
+  positions.forEach((p, k) => outputs.set(evaluated.subarray(k * NH, (k + 1) * NH), p * NH))
   return { canonical, outputs, refused }
 }

@@ -8,6 +8,10 @@
  * A worker that fails rejects its jobs and the pool refuses new ones (the caller's index add
  * then fails whole batches, never writes half of one).
  *
+ * `cpuMicros()` gives each worker's CPU time spent on jobs so far (as the worker measured it
+ * with `process.threadCpuUsage`), `startCpuMicros()` what each took to start, so a caller can
+ * set a build's rate against CPU time.
+ *
  * @module
  */
 import { Worker } from 'node:worker_threads'
@@ -18,10 +22,12 @@ import type { WorkerJob } from './oprf-worker.ts'
 interface Slot {
   worker: Worker
   inflight: number
+  cpuMicros: number
+  startMicros: number
   waiting: Map<number, { resolve: (r: EvaluateResult) => void, reject: (err: Error) => void }>
 }
 
-type WorkerReply = { ready: true } | { id: number, result: EvaluateResult } | { id: number, error: string }
+type WorkerReply = { ready: true, cpuMicros: number } | { id: number, result: EvaluateResult, cpuMicros: number } | { id: number, error: string }
 
 export class OprfPool {
   readonly #slots: Slot[]
@@ -34,11 +40,12 @@ export class OprfPool {
     const loaded: Array<Promise<void>> = []
     this.#slots = Array.from({ length: Math.max(1, size) }, () => {
       const worker = new Worker(new URL('./oprf-worker.ts', import.meta.url))
-      const slot: Slot = { worker, inflight: 0, waiting: new Map() }
+      const slot: Slot = { worker, inflight: 0, cpuMicros: 0, startMicros: 0, waiting: new Map() }
       loaded.push(
         new Promise<void>((resolve, reject) => {
           worker.on('message', (reply: WorkerReply) => {
             if ('ready' in reply) {
+              slot.startMicros = reply.cpuMicros
               resolve()
               return
             }
@@ -46,7 +53,10 @@ export class OprfPool {
             slot.waiting.delete(reply.id)
             slot.inflight--
             if ('error' in reply) waiter?.reject(new Error(`OPRF worker: ${reply.error}`))
-            else waiter?.resolve({ ...reply.result, outputs: new Uint8Array(reply.result.outputs) })
+            else {
+              slot.cpuMicros += reply.cpuMicros
+              waiter?.resolve({ ...reply.result, outputs: new Uint8Array(reply.result.outputs) })
+            }
           })
           worker.on('error', (err) => {
             reject(err)
@@ -66,6 +76,16 @@ export class OprfPool {
 
   get size (): number {
     return this.#slots.length
+  }
+
+  /** CPU time (µs) each worker has spent on its jobs so far, in worker order. */
+  cpuMicros (): number[] {
+    return this.#slots.map((s) => s.cpuMicros)
+  }
+
+  /** CPU time (µs) each worker took to start (modules, libsodium's WebAssembly), in worker order; 0 until ready. */
+  startCpuMicros (): number[] {
+    return this.#slots.map((s) => s.startMicros)
   }
 
   /** Resolves when every worker is loaded; rejects if one failed to start. */

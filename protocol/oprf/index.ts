@@ -17,6 +17,7 @@
 export { MODE, SUITE_ID, type Mode } from './context.ts'
 export { GroupError, NE, NS, NH, deserializeElement } from './group.ts'
 export { PROOF_BYTES, generateProof, verifyProof } from './proof.ts'
+export { evaluateMany } from './evaluate-many.ts'
 export {
   type KeyPair,
   type Blinded,

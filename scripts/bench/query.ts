@@ -6,9 +6,17 @@
  *   thread), in selectors per second, against the primitive-bound rate measured just before in
  *   the same run: raw libsodium ristretto255 scalar multiplications per second on one thread ×
  *   cores (the issue's ceiling), and also against the raw RFC 9497 Evaluate rate (hash-to-group
- *   + scalar multiplication + hash, what one selector needs at least) × cores;
- * - the time a 1,000,000-selector index takes at the measured build rate, and the build's
- *   resident-memory growth (bounded: the CSV is streamed);
+ *   + scalar multiplication + hash, what one selector needs at least) × cores; and against
+ *   the primitive ceiling `query.index.build.primitive`: RFC 9497 HashToGroup (expand_message_xmd
+ *   + the one-way map) plus one scalar multiplication, per second on every core at once, through
+ *   the same raw libsodium heap calls the build uses (protocol/oprf/evaluate-many.ts), so the
+ *   ratio is the share the build loses around the primitives Evaluate cannot do without;
+ * - the same build per CPU-second of the pool's workers (each reports its thread CPU time), and
+ *   where the rest of the process's CPU went (main thread: CSV, LevelDB writes; LevelDB's own
+ *   threads);
+ * - the time a 1,000,000-selector index takes: a real build of 1,000,000 selectors in full runs,
+ *   the projection from the measured rate in quick ones; the build's resident-memory growth
+ *   (bounded: the CSV is streamed);
  * - query answer (BlindEvaluateBatch with one batched DLEQ proof), selectors per second on one
  *   thread against the raw scalar multiplication rate;
  * - a 100-selector query end to end through two real node processes on loopback (A's local API
@@ -27,7 +35,7 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { randomBytes } from 'node:crypto'
 import { ApiClient } from '../../node/api/client.ts'
-import { IndexStore, openCsv } from '../../node/query/index.ts'
+import { IndexStore, OprfPool, openCsv } from '../../node/query/index.ts'
 import { deriveKeyPair, MODE } from '../../protocol/oprf/index.ts'
 import { blindedForWire, blindSelectors, evaluateQuery, finaliseAnswer, hitTag, indexOutput } from '../../protocol/query/index.ts'
 import { cli, freePort, NodeProcess } from '../node-driver.ts'
@@ -86,19 +94,63 @@ async function parallelScalarMult (threads: number, n: number): Promise<{ perSec
       })
       parentPort.postMessage('ready')
     })`
-  const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData: { sodiumPath, n } }))
+  const results = await atOnce<{ perSec: number, cpuUs: number }>(code, threads, { sodiumPath, n })
+  return { perSec: results.reduce((a, r) => a + r.perSec, 0), cpuUs: results.reduce((a, r) => a + r.cpuUs, 0) / threads }
+}
+
+/** Starts `threads` eval'd workers, waits until each is ready, starts them all at once and returns each one's result. */
+async function atOnce<T> (code: string, threads: number, workerData: unknown): Promise<T[]> {
+  const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData }))
   try {
     await Promise.all(workers.map(async w => {
       await once(w, 'message')
     }))
-    const results = await Promise.all(workers.map(async w => {
+    return await Promise.all(workers.map(async w => {
       w.postMessage('go')
-      return (await once(w, 'message'))[0] as { perSec: number, cpuUs: number }
+      return (await once(w, 'message'))[0] as T
     }))
-    return { perSec: results.reduce((a, r) => a + r.perSec, 0), cpuUs: results.reduce((a, r) => a + r.cpuUs, 0) / threads }
   } finally {
     await Promise.all(workers.map(async w => await w.terminate()))
   }
+}
+
+/**
+ * The primitive ceiling of one selector's Evaluate: RFC 9497 HashToGroup (expand_message_xmd
+ * with SHA-512 as protocol/oprf/group.ts does it, then crypto_core_ristretto255_from_hash) and
+ * one scalar multiplication, on `threads` worker threads at once, through the raw heap exports
+ * the build itself calls (protocol/oprf/evaluate-many.ts): per second summed over the threads,
+ * and per CPU-second.
+ */
+async function parallelPrimitive (threads: number, n: number): Promise<{ perSec: number, perCpuSec: number }> {
+  const sodiumPath = createRequire(import.meta.url).resolve('libsodium-wrappers-sumo')
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads')
+    const { createHash } = require('node:crypto')
+    const sodium = require(workerData.sodiumPath)
+    sodium.ready.then(() => {
+      const lib = sodium.libsodium
+      const dstPrime = Buffer.concat([Buffer.from(workerData.dst), Buffer.from([workerData.dst.length])])
+      const zpad = new Uint8Array(128); const l64 = Buffer.from([0, 64, 0]); const one = Buffer.from([1])
+      const inputs = Array.from({ length: workerData.n }, (_, i) => Buffer.from('liaison-selector-v1\\u0000phone\\u0000+4915' + (100000000 + i)))
+      const base = lib._malloc(160); const k = base; const h = base + 32; const p = base + 96; const q = base + 128
+      lib.HEAPU8.set(sodium.crypto_core_ristretto255_scalar_random(), k)
+      parentPort.once('message', () => {
+        const c0 = process.threadCpuUsage(); const t = performance.now()
+        for (let i = 0; i < workerData.n; i++) {
+          const b0 = createHash('sha512').update(zpad).update(inputs[i]).update(l64).update(dstPrime).digest()
+          lib.HEAPU8.set(createHash('sha512').update(b0).update(one).update(dstPrime).digest(), h)
+          lib._crypto_core_ristretto255_from_hash(p, h)
+          if (lib._crypto_scalarmult_ristretto255(q, k, p) !== 0) throw new Error('identity')
+        }
+        const ms = performance.now() - t; const c = process.threadCpuUsage(c0)
+        lib.HEAPU8.fill(0, base, base + 160); lib._free(base)
+        parentPort.postMessage({ perSec: workerData.n / (ms / 1000), perCpuSec: workerData.n / ((c.user + c.system) / 1e6) })
+      })
+      parentPort.postMessage('ready')
+    })`
+  const dst = 'HashToGroup-OPRFV1-\u0001-ristretto255-SHA512'
+  const results = await atOnce<{ perSec: number, perCpuSec: number }>(code, threads, { sodiumPath, n, dst })
+  return { perSec: results.reduce((a, r) => a + r.perSec, 0), perCpuSec: results.reduce((a, r) => a + r.perCpuSec, 0) / threads }
 }
 
 async function must (args: string[]): Promise<string> {
@@ -167,6 +219,24 @@ async function twoNodes (root: string, size: number): Promise<{ a: NodeProcess, 
   return { a: a.proc, b: b.proc, peerB: b.peerId, apiA }
 }
 
+/** `liaison index add --file` as the CLI runs it: the CSV streamed into the store's worker-pool build. */
+async function buildFromCsv (store: IndexStore, csv: string, pool: OprfPool): Promise<Awaited<ReturnType<IndexStore['add']>>> {
+  const { rows } = await openCsv(csv)
+  return await store.add(
+    'phone',
+    (async function* () {
+      for await (const row of rows) yield { value: row.cells.selector, ref: row.cells.ref, origin: `line ${row.line}` }
+    })(),
+    undefined,
+    { pool }
+  )
+}
+
+/** The median run's CPU µs per selector of one part, for a note. */
+function fmtUs (split: ReadonlyArray<{ workers: number, start: number, main: number, rest: number }>, part: 'workers' | 'start' | 'main' | 'rest'): string {
+  return `${median(split.map(x => x[part])).toFixed(1)}`
+}
+
 interface Outcome {
   hits: number
   results: Array<{ result: string }>
@@ -178,16 +248,21 @@ export async function runQuery (ctx: BenchContext, root: string): Promise<ItemRe
   const runs = ctx.quick ? 1 : 3
   const size = ctx.quick ? 10_000 : 50_000
   const cores = ctx.cores
-  const raw: { build: number[], nominal: number[], cpu: number[], evaluate: number[], answer: number[] } = {
+  const raw: { build: number[], nominal: number[], cpu: number[], evaluate: number[], answer: number[], primitive: number[], primitiveCpu: number[] } = {
     build: [],
     nominal: [],
     cpu: [],
     evaluate: [],
-    answer: []
+    answer: [],
+    primitive: [],
+    primitiveCpu: []
   }
   const build: number[] = []
   const buildCpu: number[] = []
   const buildRss: number[] = []
+  const buildWorkerCpu: number[] = []
+  // CPU µs per selector: the pool's workers on jobs and starting, the main thread, the rest of the process (LevelDB's threads, GC, libuv).
+  const split: Array<{ workers: number, start: number, main: number, rest: number }> = []
   const answer: number[] = []
   const pipeline: number[] = []
   for (let r = 0; r < runs; r++) {
@@ -203,22 +278,30 @@ export async function runQuery (ctx: BenchContext, root: string): Promise<ItemRe
       raw.build.push(parallel.perSec)
       raw.cpu.push(1e6 / parallel.cpuUs)
       raw.evaluate.push(rawEvaluatePerCpuSec(2000))
+      const primitive = await parallelPrimitive(cores, 2000)
+      raw.primitive.push(primitive.perSec)
+      raw.primitiveCpu.push(primitive.perCpuSec)
       const cpu0 = process.cpuUsage()
+      const main0 = process.threadCpuUsage()
       let t = performance.now()
+      // The pool is started inside the timed span, as store.add would start it itself.
+      const pool = new OprfPool(cores)
       const { value: added, mb } = await rssGrowth(async () => {
-        const { rows } = await openCsv(csv)
-        return await store.add(
-          'phone',
-          (async function* () {
-            for await (const row of rows) yield { value: row.cells.selector, ref: row.cells.ref, origin: `line ${row.line}` }
-          })(),
-          undefined,
-          { workers: cores }
-        )
+        try {
+          return await buildFromCsv(store, csv, pool)
+        } finally {
+          await pool.close()
+        }
       })
       build.push(size / ((performance.now() - t) / 1000))
       const cpu = process.cpuUsage(cpu0)
+      const main = process.threadCpuUsage(main0)
+      const workerUs = pool.cpuMicros().reduce((a, b) => a + b, 0)
+      const startUs = pool.startCpuMicros().reduce((a, b) => a + b, 0)
       buildCpu.push(size / ((cpu.user + cpu.system) / 1e6))
+      buildWorkerCpu.push(size / (workerUs / 1e6))
+      const mainUs = main.user + main.system
+      split.push({ workers: workerUs / size, start: startUs / size, main: mainUs / size, rest: (cpu.user + cpu.system - workerUs - startUs - mainUs) / size })
       buildRss.push(mb)
       if (added.added !== size) throw new IntegrityError(`query bench: ${added.added} of ${size} selectors indexed (${added.refusedTotal} refused)`)
       const filter = new Set<string>()
@@ -244,6 +327,35 @@ export async function runQuery (ctx: BenchContext, root: string): Promise<ItemRe
       await rm(dir, { recursive: true, force: true })
     }
     ctx.log(`  query run ${r + 1}/${runs} done`)
+  }
+
+  // Full runs: a real 1,000,000-selector build, if the measured rate says it fits the 10-minute goal.
+  const MILLION = 1_000_000
+  let millionSeconds: number | null = null
+  if (!ctx.quick && MILLION / median(build) <= 600) {
+    ctx.log('  query: a real 1,000,000-selector build')
+    const dir = await mkdtemp(join(root, 'query-million-'))
+    try {
+      const csv = join(dir, 'phones.csv')
+      await writeCsv(csv, MILLION)
+      const store = await IndexStore.open(join(dir, 'idx'))
+      try {
+        const t = performance.now()
+        const pool = new OprfPool(cores)
+        let added
+        try {
+          added = await buildFromCsv(store, csv, pool)
+        } finally {
+          await pool.close()
+        }
+        millionSeconds = (performance.now() - t) / 1000
+        if (added.added !== MILLION) throw new IntegrityError(`query bench: ${added.added} of ${MILLION} selectors indexed (${added.refusedTotal} refused)`)
+      } finally {
+        await store.close()
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   }
 
   // End to end through two nodes: B indexes `size` phones; A asks 100 (50 hits) per query.
@@ -295,6 +407,33 @@ export async function runQuery (ctx: BenchContext, root: string): Promise<ItemRe
       note: 'issue 16 goal: ≥ 0.8 × the primitive-bound rate'
     }),
     makeFigure({
+      id: 'query.index.build.primitive',
+      name: 'Index build against the primitives RFC 9497 Evaluate needs (HashToGroup + scalar multiplication), every core at once',
+      measured: 'the same builds as query.index.build',
+      unit: 'selectors/s',
+      samples: build,
+      ceilingSamples: raw.primitive,
+      ceilingName:
+        `raw HashToGroup (expand_message_xmd SHA-512 + crypto_core_ristretto255_from_hash) + crypto_scalarmult_ristretto255 per second on ${cores} ` +
+        'threads at once, through the same raw libsodium heap calls as the build (measured just before, same machine load)',
+      goal: { op: '>=', ratio: 0.8 },
+      note: 'issue 16 goal (≥ 0.8 × the primitive-bound rate) against the primitives each selector cannot do without: the build may lose at most 20 % around ' +
+        'them (normalisation, the Finalize hash, the pool, CSV reading, LevelDB). Against the scalar multiplication alone (query.index.build) 0.8 cannot be ' +
+        'met: RFC 9497 Evaluate also needs HashToGroup (~0.2 of a multiplication here) and the selector its normalisation, which bounds that ratio near 0.76'
+    }),
+    makeFigure({
+      id: 'query.index.build.worker',
+      name: "Index build per CPU-second of the pool's workers (load-independent)",
+      measured: 'the same builds, selectors per CPU-second the workers reported for their jobs (process.threadCpuUsage): normalise + Evaluate + messaging',
+      unit: 'selectors/CPU-s',
+      samples: buildWorkerCpu,
+      ceilingSamples: raw.primitiveCpu,
+      ceilingName: 'raw HashToGroup + scalar multiplication per CPU-second (thread CPU time of the parallel measurement)',
+      note: `CPU µs per selector (median run): workers' jobs ${fmtUs(split, 'workers')}, workers' start ${fmtUs(split, 'start')} (modules, libsodium's ` +
+        `WebAssembly; fixed, so it shrinks per selector as the build grows), main thread ${fmtUs(split, 'main')} (CSV, LevelDB writes), rest of the ` +
+        `process ${fmtUs(split, 'rest')} (LevelDB's threads, GC)`
+    }),
+    makeFigure({
       id: 'query.index.build.nominal',
       name: 'Index build against one thread × cores',
       measured: 'the same builds as query.index.build',
@@ -325,15 +464,27 @@ export async function runQuery (ctx: BenchContext, root: string): Promise<ItemRe
       ceilingName: 'raw RFC 9497 Evaluate (hash-to-group + scalar multiplication + hash) per CPU-second, one thread',
       note: 'what normalisation, the pool and LevelDB cost beyond the cryptography one selector needs'
     }),
-    makeFigure({
-      id: 'query.index.million',
-      name: 'Time to index 1,000,000 selectors at the measured rate',
-      measured: 'derived: 1,000,000 / index build rate',
-      unit: 's',
-      samples: build.map(b => 1_000_000 / b),
-      goal: { op: '<=', value: 600 },
-      note: 'issue 16 goal: ≤ 10 minutes on this 2-core machine'
-    }),
+    millionSeconds !== null
+      ? makeFigure({
+        id: 'query.index.million',
+        name: 'Time to index 1,000,000 selectors (a real build)',
+        measured: `one build of 1,000,000 phone selectors from a streamed CSV, ${cores} workers, LevelDB writes on the main thread (pool start included)`,
+        unit: 's',
+        samples: [millionSeconds],
+        goal: { op: '<=', value: 600 },
+        note: `issue 16 goal: ≤ 10 minutes on this 2-core machine; the projection from the ${size}-selector builds was ${
+          Math.round(1_000_000 / median(build))
+        } s`
+      })
+      : makeFigure({
+        id: 'query.index.million',
+        name: 'Time to index 1,000,000 selectors at the measured rate',
+        measured: `derived: 1,000,000 / index build rate${ctx.quick ? ' (quick run: no real 1,000,000-selector build)' : ' (projected over 600 s: not built)'}`,
+        unit: 's',
+        samples: build.map(b => 1_000_000 / b),
+        goal: { op: '<=', value: 600 },
+        note: 'issue 16 goal: ≤ 10 minutes on this 2-core machine'
+      }),
     makeFigure({
       id: 'query.index.rss',
       name: 'Resident memory growth of the build',
@@ -374,7 +525,7 @@ export async function runQuery (ctx: BenchContext, root: string): Promise<ItemRe
   ]
   return {
     figures,
-    details: { size, runs, cores, firstQueryMs: firstMs },
+    details: { size, runs, cores, firstQueryMs: firstMs, cpuMicrosPerSelector: split, millionSeconds },
     charts: [],
     notes: [`The index build runs on ${cores} worker threads; the answer on one thread per query.`]
   }

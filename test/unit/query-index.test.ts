@@ -121,6 +121,10 @@ describe('query index', () => {
         { pool }
       )
       expect(b).toEqual(a)
+      // Each worker had a batch (3 batches, 2 workers) and reports the CPU time it spent on it.
+      expect(pool.cpuMicros().length).toBe(2)
+      expect(pool.cpuMicros().every((us) => us > 0)).toBe(true)
+      expect(pool.startCpuMicros().every((us) => us > 0)).toBe(true)
       expect(a).toMatchObject({ added: 2499, refusedTotal: 1, refused: [{ origin: 'entry 1701', code: 'BAD_SELECTOR' }] })
       // Each store's outputs are its own key's RFC 9497 Evaluate: the pooled filter answers like the inline one.
       for (const store of [inline, pooled]) {
