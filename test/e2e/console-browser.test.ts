@@ -8,7 +8,8 @@
  * refuses in B's console; a task force C proposes, awaiting B's signature in B's console, signed
  * there (in effect on both), a message sent to it from B's send form after the charter's check,
  * a second one declined with a reason, a third proposed from B's form; the outbox's filters; edit B's permissions (the CLI's
- * agreement parser refuses a malformed one), suspend and resume B, each confirmed; the evaluation report's tables and SVG charts; export an
+ * agreement parser refuses a malformed one), suspend and resume B, each confirmed, and (last) revoke it, Cancel first;
+ * the console's actions in A's audit log; the evaluation report's tables and SVG charts; export an
  * audit bundle as a folder and as a .zip. Every page passes axe-core (WCAG 2.1 A/AA, no serious
  * or critical violation) and the menu works from the keyboard. Then the auditor's page (the
  * self-contained file, opened from disk) verifies the bundle, folder or archive, with the same
@@ -59,6 +60,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
   let stixDigest = ''
   let archive = ''
   const dialogs: string[] = []
+  /** Answer the next confirm dialog of A's console with Cancel. */
+  let dismissNext = false
   const requests: string[] = []
 
   beforeAll(async () => {
@@ -80,7 +83,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     page = await browser.newPage({ viewport: { width: 1366, height: 800 } })
     page.on('dialog', d => {
       dialogs.push(d.message())
-      void d.accept()
+      void (dismissNext ? d.dismiss() : d.accept())
+      dismissNext = false
     })
     // Every request A's console makes, to check it never leaves the node's own origin.
     page.on('request', r => {
@@ -468,6 +472,17 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await page.locator('#checkpoints tbody tr').first().waitFor()
   })
 
+  it("the console's actions are in A's audit log as the CLI's are (the bundle's entries)", async () => {
+    const entries = (await readFile(join(bundle, 'audit', 'entries.jsonl'), 'utf8')).trim().split('\n').map(l =>
+      JSON.parse(l) as { action?: string, type?: string }
+    )
+    // Messages' entries name their event `type`, the trust list's and release decisions' an `action`.
+    const actions = new Set(entries.map(e => e.action ?? e.type))
+    for (const action of ['peer.added', 'peer.updated', 'message.sent', 'release.granted', 'peer.suspended', 'peer.resumed']) {
+      expect(actions, action).toContain(action)
+    }
+  })
+
   it("after the export's checkpoint, the message view shows the leaf included, its proof checked in the browser", async () => {
     await page.goto(`${a.runtime!.apiUrl}/#/message/${stixDigest}`)
     await page.locator('#audit-position').filter({ hasText: 'included in checkpoint' }).waitFor()
@@ -517,6 +532,17 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     })
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.textContent)).toBe('Skip to content')
+  })
+
+  it('revokes a peer only once the confirmation is accepted', async () => {
+    await page.goto(a.runtime!.apiUrl + '/#/peers')
+    dismissNext = true
+    await page.locator('.edit-peer button', { hasText: 'Revoke' }).click()
+    await expect.poll(() => dialogs.filter(d => d.startsWith('Revoke ') && d.endsWith('Revocation cannot be undone.')).length).toBe(1)
+    expect((await (await a.client()).peer(b.peerId)).status).toBe('suspended')
+    await page.locator('.edit-peer button', { hasText: 'Revoke' }).click()
+    await page.locator('.edit-peer .peer-status').filter({ hasText: 'revoked' }).waitFor()
+    expect((await (await a.client()).peer(b.peerId)).status).toBe('revoked')
   })
 
   it("A's console, over every page visited so far, requested nothing but its own node's origin (no third party, no CDN)", () => {
