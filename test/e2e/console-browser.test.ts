@@ -9,7 +9,7 @@
  * there (in effect on both), a message sent to it from B's send form after the charter's check,
  * a second one declined with a reason, a third proposed from B's form; the outbox's filters; edit B's permissions (the CLI's
  * agreement parser refuses a malformed one), suspend and resume B, each confirmed, and (last) revoke it, Cancel first;
- * the console's actions in A's audit log; the evaluation report's tables and SVG charts; export an
+ * the overview's cards against A's API; the console's actions in A's audit log; the evaluation report's tables and SVG charts; export an
  * audit bundle as a folder and as a .zip. Every page passes axe-core (WCAG 2.1 A/AA, no serious
  * or critical violation) and the menu works from the keyboard. Then the auditor's page (the
  * self-contained file, opened from disk) verifies the bundle, folder or archive, with the same
@@ -470,6 +470,19 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(existsSync(archive.replace(/\.zip$/, ''))).toBe(false)
     await page.goto(a.runtime!.apiUrl + '/#/audit')
     await page.locator('#checkpoints tbody tr').first().waitFor()
+  })
+
+  it("the overview: peers by state, queues, the audit log's size and latest checkpoint, witness alerts, as A's API reports them", async () => {
+    const view = await (await a.client()).call<{ size: number, checkpoints: Array<{ size: number }>, alerts: unknown[] }>('GET', '/v1/audit')
+    const latest = view.checkpoints.at(-1)!
+    await page.goto(a.runtime!.apiUrl + '/#/overview')
+    const cards = page.locator('.cards')
+    await cards.filter({ hasText: `latest checkpoint size ${latest.size} at` }).waitFor()
+    const text = await cards.textContent() ?? ''
+    expect(text).toContain('1 suspended or revoked')
+    expect(text).toMatch(new RegExp(`\\d+ deliveries waiting, ${(await (await a.client()).call<unknown[]>('GET', '/v1/outbox')).length} delivery records`))
+    expect(text).toContain(`${view.alerts.length} witness alerts`)
+    expect(text).toMatch(/\d+ entries; latest checkpoint/)
   })
 
   it("the console's actions are in A's audit log as the CLI's are (the bundle's entries)", async () => {
