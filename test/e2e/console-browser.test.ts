@@ -7,12 +7,14 @@
  * for forwarding it to C; a hit/no-hit query to B's index with a follow-up, which B's operator
  * refuses in B's console; a task force C proposes, awaiting B's signature in B's console, signed
  * there (in effect on both), a message sent to it from B's send form after the charter's check,
- * a second one declined with a reason, a third proposed from B's form; suspend B; the evaluation report's tables and SVG charts; export an
+ * a second one declined with a reason, a third proposed from B's form; the outbox's filters; edit B's permissions (the CLI's
+ * agreement parser refuses a malformed one), suspend and resume B, each confirmed, and (last) revoke it, Cancel first;
+ * the overview's cards against A's API; the console's actions in A's audit log; the evaluation report's tables and SVG charts; export an
  * audit bundle as a folder and as a .zip. Every page passes axe-core (WCAG 2.1 A/AA, no serious
  * or critical violation) and the menu works from the keyboard. Then the auditor's page (the
  * self-contained file, opened from disk) verifies the bundle, folder or archive, with the same
  * verdict as `liaison audit verify --bundle`, and copies with one flipped byte fail at the same
- * places; the page makes no network request after it loaded.
+ * places; the page makes no network request after it loaded. A's console itself requests nothing but its node's own origin.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
@@ -57,6 +59,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
   let bundle = ''
   let stixDigest = ''
   let archive = ''
+  const dialogs: string[] = []
+  /** Answer the next confirm dialog of A's console with Cancel. */
+  let dismissNext = false
+  const requests: string[] = []
 
   beforeAll(async () => {
     await buildWeb(ROOT)
@@ -76,7 +82,13 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
     page = await browser.newPage({ viewport: { width: 1366, height: 800 } })
     page.on('dialog', d => {
-      void d.accept()
+      dialogs.push(d.message())
+      void (dismissNext ? d.dismiss() : d.accept())
+      dismissNext = false
+    })
+    // Every request A's console makes, to check it never leaves the node's own origin.
+    page.on('request', r => {
+      requests.push(r.url())
     })
   }, 180_000)
 
@@ -200,6 +212,23 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(await page.locator('#signature-status').textContent()).toMatch(/^valid: Ed25519/)
     await page.locator('#receipts').filter({ hasText: 'accepted' }).filter({ hasText: 'proof and signature valid' }).waitFor()
     expect(await page.locator('#audit-position').textContent()).toMatch(/leaf \d+ \(message\.sent\)/)
+  })
+
+  it("the outbox's filters: by topic, by TLP, by recipient", async () => {
+    await page.goto(a.runtime!.apiUrl + '/#/outbox')
+    const rows = page.locator('#messages tbody tr')
+    await expect.poll(async () => await rows.count()).toBe(2)
+    await page.getByLabel('Topic', { exact: true }).fill('malware')
+    await expect.poll(async () => await rows.count()).toBe(1)
+    expect(await rows.first().textContent()).toContain('malware')
+    await page.getByLabel('Topic', { exact: true }).fill('')
+    await page.getByLabel('TLP', { exact: true }).selectOption('GREEN')
+    await rows.filter({ hasText: /^none$/ }).waitFor()
+    await page.getByLabel('TLP', { exact: true }).selectOption('AMBER')
+    await page.getByLabel('Peer ID').fill(b.peerId)
+    await expect.poll(async () => await rows.count()).toBe(2)
+    await page.getByLabel('Peer ID').fill(c.peerId)
+    await rows.filter({ hasText: /^none$/ }).waitFor()
   })
 
   it('grants a release request waiting for a decision', async () => {
@@ -373,11 +402,28 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     }
   )
 
-  it('suspends a peer after confirmation', async () => {
+  it("edits a peer's permissions (the CLI's agreement parser first), suspends and resumes it, each after a confirmation naming it", async () => {
     await page.goto(a.runtime!.apiUrl + '/#/peers')
+    // Permissions first: a malformed agreement is refused by the CLI's parser, a topic list is saved.
+    const edit = `#edit-${b.peerId.slice(-6)}`
+    await page.locator(`${edit}-agreements`).fill('EU-2024-17')
+    await page.locator('.edit-peer button', { hasText: 'Save permissions' }).click()
+    await page.locator('.edit-peer [role=alert]').filter({ hasText: 'expected ID:YYYY-MM-DD:YYYY-MM-DD' }).waitFor()
+    await page.locator(`${edit}-agreements`).fill('')
+    await page.locator(`${edit}-topicsIn`).fill('fraud, malware')
+    await page.locator('.edit-peer button', { hasText: 'Save permissions' }).click()
+    await until(async () => (await (await a.client()).peer(b.peerId)).topicsIn.join(',') === 'fraud,malware', 10_000, 'topics saved')
     await page.locator('.edit-peer button', { hasText: 'Suspend' }).click()
     await page.locator('.edit-peer .peer-status').filter({ hasText: 'suspended' }).waitFor()
+    expect(dialogs.filter(d => d.startsWith('Suspend ') && d.endsWith(`(${b.peerId})?`))).toHaveLength(1)
     expect((await (await a.client()).peer(b.peerId)).status).toBe('suspended')
+    // Resumed the same way, then suspended again (what the rest of this file expects).
+    await page.locator('.edit-peer button', { hasText: 'Resume' }).click()
+    await page.locator('.edit-peer .peer-status').filter({ hasText: 'active' }).waitFor()
+    expect(dialogs.filter(d => d.startsWith('Resume ') && d.endsWith(`(${b.peerId})?`))).toHaveLength(1)
+    expect((await (await a.client()).peer(b.peerId)).status).toBe('active')
+    await page.locator('.edit-peer button', { hasText: 'Suspend' }).click()
+    await page.locator('.edit-peer .peer-status').filter({ hasText: 'suspended' }).waitFor()
   })
 
   it("the evaluation report page: the node's figures as tables and its SVG charts as images", async () => {
@@ -424,6 +470,30 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(existsSync(archive.replace(/\.zip$/, ''))).toBe(false)
     await page.goto(a.runtime!.apiUrl + '/#/audit')
     await page.locator('#checkpoints tbody tr').first().waitFor()
+  })
+
+  it("the overview: peers by state, queues, the audit log's size and latest checkpoint, witness alerts, as A's API reports them", async () => {
+    const view = await (await a.client()).call<{ size: number, checkpoints: Array<{ size: number }>, alerts: unknown[] }>('GET', '/v1/audit')
+    const latest = view.checkpoints.at(-1)!
+    await page.goto(a.runtime!.apiUrl + '/#/overview')
+    const cards = page.locator('.cards')
+    await cards.filter({ hasText: `latest checkpoint size ${latest.size} at` }).waitFor()
+    const text = await cards.textContent() ?? ''
+    expect(text).toContain('1 suspended or revoked')
+    expect(text).toMatch(new RegExp(`\\d+ deliveries waiting, ${(await (await a.client()).call<unknown[]>('GET', '/v1/outbox')).length} delivery records`))
+    expect(text).toContain(`${view.alerts.length} witness alerts`)
+    expect(text).toMatch(/\d+ entries; latest checkpoint/)
+  })
+
+  it("the console's actions are in A's audit log as the CLI's are (the bundle's entries)", async () => {
+    const entries = (await readFile(join(bundle, 'audit', 'entries.jsonl'), 'utf8')).trim().split('\n').map(l =>
+      JSON.parse(l) as { action?: string, type?: string }
+    )
+    // Messages' entries name their event `type`, the trust list's and release decisions' an `action`.
+    const actions = new Set(entries.map(e => e.action ?? e.type))
+    for (const action of ['peer.added', 'peer.updated', 'message.sent', 'release.granted', 'peer.suspended', 'peer.resumed']) {
+      expect(actions, action).toContain(action)
+    }
   })
 
   it("after the export's checkpoint, the message view shows the leaf included, its proof checked in the browser", async () => {
@@ -475,6 +545,23 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     })
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.textContent)).toBe('Skip to content')
+  })
+
+  it('revokes a peer only once the confirmation is accepted', async () => {
+    await page.goto(a.runtime!.apiUrl + '/#/peers')
+    dismissNext = true
+    await page.locator('.edit-peer button', { hasText: 'Revoke' }).click()
+    await expect.poll(() => dialogs.filter(d => d.startsWith('Revoke ') && d.endsWith('Revocation cannot be undone.')).length).toBe(1)
+    expect((await (await a.client()).peer(b.peerId)).status).toBe('suspended')
+    await page.locator('.edit-peer button', { hasText: 'Revoke' }).click()
+    await page.locator('.edit-peer .peer-status').filter({ hasText: 'revoked' }).waitFor()
+    expect((await (await a.client()).peer(b.peerId)).status).toBe('revoked')
+  })
+
+  it("A's console, over every page visited so far, requested nothing but its own node's origin (no third party, no CDN)", () => {
+    const origin = new URL(a.runtime!.apiUrl).origin
+    expect(requests.length).toBeGreaterThan(0)
+    expect(requests.filter(u => !u.startsWith('data:') && new URL(u).origin !== origin)).toEqual([])
   })
 
   /** Open the self-contained auditor page from disk, pick `dir` (a folder, or a .zip archive), return the page's report and every request made after load. */

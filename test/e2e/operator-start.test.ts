@@ -56,6 +56,8 @@ describe('npm start (liaison up)', () => {
     expect(output).toMatch(new RegExp(`fingerprint +${FINGERPRINT.source}`))
     expect(output).toMatch(new RegExp(`listening +/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${peerId}`))
     expect(output).toMatch(/local API +http:\/\/127\.0\.0\.1:\d+/)
+    // The operator console (issue 21) is served at / of the local API; the banner names it.
+    expect(output).toMatch(/console +http:\/\/127\.0\.0\.1:\d+\/ /)
     // The TAXII 2.1 server runs on every node, loopback by default (issue 15): its base URL is in the banner.
     expect(output).toMatch(/TAXII 2\.1 +http:\/\/127\.0\.0\.1:\d+\/taxii2\/ /)
     expect(output).toContain(join(dir, 'config.json'))
