@@ -230,6 +230,21 @@ describe('joint task forces', () => {
     }
   })
 
+  it("applies each member's own per-peer policy before the charter: a refusal there carries the policy code", async () => {
+    // The charter allows GREEN; C's own ceiling for A is CLEAR. B receives, C refuses with its policy's code.
+    const before = await cc.peer(a.peerId)
+    await cc.updatePeer(a.peerId, { maxTlpIn: 'CLEAR' })
+    try {
+      const res = await ca.send(tfMessage(), { wait: true, timeoutMs: 20_000 })
+      expect(res.recipients.map(r => [r.peerId, r.status, r.reason]).sort()).toEqual(
+        [[b.peerId, 'delivered', undefined], [c.peerId, 'rejected', 'TLP_NOT_PERMITTED']].sort()
+      )
+      expect((await cc.inbox()).some(m => m.id === res.id)).toBe(false)
+    } finally {
+      await cc.updatePeer(a.peerId, { maxTlpIn: before.maxTlpIn })
+    }
+  })
+
   it("refuses at every member a message outside the charter's topic or TLP, or from outside the task force", async () => {
     const ref = { id, charter: v1 }
     const handling = ['no-judicial-use-without-consent']
@@ -406,11 +421,13 @@ describe('joint task forces', () => {
     const report = await cli(['report', '--format', 'json', '--by', 'taskforce,peer', '--out', file, '--data-dir', a.dir])
     expect(report.code, report.stderr).toBe(0)
     const figures = (JSON.parse(await readFile(file, 'utf8')) as { figures: Record<string, { rows: unknown[][] }> }).figures
-    expect(figures.taskforces.rows).toEqual(expect.arrayContaining([[b.peerId, id, 'out', 6], [c.peerId, id, 'out', 4]]))
-    // [taskforce, peer, direction, messages, accepted, rejected, pending]: B refused the one sent after its charter expired.
+    expect(figures.taskforces.rows).toEqual(expect.arrayContaining([[b.peerId, id, 'out', 7], [c.peerId, id, 'out', 5]]))
+    // [taskforce, peer, direction, messages, accepted, rejected, pending]: B refused the one sent after its charter expired,
+    // C the one above its own TLP ceiling for A.
     const out = figures.messages.rows.filter(r => r[0] === id && r[2] === 'out').map(r => [r[1], r[3], r[5]])
-    expect(out).toEqual(expect.arrayContaining([[b.peerId, 6, 1], [c.peerId, 4, 0]]))
+    expect(out).toEqual(expect.arrayContaining([[b.peerId, 7, 1], [c.peerId, 5, 1]]))
     expect(figures.rejections.rows).toContainEqual([id, b.peerId, 'out', 'TASKFORCE_NOT_PERMITTED', 1])
+    expect(figures.rejections.rows).toContainEqual([id, c.peerId, 'out', 'TLP_NOT_PERMITTED', 1])
     const verified = await cli(['report', 'verify', file, '--data-dir', a.dir, '--json'])
     expect(verified.code, verified.stderr + verified.stdout).toBe(0)
   })
