@@ -415,6 +415,23 @@ describe('joint task forces', () => {
     } finally {
       await store.close()
     }
+    // And in B's and C's: each version they saw (C saw the one that removed it, not those after), each message they received.
+    for (const [node, versions] of [[b, [1, 2, 3]], [c, [1, 2]]] as const) {
+      await node.stop()
+      const verified = await cli(['audit', 'verify', '--data-dir', node.dir, '--json'])
+      expect(verified.code, verified.stderr + verified.stdout).toBe(0)
+      const db = await Store.open(join(node.dir, 'store'))
+      try {
+        const entries: Array<{ type: string, version?: number, direction?: string }> = []
+        for await (const v of db.db.sublevel<string, Uint8Array>('audit-entry', { valueEncoding: 'view' }).values()) {
+          entries.push(JSON.parse(Buffer.from(v).toString('utf8')))
+        }
+        expect([...new Set(entries.filter(e => e.type === 'taskforce.charter').map(e => e.version))].sort()).toEqual(versions)
+        expect(entries.filter(e => e.type === 'taskforce.message' && e.direction === 'in').length).toBeGreaterThanOrEqual(3)
+      } finally {
+        await db.close()
+      }
+    }
     // The cooperation report breaks every message figure down by task force (--by taskforce),
     // and `report verify` recomputes the same figures from the log.
     const file = join(root, 'report-by-taskforce.json')
