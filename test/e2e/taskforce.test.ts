@@ -397,40 +397,35 @@ describe('joint task forces', () => {
     expect((JSON.parse(verified.stdout) as { valid: Array<{ kind: string }> }).valid.map(v => v.kind)).toEqual(['founding', 'amendment', 'leave'])
   })
 
-  it("keeps every charter version and task force message in each member's verifiable audit log", async () => {
-    await a.stop()
-    const res = await cli(['audit', 'verify', '--data-dir', a.dir, '--json'])
+  /** Stop `node`, check its audit log with `liaison audit verify`, and return its entries. */
+  async function verifiedAudit (node: TestNode): Promise<Array<{ type: string, action?: string, version?: number, direction?: string }>> {
+    await node.stop()
+    const res = await cli(['audit', 'verify', '--data-dir', node.dir, '--json'])
     expect(res.code, res.stderr + res.stdout).toBe(0)
-    const store = await Store.open(join(a.dir, 'store'))
+    const store = await Store.open(join(node.dir, 'store'))
     try {
-      const entries: Array<{ type: string, action?: string, version?: number }> = []
+      const entries = []
       for await (const v of store.db.sublevel<string, Uint8Array>('audit-entry', { valueEncoding: 'view' }).values()) {
         entries.push(JSON.parse(Buffer.from(v).toString('utf8')))
       }
-      const charters = entries.filter(e => e.type === 'taskforce.charter')
-      expect(charters.map(e => [e.version, e.action])).toEqual(
-        expect.arrayContaining([[1, 'taskforce.proposed'], [1, 'taskforce.received'], [2, 'taskforce.proposed'], [2, 'taskforce.received']])
-      )
-      expect(entries.filter(e => e.type === 'taskforce.message').length).toBeGreaterThanOrEqual(4)
+      return entries
     } finally {
       await store.close()
     }
+  }
+
+  it("keeps every charter version and task force message in each member's verifiable audit log", async () => {
+    const entries = await verifiedAudit(a)
+    const charters = entries.filter(e => e.type === 'taskforce.charter')
+    expect(charters.map(e => [e.version, e.action])).toEqual(
+      expect.arrayContaining([[1, 'taskforce.proposed'], [1, 'taskforce.received'], [2, 'taskforce.proposed'], [2, 'taskforce.received']])
+    )
+    expect(entries.filter(e => e.type === 'taskforce.message').length).toBeGreaterThanOrEqual(4)
     // And in B's and C's: each version they saw (C saw the one that removed it, not those after), each message they received.
     for (const [node, versions] of [[b, [1, 2, 3]], [c, [1, 2]]] as const) {
-      await node.stop()
-      const verified = await cli(['audit', 'verify', '--data-dir', node.dir, '--json'])
-      expect(verified.code, verified.stderr + verified.stdout).toBe(0)
-      const db = await Store.open(join(node.dir, 'store'))
-      try {
-        const entries: Array<{ type: string, version?: number, direction?: string }> = []
-        for await (const v of db.db.sublevel<string, Uint8Array>('audit-entry', { valueEncoding: 'view' }).values()) {
-          entries.push(JSON.parse(Buffer.from(v).toString('utf8')))
-        }
-        expect([...new Set(entries.filter(e => e.type === 'taskforce.charter').map(e => e.version))].sort()).toEqual(versions)
-        expect(entries.filter(e => e.type === 'taskforce.message' && e.direction === 'in').length).toBeGreaterThanOrEqual(3)
-      } finally {
-        await db.close()
-      }
+      const theirs = await verifiedAudit(node)
+      expect([...new Set(theirs.filter(e => e.type === 'taskforce.charter').map(e => e.version))].sort()).toEqual(versions)
+      expect(theirs.filter(e => e.type === 'taskforce.message' && e.direction === 'in').length).toBeGreaterThanOrEqual(3)
     }
     // The cooperation report breaks every message figure down by task force (--by taskforce),
     // and `report verify` recomputes the same figures from the log.
