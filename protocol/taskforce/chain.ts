@@ -15,7 +15,8 @@
  * build on another version are superseded.
  *
  * A valid version takes effect on member N's node once N signed it; a leave, a dissolution and
- * a version that removes N take effect without N (they only take something away from N).
+ * a version that removes N take effect without N (they only take something away from N). A
+ * later version that lists N again makes N a member anew: in effect on N's node once N signs it.
  *
  * @module
  */
@@ -126,16 +127,25 @@ export function buildChain (versions: readonly SignedCharter[]): Chain {
 export function effectOn (valid: readonly ChainLink[], self: string, nowMs: number): Effect {
   let effective: ChainLink | undefined
   let member = false
+  // The version that took `self` out, until a later one lists it again.
+  let gone: Effect | undefined
   for (const link of valid) {
     const inIt = memberIds(link.charter).includes(self)
     if (!inIt) {
-      if (member) return { state: link.kind === 'leave' && link.charter.proposedBy === self ? 'left' : 'removed', effective: link }
+      if (member) {
+        gone = { state: link.kind === 'leave' && link.charter.proposedBy === self ? 'left' : 'removed', effective: link }
+        member = false
+        effective = undefined
+      }
       continue
     }
+    // Listed again after being taken out: a member anew, bound only once it signs.
+    gone = undefined
     member = true
     if (link.kind === 'dissolution') return { state: 'dissolved', effective: link }
     if (link.signers.includes(self) || (link.kind === 'leave' && effective != null && effective.digest === link.charter.previous)) effective = link
   }
+  if (gone != null) return gone
   if (effective == null) return { state: 'awaiting-signatures' }
   const { validFrom, validUntil } = effective.charter
   if (nowMs < Date.parse(validFrom)) return { state: 'not-yet-valid', effective }

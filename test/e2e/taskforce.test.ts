@@ -230,6 +230,21 @@ describe('joint task forces', () => {
     }
   })
 
+  it("applies each member's own per-peer policy before the charter: a refusal there carries the policy code", async () => {
+    // The charter allows GREEN; C's own ceiling for A is CLEAR. B receives, C refuses with its policy's code.
+    const before = await cc.peer(a.peerId)
+    await cc.updatePeer(a.peerId, { maxTlpIn: 'CLEAR' })
+    try {
+      const res = await ca.send(tfMessage(), { wait: true, timeoutMs: 20_000 })
+      expect(res.recipients.map(r => [r.peerId, r.status, r.reason]).sort()).toEqual(
+        [[b.peerId, 'delivered', undefined], [c.peerId, 'rejected', 'TLP_NOT_PERMITTED']].sort()
+      )
+      expect((await cc.inbox()).some(m => m.id === res.id)).toBe(false)
+    } finally {
+      await cc.updatePeer(a.peerId, { maxTlpIn: before.maxTlpIn })
+    }
+  })
+
   it("refuses at every member a message outside the charter's topic or TLP, or from outside the task force", async () => {
     const ref = { id, charter: v1 }
     const handling = ['no-judicial-use-without-consent']
@@ -382,23 +397,35 @@ describe('joint task forces', () => {
     expect((JSON.parse(verified.stdout) as { valid: Array<{ kind: string }> }).valid.map(v => v.kind)).toEqual(['founding', 'amendment', 'leave'])
   })
 
-  it("keeps every charter version and task force message in each member's verifiable audit log", async () => {
-    await a.stop()
-    const res = await cli(['audit', 'verify', '--data-dir', a.dir, '--json'])
+  /** Stop `node`, check its audit log with `liaison audit verify`, and return its entries. */
+  async function verifiedAudit (node: TestNode): Promise<Array<{ type: string, action?: string, version?: number, direction?: string }>> {
+    await node.stop()
+    const res = await cli(['audit', 'verify', '--data-dir', node.dir, '--json'])
     expect(res.code, res.stderr + res.stdout).toBe(0)
-    const store = await Store.open(join(a.dir, 'store'))
+    const store = await Store.open(join(node.dir, 'store'))
     try {
-      const entries: Array<{ type: string, action?: string, version?: number }> = []
+      const entries = []
       for await (const v of store.db.sublevel<string, Uint8Array>('audit-entry', { valueEncoding: 'view' }).values()) {
         entries.push(JSON.parse(Buffer.from(v).toString('utf8')))
       }
-      const charters = entries.filter(e => e.type === 'taskforce.charter')
-      expect(charters.map(e => [e.version, e.action])).toEqual(
-        expect.arrayContaining([[1, 'taskforce.proposed'], [1, 'taskforce.received'], [2, 'taskforce.proposed'], [2, 'taskforce.received']])
-      )
-      expect(entries.filter(e => e.type === 'taskforce.message').length).toBeGreaterThanOrEqual(4)
+      return entries
     } finally {
       await store.close()
+    }
+  }
+
+  it("keeps every charter version and task force message in each member's verifiable audit log", async () => {
+    const entries = await verifiedAudit(a)
+    const charters = entries.filter(e => e.type === 'taskforce.charter')
+    expect(charters.map(e => [e.version, e.action])).toEqual(
+      expect.arrayContaining([[1, 'taskforce.proposed'], [1, 'taskforce.received'], [2, 'taskforce.proposed'], [2, 'taskforce.received']])
+    )
+    expect(entries.filter(e => e.type === 'taskforce.message').length).toBeGreaterThanOrEqual(4)
+    // And in B's and C's: each version they saw (C saw the one that removed it, not those after), each message they received.
+    for (const [node, versions] of [[b, [1, 2, 3]], [c, [1, 2]]] as const) {
+      const theirs = await verifiedAudit(node)
+      expect([...new Set(theirs.filter(e => e.type === 'taskforce.charter').map(e => e.version))].sort()).toEqual(versions)
+      expect(theirs.filter(e => e.type === 'taskforce.message' && e.direction === 'in').length).toBeGreaterThanOrEqual(3)
     }
     // The cooperation report breaks every message figure down by task force (--by taskforce),
     // and `report verify` recomputes the same figures from the log.
@@ -406,11 +433,13 @@ describe('joint task forces', () => {
     const report = await cli(['report', '--format', 'json', '--by', 'taskforce,peer', '--out', file, '--data-dir', a.dir])
     expect(report.code, report.stderr).toBe(0)
     const figures = (JSON.parse(await readFile(file, 'utf8')) as { figures: Record<string, { rows: unknown[][] }> }).figures
-    expect(figures.taskforces.rows).toEqual(expect.arrayContaining([[b.peerId, id, 'out', 6], [c.peerId, id, 'out', 4]]))
-    // [taskforce, peer, direction, messages, accepted, rejected, pending]: B refused the one sent after its charter expired.
+    expect(figures.taskforces.rows).toEqual(expect.arrayContaining([[b.peerId, id, 'out', 7], [c.peerId, id, 'out', 5]]))
+    // [taskforce, peer, direction, messages, accepted, rejected, pending]: B refused the one sent after its charter expired,
+    // C the one above its own TLP ceiling for A.
     const out = figures.messages.rows.filter(r => r[0] === id && r[2] === 'out').map(r => [r[1], r[3], r[5]])
-    expect(out).toEqual(expect.arrayContaining([[b.peerId, 6, 1], [c.peerId, 4, 0]]))
+    expect(out).toEqual(expect.arrayContaining([[b.peerId, 7, 1], [c.peerId, 5, 1]]))
     expect(figures.rejections.rows).toContainEqual([id, b.peerId, 'out', 'TASKFORCE_NOT_PERMITTED', 1])
+    expect(figures.rejections.rows).toContainEqual([id, c.peerId, 'out', 'TLP_NOT_PERMITTED', 1])
     const verified = await cli(['report', 'verify', file, '--data-dir', a.dir, '--json'])
     expect(verified.code, verified.stderr + verified.stdout).toBe(0)
   })

@@ -227,6 +227,29 @@ describe('governance', () => {
     expect(buildChain([...ended.valid, signed(next(ended.valid[1], { proposedBy: A.peerId, status: 'active' }), [A, B, C], all)]).superseded).toHaveLength(1)
   })
 
+  it('a member removed and later listed again is a member anew: bound once it signs the version that re-adds it', () => {
+    const remove = signed(next(f3, { members: example.v1.members.slice(0, 2), proposedBy: A.peerId }), [A, B], all)
+    const readd = next(remove, { members: example.v1.members, proposedBy: A.peerId, proposed: '2026-05-03T00:00:00.000Z' })
+    const before = buildChain([f3, remove, signed(readd, [A, B], memberIds(remove.charter))])
+    expect(before.valid.map(l => l.kind)).toEqual(['founding', 'amendment', 'amendment'])
+    expect(effectOn(before.valid, C.peerId, T0)).toEqual({ state: 'awaiting-signatures' })
+    const joined = buildChain([f3, remove, signed(readd, [A, B, C], memberIds(remove.charter))])
+    expect(effectOn(joined.valid, C.peerId, T0)).toMatchObject({ state: 'in-effect', effective: { charter: { version: 3 } } })
+    // Taken out again, it is removed again.
+    const again = signed(next(joined.valid[2], { members: example.v1.members.slice(0, 2), proposedBy: B.peerId }), [A, B], all)
+    expect(effectOn(buildChain([...joined.valid, again]).valid, C.peerId, T0).state).toBe('removed')
+  })
+
+  it('expiry ends a task force; an amendment extending validUntil, signed by the quorum, revives it', () => {
+    const after = Date.parse(example.v1.validUntil) + 86_400_000
+    expect(effectOn(buildChain([f3]).valid, A.peerId, after).state).toBe('expired')
+    const extend = signed(next(f3, { validUntil: new Date(after + 86_400_000).toISOString(), proposedBy: A.peerId }), [A, B], all)
+    const chain = buildChain([f3, extend])
+    expect(effectOn(chain.valid, A.peerId, after)).toMatchObject({ state: 'in-effect', effective: { charter: { version: 2 } } })
+    // C did not sign the extension: version 1 stays in effect on C's node, and it has expired there.
+    expect(effectOn(chain.valid, C.peerId, after)).toMatchObject({ state: 'expired', effective: { charter: { version: 1 } } })
+  })
+
   it('of two competing versions the first valid one wins; the other is superseded', () => {
     const x = signed(next(f3, { name: 'X', proposedBy: A.peerId }), [A, B], all)
     const y = signed(next(f3, { name: 'Y', proposedBy: C.peerId }), [C, B], all)
