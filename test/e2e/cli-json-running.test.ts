@@ -1,7 +1,7 @@
 /**
  * The `--json` promise of the CLI (issue 14) for the commands that need a running node or a
  * peer, which the unit walk (test/unit/cli-commands.test.ts) cannot run: query (and follow-up,
- * pending, unpin), feedback, forward, release request|grant|deny, keys rotate|approve|finish|
+ * pending, unpin), feedback, message evidence, forward, release request|grant|deny, keys rotate|approve|finish|
  * revoke, peers revoke --certificate, policy reload, config check --policy, report (and verify),
  * and the taskforce subcommands. Real nodes A and B run as child processes and trust each other
  * and C; C is never started (a peer that is down). Each command runs in-process through main()
@@ -95,6 +95,18 @@ describe('--json of the commands that need a running node or a peer', () => {
       '20s'
     )
     expect(sent.recipients[0].status).toBe('delivered')
+    // Delivered means B's batch receipt is in: its evidence, exported, is in the documented shape.
+    const evidence = await json<{ evidence: Array<{ by: string }> }>(
+      'message evidence',
+      'message',
+      'evidence',
+      sent.id,
+      '--out',
+      join(root, 'evidence'),
+      '--data-dir',
+      a.dir
+    )
+    expect(evidence.evidence.map(e => e.by)).toEqual([b.peerId])
     await json('feedback', 'feedback', sent.id, '--rating', 'useful', '--note', 'thanks', '--data-dir', b.dir)
 
     // B asks A (the originator) to release the message to C, twice: A grants one, denies the other.
