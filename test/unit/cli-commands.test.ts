@@ -288,6 +288,15 @@ describe('the command line, run', () => {
     expect(offer('liaison', 'taxii', 'clients', '')).toEqual(['add', 'list', 'remove'])
     expect(offer('liaison', 'send', '--tlp', '')).toEqual(['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'])
     expect(offer('liaison', 'peers', 'add', '--no-f')).toEqual(['--no-fingerprint-check'])
+    // The zsh script of every command parses in zsh (installed by .ci/run; skipped where zsh is absent).
+    const zsh = await run('completion', 'zsh')
+    expect(zsh.code).toBe(EXIT.OK)
+    expect(zsh.stdout).toContain('--no-fingerprint-check')
+    try {
+      execFileSync('zsh', ['-n'], { input: zsh.stdout })
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
     expect((await run('completion', 'fish')).code).toBe(EXIT.USAGE)
   })
 })
