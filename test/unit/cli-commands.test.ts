@@ -173,6 +173,28 @@ describe('the command line, run', () => {
     await json('audit checkpoint', 'audit', 'checkpoint', '--data-dir', a)
     await json('audit prove', 'audit', 'prove', sent.digest, '--data-dir', a)
     await json('audit witnesses', 'audit', 'witnesses', '--data-dir', a)
+    // Without --json the same commands print text, not JSON (issue 14: keys status, audit checkpoint and policy show always printed JSON).
+    for (
+      const argv of [
+        ['keys', 'status'],
+        ['audit', 'checkpoint'],
+        ['audit', 'witnesses'],
+        ['audit', 'prove', sent.digest],
+        ['policy', 'show'],
+        ['config', 'show'],
+        ['id'],
+        ['peers', 'list'],
+        ['peers', 'show', bId],
+        ['outbox'],
+        ['inbox'],
+        ['release', 'list'],
+        ['message', 'show', sent.id]
+      ]
+    ) {
+      const res = await run(...argv, '--data-dir', a)
+      expect(res.code, `${argv.join(' ')}: ${res.stderr}`).toBe(EXIT.OK)
+      expect(() => JSON.parse(res.stdout), `${argv.join(' ')} prints text by default`).toThrow()
+    }
     await json('audit verify', 'audit', 'verify', '--data-dir', a, '--workers', '1')
     await json('audit export', 'audit', 'export', '--data-dir', a, '--out', join(root, 'bundle'))
     await json('purge', 'purge', '--data-dir', a)
