@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { COMMANDS } from '../../node/cli/main.ts'
 import { flagsOf, allFlagNames } from '../../node/cli/spec.ts'
-import { renderCommand } from '../../node/cli/help.ts'
+import { renderCommand, renderSubcommand } from '../../node/cli/help.ts'
 import { parseInvocation } from '../../node/cli/dispatch.ts'
 import { generateDocs } from '../../node/cli/reference.ts'
 import { EXIT } from '../../node/cli/exit-codes.ts'
@@ -60,6 +60,8 @@ describe('every command definition', () => {
       }
       expect(spec.examples?.length ?? subs.map(s => spec.subcommands?.[s]?.examples?.length ?? 0).reduce((a, b) => a + b, 0), `${spec.name} has an example`)
         .toBeGreaterThan(0)
+      // Each subcommand's own --help (what `liaison COMMAND SUB --help` prints) shows one too.
+      for (const sub of subs) expect(renderSubcommand(spec, sub), `${spec.name} ${sub} --help has an example`).toContain('\nExamples:\n')
     }
   })
 
