@@ -28,7 +28,12 @@ function flagNote (f: Flag): string {
 function flagLines (flags: Flags, indent: string): string[] {
   const entries = Object.entries(flags)
   const width = Math.min(34, Math.max(0, ...entries.map(([n, f]) => flagLabel(n, f).length)))
-  return entries.map(([n, f]) => `${indent}${flagLabel(n, f).padEnd(width)}  ${f.help}${flagNote(f)}`)
+  // A label wider than the column gets a line of its own, so the help texts stay in one column.
+  return entries.flatMap(([n, f]) => {
+    const label = flagLabel(n, f)
+    const help = `${f.help}${flagNote(f)}`
+    return label.length > width ? [`${indent}${label}`, `${indent}${' '.repeat(width)}  ${help}`] : [`${indent}${label.padEnd(width)}  ${help}`]
+  })
 }
 
 function pad (rows: Array<[string, string]>, indent: string): string[] {

@@ -9,8 +9,10 @@ import { decodeEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
 import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
 import { parseMessage } from '../../protocol/message.ts'
 import { parseReceipt } from '../../protocol/receipt.ts'
+import { checkReceiptEvidence, isReceiptEvidence, parseReceiptEvidence } from '../../protocol/receipt-evidence.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
 import type { MessageView } from '../service/index.ts'
+import { openNodeCheckpoint } from '../audit/checkpoints.ts'
 
 export interface ReceiptStatus {
   by: string
@@ -38,6 +40,25 @@ const verifies = (env: ReturnType<typeof decodeEnvelope>, signer: string): boole
   }
 }
 
+/**
+ * A receipt kept as evidence from a batch receipt (PROTOCOL.md §22): its answer and the time the
+ * receiver logged it come from the logged entry; valid when the entry, the inclusion proof and the
+ * receiver's signed checkpoint all check (what `message evidence` exports for anyone to check).
+ */
+function evidenceStatus (by: string, bytes: Uint8Array, envelope: string): ReceiptStatus {
+  const e = parseReceiptEvidence(bytes)
+  let valid = false
+  try {
+    checkReceiptEvidence(e)
+    openNodeCheckpoint(e.checkpoint, [by])
+    valid = e.by === by
+  } catch {
+    valid = false
+  }
+  const at = (JSON.parse(e.entry) as { at: string }).at
+  return { by, status: e.status, ...(e.reason != null ? { reason: e.reason } : {}), at, valid, envelope }
+}
+
 /** `view` (fetched with its envelope) as `message show` presents it; `keepEnvelope` keeps the base64. */
 export function showMessage (view: MessageView, keepEnvelope: boolean): MessageShow {
   const signer = view.meta.from
@@ -50,7 +71,9 @@ export function showMessage (view: MessageView, keepEnvelope: boolean): MessageS
     body = env.payloadType === PAYLOAD_TYPES.message ? parseMessage(env.payload).body : JSON.parse(Buffer.from(env.payload).toString('utf8'))
   }
   const receipts = view.receipts.map(r => {
-    const env = decodeEnvelope(Buffer.from(r.envelope, 'base64'))
+    const bytes = Buffer.from(r.envelope, 'base64')
+    if (isReceiptEvidence(bytes)) return evidenceStatus(r.by, bytes, r.envelope)
+    const env = decodeEnvelope(bytes)
     const receipt = parseReceipt(env.payload)
     return {
       by: r.by,

@@ -24,7 +24,8 @@ export const EPOCH_MS_KEYS: ReadonlySet<string> = new Set([
   'at',
   'nextAttemptAt',
   'receivedAt',
-  'createdAt'
+  'createdAt',
+  'sentAt'
 ])
 /** Keys whose numeric value is a time in epoch seconds (C2SP checkpoints). */
 export const EPOCH_SECONDS_KEYS: ReadonlySet<string> = new Set(['time'])

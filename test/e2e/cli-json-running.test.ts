@@ -1,7 +1,7 @@
 /**
  * The `--json` promise of the CLI (issue 14) for the commands that need a running node or a
  * peer, which the unit walk (test/unit/cli-commands.test.ts) cannot run: query (and follow-up,
- * pending, unpin), feedback, forward, release request|grant|deny, keys rotate|approve|finish|
+ * pending, unpin), feedback, message evidence, forward, release request|grant|deny, keys rotate|approve|finish|
  * revoke, peers revoke --certificate, policy reload, config check --policy, report (and verify),
  * and the taskforce subcommands. Real nodes A and B run as child processes and trust each other
  * and C; C is never started (a peer that is down). Each command runs in-process through main()
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TEST_AGREEMENT, TestNode, startAll, tempDir, until } from '../helpers/node-process.ts'
-import { outputChecker, runCli, type OutputChecker } from '../helpers/cli-run.ts'
+import { RFC3339_MS, outputChecker, runCli, type OutputChecker } from '../helpers/cli-run.ts'
 import { EXIT } from '../../node/cli/exit-codes.ts'
 
 interface SendOut {
@@ -95,6 +95,18 @@ describe('--json of the commands that need a running node or a peer', () => {
       '20s'
     )
     expect(sent.recipients[0].status).toBe('delivered')
+    // Delivered means B's batch receipt is in: its evidence, exported, is in the documented shape.
+    const evidence = await json<{ evidence: Array<{ by: string }> }>(
+      'message evidence',
+      'message',
+      'evidence',
+      sent.id,
+      '--out',
+      join(root, 'evidence'),
+      '--data-dir',
+      a.dir
+    )
+    expect(evidence.evidence.map(e => e.by)).toEqual([b.peerId])
     await json('feedback', 'feedback', sent.id, '--rating', 'useful', '--note', 'thanks', '--data-dir', b.dir)
 
     // B asks A (the originator) to release the message to C, twice: A grants one, denies the other.
@@ -136,6 +148,23 @@ describe('--json of the commands that need a running node or a peer', () => {
       20_000,
       'the grant at B'
     )
+    // A delivered delivery has its first transmission time: RFC 3339 ms in outbox and message show, like every time (issue 14).
+    const outbox = await json<Array<{ digest: string, sentAt?: string }>>('outbox', 'outbox', '--data-dir', a.dir)
+    expect(outbox.find(d => d.digest === sent.digest)?.sentAt).toMatch(RFC3339_MS)
+    // Its receipt is evidence from B's batch receipt: message show reads it (answer, time, checked), in JSON and text.
+    const shown = await json<{ deliveries: Array<{ sentAt?: string }>, receipts: Array<{ by: string, status: string, at: string, valid: boolean }> }>(
+      'message show',
+      'message',
+      'show',
+      sent.id,
+      '--data-dir',
+      a.dir
+    )
+    expect(shown.deliveries[0].sentAt).toMatch(RFC3339_MS)
+    expect(shown.receipts).toEqual([{ by: b.peerId, status: 'accepted', at: expect.stringMatching(RFC3339_MS), valid: true, envelope: expect.any(String) }])
+    const shownText = await runCli('message', 'show', sent.id, '--data-dir', a.dir)
+    expect(shownText.code, shownText.stderr).toBe(0)
+    expect(shownText.stdout).toMatch(new RegExp(`${b.peerId}  accepted  at \\S+  signature valid`))
 
     // C is down: --wait runs out of time; the forward stays queued (pending, TIMEOUT), exit 3.
     const timedOut = await runCli('forward', sent.id, '--to', c.peerId, '--wait', '--timeout', '1s', '--json', '--data-dir', b.dir)
@@ -262,6 +291,7 @@ describe('--json of the commands that need a running node or a peer', () => {
         'query pending',
         'query unpin',
         'feedback',
+        'message evidence',
         'forward',
         'release request',
         'release grant',

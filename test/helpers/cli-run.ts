@@ -46,9 +46,13 @@ export const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 /** Message content the operator wrote, not times of Liaison's: not checked. */
 const CONTENT_KEYS = new Set(['body', 'payload'])
 
-/** Paths in `value` (any depth) whose string looks like a time but is not RFC3339_MS. */
+/**
+ * Paths in `value` (any depth) whose string looks like a time but is not RFC3339_MS, or whose key
+ * names a time (`…At`) but holds a number (an epoch time that escaped the output layer).
+ */
 export function badTimes (value: unknown, path = ''): string[] {
   if (typeof value === 'string') return /^\d{4}-\d{2}-\d{2}T/.test(value) && !RFC3339_MS.test(value) ? [`${path}: ${value}`] : []
+  if (typeof value === 'number') return /At$/.test(path) ? [`${path}: ${value} (a number, not RFC 3339)`] : []
   if (Array.isArray(value)) return value.flatMap((v, i) => badTimes(v, `${path}/${i}`))
   if (value != null && typeof value === 'object') {
     return Object.entries(value).filter(([k]) => !CONTENT_KEYS.has(k)).flatMap(([k, v]) => badTimes(v, `${path}/${k}`))

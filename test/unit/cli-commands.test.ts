@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { COMMANDS } from '../../node/cli/main.ts'
 import { flagsOf, allFlagNames } from '../../node/cli/spec.ts'
-import { renderCommand } from '../../node/cli/help.ts'
+import { renderCommand, renderSubcommand } from '../../node/cli/help.ts'
 import { parseInvocation } from '../../node/cli/dispatch.ts'
 import { generateDocs } from '../../node/cli/reference.ts'
 import { EXIT } from '../../node/cli/exit-codes.ts'
@@ -60,6 +60,8 @@ describe('every command definition', () => {
       }
       expect(spec.examples?.length ?? subs.map(s => spec.subcommands?.[s]?.examples?.length ?? 0).reduce((a, b) => a + b, 0), `${spec.name} has an example`)
         .toBeGreaterThan(0)
+      // Each subcommand's own --help (what `liaison COMMAND SUB --help` prints) shows one too.
+      for (const sub of subs) expect(renderSubcommand(spec, sub), `${spec.name} ${sub} --help has an example`).toContain('\nExamples:\n')
     }
   })
 
@@ -173,6 +175,28 @@ describe('the command line, run', () => {
     await json('audit checkpoint', 'audit', 'checkpoint', '--data-dir', a)
     await json('audit prove', 'audit', 'prove', sent.digest, '--data-dir', a)
     await json('audit witnesses', 'audit', 'witnesses', '--data-dir', a)
+    // Without --json the same commands print text, not JSON (issue 14: keys status, audit checkpoint and policy show always printed JSON).
+    for (
+      const argv of [
+        ['keys', 'status'],
+        ['audit', 'checkpoint'],
+        ['audit', 'witnesses'],
+        ['audit', 'prove', sent.digest],
+        ['policy', 'show'],
+        ['config', 'show'],
+        ['id'],
+        ['peers', 'list'],
+        ['peers', 'show', bId],
+        ['outbox'],
+        ['inbox'],
+        ['release', 'list'],
+        ['message', 'show', sent.id]
+      ]
+    ) {
+      const res = await run(...argv, '--data-dir', a)
+      expect(res.code, `${argv.join(' ')}: ${res.stderr}`).toBe(EXIT.OK)
+      expect(() => JSON.parse(res.stdout), `${argv.join(' ')} prints text by default`).toThrow()
+    }
     await json('audit verify', 'audit', 'verify', '--data-dir', a, '--workers', '1')
     await json('audit export', 'audit', 'export', '--data-dir', a, '--out', join(root, 'bundle'))
     await json('purge', 'purge', '--data-dir', a)
@@ -288,6 +312,15 @@ describe('the command line, run', () => {
     expect(offer('liaison', 'taxii', 'clients', '')).toEqual(['add', 'list', 'remove'])
     expect(offer('liaison', 'send', '--tlp', '')).toEqual(['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'])
     expect(offer('liaison', 'peers', 'add', '--no-f')).toEqual(['--no-fingerprint-check'])
+    // The zsh script of every command parses in zsh (installed by .ci/run; skipped where zsh is absent).
+    const zsh = await run('completion', 'zsh')
+    expect(zsh.code).toBe(EXIT.OK)
+    expect(zsh.stdout).toContain('--no-fingerprint-check')
+    try {
+      execFileSync('zsh', ['-n'], { input: zsh.stdout })
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
     expect((await run('completion', 'fish')).code).toBe(EXIT.USAGE)
   })
 })

@@ -37,12 +37,13 @@ export const TASKFORCE: CommandSpec = {
         '--topic fraud --max-tlp AMBER --until 180d'
       ]
     },
-    list: { summary: 'every task force this node knows, and its state here', output: apiOutput('taskForces') },
+    list: { summary: 'every task force this node knows, and its state here', output: apiOutput('taskForces'), examples: ['liaison taskforce list'] },
     show: {
       summary: 'one task force: the charter in effect here, each version, its signers',
       args: 'ID',
       flags: { history: flag.boolean('include every charter envelope (for `taskforce verify`)') },
-      output: apiOutput('taskForce')
+      output: apiOutput('taskForce'),
+      examples: ['liaison taskforce show 0192…', 'liaison taskforce show 0192… --history --json > jit.json']
     },
     sign: {
       summary: "sign the version awaiting this node's signature",
@@ -58,7 +59,8 @@ export const TASKFORCE: CommandSpec = {
         reason: flag.string('why (shown to the members)', { placeholder: 'TEXT' }),
         digest: flag.string('decline this version', { placeholder: 'DIGEST' })
       },
-      output: apiOutput('declineTaskForce')
+      output: apiOutput('declineTaskForce'),
+      examples: ['liaison taskforce decline 0192… --reason "our legal basis does not cover the new member"']
     },
     amend: {
       summary: "propose the next version; it needs the current members' quorum",
@@ -74,8 +76,18 @@ export const TASKFORCE: CommandSpec = {
       output: apiOutput('amendTaskForce'),
       examples: ['liaison taskforce amend 0192… --remove 12D3KooWC…', 'liaison taskforce amend 0192… --until 2027-06-30']
     },
-    leave: { summary: "leave the task force (takes effect with this node's signature alone)", args: 'ID', output: apiOutput('leaveTaskForce') },
-    dissolve: { summary: "propose dissolving the task force (needs the current members' quorum)", args: 'ID', output: apiOutput('dissolveTaskForce') },
+    leave: {
+      summary: "leave the task force (takes effect with this node's signature alone)",
+      args: 'ID',
+      output: apiOutput('leaveTaskForce'),
+      examples: ['liaison taskforce leave 0192…']
+    },
+    dissolve: {
+      summary: "propose dissolving the task force (needs the current members' quorum)",
+      args: 'ID',
+      output: apiOutput('dissolveTaskForce'),
+      examples: ['liaison taskforce dissolve 0192…']
+    },
     verify: {
       summary: 'check an exported history with the signatures alone (offline)',
       args: 'FILE',
