@@ -4,7 +4,9 @@ import { flag, flagsOf, type CommandSpec } from '../../node/cli/spec.ts'
 import { renderCommand, renderOverview } from '../../node/cli/help.ts'
 import { nearest } from '../../node/cli/suggest.ts'
 import { bashCompletion, zshCompletion } from '../../node/cli/completion.ts'
-import { EXIT, exitCodeFor } from '../../node/cli/exit-codes.ts'
+import { EXIT, EXIT_MEANINGS, exitCodeFor, UNAVAILABLE_CODES, USAGE_CODES } from '../../node/cli/exit-codes.ts'
+import { NODE_ERROR_CODES } from '../../node/errors.ts'
+import { REASON_CODES } from '../../protocol/errors.ts'
 
 const TOY: CommandSpec = {
   name: 'peers',
@@ -50,6 +52,13 @@ describe('command definitions', () => {
     expect(exitCodeFor('NOT_FOUND')).toBe(EXIT.REFUSED)
     expect(exitCodeFor('TLP_NOT_PERMITTED')).toBe(EXIT.REFUSED)
     expect(exitCodeFor('NODE_NOT_RUNNING')).toBe(EXIT.UNAVAILABLE)
+    expect(exitCodeFor('INTERNAL')).toBe(EXIT.INTERNAL)
+  })
+
+  it('every error code of the catalogue, node and protocol, has one documented exit code; the classes name only real codes', () => {
+    const all = [...Object.keys(NODE_ERROR_CODES), ...Object.keys(REASON_CODES)]
+    for (const code of all) expect(Object.keys(EXIT_MEANINGS).map(Number), code).toContain(exitCodeFor(code))
+    for (const code of [...USAGE_CODES, ...UNAVAILABLE_CODES]) expect(all, code).toContain(code)
     expect(exitCodeFor('INTERNAL')).toBe(EXIT.INTERNAL)
   })
 
