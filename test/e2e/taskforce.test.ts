@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { TEST_AGREEMENT, TestNode, cli, startAll, tempDir, until } from '../helpers/node-process.ts'
+import { TEST_AGREEMENT, cli, startTrustingViaApi, tempDir, until, type TestNode } from '../helpers/node-process.ts'
 import { HostileClient, batch, envelopeBytes, openReceipt, trustPeer } from '../helpers/hostile-client.ts'
 import { CLOCK_SHIFT_MODULE } from '../../scripts/soak/clock-shift.ts'
 import type { ApiClient } from '../../node/api/client.ts'
@@ -82,16 +82,10 @@ describe('joint task forces', () => {
 
   beforeAll(async () => {
     root = await tempDir()
-    const nodes = await Promise.all(['a', 'b', 'c', 'd'].map(async name => await TestNode.create({ name, root })))
-    ;[a, b, c, d] = nodes
-    await startAll(nodes)
-    const clients = await Promise.all(nodes.map(async n => await n.client()))
-    ;[ca, cb, cc, cd] = clients
     // Every node trusts every other one, with the test agreement (through the API: no process per peer).
-    const agreements = [{ id: TEST_AGREEMENT, validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }]
-    await Promise.all(nodes.map(async (x, i) => {
-      for (const y of nodes) if (y !== x) await clients[i].addPeer({ peerId: y.peerId, name: y.name, addresses: [y.address], agreements })
-    }))
+    const { nodes, clients } = await startTrustingViaApi(root, ['a', 'b', 'c', 'd'])
+    ;[a, b, c, d] = nodes
+    ;[ca, cb, cc, cd] = clients
   }, 180_000)
 
   afterAll(async () => {
