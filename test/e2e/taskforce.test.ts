@@ -239,15 +239,19 @@ describe('joint task forces', () => {
     }
   })
 
-  it("refuses at every member a message outside the charter's topic or TLP, or from outside the task force", async () => {
+  it("refuses at every member a message outside the charter's topic, TLP, handling or legal basis, or from outside the task force", async () => {
     const ref = { id, charter: v1 }
     const handling = ['no-judicial-use-without-consent']
     const members = [b.peerId, c.peerId]
+    // B and C also hold a second agreement with A, valid for a message but not the charter's legal basis.
+    const other = { id: 'JIT-2026-99', validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }
+    for (const client of [cb, cc]) await client.updatePeer(a.peerId, { agreements: [...(await client.peer(a.peerId)).agreements, other] })
     const verdicts = await crafted(a, [
       freshMessage(a.peerId, members, { topic: 'drugs', taskForce: ref, handling, legalBasis: TEST_AGREEMENT }, 7 * DAY),
       freshMessage(a.peerId, members, { tlp: 'AMBER', taskForce: ref, handling, legalBasis: TEST_AGREEMENT }, 7 * DAY),
       freshMessage(a.peerId, members, { taskForce: ref, handling: [], legalBasis: TEST_AGREEMENT }, 7 * DAY),
-      freshMessage(a.peerId, members, { taskForce: { id, charter: 'ab'.repeat(32) }, handling, legalBasis: TEST_AGREEMENT }, 7 * DAY)
+      freshMessage(a.peerId, members, { taskForce: { id, charter: 'ab'.repeat(32) }, handling, legalBasis: TEST_AGREEMENT }, 7 * DAY),
+      freshMessage(a.peerId, members, { taskForce: ref, handling, legalBasis: other.id }, 7 * DAY)
     ])
     for (const v of verdicts) expect(v).toEqual(members.map(m => [m, 'rejected', 'TASKFORCE_NOT_PERMITTED']))
     ca = await a.client()
