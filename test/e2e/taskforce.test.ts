@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { TEST_AGREEMENT, TestNode, cli, startAll, tempDir, until } from '../helpers/node-process.ts'
+import { TEST_AGREEMENT, cli, startTrustingViaApi, tempDir, until, type TestNode } from '../helpers/node-process.ts'
 import { HostileClient, batch, envelopeBytes, openReceipt, trustPeer } from '../helpers/hostile-client.ts'
 import { CLOCK_SHIFT_MODULE } from '../../scripts/soak/clock-shift.ts'
 import type { ApiClient } from '../../node/api/client.ts'
@@ -82,16 +82,10 @@ describe('joint task forces', () => {
 
   beforeAll(async () => {
     root = await tempDir()
-    const nodes = await Promise.all(['a', 'b', 'c', 'd'].map(async name => await TestNode.create({ name, root })))
-    ;[a, b, c, d] = nodes
-    await startAll(nodes)
-    const clients = await Promise.all(nodes.map(async n => await n.client()))
-    ;[ca, cb, cc, cd] = clients
     // Every node trusts every other one, with the test agreement (through the API: no process per peer).
-    const agreements = [{ id: TEST_AGREEMENT, validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }]
-    await Promise.all(nodes.map(async (x, i) => {
-      for (const y of nodes) if (y !== x) await clients[i].addPeer({ peerId: y.peerId, name: y.name, addresses: [y.address], agreements })
-    }))
+    const { nodes, clients } = await startTrustingViaApi(root, ['a', 'b', 'c', 'd'])
+    ;[a, b, c, d] = nodes
+    ;[ca, cb, cc, cd] = clients
   }, 180_000)
 
   afterAll(async () => {
@@ -245,15 +239,19 @@ describe('joint task forces', () => {
     }
   })
 
-  it("refuses at every member a message outside the charter's topic or TLP, or from outside the task force", async () => {
+  it("refuses at every member a message outside the charter's topic, TLP, handling or legal basis, or from outside the task force", async () => {
     const ref = { id, charter: v1 }
     const handling = ['no-judicial-use-without-consent']
     const members = [b.peerId, c.peerId]
+    // B and C also hold a second agreement with A, valid for a message but not the charter's legal basis.
+    const other = { id: 'JIT-2026-99', validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }
+    for (const client of [cb, cc]) await client.updatePeer(a.peerId, { agreements: [...(await client.peer(a.peerId)).agreements, other] })
     const verdicts = await crafted(a, [
       freshMessage(a.peerId, members, { topic: 'drugs', taskForce: ref, handling, legalBasis: TEST_AGREEMENT }, 7 * DAY),
       freshMessage(a.peerId, members, { tlp: 'AMBER', taskForce: ref, handling, legalBasis: TEST_AGREEMENT }, 7 * DAY),
       freshMessage(a.peerId, members, { taskForce: ref, handling: [], legalBasis: TEST_AGREEMENT }, 7 * DAY),
-      freshMessage(a.peerId, members, { taskForce: { id, charter: 'ab'.repeat(32) }, handling, legalBasis: TEST_AGREEMENT }, 7 * DAY)
+      freshMessage(a.peerId, members, { taskForce: { id, charter: 'ab'.repeat(32) }, handling, legalBasis: TEST_AGREEMENT }, 7 * DAY),
+      freshMessage(a.peerId, members, { taskForce: ref, handling, legalBasis: other.id }, 7 * DAY)
     ])
     for (const v of verdicts) expect(v).toEqual(members.map(m => [m, 'rejected', 'TASKFORCE_NOT_PERMITTED']))
     ca = await a.client()
