@@ -9,10 +9,10 @@ import { decodeEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
 import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
 import { parseMessage } from '../../protocol/message.ts'
 import { parseReceipt } from '../../protocol/receipt.ts'
-import { checkReceiptEvidence, isReceiptEvidence, parseReceiptEvidence } from '../../protocol/receipt-evidence.ts'
+import { isReceiptEvidence, parseReceiptEvidence } from '../../protocol/receipt-evidence.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
 import type { MessageView } from '../service/index.ts'
-import { openNodeCheckpoint } from '../audit/checkpoints.ts'
+import { checkStoredEnvelope } from '../audit/verify/envelope-check.ts'
 
 export interface ReceiptStatus {
   by: string
@@ -42,16 +42,15 @@ const verifies = (env: ReturnType<typeof decodeEnvelope>, signer: string): boole
 
 /**
  * A receipt kept as evidence from a batch receipt (PROTOCOL.md §22): its answer and the time the
- * receiver logged it come from the logged entry; valid when the entry, the inclusion proof and the
- * receiver's signed checkpoint all check (what `message evidence` exports for anyone to check).
+ * receiver logged it come from the logged entry; valid when `audit verify`'s own check of stored
+ * receipt evidence passes (for this message, by this receiver, entry, inclusion proof and the
+ * receiver's signed checkpoint: what `message evidence` exports for anyone to check).
  */
-function evidenceStatus (by: string, bytes: Uint8Array, envelope: string): ReceiptStatus {
+function evidenceStatus (by: string, digest: string, bytes: Uint8Array, envelope: string): ReceiptStatus {
   const e = parseReceiptEvidence(bytes)
   let valid = false
   try {
-    checkReceiptEvidence(e)
-    openNodeCheckpoint(e.checkpoint, [by])
-    valid = e.by === by
+    valid = checkStoredEnvelope(bytes, verifyKeyFromPeerId(by), { kind: 'receipt', digest: Buffer.from(digest, 'hex') }).ok
   } catch {
     valid = false
   }
@@ -72,7 +71,7 @@ export function showMessage (view: MessageView, keepEnvelope: boolean): MessageS
   }
   const receipts = view.receipts.map(r => {
     const bytes = Buffer.from(r.envelope, 'base64')
-    if (isReceiptEvidence(bytes)) return evidenceStatus(r.by, bytes, r.envelope)
+    if (isReceiptEvidence(bytes)) return evidenceStatus(r.by, view.meta.digest, bytes, r.envelope)
     const env = decodeEnvelope(bytes)
     const receipt = parseReceipt(env.payload)
     return {

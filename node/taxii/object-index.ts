@@ -98,25 +98,19 @@ export class ObjectIndex {
     batch.deltas.set(key, (batch.deltas.get(key) ?? 0) + by)
   }
 
-  /** Adds a message's entries to a collection, unless it is there already. */
-  async add (batch: IndexBatch, collection: string, digest: string, entries: readonly IndexEntry[]): Promise<void> {
-    if (entries.length === 0) return
-    this.addKnown(batch, collection, digest, entries, await this.sub.get(this.recordKey(collection, digest)) != null)
-  }
-
   /** The key of what one message contributed to a collection (see the layout above). */
   recordKey (collection: string, digest: string): string {
     return collection + SEP + 'm' + SEP + digest
   }
 
-  /** Which of these messages a collection already holds, in one read: `add` without its own read. */
+  /** Which of these messages a collection already holds, in one read (what `add` is told). */
   async held (pairs: ReadonlyArray<{ collection: string, digest: string }>): Promise<boolean[]> {
     if (pairs.length === 0) return []
     return (await this.sub.getMany(pairs.map(p => this.recordKey(p.collection, p.digest)))).map(v => v != null)
   }
 
-  /** `add` when whether the collection holds the message already is known (`held`). */
-  addKnown (batch: IndexBatch, collection: string, digest: string, entries: readonly IndexEntry[], held: boolean): void {
+  /** Adds a message's entries to a collection, unless it holds them already (`held`) or this batch adds them. */
+  add (batch: IndexBatch, collection: string, digest: string, entries: readonly IndexEntry[], held: boolean): void {
     const record = this.recordKey(collection, digest)
     if (entries.length === 0 || held || batch.added.has(collection + SEP + digest)) return
     batch.added.add(collection + SEP + digest)
