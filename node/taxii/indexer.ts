@@ -118,6 +118,8 @@ export class TaxiiIndexer {
   private again = false
   private stopped = false
   private timer: NodeJS.Timeout | undefined
+  /** Collections at the last pass, undefined before the first (notify() only matters when there are some). */
+  private collections: number | undefined
   /** Latest date added per collection (read from the index on first use). */
   private readonly latest = new Map<string, number>()
 
@@ -165,9 +167,13 @@ export class TaxiiIndexer {
     })
   }
 
-  /** Something was stored that may belong in the index: run a pass soon (coalesced). */
+  /**
+   * Something was stored that may belong in the index: run a pass soon (coalesced). A node with
+   * no collection ignores it (its idle poll drains the change feed): a pass per received batch
+   * would only add work to the receive path.
+   */
   notify (): void {
-    this.kick()
+    if (this.collections !== 0) this.kick()
   }
 
   private kick (): void {
@@ -212,6 +218,7 @@ export class TaxiiIndexer {
    */
   private async pass (): Promise<{ drained: boolean, building: Set<string> }> {
     const collections = await this.taxii.listCollections()
+    this.collections = collections.length
     const building = await this.reconcile(collections)
     for (const job of this.jobs.splice(0)) await this.runDelete(job)
     const changes = await this.applyChanges(collections)
@@ -288,7 +295,7 @@ export class TaxiiIndexer {
       const at = a.at ?? await this.dateAdded(a.c.id, a.meta.storedAt)
       this.latest.set(a.c.id, Math.max(at, this.latest.get(a.c.id) ?? 0))
       const skip = new Set(idsOf[n].filter(id => deleted.has(a.c.id + '!' + id)))
-      this.index.addKnown(batch, a.c.id, a.meta.digest, entriesOf(a.content.objects, at, a.meta.digest, skip), held[n])
+      this.index.add(batch, a.c.id, a.meta.digest, entriesOf(a.content.objects, at, a.meta.digest, skip), held[n])
     }
   }
 
