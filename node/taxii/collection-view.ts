@@ -27,7 +27,7 @@ import { SEP } from '../audit/audit-store.ts'
 import { tlpResolver, withInheritedTlp, type StixObject } from '../../protocol/stix/index.ts'
 import type { Store } from '../store/store.ts'
 import { admits, selectVersions, type Filter } from './filters.ts'
-import { bundleObjects } from './indexer.ts'
+import { objectsOf } from './indexer.ts'
 import { posOf, type IndexEntry, type ObjectIndex } from './object-index.ts'
 import { pad } from '../store/store.ts'
 
@@ -120,16 +120,25 @@ export async function loadObjects (store: Store, _self: string, items: readonly 
       provenance: Record<string, unknown>
     } | undefined
   >()
-  for (const digest of new Set(items.map(e => e.digest))) {
-    const meta = await store.getMeta(digest)
-    const content = meta != null ? await bundleObjects(store, digest) : undefined
+  // A page's messages are read together: their metadata and envelopes in one read each, their
+  // audit leaves (inbound) or receipts (outbound) concurrently.
+  const firstAt = new Map<string, number>()
+  for (const e of items) if (!firstAt.has(e.digest)) firstAt.set(e.digest, e.at)
+  const digests = [...firstAt.keys()]
+  const [metas, envelopes] = await Promise.all([store.getMetas(digests), store.getEnvelopes(digests)])
+  const refs = await Promise.all(digests.map(async (digest, i) => {
+    const meta = metas[i]
+    if (meta == null) return {}
+    return meta.direction === 'in' ? { leaf: await auditLeaf(store, digest) } : { receipt: await receiptDigest(store, digest) }
+  }))
+  for (const [i, digest] of digests.entries()) {
+    const meta = metas[i]
+    const content = meta != null ? objectsOf(envelopes[i], digest) : undefined
     if (meta == null || content == null) {
       messages.set(digest, undefined)
       continue
     }
-    const inbound = meta.direction === 'in'
-    const receipt = inbound ? undefined : await receiptDigest(store, digest)
-    const leaf = inbound ? await auditLeaf(store, digest) : undefined
+    const { leaf, receipt } = refs[i] as { leaf?: number, receipt?: string }
     messages.set(digest, {
       objects: content.objects,
       resolve: tlpResolver(content.objects),
@@ -140,7 +149,7 @@ export async function loadObjects (store: Store, _self: string, items: readonly 
         message_digest: digest,
         ...(leaf != null ? { audit_leaf: leaf } : {}),
         ...(receipt != null ? { receipt_digest: receipt } : {}),
-        date_added: new Date(items.find(e => e.digest === digest)?.at ?? meta.storedAt).toISOString()
+        date_added: new Date(firstAt.get(digest) ?? meta.storedAt).toISOString()
       }
     })
   }

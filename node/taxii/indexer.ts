@@ -122,6 +122,10 @@ export class TaxiiIndexer {
   private collections: number | undefined
   /** Latest date added per collection (read from the index on first use). */
   private readonly latest = new Map<string, number>()
+  /** Each collection's index state, read once: this indexer is their only writer. */
+  private states: Map<string, IndexState> | undefined
+  /** Whether a pass has drained outbound marks once (later ones look only while outbound collections exist). */
+  private outboundChecked = false
 
   constructor (store: Store, taxii: TaxiiStore, logger?: Logger) {
     this.store = store
@@ -222,14 +226,20 @@ export class TaxiiIndexer {
     const building = await this.reconcile(collections)
     for (const job of this.jobs.splice(0)) await this.runDelete(job)
     const changes = await this.applyChanges(collections)
-    const sent = await this.applyOutbound(collections)
+    // Marks are written only for outbound collections; one pass drains any left by a removed one.
+    const sent = !this.outboundChecked || collections.some(c => c.direction === 'outbound') ? await this.applyOutbound(collections) : 0
+    this.outboundChecked = true
     return { drained: changes < CHUNK && sent < CHUNK, building }
   }
 
   /** Backfills collections without an index (one chunk each), removes those of removed ones; those still building. */
   private async reconcile (collections: TaxiiCollection[]): Promise<Set<string>> {
-    const states = new Map<string, IndexState>()
-    for await (const [id, state] of this.taxii.indexStates.iterator()) states.set(id, state)
+    if (this.states == null) {
+      const read = new Map<string, IndexState>()
+      for await (const [id, state] of this.taxii.indexStates.iterator()) read.set(id, state)
+      this.states = read
+    }
+    const states = new Map(this.states)
     const building = new Set<string>()
     for (const c of collections) {
       const state = states.get(c.id)
@@ -242,6 +252,7 @@ export class TaxiiIndexer {
         await this.store.commit(keys.map(key => ({ type: 'del', sublevel: this.index.sub, key })))
       }
       await this.store.commit([{ type: 'del', sublevel: this.taxii.indexStates, key: gone }])
+      this.states.delete(gone)
       this.latest.delete(gone)
     }
     return building
@@ -263,6 +274,7 @@ export class TaxiiIndexer {
     const state: IndexState = complete ? { state: 'built' } : { state: 'building', cursor: keys[keys.length - 1].slice(prefix.length) }
     batch.ops.push({ type: 'put', sublevel: this.taxii.indexStates, key: c.id, value: state })
     await this.store.commit(await this.index.finish(batch))
+    this.states?.set(c.id, state)
     if (complete) this.logger?.info({ collection: c.id }, 'TAXII collection index built')
     return complete
   }

@@ -3,6 +3,12 @@
  * administration of collections and clients. Every change is committed with its
  * `taxii.request` audit event in the same write.
  *
+ * Collections and clients are read on every TAXII request and every indexer pass, and change
+ * only through this object (the node's one TaxiiStore; the CLI reaches a running node through
+ * its API): they are read from the store once and kept in memory, dropped after each commit
+ * that changes them, so a read never sees a change before it is durable and never misses one
+ * after. (Reading them each time cost ~4 LevelDB reads and two iterators per POST and pass.)
+ *
  * @module
  */
 import type { AbstractSublevel } from 'abstract-level'
@@ -51,6 +57,10 @@ export class TaxiiStore {
   readonly indexStates: Sub<{ state: 'building' | 'built', cursor?: string }>
   /** pad(storedAt)!digest!collectionId → '': sent messages the indexer has yet to add. */
   readonly outboundMarks: Sub<string>
+  /** In memory (see the module comment): collections by id, in creation order. */
+  #collections: Promise<Map<string, TaxiiCollection>> | undefined
+  /** In memory: clients by their secret's SHA-256. */
+  #clientsBySecret: Promise<Map<string, TaxiiClient>> | undefined
 
   constructor (store: Store) {
     this.store = store
@@ -68,14 +78,25 @@ export class TaxiiStore {
     this.outboundMarks = store.db.sublevel<string, string>('taxii-ixo', utf8)
   }
 
+  async #collectionMap (): Promise<Map<string, TaxiiCollection>> {
+    this.#collections ??= (async () => {
+      const out: TaxiiCollection[] = []
+      for await (const [, value] of this.collections.iterator()) out.push(value)
+      out.sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      return new Map(out.map(c => [c.id, c]))
+    })()
+    this.#collections.catch(() => {
+      this.#collections = undefined
+    })
+    return await this.#collections
+  }
+
   async listCollections (): Promise<TaxiiCollection[]> {
-    const out: TaxiiCollection[] = []
-    for await (const [, value] of this.collections.iterator()) out.push(value)
-    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    return [...(await this.#collectionMap()).values()]
   }
 
   async getCollection (id: string): Promise<TaxiiCollection | undefined> {
-    return await this.collections.get(id)
+    return (await this.#collectionMap()).get(id)
   }
 
   async addCollection (input: CollectionInput, now = new Date()): Promise<TaxiiCollection> {
@@ -94,7 +115,9 @@ export class TaxiiStore {
     }
     await this.store.commit([{ type: 'put', sublevel: this.collections, key: id, value: collection }], [
       auditEvents.taxiiRequest({ client: 'operator', collection: id, action: 'collection.add', objects: [], digests: [] })
-    ])
+    ]).finally(() => {
+      this.#collections = undefined
+    })
     return collection
   }
 
@@ -102,7 +125,9 @@ export class TaxiiStore {
     if (await this.collections.get(id) == null) throw new NodeError('NOT_FOUND', `no TAXII collection ${id}`)
     await this.store.commit([{ type: 'del', sublevel: this.collections, key: id }], [
       auditEvents.taxiiRequest({ client: 'operator', collection: id, action: 'collection.remove', objects: [], digests: [] })
-    ])
+    ]).finally(() => {
+      this.#collections = undefined
+    })
   }
 
   async listClients (): Promise<Array<Omit<TaxiiClient, 'secretSha256'>>> {
@@ -137,7 +162,9 @@ export class TaxiiStore {
         objects: [name],
         digests: []
       })
-    ])
+    ]).finally(() => {
+      this.#clientsBySecret = undefined
+    })
     return { name, secret, collections }
   }
 
@@ -147,14 +174,23 @@ export class TaxiiStore {
     await this.store.commit([
       { type: 'del', sublevel: this.clients, key: name },
       { type: 'del', sublevel: this.secrets, key: record.secretSha256 }
-    ], [auditEvents.taxiiRequest({ client: 'operator', collection: '-', action: 'client.remove', objects: [name], digests: [] })])
+    ], [auditEvents.taxiiRequest({ client: 'operator', collection: '-', action: 'client.remove', objects: [name], digests: [] })]).finally(() => {
+      this.#clientsBySecret = undefined
+    })
   }
 
   /** The client a secret belongs to (Bearer), checked against the name when one is given (Basic). */
   async authenticate (secret: string, name?: string): Promise<TaxiiClient | undefined> {
-    const owner = await this.secrets.get(sha256Hex(secret))
-    if (owner == null || (name != null && owner !== name)) return undefined
-    return await this.clients.get(owner)
+    this.#clientsBySecret ??= (async () => {
+      const out = new Map<string, TaxiiClient>()
+      for await (const [, value] of this.clients.iterator()) out.set(value.secretSha256, value)
+      return out
+    })()
+    this.#clientsBySecret.catch(() => {
+      this.#clientsBySecret = undefined
+    })
+    const client = (await this.#clientsBySecret).get(sha256Hex(secret))
+    return client == null || (name != null && client.name !== name) ? undefined : client
   }
 
   async sentDigests (collection: string): Promise<Array<{ at: number, digest: string }>> {

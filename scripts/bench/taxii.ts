@@ -4,7 +4,9 @@
  * with added_after from X-TAXII-Date-Added-Last as OpenCTI's feed does), against plain `send`
  * of the same bundles through A's local API until B's inbox lists them all (polled with
  * `since`), in the same run between the same two node processes (runs interleaved). Both sides
- * poll for what is new, as a client would, not the whole inbox or collection each time.
+ * poll for what is new, as a client would, not the whole inbox or collection each time, and
+ * from the first POST or send on (every 20 ms), as a consumer on a schedule does — not only
+ * once the producer is done, which would serve the whole burst after it.
  * Goal: ≥ 0.8 × plain send.
  *
  *     npm run bench -- --only=taxii --quick --out=/tmp/bench-smoke     # a smoke run
@@ -21,6 +23,7 @@ import { join } from 'node:path'
 import { ApiClient } from '../../node/api/client.ts'
 import { cli, freePort, NodeProcess, until } from '../node-driver.ts'
 import type { BenchContext, ItemResult } from './context.ts'
+import { untilIdle, withCpu } from './cpu.ts'
 import { IntegrityError } from './context.ts'
 import { makeFigure } from './figures.ts'
 import { summariseProfile, type CpuProfile } from './profile-summary.ts'
@@ -132,6 +135,19 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
     const postedMs: number[] = []
     const taxiiMs: number[] = []
     const postedPlainMs: number[] = []
+    /** Objects per CPU-second of both node processes together (every thread), per run. */
+    const plainCpu: number[] = []
+    const taxiiCpu: number[] = []
+    /** CPU ms of A and of B per run. */
+    const cpuMs: Array<{ path: 'plain' | 'taxii', a: number, b: number }> = []
+    const pids = (): Array<number | undefined> => [a.proc.child?.pid, b.proc.child?.pid]
+    /** Runs one measurement once both nodes are idle (earlier runs' compactions done), with its CPU. */
+    const measured = async (path: 'plain' | 'taxii', into: number[], fn: () => Promise<void>): Promise<void> => {
+      await untilIdle(pids())
+      const { cpu } = await withCpu(pids(), fn)
+      into.push(objects / (cpu[0] + cpu[1]))
+      cpuMs.push({ path, a: Math.round(cpu[0] * 1000), b: Math.round(cpu[1] * 1000) })
+    }
 
     /**
      * What a polling client does (OpenCTI resumes with added_after = X-TAXII-Date-Added-Last):
@@ -176,6 +192,9 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
       const since = Date.now() - 1000
       const inboxBefore = await plainSince(since)
       const t = performance.now()
+      // The consumer polls from the start, as a client on a schedule would, not after the last send.
+      let aborted = false
+      const stored = until(async () => aborted || (await plainSince(since)) - inboxBefore >= bundles, 600_000, 'plain bundles stored at B', 20)
       await pool(bundles, async (n) => {
         await apiA.send({
           to: [b.peerId],
@@ -189,9 +208,13 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
             objects: bundleObjects(2 * run, n)
           }
         })
+      }).catch(async (err: unknown) => {
+        aborted = true
+        await stored.catch(() => {})
+        throw err
       })
       postedPlainMs.push(performance.now() - t)
-      await until(async () => (await plainSince(since)) - inboxBefore >= bundles, 600_000, 'plain bundles stored at B', 20)
+      await stored
       plain.push(objects / ((performance.now() - t) / 1000))
     }
     const measureTaxii = async (run: number): Promise<void> => {
@@ -199,17 +222,11 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
       const seen = new Set<string>()
       let cursor = Date.now() - 1000
       const t = performance.now()
-      await pool(bundles, async (n) => {
-        const res = await fetch(`${taxiiA}collections/${outbound}/objects/`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${pusher.secret}`, accept: TAXII, 'content-type': TAXII },
-          body: JSON.stringify({ objects: bundleObjects(2 * run + 1, n) })
-        })
-        if (res.status !== 202) throw new IntegrityError(`taxii: POST answered ${res.status}`)
-      })
-      postedMs.push(performance.now() - t)
-      await until(
+      // B's client polls from the start (OpenCTI's feed polls on its interval), not after the last POST.
+      let aborted = false
+      const allServed = until(
         async () => {
+          if (aborted) return true
           cursor = await pullSince(cursor, seen)
           return [...ids].every(id => seen.has(id))
         },
@@ -217,6 +234,24 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
         'TAXII objects served by B',
         20
       )
+      await pool(bundles, async (n) => {
+        if (aborted) return
+        const res = await fetch(`${taxiiA}collections/${outbound}/objects/`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${pusher.secret}`, accept: TAXII, 'content-type': TAXII },
+          body: JSON.stringify({ objects: bundleObjects(2 * run + 1, n) })
+        })
+        if (res.status !== 202) {
+          aborted = true
+          throw new IntegrityError(`taxii: POST answered ${res.status}`)
+        }
+      }).catch(async (err: unknown) => {
+        aborted = true
+        await allServed.catch(() => {})
+        throw err
+      })
+      postedMs.push(performance.now() - t)
+      await allServed
       viaTaxii.push(objects / ((performance.now() - t) / 1000))
       taxiiMs.push(performance.now() - t)
       const expected = served + objects
@@ -237,12 +272,14 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
     for (let run = 0; run < runs; run++) {
       ctx.log(`taxii: run ${run + 1}/${runs}, ${bundles} bundles of ${OBJECTS_PER_BUNDLE} objects`)
       // Alternate the order, so that neither side always runs on a fresher store.
+      const plainRun = async (): Promise<void> => await measured('plain', plainCpu, async () => await measurePlain(run))
+      const taxiiRun = async (): Promise<void> => await measured('taxii', taxiiCpu, async () => await measureTaxii(run))
       if (run % 2 === 0) {
-        await measurePlain(run)
-        await measureTaxii(run)
+        await plainRun()
+        await taxiiRun()
       } else {
-        await measureTaxii(run)
-        await measurePlain(run)
+        await taxiiRun()
+        await plainRun()
       }
     }
     const figure = makeFigure({
@@ -257,9 +294,19 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
       ceilingName: 'plain send of the same bundles',
       goal: { op: '>=', ratio: 0.8 }
     })
+    const cpuFigure = makeFigure({
+      id: 'taxii.ingest.cpu',
+      name: 'TAXII ingest per CPU-second of both nodes (load-independent)',
+      measured: 'the same runs: objects per CPU-second both node processes used (all threads, /proc), from the first POST to the last object served',
+      unit: 'objects/CPU-s',
+      samples: taxiiCpu,
+      ceilingSamples: plainCpu,
+      ceilingName: 'plain send of the same bundles, per CPU-second of both nodes (from the first send until B listed them all)',
+      note: `CPU ms of A / B per run: ${cpuMs.map(c => `${c.path} ${c.a} / ${c.b}`).join(', ')}`
+    })
     return {
-      figures: [figure],
-      details: { bundles, objectsPerBundle: OBJECTS_PER_BUNDLE, plain, viaTaxii, postedMs, taxiiMs, postedPlainMs },
+      figures: [figure, cpuFigure],
+      details: { bundles, objectsPerBundle: OBJECTS_PER_BUNDLE, plain, viaTaxii, postedMs, taxiiMs, postedPlainMs, plainCpu, taxiiCpu, cpuMs },
       charts: [],
       notes: []
     }

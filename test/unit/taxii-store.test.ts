@@ -2,7 +2,9 @@
  * TAXII client credentials in the node's store (node/taxii/taxii-store.ts), on a real LevelDB:
  * the generated secret is returned once and only its SHA-256 is kept (no key or value of the
  * database holds the secret), Bearer is the secret alone, Basic the secret with its client's
- * name, and a removed client's secret opens nothing.
+ * name, and a removed client's secret opens nothing. Collections and clients are kept in memory
+ * between writes: each add and remove is seen by the next read, and a second TaxiiStore on the
+ * same database (a restarted node) reads the same.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -56,5 +58,21 @@ describe('TAXII client credentials', () => {
     await taxii.removeClient('misp')
     expect(await taxii.authenticate(secret)).toBeUndefined()
     expect(await taxii.listClients()).toEqual([])
+  })
+  it('sees every add and remove of a collection or client at once, and a fresh TaxiiStore reads the same', async () => {
+    expect(await taxii.listCollections()).toHaveLength(1)
+    const a = await taxii.addCollection({ inbound: { topic: 'fraud' } })
+    const { secret } = await taxii.addClient('opencti', { [a.id]: 'r' })
+    expect((await taxii.authenticate(secret))?.collections).toEqual({ [a.id]: 'r' })
+    const b = await taxii.addCollection({ inbound: { topic: 'drugs' } })
+    expect((await taxii.listCollections()).map(c => c.id).slice(-2)).toEqual([a.id, b.id])
+    expect((await taxii.getCollection(b.id))?.inbound).toEqual({ topic: 'drugs' })
+    await taxii.removeCollection(a.id)
+    expect(await taxii.getCollection(a.id)).toBeUndefined()
+    const fresh = new TaxiiStore(store)
+    expect(await fresh.listCollections()).toEqual(await taxii.listCollections())
+    expect((await fresh.authenticate(secret))?.name).toBe('opencti')
+    await taxii.removeClient('opencti')
+    expect(await taxii.authenticate(secret)).toBeUndefined()
   })
 })
