@@ -29,7 +29,13 @@ import { Level } from 'level'
 import { deriveKeyPair, MODE, NH, type KeyPair } from '../../protocol/oprf/index.ts'
 import { MAX_FILTER_TAGS, oprfKeyId } from '../../protocol/query/index.ts'
 import { normaliseSelector, type NormaliseOptions } from '../../protocol/selectors/index.ts'
-import { DEFAULT_INDEX_BATCH, DEFAULT_INDEX_POOL_MIN_BATCHES, DEFAULT_QUERY_FILTER_LOG, DEFAULT_STORE_WRITE_BUFFER_BYTES, defaultIndexWorkers } from '../defaults.ts'
+import {
+  DEFAULT_INDEX_BATCH,
+  DEFAULT_INDEX_POOL_MIN_BATCHES,
+  DEFAULT_QUERY_FILTER_LOG,
+  DEFAULT_STORE_WRITE_BUFFER_BYTES,
+  defaultIndexWorkers
+} from '../defaults.ts'
 import { evaluateBatch, type EvaluateJob, type EvaluateResult } from './evaluate-batch.ts'
 import { OprfPool } from './oprf-pool.ts'
 
