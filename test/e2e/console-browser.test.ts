@@ -1,20 +1,23 @@
 /**
  * The web console and the auditor's page in a real browser: Debian's chromium driven by
  * playwright-core, against real node processes. Node A is run from its console only: log in,
- * add B from B's card (fingerprint confirmed), send an AMBER report to B and see B's signed
- * receipt; a STIX bundle's message view (objects, markings' TLP labels, signature and receipt
- * verified in the browser, the audit leaf's inclusion proof); grant the release request B sends
- * for forwarding it to C; a hit/no-hit query to B's index with a follow-up, which B's operator
- * refuses in B's console; a task force C proposes, awaiting B's signature in B's console, signed
- * there (in effect on both), a message sent to it from B's send form after the charter's check,
- * a second one declined with a reason, a third proposed from B's form; the outbox's filters; edit B's permissions (the CLI's
- * agreement parser refuses a malformed one), suspend and resume B, each confirmed, and (last) revoke it, Cancel first;
- * the overview's cards against A's API; the console's actions in A's audit log; the evaluation report's tables and SVG charts; export an
+ * add B from B's card (previewed by the node with the right fingerprint, then the fingerprint
+ * typed and confirmed), send an AMBER report to B and see B's signed receipt; a STIX bundle's
+ * message view (objects, markings' TLP labels, signature and receipt verified in the browser,
+ * the audit leaf's inclusion proof); grant the release request B sends for forwarding it to C;
+ * a hit/no-hit query to B's index with a follow-up, which B's operator refuses in B's console;
+ * a task force C proposes, awaiting B's signature in B's console, signed there (in effect on
+ * both), a message sent to it from B's send form after the charter's check, a second one
+ * declined with a reason, a third proposed from B's form; the outbox's filters; edit B's
+ * permissions (the CLI's agreement parser refuses a malformed one), suspend and resume B, each
+ * confirmed, and (last) revoke it, Cancel first; the overview's cards against A's API; the
+ * console's actions in A's audit log; the evaluation report's tables and SVG charts; export an
  * audit bundle as a folder and as a .zip. Every page passes axe-core (WCAG 2.1 A/AA, no serious
  * or critical violation) and the menu works from the keyboard. Then the auditor's page (the
  * self-contained file, opened from disk) verifies the bundle, folder or archive, with the same
  * verdict as `liaison audit verify --bundle`, and copies with one flipped byte fail at the same
- * places; the page makes no network request after it loaded. A's console itself requests nothing but its node's own origin.
+ * places; the page makes no network request after it loaded. A's console itself requests
+ * nothing but its node's own origin.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
@@ -133,10 +136,33 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(await page.evaluate(() => sessionStorage.getItem('liaison.apiToken'))).toBe(token)
   })
 
-  it('adds a peer from its card, the fingerprint confirmed', async () => {
+  it('adds a peer from its card: previewed by the node (the right fingerprint, nothing added), then the fingerprint typed and confirmed', async () => {
     const card = await cb.card()
     await page.goto(a.runtime!.apiUrl + '/#/peers')
     await page.locator('#card').fill(card.envelope)
+    // Nothing can be added before the node has checked the card and shown what it says.
+    await page.getByLabel('I confirmed this fingerprint').check()
+    await page.getByLabel('Fingerprint the agency told you').fill(card.fingerprint)
+    expect(await page.getByRole('button', { name: 'Add peer' }).isDisabled()).toBe(true)
+    await page.getByRole('button', { name: 'Check the card' }).click()
+    await page.locator('#card-preview').waitFor()
+    expect(await page.locator('#card-fingerprint').textContent()).toBe(card.fingerprint)
+    expect(await page.locator('#card-peer-id').textContent()).toBe(b.peerId)
+    expect(await page.locator('#card-name').textContent()).toBe(card.card.name)
+    const keys = await page.locator('#card-keys tbody tr').allTextContents()
+    expect(keys[0]).toContain(b.peerId)
+    expect(keys[0]).toContain(card.fingerprint)
+    expect(keys.length).toBe(1 + (card.card.courier != null ? 1 : 0) + (card.card.oprfKey != null ? 1 : 0))
+    expect(await page.locator('#card-known').count()).toBe(0)
+    expect(await (await a.client()).peers()).toEqual([])
+    // A card that is not one is refused by the node, and nothing is previewed.
+    await page.locator('#card').fill('{"payloadType":"x","payload":"","signatures":[]}')
+    await page.getByRole('button', { name: 'Check the card' }).click()
+    await page.locator('#add-peer [role=alert]').filter({ hasText: 'BAD_PAYLOAD_TYPE' }).waitFor()
+    expect(await page.locator('#card-preview').count()).toBe(0)
+    await page.locator('#card').fill(card.envelope)
+    await page.getByRole('button', { name: 'Check the card' }).click()
+    await page.locator('#card-preview').waitFor()
     // A wrong fingerprint is refused by the node.
     await page.getByLabel('Fingerprint the agency told you').fill('AAAA-AAAA-AAAA-AAAA-AAAA-AAAA')
     await page.getByLabel('I confirmed this fingerprint').check()
@@ -277,7 +303,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
       const pending = pb.locator('#pending-follow-ups tbody tr')
       await pending.filter({ hasText: 'E-1' }).waitFor()
       expect(await pending.first().textContent()).toContain('confirmed lead, request subscriber data')
-      expect(await pb.locator('#index-stats').textContent()).toContain('email2')
+      await pb.locator('#index-stats').filter({ hasText: 'email2' }).waitFor()
       // The received rfi in B's message view: A's signature checked in B's browser, and where B
       // logged it (exchange v2: the receiver's record is its own audit entry, not a receipt).
       const [rfi] = await cb.call<Array<{ message: string }>>('GET', '/v1/queries/pending')
