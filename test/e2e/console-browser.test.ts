@@ -274,6 +274,35 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await until(async () => (await cb.releases()).some(r => r.status === 'granted'), 30_000, 'grant at B')
   })
 
+  it("the audit page asks the peers to witness: B cosigns A's latest checkpoint; the witness and alert tables are A's API's", async () => {
+    // B presents its own checkpoint to A (B trusts A), so A has witnessed one of B's.
+    expect((await cb.witness()).find(o => o.peerId === a.peerId)?.status).toBe('cosigned')
+    await page.goto(a.runtime!.apiUrl + '/#/audit')
+    await page.locator('#checkpoints tbody tr').first().waitFor()
+    await page.getByRole('button', { name: 'Ask the peers to witness the latest checkpoint' }).click()
+    const outcomes = page.locator('#witness-outcomes tbody tr')
+    await outcomes.first().waitFor({ timeout: 30_000 })
+    expect(await outcomes.allTextContents()).toEqual([`${b.peerId.slice(0, 10)}…${b.peerId.slice(-6)}cosigned-`])
+    await page.locator('[role=status]').filter({ hasText: '1 of 1 peers cosigned the latest checkpoint.' }).waitFor()
+    const view = await (await a.client()).call<{
+      checkpoints: Array<{ size: number, cosignatures: number }>,
+      seen: Array<{ peerId: string, size: number }>,
+      alerts: Array<{ peerId: string, reason: string }>
+    }>('GET', '/v1/audit')
+    expect(view.checkpoints.at(-1)!.cosignatures).toBe(1)
+    // The checkpoints table, newest first: size and cosignature count of every checkpoint, as the API has them.
+    await page.locator('#checkpoints tbody tr').first().filter({ hasText: new RegExp(`^${view.checkpoints.at(-1)!.size}.*1$`) }).waitFor()
+    const rows = (await page.locator('#checkpoints tbody tr').allInnerTexts()).map(r => r.split('\t'))
+    expect(rows.map(r => [Number(r[0]), Number(r.at(-1))])).toEqual(view.checkpoints.slice().reverse().map(c => [c.size, c.cosignatures]))
+    // The checkpoints A witnessed for its peers: B's, at the size A's API holds.
+    expect(view.seen.map(x => x.peerId)).toEqual([b.peerId])
+    const seen = (await page.locator('#witnessed tbody tr').allInnerTexts()).map(r => r.split('\t'))
+    expect(seen.map(r => [r[0], Number(r[1])])).toEqual(view.seen.map(x => [`${x.peerId.slice(0, 10)}…${x.peerId.slice(-6)}`, x.size]))
+    // No witness alerts at A: the table says so, as the API does.
+    expect(view.alerts).toEqual([])
+    expect(await page.locator('#alerts tbody tr').allInnerTexts()).toEqual(['none'])
+  })
+
   it("runs a hit/no-hit query against B, follows the hit up, and B's operator refuses it from B's console", async () => {
     await page.goto(a.runtime!.apiUrl + '/#/queries')
     await page.locator('#index-stats tbody tr').first().waitFor()
@@ -590,8 +619,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(requests.filter(u => !u.startsWith('data:') && new URL(u).origin !== origin)).toEqual([])
   })
 
-  /** Open the self-contained auditor page from disk, pick `dir` (a folder, or a .zip archive), return the page's report and every request made after load. */
-  async function audit (dir: string): Promise<{ report: VerifyReport, requests: string[] }> {
+  /**
+   * Open the self-contained auditor page from disk, pick `dir` (a folder, or a .zip archive),
+   * return the page's report, the notes it shows, and every request made after load.
+   */
+  async function audit (dir: string): Promise<{ report: VerifyReport, notes: string[], requests: string[] }> {
     const p = await browser.newPage()
     try {
       await p.goto('file://' + join(ROOT, 'dist/web/auditor.html'))
@@ -604,7 +636,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
       const report = await p.evaluate(() => (globalThis as unknown as { liaisonReport: VerifyReport }).liaisonReport)
       expect(await p.locator('#checks tbody tr').count()).toBe(5)
       if (!dir.endsWith('.zip')) expect(await seriousViolations(p)).toEqual([])
-      return { report, requests }
+      const notes = (await p.locator('p.note').allTextContents()).map(n => n.replace(/^Note: /, ''))
+      return { report, notes, requests }
     } finally {
       await p.close()
     }
@@ -626,14 +659,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
   it("the auditor page verifies the bundle with the CLI's verdict and makes no request", async () => {
     const cli = await verifyBundle(bundle, { thorough: true })
     expect(cli.ok).toBe(true)
-    const { report, requests } = await audit(bundle)
+    const { report, notes, requests } = await audit(bundle)
     expect(requests).toEqual([])
     expect(verdict(report)).toEqual(verdict(cli))
     // Every signature: the page checks witness cosignatures too, as `audit verify --bundle --thorough`
-    // does (this bundle's checkpoints carry none; witnessed bundles are checked in the CLI's tests).
+    // does; B's, on the checkpoint the audit page had witnessed, is in the bundle.
     const witnessed = (r: VerifyReport): string | undefined => r.notes.find(n => /witness cosignatures? (verified|were not checked)/.test(n))
-    expect(witnessed(report)).toMatch(/^\d+ witness cosignatures? verified on \d+ checkpoint/)
+    expect(witnessed(cli)).toMatch(new RegExp(`^[1-9]\\d* witness cosignatures? verified on \\d+ checkpoints? \\(witnesses: ${b.peerId}\\)$`))
     expect(witnessed(report)).toBe(witnessed(cli))
+    expect(notes).toContain(witnessed(cli))
     expect(report.messages.verified).toBeGreaterThan(0)
     expect(report.receipts.verified).toBeGreaterThan(0)
   })
