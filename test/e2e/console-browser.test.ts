@@ -1,23 +1,26 @@
 /**
  * The web console and the auditor's page in a real browser: Debian's chromium driven by
- * playwright-core, against real node processes. Node A is run from its console only: log in,
- * add B from B's card (previewed by the node with the right fingerprint, then the fingerprint
- * typed and confirmed), send an AMBER report to B and see B's signed receipt; a STIX bundle's
- * message view (objects, markings' TLP labels, signature and receipt verified in the browser,
- * the audit leaf's inclusion proof); grant the release request B sends for forwarding it to C;
- * a hit/no-hit query to B's index with a follow-up, which B's operator refuses in B's console;
- * a task force C proposes, awaiting B's signature in B's console, signed there (in effect on
- * both), a message sent to it from B's send form after the charter's check, a second one
- * declined with a reason, a third proposed from B's form; the outbox's filters; edit B's
- * permissions (the CLI's agreement parser refuses a malformed one), suspend and resume B, each
- * confirmed, and (last) revoke it, Cancel first; the overview's cards against A's API; the
- * console's actions in A's audit log; the evaluation report's tables and SVG charts; export an
- * audit bundle as a folder and as a .zip. Every page passes axe-core (WCAG 2.1 A/AA, no serious
- * or critical violation) and the menu works from the keyboard. Then the auditor's page (the
- * self-contained file, opened from disk) verifies the bundle, folder or archive, with the same
- * verdict as `liaison audit verify --bundle`, and copies with one flipped byte fail at the same
- * places; the page makes no network request after it loaded. A's console itself requests
- * nothing but its node's own origin.
+ * playwright-core, against real node processes. Node A is run from its console only: log in, add
+ * B from B's card (previewed by the node with the right fingerprint, then the fingerprint typed
+ * and confirmed), send an AMBER report to B and see B's signed receipt; a STIX bundle's message
+ * view (objects, markings' TLP labels, signature and receipt verified in the browser, the audit
+ * leaf's inclusion proof); the outbox's and the inbox's filters narrowing the list to the API's
+ * rows; the overview's peers up (B, connected) as A's API has them; grant the release request B
+ * sends for forwarding it to C; the audit page asks the peers to witness, B cosigns, and its
+ * checkpoint, witnessed and alert tables are A's API's; a hit/no-hit query to B's index with a
+ * follow-up, which B's operator refuses in B's console; a task force C proposes, awaiting B's
+ * signature in B's console, signed there (in effect on both), a message sent to it from B's send
+ * form after the charter's check, a second one declined with a reason, a third proposed from B's
+ * form; edit B's permissions (the CLI's agreement parser refuses a malformed one), suspend and
+ * resume B, each confirmed, and (last) revoke it, Cancel first; the overview's cards against A's
+ * API; the console's actions in A's audit log; the evaluation report's tables and SVG charts;
+ * export an audit bundle as a folder and as a .zip. Every page passes axe-core (WCAG 2.1 A/AA,
+ * no serious or critical violation) and the menu works from the keyboard. Then the auditor's
+ * page (the self-contained file, opened from disk) verifies the bundle, folder or archive, its
+ * progress bar shown and full at the end, with the same verdict as `liaison audit verify
+ * --bundle` (B's witness cosignatures verified, as the CLI's note says), and copies with one
+ * flipped byte fail at the same places; the page makes no network request after it loaded. A's
+ * console itself requests nothing but its node's own origin.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
@@ -255,6 +258,50 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await expect.poll(async () => await rows.count()).toBe(2)
     await page.getByLabel('Peer ID').fill(c.peerId)
     await rows.filter({ hasText: /^none$/ }).waitFor()
+  })
+
+  it("the inbox's filters: by topic, by TLP, by sender, by date, each narrowing the list to the rows the API has", async () => {
+    for (const [tlp, topic] of [['GREEN', 'fraud'], ['AMBER', 'drugs']] as const) {
+      const sent = await cb.send({ to: [a.peerId], kind: 'report', tlp, topic, legalBasis: TEST_AGREEMENT, handling: [], body: { topic } }, { wait: true })
+      expect(sent.recipients.map(r => r.status)).toEqual(['delivered'])
+    }
+    const inbox = await (await a.client()).inbox()
+    expect(inbox.map(m => [m.from, m.tlp, m.topic]).sort()).toEqual([[b.peerId, 'AMBER', 'drugs'], [b.peerId, 'GREEN', 'fraud']])
+    await page.goto(a.runtime!.apiUrl + '/#/inbox')
+    const rows = page.locator('#messages tbody tr')
+    /** The rows shown, as [TLP, topic, message ID] (the table's columns 4 to 6). */
+    const shown = async (): Promise<string[][]> => (await rows.allInnerTexts()).map(r => r.split('\t').slice(3))
+    const ids = new Map(inbox.map(m => [m.topic, `${m.id.slice(0, 10)}…${m.id.slice(-6)}`]))
+    await expect.poll(shown).toEqual([['AMBER', 'drugs', ids.get('drugs')], ['GREEN', 'fraud', ids.get('fraud')]])
+    await page.getByLabel('Topic', { exact: true }).fill('drug')
+    await expect.poll(shown).toEqual([['AMBER', 'drugs', ids.get('drugs')]])
+    await page.getByLabel('Topic', { exact: true }).fill('')
+    await page.getByLabel('TLP', { exact: true }).selectOption('GREEN')
+    await expect.poll(shown).toEqual([['GREEN', 'fraud', ids.get('fraud')]])
+    await page.getByLabel('TLP', { exact: true }).selectOption('')
+    // The sender and the date are asked of the node (GET /v1/inbox?from=…&since=…).
+    await page.getByLabel('Peer ID').fill(c.peerId)
+    await rows.filter({ hasText: /^none$/ }).waitFor()
+    await page.getByLabel('Peer ID').fill(b.peerId)
+    await expect.poll(async () => await rows.count()).toBe(2)
+    await page.getByLabel('Since (date, UTC)').fill(new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10))
+    await rows.filter({ hasText: /^none$/ }).waitFor()
+    await page.getByLabel('Since (date, UTC)').fill(new Date(Date.now() - 86_400_000).toISOString().slice(0, 10))
+    await expect.poll(async () => await rows.count()).toBe(2)
+    expect(await page.getByRole('alert').count()).toBe(0)
+  })
+
+  it("the overview's peers up and down are A's API's: B is up while connected", async () => {
+    const ca = await a.client()
+    const health = await ca.call<{ connected?: string[] }>('GET', '/v1/health')
+    const peers = await ca.peers()
+    const connected = new Set(health.connected ?? [])
+    const up = peers.filter(p => connected.has(p.peerId)).length
+    expect(up).toBe(1)
+    const down = peers.filter(p => p.status === 'active' && !connected.has(p.peerId)).length
+    await page.goto(a.runtime!.apiUrl + '/#/overview')
+    await page.locator('.cards').filter({ hasText: `${up} up, ${down} down, 0 suspended or revoked` }).waitFor()
+    await page.locator('table tbody tr').filter({ hasText: 'active' }).filter({ hasText: /up$/ }).waitFor()
   })
 
   it('grants a release request waiting for a decision', async () => {
@@ -621,7 +668,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
 
   /**
    * Open the self-contained auditor page from disk, pick `dir` (a folder, or a .zip archive),
-   * return the page's report, the notes it shows, and every request made after load.
+   * return the page's report, the notes it shows, and every request made after load. The
+   * progress bar is there while it works and full when it is done.
    */
   async function audit (dir: string): Promise<{ report: VerifyReport, notes: string[], requests: string[] }> {
     const p = await browser.newPage()
@@ -632,8 +680,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
         requests.push(r.url())
       })
       await p.locator(dir.endsWith('.zip') ? '#archive' : '#bundle').setInputFiles(dir)
+      const bar = p.getByRole('progressbar', { name: 'Verification progress' })
+      await bar.waitFor()
       await p.locator('#verdict').waitFor({ timeout: 120_000 })
       const report = await p.evaluate(() => (globalThis as unknown as { liaisonReport: VerifyReport }).liaisonReport)
+      expect(await bar.evaluate(e => [(e as unknown as { value: number }).value, (e as unknown as { max: number }).max])).toEqual([1, 1])
+      expect(await p.locator('#status').textContent()).toMatch(/^Done in \d+\.\d\d s\.$/)
       expect(await p.locator('#checks tbody tr').count()).toBe(5)
       if (!dir.endsWith('.zip')) expect(await seriousViolations(p)).toEqual([])
       const notes = (await p.locator('p.note').allTextContents()).map(n => n.replace(/^Note: /, ''))
