@@ -35,6 +35,7 @@ import { seriousViolations } from '../helpers/axe.ts'
 import type { VerifyReport } from '../../node/audit/verify/report.ts'
 import { cli, TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
+import { presentForgedCheckpoint } from '../helpers/forged-checkpoint.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
@@ -321,7 +322,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await until(async () => (await cb.releases()).some(r => r.status === 'granted'), 30_000, 'grant at B')
   })
 
-  it("the audit page asks the peers to witness: B cosigns A's latest checkpoint; the witness and alert tables are A's API's", async () => {
+  it("the audit page asks the peers to witness: B cosigns A's checkpoint; the witness and alert tables are A's API's, a FORK alert included", async () => {
     // B presents its own checkpoint to A (B trusts A), so A has witnessed one of B's.
     expect((await cb.witness()).find(o => o.peerId === a.peerId)?.status).toBe('cosigned')
     await page.goto(a.runtime!.apiUrl + '/#/audit')
@@ -345,9 +346,19 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(view.seen.map(x => x.peerId)).toEqual([b.peerId])
     const seen = (await page.locator('#witnessed tbody tr').allInnerTexts()).map(r => r.split('\t'))
     expect(seen.map(r => [r[0], Number(r[1])])).toEqual(view.seen.map(x => [`${x.peerId.slice(0, 10)}…${x.peerId.slice(-6)}`, x.size]))
-    // No witness alerts at A: the table says so, as the API does.
+    // No witness alerts at A yet: the table says so, as the API does.
     expect(view.alerts).toEqual([])
     expect(await page.locator('#alerts tbody tr').allInnerTexts()).toEqual(['none'])
+    // Then B's key signs another root for the size A witnessed (a rewritten log): A raises an
+    // alert, and the alert table shows it as A's API does.
+    expect(await presentForgedCheckpoint(b.dir, a.address, view.seen[0].size)).toEqual({ type: 'alert', reason: 'FORK' })
+    const { alerts } = await (await a.client()).witnesses()
+    expect(alerts.map(x => [x.peerId, x.reason])).toEqual([[b.peerId, 'FORK']])
+    await page.reload()
+    await page.locator('#alerts tbody tr').filter({ hasText: 'FORK' }).waitFor()
+    const shownAlerts = (await page.locator('#alerts tbody tr').allInnerTexts()).map(r => r.split('\t'))
+    const at = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')
+    expect(shownAlerts).toEqual(alerts.map(x => [`${x.peerId.slice(0, 10)}…${x.peerId.slice(-6)}`, x.reason, x.detail, at(x.at)]))
   })
 
   it("runs a hit/no-hit query against B, follows the hit up, and B's operator refuses it from B's console", async () => {
