@@ -351,7 +351,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(await page.locator('#alerts tbody tr').allInnerTexts()).toEqual(['none'])
     // Then B's key signs another root for the size A witnessed (a rewritten log): A raises an
     // alert, and the alert table shows it as A's API does.
-    expect(await presentForgedCheckpoint(b.dir, a.address, view.seen[0].size)).toEqual({ type: 'alert', reason: 'FORK' })
+    expect((await presentForgedCheckpoint(b.dir, a.address, view.seen[0].size)).answer).toEqual({ type: 'alert', reason: 'FORK' })
     const { alerts } = await (await a.client()).witnesses()
     expect(alerts.map(x => [x.peerId, x.reason])).toEqual([[b.peerId, 'FORK']])
     await page.reload()

@@ -18,8 +18,15 @@ import { issueCheckpoint } from '../../node/audit/checkpoints.ts'
 import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
 import { WITNESS_PROTOCOL } from '../../node/witness/witness.ts'
 
-/** Sign, as the node of `dataDir`, a checkpoint of `size` with a made-up root; present it at `witnessAddress`; return the witness's answer. */
-export async function presentForgedCheckpoint (dataDir: string, witnessAddress: string, size: number): Promise<{ type: string, reason?: string } | undefined> {
+export interface ForgedPresentation {
+  /** The forged checkpoint note, as presented. */
+  note: string
+  /** The witness's first answer. */
+  answer: { type: string, reason?: string } | undefined
+}
+
+/** Sign, as the node of `dataDir`, a checkpoint of `size` with a made-up root; present it at `witnessAddress`; return it and the witness's answer. */
+export async function presentForgedCheckpoint (dataDir: string, witnessAddress: string, size: number): Promise<ForgedPresentation> {
   const pem = await readFile(join(dataDir, 'identity.key'), 'utf8')
   const forged = issueCheckpoint(signerFromPkcs8Pem(pem), size, new Uint8Array(32).fill(7), Math.floor(Date.now() / 1000))
   const seed = new Uint8Array(Buffer.from(createPrivateKey(pem).export({ format: 'jwk' }).d!, 'base64url'))
@@ -35,9 +42,9 @@ export async function presentForgedCheckpoint (dataDir: string, witnessAddress: 
     const decoder = new FrameDecoder()
     for await (const chunk of stream) {
       const frames = decoder.push(chunk)
-      if (frames.length > 0) return JSON.parse(new TextDecoder().decode(frames[0])) as { type: string, reason?: string }
+      if (frames.length > 0) return { note: forged, answer: JSON.parse(new TextDecoder().decode(frames[0])) as { type: string, reason?: string } }
     }
-    return undefined
+    return { note: forged, answer: undefined }
   } finally {
     await host.stop()
   }
