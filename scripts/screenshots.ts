@@ -3,8 +3,9 @@
  * (docs/screenshots/*.png), taken in Debian's chromium from two real nodes in a temp directory
  * that exchange an AMBER report and a STIX bundle, and a hit/no-hit query of A to B's index
  * followed up (B's console shows the follow-up waiting), and a task force A proposes (B's console
- * shows it awaiting B's signature). Everything it starts is stopped, the
- * temp directory removed.
+ * shows it awaiting B's signature); A's console checks the card of a third agency (not started)
+ * before adding it, and asks B to witness its checkpoint before the bundle is exported.
+ * Everything it starts is stopped, the temp directory removed.
  *
  *     node scripts/screenshots.ts [--out docs/screenshots]
  *
@@ -48,6 +49,10 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 try {
   const a = await makeNode(root, 'Agency A')
   const b = await makeNode(root, 'Agency B')
+  // Agency C only hands A its card (the peers page checks it before adding it).
+  const c = await makeNode(root, 'Agency C')
+  const cardC = await cli(['card', 'export', '--data-dir', c.node.dir])
+  if (cardC.code !== 0) throw new Error(cardC.stderr)
   for (const [x, y] of [[a, b], [b, a]]) {
     const r = await cli([
       'peers',
@@ -143,6 +148,12 @@ try {
     await page.waitForTimeout(300)
     await page.screenshot({ path: join(out, `${name}.png`), fullPage: name.startsWith('message') })
   }
+  await page.goto(`${ra.apiUrl}/#/peers`)
+  await page.locator('#card').fill(cardC.stdout)
+  await page.getByRole('button', { name: 'Check the card' }).click()
+  await page.locator('#card-preview').waitFor()
+  await page.locator('#add-peer').scrollIntoViewIfNeeded()
+  await page.screenshot({ path: join(out, 'peers-card.png'), fullPage: true })
   // Hit/no-hit: A asks B about three addresses, one a hit, and follows it up.
   await page.goto(`${ra.apiUrl}/#/queries`)
   await page.locator('#index-stats tbody tr').first().waitFor()
@@ -198,6 +209,8 @@ try {
   await pb.screenshot({ path: join(out, 'taskforce.png'), fullPage: true })
   await page.goto(`${ra.apiUrl}/#/audit`)
   await page.locator('#checkpoints tbody tr').first().waitFor()
+  await page.getByRole('button', { name: 'Ask the peers to witness the latest checkpoint' }).click()
+  await page.locator('#witness-outcomes tbody tr').first().waitFor({ timeout: 60_000 })
   await page.screenshot({ path: join(out, 'audit.png'), fullPage: false })
   await page.locator('#export-bundle').click()
   const status = page.locator('[role=status]').filter({ hasText: 'Exported to' })

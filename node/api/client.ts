@@ -18,7 +18,7 @@ import type {
 import type { PeerFields } from '../policy/peer-fields.ts'
 import type { NodePolicy } from '../policy/node-policy.ts'
 import type { Decision } from '../policy/decide.ts'
-import type { CardExport, RevocationOutcome, PeerInput } from '../trust/index.ts'
+import type { CardExport, CardInspection, RevocationOutcome, PeerInput } from '../trust/index.ts'
 import type { WitnessOutcome } from '../witness/witness.ts'
 import type { WitnessAlert, WitnessedCheckpoint } from '../witness/witness-store.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, ReleaseRecord } from '../store/records.ts'
@@ -102,6 +102,10 @@ export class ApiClient implements LiaisonService {
 
   async addPeerFromCard (card: string, fields: PeerFields, fingerprint?: string): Promise<AddPeerResult> {
     return await this.call('POST', '/v1/peers/from-card', { card, fields, ...(fingerprint != null ? { fingerprint } : {}) })
+  }
+
+  async inspectCard (card: string): Promise<CardInspection> {
+    return await this.call('POST', '/v1/cards/inspect', { card })
   }
 
   async updatePeer (peerId: string, fields: PeerFields): Promise<PeerRecord> {

@@ -254,22 +254,46 @@ export const decision = named(
   z.object({ decision: z.enum(['accept', 'reject']), reason: errorCode.optional(), detail: z.string().optional(), checks: z.array(check) })
 )
 
+const trustCard = named(
+  'TrustCard',
+  z.object({
+    v: z.literal(1),
+    peerId,
+    name: z.string(),
+    jurisdiction: z.string().optional(),
+    addresses: z.array(z.string()),
+    created: instant,
+    courier: peerId.describe("peer ID of the courier key that may deliver the node's revocation certificate (PROTOCOL.md §9.1)").optional(),
+    oprfKey: z.object({ publicKey: z.string(), keyId: z.string() }).describe("the node's OPRF key for hit/no-hit queries (PROTOCOL.md §19.2)").optional()
+  }),
+  'The payload of a trust card (protocol/card.ts).'
+)
+
 export const cardExport = named(
   'CardExport',
   z.object({
     envelope: z.string().describe('the self-signed trust card: a DSSE envelope (JSON text)'),
     fingerprint: z.string().describe("fingerprint of this node's key"),
-    card: z.object({
-      v: z.literal(1),
-      peerId,
-      name: z.string(),
-      jurisdiction: z.string().optional(),
-      addresses: z.array(z.string()),
-      created: instant,
-      courier: peerId.describe("peer ID of the courier key that may deliver this node's revocation certificate (PROTOCOL.md §9.1)").optional(),
-      oprfKey: z.object({ publicKey: z.string(), keyId: z.string() }).describe("this node's OPRF key for hit/no-hit queries (PROTOCOL.md §19.2)").optional()
-    })
+    card: trustCard
   })
+)
+
+export const cardInspection = named(
+  'CardInspection',
+  z.object({
+    card: trustCard,
+    fingerprint: z.string().describe("fingerprint of the card's identity key: compare it with the agency over a separate channel"),
+    signature: z.literal('valid').describe("the card's self-signature verified under the key of card.peerId (a card that does not is refused, 422)"),
+    keys: z.array(z.object({
+      role: z.enum(['identity', 'courier', 'oprf']),
+      id: z.string().describe('peer ID (Ed25519 keys) or key id (the OPRF key)'),
+      fingerprint: z.string().describe('Ed25519 keys: the fingerprint of the key').optional()
+    })).describe('every key the card introduces'),
+    known: z.object({ name: z.string(), status: z.enum(['active', 'suspended', 'revoked']) }).describe(
+      'the trust record of this peer ID, when it is on the trust list already'
+    ).optional()
+  }),
+  'What a trust card says, its self-signature checked; nothing is added.'
 )
 
 export const ownRotation = named(

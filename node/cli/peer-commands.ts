@@ -1,5 +1,5 @@
 /**
- * `liaison peers add|update|show|list|suspend|resume|revoke|remove` and `liaison card export`.
+ * `liaison peers add|update|show|list|suspend|resume|revoke|remove` and `liaison card export|inspect`.
  *
  * @module
  */
@@ -12,6 +12,7 @@ import { str, list, print, type Parsed } from './args.ts'
 import type { Invocation } from './spec.ts'
 import { openService } from './context.ts'
 import type { LiaisonService } from '../service/index.ts'
+import type { CardInspection } from '../trust/index.ts'
 import { SELECTOR_TYPE_NAMES } from '../../protocol/selectors/index.ts'
 import { parseQuotaFlag } from '../query/policy.ts'
 import { DEFAULT_QUERY_MAX, DEFAULT_QUERY_QUOTA_PER_DAY } from '../defaults.ts'
@@ -156,12 +157,7 @@ async function addFromCard (s: LiaisonService, p: Invocation, cardFile: string):
       `--fingerprint ${expected}: expected six groups of four letters A–Z and digits 2–7, such as ABCD-EFGH-IJKL-MNOP-QRST-UV23`
     )
   }
-  let text: string
-  try {
-    text = await readFile(cardFile, 'utf8')
-  } catch (err) {
-    throw new NodeError('BAD_ARGUMENT', `--card ${cardFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
-  }
+  const text = await readCardFile(cardFile, '--card')
   const { record, fingerprint } = await s.addPeerFromCard(text, fieldsFrom(p), expected ?? undefined)
   if (p.json) print({ record, fingerprint })
   else if (unchecked) {
@@ -266,7 +262,45 @@ export async function peersCommand (p: Invocation): Promise<number> {
   }
 }
 
+/** Read the card file named on the command line (`what` names it in the error). */
+async function readCardFile (file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (err) {
+    throw new NodeError('BAD_ARGUMENT', `${what} ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+  }
+}
+
+function renderInspection (file: string, r: CardInspection): string {
+  const c = r.card
+  const keys = r.keys.map(k => `  ${k.role.padEnd(9)} ${k.id}${k.fingerprint != null ? `  fingerprint ${k.fingerprint}` : ''}`)
+  return [
+    `card ${file}: ${c.name} (${c.peerId})${c.jurisdiction != null ? `, ${c.jurisdiction}` : ''}, created ${c.created}`,
+    `self-signature valid`,
+    `fingerprint   ${r.fingerprint}`,
+    'keys',
+    ...keys,
+    `addresses     ${c.addresses.join(', ') || 'none'}`,
+    r.known != null ? `on the trust list already as ${r.known.name} (${r.known.status})` : 'not on the trust list',
+    `Compare the fingerprint with ${c.name} over a separate channel; then: liaison peers add --card ${file} --fingerprint <the one they read to you>`
+  ].join('\n') + '\n'
+}
+
 export async function cardCommand (p: Invocation): Promise<number> {
+  if (p.sub === 'inspect') {
+    const file = p.positionals[0]
+    if (file == null) throw new NodeError('BAD_ARGUMENT', 'liaison card inspect needs the card file: liaison card inspect FILE')
+    const text = await readCardFile(file, 'card')
+    const handle = await openService(p.dataDir)
+    try {
+      const r = await handle.service.inspectCard(text)
+      if (p.json) print(r)
+      else process.stdout.write(renderInspection(file, r))
+      return 0
+    } finally {
+      await handle.close()
+    }
+  }
   const handle = await openService(p.dataDir)
   try {
     const card = await handle.service.card()

@@ -13,7 +13,7 @@ import type { MessageKind, Tlp } from '../../protocol/types.ts'
 import type { InboxQuery } from '../store/store.ts'
 import type { BatchOp } from '../store/group-commit.ts'
 import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from '../store/records.ts'
-import type { RevocationOutcome, RotationPeerState, CardExport, PeerInput } from '../trust/index.ts'
+import type { RevocationOutcome, RotationPeerState, CardExport, CardInspection, PeerInput } from '../trust/index.ts'
 import type { FeedbackResult } from '../feedback/send-feedback.ts'
 import type { WitnessOutcome } from '../witness/witness.ts'
 import type { WitnessAlert, WitnessedCheckpoint } from '../witness/witness-store.ts'
@@ -117,6 +117,8 @@ export interface LiaisonService {
   addPeer(input: PeerInput): Promise<PeerRecord>
   /** Add from a self-signed trust card (envelope JSON text), with permission fields. */
   addPeerFromCard(card: string, fields: PeerFields, expectFingerprint?: string): Promise<AddPeerResult>
+  /** What a trust card says (name, peer ID, fingerprint, keys), its self-signature checked; adds nothing. */
+  inspectCard(card: string): Promise<CardInspection>
   updatePeer(peerId: string, fields: PeerFields): Promise<PeerRecord>
   setPeerStatus(peerId: string, status: 'active' | 'suspended' | 'revoked'): Promise<PeerStatusChange>
   removePeer(peerId: string): Promise<void>

@@ -27,8 +27,10 @@ import {
   type PeerInput,
   exportCard,
   openCard,
+  inspectCard,
   setPeerStatus,
-  type CardExport
+  type CardExport,
+  type CardInspection
 } from '../trust/index.ts'
 import { courierOf } from '../courier/kit.ts'
 import { dataDirPaths } from '../config/index.ts'
@@ -377,6 +379,10 @@ export class LocalService implements LiaisonService {
       { ...(card.courier != null ? { courier: card.courier } : {}), ...(expectFingerprint == null ? { action: UNCHECKED_CARD_ACTION } : {}) }
     )
     return { record, fingerprint }
+  }
+
+  async inspectCard (text: string): Promise<CardInspection> {
+    return inspectCard(text, peerId => this.components.trust.get(peerId))
   }
 
   async updatePeer (peerId: string, fields: PeerFields): Promise<PeerRecord> {

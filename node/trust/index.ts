@@ -6,6 +6,8 @@
  *   `change`.
  * - peer-admin.ts — suspending and revoking a peer (and what that does to queued messages),
  *   trust cards (`exportCard`, `openCard`).
+ * - card-inspection.ts — `inspectCard`: what a card says (name, keys, fingerprint) before it is
+ *   added.
  * - revocation.ts — acting on a peer's revocation certificate.
  * - key-rotation.ts — this node's key rotation (announce, then switch) and a peer's (approve,
  *   re-key its record).
@@ -22,6 +24,7 @@
  */
 export { admit, TrustList, type PeerInput, type TrustListEvents } from './trust-list.ts'
 export { exportCard, openCard, setPeerStatus, type CardExport } from './peer-admin.ts'
+export { inspectCard, type CardInspection, type CardKey } from './card-inspection.ts'
 export { applyRevocation, type RevocationOutcome } from './revocation.ts'
 export {
   announceRotation,

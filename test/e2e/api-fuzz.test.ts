@@ -92,6 +92,7 @@ describe('the local API under random and mutated requests', () => {
         'POST /v1/messages': { to: [b], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: AGREEMENT, handling: [], body: { case: 'K-2' } },
         'POST /v1/peers': { peerId: c, name: 'c', maxTlpIn: 'GREEN' },
         'POST /v1/peers/from-card': { card: '{"payloadType":"x","payload":"","signatures":[]}', fields: { note: 'n' } },
+        'POST /v1/cards/inspect': { card: '{"payloadType":"x","payload":"","signatures":[]}' },
         'PATCH /v1/peers/{peerId}': { note: 'liaison officer', topicsIn: ['fraud'] },
         'POST /v1/peers/{peerId}/status': { status: 'active' },
         'POST /v1/policy/check': { to: b, tlp: 'GREEN', topic: 'fraud', kind: 'report', legalBasis: AGREEMENT, handling: [] },

@@ -205,7 +205,16 @@ describe('--json of the commands that need a running node or a peer', () => {
     await json('query unpin', 'query', 'unpin', b.peerId, '--data-dir', a.dir)
   })
 
-  it('policy reload, config check --policy, report', async () => {
+  it('card inspect (through the running node), policy reload, config check --policy, report', async () => {
+    const inspected = await json<{ card: { peerId: string }, known?: { status: string } }>(
+      'card inspect',
+      'card',
+      'inspect',
+      join(root, 'c.card.json'),
+      '--data-dir',
+      a.dir
+    )
+    expect(inspected).toMatchObject({ card: { peerId: c.peerId }, known: { status: 'active' } })
     const policy = join(a.dir, 'policy.json')
     await writeFile(policy, JSON.stringify({ requiredHandling: {} }))
     await json('policy reload', 'policy', 'reload', '--data-dir', a.dir)

@@ -1,20 +1,26 @@
 /**
  * The web console and the auditor's page in a real browser: Debian's chromium driven by
- * playwright-core, against real node processes. Node A is run from its console only: log in,
- * add B from B's card (fingerprint confirmed), send an AMBER report to B and see B's signed
- * receipt; a STIX bundle's message view (objects, markings' TLP labels, signature and receipt
- * verified in the browser, the audit leaf's inclusion proof); grant the release request B sends
- * for forwarding it to C; a hit/no-hit query to B's index with a follow-up, which B's operator
- * refuses in B's console; a task force C proposes, awaiting B's signature in B's console, signed
- * there (in effect on both), a message sent to it from B's send form after the charter's check,
- * a second one declined with a reason, a third proposed from B's form; the outbox's filters; edit B's permissions (the CLI's
- * agreement parser refuses a malformed one), suspend and resume B, each confirmed, and (last) revoke it, Cancel first;
- * the overview's cards against A's API; the console's actions in A's audit log; the evaluation report's tables and SVG charts; export an
- * audit bundle as a folder and as a .zip. Every page passes axe-core (WCAG 2.1 A/AA, no serious
- * or critical violation) and the menu works from the keyboard. Then the auditor's page (the
- * self-contained file, opened from disk) verifies the bundle, folder or archive, with the same
- * verdict as `liaison audit verify --bundle`, and copies with one flipped byte fail at the same
- * places; the page makes no network request after it loaded. A's console itself requests nothing but its node's own origin.
+ * playwright-core, against real node processes. Node A is run from its console only: log in, add
+ * B from B's card (previewed by the node with the right fingerprint, then the fingerprint typed
+ * and confirmed), send an AMBER report to B and see B's signed receipt; a STIX bundle's message
+ * view (objects, markings' TLP labels, signature and receipt verified in the browser, the audit
+ * leaf's inclusion proof); the outbox's and the inbox's filters narrowing the list to the API's
+ * rows; the overview's peers up (B, connected) as A's API has them; grant the release request B
+ * sends for forwarding it to C; the audit page asks the peers to witness, B cosigns, and its
+ * checkpoint, witnessed and alert tables are A's API's; a hit/no-hit query to B's index with a
+ * follow-up, which B's operator refuses in B's console; a task force C proposes, awaiting B's
+ * signature in B's console, signed there (in effect on both), a message sent to it from B's send
+ * form after the charter's check, a second one declined with a reason, a third proposed from B's
+ * form; edit B's permissions (the CLI's agreement parser refuses a malformed one), suspend and
+ * resume B, each confirmed, and (last) revoke it, Cancel first; the overview's cards against A's
+ * API; the console's actions in A's audit log; the evaluation report's tables and SVG charts;
+ * export an audit bundle as a folder and as a .zip. Every page passes axe-core (WCAG 2.1 A/AA,
+ * no serious or critical violation) and the menu works from the keyboard. Then the auditor's
+ * page (the self-contained file, opened from disk) verifies the bundle, folder or archive, its
+ * progress bar shown and full at the end, with the same verdict as `liaison audit verify
+ * --bundle` (B's witness cosignatures verified, as the CLI's note says), and copies with one
+ * flipped byte fail at the same places; the page makes no network request after it loaded. A's
+ * console itself requests nothing but its node's own origin.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
@@ -29,6 +35,7 @@ import { seriousViolations } from '../helpers/axe.ts'
 import type { VerifyReport } from '../../node/audit/verify/report.ts'
 import { cli, TEST_AGREEMENT, TestNode, tempDir, until } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
+import { presentForgedCheckpoint } from '../helpers/forged-checkpoint.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
@@ -133,10 +140,33 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(await page.evaluate(() => sessionStorage.getItem('liaison.apiToken'))).toBe(token)
   })
 
-  it('adds a peer from its card, the fingerprint confirmed', async () => {
+  it('adds a peer from its card: previewed by the node (the right fingerprint, nothing added), then the fingerprint typed and confirmed', async () => {
     const card = await cb.card()
     await page.goto(a.runtime!.apiUrl + '/#/peers')
     await page.locator('#card').fill(card.envelope)
+    // Nothing can be added before the node has checked the card and shown what it says.
+    await page.getByLabel('I confirmed this fingerprint').check()
+    await page.getByLabel('Fingerprint the agency told you').fill(card.fingerprint)
+    expect(await page.getByRole('button', { name: 'Add peer' }).isDisabled()).toBe(true)
+    await page.getByRole('button', { name: 'Check the card' }).click()
+    await page.locator('#card-preview').waitFor()
+    expect(await page.locator('#card-fingerprint').textContent()).toBe(card.fingerprint)
+    expect(await page.locator('#card-peer-id').textContent()).toBe(b.peerId)
+    expect(await page.locator('#card-name').textContent()).toBe(card.card.name)
+    const keys = await page.locator('#card-keys tbody tr').allTextContents()
+    expect(keys[0]).toContain(b.peerId)
+    expect(keys[0]).toContain(card.fingerprint)
+    expect(keys.length).toBe(1 + (card.card.courier != null ? 1 : 0) + (card.card.oprfKey != null ? 1 : 0))
+    expect(await page.locator('#card-known').count()).toBe(0)
+    expect(await (await a.client()).peers()).toEqual([])
+    // A card that is not one is refused by the node, and nothing is previewed.
+    await page.locator('#card').fill('{"payloadType":"x","payload":"","signatures":[]}')
+    await page.getByRole('button', { name: 'Check the card' }).click()
+    await page.locator('#add-peer [role=alert]').filter({ hasText: 'BAD_PAYLOAD_TYPE' }).waitFor()
+    expect(await page.locator('#card-preview').count()).toBe(0)
+    await page.locator('#card').fill(card.envelope)
+    await page.getByRole('button', { name: 'Check the card' }).click()
+    await page.locator('#card-preview').waitFor()
     // A wrong fingerprint is refused by the node.
     await page.getByLabel('Fingerprint the agency told you').fill('AAAA-AAAA-AAAA-AAAA-AAAA-AAAA')
     await page.getByLabel('I confirmed this fingerprint').check()
@@ -231,6 +261,50 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await rows.filter({ hasText: /^none$/ }).waitFor()
   })
 
+  it("the inbox's filters: by topic, by TLP, by sender, by date, each narrowing the list to the rows the API has", async () => {
+    for (const [tlp, topic] of [['GREEN', 'fraud'], ['AMBER', 'drugs']] as const) {
+      const sent = await cb.send({ to: [a.peerId], kind: 'report', tlp, topic, legalBasis: TEST_AGREEMENT, handling: [], body: { topic } }, { wait: true })
+      expect(sent.recipients.map(r => r.status)).toEqual(['delivered'])
+    }
+    const inbox = await (await a.client()).inbox()
+    expect(inbox.map(m => [m.from, m.tlp, m.topic]).sort()).toEqual([[b.peerId, 'AMBER', 'drugs'], [b.peerId, 'GREEN', 'fraud']])
+    await page.goto(a.runtime!.apiUrl + '/#/inbox')
+    const rows = page.locator('#messages tbody tr')
+    /** The rows shown, as [TLP, topic, message ID] (the table's columns 4 to 6). */
+    const shown = async (): Promise<string[][]> => (await rows.allInnerTexts()).map(r => r.split('\t').slice(3))
+    const ids = new Map(inbox.map(m => [m.topic, `${m.id.slice(0, 10)}…${m.id.slice(-6)}`]))
+    await expect.poll(shown).toEqual([['AMBER', 'drugs', ids.get('drugs')], ['GREEN', 'fraud', ids.get('fraud')]])
+    await page.getByLabel('Topic', { exact: true }).fill('drug')
+    await expect.poll(shown).toEqual([['AMBER', 'drugs', ids.get('drugs')]])
+    await page.getByLabel('Topic', { exact: true }).fill('')
+    await page.getByLabel('TLP', { exact: true }).selectOption('GREEN')
+    await expect.poll(shown).toEqual([['GREEN', 'fraud', ids.get('fraud')]])
+    await page.getByLabel('TLP', { exact: true }).selectOption('')
+    // The sender and the date are asked of the node (GET /v1/inbox?from=…&since=…).
+    await page.getByLabel('Peer ID').fill(c.peerId)
+    await rows.filter({ hasText: /^none$/ }).waitFor()
+    await page.getByLabel('Peer ID').fill(b.peerId)
+    await expect.poll(async () => await rows.count()).toBe(2)
+    await page.getByLabel('Since (date, UTC)').fill(new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10))
+    await rows.filter({ hasText: /^none$/ }).waitFor()
+    await page.getByLabel('Since (date, UTC)').fill(new Date(Date.now() - 86_400_000).toISOString().slice(0, 10))
+    await expect.poll(async () => await rows.count()).toBe(2)
+    expect(await page.getByRole('alert').count()).toBe(0)
+  })
+
+  it("the overview's peers up and down are A's API's: B is up while connected", async () => {
+    const ca = await a.client()
+    const health = await ca.call<{ connected?: string[] }>('GET', '/v1/health')
+    const peers = await ca.peers()
+    const connected = new Set(health.connected ?? [])
+    const up = peers.filter(p => connected.has(p.peerId)).length
+    expect(up).toBe(1)
+    const down = peers.filter(p => p.status === 'active' && !connected.has(p.peerId)).length
+    await page.goto(a.runtime!.apiUrl + '/#/overview')
+    await page.locator('.cards').filter({ hasText: `${up} up, ${down} down, 0 suspended or revoked` }).waitFor()
+    await page.locator('table tbody tr').filter({ hasText: 'active' }).filter({ hasText: /up$/ }).waitFor()
+  })
+
   it('grants a release request waiting for a decision', async () => {
     const [msg] = await cb.inbox()
     await cb.requestRelease(msg.id, c.peerId, 'joint investigation with C')
@@ -246,6 +320,45 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     await page.locator('#releases-waiting button', { hasText: 'Grant' }).click()
     await page.locator('[role=status]').filter({ hasText: 'Granted' }).waitFor()
     await until(async () => (await cb.releases()).some(r => r.status === 'granted'), 30_000, 'grant at B')
+  })
+
+  it("the audit page asks the peers to witness: B cosigns A's checkpoint; the witness and alert tables are A's API's, a FORK alert included", async () => {
+    // B presents its own checkpoint to A (B trusts A), so A has witnessed one of B's.
+    expect((await cb.witness()).find(o => o.peerId === a.peerId)?.status).toBe('cosigned')
+    await page.goto(a.runtime!.apiUrl + '/#/audit')
+    await page.locator('#checkpoints tbody tr').first().waitFor()
+    await page.getByRole('button', { name: 'Ask the peers to witness the latest checkpoint' }).click()
+    const outcomes = page.locator('#witness-outcomes tbody tr')
+    await outcomes.first().waitFor({ timeout: 30_000 })
+    expect(await outcomes.allTextContents()).toEqual([`${b.peerId.slice(0, 10)}…${b.peerId.slice(-6)}cosigned-`])
+    await page.locator('[role=status]').filter({ hasText: '1 of 1 peers cosigned the latest checkpoint.' }).waitFor()
+    const view = await (await a.client()).call<{
+      checkpoints: Array<{ size: number, cosignatures: number }>,
+      seen: Array<{ peerId: string, size: number }>,
+      alerts: Array<{ peerId: string, reason: string }>
+    }>('GET', '/v1/audit')
+    expect(view.checkpoints.at(-1)!.cosignatures).toBe(1)
+    // The checkpoints table, newest first: size and cosignature count of every checkpoint, as the API has them.
+    await page.locator('#checkpoints tbody tr').first().filter({ hasText: new RegExp(`^${view.checkpoints.at(-1)!.size}.*1$`) }).waitFor()
+    const rows = (await page.locator('#checkpoints tbody tr').allInnerTexts()).map(r => r.split('\t'))
+    expect(rows.map(r => [Number(r[0]), Number(r.at(-1))])).toEqual(view.checkpoints.slice().reverse().map(c => [c.size, c.cosignatures]))
+    // The checkpoints A witnessed for its peers: B's, at the size A's API holds.
+    expect(view.seen.map(x => x.peerId)).toEqual([b.peerId])
+    const seen = (await page.locator('#witnessed tbody tr').allInnerTexts()).map(r => r.split('\t'))
+    expect(seen.map(r => [r[0], Number(r[1])])).toEqual(view.seen.map(x => [`${x.peerId.slice(0, 10)}…${x.peerId.slice(-6)}`, x.size]))
+    // No witness alerts at A yet: the table says so, as the API does.
+    expect(view.alerts).toEqual([])
+    expect(await page.locator('#alerts tbody tr').allInnerTexts()).toEqual(['none'])
+    // Then B's key signs another root for the size A witnessed (a rewritten log): A raises an
+    // alert, and the alert table shows it as A's API does.
+    expect((await presentForgedCheckpoint(b.dir, a.address, view.seen[0].size)).answer).toEqual({ type: 'alert', reason: 'FORK' })
+    const { alerts } = await (await a.client()).witnesses()
+    expect(alerts.map(x => [x.peerId, x.reason])).toEqual([[b.peerId, 'FORK']])
+    await page.reload()
+    await page.locator('#alerts tbody tr').filter({ hasText: 'FORK' }).waitFor()
+    const shownAlerts = (await page.locator('#alerts tbody tr').allInnerTexts()).map(r => r.split('\t'))
+    const at = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')
+    expect(shownAlerts).toEqual(alerts.map(x => [`${x.peerId.slice(0, 10)}…${x.peerId.slice(-6)}`, x.reason, x.detail, at(x.at)]))
   })
 
   it("runs a hit/no-hit query against B, follows the hit up, and B's operator refuses it from B's console", async () => {
@@ -277,7 +390,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
       const pending = pb.locator('#pending-follow-ups tbody tr')
       await pending.filter({ hasText: 'E-1' }).waitFor()
       expect(await pending.first().textContent()).toContain('confirmed lead, request subscriber data')
-      expect(await pb.locator('#index-stats').textContent()).toContain('email2')
+      await pb.locator('#index-stats').filter({ hasText: 'email2' }).waitFor()
       // The received rfi in B's message view: A's signature checked in B's browser, and where B
       // logged it (exchange v2: the receiver's record is its own audit entry, not a receipt).
       const [rfi] = await cb.call<Array<{ message: string }>>('GET', '/v1/queries/pending')
@@ -564,8 +677,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
     expect(requests.filter(u => !u.startsWith('data:') && new URL(u).origin !== origin)).toEqual([])
   })
 
-  /** Open the self-contained auditor page from disk, pick `dir` (a folder, or a .zip archive), return the page's report and every request made after load. */
-  async function audit (dir: string): Promise<{ report: VerifyReport, requests: string[] }> {
+  /**
+   * Open the self-contained auditor page from disk, pick `dir` (a folder, or a .zip archive),
+   * return the page's report, the notes it shows, and every request made after load. The
+   * progress bar is there while it works and full when it is done.
+   */
+  async function audit (dir: string): Promise<{ report: VerifyReport, notes: string[], requests: string[] }> {
     const p = await browser.newPage()
     try {
       await p.goto('file://' + join(ROOT, 'dist/web/auditor.html'))
@@ -574,11 +691,16 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
         requests.push(r.url())
       })
       await p.locator(dir.endsWith('.zip') ? '#archive' : '#bundle').setInputFiles(dir)
+      const bar = p.getByRole('progressbar', { name: 'Verification progress' })
+      await bar.waitFor()
       await p.locator('#verdict').waitFor({ timeout: 120_000 })
       const report = await p.evaluate(() => (globalThis as unknown as { liaisonReport: VerifyReport }).liaisonReport)
+      expect(await bar.evaluate(e => [(e as unknown as { value: number }).value, (e as unknown as { max: number }).max])).toEqual([1, 1])
+      expect(await p.locator('#status').textContent()).toMatch(/^Done in \d+\.\d\d s\.$/)
       expect(await p.locator('#checks tbody tr').count()).toBe(5)
       if (!dir.endsWith('.zip')) expect(await seriousViolations(p)).toEqual([])
-      return { report, requests }
+      const notes = (await p.locator('p.note').allTextContents()).map(n => n.replace(/^Note: /, ''))
+      return { report, notes, requests }
     } finally {
       await p.close()
     }
@@ -600,14 +722,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web console and auditor page in chromium
   it("the auditor page verifies the bundle with the CLI's verdict and makes no request", async () => {
     const cli = await verifyBundle(bundle, { thorough: true })
     expect(cli.ok).toBe(true)
-    const { report, requests } = await audit(bundle)
+    const { report, notes, requests } = await audit(bundle)
     expect(requests).toEqual([])
     expect(verdict(report)).toEqual(verdict(cli))
     // Every signature: the page checks witness cosignatures too, as `audit verify --bundle --thorough`
-    // does (this bundle's checkpoints carry none; witnessed bundles are checked in the CLI's tests).
+    // does; B's, on the checkpoint the audit page had witnessed, is in the bundle.
     const witnessed = (r: VerifyReport): string | undefined => r.notes.find(n => /witness cosignatures? (verified|were not checked)/.test(n))
-    expect(witnessed(report)).toMatch(/^\d+ witness cosignatures? verified on \d+ checkpoint/)
+    expect(witnessed(cli)).toMatch(new RegExp(`^[1-9]\\d* witness cosignatures? verified on \\d+ checkpoints? \\(witnesses: ${b.peerId}\\)$`))
     expect(witnessed(report)).toBe(witnessed(cli))
+    expect(notes).toContain(witnessed(cli))
     expect(report.messages.verified).toBeGreaterThan(0)
     expect(report.receipts.verified).toBeGreaterThan(0)
   })

@@ -104,11 +104,27 @@ describe('the local API keeps to its OpenAPI document', () => {
     await call(b, 'DELETE', '/v1/peers/{peerId}', { peerId: c.peerId })
     // c is not running: its operator exports the card with the CLI and hands it over.
     const cardText = (await cli(['card', 'export', '--data-dir', c.dir])).stdout
+    // Inspected first: what the card says and its fingerprint, the trust list untouched.
+    const cardOfC = JSON.parse((await cli(['card', 'export', '--data-dir', c.dir, '--json'])).stdout) as { fingerprint: string }
+    const inspected = (await call(b, 'POST', '/v1/cards/inspect', {}, { card: cardText })).value
+    expect(inspected).toMatchObject({ fingerprint: cardOfC.fingerprint, signature: 'valid', card: { peerId: c.peerId, name: 'c' } })
+    expect(inspected).not.toHaveProperty('known')
+    expect(((await call(b, 'GET', '/v1/peers')).value as Array<{ peerId: string }>).map(p => p.peerId)).not.toContain(c.peerId)
+    // A card that is not one, or whose signature does not verify, is refused with its stable code.
+    const notCard = await call(b, 'POST', '/v1/cards/inspect', {}, { card: '{"payloadType":"x","payload":"","signatures":[]}' })
+    expect(notCard).toMatchObject({ status: 422, value: { error: { code: 'BAD_PAYLOAD_TYPE' } } })
+    const envelope = JSON.parse(cardText) as { signatures: Array<{ sig: string }> }
+    const sig = Buffer.from(envelope.signatures[0].sig, 'base64')
+    sig[0] ^= 1
+    envelope.signatures[0].sig = sig.toString('base64')
+    const forged = await call(b, 'POST', '/v1/cards/inspect', {}, { card: JSON.stringify(envelope) })
+    expect(forged).toMatchObject({ status: 422, value: { error: { code: 'BAD_SIGNATURE' } } })
     await call(b, 'POST', '/v1/peers/from-card', {}, {
       card: cardText,
       fields: { agreements: [{ id: TEST_AGREEMENT, validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }] }
     })
 
+    expect((await call(b, 'POST', '/v1/cards/inspect', {}, { card: cardText })).value).toMatchObject({ known: { name: 'c', status: 'active' } })
     await call(a, 'GET', '/v1/card')
     await call(a, 'GET', '/v1/policy')
     await call(a, 'POST', '/v1/policy/reload', {}, {})

@@ -20,6 +20,7 @@ import { WITNESS_PROTOCOL } from '../../node/witness/witness.ts'
 import { Store } from '../../node/store/store.ts'
 import { leafHash, nodeHash } from '../../protocol/merkle.ts'
 import { AuditLog } from '../../node/audit/index.ts'
+import { presentForgedCheckpoint } from '../helpers/forged-checkpoint.ts'
 
 describe('witnessing: peers cosign checkpoints after checking consistency, and catch a forked log', () => {
   let root: string
@@ -54,32 +55,8 @@ describe('witnessing: peers cosign checkpoints after checking consistency, and c
     const seen = (await cb.witnesses()).seen.find(s => s.peerId === a.peerId)!
     // Forge with A's own key what a rewritten log's checkpoint would look like.
     await a.stop()
-    const pem = await readFile(join(a.dir, 'identity.key'), 'utf8')
-    const signer = signerFromPkcs8Pem(pem)
-    const forged = issueCheckpoint(signer, seen.size, new Uint8Array(32).fill(7), Math.floor(Date.now() / 1000))
-    const seed = new Uint8Array(Buffer.from(createPrivateKey(pem).export({ format: 'jwk' }).d!, 'base64url'))
-    const host = await createLibp2p({
-      privateKey: await generateKeyPairFromSeed('Ed25519', seed),
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()]
-    })
-    try {
-      const stream = await host.dialProtocol(multiaddr(b.address), WITNESS_PROTOCOL)
-      stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify({ type: 'checkpoint', note: forged }))))
-      const decoder = new FrameDecoder()
-      let answer: { type: string, reason?: string } | undefined
-      for await (const chunk of stream) {
-        const frames = decoder.push(chunk)
-        if (frames.length > 0) {
-          answer = JSON.parse(new TextDecoder().decode(frames[0]))
-          break
-        }
-      }
-      expect(answer).toEqual({ type: 'alert', reason: 'FORK' })
-    } finally {
-      await host.stop()
-    }
+    const { note: forged, answer } = await presentForgedCheckpoint(a.dir, b.address, seen.size)
+    expect(answer).toEqual({ type: 'alert', reason: 'FORK' })
     const { alerts } = await cb.witnesses()
     expect(alerts).toHaveLength(1)
     expect(alerts[0]).toMatchObject({ peerId: a.peerId, reason: 'FORK', previous: seen.note, presented: forged })

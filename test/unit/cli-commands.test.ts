@@ -114,6 +114,19 @@ describe('the command line, run', () => {
     const card = await json<{ envelope: string, fingerprint: string }>('card export', 'card', 'export', '--data-dir', b)
     const cardFile = join(root, 'b.card.json')
     await writeFile(cardFile, card.envelope)
+    // Inspecting a card shows what adding it would take, and adds nothing.
+    const inspected = await json<{ fingerprint: string, card: { name: string, peerId: string }, keys: Array<{ role: string }>, known?: unknown }>(
+      'card inspect',
+      'card',
+      'inspect',
+      cardFile,
+      '--data-dir',
+      a
+    )
+    expect(inspected).toMatchObject({ fingerprint: card.fingerprint, card: { name: 'Beta', peerId: bId }, signature: 'valid' })
+    expect(inspected.keys.map(k => k.role)).toEqual(['identity', 'courier', 'oprf'])
+    expect(inspected.known).toBeUndefined()
+    expect(await json<unknown[]>('peers list', 'peers', 'list', '--data-dir', a)).toEqual([])
     await json(
       'peers add',
       'peers',
@@ -276,6 +289,17 @@ describe('the command line, run', () => {
     const unchecked = await run('peers', 'add', '--data-dir', a, '--card', cardFile, '--no-fingerprint-check')
     expect(unchecked.code).toBe(EXIT.OK)
     expect(unchecked.stdout).toContain('WITHOUT checking its fingerprint')
+    // Inspection: the text says what to compare and knows the peer is on the list; a card that is not one is refused with its code.
+    const shown = await run('card', 'inspect', cardFile, '--data-dir', a)
+    expect(shown.code).toBe(EXIT.OK)
+    expect(shown.stdout).toContain(`fingerprint   ${fingerprint}`)
+    expect(shown.stdout).toMatch(/^self-signature valid$/m)
+    expect(shown.stdout).toMatch(/^on the trust list already as Beta \(active\)$/m)
+    const notCard = join(root, 'not-a.card.json')
+    await writeFile(notCard, '{"payloadType":"x","payload":"","signatures":[]}')
+    const refused = await run('card', 'inspect', notCard, '--data-dir', a)
+    expect(refused.code).toBe(EXIT.REFUSED)
+    expect(refused.stderr).toMatch(/^error BAD_PAYLOAD_TYPE/)
     // The skipped check is in the audit log (read here from an export bundle, as an auditor would).
     const bundle = join(root, 'bundle-unchecked')
     expect((await run('audit', 'export', '--data-dir', a, '--out', bundle)).code).toBe(EXIT.OK)

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod'
 import { defineRoute, type Route } from '../route.ts'
-import { addPeerResult, cardExport, peerFields, peerId, peerInput, peerRecord, peerStatusChange } from '../schemas.ts'
+import { addPeerResult, cardExport, cardInspection, peerFields, peerId, peerInput, peerRecord, peerStatusChange } from '../schemas.ts'
 
+const cardText = z.string().min(1).max(64 * 1024).describe('the card envelope (JSON text)')
 const byPeer = z.strictObject({ peerId: peerId.describe('peer ID on the trust list') })
 
 export const trustRoutes: Route[] = [
@@ -37,13 +38,26 @@ export const trustRoutes: Route[] = [
     summary: 'Add a peer from its self-signed trust card',
     tags: ['trust'],
     body: z.strictObject({
-      card: z.string().min(1).max(64 * 1024).describe('the card envelope (JSON text)'),
+      card: cardText,
       fields: peerFields.optional(),
       fingerprint: z.string().min(1).max(128).describe("refuse unless the card's key has this fingerprint").optional()
     }),
     response: addPeerResult,
     errors: [400, 409, 422],
     handler: async ({ service, body }) => await service.addPeerFromCard(body.card, body.fields ?? {}, body.fingerprint)
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/cards/inspect',
+    operationId: 'inspectCard',
+    summary: 'What a trust card says, before adding it: name, peer ID, fingerprint, keys',
+    description: "Checks the card's self-signature and describes it; the trust list is not changed. A card that does not verify is refused with the " +
+      'code adding it would give.',
+    tags: ['trust'],
+    body: z.strictObject({ card: cardText }),
+    response: cardInspection,
+    errors: [400, 422],
+    handler: async ({ service, body }) => await service.inspectCard(body.card)
   }),
   defineRoute({
     method: 'GET',

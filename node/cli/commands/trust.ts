@@ -113,6 +113,12 @@ export const TRUST_COMMANDS: CommandSpec[] = [
         flags: { out: flag.string('write the card to this file', { placeholder: 'FILE' }) },
         output: apiOutput('card'),
         examples: ['liaison card export --out rotterdam.card.json']
+      },
+      inspect: {
+        summary: "what a partner's trust card says (name, peer ID, fingerprint, keys), its signature checked; adds nothing",
+        args: 'FILE',
+        output: apiOutput('inspectCard'),
+        examples: ['liaison card inspect antwerp.card.json']
       }
     },
     run: lazy(peerCmds, 'cardCommand')

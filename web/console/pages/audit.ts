@@ -1,4 +1,7 @@
-/** Audit: checkpoints, witnessed peers, alerts, and export of a bundle for the auditor's page. */
+/**
+ * Audit: checkpoints, witnessed peers, alerts; asking the peers to witness the latest checkpoint
+ * now (as `liaison audit witness`), and export of a bundle for the auditor's page.
+ */
 import type { ComponentChild } from 'preact'
 import { useState } from 'preact/hooks'
 import { api } from '../api.ts'
@@ -17,6 +20,20 @@ export function Audit (): ComponentChild {
   const [error, setError] = useState<unknown>(undefined)
   const [status, setStatus] = useState<string | undefined>(undefined)
   const [archive, setArchive] = useState(false)
+  const [outcomes, setOutcomes] = useState<Array<{ peerId: string, status: string, detail?: string }> | undefined>(undefined)
+  const witnessNow = async (): Promise<void> => {
+    setError(undefined)
+    setStatus('Asking the peers to cosign…')
+    try {
+      const r = await api<Array<{ peerId: string, status: string, detail?: string }>>('POST', '/v1/witness', {})
+      setOutcomes(r)
+      setStatus(`${r.filter(o => o.status === 'cosigned').length} of ${r.length} peers cosigned the latest checkpoint.`)
+      audit.reload()
+    } catch (err) {
+      setError(err)
+      setStatus(undefined)
+    }
+  }
   const exportNow = async (): Promise<void> => {
     setError(undefined)
     setStatus('Exporting…')
@@ -43,6 +60,13 @@ export function Audit (): ComponentChild {
       { class: 'buttons' },
       h('button', {
         type: 'button',
+        id: 'witness-now',
+        onClick: () => {
+          void witnessNow()
+        }
+      }, 'Ask the peers to witness the latest checkpoint'),
+      h('button', {
+        type: 'button',
         id: 'export-bundle',
         onClick: () => {
           void exportNow()
@@ -64,6 +88,14 @@ export function Audit (): ComponentChild {
       h('a', { href: '/auditor.html', target: '_blank', rel: 'noopener' }, "Open the auditor's page")
     ),
     h(Status, { text: status }),
+    outcomes != null
+      ? h(Table, {
+        caption: 'What each peer answered',
+        id: 'witness-outcomes',
+        head: ['Peer', 'Answer', 'Detail'],
+        rows: outcomes.map(o => [h('span', { class: 'mono', title: o.peerId }, short(o.peerId)), o.status, o.detail ?? '-'])
+      })
+      : null,
     h(Table, {
       caption: 'Witness alerts',
       id: 'alerts',

@@ -66,7 +66,7 @@ function Filters ({ f, set }: { f: Record<string, string>, set: (k: string, v: s
     ),
     h(
       Field,
-      { id: 'f-since', label: 'Since (date)' },
+      { id: 'f-since', label: 'Since (date, UTC)' },
       h('input', {
         id: 'f-since',
         type: 'date',
@@ -82,7 +82,8 @@ function Filters ({ f, set }: { f: Record<string, string>, set: (k: string, v: s
 function MessageList ({ path, title, peerField }: { path: string, title: string, peerField: 'from' | 'to' }): ComponentChild {
   const [f, setF] = useState<Record<string, string>>({ peer: '', tlp: '', topic: '', since: '' })
   const q = new URLSearchParams()
-  if (f.since !== '') q.set('since', f.since)
+  // The date input gives a day; the API takes an RFC 3339 instant: that day's start, UTC.
+  if (f.since !== '') q.set('since', `${f.since}T00:00:00.000Z`)
   if (peerField === 'from' && f.peer.trim() !== '') q.set('from', f.peer.trim())
   const list = useApi<Meta[]>(`${path}${q.size > 0 ? '?' + q.toString() : ''}`)
   const rows = (list.data ?? []).filter(m =>

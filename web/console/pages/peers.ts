@@ -1,5 +1,7 @@
 /**
- * Peers: the trust list; add from a card (its fingerprint shown and confirmed before the add),
+ * Peers: the trust list; add from a card (first checked and shown by the node without adding it
+ * — name, peer ID, fingerprint, keys — then its fingerprint typed back and confirmed; the node
+ * refuses the add unless the typed one is the card's, and never tells the right one),
  * permissions edited and validated by the same code as the CLI's flags (policy/peer-fields.ts)
  * and then by the API, suspend / resume / revoke after confirmation.
  */
@@ -7,7 +9,7 @@ import type { ComponentChild } from 'preact'
 import { useState } from 'preact/hooks'
 import { parseAgreementFlag } from '../../../node/policy/peer-fields.ts'
 import { api } from '../api.ts'
-import { confirmAction, ErrorLine, Field, h, short, Status, Table, useApi } from '../ui.ts'
+import { confirmAction, ErrorLine, Field, h, short, Status, Table, time, useApi } from '../ui.ts'
 
 interface Peer {
   peerId: string
@@ -78,13 +80,78 @@ function PermissionInputs ({ prefix, f, set }: { prefix: string, f: Record<strin
 
 const EMPTY = { agreements: '', maxTlpOut: '', maxTlpIn: '', topicsOut: '', topicsIn: '' }
 
+/** POST /v1/cards/inspect's answer (node/trust/card-inspection.ts). */
+interface Inspection {
+  card: { peerId: string, name: string, jurisdiction?: string, addresses: string[], created: string }
+  fingerprint: string
+  signature: 'valid'
+  keys: Array<{ role: string, id: string, fingerprint?: string }>
+  known?: { name: string, status: string }
+}
+
+const ROLES: Record<string, string> = {
+  identity: 'identity (signs its messages)',
+  courier: 'courier (may deliver its revocation)',
+  oprf: 'OPRF (answers hit/no-hit queries)'
+}
+
+/** What the node read from the card, before anything is added. */
+function CardPreview ({ r }: { r: Inspection }): ComponentChild {
+  const c = r.card
+  return h(
+    'div',
+    { id: 'card-preview' },
+    h('h3', null, 'The card, checked by the node (nothing added yet)'),
+    h(
+      'dl',
+      null,
+      h('dt', null, 'Agency'),
+      h('dd', { id: 'card-name' }, c.name, c.jurisdiction != null ? ` (${c.jurisdiction})` : ''),
+      h('dt', null, 'Peer ID'),
+      h('dd', { class: 'mono', id: 'card-peer-id' }, c.peerId),
+      h('dt', null, 'Self-signature'),
+      h('dd', { class: 'ok' }, r.signature),
+      h('dt', null, 'Created'),
+      h('dd', null, time(c.created)),
+      h('dt', null, 'Fingerprint'),
+      h('dd', null, h('strong', { class: 'mono', id: 'card-fingerprint' }, r.fingerprint)),
+      h('dt', null, 'Addresses'),
+      h('dd', { class: 'mono' }, c.addresses.join(', ') || 'none')
+    ),
+    h(Table, {
+      caption: 'Keys the card introduces',
+      id: 'card-keys',
+      head: ['Role', 'Key', 'Fingerprint'],
+      rows: r.keys.map(k => [ROLES[k.role] ?? k.role, h('span', { class: 'mono' }, k.id), h('span', { class: 'mono' }, k.fingerprint ?? '-')])
+    }),
+    r.known != null
+      ? h('p', { class: 'bad', id: 'card-known' }, `Already on the trust list as ${r.known.name} (${r.known.status}): adding it again is refused.`)
+      : null,
+    h(
+      'p',
+      null,
+      `Ask ${c.name} to read their fingerprint to you over a separate channel (phone, in person) and compare it with the one above; then type it below.`
+    )
+  )
+}
+
 function AddFromCard ({ done }: { done: () => void }): ComponentChild {
   const [card, setCard] = useState('')
+  const [preview, setPreview] = useState<Inspection | undefined>(undefined)
   const [fingerprint, setFingerprint] = useState('')
   const [confirmed, setConfirmed] = useState(false)
   const [f, setF] = useState<Record<string, string>>({ ...EMPTY })
   const [error, setError] = useState<unknown>(undefined)
   const [status, setStatus] = useState<string | undefined>(undefined)
+  const inspect = async (): Promise<void> => {
+    setError(undefined)
+    setPreview(undefined)
+    try {
+      setPreview(await api<Inspection>('POST', '/v1/cards/inspect', { card }))
+    } catch (err) {
+      setError(err)
+    }
+  }
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault()
     setError(undefined)
@@ -96,6 +163,7 @@ function AddFromCard ({ done }: { done: () => void }): ComponentChild {
       })
       setStatus(`Added ${r.record.name} (${r.record.peerId}), fingerprint ${r.fingerprint} confirmed.`)
       setCard('')
+      setPreview(undefined)
       setFingerprint('')
       setConfirmed(false)
       setF({ ...EMPTY })
@@ -122,9 +190,19 @@ function AddFromCard ({ done }: { done: () => void }): ComponentChild {
         value: card,
         onInput: (e: Event) => {
           setCard((e.target as HTMLTextAreaElement).value)
+          setPreview(undefined)
         }
       })
     ),
+    h('button', {
+      type: 'button',
+      id: 'inspect-card',
+      disabled: card.trim() === '',
+      onClick: () => {
+        void inspect()
+      }
+    }, 'Check the card'),
+    preview != null ? h(CardPreview, { r: preview }) : null,
     h(
       Field,
       {
@@ -161,7 +239,7 @@ function AddFromCard ({ done }: { done: () => void }): ComponentChild {
         setF({ ...f, [k]: v })
       }
     }),
-    h('button', { type: 'submit', disabled: !confirmed || fingerprint.trim() === '' }, 'Add peer'),
+    h('button', { type: 'submit', disabled: preview == null || !confirmed || fingerprint.trim() === '' }, 'Add peer'),
     h(ErrorLine, { error }),
     h(Status, { text: status })
   )
