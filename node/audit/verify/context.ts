@@ -19,11 +19,11 @@ export interface ReadableSub<V> {
   iterator: (options?: Record<string, unknown>) => AbstractIterator<any, string, V>
 }
 
+/** A checkpoint whose signature verified. */
 export interface CheckedCheckpoint {
   size: number
   root: Uint8Array
   time: number
-  signer: string
 }
 
 export interface VerifyContext {
@@ -33,26 +33,15 @@ export interface VerifyContext {
   table: RecordTable
   failures: Failures
   nodeKeys: string[]
-  /** Checkpoints whose signatures verified, by size. */
+  /** In order of size. */
   checkpoints: CheckedCheckpoint[]
   progress: (phase: VerifyProgress['phase'], done: number, total: number) => void
-  counts: {
-    entries: number,
-    messageLeaves: number,
-    receiptLeaves: number,
-    metas: number,
-    envelopes: number,
-    receipts: number,
-    envelopesVerified: number,
-    receiptsVerified: number
-  }
+  counts: { entries: number, leaves: number, metas: number, envelopes: number, receipts: number, envelopesVerified: number, receiptsVerified: number }
   /** Also check derived data: stored tree nodes, the digest and expiry indexes. */
   thorough: boolean
   /** Fingerprint of the digest → leaf index keys the log implies (audit-ref; thorough only). */
   refs: SetFingerprint
-  /** Set when the entries are not contiguous from 0: the tree cannot be rebuilt. */
-  treeBroken: boolean
-  /** The tree size and root the entries give. */
+  /** The tree size and root the entries give (root null when they are not contiguous from 0). */
   tree: { size: number, root: Uint8Array | null }
 }
 
@@ -64,9 +53,7 @@ export async function* batches<V> (sub: ReadableSub<V>, options: Record<string, 
   const it = sub.iterator({ fillCache: false, ...options })
   let next = it.nextv(size)
   try {
-    while (true) {
-      const batch = await next
-      if (batch.length === 0) return
+    for (let batch = await next; batch.length > 0; batch = await next) {
       next = it.nextv(size)
       yield batch as Array<[string, V]>
     }
@@ -82,8 +69,8 @@ export class Cursor<V> {
   private batch: Array<[string, V]> = []
   private at = 0
 
-  constructor (sub: ReadableSub<V>, options: Record<string, unknown> = {}, size = 1024) {
-    this.it = batches(sub, options, size)
+  constructor (sub: ReadableSub<V>, options: Record<string, unknown> = {}) {
+    this.it = batches(sub, options)
   }
 
   async next (): Promise<[string, V] | undefined> {

@@ -35,53 +35,35 @@ export function judgeRecords (ctx: VerifyContext): { purged: number, repeated: n
     const leaf = table.leafFlags[r]
     const stored = table.storeFlags[r]
     if ((leaf & LEAF_REPEATED) !== 0) repeated++
-    const at = (): string => where(ctx, r)
-    const leafIndex = table.leafIndex[r]
-    if (table.slotOf[r] !== 0) {
-      if ((leaf & LEAF_RECEIPT) !== 0 && (stored & HAS_RECEIPT) === 0) {
-        failures.add('receipt', at(), `is missing from the store (its leaf is entry ${leafIndex})`)
-      }
-      if ((leaf & LEAF_RECEIPT) === 0 && (stored & HAS_RECEIPT) !== 0) failures.add('receipt', at(), 'is stored without its audit leaf')
-      if ((leaf & LEAF_RECEIPT) !== 0 && (stored & HAS_RECEIPT) !== 0 && !table.shaEqual(r)) {
-        failures.add('receipt', at(), `its stored bytes differ from those its leaf (entry ${leafIndex}) records`)
-      }
-      continue
+    const receipt = table.slotOf[r] !== 0
+    const fail = (detail: string): void => {
+      failures.add(receipt ? 'receipt' : 'message', where(ctx, r), detail)
     }
-    const hasLeaf = (leaf & LEAF_MESSAGE) !== 0
-    const hasMeta = (stored & HAS_META) !== 0
-    const hasEnvelope = (stored & HAS_ENVELOPE) !== 0
-    const metaPurged = (stored & META_PURGED) !== 0
+    const hasLeaf = (leaf & (receipt ? LEAF_RECEIPT : LEAF_MESSAGE)) !== 0
+    const hasStored = (stored & (receipt ? HAS_RECEIPT : HAS_META)) !== 0
     const leafPurged = (leaf & LEAF_PURGE) !== 0
-    if (hasLeaf && !hasMeta) {
-      failures.add('message', at(), `is missing from the store (its leaf is entry ${leafIndex})`)
-      continue
-    }
-    if (!hasLeaf && hasMeta) {
-      failures.add('message', at(), 'is stored without its audit leaf')
-      continue
-    }
-    if (!hasLeaf) {
-      if (leafPurged) failures.add('message', at(), 'a purge leaf names it, but neither the log nor the store has the message')
-      continue
-    }
-    if (((leaf & LEAF_OUT) !== 0) !== ((stored & META_OUT) !== 0)) {
-      failures.add('message', at(), 'its direction (sent/received) differs between the store and its leaf')
-    }
-    if (table.leafPeer[r] !== table.metaPeer[r]) failures.add('message', at(), 'its sender differs between the store and its leaf')
-    if (!table.tupleEqual(r)) failures.add('message', at(), `its index record differs from its leaf (entry ${leafIndex})`)
-    if (metaPurged || leafPurged) {
-      if (!metaPurged) failures.add('message', at(), 'a purge leaf names it, but its index record is not marked purged')
-      else if (!leafPurged) failures.add('message', at(), 'marked purged without a purge leaf in the log')
-      if (hasEnvelope) failures.add('message', at(), 'marked purged, but its envelope is still stored')
-      if (metaPurged && leafPurged && !hasEnvelope) purged++
-      continue
-    }
-    if (!hasEnvelope) {
-      failures.add('message', at(), 'its envelope is missing (it was not purged)')
-      continue
-    }
-    if ((stored & ENVELOPE_CHECKED) !== 0 && !table.shaEqual(r)) {
-      failures.add('message', at(), `its stored envelope bytes differ from those its leaf (entry ${leafIndex}) records`)
+    if (hasLeaf && !hasStored) fail(`is missing from the store (its leaf is entry ${table.leafIndex[r]})`)
+    else if (!hasLeaf && hasStored) fail('is stored without its audit leaf')
+    else if (receipt) {
+      if (hasLeaf && !table.shaEqual(r)) fail(`its stored bytes differ from those its leaf (entry ${table.leafIndex[r]}) records`)
+    } else if (!hasLeaf) {
+      if (leafPurged) fail('a purge leaf names it, but neither the log nor the store has the message')
+    } else {
+      const hasEnvelope = (stored & HAS_ENVELOPE) !== 0
+      const metaPurged = (stored & META_PURGED) !== 0
+      if (((leaf & LEAF_OUT) !== 0) !== ((stored & META_OUT) !== 0)) fail('its direction (sent/received) differs between the store and its leaf')
+      if (table.leafPeer[r] !== table.metaPeer[r]) fail('its sender differs between the store and its leaf')
+      if (!table.tupleEqual(r)) fail(`its index record differs from its leaf (entry ${table.leafIndex[r]})`)
+      if (metaPurged || leafPurged) {
+        if (!metaPurged) fail('a purge leaf names it, but its index record is not marked purged')
+        else if (!leafPurged) fail('marked purged without a purge leaf in the log')
+        if (hasEnvelope) fail('marked purged, but its envelope is still stored')
+        if (metaPurged && leafPurged && !hasEnvelope) purged++
+      } else if (!hasEnvelope) {
+        fail('its envelope is missing (it was not purged)')
+      } else if ((stored & ENVELOPE_CHECKED) !== 0 && !table.shaEqual(r)) {
+        fail(`its stored envelope bytes differ from those its leaf (entry ${table.leafIndex[r]}) records`)
+      }
     }
   }
   return { purged, repeated }

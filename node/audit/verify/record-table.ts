@@ -63,45 +63,45 @@ export class RecordTable {
   /** First 16 bytes of the index tuple (index-tuple.ts) per the leaf and per the index record. */
   leafTuple: Buffer
   metaTuple: Buffer
-
+  /** The peer table (index → peer ID) that slots and `leafPeer`/`metaPeer` refer to. */
+  readonly peers: string[] = []
+  private readonly peerIndex = new Map<string, number>()
   private readonly scratch = new Uint8Array(32)
 
-  constructor (initial = 1 << 16) {
-    this.capacity = initial
-    this.slots = new Int32Array(initial * 2).fill(-1)
-    this.mask = initial * 2 - 1
-    this.digests = Buffer.alloc(32 * initial)
-    this.slotOf = new Uint32Array(initial)
-    this.leafFlags = new Uint8Array(initial)
-    this.storeFlags = new Uint8Array(initial)
-    this.leafIndex = new Float64Array(initial).fill(-1)
-    this.expires = new Float64Array(initial)
-    this.leafPeer = new Int32Array(initial).fill(-1)
-    this.metaPeer = new Int32Array(initial).fill(-1)
-    this.leafSha = Buffer.alloc(32 * initial)
-    this.storedSha = Buffer.alloc(32 * initial)
-    this.leafTuple = Buffer.alloc(16 * initial)
-    this.metaTuple = Buffer.alloc(16 * initial)
+  constructor (capacity = 1 << 16) {
+    this.capacity = capacity
+    this.slots = new Int32Array(2 * capacity).fill(-1)
+    this.mask = 2 * capacity - 1
+    this.digests = Buffer.alloc(32 * capacity)
+    this.slotOf = new Uint32Array(capacity)
+    this.leafFlags = new Uint8Array(capacity)
+    this.storeFlags = new Uint8Array(capacity)
+    this.leafIndex = new Float64Array(capacity)
+    this.expires = new Float64Array(capacity)
+    this.leafPeer = new Int32Array(capacity)
+    this.metaPeer = new Int32Array(capacity)
+    this.leafSha = Buffer.alloc(32 * capacity)
+    this.storedSha = Buffer.alloc(32 * capacity)
+    this.leafTuple = Buffer.alloc(16 * capacity)
+    this.metaTuple = Buffer.alloc(16 * capacity)
+  }
+
+  /** The table index of a peer ID, adding it if new. */
+  peer (peerId: string): number {
+    let index = this.peerIndex.get(peerId)
+    if (index === undefined) this.peerIndex.set(peerId, index = this.peers.push(peerId) - 1)
+    return index
   }
 
   private hashOf (digest: Uint8Array, slot: number): number {
     return ((digest[0] | (digest[1] << 8) | (digest[2] << 16) | (digest[3] << 24)) ^ Math.imul(slot, 0x9e3779b1)) >>> 0
   }
 
-  private equal (record: number, digest: Uint8Array, slot: number): boolean {
-    if (this.slotOf[record] !== slot) return false
-    const base = record * 32
-    for (let i = 0; i < 32; i++) if (this.digests[base + i] !== digest[i]) return false
-    return true
-  }
-
   /** The record of (digest, slot), created empty if new. `digest` is 32 raw bytes. */
   record (digest: Uint8Array, slot: number): number {
     let pos = this.hashOf(digest, slot) & this.mask
-    while (true) {
-      const r = this.slots[pos]
-      if (r === -1) break
-      if (this.equal(r, digest, slot)) return r
+    for (let r = this.slots[pos]; r !== -1; r = this.slots[pos]) {
+      if (this.slotOf[r] === slot && this.digests.compare(digest, 0, 32, 32 * r, 32 * r + 32) === 0) return r
       pos = (pos + 1) & this.mask
     }
     if (this.count === this.capacity) {
@@ -128,46 +128,36 @@ export class RecordTable {
     return this.digests.subarray(record * 32, record * 32 + 32)
   }
 
-  shaEqual (record: number): boolean {
-    const base = record * 32
-    for (let i = 0; i < 32; i++) if (this.leafSha[base + i] !== this.storedSha[base + i]) return false
-    return true
+  shaEqual (r: number): boolean {
+    return this.leafSha.compare(this.storedSha, 32 * r, 32 * r + 32, 32 * r, 32 * r + 32) === 0
   }
 
-  tupleEqual (record: number): boolean {
-    const base = record * 16
-    for (let i = 0; i < 16; i++) if (this.leafTuple[base + i] !== this.metaTuple[base + i]) return false
-    return true
+  tupleEqual (r: number): boolean {
+    return this.leafTuple.compare(this.metaTuple, 16 * r, 16 * r + 16, 16 * r, 16 * r + 16) === 0
   }
 
+  /** Twice the capacity: every column copied, the slots rebuilt. */
   private grow (): void {
-    const cap = this.capacity * 2
-    const copy = <T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(a: T, size: number, fill?: number): T => {
-      const next = new (a.constructor as new(n: number) => T)(size)
-      if (fill !== undefined) next.fill(fill)
+    const twice = <T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(a: T): T => {
+      const next = a instanceof Buffer ? Buffer.alloc(2 * a.length) : new (a.constructor as new(n: number) => T)(2 * a.length)
       next.set(a)
-      return next
+      return next as T
     }
-    const grown = (b: Buffer, size: number): Buffer => {
-      const next = Buffer.alloc(size)
-      b.copy(next)
-      return next
-    }
-    this.digests = grown(this.digests, 32 * cap)
-    this.slotOf = copy(this.slotOf, cap)
-    this.leafFlags = copy(this.leafFlags, cap)
-    this.storeFlags = copy(this.storeFlags, cap)
-    this.leafIndex = copy(this.leafIndex, cap, -1)
-    this.expires = copy(this.expires, cap)
-    this.leafPeer = copy(this.leafPeer, cap, -1)
-    this.metaPeer = copy(this.metaPeer, cap, -1)
-    this.leafSha = grown(this.leafSha, 32 * cap)
-    this.storedSha = grown(this.storedSha, 32 * cap)
-    this.leafTuple = grown(this.leafTuple, 16 * cap)
-    this.metaTuple = grown(this.metaTuple, 16 * cap)
-    this.capacity = cap
-    this.slots = new Int32Array(cap * 2).fill(-1)
-    this.mask = cap * 2 - 1
+    this.digests = twice(this.digests)
+    this.slotOf = twice(this.slotOf)
+    this.leafFlags = twice(this.leafFlags)
+    this.storeFlags = twice(this.storeFlags)
+    this.leafIndex = twice(this.leafIndex)
+    this.expires = twice(this.expires)
+    this.leafPeer = twice(this.leafPeer)
+    this.metaPeer = twice(this.metaPeer)
+    this.leafSha = twice(this.leafSha)
+    this.storedSha = twice(this.storedSha)
+    this.leafTuple = twice(this.leafTuple)
+    this.metaTuple = twice(this.metaTuple)
+    this.capacity *= 2
+    this.slots = new Int32Array(2 * this.capacity).fill(-1)
+    this.mask = 2 * this.capacity - 1
     for (let r = 0; r < this.count; r++) {
       let pos = this.hashOf(this.digestBytes(r), this.slotOf[r]) & this.mask
       while (this.slots[pos] !== -1) pos = (pos + 1) & this.mask
