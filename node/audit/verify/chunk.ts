@@ -24,15 +24,8 @@ export interface EnvelopeItem {
   bytes: Uint8Array
 }
 
-/** An item as a worker reads it: its texts as UTF-8 views into the chunk. */
-export interface ChunkItem {
-  receipt: boolean
-  signer: Uint8Array
-  payloadType: Uint8Array
-  expect: Uint8Array
-  digest: Uint8Array
-  bytes: Uint8Array
-}
+/** An item as a worker reads it: views into the chunk, the expectation as UTF-8. */
+export type ChunkItem = Omit<EnvelopeItem, 'expect'> & { expect: Buffer }
 
 const HEADER = 52
 const utf8 = new TextEncoder()
@@ -80,22 +73,16 @@ export class ChunkWriter {
   }
 }
 
-/** Read the items of a chunk (views into `buffer`, no copies). */
+/** Read the items of a chunk (views into `buffer`; the signer and payload type as strings). */
 export function* readChunk (buffer: ArrayBuffer, count: number): Generator<ChunkItem> {
   const view = new DataView(buffer)
-  const bytes = new Uint8Array(buffer)
+  const bytes = Buffer.from(buffer)
   let at = 0
   for (let i = 0; i < count; i++) {
     let end = at + HEADER
-    const part = (k: number): Uint8Array => bytes.subarray(end, end += view.getUint32(at + 4 + 4 * k, true))
-    yield {
-      receipt: view.getUint32(at, true) === 1,
-      digest: bytes.subarray(at + 20, at + 52),
-      signer: part(0),
-      payloadType: part(1),
-      expect: part(2),
-      bytes: part(3)
-    }
+    const part = (k: number): Buffer => bytes.subarray(end, end += view.getUint32(at + 4 + 4 * k, true))
+    const [signer, payloadType] = [part(0).toString(), part(1).toString()]
+    yield { receipt: view.getUint32(at, true) === 1, digest: bytes.subarray(at + 20, at + 52), signer, payloadType, expect: part(2), bytes: part(3) }
     at = end
   }
 }

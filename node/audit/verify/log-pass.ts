@@ -21,7 +21,7 @@ import { timestampMs } from '../timestamp.ts'
 import { batches, Cursor } from './context.ts'
 import type { VerifyContext } from './context.ts'
 import { indexFieldsOfEntry } from './index-tuple.ts'
-import { hexInto, LEAF_MESSAGE, LEAF_OUT, LEAF_PURGE, LEAF_RECEIPT, LEAF_REPEATED, sha256Into } from './record-table.ts'
+import { hexInto, LEAF, sha256Into } from './record-table.ts'
 
 let scratch = Buffer.allocUnsafeSlow(64 * 1024)
 
@@ -93,8 +93,8 @@ function record (ctx: VerifyContext, entry: AuditEntry, text: string, index: num
   if (entry.type === 'message.sent' || entry.type === 'message.received') {
     const t = table.recordHex(entry.digest, 0)
     const flags = table.leafFlags[t]
-    const out = entry.type === 'message.sent' ? LEAF_OUT : 0
-    table.leafFlags[t] = (flags & ~LEAF_OUT) | LEAF_MESSAGE | out | ((flags & LEAF_MESSAGE) !== 0 ? LEAF_REPEATED : 0)
+    const out = entry.type === 'message.sent' ? LEAF.out : 0
+    table.leafFlags[t] = (flags & ~LEAF.out) | LEAF.message | out | ((flags & LEAF.message) !== 0 ? LEAF.repeated : 0)
     table.leafIndex[t] = index
     table.expires[t] = timestampMs(entry.expires)
     table.leafPeer[t] = table.peer(entry.from)
@@ -104,14 +104,14 @@ function record (ctx: VerifyContext, entry: AuditEntry, text: string, index: num
     if (thorough) refs.add(entry.digest + '!' + pad(index))
   } else if (entry.type === 'receipt.stored') {
     const t = table.recordHex(entry.for, 1 + table.peer(entry.by))
-    table.leafFlags[t] |= LEAF_RECEIPT | ((table.leafFlags[t] & LEAF_RECEIPT) !== 0 ? LEAF_REPEATED : 0)
+    table.leafFlags[t] |= LEAF.receipt | ((table.leafFlags[t] & LEAF.receipt) !== 0 ? LEAF.repeated : 0)
     table.leafIndex[t] = index
     hexInto(entry.envelopeSha256, table.leafSha, t * 32)
     ctx.counts.leaves++
     if (thorough) refs.add(entry.for + '!' + pad(index))
   } else {
     const digests = entry.type === 'purge' ? entry.digests : entryDigests(entry)
-    if (entry.type === 'purge') { for (const d of digests) table.leafFlags[table.recordHex(d, 0)] |= LEAF_PURGE }
+    if (entry.type === 'purge') { for (const d of digests) table.leafFlags[table.recordHex(d, 0)] |= LEAF.purge }
     if (thorough) { for (const d of new Set(digests)) refs.add(d + '!' + pad(index)) }
   }
 }

@@ -15,7 +15,7 @@ import { batches, Cursor } from './context.ts'
 import type { VerifyContext } from './context.ts'
 import { EnvelopeQueue } from './envelope-queue.ts'
 import { PAYLOAD_OPENING, indexFieldsText } from './index-tuple.ts'
-import { ENVELOPE_CHECKED, HAS_ENVELOPE, HAS_META, HAS_RECEIPT, META_OUT, META_PURGED, sha256Into } from './record-table.ts'
+import { STORED, sha256Into } from './record-table.ts'
 
 const DIGEST = /^[0-9a-f]{64}$/
 
@@ -38,7 +38,7 @@ export async function storePass (ctx: VerifyContext): Promise<void> {
     table.storedSha.set(sha256, r * 32)
     const receipt = table.slotOf[r] !== 0
     if (problem === null) {
-      table.storeFlags[r] |= ENVELOPE_CHECKED
+      table.storeFlags[r] |= STORED.checked
       if (receipt) counts.receiptsVerified++
       else counts.envelopesVerified++
     } else {
@@ -56,7 +56,7 @@ export async function storePass (ctx: VerifyContext): Promise<void> {
     }
     const r = table.recordHex(digest, 0)
     counts.metas++
-    table.storeFlags[r] |= HAS_META | (meta.direction === 'out' ? META_OUT : 0) | (meta.purgedAt != null ? META_PURGED : 0)
+    table.storeFlags[r] |= STORED.meta | (meta.direction === 'out' ? STORED.out : 0) | (meta.purgedAt != null ? STORED.purged : 0)
     table.metaPeer[r] = typeof meta.from === 'string' ? table.peer(meta.from) : -1
     const payloadType = meta.payloadType ?? PAYLOAD_TYPES.message
     const fields = indexFieldsText(meta)
@@ -69,7 +69,7 @@ export async function storePass (ctx: VerifyContext): Promise<void> {
       failures.add('message', `message ${digest}`, `stored as sent by this node, but from ${String(meta.from)}`)
     }
     if (envelope === undefined) return
-    table.storeFlags[r] |= HAS_ENVELOPE
+    table.storeFlags[r] |= STORED.envelope
     counts.envelopes++
     if (typeof meta.from !== 'string' || !validPeer(meta.from)) {
       failures.add('message', `message ${digest}`, `its index record names a sender that is not a peer ID: ${String(meta.from)}`)
@@ -91,7 +91,7 @@ export async function storePass (ctx: VerifyContext): Promise<void> {
         m = await metas.next()
       } else if (m === undefined || e[0] < m[0]) {
         failures.add('message', `envelope ${e[0]}`, 'is stored without an index record')
-        if (DIGEST.test(e[0])) table.storeFlags[table.recordHex(e[0], 0)] |= HAS_ENVELOPE
+        if (DIGEST.test(e[0])) table.storeFlags[table.recordHex(e[0], 0)] |= STORED.envelope
         e = await envs.next()
       } else {
         await message(m[0], m[1], e[1])
@@ -113,7 +113,7 @@ export async function storePass (ctx: VerifyContext): Promise<void> {
         continue
       }
       const r = table.recordHex(hex, 1 + table.peer(by))
-      table.storeFlags[r] |= HAS_RECEIPT
+      table.storeFlags[r] |= STORED.receipt
       counts.receipts++
       await queue.add(r, { receipt: true, signer: by, payloadType: '', expect: '', digest: table.digestBytes(r), bytes: value })
     }

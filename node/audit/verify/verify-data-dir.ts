@@ -33,7 +33,7 @@ import { nodeNoteKeys, openNodeCheckpoint } from '../checkpoints.ts'
 import { assertNodeStopped, assertStoreExists, snapshotStore } from '../snapshot.ts'
 import type { CheckedCheckpoint, VerifyContext } from './context.ts'
 import { consistencyPass, entryPass, treePass } from './log-pass.ts'
-import { expiryIndexPass, judgeRecords, refIndexPass } from './judge.ts'
+import { indexPass, judgeRecords } from './judge.ts'
 import { RecordTable, SetFingerprint } from './record-table.ts'
 import { emptyReport, Failures } from './report.ts'
 import type { VerifyProgress, VerifyReport } from './report.ts'
@@ -139,7 +139,7 @@ async function verifyStore (
     tree: { size: 0, root: null }
   }
   await Promise.all([entryPass(ctx, size).then(async leaves => thorough ? await treePass(ctx, leaves) : undefined), storePass(ctx)])
-  await Promise.all([consistencyPass(ctx), ...(thorough ? [refIndexPass(ctx), expiryIndexPass(ctx)] : [])])
+  await Promise.all([consistencyPass(ctx), ...(thorough ? [indexPass(ctx)] : [])])
   if (!thorough) report.notes.push('stored tree nodes, derived indexes and witness cosignatures were not checked (run with --thorough to check them too)')
   const judged = judgeRecords(ctx)
   const latest = checkpoints.at(-1)

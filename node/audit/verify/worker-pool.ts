@@ -44,19 +44,11 @@ export interface ChunkResult {
 }
 
 /** Payload types that are stored as messages. */
-const STORED_TYPES = new Set<string>([
-  PAYLOAD_TYPES.message,
-  PAYLOAD_TYPES.forward,
-  PAYLOAD_TYPES.releaseRequest,
-  PAYLOAD_TYPES.releaseGrant,
-  PAYLOAD_TYPES.keyRotation,
-  PAYLOAD_TYPES.addressUpdate,
-  PAYLOAD_TYPES.feedback,
-  PAYLOAD_TYPES.rotationApproval,
-  PAYLOAD_TYPES.taskforceNotice
-])
+const STORED_TYPES = new Set<string>(
+  (['message', 'forward', 'releaseRequest', 'releaseGrant', 'keyRotation', 'addressUpdate', 'feedback', 'rotationApproval', 'taskforceNotice'] as const)
+    .map(k => PAYLOAD_TYPES[k])
+)
 const keys = new Map<string, VerifyKey | null>()
-const text = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')
 
 /** The verify key of a peer ID, or null if it is not an Ed25519 peer ID. */
 function keyOf (peerId: string): VerifyKey | null {
@@ -77,15 +69,14 @@ function checkChunk (job: ChunkJob): ChunkResult {
   const problems: Array<[number, string]> = []
   let i = 0
   for (const item of readChunk(job.buffer, job.count)) {
-    const signer = text(item.signer)
+    const { signer, payloadType } = item
     const key = keyOf(signer)
-    const payloadType = text(item.payloadType)
     let check: EnvelopeCheck | undefined
     if (key === null) problems.push([i, `signer ${signer} is not an Ed25519 peer ID`])
     else if (item.receipt) check = checkStoredEnvelope(item.bytes, key, { kind: 'receipt', digest: item.digest })
     else if (!STORED_TYPES.has(payloadType)) problems.push([i, 'its index record names a payload type this node does not store'])
     else if (payloadType === PAYLOAD_TYPES.message) check = checkStoredEnvelope(item.bytes, key, { kind: 'message', digest: item.digest, prefix: item.expect })
-    else check = checkStoredEnvelope(item.bytes, key, { kind: 'message', digest: item.digest, payloadType, id: text(item.expect) })
+    else check = checkStoredEnvelope(item.bytes, key, { kind: 'message', digest: item.digest, payloadType, id: item.expect.toString() })
     if (check !== undefined) shas.write(check.sha256, 32 * i, 32, 'latin1')
     if (check?.ok === false) problems.push([i, check.problem])
     i++
