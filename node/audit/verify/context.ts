@@ -8,7 +8,7 @@
  */
 import type { AbstractIterator } from 'abstract-level'
 import type { AuditStore } from '../audit-store.ts'
-import type { Store } from '../../store/store.ts'
+import type { Store } from '../../store/index.ts'
 import type { Failures, VerifyProgress } from './report.ts'
 import type { RecordTable, SetFingerprint } from './record-table.ts'
 import type { WorkerPool } from './worker-pool.ts'

@@ -10,7 +10,7 @@
  */
 import { isPeerId } from '../../../protocol/peer-id.ts'
 import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
-import type { MessageMeta } from '../../store/records.ts'
+import type { MessageMeta } from '../../store/index.ts'
 import { batches, Cursor } from './context.ts'
 import type { VerifyContext } from './context.ts'
 import { EnvelopeQueue } from './envelope-queue.ts'
