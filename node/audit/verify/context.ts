@@ -64,26 +64,26 @@ export async function* batches<V> (sub: ReadableSub<V>, options: Record<string, 
 }
 
 /** One entry at a time over `batches`, for passes that walk two ranges side by side. */
-export class Cursor<V> {
-  private readonly it: AsyncGenerator<Array<[string, V]>>
-  private batch: Array<[string, V]> = []
-  private at = 0
+export interface Cursor<V> {
+  next: () => Promise<[string, V] | undefined>
+  close: () => Promise<void>
+}
 
-  constructor (sub: ReadableSub<V>, options: Record<string, unknown> = {}) {
-    this.it = batches(sub, options)
-  }
-
-  async next (): Promise<[string, V] | undefined> {
-    if (this.at === this.batch.length) {
-      const next = await this.it.next()
-      if (next.done === true) return undefined
-      this.batch = next.value
-      this.at = 0
+export function cursor<V> (sub: ReadableSub<V>, options: Record<string, unknown> = {}): Cursor<V> {
+  const it = batches(sub, options)
+  let batch: Array<[string, V]> = []
+  let at = 0
+  return {
+    next: async () => {
+      if (at === batch.length) {
+        const next = await it.next()
+        if (next.done === true) return undefined
+        ;[batch, at] = [next.value, 0]
+      }
+      return batch[at++]
+    },
+    close: async () => {
+      await it.return(undefined)
     }
-    return this.batch[this.at++]
-  }
-
-  async close (): Promise<void> {
-    await this.it.return(undefined)
   }
 }

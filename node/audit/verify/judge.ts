@@ -12,7 +12,6 @@ import { formatRfc3339Millis } from '../../../protocol/time.ts'
 import { batches } from './context.ts'
 import type { ReadableSub, VerifyContext } from './context.ts'
 import { STORED, LEAF, SetFingerprint } from './record-table.ts'
-import { where } from './store-pass.ts'
 
 export function judgeRecords (ctx: VerifyContext): { purged: number, repeated: number } {
   const { table, failures } = ctx
@@ -24,7 +23,7 @@ export function judgeRecords (ctx: VerifyContext): { purged: number, repeated: n
     if ((leaf & LEAF.repeated) !== 0) repeated++
     const receipt = table.slotOf[r] !== 0
     const fail = (detail: string): void => {
-      failures.add(receipt ? 'receipt' : 'message', where(ctx, r), detail)
+      failures.add(receipt ? 'receipt' : 'message', table.where(r), detail)
     }
     const hasLeaf = (leaf & (receipt ? LEAF.receipt : LEAF.message)) !== 0
     const hasStored = (stored & (receipt ? STORED.receipt : STORED.meta)) !== 0

@@ -18,8 +18,8 @@ import { nodeKey, pad } from '../audit-store.ts'
 import { decodeEntryText, entryDigests } from '../entry.ts'
 import type { AuditEntry } from '../entry.ts'
 import { timestampMs } from '../timestamp.ts'
-import { batches, Cursor } from './context.ts'
-import type { VerifyContext } from './context.ts'
+import { batches, cursor } from './context.ts'
+import type { Cursor, VerifyContext } from './context.ts'
 import { indexFieldsOfEntry } from './index-tuple.ts'
 import { hexInto, LEAF, sha256Into } from './record-table.ts'
 
@@ -118,7 +118,7 @@ function record (ctx: VerifyContext, entry: AuditEntry, text: string, index: num
 
 /** A cursor over the stored nodes of one level, in index order. */
 function levelCursor (ctx: VerifyContext, level: number): Cursor<Uint8Array> {
-  return new Cursor<Uint8Array>(ctx.audit.node, { gte: nodeKey(level, 0), lte: nodeKey(level, Number.MAX_SAFE_INTEGER) })
+  return cursor<Uint8Array>(ctx.audit.node, { gte: nodeKey(level, 0), lte: nodeKey(level, Number.MAX_SAFE_INTEGER) })
 }
 
 /**

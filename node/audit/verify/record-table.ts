@@ -130,6 +130,11 @@ export class RecordTable {
     return this.digests.toString('hex', record * 32, record * 32 + 32)
   }
 
+  /** How a failure names the record. */
+  where (r: number): string {
+    return this.slotOf[r] === 0 ? `message ${this.digestHex(r)}` : `receipt for ${this.digestHex(r)} by ${this.peers[this.slotOf[r] - 1]}`
+  }
+
   digestBytes (record: number): Uint8Array {
     return this.digests.subarray(record * 32, record * 32 + 32)
   }

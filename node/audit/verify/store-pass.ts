@@ -11,19 +11,13 @@
 import { isPeerId } from '../../../protocol/peer-id.ts'
 import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
 import type { MessageMeta } from '../../store/index.ts'
-import { batches, Cursor } from './context.ts'
+import { batches, cursor } from './context.ts'
 import type { VerifyContext } from './context.ts'
 import { EnvelopeQueue } from './envelope-queue.ts'
 import { PAYLOAD_OPENING, indexFieldsText } from './index-tuple.ts'
 import { STORED, sha256Into } from './record-table.ts'
 
 const DIGEST = /^[0-9a-f]{64}$/
-
-export function where (ctx: VerifyContext, record: number): string {
-  const slot = ctx.table.slotOf[record]
-  const digest = ctx.table.digestHex(record)
-  return slot === 0 ? `message ${digest}` : `receipt for ${digest} by ${ctx.table.peers[slot - 1]}`
-}
 
 /** Every index record with its envelope (if stored), then every receipt. */
 export async function storePass (ctx: VerifyContext): Promise<void> {
@@ -42,7 +36,7 @@ export async function storePass (ctx: VerifyContext): Promise<void> {
       if (receipt) counts.receiptsVerified++
       else counts.envelopesVerified++
     } else {
-      failures.add(receipt ? 'receipt' : 'message', where(ctx, r), problem)
+      failures.add(receipt ? 'receipt' : 'message', table.where(r), problem)
     }
     if (++settled % 256 === 0) progress()
   })
@@ -80,8 +74,8 @@ export async function storePass (ctx: VerifyContext): Promise<void> {
   }
 
   // `msg` and `env` are both keyed by digest: walked side by side.
-  const metas = new Cursor<MessageMeta>(ctx.store.msg)
-  const envs = new Cursor<Uint8Array>(ctx.store.env)
+  const metas = cursor<MessageMeta>(ctx.store.msg)
+  const envs = cursor<Uint8Array>(ctx.store.env)
   try {
     let m = await metas.next()
     let e = await envs.next()
