@@ -100,10 +100,16 @@ export class RecordTable {
     const mask = this.slots.length - 1
     let pos = (((digest[0] | (digest[1] << 8) | (digest[2] << 16) | (digest[3] << 24)) ^ Math.imul(slot, 0x9e3779b1)) >>> 0) & mask
     for (let r = this.slots[pos]; r !== -1; r = this.slots[pos]) {
-      if (this.slotOf[r] === slot && this.digests.compare(digest, 0, 32, 32 * r, 32 * r + 32) === 0) break
+      if (this.slotOf[r] === slot && this.holds(r, digest)) break
       pos = (pos + 1) & mask
     }
     return pos
+  }
+
+  /** A loop, not Buffer.compare: a native call per probe costs more than 32 byte reads here. */
+  private holds (r: number, digest: Uint8Array): boolean {
+    for (let i = 0; i < 32; i++) if (this.digests[32 * r + i] !== digest[i]) return false
+    return true
   }
 
   /** The record of (digest, slot), created empty if new. `digest` is 32 raw bytes. */
