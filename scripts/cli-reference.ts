@@ -3,8 +3,7 @@
  * (node/cli/reference.ts). Run `npm run docs:cli` after changing a command, a flag or an output.
  */
 import { writeFile } from 'node:fs/promises'
-import { COMMANDS } from '../node/cli/main.ts'
-import { generateDocs } from '../node/cli/reference.ts'
+import { COMMANDS, generateDocs } from '../node/cli/index.ts'
 
 const root = new URL('../', import.meta.url)
 const { markdown, schemas } = await generateDocs(COMMANDS)

@@ -12,9 +12,9 @@ import { envelopeDigest } from '../../protocol/digest.ts'
 import { encodeAddressUpdate, type AddressUpdateV1 } from '../../protocol/address-update.ts'
 import { uuidV7 } from '../../protocol/uuid.ts'
 import { PAYLOAD_TYPES, type Signer } from '../../protocol/types.ts'
-import type { MessageMeta } from '../store/records.ts'
+import type { MessageMeta } from '../store/index.ts'
 import type { TrustList } from '../trust/index.ts'
-import type { Outbox } from '../exchange/outbox.ts'
+import type { Outbox } from '../exchange/index.ts'
 import { ADDRESS_UPDATE_TTL_MS } from '../defaults.ts'
 
 export interface AnnounceComponents {

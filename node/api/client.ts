@@ -15,15 +15,11 @@ import type {
   SendInput,
   SendResult
 } from '../service/index.ts'
-import type { PeerFields } from '../policy/peer-fields.ts'
-import type { NodePolicy } from '../policy/node-policy.ts'
-import type { Decision } from '../policy/decide.ts'
+import type { PeerFields, NodePolicy, Decision } from '../policy/index.ts'
 import type { CardExport, CardInspection, RevocationOutcome, PeerInput } from '../trust/index.ts'
-import type { WitnessOutcome } from '../witness/witness.ts'
-import type { WitnessAlert, WitnessedCheckpoint } from '../witness/witness-store.ts'
-import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, ReleaseRecord } from '../store/records.ts'
-import type { InboxQuery } from '../store/store.ts'
-import type { FeedbackResult } from '../feedback/send-feedback.ts'
+import type { WitnessOutcome, WitnessAlert, WitnessedCheckpoint } from '../witness/index.ts'
+import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, ReleaseRecord, InboxQuery } from '../store/index.ts'
+import type { FeedbackResult } from '../feedback/index.ts'
 import type { ReportRequest } from '../report/serve-report.ts'
 import type { ReportVerdict } from '../report/verify-report.ts'
 

@@ -23,7 +23,7 @@ import type { AuditLog } from '../audit/audit-log.ts'
 import { openNodeCheckpoint } from '../audit/checkpoints.ts'
 import { NodeError } from '../errors.ts'
 import type { LiaisonService } from '../service/index.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/index.ts'
 
 export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"

@@ -12,8 +12,7 @@ import { REASON_CODES } from '../../protocol/errors.ts'
 import { MAX_LEGAL_BASIS_LENGTH, MAX_RECIPIENTS, MAX_SLUG_LENGTH } from '../../protocol/limits.ts'
 import { MESSAGE_KINDS, TLP_LEVELS } from '../../protocol/types.ts'
 import { ERROR_DETAILS, NODE_ERROR_CODES } from '../errors.ts'
-import { peerFieldsSchema } from '../policy/peer-fields.ts'
-import { nodePolicySchema } from '../policy/node-policy.ts'
+import { peerFieldsSchema, nodePolicySchema } from '../policy/index.ts'
 
 /** Components of the OpenAPI document: schema → its name under `#/components/schemas/`. */
 export const apiComponents = z.registry<{ id: string, description?: string }>()

@@ -16,7 +16,7 @@
  */
 import type { AbstractLevel, AbstractSublevel } from 'abstract-level'
 import type { MerkleNode, NodeRef, NodeStore } from '../../protocol/merkle-tree.ts'
-import type { BatchOp } from '../store/group-commit.ts'
+import type { BatchOp } from '../store/index.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Root = AbstractLevel<any, string, any>

@@ -60,7 +60,7 @@ import { isReceiptEvidence, parseReceiptEvidence } from '../../protocol/receipt-
 import { formatRfc3339Millis, isRfc3339Millis } from '../../protocol/time.ts'
 import { MESSAGE_KINDS, PAYLOAD_TYPES, TLP_LEVELS } from '../../protocol/types.ts'
 import type { MessageV1, ReceiptV1 } from '../../protocol/types.ts'
-import type { MessageMeta, PeerRecord } from '../store/records.ts'
+import type { MessageMeta, PeerRecord } from '../store/index.ts'
 
 export const AUDIT_EVENT_TYPES = [
   'message.sent',

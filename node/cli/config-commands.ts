@@ -7,7 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import { dataDirPaths, envOverrides, loadConfig, parseConfig, type Config } from '../config/index.ts'
-import { loadNodePolicy } from '../policy/node-policy.ts'
+import { loadNodePolicy } from '../policy/index.ts'
 import { NodeError } from '../errors.ts'
 import { str, print, type Parsed } from './args.ts'
 import type { Invocation } from './spec.ts'

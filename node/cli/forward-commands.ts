@@ -11,7 +11,7 @@ import { openService } from './context.ts'
 import { describeSendResult, outcomeCode } from './message-commands.ts'
 import { EXIT } from './exit-codes.ts'
 import type { LiaisonService, SendResult } from '../service/index.ts'
-import type { MessageMeta } from '../store/records.ts'
+import type { MessageMeta } from '../store/index.ts'
 import { DEFAULT_WAIT_TIMEOUT_MS } from '../defaults.ts'
 
 /**

@@ -5,8 +5,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { NodeError } from '../errors.ts'
-import { parseAgreementFlag, type PeerFields } from '../policy/peer-fields.ts'
-import type { PeerRecord } from '../store/records.ts'
+import { parseAgreementFlag, type PeerFields } from '../policy/index.ts'
+import type { PeerRecord } from '../store/index.ts'
 import type { MessageKind, Tlp } from '../../protocol/types.ts'
 import { str, list, print, type Parsed } from './args.ts'
 import type { Invocation } from './spec.ts'

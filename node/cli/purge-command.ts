@@ -7,7 +7,7 @@
  */
 import { dataDirPaths, loadIdentity } from '../config/index.ts'
 import { NodeError } from '../errors.ts'
-import { Store } from '../store/store.ts'
+import { Store } from '../store/index.ts'
 import { AuditLog } from '../audit/audit-log.ts'
 import { Purger } from '../audit/purger.ts'
 import { print } from './args.ts'

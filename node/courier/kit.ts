@@ -20,7 +20,7 @@ import { z } from 'zod'
 import { signerFromSeed } from '../../protocol/keys.ts'
 import { isPeerId } from '../../protocol/peer-id.ts'
 import { NodeError } from '../errors.ts'
-import type { PeerRecord } from '../store/records.ts'
+import type { PeerRecord } from '../store/index.ts'
 
 export const KIT_TYPE = 'liaison-revocation-kit'
 const KIT_SUFFIX = '.kit.json'

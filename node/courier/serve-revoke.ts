@@ -16,9 +16,9 @@ import { ProtocolError, isReasonCode, type ReasonCode } from '../../protocol/err
 import { envelopeDigest } from '../../protocol/digest.ts'
 import { decodeEnvelope } from '../../protocol/envelope.ts'
 import type { Signer } from '../../protocol/types.ts'
-import { signReceipt } from '../exchange/receipts.ts'
+import { signReceipt } from '../exchange/index.ts'
 import { applyRevocation, type RevocationOutcome, type TrustList } from '../trust/index.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/index.ts'
 import { NodeError } from '../errors.ts'
 import { DEFAULT_REVOCATION_FRAME_TIMEOUT_MS } from '../defaults.ts'
 

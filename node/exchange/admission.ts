@@ -6,11 +6,9 @@
  */
 import type { ReasonCode } from '../../protocol/errors.ts'
 import type { Envelope, Signer } from '../../protocol/types.ts'
-import type { BatchOp } from '../store/group-commit.ts'
-import type { MessageMeta } from '../store/records.ts'
-import type { Store } from '../store/store.ts'
+import type { BatchOp, MessageMeta, Store } from '../store/index.ts'
 import type { TrustList } from '../trust/trust-list.ts'
-import type { NodePolicy } from '../policy/node-policy.ts'
+import type { NodePolicy } from '../policy/index.ts'
 
 export interface Incoming {
   env: Envelope

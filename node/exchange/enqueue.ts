@@ -5,9 +5,7 @@
  *
  * @module
  */
-import type { Store } from '../store/store.ts'
-import type { DeliveryRecord, MessageMeta } from '../store/records.ts'
-import type { BatchOp } from '../store/group-commit.ts'
+import type { Store, DeliveryRecord, MessageMeta, BatchOp } from '../store/index.ts'
 import { auditEvents } from '../audit/events.ts'
 
 /**

@@ -14,7 +14,7 @@ import { parseAddressUpdate, type AddressUpdateV1 } from '../../protocol/address
 import { ProtocolError } from '../../protocol/errors.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
 import { auditEvents } from '../audit/events.ts'
-import type { PeerRecord } from '../store/records.ts'
+import type { PeerRecord } from '../store/index.ts'
 import { refuse, type Admission, type Incoming } from './admission.ts'
 import { ADDRESS_UPDATE_RETENTION_MS } from '../defaults.ts'
 

@@ -13,7 +13,7 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
 import { admit } from '../trust/trust-list.ts'
 import { refuse, type Admission, type Incoming } from './admission.ts'
-import type { PeerRotation } from '../store/records.ts'
+import type { PeerRotation } from '../store/index.ts'
 
 export function handleKeyRotation (incoming: Incoming): Admission {
   let rot: KeyRotationV1

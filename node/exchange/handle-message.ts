@@ -6,8 +6,8 @@
 import { parseMessage } from '../../protocol/message.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import type { MessageV1 } from '../../protocol/types.ts'
-import { decide } from '../policy/decide.ts'
-import { metaOf } from '../store/message-meta.ts'
+import { decide } from '../policy/index.ts'
+import { metaOf } from '../store/index.ts'
 import { checkEnvelopeHeader, refuse, type Admission, type Incoming } from './admission.ts'
 
 export function handleMessage (incoming: Incoming): Admission {

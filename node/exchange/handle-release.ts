@@ -8,7 +8,7 @@
 import { parseReleaseGrant, parseReleaseRequest, type ReleaseGrantV1, type ReleaseRequestV1 } from '../../protocol/release.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
-import type { MessageMeta, ReleaseRecord } from '../store/records.ts'
+import type { MessageMeta, ReleaseRecord } from '../store/index.ts'
 import { checkEnvelopeHeader, refuse, type Admission, type Incoming } from './admission.ts'
 import { auditEvents } from '../audit/events.ts'
 

@@ -18,6 +18,7 @@
  */
 export { Outbox, type OutboxComponents, type OutboxEvents, type OutboxInit } from './outbox.ts'
 export { enqueueOutbound } from './enqueue.ts'
+export { idRandom } from './id-random.ts'
 export { DeliveryLane, type DialFailure, type LaneComponents, type LaneInit, type ReceiptWitness } from './delivery-lane.ts'
 export { Receiver, type EnvelopeResult, type ReceiveOutcome, type ReceiverComponents, type ReceiverEvents, type RejectionInfo } from './receiver.ts'
 export { serveExchangeStream, type ServeInit } from './serve-stream.ts'

@@ -7,12 +7,10 @@
 import { EventEmitter } from 'node:events'
 import type { Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
-import type { Store } from '../store/store.ts'
-import type { DeliveryRecord, MessageMeta } from '../store/records.ts'
+import type { Store, DeliveryRecord, MessageMeta, BatchOp } from '../store/index.ts'
 import type { TrustList } from '../trust/trust-list.ts'
 import { DeliveryLane, type DialFailure, type LaneInit } from './delivery-lane.ts'
 import { enqueueOutbound } from './enqueue.ts'
-import type { BatchOp } from '../store/group-commit.ts'
 import type { AsyncVerifier } from './verify-pool.ts'
 import type { ReceiptWitness } from './delivery-lane.ts'
 

@@ -7,7 +7,7 @@
  */
 import type { ReasonCode } from '../../protocol/errors.ts'
 import type { MessageKind, Tlp } from '../../protocol/types.ts'
-import { ANY_TOPIC, type PeerRecord } from '../store/records.ts'
+import { ANY_TOPIC, type PeerRecord } from '../store/index.ts'
 import type { NodePolicy } from './node-policy.ts'
 import { tlpWithin } from './tlp.ts'
 

@@ -7,7 +7,7 @@
 import { z } from 'zod'
 import { MESSAGE_KINDS, TLP_LEVELS } from '../../protocol/types.ts'
 import { NodeError } from '../errors.ts'
-import type { Agreement, PeerRecord } from '../store/records.ts'
+import type { Agreement, PeerRecord } from '../store/index.ts'
 
 export type PeerPermissions = Pick<PeerRecord, 'maxTlpOut' | 'maxTlpIn' | 'topicsOut' | 'topicsIn' | 'kinds' | 'agreements' | 'autoApproveRotation'>
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { auditEvents } from '../audit/events.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/index.ts'
 import type { IndexStore } from './index-store.ts'
 
 /** Why the key was rotated, as audited. */

@@ -23,8 +23,8 @@ import { createRequire } from 'node:module'
 import type * as PromClient from 'prom-client'
 import type { IncomingMessage } from 'node:http'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
-import type { DeliveryRecord, MessageMeta, PeerRecord } from '../store/records.ts'
-import type { RejectionInfo } from '../exchange/receiver.ts'
+import type { DeliveryRecord, MessageMeta, PeerRecord } from '../store/index.ts'
+import type { RejectionInfo } from '../exchange/index.ts'
 import { registerQueryMetrics, type QueryEvents } from '../query/metrics.ts'
 
 // prom-client's own modules rather than its index: the index also loads the Pushgateway

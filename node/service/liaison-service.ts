@@ -10,16 +10,12 @@
  * @module
  */
 import type { MessageKind, Tlp } from '../../protocol/types.ts'
-import type { InboxQuery } from '../store/store.ts'
-import type { BatchOp } from '../store/group-commit.ts'
-import type { DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from '../store/records.ts'
+import type { InboxQuery, BatchOp, DeliveryRecord, MessageMeta, OwnRotation, PeerRecord, PeerRotation, ReleaseRecord } from '../store/index.ts'
 import type { RevocationOutcome, RotationPeerState, CardExport, CardInspection, PeerInput } from '../trust/index.ts'
 import type { FeedbackResult } from '../feedback/send-feedback.ts'
 import type { WitnessOutcome } from '../witness/witness.ts'
 import type { WitnessAlert, WitnessedCheckpoint } from '../witness/witness-store.ts'
-import type { Decision, PolicySubject } from '../policy/decide.ts'
-import type { NodePolicy } from '../policy/node-policy.ts'
-import type { PeerFields } from '../policy/peer-fields.ts'
+import type { Decision, PolicySubject, NodePolicy, PeerFields } from '../policy/index.ts'
 import type { ReportRequest } from '../report/serve-report.ts'
 import type { ReportVerdict } from '../report/verify-report.ts'
 

@@ -17,7 +17,7 @@
  *
  * @module
  */
-export { Store, type InboxQuery, type StoreInit } from './store.ts'
+export { pad, Store, type InboxQuery, type StoreInit } from './store.ts'
 export { GroupCommit, type BatchOp, type BatchTarget, type CommitSequencer, type GroupCommitInit } from './group-commit.ts'
 export type {
   Agreement,

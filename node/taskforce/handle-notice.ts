@@ -27,7 +27,7 @@ import {
 } from '../../protocol/taskforce/index.ts'
 import { taskForceEvents } from '../audit/events.ts'
 import { checkEnvelopeHeader, refuse, type Admission, type Incoming } from '../exchange/admission.ts'
-import type { BatchOp } from '../store/group-commit.ts'
+import type { BatchOp } from '../store/index.ts'
 import { noticeMeta } from './notices.ts'
 import { TaskForceRecords } from './records.ts'
 

@@ -18,7 +18,7 @@
  * @module
  */
 import { taskForceEvents } from '../audit/events.ts'
-import type { MessageMeta } from '../store/records.ts'
+import type { MessageMeta } from '../store/index.ts'
 
 export { TaskForces, majority, type AmendInput, type ProposeInput, type TaskForceComponents } from './task-forces.ts'
 export { detailOf, summaryOf, type TaskForceDetail, type TaskForceSummary, type VersionSummary, type VersionStatus } from './views.ts'

@@ -18,9 +18,7 @@ import { uuidV7 } from '../../protocol/uuid.ts'
 import { DEFAULT_TASKFORCE_NOTICE_TTL_MS } from '../defaults.ts'
 import { enqueueOutbound } from '../exchange/enqueue.ts'
 import type { Outbox } from '../exchange/outbox.ts'
-import type { BatchOp } from '../store/group-commit.ts'
-import type { MessageMeta } from '../store/records.ts'
-import type { Store } from '../store/store.ts'
+import type { BatchOp, MessageMeta, Store } from '../store/index.ts'
 
 /** The topic of a notice's index record. */
 export const NOTICE_TOPIC = 'taskforce-charter'

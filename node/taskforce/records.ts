@@ -17,7 +17,7 @@ import type { Level } from 'level'
 import type { AbstractSublevel } from 'abstract-level'
 import { PAYLOAD_TYPES, type Envelope } from '../../protocol/types.ts'
 import type { SignedCharter } from '../../protocol/taskforce/index.ts'
-import type { BatchOp } from '../store/group-commit.ts'
+import type { BatchOp } from '../store/index.ts'
 
 export interface Decline {
   peerId: string

@@ -25,11 +25,11 @@
 import { createHash } from 'node:crypto'
 import { SEP } from '../audit/audit-store.ts'
 import { tlpResolver, withInheritedTlp, type StixObject } from '../../protocol/stix/index.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/index.ts'
 import { admits, selectVersions, type Filter } from './filters.ts'
 import { objectsOf } from './indexer.ts'
 import { posOf, type IndexEntry, type ObjectIndex } from './object-index.ts'
-import { pad } from '../store/store.ts'
+import { pad } from '../store/index.ts'
 
 export const PROVENANCE_PROPERTY = 'x_liaison_provenance'
 

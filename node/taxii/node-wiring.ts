@@ -7,7 +7,7 @@
 import type { Logger } from 'pino'
 import { taxiiAddress, type Config } from '../config/index.ts'
 import type { LocalService } from '../service/index.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/index.ts'
 import { TaxiiServer } from './server.ts'
 import type { TaxiiStore } from './taxii-store.ts'
 

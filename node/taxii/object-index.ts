@@ -21,8 +21,8 @@
 import type { AbstractSublevel } from 'abstract-level'
 import type { Level } from 'level'
 import type { StixObject } from '../../protocol/stix/index.ts'
-import type { BatchOp } from '../store/group-commit.ts'
-import { pad } from '../store/store.ts'
+import type { BatchOp } from '../store/index.ts'
+import { pad } from '../store/index.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type IndexSub = AbstractSublevel<Level<string, unknown>, any, string, string>

@@ -13,15 +13,14 @@
  */
 import type { AbstractSublevel } from 'abstract-level'
 import type { Level } from 'level'
-import type { BatchOp } from '../store/group-commit.ts'
+import type { BatchOp, Store } from '../store/index.ts'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { isPeerId } from '../../protocol/peer-id.ts'
 import { isUuidV7 } from '../../protocol/uuid.ts'
 import { MESSAGE_KINDS, TLP_LEVELS, type MessageKind, type Tlp } from '../../protocol/types.ts'
 import { auditEvents } from '../audit/events.ts'
 import { NodeError } from '../errors.ts'
-import type { Store } from '../store/store.ts'
-import { pad } from '../store/store.ts'
+import { pad } from '../store/index.ts'
 import type { Access, InboundFilter, OutboundMapping, StatusRecord, TaxiiClient, TaxiiCollection } from './records.ts'
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/

@@ -21,7 +21,7 @@ import { encodeBatch } from '../../protocol/batch.ts'
 import { openBatchReceipt } from '../exchange/batch-receipts.ts'
 import { streamFrames } from '../exchange/stream-frames.ts'
 import { dialTargets } from '../addresses/dial-targets.ts'
-import type { PeerRecord, PeerRotation } from '../store/records.ts'
+import type { PeerRecord, PeerRotation } from '../store/index.ts'
 import { DEFAULT_APPROVAL_NOTICE_TIMEOUT_MS } from '../defaults.ts'
 
 /** How long the notice may take before the approval goes ahead without it. */

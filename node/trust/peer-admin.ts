@@ -12,9 +12,7 @@ import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
 import { ProtocolError } from '../../protocol/errors.ts'
 import { PAYLOAD_TYPES, type Signer } from '../../protocol/types.ts'
 import { NodeError } from '../errors.ts'
-import type { Store } from '../store/store.ts'
-import type { BatchOp } from '../store/group-commit.ts'
-import type { DeliveryRecord, PeerStatus, PeerRecord } from '../store/records.ts'
+import type { Store, BatchOp, DeliveryRecord, PeerStatus, PeerRecord } from '../store/index.ts'
 import type { TrustList } from './trust-list.ts'
 
 /** Change a peer's status. Revocation cancels everything still queued for it, atomically. */

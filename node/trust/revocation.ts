@@ -14,9 +14,7 @@
  */
 import { openRevocation, type RevocationV1 } from '../../protocol/revocation.ts'
 import { NodeError } from '../errors.ts'
-import type { Store } from '../store/store.ts'
-import type { BatchOp } from '../store/group-commit.ts'
-import type { DeliveryRecord, PeerRecord } from '../store/records.ts'
+import type { Store, BatchOp, DeliveryRecord, PeerRecord } from '../store/index.ts'
 import type { TrustList } from './trust-list.ts'
 
 export interface RevocationOutcome {

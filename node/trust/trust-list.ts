@@ -14,10 +14,8 @@ import { ProtocolError } from '../../protocol/errors.ts'
 import type { VerifyKey } from '../../protocol/types.ts'
 import { NodeError } from '../errors.ts'
 import { auditEvents } from '../audit/events.ts'
-import type { Store } from '../store/store.ts'
-import type { BatchOp } from '../store/group-commit.ts'
-import type { PeerRecord, PeerStatus } from '../store/records.ts'
-import { defaultPeerPermissions, validatePeerFields, type PeerFields } from '../policy/peer-fields.ts'
+import type { Store, BatchOp, PeerRecord, PeerStatus } from '../store/index.ts'
+import { defaultPeerPermissions, validatePeerFields, type PeerFields } from '../policy/index.ts'
 
 export interface TrustListEvents {
   change: [peerId: string, record: PeerRecord | undefined, before: PeerRecord | undefined]

@@ -7,7 +7,7 @@
  */
 import type { Level } from 'level'
 import type { AbstractSublevel } from 'abstract-level'
-import type { BatchOp } from '../store/group-commit.ts'
+import type { BatchOp } from '../store/index.ts'
 
 export interface WitnessedCheckpoint {
   /** The peer (log origin) whose checkpoint this is. */

@@ -23,7 +23,7 @@ import { checkReceiptEvidence, parseReceiptEvidence } from '../../protocol/recei
 import { openNodeCheckpoint } from '../../node/audit/checkpoints.ts'
 import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
 import type { SendInput } from '../../node/service/liaison-service.ts'
-import type { DeliveryRecord } from '../../node/store/records.ts'
+import type { DeliveryRecord } from '../../node/store/index.ts'
 import {
   BENCH_LEGAL_BASIS,
   RAW_PROTOCOL,

@@ -11,14 +11,14 @@
 import { randomBytes } from 'node:crypto'
 import { parentPort, workerData } from 'node:worker_threads'
 import { loadIdentity } from '../../node/config/data-dir.ts'
-import { metaOf } from '../../node/store/message-meta.ts'
-import { signReceipt } from '../../node/exchange/receipts.ts'
+import { metaOf } from '../../node/store/index.ts'
+import { signReceipt } from '../../node/exchange/index.ts'
 import { encodeEnvelope, envelopeDigest, signEnvelope } from '../../protocol/envelope.ts'
 import { encodeMessage } from '../../protocol/message.ts'
 import { uuidV7 } from '../../protocol/uuid.ts'
 import { PAYLOAD_TYPES, type MessageV1 } from '../../protocol/types.ts'
 import { DEFAULT_MESSAGE_TTL_MS } from '../../node/defaults.ts'
-import type { MessageMeta } from '../../node/store/records.ts'
+import type { MessageMeta } from '../../node/store/index.ts'
 import { auditEvents, sha256Hex, type AuditEvent } from '../../node/audit/events.ts'
 
 export interface PrefillWorkerData {

@@ -10,10 +10,10 @@
  */
 import { Worker } from 'node:worker_threads'
 import { join } from 'node:path'
-import { Store } from '../../node/store/store.ts'
+import { Store } from '../../node/store/index.ts'
 import { AuditLog } from '../../node/audit/audit-log.ts'
 import { loadIdentity } from '../../node/config/data-dir.ts'
-import type { BatchOp } from '../../node/store/group-commit.ts'
+import type { BatchOp } from '../../node/store/index.ts'
 import type { PrefillRecord, PrefillWorkerData } from './prefill-worker.ts'
 
 const WORKER = new URL('./prefill-worker.ts', import.meta.url)

@@ -10,7 +10,7 @@ import { randomInt } from 'node:crypto'
 import { join } from 'node:path'
 import { leafHash, verifyInclusion } from '../../protocol/merkle.ts'
 import { inclusionProof, memoryNodeStore, MerkleAppender } from '../../protocol/merkle-tree.ts'
-import { Store } from '../../node/store/store.ts'
+import { Store } from '../../node/store/index.ts'
 import { AuditLog } from '../../node/audit/audit-log.ts'
 import { IntegrityError } from './context.ts'
 

@@ -15,7 +15,7 @@ import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TEST_AGREEMENT, TestNode, startAll, tempDir, until } from '../helpers/node-process.ts'
 import { RFC3339_MS, outputChecker, runCli, type OutputChecker } from '../helpers/cli-run.ts'
-import { EXIT } from '../../node/cli/exit-codes.ts'
+import { EXIT } from '../../node/cli/index.ts'
 
 interface SendOut {
   id: string

@@ -13,8 +13,8 @@ import { encodeReleaseGrant } from '../../protocol/release.ts'
 import { parseMessage } from '../../protocol/message.ts'
 import { uuidV7 } from '../../protocol/uuid.ts'
 import { PAYLOAD_TYPES, type Signer } from '../../protocol/types.ts'
-import { Store } from '../../node/store/store.ts'
-import { enqueueOutbound } from '../../node/exchange/enqueue.ts'
+import { Store } from '../../node/store/index.ts'
+import { enqueueOutbound } from '../../node/exchange/index.ts'
 
 const base = (to: string, tlp: SendInput['tlp'], handling: string[] = []): SendInput => ({
   to: [to],

@@ -18,8 +18,8 @@ import { envelopeDigest } from '../../protocol/digest.ts'
 import { encodeForward } from '../../protocol/forward.ts'
 import { uuidV7 } from '../../protocol/uuid.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
-import { Store } from '../../node/store/store.ts'
-import { enqueueOutbound } from '../../node/exchange/enqueue.ts'
+import { Store } from '../../node/store/index.ts'
+import { enqueueOutbound } from '../../node/exchange/index.ts'
 
 /** Codes that restrict dissemination (a forward needs A's grant) and codes that restrict use. */
 const RESTRICTING = ['no-onward-without-consent', 'originator-only', 'x-eu-restricted']

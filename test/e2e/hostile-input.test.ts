@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs'
 import { TEST_AGREEMENT, cli, until, type TestNode } from '../helpers/node-process.ts'
 import { openHostileArena, type HostileArena } from '../helpers/hostile-arena.ts'
 import { join } from 'node:path'
-import { Store } from '../../node/store/store.ts'
+import { Store } from '../../node/store/index.ts'
 import { AuditLog, decodeEntry } from '../../node/audit/index.ts'
 import {
   Identity,

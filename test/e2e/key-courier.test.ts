@@ -15,9 +15,9 @@ import { NodeProcess } from '../../scripts/node-driver.ts'
 import { EXCHANGE_PROTOCOL, encodeFrame } from '../../protocol/frame.ts'
 import { REVOKE_PROTOCOL, encodeRevocation, parseRevocation } from '../../protocol/revocation.ts'
 import { decodeEnvelope, encodeEnvelope } from '../../protocol/envelope.ts'
-import { WITNESS_PROTOCOL } from '../../node/witness/witness.ts'
+import { WITNESS_PROTOCOL } from '../../node/witness/index.ts'
 import { courierNode, deliverRevocation, parseKit, type RevocationKit } from '../../node/courier/index.ts'
-import { Store } from '../../node/store/store.ts'
+import { Store } from '../../node/store/index.ts'
 import { decodeEntry, type AuditEntry } from '../../node/audit/entry.ts'
 
 const AGREEMENT = [{ id: TEST_AGREEMENT, validFrom: '2020-01-01T00:00:00.000Z', validUntil: '2099-12-31T23:59:59.999Z' }]

@@ -13,7 +13,7 @@ import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../protocol/env
 import { generateSigner } from '../../protocol/keys.ts'
 import { encodeRevocation, openRevocation, parseRevocation } from '../../protocol/revocation.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
-import { Store } from '../../node/store/store.ts'
+import { Store } from '../../node/store/index.ts'
 import { decodeEntry, type AuditEntry } from '../../node/audit/entry.ts'
 
 describe('a revocation certificate', () => {

@@ -8,8 +8,8 @@ import { decodeEnvelope, verifyEnvelope } from '../../protocol/envelope.ts'
 import { verifyKeyFromPeerId } from '../../protocol/keys.ts'
 import { openRevocation } from '../../protocol/revocation.ts'
 import { parseKit } from '../../node/courier/kit.ts'
-import { Store } from '../../node/store/store.ts'
-import { enqueueOutbound } from '../../node/exchange/enqueue.ts'
+import { Store } from '../../node/store/index.ts'
+import { enqueueOutbound } from '../../node/exchange/index.ts'
 
 const msg = (to: string): SendInput => ({ to: [to], kind: 'report', tlp: 'GREEN', topic: 'fraud', legalBasis: TEST_AGREEMENT, body: { n: 1 } })
 

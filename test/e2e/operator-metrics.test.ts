@@ -12,7 +12,7 @@ import { TEST_AGREEMENT, TestNode, tempDir } from '../helpers/node-process.ts'
 import { createMetrics } from '../../node/runtime/metrics.ts'
 import { openApiDocument } from '../../node/api/openapi.ts'
 import type { SendInput } from '../../node/service/liaison-service.ts'
-import type { DeliveryRecord, PeerRecord } from '../../node/store/records.ts'
+import type { DeliveryRecord, PeerRecord } from '../../node/store/index.ts'
 
 const DOCS = new URL('../../docs/metrics.md', import.meta.url)
 

@@ -8,9 +8,7 @@
 import { expect, vi } from 'vitest'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
-import { COMMANDS, main } from '../../node/cli/main.ts'
-import { outputs } from '../../node/cli/reference.ts'
-import { cliJsonSchema, loadSchemaTools } from '../../node/cli/output.ts'
+import { COMMANDS, main, outputs, cliJsonSchema, loadSchemaTools } from '../../node/cli/index.ts'
 
 export interface CliRun {
   code: number

@@ -33,7 +33,7 @@ import { MerkleAppender, memoryNodeStore } from '../../protocol/merkle-tree.ts'
 import { leafHash } from '../../protocol/merkle.ts'
 import { multiProof } from '../../protocol/merkle-multiproof.ts'
 import { issueCheckpoint } from '../../node/audit/checkpoints.ts'
-import { openBatchReceipt } from '../../node/exchange/batch-receipts.ts'
+import { openBatchReceipt } from '../../node/exchange/index.ts'
 import type { ReasonCode } from '../../protocol/errors.ts'
 import {
   CHECKPOINT_BODY,

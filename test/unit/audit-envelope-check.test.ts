@@ -7,7 +7,7 @@ import { PAYLOAD_TYPES } from '../../protocol/types.ts'
 import type { MessageV1 } from '../../protocol/types.ts'
 import { checkStoredEnvelope, checkStoredEnvelopes } from '../../node/audit/verify/envelope-check.ts'
 import { messagePrefix } from '../../node/audit/verify/index-tuple.ts'
-import { signReceipt } from '../../node/exchange/receipts.ts'
+import { signReceipt } from '../../node/exchange/index.ts'
 
 const alice = signerFromSeed(new Uint8Array(32).fill(3))
 const bob = signerFromSeed(new Uint8Array(32).fill(4))

@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
-import { flag, flagsOf, type CommandSpec } from '../../node/cli/spec.ts'
-import { renderCommand, renderOverview } from '../../node/cli/help.ts'
-import { nearest } from '../../node/cli/suggest.ts'
-import { bashCompletion, zshCompletion } from '../../node/cli/completion.ts'
-import { EXIT, EXIT_MEANINGS, exitCodeFor, UNAVAILABLE_CODES, USAGE_CODES } from '../../node/cli/exit-codes.ts'
+import {
+  flag,
+  flagsOf,
+  type CommandSpec,
+  renderCommand,
+  renderOverview,
+  nearest,
+  bashCompletion,
+  zshCompletion,
+  EXIT,
+  EXIT_MEANINGS,
+  exitCodeFor,
+  UNAVAILABLE_CODES,
+  USAGE_CODES
+} from '../../node/cli/index.ts'
 import { NODE_ERROR_CODES } from '../../node/errors.ts'
 import { REASON_CODES } from '../../protocol/errors.ts'
 

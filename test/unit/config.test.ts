@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { ENV_VARIABLES, applyEnv, configSchema, envOverrides, parseConfig, validateConfig } from '../../node/config/config.ts'
 import { NodeError, NODE_ERROR_CODES } from '../../node/errors.ts'
 import { REASON_CODES } from '../../protocol/errors.ts'
-import { validateNodePolicy } from '../../node/policy/node-policy.ts'
+import { validateNodePolicy } from '../../node/policy/index.ts'
 import * as D from '../../node/defaults.ts'
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')

@@ -20,7 +20,7 @@ import { parseMessage } from '../../protocol/message.ts'
 import { publicKeyFromPeerId } from '../../protocol/peer-id.ts'
 import { parseReceipt } from '../../protocol/receipt.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
-import { openReceipt } from '../../node/exchange/receipts.ts'
+import { openReceipt } from '../../node/exchange/index.ts'
 import { buildExample, FIXTURES_DIR, RECIPIENT_SEED, SENDER_SEED } from '../../scripts/make-fixtures.ts'
 
 const run = promisify(execFile)

@@ -7,11 +7,10 @@ import { encodeRotationApproval, parseRotationApproval, type RotationApprovalV1 
 import { signEnvelope } from '../../protocol/envelope.ts'
 import { generateSigner } from '../../protocol/keys.ts'
 import { PAYLOAD_TYPES } from '../../protocol/types.ts'
-import { DEFAULT_NODE_POLICY } from '../../node/policy/node-policy.ts'
+import { DEFAULT_NODE_POLICY } from '../../node/policy/index.ts'
 import { handleRotationApproval } from '../../node/exchange/handle-rotation-approval.ts'
-import type { Incoming } from '../../node/exchange/admission.ts'
-import type { Store } from '../../node/store/store.ts'
-import type { OwnRotation } from '../../node/store/records.ts'
+import type { Incoming } from '../../node/exchange/index.ts'
+import type { Store, OwnRotation } from '../../node/store/index.ts'
 import { rejects } from '../helpers/expect-code.ts'
 
 const a = generateSigner().signer

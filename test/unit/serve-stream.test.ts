@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest'
 import pino from 'pino'
 import type { Connection, Stream } from '@libp2p/interface'
 import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
-import { serveExchangeStream } from '../../node/exchange/serve-stream.ts'
+import { serveExchangeStream } from '../../node/exchange/index.ts'
 import { COALESCE_BYTES, FrameBatch } from '../../node/exchange/frame-batch.ts'
-import type { Receiver, ReceiveOutcome } from '../../node/exchange/receiver.ts'
+import type { Receiver, ReceiveOutcome } from '../../node/exchange/index.ts'
 
 const logger = pino({ level: 'silent' })
 const connection = { remotePeer: { toString: () => 'remote-peer' } } as unknown as Connection

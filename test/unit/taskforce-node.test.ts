@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Store } from '../../node/store/store.ts'
+import { Store } from '../../node/store/index.ts'
 import { TaskForceRecords, addressTaskForce, loadTaskForce, taskForceRefusal } from '../../node/taskforce/index.ts'
 import { forwardRuleFor } from '../../node/taskforce/forwarding.ts'
 import {

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateSigner } from '../../protocol/keys.ts'
 import { AuditLog } from '../../node/audit/audit-log.ts'
-import { Store } from '../../node/store/store.ts'
+import { Store } from '../../node/store/index.ts'
 import { TaxiiStore, sha256Hex } from '../../node/taxii/taxii-store.ts'
 
 describe('TAXII client credentials', () => {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { opensslVerify } from '../../protocol/ed25519.ts'
 import { generateSigner, verifyKeyFromPublicKey } from '../../protocol/keys.ts'
 import type { VerifyKey } from '../../protocol/types.ts'
-import { VerifyPool } from '../../node/exchange/verify-pool.ts'
+import { VerifyPool } from '../../node/exchange/index.ts'
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
 const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(`../vectors/${path}`, import.meta.url), 'utf8'))

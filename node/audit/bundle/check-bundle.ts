@@ -33,7 +33,7 @@ import { emptyRoot, leafHash, nodeHash, verifyConsistency, verifyInclusion } fro
 import { isPeerId, peerIdFromPublicKey } from '../../../protocol/peer-id.ts'
 import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
 import type { VerifyKey } from '../../../protocol/types.ts'
-import type { MessageMeta } from '../../store/records.ts'
+import type { MessageMeta } from '../../store/index.ts'
 import { openNodeCheckpoint } from '../checkpoints.ts'
 import type { NodeCheckpoint } from '../checkpoints.ts'
 import { decodeEntry } from '../entry.ts'

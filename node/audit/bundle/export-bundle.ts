@@ -21,7 +21,7 @@ import { noteKeyHash, parseSignatureLine } from '../../../protocol/checkpoint.ts
 import { publicKeyToSpkiPem } from '../../../protocol/keys.ts'
 import { publicKeyFromPeerId } from '../../../protocol/peer-id.ts'
 import { NodeError } from '../../errors.ts'
-import type { MessageMeta } from '../../store/records.ts'
+import type { MessageMeta } from '../../store/index.ts'
 import { AuditStore } from '../audit-store.ts'
 import { openNodeCheckpoint } from '../checkpoints.ts'
 import type { NodeCheckpoint } from '../checkpoints.ts'

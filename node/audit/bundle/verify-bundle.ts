@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { PAYLOAD_TYPES } from '../../../protocol/types.ts'
 import { fastVerifierName } from '../../../protocol/ed25519-fast.ts'
-import { ChunkWriter, KIND_IN, KIND_OUT, KIND_RECEIPT, PAYLOAD_CODES, UNKNOWN_PAYLOAD, itemSize } from '../verify/chunk.ts'
+import { EnvelopeQueue } from '../verify/envelope-queue.ts'
 import { messagePrefix } from '../verify/index-tuple.ts'
 import { WorkerPool } from '../verify/worker-pool.ts'
 import type { VerifyReport } from '../verify/report.ts'
@@ -30,60 +30,32 @@ export interface BundleVerifyOptions extends Pick<CheckBundleOptions, 'expectNod
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-const CHUNK_BYTES = 512 * 1024
 
-/** Envelopes of one batch packed into chunks and checked by the pool's workers. */
+/** Envelopes of one batch checked by the pool's workers (envelope-queue.ts). */
 function poolChecker (pool: WorkerPool): EnvelopeChecker {
   return async (items) => {
     const problems: Array<string | null> = new Array<string | null>(items.length).fill(null)
-    const chunks: Array<Promise<void>> = []
-    let writer = new ChunkWriter(CHUNK_BYTES)
-    let indexes: number[] = []
-    const flush = (): void => {
-      if (writer.count === 0) return
-      const at = indexes
-      chunks.push(
-        pool.checkEnvelopes(writer.finish(), writer.count).then(result => {
-          const status = new Uint8Array(result.status)
-          const found = new Map(result.problems)
-          for (let i = 0; i < at.length; i++) if (status[i] !== 0) problems[at[i]] = found.get(i) ?? 'does not verify'
-        })
-      )
-      writer = new ChunkWriter(CHUNK_BYTES)
-      indexes = []
-    }
-    items.forEach((item: EnvelopeToCheck, n: number) => {
-      let text: string
+    const queue = new EnvelopeQueue(pool, (n, problem) => {
+      if (problem !== null) problems[n] = problem
+    })
+    for (const [n, item] of items.entries()) {
       try {
-        text = strictUtf8.decode(item.bytes)
+        strictUtf8.decode(item.bytes)
       } catch {
         problems[n] = 'envelope.json is not UTF-8'
-        return
+        continue
       }
-      const { kind, code, prefix } = packing(item)
-      const digest = Buffer.from(item.digest, 'hex')
-      if (!writer.add(kind, code, pool.peer(item.signer), digest, prefix, text)) {
-        flush()
-        writer = new ChunkWriter(Math.max(CHUNK_BYTES, itemSize(prefix, text)))
-        writer.add(kind, code, pool.peer(item.signer), digest, prefix, text)
-      }
-      indexes.push(n)
-    })
-    flush()
-    await Promise.all(chunks)
+      await queue.add(n, { ...expectation(item), signer: item.signer, digest: Buffer.from(item.digest, 'hex'), bytes: item.bytes })
+    }
+    await queue.drain()
     return problems
   }
 }
 
-function packing (item: EnvelopeToCheck): { kind: number, code: number, prefix: string } {
-  if (item.kind === 'receipt' || item.meta === undefined) return { kind: KIND_RECEIPT, code: 0, prefix: '' }
+function expectation (item: EnvelopeToCheck): { receipt: boolean, payloadType: string, expect: string } {
+  if (item.kind === 'receipt' || item.meta === undefined) return { receipt: true, payloadType: '', expect: '' }
   const payloadType = item.meta.payloadType ?? PAYLOAD_TYPES.message
-  const code = PAYLOAD_CODES.indexOf(payloadType)
-  return {
-    kind: item.meta.direction === 'out' ? KIND_OUT : KIND_IN,
-    code: code < 0 ? UNKNOWN_PAYLOAD : code,
-    prefix: payloadType === PAYLOAD_TYPES.message ? messagePrefix(item.meta) : String(item.meta.id)
-  }
+  return { receipt: false, payloadType, expect: payloadType === PAYLOAD_TYPES.message ? messagePrefix(item.meta) : String(item.meta.id) }
 }
 
 export async function verifyBundle (dir: string, options: BundleVerifyOptions = {}): Promise<VerifyReport> {

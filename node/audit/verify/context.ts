@@ -8,7 +8,7 @@
  */
 import type { AbstractIterator } from 'abstract-level'
 import type { AuditStore } from '../audit-store.ts'
-import type { Store } from '../../store/store.ts'
+import type { Store } from '../../store/index.ts'
 import type { Failures, VerifyProgress } from './report.ts'
 import type { RecordTable, SetFingerprint } from './record-table.ts'
 import type { WorkerPool } from './worker-pool.ts'
@@ -19,11 +19,11 @@ export interface ReadableSub<V> {
   iterator: (options?: Record<string, unknown>) => AbstractIterator<any, string, V>
 }
 
+/** A checkpoint whose signature verified. */
 export interface CheckedCheckpoint {
   size: number
   root: Uint8Array
   time: number
-  signer: string
 }
 
 export interface VerifyContext {
@@ -33,26 +33,15 @@ export interface VerifyContext {
   table: RecordTable
   failures: Failures
   nodeKeys: string[]
-  /** Checkpoints whose signatures verified, by size. */
+  /** In order of size. */
   checkpoints: CheckedCheckpoint[]
   progress: (phase: VerifyProgress['phase'], done: number, total: number) => void
-  counts: {
-    entries: number,
-    messageLeaves: number,
-    receiptLeaves: number,
-    metas: number,
-    envelopes: number,
-    receipts: number,
-    envelopesVerified: number,
-    receiptsVerified: number
-  }
+  counts: { entries: number, leaves: number, metas: number, envelopes: number, receipts: number, envelopesVerified: number, receiptsVerified: number }
   /** Also check derived data: stored tree nodes, the digest and expiry indexes. */
   thorough: boolean
   /** Fingerprint of the digest → leaf index keys the log implies (audit-ref; thorough only). */
   refs: SetFingerprint
-  /** Set when the entries are not contiguous from 0: the tree cannot be rebuilt. */
-  treeBroken: boolean
-  /** The tree size and root the entries give. */
+  /** The tree size and root the entries give (root null when they are not contiguous from 0). */
   tree: { size: number, root: Uint8Array | null }
 }
 
@@ -64,9 +53,7 @@ export async function* batches<V> (sub: ReadableSub<V>, options: Record<string, 
   const it = sub.iterator({ fillCache: false, ...options })
   let next = it.nextv(size)
   try {
-    while (true) {
-      const batch = await next
-      if (batch.length === 0) return
+    for (let batch = await next; batch.length > 0; batch = await next) {
       next = it.nextv(size)
       yield batch as Array<[string, V]>
     }
@@ -77,26 +64,26 @@ export async function* batches<V> (sub: ReadableSub<V>, options: Record<string, 
 }
 
 /** One entry at a time over `batches`, for passes that walk two ranges side by side. */
-export class Cursor<V> {
-  private readonly it: AsyncGenerator<Array<[string, V]>>
-  private batch: Array<[string, V]> = []
-  private at = 0
+export interface Cursor<V> {
+  next: () => Promise<[string, V] | undefined>
+  close: () => Promise<void>
+}
 
-  constructor (sub: ReadableSub<V>, options: Record<string, unknown> = {}, size = 1024) {
-    this.it = batches(sub, options, size)
-  }
-
-  async next (): Promise<[string, V] | undefined> {
-    if (this.at === this.batch.length) {
-      const next = await this.it.next()
-      if (next.done === true) return undefined
-      this.batch = next.value
-      this.at = 0
+export function cursor<V> (sub: ReadableSub<V>, options: Record<string, unknown> = {}): Cursor<V> {
+  const it = batches(sub, options)
+  let batch: Array<[string, V]> = []
+  let at = 0
+  return {
+    next: async () => {
+      if (at === batch.length) {
+        const next = await it.next()
+        if (next.done === true) return undefined
+        ;[batch, at] = [next.value, 0]
+      }
+      return batch[at++]
+    },
+    close: async () => {
+      await it.return(undefined)
     }
-    return this.batch[this.at++]
-  }
-
-  async close (): Promise<void> {
-    await this.it.return(undefined)
   }
 }

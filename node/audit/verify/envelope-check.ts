@@ -1,22 +1,15 @@
 /**
- * Checking one stored envelope, as `audit verify` does for every message and receipt (in a data
- * directory or a bundle):
- *
- * - the bytes decode as a DSSE v1 envelope — with protocol/envelope.ts `decodeEnvelope`, the
- *   strict decoder the node's receive path uses (exchange/receiver.ts), so the auditor accepts
- *   exactly what a node accepts; a receipt stored as exchange v2 evidence
- *   (protocol/receipt-evidence.ts) instead names the message and recipient it is stored under,
- *   its inclusion proof leads to the checkpoint's root, and that checkpoint is signed (note and
- *   time cosignature) by the recipient — a batch shares one note, so a note already verified
- *   under the same key is not verified again (a bounded cache per thread);
- * - the payload type is a message's (for a message) or a receipt's (for a receipt);
- * - for a message, SHA-256 of its PAE bytes is the digest it is stored under;
- * - a signature verifies under the signer's key (the peer ID inlines the Ed25519 key);
- * - the signed payload agrees with the index: a message's index fields (index-tuple.ts, which
- *   include `from`: a byte comparison with the opening of a canonical payload, else the payload
- *   parsed and compared field by field, which names what differs), a receipt's `for` and `by`;
- *
- * and returns SHA-256 of the bytes exactly as stored, which the audit leaf records.
+ * Checking one stored envelope against what the index says it is, as `audit verify` does for
+ * every message and receipt (data directory or bundle). It decodes with protocol/envelope.ts
+ * `decodeEnvelope`, the strict decoder the node's receive path uses, so the auditor accepts
+ * exactly what a node accepts — there is no second decoder. Then: the payload type; for a
+ * message, SHA-256 of its PAE bytes is its digest; a signature verifies under the signer's key;
+ * the signed payload agrees with the index (a message's index fields by a byte comparison with
+ * the opening of a canonical payload, index-tuple.ts, else parsed field by field; a receipt's
+ * `for` and `by`). A receipt stored as exchange v2 evidence (protocol/receipt-evidence.ts) is
+ * checked as such: its proof leads to a checkpoint the recipient signed (a note verified once per
+ * thread, in a bounded cache: a batch shares one). Returns SHA-256 of the bytes as stored, which
+ * the audit leaf records.
  *
  * @module
  */
@@ -53,13 +46,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 /** Receipt-evidence checkpoint notes verified, as signer + note. */
 const verifiedNotes = new Set<string>()
 
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0
-}
-
-function startsWithBytes (bytes: Uint8Array, prefix: Uint8Array): boolean {
-  return bytes.length >= prefix.length && Buffer.compare(bytes.subarray(0, prefix.length), prefix) === 0
-}
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0
 
 /** Check one stored envelope against what the index says it is (see the module header). */
 export function checkStoredEnvelope (bytes: Uint8Array, signer: VerifyKey, expect: EnvelopeExpectation): EnvelopeCheck {
@@ -99,7 +86,9 @@ export function checkStoredEnvelope (bytes: Uint8Array, signer: VerifyKey, expec
   if (!env.signatures.some(s => s.sig.length === 64 && fastVerify(signer, paeBytes, s.sig))) {
     return fail(`no signature verifies under the key of ${signer.peerId}`)
   }
-  if (wantType === MESSAGE_TYPE && expect.prefix !== undefined && startsWithBytes(env.payload, expect.prefix)) return { ok: true, sha256: digest }
+  if (wantType === MESSAGE_TYPE && expect.prefix !== undefined && equalBytes(env.payload.subarray(0, expect.prefix.length), expect.prefix)) {
+    return { ok: true, sha256: digest }
+  }
   return payloadCheck(env.payload, signer, expect, digest)
 }
 

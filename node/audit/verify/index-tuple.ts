@@ -16,18 +16,8 @@
  *
  * @module
  */
-export interface IndexFields {
-  id: unknown
-  kind: unknown
-  from: unknown
-  to: unknown
-  tlp: unknown
-  topic: unknown
-  legalBasis: unknown
-  handling: unknown
-  created: unknown
-  expires: unknown
-}
+/** The index fields of a message (values as stored: anything, when hostile). */
+export type IndexFields = Record<'id' | 'kind' | 'from' | 'to' | 'tlp' | 'topic' | 'legalBasis' | 'handling' | 'created' | 'expires', unknown>
 
 const J = JSON.stringify
 

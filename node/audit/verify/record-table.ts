@@ -11,19 +11,9 @@
  */
 import { hash } from 'node:crypto'
 
-// What the log says (leaf flags).
-export const LEAF_MESSAGE = 1
-export const LEAF_OUT = 2
-export const LEAF_PURGE = 4
-export const LEAF_RECEIPT = 8
-export const LEAF_REPEATED = 16
-// What the store holds (store flags).
-export const HAS_META = 1
-export const META_OUT = 2
-export const META_PURGED = 4
-export const HAS_ENVELOPE = 8
-export const ENVELOPE_CHECKED = 16
-export const HAS_RECEIPT = 32
+/** Flags: what the leaves say about a record, and what the store holds. */
+export const LEAF = { message: 1, out: 2, purge: 4, receipt: 8, repeated: 16 } as const
+export const STORED = { meta: 1, out: 2, purged: 4, envelope: 8, checked: 16, receipt: 32 } as const
 
 const HEX = new Int8Array(128).fill(-1)
 for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i
@@ -43,71 +33,93 @@ export function sha256Into (data: Uint8Array | string, out: Buffer, at: number, 
   out.write(hash('sha256', data, 'binary'), at, length, 'latin1')
 }
 
+type Column = Buffer | Uint8Array | Uint32Array | Int32Array | Float64Array
+/** A column of `n` records, holding `prev`'s values if given. */
+function column<T extends Column> (next: T, prev?: T): T {
+  if (prev !== undefined) next.set(prev)
+  return next
+}
+
 export class RecordTable {
-  private slots: Int32Array
-  private mask: number
+  private slots!: Int32Array
   count = 0
   private capacity: number
-  digests: Buffer
-  slotOf: Uint32Array
-  leafFlags: Uint8Array
-  storeFlags: Uint8Array
-  leafIndex: Float64Array
+  digests!: Buffer
+  slotOf!: Uint32Array
+  leafFlags!: Uint8Array
+  storeFlags!: Uint8Array
+  leafIndex!: Float64Array
   /** Expiry (epoch ms) from the message leaf. */
-  expires: Float64Array
+  expires!: Float64Array
   /** Peer table index of the message's `from` per the leaf (messages) and per the index record. */
-  leafPeer: Int32Array
-  metaPeer: Int32Array
-  leafSha: Buffer
-  storedSha: Buffer
+  leafPeer!: Int32Array
+  metaPeer!: Int32Array
+  leafSha!: Buffer
+  storedSha!: Buffer
   /** First 16 bytes of the index tuple (index-tuple.ts) per the leaf and per the index record. */
-  leafTuple: Buffer
-  metaTuple: Buffer
-
+  leafTuple!: Buffer
+  metaTuple!: Buffer
+  /** The peer table (index → peer ID) that slots and `leafPeer`/`metaPeer` refer to. */
+  readonly peers: string[] = []
+  private readonly peerIndex = new Map<string, number>()
   private readonly scratch = new Uint8Array(32)
 
-  constructor (initial = 1 << 16) {
-    this.capacity = initial
-    this.slots = new Int32Array(initial * 2).fill(-1)
-    this.mask = initial * 2 - 1
-    this.digests = Buffer.alloc(32 * initial)
-    this.slotOf = new Uint32Array(initial)
-    this.leafFlags = new Uint8Array(initial)
-    this.storeFlags = new Uint8Array(initial)
-    this.leafIndex = new Float64Array(initial).fill(-1)
-    this.expires = new Float64Array(initial)
-    this.leafPeer = new Int32Array(initial).fill(-1)
-    this.metaPeer = new Int32Array(initial).fill(-1)
-    this.leafSha = Buffer.alloc(32 * initial)
-    this.storedSha = Buffer.alloc(32 * initial)
-    this.leafTuple = Buffer.alloc(16 * initial)
-    this.metaTuple = Buffer.alloc(16 * initial)
+  constructor (capacity = 1 << 16) {
+    this.capacity = capacity
+    this.alloc()
   }
 
-  private hashOf (digest: Uint8Array, slot: number): number {
-    return ((digest[0] | (digest[1] << 8) | (digest[2] << 16) | (digest[3] << 24)) ^ Math.imul(slot, 0x9e3779b1)) >>> 0
+  /** Columns for `capacity` records, holding `prev`'s (the table before it grew). */
+  private alloc (prev?: RecordTable): void {
+    const n = this.capacity
+    this.digests = column(Buffer.alloc(32 * n), prev?.digests)
+    this.slotOf = column(new Uint32Array(n), prev?.slotOf)
+    this.leafFlags = column(new Uint8Array(n), prev?.leafFlags)
+    this.storeFlags = column(new Uint8Array(n), prev?.storeFlags)
+    this.leafIndex = column(new Float64Array(n), prev?.leafIndex)
+    this.expires = column(new Float64Array(n), prev?.expires)
+    this.leafPeer = column(new Int32Array(n), prev?.leafPeer)
+    this.metaPeer = column(new Int32Array(n), prev?.metaPeer)
+    this.leafSha = column(Buffer.alloc(32 * n), prev?.leafSha)
+    this.storedSha = column(Buffer.alloc(32 * n), prev?.storedSha)
+    this.leafTuple = column(Buffer.alloc(16 * n), prev?.leafTuple)
+    this.metaTuple = column(Buffer.alloc(16 * n), prev?.metaTuple)
+    this.slots = new Int32Array(2 * n).fill(-1)
+    for (let r = 0; r < this.count; r++) this.slots[this.free(this.digestBytes(r), this.slotOf[r])] = r
   }
 
-  private equal (record: number, digest: Uint8Array, slot: number): boolean {
-    if (this.slotOf[record] !== slot) return false
-    const base = record * 32
-    for (let i = 0; i < 32; i++) if (this.digests[base + i] !== digest[i]) return false
+  /** The table index of a peer ID, adding it if new. */
+  peer (peerId: string): number {
+    let index = this.peerIndex.get(peerId)
+    if (index === undefined) this.peerIndex.set(peerId, index = this.peers.push(peerId) - 1)
+    return index
+  }
+
+  /** The position of (digest, slot) in `slots`, or of the free place where it belongs. */
+  private free (digest: Uint8Array, slot: number): number {
+    const mask = this.slots.length - 1
+    let pos = (((digest[0] | (digest[1] << 8) | (digest[2] << 16) | (digest[3] << 24)) ^ Math.imul(slot, 0x9e3779b1)) >>> 0) & mask
+    for (let r = this.slots[pos]; r !== -1; r = this.slots[pos]) {
+      if (this.slotOf[r] === slot && this.holds(r, digest)) break
+      pos = (pos + 1) & mask
+    }
+    return pos
+  }
+
+  /** A loop, not Buffer.compare: a native call per probe costs more than 32 byte reads here. */
+  private holds (r: number, digest: Uint8Array): boolean {
+    for (let i = 0; i < 32; i++) if (this.digests[32 * r + i] !== digest[i]) return false
     return true
   }
 
   /** The record of (digest, slot), created empty if new. `digest` is 32 raw bytes. */
   record (digest: Uint8Array, slot: number): number {
-    let pos = this.hashOf(digest, slot) & this.mask
-    while (true) {
-      const r = this.slots[pos]
-      if (r === -1) break
-      if (this.equal(r, digest, slot)) return r
-      pos = (pos + 1) & this.mask
-    }
     if (this.count === this.capacity) {
-      this.grow()
-      return this.record(digest, slot)
+      this.capacity *= 2
+      this.alloc({ ...this })
     }
+    const pos = this.free(digest, slot)
+    if (this.slots[pos] !== -1) return this.slots[pos]
     const r = this.count++
     this.digests.set(digest, r * 32)
     this.slotOf[r] = slot
@@ -124,55 +136,21 @@ export class RecordTable {
     return this.digests.toString('hex', record * 32, record * 32 + 32)
   }
 
+  /** How a failure names the record. */
+  where (r: number): string {
+    return this.slotOf[r] === 0 ? `message ${this.digestHex(r)}` : `receipt for ${this.digestHex(r)} by ${this.peers[this.slotOf[r] - 1]}`
+  }
+
   digestBytes (record: number): Uint8Array {
     return this.digests.subarray(record * 32, record * 32 + 32)
   }
 
-  shaEqual (record: number): boolean {
-    const base = record * 32
-    for (let i = 0; i < 32; i++) if (this.leafSha[base + i] !== this.storedSha[base + i]) return false
-    return true
+  shaEqual (r: number): boolean {
+    return this.leafSha.compare(this.storedSha, 32 * r, 32 * r + 32, 32 * r, 32 * r + 32) === 0
   }
 
-  tupleEqual (record: number): boolean {
-    const base = record * 16
-    for (let i = 0; i < 16; i++) if (this.leafTuple[base + i] !== this.metaTuple[base + i]) return false
-    return true
-  }
-
-  private grow (): void {
-    const cap = this.capacity * 2
-    const copy = <T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(a: T, size: number, fill?: number): T => {
-      const next = new (a.constructor as new(n: number) => T)(size)
-      if (fill !== undefined) next.fill(fill)
-      next.set(a)
-      return next
-    }
-    const grown = (b: Buffer, size: number): Buffer => {
-      const next = Buffer.alloc(size)
-      b.copy(next)
-      return next
-    }
-    this.digests = grown(this.digests, 32 * cap)
-    this.slotOf = copy(this.slotOf, cap)
-    this.leafFlags = copy(this.leafFlags, cap)
-    this.storeFlags = copy(this.storeFlags, cap)
-    this.leafIndex = copy(this.leafIndex, cap, -1)
-    this.expires = copy(this.expires, cap)
-    this.leafPeer = copy(this.leafPeer, cap, -1)
-    this.metaPeer = copy(this.metaPeer, cap, -1)
-    this.leafSha = grown(this.leafSha, 32 * cap)
-    this.storedSha = grown(this.storedSha, 32 * cap)
-    this.leafTuple = grown(this.leafTuple, 16 * cap)
-    this.metaTuple = grown(this.metaTuple, 16 * cap)
-    this.capacity = cap
-    this.slots = new Int32Array(cap * 2).fill(-1)
-    this.mask = cap * 2 - 1
-    for (let r = 0; r < this.count; r++) {
-      let pos = this.hashOf(this.digestBytes(r), this.slotOf[r]) & this.mask
-      while (this.slots[pos] !== -1) pos = (pos + 1) & this.mask
-      this.slots[pos] = r
-    }
+  tupleEqual (r: number): boolean {
+    return this.leafTuple.compare(this.metaTuple, 16 * r, 16 * r + 16, 16 * r, 16 * r + 16) === 0
   }
 }
 

@@ -3,23 +3,16 @@
  * no private key: the node's keys are its peer IDs, recorded in the log and in every checkpoint.
  *
  * The store is read through the interface the node writes through — `Store` and `AuditStore`
- * over LevelDB, opened read-only on a private snapshot (snapshot.ts), never on the directory
- * itself — with iterators in large batches; the verifier never touches LevelDB's files. (Their
- * checksums are `liaison store fsck`'s business, node/store/fsck/: an operator's check for a
- * failing disk, not tamper evidence — whoever rewrites a value recomputes its checksum.)
+ * over LevelDB, opened read-only on a private snapshot (snapshot.ts) — in large batches; the
+ * verifier never touches LevelDB's files. (Their checksums are `liaison store fsck`'s: an
+ * operator's check for a failing disk, not tamper evidence — whoever rewrites a value recomputes
+ * its checksum.)
  *
- * 1. checkpoints — each signed note verifies under a node key, with its time cosignature;
- * 2. entries — decoded, re-hashed, the tree rebuilt, roots compared with the checkpoints
- *    (log-pass.ts); with `thorough`, every stored tree node too;
- * 3. store — every message envelope and receipt, with its index record, checked in the workers
- *    by the one strict decoder (store-pass.ts, envelope-check.ts): signature under its signer's
- *    key, digest, payload against the index;
- * 4. the join — each stored thing has its leaf and each leaf its thing, same bytes, purges
- *    consistent (judge.ts); consecutive checkpoints consistent; with `thorough`, the derived
- *    indexes exact.
- *
- * Steps 2 and 3 run concurrently. If LevelDB refuses to open the store or fails while reading,
- * that is reported as a storage failure.
+ * Checkpoints first (each note signed by a node key); then, concurrently, the entries
+ * (log-pass.ts) and the store, whose envelopes the workers check with the one strict decoder
+ * (store-pass.ts); then the join (judge.ts), checkpoint consistency and, with `thorough`, the
+ * stored tree nodes, witness cosignatures and derived indexes. A store LevelDB refuses to open
+ * or fails to read is reported as a storage failure.
  *
  * @example
  * ```ts
@@ -34,13 +27,13 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fastVerifierName } from '../../../protocol/ed25519-fast.ts'
 import { dataDirPaths } from '../../config/data-dir.ts'
-import { Store } from '../../store/store.ts'
+import { Store } from '../../store/index.ts'
 import { AuditStore } from '../audit-store.ts'
 import { nodeNoteKeys, openNodeCheckpoint } from '../checkpoints.ts'
 import { assertNodeStopped, assertStoreExists, snapshotStore } from '../snapshot.ts'
 import type { CheckedCheckpoint, VerifyContext } from './context.ts'
 import { consistencyPass, entryPass, treePass } from './log-pass.ts'
-import { expiryIndexPass, judgeRecords, refIndexPass } from './judge.ts'
+import { indexPass, judgeRecords } from './judge.ts'
 import { RecordTable, SetFingerprint } from './record-table.ts'
 import { emptyReport, Failures } from './report.ts'
 import type { VerifyProgress, VerifyReport } from './report.ts'
@@ -54,16 +47,9 @@ export interface VerifyOptions {
   onProgress?: (progress: VerifyProgress) => void
   /** Require this peer ID to be the node's (current) key. */
   expectNode?: string
-  /**
-   * Also check what the node derives from the log for its own use: every stored tree node
-   * (what `prove` builds proofs from), the digest index and the expiry index: a rewrite of
-   * them could only make the node serve proofs that fail or skip a purge.
-   */
+  /** Also check what the node derives from the log: stored tree nodes (what `prove` uses), the digest and expiry indexes. */
   thorough?: boolean
-  /**
-   * Verify signatures with libsodium where it loads (the default; its verdicts are node:crypto's,
-   * protocol/ed25519-fast.ts), or with node:crypto alone (false).
-   */
+  /** Verify signatures with libsodium where it loads (default; same verdicts, protocol/ed25519-fast.ts), or node:crypto alone (false). */
   libsodium?: boolean
 }
 
@@ -78,44 +64,32 @@ export async function verifyDataDir (dataDir: string, options: VerifyOptions = {
   await assertNodeStopped(paths.root)
   await assertStoreExists(paths.store)
   const libsodium = options.libsodium ?? true
-  // The workers verify; this thread's own verifier setting is left as it is.
   report.verifier = fastVerifierName(libsodium)
   const pool = new WorkerPool(options.workers ?? availableParallelism(), { libsodium })
   report.timing.workers = pool.size
-  const progress = (phase: VerifyProgress['phase'], done: number, total: number): void => {
-    options.onProgress?.({ phase, done, total })
-  }
+  const progress = (phase: VerifyProgress['phase'], done: number, total: number): void => options.onProgress?.({ phase, done, total })
+  const snapshot = await snapshotStore(paths.store).catch(async (err: unknown) => {
+    await pool.close()
+    throw err
+  })
   try {
-    const snapshot = await snapshotStore(paths.store)
-    try {
-      const files = await readdir(snapshot.dir)
-      for (const name of files) report.files.bytes += (await stat(join(snapshot.dir, name))).size
-      report.files.checked = files.length
-      progress('files', files.length, files.length)
-      let store: Store | undefined
-      try {
-        store = await Store.open(snapshot.dir, { reader: true })
-      } catch (err) {
-        failures.add('storage', paths.store, `LevelDB refused to open the store: ${describe(err)}`)
-      }
-      if (store !== undefined) {
-        try {
-          await verifyStore(store, pool, failures, report, progress, options)
-        } catch (err) {
-          failures.add('storage', paths.store, `LevelDB failed while reading the store: ${describe(err)}`)
-        } finally {
-          await store.close()
-        }
-      }
-    } finally {
-      await snapshot.dispose()
+    const files = await readdir(snapshot.dir)
+    for (const name of files) report.files.bytes += (await stat(join(snapshot.dir, name))).size
+    report.files.checked = files.length
+    progress('files', files.length, files.length)
+    const store = await Store.open(snapshot.dir, { reader: true }).catch((err: unknown) => {
+      failures.add('storage', paths.store, `LevelDB refused to open the store: ${describe(err)}`)
+    })
+    if (store != null) {
+      await verifyStore(store, pool, failures, report, progress, options)
+        .catch((err: unknown) => failures.add('storage', paths.store, `LevelDB failed while reading the store: ${describe(err)}`))
+        .finally(async () => await store.close())
     }
     if (pool.verifiers.size > 0) report.verifier = [...pool.verifiers].join('; ')
-    const cpu = process.cpuUsage(cpu0)
-    const main = process.threadCpuUsage(main0)
+    const [cpu, main] = [process.cpuUsage(cpu0), process.threadCpuUsage(main0)]
     report.timing.cpuMs = { total: (cpu.user + cpu.system) / 1000, main: (main.user + main.system) / 1000, workers: pool.cpuMs }
   } finally {
-    await pool.close()
+    await Promise.all([snapshot.dispose(), pool.close()])
   }
   report.failures = failures.list
   report.failureCount = failures.count
@@ -135,18 +109,19 @@ async function verifyStore (
   pool: WorkerPool,
   failures: Failures,
   report: VerifyReport,
-  progress: (phase: VerifyProgress['phase'], done: number, total: number) => void,
+  progress: VerifyContext['progress'],
   options: VerifyOptions
 ): Promise<void> {
   const audit = new AuditStore(store.db)
   const nodeKeys = (await audit.nodeKeys()).map(k => k.peerId)
+  const thorough = options.thorough === true
   report.nodeKeys = nodeKeys
   report.node = nodeKeys.at(-1) ?? null
   if (nodeKeys.length === 0) failures.add('checkpoint', 'audit-meta', 'the log records no node key (was an audit log ever opened on this store?)')
   if (options.expectNode != null && report.node !== options.expectNode) {
     failures.add('node', 'audit-meta', `the node key is ${report.node ?? 'unknown'}, not the expected ${options.expectNode}`, 'NODE_MISMATCH')
   }
-  const checkpoints = await readCheckpoints(audit, nodeKeys, failures, options.thorough === true ? report : undefined)
+  const checkpoints = await readCheckpoints(audit, nodeKeys, failures, thorough ? report : undefined)
   const size = await audit.size()
   const ctx: VerifyContext = {
     store,
@@ -158,31 +133,21 @@ async function verifyStore (
     nodeKeys,
     checkpoints,
     progress,
-    counts: { entries: 0, messageLeaves: 0, receiptLeaves: 0, metas: 0, envelopes: 0, receipts: 0, envelopesVerified: 0, receiptsVerified: 0 },
-    thorough: options.thorough === true,
+    counts: { entries: 0, leaves: 0, metas: 0, envelopes: 0, receipts: 0, envelopesVerified: 0, receiptsVerified: 0 },
+    thorough,
     refs: new SetFingerprint(),
-    treeBroken: false,
     tree: { size: 0, root: null }
   }
-  const thorough = ctx.thorough
-  await Promise.all([
-    entryPass(ctx, size).then(async leaves => {
-      if (thorough) await treePass(ctx, leaves)
-    }),
-    storePass(ctx)
-  ])
-  await Promise.all([consistencyPass(ctx), ...(thorough ? [refIndexPass(ctx), expiryIndexPass(ctx)] : [])])
+  await Promise.all([entryPass(ctx, size).then(async leaves => thorough ? await treePass(ctx, leaves) : undefined), storePass(ctx)])
+  await Promise.all([consistencyPass(ctx), ...(thorough ? [indexPass(ctx)] : [])])
   if (!thorough) report.notes.push('stored tree nodes, derived indexes and witness cosignatures were not checked (run with --thorough to check them too)')
   const judged = judgeRecords(ctx)
   const latest = checkpoints.at(-1)
+  const uncheckpointed = Math.max(0, ctx.tree.size - (latest?.size ?? 0))
   report.tree = { size: ctx.tree.size, root: ctx.tree.root === null ? null : Buffer.from(ctx.tree.root).toString('base64') }
-  report.checkpoints = {
-    count: checkpoints.length,
-    latest: latest === undefined ? null : { size: latest.size, time: latest.time },
-    uncheckpointed: Math.max(0, ctx.tree.size - (latest?.size ?? 0))
-  }
-  if (report.checkpoints.uncheckpointed > 0) {
-    report.notes.push(`${report.checkpoints.uncheckpointed} entries are newer than the latest checkpoint (a running node signs one every interval and on stop)`)
+  report.checkpoints = { count: checkpoints.length, latest: latest === undefined ? null : { size: latest.size, time: latest.time }, uncheckpointed }
+  if (uncheckpointed > 0) {
+    report.notes.push(`${uncheckpointed} entries are newer than the latest checkpoint (a running node signs one every interval and on stop)`)
   }
   if (judged.repeated > 0) report.notes.push(`${judged.repeated} messages or receipts were logged more than once (the stored bytes match the latest leaf)`)
   report.entries = ctx.counts.entries
@@ -198,21 +163,19 @@ async function readCheckpoints (audit: AuditStore, nodeKeys: string[], failures:
   const seen = new Set<string>()
   let cosignatures = 0
   for await (const [key, note] of audit.cp.iterator()) {
+    const where = `checkpoint ${Number(key)}`
     if (witnesses !== undefined) {
       const check = checkWitnessCosignatures(note, nodeKeys)
-      for (const f of check.failed) failures.add('checkpoint', `checkpoint ${Number(key)}`, `witness ${f.witness}: ${f.problem}`)
+      for (const f of check.failed) failures.add('checkpoint', where, `witness ${f.witness}: ${f.problem}`)
       for (const w of check.verified) seen.add(w)
       cosignatures += check.verified.length
     }
     try {
       const opened = openNodeCheckpoint(note, nodeKeys, keys)
-      if (opened.checkpoint.size !== Number(key)) {
-        failures.add('checkpoint', `checkpoint ${key}`, `is stored under size ${Number(key)} but signs size ${opened.checkpoint.size}`)
-        continue
-      }
-      out.push({ size: opened.checkpoint.size, root: opened.checkpoint.root, time: opened.time, signer: opened.signer })
+      if (opened.checkpoint.size === Number(key)) out.push({ size: opened.checkpoint.size, root: opened.checkpoint.root, time: opened.time })
+      else failures.add('checkpoint', `checkpoint ${key}`, `is stored under size ${Number(key)} but signs size ${opened.checkpoint.size}`)
     } catch (err) {
-      failures.add('checkpoint', `checkpoint ${Number(key)}`, `does not verify: ${(err as Error).message}`)
+      failures.add('checkpoint', where, `does not verify: ${(err as Error).message}`)
     }
   }
   witnesses?.notes.push(witnessNote(cosignatures, seen, out.length))
