@@ -230,7 +230,7 @@ export class TaxiiServer {
           collection,
           envelope
         )
-        this.reply(res, 202, await statusResource(this.components.store, status))
+        this.reply(res, 202, await statusResource(this.components.store, status, { queued: true }))
         return
       }
       needRead()
