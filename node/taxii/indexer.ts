@@ -8,7 +8,12 @@
  *   objects from every collection, and deletes the feed key in the same batch as its index
  *   writes (a crash in between redoes the change, which is idempotent).
  * - Messages an outbound collection sent: `ingest` writes a marker (`TaxiiStore.outboundMarks`)
- *   with its status resource; the indexer adds them the same way.
+ *   with its status resource; the indexer adds them the same way — once POSTs pause
+ *   (`outboundWritten`: none for OUTBOUND_QUIET_MS), a reader asks (`sync`), or more than
+ *   OUTBOUND_BACKLOG messages wait. The outbound index serves only clients reading back what
+ *   they sent, and keeping it in step during a burst cost A about 40 % of its CPU per POST in the
+ *   TAXII bench (0.75× → 1.05× plain send without it): the work is not saved, it moves out of
+ *   the burst, and the backlog cap bounds both how far it falls behind and what a reader waits.
  * - Collections: one without an index state (new, or a data directory from before the index)
  *   is backfilled from the inbox (inbound) or its sent messages (outbound), in chunks that
  *   record their progress (a restart resumes); a removed collection's keys are deleted.
@@ -46,6 +51,10 @@ import type { TaxiiStore } from './taxii-store.ts'
 const CHUNK = 256
 /** How often the indexer looks for changes when nobody asks (ms). */
 const IDLE_POLL_MS = 500
+/** Outbound marks wait while POSTs came within this long (ms)… */
+const OUTBOUND_QUIET_MS = IDLE_POLL_MS
+/** …unless more than this many messages wait (then they are indexed alongside the POSTs). */
+const OUTBOUND_BACKLOG = 10_000
 
 interface IndexState {
   state: 'building' | 'built'
@@ -125,6 +134,9 @@ export class TaxiiIndexer {
   private states: Map<string, IndexState> | undefined
   /** Whether a pass has drained outbound marks once (later ones look only while outbound collections exist). */
   private outboundChecked = false
+  /** Until when outbound marks wait (see the module comment), and how many messages' marks were written since the last drain. */
+  private outboundQuietAt = 0
+  private outboundWaiting = 0
 
   constructor (store: Store, taxii: TaxiiStore, logger?: Logger) {
     this.store = store
@@ -179,6 +191,12 @@ export class TaxiiIndexer {
     if (this.collections !== 0) this.kick()
   }
 
+  /** A POST to an outbound collection just sent `messages` messages: their marks wait for a pause (module comment). */
+  outboundWritten (messages: number, now = Date.now()): void {
+    this.outboundQuietAt = now + OUTBOUND_QUIET_MS
+    this.outboundWaiting += messages
+  }
+
   private kick (): void {
     if (this.stopped) return
     if (this.running != null) {
@@ -226,7 +244,11 @@ export class TaxiiIndexer {
     for (const job of this.jobs.splice(0)) await this.runDelete(job)
     const changes = await this.applyChanges(collections)
     // Marks are written only for outbound collections; one pass drains any left by a removed one.
-    const sent = !this.outboundChecked || collections.some(c => c.direction === 'outbound') ? await this.applyOutbound(collections) : 0
+    // They wait during a burst of POSTs unless a reader asks or the backlog is long.
+    const burst = this.waiters.length === 0 && this.outboundWaiting <= OUTBOUND_BACKLOG && Date.now() < this.outboundQuietAt
+    const wanted = !this.outboundChecked || (!burst && collections.some(c => c.direction === 'outbound'))
+    const sent = wanted ? await this.applyOutbound(collections) : 0
+    if (wanted && sent < CHUNK) this.outboundWaiting = 0
     this.outboundChecked = true
     return { drained: changes < CHUNK && sent < CHUNK, building }
   }

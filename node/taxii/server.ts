@@ -230,6 +230,7 @@ export class TaxiiServer {
           collection,
           envelope
         )
+        this.indexer?.outboundWritten(new Set(status.entries.map(e => e.digest).filter(d => d != null)).size)
         this.reply(res, 202, await statusResource(this.components.store, status, { queued: true }))
         return
       }

@@ -347,7 +347,8 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
       samples: taxiiCpu,
       ceilingSamples: plainCpu,
       ceilingName: 'plain send of the same bundles, per CPU-second of both nodes (from the first send until B listed them all)',
-      note: `CPU ms of A / B per run: ${cpuMs.map(c => `${c.path} ${c.a} / ${c.b}`).join(', ')}`
+      note: "A's outbound collection's own index (what its clients read back) is brought up to date once POSTs pause (node/taxii/indexer.ts), after " +
+        `the window. CPU ms of A / B per run: ${cpuMs.map(c => `${c.path} ${c.a} / ${c.b}`).join(', ')}`
     })
     return {
       figures: [figure, cpuFigure],

@@ -2,7 +2,9 @@
  * A TAXII POST split into several messages: each message's write carries its sent-record and
  * the indexer's mark, the last one also the status resource (one write per message, none
  * extra); when the last message is refused the status is written on its own. The exchange is
- * a stand-in here (it commits what `alongside` returns); the store is a real LevelDB.
+ * a stand-in here (it commits what `alongside` returns); the store is a real LevelDB. The
+ * indexer leaves the marks while POSTs keep coming, and takes them when a reader asks or the
+ * backlog is long.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -17,6 +19,7 @@ import { Store } from '../../node/store/index.ts'
 import { ingest } from '../../node/taxii/ingest.ts'
 import type { TaxiiCollection } from '../../node/taxii/records.ts'
 import { TaxiiStore } from '../../node/taxii/taxii-store.ts'
+import { TaxiiIndexer } from '../../node/taxii/indexer.ts'
 
 const indicator = (n: number): Record<string, unknown> => ({
   type: 'indicator',
@@ -86,9 +89,40 @@ describe('TAXII ingest across several messages', () => {
     expect(await taxii.statuses.get(status.id)).toEqual(status)
     expect(status.entries.map(e => e.id)).toEqual(Array.from({ length: 10 }, (_, i) => indicator(i).id))
     expect(new Set(status.entries.map(e => e.digest)).size).toBe(sends.length)
-    const marks: string[] = []
-    for await (const key of taxii.outboundMarks.keys()) marks.push(key)
-    expect(marks).toHaveLength(sends.length)
+    expect(await marks()).toHaveLength(sends.length)
+  })
+
+  const marks = async (): Promise<string[]> => {
+    const out: string[] = []
+    for await (const key of taxii.outboundMarks.keys()) out.push(key)
+    return out
+  }
+
+  it('the indexer leaves the marks while POSTs keep coming, and takes them at once when a reader asks or many wait', async () => {
+    const indexer = new TaxiiIndexer(store, taxii)
+    /** The pass notify() started (the indexer's own promise of it). */
+    const passDone = async (): Promise<void> => await (indexer as unknown as { running?: Promise<void> }).running
+    try {
+      await indexer.sync()
+      expect(await marks()).toEqual([])
+      sends = []
+      await post(10)
+      // A POST "now" (an hour ahead: still within the burst whenever the pass runs).
+      indexer.outboundWritten(sends.length, Date.now() + 3_600_000)
+      indexer.notify()
+      await passDone()
+      expect(await marks()).toHaveLength(sends.length)
+      await indexer.sync()
+      expect(await marks()).toEqual([])
+      // Within the burst, but more than the backlog allows: indexed alongside.
+      await post(10)
+      indexer.outboundWritten(10_001, Date.now() + 3_600_000)
+      indexer.notify()
+      await passDone()
+      expect(await marks()).toEqual([])
+    } finally {
+      await indexer.stop()
+    }
   })
 
   it('when the last message is refused, its objects are failures and the status is written on its own', async () => {
