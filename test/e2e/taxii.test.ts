@@ -9,7 +9,7 @@
  * every interop example bundle round-trips A → B unchanged.
  */
 import { execFile } from 'node:child_process'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -24,8 +24,11 @@ const CLIENT_DIR = new URL('../taxii2-client/', import.meta.url).pathname
 const SESSION = new URL('./taxii-session.py', import.meta.url).pathname
 const TAXII = 'application/taxii+json;version=2.1'
 
+/** With LIAISON_TAXII_SESSION_LOG=FILE, each reference-client session is appended there (its step, then what the client saw). */
 async function python (args: string[]): Promise<Record<string, unknown>> {
   const { stdout } = await run('/usr/bin/python3', [SESSION, ...args], { env: { ...process.env, PYTHONPATH: CLIENT_DIR }, timeout: 120_000 })
+  const log = process.env.LIAISON_TAXII_SESSION_LOG
+  if (log != null && log !== '') await appendFile(log, `$ taxii-session.py ${args[0]}\n${JSON.stringify(JSON.parse(stdout), null, 2)}\n`)
   return JSON.parse(stdout) as Record<string, unknown>
 }
 
