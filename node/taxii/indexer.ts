@@ -98,14 +98,6 @@ export function objectsOf (bytes: Uint8Array | undefined, digest: string, logger
   return { msg, objects: (msg.body.objects ?? []) as StixObject[] }
 }
 
-/**
- * The STIX objects of a stored message, or undefined when it carries none, was purged, or
- * cannot be read (logged: one unreadable envelope must not stop the index).
- */
-export async function bundleObjects (store: Store, digest: string, logger?: Logger): Promise<BundleContent | undefined> {
-  return objectsOf(await store.getEnvelope(digest), digest, logger)
-}
-
 /** A message to add to a collection in this pass; `at` fixes its date added (a backfill). */
 interface Addition {
   c: TaxiiCollection

@@ -43,8 +43,6 @@ export class TaxiiStore {
   private readonly store: Store
   readonly collections: Sub<TaxiiCollection>
   readonly clients: Sub<TaxiiClient>
-  /** secret SHA-256 → client name. */
-  readonly secrets: Sub<string>
   readonly statuses: Sub<StatusRecord>
   /** collectionId!pad(storedAt)!digest → '' : messages an outbound collection sent. */
   readonly sent: Sub<string>
@@ -67,7 +65,6 @@ export class TaxiiStore {
     const sub = <V>(name: string): Sub<V> => store.db.sublevel<string, V>(name, json)
     this.collections = sub('taxii-col')
     this.clients = sub('taxii-cli')
-    this.secrets = sub('taxii-sec')
     this.statuses = sub('taxii-st')
     this.sent = sub('taxii-out')
     this.deleted = sub('taxii-del')
@@ -150,10 +147,7 @@ export class TaxiiStore {
     }
     const secret = randomBytes(32).toString('base64url')
     const record: TaxiiClient = { name, secretSha256: sha256Hex(secret), collections, createdAt: now.toISOString() }
-    await this.store.commit([
-      { type: 'put', sublevel: this.clients, key: name, value: record },
-      { type: 'put', sublevel: this.secrets, key: record.secretSha256, value: name }
-    ], [
+    await this.store.commit([{ type: 'put', sublevel: this.clients, key: name, value: record }], [
       auditEvents.taxiiRequest({
         client: 'operator',
         collection: Object.keys(collections).join(',') || '-',
@@ -170,10 +164,8 @@ export class TaxiiStore {
   async removeClient (name: string): Promise<void> {
     const record = await this.clients.get(name)
     if (record == null) throw new NodeError('NOT_FOUND', `no TAXII client ${name}`)
-    await this.store.commit([
-      { type: 'del', sublevel: this.clients, key: name },
-      { type: 'del', sublevel: this.secrets, key: record.secretSha256 }
-    ], [auditEvents.taxiiRequest({ client: 'operator', collection: '-', action: 'client.remove', objects: [name], digests: [] })]).finally(() => {
+    const event = auditEvents.taxiiRequest({ client: 'operator', collection: '-', action: 'client.remove', objects: [name], digests: [] })
+    await this.store.commit([{ type: 'del', sublevel: this.clients, key: name }], [event]).finally(() => {
       this.#clientsBySecret = undefined
     })
   }

@@ -65,6 +65,35 @@ async function pool (count: number, work: (n: number) => Promise<void>): Promise
   }))
 }
 
+/**
+ * Runs `produce` for each of `count` bundles (CONCURRENCY at once) while `poll` runs every 20 ms
+ * from the start, as a consumer on a schedule does (OpenCTI's feed polls on its interval), until
+ * it says everything arrived; ms until the last produce answered and until the poll was done.
+ * A failed produce stops the poll and is thrown.
+ */
+async function produceWhilePolling (
+  count: number,
+  produce: (n: number) => Promise<void>,
+  poll: () => Promise<boolean>,
+  what: string
+): Promise<{ produced: number, consumed: number }> {
+  let aborted = false
+  const t = performance.now()
+  const consumed = until(async () => aborted || await poll(), 600_000, what, 20)
+  try {
+    await pool(count, async (n) => {
+      if (!aborted) await produce(n)
+    })
+  } catch (err) {
+    aborted = true
+    await consumed.catch(() => {})
+    throw err
+  }
+  const produced = performance.now() - t
+  await consumed
+  return { produced, consumed: performance.now() - t }
+}
+
 async function node (root: string, name: string): Promise<{ proc: NodeProcess, peerId: string, address: string }> {
   const dir = join(root, name)
   const port = await freePort()
@@ -207,78 +236,54 @@ export async function runTaxii (ctx: BenchContext, root: string): Promise<ItemRe
       const before = new Set<string>()
       cursor = await pollInbox(cursor, before, new Set())
       const seen = new Set<string>()
-      const t = performance.now()
-      // The consumer polls from the start, as a client on a schedule would, not after the last send.
-      let aborted = false
-      const stored = until(
+      const ms = await produceWhilePolling(
+        bundles,
+        async (n) => {
+          await apiA.send({
+            to: [b.peerId],
+            kind: 'report',
+            tlp: 'GREEN',
+            topic: 'plain',
+            legalBasis: AGREEMENT,
+            body: {
+              type: 'bundle',
+              id: `bundle--5d0092c5-5f74-4287-9642-${(run * 100000 + n).toString(16).padStart(12, '0')}`,
+              objects: bundleObjects(2 * run, n)
+            }
+          })
+        },
         async () => {
-          if (aborted) return true
           cursor = await pollInbox(cursor, seen, before)
           return seen.size >= bundles
         },
-        600_000,
-        'plain bundles stored at B',
-        20
+        'plain bundles stored at B'
       )
-      await pool(bundles, async (n) => {
-        await apiA.send({
-          to: [b.peerId],
-          kind: 'report',
-          tlp: 'GREEN',
-          topic: 'plain',
-          legalBasis: AGREEMENT,
-          body: {
-            type: 'bundle',
-            id: `bundle--5d0092c5-5f74-4287-9642-${(run * 100000 + n).toString(16).padStart(12, '0')}`,
-            objects: bundleObjects(2 * run, n)
-          }
-        })
-      }).catch(async (err: unknown) => {
-        aborted = true
-        await stored.catch(() => {})
-        throw err
-      })
-      postedPlainMs.push(performance.now() - t)
-      await stored
-      plain.push(objects / ((performance.now() - t) / 1000))
+      postedPlainMs.push(ms.produced)
+      plain.push(objects / (ms.consumed / 1000))
     }
     const measureTaxii = async (run: number): Promise<void> => {
       const ids = new Set(Array.from({ length: bundles }, (_, n) => bundleObjects(2 * run + 1, n).map(o => o.id as string)).flat())
       const seen = new Set<string>()
       let cursor = Date.now() - 1000
-      const t = performance.now()
-      // B's client polls from the start (OpenCTI's feed polls on its interval), not after the last POST.
-      let aborted = false
-      const allServed = until(
+      const ms = await produceWhilePolling(
+        bundles,
+        async (n) => {
+          const res = await fetch(`${taxiiA}collections/${outbound}/objects/`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${pusher.secret}`, accept: TAXII, 'content-type': TAXII },
+            body: JSON.stringify({ objects: bundleObjects(2 * run + 1, n) })
+          })
+          if (res.status !== 202) throw new IntegrityError(`taxii: POST answered ${res.status}`)
+        },
         async () => {
-          if (aborted) return true
           cursor = await pullSince(cursor, seen)
           return [...ids].every(id => seen.has(id))
         },
-        600_000,
-        'TAXII objects served by B',
-        20
+        'TAXII objects served by B'
       )
-      await pool(bundles, async (n) => {
-        if (aborted) return
-        const res = await fetch(`${taxiiA}collections/${outbound}/objects/`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${pusher.secret}`, accept: TAXII, 'content-type': TAXII },
-          body: JSON.stringify({ objects: bundleObjects(2 * run + 1, n) })
-        })
-        if (res.status !== 202) {
-          aborted = true
-          throw new IntegrityError(`taxii: POST answered ${res.status}`)
-        }
-      }).catch(async (err: unknown) => {
-        aborted = true
-        await allServed.catch(() => {})
-        throw err
-      })
-      postedMs.push(performance.now() - t)
-      await allServed
-      viaTaxii.push(objects / ((performance.now() - t) / 1000))
-      taxiiMs.push(performance.now() - t)
+      postedMs.push(ms.produced)
+      viaTaxii.push(objects / (ms.consumed / 1000))
+      taxiiMs.push(ms.consumed)
     }
     /** Outside the timed and CPU-counted window: B's collection serves exactly what was posted so far. */
     const checkServed = async (): Promise<void> => {

@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createLibp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createPrivateKey } from 'node:crypto'
 import { TEST_AGREEMENT, cli, tempDir, startTrustedPair, type TestNode } from '../helpers/node-process.ts'
 import type { ApiClient } from '../../node/api/client.ts'
 import { signerFromPkcs8Pem } from '../../protocol/keys.ts'
@@ -20,7 +14,7 @@ import { WITNESS_PROTOCOL } from '../../node/witness/index.ts'
 import { Store } from '../../node/store/index.ts'
 import { leafHash, nodeHash } from '../../protocol/merkle.ts'
 import { AuditLog } from '../../node/audit/index.ts'
-import { presentForgedCheckpoint } from '../helpers/forged-checkpoint.ts'
+import { hostWithKey, presentForgedCheckpoint } from '../helpers/forged-checkpoint.ts'
 
 describe('witnessing: peers cosign checkpoints after checking consistency, and catch a forked log', () => {
   let root: string
@@ -116,13 +110,7 @@ describe('witnessing: peers cosign checkpoints after checking consistency, and c
     } finally {
       await store.close()
     }
-    const seed = new Uint8Array(Buffer.from(createPrivateKey(pem).export({ format: 'jwk' }).d!, 'base64url'))
-    const host = await createLibp2p({
-      privateKey: await generateKeyPairFromSeed('Ed25519', seed),
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()]
-    })
+    const host = await hostWithKey(pem)
     const present = async (answer: (ask: { from: number, to: number }) => Uint8Array[]): Promise<{ type: string, reason?: string, line?: string }> => {
       const stream = await host.dialProtocol(multiaddr(b.address), WITNESS_PROTOCOL)
       const say = (v: unknown): void => {

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import { createPrivateKey } from 'node:crypto'
 import { join } from 'node:path'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -17,6 +17,17 @@ import { signerFromPkcs8Pem } from '../../protocol/keys.ts'
 import { issueCheckpoint } from '../../node/audit/checkpoints.ts'
 import { encodeFrame, FrameDecoder } from '../../protocol/frame.ts'
 import { WITNESS_PROTOCOL } from '../../node/witness/witness.ts'
+
+/** A bare libp2p host (TCP, Noise, yamux) holding a node's identity key (its PKCS#8 PEM): it dials as that node. */
+export async function hostWithKey (pem: string): Promise<Libp2p> {
+  const seed = new Uint8Array(Buffer.from(createPrivateKey(pem).export({ format: 'jwk' }).d!, 'base64url'))
+  return await createLibp2p({
+    privateKey: await generateKeyPairFromSeed('Ed25519', seed),
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()]
+  })
+}
 
 export interface ForgedPresentation {
   /** The forged checkpoint note, as presented. */
@@ -29,13 +40,7 @@ export interface ForgedPresentation {
 export async function presentForgedCheckpoint (dataDir: string, witnessAddress: string, size: number): Promise<ForgedPresentation> {
   const pem = await readFile(join(dataDir, 'identity.key'), 'utf8')
   const forged = issueCheckpoint(signerFromPkcs8Pem(pem), size, new Uint8Array(32).fill(7), Math.floor(Date.now() / 1000))
-  const seed = new Uint8Array(Buffer.from(createPrivateKey(pem).export({ format: 'jwk' }).d!, 'base64url'))
-  const host = await createLibp2p({
-    privateKey: await generateKeyPairFromSeed('Ed25519', seed),
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()]
-  })
+  const host = await hostWithKey(pem)
   try {
     const stream = await host.dialProtocol(multiaddr(witnessAddress), WITNESS_PROTOCOL)
     stream.send(encodeFrame(new TextEncoder().encode(JSON.stringify({ type: 'checkpoint', note: forged }))))
